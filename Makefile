@@ -1,0 +1,151 @@
+# thermpace: one non-recursive Makefile.
+#
+#   make              build ./build/rel/thermpace and friends
+#   make check        tests, normal build and ASan+UBSan build, warnings as errors,
+#                     plus the fuzz targets over their corpora
+#   make bench        benchmarks that print figures
+#   make lint         format check and banned-function check
+#   make deps         install the Debian/Ubuntu build dependencies (as root)
+#   make install      PREFIX, DESTDIR honoured
+#
+# Sources are found by wildcard: a new module is a new file, no edit here.
+# src/main.c is the thermpace CLI; src/NAME_main.c becomes thermpace-NAME.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+AR         ?= ar
+CLANG      ?= clang
+CLANG_FORMAT ?= clang-format
+
+PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl
+DEBS := build-essential pkg-config clang clang-format libclang-rt-14-dev \
+        libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
+        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+        alsa-utils lm-sensors util-linux python3
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lsensors -lm -lpthread
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wwrite-strings -Wvla -Wno-format-truncation
+# make check sets WERROR=-Werror; a plain build on a newer compiler still builds.
+WERROR ?=
+OPT    ?= -O2 -g
+SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
+               -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
+               -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
+
+MAIN_SRC  := src/main.c $(wildcard src/*_main.c)
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c dsp/*.c)))
+TEST_SRC  := $(sort $(wildcard test/test_*.c))
+BENCH_SRC := $(sort $(wildcard test/bench_*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+PROG_NAMES := thermpace $(patsubst src/%_main.c,thermpace-%,$(wildcard src/*_main.c))
+HDRS := $(wildcard src/*.h dsp/*.h test/*.h)
+
+.PHONY: all check check-rel check-san check-fuzz bench lint format deps \
+        install uninstall clean demo
+all: $(addprefix build/rel/,$(PROG_NAMES))
+
+# $(1): variant dir, $(2): extra compiler and linker flags
+define VARIANT
+$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(OPT) $$(CPPFLAGS) $$(CFLAGS) -MMD -MP -c $$< -o $$@
+$(1)/libthermpace.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(1)/thermpace: $(1)/src/main.o $(1)/libthermpace.a
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+$(1)/thermpace-%: $(1)/src/%_main.o $(1)/libthermpace.a
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+$(1)/test/%: $(1)/test/%.o $(1)/libthermpace.a
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+$(1)/tests: $$(addprefix $(1)/,$$(PROG_NAMES)) $$(patsubst %.c,$(1)/%,$$(TEST_SRC))
+	@touch $$@
+endef
+$(eval $(call VARIANT,build/rel,))
+$(eval $(call VARIANT,build/san,$(SAN)))
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+check: check-rel check-san check-fuzz
+	@echo "check: all suites passed"
+
+check-rel:
+	@$(MAKE) --no-print-directory WERROR=-Werror build/rel/tests
+	@test/run-tests build/rel
+
+check-san:
+	@$(MAKE) --no-print-directory WERROR=-Werror OPT='-O1 -g' build/san/tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  test/run-tests build/san
+
+# Fuzz targets: libFuzzer with clang where it is present, run over the
+# corpus in fuzz/corpus/NAME plus FUZZ_RUNS generated inputs each.
+FUZZ_RUNS ?= 3000
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
+               -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' -Isrc -Idsp $(PKG_CFLAGS) \
+               -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/libthermpace.a: $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+build/fuzz/%: build/fuzz/fuzz/%.o build/fuzz/libthermpace.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+check-fuzz:
+	@if command -v $(CLANG) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC)) && \
+	  FUZZ_RUNS=$(FUZZ_RUNS) test/run-fuzz build/fuzz $(patsubst fuzz/%.c,%,$(FUZZ_SRC)); \
+	else echo "check-fuzz: skipped: $(CLANG) not found (make deps installs it)"; fi
+
+bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
+	@for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done
+	@if [ -x test/bench.sh ]; then test/bench.sh build/rel; fi
+
+LINT_FILES := $(sort $(wildcard src/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
+lint:
+	@tools/lint-banned $(LINT_FILES)
+	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
+	@echo "lint: ok"
+format:
+	$(CLANG_FORMAT) -i $(LINT_FILES)
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS); \
+	else echo "run as root: apt-get install -y $(DEBS)"; fi
+
+demo: all
+	@tools/demo build/rel
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
+	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
+	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
+	@if [ -f build/rel/libthermpace-client.a ]; then \
+	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
+	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \
+	  install -m 644 src/thermpace.h $(DESTDIR)$(INCLUDEDIR)/ && \
+	  sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' \
+	    src/thermpace.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
+	rm -rf $(DESTDIR)$(DATADIR)/thermpace
+	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc
+
+clean:
+	rm -rf build

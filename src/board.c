@@ -1,0 +1,360 @@
+#include "board.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int dir_exists(const char *p)
+{
+	return access(p, R_OK | X_OK) == 0;
+}
+
+int tp_board_dir(char *out, size_t n)
+{
+	const char *env = getenv("THERMPACE_BOARDS");
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t len;
+	char *slash;
+
+	if (env && env[0])
+		return tp_strlcpy(out, env, n);
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			/* build/rel/thermpace in the source tree */
+			snprintf(cand, sizeof(cand), "%s/../../boards", exe);
+			if (dir_exists(cand))
+				return tp_strlcpy(out, cand, n);
+			/* PREFIX/bin/thermpace installed */
+			snprintf(cand, sizeof(cand), "%s/../share/thermpace/boards", exe);
+			if (dir_exists(cand))
+				return tp_strlcpy(out, cand, n);
+		}
+	}
+	if (dir_exists(THERMPACE_DATADIR "/boards"))
+		return tp_strlcpy(out, THERMPACE_DATADIR "/boards", n);
+	if (dir_exists("boards"))
+		return tp_strlcpy(out, "boards", n);
+	return -ENOENT;
+}
+
+const char *tp_zone_role_name(enum tp_zone_role role)
+{
+	switch (role) {
+	case TP_ROLE_DIE:
+		return "die";
+	case TP_ROLE_BOARD:
+		return "board";
+	case TP_ROLE_AMBIENT:
+		return "ambient";
+	default:
+		return "other";
+	}
+}
+
+static int parse_role(const char *s, enum tp_zone_role *out)
+{
+	static const enum tp_zone_role roles[] = {TP_ROLE_OTHER, TP_ROLE_DIE, TP_ROLE_BOARD,
+						  TP_ROLE_AMBIENT};
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(roles); i++)
+		if (strcmp(s, tp_zone_role_name(roles[i])) == 0) {
+			*out = roles[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int bad(struct tp_board *b, const char *sec, const char *key, const char *why)
+{
+	snprintf(b->err, sizeof(b->err), "%s: [%s] %s: %s", b->path, sec, key, why);
+	return -EINVAL;
+}
+
+static int parse_zone(struct tp_board *b, const char *sec)
+{
+	struct tp_board_zone *z;
+	const char *v;
+	char list[TP_INI_VALUE_MAX], *save = NULL, *tok;
+
+	if (b->nzones >= TP_BOARD_MAX_ZONES)
+		return bad(b, sec, "zone", "too many zones");
+	z = &b->zones[b->nzones++];
+	memset(z, 0, sizeof(*z));
+	tp_strlcpy(z->type, sec + 5, sizeof(z->type));
+	v = tp_ini_get(&b->ini, sec, "channel");
+	if (!v)
+		return bad(b, sec, "channel", "missing");
+	if (strncmp(v, "temp.", 5) != 0)
+		return bad(b, sec, "channel", "must be temp.NAME");
+	tp_strlcpy(z->channel, v, sizeof(z->channel));
+	v = tp_ini_get(&b->ini, sec, "role");
+	if (v && parse_role(v, &z->role) < 0)
+		return bad(b, sec, "role", "must be die, board, ambient or other");
+	if (tp_ini_double_or(&b->ini, sec, "min_c", -40, &z->min_c) < 0)
+		return bad(b, sec, "min_c", "not a number");
+	if (tp_ini_double_or(&b->ini, sec, "max_c", 150, &z->max_c) < 0)
+		return bad(b, sec, "max_c", "not a number");
+	v = tp_ini_get(&b->ini, sec, "invalid");
+	if (v) {
+		tp_strlcpy(list, v, sizeof(list));
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (z->ninvalid >= TP_BOARD_MAX_INVALID)
+				return bad(b, sec, "invalid", "more than 4 values");
+			if (tp_parse_double(tok, &z->invalid_c[z->ninvalid]) < 0)
+				return bad(b, sec, "invalid", "not a number list");
+			z->ninvalid++;
+		}
+	}
+	return 0;
+}
+
+static int parse_rail(struct tp_board *b, const char *sec)
+{
+	struct tp_board_rail *r;
+	const char *v;
+
+	if (b->nrails >= TP_BOARD_MAX_RAILS)
+		return bad(b, sec, "rail", "too many rails");
+	r = &b->rails[b->nrails++];
+	memset(r, 0, sizeof(*r));
+	tp_strlcpy(r->name, sec + 5, sizeof(r->name));
+	tp_strlcpy(r->section, sec, sizeof(r->section));
+	v = tp_ini_get(&b->ini, sec, "source");
+	if (!v)
+		return bad(b, sec, "source", "missing");
+	tp_strlcpy(r->source, v, sizeof(r->source));
+	v = tp_ini_get(&b->ini, sec, "channel");
+	if (!v || strncmp(v, "power.", 6) != 0)
+		return bad(b, sec, "channel", "missing or not power.NAME");
+	tp_strlcpy(r->channel, v, sizeof(r->channel));
+	v = tp_ini_get(&b->ini, sec, "total");
+	r->total = v && strcmp(v, "1") == 0;
+	return 0;
+}
+
+static int parse_clock(struct tp_board *b, const char *sec)
+{
+	struct tp_board_clock *c;
+	const char *v;
+
+	if (b->nclocks >= TP_BOARD_MAX_CLOCKS)
+		return bad(b, sec, "clock", "too many clocks");
+	c = &b->clocks[b->nclocks++];
+	memset(c, 0, sizeof(*c));
+	tp_strlcpy(c->name, sec + 6, sizeof(c->name));
+	tp_strlcpy(c->section, sec, sizeof(c->section));
+	v = tp_ini_get(&b->ini, sec, "kind");
+	if (!v || (strcmp(v, "cpufreq") != 0 && strcmp(v, "devfreq") != 0))
+		return bad(b, sec, "kind", "must be cpufreq or devfreq");
+	tp_strlcpy(c->kind, v, sizeof(c->kind));
+	v = tp_ini_get(&b->ini, sec, "channel");
+	if (!v || strncmp(v, "freq.", 5) != 0)
+		return bad(b, sec, "channel", "missing or not freq.NAME");
+	tp_strlcpy(c->channel, v, sizeof(c->channel));
+	return 0;
+}
+
+static int parse(struct tp_board *b)
+{
+	const char *v;
+	int i, ret;
+	char last[TP_INI_NAME_MAX] = "";
+
+	v = tp_ini_get(&b->ini, "board", "name");
+	if (!v)
+		return bad(b, "board", "name", "missing");
+	tp_strlcpy(b->name, v, sizeof(b->name));
+	v = tp_ini_get(&b->ini, "board", "description");
+	tp_strlcpy(b->description, v ? v : b->name, sizeof(b->description));
+	/* lines are short in INI: each "source =" line adds one reference */
+	for (i = 0; i < b->ini.n; i++) {
+		size_t len = strlen(b->source);
+
+		if (strcmp(b->ini.e[i].section, "board") != 0 ||
+		    strcmp(b->ini.e[i].key, "source") != 0)
+			continue;
+		snprintf(b->source + len, sizeof(b->source) - len, "%s%s", len ? "; " : "",
+			 b->ini.e[i].value);
+	}
+	if (!b->source[0])
+		return bad(b, "board", "source", "missing: say where the facts come from");
+
+	v = tp_ini_get(&b->ini, "ceiling", "zone");
+	tp_strlcpy(b->control_zone, v ? v : "", sizeof(b->control_zone));
+	if (tp_ini_double_or(&b->ini, "ceiling", "ceiling_c", 85, &b->ceiling_c) < 0)
+		return bad(b, "ceiling", "ceiling_c", "not a number");
+	if (tp_ini_double_or(&b->ini, "ceiling", "trip_c", b->ceiling_c + 5, &b->trip_c) < 0)
+		return bad(b, "ceiling", "trip_c", "not a number");
+	if (tp_ini_double_or(&b->ini, "ceiling", "margin_c", 3, &b->margin_c) < 0)
+		return bad(b, "ceiling", "margin_c", "not a number");
+	if (tp_ini_double_or(&b->ini, "ceiling", "ambient_limit_c", NAN, &b->ambient_limit_c) <
+	    0)
+		return bad(b, "ceiling", "ambient_limit_c", "not a number");
+	v = tp_ini_get(&b->ini, "actuators", "allow");
+	tp_strlcpy(b->actuators, v ? v : "socket", sizeof(b->actuators));
+
+	/* sections in file order; entries of one section are contiguous in inih */
+	for (i = 0; i < b->ini.n; i++) {
+		const char *sec = b->ini.e[i].section;
+
+		if (strcmp(sec, last) == 0)
+			continue;
+		tp_strlcpy(last, sec, sizeof(last));
+		ret = 0;
+		if (strncmp(sec, "zone.", 5) == 0 && !tp_board_zone(b, sec + 5))
+			ret = parse_zone(b, sec);
+		else if (strncmp(sec, "rail.", 5) == 0)
+			ret = parse_rail(b, sec);
+		else if (strncmp(sec, "clock.", 6) == 0)
+			ret = parse_clock(b, sec);
+		if (ret < 0)
+			return ret;
+	}
+	if (b->control_zone[0] && !tp_board_zone(b, b->control_zone))
+		return bad(b, "ceiling", "zone", "names no [zone.TYPE] section");
+	return 0;
+}
+
+int tp_board_load(struct tp_board *b, const char *name_or_path)
+{
+	char dir[PATH_MAX];
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (strchr(name_or_path, '/') || strstr(name_or_path, ".ini")) {
+		tp_strlcpy(b->path, name_or_path, sizeof(b->path));
+	} else {
+		if (tp_board_dir(dir, sizeof(dir)) < 0) {
+			snprintf(b->err, sizeof(b->err),
+				 "no boards directory found (set THERMPACE_BOARDS)");
+			return -ENOENT;
+		}
+		if (snprintf(b->path, sizeof(b->path), "%s/%s.ini", dir, name_or_path) >=
+		    (int)sizeof(b->path))
+			return -ENAMETOOLONG;
+		if (access(b->path, R_OK) < 0) {
+			snprintf(b->err, sizeof(b->err), "unknown board '%s' (no %s)",
+				 name_or_path, b->path);
+			return -ENOENT;
+		}
+	}
+	ret = tp_ini_load(&b->ini, b->path);
+	if (ret < 0) {
+		tp_strlcpy(b->err, b->ini.err, sizeof(b->err));
+		return ret;
+	}
+	return parse(b);
+}
+
+void tp_board_free(struct tp_board *b)
+{
+	tp_ini_free(&b->ini);
+}
+
+const struct tp_board_zone *tp_board_zone(const struct tp_board *b, const char *type)
+{
+	int i;
+
+	for (i = 0; i < b->nzones; i++)
+		if (strcmp(b->zones[i].type, type) == 0)
+			return &b->zones[i];
+	return NULL;
+}
+
+int tp_board_allows(const struct tp_board *b, const char *actuator)
+{
+	char list[TP_INI_VALUE_MAX], *save = NULL, *tok;
+
+	tp_strlcpy(list, b->actuators, sizeof(list));
+	for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+		if (strcmp(tok, actuator) == 0)
+			return 1;
+	return 0;
+}
+
+int tp_board_zone_invalid(const struct tp_board_zone *z, double v)
+{
+	int i;
+
+	if (isnan(v) || v < z->min_c || v > z->max_c)
+		return 1;
+	for (i = 0; i < z->ninvalid; i++)
+		if (fabs(v - z->invalid_c[i]) < 1e-6)
+			return 1;
+	return 0;
+}
+
+static int match_file(const char *root, const char *rel, const struct tp_ini *ini,
+		      const char *key, char *why, size_t wn, const char *what)
+{
+	char path[PATH_MAX], text[256];
+	int i;
+
+	if (tp_path_join(path, sizeof(path), root, rel) < 0 ||
+	    tp_read_text(path, text, sizeof(text)) < 0)
+		return 0;
+	for (i = 0; i < ini->n; i++) {
+		if (strcmp(ini->e[i].section, "board") != 0 || strcmp(ini->e[i].key, key) != 0 ||
+		    !ini->e[i].value[0])
+			continue;
+		if (strstr(text, ini->e[i].value)) {
+			snprintf(why, wn, "%s '%s' contains '%s'", what, text, ini->e[i].value);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], text[256];
+	struct dirent **list = NULL;
+	int n, i, found = 0;
+
+	if (tp_board_dir(dir, sizeof(dir)) < 0)
+		return -ENOENT;
+	n = scandir(dir, &list, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		struct tp_ini ini;
+		size_t len = strlen(list[i]->d_name);
+
+		if (!found && len > 4 && strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+			if (tp_ini_load(&ini, path) == 0 &&
+			    (match_file(root, "proc/device-tree/model", &ini, "match_model", why,
+					wn, "/proc/device-tree/model") ||
+			     match_file(root, "sys/class/dmi/id/product_name", &ini, "match_dmi",
+					why, wn, "DMI product name"))) {
+				const char *nm = tp_ini_get(&ini, "board", "name");
+
+				tp_strlcpy(name, nm ? nm : "", nn);
+				found = 1;
+			}
+			tp_ini_free(&ini);
+		}
+		free(list[i]);
+	}
+	free(list);
+	if (found)
+		return 0;
+	if (tp_path_join(path, sizeof(path), root, "sys/class/dmi/id/sys_vendor") == 0 &&
+	    tp_read_text(path, text, sizeof(text)) >= 0) {
+		tp_strlcpy(name, "x86-generic", nn);
+		snprintf(why, wn, "no profile matched; DMI vendor '%s' means a PC (x86-generic)",
+			 text);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,111 @@
+#ifndef THERMPACE_BOARD_H
+#define THERMPACE_BOARD_H
+
+/*
+ * Board profiles: boards/NAME.ini (DESIGN §4). Sections:
+ *
+ *   [board]      name, description, source (where the facts come from; one
+ *                reference a line, lines under 200 characters, may repeat),
+ *                match_model (substring of /proc/device-tree/model, may repeat),
+ *                match_dmi (substring of /sys/class/dmi/id/product_name, may repeat)
+ *   [ceiling]    zone (type of the zone the governor controls), ceiling_c (°C the
+ *                controlled zone must stay under), trip_c (the kernel's passive
+ *                trip), margin_c (set point = ceiling_c - margin_c),
+ *                ambient_limit_c (design ambient at which full load meets the ceiling)
+ *   [zone.TYPE]  role = die|board|ambient|other, channel = temp.NAME,
+ *                invalid = sentinel °C values (comma list), min_c, max_c
+ *   [rail.NAME]  source = ina3221-iio|ina3221-hwmon|hwmon|rapl|vcgencmd,
+ *                channel = power.NAME, total = 1 for the board-total rail
+ *                (never summed with its children), and source-specific keys
+ *   [clock.NAME] kind = cpufreq|devfreq, policy or device, channel = freq.NAME
+ *   [actuators]  allow = comma list of socket,cgroup,cpufreq,devfreq,signal
+ *   [model]      priors: idle_w, joules_per_token, r_die, tau_die_s, r_sink,
+ *                tau_sink_s, ambient_c
+ *
+ * Unknown sections and keys are kept in ini for the modules that use them.
+ */
+
+#include "ini_file.h"
+
+#define TP_BOARD_MAX_ZONES  32
+#define TP_BOARD_MAX_RAILS  16
+#define TP_BOARD_MAX_CLOCKS 8
+#define TP_BOARD_MAX_INVALID 4
+
+enum tp_zone_role { TP_ROLE_OTHER = 0, TP_ROLE_DIE, TP_ROLE_BOARD, TP_ROLE_AMBIENT };
+
+struct tp_board_zone {
+	char type[TP_INI_NAME_MAX];    /* thermal zone 'type' as the kernel names it */
+	char channel[TP_INI_NAME_MAX]; /* temp.NAME */
+	enum tp_zone_role role;
+	int ninvalid;
+	double invalid_c[TP_BOARD_MAX_INVALID]; /* sentinel readings (PMIC 100 °C, -256 °C) */
+	double min_c, max_c;                    /* plausible range */
+};
+
+struct tp_board_rail {
+	char name[TP_INI_NAME_MAX];    /* rail name as the hardware labels it */
+	char source[TP_INI_NAME_MAX];  /* ina3221-iio, ina3221-hwmon, hwmon, rapl, vcgencmd */
+	char channel[TP_INI_NAME_MAX]; /* power.NAME */
+	int total;                     /* 1: board total, never summed with others */
+	char section[TP_INI_NAME_MAX]; /* "rail.NAME", for source-specific keys */
+};
+
+struct tp_board_clock {
+	char name[TP_INI_NAME_MAX];
+	char kind[TP_INI_NAME_MAX];    /* cpufreq, devfreq */
+	char channel[TP_INI_NAME_MAX]; /* freq.NAME */
+	char section[TP_INI_NAME_MAX];
+};
+
+struct tp_board {
+	char name[TP_INI_NAME_MAX];
+	char description[TP_INI_VALUE_MAX];
+	char source[2048];
+	char path[4096]; /* file it was loaded from */
+
+	char control_zone[TP_INI_NAME_MAX];
+	double ceiling_c, trip_c, margin_c, ambient_limit_c;
+
+	int nzones, nrails, nclocks;
+	struct tp_board_zone zones[TP_BOARD_MAX_ZONES];
+	struct tp_board_rail rails[TP_BOARD_MAX_RAILS];
+	struct tp_board_clock clocks[TP_BOARD_MAX_CLOCKS];
+	char actuators[TP_INI_VALUE_MAX]; /* allow list as written */
+
+	struct tp_ini ini; /* everything, for module-specific keys */
+	char err[640];
+};
+
+/*
+ * Loads a profile by name (searched in $THERMPACE_BOARDS, the source tree
+ * beside the executable, then the installed data directory) or by path
+ * (anything containing '/' or ending in ".ini"). On failure b->err says why.
+ * Free with tp_board_free in every case.
+ */
+int tp_board_load(struct tp_board *b, const char *name_or_path);
+void tp_board_free(struct tp_board *b);
+
+/* Directory holding the profiles, into out[n]; -ENOENT if none is found. */
+int tp_board_dir(char *out, size_t n);
+
+/*
+ * Detects the board under root ("/" live): /proc/device-tree/model and
+ * /sys/class/dmi/id/product_name against every profile's match keys. Writes
+ * the profile name and a sentence saying why into name[nn] and why[wn].
+ * Falls back to "x86-generic" on x86 DMI, else -ENOENT.
+ */
+int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn);
+
+/* Zone by type, or NULL. */
+const struct tp_board_zone *tp_board_zone(const struct tp_board *b, const char *type);
+
+/* 1 when the actuator kind is in the allow list. */
+int tp_board_allows(const struct tp_board *b, const char *actuator);
+
+/* 1 when v is one of the zone's sentinel values or outside its range. */
+int tp_board_zone_invalid(const struct tp_board_zone *z, double v);
+
+const char *tp_zone_role_name(enum tp_zone_role role);
+
+#endif

@@ -1,0 +1,58 @@
+#ifndef THERMPACE_SESSION_H
+#define THERMPACE_SESSION_H
+
+/*
+ * A session directory (DESIGN §4):
+ *   manifest.ini    what, where, when (this module)
+ *   telemetry.csv   telemetry_csv.h
+ *   audio.wav       optional, dsp/
+ *   events.jsonl    event.h
+ *   truth.jsonl     simulated or labelled sessions only
+ *
+ * manifest.ini:
+ *   [session] version, board, source (live|sim|import|replay), start_utc,
+ *             start_monotonic (s, CLOCK_MONOTONIC at t = 0), interval_s, root
+ *   [audio]   file, rate, channels, format, first_frame_monotonic,
+ *             first_frame_t (s since session start)
+ *   other sections (e.g. [sim], [import]) are free for the writer's use.
+ */
+
+#include <stdio.h>
+
+#include "ini_file.h"
+
+struct tp_manifest {
+	char version[32];
+	char board[64];
+	char source[32];
+	char start_utc[32];
+	double start_monotonic;
+	double interval_s;
+	/* audio: rate 0 when the session has none */
+	char audio_file[64];
+	int audio_rate;
+	int audio_channels;
+	char audio_format[32];
+	double audio_first_frame_monotonic;
+	double audio_first_frame_t;
+	/* extra "[section]\nkey = value\n" text appended when writing */
+	const char *extra;
+};
+
+/* Fills defaults: this version, start times now, no audio. */
+void tp_manifest_init(struct tp_manifest *m, const char *board, const char *source);
+
+/* Writes DIR/manifest.ini atomically. */
+int tp_manifest_write(const struct tp_manifest *m, const char *dir);
+
+/*
+ * Reads DIR/manifest.ini into m; ini (may be NULL) receives every entry and
+ * must then be freed by the caller. err[n] says why on failure.
+ */
+int tp_manifest_read(struct tp_manifest *m, struct tp_ini *ini, const char *dir, char *err,
+		     size_t n);
+
+/* DIR/NAME into out[n]. */
+int tp_session_path(char *out, size_t n, const char *dir, const char *name);
+
+#endif

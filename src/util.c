@@ -1,0 +1,236 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void tp_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("thermpace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int tp_strlcpy(char *dst, const char *src, size_t n)
+{
+	size_t len = strlen(src);
+
+	if (n == 0)
+		return -ENAMETOOLONG;
+	if (len >= n) {
+		memcpy(dst, src, n - 1);
+		dst[n - 1] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+int tp_path_join(char *out, size_t n, const char *root, const char *rel)
+{
+	int len;
+
+	while (rel[0] == '/' && root && root[0] && strcmp(root, "/") != 0)
+		rel++;
+	if (!root || !root[0] || strcmp(root, "/") == 0)
+		len = snprintf(out, n, "%s%s", rel[0] == '/' ? "" : "/", rel);
+	else
+		len = snprintf(out, n, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/",
+			       rel);
+	if (len < 0 || (size_t)len >= n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+char *tp_trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int tp_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE)
+		return -ERANGE;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (isnan(v) || isinf(v))
+		return -EDOM;
+	*out = v;
+	return 0;
+}
+
+int tp_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int strip_len(char *buf, ssize_t len)
+{
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+int tp_pread_text(int fd, char *buf, size_t n)
+{
+	ssize_t len;
+
+	if (n < 2)
+		return -EINVAL;
+	do
+		len = pread(fd, buf, n - 1, 0);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return -errno;
+	if ((size_t)len == n - 1) {
+		char extra;
+
+		if (pread(fd, &extra, 1, len) == 1)
+			return -EFBIG;
+	}
+	return strip_len(buf, len);
+}
+
+int tp_read_text(const char *path, char *buf, size_t n)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = tp_pread_text(fd, buf, n);
+	close(fd);
+	return ret;
+}
+
+double tp_mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int tp_utc_now(char *out, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm))
+		return -EOVERFLOW;
+	if (strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int tp_mkdir_p(const char *path, unsigned mode)
+{
+	char buf[4096];
+	char *p;
+
+	if (tp_strlcpy(buf, path, sizeof(buf)) < 0)
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int tp_write_file_atomic(const char *path, const char *buf, size_t len)
+{
+	char tmp[4096];
+	int fd, ret = 0;
+	size_t off = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = -errno;
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		ret = -errno;
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return ret;
+}

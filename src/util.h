@@ -1,0 +1,53 @@
+#ifndef THERMPACE_UTIL_H
+#define THERMPACE_UTIL_H
+
+/*
+ * Small helpers shared by every module: error messages, bounded path
+ * joining, strict number parsing, small-file reads and the monotonic clock.
+ * Every function returns 0 or a negative errno; out-parameters are written
+ * only on success.
+ */
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define TP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Prints "thermpace: <message>" and a newline on stderr. */
+void tp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Joins root and rel ("/" or "" root means rel as is) into out[n]. */
+int tp_path_join(char *out, size_t n, const char *root, const char *rel);
+
+/* Strict parsers: the whole string (surrounding blanks allowed) must parse. */
+int tp_parse_double(const char *s, double *out);
+int tp_parse_long(const char *s, long *out);
+
+/*
+ * Reads a small file into buf[n] (NUL-terminated, trailing newline removed).
+ * Returns the length or a negative errno; -EFBIG when it does not fit.
+ */
+int tp_read_text(const char *path, char *buf, size_t n);
+
+/* Same, for a file kept open: pread from offset 0 (no allocation). */
+int tp_pread_text(int fd, char *buf, size_t n);
+
+/* CLOCK_MONOTONIC in seconds. */
+double tp_mono_now(void);
+
+/* UTC wall-clock time as "YYYY-MM-DDTHH:MM:SSZ" into out[n]. */
+int tp_utc_now(char *out, size_t n);
+
+/* mkdir -p; existing directories are fine. */
+int tp_mkdir_p(const char *path, unsigned mode);
+
+/* Writes buf to path atomically (temporary file, fsync, rename). */
+int tp_write_file_atomic(const char *path, const char *buf, size_t len);
+
+/* Copies src into dst[n], truncating; returns -ENAMETOOLONG when truncated. */
+int tp_strlcpy(char *dst, const char *src, size_t n);
+
+/* Trims blanks at both ends in place; returns s. */
+char *tp_trim(char *s);
+
+#endif

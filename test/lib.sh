@@ -1,0 +1,20 @@
+# Shell test helpers: TAP output. Source from test/test_*.sh, run from the
+# source tree root; $TP_BIN is the thermpace binary of the variant under test.
+: "${TP_BIN:=build/rel/thermpace}"
+: "${TP_BUILD:=build/rel}"
+tap_n=0
+tap_failed=0
+TMPD=$(mktemp -d)
+trap 'rm -rf "$TMPD"' EXIT INT TERM
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+# check NAME COMMAND...: ok when the command succeeds
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# expect_exit CODE NAME COMMAND...: ok when the command exits CODE
+expect_exit() {
+  code=$1 name=$2; shift 2
+  "$@" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+  if [ "$rc" = "$code" ]; then ok "$name"; else not_ok "$name (exit $rc, wanted $code)"; sed 's/^/#   /' "$TMPD/err"; fi
+}
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
