@@ -11,4 +11,22 @@
 #define TP_EXIT_FAILURE 1
 #define TP_EXIT_USAGE   2
 
+/*
+ * Declared weak so that a tree missing one module still links; main()
+ * hides a command whose function is absent. Every release defines them all.
+ */
+#define TP_COMMAND(name) int cmd_##name(int argc, char **argv) __attribute__((weak))
+TP_COMMAND(probe);
+TP_COMMAND(record);
+TP_COMMAND(tegrastats);
+TP_COMMAND(import);
+TP_COMMAND(features);
+TP_COMMAND(sim);
+TP_COMMAND(replay);
+TP_COMMAND(eval);
+TP_COMMAND(run);
+TP_COMMAND(attach);
+TP_COMMAND(restore);
+TP_COMMAND(report);
+
 #endif

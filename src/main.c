@@ -15,6 +15,18 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", cmd_run, "run an inference command under the governor"},
+	{"attach", cmd_attach, "govern a process or cgroup that already runs"},
+	{"restore", cmd_restore, "put back any cap a killed daemon left"},
+	{"probe", cmd_probe, "show the board, its channels and actuators"},
+	{"record", cmd_record, "record a lab session (telemetry, audio)"},
+	{"replay", cmd_replay, "replay a session through the pipeline, events on stdout"},
+	{"sim", cmd_sim, "simulate a board, open or closed loop"},
+	{"eval", cmd_eval, "score a session's events against its ground truth"},
+	{"features", cmd_features, "acoustic features of a WAV file"},
+	{"tegrastats", cmd_tegrastats, "convert tegrastats output to telemetry CSV"},
+	{"import", cmd_import, "convert a trace from elsewhere into a session"},
+	{"report", cmd_report, "write an HTML report of a session"},
 	{NULL, NULL, NULL},
 };
 
@@ -26,7 +38,8 @@ static void usage(FILE *f)
 		   "Forecasts the thermal ceiling of a passively cooled board and paces\n"
 		   "token generation before the kernel throttles.\n\ncommands:\n");
 	for (c = commands; c->name; c++)
-		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+		if (c->fn)
+			fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fprintf(f, "\n'thermpace COMMAND --help' describes each command.\n");
 }
 
@@ -48,7 +61,7 @@ int main(int argc, char **argv)
 		return TP_EXIT_OK;
 	}
 	for (c = commands; c->name; c++)
-		if (strcmp(argv[1], c->name) == 0)
+		if (c->fn && strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
 	tp_err("unknown command '%s' (see 'thermpace --help')", argv[1]);
 	return TP_EXIT_USAGE;
