@@ -25,7 +25,7 @@ CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
 PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl
-DEBS := build-essential pkg-config clang clang-format libclang-rt-14-dev \
+DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
         alsa-utils lm-sensors util-linux python3
