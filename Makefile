@@ -9,7 +9,8 @@
 #   make install      PREFIX, DESTDIR honoured
 #
 # Sources are found by wildcard: a new module is a new file, no edit here.
-# src/main.c is the thermpace CLI; src/NAME_main.c becomes thermpace-NAME.
+# src/main.c and src/cmd_*.c are the thermpace CLI; src/NAME_main.c becomes
+# thermpace-NAME; everything else in src/ and dsp/ is libthermpace.a.
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -45,7 +46,10 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
 MAIN_SRC  := src/main.c $(wildcard src/*_main.c)
-LIB_SRC   := $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c dsp/*.c)))
+# Subcommands link straight into the CLI: main.c refers to them weakly, and
+# a weak reference does not pull a member out of an archive.
+CMD_SRC   := $(sort $(wildcard src/cmd_*.c))
+LIB_SRC   := $(filter-out $(MAIN_SRC) $(CMD_SRC),$(sort $(wildcard src/*.c dsp/*.c)))
 TEST_SRC  := $(sort $(wildcard test/test_*.c))
 BENCH_SRC := $(sort $(wildcard test/bench_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -58,13 +62,13 @@ all: $(addprefix build/rel/,$(PROG_NAMES))
 
 # $(1): variant dir, $(2): extra compiler and linker flags
 define VARIANT
-$(1)/%.o: %.c
+$(1)/%.o: %.c Makefile
 	@mkdir -p $$(@D)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(OPT) $$(CPPFLAGS) $$(CFLAGS) -MMD -MP -c $$< -o $$@
 $(1)/libthermpace.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
-$(1)/thermpace: $(1)/src/main.o $(1)/libthermpace.a
+$(1)/thermpace: $(1)/src/main.o $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 $(1)/thermpace-%: $(1)/src/%_main.o $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
