@@ -78,6 +78,9 @@ expect_exit 0 "sim --no-audio over the same directory" \
   "$TP_BIN" sim --scenario "$TMPD/all.ini" --no-audio -o "$TMPD/s3"
 check "--no-audio removes a stale audio.wav" test ! -e "$TMPD/s3/audio.wav"
 
+printf '[scenario]\nduration_s = 10\n[audio]\nrate = 48000\nduration_s = 1000\n' >"$TMPD/au.ini"
+expect_exit 2 "--duration that makes audio too large is refused" \
+  "$TP_BIN" sim --scenario "$TMPD/au.ini" --duration 500 -o "$TMPD/au"
 expect_exit 0 "default scenario, 2 minutes" "$TP_BIN" sim --duration 120 -o "$TMPD/d"
 check "default: 28 C ambient in the manifest" grep -qx 'final_ambient_c = 28.0000' "$TMPD/d/manifest.ini"
 
