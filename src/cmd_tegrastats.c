@@ -45,7 +45,9 @@ struct conv {
 	double v[TP_MAX_CHANNELS];
 	int stamped; /* the first good line has a stamp: t from stamps */
 	long long first_stamp;
-	long lines, good, bad, backwards;
+	long lines;    /* lines that count as tegrastats intervals (not blank) */
+	long physical; /* lines read, for messages */
+	long good, bad, backwards;
 	int ninvalid;
 	struct invalid_note invalid[MAX_INVALID];
 };
@@ -139,14 +141,13 @@ static int pass_rows(struct conv *c, FILE *in, FILE *out)
 	while (getline(&line, &cap, in) >= 0) {
 		double t;
 
+		c->physical++;
+		if (tp_trim(line)[0] == '\0')
+			continue; /* blank lines are not tegrastats intervals */
 		c->lines++;
 		if (tp_tegrastats_parse(line, &s, err, sizeof(err)) < 0) {
-			if (tp_trim(line)[0] == '\0') {
-				c->lines--; /* blank lines are not tegrastats intervals */
-				continue;
-			}
 			if (c->bad++ < REPORT_LINES)
-				tp_err("%s:%ld: skipped: %s", c->name, c->lines, err);
+				tp_err("%s:%ld: skipped: %s", c->name, c->physical, err);
 			continue;
 		}
 		if (c->stamped)
