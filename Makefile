@@ -26,10 +26,11 @@ CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
 PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl
+# prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
-        alsa-utils lm-sensors util-linux python3
+        alsa-utils lm-sensors util-linux python3 prometheus
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lsensors -lm -lpthread
