@@ -72,7 +72,7 @@ static int print_channels(const struct tp_telemetry *tel, int bad)
 		if (is_bad != bad)
 			continue;
 		print_value(&c, bad ? c.raw : c.value, val, sizeof(val));
-		printf("  %-28s %16s  %-13s %s\n", c.name, val, c.source, c.path);
+		printf("  %-31s %15s  %-13s %s\n", c.name, val, c.source, c.path);
 		if (c.detail[0])
 			printf("      %s\n", c.detail);
 		if (bad)

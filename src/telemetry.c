@@ -343,6 +343,10 @@ static const char *judge(const struct tp_tel_chan *c, double value, char *buf, s
 		return buf;
 	}
 	if (c->kind == TP_KIND_TEMP) {
+		if (fabs(value + 256) < 1e-6) {
+			snprintf(buf, n, "reads -256 C: sensor off (power-gated engine)");
+			return buf;
+		}
 		if (c->zone) {
 			for (i = 0; i < c->zone->ninvalid; i++)
 				if (fabs(value - c->zone->invalid_c[i]) < 1e-6) {
@@ -355,10 +359,6 @@ static const char *judge(const struct tp_tel_chan *c, double value, char *buf, s
 				}
 			lo = c->zone->min_c;
 			hi = c->zone->max_c;
-		}
-		if (fabs(value + 256) < 1e-6) {
-			snprintf(buf, n, "reads -256 C: sensor off (power-gated engine)");
-			return buf;
 		}
 	}
 	if (value < lo || value > hi) {

@@ -37,6 +37,7 @@ struct prail {
 
 struct rpi {
 	char cmd[PATH_MAX];
+	char shown[PATH_MAX]; /* as probe shows it: relative to the root unless overridden */
 	double interval_s, next_run;
 	int thr_ch, ev_ch; /* -1 when off */
 	int have_prev;
@@ -76,9 +77,9 @@ static int add_rails(struct tp_telemetry *tel, struct rpi *r)
 		tp_strlcpy(p->adc, adc && !p->sum ? adc : br->name, sizeof(p->adc));
 		if (p->sum)
 			snprintf(desc, sizeof(desc),
-				 "%s pmic_read_adc (sum of V x I of every rail)", r->cmd);
+				 "%s pmic_read_adc (sum of V x I of every rail)", r->shown);
 		else
-			snprintf(desc, sizeof(desc), "%s pmic_read_adc (%s_V x %s_A)", r->cmd,
+			snprintf(desc, sizeof(desc), "%s pmic_read_adc (%s_V x %s_A)", r->shown,
 				 p->adc, p->adc);
 		p->ch = tp_tel_add(tel, br->channel, "vcgencmd", desc);
 		if (p->ch == -ENOSPC)
@@ -118,10 +119,11 @@ static int rpi_open(struct tp_telemetry *tel, void **priv)
 		tp_strlcpy(r->cmd, env, sizeof(r->cmd));
 	else
 		tp_tel_path(tel, r->cmd, sizeof(r->cmd), "usr/bin/vcgencmd");
+	tp_strlcpy(r->shown, env && env[0] ? r->cmd : "/usr/bin/vcgencmd", sizeof(r->shown));
 	if (access(r->cmd, X_OK) < 0) {
 		if (tel->b)
-			tp_tel_note(tel, "vcgencmd: %s not found or not executable (%s)",
-				    env && env[0] ? r->cmd : "/usr/bin/vcgencmd", strerror(errno));
+			tp_tel_note(tel, "vcgencmd: %s not found or not executable (%s)", r->shown,
+				    strerror(errno));
 		free(r);
 		return 0;
 	}
@@ -133,9 +135,7 @@ static int rpi_open(struct tp_telemetry *tel, void **priv)
 	r->thr_ch = r->ev_ch = -1;
 	thr = tp_tel_key(tel, "vcgencmd", "throttled");
 	if (!thr || strcmp(thr, "0") != 0) {
-		/* the command shown is the one run, or the root-relative default */
-		snprintf(desc, sizeof(desc), "%s get_throttled",
-			 env && env[0] ? r->cmd : "/usr/bin/vcgencmd");
+		snprintf(desc, sizeof(desc), "%s get_throttled", r->shown);
 		r->thr_ch = tp_tel_add(tel, "state.rpi_throttled", "vcgencmd", desc);
 		if (r->thr_ch == -ENOSPC)
 			goto nospc;
