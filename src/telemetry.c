@@ -147,14 +147,13 @@ static int suffix_num(const char *name, size_t plen)
 	return v;
 }
 
-static const char *list_prefix;
-
-static int by_suffix(const void *a, const void *b)
+static int by_suffix(const void *a, const void *b, void *prefix)
 {
 	const char *x = a, *y = b;
-	size_t plen = strlen(list_prefix);
+	size_t plen = strlen(prefix);
 	int nx = suffix_num(x, plen), ny = suffix_num(y, plen);
 
+	/* thermal_zone2 before thermal_zone10; names without a number last */
 	if (nx >= 0 && ny >= 0 && nx != ny)
 		return nx < ny ? -1 : 1;
 	if ((nx >= 0) != (ny >= 0))
@@ -183,8 +182,7 @@ int tp_tel_list(const struct tp_telemetry *tel, const char *rel, const char *pre
 		n++;
 	}
 	closedir(d);
-	list_prefix = prefix;
-	qsort(names, (size_t)n, sizeof(names[0]), by_suffix);
+	qsort_r(names, (size_t)n, sizeof(names[0]), by_suffix, (void *)prefix);
 	return n;
 }
 

@@ -53,6 +53,7 @@ check "manifest interval" grep -q '^interval_s = 0.05$' "$s/manifest.ini"
 check "manifest rows" grep -q '^rows = 41$' "$s/manifest.ini"
 check "manifest energy" grep -q '^energy_board_j = 2.77' "$s/manifest.ini"
 check "summary on stdout" grep -q '^recorded 41 rows of 26 channels' "$TMPD/out"
+expect_exit 0 "the session reads back (thermpace report)" "$TP_BIN" report "$s" -o "$TMPD/r.html"
 expect_exit 1 "refuses to overwrite a session" "$TP_BIN" record -o "$s" --root "$fx" --duration 1
 check "says it holds a session" grep -q 'already holds a session' "$TMPD/err"
 check "the session is intact" test "$(rows "$s/telemetry.csv")" = 41
