@@ -400,6 +400,7 @@ static void test_unreadable(void)
 		tp_telemetry_sample(tel, v);
 		CHECK(reason_has(tel, "temp.locked", TP_CHAN_STALE, "Permission denied"));
 		CHECK(reason_has(tel, "energy.rapl_package_0", TP_CHAN_STALE, "Permission denied"));
+		CHECK(has_note(tel, "energy_uj is readable by root only"));
 		tp_telemetry_close(tel);
 		fflush(stdout);
 		_exit(tp_test_cur_fail ? 1 : 0);
