@@ -83,8 +83,10 @@ $(eval $(call VARIANT,build/san,$(SAN)))
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
+# The closing line sums every suite: "check: N passed, N failed, N skipped".
 check: check-rel check-san check-fuzz
-	@echo "check: all suites passed"
+	@cat build/rel/counts build/san/counts $$(ls build/fuzz/counts 2>/dev/null) | \
+	  awk '{p+=$$1; f+=$$2; s+=$$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
 check-rel:
 	@$(MAKE) --no-print-directory WERROR=-Werror build/rel/tests
@@ -113,11 +115,12 @@ check-fuzz:
 	@if command -v $(CLANG) >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC)) && \
 	  FUZZ_RUNS=$(FUZZ_RUNS) test/run-fuzz build/fuzz $(patsubst fuzz/%.c,%,$(FUZZ_SRC)); \
-	else echo "check-fuzz: skipped: $(CLANG) not found (make deps installs it)"; fi
+	else echo "check-fuzz: skipped: $(CLANG) not found (make deps installs it)"; \
+	  rm -f build/fuzz/counts; fi
 
 bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
 	@for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done
-	@if [ -x test/bench.sh ]; then test/bench.sh build/rel; fi
+	@for b in $(sort $(wildcard test/bench_*.sh)); do echo "== $$b"; sh $$b build/rel || exit 1; done
 
 LINT_FILES := $(sort $(wildcard src/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
 lint:
