@@ -649,8 +649,10 @@ static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 	sumsq = sum_squares(r, n);
 	window(a->wbuf, r + h, a->win, older);
 	window(a->wbuf + older, r, a->win + older, h);
-	/* the fresh samples end just before head */
-	if (fresh <= h)
+	/* the fresh samples end just before head (a short stream: all of them) */
+	if (samples < n)
+		clipped = count_clipped(r, n, clip);
+	else if (fresh <= h)
 		clipped = count_clipped(r + h - fresh, fresh, clip);
 	else
 		clipped =
@@ -782,8 +784,15 @@ void dsp_analyzer_finish(struct dsp_analyzer *a)
 		return;
 	if (a->due)
 		step(a);
-	if (a->nframes == 0 && a->filled > 0) /* shorter than one frame: zero-padded */
+	if (a->nframes == 0 && a->filled > 0) {
+		/* shorter than one frame: centred in zeros, under the window's middle */
+		int off = (a->n - a->filled) / 2;
+
+		memmove(a->ring + off, a->ring, (size_t)a->filled * sizeof(float));
+		memset(a->ring, 0, (size_t)off * sizeof(float));
+		a->head = 0;
 		process_frame(a, a->filled, a->filled);
+	}
 	finalize_second(a);
 	a->finished = 1;
 }

@@ -209,15 +209,39 @@ double dsp_hann_gain(double d)
 	return sin(x) / (x * (1 - d * d));
 }
 
+/*
+ * A candidate at d bins from a louder peak of amplitude a_s is taken for
+ * that peak's side lobe unless it stands SIDELOBE_MARGIN above the Hann side
+ * lobe envelope 1 / (pi d (d^2 - 1)); nearer than 1.5 bins it is the louder
+ * peak's own main lobe.
+ */
+#define SIDELOBE_MARGIN 3.1623 /* 10 dB in amplitude */
+
+static int is_sidelobe(const double *pos, const double *amp, int n, double p, double a)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		double d = fabs(p - pos[i]);
+
+		if (d < 1.5)
+			return 1;
+		if (a < amp[i] * SIDELOBE_MARGIN / (M_PI * d * (d * d - 1)))
+			return 1;
+	}
+	return 0;
+}
+
 int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_hz, double amp_scale,
 			double thr_db, struct dsp_peak *out, int max)
 {
 	int bin[PEAKS_CAP];
 	float top[PEAKS_CAP], fl[PEAKS_CAP];
-	int ntop = 0, b, i, cap = max < PEAKS_CAP ? max : PEAKS_CAP;
+	double pos[PEAKS_CAP], amps[PEAKS_CAP];
+	int ntop = 0, nout = 0, b, i, cap = PEAKS_CAP;
 	float thr = (float)pow(10.0, thr_db / 10.0);
 
-	if (cap <= 0)
+	if (max <= 0)
 		return 0;
 	compute_floor(pf, pw);
 	for (b = 0; b < pf->nblocks; b++) {
@@ -254,16 +278,22 @@ int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_h
 			fl[j] = pf->floor[b];
 		}
 	}
-	for (i = 0; i < ntop; i++) {
+	/* strongest first; side lobes of louder peaks are dropped */
+	for (i = 0; i < ntop && nout < max; i++) {
 		int k = bin[i];
 		double ml = sqrt((double)pw[k - 1]), mp = sqrt((double)pw[k]),
 		       mr = sqrt((double)pw[k + 1]);
 		double d = dsp_hann_offset(ml, mp, mr);
 		double amp = amp_scale * mp / dsp_hann_gain(d);
 
-		out[i].hz = ((double)k + d) * bin_hz;
-		out[i].db = 20.0 * log10(amp / M_SQRT2);
-		out[i].snr_db = fl[i] > 0 ? 10.0 * log10((double)pw[k] / (double)fl[i]) : 200.0;
+		if (is_sidelobe(pos, amps, nout, k + d, amp))
+			continue;
+		pos[nout] = k + d;
+		amps[nout] = amp;
+		out[nout].hz = ((double)k + d) * bin_hz;
+		out[nout].db = 20.0 * log10(amp / M_SQRT2);
+		out[nout].snr_db = fl[i] > 0 ? 10.0 * log10((double)pw[k] / (double)fl[i]) : 200.0;
+		nout++;
 	}
-	return ntop;
+	return nout;
 }

@@ -7,7 +7,9 @@
  * A bin is a peak when it is a local maximum and stands at least thr_db
  * above the local median of the spectrum. The local median is the median
  * of three neighbouring block medians (blocks of `block` bins), so a line
- * does not lift its own floor and the floor costs O(bins).
+ * does not lift its own floor and the floor costs O(bins). A peak within
+ * 1.5 bins of a louder one, or less than 10 dB above the Hann side-lobe
+ * envelope of a louder one, is that peak's main or side lobe and dropped.
  *
  * The frequency between bins comes from Grandke's ratio estimator for the
  * Hann window: with a the ratio of the larger neighbour's magnitude to the

@@ -81,8 +81,6 @@ static void copy_reason(char *err, size_t n, const char *why)
 	len = strlen(err);
 	while (len > 0 && (err[len - 1] == '.' || err[len - 1] == '\n'))
 		err[--len] = '\0';
-	if (err[0] >= 'A' && err[0] <= 'Z' && !(err[1] >= 'A' && err[1] <= 'Z'))
-		err[0] = (char)(err[0] - 'A' + 'a');
 }
 
 static sf_count_t mem_len(void *user)

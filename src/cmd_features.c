@@ -120,7 +120,8 @@ int cmd_features(int argc, char **argv)
 
 	dsp_opts_default(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -180,8 +181,12 @@ int cmd_features(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
+		case ':':
+			tp_err("features: option '%s' needs a value", argv[optind - 1]);
+			return TP_EXIT_USAGE;
 		default:
-			tp_err("features: unknown option (see 'thermpace features --help')");
+			tp_err("features: unknown option '%s' (see 'thermpace features --help')",
+			       argv[optind - 1]);
 			return TP_EXIT_USAGE;
 		}
 	}
