@@ -9,6 +9,7 @@
 
 #include <kiss_fftr.h>
 
+#include "stats.h"
 #include "util.h"
 #include "vec.h"
 
@@ -349,26 +350,13 @@ static double to_db(double ms)
 	return ms > 1e-20 ? 10.0 * log10(ms) : DSP_DB_FLOOR;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* Median and 90th percentile (linear interpolation) of v[0..n). */
+/* Median and 90th percentile of v[0..n) (scratch holds n). */
 static void med_p90(double *scratch, const double *v, int n, double *med, double *p90)
 {
-	double pos;
-	int lo;
-
 	memcpy(scratch, v, (size_t)n * sizeof(double));
-	qsort(scratch, (size_t)n, sizeof(double), cmp_double);
-	*med = n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
-	pos = 0.9 * (n - 1);
-	lo = (int)pos;
-	*p90 =
-	    lo + 1 < n ? scratch[lo] + (pos - lo) * (scratch[lo + 1] - scratch[lo]) : scratch[lo];
+	dsp_sort(scratch, n);
+	*med = dsp_sorted_median(scratch, n);
+	*p90 = dsp_sorted_quantile(scratch, n, 0.9);
 }
 
 static void finalize_second(struct dsp_analyzer *a)

@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "ini_file.h"
+#include "stats.h"
 #include "util.h"
 
 #define SECTION "acoustic_baseline"
@@ -121,13 +122,6 @@ int dsp_change_ready(const struct dsp_change *c)
 	return c->state == WATCHING;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return (a > b) - (a < b);
-}
-
 /* Median of the non-NaN values of v[0..n) (scratch holds n); NaN when none. */
 static double median(double *scratch, const double *v, int n)
 {
@@ -138,8 +132,8 @@ static double median(double *scratch, const double *v, int n)
 			scratch[m++] = v[i];
 	if (m == 0)
 		return NAN;
-	qsort(scratch, (size_t)m, sizeof(double), cmp_double);
-	return m % 2 ? scratch[m / 2] : 0.5 * (scratch[m / 2 - 1] + scratch[m / 2]);
+	dsp_sort(scratch, m);
+	return dsp_sorted_median(scratch, m);
 }
 
 static void finish_learning(struct dsp_change *c)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+
 #define SLOPE_ALPHA 0.3 /* smoothing of the frame-to-frame slope */
 
 struct slot {
@@ -176,17 +178,10 @@ int dsp_tracker_live(const struct dsp_tracker *t, struct dsp_track *out, int max
 	return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_inplace(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+	dsp_sort(v, n);
+	return dsp_sorted_median(v, n);
 }
 
 int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *out, int max)

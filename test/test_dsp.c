@@ -15,6 +15,7 @@
 #include "channel.h"
 #include "event.h"
 #include "peaks.h"
+#include "stats.h"
 #include "util.h"
 #include "test.h"
 
@@ -635,8 +636,31 @@ static void test_change_detector(void)
 	dsp_analyzer_close(a);
 }
 
+/* The in-place sort and order statistics behind the aggregates. */
+static void test_stats(void)
+{
+	double v[300], q[4] = {3, 1, 2, 10};
+	int n, i, sorted;
+
+	for (n = 1; n <= 300; n += 37) {
+		for (i = 0; i < n; i++)
+			v[i] = uniform();
+		v[n / 2] = v[0]; /* a tie */
+		dsp_sort(v, n);
+		for (sorted = 1, i = 1; i < n; i++)
+			sorted &= v[i - 1] <= v[i];
+		CHECK(sorted);
+	}
+	dsp_sort(q, 4);
+	CHECK_NEAR(dsp_sorted_median(q, 4), 2.5, 0);
+	CHECK_NEAR(dsp_sorted_median(q, 3), 2, 0);
+	CHECK_NEAR(dsp_sorted_quantile(q, 4, 0.9), 3 + 0.7 * 7, 1e-12);
+	CHECK_NEAR(dsp_sorted_quantile(q, 1, 0.9), 1, 0);
+}
+
 int main(void)
 {
+	RUN(test_stats);
 	RUN(test_hann_offset);
 	RUN(test_tone_frequency);
 	RUN(test_tone_seconds);
