@@ -12,6 +12,7 @@
 #define BACKOFF_MAX_S	30.0
 #define RESUME_RETRY_S	0.1
 #define GAP_MAX_S	3600.0 /* silence inserted for one gap at most */
+#define PACE_SLACK	1.001  /* pace: a device clock may run this much fast */
 
 enum state { RUNNING, SUSPENDED, LOST, DONE };
 
@@ -26,9 +27,11 @@ struct dsp_capture {
 	snd_pcm_uframes_t period, buffer, chunk;
 	size_t frame_bytes;
 	void *buf;   /* chunk frames, native */
+	void *onech; /* chunk samples, native: one channel for the file */
 	float *mono; /* chunk floats */
+	int file_channels;
 	enum state state;
-	double retry_at, backoff, t_start, first_mono, lost_at;
+	double retry_at, backoff, t_start, first_mono, lost_at, ahead_until;
 	int lost_logged;
 	struct dsp_capture_stats st;
 };
@@ -38,7 +41,8 @@ void dsp_capture_opts_default(struct dsp_capture_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->device = "default";
 	o->rate = 48000;
-	o->channels = 1;
+	o->channels = 0;
+	o->wav_channel = DSP_CAPTURE_ALL_CHANNELS;
 	o->period_us = 50000;
 	o->buffer_us = 1000000;
 	o->pick_channel = DSP_CHANNEL_MIX;
@@ -62,6 +66,17 @@ static snd_pcm_format_t alsa_format(enum dsp_sample_format f)
 static size_t sample_bytes(enum dsp_sample_format f)
 {
 	return f == DSP_FMT_S16 ? 2 : 4;
+}
+
+/* alsa-lib prints its own errors on stderr; ours say the same in one line. */
+static void quiet_alsa(const char *file, int line, const char *function, int err, const char *fmt,
+		       ...)
+{
+	(void)file;
+	(void)line;
+	(void)function;
+	(void)err;
+	(void)fmt;
 }
 
 static snd_pcm_sframes_t plain_readi(snd_pcm_t *pcm, void *buf, snd_pcm_uframes_t frames, void *ctx)
@@ -123,6 +138,16 @@ static int setup(struct dsp_capture *c, int first, char *err, size_t n)
 	if (ret < 0) {
 		snprintf(err, n, "PCM '%s' does not take %s", c->device, dsp_format_name(fmt));
 		goto fail;
+	}
+	if (c->channels == 0) {
+		unsigned lo = 1;
+		int need = c->o.pick_channel + 1 > c->o.wav_channel + 1 ? c->o.pick_channel + 1
+									: c->o.wav_channel + 1;
+
+		snd_pcm_hw_params_get_channels_min(hw, &lo);
+		c->channels = (int)lo > need ? (int)lo : need;
+		if (c->channels < 1)
+			c->channels = 1;
 	}
 	ret = snd_pcm_hw_params_set_channels(pcm, hw, (unsigned)c->channels);
 	if (ret < 0) {
@@ -189,10 +214,11 @@ int dsp_capture_open(struct dsp_capture **out, const struct dsp_capture_opts *o,
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
+	snd_lib_error_set_handler(quiet_alsa);
 	c->o = *o;
 	tp_strlcpy(c->device, o->device ? o->device : "default", sizeof(c->device));
 	c->rate = o->rate ? o->rate : 48000;
-	c->channels = o->channels > 0 ? o->channels : 1;
+	c->channels = o->channels > 0 ? o->channels : 0; /* 0: decided at setup */
 	c->fmt = o->format;
 	if (!c->o.period_us)
 		c->o.period_us = 50000;
@@ -201,9 +227,9 @@ int dsp_capture_open(struct dsp_capture **out, const struct dsp_capture_opts *o,
 	if (!c->o.readi)
 		c->o.readi = plain_readi;
 	c->first_mono = NAN;
-	if (c->o.pick_channel != DSP_CHANNEL_MIX &&
-	    (c->o.pick_channel < 0 || c->o.pick_channel >= c->channels)) {
-		snprintf(err, n, "no channel %d in %d", c->o.pick_channel + 1, c->channels);
+	if ((c->o.pick_channel != DSP_CHANNEL_MIX && c->o.pick_channel < 0) ||
+	    (c->o.wav_channel < DSP_CAPTURE_ALL_CHANNELS)) {
+		snprintf(err, n, "invalid channel choice");
 		free(c);
 		return -EINVAL;
 	}
@@ -212,18 +238,29 @@ int dsp_capture_open(struct dsp_capture **out, const struct dsp_capture_opts *o,
 		free(c);
 		return ret;
 	}
+	if (c->o.pick_channel >= c->channels || c->o.wav_channel >= c->channels) {
+		snprintf(
+		    err, n, "PCM '%s' has %d channel%s, no channel %d", c->device, c->channels,
+		    c->channels == 1 ? "" : "s",
+		    (c->o.pick_channel > c->o.wav_channel ? c->o.pick_channel : c->o.wav_channel) +
+			1);
+		ret = -EINVAL;
+		goto fail;
+	}
+	c->file_channels = c->o.wav_channel == DSP_CAPTURE_ALL_CHANNELS ? c->channels : 1;
 	c->chunk = c->period > 0 ? c->period : 1024;
 	c->frame_bytes = sample_bytes(c->fmt) * (size_t)c->channels;
 	c->buf = malloc(c->chunk * c->frame_bytes);
+	c->onech = malloc(c->chunk * sample_bytes(c->fmt));
 	c->mono = malloc(c->chunk * sizeof(float));
-	if (!c->buf || !c->mono) {
+	if (!c->buf || !c->onech || !c->mono) {
 		snprintf(err, n, "out of memory");
 		ret = -ENOMEM;
 		goto fail;
 	}
 	if (o->wav_path) {
-		ret = dsp_wav_writer_open(&c->wav, o->wav_path, (int)c->rate, c->channels, c->fmt,
-					  why, sizeof(why));
+		ret = dsp_wav_writer_open(&c->wav, o->wav_path, (int)c->rate, c->file_channels,
+					  c->fmt, why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, n, "cannot write '%s': %s", o->wav_path, why);
 			goto fail;
@@ -247,6 +284,7 @@ int dsp_capture_close(struct dsp_capture *c)
 		snd_pcm_close(c->pcm);
 	ret = dsp_wav_writer_close(c->wav);
 	free(c->buf);
+	free(c->onech);
 	free(c->mono);
 	free(c);
 	return ret;
@@ -260,6 +298,16 @@ unsigned dsp_capture_rate(const struct dsp_capture *c)
 int dsp_capture_channels(const struct dsp_capture *c)
 {
 	return c->channels;
+}
+
+int dsp_capture_file_channels(const struct dsp_capture *c)
+{
+	return c->file_channels;
+}
+
+void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono)
+{
+	c->o.t0_mono = t0_mono;
 }
 
 enum dsp_sample_format dsp_capture_format(const struct dsp_capture *c)
@@ -282,9 +330,15 @@ void dsp_capture_get_stats(const struct dsp_capture *c, struct dsp_capture_stats
 	*out = c->st;
 }
 
+/* A pace wait is running. */
+static int waiting(const struct dsp_capture *c)
+{
+	return c->ahead_until > 0 && tp_mono_now() < c->ahead_until;
+}
+
 int dsp_capture_poll_count(const struct dsp_capture *c)
 {
-	if (c->state != RUNNING || !c->pcm)
+	if (c->state != RUNNING || !c->pcm || waiting(c))
 		return 0;
 	return snd_pcm_poll_descriptors_count(c->pcm);
 }
@@ -293,7 +347,7 @@ int dsp_capture_poll_fill(struct dsp_capture *c, struct pollfd *pfd, int n)
 {
 	int k;
 
-	if (c->state != RUNNING || !c->pcm || n <= 0)
+	if (c->state != RUNNING || !c->pcm || n <= 0 || waiting(c))
 		return 0;
 	k = snd_pcm_poll_descriptors(c->pcm, pfd, (unsigned)n);
 	return k < 0 ? 0 : k;
@@ -301,11 +355,15 @@ int dsp_capture_poll_fill(struct dsp_capture *c, struct pollfd *pfd, int n)
 
 int dsp_capture_timeout_ms(const struct dsp_capture *c)
 {
-	double dt;
+	double dt, due;
 
-	if (c->state != SUSPENDED && c->state != LOST)
+	if (c->state == RUNNING && waiting(c))
+		due = c->ahead_until;
+	else if (c->state == SUSPENDED || c->state == LOST)
+		due = c->retry_at;
+	else
 		return -1;
-	dt = c->retry_at - tp_mono_now();
+	dt = due - tp_mono_now();
 	return dt <= 0 ? 0 : (int)ceil(dt * 1000.0);
 }
 
@@ -337,6 +395,55 @@ static void to_mono(const struct dsp_capture *c, const void *buf, size_t frames,
 	}
 }
 
+/* Interleaved native frames to one native channel (wav_channel, or the mean). */
+static void one_channel(const struct dsp_capture *c, const void *buf, size_t frames, void *out)
+{
+	int nch = c->channels, pick = c->o.wav_channel, ch;
+	size_t i;
+
+	for (i = 0; i < frames; i++) {
+		size_t base = i * (size_t)nch;
+
+		if (c->fmt == DSP_FMT_S16) {
+			const int16_t *x = (const int16_t *)buf + base;
+			long s = 0;
+
+			if (pick >= 0)
+				s = x[pick];
+			else {
+				for (ch = 0; ch < nch; ch++)
+					s += x[ch];
+				s /= nch;
+			}
+			((int16_t *)out)[i] = (int16_t)s;
+		} else if (c->fmt == DSP_FMT_S32) {
+			const int32_t *x = (const int32_t *)buf + base;
+			long long s = 0;
+
+			if (pick >= 0)
+				s = x[pick];
+			else {
+				for (ch = 0; ch < nch; ch++)
+					s += x[ch];
+				s /= nch;
+			}
+			((int32_t *)out)[i] = (int32_t)s;
+		} else {
+			const float *x = (const float *)buf + base;
+			float s = 0;
+
+			if (pick >= 0)
+				s = x[pick];
+			else {
+				for (ch = 0; ch < nch; ch++)
+					s += x[ch];
+				s /= (float)nch;
+			}
+			((float *)out)[i] = s;
+		}
+	}
+}
+
 static int deliver(struct dsp_capture *c, const void *buf, size_t frames)
 {
 	if (isnan(c->first_mono)) {
@@ -348,8 +455,16 @@ static int deliver(struct dsp_capture *c, const void *buf, size_t frames)
 		est = now - (double)((long long)frames + (long long)delay) / c->rate;
 		c->first_mono = est > c->t_start ? est : c->t_start;
 	}
-	if (c->wav && dsp_wav_writer_write(c->wav, buf, frames) < 0)
-		return -EIO;
+	if (c->wav) {
+		const void *out = buf;
+
+		if (c->file_channels == 1 && c->channels > 1) {
+			one_channel(c, buf, frames, c->onech);
+			out = c->onech;
+		}
+		if (dsp_wav_writer_write(c->wav, out, frames) < 0)
+			return -EIO;
+	}
 	if (c->o.on_mono) {
 		to_mono(c, buf, frames, c->mono);
 		c->o.on_mono(c->o.ctx, c->mono, frames);
@@ -569,6 +684,20 @@ long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
 
 		if (c->o.max_frames > 0 && (long long)want > c->o.max_frames - c->st.frames)
 			want = (snd_pcm_uframes_t)(c->o.max_frames - c->st.frames);
+		if (c->o.pace) {
+			double now = tp_mono_now(),
+			       ref = isnan(c->first_mono) ? c->t_start : c->first_mono;
+			long long allowed = (long long)((now - ref) * c->rate * PACE_SLACK) +
+					    (long long)c->period - c->st.frames;
+
+			if (allowed <= 0) {
+				/* wait until a period may be read */
+				c->ahead_until = now + (double)(1 - allowed) / c->rate;
+				break;
+			}
+			if ((long long)want > allowed)
+				want = (snd_pcm_uframes_t)allowed;
+		}
 		got = c->o.readi(c->pcm, c->buf, want, c->o.seam_ctx);
 		if (got == -EAGAIN || got == 0)
 			break;

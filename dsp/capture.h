@@ -37,12 +37,15 @@
 #include "event.h"
 #include "wav.h"
 
+#define DSP_CAPTURE_ALL_CHANNELS (-2)
+
 struct dsp_capture_opts {
 	const char *device;	       /* PCM name; "default" when NULL */
 	snd_config_t *config;	       /* configuration for snd_pcm_open_lconf, or NULL
 					  for the global one (borrowed) */
 	unsigned rate;		       /* Hz; 48000 when 0 */
-	int channels;		       /* channels to capture; 1 when 0 */
+	int channels;		       /* channels to capture; 0: the fewest the device
+					  takes, and enough for the channels chosen */
 	enum dsp_sample_format format; /* DSP_FMT_NONE: S32_LE, FLOAT_LE, S16_LE,
 					  the first the device takes */
 	unsigned period_us;	       /* 50000 when 0 */
@@ -51,6 +54,13 @@ struct dsp_capture_opts {
 
 	const char *wav_path; /* every frame is written there (WAV/RF64, the
 				 negotiated rate and format); NULL: none */
+	int wav_channel;      /* DSP_CAPTURE_ALL_CHANNELS: the file has every
+				 channel; else one: a 0-based channel or
+				 DSP_CHANNEL_MIX (their mean) */
+	int pace;	      /* never deliver ahead of CLOCK_MONOTONIC: for
+				 unpaced plugins (alsa-lib's file plugin replaying
+				 a raw stream); a real device is never held back
+				 (0.1 % and a period of slack) */
 	int pick_channel;     /* mono stream: 0-based channel or DSP_CHANNEL_MIX */
 	void (*on_mono)(void *ctx, const float *mono, size_t n); /* may be NULL */
 	void *ctx;
@@ -72,7 +82,8 @@ struct dsp_capture_stats {
 
 struct dsp_capture;
 
-/* Options with every field at its default (device "default"). */
+/* Options with every field at its default (device "default", 48 kHz, the
+ * device's fewest channels, all of them in the file, no pacing). */
 void dsp_capture_opts_default(struct dsp_capture_opts *o);
 
 /*
@@ -86,18 +97,22 @@ int dsp_capture_open(struct dsp_capture **out, const struct dsp_capture_opts *o,
 /* Closes the PCM and finishes the WAV file; -EIO when that fails. c may be NULL. */
 int dsp_capture_close(struct dsp_capture *c);
 
-/* What was negotiated. */
+/* What was negotiated; dsp_capture_file_channels: channels in the WAV file. */
 unsigned dsp_capture_rate(const struct dsp_capture *c);
 int dsp_capture_channels(const struct dsp_capture *c);
+int dsp_capture_file_channels(const struct dsp_capture *c);
 enum dsp_sample_format dsp_capture_format(const struct dsp_capture *c);
 
-/* Descriptors now (0 while the device is lost or the capture is done). */
+/* Sets the session start (CLOCK_MONOTONIC s) that event times count from. */
+void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono);
+
+/* Descriptors now (0 while the device is lost, a pace wait runs, or the capture is done). */
 int dsp_capture_poll_count(const struct dsp_capture *c);
 
 /* Fills up to n pollfds; returns how many. */
 int dsp_capture_poll_fill(struct dsp_capture *c, struct pollfd *pfd, int n);
 
-/* Milliseconds until a reopen or resume is due; -1 when none is pending. */
+/* Milliseconds until a reopen, a resume or the end of a pace wait is due; -1 when none. */
 int dsp_capture_timeout_ms(const struct dsp_capture *c);
 
 /*

@@ -339,6 +339,75 @@ static void test_capture_rates(void)
 	}
 }
 
+/*
+ * One channel of four into the file, or their mean; the fewest channels
+ * the device takes when none is asked for; pacing to the clock.
+ */
+static void test_capture_channels(void)
+{
+	const char *raw = tmp("ch.raw"), *wav = tmp("ch.wav");
+	long frames = 24000, j;
+	int16_t *data = malloc((size_t)frames * 4 * sizeof(int16_t)), *want;
+	snd_config_t *conf;
+	struct dsp_capture_opts o;
+	struct dsp_capture *c = NULL;
+	FILE *f;
+	char err[256];
+	int pass;
+	double t0;
+
+	want = malloc((size_t)frames * sizeof(int16_t));
+	for (j = 0; j < frames * 4; j++)
+		data[j] = (int16_t)((j % 4) * 1000 + (j / 4) % 977 - 500);
+	f = fopen(raw, "wb");
+	CHECK(f && fwrite(data, sizeof(int16_t), (size_t)frames * 4, f) == (size_t)frames * 4);
+	if (f)
+		fclose(f);
+	conf = fixture_config(raw);
+	for (pass = 0; pass < 2; pass++) {
+		dsp_capture_opts_default(&o);
+		o.device = "fixture";
+		o.config = conf;
+		o.channels = 4;
+		o.format = DSP_FMT_S16;
+		o.max_frames = frames;
+		o.wav_path = wav;
+		o.wav_channel = pass == 0 ? 2 : DSP_CHANNEL_MIX;
+		CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
+		if (!c)
+			continue;
+		CHECK_INT(dsp_capture_file_channels(c), 1);
+		CHECK_INT(pump(c, 10000), 0);
+		CHECK_INT(dsp_capture_close(c), 0);
+		for (j = 0; j < frames; j++) {
+			const int16_t *x = data + j * 4;
+
+			want[j] =
+			    pass == 0 ? x[2] : (int16_t)(((long)x[0] + x[1] + x[2] + x[3]) / 4);
+		}
+		CHECK(wav_equals(wav, want, frames, DSP_FMT_S16));
+	}
+	/* no channel count asked: the fewest the device takes (1 for the null slave) */
+	dsp_capture_opts_default(&o);
+	o.device = "fixture";
+	o.config = conf;
+	o.format = DSP_FMT_S16;
+	o.max_frames = 14400;
+	o.pace = 1;
+	t0 = tp_mono_now();
+	CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
+	if (c) {
+		CHECK_INT(dsp_capture_channels(c), 1);
+		CHECK_INT(pump(c, 10000), 0);
+		/* 0.3 s of audio cannot come faster than 0.3 s less a period */
+		CHECK(tp_mono_now() - t0 >= 0.24);
+		CHECK_INT(dsp_capture_close(c), 0);
+	}
+	snd_config_delete(conf);
+	free(data);
+	free(want);
+}
+
 /* The read seam: fails once with a chosen error at a chosen call. */
 struct seam {
 	int calls, at;
@@ -504,6 +573,7 @@ int main(void)
 	RUN(test_capture_s32);
 	RUN(test_capture_float);
 	RUN(test_capture_rates);
+	RUN(test_capture_channels);
 	RUN(test_overrun_recovery);
 	RUN(test_suspend_recovery);
 	RUN(test_device_lost);
