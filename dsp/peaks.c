@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 #define PEAKS_CAP 64 /* candidates kept per frame, strongest first */
 
 struct dsp_peakfinder {
@@ -166,18 +168,18 @@ static void compute_floor(struct dsp_peakfinder *pf, const float *pw)
 				       pf->median[b + 1 < nb ? b + 1 : nb - 1]);
 }
 
-/* Largest of v[0..n): eight lanes, so that it compiles to vector max. */
+/* Largest of v[0..n) (0 when all are below), four lanes at a time. */
 static float block_max(const float *v, int n)
 {
-	float m[LANES] = {0}, r = 0;
+	dsp_v4 m = {0};
+	float r = 0;
 	int i = 0, l;
 
-	for (; i + LANES <= n; i += LANES)
-		for (l = 0; l < LANES; l++)
-			m[l] = v[i + l] > m[l] ? v[i + l] : m[l];
+	for (; i + 4 <= n; i += 4)
+		m = dsp_v4_max(dsp_v4_load(v + i), m);
 	for (; i < n; i++)
 		r = v[i] > r ? v[i] : r;
-	for (l = 0; l < LANES; l++)
+	for (l = 0; l < 4; l++)
 		r = m[l] > r ? m[l] : r;
 	return r;
 }

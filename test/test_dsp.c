@@ -21,6 +21,38 @@
 
 #define MAX_SECONDS 64
 
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 0
+#else
+/*
+ * Counting allocator: the analyzer must not allocate once open. glibc's
+ * __libc_* entry points do the work; sanitizer builds keep their own.
+ */
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t k, size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+static long alloc_count;
+
+void *malloc(size_t n)
+{
+	alloc_count++;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t k, size_t n)
+{
+	alloc_count++;
+	return __libc_calloc(k, n);
+}
+
+void *realloc(void *p, size_t n)
+{
+	alloc_count++;
+	return __libc_realloc(p, n);
+}
+#endif
+
 static unsigned long rng_state = 88172645463325252ul;
 
 /* Uniform in [-1, 1), reproducible. */
@@ -658,9 +690,40 @@ static void test_stats(void)
 	CHECK_NEAR(dsp_sorted_quantile(q, 1, 0.9), 1, 0);
 }
 
+/* No allocation in push, next_second or finish once the analyzer is open. */
+static void test_no_allocation(void)
+{
+#if COUNT_ALLOCS
+	struct dsp_analyzer *a = NULL;
+	struct dsp_second s;
+	float *x = tone(48000, 12.0, 11520.3, 0.05, 0.02);
+	size_t off = 0, n = 48000 * 12;
+	long before = alloc_count;
+
+	CHECK_INT(dsp_analyzer_open(&a, 48000, NULL), 0);
+	CHECK(alloc_count > before); /* the counter sees open's buffers */
+	before = alloc_count;
+	while (off < n) {
+		off += dsp_analyzer_push(a, x + off, n - off < 3000 ? n - off : 3000);
+		while (dsp_analyzer_next_second(a, &s) == 1)
+			;
+	}
+	dsp_analyzer_finish(a);
+	while (dsp_analyzer_next_second(a, &s) == 1)
+		;
+	CHECK_INT(alloc_count - before, 0);
+	CHECK(dsp_analyzer_frame_count(a) > 200);
+	dsp_analyzer_close(a);
+	free(x);
+#else
+	SKIP("the sanitizer build keeps its own allocator");
+#endif
+}
+
 int main(void)
 {
 	RUN(test_stats);
+	RUN(test_no_allocation);
 	RUN(test_hann_offset);
 	RUN(test_tone_frequency);
 	RUN(test_tone_seconds);
