@@ -14,8 +14,8 @@
 #define INVALID_CLEAR  3
 
 /* stuck-at test */
-#define STUCK_MIN_S      30.0
-#define STUCK_MOTION_K   1.0  /* the model expected at least this much change */
+#define STUCK_MIN_S	 30.0
+#define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
 #define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
 #define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
 
@@ -25,36 +25,37 @@
 #define SPIKE_MAX_N    3
 #define SPIKE_MAX_S    10.0
 #define SPIKE_REPORT_S 30.0
+#define SPIKE_ARM_S    60.0
 
 /* CUSUM on block means of the zone-specific residual */
-#define K_MIN_K      0.35
+#define K_MIN_K	     0.35
 #define K_SIGMAS     3.0
-#define H_MULT       6.0
+#define H_MULT	     6.0
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
 #define VAR_TAU_S    1800.0
 #define BLK_SD_MIN   0.08
 #define BLK_SD_MAX   1.0
 
-/* classification */
-#define CLASSIFY_MIN_S   30.0
-#define CLASSIFY_MAX_S   240.0
-#define GAIN_RANGE_K     5.0 /* temperature range that tells gain from offset */
-#define FIT_RATIO        0.5
+/* classification of a zone alarm */
+#define CLASSIFY_MIN_S	 30.0
+#define CLASSIFY_MAX_S	 300.0
+#define BIC_DECIDE	 10.0 /* evidence that ends the wait early */
+#define BIC_PREFER	 2.0  /* at the deadline, gain must beat offset by this */
 #define FAULT_END_BLOCKS 12
 
 /* common mode */
-#define AMB_CAND_K        1.0 /* robust consensus: a zone further than this is an outlier */
-#define AMB_PRIOR_W       0.5 /* weight of "nothing changed" in the consensus */
-#define AMB_THRESH_K      1.5
-#define AMB_QUIET_K       0.3
-#define AMB_REF_TAU_S     1800.0
-#define COMMON_MIN_S      120.0
-#define COMMON_MAX_S      600.0
-#define COMMON_STABLE_S   300.0
-#define COMMON_STEP_SHARE 0.7
-
-static const char *const state_name[] = {"ok", "suspect", "classify", "fault"};
+#define AMB_CAND_K	 1.0 /* robust consensus: a zone further than this is an outlier */
+#define AMB_PRIOR_W	 0.5 /* weight of "nothing changed" in the consensus */
+#define AMB_THRESH_K	 1.5
+#define AMB_QUIET_K	 0.3
+#define AMB_REF_TAU_S	 1800.0
+#define COMMON_MIN_S	 60.0
+#define COMMON_MAX_S	 600.0
+#define COMMON_STABLE_S	 300.0
+#define PATTERN_RATIO	 0.5
+#define AMB_Q_PER_S	 1e-4 /* ambient random walk, K^2/s */
+#define AMB_MEAS_VAR_MIN 0.0025
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
@@ -68,7 +69,8 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 	d->nz = nz;
 	d->log = log;
 	d->warmup_s = warmup_s;
-	d->amb = NAN;
+	d->amb_model = NAN;
+	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 
@@ -82,38 +84,49 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		z->samp_var = 0.09;
 		z->blk_var = 0.04;
 		z->last_spike_event_t = -INFINITY;
-		z->tp0 = z->tn0 = 0;
 	}
-	(void)state_name;
 	return 0;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static double r3(double v)
+{
+	return round(v * 1000) / 1000;
 }
 
 /* ---- events ---- */
 
 static json_t *zone_event(const struct tp_drift *d, double t, const char *kind, int j,
-			  const char *verdict, double confidence)
+			  double confidence)
 {
 	json_t *ev = tp_event_new(t, kind);
 
-	(void)d;
 	if (!ev)
 		return NULL;
 	json_object_set_new(ev, "channel", json_string(d->z[j].channel));
-	json_object_set_new(ev, "verdict", json_string(verdict));
-	tp_event_set_num(ev, "confidence", round(confidence * 1000) / 1000);
+	json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+	tp_event_set_num(ev, "confidence", r3(confidence));
 	return ev;
 }
 
 static void emit(struct tp_drift *d, json_t *ev, const struct tp_evidence *e)
 {
-	if (!ev || !d->log)
+	if (!ev)
 		return;
+	if (!d->log) {
+		json_decref(ev);
+		return;
+	}
 	if (e)
 		tp_evidence_add(ev, e);
 	tp_event_emit(d->log, ev);
 }
 
-/* Residuals of the other zones as evidence: does anyone else see it? */
+/* Residuals of the other zones: does anyone else see it? */
 static void add_others(const struct tp_drift *d, json_t *ev, int j)
 {
 	json_t *o = json_object();
@@ -126,14 +139,9 @@ static void add_others(const struct tp_drift *d, json_t *ev, int j)
 
 		if (k == j || !z->base_ready || !z->has_blk)
 			continue;
-		tp_event_set_num(o, z->channel, round(z->d * 1000) / 1000);
+		tp_event_set_num(o, z->channel, r3(z->d));
 	}
 	json_object_set_new(ev, "other_residuals", o);
-}
-
-static double clampd(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
 }
 
 /* ---- per reading ---- */
@@ -141,26 +149,25 @@ static double clampd(double v, double lo, double hi)
 static void check_lost(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double limit;
 	json_t *ev;
 
 	if (!z->seen || z->lost)
 		return;
-	limit = fmax(LOST_MIN_S, LOST_INTERVALS * z->interval_s);
-	if (t - z->t_last_valid <= limit)
+	if (t - z->t_last_valid <= fmax(LOST_MIN_S, LOST_INTERVALS * z->interval_s))
 		return;
 	z->lost = 1;
-	ev = zone_event(d, t, "sensor_lost", j, "sensor_fault", 0.99);
+	ev = zone_event(d, t, "sensor_lost", j, 0.99);
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
 	tp_event_set_num(ev, "last_value", z->last_value);
 	tp_event_set_num(ev, "last_t", z->t_last_valid);
 	tp_event_set_num(ev, "silent_s", t - z->t_last_valid);
+	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	emit(d, ev, e);
 }
 
-static void stuck_update(struct tp_drift *d, int j, double t, double x, double rise,
+static void stuck_update(struct tp_drift *d, int j, double t, double x, double pred,
 			 const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
@@ -169,17 +176,17 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double r
 
 	if (z->run_n > 0 && x == z->run_value) {
 		z->run_n++;
-		if (!isnan(rise)) {
-			if (isnan(z->run_rise_min) || rise < z->run_rise_min)
-				z->run_rise_min = rise;
-			if (isnan(z->run_rise_max) || rise > z->run_rise_max)
-				z->run_rise_max = rise;
+		if (!isnan(pred)) {
+			if (isnan(z->run_pred_min) || pred < z->run_pred_min)
+				z->run_pred_min = pred;
+			if (isnan(z->run_pred_max) || pred > z->run_pred_max)
+				z->run_pred_max = pred;
 		}
 	} else {
 		if (z->run_n > 0) {
 			if (z->stuck) {
 				z->stuck = 0;
-				ev = zone_event(d, t, "sensor_stuck", j, "sensor_fault", 0.9);
+				ev = zone_event(d, t, "sensor_stuck", j, 0.9);
 				if (ev) {
 					json_object_set_new(ev, "state", json_string("end"));
 					tp_event_set_num(ev, "value_c", z->run_value);
@@ -196,20 +203,19 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double r
 		z->run_value = x;
 		z->run_start = t;
 		z->run_n = 1;
-		z->run_rise_min = z->run_rise_max = rise;
+		z->run_pred_min = z->run_pred_max = pred;
 	}
 	if (z->stuck || z->run_n < 3)
 		return;
 	dur = t - z->run_start;
-	motion = isnan(z->run_rise_min) ? 0 : z->run_rise_max - z->run_rise_min;
+	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
 	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->interval_s);
 	if (dur < STUCK_MIN_S)
 		return;
 	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
 		return;
 	z->stuck = 1;
-	ev = zone_event(d, t, "sensor_stuck", j, "sensor_fault",
-			motion >= STUCK_MOTION_K ? 0.95 : 0.85);
+	ev = zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
@@ -229,7 +235,7 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	z->spikes_unreported++;
 	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
 		return;
-	ev = zone_event(d, z->spike_t, "sensor_spike", j, "sensor_fault", 0.9);
+	ev = zone_event(d, z->spike_t, "sensor_spike", j, 0.9);
 	if (!ev)
 		return;
 	tp_event_set_num(ev, "value", z->spike_value);
@@ -244,8 +250,8 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	z->spikes_unreported = 0;
 }
 
-static void zone_sample(struct tp_drift *d, int j, double t, double x, double rise,
-			const struct tp_evidence *e)
+static void zone_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
+			double x1, double x2, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double u, r, gate, dt;
@@ -257,7 +263,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 	}
 	if (z->lost) {
 		z->lost = 0;
-		ev = zone_event(d, t, "sensor_lost", j, "sensor_fault", 0.99);
+		ev = zone_event(d, t, "sensor_lost", j, 0.99);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
 			tp_event_set_num(ev, "value", x);
@@ -282,13 +288,14 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 							    : "sentinel";
 
 			z->invalid = 1;
-			ev = zone_event(d, t, "sensor_invalid", j, "sensor_fault", 0.99);
+			ev = zone_event(d, t, "sensor_invalid", j, 0.99);
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("start"));
 				tp_event_set_num(ev, "value", x);
 				json_object_set_new(ev, "reason", json_string(why));
 				tp_event_set_num(ev, "min_c", z->bz.min_c);
 				tp_event_set_num(ev, "max_c", z->bz.max_c);
+				json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 				emit(d, ev, e);
 			}
 		}
@@ -298,7 +305,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 		if (++z->invalid_ok_n < INVALID_CLEAR)
 			return;
 		z->invalid = 0;
-		ev = zone_event(d, t, "sensor_invalid", j, "sensor_fault", 0.9);
+		ev = zone_event(d, t, "sensor_invalid", j, 0.9);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
 			tp_event_set_num(ev, "value", x);
@@ -306,27 +313,25 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 		}
 	}
 
-	stuck_update(d, j, t, x, rise, e);
-	if (z->stuck || isnan(rise))
+	stuck_update(d, j, t, x, pred, e);
+	if (z->stuck || isnan(pred))
 		return;
 
-	u = x - rise;
-	if (z->base_ready && d->amb_ready && t - d->t_first >= d->warmup_s &&
+	u = x - pred;
+	if (z->base_ready && t - d->t_first >= SPIKE_ARM_S &&
 	    (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
-		r = u - z->o - d->amb;
+		r = u - z->o - d->alpha;
 		gate = fmax(SPIKE_MIN_K, SPIKE_SIGMAS * sqrt(z->samp_var));
 		if (fabs(r) > gate && z->spike_n >= 0) {
-			if (z->spike_n == 0) {
-				z->spike_t = t;
-				z->spike_peak = r;
-				z->spike_value = x;
-			} else if (fabs(r) > fabs(z->spike_peak)) {
+			if (z->spike_n == 0 || fabs(r) > fabs(z->spike_peak)) {
+				if (z->spike_n == 0)
+					z->spike_t = t;
 				z->spike_peak = r;
 				z->spike_value = x;
 			}
 			z->spike_n++;
 			if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
-				return; /* held back until we know it came back */
+				return;	 /* held back until we know it came back */
 			z->spike_n = -1; /* it stays: a step, let the CUSUM see it */
 		} else if (fabs(r) <= gate) {
 			if (z->spike_n > 0)
@@ -336,9 +341,12 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 				z->samp_var = clampd(0.99 * z->samp_var + 0.01 * r * r, 0.0025, 4);
 		}
 	}
-	z->bsum_u += u;
-	z->bsum_rise += rise;
-	z->bsum_x += x;
+	z->bs_e += u;
+	z->bs_pred += pred;
+	z->bs_pv += isnan(pv) ? 0 : pv;
+	z->bs_x += x;
+	z->bs_x1 += isnan(x1) ? 0 : x1;
+	z->bs_x2 += isnan(x2) ? 0 : x2;
 	z->bn++;
 }
 
@@ -362,7 +370,7 @@ static double cost_at(const double *y, int n, double a, double prev, double c)
  * mean) that most zones agree with, "nothing changed" weighing half a zone;
  * then the mean of the zones that agree with it.
  */
-static double consensus(const double *y, int n, double prev)
+static double consensus(const double *y, int n, double prev, int *in)
 {
 	double best = prev, bc, c = AMB_CAND_K, sum = 0, m;
 	int i, k = 0;
@@ -382,20 +390,70 @@ static double consensus(const double *y, int n, double prev)
 			best = a;
 		}
 	}
-	sum = 0;
-	for (i = 0; i < n; i++)
-		if (fabs(y[i] - best) < c) {
-			sum += y[i];
-			k++;
+	/* the median of the zones that agree: one zone drifting inside the
+	 * radius must not drag the common mode along */
+	{
+		double s[TP_DRIFT_MAX_ZONES], tmp;
+		int a, b;
+
+		for (i = 0; i < n; i++) {
+			in[i] = fabs(y[i] - best) < c;
+			if (in[i])
+				s[k++] = y[i];
 		}
-	return k ? sum / k : best;
+		if (k == 0)
+			return best;
+		for (a = 1; a < k; a++)
+			for (b = a; b > 0 && s[b - 1] > s[b]; b--) {
+				tmp = s[b];
+				s[b] = s[b - 1];
+				s[b - 1] = tmp;
+			}
+		return k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+	}
+	(void)sum;
 }
 
-/* ---- classification of a zone alarm ---- */
+/* ---- fits ---- */
 
-struct fit {
-	double a, sse;
-};
+/* Least squares of y on one or two regressors (no intercept); returns SSE. */
+static double lsq(const double *y, const double *g1, const double *g2, int n, double *b1,
+		  double *b2)
+{
+	double a11 = 0, a12 = 0, a22 = 0, c1 = 0, c2 = 0, det, sse = 0, x1 = 0, x2 = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		a11 += g1[i] * g1[i];
+		c1 += g1[i] * y[i];
+		if (g2) {
+			a12 += g1[i] * g2[i];
+			a22 += g2[i] * g2[i];
+			c2 += g2[i] * y[i];
+		}
+	}
+	if (g2) {
+		det = a11 * a22 - a12 * a12;
+		if (fabs(det) > 1e-12 * (a11 * a22 + 1e-300)) {
+			x1 = (c1 * a22 - c2 * a12) / det;
+			x2 = (a11 * c2 - a12 * c1) / det;
+		} else if (a11 > 0) {
+			x1 = c1 / a11;
+		}
+	} else if (a11 > 0) {
+		x1 = c1 / a11;
+	}
+	for (i = 0; i < n; i++) {
+		double r = y[i] - x1 * g1[i] - (g2 ? x2 * g2[i] : 0);
+
+		sse += r * r;
+	}
+	if (b1)
+		*b1 = x1;
+	if (b2)
+		*b2 = x2;
+	return sse;
+}
 
 static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x)
 {
@@ -414,286 +472,300 @@ static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double
 	return n;
 }
 
-/* Least squares of y = a·g (no intercept). */
-static struct fit fit_prop(const double *y, const double *g, int n)
+/* Index into the common ring of the i-th block from the oldest kept. */
+static int ring(const struct tp_drift *d, int i)
 {
-	struct fit f = {0, 0};
-	double sgg = 0, sgy = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		sgg += g[i] * g[i];
-		sgy += g[i] * y[i];
-	}
-	f.a = sgg > 0 ? sgy / sgg : 0;
-	for (i = 0; i < n; i++) {
-		double r = y[i] - f.a * g[i];
-
-		f.sse += r * r;
-	}
-	return f;
+	return (d->hpos - d->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 }
 
-static void emit_fault(struct tp_drift *d, int j, double t, double conf, double ref,
-		       const struct tp_evidence *e)
+/*
+ * Common-mode pattern over the blocks since t0, each zone relative to its
+ * level in the minute before t0: does every zone move alike (ambient), or
+ * in proportion to its heatsink rise, or to its die rise (cooling)? Writes
+ * the sums of squared misfits; returns the number of blocks used (0: fewer
+ * than two zones, no verdict). only (>= 0) restricts the zones to those
+ * with a flag... all zones that are healthy or equal to also.
+ */
+static int pattern_fit(const struct tp_drift *d, double t0, int also, double *sse_amb,
+		       double *sse_sink, double *sse_die, double *kappa)
+{
+	double ref[TP_DRIFT_MAX_ZONES], y[TP_DRIFT_MAX_ZONES], g1[TP_DRIFT_MAX_ZONES];
+	double g2[TP_DRIFT_MAX_ZONES], one[TP_DRIFT_MAX_ZONES], ksum = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES];
+	int i, j, n, blocks = 0, nuse = 0;
+
+	*sse_amb = *sse_sink = *sse_die = 0;
+	*kappa = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state == TP_DRIFT_OK && !z->stuck &&
+				       !z->lost && !z->invalid);
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < t0 - 60 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (use[j] && nref[j] > 0)
+			ref[j] /= nref[j];
+		else
+			use[j] = 0;
+		nuse += use[j];
+	}
+	if (nuse < 2)
+		return 0;
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+		double b;
+
+		if (d->ht[k] < t0)
+			continue;
+		for (n = 0, j = 0; j < d->nz; j++) {
+			if (!use[j] || isnan(d->he[k][j]))
+				continue;
+			y[n] = d->he[k][j] - ref[j];
+			g1[n] = d->h1[k][j];
+			g2[n] = d->h2[k][j];
+			one[n] = 1;
+			n++;
+		}
+		if (n < 2)
+			continue;
+		*sse_amb += lsq(y, one, NULL, n, NULL, NULL);
+		*sse_sink += lsq(y, g2, NULL, n, &b, NULL);
+		ksum += b;
+		*sse_die += lsq(y, g1, NULL, n, NULL, NULL);
+		blocks++;
+	}
+	*kappa = blocks ? ksum / blocks : 0;
+	return blocks;
+}
+
+/* ---- classification of a zone alarm ---- */
+
+static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
+		       double ref, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
-	json_t *ev = zone_event(d, t, kind, j, "sensor_fault", conf);
-	double pred = z->x_blk - z->d;
+	json_t *ev = zone_event(d, t, kind, j, conf);
 
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
 	tp_event_set_num(ev, "value", z->x_blk);
-	tp_event_set_num(ev, "prediction", pred);
+	tp_event_set_num(ev, "prediction", z->x_blk - z->d);
 	tp_event_set_num(ev, "residual", z->d);
 	tp_event_set_num(ev, "onset_t", z->onset);
+	json_object_set_new(ev, "shape", json_string(shape));
 	if (z->kind == TP_FAULT_OFFSET) {
 		tp_event_set_num(ev, "offset_c", z->fault_param);
-		json_object_set_new(ev, "shape", json_string("step"));
 	} else if (z->kind == TP_FAULT_DRIFT) {
 		tp_event_set_num(ev, "offset_c", z->d);
 		tp_event_set_num(ev, "rate_c_per_min", z->fault_param);
-		json_object_set_new(ev, "shape", json_string("ramp"));
 	} else {
 		tp_event_set_num(ev, "gain", z->fault_param);
 		tp_event_set_num(ev, "reference_c", ref);
 	}
-	tp_event_set_num(ev, "ambient_c", d->amb);
 	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	add_others(d, ev, j);
 	emit(d, ev, e);
+}
+
+static double bic(double sse, int n, int k, double var)
+{
+	return n * log(sse / n + var) + k * log((double)n);
+}
+
+/*
+ * Does a heatsink change explain this alarm, together with the other
+ * zones? Only if other zones moved too, each in proportion to its
+ * heatsink rise: one zone moving alone is its sensor.
+ */
+static int cooling_explains(const struct tp_drift *d, int j)
+{
+	double sa, ss, sd, kap, mx = 0;
+	int n = pattern_fit(d, d->z[j].onset, j, &sa, &ss, &sd, &kap), k, moved = 0;
+
+	if (n < 3 || !(kap > 0) || ss >= PATTERN_RATIO * sa)
+		return 0;
+	for (k = 0; k < d->nz; k++)
+		if (d->z[k].has_blk && d->z[k].base_ready)
+			mx = fmax(mx, fabs(d->z[k].e_blk - d->z[k].o - d->alpha_ref));
+	for (k = 0; k < d->nz; k++)
+		if (d->z[k].has_blk && d->z[k].base_ready &&
+		    fabs(d->z[k].e_blk - d->z[k].o - d->alpha_ref) >= fmax(0.5, 0.3 * mx))
+			moved++;
+	return moved >= 2;
 }
 
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], g[TP_DRIFT_HIST];
-	double wait = t - z->alarm_t, xmin = INFINITY, xmax = -INFINITY, sig2, ref = 0;
-	double one[TP_DRIFT_HIST];
-	struct fit fs, fr, fg0, fga, fg;
-	int n, i, k, decided = 0;
-	double conf;
+	double one[TP_DRIFT_HIST], gx[TP_DRIFT_HIST];
+	double wait = t - z->alarm_t, var, xmin = INFINITY, xmax = -INFINITY;
+	double a_s, a_r, r_r, g_g, g0, g1, b_s, b_r, b_g, b_gr, b_off, b_gain, conf;
+	int n, i;
 
-	/* a second zone alarming the same way at the same time is common mode */
-	for (k = 0; k < d->nz; k++) {
-		const struct tp_drift_zone *o = &d->z[k];
-
-		if (k != j && (o->state == TP_DRIFT_SUSPECT || o->state == TP_DRIFT_CLASSIFY) &&
-		    o->sign == z->sign && fabs(o->onset - z->onset) < 300 && wait < CLASSIFY_MAX_S)
-			return;
+	if (cooling_explains(d, j)) {
+		/* the zone moved as the heatsink would: common mode, not its sensor */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return;
 	}
 	n = hist_from(z, z->onset + BLOCK_S, ht, hd, hx);
 	if (n < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	for (i = 0; i < n; i++) {
 		one[i] = 1;
-		g[i] = ht[i] - z->onset;
-		if (hx[i] < xmin)
-			xmin = hx[i];
-		if (hx[i] > xmax)
-			xmax = hx[i];
+		g[i] = (ht[i] - z->onset) / 60.0;
+		gx[i] = g[i] * hx[i];
+		xmin = fmin(xmin, hx[i]);
+		xmax = fmax(xmax, hx[i]);
 	}
-	fs = fit_prop(hd, one, n);
-	fr = fit_prop(hd, g, n);
-	fg0 = fit_prop(hd, hx, n);
-	for (i = 0; i < n; i++)
-		g[i] = hx[i] - d->amb;
-	fga = fit_prop(hd, g, n);
-	fg = fg0.sse <= fga.sse ? fg0 : fga;
-	if (fga.sse < fg0.sse)
-		ref = d->amb;
-	sig2 = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN) * n;
-
-	if (fr.sse < FIT_RATIO * fs.sse && fr.sse < FIT_RATIO * fg.sse && fr.sse > 0) {
-		z->kind = TP_FAULT_DRIFT;
-		z->fault_param = fr.a * 60;
-		decided = 1;
-	} else if (xmax - xmin >= GAIN_RANGE_K && fg.sse < FIT_RATIO * fs.sse) {
-		z->kind = TP_FAULT_GAIN;
-		z->fault_param = 1 + fg.a;
-		decided = 1;
-	} else if (xmax - xmin >= GAIN_RANGE_K && fs.sse < FIT_RATIO * fg.sse &&
-		   fs.sse < FIT_RATIO * fr.sse) {
-		z->kind = TP_FAULT_OFFSET;
-		z->fault_param = fs.a;
-		decided = 1;
-	} else if (wait >= CLASSIFY_MAX_S) {
-		if (fr.sse < fs.sse && fr.sse < fg.sse) {
-			z->kind = TP_FAULT_DRIFT;
-			z->fault_param = fr.a * 60;
-		} else if (fg.sse < 0.8 * fs.sse) {
-			z->kind = TP_FAULT_GAIN;
-			z->fault_param = 1 + fg.a;
-		} else {
-			z->kind = TP_FAULT_OFFSET;
-			z->fault_param = fs.a;
-		}
-		decided = 1;
-	}
-	if (!decided)
+	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
+	b_s = bic(lsq(hd, one, NULL, n, &a_s, NULL), n, 1, var);
+	b_r = bic(lsq(hd, one, g, n, &a_r, &r_r), n, 2, var);
+	b_g = bic(lsq(hd, hx, NULL, n, &g_g, NULL), n, 1, var);
+	b_gr = bic(lsq(hd, hx, gx, n, &g0, &g1), n, 2, var);
+	b_off = fmin(b_s, b_r);
+	b_gain = fmin(b_g, b_gr);
+	if (wait < CLASSIFY_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
 		return;
-	{
-		double best = fmin(fs.sse, fmin(fr.sse, fg.sse));
-		double second = fs.sse + fr.sse + fg.sse - best -
-				fmax(fs.sse, fmax(fr.sse, fg.sse));
-
-		conf = 0.5 + 0.49 * (1 - best / fmax(second, 1e-9));
-		conf *= 1 - exp(-(fabs(z->d) * fabs(z->d)) * n / fmax(sig2, 1e-9));
-		conf = clampd(conf, 0.3, 0.99);
+	if (b_gain < b_off - (wait < CLASSIFY_MAX_S ? 0 : BIC_PREFER)) {
+		z->kind = TP_FAULT_GAIN;
+		z->fault_param = 1 + (b_g <= b_gr ? g_g : g0 + g1 * g[n - 1]);
+		conf = 1 - exp(-0.25 * (b_off - b_gain));
+	} else if (b_r < b_s - BIC_PREFER) {
+		z->kind = TP_FAULT_DRIFT;
+		z->fault_param = r_r;
+		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+	} else {
+		z->kind = TP_FAULT_OFFSET;
+		z->fault_param = a_s;
+		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
 	}
+	/* with the temperature flat, gain and offset look alike: say so */
+	if (xmax - xmin < 3)
+		conf = fmin(conf, 0.6);
+	conf = clampd(conf, 0.5, 0.99);
 	z->state = TP_DRIFT_FAULT;
 	z->quiet_n = 0;
-	emit_fault(d, j, t, conf, ref, e);
+	emit_fault(d, j, t, conf,
+		   z->kind == TP_FAULT_DRIFT  ? "ramp"
+		   : z->kind == TP_FAULT_GAIN ? (b_g <= b_gr ? "gain" : "gain_ramp")
+					      : "step",
+		   0, e);
 }
 
 /* ---- common mode ---- */
 
-static int common_hist_from(const struct tp_drift *d, double t0, double *t, double *a, double *p)
+static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double kappa,
+			const struct tp_drift_model *mdl, const struct tp_evidence *e)
 {
-	int i, n = 0;
-
-	for (i = 0; i < d->hn; i++) {
-		int k = (d->hpos - d->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
-
-		if (d->ht[k] < t0)
-			continue;
-		t[n] = d->ht[k];
-		a[n] = d->ha[k];
-		p[n] = d->hp[k];
-		n++;
-	}
-	return n;
-}
-
-static void emit_common(struct tp_drift *d, double t, int cooling, double conf,
-			const char *shape, double kappa, const struct tp_drift_model *mdl,
-			const struct tp_evidence *e)
-{
-	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift");
+	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift"), *o;
+	double shift = d->alpha - d->ep_alpha0;
+	int j;
 
 	if (!ev)
 		return;
-	json_object_set_new(ev, "verdict", json_string(cooling ? "cooling_change" : "ambient_change"));
-	tp_event_set_num(ev, "confidence", round(conf * 1000) / 1000);
-	tp_event_set_num(ev, "from_c", d->ep_amb0);
-	tp_event_set_num(ev, "to_c", d->amb);
-	tp_event_set_num(ev, "shift_c", d->amb - d->ep_amb0);
+	json_object_set_new(ev, "verdict",
+			    json_string(cooling ? "cooling_change" : "ambient_change"));
+	tp_event_set_num(ev, "confidence", r3(conf));
+	tp_event_set_num(ev, "from_c", mdl->ambient_c);
+	tp_event_set_num(ev, "to_c", mdl->ambient_c + shift);
+	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
-	json_object_set_new(ev, "shape", json_string(shape));
 	if (cooling) {
 		tp_event_set_num(ev, "r_factor", 1 + kappa);
 		tp_event_set_num(ev, "r_sink_before", mdl->r2);
 		tp_event_set_num(ev, "r_sink_after", mdl->r2 * (1 + kappa));
 	}
-	{
-		json_t *o = json_object();
-		int j;
+	o = json_object();
+	for (j = 0; o && j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
 
-		for (j = 0; o && j < d->nz; j++) {
-			const struct tp_drift_zone *z = &d->z[j];
-
-			if (!z->base_ready || !z->has_blk)
-				continue;
-			tp_event_set_num(o, z->channel,
-					 round((z->u_blk - z->o - d->ep_amb0) * 1000) / 1000);
-		}
-		if (o)
-			json_object_set_new(ev, "zone_shifts", o);
+		if (!z->base_ready || !z->has_blk)
+			continue;
+		tp_event_set_num(o, z->channel, r3(z->e_blk - z->o - d->ep_alpha0));
 	}
+	if (o)
+		json_object_set_new(ev, "zone_shifts", o);
 	emit(d, ev, e);
 }
 
 static void decide(struct tp_drift *d, double t, int episode)
 {
 	d->episode = episode;
-	d->ep_level = d->amb;
 	d->ep_stable_since = t;
-	if (episode == 2)
-		d->pending_shift += d->amb - d->ep_amb0;
+	d->ep_moved = 0;
+	d->ep_level = d->alpha;
 }
 
 static void common_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			 const struct tp_evidence *e)
 {
-	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], hp[TP_DRIFT_HIST], w[TP_DRIFT_HIST];
-	double g[TP_DRIFT_HIST];
-	double dev = d->amb - d->amb_ref;
-	int n, i;
+	double dev, sa, ss, sd, kap, best;
+	int n;
 
 	if (d->episode == 0) {
 		if (t - d->t_first < d->warmup_s)
-			d->amb_ref = d->amb;
+			d->alpha_ref = d->alpha;
 		else
-			d->amb_ref += BLOCK_S / AMB_REF_TAU_S * (d->amb - d->amb_ref);
-		dev = d->amb - d->amb_ref;
+			d->alpha_ref += BLOCK_S / AMB_REF_TAU_S * (d->alpha - d->alpha_ref);
+		dev = d->alpha - d->alpha_ref;
 		if (fabs(dev) < AMB_QUIET_K)
-			d->amb_last_quiet_t = t;
+			d->last_quiet_t = t;
 		if (t - d->t_first >= d->warmup_s && fabs(dev) > AMB_THRESH_K) {
 			d->episode = 1;
-			d->ep_onset = d->amb_last_quiet_t;
+			d->ep_onset = d->last_quiet_t;
 			d->ep_start = t;
-			d->ep_amb0 = d->amb_ref;
+			d->ep_alpha0 = d->alpha_ref;
 		}
 		return;
 	}
 	if (d->episode == 1) {
-		double a_now = d->amb - d->ep_amb0, jump = NAN;
-		struct fit fc, fr;
-
-		n = common_hist_from(d, d->ep_onset, ht, ha, hp);
-		for (i = 0; i < n; i++)
-			if (ht[i] >= d->ep_onset + 2 * BLOCK_S) {
-				jump = ha[i] - d->ep_amb0;
-				break;
-			}
-		if (!isnan(jump) && fabs(jump) >= COMMON_STEP_SHARE * fabs(a_now)) {
-			decide(d, t, 2);
-			emit_common(d, t, 0, 0.95, "step", 0, mdl, e);
-			return;
-		}
 		if (t - d->ep_start < COMMON_MIN_S)
 			return;
-		/* heatsink template: what an R2 increase since onset would add */
-		{
-			double wv = 0, tp = d->ep_onset;
-
-			for (i = 0; i < n; i++) {
-				double dt = ht[i] - tp, a2 = exp(-dt / fmax(mdl->tau2_s, 1));
-
-				wv = a2 * wv + (1 - a2) * mdl->r2 * hp[i];
-				w[i] = wv;
-				g[i] = ht[i] - d->ep_onset;
-				ha[i] -= d->ep_amb0;
-				tp = ht[i];
-			}
-		}
-		fc = fit_prop(ha, w, n);
-		fr = fit_prop(ha, g, n);
-		if (t - d->ep_start < COMMON_MAX_S && fc.sse > 0.3 * fr.sse && fr.sse > 0.3 * fc.sse)
+		n = pattern_fit(d, d->ep_onset, -1, &sa, &ss, &sd, &kap);
+		best = ss; /* the die stage is told apart from one sensor too poorly */
+		(void)sd;
+		if (t - d->ep_start < COMMON_MAX_S && n > 0 && best > PATTERN_RATIO * sa &&
+		    sa > PATTERN_RATIO * best)
 			return;
-		if (fc.a > 0 && fc.sse < 0.6 * fr.sse) {
+		if (n > 0 && kap > 0 && best < PATTERN_RATIO * sa) {
 			decide(d, t, 3);
 			d->cooling_changed = 1;
-			emit_common(d, t, 1, clampd(1 - fc.sse / fmax(fr.sse, 1e-9), 0.5, 0.95),
-				    "exponential", fc.a, mdl, e);
+			emit_common(d, t, 1, clampd(1 - best / fmax(sa, 1e-9), 0.5, 0.99), kap, mdl,
+				    e);
 		} else {
 			decide(d, t, 2);
-			emit_common(d, t, 0, clampd(1 - fr.sse / fmax(fc.sse, 1e-9), 0.5, 0.95),
-				    "ramp", 0, mdl, e);
+			emit_common(d, t, 0,
+				    n > 0 ? clampd(1 - sa / fmax(best, 1e-9), 0.5, 0.99) : 0.5, 0,
+				    mdl, e);
 		}
 		return;
 	}
-	/* decided: wait until it settles, then take the new level as the baseline */
-	if (fabs(d->amb - d->ep_level) >= AMB_QUIET_K) {
-		d->ep_level = d->amb;
+	/* decided: follow it until it has been still for a while */
+	if (fabs(d->alpha - d->ep_level) > AMB_QUIET_K) {
+		d->ep_level = d->alpha;
 		d->ep_stable_since = t;
 	}
 	if (t - d->ep_stable_since >= COMMON_STABLE_S) {
 		d->episode = 0;
-		d->amb_ref = d->amb;
-		d->amb_last_quiet_t = t;
+		d->alpha_ref = d->alpha;
+		d->last_quiet_t = t;
 	}
 }
 
@@ -716,9 +788,9 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 
 	if (!z->has_blk || !z->base_ready)
 		return;
-	dd = z->u_blk - z->o - d->amb;
+	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
-	push_hist(z, t, dd, d->amb + z->o + z->rise_blk);
+	push_hist(z, t, dd, z->x_blk - dd);
 	if (t - d->t_first < d->warmup_s) {
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
@@ -765,9 +837,9 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 		else
 			z->quiet_n = 0;
 		if (z->quiet_n >= FAULT_END_BLOCKS) {
-			json_t *ev = zone_event(d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain"
-									      : "sensor_offset",
-						j, "sensor_fault", 0.8);
+			json_t *ev = zone_event(
+			    d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset", j,
+			    0.8);
 
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("end"));
@@ -786,70 +858,74 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 static void close_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			const struct tp_evidence *e)
 {
-	double y[TP_DRIFT_MAX_ZONES], u0[TP_DRIFT_MAX_ZONES];
-	int j, n = 0, nu = 0;
+	double y[TP_DRIFT_MAX_ZONES], v[TP_DRIFT_MAX_ZONES];
+	int j, n = 0, k, in[TP_DRIFT_MAX_ZONES];
 
 	for (j = 0; j < d->nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 
 		z->has_blk = z->bn > 0;
 		if (z->has_blk) {
-			z->u_blk = z->bsum_u / z->bn;
-			z->rise_blk = z->bsum_rise / z->bn;
-			z->x_blk = z->bsum_x / z->bn;
+			z->e_blk = z->bs_e / z->bn;
+			z->pred_blk = z->bs_pred / z->bn;
+			z->pv_blk = z->bs_pv / z->bn + z->samp_var / z->bn;
+			z->x_blk = z->bs_x / z->bn;
+			z->x1_blk = z->bs_x1 / z->bn;
+			z->x2_blk = z->bs_x2 / z->bn;
+			if (!z->base_ready) {
+				z->o = z->e_blk - d->alpha;
+				z->base_ready = 1;
+				z->tp0 = z->tn0 = t;
+			}
 		}
-		z->bsum_u = z->bsum_rise = z->bsum_x = 0;
+		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = 0;
 		z->bn = 0;
-		if (!z->has_blk)
-			continue;
-		u0[nu++] = z->u_blk;
-		if (z->base_ready && z->state == TP_DRIFT_OK && !z->stuck && !z->lost &&
-		    !z->invalid)
-			y[n++] = z->u_blk - z->o;
-	}
-	if (!d->amb_ready) {
-		if (nu == 0)
-			return;
-		/* the median of what the zones say at first is the ambient */
-		{
-			int a, b;
-
-			for (a = 1; a < nu; a++)
-				for (b = a; b > 0 && u0[b - 1] > u0[b]; b--) {
-					double tmp = u0[b];
-
-					u0[b] = u0[b - 1];
-					u0[b - 1] = tmp;
-				}
-			d->amb = nu % 2 ? u0[nu / 2] : 0.5 * (u0[nu / 2 - 1] + u0[nu / 2]);
-		}
-		d->amb_ready = 1;
-		d->amb_ref = d->amb;
-		d->amb_last_quiet_t = t;
-	} else if (n > 0) {
-		double prev = d->amb;
-
-		d->amb = consensus(y, n, prev);
-		if (d->episode == 2)
-			d->pending_shift += d->amb - prev;
-	}
-	for (j = 0; j < d->nz; j++) {
-		struct tp_drift_zone *z = &d->z[j];
-
-		if (z->has_blk && !z->base_ready) {
-			z->o = z->u_blk - d->amb;
-			z->base_ready = 1;
-			z->tp0 = z->tn0 = t;
+		if (z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid) {
+			v[n] = z->pv_blk;
+			y[n++] = z->e_blk - z->o;
 		}
 	}
-	/* common history */
-	d->ht[d->hpos] = t;
-	d->ha[d->hpos] = d->amb;
-	d->hp[d->hpos] = d->bn_p ? d->bsum_p / d->bn_p : NAN;
+	/*
+	 * The shared ambient: a random walk measured by the zones that agree.
+	 * A zone whose own prediction is uncertain (its resistances not yet
+	 * known at this power) says little about the ambient, so a change of
+	 * load teaches the models, not the ambient.
+	 */
+	d->alpha_var += AMB_Q_PER_S * BLOCK_S;
+	if (n > 0) {
+		double meas = consensus(y, n, d->alpha, in), mv = 0, gain;
+		int ni = 0;
+
+		for (j = 0; j < n; j++)
+			if (in[j]) {
+				mv += v[j];
+				ni++;
+			}
+		if (ni > 0) {
+			mv = fmax(mv / ni, AMB_MEAS_VAR_MIN) / ni;
+			gain = d->alpha_var / (d->alpha_var + mv);
+			d->alpha += gain * (meas - d->alpha);
+			d->alpha_var *= 1 - gain;
+		}
+	}
+	d->amb_model = mdl->ambient_c;
+
+	k = d->hpos;
+	d->ht[k] = t;
+	d->ha[k] = d->alpha;
+	d->hp[k] = d->bn_p ? d->bs_p / d->bn_p : NAN;
+	for (j = 0; j < TP_DRIFT_MAX_ZONES; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+		int ok = j < d->nz && z->has_blk && z->base_ready;
+
+		d->he[k][j] = ok ? (float)(z->e_blk - z->o) : NAN;
+		d->h1[k][j] = ok ? (float)z->x1_blk : NAN;
+		d->h2[k][j] = ok ? (float)z->x2_blk : NAN;
+	}
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;
 	if (d->hn < TP_DRIFT_HIST)
 		d->hn++;
-	d->bsum_p = 0;
+	d->bs_p = 0;
 	d->bn_p = 0;
 
 	for (j = 0; j < d->nz; j++)
@@ -857,9 +933,9 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	common_block(d, t, mdl, e);
 }
 
-void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *rise,
-		    double power_w, const struct tp_drift_model *mdl,
-		    const struct tp_evidence *ev)
+void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
+		    const double *pvar, const double *die, const double *sink, double power_w,
+		    const struct tp_drift_model *mdl, const struct tp_evidence *ev)
 {
 	long blk = (long)floor(t / BLOCK_S);
 	int j;
@@ -874,9 +950,9 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		d->block = blk;
 	}
 	for (j = 0; j < d->nz; j++)
-		zone_sample(d, j, t, reading[j], rise[j], ev);
+		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], ev);
 	if (!isnan(power_w)) {
-		d->bsum_p += power_w;
+		d->bs_p += power_w;
 		d->bn_p++;
 	}
 }
@@ -885,8 +961,8 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 {
 	const struct tp_drift_zone *z = &d->z[j];
 
-	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid &&
-	       z->spike_n == 0 && d->episode != 1;
+	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
+	       d->episode != 1;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)
@@ -896,31 +972,23 @@ int tp_drift_zone_faulty(const struct tp_drift *d, int j)
 	return z->state != TP_DRIFT_OK || z->stuck || z->lost || z->invalid;
 }
 
-double tp_drift_zone_estimate(const struct tp_drift *d, int j, double rise)
+double tp_drift_zone_estimate(const struct tp_drift *d, int j, double pred)
 {
 	const struct tp_drift_zone *z = &d->z[j];
 
-	if (!d->amb_ready || !z->base_ready || isnan(rise))
+	if (!z->base_ready || isnan(pred))
 		return NAN;
-	return d->amb + z->o + rise;
+	return pred + z->o + d->alpha;
 }
 
-double tp_drift_ambient(const struct tp_drift *d)
+double tp_drift_common(const struct tp_drift *d)
 {
-	return d->amb_ready ? d->amb : NAN;
+	return d->alpha;
 }
 
 int tp_drift_common_open(const struct tp_drift *d)
 {
 	return d->episode == 1;
-}
-
-double tp_drift_take_shift(struct tp_drift *d)
-{
-	double s = d->pending_shift;
-
-	d->pending_shift = 0;
-	return s;
 }
 
 int tp_drift_take_cooling(struct tp_drift *d)

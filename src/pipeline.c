@@ -11,25 +11,25 @@
 #include "evidence.h"
 #include "util.h"
 
-#define MAX_ZONES      TP_TM_MAX_ZONES
-#define MAX_RAILS      16
-#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
-#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
-#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
-#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
-#define LOADED_UTIL    0.5
-#define BOOST_S        1800.0
-#define ENERGY_Q       1e-6 /* random walk of the idle/energy-per-token fit, per s */
+#define MAX_ZONES     TP_TM_MAX_ZONES
+#define MAX_RAILS     16
+#define ANCHOR_TAU_S  10.0  /* the forecast starts from the filtered reading */
+#define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
+#define WARN_REARM    1.5   /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S  60.0  /* ... for this long before the next warning */
+#define LOADED_UTIL   0.5
+#define BOOST_S	      1800.0
+#define ENERGY_Q      1e-6 /* random walk of the idle/energy-per-token fit, per s */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
 
 /* forecast.* outputs, in this order */
 static const char *const out_names[] = {
-	"forecast.temp_now",	       "forecast.temp_30s",	    "forecast.temp_120s",
-	"forecast.temp_600s",	       "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
-	"forecast.sustainable_rate", "forecast.ambient_c",	    "forecast.power_w",
-	"forecast.idle_w",	       "forecast.joules_per_token",
+    "forecast.temp_now",	 "forecast.temp_30s",	       "forecast.temp_120s",
+    "forecast.temp_600s",	 "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
+    "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
+    "forecast.idle_w",		 "forecast.joules_per_token",
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
@@ -51,7 +51,8 @@ struct tp_pipeline {
 	int zin[MAX_ZONES];
 	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
 	const struct tp_board_zone *bz[MAX_ZONES];
-	double reading[MAX_ZONES], rise[MAX_ZONES];
+	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
+	double sink[MAX_ZONES];
 	double ceiling, margin, trip;
 	double idle_prior, jpt_prior, load_w;
 
@@ -97,7 +98,7 @@ void tp_pipeline_opts_init(struct tp_pipeline_opts *o)
 	o->control_zone = NULL;
 	o->ttc_warn_s = 300;
 	o->margin_c = NAN;
-	o->warmup_s = 600;
+	o->warmup_s = 300;
 }
 
 static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, const char *ch)
@@ -193,7 +194,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	if (!(p->o.ttc_warn_s > 0))
 		p->o.ttc_warn_s = 300;
 	if (!(p->o.warmup_s >= 0))
-		p->o.warmup_s = 600;
+		p->o.warmup_s = 300;
 	p->log = log;
 	p->nin = in->n;
 	p->i_power = p->i_energy = p->i_tokens = p->i_rate = p->i_util = -1;
@@ -235,8 +236,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 			p->nz++;
 		}
 	}
-	p->psrc = p->i_power >= 0 ? PWR_BOARD
-		  : p->nrails > 0 ? PWR_RAILS
+	p->psrc = p->i_power >= 0  ? PWR_BOARD
+		  : p->nrails > 0  ? PWR_RAILS
 		  : p->i_util >= 0 ? PWR_PROXY
 				   : PWR_NONE;
 	p->ctrl = find_control(p, p->o.control_zone);
@@ -406,6 +407,34 @@ static void emit_session_start(struct tp_pipeline *p, double t)
 	tp_event_emit(p->log, ev);
 }
 
+/*
+ * The ambient the models believe in: the median intercept of the zones
+ * whose sensors are trusted, plus what they all miss now.
+ */
+static double model_ambient(const struct tp_pipeline *p)
+{
+	double v[MAX_ZONES], tmp;
+	int j, n = 0, a, b;
+
+	for (j = 0; j < p->nz; j++) {
+		struct tp_tm_params mp;
+
+		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(&p->dd, j))
+			continue;
+		tp_tmodel_params(&p->tm, j, &mp);
+		v[n++] = mp.theta0;
+	}
+	if (n == 0)
+		return NAN;
+	for (a = 1; a < n; a++)
+		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
+			tmp = v[b];
+			v[b] = v[b - 1];
+			v[b - 1] = tmp;
+		}
+	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_common(&p->dd);
+}
+
 /* ---- energy ---- */
 
 static void energy_frame(struct tp_pipeline *p, double t, double dt)
@@ -510,9 +539,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
 	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
-	f->joules_per_token_net =
-		tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
-	f->ambient_c = tp_drift_ambient(&p->dd);
+	f->joules_per_token_net = tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
+	f->ambient_c = model_ambient(p);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
 		f->model_valid = 0;
@@ -531,7 +559,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_600s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 600);
 	f->time_to_ceiling_s = tp_forecast_ttc(&p->tm, z, p->anchor, pw, p->ceiling);
 	f->sustainable_power_w =
-		tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
+	    tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);
@@ -611,7 +639,7 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
 		verdict = "undervoltage";
 	} else if (hot >= 0) {
-		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_rise(&p->tm, hot));
+		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 		double res = best - est;
 		double sd = sqrt(p->dd.z[hot].samp_var);
 		int others_ok = 1, faulty = tp_drift_zone_faulty(&p->dd, hot);
@@ -692,7 +720,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 {
 	struct tp_evidence e;
 	struct tp_drift_model dm;
-	double dt, pw, shift;
+	double dt, pw;
 	int i, j;
 
 	if (!isfinite(t) || (p->started && t < p->t_last))
@@ -734,19 +762,26 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 
 	for (j = 0; j < p->nz; j++) {
 		p->reading[j] = p->v[p->zin[j]];
-		p->rise[j] = tp_tmodel_zone_ready(&p->tm, j) ? tp_tmodel_rise(&p->tm, j) : NAN;
+		if (tp_tmodel_zone_ready(&p->tm, j)) {
+			p->pred[j] = tp_tmodel_predict(&p->tm, j);
+			p->pvar[j] = tp_tmodel_predict_var(&p->tm, j);
+			p->sink[j] = tp_tmodel_sink_rise(&p->tm, j);
+			p->die[j] = tp_tmodel_rise(&p->tm, j) - p->sink[j];
+		} else {
+			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = NAN;
+		}
 	}
 	fill_evidence(p, &e);
-	dm.r2 = dm.tau2_s = dm.gain = NAN;
+	dm.r2 = dm.tau2_s = NAN;
 	if (p->ctrl >= 0) {
 		struct tp_tm_params mp;
 
 		tp_tmodel_params(&p->tm, p->ctrl, &mp);
 		dm.r2 = mp.r2;
 		dm.tau2_s = mp.tau2_s;
-		dm.gain = mp.r1 + mp.r2;
 	}
-	tp_drift_frame(&p->dd, t, p->reading, p->rise, p->p_now, &dm, &e);
+	dm.ambient_c = model_ambient(p);
+	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
@@ -755,12 +790,10 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			continue;
 		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
 			continue;
-		tp_tmodel_zone_update(&p->tm, j, x, tp_drift_zone_trusted(&p->dd, j));
+		/* the models learn what the shared ambient does not explain */
+		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_common(&p->dd),
+				      tp_drift_zone_trusted(&p->dd, j));
 	}
-	shift = tp_drift_take_shift(&p->dd);
-	if (shift != 0)
-		for (j = 0; j < p->nz; j++)
-			tp_tmodel_shift(&p->tm, j, shift);
 	if (tp_drift_take_cooling(&p->dd))
 		tp_tmodel_boost(&p->tm, t + BOOST_S);
 
@@ -772,7 +805,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		if (isnan(p->ctrl_first_t))
 			p->ctrl_first_t = t;
 		if (tp_drift_zone_faulty(&p->dd, c)) {
-			double est = tp_drift_zone_estimate(&p->dd, c, rise);
+			double est =
+			    tp_drift_zone_estimate(&p->dd, c, tp_tmodel_predict(&p->tm, c));
 
 			if (!isnan(est))
 				a = est - rise;
@@ -869,7 +903,7 @@ static void emit_close(struct tp_pipeline *p)
 		tp_event_set_num(ev, "duration_s", dur);
 		json_object_set_new(ev, "frames", json_integer(p->frames));
 		json_object_set_new(ev, "events", json_integer(p->log->count + 1));
-		tp_event_set_num(ev, "ambient_c", tp_drift_ambient(&p->dd));
+		tp_event_set_num(ev, "ambient_c", model_ambient(p));
 		if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
 			struct tp_tm_params mp;
 			json_t *m = json_object();

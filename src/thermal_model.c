@@ -10,19 +10,24 @@
  * between a few seconds (bare SoC) and a minute and a half (SoC under a
  * spreader); the heatsink between two minutes and an hour and a half.
  */
-static const double tau1_grid[TP_TM_NTAU1] = {3,  4.24, 6,  8.49, 12, 17,
-					      24, 33.9, 48, 67.9, 96};
-static const double tau2_grid[TP_TM_NTAU2] = {120,  170,  240,  339,  480, 679,
-					      960,  1358, 1920, 2715, 3840};
+static const double tau1_grid[TP_TM_NTAU1] = {3, 4.24, 6, 8.49, 12, 17, 24, 33.9, 48, 67.9, 96};
+static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
+					      960, 1358, 1920, 2715, 3840};
 
-#define SCORE_WINDOW_S   3600.0 /* likelihood discount */
-#define SWITCH_MARGIN    0.5    /* hysteresis between bank members (nats) */
-#define Q_THETA0_PER_S   2.5e-5 /* intercept random walk, K^2/s (0.3 K an hour) */
-#define Q_R_REL_PER_S    4e-8   /* resistance random walk, relative^2/s, when excited */
-#define TAU_PRIOR_LOG_SD 1.1    /* prior spread of ln(tau) around the profile's value */
-#define BOOST_FACTOR     400.0  /* after a cooling change: 20x faster random walk */
-#define EXCITE_ABS_W     0.15
-#define EXCITE_REL       0.04
+#define SCORE_WINDOW_S 3600.0 /* likelihood discount */
+#define SWITCH_MARGIN  0.5    /* hysteresis between bank members (nats) */
+#define Q_THETA0_PER_S                                                                             \
+	1e-8		      /* intercept random walk, K^2/s: the sensor's own                    \
+			       * offset; the shared ambient is handled outside */
+#define Q_R_REL_PER_S	 4e-8 /* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1  /* prior spread of ln(tau) around the profile's value */
+#define C2_LEARN_S                                                                                 \
+	300.0		  /* the start transient is learned this long, then frozen:                \
+			   * later it would fit any slow trend, a drifting                         \
+			   * sensor's included */
+#define BOOST_FACTOR 50.0 /* after a cooling change: 7x faster random walk */
+#define EXCITE_ABS_W 0.2
+#define EXCITE_REL   0.05
 
 void tp_tm_prior_default(struct tp_tm_prior *p)
 {
@@ -34,8 +39,7 @@ void tp_tm_prior_default(struct tp_tm_prior *p)
 	p->noise_c = 0.3;
 }
 
-static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double tau1,
-		      double tau2)
+static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double tau1, double tau2)
 {
 	double sd[TP_TM_NPAR], l1, l2;
 	int i;
@@ -45,10 +49,10 @@ static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double
 	c->th[1] = pr->r1;
 	c->th[2] = pr->r2;
 	c->th[3] = 0;
-	sd[0] = 15;
-	sd[1] = fmax(pr->r1, 1.0);
-	sd[2] = fmax(pr->r2, 2.0);
-	sd[3] = 20;
+	sd[0] = 10;
+	sd[1] = fmax(0.7 * pr->r1, 0.5);
+	sd[2] = fmax(0.5 * pr->r2, 1.0);
+	sd[3] = 10;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->P[i][i] = sd[i] * sd[i];
 	l1 = (log(tau1) - log(pr->tau1_s)) / TAU_PRIOR_LOG_SD;
@@ -106,7 +110,8 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 			m->s1[i] = power_w;
 		for (i = 0; i < TP_TM_NTAU2; i++)
 			m->s2[i] = power_w;
-		m->p_fast = m->p_slow = power_w;
+		m->p_fast = m->p_mid = m->p_slow = power_w;
+		m->p_jitter = 0;
 		m->p_last = power_w;
 		m->t_last = t;
 		m->have_power = 1;
@@ -125,9 +130,18 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 	for (i = 0; i < TP_TM_NTAU2; i++)
 		m->s2[i] = foh(m->s2[i], m->p_last, p1, dt, m->tau2[i]);
 	m->p_fast = foh(m->p_fast, m->p_last, p1, dt, 30);
-	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 600);
-	m->excited = fabs(m->p_fast - m->p_slow) >
-		     fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+	m->p_mid = foh(m->p_mid, m->p_last, p1, dt, 120);
+	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 1800);
+	{
+		double a = exp(-dt / 120), lim = fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+
+		m->p_jitter = a * m->p_jitter + (1 - a) * fabs(p1 - m->p_fast);
+		/* the die stage learns from power moving within a minute or two, the
+		 * heatsink stage only from the mean power moving over half an hour:
+		 * the fast flicker of token generation says nothing about R2 */
+		m->excited_die = m->p_jitter > lim || fabs(m->p_fast - m->p_mid) > lim;
+		m->excited_sink = fabs(m->p_mid - m->p_slow) > lim;
+	}
 	m->p_last = p1;
 	m->t_last = t;
 }
@@ -137,8 +151,7 @@ int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z)
 	return z >= 0 && z < m->nzones && m->z[z].started && m->have_power;
 }
 
-static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx,
-		      double *h)
+static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx, double *h)
 {
 	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
 
@@ -155,17 +168,16 @@ static double dot(const double *a, const double *b)
 
 /* Kalman step of one bank member; returns the innovation, writes S. */
 static double cand_step(struct tp_tm_cand *c, const double *h, double y, double r, double dt,
-			int learn, double excited, const struct tp_tm_prior *pr, double *S_out)
+			int learn, double q_die, double q_sink, const struct tp_tm_prior *pr,
+			double *S_out)
 {
 	double Ph[TP_TM_NPAR], K[TP_TM_NPAR], S, e;
 	int i, j;
 
 	if (learn && dt > 0) {
 		c->P[0][0] += Q_THETA0_PER_S * dt;
-		if (excited > 0) {
-			c->P[1][1] += excited * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
-			c->P[2][2] += excited * Q_R_REL_PER_S * dt * pr->r2 * pr->r2;
-		}
+		c->P[1][1] += q_die * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
+		c->P[2][2] += q_sink * Q_R_REL_PER_S * dt * pr->r2 * pr->r2;
 	}
 	for (i = 0; i < TP_TM_NPAR; i++)
 		Ph[i] = dot(c->P[i], h);
@@ -188,8 +200,8 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 
 			c->P[i][j] = c->P[j][i] = a;
 		}
-		if (c->P[i][i] < 1e-12)
-			c->P[i][i] = 1e-12;
+		if (c->P[i][i] < 0)
+			c->P[i][i] = 0;
 	}
 	return e;
 }
@@ -197,7 +209,7 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn)
 {
 	struct tp_tm_zone *zz;
-	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, exc;
+	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
 	int i, nb;
 
 	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
@@ -212,12 +224,23 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	if (dt < 0)
 		dt = 0;
 	lam = exp(-dt / SCORE_WINDOW_S);
-	exc = m->excited ? (m->t_last < m->boost_until ? BOOST_FACTOR : 1.0) : 0.0;
+	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S) {
+		for (i = 0; i < TP_TM_NBANK; i++) {
+			int k;
+
+			for (k = 0; k < TP_TM_NPAR; k++)
+				zz->c[i].P[3][k] = zz->c[i].P[k][3] = 0;
+		}
+		zz->c2_frozen = 1;
+	}
+	boost = m->t_last < m->boost_until ? BOOST_FACTOR : 1.0;
+	qd = m->excited_die ? boost : 0.0;
+	qs = m->excited_sink ? boost : 0.0;
 	for (i = 0; i < TP_TM_NBANK; i++) {
 		double S, e;
 
 		regressor(m, zz, i, h);
-		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, exc, &zz->prior, &S);
+		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, qd, qs, &zz->prior, &S);
 		if (learn && S > 0)
 			zz->c[i].score = lam * zz->c[i].score + 0.5 * (log(S) + e * e / S);
 		if (i == zz->best) {
@@ -272,6 +295,24 @@ static double transient(const struct tp_tmodel *m, const struct tp_tm_zone *zz, 
 	double tau2 = m->tau2[zz->best % TP_TM_NTAU2];
 
 	return c->th[3] * exp(-(m->t_last - zz->t0 + extra_s) / tau2);
+}
+
+double tp_tmodel_predict(const struct tp_tmodel *m, int z)
+{
+	return m->z[z].c[m->z[z].best].th[0] + tp_tmodel_rise(m, z);
+}
+
+double tp_tmodel_predict_var(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	double h[TP_TM_NPAR], v = 0;
+	int i;
+
+	regressor(m, zz, zz->best, h);
+	for (i = 0; i < TP_TM_NPAR; i++)
+		v += h[i] * dot(c->P[i], h);
+	return v;
 }
 
 double tp_tmodel_rise(const struct tp_tmodel *m, int z)

@@ -23,17 +23,17 @@
  */
 
 #define TP_TM_MAX_ZONES 16
-#define TP_TM_NTAU1     11
-#define TP_TM_NTAU2     11
-#define TP_TM_NBANK     (TP_TM_NTAU1 * TP_TM_NTAU2)
-#define TP_TM_NPAR      4
+#define TP_TM_NTAU1	11
+#define TP_TM_NTAU2	11
+#define TP_TM_NBANK	(TP_TM_NTAU1 * TP_TM_NTAU2)
+#define TP_TM_NPAR	4
 
 /* Prior knowledge of one zone (board profile [model], or defaults). */
 struct tp_tm_prior {
-	double r1, tau1_s;  /* die stage, K/W and s */
-	double r2, tau2_s;  /* heatsink stage */
-	double ambient_c;   /* expected intercept */
-	double noise_c;     /* expected reading noise (standard deviation) */
+	double r1, tau1_s; /* die stage, K/W and s */
+	double r2, tau2_s; /* heatsink stage */
+	double ambient_c;  /* expected intercept */
+	double noise_c;	   /* expected reading noise (standard deviation) */
 };
 
 struct tp_tm_cand {
@@ -43,10 +43,10 @@ struct tp_tm_cand {
 };
 
 struct tp_tm_zone {
-	int started;
-	double t0;    /* first reading */
+	int started, c2_frozen;
+	double t0; /* first reading */
 	double t_last;
-	long n;       /* readings used */
+	long n;	      /* readings used */
 	double r_var; /* reading noise variance, learned */
 	int best;
 	double last_innov;
@@ -58,12 +58,14 @@ struct tp_tmodel {
 	int nzones;
 	double tau1[TP_TM_NTAU1], tau2[TP_TM_NTAU2];
 	double s1[TP_TM_NTAU1], s2[TP_TM_NTAU2]; /* filtered power */
-	double p_last;                           /* power of the last update, W */
+	double p_last;				 /* power of the last update, W */
 	double t_last;
 	int have_power;
-	double p_fast, p_slow; /* excitation filters (30 s and 600 s) */
-	int excited;           /* power varies enough to identify R and tau */
-	double boost_until;    /* faster resistance random walk until then */
+	double p_fast, p_mid, p_slow; /* excitation filters (30, 120, 1800 s) */
+	double p_jitter;	      /* mean |P - p_fast|: excitation of the die stage */
+	int excited_die;	      /* power varies on the die's time scale */
+	int excited_sink;	      /* ... and on the heatsink's */
+	double boost_until;	      /* faster resistance random walk until then */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
 
@@ -98,6 +100,12 @@ struct tp_tm_params {
 	double noise_c;
 };
 void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out);
+
+/* One-step prediction of zone z's reading now (intercept + rise), °C. */
+double tp_tmodel_predict(const struct tp_tmodel *m, int z);
+
+/* Variance of that prediction from the parameters' uncertainty, K^2. */
+double tp_tmodel_predict_var(const struct tp_tmodel *m, int z);
 
 /* Rise above the intercept now (R1·s1 + R2·s2 + transient), K. */
 double tp_tmodel_rise(const struct tp_tmodel *m, int z);
