@@ -48,6 +48,7 @@
 #define AMB_CAND_K	 1.0 /* robust consensus: a zone further than this is an outlier */
 #define AMB_PRIOR_W	 0.5 /* weight of "nothing changed" in the consensus */
 #define AMB_THRESH_K	 1.5
+#define AMB_SUSPECT_K	 0.3
 #define AMB_QUIET_K	 0.3
 #define AMB_REF_TAU_S	 1800.0
 #define COMMON_MIN_S	 60.0
@@ -317,7 +318,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double pr
 	if (z->stuck || isnan(pred))
 		return;
 
-	u = x - pred;
+	u = x - pred - d->applied;
 	if (z->base_ready && t - d->t_first >= SPIKE_ARM_S &&
 	    (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
 		r = u - z->o - d->alpha;
@@ -705,12 +706,27 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 	emit(d, ev, e);
 }
 
+/* Hands the common mode to the models: from now on it is their ambient. */
+static void apply_ambient(struct tp_drift *d)
+{
+	double s = d->alpha;
+
+	d->applied += s;
+	d->alpha -= s;
+	d->alpha_ref -= s;
+	d->ep_level -= s;
+	d->ep_moved += fabs(s);
+}
+
 static void decide(struct tp_drift *d, double t, int episode)
 {
+	d->common_suspect = 0;
 	d->episode = episode;
 	d->ep_stable_since = t;
 	d->ep_moved = 0;
 	d->ep_level = d->alpha;
+	if (episode == 2)
+		apply_ambient(d);
 }
 
 static void common_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
@@ -722,9 +738,20 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 	if (d->episode == 0) {
 		if (t - d->t_first < d->warmup_s)
 			d->alpha_ref = d->alpha;
-		else
+		else if (!d->common_suspect)
 			d->alpha_ref += BLOCK_S / AMB_REF_TAU_S * (d->alpha - d->alpha_ref);
 		dev = d->alpha - d->alpha_ref;
+		/*
+		 * Every zone warmer (or cooler) than the models say while the load
+		 * has not changed: the room or the cooling, not the models. They
+		 * stop learning until it is told apart; after a change of load the
+		 * same misfit is theirs to learn.
+		 */
+		if (t - d->t_first < d->warmup_s || mdl->load_changed ||
+		    fabs(dev) < AMB_SUSPECT_K / 2)
+			d->common_suspect = 0;
+		else if (fabs(dev) > AMB_SUSPECT_K)
+			d->common_suspect = 1;
 		if (fabs(dev) < AMB_QUIET_K)
 			d->last_quiet_t = t;
 		if (t - d->t_first >= d->warmup_s && fabs(dev) > AMB_THRESH_K) {
@@ -758,6 +785,12 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		return;
 	}
 	/* decided: follow it until it has been still for a while */
+	if (d->episode == 2 && fabs(d->alpha) > 0.05)
+		apply_ambient(d);
+	if (d->ep_moved > AMB_QUIET_K) {
+		d->ep_moved = 0;
+		d->ep_stable_since = t;
+	}
 	if (fabs(d->alpha - d->ep_level) > AMB_QUIET_K) {
 		d->ep_level = d->alpha;
 		d->ep_stable_since = t;
@@ -978,12 +1011,17 @@ double tp_drift_zone_estimate(const struct tp_drift *d, int j, double pred)
 
 	if (!z->base_ready || isnan(pred))
 		return NAN;
-	return pred + z->o + d->alpha;
+	return pred + d->applied + z->o + d->alpha;
 }
 
 double tp_drift_common(const struct tp_drift *d)
 {
 	return d->alpha;
+}
+
+double tp_drift_applied(const struct tp_drift *d)
+{
+	return d->applied;
 }
 
 int tp_drift_common_open(const struct tp_drift *d)

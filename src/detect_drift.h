@@ -106,7 +106,9 @@ struct tp_drift {
 
 	/* common mode: alpha is what every zone says the models miss */
 	double alpha, alpha_var, alpha_ref, last_quiet_t;
-	int episode; /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
+	double applied;	    /* ambient change handed to the models (decided episodes) */
+	int episode;	    /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
+	int common_suspect; /* a common-mode deviation grows under a steady load */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
@@ -124,6 +126,7 @@ struct tp_drift {
 struct tp_drift_model {
 	double r2, tau2_s; /* controlled zone's sink stage */
 	double ambient_c;  /* the models' ambient (median intercept of healthy zones) */
+	int load_changed;  /* the mean power moved lately (the models may learn from it) */
 };
 
 /*
@@ -161,6 +164,13 @@ double tp_drift_zone_estimate(const struct tp_drift *d, int j, double pred);
 
 /* Common-mode residual (°C the models miss on every zone). */
 double tp_drift_common(const struct tp_drift *d);
+
+/*
+ * Ambient change since the start that the models should take as given
+ * (°C): it grows only when a common-mode change was decided to be ambient.
+ * The models learn reading - applied; pred passed in excludes it.
+ */
+double tp_drift_applied(const struct tp_drift *d);
 
 /* 1 once after a cooling_degraded event: the model should re-identify. */
 int tp_drift_take_cooling(struct tp_drift *d);

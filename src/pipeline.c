@@ -432,7 +432,8 @@ static double model_ambient(const struct tp_pipeline *p)
 			v[b] = v[b - 1];
 			v[b - 1] = tmp;
 		}
-	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_common(&p->dd);
+	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_applied(&p->dd) +
+	       tp_drift_common(&p->dd);
 }
 
 /* ---- energy ---- */
@@ -551,7 +552,9 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	}
 	f->valid = 1;
 	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
-	pw = p->p_ema10;
+	/* held power: the last minute's mean, the best constant guess of what a
+	 * bursty token stream will draw next (measured on the simulated library) */
+	pw = p->p_ema60;
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
 	f->temp_30s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 30);
@@ -781,6 +784,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		dm.tau2_s = mp.tau2_s;
 	}
 	dm.ambient_c = model_ambient(p);
+	dm.load_changed = p->tm.excited_sink;
 	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
@@ -791,7 +795,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
 			continue;
 		/* the models learn what the shared ambient does not explain */
-		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_common(&p->dd),
+		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
 				      tp_drift_zone_trusted(&p->dd, j));
 	}
 	if (tp_drift_take_cooling(&p->dd))

@@ -47,11 +47,11 @@ static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double
 	memset(c, 0, sizeof(*c));
 	c->th[0] = pr->ambient_c;
 	c->th[1] = pr->r1;
-	c->th[2] = pr->r2;
+	c->th[2] = pr->r1 + pr->r2;
 	c->th[3] = 0;
 	sd[0] = 10;
 	sd[1] = fmax(0.7 * pr->r1, 0.5);
-	sd[2] = fmax(0.5 * pr->r2, 1.0);
+	sd[2] = fmax(0.5 * (pr->r1 + pr->r2), 1.0);
 	sd[3] = 10;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->P[i][i] = sd[i] * sd[i];
@@ -155,8 +155,10 @@ static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, in
 {
 	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
 
+	/* [1, s1 - s2, s2]: R1 sees only how the power moved around its slow
+	 * mean, the total resistance the slow mean itself */
 	h[0] = 1;
-	h[1] = m->s1[i];
+	h[1] = m->s1[i] - m->s2[k];
 	h[2] = m->s2[k];
 	h[3] = exp(-(m->t_last - zz->t0) / m->tau2[k]);
 }
@@ -166,10 +168,17 @@ static double dot(const double *a, const double *b)
 	return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
 }
 
-/* Kalman step of one bank member; returns the innovation, writes S. */
+/*
+ * Kalman step of one bank member; returns the innovation, writes S. A
+ * resistance whose stage the power has not excited lately is a "consider"
+ * parameter (Schmidt-Kalman): its uncertainty counts in S, but the reading
+ * does not move it. Without that, a slow trend of the readings under a steady
+ * load would be fitted by trading R2 against the intercept, the one
+ * direction such data say nothing about.
+ */
 static double cand_step(struct tp_tm_cand *c, const double *h, double y, double r, double dt,
-			int learn, double q_die, double q_sink, const struct tp_tm_prior *pr,
-			double *S_out)
+			int learn, double q_die, double q_sink, const int *upd,
+			const struct tp_tm_prior *pr, double *S_out)
 {
 	double Ph[TP_TM_NPAR], K[TP_TM_NPAR], S, e;
 	int i, j;
@@ -177,7 +186,7 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 	if (learn && dt > 0) {
 		c->P[0][0] += Q_THETA0_PER_S * dt;
 		c->P[1][1] += q_die * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
-		c->P[2][2] += q_sink * Q_R_REL_PER_S * dt * pr->r2 * pr->r2;
+		c->P[2][2] += q_sink * Q_R_REL_PER_S * dt * (pr->r1 + pr->r2) * (pr->r1 + pr->r2);
 	}
 	for (i = 0; i < TP_TM_NPAR; i++)
 		Ph[i] = dot(c->P[i], h);
@@ -187,22 +196,19 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 	if (!learn || !(S > 0))
 		return e;
 	for (i = 0; i < TP_TM_NPAR; i++)
-		K[i] = Ph[i] / S;
+		K[i] = upd[i] ? Ph[i] / S : 0;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->th[i] += K[i] * e;
+	/* Joseph-like form, valid for any gain: P - K Ph' - Ph K' + S K K' */
 	for (i = 0; i < TP_TM_NPAR; i++)
-		for (j = 0; j < TP_TM_NPAR; j++)
-			c->P[i][j] -= K[i] * Ph[j];
-	/* keep P symmetric and its diagonal positive */
-	for (i = 0; i < TP_TM_NPAR; i++) {
-		for (j = 0; j < i; j++) {
-			double a = 0.5 * (c->P[i][j] + c->P[j][i]);
+		for (j = 0; j <= i; j++) {
+			double v = c->P[i][j] - K[i] * Ph[j] - Ph[i] * K[j] + S * K[i] * K[j];
 
-			c->P[i][j] = c->P[j][i] = a;
+			c->P[i][j] = c->P[j][i] = v;
 		}
+	for (i = 0; i < TP_TM_NPAR; i++)
 		if (c->P[i][i] < 0)
 			c->P[i][i] = 0;
-	}
 	return e;
 }
 
@@ -210,7 +216,7 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 {
 	struct tp_tm_zone *zz;
 	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
-	int i, nb;
+	int i, nb, upd[TP_TM_NPAR], warm;
 
 	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
 		return NAN;
@@ -236,11 +242,23 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	boost = m->t_last < m->boost_until ? BOOST_FACTOR : 1.0;
 	qd = m->excited_die ? boost : 0.0;
 	qs = m->excited_sink ? boost : 0.0;
+	/*
+	 * Under a steady mean power the intercept and the total resistance are
+	 * one number: neither moves then (nor does the choice of time
+	 * constants), so that what the room or a sensor does later stays in the
+	 * residuals where the detectors see it.
+	 */
+	warm = m->t_last - zz->t0 < C2_LEARN_S;
+	upd[0] = warm || m->excited_sink;
+	upd[1] = warm || m->excited_die;
+	upd[2] = warm || m->excited_sink;
+	upd[3] = !zz->c2_frozen;
 	for (i = 0; i < TP_TM_NBANK; i++) {
 		double S, e;
 
 		regressor(m, zz, i, h);
-		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, qd, qs, &zz->prior, &S);
+		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, qd, qs, upd, &zz->prior,
+			      &S);
 		if (learn && S > 0)
 			zz->c[i].score = lam * zz->c[i].score + 0.5 * (log(S) + e * e / S);
 		if (i == zz->best) {
@@ -267,7 +285,8 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	for (i = 0; i < TP_TM_NBANK; i++)
 		if (zz->c[i].score < zz->c[nb].score)
 			nb = i;
-	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN)
+	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN &&
+	    (warm || m->excited_sink))
 		zz->best = nb;
 	zz->last_innov = best_e;
 	return best_e;
@@ -280,12 +299,12 @@ void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out
 
 	out->theta0 = c->th[0];
 	out->r1 = c->th[1];
-	out->r2 = c->th[2];
+	out->r2 = c->th[2] - c->th[1];
 	out->c2 = c->th[3];
 	out->tau1_s = m->tau1[zz->best / TP_TM_NTAU2];
 	out->tau2_s = m->tau2[zz->best % TP_TM_NTAU2];
 	out->r1_sd = sqrt(c->P[1][1]);
-	out->r2_sd = sqrt(c->P[2][2]);
+	out->r2_sd = sqrt(fmax(0, c->P[1][1] + c->P[2][2] - 2 * c->P[1][2]));
 	out->noise_c = sqrt(zz->r_var);
 }
 
@@ -321,7 +340,7 @@ double tp_tmodel_rise(const struct tp_tmodel *m, int z)
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
 
-	return c->th[1] * m->s1[i] + c->th[2] * m->s2[k] + transient(m, zz, 0);
+	return c->th[1] * (m->s1[i] - m->s2[k]) + c->th[2] * m->s2[k] + transient(m, zz, 0);
 }
 
 double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z)
@@ -330,7 +349,7 @@ double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z)
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int k = zz->best % TP_TM_NTAU2;
 
-	return c->th[2] * m->s2[k] + transient(m, zz, 0);
+	return (c->th[2] - c->th[1]) * m->s2[k] + transient(m, zz, 0);
 }
 
 double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s)
@@ -338,21 +357,22 @@ double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, doubl
 	const struct tp_tm_zone *zz = &m->z[z];
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
-	double a1, a2;
+	double a1, a2, s1, s2;
 
 	if (horizon_s < 0)
 		horizon_s = 0;
 	a1 = exp(-horizon_s / m->tau1[i]);
 	a2 = exp(-horizon_s / m->tau2[k]);
-	return c->th[1] * (power_w + (m->s1[i] - power_w) * a1) +
-	       c->th[2] * (power_w + (m->s2[k] - power_w) * a2) + transient(m, zz, horizon_s);
+	s1 = power_w + (m->s1[i] - power_w) * a1;
+	s2 = power_w + (m->s2[k] - power_w) * a2;
+	return c->th[1] * (s1 - s2) + c->th[2] * s2 + transient(m, zz, horizon_s);
 }
 
 double tp_tmodel_gain(const struct tp_tmodel *m, int z)
 {
 	const struct tp_tm_cand *c = &m->z[z].c[m->z[z].best];
 
-	return c->th[1] + c->th[2];
+	return c->th[2];
 }
 
 void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)

@@ -7,6 +7,7 @@
  *
  *   s_i <- P + (s_i - P)·exp(-dt/tau_i)          (unit-gain filtered power)
  *   T   =  theta0 + R1·s1 + R2·s2 + c2·exp(-(t - t0)/tau2)
+ *       =  theta0 + R1·(s1 - s2) + Rt·s2 + ...       (Rt = R1 + R2)
  *
  * theta0 is the zone's intercept (ambient plus the sensor's own offset), the
  * last term absorbs a session that starts away from equilibrium. For fixed
@@ -37,7 +38,7 @@ struct tp_tm_prior {
 };
 
 struct tp_tm_cand {
-	double th[TP_TM_NPAR]; /* theta0, R1, R2, c2 */
+	double th[TP_TM_NPAR]; /* theta0, R1, Rt = R1 + R2, c2 */
 	double P[TP_TM_NPAR][TP_TM_NPAR];
 	double score; /* discounted negative log predictive likelihood */
 };
