@@ -33,9 +33,9 @@
 #define H_MULT	     6.0
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
-#define VAR_TAU_S    1800.0
+#define VAR_TAU_S    3600.0
 #define BLK_SD_MIN   0.08
-#define BLK_SD_MAX   1.0
+#define BLK_SD_MAX   0.3
 
 /* classification of a zone alarm */
 #define CLASSIFY_MIN_S	 30.0
@@ -55,7 +55,10 @@
 #define COMMON_MAX_S	 600.0
 #define COMMON_STABLE_S	 300.0
 #define PATTERN_RATIO	 0.5
-#define AMB_Q_PER_S	 1e-4 /* ambient random walk, K^2/s */
+#define COOL_FIT_S	 900.0	/* response seen before a cooling change is handed over */
+#define COOL_SHARE_S	 3600.0 /* after a cooling change, for this long ... */
+#define COOL_SHARE_ERR	 0.25	/* ... a zone off by this share of its change is the model */
+#define AMB_Q_PER_S	 1e-4	/* ambient random walk, K^2/s */
 #define AMB_MEAS_VAR_MIN 0.0025
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
@@ -625,6 +628,15 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		z->gp = z->gn = 0;
 		return;
 	}
+	if (d->cool_applied && t - d->cool_app_t < COOL_SHARE_S &&
+	    fabs(z->d) < COOL_SHARE_ERR * fabs(d->cool_excess[j])) {
+		/* within what the share of a cooling change handed to this zone
+		 * could be off by: the model's error, taken into its bias */
+		z->o += z->d;
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return;
+	}
 	n = hist_from(z, z->onset + BLOCK_S, ht, hd, hx);
 	if (n < 3 || wait < CLASSIFY_MIN_S)
 		return;
@@ -689,9 +701,22 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
 	if (cooling) {
-		tp_event_set_num(ev, "r_factor", 1 + kappa);
+		(void)kappa;
+		tp_event_set_num(ev, "r_factor", d->cool_factor);
 		tp_event_set_num(ev, "r_sink_before", mdl->r2);
-		tp_event_set_num(ev, "r_sink_after", mdl->r2 * (1 + kappa));
+		tp_event_set_num(ev, "r_sink_after", mdl->r2 * d->cool_factor);
+		tp_event_set_num(ev, "change_t", d->cool_t_on);
+		{
+			json_t *o2 = json_object();
+			int j2;
+
+			for (j2 = 0; o2 && j2 < d->nz; j2++)
+				if (!isnan(d->cool_excess[j2]))
+					tp_event_set_num(o2, d->z[j2].channel,
+							 r3(d->cool_excess[j2]));
+			if (o2)
+				json_object_set_new(ev, "final_extra_rise_c", o2);
+		}
 	}
 	o = json_object();
 	for (j = 0; o && j < d->nz; j++) {
@@ -716,6 +741,129 @@ static void apply_ambient(struct tp_drift *d)
 	d->alpha_ref -= s;
 	d->ep_level -= s;
 	d->ep_moved += fabs(s);
+}
+
+/*
+ * How much worse the heatsink got: the common excess since the episode's
+ * onset, fitted as K·(1 - exp(-(t - t_on)/tau')) with tau' = tau2·(1 + kappa)
+ * (the heat capacity stays, the resistance grows) and K = kappa·x2 (the
+ * heatsink rise of a typical zone). A grid over t_on, kappa by least squares.
+ */
+static void fit_cooling(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+{
+	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], g[TP_DRIFT_HIST], x2[TP_DRIFT_MAX_ZONES];
+	double best_sse = INFINITY, best_k = 0, best_on = d->ep_onset, best_tau = 900, x2c, tau2;
+	double ton;
+	int i, n = 0, nx = 0, it, a, b;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < d->ep_onset - 300)
+			continue;
+		ht[n] = d->ht[k];
+		ha[n] = d->ha[k] - d->alpha_ref;
+		/* what the models already explain of it since they were told */
+		if (d->cool_applied && ht[n] >= d->cool_app_t && ht[n] > d->cool_app_ton)
+			ha[n] +=
+			    d->cool_app_k * (1 - exp(-(ht[n] - d->cool_app_ton) / d->cool_app_tau));
+		n++;
+	}
+	for (i = 0; i < d->nz; i++)
+		if (d->z[i].has_blk && d->z[i].base_ready && !isnan(d->z[i].x2_blk))
+			x2[nx++] = d->z[i].x2_blk;
+	if (n < 3 || nx == 0)
+		return;
+	for (a = 1; a < nx; a++)
+		for (b = a; b > 0 && x2[b - 1] > x2[b]; b--) {
+			double tmp = x2[b];
+
+			x2[b] = x2[b - 1];
+			x2[b - 1] = tmp;
+		}
+	x2c = nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
+	tau2 = mdl->tau2_s > 0 ? mdl->tau2_s : 900;
+	if (!(x2c > 0.5))
+		return;
+	/* free time constant: the model's own tau2 is poorly known under a
+	 * steady load, and the response's curvature says what it is */
+	for (ton = d->ep_onset - 300; ton <= t - 30; ton += BLOCK_S) {
+		double tau;
+
+		for (tau = 300; tau <= 4000; tau *= 1.15) {
+			double sse = 0, sgg = 0, sgy = 0, kk;
+
+			for (i = 0; i < n; i++) {
+				g[i] = ht[i] > ton ? 1 - exp(-(ht[i] - ton) / tau) : 0;
+				sgg += g[i] * g[i];
+				sgy += g[i] * ha[i];
+			}
+			kk = sgg > 0 ? sgy / sgg : 0;
+			for (i = 0; i < n; i++) {
+				double r = ha[i] - kk * g[i];
+
+				sse += r * r;
+			}
+			if (sse < best_sse) {
+				best_sse = sse;
+				best_k = kk / x2c;
+				best_on = ton;
+				best_tau = tau;
+			}
+		}
+	}
+	(void)it;
+	(void)tau2;
+	d->cool_factor = 1 + clampd(best_k, -0.5, 3);
+	d->cool_t_on = best_on;
+	d->cool_tau = best_tau;
+	d->cool_app_k = clampd(best_k, -0.5, 3) * x2c;
+	d->cool_app_ton = best_on;
+	d->cool_app_tau = best_tau;
+	d->cool_app_t = t;
+	d->cool_applied = 1;
+	/*
+	 * Each zone's share of it, as observed since the onset (the board's
+	 * thermistor sees less of the heatsink than the die): its final extra
+	 * rise is its share of kappa·x2.
+	 */
+	for (a = 0; a < d->nz; a++) {
+		double ref = 0, sxy = 0, sxx = 0;
+		int nr = 0;
+
+		d->cool_excess[a] = NAN;
+		for (i = 0; i < d->hn; i++) {
+			int k = ring(d, i);
+
+			if (d->ht[k] >= best_on - 300 && d->ht[k] < best_on &&
+			    !isnan(d->he[k][a])) {
+				ref += d->he[k][a];
+				nr++;
+			}
+		}
+		if (nr == 0)
+			continue;
+		ref /= nr;
+		for (i = 0; i < d->hn; i++) {
+			int k = ring(d, i);
+			double c = d->ha[k] - d->alpha_ref;
+
+			if (d->ht[k] < best_on || isnan(d->he[k][a]))
+				continue;
+			sxy += (d->he[k][a] - ref) * c;
+			sxx += c * c;
+		}
+		if (sxx > 0)
+			d->cool_excess[a] = clampd(sxy / sxx, 0, 3) * best_k * x2c;
+	}
+}
+
+void tp_drift_absorb(struct tp_drift *d, double c)
+{
+	if (isnan(c))
+		return;
+	d->alpha -= c;
+	d->ep_level -= c;
 }
 
 static void decide(struct tp_drift *d, double t, int episode)
@@ -773,6 +921,8 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			return;
 		if (n > 0 && kap > 0 && best < PATTERN_RATIO * sa) {
 			decide(d, t, 3);
+			d->cool_applied = 0;
+			fit_cooling(d, t, mdl); /* a first estimate, refined later */
 			d->cooling_changed = 1;
 			emit_common(d, t, 1, clampd(1 - best / fmax(sa, 1e-9), 0.5, 0.99), kap, mdl,
 				    e);
@@ -782,6 +932,18 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 				    n > 0 ? clampd(1 - sa / fmax(best, 1e-9), 0.5, 0.99) : 0.5, 0,
 				    mdl, e);
 		}
+		return;
+	}
+	/* a cooling change: once its response shows its curvature, fit it again
+	 * and hand it to the models */
+	if (d->episode == 3) {
+		if (t - d->cool_t_on < COOL_FIT_S)
+			return;
+		fit_cooling(d, t, mdl);
+		d->cooling_changed = 1;
+		d->episode = 4;
+		d->ep_stable_since = t;
+		d->ep_level = d->alpha;
 		return;
 	}
 	/* decided: follow it until it has been still for a while */
@@ -847,7 +1009,12 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 			z->onset = z->sign > 0 ? z->tp0 : z->tn0;
 			break;
 		}
-		z->blk_var += BLOCK_S / VAR_TAU_S * (dd * dd - z->blk_var);
+		/* winsorised: a slow drift must not teach the detector to ignore it */
+		{
+			double w = clampd(dd, -2 * sig, 2 * sig);
+
+			z->blk_var += BLOCK_S / VAR_TAU_S * (w * w - z->blk_var);
+		}
 		z->blk_var = clampd(z->blk_var, BLK_SD_MIN * BLK_SD_MIN, BLK_SD_MAX * BLK_SD_MAX);
 		z->o += BLOCK_S / OFFSET_TAU_S * dd;
 		break;
@@ -995,7 +1162,7 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 	const struct tp_drift_zone *z = &d->z[j];
 
 	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
-	       d->episode != 1;
+	       d->episode != 1 && d->episode != 3 && !d->common_suspect;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)
@@ -1029,10 +1196,18 @@ int tp_drift_common_open(const struct tp_drift *d)
 	return d->episode == 1;
 }
 
-int tp_drift_take_cooling(struct tp_drift *d)
+int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
+			  double *excess)
 {
-	int c = d->cooling_changed;
+	int c = d->cooling_changed, j;
 
 	d->cooling_changed = 0;
+	if (c) {
+		*factor = d->cool_factor;
+		*t_on = d->cool_t_on;
+		*tau = d->cool_tau;
+		for (j = 0; j < d->nz; j++)
+			excess[j] = d->cool_excess[j];
+	}
 	return c;
 }

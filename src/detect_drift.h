@@ -120,6 +120,10 @@ struct tp_drift {
 	double bs_p;
 	int bn_p;
 	int cooling_changed; /* set once per cooling_degraded, read by the pipeline */
+	double cool_factor, cool_t_on, cool_tau; /* the cooling change decided: factor, start */
+	int cool_applied;
+	double cool_app_k, cool_app_ton, cool_app_tau, cool_app_t; /* what the models were given */
+	double cool_excess[TP_DRIFT_MAX_ZONES]; /* each zone's final extra rise, K */
 };
 
 /* What the model says, per frame, for the evidence of common-mode events. */
@@ -172,8 +176,17 @@ double tp_drift_common(const struct tp_drift *d);
  */
 double tp_drift_applied(const struct tp_drift *d);
 
-/* 1 once after a cooling_degraded event: the model should re-identify. */
-int tp_drift_take_cooling(struct tp_drift *d);
+/*
+ * 1 once, some minutes after a cooling_degraded event, with the heatsink's
+ * resistance factor, the time the change began, the time constant it
+ * reaches the readings with and each zone's final extra rise at
+ * the present power (excess[nz], NaN where unknown): the models take it.
+ */
+int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
+			  double *excess);
+
+/* The models now explain c °C more of the common mode than before. */
+void tp_drift_absorb(struct tp_drift *d, double c);
 
 /* 1 while a common-mode change is open and not yet told apart. */
 int tp_drift_common_open(const struct tp_drift *d);

@@ -12,7 +12,9 @@
 #include "util.h"
 
 #define MODEL_SEEN_S  300.0 /* forecasts are scored once the model has seen this */
-#define TTC_MIN_S     10.0
+#define TTC_MIN_S     60.0
+#define TTC_SMOOTH_S  60.0 /* crossings of the measured series, smoothed over a minute */
+#define TTC_BELOW_K   2.0  /* only while approaching from this far below the ceiling */
 #define TTC_MAX_S     1800.0
 #define FAULT_GRACE_S 300.0 /* an event this long after a fault ended still explains it */
 #define INTERP_GAP_S  30.0  /* no interpolation across a longer gap */
@@ -300,6 +302,7 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 {
 	long i, k, next = -1;
 	long *nextx = NULL;
+	double *sm = NULL;
 	int h;
 
 	for (i = 0; i < c->n; i++) {
@@ -317,12 +320,42 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 			n_out[h]++;
 		}
 	}
-	/* time to ceiling: the next frame at or over the ceiling, scanning back */
+	/*
+	 * Time to ceiling: when the measured series, smoothed over a minute so
+	 * that quantisation noise does not cross for it, first reaches the
+	 * ceiling (scanning back). Scored only while approaching it from below.
+	 */
 	nextx = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(long));
-	if (!nextx)
+	sm = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(double));
+	if (!nextx || !sm) {
+		free(nextx);
+		free(sm);
 		return;
+	}
+	{
+		long a = 0, b = 0, cnt = 0;
+		double sum = 0;
+
+		for (k = 0; k < c->n; k++) {
+			while (b < c->n && c->f[b].t <= c->f[k].t + TTC_SMOOTH_S / 2) {
+				if (!isnan(c->f[b].meas)) {
+					sum += c->f[b].meas;
+					cnt++;
+				}
+				b++;
+			}
+			while (a < b && c->f[a].t < c->f[k].t - TTC_SMOOTH_S / 2) {
+				if (!isnan(c->f[a].meas)) {
+					sum -= c->f[a].meas;
+					cnt--;
+				}
+				a++;
+			}
+			sm[k] = cnt > 0 ? sum / cnt : NAN;
+		}
+	}
 	for (k = c->n - 1; k >= 0; k--) {
-		if (!isnan(c->f[k].meas) && c->f[k].meas >= c->ceiling)
+		if (!isnan(sm[k]) && sm[k] >= c->ceiling)
 			next = k;
 		nextx[k] = next;
 	}
@@ -330,8 +363,8 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 		const struct frame *f = &c->f[i];
 		double actual, rel;
 
-		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S || isnan(f->meas) ||
-		    f->meas >= c->ceiling || nextx[i] < 0)
+		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S || isnan(sm[i]) ||
+		    sm[i] > c->ceiling - TTC_BELOW_K || nextx[i] < 0)
 			continue;
 		actual = c->f[nextx[i]].t - f->t;
 		if (actual < TTC_MIN_S || actual > TTC_MAX_S ||
@@ -342,6 +375,7 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 		(*ttc_n)++;
 	}
 	free(nextx);
+	free(sm);
 }
 
 static int event_explains(const struct evrec *e, const struct tp_truth_rec *r, int k, double t_end)
@@ -373,7 +407,7 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 	char path[4096], *buf = NULL, ctrl[64] = "";
 	size_t blen = 0;
 	FILE *mem;
-	double abs_s[3] = {0, 0, 0}, t_end, hours, prev_end;
+	double abs_s[3] = {0, 0, 0}, t_end, hours;
 	long n_s[3] = {0, 0, 0}, ttc_n = 0;
 	int nev = 0, ret, i, j, h, fa = 0, det = 0, cor = 0;
 
@@ -418,14 +452,27 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 	ev->sensor_hours += hours * c.ntemp;
 
 	/* forecasts */
-	score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, abs_s, n_s, &ttc_n);
+	{
+		long before = ev->ttc_n, q, worse = 0;
+		double sum = 0;
+
+		score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, abs_s, n_s, &ttc_n);
+		for (q = before; q < ev->ttc_n; q++) {
+			sum += ev->ttc_rel[q];
+			worse += ev->ttc_rel[q] > 0.15;
+		}
+		if (ttc_n)
+			logf_(ev,
+			      "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
+			      "15 %%\n",
+			      dir, ttc_n, sum / ttc_n, worse);
+	}
 	for (h = 0; h < 3; h++) {
 		ev->fc_abs[h] += abs_s[h];
 		ev->fc_n[h] += n_s[h];
 	}
 
 	/* warning lead before each genuine kernel trip */
-	prev_end = c.f[0].t;
 	for (i = 0; i < ts.n; i++) {
 		const struct tp_truth_rec *r = &ts.r[i];
 		double lead = 0;
@@ -433,19 +480,28 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 		if (strcmp(r->kind, "kernel_throttle") != 0)
 			continue;
 		if (!r->spurious) {
-			for (j = 0; j < nev; j++)
-				if (strcmp(evs[j].kind, "ceiling_forecast") == 0 &&
-				    evs[j].t >= prev_end && evs[j].t <= r->t_start) {
-					lead = r->t_start - evs[j].t;
-					break;
-				}
+			/* the warning in force at the trip: the last one raised before it,
+			 * unless it was withdrawn (state "end") before the trip */
+			double start = NAN;
+
+			for (j = 0; j < nev && evs[j].t <= r->t_start; j++) {
+				if (strcmp(evs[j].kind, "ceiling_forecast") != 0)
+					continue;
+				if (strcmp(evs[j].state, "end") == 0)
+					start = NAN;
+				else if (isnan(start))
+					start = evs[j].t;
+			}
+			if (!isnan(start))
+				lead = r->t_start - start;
 			ev->trips++;
 			ev->trips_warned += lead > 0;
+			logf_(ev, "  %-22s kernel trip at %.0f: warned %.0f s before\n", dir,
+			      r->t_start, lead);
 			ev->lead_sum += lead;
 			if (lead < ev->lead_min)
 				ev->lead_min = lead;
 		}
-		prev_end = end_of(r, t_end);
 	}
 
 	/* faults: each truth record and the events that explain it */
@@ -463,8 +519,11 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 				first = j;
 			if (firstc < 0 && event_correct(&evs[j], r, k))
 				firstc = j;
-			if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0)
+			if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
 				ev->ambient_blamed++;
+				logf_(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir,
+				      r->kind, evs[j].kind, evs[j].channel, evs[j].t);
+			}
 		}
 		ev->faults++;
 		ev->kind[k].n++;

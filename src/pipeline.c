@@ -585,6 +585,7 @@ static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence
 		ev = tp_event_new(t, "ceiling_forecast");
 		if (!ev)
 			return;
+		json_object_set_new(ev, "state", json_string("start"));
 		json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
 		tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
 		tp_event_set_num(ev, "ceiling_c", p->ceiling);
@@ -609,8 +610,22 @@ static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence
 	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
 		if (isnan(p->warn_rearm_since))
 			p->warn_rearm_since = t;
-		if (t - p->warn_rearm_since >= WARN_REARM_S)
+		if (t - p->warn_rearm_since >= WARN_REARM_S) {
 			p->warn_armed = 1;
+			/* the ceiling is no longer near: the warning is withdrawn */
+			ev = tp_event_new(t, "ceiling_forecast");
+			if (!ev)
+				return;
+			json_object_set_new(ev, "state", json_string("end"));
+			json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
+			tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
+			tp_event_set_num(ev, "temp_now", f->temp_now);
+			tp_event_set_num(ev, "power_w", f->power_w);
+			if (p->log)
+				tp_event_emit(p->log, ev);
+			else
+				json_decref(ev);
+		}
 	} else {
 		p->warn_rearm_since = NAN;
 	}
@@ -798,8 +813,36 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
 				      tp_drift_zone_trusted(&p->dd, j));
 	}
-	if (tp_drift_take_cooling(&p->dd))
-		tp_tmodel_boost(&p->tm, t + BOOST_S);
+	{
+		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
+		int n = 0, a, b;
+
+		if (tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc)) {
+			/* every zone takes the heatsink's new resistance; the common
+			 * mode they explain from now on leaves the residuals */
+			for (j = 0; j < p->nz; j++) {
+				double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
+
+				if (j == p->ctrl)
+					p->anchor -=
+					    x; /* the reading did not jump: the model did */
+				if (tp_tmodel_zone_ready(&p->tm, j) &&
+				    !tp_drift_zone_faulty(&p->dd, j))
+					add[n++] = x;
+			}
+			for (a = 1; a < n; a++)
+				for (b = a; b > 0 && add[b - 1] > add[b]; b--) {
+					tmp = add[b];
+					add[b] = add[b - 1];
+					add[b - 1] = tmp;
+				}
+			if (n > 0)
+				tp_drift_absorb(&p->dd, n % 2
+							    ? add[n / 2]
+							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
+			tp_tmodel_boost(&p->tm, t + BOOST_S);
+		}
+	}
 
 	/* anchor of the forecast: the controlled zone's intercept, filtered */
 	if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {

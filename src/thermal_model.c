@@ -52,9 +52,17 @@ static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double
 	sd[0] = 10;
 	sd[1] = fmax(0.7 * pr->r1, 0.5);
 	sd[2] = fmax(0.5 * (pr->r1 + pr->r2), 1.0);
-	sd[3] = 10;
+	/*
+	 * The start transient is not learned: in the first minutes it is one
+	 * number with the intercept, and a wrong value then decays into a slow
+	 * drift of every prediction. A session is taken to start at equilibrium
+	 * with its first power reading; one that does not shows a slow common
+	 * mode for a while.
+	 */
+	sd[3] = 0;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->P[i][i] = sd[i] * sd[i];
+	c->tr_tau = tau2;
 	l1 = (log(tau1) - log(pr->tau1_s)) / TAU_PRIOR_LOG_SD;
 	l2 = (log(tau2) - log(pr->tau2_s)) / TAU_PRIOR_LOG_SD;
 	c->score = 0.5 * (l1 * l1 + l2 * l2);
@@ -160,7 +168,8 @@ static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, in
 	h[0] = 1;
 	h[1] = m->s1[i] - m->s2[k];
 	h[2] = m->s2[k];
-	h[3] = exp(-(m->t_last - zz->t0) / m->tau2[k]);
+	h[3] = exp(-(m->t_last - zz->tr_t0) / zz->c[idx].tr_tau);
+	(void)k;
 }
 
 static double dot(const double *a, const double *b)
@@ -224,6 +233,7 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	if (!zz->started) {
 		zz->started = 1;
 		zz->t0 = m->t_last;
+		zz->tr_t0 = m->t_last;
 		zz->t_last = m->t_last;
 	}
 	dt = m->t_last - zz->t_last;
@@ -311,9 +321,9 @@ void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out
 static double transient(const struct tp_tmodel *m, const struct tp_tm_zone *zz, double extra_s)
 {
 	const struct tp_tm_cand *c = &zz->c[zz->best];
-	double tau2 = m->tau2[zz->best % TP_TM_NTAU2];
 
-	return c->th[3] * exp(-(m->t_last - zz->t0 + extra_s) / tau2);
+	(void)m;
+	return c->th[3] * exp(-(m->t_last - zz->tr_t0 + extra_s) / c->tr_tau);
 }
 
 double tp_tmodel_predict(const struct tp_tmodel *m, int z)
@@ -388,4 +398,33 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
 {
 	m->boost_until = until_t;
+}
+
+double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
+			 double tau_s)
+{
+	struct tp_tm_zone *zz;
+	double before;
+	int i;
+
+	if (z < 0 || z >= m->nzones || !m->z[z].started || !(factor > 0) || isnan(t_on) ||
+	    isnan(excess_c))
+		return 0;
+	zz = &m->z[z];
+	before = tp_tmodel_rise(m, z);
+	if (t_on > m->t_last)
+		t_on = m->t_last;
+	for (i = 0; i < TP_TM_NBANK; i++) {
+		struct tp_tm_cand *c = &zz->c[i];
+		double s2 = m->s2[i % TP_TM_NTAU2], dr = s2 > 0.1 ? excess_c / s2 : 0;
+		double tau = tau_s > 0 ? tau_s : m->tau2[i % TP_TM_NTAU2] * factor;
+
+		/* the extra rise dr·s2 arrives as 1 - exp(-(t - t_on)/tau) */
+		c->th[2] += dr - c->cool_dr;
+		c->cool_dr = dr;
+		c->th[3] = -dr * s2;
+		c->tr_tau = tau;
+	}
+	zz->tr_t0 = t_on;
+	return tp_tmodel_rise(m, z) - before;
 }

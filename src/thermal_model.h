@@ -39,13 +39,16 @@ struct tp_tm_prior {
 
 struct tp_tm_cand {
 	double th[TP_TM_NPAR]; /* theta0, R1, Rt = R1 + R2, c2 */
+	double tr_tau;	       /* time constant of the c2 transient, s */
+	double cool_dr;	       /* total resistance added by a cooling change, K/W */
 	double P[TP_TM_NPAR][TP_TM_NPAR];
 	double score; /* discounted negative log predictive likelihood */
 };
 
 struct tp_tm_zone {
 	int started, c2_frozen;
-	double t0; /* first reading */
+	double t0;    /* first reading */
+	double tr_t0; /* start of the c2 transient (t0, or a cooling change) */
 	double t_last;
 	long n;	      /* readings used */
 	double r_var; /* reading noise variance, learned */
@@ -136,5 +139,17 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c);
  * the old cooling with the new.
  */
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t);
+
+/*
+ * The heatsink's resistance grew by factor at t_on (a cooling change told
+ * apart by the drift detector) and zone z will end excess_c warmer at the
+ * present power. Every bank member takes it: its total resistance grows by
+ * excess_c / (its slow power), reaching the readings through a first-order
+ * transient with time constant tau_s (<= 0: the stage's, times factor: the
+ * heat capacity did not change). A later call replaces the earlier one (a
+ * refined estimate). Returns how much the zone's rise changed now, K.
+ */
+double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
+			 double tau_s);
 
 #endif
