@@ -33,12 +33,18 @@ static const char *const out_names[] = {
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
+struct chan_watch {
+	int watched, seen, lost;
+	double t_last, interval_s, last_value;
+};
+
 struct tp_pipeline {
 	const struct tp_board *b;
 	struct tp_pipeline_opts o;
 	struct tp_eventlog *log;
 	int nin;
-	double *v; /* sanitised frame */
+	double *v;	      /* sanitised frame */
+	struct tp_chanset in; /* input channel names (for events) */
 
 	/* channel indexes, -1 when absent */
 	enum power_source psrc;
@@ -85,6 +91,9 @@ struct tp_pipeline {
 	/* ceiling warning */
 	int warn_armed;
 	double warn_rearm_since;
+
+	/* availability of the other channels (temp.* are the drift detector's) */
+	struct chan_watch *watch;
 
 	/* throttle episode */
 	char thr_verdict[32];
@@ -182,7 +191,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	if (!p)
 		return -ENOMEM;
 	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
-	if (!p->v) {
+	p->watch = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(*p->watch));
+	if (!p->v || !p->watch) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -197,6 +207,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 		p->o.warmup_s = 300;
 	p->log = log;
 	p->nin = in->n;
+	p->in = *in;
 	p->i_power = p->i_energy = p->i_tokens = p->i_rate = p->i_util = -1;
 	p->i_fcpu = p->i_fcpu_max = p->i_fcpu_hwmax = -1;
 	p->i_audio_rms = p->i_audio_centroid = p->i_audio_flux = p->i_audio_band = -1;
@@ -235,6 +246,13 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 			p->bz[p->nz] = zone_by_channel(b, nm);
 			p->nz++;
 		}
+	}
+	for (i = 0; i < in->n; i++) {
+		enum tp_kind k = tp_channel_kind(in->name[i]);
+
+		p->watch[i].watched = k == TP_KIND_POWER || k == TP_KIND_ENERGY ||
+				      k == TP_KIND_VOLT || k == TP_KIND_CURR || k == TP_KIND_FREQ ||
+				      k == TP_KIND_UTIL || k == TP_KIND_STATE;
 	}
 	p->psrc = p->i_power >= 0  ? PWR_BOARD
 		  : p->nrails > 0  ? PWR_RAILS
@@ -283,6 +301,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	*out = p;
 	return 0;
 fail:
+	free(p->watch);
 	free(p->v);
 	free(p);
 	return ret;
@@ -732,6 +751,72 @@ static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evid
 		json_decref(ev);
 }
 
+/*
+ * A channel that had readings and falls silent for five of its usual
+ * intervals (at least 5 s) is lost; its return ends the episode.
+ */
+static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
+			const struct tp_evidence *e)
+{
+	int i;
+
+	for (i = 0; i < p->nin; i++) {
+		struct chan_watch *w = &p->watch[i];
+		json_t *ev;
+
+		if (!w->watched)
+			continue;
+		if (!isnan(raw[i])) {
+			if (w->lost) {
+				w->lost = 0;
+				ev = tp_event_new(t, "sensor_lost");
+				if (ev) {
+					json_object_set_new(ev, "channel",
+							    json_string(p->in.name[i]));
+					json_object_set_new(ev, "verdict",
+							    json_string("sensor_fault"));
+					tp_event_set_num(ev, "confidence", 0.99);
+					json_object_set_new(ev, "state", json_string("end"));
+					tp_event_set_num(ev, "value", raw[i]);
+					tp_event_set_num(ev, "silent_s", t - w->t_last);
+					tp_evidence_add(ev, e);
+					if (p->log)
+						tp_event_emit(p->log, ev);
+					else
+						json_decref(ev);
+				}
+			}
+			if (w->seen && t > w->t_last)
+				w->interval_s = w->interval_s > 0
+						    ? 0.9 * w->interval_s + 0.1 * (t - w->t_last)
+						    : t - w->t_last;
+			w->seen = 1;
+			w->t_last = t;
+			w->last_value = raw[i];
+			continue;
+		}
+		if (!w->seen || w->lost || t - w->t_last <= fmax(5.0, 5 * w->interval_s))
+			continue;
+		w->lost = 1;
+		ev = tp_event_new(t, "sensor_lost");
+		if (!ev)
+			continue;
+		json_object_set_new(ev, "channel", json_string(p->in.name[i]));
+		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+		tp_event_set_num(ev, "confidence", 0.99);
+		json_object_set_new(ev, "state", json_string("start"));
+		tp_event_set_num(ev, "last_value", w->last_value);
+		tp_event_set_num(ev, "last_t", w->t_last);
+		tp_event_set_num(ev, "silent_s", t - w->t_last);
+		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
+		tp_evidence_add(ev, e);
+		if (p->log)
+			tp_event_emit(p->log, ev);
+		else
+			json_decref(ev);
+	}
+}
+
 /* ---- the frame ---- */
 
 int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
@@ -865,6 +950,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->have_anchor = 1;
 		}
 	}
+	watch_frame(p, t, p->v, &e);
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
 	warn_frame(p, t, &e);
@@ -974,6 +1060,7 @@ void tp_pipeline_close(struct tp_pipeline *p)
 	if (!p)
 		return;
 	emit_close(p);
+	free(p->watch);
 	free(p->v);
 	free(p);
 }

@@ -261,7 +261,7 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	warm = m->t_last - zz->t0 < C2_LEARN_S;
 	upd[0] = warm || m->excited_sink;
 	upd[1] = warm || m->excited_die;
-	upd[2] = warm || m->excited_sink;
+	upd[2] = upd[0];
 	upd[3] = !zz->c2_frozen;
 	for (i = 0; i < TP_TM_NBANK; i++) {
 		double S, e;
