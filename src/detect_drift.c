@@ -322,11 +322,12 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double pr
 		return;
 
 	u = x - pred - d->applied;
-	if (z->base_ready && t - d->t_first >= SPIKE_ARM_S &&
+	if (z->base_ready && t - d->t_first >= SPIKE_ARM_S && !d->hold &&
 	    (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
 		r = u - z->o - d->alpha;
 		gate = fmax(SPIKE_MIN_K, SPIKE_SIGMAS * sqrt(z->samp_var));
-		if (fabs(r) > gate && z->spike_n >= 0) {
+		/* a jump while the load jumps is the model's lag, not a spike */
+		if (fabs(r) > gate && z->spike_n >= 0 && !d->load_jump) {
 			if (z->spike_n == 0 || fabs(r) > fabs(z->spike_peak)) {
 				if (z->spike_n == 0)
 					z->spike_t = t;
@@ -341,10 +342,20 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double pr
 			if (z->spike_n > 0)
 				spike_report(d, j, t, e);
 			z->spike_n = 0;
-			if (z->state == TP_DRIFT_OK)
-				z->samp_var = clampd(0.99 * z->samp_var + 0.01 * r * r, 0.0025, 4);
 		}
 	}
+	if (z->base_ready && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT) &&
+	    z->spike_n == 0) {
+		/* the reading noise, quickly at first (short traces), winsorised */
+		double r2 = u - z->o - d->alpha, sd = sqrt(z->samp_var);
+		double beta = z->nsamp < 100 ? 1.0 / (z->nsamp + 2) : 0.01;
+
+		r2 = clampd(r2, -4 * sd - 0.5, 4 * sd + 0.5);
+		z->nsamp++;
+		z->samp_var = clampd((1 - beta) * z->samp_var + beta * r2 * r2, 0.0025, 9);
+	}
+	if (d->hold)
+		return; /* the model's input is missing: nothing here is the sensor's doing */
 	z->bs_e += u;
 	z->bs_pred += pred;
 	z->bs_pv += isnan(pv) ? 0 : pv;
@@ -902,7 +913,8 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			d->common_suspect = 1;
 		if (fabs(dev) < AMB_QUIET_K)
 			d->last_quiet_t = t;
-		if (t - d->t_first >= d->warmup_s && fabs(dev) > AMB_THRESH_K) {
+		if (t - d->t_first >= d->warmup_s && !mdl->load_changed &&
+		    fabs(dev) > AMB_THRESH_K) {
 			d->episode = 1;
 			d->ep_onset = d->last_quiet_t;
 			d->ep_start = t;
@@ -986,7 +998,8 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
 	push_hist(z, t, dd, z->x_blk - dd);
-	if (t - d->t_first < d->warmup_s) {
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
+		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		z->tp0 = z->tn0 = t;
@@ -1091,6 +1104,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	 * known at this power) says little about the ambient, so a change of
 	 * load teaches the models, not the ambient.
 	 */
+	d->n_healthy = n;
 	d->alpha_var += AMB_Q_PER_S * BLOCK_S;
 	if (n > 0) {
 		double meas = consensus(y, n, d->alpha, in), mv = 0, gain;

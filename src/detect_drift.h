@@ -71,6 +71,7 @@ struct tp_drift_zone {
 	double last_spike_event_t;
 	int spikes_unreported;
 	double samp_var; /* per-reading residual variance */
+	long nsamp;
 
 	/* block sums and means */
 	double bs_e, bs_pred, bs_pv, bs_x, bs_x1, bs_x2;
@@ -109,6 +110,9 @@ struct tp_drift {
 	double applied;	    /* ambient change handed to the models (decided episodes) */
 	int episode;	    /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
 	int common_suspect; /* a common-mode deviation grows under a steady load */
+	int n_healthy;	    /* zones in the last consensus */
+	int load_jump;	    /* the power jumped lately (set by the caller each frame) */
+	int hold;	    /* the model's input is missing: judge nothing (caller) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */

@@ -11,15 +11,17 @@
 #include "evidence.h"
 #include "util.h"
 
-#define MAX_ZONES     TP_TM_MAX_ZONES
-#define MAX_RAILS     16
-#define ANCHOR_TAU_S  10.0  /* the forecast starts from the filtered reading */
-#define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
-#define WARN_REARM    1.5   /* ttc must climb back over 1.5x the threshold ... */
-#define WARN_REARM_S  60.0  /* ... for this long before the next warning */
-#define LOADED_UTIL   0.5
-#define BOOST_S	      1800.0
-#define ENERGY_Q      1e-6 /* random walk of the idle/energy-per-token fit, per s */
+#define MAX_ZONES      TP_TM_MAX_ZONES
+#define MAX_RAILS      16
+#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
+#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
+#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
+#define LOADED_UTIL    0.5
+#define BOOST_S	       1800.0
+#define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
+#define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
+#define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
@@ -87,6 +89,10 @@ struct tp_pipeline {
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
+
+	/* the model's input */
+	int started_power;
+	double pw_t, hold_until;
 
 	/* ceiling warning */
 	int warn_armed;
@@ -852,6 +858,16 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	pw = frame_power(p);
 	if (p->psrc == PWR_NONE)
 		pw = p->idle_prior; /* no power at all: the model only tracks the intercept */
+	/* the model's input lost (or just back): judge no sensor by it */
+	if (!isnan(pw) || p->psrc == PWR_NONE) {
+		if (!p->started_power)
+			p->pw_t = t;
+		p->started_power = 1;
+		if (t - p->pw_t > POWER_GAP_S)
+			p->hold_until = t + POWER_SETTLE_S;
+		p->pw_t = t;
+	}
+	p->dd.hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
 	if (!isnan(pw)) {
 		p->p_now = pw;
 		if (pw > p->p_max_seen)
@@ -885,6 +901,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	}
 	dm.ambient_c = model_ambient(p);
 	dm.load_changed = p->tm.excited_sink;
+	p->dd.load_jump =
+	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
 	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
@@ -896,7 +914,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			continue;
 		/* the models learn what the shared ambient does not explain */
 		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
-				      tp_drift_zone_trusted(&p->dd, j));
+				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold);
 	}
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;

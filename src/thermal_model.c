@@ -208,6 +208,11 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 		K[i] = upd[i] ? Ph[i] / S : 0;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->th[i] += K[i] * e;
+	/* resistances are not negative, nor is the heatsink's share */
+	if (c->th[1] < 0)
+		c->th[1] = 0;
+	if (c->th[2] < c->th[1])
+		c->th[2] = c->th[1];
 	/* Joseph-like form, valid for any gain: P - K Ph' - Ph K' + S K K' */
 	for (i = 0; i < TP_TM_NPAR; i++)
 		for (j = 0; j <= i; j++) {
