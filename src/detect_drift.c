@@ -45,21 +45,25 @@
 #define FAULT_END_BLOCKS 12
 
 /* common mode */
-#define AMB_CAND_K	 1.0 /* robust consensus: a zone further than this is an outlier */
-#define AMB_PRIOR_W	 0.5 /* weight of "nothing changed" in the consensus */
-#define AMB_THRESH_K	 1.5
-#define AMB_SUSPECT_K	 0.3
-#define AMB_QUIET_K	 0.3
-#define AMB_REF_TAU_S	 1800.0
-#define COMMON_MIN_S	 60.0
-#define COMMON_MAX_S	 600.0
-#define COMMON_STABLE_S	 300.0
-#define PATTERN_RATIO	 0.5
-#define COOL_FIT_S	 900.0	/* response seen before a cooling change is handed over */
-#define COOL_SHARE_S	 3600.0 /* after a cooling change, for this long ... */
-#define COOL_SHARE_ERR	 0.25	/* ... a zone off by this share of its change is the model */
-#define AMB_Q_PER_S	 1e-4	/* ambient random walk, K^2/s */
-#define AMB_MEAS_VAR_MIN 0.0025
+#define AMB_CAND_K	   1.0 /* robust consensus: a zone further than this is an outlier */
+#define AMB_PRIOR_W	   0.5 /* weight of "nothing changed" in the consensus */
+#define AMB_THRESH_K	   1.5
+#define AMB_SUSPECT_K	   0.3
+#define AMB_QUIET_K	   0.3
+#define AMB_REF_TAU_S	   1800.0
+#define COMMON_MIN_S	   60.0
+#define COMMON_MAX_S	   600.0
+#define COMMON_STABLE_S	   300.0
+#define PATTERN_RATIO	   0.5
+#define COMMON_TEST_BLOCKS 6	  /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room ... */
+#define COMMON_CHI2_COOL   6.0	  /* ... this unlike, by their share of the heat */
+#define COMMON_CORR	   0.5	  /* (the hotter zones the more) */
+#define COOL_FIT_S	   900.0  /* response seen before a cooling change is handed over */
+#define COOL_SHARE_S	   3600.0 /* after a cooling change, for this long ... */
+#define COOL_SHARE_ERR	   0.25	  /* ... a zone off by this share of its change is the model */
+#define AMB_Q_PER_S	   1e-4	  /* ambient random walk, K^2/s */
+#define AMB_MEAS_VAR_MIN   0.0025
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
@@ -516,8 +520,10 @@ static int pattern_fit(const struct tp_drift *d, double t0, int also, double *ss
 
 		ref[j] = 0;
 		nref[j] = 0;
-		use[j] = j == also || (z->base_ready && z->state == TP_DRIFT_OK && !z->stuck &&
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
 				       !z->lost && !z->invalid);
+		/* a zone only suspected may be suspected because of this very
+		 * pattern (the board sees less of a heatsink change): it counts */
 	}
 	for (i = 0; i < d->hn; i++) {
 		int k = ring(d, i);
@@ -559,6 +565,10 @@ static int pattern_fit(const struct tp_drift *d, double t0, int also, double *ss
 		*sse_amb += lsq(y, one, NULL, n, NULL, NULL);
 		*sse_sink += lsq(y, g2, NULL, n, &b, NULL);
 		ksum += b;
+		/* the die pattern is replaced by the whole rise's: a change of
+		 * both stages (die and heatsink) scales each zone's total rise */
+		for (j = 0; j < n; j++)
+			g1[j] += g2[j];
 		*sse_die += lsq(y, g1, NULL, n, NULL, NULL);
 		blocks++;
 	}
@@ -603,25 +613,111 @@ static double bic(double sse, int n, int k, double var)
 }
 
 /*
+ * Model-free test of a common-mode change since t0, over the last few
+ * blocks: a change of the room shifts every zone alike (chi2 of their
+ * differences against the block noise stays small); a change of the
+ * cooling shifts each zone by its share of the heat, the hotter zones more
+ * (the shifts correlate with the zones' levels). Returns the zones used.
+ */
+static int common_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
+		       int *moved)
+{
+	double ref[TP_DRIFT_MAX_ZONES], last[TP_DRIFT_MAX_ZONES], lvl[TP_DRIFT_MAX_ZONES];
+	double var = 0, ss = 0, mx = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES], idx[TP_DRIFT_MAX_ZONES];
+	int i, j, n = 0, blocks = 0, dof = 0;
+
+	*chi2 = 0;
+	*corr = 0;
+	*moved = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
+				       !z->lost && !z->invalid && z->has_blk);
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < t0 - 120 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (!use[j] || nref[j] == 0)
+			continue;
+		ref[j] /= nref[j];
+		idx[n++] = j;
+		var += fmax(d->z[j].blk_var, 0.01);
+	}
+	if (n < 2)
+		return n;
+	var = var / n + 0.01;
+	for (i = d->hn - 1; i >= 0 && blocks < COMMON_TEST_BLOCKS; i--) {
+		int k = ring(d, i), m = 0;
+		double y[TP_DRIFT_MAX_ZONES], mean = 0;
+
+		if (d->ht[k] < t0)
+			break;
+		for (j = 0; j < n; j++)
+			if (!isnan(d->he[k][idx[j]])) {
+				y[m] = d->he[k][idx[j]] - ref[idx[j]];
+				if (blocks == 0)
+					last[m] = y[m];
+				mean += y[m++];
+			}
+		if (m < n)
+			continue;
+		mean /= m;
+		for (j = 0; j < m; j++)
+			ss += (y[j] - mean) * (y[j] - mean);
+		dof += m - 1;
+		blocks++;
+	}
+	if (blocks == 0)
+		return 0;
+	*chi2 = ss / (dof * var);
+	/* correlation of the last shifts with the zones' temperatures */
+	{
+		double ml = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+
+		for (j = 0; j < n; j++) {
+			lvl[j] = d->z[idx[j]].x_blk;
+			ml += lvl[j];
+			my += last[j];
+			mx = fmax(mx, fabs(last[j]));
+		}
+		ml /= n;
+		my /= n;
+		for (j = 0; j < n; j++) {
+			sxy += (lvl[j] - ml) * (last[j] - my);
+			sxx += (lvl[j] - ml) * (lvl[j] - ml);
+			syy += (last[j] - my) * (last[j] - my);
+		}
+		*corr = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+		for (j = 0; j < n; j++)
+			*moved += fabs(last[j]) >= fmax(0.5, 0.3 * mx);
+	}
+	return n;
+}
+
+/*
  * Does a heatsink change explain this alarm, together with the other
  * zones? Only if other zones moved too, each in proportion to its
  * heatsink rise: one zone moving alone is its sensor.
  */
 static int cooling_explains(const struct tp_drift *d, int j)
 {
-	double sa, ss, sd, kap, mx = 0;
-	int n = pattern_fit(d, d->z[j].onset, j, &sa, &ss, &sd, &kap), k, moved = 0;
+	double chi2, corr;
+	int moved, n = common_test(d, d->z[j].onset, j, &chi2, &corr, &moved);
 
-	if (n < 3 || !(kap > 0) || ss >= PATTERN_RATIO * sa)
-		return 0;
-	for (k = 0; k < d->nz; k++)
-		if (d->z[k].has_blk && d->z[k].base_ready)
-			mx = fmax(mx, fabs(d->z[k].e_blk - d->z[k].o - d->alpha_ref));
-	for (k = 0; k < d->nz; k++)
-		if (d->z[k].has_blk && d->z[k].base_ready &&
-		    fabs(d->z[k].e_blk - d->z[k].o - d->alpha_ref) >= fmax(0.5, 0.3 * mx))
-			moved++;
-	return moved >= 2;
+	return n >= 3 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
 }
 
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
@@ -711,6 +807,17 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 	tp_event_set_num(ev, "to_c", mdl->ambient_c + shift);
 	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
+	{
+		json_t *pf = json_object();
+
+		/* misfit of each explanation of the zones' shifts (K^2) */
+		tp_event_set_num(pf, "ambient", d->pat_amb);
+		tp_event_set_num(pf, "heatsink", d->pat_sink);
+		tp_event_set_num(pf, "both_stages", d->pat_die);
+		tp_event_set_num(pf, "unlike_chi2", d->pat_chi2);
+		tp_event_set_num(pf, "shift_vs_level_corr", d->pat_corr);
+		json_object_set_new(ev, "pattern_misfit", pf);
+	}
 	if (cooling) {
 		(void)kappa;
 		tp_event_set_num(ev, "r_factor", d->cool_factor);
@@ -891,8 +998,8 @@ static void decide(struct tp_drift *d, double t, int episode)
 static void common_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			 const struct tp_evidence *e)
 {
-	double dev, sa, ss, sd, kap, best;
-	int n;
+	double dev, sa, ss, sd, kap, chi2, corr;
+	int n, nt, moved, cool, amb;
 
 	if (d->episode == 0) {
 		if (t - d->t_first < d->warmup_s)
@@ -926,23 +1033,32 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		if (t - d->ep_start < COMMON_MIN_S)
 			return;
 		n = pattern_fit(d, d->ep_onset, -1, &sa, &ss, &sd, &kap);
-		best = ss; /* the die stage is told apart from one sensor too poorly */
-		(void)sd;
-		if (t - d->ep_start < COMMON_MAX_S && n > 0 && best > PATTERN_RATIO * sa &&
-		    sa > PATTERN_RATIO * best)
+		(void)n; /* the model-derived misfits are evidence only */
+		d->pat_amb = sa;
+		d->pat_sink = ss;
+		d->pat_die = sd;
+		nt = common_test(d, d->ep_onset, -1, &chi2, &corr, &moved);
+		d->pat_chi2 = chi2;
+		d->pat_corr = corr;
+		cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+		/* alike and not ordered by heat: the room; ordered but not yet
+		 * clearly unlike: wait for the shift to grow */
+		amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
+		if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 			return;
-		if (n > 0 && kap > 0 && best < PATTERN_RATIO * sa) {
+		if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
 			decide(d, t, 3);
 			d->cool_applied = 0;
 			fit_cooling(d, t, mdl); /* a first estimate, refined later */
 			d->cooling_changed = 1;
-			emit_common(d, t, 1, clampd(1 - best / fmax(sa, 1e-9), 0.5, 0.99), kap, mdl,
-				    e);
+			emit_common(d, t, 1,
+				    clampd(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
+				    mdl, e);
 		} else {
 			decide(d, t, 2);
 			emit_common(d, t, 0,
-				    n > 0 ? clampd(1 - sa / fmax(best, 1e-9), 0.5, 0.99) : 0.5, 0,
-				    mdl, e);
+				    nt >= 2 ? clampd(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
+				    0, mdl, e);
 		}
 		return;
 	}

@@ -111,8 +111,10 @@ struct tp_drift {
 	int episode;	    /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
 	int common_suspect; /* a common-mode deviation grows under a steady load */
 	int n_healthy;	    /* zones in the last consensus */
-	int load_jump;	    /* the power jumped lately (set by the caller each frame) */
-	int hold;	    /* the model's input is missing: judge nothing (caller) */
+	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
+	double pat_chi2, pat_corr;
+	int load_jump; /* the power jumped lately (set by the caller each frame) */
+	int hold;      /* the model's input is missing: judge nothing (caller) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
