@@ -25,7 +25,7 @@
 #define SPIKE_MAX_N    3
 #define SPIKE_MAX_S    10.0
 #define SPIKE_REPORT_S 30.0
-#define SPIKE_ARM_S    60.0
+#define SPIKE_ARM_S    120.0
 
 /* CUSUM on block means of the zone-specific residual */
 #define K_MIN_K	     0.35
@@ -184,7 +184,8 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 
 	if (z->run_n > 0 && x == z->run_value) {
 		z->run_n++;
-		if (!isnan(pred)) {
+		/* the model's own start-up moves are no motion the sensor missed */
+		if (!isnan(pred) && t - d->t_first >= SPIKE_ARM_S) {
 			if (isnan(z->run_pred_min) || pred < z->run_pred_min)
 				z->run_pred_min = pred;
 			if (isnan(z->run_pred_max) || pred > z->run_pred_max)
@@ -213,7 +214,7 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 		z->run_n = 1;
 		z->run_pred_min = z->run_pred_max = pred;
 	}
-	if (z->stuck || z->run_n < 3)
+	if (z->stuck || z->run_n < 3 || t - d->t_first < SPIKE_ARM_S)
 		return;
 	dur = t - z->run_start;
 	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;

@@ -21,6 +21,8 @@
 #define BOOST_S	       1800.0
 #define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
+#define INIT_S	       60.0  /* the first minute says what state the board started in */
+#define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
 #define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
@@ -89,6 +91,10 @@ struct tp_pipeline {
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
+
+	/* the state the board starts from, judged over the first minute */
+	int init_done;
+	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
 
 	/* the model's input */
 	int started_power;
@@ -298,6 +304,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
+	p->init_p0 = NAN;
 	p->ek_th[0] = p->idle_prior;
 	p->ek_th[1] = isnan(p->jpt_prior) ? 1.0 : p->jpt_prior;
 	p->ek_P[0][0] = pow(0.5 * p->idle_prior + 0.5, 2);
@@ -823,6 +830,66 @@ static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 	}
 }
 
+/*
+ * The model starts its stages at equilibrium with the first power reading.
+ * Two better guesses, from the first minute:
+ *   a cold board (its first reading far under the prior's idle equilibrium)
+ *   starts with its stages empty;
+ *   a flat one starts at equilibrium with the minute's mean power (the
+ *   first reading of a bursty load is any phase of it).
+ * The excitation filters follow, so that the first minute is no load step.
+ */
+static void init_frame(struct tp_pipeline *p, double t)
+{
+	struct tp_tm_prior pr;
+	double x, slope, pbar, h1;
+	int c = p->ctrl;
+
+	if (p->init_done || c < 0 || !p->tm.have_power)
+		return;
+	zone_prior(p->b, p->bz[c], &pr);
+	x = p->reading[c];
+	if (!isnan(x) && p->init_nx == 0 && isnan(p->init_p0)) {
+		p->init_p0 = p->p_now;
+		if (x < pr.ambient_c + (pr.r1 + pr.r2) * p->idle_prior - INIT_COLD_K) {
+			tp_tmodel_set_state(&p->tm, fmax(0, (x - pr.ambient_c) / (pr.r1 + pr.r2)),
+					    1);
+			p->init_done = 1;
+			return;
+		}
+	}
+	if (!isnan(p->p_now)) {
+		p->init_p += p->p_now;
+		p->init_n++;
+	}
+	if (!isnan(x) && !isnan(p->pred[c])) {
+		double u = t - p->t0, r = x - p->pred[c];
+
+		/* the residual's trend: zero if the start state was guessed right */
+		p->init_st += u;
+		p->init_stt += u * u;
+		p->init_sx += r;
+		p->init_stx += u * r;
+		p->init_nx++;
+	}
+	if (t - p->t0 < INIT_S)
+		return;
+	p->init_done = 1;
+	if (p->init_nx < 5 || p->init_n < 5 || isnan(p->init_p0))
+		return;
+	slope = (p->init_nx * p->init_stx - p->init_st * p->init_sx) /
+		(p->init_nx * p->init_stt - p->init_st * p->init_st);
+	pbar = p->init_p / p->init_n;
+	/* had the board been at equilibrium with the minute's mean, the
+	 * heatsink would not have moved: the readings would fall behind the
+	 * model by this much a second */
+	h1 = -pr.r2 * (pbar - p->init_p0) / pr.tau2_s;
+	if (fabs(slope - h1) < fabs(slope)) {
+		tp_tmodel_set_state(&p->tm, pbar, 0);
+		p->tm.p_mid = p->tm.p_slow = pbar;
+	}
+}
+
 /* ---- the frame ---- */
 
 int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
@@ -914,7 +981,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			continue;
 		/* the models learn what the shared ambient does not explain */
 		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
-				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold);
+				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
+					  p->init_done);
 	}
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
@@ -946,6 +1014,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			tp_tmodel_boost(&p->tm, t + BOOST_S);
 		}
 	}
+
+	init_frame(p, t);
 
 	/* anchor of the forecast: the controlled zone's intercept, filtered */
 	if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {

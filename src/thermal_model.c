@@ -122,6 +122,7 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 		m->p_jitter = 0;
 		m->p_last = power_w;
 		m->t_last = t;
+		m->t_start = t;
 		m->have_power = 1;
 		return;
 	}
@@ -138,7 +139,7 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 	for (i = 0; i < TP_TM_NTAU2; i++)
 		m->s2[i] = foh(m->s2[i], m->p_last, p1, dt, m->tau2[i]);
 	m->p_fast = foh(m->p_fast, m->p_last, p1, dt, 30);
-	m->p_mid = foh(m->p_mid, m->p_last, p1, dt, 120);
+	m->p_mid = foh(m->p_mid, m->p_last, p1, dt, 300);
 	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 1800);
 	{
 		double a = exp(-dt / 120), lim = fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
@@ -432,4 +433,16 @@ double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on,
 	}
 	zz->tr_t0 = t_on;
 	return tp_tmodel_rise(m, z) - before;
+}
+
+void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die)
+{
+	int i;
+
+	if (isnan(power_w))
+		return;
+	for (i = 0; i < TP_TM_NTAU2; i++)
+		m->s2[i] = power_w;
+	for (i = 0; die && i < TP_TM_NTAU1; i++)
+		m->s1[i] = power_w;
 }

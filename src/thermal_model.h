@@ -63,9 +63,9 @@ struct tp_tmodel {
 	double tau1[TP_TM_NTAU1], tau2[TP_TM_NTAU2];
 	double s1[TP_TM_NTAU1], s2[TP_TM_NTAU2]; /* filtered power */
 	double p_last;				 /* power of the last update, W */
-	double t_last;
+	double t_last, t_start;
 	int have_power;
-	double p_fast, p_mid, p_slow; /* excitation filters (30, 120, 1800 s) */
+	double p_fast, p_mid, p_slow; /* excitation filters (30, 300, 1800 s) */
 	double p_jitter;	      /* mean |P - p_fast|: excitation of the die stage */
 	int excited_die;	      /* power varies on the die's time scale */
 	int excited_sink;	      /* ... and on the heatsink's */
@@ -122,6 +122,12 @@ double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z);
  * Closed form: each stage relaxes exponentially toward R_i·power_w.
  */
 double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s);
+
+/*
+ * Sets the heatsink-stage filters (and with die = 1 the die-stage ones too)
+ * to power_w: the state the board is believed to start from.
+ */
+void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die);
 
 /* Steady-state rise per watt (R1 + R2), K/W. */
 double tp_tmodel_gain(const struct tp_tmodel *m, int z);
