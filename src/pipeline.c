@@ -21,6 +21,7 @@
 #define BOOST_S	       1800.0
 #define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
+#define MAX_T_S	       1e11  /* frames later than this are refused */
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
 #define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
 #define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
@@ -49,6 +50,7 @@ struct tp_pipeline {
 	int nin;
 	double *v;	      /* sanitised frame */
 	struct tp_chanset in; /* input channel names (for events) */
+	double *vmax;	      /* readings this large are no readings (a broken sensor) */
 
 	/* channel indexes, -1 when absent */
 	enum power_source psrc;
@@ -204,7 +206,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 		return -ENOMEM;
 	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
 	p->watch = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(*p->watch));
-	if (!p->v || !p->watch) {
+	p->vmax = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
+	if (!p->v || !p->watch || !p->vmax) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -262,6 +265,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	for (i = 0; i < in->n; i++) {
 		enum tp_kind k = tp_channel_kind(in->name[i]);
 
+		/* physical bounds: beyond them a reading is garbage, not data */
+		p->vmax[i] = k == TP_KIND_POWER ? 1e5 : k == TP_KIND_TEMP ? 1e4 : 1e15;
 		p->watch[i].watched = k == TP_KIND_POWER || k == TP_KIND_ENERGY ||
 				      k == TP_KIND_VOLT || k == TP_KIND_CURR || k == TP_KIND_FREQ ||
 				      k == TP_KIND_UTIL || k == TP_KIND_STATE;
@@ -314,6 +319,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	*out = p;
 	return 0;
 fail:
+	free(p->vmax);
 	free(p->watch);
 	free(p->v);
 	free(p);
@@ -505,7 +511,7 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
 		r = v[p->i_rate];
 	/* power = idle + E_token·rate, a two-parameter Kalman regression */
-	if (!isnan(pm) && !isnan(r) && r >= 0) {
+	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
 		double h[2] = {1, r}, Ph[2], S, e, K[2];
 		int i, j;
 
@@ -899,10 +905,11 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	double dt, pw;
 	int i, j;
 
-	if (!isfinite(t) || (p->started && t < p->t_last))
+	/* (a time past 3000 years is no session time either) */
+	if (!isfinite(t) || fabs(t) > MAX_T_S || (p->started && t < p->t_last))
 		return -EINVAL;
 	for (i = 0; i < p->nin; i++)
-		p->v[i] = isfinite(v[i]) ? v[i] : NAN;
+		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
 	dt = p->started ? t - p->t_last : 0;
 	if (!p->started) {
 		p->started = 1;
@@ -1148,6 +1155,7 @@ void tp_pipeline_close(struct tp_pipeline *p)
 	if (!p)
 		return;
 	emit_close(p);
+	free(p->vmax);
 	free(p->watch);
 	free(p->v);
 	free(p);
