@@ -17,10 +17,11 @@ static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
 #define SCORE_WINDOW_S 3600.0 /* likelihood discount */
 #define SWITCH_MARGIN  0.5    /* hysteresis between bank members (nats) */
 #define Q_THETA0_PER_S                                                                             \
-	1e-8		      /* intercept random walk, K^2/s: the sensor's own                    \
-			       * offset; the shared ambient is handled outside */
-#define Q_R_REL_PER_S	 4e-8 /* resistance random walk, relative^2/s, when excited */
-#define TAU_PRIOR_LOG_SD 1.1  /* prior spread of ln(tau) around the profile's value */
+	1e-8			/* intercept random walk, K^2/s: the sensor's own                  \
+				 * offset; the shared ambient is handled outside */
+#define Q_R_REL_PER_S	 4e-8	/* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1	/* prior spread of ln(tau) around the profile's value */
+#define CONVERGED_S	 1500.0 /* slow excitation seen before a zone keeps its Rt */
 #define C2_LEARN_S                                                                                 \
 	300.0		  /* the start transient is learned this long, then frozen:                \
 			   * later it would fit any slow trend, a drifting                         \
@@ -265,7 +266,17 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	 * residuals where the detectors see it.
 	 */
 	warm = m->t_last - zz->t0 < C2_LEARN_S;
-	upd[0] = warm || m->excited_sink;
+	/*
+	 * A zone that has watched the heatsink answer a change of load for
+	 * long enough knows its intercept and total resistance: it keeps them.
+	 * A zone that later answers the same load differently from the others
+	 * has a sensor problem (a gain error would otherwise be learned as a
+	 * larger resistance). A cooling change reopens the learning.
+	 */
+	if (learn && m->excited_sink && !warm)
+		zz->excited_s += dt;
+	upd[0] = (warm || m->excited_sink) &&
+		 (zz->excited_s < CONVERGED_S || m->t_last < m->boost_until);
 	upd[1] = warm || m->excited_die;
 	upd[2] = upd[0];
 	upd[3] = !zz->c2_frozen;
@@ -403,7 +414,11 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
 
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
 {
+	int z;
+
 	m->boost_until = until_t;
+	for (z = 0; z < m->nzones; z++)
+		m->z[z].excited_s = 0;
 }
 
 double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
