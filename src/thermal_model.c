@@ -273,8 +273,21 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	 * has a sensor problem (a gain error would otherwise be learned as a
 	 * larger resistance). A cooling change reopens the learning.
 	 */
-	if (learn && m->excited_sink && !warm)
+	if (learn && m->excited_sink && !warm) {
 		zz->excited_s += dt;
+		if (zz->excited_s >= CONVERGED_S && !zz->kept) {
+			/* known from now on: no uncertainty left to spread */
+			for (i = 0; i < TP_TM_NBANK; i++) {
+				int k;
+
+				for (k = 0; k < TP_TM_NPAR; k++) {
+					zz->c[i].P[0][k] = zz->c[i].P[k][0] = 0;
+					zz->c[i].P[2][k] = zz->c[i].P[k][2] = 0;
+				}
+			}
+			zz->kept = 1;
+		}
+	}
 	upd[0] = (warm || m->excited_sink) &&
 		 (zz->excited_s < CONVERGED_S || m->t_last < m->boost_until);
 	upd[1] = warm || m->excited_die;
@@ -299,7 +312,9 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	zz->n++;
 	/* noise variance from the best member's innovations, floored */
 	if (!isnan(best_e)) {
-		double v = best_e * best_e - (best_S - zz->r_var);
+		/* the innovation's variance less what the parameters' uncertainty
+		 * explains; at most half of it, the Kalman P being pessimistic */
+		double v = fmax(best_e * best_e - (best_S - zz->r_var), 0.5 * best_e * best_e);
 		double beta = zz->n < 50 ? 0.05 : 0.01;
 
 		if (v < 0.0025)
@@ -414,11 +429,22 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
 
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
 {
-	int z;
+	int z, i;
 
 	m->boost_until = until_t;
-	for (z = 0; z < m->nzones; z++)
-		m->z[z].excited_s = 0;
+	for (z = 0; z < m->nzones; z++) {
+		struct tp_tm_zone *zz = &m->z[z];
+
+		zz->excited_s = 0;
+		if (!zz->kept)
+			continue;
+		/* learning again: some uncertainty back */
+		for (i = 0; i < TP_TM_NBANK; i++) {
+			zz->c[i].P[0][0] = 1.0;
+			zz->c[i].P[2][2] = 0.01 * zz->c[i].th[2] * zz->c[i].th[2];
+		}
+		zz->kept = 0;
+	}
 }
 
 double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
