@@ -176,6 +176,10 @@ int tp_mkdir_p(const char *path, unsigned mode)
 	char buf[4096];
 	char *p;
 
+	struct stat st;
+
+	if (!path[0])
+		return -ENOENT;
 	if (tp_strlcpy(buf, path, sizeof(buf)) < 0)
 		return -ENAMETOOLONG;
 	for (p = buf + 1; *p; p++) {
@@ -186,8 +190,15 @@ int tp_mkdir_p(const char *path, unsigned mode)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(buf, mode) < 0) {
+		if (errno != EEXIST)
+			return -errno;
+		/* EEXIST: fine for a directory, not for a file of that name */
+		if (stat(buf, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
 	return 0;
 }
 

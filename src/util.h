@@ -38,7 +38,7 @@ double tp_mono_now(void);
 /* UTC wall-clock time as "YYYY-MM-DDTHH:MM:SSZ" into out[n]. */
 int tp_utc_now(char *out, size_t n);
 
-/* mkdir -p; existing directories are fine. */
+/* mkdir -p; existing directories are fine, an existing non-directory is -ENOTDIR. */
 int tp_mkdir_p(const char *path, unsigned mode);
 
 /* Writes buf to path atomically (temporary file, fsync, rename). */

@@ -37,6 +37,31 @@ static void test_ini_directory(void)
 	rmdir(dir);
 }
 
+/* mkdir -p: an empty path, a file in the way, and the ordinary case. */
+static void test_mkdir_p(void)
+{
+	char file[128], sub[160];
+	int fd;
+
+	CHECK_INT(tp_mkdir_p("", 0755), -ENOENT);
+	path_in_tmp(file, sizeof(file), "plain");
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_INT(tp_mkdir_p(file, 0755), -ENOTDIR);
+	snprintf(sub, sizeof(sub), "%s/x", file);
+	CHECK_INT(tp_mkdir_p(sub, 0755), -ENOTDIR);
+	unlink(file);
+	path_in_tmp(sub, sizeof(sub), "a/b/c");
+	CHECK_INT(tp_mkdir_p(sub, 0755), 0);
+	CHECK_INT(tp_mkdir_p(sub, 0755), 0);
+	rmdir(sub);
+	path_in_tmp(sub, sizeof(sub), "a/b");
+	rmdir(sub);
+	path_in_tmp(sub, sizeof(sub), "a");
+	rmdir(sub);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -45,6 +70,7 @@ int main(void)
 		return 1;
 	}
 	RUN(test_ini_directory);
+	RUN(test_mkdir_p);
 	rmdir(tmpdir);
 	return test_done();
 }
