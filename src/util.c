@@ -76,7 +76,10 @@ int tp_parse_double(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno == ERANGE)
+	if (end == s)
+		return -EINVAL;
+	/* ERANGE on underflow comes with a usable value (0 or subnormal); on overflow, HUGE_VAL */
+	if (errno == ERANGE && fabs(v) > 1.0)
 		return -ERANGE;
 	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
 		end++;

@@ -19,7 +19,11 @@ void tp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Joins root and rel ("/" or "" root means rel as is) into out[n]. */
 int tp_path_join(char *out, size_t n, const char *root, const char *rel);
 
-/* Strict parsers: the whole string (surrounding blanks allowed) must parse. */
+/*
+ * Strict parsers: the whole string (surrounding blanks allowed) must parse.
+ * -EINVAL when it is not a number, -ERANGE when it does not fit; doubles:
+ * -EDOM for nan and inf, and a value too small for a double reads as 0.
+ */
 int tp_parse_double(const char *s, double *out);
 int tp_parse_long(const char *s, long *out);
 

@@ -62,6 +62,21 @@ static void test_mkdir_p(void)
 	rmdir(sub);
 }
 
+/* Errors say what is wrong: not a number is not "out of range". */
+static void test_parse_double_errors(void)
+{
+	double d = 7;
+
+	CHECK_INT(tp_parse_double("abc", &d), -EINVAL);
+	CHECK_INT(tp_parse_double("-", &d), -EINVAL);
+	CHECK_INT(tp_parse_double("1e999", &d), -ERANGE);
+	CHECK_INT(tp_parse_double("inf", &d), -EDOM);
+	CHECK_NEAR(d, 7, 0);
+	/* underflow is a value, not an error */
+	CHECK_INT(tp_parse_double("1e-320", &d), 0);
+	CHECK_NEAR(d, 0, 1e-300);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -71,6 +86,7 @@ int main(void)
 	}
 	RUN(test_ini_directory);
 	RUN(test_mkdir_p);
+	RUN(test_parse_double_errors);
 	rmdir(tmpdir);
 	return test_done();
 }
