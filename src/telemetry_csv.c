@@ -35,6 +35,9 @@ int tp_csv_writer_row(struct tp_csv_writer *w, double t, const double *v)
 	size_t len;
 	int i, k;
 
+	/* "nan" or "inf" in the t column would make the file unreadable from that row on */
+	if (!isfinite(t))
+		return -EINVAL;
 	k = snprintf(line, sizeof(line), "%.6f", t);
 	len = (size_t)k;
 	for (i = 0; i < w->n; i++) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ini_file.h"
+#include "telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 
@@ -77,6 +78,34 @@ static void test_parse_double_errors(void)
 	CHECK_NEAR(d, 0, 1e-300);
 }
 
+/* A non-finite t is refused: "nan" in the t column made the rest unreadable. */
+static void test_csv_writer_bad_time(void)
+{
+	struct tp_csv_writer w;
+	struct tp_csv_reader *r = NULL;
+	struct tp_chanset set;
+	double v[1] = {1.5}, t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	tp_chanset_init(&set);
+	tp_chanset_add(&set, "temp.cpu");
+	CHECK_INT(tp_csv_writer_open(&w, f, &set, NULL), 0);
+	CHECK_INT(tp_csv_writer_row(&w, 0, v), 0);
+	CHECK_INT(tp_csv_writer_row(&w, NAN, v), -EINVAL);
+	CHECK_INT(tp_csv_writer_row(&w, INFINITY, v), -EINVAL);
+	CHECK_INT(tp_csv_writer_row(&w, 1, v), 0);
+	fclose(f);
+	CHECK_INT(tp_csv_reader_open_mem(&r, buf, len), 0);
+	CHECK_INT(tp_csv_reader_next(r, &t, v), 1);
+	CHECK_INT(tp_csv_reader_next(r, &t, v), 1);
+	CHECK_NEAR(t, 1, 0);
+	CHECK_INT(tp_csv_reader_next(r, &t, v), 0);
+	tp_csv_reader_close(r);
+	free(buf);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -87,6 +116,7 @@ int main(void)
 	RUN(test_ini_directory);
 	RUN(test_mkdir_p);
 	RUN(test_parse_double_errors);
+	RUN(test_csv_writer_bad_time);
 	rmdir(tmpdir);
 	return test_done();
 }
