@@ -106,6 +106,20 @@ static void test_csv_writer_bad_time(void)
 	free(buf);
 }
 
+/* A read error names its cause (here: the path is a directory). */
+static void test_csv_reader_read_error(void)
+{
+	struct tp_csv_reader *r = NULL;
+	char dir[128];
+
+	path_in_tmp(dir, sizeof(dir), "csv.d");
+	CHECK_INT(mkdir(dir, 0755), 0);
+	CHECK_INT(tp_csv_reader_open(&r, dir), -EISDIR);
+	CHECK(r && strstr(tp_csv_reader_error(r), "Is a directory") != NULL);
+	tp_csv_reader_close(r);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -117,6 +131,7 @@ int main(void)
 	RUN(test_mkdir_p);
 	RUN(test_parse_double_errors);
 	RUN(test_csv_writer_bad_time);
+	RUN(test_csv_reader_read_error);
 	rmdir(tmpdir);
 	return test_done();
 }
