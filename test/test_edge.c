@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ini_file.h"
+#include "sysfs.h"
 #include "telemetry_csv.h"
 #include "util.h"
 #include "test.h"
@@ -120,6 +121,24 @@ static void test_csv_reader_read_error(void)
 	rmdir(dir);
 }
 
+/* An attribute exactly as long as the buffer allows fits; one byte more does not. */
+static void test_sysfs_pread_exact(void)
+{
+	char path[128], buf[8];
+	int fd;
+
+	path_in_tmp(path, sizeof(path), "attr");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	CHECK_INT(write(fd, "123456\n", 7), 7);
+	CHECK_INT(tp_sysfs_pread(fd, buf, sizeof(buf)), 7);
+	CHECK_STR(buf, "123456\n");
+	CHECK_INT(write(fd, "x", 1), 1);
+	CHECK_INT(tp_sysfs_pread(fd, buf, sizeof(buf)), -EFBIG);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -132,6 +151,7 @@ int main(void)
 	RUN(test_parse_double_errors);
 	RUN(test_csv_writer_bad_time);
 	RUN(test_csv_reader_read_error);
+	RUN(test_sysfs_pread_exact);
 	rmdir(tmpdir);
 	return test_done();
 }
