@@ -112,11 +112,12 @@ fail:
 	return ret;
 }
 
+/* A counter's value, NaN when absent or not a count (negative, NaN, infinite). */
 static double counter(const char *body, size_t len, const char *name)
 {
 	double v;
 
-	if (tp_prom_find(body, len, name, &v, NULL) < 0)
+	if (!body || tp_prom_find(body, len, name, &v, NULL) < 0 || !isfinite(v) || v < 0)
 		return NAN;
 	return v;
 }
@@ -166,7 +167,7 @@ int tp_llama_scrape_get(struct tp_llama_scrape *s, struct tp_llama_counters *out
 	c.prompt_seconds_total = counter(s->body, s->len, "llamacpp:prompt_seconds_total");
 	if (isnan(c.tokens_predicted_total) || isnan(c.tokens_predicted_seconds_total)) {
 		snprintf(err, n,
-			 "'%s' has no llamacpp:tokens_predicted_total and "
+			 "'%s' has no valid llamacpp:tokens_predicted_total and "
 			 "llamacpp:tokens_predicted_seconds_total counters",
 			 url);
 		return -ENOENT;

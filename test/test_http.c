@@ -58,6 +58,18 @@ static enum MHD_Result fake_llama(void *cls, struct MHD_Connection *c, const cha
 	} else if (strcmp(url, "/empty") == 0) {
 		body = "# nothing here\nother_metric 1\n";
 		len = strlen(body);
+	} else if (strcmp(url, "/inf") == 0) {
+		body = "llamacpp:tokens_predicted_total +Inf\n"
+		       "llamacpp:tokens_predicted_seconds_total 12.5\n";
+		len = strlen(body);
+	} else if (strcmp(url, "/negative") == 0) {
+		body = "llamacpp:tokens_predicted_total 10\n"
+		       "llamacpp:tokens_predicted_seconds_total -3\n"
+		       "llamacpp:prompt_tokens_total NaN\n";
+		len = strlen(body);
+	} else if (strcmp(url, "/void") == 0) {
+		body = "";
+		len = 0;
 	} else if (strcmp(url, "/slow") == 0) {
 		usleep(600 * 1000);
 	}
@@ -136,6 +148,23 @@ static void test_scrape_llama_server(void)
 	tp_llama_scrape_close(s);
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/empty", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	tp_llama_scrape_close(s);
+
+	/* a counter that is not a count is no counter: never handed on as a reading */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/inf", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	c.tokens_predicted_total = -1;
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	CHECK_NEAR(c.tokens_predicted_total, -1, 0);
+	tp_llama_scrape_close(s);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/negative", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	tp_llama_scrape_close(s);
+	/* an empty 200 answer: no body buffer was ever allocated */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/void", port);
 	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
 	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
 	tp_llama_scrape_close(s);
