@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "ini_file.h"
+#include "sim_audio.h"
+#include "sim_scenario.h"
+#include "sim_truth.h"
 #include "sysfs.h"
 #include "telemetry_csv.h"
 #include "util.h"
@@ -139,6 +142,36 @@ static void test_sysfs_pread_exact(void)
 	unlink(path);
 }
 
+/* Files the simulator writes are not inherited by child processes. */
+static void test_sim_files_cloexec(void)
+{
+	struct tp_truth w;
+	struct tp_sim_audio a;
+	struct tp_scenario s;
+	char path[128], err[200], was_open[256];
+	int fd, opened = 0;
+
+	path_in_tmp(path, sizeof(path), "truth.jsonl");
+	CHECK_INT(tp_truth_open(&w, path), 0);
+	CHECK(fcntl(fileno(w.f), F_GETFD) & FD_CLOEXEC);
+	CHECK_INT(tp_truth_close(&w), 0);
+	unlink(path);
+	tp_scenario_default(&s);
+	s.audio_duration_s = 0.1;
+	path_in_tmp(path, sizeof(path), "audio.wav");
+	for (fd = 0; fd < 256; fd++)
+		was_open[fd] = fcntl(fd, F_GETFD) >= 0;
+	CHECK_INT(tp_sim_audio_open(&a, path, &s, 1, err, sizeof(err)), 0);
+	for (fd = 0; fd < 256; fd++)
+		if (!was_open[fd] && fcntl(fd, F_GETFD) >= 0) {
+			CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+			opened++;
+		}
+	CHECK(opened > 0);
+	CHECK_INT(tp_sim_audio_close(&a), 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -152,6 +185,7 @@ int main(void)
 	RUN(test_csv_writer_bad_time);
 	RUN(test_csv_reader_read_error);
 	RUN(test_sysfs_pread_exact);
+	RUN(test_sim_files_cloexec);
 	rmdir(tmpdir);
 	return test_done();
 }
