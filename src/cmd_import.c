@@ -56,11 +56,12 @@ static int read_all(const char *path, char **out, size_t *len)
 			}
 			b = nb;
 		}
+		errno = 0;
 		r = fread(b + n, 1, cap - n, f);
 		n += r;
 		if (r == 0) {
 			if (ferror(f))
-				ret = -EIO;
+				ret = errno ? -errno : -EIO; /* EISDIR for a directory */
 			break;
 		}
 	}
