@@ -138,7 +138,8 @@ int cmd_import(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			dir = optarg;
@@ -154,7 +155,7 @@ int cmd_import(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("import: bad arguments (see 'thermpace import --help')");
+			tp_err_option("import", opt, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

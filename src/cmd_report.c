@@ -381,7 +381,8 @@ int cmd_report(int argc, char **argv)
 	FILE *f = NULL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -390,7 +391,7 @@ int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			usage(stderr);
+			tp_err_option("report", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

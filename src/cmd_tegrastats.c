@@ -231,7 +231,8 @@ int cmd_tegrastats(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.interval = 1.0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			if (tp_parse_double(optarg, &c.interval) < 0 || c.interval <= 0) {
@@ -246,7 +247,7 @@ int cmd_tegrastats(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("tegrastats: bad arguments (see 'thermpace tegrastats --help')");
+			tp_err_option("tegrastats", opt, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,23 @@ void tp_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+void tp_err_option(const char *cmd, int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char opt[64];
+
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt > ' ' && optopt < 127)
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		snprintf(opt, sizeof(opt), "%s", arg);
+	if (c == ':')
+		tp_err("%s: option '%s' needs a value (see 'thermpace %s --help')", cmd, opt, cmd);
+	else
+		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, opt, cmd);
 }
 
 int tp_strlcpy(char *dst, const char *src, size_t n)

@@ -16,6 +16,14 @@
 /* Prints "thermpace: <message>" and a newline on stderr. */
 void tp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For a subcommand's getopt_long loop run with opterr = 0 and an optstring
+ * starting with ':': after it returned c ('?' or ':'), prints the one line
+ * "thermpace: CMD: unknown option '-x' (see 'thermpace CMD --help')", or
+ * "... option '--x' needs a value ...", naming the option as typed.
+ */
+void tp_err_option(const char *cmd, int c, char *const *argv);
+
 /* Joins root and rel ("/" or "" root means rel as is) into out[n]. */
 int tp_path_join(char *out, size_t n, const char *root, const char *rel);
 

@@ -23,4 +23,20 @@ expect_exit 1 "import: a directory as input exits 1" \
   "$TP_BIN" import sbc-bench "$TMPD/adir" -o "$TMPD/imp1"
 one_line "... and says it is a directory" "cannot read '$TMPD/adir': Is a directory"
 
+# ---- options: one line naming the option as typed, exit 2 ----
+for cmd in probe tegrastats import report; do
+  expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
+  one_line "... with one line naming it" "$cmd: unknown option '--bogus'"
+  expect_exit 2 "$cmd: an unknown short option in a cluster exits 2" "$TP_BIN" $cmd -Zh
+  one_line "... with one line naming it" "$cmd: unknown option '-Z'"
+done
+expect_exit 2 "tegrastats: --interval without a value exits 2" "$TP_BIN" tegrastats --interval
+one_line "... with one line saying it needs a value" "option '--interval' needs a value"
+expect_exit 2 "import: -o without a value exits 2" "$TP_BIN" import sbc-bench "$LOG" -o
+one_line "... with one line saying it needs a value" "option '-o' needs a value"
+expect_exit 2 "report: -o without a value exits 2" "$TP_BIN" report fixtures/sessions/sim-drift -o
+one_line "... with one line saying it needs a value" "option '-o' needs a value"
+expect_exit 2 "probe: --root without a value exits 2" "$TP_BIN" probe --root
+one_line "... with one line saying it needs a value" "option '--root' needs a value"
+
 done_testing
