@@ -75,6 +75,17 @@ static int read_all(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* A profile name: [A-Za-z0-9._-], 1 to 63 characters (it goes into INI and CSV lines). */
+static int board_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == len;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -145,8 +156,11 @@ int cmd_import(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'b':
-			if (!optarg[0] || strchr(optarg, '/') || strlen(optarg) >= 64) {
-				tp_err("import: --board wants a profile name, not '%s'", optarg);
+			if (!board_name_ok(optarg) || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0) {
+				/* not echoed: it may hold a newline */
+				tp_err("import: --board wants a profile name (letters, digits, "
+				       "'.', '_', '-')");
 				return TP_EXIT_USAGE;
 			}
 			board = optarg;

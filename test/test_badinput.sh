@@ -23,6 +23,13 @@ expect_exit 1 "import: a directory as input exits 1" \
   "$TP_BIN" import sbc-bench "$TMPD/adir" -o "$TMPD/imp1"
 one_line "... and says it is a directory" "cannot read '$TMPD/adir': Is a directory"
 
+nl='
+'
+expect_exit 2 "import: a --board with a newline exits 2" \
+  "$TP_BIN" import sbc-bench "$LOG" -o "$TMPD/imp2" --board "nano${nl}[evil]"
+one_line "... with one line" "import: --board wants a profile name"
+check "... and writes no session" test ! -e "$TMPD/imp2"
+
 # ---- options: one line naming the option as typed, exit 2 ----
 for cmd in probe tegrastats import report; do
   expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
