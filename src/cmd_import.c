@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "sbcbench.h"
+#include "session.h"
 #include "util.h"
 
 #define FILE_LIMIT (64u << 20)
@@ -18,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: thermpace import sbc-bench FILE -o DIR [--board NAME]\n\n"
+		"usage: thermpace import sbc-bench FILE -o DIR [--board NAME] [--force]\n\n"
 		"Converts a trace recorded elsewhere into a session directory\n"
 		"(manifest.ini, telemetry.csv).\n\n"
 		"formats:\n"
@@ -26,6 +28,7 @@ static void usage(FILE *f)
 		"                 table, as freq.cpu, util.cpu, temp.cpu, volt.core,\n"
 		"                 power.board (PMIC watts) and volt.dc\n\n"
 		"  -o, --output DIR   session directory to write (created)\n"
+		"  --force            replace the session DIR already holds\n"
 		"  --board NAME       board profile name, instead of the one guessed from the log\n"
 		"  -h, --help         this help\n");
 }
@@ -93,13 +96,37 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int import_sbcbench(const char *path, const char *dir, const char *board)
+/* 1 when dir already holds a session's telemetry or manifest. */
+static int holds_session(const char *dir, const char **which)
+{
+	static const char *const names[] = {"telemetry.csv", "manifest.ini"};
+	char path[4096];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(names); i++)
+		if (tp_session_path(path, sizeof(path), dir, names[i]) == 0 &&
+		    lstat(path, &st) == 0) {
+			*which = names[i];
+			return 1;
+		}
+	return 0;
+}
+
+static int import_sbcbench(const char *path, const char *dir, const char *board, int force)
 {
 	struct tp_sbcbench sb;
 	char *text = NULL, err[600];
+	const char *which;
 	size_t len = 0;
 	int ret, status = TP_EXIT_FAILURE;
 
+	if (!force && holds_session(dir, &which)) {
+		tp_err("'%s' already holds a session (%s): choose another -o, or --force to "
+		       "replace it",
+		       dir, which);
+		return TP_EXIT_FAILURE;
+	}
 	ret = read_all(path, &text, &len);
 	if (ret == -EFBIG) {
 		tp_err("cannot read '%s': larger than %u MiB", path, FILE_LIMIT >> 20);
@@ -142,11 +169,12 @@ int cmd_import(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
 	    {"board", required_argument, NULL, 'b'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *board = NULL;
-	int opt;
+	int opt, force = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -164,6 +192,9 @@ int cmd_import(int argc, char **argv)
 				return TP_EXIT_USAGE;
 			}
 			board = optarg;
+			break;
+		case 'f':
+			force = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -185,5 +216,5 @@ int cmd_import(int argc, char **argv)
 		tp_err("import: unknown format '%s' (known: sbc-bench)", argv[optind]);
 		return TP_EXIT_USAGE;
 	}
-	return import_sbcbench(argv[optind + 1], dir, board);
+	return import_sbcbench(argv[optind + 1], dir, board, force);
 }

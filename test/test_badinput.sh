@@ -30,6 +30,17 @@ expect_exit 2 "import: a --board with a newline exits 2" \
 one_line "... with one line" "import: --board wants a profile name"
 check "... and writes no session" test ! -e "$TMPD/imp2"
 
+"$TP_BIN" import sbc-bench "$LOG" -o "$TMPD/imp3" >/dev/null 2>&1
+echo "# kept" >>"$TMPD/imp3/telemetry.csv"
+cp "$TMPD/imp3/telemetry.csv" "$TMPD/imp3.keep"
+expect_exit 1 "import: a directory holding a session is refused" \
+  "$TP_BIN" import sbc-bench fixtures/traces/sbc-bench-1ULtUe.txt -o "$TMPD/imp3"
+one_line "... with one line" "already holds a session (telemetry.csv)"
+check "... and its telemetry is kept" cmp -s "$TMPD/imp3/telemetry.csv" "$TMPD/imp3.keep"
+expect_exit 0 "import: --force replaces it" \
+  "$TP_BIN" import sbc-bench fixtures/traces/sbc-bench-1ULtUe.txt -o "$TMPD/imp3" --force
+check "... with the new log's rows" grep -q '^# board: rpi5$' "$TMPD/imp3/telemetry.csv"
+
 # ---- options: one line naming the option as typed, exit 2 ----
 for cmd in probe tegrastats import report; do
   expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
