@@ -157,6 +157,11 @@ static int import_sbcbench(const char *path, const char *dir, const char *board,
 	       board	     ? board
 	       : sb.board[0] ? sb.board
 			     : "unknown");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tp_err("cannot write to standard output: %s (the session in %s is written)",
+		       strerror(errno), dir);
+		goto out;
+	}
 	status = TP_EXIT_OK;
 out:
 	tp_sbcbench_free(&sb);

@@ -41,6 +41,10 @@ expect_exit 0 "import: --force replaces it" \
   "$TP_BIN" import sbc-bench fixtures/traces/sbc-bench-1ULtUe.txt -o "$TMPD/imp3" --force
 check "... with the new log's rows" grep -q '^# board: rpi5$' "$TMPD/imp3/telemetry.csv"
 
+expect_exit 1 "import: a full standard output exits 1" \
+  sh -c '"$1" import sbc-bench "$2" -o "$3" >/dev/full' sh "$TP_BIN" "$LOG" "$TMPD/imp4"
+one_line "... with one line" "cannot write to standard output: No space left on device"
+
 # ---- options: one line naming the option as typed, exit 2 ----
 for cmd in probe tegrastats import report; do
   expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
