@@ -135,6 +135,7 @@ static int load_events(struct report *r, const char *path)
 		tp_err("cannot read '%s': %s", path, strerror(errno));
 		return -EIO;
 	}
+	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		json_error_t jerr;
 		json_t *ev;
@@ -153,6 +154,13 @@ static int load_events(struct report *r, const char *path)
 			return -EINVAL;
 		}
 		json_array_append_new(r->events, ev);
+	}
+	if (ferror(f)) {
+		/* EISDIR for a directory: not the same as no events */
+		tp_err("cannot read '%s': %s", path, strerror(errno));
+		free(line);
+		fclose(f);
+		return -EIO;
 	}
 	free(line);
 	fclose(f);

@@ -45,6 +45,15 @@ expect_exit 1 "import: a full standard output exits 1" \
   sh -c '"$1" import sbc-bench "$2" -o "$3" >/dev/full' sh "$TP_BIN" "$LOG" "$TMPD/imp4"
 one_line "... with one line" "cannot write to standard output: No space left on device"
 
+# ---- report ----
+S=fixtures/sessions/sim-drift
+mkdir "$TMPD/rep1"
+cp "$S/telemetry.csv" "$S/manifest.ini" "$TMPD/rep1/"
+mkdir "$TMPD/rep1/events.jsonl"
+expect_exit 1 "report: events.jsonl that is a directory exits 1" \
+  "$TP_BIN" report "$TMPD/rep1" -o "$TMPD/rep1.html"
+one_line "... with one line saying so" "events.jsonl': Is a directory"
+
 # ---- options: one line naming the option as typed, exit 2 ----
 for cmd in probe tegrastats import report; do
   expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
