@@ -54,6 +54,27 @@ expect_exit 1 "report: events.jsonl that is a directory exits 1" \
   "$TP_BIN" report "$TMPD/rep1" -o "$TMPD/rep1.html"
 one_line "... with one line saying so" "events.jsonl': Is a directory"
 
+echo OLD >"$TMPD/rep2.html"
+expect_exit 1 "report: an output that cannot be written whole exits 1" \
+  sh -c 'trap "" XFSZ; ulimit -f 4 && exec "$1" report "$2" -o "$3"' sh "$TP_BIN" "$S" "$TMPD/rep2.html"
+one_line "... with one line" "cannot write '$TMPD/rep2.html'"
+check "... and the previous page is kept" test "$(cat "$TMPD/rep2.html")" = OLD
+check "... with no partial file left beside it" test -z "$(ls "$TMPD" | grep 'rep2.html.')"
+expect_exit 1 "report: -o /dev/full exits 1" "$TP_BIN" report "$S" -o /dev/full
+one_line "... with one line" "cannot write '/dev/full': No space left on device"
+expect_exit 1 "report: a full standard output exits 1" \
+  sh -c '"$1" report "$2" -o - >/dev/full' sh "$TP_BIN" "$S"
+one_line "... with one line" "cannot write '-'"
+expect_exit 1 "report: -o in a missing directory exits 1" \
+  "$TP_BIN" report "$S" -o "$TMPD/nodir/r.html"
+one_line "... with one line" "cannot write '$TMPD/nodir/r.html': No such file or directory"
+expect_exit 1 "report: -o naming a directory exits 1" "$TP_BIN" report "$S" -o "$TMPD/adir"
+one_line "... with one line" "cannot write '$TMPD/adir': Is a directory"
+expect_exit 0 "report: a new page is written" sh -c 'umask 022; exec "$1" report "$2" -o "$3"' \
+  sh "$TP_BIN" "$S" "$TMPD/rep3.html"
+check "... readable by all, as umask 022 asks" test "$(stat -c %a "$TMPD/rep3.html")" = 644
+check "... and complete" grep -q '</html>' "$TMPD/rep3.html"
+
 # ---- options: one line naming the option as typed, exit 2 ----
 for cmd in probe tegrastats import report; do
   expect_exit 2 "$cmd: an unknown long option exits 2" "$TP_BIN" $cmd --bogus=1
