@@ -18,7 +18,59 @@ mkdir "$TMPD/adir"
 awk 'BEGIN { for (i = 0; i < 20000; i++) printf "abcdefghij"; print "" }' >"$TMPD/hugeline"
 LOG=fixtures/traces/sbc-bench-4rLX.txt
 
+# ---- tegrastats ----
+TG=fixtures/tegrastats/jp4-nano.txt
+expect_exit 1 "tegrastats: a missing file exits 1" "$TP_BIN" tegrastats "$TMPD/nope"
+one_line "... with one line" "cannot read '$TMPD/nope': No such file or directory"
+expect_exit 1 "tegrastats: a directory exits 1" "$TP_BIN" tegrastats "$TMPD/adir"
+one_line "... with one line" "cannot read '$TMPD/adir': Is a directory"
+for f in empty garbage hugeline; do
+  expect_exit 1 "tegrastats: $f input exits 1" "$TP_BIN" tegrastats "$TMPD/$f"
+  one_line "... with one line" "no tegrastats line in '$TMPD/$f'"
+done
+expect_exit 1 "tegrastats: garbage on standard input exits 1" \
+  sh -c '"$1" tegrastats - <"$2"' sh "$TP_BIN" "$TMPD/garbage"
+one_line "... with one line" "no tegrastats line in '<stdin>'"
+expect_exit 1 "tegrastats: a full standard output exits 1" \
+  sh -c '"$1" tegrastats "$2" >/dev/full' sh "$TP_BIN" "$TG"
+one_line "... with one line" "cannot write to standard output: No space left on device"
+expect_exit 1 "tegrastats: a closed standard output exits 1" \
+  sh -c '"$1" tegrastats "$2" >&-' sh "$TP_BIN" "$TG"
+expect_exit 2 "tegrastats: two inputs exit 2" "$TP_BIN" tegrastats "$TG" "$TG"
+expect_exit 2 "tegrastats: --interval nan exits 2" "$TP_BIN" tegrastats --interval nan "$TG"
+cat "$TMPD/garbage" "$TG" "$TMPD/hugeline" >"$TMPD/mixed.txt"
+expect_exit 0 "tegrastats: good lines among garbage are converted" "$TP_BIN" tegrastats "$TMPD/mixed.txt"
+check "... every good line is a row" \
+  test "$(grep -c '^[0-9]' "$TMPD/out")" = "$(grep -c 'RAM' "$TG")"
+
+# ---- probe ----
+expect_exit 1 "probe: a missing root exits 1" "$TP_BIN" probe --root "$TMPD/nope"
+one_line "... with one line" "cannot open root '$TMPD/nope': No such file or directory"
+expect_exit 1 "probe: a file as root exits 1" "$TP_BIN" probe --root "$TMPD/empty"
+one_line "... with one line" "Not a directory"
+expect_exit 0 "probe: an empty directory as root is probed" "$TP_BIN" probe --root "$TMPD/adir"
+for f in garbage hugeline adir; do
+  expect_exit 1 "probe: --board $f exits 1" \
+    "$TP_BIN" probe --root fixtures/sysfs/rpi5 --board "$TMPD/$f"
+  one_line "... with one line" "probe: $TMPD/$f"
+done
+expect_exit 2 "probe: an unknown board name exits 2" "$TP_BIN" probe --board no-such-board
+one_line "... with one line" "unknown board 'no-such-board'"
+expect_exit 1 "probe: a full standard output exits 1" \
+  sh -c '"$1" probe --root fixtures/sysfs/rpi5 >/dev/full' sh "$TP_BIN"
+one_line "... with one line" "cannot write the output: No space left on device"
+
 # ---- import ----
+for f in empty garbage hugeline; do
+  expect_exit 1 "import: $f input exits 1" "$TP_BIN" import sbc-bench "$TMPD/$f" -o "$TMPD/imp0"
+  one_line "... with one line" "no \"System health\" table"
+done
+check "... and no session is written" test ! -e "$TMPD/imp0/telemetry.csv"
+expect_exit 1 "import: -o under a file exits 1" \
+  "$TP_BIN" import sbc-bench "$LOG" -o "$TMPD/empty/x"
+one_line "... with one line" "cannot create '$TMPD/empty/x': Not a directory"
+expect_exit 1 "import: -o naming a file exits 1" "$TP_BIN" import sbc-bench "$LOG" -o "$TMPD/empty"
+one_line "... with one line" "cannot create '$TMPD/empty': Not a directory"
 expect_exit 1 "import: a directory as input exits 1" \
   "$TP_BIN" import sbc-bench "$TMPD/adir" -o "$TMPD/imp1"
 one_line "... and says it is a directory" "cannot read '$TMPD/adir': Is a directory"
@@ -47,6 +99,24 @@ one_line "... with one line" "cannot write to standard output: No space left on 
 
 # ---- report ----
 S=fixtures/sessions/sim-drift
+expect_exit 1 "report: a missing session exits 1" "$TP_BIN" report "$TMPD/nope" -o "$TMPD/r.html"
+one_line "... with one line" "telemetry.csv': No such file or directory"
+for f in empty garbage hugeline; do
+  mkdir "$TMPD/rep_$f"
+  cp "$TMPD/$f" "$TMPD/rep_$f/telemetry.csv"
+  expect_exit 1 "report: $f telemetry.csv exits 1" "$TP_BIN" report "$TMPD/rep_$f" -o "$TMPD/r.html"
+  one_line "... with one line naming the file" "rep_$f/telemetry.csv"
+done
+check "... and writes no page" test ! -e "$TMPD/r.html"
+mkdir -p "$TMPD/rep_d/telemetry.csv"
+expect_exit 1 "report: telemetry.csv that is a directory exits 1" \
+  "$TP_BIN" report "$TMPD/rep_d" -o "$TMPD/r.html"
+one_line "... with one line saying so" "Is a directory"
+mkdir "$TMPD/rep_ev"
+cp "$S/telemetry.csv" "$TMPD/rep_ev/"
+cp "$TMPD/garbage" "$TMPD/rep_ev/events.jsonl"
+expect_exit 1 "report: garbage events.jsonl exits 1" "$TP_BIN" report "$TMPD/rep_ev" -o "$TMPD/r.html"
+one_line "... with one line" "events.jsonl:1: not an event object"
 mkdir "$TMPD/rep1"
 cp "$S/telemetry.csv" "$S/manifest.ini" "$TMPD/rep1/"
 mkdir "$TMPD/rep1/events.jsonl"
