@@ -35,15 +35,25 @@ static const struct {
 	const char *needle;
 	const char *board;
 } board_guess[] = {
+    /* every name is a profile in boards/ (test_sbcbench checks); the module
+       families without one (AGX Xavier, TX2) stay unknown */
     {"Raspberry Pi 5", "rpi5"},
     {"raspberrypi,5-model-b", "rpi5"},
+    {"brcm,bcm2712", "rpi5"},
     {"Raspberry Pi 4", "rpi4"},
+    {"Raspberry Pi 400", "rpi4"},
     {"Raspberry Pi Compute Module 4", "rpi4"},
     {"raspberrypi,4-model-b", "rpi4"},
+    {"brcm,bcm2711", "rpi4"},
     {"Jetson Nano", "jetson-nano"},
     {"nvidia,jetson-nano", "jetson-nano"},
-    {"Orin", "jetson-orin"},
-    {"Xavier", "jetson-xavier"},
+    {"AGX Orin", "jetson-agx-orin"},
+    {"nvidia,p3701", "jetson-agx-orin"},
+    {"Orin Nano", "jetson-orin-nano"},
+    {"Orin NX", "jetson-orin-nano"}, /* the same p3767 module family */
+    {"nvidia,p3767", "jetson-orin-nano"},
+    {"Xavier NX", "jetson-xavier-nx"},
+    {"nvidia,p3668", "jetson-xavier-nx"},
     {"rockchip,rk3588", "rk3588"},
     {"RK3588", "rk3588"},
 };
