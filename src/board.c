@@ -166,6 +166,26 @@ static int parse_clock(struct tp_board *b, const char *sec)
 	return 0;
 }
 
+static int has_rail(const struct tp_board *b, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < b->nrails; i++)
+		if (strcmp(b->rails[i].section, sec) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_clock(const struct tp_board *b, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < b->nclocks; i++)
+		if (strcmp(b->clocks[i].section, sec) == 0)
+			return 1;
+	return 0;
+}
+
 static int parse(struct tp_board *b)
 {
 	const char *v;
@@ -204,7 +224,10 @@ static int parse(struct tp_board *b)
 	v = tp_ini_get(&b->ini, "actuators", "allow");
 	tp_strlcpy(b->actuators, v ? v : "socket", sizeof(b->actuators));
 
-	/* sections in file order; entries of one section are contiguous in inih */
+	/*
+	 * Sections in the order they first appear. A section may come back
+	 * later in the file (its keys are merged by tp_ini_get): parsed once.
+	 */
 	for (i = 0; i < b->ini.n; i++) {
 		const char *sec = b->ini.e[i].section;
 
@@ -214,9 +237,9 @@ static int parse(struct tp_board *b)
 		ret = 0;
 		if (strncmp(sec, "zone.", 5) == 0 && !tp_board_zone(b, sec + 5))
 			ret = parse_zone(b, sec);
-		else if (strncmp(sec, "rail.", 5) == 0)
+		else if (strncmp(sec, "rail.", 5) == 0 && !has_rail(b, sec))
 			ret = parse_rail(b, sec);
-		else if (strncmp(sec, "clock.", 6) == 0)
+		else if (strncmp(sec, "clock.", 6) == 0 && !has_clock(b, sec))
 			ret = parse_clock(b, sec);
 		if (ret < 0)
 			return ret;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "ini_file.h"
 #include "sim_audio.h"
 #include "sim_scenario.h"
@@ -172,6 +173,35 @@ static void test_sim_files_cloexec(void)
 	unlink(path);
 }
 
+/* A section that comes back later in the file is one rail or clock, not two. */
+static void test_board_repeated_section(void)
+{
+	static const char text[] = "[board]\nname = t\nsource = test\n"
+				   "[rail.IN]\nsource = hwmon\nchannel = power.board\n"
+				   "[clock.cpu]\nkind = cpufreq\nchannel = freq.cpu\n"
+				   "[rail.GPU]\nsource = hwmon\nchannel = power.gpu\n"
+				   "[rail.IN]\ntotal = 1\n"
+				   "[clock.cpu]\npolicy = policy0\n";
+	struct tp_board b;
+	char path[128];
+	FILE *f;
+
+	path_in_tmp(path, sizeof(path), "t.ini");
+	f = fopen(path, "we");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	CHECK_INT(tp_board_load(&b, path), 0);
+	CHECK_INT(b.nrails, 2);
+	CHECK_INT(b.nclocks, 1);
+	CHECK_STR(b.rails[0].name, "IN");
+	CHECK_INT(b.rails[0].total, 1);
+	tp_board_free(&b);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -186,6 +216,7 @@ int main(void)
 	RUN(test_csv_reader_read_error);
 	RUN(test_sysfs_pread_exact);
 	RUN(test_sim_files_cloexec);
+	RUN(test_board_repeated_section);
 	rmdir(tmpdir);
 	return test_done();
 }
