@@ -374,7 +374,7 @@ int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t w
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300], text[256];
 	char model[256] = "", compat[512] = "", dmi[256] = "", reason[640], best_why[640] = "";
-	char best_name[TP_INI_NAME_MAX] = "";
+	char best_name[TP_INI_NAME_MAX] = "", stem[TP_INI_NAME_MAX];
 	struct dirent **list = NULL;
 	size_t best = 0;
 	int n, i;
@@ -393,10 +393,16 @@ int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t w
 		size_t len = strlen(list[i]->d_name), m;
 		const char *nm;
 
-		if (len > 4 && strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+		if (len > 4 && len - 4 < sizeof(stem) &&
+		    strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+			/* the file's name is what tp_board_load finds, whatever [board] name says
+			 */
+			memcpy(stem, list[i]->d_name, len - 4);
+			stem[len - 4] = '\0';
 			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 			if (tp_ini_load(&ini, path) == 0) {
-				nm = tp_ini_get(&ini, "board", "name");
+				/* a profile without a [board] name does not load: never chosen */
+				nm = tp_ini_get(&ini, "board", "name") ? stem : NULL;
 				m = match_key(model, &ini, "match_model", reason, sizeof(reason),
 					      "/proc/device-tree/model");
 				if (m > best && nm) {

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,15 @@
 #include "test.h"
 
 static char tmpdir[64];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
 
 static void path_in_tmp(char *out, size_t n, const char *name)
 {
@@ -202,6 +212,39 @@ static void test_board_repeated_section(void)
 	unlink(path);
 }
 
+/* Detection names the profile by its file, which is what loading takes. */
+static void test_board_detect_file_name(void)
+{
+	char dir[128], path[192], name[64], why[640];
+	struct tp_board b;
+	FILE *f;
+
+	path_in_tmp(dir, sizeof(dir), "boards");
+	CHECK_INT(tp_mkdir_p(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/my-board.ini", dir);
+	f = fopen(path, "we");
+	if (f) {
+		fputs("[board]\nname = Lab Board 7\nsource = test\nmatch_dmi = Lab Board\n", f);
+		fclose(f);
+	}
+	path_in_tmp(path, sizeof(path), "root/sys/class/dmi/id");
+	CHECK_INT(tp_mkdir_p(path, 0755), 0);
+	path_in_tmp(path, sizeof(path), "root/sys/class/dmi/id/product_name");
+	f = fopen(path, "we");
+	if (f) {
+		fputs("Lab Board rev 2\n", f);
+		fclose(f);
+	}
+	setenv("THERMPACE_BOARDS", dir, 1);
+	path_in_tmp(path, sizeof(path), "root");
+	CHECK_INT(tp_board_detect(path, name, sizeof(name), why, sizeof(why)), 0);
+	CHECK_STR(name, "my-board");
+	CHECK_INT(tp_board_load(&b, name), 0);
+	CHECK_STR(b.name, "Lab Board 7");
+	tp_board_free(&b);
+	unsetenv("THERMPACE_BOARDS");
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
@@ -217,6 +260,8 @@ int main(void)
 	RUN(test_sysfs_pread_exact);
 	RUN(test_sim_files_cloexec);
 	RUN(test_board_repeated_section);
-	rmdir(tmpdir);
+	RUN(test_board_detect_file_name);
+	/* the tests leave small trees behind: remove them with the directory */
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return test_done();
 }
