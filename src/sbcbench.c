@@ -710,11 +710,6 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 		 source_name, sb->device[0] ? sb->device : "unknown", sb->ntables, sb->nrows,
 		 sb->nbad, sb->ndup);
 	m.extra = extra;
-	ret = tp_manifest_write(&m, dir);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
-		return ret;
-	}
 	snprintf(c_board, sizeof(c_board), "board: %s", b);
 	snprintf(c_src, sizeof(c_src), "source: import sbc-bench %.200s", source_name);
 	snprintf(c_start, sizeof(c_start), "start_utc: %s", m.start_utc);
@@ -731,6 +726,12 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 	ret = write_csv(sb, path, comments);
 	if (ret < 0) {
 		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	/* the manifest last: a directory that has one holds a whole session */
+	ret = tp_manifest_write(&m, dir);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
 		return ret;
 	}
 	return 0;

@@ -98,6 +98,12 @@ expect_exit 1 "import: a full standard output exits 1" \
   sh -c '"$1" import sbc-bench "$2" -o "$3" >/dev/full' sh "$TP_BIN" "$LOG" "$TMPD/imp4"
 one_line "... with one line" "cannot write to standard output: No space left on device"
 
+mkdir -p "$TMPD/imp5/telemetry.csv.tmp"
+expect_exit 1 "import: a telemetry.csv that cannot be written exits 1" \
+  "$TP_BIN" import sbc-bench "$LOG" -o "$TMPD/imp5"
+one_line "... with one line" "cannot write '$TMPD/imp5/telemetry.csv'"
+check "... and leaves no manifest claiming a session" test ! -e "$TMPD/imp5/manifest.ini"
+
 # ---- report ----
 S=fixtures/sessions/sim-drift
 expect_exit 1 "report: a missing session exits 1" "$TP_BIN" report "$TMPD/nope" -o "$TMPD/r.html"
