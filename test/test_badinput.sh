@@ -44,6 +44,13 @@ expect_exit 2 "tegrastats: --interval nan exits 2" "$TP_BIN" tegrastats --interv
 expect_exit 0 "tegrastats: good lines among garbage are converted" "$TP_BIN" tegrastats "$TMPD/mixed.txt"
 check "... every good line is a row" test "$(grep -c '^[0-9]' "$TMPD/out")" = 2
 
+# a NUL in the middle of a good line: the line is skipped and said, not cut short in silence
+{ cat "$TG"; sed 's/POM_5V_IN/\x00POM_5V_IN/' "$TG"; } >"$TMPD/nul.txt"
+expect_exit 0 "tegrastats: a line with a NUL byte does not stop the others" \
+  "$TP_BIN" tegrastats "$TMPD/nul.txt"
+check "... it is skipped: one row" test "$(grep -c '^[0-9]' "$TMPD/out")" = 1
+check "... and said on stderr" grep -q "nul.txt:2: skipped: NUL byte" "$TMPD/err"
+
 # ---- probe ----
 expect_exit 1 "probe: a missing root exits 1" "$TP_BIN" probe --root "$TMPD/nope"
 one_line "... with one line" "cannot open root '$TMPD/nope': No such file or directory"
