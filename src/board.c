@@ -166,6 +166,26 @@ static int parse_clock(struct tp_board *b, const char *sec)
 	return 0;
 }
 
+static int has_rail(const struct tp_board *b, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < b->nrails; i++)
+		if (strcmp(b->rails[i].section, sec) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_clock(const struct tp_board *b, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < b->nclocks; i++)
+		if (strcmp(b->clocks[i].section, sec) == 0)
+			return 1;
+	return 0;
+}
+
 static int parse(struct tp_board *b)
 {
 	const char *v;
@@ -204,7 +224,10 @@ static int parse(struct tp_board *b)
 	v = tp_ini_get(&b->ini, "actuators", "allow");
 	tp_strlcpy(b->actuators, v ? v : "socket", sizeof(b->actuators));
 
-	/* sections in file order; entries of one section are contiguous in inih */
+	/*
+	 * Sections in the order they first appear. A section may come back
+	 * later in the file (its keys are merged by tp_ini_get): parsed once.
+	 */
 	for (i = 0; i < b->ini.n; i++) {
 		const char *sec = b->ini.e[i].section;
 
@@ -214,9 +237,9 @@ static int parse(struct tp_board *b)
 		ret = 0;
 		if (strncmp(sec, "zone.", 5) == 0 && !tp_board_zone(b, sec + 5))
 			ret = parse_zone(b, sec);
-		else if (strncmp(sec, "rail.", 5) == 0)
+		else if (strncmp(sec, "rail.", 5) == 0 && !has_rail(b, sec))
 			ret = parse_rail(b, sec);
-		else if (strncmp(sec, "clock.", 6) == 0)
+		else if (strncmp(sec, "clock.", 6) == 0 && !has_clock(b, sec))
 			ret = parse_clock(b, sec);
 		if (ret < 0)
 			return ret;
@@ -351,7 +374,7 @@ int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t w
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300], text[256];
 	char model[256] = "", compat[512] = "", dmi[256] = "", reason[640], best_why[640] = "";
-	char best_name[TP_INI_NAME_MAX] = "";
+	char best_name[TP_INI_NAME_MAX] = "", stem[TP_INI_NAME_MAX];
 	struct dirent **list = NULL;
 	size_t best = 0;
 	int n, i;
@@ -370,10 +393,16 @@ int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t w
 		size_t len = strlen(list[i]->d_name), m;
 		const char *nm;
 
-		if (len > 4 && strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+		if (len > 4 && len - 4 < sizeof(stem) &&
+		    strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+			/* the file's name is what tp_board_load finds, whatever [board] name says
+			 */
+			memcpy(stem, list[i]->d_name, len - 4);
+			stem[len - 4] = '\0';
 			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 			if (tp_ini_load(&ini, path) == 0) {
-				nm = tp_ini_get(&ini, "board", "name");
+				/* a profile without a [board] name does not load: never chosen */
+				nm = tp_ini_get(&ini, "board", "name") ? stem : NULL;
 				m = match_key(model, &ini, "match_model", reason, sizeof(reason),
 					      "/proc/device-tree/model");
 				if (m > best && nm) {

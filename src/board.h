@@ -116,7 +116,8 @@ int tp_board_dir(char *out, size_t n);
  * Detects the board under root ("/" live): /proc/device-tree/model,
  * /proc/device-tree/compatible and /sys/class/dmi/id/product_name against
  * every profile's match keys; the longest value found wins. Writes the
- * profile name and a sentence saying why into name[nn] and why[wn]. Falls
+ * profile name (its file name without .ini, what tp_board_load takes) and
+ * a sentence saying why into name[nn] and why[wn]. Falls
  * back to "x86-generic" when DMI is present, else -ENOENT.
  */
 int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "sbcbench.h"
+#include "session.h"
 #include "util.h"
 
 #define FILE_LIMIT (64u << 20)
@@ -18,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: thermpace import sbc-bench FILE -o DIR [--board NAME]\n\n"
+		"usage: thermpace import sbc-bench FILE -o DIR [--board NAME] [--force]\n\n"
 		"Converts a trace recorded elsewhere into a session directory\n"
 		"(manifest.ini, telemetry.csv).\n\n"
 		"formats:\n"
@@ -26,6 +28,7 @@ static void usage(FILE *f)
 		"                 table, as freq.cpu, util.cpu, temp.cpu, volt.core,\n"
 		"                 power.board (PMIC watts) and volt.dc\n\n"
 		"  -o, --output DIR   session directory to write (created)\n"
+		"  --force            replace the session DIR already holds\n"
 		"  --board NAME       board profile name, instead of the one guessed from the log\n"
 		"  -h, --help         this help\n");
 }
@@ -56,11 +59,12 @@ static int read_all(const char *path, char **out, size_t *len)
 			}
 			b = nb;
 		}
+		errno = 0;
 		r = fread(b + n, 1, cap - n, f);
 		n += r;
 		if (r == 0) {
 			if (ferror(f))
-				ret = -EIO;
+				ret = errno ? -errno : -EIO; /* EISDIR for a directory */
 			break;
 		}
 	}
@@ -74,6 +78,17 @@ static int read_all(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* A profile name: [A-Za-z0-9._-], 1 to 63 characters (it goes into INI and CSV lines). */
+static int board_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == len;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -81,13 +96,37 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int import_sbcbench(const char *path, const char *dir, const char *board)
+/* 1 when dir already holds a session's telemetry or manifest. */
+static int holds_session(const char *dir, const char **which)
+{
+	static const char *const names[] = {"telemetry.csv", "manifest.ini"};
+	char path[4096];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(names); i++)
+		if (tp_session_path(path, sizeof(path), dir, names[i]) == 0 &&
+		    lstat(path, &st) == 0) {
+			*which = names[i];
+			return 1;
+		}
+	return 0;
+}
+
+static int import_sbcbench(const char *path, const char *dir, const char *board, int force)
 {
 	struct tp_sbcbench sb;
 	char *text = NULL, err[600];
+	const char *which;
 	size_t len = 0;
 	int ret, status = TP_EXIT_FAILURE;
 
+	if (!force && holds_session(dir, &which)) {
+		tp_err("'%s' already holds a session (%s): choose another -o, or --force to "
+		       "replace it",
+		       dir, which);
+		return TP_EXIT_FAILURE;
+	}
 	ret = read_all(path, &text, &len);
 	if (ret == -EFBIG) {
 		tp_err("cannot read '%s': larger than %u MiB", path, FILE_LIMIT >> 20);
@@ -118,6 +157,11 @@ static int import_sbcbench(const char *path, const char *dir, const char *board)
 	       board	     ? board
 	       : sb.board[0] ? sb.board
 			     : "unknown");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tp_err("cannot write to standard output: %s (the session in %s is written)",
+		       strerror(errno), dir);
+		goto out;
+	}
 	status = TP_EXIT_OK;
 out:
 	tp_sbcbench_free(&sb);
@@ -130,30 +174,38 @@ int cmd_import(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
 	    {"board", required_argument, NULL, 'b'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *board = NULL;
-	int opt;
+	int opt, force = 0;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			dir = optarg;
 			break;
 		case 'b':
-			if (!optarg[0] || strchr(optarg, '/') || strlen(optarg) >= 64) {
-				tp_err("import: --board wants a profile name, not '%s'", optarg);
+			if (!board_name_ok(optarg) || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0) {
+				/* not echoed: it may hold a newline */
+				tp_err("import: --board wants a profile name (letters, digits, "
+				       "'.', '_', '-')");
 				return TP_EXIT_USAGE;
 			}
 			board = optarg;
+			break;
+		case 'f':
+			force = 1;
 			break;
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("import: bad arguments (see 'thermpace import --help')");
+			tp_err_option("import", opt, argv);
 			return TP_EXIT_USAGE;
 		}
 	}
@@ -169,5 +221,5 @@ int cmd_import(int argc, char **argv)
 		tp_err("import: unknown format '%s' (known: sbc-bench)", argv[optind]);
 		return TP_EXIT_USAGE;
 	}
-	return import_sbcbench(argv[optind + 1], dir, board);
+	return import_sbcbench(argv[optind + 1], dir, board, force);
 }

@@ -286,7 +286,7 @@ int cmd_probe(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
@@ -298,9 +298,7 @@ int cmd_probe(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("probe: unknown or incomplete option '%s' (see 'thermpace probe "
-			       "--help')",
-			       argv[optind - 1]);
+			tp_err_option("probe", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -5,12 +5,15 @@
  * events with their evidence. No script, no external resource: inline SVG.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "commands.h"
@@ -135,6 +138,7 @@ static int load_events(struct report *r, const char *path)
 		tp_err("cannot read '%s': %s", path, strerror(errno));
 		return -EIO;
 	}
+	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		json_error_t jerr;
 		json_t *ev;
@@ -153,6 +157,13 @@ static int load_events(struct report *r, const char *path)
 			return -EINVAL;
 		}
 		json_array_append_new(r->events, ev);
+	}
+	if (ferror(f)) {
+		/* EISDIR for a directory: not the same as no events */
+		tp_err("cannot read '%s': %s", path, strerror(errno));
+		free(line);
+		fclose(f);
+		return -EIO;
 	}
 	free(line);
 	fclose(f);
@@ -356,6 +367,70 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 	fputs("</body></html>\n", f);
 }
 
+/*
+ * The output stream: stdout for "-"; for a new or regular file, a temporary
+ * beside it (its name in tmp[n]) that replaces it once complete, so that a
+ * failed run leaves the previous page as it was and no partial one; else
+ * (a device, a pipe, a symbolic link) the path itself.
+ */
+static FILE *open_output(const char *out, char *tmp, size_t n)
+{
+	struct stat st;
+	mode_t mask;
+	FILE *f;
+	int fd;
+
+	tmp[0] = '\0';
+	if (strcmp(out, "-") == 0)
+		return stdout;
+	if (lstat(out, &st) == 0 ? !S_ISREG(st.st_mode) : errno != ENOENT)
+		return fopen(out, "we");
+	if (snprintf(tmp, n, "%s.XXXXXX", out) >= (int)n) {
+		tmp[0] = '\0';
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		tmp[0] = '\0';
+		return NULL;
+	}
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		tmp[0] = '\0';
+	}
+	return f;
+}
+
+/* Flushes and closes the output (renaming a temporary into place); 0 or -1 with errno. */
+static int close_output(FILE *f, const char *out, const char *tmp)
+{
+	int err, failed;
+
+	if (f == stdout)
+		return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+	failed = ferror(f);
+	err = errno ? errno : EIO; /* a write error's, when failed */
+	if (fclose(f) != 0 && !failed) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed) {
+		if (!tmp[0] || rename(tmp, out) == 0)
+			return 0;
+		err = errno;
+	}
+	if (tmp[0])
+		unlink(tmp);
+	errno = err;
+	return -1;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: thermpace report DIR -o FILE.html\n"
@@ -376,12 +451,13 @@ int cmd_report(int argc, char **argv)
 	struct report *r = NULL;
 	struct tp_manifest m;
 	const char *out = NULL, *dir;
-	char path[4096], err[512];
+	char path[4096], err[512], tmp[4200];
 	int c, i, has_m, status = TP_EXIT_FAILURE;
 	FILE *f = NULL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -390,7 +466,7 @@ int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			usage(stderr);
+			tp_err_option("report", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}
@@ -412,18 +488,17 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	if (load_events(r, path) < 0)
 		goto out;
-	f = strcmp(out, "-") == 0 ? stdout : fopen(out, "we");
+	f = open_output(out, tmp, sizeof(tmp));
 	if (!f) {
 		tp_err("cannot write '%s': %s", out, strerror(errno));
 		goto out;
 	}
+	errno = 0;
 	write_html(f, r, &m, has_m, dir);
-	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
+	if (close_output(f, out, tmp) < 0) {
 		tp_err("cannot write '%s': %s", out, strerror(errno));
-		f = NULL;
 		goto out;
 	}
-	f = NULL;
 	status = TP_EXIT_OK;
 out:
 	for (i = 0; i < TP_MAX_CHANNELS; i++) {

@@ -85,8 +85,11 @@ static int pass_channels(struct conv *c, FILE *in)
 	size_t cap = 0;
 	int ret = 0;
 
-	while (getline(&line, &cap, in) >= 0) {
-		if (tp_tegrastats_parse(line, &s, NULL, 0) < 0)
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		/* a NUL would end the line early for the parser: the rest would be lost unseen */
+		if (memchr(line, '\0', (size_t)len) || tp_tegrastats_parse(line, &s, NULL, 0) < 0)
 			continue;
 		if (c->good++ == 0) {
 			c->stamped = s.has_stamp;
@@ -117,6 +120,7 @@ static int pass_rows(struct conv *c, FILE *in, FILE *out)
 	const char *cptr[MAX_INVALID + 3];
 	char *line = NULL, err[160];
 	size_t cap = 0;
+	ssize_t len;
 	double last_t = -INFINITY;
 	int i, nc = 0, ret;
 
@@ -138,10 +142,17 @@ static int pass_rows(struct conv *c, FILE *in, FILE *out)
 	cptr[nc] = NULL;
 	if (tp_csv_writer_open(&w, out, &c->set, cptr) < 0)
 		goto write_error;
-	while (getline(&line, &cap, in) >= 0) {
+	while ((len = getline(&line, &cap, in)) >= 0) {
 		double t;
 
 		c->physical++;
+		if (memchr(line, '\0', (size_t)len)) {
+			c->lines++;
+			if (c->bad++ < REPORT_LINES)
+				tp_err("%s:%ld: skipped: NUL byte in the line", c->name,
+				       c->physical);
+			continue;
+		}
 		if (tp_trim(line)[0] == '\0')
 			continue; /* blank lines are not tegrastats intervals */
 		c->lines++;
@@ -231,7 +242,8 @@ int cmd_tegrastats(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.interval = 1.0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			if (tp_parse_double(optarg, &c.interval) < 0 || c.interval <= 0) {
@@ -246,7 +258,7 @@ int cmd_tegrastats(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("tegrastats: bad arguments (see 'thermpace tegrastats --help')");
+			tp_err_option("tegrastats", opt, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -57,9 +57,28 @@ static int finish(struct tp_ini *ini, int ret, const char *name)
 
 int tp_ini_load(struct tp_ini *ini, const char *path)
 {
+	FILE *f;
+	int ret;
+
 	memset(ini, 0, sizeof(*ini));
+	/* opened here, not by inih: close-on-exec, and a read error is not an empty file */
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(ini->err, sizeof(ini->err), "%s: %s", path, strerror(-ret));
+		return ret;
+	}
 	errno = 0;
-	return finish(ini, ini_parse(path, on_entry, ini), path);
+	ret = ini_parse_file(f, on_entry, ini);
+	if (ret == 0 && ferror(f)) {
+		ret = errno ? -errno : -EIO;
+		snprintf(ini->err, sizeof(ini->err), "%s: %s", path, strerror(-ret));
+		fclose(f);
+		tp_ini_free(ini);
+		return ret;
+	}
+	fclose(f);
+	return finish(ini, ret, path);
 }
 
 int tp_ini_load_mem(struct tp_ini *ini, const char *text, const char *name)

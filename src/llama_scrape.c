@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "prom_text.h"
 
@@ -56,6 +57,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
+/* libcurl's own socket() lacks SOCK_CLOEXEC: a child would hold the server connection open. */
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)ctx;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 int tp_llama_scrape_open(struct tp_llama_scrape **out, const char *url, double timeout_s, char *err,
 			 size_t n)
 {
@@ -98,6 +107,7 @@ int tp_llama_scrape_open(struct tp_llama_scrape **out, const char *url, double t
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, ms);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(s->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
@@ -112,11 +122,12 @@ fail:
 	return ret;
 }
 
+/* A counter's value, NaN when absent or not a count (negative, NaN, infinite). */
 static double counter(const char *body, size_t len, const char *name)
 {
 	double v;
 
-	if (tp_prom_find(body, len, name, &v, NULL) < 0)
+	if (!body || tp_prom_find(body, len, name, &v, NULL) < 0 || !isfinite(v) || v < 0)
 		return NAN;
 	return v;
 }
@@ -166,7 +177,7 @@ int tp_llama_scrape_get(struct tp_llama_scrape *s, struct tp_llama_counters *out
 	c.prompt_seconds_total = counter(s->body, s->len, "llamacpp:prompt_seconds_total");
 	if (isnan(c.tokens_predicted_total) || isnan(c.tokens_predicted_seconds_total)) {
 		snprintf(err, n,
-			 "'%s' has no llamacpp:tokens_predicted_total and "
+			 "'%s' has no valid llamacpp:tokens_predicted_total and "
 			 "llamacpp:tokens_predicted_seconds_total counters",
 			 url);
 		return -ENOENT;

@@ -45,7 +45,9 @@ int tp_llama_scrape_open(struct tp_llama_scrape **out, const char *url, double t
  *   -ECONNREFUSED  nothing listens there
  *   -ETIMEDOUT     no complete answer within the timeout
  *   -EPROTO        an HTTP status other than 200 (501: server run without --metrics)
- *   -ENOENT        the answer lacks the two generation counters
+ *   -ENOENT        the answer lacks the two generation counters, or one is
+ *                  not a count (negative, NaN, infinite); an optional prompt
+ *                  counter that is not a count reads as NaN
  *   -EFBIG         the answer is larger than 4 MiB
  *   -EIO           any other transfer failure
  */

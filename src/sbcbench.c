@@ -35,15 +35,25 @@ static const struct {
 	const char *needle;
 	const char *board;
 } board_guess[] = {
+    /* every name is a profile in boards/ (test_sbcbench checks); the module
+       families without one (AGX Xavier, TX2) stay unknown */
     {"Raspberry Pi 5", "rpi5"},
     {"raspberrypi,5-model-b", "rpi5"},
+    {"brcm,bcm2712", "rpi5"},
     {"Raspberry Pi 4", "rpi4"},
+    {"Raspberry Pi 400", "rpi4"},
     {"Raspberry Pi Compute Module 4", "rpi4"},
     {"raspberrypi,4-model-b", "rpi4"},
+    {"brcm,bcm2711", "rpi4"},
     {"Jetson Nano", "jetson-nano"},
     {"nvidia,jetson-nano", "jetson-nano"},
-    {"Orin", "jetson-orin"},
-    {"Xavier", "jetson-xavier"},
+    {"AGX Orin", "jetson-agx-orin"},
+    {"nvidia,p3701", "jetson-agx-orin"},
+    {"Orin Nano", "jetson-orin-nano"},
+    {"Orin NX", "jetson-orin-nano"}, /* the same p3767 module family */
+    {"nvidia,p3767", "jetson-orin-nano"},
+    {"Xavier NX", "jetson-xavier-nx"},
+    {"nvidia,p3668", "jetson-xavier-nx"},
     {"rockchip,rk3588", "rk3588"},
     {"RK3588", "rk3588"},
 };
@@ -700,11 +710,6 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 		 source_name, sb->device[0] ? sb->device : "unknown", sb->ntables, sb->nrows,
 		 sb->nbad, sb->ndup);
 	m.extra = extra;
-	ret = tp_manifest_write(&m, dir);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
-		return ret;
-	}
 	snprintf(c_board, sizeof(c_board), "board: %s", b);
 	snprintf(c_src, sizeof(c_src), "source: import sbc-bench %.200s", source_name);
 	snprintf(c_start, sizeof(c_start), "start_utc: %s", m.start_utc);
@@ -721,6 +726,12 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 	ret = write_csv(sb, path, comments);
 	if (ret < 0) {
 		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	/* the manifest last: a directory that has one holds a whole session */
+	ret = tp_manifest_write(&m, dir);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
 		return ret;
 	}
 	return 0;

@@ -1,9 +1,11 @@
 #include "sim_audio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RNG_AUDIO 7
 
@@ -11,6 +13,7 @@ int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_
 		      uint64_t seed, char *err, size_t n)
 {
 	SF_INFO info;
+	int fd, ret;
 	double end_s = fmin(s->audio_start_s + s->audio_duration_s, s->duration_s);
 
 	memset(a, 0, sizeof(*a));
@@ -18,9 +21,17 @@ int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_
 	info.samplerate = s->audio_rate;
 	info.channels = 1;
 	info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-	a->sf = sf_open(path, SFM_WRITE, &info);
+	/* opened here: libsndfile's own open does not set close-on-exec */
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, n, "cannot create '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	a->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
 	if (!a->sf) {
 		snprintf(err, n, "cannot create '%s': %s", path, sf_strerror(NULL));
+		close(fd);
 		return -EIO;
 	}
 	sf_command(a->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);

@@ -9,7 +9,7 @@
 
 int tp_truth_open(struct tp_truth *w, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 
 	if (!f)
 		return -errno;

@@ -106,8 +106,17 @@ int tp_sysfs_pread(int fd, char *buf, size_t n)
 	while (len < 0 && errno == EINTR);
 	if (len < 0)
 		return errno ? -errno : -EIO;
-	if ((size_t)len >= n - 1)
-		return -EFBIG;
+	if ((size_t)len == n - 1) {
+		/* exactly full: it fits unless there is more */
+		char extra;
+		ssize_t more;
+
+		do
+			more = read_fn(fd, &extra, 1, len);
+		while (more < 0 && errno == EINTR);
+		if (more != 0)
+			return -EFBIG;
+	}
 	buf[len] = '\0';
 	return (int)len;
 }

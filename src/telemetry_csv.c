@@ -35,6 +35,9 @@ int tp_csv_writer_row(struct tp_csv_writer *w, double t, const double *v)
 	size_t len;
 	int i, k;
 
+	/* "nan" or "inf" in the t column would make the file unreadable from that row on */
+	if (!isfinite(t))
+		return -EINVAL;
 	k = snprintf(line, sizeof(line), "%.6f", t);
 	len = (size_t)k;
 	for (i = 0; i < w->n; i++) {
@@ -77,10 +80,20 @@ static int fail(struct tp_csv_reader *r, int code, const char *what)
 /* Reads one line into r->line; 1, 0 at EOF, or negative. */
 static int read_line(struct tp_csv_reader *r)
 {
-	ssize_t len = getline(&r->line, &r->cap, r->f);
+	ssize_t len;
 
-	if (len < 0)
-		return ferror(r->f) ? fail(r, -EIO, "read error") : 0;
+	errno = 0;
+	len = getline(&r->line, &r->cap, r->f);
+
+	if (len < 0) {
+		char msg[96];
+		int err = errno ? errno : EIO;
+
+		if (!ferror(r->f))
+			return 0;
+		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(err));
+		return fail(r, -err, msg);
+	}
 	r->lineno++;
 	if ((size_t)len > LINE_MAX_BYTES)
 		return fail(r, -E2BIG, "line longer than 64 KiB");

@@ -25,7 +25,10 @@ struct tp_csv_writer {
 int tp_csv_writer_open(struct tp_csv_writer *w, FILE *f, const struct tp_chanset *set,
 		       const char *const *comments);
 
-/* One row: t in seconds, v[0..set->n) with NaN for an empty cell. */
+/*
+ * One row: t in seconds, v[0..set->n) with NaN (or an infinity) for an
+ * empty cell. -EINVAL for a t that is not finite (nothing is written).
+ */
 int tp_csv_writer_row(struct tp_csv_writer *w, double t, const double *v);
 
 struct tp_csv_reader;

@@ -40,8 +40,9 @@
 
 struct hw_item {
 	struct tp_tel_item it;
-	int relative; /* energy: J since the first reading */
-	double base;
+	int relative;	/* energy: J since the first reading */
+	double last;	/* the previous reading, J (NaN before the first) */
+	double counted; /* J counted since the first reading */
 };
 
 struct hwmon {
@@ -254,7 +255,8 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 
 			tp_tel_item_init(tel, &h->it, ch, path, scale);
 			h->relative = relative;
-			h->base = NAN;
+			h->last = NAN;
+			h->counted = 0;
 			tp_tel_detail(tel, ch, "hwmon %s \"%s\"%s%s", chip->prefix, label,
 				      relative ? ", since the first sample" : "",
 				      rail && rail->total ? ", the board total" : "");
@@ -395,9 +397,15 @@ static void hwmon_sample(struct tp_telemetry *tel, void *priv, double *v)
 			tp_tel_fail(tel, h->it.ch, ret, v);
 			continue;
 		}
-		if (isnan(h->base))
-			h->base = x;
-		tp_tel_set(tel, h->it.ch, x - h->base, v);
+		/*
+		 * A counter that goes back restarted from 0 (a driver reload, a
+		 * 40-bit INA238 accumulator wrapping): its new value is what it
+		 * counted since. Without the range the part before the wrap is lost.
+		 */
+		if (!isnan(h->last))
+			h->counted += x >= h->last ? x - h->last : x;
+		h->last = x;
+		tp_tel_set(tel, h->it.ch, h->counted, v);
 	}
 	for (i = 0; i < hw->nr; i++)
 		tp_tel_rail3_sample(tel, &hw->rail[i], v);

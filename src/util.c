@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,23 @@ void tp_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+void tp_err_option(const char *cmd, int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char opt[64];
+
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt > ' ' && optopt < 127)
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		snprintf(opt, sizeof(opt), "%s", arg);
+	if (c == ':')
+		tp_err("%s: option '%s' needs a value (see 'thermpace %s --help')", cmd, opt, cmd);
+	else
+		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, opt, cmd);
 }
 
 int tp_strlcpy(char *dst, const char *src, size_t n)
@@ -76,7 +94,10 @@ int tp_parse_double(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno == ERANGE)
+	if (end == s)
+		return -EINVAL;
+	/* ERANGE on underflow comes with a usable value (0 or subnormal); on overflow, HUGE_VAL */
+	if (errno == ERANGE && fabs(v) > 1.0)
 		return -ERANGE;
 	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
 		end++;
@@ -176,6 +197,10 @@ int tp_mkdir_p(const char *path, unsigned mode)
 	char buf[4096];
 	char *p;
 
+	struct stat st;
+
+	if (!path[0])
+		return -ENOENT;
 	if (tp_strlcpy(buf, path, sizeof(buf)) < 0)
 		return -ENAMETOOLONG;
 	for (p = buf + 1; *p; p++) {
@@ -186,8 +211,15 @@ int tp_mkdir_p(const char *path, unsigned mode)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(buf, mode) < 0) {
+		if (errno != EEXIST)
+			return -errno;
+		/* EEXIST: fine for a directory, not for a file of that name */
+		if (stat(buf, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
 	return 0;
 }
 

@@ -16,10 +16,22 @@
 /* Prints "thermpace: <message>" and a newline on stderr. */
 void tp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For a subcommand's getopt_long loop run with opterr = 0 and an optstring
+ * starting with ':': after it returned c ('?' or ':'), prints the one line
+ * "thermpace: CMD: unknown option '-x' (see 'thermpace CMD --help')", or
+ * "... option '--x' needs a value ...", naming the option as typed.
+ */
+void tp_err_option(const char *cmd, int c, char *const *argv);
+
 /* Joins root and rel ("/" or "" root means rel as is) into out[n]. */
 int tp_path_join(char *out, size_t n, const char *root, const char *rel);
 
-/* Strict parsers: the whole string (surrounding blanks allowed) must parse. */
+/*
+ * Strict parsers: the whole string (surrounding blanks allowed) must parse.
+ * -EINVAL when it is not a number, -ERANGE when it does not fit; doubles:
+ * -EDOM for nan and inf, and a value too small for a double reads as 0.
+ */
 int tp_parse_double(const char *s, double *out);
 int tp_parse_long(const char *s, long *out);
 
@@ -38,7 +50,7 @@ double tp_mono_now(void);
 /* UTC wall-clock time as "YYYY-MM-DDTHH:MM:SSZ" into out[n]. */
 int tp_utc_now(char *out, size_t n);
 
-/* mkdir -p; existing directories are fine. */
+/* mkdir -p; existing directories are fine, an existing non-directory is -ENOTDIR. */
 int tp_mkdir_p(const char *path, unsigned mode);
 
 /* Writes buf to path atomically (temporary file, fsync, rename). */

@@ -5,6 +5,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -58,6 +59,18 @@ static enum MHD_Result fake_llama(void *cls, struct MHD_Connection *c, const cha
 	} else if (strcmp(url, "/empty") == 0) {
 		body = "# nothing here\nother_metric 1\n";
 		len = strlen(body);
+	} else if (strcmp(url, "/inf") == 0) {
+		body = "llamacpp:tokens_predicted_total +Inf\n"
+		       "llamacpp:tokens_predicted_seconds_total 12.5\n";
+		len = strlen(body);
+	} else if (strcmp(url, "/negative") == 0) {
+		body = "llamacpp:tokens_predicted_total 10\n"
+		       "llamacpp:tokens_predicted_seconds_total -3\n"
+		       "llamacpp:prompt_tokens_total NaN\n";
+		len = strlen(body);
+	} else if (strcmp(url, "/void") == 0) {
+		body = "";
+		len = 0;
 	} else if (strcmp(url, "/slow") == 0) {
 		usleep(600 * 1000);
 	}
@@ -103,19 +116,41 @@ static int free_port(void)
 	return port;
 }
 
+/* 1 when every IPv4/IPv6 socket not open before (was[fd] 0) is close-on-exec. */
+static int new_inet_sockets_cloexec(const char *was, int *seen)
+{
+	int fd, ok = 1;
+
+	for (fd = 0; fd < 256; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int flags = fcntl(fd, F_GETFD);
+
+		if (was[fd] || flags < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		++*seen;
+		if (!(flags & FD_CLOEXEC))
+			ok = 0;
+	}
+	return ok;
+}
+
 static void test_scrape_llama_server(void)
 {
 	struct tp_llama_scrape *s = NULL;
 	struct tp_llama_counters c = {0, 0, 0, 0};
 	struct MHD_Daemon *d;
-	char url[128], err[300];
-	int port = 0, i;
+	char url[128], err[300], was_open[256];
+	int port = 0, i, seen = 0;
 
 	d = start_fake(&port);
 	if (!d || !port) {
 		SKIP("cannot start a loopback HTTP server");
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	for (i = 0; i < 256; i++)
+		was_open[i] = fcntl(i, F_GETFD) >= 0;
 	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
 	for (i = 0; i < 3 && s; i++) { /* the handle is reused across scrapes */
 		CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), 0);
@@ -125,6 +160,9 @@ static void test_scrape_llama_server(void)
 		CHECK_NEAR(c.prompt_seconds_total, 29.0363, 1e-9);
 	}
 	CHECK_INT(__atomic_load_n(&canned_requests, __ATOMIC_SEQ_CST), 3);
+	/* the kept-alive connection is not inherited by the children thermpace starts */
+	CHECK(new_inet_sockets_cloexec(was_open, &seen));
+	CHECK(seen > 0);
 	tp_llama_scrape_close(s);
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/nometrics", port);
@@ -136,6 +174,23 @@ static void test_scrape_llama_server(void)
 	tp_llama_scrape_close(s);
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/empty", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	tp_llama_scrape_close(s);
+
+	/* a counter that is not a count is no counter: never handed on as a reading */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/inf", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	c.tokens_predicted_total = -1;
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	CHECK_NEAR(c.tokens_predicted_total, -1, 0);
+	tp_llama_scrape_close(s);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/negative", port);
+	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
+	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
+	tp_llama_scrape_close(s);
+	/* an empty 200 answer: no body buffer was ever allocated */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/void", port);
 	CHECK_INT(tp_llama_scrape_open(&s, url, 2.0, err, sizeof(err)), 0);
 	CHECK_INT(tp_llama_scrape_get(s, &c, err, sizeof(err)), -ENOENT);
 	tp_llama_scrape_close(s);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "sbcbench.h"
 #include "session.h"
 #include "telemetry_csv.h"
@@ -139,6 +140,41 @@ static void test_tables_merged_in_time_order(void)
 	tp_sbcbench_free(&sb);
 }
 
+/* The board guessed is the name of a profile that loads, or none. */
+static void test_board_guess_is_a_profile(void)
+{
+	static const char *const cases[][2] = {
+	    {"NVIDIA Jetson AGX Orin Developer Kit", "jetson-agx-orin"},
+	    {"NVIDIA Jetson Orin Nano Developer Kit", "jetson-orin-nano"},
+	    {"NVIDIA Jetson Orin NX Engineering Reference Developer Kit", "jetson-orin-nano"},
+	    {"NVIDIA Jetson Xavier NX Developer Kit", "jetson-xavier-nx"},
+	    {"NVIDIA Jetson Nano Developer Kit", "jetson-nano"},
+	    {"Raspberry Pi 5 Model B Rev 1.0", "rpi5"},
+	    {"Raspberry Pi 400 Rev 1.0", "rpi4"},
+	    {"Rockchip RK3588 EVB", "rk3588"},
+	    {"Jetson-AGX", ""}, /* AGX Xavier: no profile */
+	};
+	struct tp_sbcbench sb;
+	struct tp_board b;
+	char text[600];
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(cases); i++) {
+		snprintf(text, sizeof(text),
+			 "sbc-bench v0.9.65 %s (Tue, 19 Mar 2024 19:04:10 +0100)\n\n"
+			 "Time        CPU    load %%cpu %%sys %%usr %%nice %%io %%irq   Temp\n"
+			 "19:04:16: 1479MHz  0.99   0%%   0%%   0%%   0%%   0%%   0%%  33.5C\n",
+			 cases[i][0]);
+		CHECK_INT(parse(&sb, text), 0);
+		CHECK_STR(sb.board, cases[i][1]);
+		if (sb.board[0]) {
+			CHECK_INT(tp_board_load(&b, sb.board), 0);
+			tp_board_free(&b);
+		}
+		tp_sbcbench_free(&sb);
+	}
+}
+
 static void test_no_table(void)
 {
 	struct tp_sbcbench sb;
@@ -189,6 +225,7 @@ int main(void)
 	RUN(test_three_clusters_and_named_zone);
 	RUN(test_no_date_wraps_in_file_order);
 	RUN(test_tables_merged_in_time_order);
+	RUN(test_board_guess_is_a_profile);
 	RUN(test_no_table);
 	RUN(test_sessions_read_back);
 	return test_done();

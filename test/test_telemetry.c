@@ -803,6 +803,75 @@ static void test_libsensors_namespace(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * An hwmon energy counter that goes back (a driver reload, a 40-bit INA238
+ * accumulator wrapping) restarts from 0: energy.* keeps growing instead of
+ * turning negative, invalid for the rest of the session. Runs in a private
+ * mount namespace with a temporary hwmon tree over /sys/class.
+ */
+static void energy_checks(void)
+{
+	struct tp_telemetry *tel = NULL;
+	struct tp_chanset set;
+	double v[TP_MAX_CHANNELS];
+	char err[256];
+	int i;
+
+	tp_chanset_init(&set);
+	CHECK_INT(tp_telemetry_open(&tel, root, NULL, &set, err, sizeof(err)), 0);
+	if (!tel)
+		return;
+	tp_telemetry_set_report(tel, quiet, NULL);
+	i = tp_chanset_find(&set, "energy.meter_board");
+	CHECK(i >= 0);
+	if (i < 0) {
+		tp_telemetry_close(tel);
+		return;
+	}
+	tp_telemetry_sample(tel, v);
+	CHECK_NEAR(v[i], 0, 0);
+	put("sys/class/hwmon/hwmon0/energy1_input", "7000000\n");
+	tp_telemetry_sample(tel, v);
+	CHECK_NEAR(v[i], 2, 1e-9);
+	put("sys/class/hwmon/hwmon0/energy1_input", "1500000\n"); /* restarted */
+	tp_telemetry_sample(tel, v);
+	CHECK_NEAR(v[i], 3.5, 1e-9);
+	put("sys/class/hwmon/hwmon0/energy1_input", "2000000\n");
+	tp_telemetry_sample(tel, v);
+	CHECK_NEAR(v[i], 4, 1e-9);
+	tp_telemetry_close(tel);
+}
+
+static void test_hwmon_energy_restart(void)
+{
+	char cls[PATH_MAX + 16];
+	int status = 0;
+	pid_t pid;
+
+	new_root();
+	put("sys/class/hwmon/hwmon0/name", "meter\n");
+	put("sys/class/hwmon/hwmon0/energy1_label", "board\n");
+	put("sys/class/hwmon/hwmon0/energy1_input", "5000000\n");
+	snprintf(cls, sizeof(cls), "%s/sys/class", root);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(cls, "/sys/class", NULL, MS_BIND, NULL) < 0)
+			_exit(77);
+		energy_checks();
+		fflush(stdout);
+		_exit(tp_test_cur_fail ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		status = -1;
+	drop_root();
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		SKIP("unshare -m or the bind mount over /sys/class is refused here");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	RUN(test_nano_fixture);
@@ -817,5 +886,6 @@ int main(void)
 	RUN(test_detect);
 	RUN(test_profiles_load);
 	RUN(test_libsensors_namespace);
+	RUN(test_hwmon_energy_restart);
 	return test_done();
 }
