@@ -2,6 +2,7 @@
  * thermpace: the command-line entry point. Finds the subcommand in the
  * table below and hands it argc/argv.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,16 @@ static void usage(FILE *f)
 	fprintf(f, "\n'thermpace COMMAND --help' describes each command.\n");
 }
 
+/* Output lost on a full disk or a closed pipe is a failure, not success. */
+static int finish(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tp_err("cannot write standard output: %s", strerror(errno ? errno : EIO));
+		return status == TP_EXIT_OK ? TP_EXIT_FAILURE : status;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -54,15 +65,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return TP_EXIT_OK;
+		return finish(TP_EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("thermpace %s\n", THERMPACE_VERSION);
-		return TP_EXIT_OK;
+		return finish(TP_EXIT_OK);
 	}
 	for (c = commands; c->name; c++)
 		if (c->fn && strcmp(argv[1], c->name) == 0)
-			return c->fn(argc - 1, argv + 1);
+			return finish(c->fn(argc - 1, argv + 1));
 	tp_err("unknown command '%s' (see 'thermpace --help')", argv[1]);
 	return TP_EXIT_USAGE;
 }

@@ -175,4 +175,9 @@ one_line "... with one line saying it needs a value" "option '-o' needs a value"
 expect_exit 2 "probe: --root without a value exits 2" "$TP_BIN" probe --root
 one_line "... with one line saying it needs a value" "option '--root' needs a value"
 
+# main: output lost on a full device is a failure for every command
+expect_exit 1 "--help to a full device exits 1" sh -c "'$TP_BIN' --help >/dev/full"
+one_line "... saying standard output could not be written" "cannot write standard output"
+expect_exit 1 "tegrastats to a full device exits 1" sh -c "'$TP_BIN' tegrastats fixtures/tegrastats/jp4-nano.txt >/dev/full"
+
 done_testing
