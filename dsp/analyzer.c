@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kiss_fftr.h>
+#include <kiss_fft.h>
 
 #include "stats.h"
 #include "util.h"
@@ -26,18 +26,19 @@ struct dsp_analyzer {
 	struct dsp_opts o;
 	int rate, n, hop, nbins, nscal;
 	double bin_hz, amp_scale, pow_norm;
-	kiss_fftr_cfg cfg;
-	float *win;  /* N, periodic Hann */
-	float *ring; /* N, the last N samples pushed, oldest at head once full */
-	float *wbuf; /* N, windowed frame */
-	kiss_fft_cpx *spec;
+	kiss_fft_cfg cfg;      /* complex transform of N/2 points */
+	float *win;	       /* N, periodic Hann */
+	float *ring;	       /* N, the last N samples pushed, oldest at head once full */
+	float *wbuf;	       /* N, windowed frame (N/2 complex points) */
+	kiss_fft_cpx *z;       /* N/2, its complex transform */
+	float *twr, *twi;      /* N/4 + 1, twiddles of the real split (kiss_fftr's) */
 	float *pw;	       /* nbins power |X|^2 */
-	float *mag, *mag_prev; /* nbins magnitudes |X|, this and the previous frame */
+	float *mag, *mag_prev; /* nbins magnitudes |X| (split_spectrum's order) */
 	double prev_norm;
 	int have_prev;
 	int band_lo[DSP_MAX_BANDS], band_hi[DSP_MAX_BANDS];
 	int ngroups;
-	double *group; /* ngroups pooled powers */
+	float *group; /* ngroups pooled powers */
 	struct dsp_peakfinder *pf;
 	struct dsp_tracker *tr;
 
@@ -47,7 +48,7 @@ struct dsp_analyzer {
 	int due;	       /* a frame is complete but not analysed yet */
 	long long frame_start; /* stream index of the current frame's first sample */
 	long long pushed;
-	long bad_pending;
+	long bad_pending, clip_pending;
 	struct dsp_frame fr;
 	long nframes;
 	int finished;
@@ -270,20 +271,22 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	a->sec_cap = rate / a->hop + 2;
 	a->cur_sec = -1;
 	ret = -ENOMEM;
-	a->cfg = kiss_fftr_alloc(a->n, 0, NULL, NULL);
+	a->cfg = kiss_fft_alloc(a->n / 2, 0, NULL, NULL);
 	a->win = malloc((size_t)a->n * sizeof(float));
 	a->ring = calloc((size_t)a->n, sizeof(float));
 	a->wbuf = malloc((size_t)a->n * sizeof(float));
-	a->spec = malloc((size_t)a->nbins * sizeof(kiss_fft_cpx));
+	a->z = malloc((size_t)(a->n / 2) * sizeof(kiss_fft_cpx));
+	a->twr = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twi = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
 	a->pw = malloc((size_t)a->nbins * sizeof(float));
 	a->mag = malloc((size_t)a->nbins * sizeof(float));
 	a->mag_prev = calloc((size_t)a->nbins, sizeof(float));
 	a->ngroups = (a->nbins - 1) / FLAT_POOL; /* N >= 64: at least 2 */
-	a->group = malloc((size_t)a->ngroups * sizeof(double));
+	a->group = malloc((size_t)a->ngroups * sizeof(float));
 	a->sec_vals = malloc((size_t)a->nscal * (size_t)a->sec_cap * sizeof(double));
 	a->sorted = malloc((size_t)a->sec_cap * sizeof(double));
-	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->spec || !a->pw || !a->mag ||
-	    !a->mag_prev || !a->group || !a->sec_vals || !a->sorted)
+	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->z || !a->twr || !a->twi || !a->pw ||
+	    !a->mag || !a->mag_prev || !a->group || !a->sec_vals || !a->sorted)
 		goto fail;
 	ret = dsp_peakfinder_open(&a->pf, a->nbins,
 				  a->nbins >= 8 * FLOOR_BLOCK ? FLOOR_BLOCK : 4 + a->nbins / 64);
@@ -298,6 +301,13 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 		a->win[i] = (float)w;
 		sum_w += w;
 		sum_w2 += w * w;
+	}
+	for (i = 1; i <= a->n / 4; i++) {
+		/* kiss_fftr's super twiddles: exp(-i pi (k / (N/2) + 1/2)) */
+		double phase = -M_PI * ((double)i / (a->n / 2) + 0.5);
+
+		a->twr[i] = (float)cos(phase);
+		a->twi[i] = (float)sin(phase);
 	}
 	a->amp_scale = 2.0 / sum_w;
 	a->pow_norm = 1.0 / ((double)a->n * sum_w2);
@@ -324,11 +334,13 @@ void dsp_analyzer_close(struct dsp_analyzer *a)
 {
 	if (!a)
 		return;
-	kiss_fftr_free(a->cfg);
+	kiss_fft_free(a->cfg);
 	free(a->win);
 	free(a->ring);
 	free(a->wbuf);
-	free(a->spec);
+	free(a->z);
+	free(a->twr);
+	free(a->twi);
 	free(a->pw);
 	free(a->mag);
 	free(a->mag_prev);
@@ -400,15 +412,127 @@ static void finalize_second(struct dsp_analyzer *a)
 	a->sec_bad = 0;
 }
 
-/* log2 of x > 0 split as exponent + log2(mantissa in [1, 2)); no libm call. */
-static inline void split_log2(float x, int *e, float *m)
-{
-	uint32_t u;
+/*
+ * The sums a frame's features need, kept in float lanes over CHUNK_BINS
+ * bins at a time and then added in double (a float sum over all bins would
+ * lose up to 1e-5 of its value).
+ */
+#define CHUNK_STEPS 32
 
-	memcpy(&u, &x, sizeof(u));
-	*e = (int)((u >> 23) & 0xff) - 127;
-	u = (u & 0x007fffffu) | 0x3f800000u;
-	memcpy(m, &u, sizeof(*m));
+struct spec_sums {
+	double p, m, km, dot; /* sum P, sum M, sum k M, sum M M_prev */
+};
+
+/*
+ * The real transform of the windowed frame, as kiss_fftr computes it from
+ * the complex transform of N/2 points (the same float operations in the
+ * same order, so the same bits), fused with everything that is done per
+ * bin: the power spectrum into pw, the magnitudes into mag and the sums.
+ * Bins k and M - k come from the same two complex points, so they are made
+ * together, four pairs per step: bin k ascending from 1, bin M - k
+ * descending from M - 1. mag is kept in that order (bin k at k for
+ * k <= M/2, bin M - k at M/2 + k, Nyquist at M): only sums over all bins
+ * of mag * mag_prev read it.
+ */
+static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
+{
+	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
+	float *pw = a->pw, *mag = a->mag;
+	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
+	const dsp_v4 quarter = dsp_v4_set1(0.25f), lane = {0, 1, 2, 3};
+	float dc = z[0] + z[1], ny = z[0] - z[1];
+	double tp, tm, tkm, td;
+	int k = 1;
+
+	pw[0] = dc * dc;
+	pw[m] = ny * ny;
+	mag[0] = fabsf(dc);
+	mag[m] = fabsf(ny);
+	tp = (double)pw[0] + pw[m];
+	tm = (double)mag[0] + mag[m];
+	tkm = (double)m * mag[m];
+	td = (double)mag[0] * prev[0] + (double)mag[m] * prev[m];
+	while (k + 3 <= last) {
+		/*
+		 * s1, s2: running sums of the magnitudes of bins k and M - k;
+		 * c1, c2: sums of the running sums, which give the k-weighted
+		 * sums without a multiply: sum_j j m_j = n s - c over n steps.
+		 */
+		dsp_v4 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0}, w1, w2;
+		int k0 = k, steps;
+		double n;
+
+		for (steps = 0; steps < CHUNK_STEPS && k + 3 <= last; steps++, k += 4) {
+			const float *b = z + 2 * (m - k - 3);
+			dsp_v4 alo = dsp_v4_load(z + 2 * k), ahi = dsp_v4_load(z + 2 * k + 4);
+			dsp_v4 blo = dsp_v4_load(b), bhi = dsp_v4_load(b + 4);
+			/* lane j: Z[k + j] and Z[M - k - j] */
+			dsp_v4 ar = dsp_v4_even(alo, ahi), ai = dsp_v4_odd(alo, ahi);
+			dsp_v4 br = __builtin_shufflevector(blo, bhi, 6, 4, 2, 0);
+			dsp_v4 bi = __builtin_shufflevector(blo, bhi, 7, 5, 3, 1);
+			dsp_v4 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+			dsp_v4 cr = dsp_v4_load(twr + k), ci = dsp_v4_load(twi + k);
+			dsp_v4 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
+			/* (x / 2)^2 + (y / 2)^2 = (x^2 + y^2) / 4 exactly */
+			dsp_v4 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+			dsp_v4 p1 = quarter * (xr * xr + xi * xi),
+			       p2 = quarter * (yr * yr + yi * yi);
+			dsp_v4 m1 = dsp_v4_sqrt(p1), m2 = dsp_v4_sqrt(p2);
+
+			dsp_v4_store(pw + k, p1);
+			dsp_v4_store(pw + m - k - 3, dsp_v4_rev(p2));
+			dsp_v4_store(mag + k, m1);
+			dsp_v4_store(mag + h + k, m2);
+			sp += p1 + p2;
+			s1 += m1;
+			s2 += m2;
+			c1 += s1;
+			c2 += s2;
+			sd += m1 * dsp_v4_load(prev + k) + m2 * dsp_v4_load(prev + h + k);
+		}
+		/* bin k0 + j + 4i weighs (k0 + j) + 4i, bin M - that (M - k0 - j) - 4i */
+		w1 = dsp_v4_set1((float)k0) + lane;
+		w2 = dsp_v4_set1((float)(m - k0)) - lane;
+		n = (k - k0) / 4;
+		tp += dsp_v4_sum(sp);
+		tm += (double)dsp_v4_sum(s1) + dsp_v4_sum(s2);
+		for (steps = 0; steps < 4; steps++)
+			tkm += (w1[steps] + 4 * n) * (double)s1[steps] - 4.0 * c1[steps] +
+			       (w2[steps] - 4 * n) * (double)s2[steps] + 4.0 * c2[steps];
+		td += dsp_v4_sum(sd);
+	}
+	for (; k <= h; k++) {
+		float ar = z[2 * k], ai = z[2 * k + 1], br = z[2 * (m - k)],
+		      bi = z[2 * (m - k) + 1];
+		float f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+		float tr = f2r * twr[k] - f2i * twi[k], ti = f2r * twi[k] + f2i * twr[k];
+		float xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+		float p2 = 0.25f * (yr * yr + yi * yi), m2 = sqrtf(p2);
+
+		if (k > last) { /* k = M/2 pairs with itself: kiss_fftr keeps the second */
+			pw[k] = p2;
+			mag[k] = m2;
+			tp += p2;
+			tm += m2;
+			tkm += (double)k * m2;
+			td += (double)m2 * prev[k];
+		} else {
+			float p1 = 0.25f * (xr * xr + xi * xi), m1 = sqrtf(p1);
+
+			pw[k] = p1;
+			pw[m - k] = p2;
+			mag[k] = m1;
+			mag[h + k] = m2;
+			tp += (double)p1 + p2;
+			tm += (double)m1 + m2;
+			tkm += (double)k * m1 + (double)(m - k) * m2;
+			td += (double)m1 * prev[k] + (double)m2 * prev[h + k];
+		}
+	}
+	out->p = tp;
+	out->m = tm;
+	out->km = tkm;
+	out->dot = td;
 }
 
 /* Sum of pw[lo..hi) using the pooled groups for the middle. */
@@ -428,120 +552,113 @@ static double range_sum(const struct dsp_analyzer *a, const float *pw, int lo, i
 	return s;
 }
 
-/*
- * Square root of four non-negative floats: the classic bit-level estimate of
- * 1/sqrt refined by two Newton steps (relative error below 1e-5), then
- * multiplied back. Exact 0 for 0. Vector code where sqrtf, bound by errno,
- * is not vectorised at -O2.
- */
-static inline dsp_v4 sqrt_v4(dsp_v4 p)
+/* Exponent and mantissa bits of four positive normal floats. */
+static inline dsp_v4i v4_exponent(dsp_v4 x)
 {
-	const dsp_v4i magic = {0x5f3759df, 0x5f3759df, 0x5f3759df, 0x5f3759df};
-	const dsp_v4 half = dsp_v4_set1(0.5f), three_halves = dsp_v4_set1(1.5f);
-	dsp_v4 y = (dsp_v4)(magic - ((dsp_v4i)p >> 1)), hp = half * p;
+	const dsp_v4i mask = {0xff, 0xff, 0xff, 0xff}, bias = {127, 127, 127, 127};
 
-	y = y * (three_halves - hp * y * y);
-	y = y * (three_halves - hp * y * y);
-	return p * y;
+	return (((dsp_v4i)x >> 23) & mask) - bias;
+}
+
+static inline dsp_v4 v4_mantissa(dsp_v4 x)
+{
+	const dsp_v4i frac = {0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff};
+	const dsp_v4i one = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
+
+	return (dsp_v4)(((dsp_v4i)x & frac) | one);
 }
 
 /*
- * Power and magnitude spectra into pw and mag, and the sums the features
- * need, four bins per step: sum P, sum M, sum k M, sum M * M_prev.
+ * Pools pw into groups of FLAT_POOL bins from bin 1 (a->group) and returns
+ * the flatness: the geometric mean of the groups, through exponents and a
+ * product of mantissas (one logarithm for the frame), over their mean.
+ * Four groups per step; a lane's product of mantissas in [1, 2) is folded
+ * back every 8 steps, before it could overflow.
  */
-static void spectrum_sums(const float *X, float *pw, float *mag, const float *prev, int nb,
-			  double *sum_p, double *sum_m, double *sum_km, double *dot)
+static double pool_flatness(struct dsp_analyzer *a)
 {
-	dsp_v4 sp = {0}, sm = {0}, skm = {0}, sd = {0}, kv = {0, 1, 2, 3};
-	const dsp_v4 four = dsp_v4_set1(4.0f);
-	double tp = 0, tm = 0, tkm = 0, td = 0;
-	int k;
+	const float *pw = a->pw;
+	float *group = a->group;
+	const dsp_v4 tiny = dsp_v4_set1(1e-30f);
+	dsp_v4 prod = dsp_v4_set1(1.0f);
+	dsp_v4i ev = {0};
+	double gsum = 0, mprod = 1, lsum;
+	int g = 0, e_sum = 0, l, pe;
 
-	for (k = 0; k + 4 <= nb; k += 4) {
-		dsp_v4 lo = dsp_v4_load(X + 2 * k), hi = dsp_v4_load(X + 2 * k + 4);
-		dsp_v4 re = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);
-		dsp_v4 im = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);
-		dsp_v4 p = re * re + im * im, m = sqrt_v4(p);
+	while (g + 4 <= a->ngroups) {
+		dsp_v4 gs = {0};
+		int steps;
 
-		dsp_v4_store(pw + k, p);
-		dsp_v4_store(mag + k, m);
-		sp += p;
-		sm += m;
-		skm += kv * m;
-		sd += m * dsp_v4_load(prev + k);
-		kv += four;
+		for (steps = 0; steps < 8 && g + 4 <= a->ngroups; steps++, g += 4) {
+			const float *p = pw + 1 + g * FLAT_POOL;
+			dsp_v4 t[4], s;
+			int j;
+
+			for (j = 0; j < 4; j++, p += FLAT_POOL)
+				t[j] = (dsp_v4_load(p) + dsp_v4_load(p + 4)) +
+				       (dsp_v4_load(p + 8) + dsp_v4_load(p + 12));
+			s = dsp_v4_hsum4(t[0], t[1], t[2], t[3]);
+			dsp_v4_store(group + g, s);
+			gs += s;
+			s += tiny;
+			ev += v4_exponent(s);
+			prod *= v4_mantissa(s);
+		}
+		ev += v4_exponent(prod);
+		prod = v4_mantissa(prod);
+		gsum += dsp_v4_sum(gs);
 	}
-	for (; k < nb; k++) {
-		double p = (double)X[2 * k] * X[2 * k] + (double)X[2 * k + 1] * X[2 * k + 1];
-		double m = sqrt(p);
-
-		pw[k] = (float)p;
-		mag[k] = (float)m;
-		tp += p;
-		tm += m;
-		tkm += k * m;
-		td += m * prev[k];
+	for (l = 0; l < 4; l++) {
+		e_sum += ev[l];
+		mprod *= prod[l];
 	}
-	*sum_p = tp + dsp_v4_sum(sp);
-	*sum_m = tm + dsp_v4_sum(sm);
-	*sum_km = tkm + dsp_v4_sum(skm);
-	*dot = td + dsp_v4_sum(sd);
+	for (; g < a->ngroups; g++) {
+		const float *p = pw + 1 + g * FLAT_POOL;
+		dsp_v4 t = (dsp_v4_load(p) + dsp_v4_load(p + 4)) +
+			   (dsp_v4_load(p + 8) + dsp_v4_load(p + 12));
+		float s = dsp_v4_sum(t);
+		dsp_v4 sv = dsp_v4_set1(s + 1e-30f);
+
+		group[g] = s;
+		gsum += s;
+		e_sum += v4_exponent(sv)[0];
+		mprod *= v4_mantissa(sv)[0];
+	}
+	mprod = frexp(mprod, &pe);
+	lsum = (double)(e_sum + pe) + log2(mprod);
+	return exp2(lsum / a->ngroups) / (gsum / a->ngroups + 1e-30);
 }
 
 /* Spectral features of the windowed frame in a->wbuf into a->fr. */
 static void spectral_features(struct dsp_analyzer *a)
 {
 	struct dsp_frame *fr = &a->fr;
-	float *pw = a->pw, *mag = a->mag;
-	const float *prev = a->mag_prev;
-	int nb = a->nbins, k, g, b, e_sum = 0;
-	double sum_p, sum_m, sum_km, dot, norm, target, acc, gsum = 0, mprod = 1;
+	float *pw = a->pw, *prev = a->mag_prev;
+	struct spec_sums sums;
+	int nb = a->nbins, k, g, b;
+	double norm, target, acc;
 
-	kiss_fftr(a->cfg, a->wbuf, a->spec);
-	spectrum_sums((const float *)a->spec, pw, mag, prev, nb, &sum_p, &sum_m, &sum_km, &dot);
-	norm = sqrt(sum_p); /* |M| */
+	kiss_fft(a->cfg, (const kiss_fft_cpx *)a->wbuf, a->z);
+	split_spectrum(a, &sums);
+	norm = sqrt(sums.p); /* |M| */
 
-	fr->centroid_hz = sum_m > 0 ? sum_km / sum_m * a->bin_hz : 0;
+	fr->centroid_hz = sums.m > 0 ? sums.km / sums.m * a->bin_hz : 0;
 	if (!a->have_prev)
 		fr->flux = 0;
 	else if (norm > 0 && a->prev_norm > 0) {
-		double c = dot / (norm * a->prev_norm);
+		double c = sums.dot / (norm * a->prev_norm);
 
 		fr->flux = c < 1 ? sqrt(2.0 - 2.0 * c) : 0;
 	} else
 		fr->flux = norm > 0 || a->prev_norm > 0 ? 1 : 0;
 
-	/*
-	 * Flatness on groups of FLAT_POOL bins from bin 1: the geometric mean
-	 * through exponents and a product of mantissas (one log for the frame).
-	 */
-	for (g = 0; g < a->ngroups; g++) {
-		const float *p = pw + 1 + g * FLAT_POOL;
-		dsp_v4 t =
-		    dsp_v4_load(p) + dsp_v4_load(p + 4) + dsp_v4_load(p + 8) + dsp_v4_load(p + 12);
-		float s = dsp_v4_sum(t), m;
-		int e;
-
-		a->group[g] = s;
-		gsum += s;
-		split_log2(s + 1e-30f, &e, &m);
-		e_sum += e;
-		mprod *= m;
-		if ((g & 63) == 63) { /* keep the product in range */
-			int pe;
-
-			mprod = frexp(mprod, &pe);
-			e_sum += pe;
-		}
-	}
-	fr->flatness =
-	    exp2(((double)e_sum + log2(mprod)) / a->ngroups) / (gsum / a->ngroups + 1e-30);
+	fr->flatness = pool_flatness(a);
 	if (fr->flatness > 1)
 		fr->flatness = 1;
 
-	target = a->o.rolloff_frac * sum_p;
+	target = a->o.rolloff_frac * sums.p;
 	fr->rolloff_hz = 0;
-	if (sum_p > 0) {
+	if (sums.p > 0) {
 		acc = pw[0];
 		for (g = 0; g < a->ngroups && acc + a->group[g] < target; g++)
 			acc += a->group[g];
@@ -571,87 +688,66 @@ static void spectral_features(struct dsp_analyzer *a)
 
 	fr->n_peaks = dsp_peakfinder_find(a->pf, pw, a->bin_hz, a->amp_scale, a->o.peak_thr_db,
 					  fr->peak, DSP_FRAME_PEAKS);
-	a->mag_prev = mag;
-	a->mag = (float *)prev;
+	a->mag_prev = a->mag;
+	a->mag = prev;
 	a->prev_norm = norm;
 	a->have_prev = 1;
 }
 
-/* Sum of squares of x[0..n). */
-static double sum_squares(const float *x, int n)
+/*
+ * out[i] = x[i] * w[i], i < n; returns the sum of x[i]^2 (float lanes over
+ * CHUNK_STEPS steps, then double).
+ */
+static double window_sumsq(float *out, const float *x, const float *w, int n)
 {
-	dsp_v4 s0 = {0}, s1 = {0};
 	double t = 0;
-	int i;
+	int i = 0;
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		dsp_v4 u = dsp_v4_load(x + i), v = dsp_v4_load(x + i + 4);
+	while (i + 8 <= n) {
+		dsp_v4 s0 = {0}, s1 = {0};
+		int steps;
 
-		s0 += u * u;
-		s1 += v * v;
+		for (steps = 0; steps < CHUNK_STEPS && i + 8 <= n; steps++, i += 8) {
+			dsp_v4 u = dsp_v4_load(x + i), v = dsp_v4_load(x + i + 4);
+
+			dsp_v4_store(out + i, u * dsp_v4_load(w + i));
+			dsp_v4_store(out + i + 4, v * dsp_v4_load(w + i + 4));
+			s0 += u * u;
+			s1 += v * v;
+		}
+		t += dsp_v4_sum(s0 + s1);
 	}
-	for (; i < n; i++)
-		t += (double)x[i] * x[i];
-	return t + dsp_v4_sum(s0 + s1);
-}
-
-/* Samples of x[0..n) with |x| >= level. */
-static int count_clipped(const float *x, int n, float level)
-{
-	const dsp_v4 lv = dsp_v4_set1(level);
-	dsp_v4i c = {0};
-	int i, t = 0;
-
-	for (i = 0; i + 4 <= n; i += 4)
-		c -= dsp_v4_abs(dsp_v4_load(x + i)) >= lv;
-	for (; i < n; i++)
-		t += fabsf(x[i]) >= level;
-	return t + dsp_v4i_sum(c);
-}
-
-/* out[i] = x[i] * w[i], i < n. */
-static void window(float *out, const float *x, const float *w, int n)
-{
-	int i;
-
-	for (i = 0; i + 4 <= n; i += 4)
-		dsp_v4_store(out + i, dsp_v4_load(x + i) * dsp_v4_load(w + i));
-	for (; i < n; i++)
+	for (; i < n; i++) {
 		out[i] = x[i] * w[i];
+		t += (double)x[i] * x[i];
+	}
+	return t;
 }
 
 /*
  * Analyses the last N samples of the ring (oldest at head), of which
- * `samples` are real (the rest zeros) and `fresh` are new.
+ * `samples` are real (the rest zeros) and `fresh` are new; the clipped
+ * ones among the new were counted as they were stored.
  */
 static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 {
 	struct dsp_frame *fr = &a->fr;
 	const float *r = a->ring;
-	int n = a->n, h = a->head, older = n - h, clipped;
-	float clip = (float)a->o.clip_level;
+	int n = a->n, h = a->head, older = n - h;
 	double sumsq;
 	long sec;
 
 	/* chronological order: ring[h..n) then ring[0..h) */
-	sumsq = sum_squares(r, n);
-	window(a->wbuf, r + h, a->win, older);
-	window(a->wbuf + older, r, a->win + older, h);
-	/* the fresh samples end just before head (a short stream: all of them) */
-	if (samples < n)
-		clipped = count_clipped(r, n, clip);
-	else if (fresh <= h)
-		clipped = count_clipped(r + h - fresh, fresh, clip);
-	else
-		clipped =
-		    count_clipped(r, h, clip) + count_clipped(r + n - (fresh - h), fresh - h, clip);
+	sumsq = window_sumsq(a->wbuf, r + h, a->win, older);
+	sumsq += window_sumsq(a->wbuf + older, r, a->win + older, h);
 
 	fr->t = ((double)a->frame_start + (samples < n ? samples : n) / 2.0) / a->rate;
 	fr->samples = samples;
 	fr->rms_dbfs = to_db(sumsq / samples);
-	fr->clipped = clipped;
+	fr->clipped = (int)a->clip_pending;
 	fr->fresh = fresh;
 	fr->bad = (int)a->bad_pending;
+	a->clip_pending = 0;
 	a->bad_pending = 0;
 	spectral_features(a);
 
@@ -672,7 +768,7 @@ static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 		for (b = 0; b < a->o.n_bands; b++)
 			col[(SC_BAND0 + b) * a->sec_cap + f] = fr->band_db[b];
 	}
-	a->sec_clipped += clipped;
+	a->sec_clipped += fr->clipped;
 	a->sec_fresh += fresh;
 	a->sec_bad += fr->bad;
 	a->nframes++;
@@ -690,29 +786,52 @@ static void step(struct dsp_analyzer *a)
 	a->due = 0;
 }
 
-/* 1 when every x[0..n) is finite and within +-SAMPLE_LIMIT. */
-static int all_in_range(const float *x, size_t n)
+/* Samples of x[0..n) with |x| >= level. */
+static long count_clipped(const float *x, size_t n, float level)
 {
-	const dsp_v4 lim = dsp_v4_set1(SAMPLE_LIMIT);
-	dsp_v4i ok = {-1, -1, -1, -1};
+	const dsp_v4 lv = dsp_v4_set1(level);
+	dsp_v4i c = {0};
 	size_t i;
-	int good = 1;
+	long t = 0;
 
 	for (i = 0; i + 4 <= n; i += 4)
-		ok &= dsp_v4_abs(dsp_v4_load(x + i)) <= lim;
+		c -= dsp_v4_abs(dsp_v4_load(x + i)) >= lv;
 	for (; i < n; i++)
-		good &= fabsf(x[i]) <= SAMPLE_LIMIT;
-	return good && (ok[0] & ok[1] & ok[2] & ok[3]);
+		t += fabsf(x[i]) >= level;
+	return t + dsp_v4i_sum(c);
 }
 
-/* Copies x[0..k) into the ring at head, replacing NaN, infinities, huge values. */
+/*
+ * Copies x[0..k) into the ring at head and counts the clipped samples
+ * among them, in one pass; NaN, infinities and huge values (rare) are then
+ * replaced and the count taken again. k < 2^31 / 4 (at most N).
+ */
 static void store(struct dsp_analyzer *a, const float *x, size_t k)
 {
+	const dsp_v4 lim = dsp_v4_set1(SAMPLE_LIMIT), lv = dsp_v4_set1((float)a->o.clip_level);
 	float *dst = a->ring + a->head;
+	dsp_v4i ok = {-1, -1, -1, -1}, c = {0};
 	size_t i;
+	int good = 1;
+	long clipped = 0;
 
-	memcpy(dst, x, k * sizeof(float));
-	if (!all_in_range(dst, k))
+	for (i = 0; i + 4 <= k; i += 4) {
+		dsp_v4 v = dsp_v4_load(x + i), av = dsp_v4_abs(v);
+
+		if ((i & 15) == 0) /* the input is read once: ask for it 2 KiB early */
+			__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+
+		dsp_v4_store(dst + i, v);
+		ok &= av <= lim;
+		c -= av >= lv;
+	}
+	for (; i < k; i++) {
+		dst[i] = x[i];
+		good &= fabsf(x[i]) <= SAMPLE_LIMIT;
+		clipped += fabsf(x[i]) >= (float)a->o.clip_level;
+	}
+	clipped += dsp_v4i_sum(c);
+	if (!good || !(ok[0] & ok[1] & ok[2] & ok[3])) {
 		for (i = 0; i < k; i++) {
 			float v = dst[i];
 
@@ -726,6 +845,9 @@ static void store(struct dsp_analyzer *a, const float *x, size_t k)
 			}
 			dst[i] = v;
 		}
+		clipped = count_clipped(dst, k, (float)a->o.clip_level);
+	}
+	a->clip_pending += clipped;
 	a->head += (int)k;
 	if (a->head == a->n)
 		a->head = 0;

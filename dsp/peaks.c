@@ -11,9 +11,11 @@
 
 struct dsp_peakfinder {
 	int nbins, block, nblocks;
+	int nfull;	/* blocks of 32 whole bins (0 for other block sizes) */
 	float *scratch; /* block floats */
 	float *median;	/* nblocks block medians */
 	float *floor;	/* nblocks local floors */
+	float *bmax;	/* nblocks block maxima */
 };
 
 int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block)
@@ -28,10 +30,12 @@ int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block)
 	pf->nbins = nbins;
 	pf->block = block;
 	pf->nblocks = (nbins + block - 1) / block;
+	pf->nfull = block == 32 ? nbins / 32 : 0;
 	pf->scratch = malloc((size_t)block * sizeof(float));
 	pf->median = malloc((size_t)pf->nblocks * sizeof(float));
 	pf->floor = malloc((size_t)pf->nblocks * sizeof(float));
-	if (!pf->scratch || !pf->median || !pf->floor) {
+	pf->bmax = malloc((size_t)pf->nblocks * sizeof(float));
+	if (!pf->scratch || !pf->median || !pf->floor || !pf->bmax) {
 		dsp_peakfinder_close(pf);
 		return -ENOMEM;
 	}
@@ -46,6 +50,7 @@ void dsp_peakfinder_close(struct dsp_peakfinder *pf)
 	free(pf->scratch);
 	free(pf->median);
 	free(pf->floor);
+	free(pf->bmax);
 	free(pf);
 }
 
@@ -95,93 +100,162 @@ static float median3(float a, float b, float c)
 	return a > b ? a : b;
 }
 
-/*
- * Pruned Batcher odd-even merge network: after it, elements 7 and 8 of 16
- * are those of the sorted order (the two middle ones).
- */
-static const unsigned char median16[][2] = {
-    {0, 1},   {2, 3},	{0, 2},	  {1, 3},   {1, 2},   {4, 5},  {6, 7},	 {4, 6},   {5, 7},
-    {5, 6},   {0, 4},	{2, 6},	  {2, 4},   {1, 5},   {3, 7},  {3, 5},	 {1, 2},   {3, 4},
-    {5, 6},   {8, 9},	{10, 11}, {8, 10},  {9, 11},  {9, 10}, {12, 13}, {14, 15}, {12, 14},
-    {13, 15}, {13, 14}, {8, 12},  {10, 14}, {10, 12}, {9, 13}, {11, 15}, {11, 13}, {9, 10},
-    {11, 12}, {13, 14}, {0, 8},	  {4, 12},  {4, 8},   {2, 10}, {6, 14},	 {6, 10},  {6, 8},
-    {1, 9},   {5, 13},	{5, 9},	  {3, 11},  {7, 15},  {7, 11}, {7, 9},	 {7, 8},
-};
-
-#define LANES 8
-
-/*
- * Medians of LANES full blocks of 32 bins at once, each from its 16 even
- * bins: the network runs on all lanes in lockstep, branch-free, so the
- * compiler turns each step into vector min/max.
- */
-struct lanes {
-	float l[LANES];
-};
-
-/* Compare-exchange on every lane; copies first so that nothing aliases. */
-static inline void exchange(struct lanes *a, struct lanes *b)
+/* Largest of v[0..n) (0 when n is 0). */
+static float largest(const float *v, int n)
 {
-	struct lanes x = *a, y = *b, lo, hi;
-	int l;
+	float r = 0;
+	int i;
 
-	for (l = 0; l < LANES; l++) {
-		lo.l[l] = x.l[l] < y.l[l] ? x.l[l] : y.l[l];
-		hi.l[l] = x.l[l] < y.l[l] ? y.l[l] : x.l[l];
+	for (i = 0; i < n; i++)
+		r = v[i] > r ? v[i] : r;
+	return r;
+}
+
+/* Compare-exchange of two network elements on every lane. */
+#define CE(i, j)                                                                                   \
+	do {                                                                                       \
+		dsp_v4 lo_ = dsp_v4_min(v[i], v[j]);                                               \
+		v[j] = dsp_v4_max(v[i], v[j]);                                                     \
+		v[i] = lo_;                                                                        \
+	} while (0)
+
+/*
+ * One block's 32 bins: its 16 even bins in e[0..3] (four each, in order)
+ * and its largest bin.
+ */
+static inline dsp_v4 even_bins(const float *p, dsp_v4 *e0, dsp_v4 *e1, dsp_v4 *e2, dsp_v4 *e3)
+{
+	dsp_v4 x0 = dsp_v4_load(p), x1 = dsp_v4_load(p + 4), x2 = dsp_v4_load(p + 8),
+	       x3 = dsp_v4_load(p + 12), x4 = dsp_v4_load(p + 16), x5 = dsp_v4_load(p + 20),
+	       x6 = dsp_v4_load(p + 24), x7 = dsp_v4_load(p + 28);
+
+	*e0 = dsp_v4_even(x0, x1);
+	*e1 = dsp_v4_even(x2, x3);
+	*e2 = dsp_v4_even(x4, x5);
+	*e3 = dsp_v4_even(x6, x7);
+	return dsp_v4_max(dsp_v4_max(dsp_v4_max(x0, x1), dsp_v4_max(x2, x3)),
+			  dsp_v4_max(dsp_v4_max(x4, x5), dsp_v4_max(x6, x7)));
+}
+
+/*
+ * Four full 32-bin blocks at once: each block's median, the mean of the
+ * middle two of its 16 even bins, and its largest bin. The even bins are
+ * transposed so that lane l holds block l, then a pruned Batcher odd-even
+ * merge network (53 compare-exchanges, branch-free vector min and max)
+ * leaves elements 7 and 8 of the sorted order in place.
+ */
+static void medians4(const float *pw, float *med, float *mx)
+{
+	dsp_v4 v[16], m0, m1, m2, m3;
+
+	m0 = even_bins(pw, &v[0], &v[4], &v[8], &v[12]);
+	m1 = even_bins(pw + 32, &v[1], &v[5], &v[9], &v[13]);
+	m2 = even_bins(pw + 64, &v[2], &v[6], &v[10], &v[14]);
+	m3 = even_bins(pw + 96, &v[3], &v[7], &v[11], &v[15]);
+	dsp_v4_store(mx, dsp_v4_hmax4(m0, m1, m2, m3));
+	dsp_v4_transpose(&v[0], &v[1], &v[2], &v[3]);
+	dsp_v4_transpose(&v[4], &v[5], &v[6], &v[7]);
+	dsp_v4_transpose(&v[8], &v[9], &v[10], &v[11]);
+	dsp_v4_transpose(&v[12], &v[13], &v[14], &v[15]);
+	CE(0, 1);
+	CE(2, 3);
+	CE(0, 2);
+	CE(1, 3);
+	CE(1, 2);
+	CE(4, 5);
+	CE(6, 7);
+	CE(4, 6);
+	CE(5, 7);
+	CE(5, 6);
+	CE(0, 4);
+	CE(2, 6);
+	CE(2, 4);
+	CE(1, 5);
+	CE(3, 7);
+	CE(3, 5);
+	CE(1, 2);
+	CE(3, 4);
+	CE(5, 6);
+	CE(8, 9);
+	CE(10, 11);
+	CE(8, 10);
+	CE(9, 11);
+	CE(9, 10);
+	CE(12, 13);
+	CE(14, 15);
+	CE(12, 14);
+	CE(13, 15);
+	CE(13, 14);
+	CE(8, 12);
+	CE(10, 14);
+	CE(10, 12);
+	CE(9, 13);
+	CE(11, 15);
+	CE(11, 13);
+	CE(9, 10);
+	CE(11, 12);
+	CE(13, 14);
+	CE(0, 8);
+	CE(4, 12);
+	CE(4, 8);
+	CE(2, 10);
+	CE(6, 14);
+	CE(6, 10);
+	CE(6, 8);
+	CE(1, 9);
+	CE(5, 13);
+	CE(5, 9);
+	CE(3, 11);
+	CE(7, 15);
+	CE(7, 11);
+	CE(7, 9);
+	CE(7, 8);
+	dsp_v4_store(med, dsp_v4_set1(0.5f) * (v[7] + v[8]));
+}
+
+#undef CE
+
+/* The same for one full block (by sorting its 16 even bins). */
+static void median_even(float *scratch, const float *pw, float *med, float *mx)
+{
+	int i, j;
+
+	for (i = 0; i < 16; i++) {
+		float x = pw[2 * i];
+
+		for (j = i; j > 0 && scratch[j - 1] > x; j--)
+			scratch[j] = scratch[j - 1];
+		scratch[j] = x;
 	}
-	*a = lo;
-	*b = hi;
+	*med = 0.5f * (scratch[7] + scratch[8]);
+	*mx = largest(pw, 32);
 }
 
-static void median_lanes(const float *pw, float *med)
-{
-	struct lanes v[16];
-	size_t c;
-	int i, l;
-
-	for (l = 0; l < LANES; l++)
-		for (i = 0; i < 16; i++)
-			v[i].l[l] = pw[l * 32 + 2 * i];
-	for (c = 0; c < sizeof(median16) / sizeof(median16[0]); c++)
-		exchange(&v[median16[c][0]], &v[median16[c][1]]);
-	for (l = 0; l < LANES; l++)
-		med[l] = 0.5f * (v[7].l[l] + v[8].l[l]);
-}
-
+/*
+ * Block medians and maxima, then each block's floor: the median of its own
+ * and its neighbours' medians. Other block sizes and the last, partial
+ * block take the upper median of all their bins.
+ */
 static void compute_floor(struct dsp_peakfinder *pf, const float *pw)
 {
 	int b = 0, nb = pf->nblocks;
 
-	if (pf->block == 32)
-		for (; b + LANES <= nb && (b + LANES) * 32 <= pf->nbins; b += LANES)
-			median_lanes(pw + b * 32, pf->median + b);
+	for (; b + 4 <= pf->nfull; b += 4)
+		medians4(pw + b * 32, pf->median + b, pf->bmax + b);
+	for (; b < pf->nfull; b++)
+		median_even(pf->scratch, pw + b * 32, pf->median + b, pf->bmax + b);
 	for (; b < nb; b++) {
 		int lo = b * pf->block, n = pf->block;
 
 		if (lo + n > pf->nbins)
 			n = pf->nbins - lo;
+		pf->bmax[b] = largest(pw + lo, n);
 		memcpy(pf->scratch, pw + lo, (size_t)n * sizeof(float));
 		pf->median[b] = select_kth(pf->scratch, n, n / 2);
 	}
 	for (b = 0; b < nb; b++)
 		pf->floor[b] = median3(pf->median[b > 0 ? b - 1 : 0], pf->median[b],
 				       pf->median[b + 1 < nb ? b + 1 : nb - 1]);
-}
-
-/* Largest of v[0..n) (0 when all are below), four lanes at a time. */
-static float block_max(const float *v, int n)
-{
-	dsp_v4 m = {0};
-	float r = 0;
-	int i = 0, l;
-
-	for (; i + 4 <= n; i += 4)
-		m = dsp_v4_max(dsp_v4_load(v + i), m);
-	for (; i < n; i++)
-		r = v[i] > r ? v[i] : r;
-	for (l = 0; l < 4; l++)
-		r = m[l] > r ? m[l] : r;
-	return r;
 }
 
 double dsp_hann_offset(double m_left, double m_peak, double m_right)
@@ -256,9 +330,7 @@ int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_h
 			lo = 1;
 		if (hi > pf->nbins - 1)
 			hi = pf->nbins - 1;
-		if (block_max(pw + b * pf->block, b * pf->block + pf->block <= pf->nbins
-						      ? pf->block
-						      : pf->nbins - b * pf->block) < limit)
+		if (pf->bmax[b] < limit)
 			continue;
 		for (k = lo; k < hi; k++) {
 			float p = pw[k];
