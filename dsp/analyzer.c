@@ -9,6 +9,7 @@
 
 #include <kiss_fft.h>
 
+#include "fastmath.h"
 #include "stats.h"
 #include "util.h"
 #include "vec.h"
@@ -37,6 +38,7 @@ struct dsp_analyzer {
 	double prev_norm;
 	int have_prev;
 	int band_lo[DSP_MAX_BANDS], band_hi[DSP_MAX_BANDS];
+	int band_g0[DSP_MAX_BANDS], band_g1[DSP_MAX_BANDS]; /* whole groups inside */
 	int ngroups;
 	float *group; /* ngroups pooled powers */
 	struct dsp_peakfinder *pf;
@@ -65,6 +67,7 @@ struct dsp_analyzer {
 
 	int nfields;
 	char names[DSP_MAX_FIELDS][TP_CHANNEL_NAME_MAX];
+	int avx2; /* the CPU has AVX2: its kernels are used */
 };
 
 void dsp_opts_default(struct dsp_opts *o)
@@ -238,6 +241,8 @@ static int check_opts(struct dsp_opts *o, int rate)
 	for (b = 0; b < o->n_bands; b++)
 		if (!(o->band[b].lo_hz >= 0) || !(o->band[b].hi_hz > o->band[b].lo_hz))
 			return -EINVAL;
+	if (o->simd != DSP_SIMD_AUTO && o->simd != DSP_SIMD_BASELINE)
+		return -EINVAL;
 	if (!(o->rolloff_frac > 0 && o->rolloff_frac <= 1) || !(o->clip_level > 0) ||
 	    !(o->peak_thr_db >= 0 && o->peak_thr_db < 200))
 		return -EINVAL;
@@ -269,6 +274,9 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	a->nscal = SC_BAND0 + o.n_bands;
 	a->bin_hz = (double)rate / a->n;
 	a->sec_cap = rate / a->hop + 2;
+#if defined(DSP_AVX2)
+	a->avx2 = o.simd == DSP_SIMD_AUTO && dsp_have_avx2();
+#endif
 	a->cur_sec = -1;
 	ret = -ENOMEM;
 	a->cfg = kiss_fft_alloc(a->n / 2, 0, NULL, NULL);
@@ -292,6 +300,7 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 				  a->nbins >= 8 * FLOOR_BLOCK ? FLOOR_BLOCK : 4 + a->nbins / 64);
 	if (ret < 0)
 		goto fail;
+	dsp_peakfinder_wide(a->pf, a->avx2);
 	ret = dsp_tracker_open(&a->tr, TRACK_GATE_BIN * a->bin_hz, TRACK_MISSES, a->sec_cap);
 	if (ret < 0)
 		goto fail;
@@ -321,6 +330,13 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 			hi = a->nbins;
 		a->band_lo[b] = (int)lo;
 		a->band_hi[b] = (int)hi;
+		/* groups g (bins 1 + 16 g .. 16 + 16 g) wholly in [lo, hi) */
+		a->band_g0[b] = lo <= 1 ? 0 : (int)((lo - 1 + FLAT_POOL - 1) / FLAT_POOL);
+		a->band_g1[b] = hi < 1 ? 0 : (int)((hi - 1) / FLAT_POOL);
+		if (a->band_g1[b] > a->ngroups)
+			a->band_g1[b] = a->ngroups;
+		if (a->band_g1[b] < a->band_g0[b])
+			a->band_g1[b] = a->band_g0[b];
 	}
 	build_names(a);
 	*out = a;
@@ -359,7 +375,7 @@ const struct dsp_opts *dsp_analyzer_opts(const struct dsp_analyzer *a)
 
 static double to_db(double ms)
 {
-	return ms > 1e-20 ? 10.0 * log10(ms) : DSP_DB_FLOOR;
+	return ms > 1e-20 ? dsp_db10(ms) : DSP_DB_FLOOR;
 }
 
 /* Median and 90th percentile of v[0..n) (scratch holds n). */
@@ -413,8 +429,8 @@ static void finalize_second(struct dsp_analyzer *a)
 }
 
 /*
- * The sums a frame's features need, kept in float lanes over CHUNK_BINS
- * bins at a time and then added in double (a float sum over all bins would
+ * The sums a frame's features need, kept in float lanes over CHUNK_STEPS
+ * vector steps and then added in double (a float sum over all bins would
  * lose up to 1e-5 of its value).
  */
 #define CHUNK_STEPS 32
@@ -423,55 +439,60 @@ struct spec_sums {
 	double p, m, km, dot; /* sum P, sum M, sum k M, sum M M_prev */
 };
 
+/* What the split kernels read and write (see split_spectrum). */
+struct split {
+	const float *z, *twr, *twi, *prev;
+	float *pw, *mag;
+	int m, h; /* N/2 and N/4 */
+};
+
 /*
- * The real transform of the windowed frame, as kiss_fftr computes it from
- * the complex transform of N/2 points (the same float operations in the
- * same order, so the same bits), fused with everything that is done per
- * bin: the power spectrum into pw, the magnitudes into mag and the sums.
- * Bins k and M - k come from the same two complex points, so they are made
- * together, four pairs per step: bin k ascending from 1, bin M - k
- * descending from M - 1. mag is kept in that order (bin k at k for
- * k <= M/2, bin M - k at M/2 + k, Nyquist at M): only sums over all bins
- * of mag * mag_prev read it.
+ * Adds one chunk's float lanes to the sums. Lane l of s1 (s2) summed the
+ * magnitudes of bins k0 + o[l] + w i (M - k0 - o[l] - w i) over n steps
+ * i, and c1 (c2) their running sums, so sum_i i m_i = n s - c gives the
+ * k-weighted sums without a multiply per bin.
  */
-static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
+static void add_chunk(struct spec_sums *acc, int m, int k0, int w, int n, const float *o, int lanes,
+		      const float *sp, const float *s1, const float *s2, const float *c1,
+		      const float *c2, const float *sd)
 {
-	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
-	float *pw = a->pw, *mag = a->mag;
-	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
-	const dsp_v4 quarter = dsp_v4_set1(0.25f), lane = {0, 1, 2, 3};
-	float dc = z[0] + z[1], ny = z[0] - z[1];
-	double tp, tm, tkm, td;
-	int k = 1;
+	int l;
 
-	pw[0] = dc * dc;
-	pw[m] = ny * ny;
-	mag[0] = fabsf(dc);
-	mag[m] = fabsf(ny);
-	tp = (double)pw[0] + pw[m];
-	tm = (double)mag[0] + mag[m];
-	tkm = (double)m * mag[m];
-	td = (double)mag[0] * prev[0] + (double)mag[m] * prev[m];
-	while (k + 3 <= last) {
-		/*
-		 * s1, s2: running sums of the magnitudes of bins k and M - k;
-		 * c1, c2: sums of the running sums, which give the k-weighted
-		 * sums without a multiply: sum_j j m_j = n s - c over n steps.
-		 */
-		dsp_v4 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0}, w1, w2;
-		int k0 = k, steps;
-		double n;
+	for (l = 0; l < lanes; l++) {
+		double a1 = k0 + o[l] + (double)w * n, a2 = m - k0 - o[l] - (double)w * n;
 
-		for (steps = 0; steps < CHUNK_STEPS && k + 3 <= last; steps++, k += 4) {
+		acc->p += sp[l];
+		acc->m += (double)s1[l] + s2[l];
+		acc->km += a1 * s1[l] - (double)w * c1[l] + a2 * s2[l] + (double)w * c2[l];
+		acc->dot += sd[l];
+	}
+}
+
+/*
+ * Pairs (k, M - k) for k in [k, end), end - k a multiple of 4, four per
+ * step. Lane j: Z[k + j] and Z[M - k - j]. mag: bin k at k, bin M - k at
+ * M/2 + k.
+ */
+static void split_v4(const struct split *s, int k, int end, struct spec_sums *acc)
+{
+	static const float offs[4] = {0, 1, 2, 3};
+	const float *z = s->z;
+	const int m = s->m, h = s->h;
+	const dsp_v4 quarter = dsp_v4_set1(0.25f);
+
+	while (k < end) {
+		dsp_v4 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
+		int k0 = k, stop = end - k > 4 * CHUNK_STEPS ? k + 4 * CHUNK_STEPS : end;
+
+		for (; k < stop; k += 4) {
 			const float *b = z + 2 * (m - k - 3);
 			dsp_v4 alo = dsp_v4_load(z + 2 * k), ahi = dsp_v4_load(z + 2 * k + 4);
 			dsp_v4 blo = dsp_v4_load(b), bhi = dsp_v4_load(b + 4);
-			/* lane j: Z[k + j] and Z[M - k - j] */
 			dsp_v4 ar = dsp_v4_even(alo, ahi), ai = dsp_v4_odd(alo, ahi);
 			dsp_v4 br = __builtin_shufflevector(blo, bhi, 6, 4, 2, 0);
 			dsp_v4 bi = __builtin_shufflevector(blo, bhi, 7, 5, 3, 1);
 			dsp_v4 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
-			dsp_v4 cr = dsp_v4_load(twr + k), ci = dsp_v4_load(twi + k);
+			dsp_v4 cr = dsp_v4_load(s->twr + k), ci = dsp_v4_load(s->twi + k);
 			dsp_v4 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
 			/* (x / 2)^2 + (y / 2)^2 = (x^2 + y^2) / 4 exactly */
 			dsp_v4 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
@@ -479,28 +500,127 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 			       p2 = quarter * (yr * yr + yi * yi);
 			dsp_v4 m1 = dsp_v4_sqrt(p1), m2 = dsp_v4_sqrt(p2);
 
-			dsp_v4_store(pw + k, p1);
-			dsp_v4_store(pw + m - k - 3, dsp_v4_rev(p2));
-			dsp_v4_store(mag + k, m1);
-			dsp_v4_store(mag + h + k, m2);
+			dsp_v4_store(s->pw + k, p1);
+			dsp_v4_store(s->pw + m - k - 3, dsp_v4_rev(p2));
+			dsp_v4_store(s->mag + k, m1);
+			dsp_v4_store(s->mag + h + k, m2);
 			sp += p1 + p2;
 			s1 += m1;
 			s2 += m2;
 			c1 += s1;
 			c2 += s2;
-			sd += m1 * dsp_v4_load(prev + k) + m2 * dsp_v4_load(prev + h + k);
+			sd += m1 * dsp_v4_load(s->prev + k) + m2 * dsp_v4_load(s->prev + h + k);
 		}
-		/* bin k0 + j + 4i weighs (k0 + j) + 4i, bin M - that (M - k0 - j) - 4i */
-		w1 = dsp_v4_set1((float)k0) + lane;
-		w2 = dsp_v4_set1((float)(m - k0)) - lane;
-		n = (k - k0) / 4;
-		tp += dsp_v4_sum(sp);
-		tm += (double)dsp_v4_sum(s1) + dsp_v4_sum(s2);
-		for (steps = 0; steps < 4; steps++)
-			tkm += (w1[steps] + 4 * n) * (double)s1[steps] - 4.0 * c1[steps] +
-			       (w2[steps] - 4 * n) * (double)s2[steps] + 4.0 * c2[steps];
-		td += dsp_v4_sum(sd);
+		add_chunk(acc, m, k0, 4, (k - k0) / 4, offs, 4, (const float *)&sp,
+			  (const float *)&s1, (const float *)&s2, (const float *)&c1,
+			  (const float *)&c2, (const float *)&sd);
 	}
+}
+
+#if defined(DSP_AVX2)
+
+/*
+ * The same with AVX2, eight pairs per step, chosen at open when the CPU has
+ * it: the same float operations, so the same power spectrum bit for bit.
+ * In-lane shuffles put bins k + {0, 1, 4, 5, 2, 3, 6, 7} in lanes 0..7 (and
+ * M - k - the same); pw gets them back in order, mag keeps that order (only
+ * sums of mag * mag_prev read it, and each frame writes it the same way).
+ */
+DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, struct spec_sums *acc)
+{
+	static const float offs[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+	const float *z = s->z;
+	const int m = s->m, h = s->h;
+	const __m256i asc = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+	const __m256i desc = _mm256_setr_epi32(7, 6, 3, 2, 5, 4, 1, 0);
+	const dsp_v8 quarter = {0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f};
+
+	while (k < end) {
+		dsp_v8 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
+		int k0 = k, stop = end - k > 8 * CHUNK_STEPS ? k + 8 * CHUNK_STEPS : end;
+
+		for (; k < stop; k += 8) {
+			const float *b = z + 2 * (m - k - 7);
+			dsp_v8 alo = (dsp_v8)_mm256_loadu_ps(z + 2 * k),
+			       ahi = (dsp_v8)_mm256_loadu_ps(z + 2 * k + 8);
+			/* the halves of b swapped, so that lanes 0..3 hold M - k - {0, 1, 4, 5} */
+			dsp_v8 blo = (dsp_v8)_mm256_permute2f128_ps(_mm256_loadu_ps(b),
+								    _mm256_loadu_ps(b), 1);
+			dsp_v8 bhi = (dsp_v8)_mm256_permute2f128_ps(_mm256_loadu_ps(b + 8),
+								    _mm256_loadu_ps(b + 8), 1);
+			dsp_v8 ar = (dsp_v8)_mm256_shuffle_ps((__m256)alo, (__m256)ahi, 0x88);
+			dsp_v8 ai = (dsp_v8)_mm256_shuffle_ps((__m256)alo, (__m256)ahi, 0xdd);
+			dsp_v8 br = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x22);
+			dsp_v8 bi = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x77);
+			dsp_v8 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+			dsp_v8 cr =
+			    (dsp_v8)_mm256_permutevar8x32_ps(_mm256_loadu_ps(s->twr + k), asc);
+			dsp_v8 ci =
+			    (dsp_v8)_mm256_permutevar8x32_ps(_mm256_loadu_ps(s->twi + k), asc);
+			dsp_v8 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
+			dsp_v8 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+			dsp_v8 p1 = quarter * (xr * xr + xi * xi),
+			       p2 = quarter * (yr * yr + yi * yi);
+			dsp_v8 m1 = (dsp_v8)_mm256_sqrt_ps((__m256)p1),
+			       m2 = (dsp_v8)_mm256_sqrt_ps((__m256)p2);
+
+			_mm256_storeu_ps(s->pw + k, _mm256_permutevar8x32_ps((__m256)p1, asc));
+			_mm256_storeu_ps(s->pw + m - k - 7,
+					 _mm256_permutevar8x32_ps((__m256)p2, desc));
+			_mm256_storeu_ps(s->mag + k, (__m256)m1);
+			_mm256_storeu_ps(s->mag + h + k, (__m256)m2);
+			sp += p1 + p2;
+			s1 += m1;
+			s2 += m2;
+			c1 += s1;
+			c2 += s2;
+			sd += m1 * (dsp_v8)_mm256_loadu_ps(s->prev + k) +
+			      m2 * (dsp_v8)_mm256_loadu_ps(s->prev + h + k);
+		}
+		add_chunk(acc, m, k0, 8, (k - k0) / 8, offs, 8, (const float *)&sp,
+			  (const float *)&s1, (const float *)&s2, (const float *)&c1,
+			  (const float *)&c2, (const float *)&sd);
+	}
+}
+#endif
+
+/*
+ * The real transform of the windowed frame, as kiss_fftr computes it from
+ * the complex transform Z of N/2 points (the same float operations as its
+ * source, so the same power spectrum up to its compiler's reassociation),
+ * fused with everything that is done per bin: the power spectrum into pw,
+ * the magnitudes into mag and the sums. Bins k and M - k (M = N/2) come
+ * from the same two complex points and are made together, k ascending
+ * from 1, M - k descending from M - 1, several pairs per vector step. mag
+ * is kept in the kernels' order (Nyquist at M, DC at 0): only sums over
+ * all bins of mag * mag_prev read it.
+ */
+static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
+{
+	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
+	float *pw = a->pw, *mag = a->mag;
+	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
+	const struct split s = {z, twr, twi, prev, pw, mag, m, h};
+	float dc = z[0] + z[1], ny = z[0] - z[1];
+	struct spec_sums acc;
+	int k = 1;
+
+	pw[0] = dc * dc;
+	pw[m] = ny * ny;
+	mag[0] = fabsf(dc);
+	mag[m] = fabsf(ny);
+	acc.p = (double)pw[0] + pw[m];
+	acc.m = (double)mag[0] + mag[m];
+	acc.km = (double)m * mag[m];
+	acc.dot = (double)mag[0] * prev[0] + (double)mag[m] * prev[m];
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		split_v8(&s, k, k + last / 8 * 8, &acc);
+		k += last / 8 * 8;
+	}
+#endif
+	split_v4(&s, k, k + (last - k + 1) / 4 * 4, &acc);
+	k += (last - k + 1) / 4 * 4;
 	for (; k <= h; k++) {
 		float ar = z[2 * k], ai = z[2 * k + 1], br = z[2 * (m - k)],
 		      bi = z[2 * (m - k) + 1];
@@ -512,10 +632,10 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 		if (k > last) { /* k = M/2 pairs with itself: kiss_fftr keeps the second */
 			pw[k] = p2;
 			mag[k] = m2;
-			tp += p2;
-			tm += m2;
-			tkm += (double)k * m2;
-			td += (double)m2 * prev[k];
+			acc.p += p2;
+			acc.m += m2;
+			acc.km += (double)k * m2;
+			acc.dot += (double)m2 * prev[k];
 		} else {
 			float p1 = 0.25f * (xr * xr + xi * xi), m1 = sqrtf(p1);
 
@@ -523,32 +643,32 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 			pw[m - k] = p2;
 			mag[k] = m1;
 			mag[h + k] = m2;
-			tp += (double)p1 + p2;
-			tm += (double)m1 + m2;
-			tkm += (double)k * m1 + (double)(m - k) * m2;
-			td += (double)m1 * prev[k] + (double)m2 * prev[h + k];
+			acc.p += (double)p1 + p2;
+			acc.m += (double)m1 + m2;
+			acc.km += (double)k * m1 + (double)(m - k) * m2;
+			acc.dot += (double)m1 * prev[k] + (double)m2 * prev[h + k];
 		}
 	}
-	out->p = tp;
-	out->m = tm;
-	out->km = tkm;
-	out->dot = td;
+	*out = acc;
 }
 
-/* Sum of pw[lo..hi) using the pooled groups for the middle. */
-static double range_sum(const struct dsp_analyzer *a, const float *pw, int lo, int hi)
+/* Sum of the power in band b: the whole groups inside it, bins at its edges. */
+static double band_sum(const struct dsp_analyzer *a, int b)
 {
+	int lo = a->band_lo[b], hi = a->band_hi[b], g0 = a->band_g0[b], g1 = a->band_g1[b], k;
 	double s = 0;
-	int k = lo;
 
-	while (k < hi && (k - 1) % FLAT_POOL != 0)
-		s += pw[k++];
-	while (k >= 1 && (k - 1) / FLAT_POOL < a->ngroups && k + FLAT_POOL <= hi) {
-		s += a->group[(k - 1) / FLAT_POOL];
-		k += FLAT_POOL;
+	if (g1 == g0) {
+		for (k = lo; k < hi; k++)
+			s += a->pw[k];
+		return s;
 	}
-	while (k < hi)
-		s += pw[k++];
+	for (k = lo; k < 1 + g0 * FLAT_POOL; k++)
+		s += a->pw[k];
+	for (k = g0; k < g1; k++)
+		s += a->group[k];
+	for (k = 1 + g1 * FLAT_POOL; k < hi; k++)
+		s += a->pw[k];
 	return s;
 }
 
@@ -625,7 +745,7 @@ static double pool_flatness(struct dsp_analyzer *a)
 		mprod *= v4_mantissa(sv)[0];
 	}
 	mprod = frexp(mprod, &pe);
-	lsum = (double)(e_sum + pe) + log2(mprod);
+	lsum = (double)(e_sum + pe) + dsp_log2(mprod);
 	return exp2(lsum / a->ngroups) / (gsum / a->ngroups + 1e-30);
 }
 
@@ -676,7 +796,7 @@ static void spectral_features(struct dsp_analyzer *a)
 			continue;
 		}
 		/* one-sided: every bin twice but DC and Nyquist */
-		sum = 2.0 * range_sum(a, pw, lo, hi);
+		sum = 2.0 * band_sum(a, b);
 		if (lo == 0)
 			sum -= pw[0];
 		if (hi == nb)
@@ -694,20 +814,62 @@ static void spectral_features(struct dsp_analyzer *a)
 	a->have_prev = 1;
 }
 
+#if defined(DSP_AVX2)
+/*
+ * out[i] = x[i] * w[i] and the sum of x[i]^2 for i < n rounded down to 16,
+ * with AVX2 (float lanes over CHUNK_STEPS steps, then double).
+ */
+DSP_TARGET_AVX2 static double window_sumsq_v8(float *out, const float *x, const float *w, int n)
+{
+	double t = 0;
+	int i = 0, l;
+
+	n -= n % 16;
+	while (i < n) {
+		dsp_v8 s0 = {0}, s1 = {0};
+		int stop = n - i > 16 * CHUNK_STEPS ? i + 16 * CHUNK_STEPS : n;
+
+		for (; i < stop; i += 16) {
+			dsp_v8 u = (dsp_v8)_mm256_loadu_ps(x + i),
+			       v = (dsp_v8)_mm256_loadu_ps(x + i + 8);
+
+			_mm256_storeu_ps(out + i, (__m256)(u * (dsp_v8)_mm256_loadu_ps(w + i)));
+			_mm256_storeu_ps(out + i + 8,
+					 (__m256)(v * (dsp_v8)_mm256_loadu_ps(w + i + 8)));
+			s0 += u * u;
+			s1 += v * v;
+		}
+		s0 += s1;
+		for (l = 0; l < 8; l++)
+			t += s0[l];
+	}
+	return t;
+}
+#endif
+
 /*
  * out[i] = x[i] * w[i], i < n; returns the sum of x[i]^2 (float lanes over
  * CHUNK_STEPS steps, then double).
  */
-static double window_sumsq(float *out, const float *x, const float *w, int n)
+static double window_sumsq(const struct dsp_analyzer *a, float *out, const float *x, const float *w,
+			   int n)
 {
 	double t = 0;
 	int i = 0;
 
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		t = window_sumsq_v8(out, x, w, n);
+		i = n - n % 16;
+	}
+#else
+	(void)a;
+#endif
 	while (i + 8 <= n) {
 		dsp_v4 s0 = {0}, s1 = {0};
-		int steps;
+		int end = i + 8 * CHUNK_STEPS < n ? i + 8 * CHUNK_STEPS : n - 7;
 
-		for (steps = 0; steps < CHUNK_STEPS && i + 8 <= n; steps++, i += 8) {
+		for (; i < end; i += 8) {
 			dsp_v4 u = dsp_v4_load(x + i), v = dsp_v4_load(x + i + 4);
 
 			dsp_v4_store(out + i, u * dsp_v4_load(w + i));
@@ -738,8 +900,8 @@ static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 	long sec;
 
 	/* chronological order: ring[h..n) then ring[0..h) */
-	sumsq = window_sumsq(a->wbuf, r + h, a->win, older);
-	sumsq += window_sumsq(a->wbuf + older, r, a->win + older, h);
+	sumsq = window_sumsq(a, a->wbuf, r + h, a->win, older);
+	sumsq += window_sumsq(a, a->wbuf + older, r, a->win + older, h);
 
 	fr->t = ((double)a->frame_start + (samples < n ? samples : n) / 2.0) / a->rate;
 	fr->samples = samples;
@@ -801,6 +963,48 @@ static long count_clipped(const float *x, size_t n, float level)
 	return t + dsp_v4i_sum(c);
 }
 
+#if defined(DSP_AVX2)
+
+/*
+ * store's copy and count with AVX2 for x[0..k) rounded down to 32: the
+ * clipped samples, and in *ok whether all were within +-SAMPLE_LIMIT.
+ */
+DSP_TARGET_AVX2 static long copy_count_v8(float *dst, const float *x, size_t k, float level,
+					  int *ok)
+{
+	const dsp_v8i mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+			      0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+	const dsp_v8 lim = {SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT,
+			    SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT};
+	const dsp_v8 lv = {level, level, level, level, level, level, level, level};
+	dsp_v8i good = ~(dsp_v8i){0}, c = {0};
+	size_t i;
+	long n = 0;
+	int l;
+
+	for (i = 0; i + 32 <= k; i += 32) {
+		dsp_v8 v0 = (dsp_v8)_mm256_loadu_ps(x + i), v1 = (dsp_v8)_mm256_loadu_ps(x + i + 8),
+		       v2 = (dsp_v8)_mm256_loadu_ps(x + i + 16),
+		       v3 = (dsp_v8)_mm256_loadu_ps(x + i + 24);
+		dsp_v8 a0 = (dsp_v8)((dsp_v8i)v0 & mask), a1 = (dsp_v8)((dsp_v8i)v1 & mask),
+		       a2 = (dsp_v8)((dsp_v8i)v2 & mask), a3 = (dsp_v8)((dsp_v8i)v3 & mask);
+
+		__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+		_mm256_storeu_ps(dst + i, (__m256)v0);
+		_mm256_storeu_ps(dst + i + 8, (__m256)v1);
+		_mm256_storeu_ps(dst + i + 16, (__m256)v2);
+		_mm256_storeu_ps(dst + i + 24, (__m256)v3);
+		good &= ((a0 <= lim) & (a1 <= lim)) & ((a2 <= lim) & (a3 <= lim));
+		c -= ((a0 >= lv) + (a1 >= lv)) + ((a2 >= lv) + (a3 >= lv));
+	}
+	for (l = 0; l < 8; l++) {
+		n += c[l];
+		*ok &= good[l] != 0;
+	}
+	return n;
+}
+#endif
+
 /*
  * Copies x[0..k) into the ring at head and counts the clipped samples
  * among them, in one pass; NaN, infinities and huge values (rare) are then
@@ -811,15 +1015,33 @@ static void store(struct dsp_analyzer *a, const float *x, size_t k)
 	const dsp_v4 lim = dsp_v4_set1(SAMPLE_LIMIT), lv = dsp_v4_set1((float)a->o.clip_level);
 	float *dst = a->ring + a->head;
 	dsp_v4i ok = {-1, -1, -1, -1}, c = {0};
-	size_t i;
+	size_t i = 0;
 	int good = 1;
 	long clipped = 0;
 
-	for (i = 0; i + 4 <= k; i += 4) {
-		dsp_v4 v = dsp_v4_load(x + i), av = dsp_v4_abs(v);
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		clipped = copy_count_v8(dst, x, k, (float)a->o.clip_level, &good);
+		i = k - k % 32;
+	}
+#endif
+	for (; i + 16 <= k; i += 16) { /* a cache line per step */
+		dsp_v4 v0 = dsp_v4_load(x + i), v1 = dsp_v4_load(x + i + 4),
+		       v2 = dsp_v4_load(x + i + 8), v3 = dsp_v4_load(x + i + 12);
+		dsp_v4 a0 = dsp_v4_abs(v0), a1 = dsp_v4_abs(v1), a2 = dsp_v4_abs(v2),
+		       a3 = dsp_v4_abs(v3);
 
-		if ((i & 15) == 0) /* the input is read once: ask for it 2 KiB early */
-			__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+		/* the input is read once: ask for it 2 KiB early */
+		__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+		dsp_v4_store(dst + i, v0);
+		dsp_v4_store(dst + i + 4, v1);
+		dsp_v4_store(dst + i + 8, v2);
+		dsp_v4_store(dst + i + 12, v3);
+		ok &= ((a0 <= lim) & (a1 <= lim)) & ((a2 <= lim) & (a3 <= lim));
+		c -= ((a0 >= lv) + (a1 >= lv)) + ((a2 >= lv) + (a3 >= lv));
+	}
+	for (; i + 4 <= k; i += 4) {
+		dsp_v4 v = dsp_v4_load(x + i), av = dsp_v4_abs(v);
 
 		dsp_v4_store(dst + i, v);
 		ok &= av <= lim;

@@ -39,6 +39,12 @@ int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block);
 void dsp_peakfinder_close(struct dsp_peakfinder *pf);
 
 /*
+ * on: use AVX2 where the CPU has it (the default), 0: the baseline vector
+ * code only. The results are the same.
+ */
+void dsp_peakfinder_wide(struct dsp_peakfinder *pf, int on);
+
+/*
  * Finds up to max peaks in the power spectrum pw[0..nbins) of an N-point
  * FFT of a periodic-Hann-windowed frame (pw = |X|^2, unnormalised),
  * strongest first. bin_hz = rate / N; amp_scale = 2 / sum(window) turns a

@@ -13,12 +13,31 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+/* DSP_VEC_GENERIC (for tests) leaves out every target-specific path. */
+#if defined(__SSE2__) && !defined(DSP_VEC_GENERIC)
 #include <emmintrin.h>
 #define DSP_VEC_SSE 1
-#elif defined(__aarch64__) && defined(__ARM_NEON)
+#elif defined(__aarch64__) && defined(__ARM_NEON) && !defined(DSP_VEC_GENERIC)
 #include <arm_neon.h>
 #define DSP_VEC_NEON 1
+#endif
+
+/*
+ * x86-64 with GCC or Clang: kernels for eight floats at a time with AVX2,
+ * compiled for it whatever the build's target (DSP_TARGET_AVX2) and run
+ * only where the CPU has it (dsp_have_avx2). The baseline is SSE2.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && defined(DSP_VEC_SSE)
+#include <immintrin.h>
+#define DSP_AVX2	1
+#define DSP_TARGET_AVX2 __attribute__((target("avx2")))
+typedef float dsp_v8 __attribute__((vector_size(32)));
+typedef int32_t dsp_v8i __attribute__((vector_size(32)));
+
+static inline int dsp_have_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
 #endif
 
 typedef float dsp_v4 __attribute__((vector_size(16)));
@@ -116,6 +135,20 @@ static inline dsp_v4 dsp_v4_sqrt(dsp_v4 p)
 	y = y * (three_halves - hq * y * y);
 	y = y * (three_halves - hq * y * y);
 	return p * y;
+#endif
+}
+
+/* Bit l set for each lane l of a comparison result that is true. */
+static inline int dsp_v4i_mask(dsp_v4i m)
+{
+#if defined(DSP_VEC_SSE)
+	return _mm_movemask_ps((__m128)m);
+#elif defined(DSP_VEC_NEON)
+	const uint32x4_t bits = {1, 2, 4, 8};
+
+	return (int)vaddvq_u32(vandq_u32((uint32x4_t)m, bits));
+#else
+	return (m[0] & 1) | (m[1] & 2) | (m[2] & 4) | (m[3] & 8);
 #endif
 }
 
