@@ -51,6 +51,7 @@ struct dsp_analyzer {
 	long long frame_start; /* stream index of the current frame's first sample */
 	long long pushed;
 	long bad_pending, clip_pending;
+	uintptr_t next_in; /* just past the samples stored last */
 	struct dsp_frame fr;
 	long nframes;
 	int finished;
@@ -443,7 +444,8 @@ struct spec_sums {
 struct split {
 	const float *z, *twr, *twi, *prev;
 	float *pw, *mag;
-	int m, h; /* N/2 and N/4 */
+	int m, h;	   /* N/2 and N/4 */
+	uintptr_t next_in; /* where the next samples will likely be read from */
 };
 
 /*
@@ -486,6 +488,9 @@ static void split_v4(const struct split *s, int k, int end, struct spec_sums *ac
 
 		for (; k < stop; k += 4) {
 			const float *b = z + 2 * (m - k - 3);
+
+			if (k & 4) /* a line every other step: see split_spectrum */
+				__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			dsp_v4 alo = dsp_v4_load(z + 2 * k), ahi = dsp_v4_load(z + 2 * k + 4);
 			dsp_v4 blo = dsp_v4_load(b), bhi = dsp_v4_load(b + 4);
 			dsp_v4 ar = dsp_v4_even(alo, ahi), ai = dsp_v4_odd(alo, ahi);
@@ -541,6 +546,9 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
 
 		for (; k < stop; k += 8) {
 			const float *b = z + 2 * (m - k - 7);
+
+			/* a line a step: see split_spectrum */
+			__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			dsp_v8 alo = (dsp_v8)_mm256_loadu_ps(z + 2 * k),
 			       ahi = (dsp_v8)_mm256_loadu_ps(z + 2 * k + 8);
 			/* the halves of b swapped, so that lanes 0..3 hold M - k - {0, 1, 4, 5} */
@@ -594,13 +602,20 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
  * from 1, M - k descending from M - 1, several pairs per vector step. mag
  * is kept in the kernels' order (Nyquist at M, DC at 0): only sums over
  * all bins of mag * mag_prev read it.
+ *
+ * The kernels also ask for the next hop of input, a cache line a step
+ * (8 bytes a bin pair: N/2 samples over the frame), from just past where
+ * the last push ended: a stream's next samples usually follow, and they
+ * then arrive from memory while this frame is worked on instead of
+ * stalling the next push (about 0.4 us a frame at N = 4096, 10 s of input
+ * here). A prefetch never faults, wherever it points.
  */
 static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 {
 	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
 	float *pw = a->pw, *mag = a->mag;
 	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
-	const struct split s = {z, twr, twi, prev, pw, mag, m, h};
+	const struct split s = {z, twr, twi, prev, pw, mag, m, h, a->next_in};
 	float dc = z[0] + z[1], ny = z[0] - z[1];
 	struct spec_sums acc;
 	int k = 1;
@@ -1070,6 +1085,7 @@ static void store(struct dsp_analyzer *a, const float *x, size_t k)
 		clipped = count_clipped(dst, k, (float)a->o.clip_level);
 	}
 	a->clip_pending += clipped;
+	a->next_in = (uintptr_t)(x + k);
 	a->head += (int)k;
 	if (a->head == a->n)
 		a->head = 0;
