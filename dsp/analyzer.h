@@ -20,7 +20,9 @@
  *   dsp_analyzer_close(a);
  *
  * Frames: N samples (fft_size) every hop samples, periodic Hann window,
- * KissFFT real transform. Time 0 is the first sample pushed; a frame's time
+ * the real transform as kiss_fftr computes it (KissFFT's complex transform
+ * of N/2 points, then the split into N/2 + 1 bins, done here together with
+ * the power spectrum). Time 0 is the first sample pushed; a frame's time
  * is its centre; a frame belongs to the second its centre falls in. Second
  * s is complete when a frame of a later second arrives, or at finish. The
  * last hop-fraction of a stream is not analysed, except that a stream

@@ -258,7 +258,7 @@ static void ref_peaks(struct ref *r, struct ref_frame *f)
 
 		a = (right ? mr : ml) / mp;
 		d = (2 * a - 1) / (a + 1);
-		d = d > 0.5 ? 0.5 : d;
+		d = d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d;
 		d = right ? d : -d;
 		x = M_PI * d;
 		gain = fabs(d) < 1e-9 ? 1.0 : sin(x) / (x * (1 - d * d));
