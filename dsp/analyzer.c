@@ -23,6 +23,9 @@
 
 enum { SC_RMS, SC_CENTROID, SC_FLATNESS, SC_FLUX, SC_ROLLOFF, SC_BAND0 };
 
+/* The bin order of split_v8's lanes: k + these, and M - k - these. */
+static const int split_lanes[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+
 struct dsp_analyzer {
 	struct dsp_opts o;
 	int rate, n, hop, nbins, nscal;
@@ -33,6 +36,7 @@ struct dsp_analyzer {
 	float *wbuf;	       /* N, windowed frame (N/2 complex points) */
 	kiss_fft_cpx *z;       /* N/2, its complex transform */
 	float *twr, *twi;      /* N/4 + 1, twiddles of the real split (kiss_fftr's) */
+	float *twr8, *twi8;    /* the same in split_v8's lane order (AVX2 only) */
 	float *pw;	       /* nbins power |X|^2 */
 	float *mag, *mag_prev; /* nbins magnitudes |X| (split_spectrum's order) */
 	double prev_norm;
@@ -287,6 +291,8 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	a->z = malloc((size_t)(a->n / 2) * sizeof(kiss_fft_cpx));
 	a->twr = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
 	a->twi = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twr8 = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twi8 = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
 	a->pw = malloc((size_t)a->nbins * sizeof(float));
 	a->mag = malloc((size_t)a->nbins * sizeof(float));
 	a->mag_prev = calloc((size_t)a->nbins, sizeof(float));
@@ -294,8 +300,9 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	a->group = malloc((size_t)a->ngroups * sizeof(float));
 	a->sec_vals = malloc((size_t)a->nscal * (size_t)a->sec_cap * sizeof(double));
 	a->sorted = malloc((size_t)a->sec_cap * sizeof(double));
-	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->z || !a->twr || !a->twi || !a->pw ||
-	    !a->mag || !a->mag_prev || !a->group || !a->sec_vals || !a->sorted)
+	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->z || !a->twr || !a->twi || !a->twr8 ||
+	    !a->twi8 || !a->pw || !a->mag || !a->mag_prev || !a->group || !a->sec_vals ||
+	    !a->sorted)
 		goto fail;
 	ret = dsp_peakfinder_open(&a->pf, a->nbins,
 				  a->nbins >= 8 * FLOOR_BLOCK ? FLOOR_BLOCK : 4 + a->nbins / 64);
@@ -308,7 +315,12 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	for (i = 0; i < a->n; i++) {
 		double w = 0.5 - 0.5 * cos(2.0 * M_PI * i / a->n);
 
-		a->win[i] = (float)w;
+		/*
+		 * Half the window: the transform comes out halved, which is
+		 * kiss_fftr's halving in the split done in advance (a power of
+		 * two: the same bits).
+		 */
+		a->win[i] = 0.5f * (float)w;
 		sum_w += w;
 		sum_w2 += w * w;
 	}
@@ -319,6 +331,11 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 		a->twr[i] = (float)cos(phase);
 		a->twi[i] = (float)sin(phase);
 	}
+	for (i = 1; a->avx2 && i + 7 <= a->n / 4; i += 8)
+		for (b = 0; b < 8; b++) {
+			a->twr8[i + b] = a->twr[i + split_lanes[b]];
+			a->twi8[i + b] = a->twi[i + split_lanes[b]];
+		}
 	a->amp_scale = 2.0 / sum_w;
 	a->pow_norm = 1.0 / ((double)a->n * sum_w2);
 	for (b = 0; b < o.n_bands; b++) {
@@ -358,6 +375,8 @@ void dsp_analyzer_close(struct dsp_analyzer *a)
 	free(a->z);
 	free(a->twr);
 	free(a->twi);
+	free(a->twr8);
+	free(a->twi8);
 	free(a->pw);
 	free(a->mag);
 	free(a->mag_prev);
@@ -442,7 +461,7 @@ struct spec_sums {
 
 /* What the split kernels read and write (see split_spectrum). */
 struct split {
-	const float *z, *twr, *twi, *prev;
+	const float *z, *twr, *twi, *twr8, *twi8, *prev;
 	float *pw, *mag;
 	int m, h;	   /* N/2 and N/4 */
 	uintptr_t next_in; /* where the next samples will likely be read from */
@@ -480,7 +499,6 @@ static void split_v4(const struct split *s, int k, int end, struct spec_sums *ac
 	static const float offs[4] = {0, 1, 2, 3};
 	const float *z = s->z;
 	const int m = s->m, h = s->h;
-	const dsp_v4 quarter = dsp_v4_set1(0.25f);
 
 	while (k < end) {
 		dsp_v4 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
@@ -488,9 +506,6 @@ static void split_v4(const struct split *s, int k, int end, struct spec_sums *ac
 
 		for (; k < stop; k += 4) {
 			const float *b = z + 2 * (m - k - 3);
-
-			if (k & 4) /* a line every other step: see split_spectrum */
-				__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			dsp_v4 alo = dsp_v4_load(z + 2 * k), ahi = dsp_v4_load(z + 2 * k + 4);
 			dsp_v4 blo = dsp_v4_load(b), bhi = dsp_v4_load(b + 4);
 			dsp_v4 ar = dsp_v4_even(alo, ahi), ai = dsp_v4_odd(alo, ahi);
@@ -499,16 +514,16 @@ static void split_v4(const struct split *s, int k, int end, struct spec_sums *ac
 			dsp_v4 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
 			dsp_v4 cr = dsp_v4_load(s->twr + k), ci = dsp_v4_load(s->twi + k);
 			dsp_v4 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
-			/* (x / 2)^2 + (y / 2)^2 = (x^2 + y^2) / 4 exactly */
 			dsp_v4 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
-			dsp_v4 p1 = quarter * (xr * xr + xi * xi),
-			       p2 = quarter * (yr * yr + yi * yi);
+			dsp_v4 p1 = xr * xr + xi * xi, p2 = yr * yr + yi * yi;
 			dsp_v4 m1 = dsp_v4_sqrt(p1), m2 = dsp_v4_sqrt(p2);
 
 			dsp_v4_store(s->pw + k, p1);
 			dsp_v4_store(s->pw + m - k - 3, dsp_v4_rev(p2));
 			dsp_v4_store(s->mag + k, m1);
 			dsp_v4_store(s->mag + h + k, m2);
+			if (k & 4) /* a line every other step: see split_spectrum */
+				__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			sp += p1 + p2;
 			s1 += m1;
 			s2 += m2;
@@ -538,7 +553,6 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
 	const int m = s->m, h = s->h;
 	const __m256i asc = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
 	const __m256i desc = _mm256_setr_epi32(7, 6, 3, 2, 5, 4, 1, 0);
-	const dsp_v8 quarter = {0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f};
 
 	while (k < end) {
 		dsp_v8 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
@@ -546,9 +560,6 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
 
 		for (; k < stop; k += 8) {
 			const float *b = z + 2 * (m - k - 7);
-
-			/* a line a step: see split_spectrum */
-			__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			dsp_v8 alo = (dsp_v8)_mm256_loadu_ps(z + 2 * k),
 			       ahi = (dsp_v8)_mm256_loadu_ps(z + 2 * k + 8);
 			/* the halves of b swapped, so that lanes 0..3 hold M - k - {0, 1, 4, 5} */
@@ -561,14 +572,11 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
 			dsp_v8 br = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x22);
 			dsp_v8 bi = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x77);
 			dsp_v8 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
-			dsp_v8 cr =
-			    (dsp_v8)_mm256_permutevar8x32_ps(_mm256_loadu_ps(s->twr + k), asc);
-			dsp_v8 ci =
-			    (dsp_v8)_mm256_permutevar8x32_ps(_mm256_loadu_ps(s->twi + k), asc);
+			dsp_v8 cr = (dsp_v8)_mm256_loadu_ps(s->twr8 + k),
+			       ci = (dsp_v8)_mm256_loadu_ps(s->twi8 + k);
 			dsp_v8 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
 			dsp_v8 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
-			dsp_v8 p1 = quarter * (xr * xr + xi * xi),
-			       p2 = quarter * (yr * yr + yi * yi);
+			dsp_v8 p1 = xr * xr + xi * xi, p2 = yr * yr + yi * yi;
 			dsp_v8 m1 = (dsp_v8)_mm256_sqrt_ps((__m256)p1),
 			       m2 = (dsp_v8)_mm256_sqrt_ps((__m256)p2);
 
@@ -577,6 +585,8 @@ DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, stru
 					 _mm256_permutevar8x32_ps((__m256)p2, desc));
 			_mm256_storeu_ps(s->mag + k, (__m256)m1);
 			_mm256_storeu_ps(s->mag + h + k, (__m256)m2);
+			/* a line a step: see split_spectrum */
+			__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
 			sp += p1 + p2;
 			s1 += m1;
 			s2 += m2;
@@ -615,8 +625,9 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
 	float *pw = a->pw, *mag = a->mag;
 	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
-	const struct split s = {z, twr, twi, prev, pw, mag, m, h, a->next_in};
-	float dc = z[0] + z[1], ny = z[0] - z[1];
+	const struct split s = {z, twr, twi, a->twr8, a->twi8, prev, pw, mag, m, h, a->next_in};
+	/* the halved transform: DC and Nyquist, which kiss_fftr does not halve, doubled */
+	float dc = 2 * (z[0] + z[1]), ny = 2 * (z[0] - z[1]);
 	struct spec_sums acc;
 	int k = 1;
 
@@ -642,7 +653,7 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 		float f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
 		float tr = f2r * twr[k] - f2i * twi[k], ti = f2r * twi[k] + f2i * twr[k];
 		float xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
-		float p2 = 0.25f * (yr * yr + yi * yi), m2 = sqrtf(p2);
+		float p2 = yr * yr + yi * yi, m2 = sqrtf(p2);
 
 		if (k > last) { /* k = M/2 pairs with itself: kiss_fftr keeps the second */
 			pw[k] = p2;
@@ -652,7 +663,7 @@ static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
 			acc.km += (double)k * m2;
 			acc.dot += (double)m2 * prev[k];
 		} else {
-			float p1 = 0.25f * (xr * xr + xi * xi), m1 = sqrtf(p1);
+			float p1 = xr * xr + xi * xi, m1 = sqrtf(p1);
 
 			pw[k] = p1;
 			pw[m - k] = p2;

@@ -424,12 +424,18 @@ double dsp_hann_offset(double m_left, double m_peak, double m_right)
 	return right ? d : -d;
 }
 
+/* dsp_hann_gain for |d| <= 1/2, the offset estimator's range: no libm call. */
+static inline double hann_gain_near(double d)
+{
+	return dsp_sinc(M_PI * d) / (1 - d * d);
+}
+
 double dsp_hann_gain(double d)
 {
 	double x = M_PI * d;
 
-	if (fabs(d) <= 0.5) /* the range of the offset estimator: no libm call */
-		return dsp_sinc(x) / (1 - d * d);
+	if (fabs(d) <= 0.5)
+		return hann_gain_near(d);
 	if (fabs(fabs(d) - 1.0) < 1e-9)
 		return 0.5;
 	return sin(x) / (x * (1 - d * d));
@@ -547,7 +553,7 @@ int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_h
 		double ml = sqrt((double)pw[k - 1]), mp = sqrt((double)pw[k]),
 		       mr = sqrt((double)pw[k + 1]);
 		double d = dsp_hann_offset(ml, mp, mr);
-		double amp = amp_scale * mp / dsp_hann_gain(d);
+		double amp = amp_scale * mp / hann_gain_near(d);
 
 		if (is_sidelobe(pos, amps, nout, k + d, amp))
 			continue;

@@ -205,10 +205,13 @@ static double median_inplace(double *v, int n)
 
 int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *out, int max)
 {
+	int from[DSP_MAX_TRACKS]; /* slot of out[j] */
 	int i, n = 0;
 
 	if (min_frames < 1)
 		min_frames = 1;
+	if (max > DSP_MAX_TRACKS)
+		max = DSP_MAX_TRACKS;
 	for (i = 0; i < DSP_MAX_TRACKS; i++) {
 		struct slot *s = &t->slot[i];
 		struct dsp_line line;
@@ -217,7 +220,7 @@ int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *o
 		if (s->sec_n >= min_frames && max > 0) {
 			line.track_id = s->tr.id;
 			line.frames = s->sec_n;
-			line.hz = median_inplace(s->sec_hz, s->sec_n);
+			line.hz = NAN; /* below, for the lines kept */
 			line.db = median_inplace(s->sec_db, s->sec_n);
 			line.slope_hz_s = s->tr.slope_hz_s;
 			line.age_s = s->tr.last_t - s->tr.born_t;
@@ -231,13 +234,17 @@ int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *o
 			if (j >= 0) {
 				while (j > 0 && out[j - 1].db < line.db) {
 					out[j] = out[j - 1];
+					from[j] = from[j - 1];
 					j--;
 				}
 				out[j] = line;
+				from[j] = i;
 			}
 		}
 		s->sec_n = 0;
 	}
+	for (i = 0; i < n; i++)
+		out[i].hz = median_inplace(t->slot[from[i]].sec_hz, out[i].frames);
 	t->pending = 0;
 	return n;
 }
