@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kiss_fftr.h>
+#include <kiss_fft.h>
 
+#include "fastmath.h"
 #include "stats.h"
 #include "util.h"
 #include "vec.h"
@@ -22,22 +23,28 @@
 
 enum { SC_RMS, SC_CENTROID, SC_FLATNESS, SC_FLUX, SC_ROLLOFF, SC_BAND0 };
 
+/* The bin order of split_v8's lanes: k + these, and M - k - these. */
+static const int split_lanes[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+
 struct dsp_analyzer {
 	struct dsp_opts o;
 	int rate, n, hop, nbins, nscal;
 	double bin_hz, amp_scale, pow_norm;
-	kiss_fftr_cfg cfg;
-	float *win;  /* N, periodic Hann */
-	float *ring; /* N, the last N samples pushed, oldest at head once full */
-	float *wbuf; /* N, windowed frame */
-	kiss_fft_cpx *spec;
+	kiss_fft_cfg cfg;      /* complex transform of N/2 points */
+	float *win;	       /* N, periodic Hann */
+	float *ring;	       /* N, the last N samples pushed, oldest at head once full */
+	float *wbuf;	       /* N, windowed frame (N/2 complex points) */
+	kiss_fft_cpx *z;       /* N/2, its complex transform */
+	float *twr, *twi;      /* N/4 + 1, twiddles of the real split (kiss_fftr's) */
+	float *twr8, *twi8;    /* the same in split_v8's lane order (AVX2 only) */
 	float *pw;	       /* nbins power |X|^2 */
-	float *mag, *mag_prev; /* nbins magnitudes |X|, this and the previous frame */
+	float *mag, *mag_prev; /* nbins magnitudes |X| (split_spectrum's order) */
 	double prev_norm;
 	int have_prev;
 	int band_lo[DSP_MAX_BANDS], band_hi[DSP_MAX_BANDS];
+	int band_g0[DSP_MAX_BANDS], band_g1[DSP_MAX_BANDS]; /* whole groups inside */
 	int ngroups;
-	double *group; /* ngroups pooled powers */
+	float *group; /* ngroups pooled powers */
 	struct dsp_peakfinder *pf;
 	struct dsp_tracker *tr;
 
@@ -47,7 +54,8 @@ struct dsp_analyzer {
 	int due;	       /* a frame is complete but not analysed yet */
 	long long frame_start; /* stream index of the current frame's first sample */
 	long long pushed;
-	long bad_pending;
+	long bad_pending, clip_pending;
+	uintptr_t next_in; /* just past the samples stored last */
 	struct dsp_frame fr;
 	long nframes;
 	int finished;
@@ -64,6 +72,7 @@ struct dsp_analyzer {
 
 	int nfields;
 	char names[DSP_MAX_FIELDS][TP_CHANNEL_NAME_MAX];
+	int avx2; /* the CPU has AVX2: its kernels are used */
 };
 
 void dsp_opts_default(struct dsp_opts *o)
@@ -237,6 +246,8 @@ static int check_opts(struct dsp_opts *o, int rate)
 	for (b = 0; b < o->n_bands; b++)
 		if (!(o->band[b].lo_hz >= 0) || !(o->band[b].hi_hz > o->band[b].lo_hz))
 			return -EINVAL;
+	if (o->simd != DSP_SIMD_AUTO && o->simd != DSP_SIMD_BASELINE)
+		return -EINVAL;
 	if (!(o->rolloff_frac > 0 && o->rolloff_frac <= 1) || !(o->clip_level > 0) ||
 	    !(o->peak_thr_db >= 0 && o->peak_thr_db < 200))
 		return -EINVAL;
@@ -268,37 +279,63 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 	a->nscal = SC_BAND0 + o.n_bands;
 	a->bin_hz = (double)rate / a->n;
 	a->sec_cap = rate / a->hop + 2;
+#if defined(DSP_AVX2)
+	a->avx2 = o.simd == DSP_SIMD_AUTO && dsp_have_avx2();
+#endif
 	a->cur_sec = -1;
 	ret = -ENOMEM;
-	a->cfg = kiss_fftr_alloc(a->n, 0, NULL, NULL);
+	a->cfg = kiss_fft_alloc(a->n / 2, 0, NULL, NULL);
 	a->win = malloc((size_t)a->n * sizeof(float));
 	a->ring = calloc((size_t)a->n, sizeof(float));
 	a->wbuf = malloc((size_t)a->n * sizeof(float));
-	a->spec = malloc((size_t)a->nbins * sizeof(kiss_fft_cpx));
+	a->z = malloc((size_t)(a->n / 2) * sizeof(kiss_fft_cpx));
+	a->twr = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twi = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twr8 = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
+	a->twi8 = malloc((size_t)(a->n / 4 + 1) * sizeof(float));
 	a->pw = malloc((size_t)a->nbins * sizeof(float));
 	a->mag = malloc((size_t)a->nbins * sizeof(float));
 	a->mag_prev = calloc((size_t)a->nbins, sizeof(float));
 	a->ngroups = (a->nbins - 1) / FLAT_POOL; /* N >= 64: at least 2 */
-	a->group = malloc((size_t)a->ngroups * sizeof(double));
+	a->group = malloc((size_t)a->ngroups * sizeof(float));
 	a->sec_vals = malloc((size_t)a->nscal * (size_t)a->sec_cap * sizeof(double));
 	a->sorted = malloc((size_t)a->sec_cap * sizeof(double));
-	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->spec || !a->pw || !a->mag ||
-	    !a->mag_prev || !a->group || !a->sec_vals || !a->sorted)
+	if (!a->cfg || !a->win || !a->ring || !a->wbuf || !a->z || !a->twr || !a->twi || !a->twr8 ||
+	    !a->twi8 || !a->pw || !a->mag || !a->mag_prev || !a->group || !a->sec_vals ||
+	    !a->sorted)
 		goto fail;
 	ret = dsp_peakfinder_open(&a->pf, a->nbins,
 				  a->nbins >= 8 * FLOOR_BLOCK ? FLOOR_BLOCK : 4 + a->nbins / 64);
 	if (ret < 0)
 		goto fail;
+	dsp_peakfinder_wide(a->pf, a->avx2);
 	ret = dsp_tracker_open(&a->tr, TRACK_GATE_BIN * a->bin_hz, TRACK_MISSES, a->sec_cap);
 	if (ret < 0)
 		goto fail;
 	for (i = 0; i < a->n; i++) {
 		double w = 0.5 - 0.5 * cos(2.0 * M_PI * i / a->n);
 
-		a->win[i] = (float)w;
+		/*
+		 * Half the window: the transform comes out halved, which is
+		 * kiss_fftr's halving in the split done in advance (a power of
+		 * two: the same bits).
+		 */
+		a->win[i] = 0.5f * (float)w;
 		sum_w += w;
 		sum_w2 += w * w;
 	}
+	for (i = 1; i <= a->n / 4; i++) {
+		/* kiss_fftr's super twiddles: exp(-i pi (k / (N/2) + 1/2)) */
+		double phase = -M_PI * ((double)i / (a->n / 2) + 0.5);
+
+		a->twr[i] = (float)cos(phase);
+		a->twi[i] = (float)sin(phase);
+	}
+	for (i = 1; a->avx2 && i + 7 <= a->n / 4; i += 8)
+		for (b = 0; b < 8; b++) {
+			a->twr8[i + b] = a->twr[i + split_lanes[b]];
+			a->twi8[i + b] = a->twi[i + split_lanes[b]];
+		}
 	a->amp_scale = 2.0 / sum_w;
 	a->pow_norm = 1.0 / ((double)a->n * sum_w2);
 	for (b = 0; b < o.n_bands; b++) {
@@ -311,6 +348,13 @@ int dsp_analyzer_open(struct dsp_analyzer **out, int rate, const struct dsp_opts
 			hi = a->nbins;
 		a->band_lo[b] = (int)lo;
 		a->band_hi[b] = (int)hi;
+		/* groups g (bins 1 + 16 g .. 16 + 16 g) wholly in [lo, hi) */
+		a->band_g0[b] = lo <= 1 ? 0 : (int)((lo - 1 + FLAT_POOL - 1) / FLAT_POOL);
+		a->band_g1[b] = hi < 1 ? 0 : (int)((hi - 1) / FLAT_POOL);
+		if (a->band_g1[b] > a->ngroups)
+			a->band_g1[b] = a->ngroups;
+		if (a->band_g1[b] < a->band_g0[b])
+			a->band_g1[b] = a->band_g0[b];
 	}
 	build_names(a);
 	*out = a;
@@ -324,11 +368,15 @@ void dsp_analyzer_close(struct dsp_analyzer *a)
 {
 	if (!a)
 		return;
-	kiss_fftr_free(a->cfg);
+	kiss_fft_free(a->cfg);
 	free(a->win);
 	free(a->ring);
 	free(a->wbuf);
-	free(a->spec);
+	free(a->z);
+	free(a->twr);
+	free(a->twi);
+	free(a->twr8);
+	free(a->twi8);
 	free(a->pw);
 	free(a->mag);
 	free(a->mag_prev);
@@ -347,7 +395,7 @@ const struct dsp_opts *dsp_analyzer_opts(const struct dsp_analyzer *a)
 
 static double to_db(double ms)
 {
-	return ms > 1e-20 ? 10.0 * log10(ms) : DSP_DB_FLOOR;
+	return ms > 1e-20 ? dsp_db10(ms) : DSP_DB_FLOOR;
 }
 
 /* Median and 90th percentile of v[0..n) (scratch holds n). */
@@ -400,148 +448,363 @@ static void finalize_second(struct dsp_analyzer *a)
 	a->sec_bad = 0;
 }
 
-/* log2 of x > 0 split as exponent + log2(mantissa in [1, 2)); no libm call. */
-static inline void split_log2(float x, int *e, float *m)
-{
-	uint32_t u;
+/*
+ * The sums a frame's features need, kept in float lanes over CHUNK_STEPS
+ * vector steps and then added in double (a float sum over all bins would
+ * lose up to 1e-5 of its value).
+ */
+#define CHUNK_STEPS 32
 
-	memcpy(&u, &x, sizeof(u));
-	*e = (int)((u >> 23) & 0xff) - 127;
-	u = (u & 0x007fffffu) | 0x3f800000u;
-	memcpy(m, &u, sizeof(*m));
+struct spec_sums {
+	double p, m, km, dot; /* sum P, sum M, sum k M, sum M M_prev */
+};
+
+/* What the split kernels read and write (see split_spectrum). */
+struct split {
+	const float *z, *twr, *twi, *twr8, *twi8, *prev;
+	float *pw, *mag;
+	int m, h;	   /* N/2 and N/4 */
+	uintptr_t next_in; /* where the next samples will likely be read from */
+};
+
+/*
+ * Adds one chunk's float lanes to the sums. Lane l of s1 (s2) summed the
+ * magnitudes of bins k0 + o[l] + w i (M - k0 - o[l] - w i) over n steps
+ * i, and c1 (c2) their running sums, so sum_i i m_i = n s - c gives the
+ * k-weighted sums without a multiply per bin.
+ */
+static void add_chunk(struct spec_sums *acc, int m, int k0, int w, int n, const float *o, int lanes,
+		      const float *sp, const float *s1, const float *s2, const float *c1,
+		      const float *c2, const float *sd)
+{
+	int l;
+
+	for (l = 0; l < lanes; l++) {
+		double a1 = k0 + o[l] + (double)w * n, a2 = m - k0 - o[l] - (double)w * n;
+
+		acc->p += sp[l];
+		acc->m += (double)s1[l] + s2[l];
+		acc->km += a1 * s1[l] - (double)w * c1[l] + a2 * s2[l] + (double)w * c2[l];
+		acc->dot += sd[l];
+	}
 }
 
-/* Sum of pw[lo..hi) using the pooled groups for the middle. */
-static double range_sum(const struct dsp_analyzer *a, const float *pw, int lo, int hi)
+/*
+ * Pairs (k, M - k) for k in [k, end), end - k a multiple of 4, four per
+ * step. Lane j: Z[k + j] and Z[M - k - j]. mag: bin k at k, bin M - k at
+ * M/2 + k.
+ */
+static void split_v4(const struct split *s, int k, int end, struct spec_sums *acc)
 {
-	double s = 0;
-	int k = lo;
+	static const float offs[4] = {0, 1, 2, 3};
+	const float *z = s->z;
+	const int m = s->m, h = s->h;
 
-	while (k < hi && (k - 1) % FLAT_POOL != 0)
-		s += pw[k++];
-	while (k >= 1 && (k - 1) / FLAT_POOL < a->ngroups && k + FLAT_POOL <= hi) {
-		s += a->group[(k - 1) / FLAT_POOL];
-		k += FLAT_POOL;
+	while (k < end) {
+		dsp_v4 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
+		int k0 = k, stop = end - k > 4 * CHUNK_STEPS ? k + 4 * CHUNK_STEPS : end;
+
+		for (; k < stop; k += 4) {
+			const float *b = z + 2 * (m - k - 3);
+			dsp_v4 alo = dsp_v4_load(z + 2 * k), ahi = dsp_v4_load(z + 2 * k + 4);
+			dsp_v4 blo = dsp_v4_load(b), bhi = dsp_v4_load(b + 4);
+			dsp_v4 ar = dsp_v4_even(alo, ahi), ai = dsp_v4_odd(alo, ahi);
+			dsp_v4 br = __builtin_shufflevector(blo, bhi, 6, 4, 2, 0);
+			dsp_v4 bi = __builtin_shufflevector(blo, bhi, 7, 5, 3, 1);
+			dsp_v4 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+			dsp_v4 cr = dsp_v4_load(s->twr + k), ci = dsp_v4_load(s->twi + k);
+			dsp_v4 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
+			dsp_v4 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+			dsp_v4 p1 = xr * xr + xi * xi, p2 = yr * yr + yi * yi;
+			dsp_v4 m1 = dsp_v4_sqrt(p1), m2 = dsp_v4_sqrt(p2);
+
+			dsp_v4_store(s->pw + k, p1);
+			dsp_v4_store(s->pw + m - k - 3, dsp_v4_rev(p2));
+			dsp_v4_store(s->mag + k, m1);
+			dsp_v4_store(s->mag + h + k, m2);
+			if (k & 4) /* a line every other step: see split_spectrum */
+				__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
+			sp += p1 + p2;
+			s1 += m1;
+			s2 += m2;
+			c1 += s1;
+			c2 += s2;
+			sd += m1 * dsp_v4_load(s->prev + k) + m2 * dsp_v4_load(s->prev + h + k);
+		}
+		add_chunk(acc, m, k0, 4, (k - k0) / 4, offs, 4, (const float *)&sp,
+			  (const float *)&s1, (const float *)&s2, (const float *)&c1,
+			  (const float *)&c2, (const float *)&sd);
 	}
-	while (k < hi)
-		s += pw[k++];
+}
+
+#if defined(DSP_AVX2)
+
+/*
+ * The same with AVX2, eight pairs per step, chosen at open when the CPU has
+ * it: the same float operations, so the same power spectrum bit for bit.
+ * In-lane shuffles put bins k + {0, 1, 4, 5, 2, 3, 6, 7} in lanes 0..7 (and
+ * M - k - the same); pw gets them back in order, mag keeps that order (only
+ * sums of mag * mag_prev read it, and each frame writes it the same way).
+ */
+DSP_TARGET_AVX2 static void split_v8(const struct split *s, int k, int end, struct spec_sums *acc)
+{
+	static const float offs[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+	const float *z = s->z;
+	const int m = s->m, h = s->h;
+	const __m256i asc = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+	const __m256i desc = _mm256_setr_epi32(7, 6, 3, 2, 5, 4, 1, 0);
+
+	while (k < end) {
+		dsp_v8 sp = {0}, s1 = {0}, s2 = {0}, c1 = {0}, c2 = {0}, sd = {0};
+		int k0 = k, stop = end - k > 8 * CHUNK_STEPS ? k + 8 * CHUNK_STEPS : end;
+
+		for (; k < stop; k += 8) {
+			const float *b = z + 2 * (m - k - 7);
+			dsp_v8 alo = (dsp_v8)_mm256_loadu_ps(z + 2 * k),
+			       ahi = (dsp_v8)_mm256_loadu_ps(z + 2 * k + 8);
+			/* the halves of b swapped, so that lanes 0..3 hold M - k - {0, 1, 4, 5} */
+			dsp_v8 blo = (dsp_v8)_mm256_permute2f128_ps(_mm256_loadu_ps(b),
+								    _mm256_loadu_ps(b), 1);
+			dsp_v8 bhi = (dsp_v8)_mm256_permute2f128_ps(_mm256_loadu_ps(b + 8),
+								    _mm256_loadu_ps(b + 8), 1);
+			dsp_v8 ar = (dsp_v8)_mm256_shuffle_ps((__m256)alo, (__m256)ahi, 0x88);
+			dsp_v8 ai = (dsp_v8)_mm256_shuffle_ps((__m256)alo, (__m256)ahi, 0xdd);
+			dsp_v8 br = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x22);
+			dsp_v8 bi = (dsp_v8)_mm256_shuffle_ps((__m256)bhi, (__m256)blo, 0x77);
+			dsp_v8 f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+			dsp_v8 cr = (dsp_v8)_mm256_loadu_ps(s->twr8 + k),
+			       ci = (dsp_v8)_mm256_loadu_ps(s->twi8 + k);
+			dsp_v8 tr = f2r * cr - f2i * ci, ti = f2r * ci + f2i * cr;
+			dsp_v8 xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+			dsp_v8 p1 = xr * xr + xi * xi, p2 = yr * yr + yi * yi;
+			dsp_v8 m1 = (dsp_v8)_mm256_sqrt_ps((__m256)p1),
+			       m2 = (dsp_v8)_mm256_sqrt_ps((__m256)p2);
+
+			_mm256_storeu_ps(s->pw + k, _mm256_permutevar8x32_ps((__m256)p1, asc));
+			_mm256_storeu_ps(s->pw + m - k - 7,
+					 _mm256_permutevar8x32_ps((__m256)p2, desc));
+			_mm256_storeu_ps(s->mag + k, (__m256)m1);
+			_mm256_storeu_ps(s->mag + h + k, (__m256)m2);
+			/* a line a step: see split_spectrum */
+			__builtin_prefetch((const void *)(s->next_in + 8 * (uintptr_t)k));
+			sp += p1 + p2;
+			s1 += m1;
+			s2 += m2;
+			c1 += s1;
+			c2 += s2;
+			sd += m1 * (dsp_v8)_mm256_loadu_ps(s->prev + k) +
+			      m2 * (dsp_v8)_mm256_loadu_ps(s->prev + h + k);
+		}
+		add_chunk(acc, m, k0, 8, (k - k0) / 8, offs, 8, (const float *)&sp,
+			  (const float *)&s1, (const float *)&s2, (const float *)&c1,
+			  (const float *)&c2, (const float *)&sd);
+	}
+}
+#endif
+
+/*
+ * The real transform of the windowed frame, as kiss_fftr computes it from
+ * the complex transform Z of N/2 points (the same float operations as its
+ * source, so the same power spectrum up to its compiler's reassociation),
+ * fused with everything that is done per bin: the power spectrum into pw,
+ * the magnitudes into mag and the sums. Bins k and M - k (M = N/2) come
+ * from the same two complex points and are made together, k ascending
+ * from 1, M - k descending from M - 1, several pairs per vector step. mag
+ * is kept in the kernels' order (Nyquist at M, DC at 0): only sums over
+ * all bins of mag * mag_prev read it.
+ *
+ * The kernels also ask for the next hop of input, a cache line a step
+ * (8 bytes a bin pair: N/2 samples over the frame), from just past where
+ * the last push ended: a stream's next samples usually follow, and they
+ * then arrive from memory while this frame is worked on instead of
+ * stalling the next push (about 0.4 us a frame at N = 4096, 10 s of input
+ * here). A prefetch never faults, wherever it points.
+ */
+static void split_spectrum(struct dsp_analyzer *a, struct spec_sums *out)
+{
+	const float *z = (const float *)a->z, *twr = a->twr, *twi = a->twi, *prev = a->mag_prev;
+	float *pw = a->pw, *mag = a->mag;
+	const int m = a->n / 2, h = m / 2, last = m - 1 - h; /* pairs (k, M - k), k <= last */
+	const struct split s = {z, twr, twi, a->twr8, a->twi8, prev, pw, mag, m, h, a->next_in};
+	/* the halved transform: DC and Nyquist, which kiss_fftr does not halve, doubled */
+	float dc = 2 * (z[0] + z[1]), ny = 2 * (z[0] - z[1]);
+	struct spec_sums acc;
+	int k = 1;
+
+	pw[0] = dc * dc;
+	pw[m] = ny * ny;
+	mag[0] = fabsf(dc);
+	mag[m] = fabsf(ny);
+	acc.p = (double)pw[0] + pw[m];
+	acc.m = (double)mag[0] + mag[m];
+	acc.km = (double)m * mag[m];
+	acc.dot = (double)mag[0] * prev[0] + (double)mag[m] * prev[m];
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		split_v8(&s, k, k + last / 8 * 8, &acc);
+		k += last / 8 * 8;
+	}
+#endif
+	split_v4(&s, k, k + (last - k + 1) / 4 * 4, &acc);
+	k += (last - k + 1) / 4 * 4;
+	for (; k <= h; k++) {
+		float ar = z[2 * k], ai = z[2 * k + 1], br = z[2 * (m - k)],
+		      bi = z[2 * (m - k) + 1];
+		float f1r = ar + br, f1i = ai - bi, f2r = ar - br, f2i = ai + bi;
+		float tr = f2r * twr[k] - f2i * twi[k], ti = f2r * twi[k] + f2i * twr[k];
+		float xr = f1r + tr, xi = f1i + ti, yr = f1r - tr, yi = ti - f1i;
+		float p2 = yr * yr + yi * yi, m2 = sqrtf(p2);
+
+		if (k > last) { /* k = M/2 pairs with itself: kiss_fftr keeps the second */
+			pw[k] = p2;
+			mag[k] = m2;
+			acc.p += p2;
+			acc.m += m2;
+			acc.km += (double)k * m2;
+			acc.dot += (double)m2 * prev[k];
+		} else {
+			float p1 = xr * xr + xi * xi, m1 = sqrtf(p1);
+
+			pw[k] = p1;
+			pw[m - k] = p2;
+			mag[k] = m1;
+			mag[h + k] = m2;
+			acc.p += (double)p1 + p2;
+			acc.m += (double)m1 + m2;
+			acc.km += (double)k * m1 + (double)(m - k) * m2;
+			acc.dot += (double)m1 * prev[k] + (double)m2 * prev[h + k];
+		}
+	}
+	*out = acc;
+}
+
+/* Sum of the power in band b: the whole groups inside it, bins at its edges. */
+static double band_sum(const struct dsp_analyzer *a, int b)
+{
+	int lo = a->band_lo[b], hi = a->band_hi[b], g0 = a->band_g0[b], g1 = a->band_g1[b], k;
+	double s = 0;
+
+	if (g1 == g0) {
+		for (k = lo; k < hi; k++)
+			s += a->pw[k];
+		return s;
+	}
+	for (k = lo; k < 1 + g0 * FLAT_POOL; k++)
+		s += a->pw[k];
+	for (k = g0; k < g1; k++)
+		s += a->group[k];
+	for (k = 1 + g1 * FLAT_POOL; k < hi; k++)
+		s += a->pw[k];
 	return s;
 }
 
-/*
- * Square root of four non-negative floats: the classic bit-level estimate of
- * 1/sqrt refined by two Newton steps (relative error below 1e-5), then
- * multiplied back. Exact 0 for 0. Vector code where sqrtf, bound by errno,
- * is not vectorised at -O2.
- */
-static inline dsp_v4 sqrt_v4(dsp_v4 p)
+/* Exponent and mantissa bits of four positive normal floats. */
+static inline dsp_v4i v4_exponent(dsp_v4 x)
 {
-	const dsp_v4i magic = {0x5f3759df, 0x5f3759df, 0x5f3759df, 0x5f3759df};
-	const dsp_v4 half = dsp_v4_set1(0.5f), three_halves = dsp_v4_set1(1.5f);
-	dsp_v4 y = (dsp_v4)(magic - ((dsp_v4i)p >> 1)), hp = half * p;
+	const dsp_v4i mask = {0xff, 0xff, 0xff, 0xff}, bias = {127, 127, 127, 127};
 
-	y = y * (three_halves - hp * y * y);
-	y = y * (three_halves - hp * y * y);
-	return p * y;
+	return (((dsp_v4i)x >> 23) & mask) - bias;
+}
+
+static inline dsp_v4 v4_mantissa(dsp_v4 x)
+{
+	const dsp_v4i frac = {0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff};
+	const dsp_v4i one = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
+
+	return (dsp_v4)(((dsp_v4i)x & frac) | one);
 }
 
 /*
- * Power and magnitude spectra into pw and mag, and the sums the features
- * need, four bins per step: sum P, sum M, sum k M, sum M * M_prev.
+ * Pools pw into groups of FLAT_POOL bins from bin 1 (a->group) and returns
+ * the flatness: the geometric mean of the groups, through exponents and a
+ * product of mantissas (one logarithm for the frame), over their mean.
+ * Four groups per step; a lane's product of mantissas in [1, 2) is folded
+ * back every 8 steps, before it could overflow.
  */
-static void spectrum_sums(const float *X, float *pw, float *mag, const float *prev, int nb,
-			  double *sum_p, double *sum_m, double *sum_km, double *dot)
+static double pool_flatness(struct dsp_analyzer *a)
 {
-	dsp_v4 sp = {0}, sm = {0}, skm = {0}, sd = {0}, kv = {0, 1, 2, 3};
-	const dsp_v4 four = dsp_v4_set1(4.0f);
-	double tp = 0, tm = 0, tkm = 0, td = 0;
-	int k;
+	const float *pw = a->pw;
+	float *group = a->group;
+	const dsp_v4 tiny = dsp_v4_set1(1e-30f);
+	dsp_v4 prod = dsp_v4_set1(1.0f);
+	dsp_v4i ev = {0};
+	double gsum = 0, mprod = 1, lsum;
+	int g = 0, e_sum = 0, l, pe;
 
-	for (k = 0; k + 4 <= nb; k += 4) {
-		dsp_v4 lo = dsp_v4_load(X + 2 * k), hi = dsp_v4_load(X + 2 * k + 4);
-		dsp_v4 re = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);
-		dsp_v4 im = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);
-		dsp_v4 p = re * re + im * im, m = sqrt_v4(p);
+	while (g + 4 <= a->ngroups) {
+		dsp_v4 gs = {0};
+		int steps;
 
-		dsp_v4_store(pw + k, p);
-		dsp_v4_store(mag + k, m);
-		sp += p;
-		sm += m;
-		skm += kv * m;
-		sd += m * dsp_v4_load(prev + k);
-		kv += four;
+		for (steps = 0; steps < 8 && g + 4 <= a->ngroups; steps++, g += 4) {
+			const float *p = pw + 1 + g * FLAT_POOL;
+			dsp_v4 t[4], s;
+			int j;
+
+			for (j = 0; j < 4; j++, p += FLAT_POOL)
+				t[j] = (dsp_v4_load(p) + dsp_v4_load(p + 4)) +
+				       (dsp_v4_load(p + 8) + dsp_v4_load(p + 12));
+			s = dsp_v4_hsum4(t[0], t[1], t[2], t[3]);
+			dsp_v4_store(group + g, s);
+			gs += s;
+			s += tiny;
+			ev += v4_exponent(s);
+			prod *= v4_mantissa(s);
+		}
+		ev += v4_exponent(prod);
+		prod = v4_mantissa(prod);
+		gsum += dsp_v4_sum(gs);
 	}
-	for (; k < nb; k++) {
-		double p = (double)X[2 * k] * X[2 * k] + (double)X[2 * k + 1] * X[2 * k + 1];
-		double m = sqrt(p);
-
-		pw[k] = (float)p;
-		mag[k] = (float)m;
-		tp += p;
-		tm += m;
-		tkm += k * m;
-		td += m * prev[k];
+	for (l = 0; l < 4; l++) {
+		e_sum += ev[l];
+		mprod *= prod[l];
 	}
-	*sum_p = tp + dsp_v4_sum(sp);
-	*sum_m = tm + dsp_v4_sum(sm);
-	*sum_km = tkm + dsp_v4_sum(skm);
-	*dot = td + dsp_v4_sum(sd);
+	for (; g < a->ngroups; g++) {
+		const float *p = pw + 1 + g * FLAT_POOL;
+		dsp_v4 t = (dsp_v4_load(p) + dsp_v4_load(p + 4)) +
+			   (dsp_v4_load(p + 8) + dsp_v4_load(p + 12));
+		float s = dsp_v4_sum(t);
+		dsp_v4 sv = dsp_v4_set1(s + 1e-30f);
+
+		group[g] = s;
+		gsum += s;
+		e_sum += v4_exponent(sv)[0];
+		mprod *= v4_mantissa(sv)[0];
+	}
+	mprod = frexp(mprod, &pe);
+	lsum = (double)(e_sum + pe) + dsp_log2(mprod);
+	return exp2(lsum / a->ngroups) / (gsum / a->ngroups + 1e-30);
 }
 
 /* Spectral features of the windowed frame in a->wbuf into a->fr. */
 static void spectral_features(struct dsp_analyzer *a)
 {
 	struct dsp_frame *fr = &a->fr;
-	float *pw = a->pw, *mag = a->mag;
-	const float *prev = a->mag_prev;
-	int nb = a->nbins, k, g, b, e_sum = 0;
-	double sum_p, sum_m, sum_km, dot, norm, target, acc, gsum = 0, mprod = 1;
+	float *pw = a->pw, *prev = a->mag_prev;
+	struct spec_sums sums;
+	int nb = a->nbins, k, g, b;
+	double norm, target, acc;
 
-	kiss_fftr(a->cfg, a->wbuf, a->spec);
-	spectrum_sums((const float *)a->spec, pw, mag, prev, nb, &sum_p, &sum_m, &sum_km, &dot);
-	norm = sqrt(sum_p); /* |M| */
+	kiss_fft(a->cfg, (const kiss_fft_cpx *)a->wbuf, a->z);
+	split_spectrum(a, &sums);
+	norm = sqrt(sums.p); /* |M| */
 
-	fr->centroid_hz = sum_m > 0 ? sum_km / sum_m * a->bin_hz : 0;
+	fr->centroid_hz = sums.m > 0 ? sums.km / sums.m * a->bin_hz : 0;
 	if (!a->have_prev)
 		fr->flux = 0;
 	else if (norm > 0 && a->prev_norm > 0) {
-		double c = dot / (norm * a->prev_norm);
+		double c = sums.dot / (norm * a->prev_norm);
 
 		fr->flux = c < 1 ? sqrt(2.0 - 2.0 * c) : 0;
 	} else
 		fr->flux = norm > 0 || a->prev_norm > 0 ? 1 : 0;
 
-	/*
-	 * Flatness on groups of FLAT_POOL bins from bin 1: the geometric mean
-	 * through exponents and a product of mantissas (one log for the frame).
-	 */
-	for (g = 0; g < a->ngroups; g++) {
-		const float *p = pw + 1 + g * FLAT_POOL;
-		dsp_v4 t =
-		    dsp_v4_load(p) + dsp_v4_load(p + 4) + dsp_v4_load(p + 8) + dsp_v4_load(p + 12);
-		float s = dsp_v4_sum(t), m;
-		int e;
-
-		a->group[g] = s;
-		gsum += s;
-		split_log2(s + 1e-30f, &e, &m);
-		e_sum += e;
-		mprod *= m;
-		if ((g & 63) == 63) { /* keep the product in range */
-			int pe;
-
-			mprod = frexp(mprod, &pe);
-			e_sum += pe;
-		}
-	}
-	fr->flatness =
-	    exp2(((double)e_sum + log2(mprod)) / a->ngroups) / (gsum / a->ngroups + 1e-30);
+	fr->flatness = pool_flatness(a);
 	if (fr->flatness > 1)
 		fr->flatness = 1;
 
-	target = a->o.rolloff_frac * sum_p;
+	target = a->o.rolloff_frac * sums.p;
 	fr->rolloff_hz = 0;
-	if (sum_p > 0) {
+	if (sums.p > 0) {
 		acc = pw[0];
 		for (g = 0; g < a->ngroups && acc + a->group[g] < target; g++)
 			acc += a->group[g];
@@ -559,7 +822,7 @@ static void spectral_features(struct dsp_analyzer *a)
 			continue;
 		}
 		/* one-sided: every bin twice but DC and Nyquist */
-		sum = 2.0 * range_sum(a, pw, lo, hi);
+		sum = 2.0 * band_sum(a, b);
 		if (lo == 0)
 			sum -= pw[0];
 		if (hi == nb)
@@ -571,87 +834,108 @@ static void spectral_features(struct dsp_analyzer *a)
 
 	fr->n_peaks = dsp_peakfinder_find(a->pf, pw, a->bin_hz, a->amp_scale, a->o.peak_thr_db,
 					  fr->peak, DSP_FRAME_PEAKS);
-	a->mag_prev = mag;
-	a->mag = (float *)prev;
+	a->mag_prev = a->mag;
+	a->mag = prev;
 	a->prev_norm = norm;
 	a->have_prev = 1;
 }
 
-/* Sum of squares of x[0..n). */
-static double sum_squares(const float *x, int n)
+#if defined(DSP_AVX2)
+/*
+ * out[i] = x[i] * w[i] and the sum of x[i]^2 for i < n rounded down to 16,
+ * with AVX2 (float lanes over CHUNK_STEPS steps, then double).
+ */
+DSP_TARGET_AVX2 static double window_sumsq_v8(float *out, const float *x, const float *w, int n)
 {
-	dsp_v4 s0 = {0}, s1 = {0};
 	double t = 0;
-	int i;
+	int i = 0, l;
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		dsp_v4 u = dsp_v4_load(x + i), v = dsp_v4_load(x + i + 4);
+	n -= n % 16;
+	while (i < n) {
+		dsp_v8 s0 = {0}, s1 = {0};
+		int stop = n - i > 16 * CHUNK_STEPS ? i + 16 * CHUNK_STEPS : n;
 
-		s0 += u * u;
-		s1 += v * v;
+		for (; i < stop; i += 16) {
+			dsp_v8 u = (dsp_v8)_mm256_loadu_ps(x + i),
+			       v = (dsp_v8)_mm256_loadu_ps(x + i + 8);
+
+			_mm256_storeu_ps(out + i, (__m256)(u * (dsp_v8)_mm256_loadu_ps(w + i)));
+			_mm256_storeu_ps(out + i + 8,
+					 (__m256)(v * (dsp_v8)_mm256_loadu_ps(w + i + 8)));
+			s0 += u * u;
+			s1 += v * v;
+		}
+		s0 += s1;
+		for (l = 0; l < 8; l++)
+			t += s0[l];
 	}
-	for (; i < n; i++)
-		t += (double)x[i] * x[i];
-	return t + dsp_v4_sum(s0 + s1);
+	return t;
 }
+#endif
 
-/* Samples of x[0..n) with |x| >= level. */
-static int count_clipped(const float *x, int n, float level)
+/*
+ * out[i] = x[i] * w[i], i < n; returns the sum of x[i]^2 (float lanes over
+ * CHUNK_STEPS steps, then double).
+ */
+static double window_sumsq(const struct dsp_analyzer *a, float *out, const float *x, const float *w,
+			   int n)
 {
-	const dsp_v4 lv = dsp_v4_set1(level);
-	dsp_v4i c = {0};
-	int i, t = 0;
+	double t = 0;
+	int i = 0;
 
-	for (i = 0; i + 4 <= n; i += 4)
-		c -= dsp_v4_abs(dsp_v4_load(x + i)) >= lv;
-	for (; i < n; i++)
-		t += fabsf(x[i]) >= level;
-	return t + dsp_v4i_sum(c);
-}
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		t = window_sumsq_v8(out, x, w, n);
+		i = n - n % 16;
+	}
+#else
+	(void)a;
+#endif
+	while (i + 8 <= n) {
+		dsp_v4 s0 = {0}, s1 = {0};
+		int end = i + 8 * CHUNK_STEPS < n ? i + 8 * CHUNK_STEPS : n - 7;
 
-/* out[i] = x[i] * w[i], i < n. */
-static void window(float *out, const float *x, const float *w, int n)
-{
-	int i;
+		for (; i < end; i += 8) {
+			dsp_v4 u = dsp_v4_load(x + i), v = dsp_v4_load(x + i + 4);
 
-	for (i = 0; i + 4 <= n; i += 4)
-		dsp_v4_store(out + i, dsp_v4_load(x + i) * dsp_v4_load(w + i));
-	for (; i < n; i++)
+			dsp_v4_store(out + i, u * dsp_v4_load(w + i));
+			dsp_v4_store(out + i + 4, v * dsp_v4_load(w + i + 4));
+			s0 += u * u;
+			s1 += v * v;
+		}
+		t += dsp_v4_sum(s0 + s1);
+	}
+	for (; i < n; i++) {
 		out[i] = x[i] * w[i];
+		t += (double)x[i] * x[i];
+	}
+	return t;
 }
 
 /*
  * Analyses the last N samples of the ring (oldest at head), of which
- * `samples` are real (the rest zeros) and `fresh` are new.
+ * `samples` are real (the rest zeros) and `fresh` are new; the clipped
+ * ones among the new were counted as they were stored.
  */
 static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 {
 	struct dsp_frame *fr = &a->fr;
 	const float *r = a->ring;
-	int n = a->n, h = a->head, older = n - h, clipped;
-	float clip = (float)a->o.clip_level;
+	int n = a->n, h = a->head, older = n - h;
 	double sumsq;
 	long sec;
 
 	/* chronological order: ring[h..n) then ring[0..h) */
-	sumsq = sum_squares(r, n);
-	window(a->wbuf, r + h, a->win, older);
-	window(a->wbuf + older, r, a->win + older, h);
-	/* the fresh samples end just before head (a short stream: all of them) */
-	if (samples < n)
-		clipped = count_clipped(r, n, clip);
-	else if (fresh <= h)
-		clipped = count_clipped(r + h - fresh, fresh, clip);
-	else
-		clipped =
-		    count_clipped(r, h, clip) + count_clipped(r + n - (fresh - h), fresh - h, clip);
+	sumsq = window_sumsq(a, a->wbuf, r + h, a->win, older);
+	sumsq += window_sumsq(a, a->wbuf + older, r, a->win + older, h);
 
 	fr->t = ((double)a->frame_start + (samples < n ? samples : n) / 2.0) / a->rate;
 	fr->samples = samples;
 	fr->rms_dbfs = to_db(sumsq / samples);
-	fr->clipped = clipped;
+	fr->clipped = (int)a->clip_pending;
 	fr->fresh = fresh;
 	fr->bad = (int)a->bad_pending;
+	a->clip_pending = 0;
 	a->bad_pending = 0;
 	spectral_features(a);
 
@@ -672,7 +956,7 @@ static void process_frame(struct dsp_analyzer *a, int samples, int fresh)
 		for (b = 0; b < a->o.n_bands; b++)
 			col[(SC_BAND0 + b) * a->sec_cap + f] = fr->band_db[b];
 	}
-	a->sec_clipped += clipped;
+	a->sec_clipped += fr->clipped;
 	a->sec_fresh += fresh;
 	a->sec_bad += fr->bad;
 	a->nframes++;
@@ -690,29 +974,112 @@ static void step(struct dsp_analyzer *a)
 	a->due = 0;
 }
 
-/* 1 when every x[0..n) is finite and within +-SAMPLE_LIMIT. */
-static int all_in_range(const float *x, size_t n)
+/* Samples of x[0..n) with |x| >= level. */
+static long count_clipped(const float *x, size_t n, float level)
 {
-	const dsp_v4 lim = dsp_v4_set1(SAMPLE_LIMIT);
-	dsp_v4i ok = {-1, -1, -1, -1};
+	const dsp_v4 lv = dsp_v4_set1(level);
+	dsp_v4i c = {0};
 	size_t i;
-	int good = 1;
+	long t = 0;
 
 	for (i = 0; i + 4 <= n; i += 4)
-		ok &= dsp_v4_abs(dsp_v4_load(x + i)) <= lim;
+		c -= dsp_v4_abs(dsp_v4_load(x + i)) >= lv;
 	for (; i < n; i++)
-		good &= fabsf(x[i]) <= SAMPLE_LIMIT;
-	return good && (ok[0] & ok[1] & ok[2] & ok[3]);
+		t += fabsf(x[i]) >= level;
+	return t + dsp_v4i_sum(c);
 }
 
-/* Copies x[0..k) into the ring at head, replacing NaN, infinities, huge values. */
+#if defined(DSP_AVX2)
+
+/*
+ * store's copy and count with AVX2 for x[0..k) rounded down to 32: the
+ * clipped samples, and in *ok whether all were within +-SAMPLE_LIMIT.
+ */
+DSP_TARGET_AVX2 static long copy_count_v8(float *dst, const float *x, size_t k, float level,
+					  int *ok)
+{
+	const dsp_v8i mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+			      0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+	const dsp_v8 lim = {SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT,
+			    SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT, SAMPLE_LIMIT};
+	const dsp_v8 lv = {level, level, level, level, level, level, level, level};
+	dsp_v8i good = ~(dsp_v8i){0}, c = {0};
+	size_t i;
+	long n = 0;
+	int l;
+
+	for (i = 0; i + 32 <= k; i += 32) {
+		dsp_v8 v0 = (dsp_v8)_mm256_loadu_ps(x + i), v1 = (dsp_v8)_mm256_loadu_ps(x + i + 8),
+		       v2 = (dsp_v8)_mm256_loadu_ps(x + i + 16),
+		       v3 = (dsp_v8)_mm256_loadu_ps(x + i + 24);
+		dsp_v8 a0 = (dsp_v8)((dsp_v8i)v0 & mask), a1 = (dsp_v8)((dsp_v8i)v1 & mask),
+		       a2 = (dsp_v8)((dsp_v8i)v2 & mask), a3 = (dsp_v8)((dsp_v8i)v3 & mask);
+
+		__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+		_mm256_storeu_ps(dst + i, (__m256)v0);
+		_mm256_storeu_ps(dst + i + 8, (__m256)v1);
+		_mm256_storeu_ps(dst + i + 16, (__m256)v2);
+		_mm256_storeu_ps(dst + i + 24, (__m256)v3);
+		good &= ((a0 <= lim) & (a1 <= lim)) & ((a2 <= lim) & (a3 <= lim));
+		c -= ((a0 >= lv) + (a1 >= lv)) + ((a2 >= lv) + (a3 >= lv));
+	}
+	for (l = 0; l < 8; l++) {
+		n += c[l];
+		*ok &= good[l] != 0;
+	}
+	return n;
+}
+#endif
+
+/*
+ * Copies x[0..k) into the ring at head and counts the clipped samples
+ * among them, in one pass; NaN, infinities and huge values (rare) are then
+ * replaced and the count taken again. k < 2^31 / 4 (at most N).
+ */
 static void store(struct dsp_analyzer *a, const float *x, size_t k)
 {
+	const dsp_v4 lim = dsp_v4_set1(SAMPLE_LIMIT), lv = dsp_v4_set1((float)a->o.clip_level);
 	float *dst = a->ring + a->head;
-	size_t i;
+	dsp_v4i ok = {-1, -1, -1, -1}, c = {0};
+	size_t i = 0;
+	int good = 1;
+	long clipped = 0;
 
-	memcpy(dst, x, k * sizeof(float));
-	if (!all_in_range(dst, k))
+#if defined(DSP_AVX2)
+	if (a->avx2) {
+		clipped = copy_count_v8(dst, x, k, (float)a->o.clip_level, &good);
+		i = k - k % 32;
+	}
+#endif
+	for (; i + 16 <= k; i += 16) { /* a cache line per step */
+		dsp_v4 v0 = dsp_v4_load(x + i), v1 = dsp_v4_load(x + i + 4),
+		       v2 = dsp_v4_load(x + i + 8), v3 = dsp_v4_load(x + i + 12);
+		dsp_v4 a0 = dsp_v4_abs(v0), a1 = dsp_v4_abs(v1), a2 = dsp_v4_abs(v2),
+		       a3 = dsp_v4_abs(v3);
+
+		/* the input is read once: ask for it 2 KiB early */
+		__builtin_prefetch((const void *)((uintptr_t)(x + i) + 2048));
+		dsp_v4_store(dst + i, v0);
+		dsp_v4_store(dst + i + 4, v1);
+		dsp_v4_store(dst + i + 8, v2);
+		dsp_v4_store(dst + i + 12, v3);
+		ok &= ((a0 <= lim) & (a1 <= lim)) & ((a2 <= lim) & (a3 <= lim));
+		c -= ((a0 >= lv) + (a1 >= lv)) + ((a2 >= lv) + (a3 >= lv));
+	}
+	for (; i + 4 <= k; i += 4) {
+		dsp_v4 v = dsp_v4_load(x + i), av = dsp_v4_abs(v);
+
+		dsp_v4_store(dst + i, v);
+		ok &= av <= lim;
+		c -= av >= lv;
+	}
+	for (; i < k; i++) {
+		dst[i] = x[i];
+		good &= fabsf(x[i]) <= SAMPLE_LIMIT;
+		clipped += fabsf(x[i]) >= (float)a->o.clip_level;
+	}
+	clipped += dsp_v4i_sum(c);
+	if (!good || !(ok[0] & ok[1] & ok[2] & ok[3])) {
 		for (i = 0; i < k; i++) {
 			float v = dst[i];
 
@@ -726,6 +1093,10 @@ static void store(struct dsp_analyzer *a, const float *x, size_t k)
 			}
 			dst[i] = v;
 		}
+		clipped = count_clipped(dst, k, (float)a->o.clip_level);
+	}
+	a->clip_pending += clipped;
+	a->next_in = (uintptr_t)(x + k);
 	a->head += (int)k;
 	if (a->head == a->n)
 		a->head = 0;

@@ -20,7 +20,9 @@
  *   dsp_analyzer_close(a);
  *
  * Frames: N samples (fft_size) every hop samples, periodic Hann window,
- * KissFFT real transform. Time 0 is the first sample pushed; a frame's time
+ * the real transform as kiss_fftr computes it (KissFFT's complex transform
+ * of N/2 points, then the split into N/2 + 1 bins, done here together with
+ * the power spectrum). Time 0 is the first sample pushed; a frame's time
  * is its centre; a frame belongs to the second its centre falls in. Second
  * s is complete when a frame of a later second arrives, or at finish. The
  * last hop-fraction of a stream is not analysed, except that a stream
@@ -75,7 +77,18 @@ struct dsp_opts {
 	double peak_thr_db;  /* a peak stands this far above the local median */
 	double rolloff_frac; /* 0..1 */
 	double clip_level;   /* |sample| >= this counts as clipped */
+	int simd;	     /* DSP_SIMD_AUTO or DSP_SIMD_BASELINE */
 };
+
+/*
+ * Vector code: AUTO takes the widest the CPU has (AVX2 on x86-64 where
+ * present), BASELINE the build target's own (SSE2, NEON). Both give the
+ * same power spectrum bit for bit; sums over bins are added in another
+ * order (differences of a few units in the last place). For tests and
+ * comparisons.
+ */
+#define DSP_SIMD_AUTO	  0
+#define DSP_SIMD_BASELINE 1
 
 /* Per analysis frame. */
 struct dsp_frame {
@@ -106,7 +119,7 @@ struct dsp_second {
 struct dsp_analyzer;
 
 /* Defaults: N auto, hop N/2, bands 20-200, 200-2k, 2k-8k, 8k-16k, 16k-24k Hz,
- * 3 peaks, 10 dB, 0.85 roll-off, clip at 0.999. */
+ * 3 peaks, 10 dB, 0.85 roll-off, clip at 0.999, DSP_SIMD_AUTO. */
 void dsp_opts_default(struct dsp_opts *o);
 
 /*

@@ -5,15 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "vec.h"
 
 #define PEAKS_CAP 64 /* candidates kept per frame, strongest first */
 
 struct dsp_peakfinder {
 	int nbins, block, nblocks;
+	int nfull;	/* blocks of 32 whole bins (0 for other block sizes) */
 	float *scratch; /* block floats */
 	float *median;	/* nblocks block medians */
 	float *floor;	/* nblocks local floors */
+	float *bmax;	/* nblocks block maxima */
+	double thr_db;	/* threshold of the last call, and as a power ratio */
+	float thr;
+	int avx2; /* AVX2 kernels (the CPU has it and they are wanted) */
 };
 
 int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block)
@@ -28,15 +34,29 @@ int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block)
 	pf->nbins = nbins;
 	pf->block = block;
 	pf->nblocks = (nbins + block - 1) / block;
+	pf->nfull = block == 32 ? nbins / 32 : 0;
+	pf->thr_db = NAN;
+	dsp_peakfinder_wide(pf, 1);
 	pf->scratch = malloc((size_t)block * sizeof(float));
 	pf->median = malloc((size_t)pf->nblocks * sizeof(float));
 	pf->floor = malloc((size_t)pf->nblocks * sizeof(float));
-	if (!pf->scratch || !pf->median || !pf->floor) {
+	pf->bmax = malloc((size_t)pf->nblocks * sizeof(float));
+	if (!pf->scratch || !pf->median || !pf->floor || !pf->bmax) {
 		dsp_peakfinder_close(pf);
 		return -ENOMEM;
 	}
 	*out = pf;
 	return 0;
+}
+
+void dsp_peakfinder_wide(struct dsp_peakfinder *pf, int on)
+{
+#if defined(DSP_AVX2)
+	pf->avx2 = on && dsp_have_avx2();
+#else
+	(void)on;
+	pf->avx2 = 0;
+#endif
 }
 
 void dsp_peakfinder_close(struct dsp_peakfinder *pf)
@@ -46,6 +66,7 @@ void dsp_peakfinder_close(struct dsp_peakfinder *pf)
 	free(pf->scratch);
 	free(pf->median);
 	free(pf->floor);
+	free(pf->bmax);
 	free(pf);
 }
 
@@ -95,93 +116,296 @@ static float median3(float a, float b, float c)
 	return a > b ? a : b;
 }
 
-/*
- * Pruned Batcher odd-even merge network: after it, elements 7 and 8 of 16
- * are those of the sorted order (the two middle ones).
- */
-static const unsigned char median16[][2] = {
-    {0, 1},   {2, 3},	{0, 2},	  {1, 3},   {1, 2},   {4, 5},  {6, 7},	 {4, 6},   {5, 7},
-    {5, 6},   {0, 4},	{2, 6},	  {2, 4},   {1, 5},   {3, 7},  {3, 5},	 {1, 2},   {3, 4},
-    {5, 6},   {8, 9},	{10, 11}, {8, 10},  {9, 11},  {9, 10}, {12, 13}, {14, 15}, {12, 14},
-    {13, 15}, {13, 14}, {8, 12},  {10, 14}, {10, 12}, {9, 13}, {11, 15}, {11, 13}, {9, 10},
-    {11, 12}, {13, 14}, {0, 8},	  {4, 12},  {4, 8},   {2, 10}, {6, 14},	 {6, 10},  {6, 8},
-    {1, 9},   {5, 13},	{5, 9},	  {3, 11},  {7, 15},  {7, 11}, {7, 9},	 {7, 8},
-};
-
-#define LANES 8
-
-/*
- * Medians of LANES full blocks of 32 bins at once, each from its 16 even
- * bins: the network runs on all lanes in lockstep, branch-free, so the
- * compiler turns each step into vector min/max.
- */
-struct lanes {
-	float l[LANES];
-};
-
-/* Compare-exchange on every lane; copies first so that nothing aliases. */
-static inline void exchange(struct lanes *a, struct lanes *b)
+/* Largest of v[0..n) (0 when n is 0). */
+static float largest(const float *v, int n)
 {
-	struct lanes x = *a, y = *b, lo, hi;
-	int l;
+	float r = 0;
+	int i;
 
-	for (l = 0; l < LANES; l++) {
-		lo.l[l] = x.l[l] < y.l[l] ? x.l[l] : y.l[l];
-		hi.l[l] = x.l[l] < y.l[l] ? y.l[l] : x.l[l];
+	for (i = 0; i < n; i++)
+		r = v[i] > r ? v[i] : r;
+	return r;
+}
+
+/* Compare-exchange of two network elements on every lane. */
+#define CE(i, j)                                                                                   \
+	do {                                                                                       \
+		dsp_v4 lo_ = dsp_v4_min(v[i], v[j]);                                               \
+		v[j] = dsp_v4_max(v[i], v[j]);                                                     \
+		v[i] = lo_;                                                                        \
+	} while (0)
+
+/*
+ * One block's 32 bins: its 16 even bins in e[0..3] (four each, in order)
+ * and its largest bin.
+ */
+static inline dsp_v4 even_bins(const float *p, dsp_v4 *e0, dsp_v4 *e1, dsp_v4 *e2, dsp_v4 *e3)
+{
+	dsp_v4 x0 = dsp_v4_load(p), x1 = dsp_v4_load(p + 4), x2 = dsp_v4_load(p + 8),
+	       x3 = dsp_v4_load(p + 12), x4 = dsp_v4_load(p + 16), x5 = dsp_v4_load(p + 20),
+	       x6 = dsp_v4_load(p + 24), x7 = dsp_v4_load(p + 28);
+
+	*e0 = dsp_v4_even(x0, x1);
+	*e1 = dsp_v4_even(x2, x3);
+	*e2 = dsp_v4_even(x4, x5);
+	*e3 = dsp_v4_even(x6, x7);
+	return dsp_v4_max(dsp_v4_max(dsp_v4_max(x0, x1), dsp_v4_max(x2, x3)),
+			  dsp_v4_max(dsp_v4_max(x4, x5), dsp_v4_max(x6, x7)));
+}
+
+/*
+ * Four full 32-bin blocks at once: each block's median, the mean of the
+ * middle two of its 16 even bins, and its largest bin. The even bins are
+ * transposed so that lane l holds block l, then a pruned Batcher odd-even
+ * merge network (53 compare-exchanges, branch-free vector min and max)
+ * leaves elements 7 and 8 of the sorted order in place.
+ */
+static void medians4(const float *pw, float *med, float *mx)
+{
+	dsp_v4 v[16], m0, m1, m2, m3;
+
+	m0 = even_bins(pw, &v[0], &v[4], &v[8], &v[12]);
+	m1 = even_bins(pw + 32, &v[1], &v[5], &v[9], &v[13]);
+	m2 = even_bins(pw + 64, &v[2], &v[6], &v[10], &v[14]);
+	m3 = even_bins(pw + 96, &v[3], &v[7], &v[11], &v[15]);
+	dsp_v4_store(mx, dsp_v4_hmax4(m0, m1, m2, m3));
+	dsp_v4_transpose(&v[0], &v[1], &v[2], &v[3]);
+	dsp_v4_transpose(&v[4], &v[5], &v[6], &v[7]);
+	dsp_v4_transpose(&v[8], &v[9], &v[10], &v[11]);
+	dsp_v4_transpose(&v[12], &v[13], &v[14], &v[15]);
+	CE(0, 1);
+	CE(2, 3);
+	CE(0, 2);
+	CE(1, 3);
+	CE(1, 2);
+	CE(4, 5);
+	CE(6, 7);
+	CE(4, 6);
+	CE(5, 7);
+	CE(5, 6);
+	CE(0, 4);
+	CE(2, 6);
+	CE(2, 4);
+	CE(1, 5);
+	CE(3, 7);
+	CE(3, 5);
+	CE(1, 2);
+	CE(3, 4);
+	CE(5, 6);
+	CE(8, 9);
+	CE(10, 11);
+	CE(8, 10);
+	CE(9, 11);
+	CE(9, 10);
+	CE(12, 13);
+	CE(14, 15);
+	CE(12, 14);
+	CE(13, 15);
+	CE(13, 14);
+	CE(8, 12);
+	CE(10, 14);
+	CE(10, 12);
+	CE(9, 13);
+	CE(11, 15);
+	CE(11, 13);
+	CE(9, 10);
+	CE(11, 12);
+	CE(13, 14);
+	CE(0, 8);
+	CE(4, 12);
+	CE(4, 8);
+	CE(2, 10);
+	CE(6, 14);
+	CE(6, 10);
+	CE(6, 8);
+	CE(1, 9);
+	CE(5, 13);
+	CE(5, 9);
+	CE(3, 11);
+	CE(7, 15);
+	CE(7, 11);
+	CE(7, 9);
+	CE(7, 8);
+	dsp_v4_store(med, dsp_v4_set1(0.5f) * (v[7] + v[8]));
+}
+
+#undef CE
+
+#if defined(DSP_AVX2)
+/* Transposes the 8 x 8 matrix of rows r[0..7] in place. */
+DSP_TARGET_AVX2 static inline void transpose8(__m256 *r)
+{
+	__m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+	__m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+	__m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+	__m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+	__m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+	__m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+	__m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+	__m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+
+	r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+	r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+	r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+	r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+	r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+	r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+	r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+	r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* One block's 16 even bins in e[0] and e[8] (the order within does not matter). */
+#define EVEN8(l)                                                                                   \
+	do {                                                                                       \
+		const float *p_ = pw + 32 * (l);                                                   \
+		__m256 x0 = _mm256_loadu_ps(p_), x1 = _mm256_loadu_ps(p_ + 8);                     \
+		__m256 x2 = _mm256_loadu_ps(p_ + 16), x3 = _mm256_loadu_ps(p_ + 24);               \
+		m[l] = _mm256_max_ps(_mm256_max_ps(x0, x1), _mm256_max_ps(x2, x3));                \
+		v[l] = _mm256_shuffle_ps(x0, x1, 0x88);                                            \
+		v[8 + (l)] = _mm256_shuffle_ps(x2, x3, 0x88);                                      \
+	} while (0)
+
+#define CE(i, j)                                                                                   \
+	do {                                                                                       \
+		__m256 lo_ = _mm256_min_ps(v[i], v[j]);                                            \
+		v[j] = _mm256_max_ps(v[i], v[j]);                                                  \
+		v[i] = lo_;                                                                        \
+	} while (0)
+
+/* medians4 for eight blocks at once, with AVX2. */
+DSP_TARGET_AVX2 static void medians8(const float *pw, float *med, float *mx)
+{
+	__m256 v[16], m[8];
+
+	EVEN8(0);
+	EVEN8(1);
+	EVEN8(2);
+	EVEN8(3);
+	EVEN8(4);
+	EVEN8(5);
+	EVEN8(6);
+	EVEN8(7);
+	transpose8(m);
+	_mm256_storeu_ps(
+	    mx, _mm256_max_ps(_mm256_max_ps(_mm256_max_ps(m[0], m[1]), _mm256_max_ps(m[2], m[3])),
+			      _mm256_max_ps(_mm256_max_ps(m[4], m[5]), _mm256_max_ps(m[6], m[7]))));
+	transpose8(v);
+	transpose8(v + 8);
+	CE(0, 1);
+	CE(2, 3);
+	CE(0, 2);
+	CE(1, 3);
+	CE(1, 2);
+	CE(4, 5);
+	CE(6, 7);
+	CE(4, 6);
+	CE(5, 7);
+	CE(5, 6);
+	CE(0, 4);
+	CE(2, 6);
+	CE(2, 4);
+	CE(1, 5);
+	CE(3, 7);
+	CE(3, 5);
+	CE(1, 2);
+	CE(3, 4);
+	CE(5, 6);
+	CE(8, 9);
+	CE(10, 11);
+	CE(8, 10);
+	CE(9, 11);
+	CE(9, 10);
+	CE(12, 13);
+	CE(14, 15);
+	CE(12, 14);
+	CE(13, 15);
+	CE(13, 14);
+	CE(8, 12);
+	CE(10, 14);
+	CE(10, 12);
+	CE(9, 13);
+	CE(11, 15);
+	CE(11, 13);
+	CE(9, 10);
+	CE(11, 12);
+	CE(13, 14);
+	CE(0, 8);
+	CE(4, 12);
+	CE(4, 8);
+	CE(2, 10);
+	CE(6, 14);
+	CE(6, 10);
+	CE(6, 8);
+	CE(1, 9);
+	CE(5, 13);
+	CE(5, 9);
+	CE(3, 11);
+	CE(7, 15);
+	CE(7, 11);
+	CE(7, 9);
+	CE(7, 8);
+	_mm256_storeu_ps(med, _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_add_ps(v[7], v[8])));
+}
+
+#undef CE
+#undef EVEN8
+#endif
+
+/* The same for one full block (by sorting its 16 even bins). */
+static void median_even(float *scratch, const float *pw, float *med, float *mx)
+{
+	int i, j;
+
+	for (i = 0; i < 16; i++) {
+		float x = pw[2 * i];
+
+		for (j = i; j > 0 && scratch[j - 1] > x; j--)
+			scratch[j] = scratch[j - 1];
+		scratch[j] = x;
 	}
-	*a = lo;
-	*b = hi;
+	*med = 0.5f * (scratch[7] + scratch[8]);
+	*mx = largest(pw, 32);
 }
 
-static void median_lanes(const float *pw, float *med)
-{
-	struct lanes v[16];
-	size_t c;
-	int i, l;
-
-	for (l = 0; l < LANES; l++)
-		for (i = 0; i < 16; i++)
-			v[i].l[l] = pw[l * 32 + 2 * i];
-	for (c = 0; c < sizeof(median16) / sizeof(median16[0]); c++)
-		exchange(&v[median16[c][0]], &v[median16[c][1]]);
-	for (l = 0; l < LANES; l++)
-		med[l] = 0.5f * (v[7].l[l] + v[8].l[l]);
-}
-
+/*
+ * Block medians and maxima, then each block's floor: the median of its own
+ * and its neighbours' medians. Other block sizes and the last, partial
+ * block take the upper median of all their bins.
+ */
 static void compute_floor(struct dsp_peakfinder *pf, const float *pw)
 {
 	int b = 0, nb = pf->nblocks;
 
-	if (pf->block == 32)
-		for (; b + LANES <= nb && (b + LANES) * 32 <= pf->nbins; b += LANES)
-			median_lanes(pw + b * 32, pf->median + b);
+#if defined(DSP_AVX2)
+	if (pf->avx2)
+		for (; b + 8 <= pf->nfull; b += 8)
+			medians8(pw + b * 32, pf->median + b, pf->bmax + b);
+#endif
+	for (; b + 4 <= pf->nfull; b += 4)
+		medians4(pw + b * 32, pf->median + b, pf->bmax + b);
+	for (; b < pf->nfull; b++)
+		median_even(pf->scratch, pw + b * 32, pf->median + b, pf->bmax + b);
 	for (; b < nb; b++) {
 		int lo = b * pf->block, n = pf->block;
 
 		if (lo + n > pf->nbins)
 			n = pf->nbins - lo;
+		pf->bmax[b] = largest(pw + lo, n);
 		memcpy(pf->scratch, pw + lo, (size_t)n * sizeof(float));
 		pf->median[b] = select_kth(pf->scratch, n, n / 2);
 	}
-	for (b = 0; b < nb; b++)
-		pf->floor[b] = median3(pf->median[b > 0 ? b - 1 : 0], pf->median[b],
+	/* median3(a, b, c) = max(min(a, b), min(max(a, b), c)), four blocks a step */
+	pf->floor[0] = median3(pf->median[0], pf->median[0], pf->median[nb > 1 ? 1 : 0]);
+	for (b = 1; b + 4 < nb; b += 4) {
+		dsp_v4 l = dsp_v4_load(pf->median + b - 1), m = dsp_v4_load(pf->median + b),
+		       r = dsp_v4_load(pf->median + b + 1);
+
+		dsp_v4_store(pf->floor + b,
+			     dsp_v4_max(dsp_v4_min(l, m), dsp_v4_min(dsp_v4_max(l, m), r)));
+	}
+	for (; b < nb; b++)
+		pf->floor[b] = median3(pf->median[b - 1], pf->median[b],
 				       pf->median[b + 1 < nb ? b + 1 : nb - 1]);
-}
-
-/* Largest of v[0..n) (0 when all are below), four lanes at a time. */
-static float block_max(const float *v, int n)
-{
-	dsp_v4 m = {0};
-	float r = 0;
-	int i = 0, l;
-
-	for (; i + 4 <= n; i += 4)
-		m = dsp_v4_max(dsp_v4_load(v + i), m);
-	for (; i < n; i++)
-		r = v[i] > r ? v[i] : r;
-	for (l = 0; l < 4; l++)
-		r = m[l] > r ? m[l] : r;
-	return r;
 }
 
 double dsp_hann_offset(double m_left, double m_peak, double m_right)
@@ -200,15 +424,47 @@ double dsp_hann_offset(double m_left, double m_peak, double m_right)
 	return right ? d : -d;
 }
 
+/* dsp_hann_gain for |d| <= 1/2, the offset estimator's range: no libm call. */
+static inline double hann_gain_near(double d)
+{
+	return dsp_sinc(M_PI * d) / (1 - d * d);
+}
+
 double dsp_hann_gain(double d)
 {
 	double x = M_PI * d;
 
-	if (fabs(d) < 1e-9)
-		return 1.0;
+	if (fabs(d) <= 0.5)
+		return hann_gain_near(d);
 	if (fabs(fabs(d) - 1.0) < 1e-9)
 		return 0.5;
 	return sin(x) / (x * (1 - d * d));
+}
+
+/* Candidate peaks, strongest first (equal powers: the lower bin first). */
+struct candidates {
+	int n;
+	int bin[PEAKS_CAP];
+	float pw[PEAKS_CAP], floor[PEAKS_CAP];
+};
+
+/* Inserts bin k of power p (block floor fl), keeping the PEAKS_CAP strongest. */
+static void add_candidate(struct candidates *c, float p, int k, float fl)
+{
+	int j;
+
+	if (c->n == PEAKS_CAP && p <= c->pw[c->n - 1])
+		return;
+	j = c->n < PEAKS_CAP ? c->n++ : c->n - 1;
+	while (j > 0 && c->pw[j - 1] < p) {
+		c->pw[j] = c->pw[j - 1];
+		c->bin[j] = c->bin[j - 1];
+		c->floor[j] = c->floor[j - 1];
+		j--;
+	}
+	c->pw[j] = p;
+	c->bin[j] = k;
+	c->floor[j] = fl;
 }
 
 /*
@@ -237,64 +493,76 @@ static int is_sidelobe(const double *pos, const double *amp, int n, double p, do
 int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_hz, double amp_scale,
 			double thr_db, struct dsp_peak *out, int max)
 {
-	int bin[PEAKS_CAP];
-	float top[PEAKS_CAP], fl[PEAKS_CAP];
+	struct candidates c;
 	double pos[PEAKS_CAP], amps[PEAKS_CAP];
-	int ntop = 0, nout = 0, b, i, cap = PEAKS_CAP;
-	float thr = (float)pow(10.0, thr_db / 10.0);
+	int nout = 0, b, i;
+	float thr;
 
 	if (max <= 0)
 		return 0;
+	if (thr_db != pf->thr_db) { /* the same every frame: one pow per analyzer */
+		pf->thr_db = thr_db;
+		pf->thr = (float)pow(10.0, thr_db / 10.0);
+	}
+	thr = pf->thr;
 	compute_floor(pf, pw);
+	c.n = 0;
 	for (b = 0; b < pf->nblocks; b++) {
-		int lo = b * pf->block, hi = lo + pf->block, k;
-		float limit = thr * pf->floor[b];
+		int lo = b * pf->block, hi = lo + pf->block, k = lo;
+		float limit;
 
+		/* blocks whose largest bin is under the limit, four at a time */
+		if (b % 4 == 0 && b + 4 <= pf->nblocks) {
+			dsp_v4 lim = dsp_v4_max(dsp_v4_set1(thr) * dsp_v4_load(pf->floor + b),
+						dsp_v4_set1(1e-30f));
+
+			if (!dsp_v4i_mask(dsp_v4_load(pf->bmax + b) >= lim)) {
+				b += 3;
+				continue;
+			}
+		}
+		limit = thr * pf->floor[b];
 		if (limit < 1e-30f)
 			limit = 1e-30f;
+		if (pf->bmax[b] < limit)
+			continue;
 		if (lo < 1)
-			lo = 1;
+			k = lo = 1;
 		if (hi > pf->nbins - 1)
 			hi = pf->nbins - 1;
-		if (block_max(pw + b * pf->block, b * pf->block + pf->block <= pf->nbins
-						      ? pf->block
-						      : pf->nbins - b * pf->block) < limit)
-			continue;
-		for (k = lo; k < hi; k++) {
-			float p = pw[k];
-			int j;
+		/* local maxima over the limit, four bins at a time */
+		for (; k + 4 <= hi; k += 4) {
+			dsp_v4 p = dsp_v4_load(pw + k);
+			int hit =
+			    dsp_v4i_mask((p >= dsp_v4_set1(limit)) & (p > dsp_v4_load(pw + k - 1)) &
+					 (p >= dsp_v4_load(pw + k + 1)));
 
-			if (p < limit || p <= pw[k - 1] || p < pw[k + 1])
-				continue;
-			if (ntop == cap && p <= top[ntop - 1])
-				continue;
-			j = ntop < cap ? ntop++ : ntop - 1;
-			while (j > 0 && top[j - 1] < p) {
-				top[j] = top[j - 1];
-				bin[j] = bin[j - 1];
-				fl[j] = fl[j - 1];
-				j--;
+			for (; hit; hit &= hit - 1) {
+				int l = __builtin_ctz((unsigned)hit);
+
+				add_candidate(&c, pw[k + l], k + l, pf->floor[b]);
 			}
-			top[j] = p;
-			bin[j] = k;
-			fl[j] = pf->floor[b];
 		}
+		for (; k < hi; k++)
+			if (pw[k] >= limit && pw[k] > pw[k - 1] && pw[k] >= pw[k + 1])
+				add_candidate(&c, pw[k], k, pf->floor[b]);
 	}
 	/* strongest first; side lobes of louder peaks are dropped */
-	for (i = 0; i < ntop && nout < max; i++) {
-		int k = bin[i];
+	for (i = 0; i < c.n && nout < max; i++) {
+		int k = c.bin[i];
 		double ml = sqrt((double)pw[k - 1]), mp = sqrt((double)pw[k]),
 		       mr = sqrt((double)pw[k + 1]);
 		double d = dsp_hann_offset(ml, mp, mr);
-		double amp = amp_scale * mp / dsp_hann_gain(d);
+		double amp = amp_scale * mp / hann_gain_near(d);
 
 		if (is_sidelobe(pos, amps, nout, k + d, amp))
 			continue;
 		pos[nout] = k + d;
 		amps[nout] = amp;
 		out[nout].hz = ((double)k + d) * bin_hz;
-		out[nout].db = 20.0 * log10(amp / M_SQRT2);
-		out[nout].snr_db = fl[i] > 0 ? 10.0 * log10((double)pw[k] / (double)fl[i]) : 200.0;
+		/* 20 log10(amp / sqrt 2) */
+		out[nout].db = dsp_db10(0.5 * amp * amp);
+		out[nout].snr_db = c.floor[i] > 0 ? dsp_db10((double)pw[k] / c.floor[i]) : 200.0;
 		nout++;
 	}
 	return nout;

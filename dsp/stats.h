@@ -6,7 +6,7 @@
  * and without allocation (the C library's qsort may allocate).
  */
 
-/* Sorts v[0..n) ascending (heapsort; insertion sort below 16). */
+/* Sorts v[0..n) ascending (insertion sort up to 32, heapsort above). */
 void dsp_sort(double *v, int n);
 
 /* Median of sorted v[0..n), n >= 1 (mean of the middle two when n is even). */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,21 +10,35 @@
 
 #define SLOPE_ALPHA 0.3 /* smoothing of the frame-to-frame slope */
 
+_Static_assert(DSP_MAX_TRACKS <= 64, "slot sets are 64-bit masks");
+
 struct slot {
 	struct dsp_track tr;
-	int live;    /* 1 while followed */
-	int pending; /* ended, but holds peaks of the current second */
-	int matched; /* took a peak in this frame */
-	int sec_n;   /* peaks of the current second */
+	int sec_n; /* peaks of the current second */
 	double *sec_hz, *sec_db;
 };
 
+/*
+ * Slot sets are bit masks, bit i for slot i: a frame visits only the live
+ * slots, in slot order, as a scan of all slots would.
+ */
 struct dsp_tracker {
 	double gate_hz;
 	int max_misses, frames_cap, next_id;
+	uint64_t live;	  /* followed */
+	uint64_t pending; /* ended, but holding peaks of the current second */
 	struct slot slot[DSP_MAX_TRACKS];
+	double pred[DSP_MAX_TRACKS]; /* predicted frequency of each live slot */
 	double *store;
 };
+
+#define BIT(i) ((uint64_t)1 << (i))
+
+/* Lowest slot of a non-empty set. */
+static int first_slot(uint64_t set)
+{
+	return __builtin_ctzll(set);
+}
 
 int dsp_tracker_open(struct dsp_tracker **out, double gate_hz, int max_misses, int frames_cap)
 {
@@ -69,112 +84,116 @@ static void note(struct dsp_tracker *t, struct slot *s, const struct dsp_peak *p
 	}
 }
 
-/* A free slot, else one whose loss costs least, else NULL. */
-static struct slot *claim(struct dsp_tracker *t)
+/*
+ * A free slot, else the pending one with the fewest peaks, else the
+ * quietest live one that is young (under 3 hits) and unmatched in this
+ * frame; -1 when none.
+ */
+static int claim(const struct dsp_tracker *t, uint64_t matched)
 {
-	struct slot *best = NULL;
-	int i;
+	uint64_t set = ~(t->live | t->pending);
+	int best = -1, i;
 
-	for (i = 0; i < DSP_MAX_TRACKS; i++)
-		if (!t->slot[i].live && !t->slot[i].pending)
-			return &t->slot[i];
-	for (i = 0; i < DSP_MAX_TRACKS; i++) {
-		struct slot *s = &t->slot[i];
-
-		if (s->pending && (!best || s->sec_n < best->sec_n))
-			best = s;
+	if (set)
+		return first_slot(set);
+	for (set = t->pending; set; set &= set - 1) {
+		i = first_slot(set);
+		if (best < 0 || t->slot[i].sec_n < t->slot[best].sec_n)
+			best = i;
 	}
-	if (best)
+	if (best >= 0)
 		return best;
-	for (i = 0; i < DSP_MAX_TRACKS; i++) {
-		struct slot *s = &t->slot[i];
-
-		if (s->live && !s->matched && s->tr.hits < 3 && (!best || s->tr.db < best->tr.db))
-			best = s;
+	for (set = t->live & ~matched; set; set &= set - 1) {
+		i = first_slot(set);
+		if (t->slot[i].tr.hits < 3 && (best < 0 || t->slot[i].tr.db < t->slot[best].tr.db))
+			best = i;
 	}
 	return best;
 }
 
 void dsp_tracker_update(struct dsp_tracker *t, double t_s, const struct dsp_peak *pk, int n)
 {
+	uint64_t open = t->live, matched = 0, set; /* open: live and not matched yet */
 	int i, j;
 
-	for (i = 0; i < DSP_MAX_TRACKS; i++)
-		t->slot[i].matched = 0;
+	for (set = open; set; set &= set - 1) {
+		const struct dsp_track *tr = &t->slot[first_slot(set)].tr;
+
+		t->pred[first_slot(set)] = tr->hz + tr->slope_hz_s * (t_s - tr->last_t);
+	}
 	for (j = 0; j < n; j++) {
 		const struct dsp_peak *p = &pk[j];
-		struct slot *best = NULL;
 		double best_d = t->gate_hz;
+		struct slot *s;
+		int best = -1;
 
-		for (i = 0; i < DSP_MAX_TRACKS; i++) {
-			struct slot *s = &t->slot[i];
-			double pred, d;
+		/* the nearest prediction; on a tie the last slot, as before */
+		for (set = open; set; set &= set - 1) {
+			double d = fabs(p->hz - t->pred[first_slot(set)]);
 
-			if (!s->live || s->matched)
-				continue;
-			pred = s->tr.hz + s->tr.slope_hz_s * (t_s - s->tr.last_t);
-			d = fabs(p->hz - pred);
 			if (d <= best_d) {
 				best_d = d;
-				best = s;
+				best = first_slot(set);
 			}
 		}
-		if (best) {
-			double dt = t_s - best->tr.last_t;
+		if (best >= 0) {
+			double dt;
 
+			s = &t->slot[best];
+			dt = t_s - s->tr.last_t;
 			if (dt > 0) {
-				double inst = (p->hz - best->tr.hz) / dt;
+				double inst = (p->hz - s->tr.hz) / dt;
 
-				if (best->tr.hits == 1)
-					best->tr.slope_hz_s = inst;
+				if (s->tr.hits == 1)
+					s->tr.slope_hz_s = inst;
 				else
-					best->tr.slope_hz_s +=
-					    SLOPE_ALPHA * (inst - best->tr.slope_hz_s);
+					s->tr.slope_hz_s += SLOPE_ALPHA * (inst - s->tr.slope_hz_s);
 			}
-			best->tr.hz = p->hz;
-			best->tr.db = p->db;
-			best->tr.last_t = t_s;
-			best->tr.hits++;
-			best->tr.misses = 0;
-			best->matched = 1;
-			note(t, best, p);
+			s->tr.hz = p->hz;
+			s->tr.db = p->db;
+			s->tr.last_t = t_s;
+			s->tr.hits++;
+			s->tr.misses = 0;
+			open &= ~BIT(best);
+			matched |= BIT(best);
+			note(t, s, p);
 			continue;
 		}
-		best = claim(t);
-		if (!best)
+		best = claim(t, matched);
+		if (best < 0)
 			continue;
-		memset(&best->tr, 0, sizeof(best->tr));
-		best->tr.id = t->next_id++;
-		best->tr.hz = p->hz;
-		best->tr.db = p->db;
-		best->tr.born_t = t_s;
-		best->tr.last_t = t_s;
-		best->tr.hits = 1;
-		best->live = 1;
-		best->pending = 0;
-		best->matched = 1;
-		best->sec_n = 0;
-		note(t, best, p);
+		s = &t->slot[best];
+		memset(&s->tr, 0, sizeof(s->tr));
+		s->tr.id = t->next_id++;
+		s->tr.hz = p->hz;
+		s->tr.db = p->db;
+		s->tr.born_t = t_s;
+		s->tr.last_t = t_s;
+		s->tr.hits = 1;
+		t->live |= BIT(best);
+		t->pending &= ~BIT(best);
+		open &= ~BIT(best);
+		matched |= BIT(best);
+		s->sec_n = 0;
+		note(t, s, p);
 	}
-	for (i = 0; i < DSP_MAX_TRACKS; i++) {
-		struct slot *s = &t->slot[i];
-
-		if (!s->live || s->matched)
-			continue;
-		if (++s->tr.misses > t->max_misses) {
-			s->live = 0;
-			s->pending = s->sec_n > 0;
+	for (set = t->live & ~matched; set; set &= set - 1) {
+		i = first_slot(set);
+		if (++t->slot[i].tr.misses > t->max_misses) {
+			t->live &= ~BIT(i);
+			if (t->slot[i].sec_n > 0)
+				t->pending |= BIT(i);
 		}
 	}
 }
 
 int dsp_tracker_live(const struct dsp_tracker *t, struct dsp_track *out, int max)
 {
-	int i, n = 0;
+	uint64_t set;
+	int n = 0;
 
-	for (i = 0; i < DSP_MAX_TRACKS && n < max; i++)
-		if (t->slot[i].live)
-			out[n++] = t->slot[i].tr;
+	for (set = t->live; set && n < max; set &= set - 1)
+		out[n++] = t->slot[first_slot(set)].tr;
 	return n;
 }
 
@@ -186,10 +205,13 @@ static double median_inplace(double *v, int n)
 
 int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *out, int max)
 {
+	int from[DSP_MAX_TRACKS]; /* slot of out[j] */
 	int i, n = 0;
 
 	if (min_frames < 1)
 		min_frames = 1;
+	if (max > DSP_MAX_TRACKS)
+		max = DSP_MAX_TRACKS;
 	for (i = 0; i < DSP_MAX_TRACKS; i++) {
 		struct slot *s = &t->slot[i];
 		struct dsp_line line;
@@ -198,7 +220,7 @@ int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *o
 		if (s->sec_n >= min_frames && max > 0) {
 			line.track_id = s->tr.id;
 			line.frames = s->sec_n;
-			line.hz = median_inplace(s->sec_hz, s->sec_n);
+			line.hz = NAN; /* below, for the lines kept */
 			line.db = median_inplace(s->sec_db, s->sec_n);
 			line.slope_hz_s = s->tr.slope_hz_s;
 			line.age_s = s->tr.last_t - s->tr.born_t;
@@ -212,13 +234,17 @@ int dsp_tracker_second(struct dsp_tracker *t, int min_frames, struct dsp_line *o
 			if (j >= 0) {
 				while (j > 0 && out[j - 1].db < line.db) {
 					out[j] = out[j - 1];
+					from[j] = from[j - 1];
 					j--;
 				}
 				out[j] = line;
+				from[j] = i;
 			}
 		}
 		s->sec_n = 0;
-		s->pending = 0;
 	}
+	for (i = 0; i < n; i++)
+		out[i].hz = median_inplace(t->slot[from[i]].sec_hz, out[i].frames);
+	t->pending = 0;
 	return n;
 }

@@ -10,13 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <kiss_fftr.h>
+
 #include "analyzer.h"
 #include "change.h"
 #include "channel.h"
 #include "event.h"
 #include "peaks.h"
 #include "stats.h"
+#include "tracker.h"
 #include "util.h"
+#include "wav.h"
 #include "test.h"
 
 #define MAX_SECONDS 64
@@ -73,6 +77,283 @@ static float *tone(int rate, double seconds, double hz, double amp, double noise
 		x[i] = (float)(amp * sin(2 * M_PI * hz * (double)i / rate + 0.3) +
 			       noise_amp * uniform());
 	return x;
+}
+
+/*
+ * The exact reference: every per-frame feature computed the plain way, in
+ * double precision with libm, from the same Hann-windowed frame through
+ * kiss_fftr, by the definitions in analyzer.h and peaks.h. The analyzer
+ * computes the same quantities with float vector code, its own split of
+ * the real transform and polynomial logarithms; test_fast_vs_exact holds
+ * it to the tolerances below on real recordings and synthesized signals.
+ */
+#define REF_POOL       16 /* bins pooled per flatness group */
+#define REF_BLOCK      32 /* bins per floor block (fewer below 256 bins) */
+#define REF_CANDIDATES 64 /* peak candidates kept, strongest first */
+#define REF_SIDELOBE   3.1623
+
+/*
+ * Tolerances, fast against exact, per frame and per second (docs/acoustics.md
+ * lists them with the worst differences seen). Float rounding of the FFT
+ * itself (about -140 dB a bin) makes levels more than 80 dB under the
+ * frame's own level inexact in both: there only "both low" is checked, and
+ * peaks and lines that low are not compared. A peak within 0.01 dB of the
+ * threshold may be found by one and not the other, and a roll-off may move
+ * a bin where the cumulative power meets the mark to rounding.
+ */
+#define TOL_DB	      1e-4 /* rms and band levels, dB */
+#define REF_DB_MIN    -80  /* dB under the frame's level: the rounding region */
+#define TOL_CENTROID  1e-6 /* relative */
+#define TOL_FLATNESS  1e-6
+#define TOL_FLUX      1e-3 /* sqrt(2 - 2c) turns a rounding of c near 1 into more */
+#define TOL_PEAK_HZ   1e-3 /* Hz */
+#define TOL_PEAK_DB   1e-3 /* level and height over the floor, dB */
+#define TOL_BORDER_DB 0.01
+
+enum { SC_RMS_, SC_CENT, SC_FLAT, SC_FLUX_, SC_ROLL, SC_BAND, SC_N = SC_BAND + DSP_MAX_BANDS };
+
+struct ref {
+	int n, hop, nbins, rate, ngroups, block, nblocks;
+	double bin_hz, amp_scale, pow_norm;
+	struct dsp_opts o;
+	kiss_fftr_cfg cfg;
+	float *win, *in;
+	kiss_fft_cpx *spec;
+	double *pw, *mag, *prev, *median, *floor, *scratch;
+	double prev_norm;
+	int have_prev;
+};
+
+struct ref_frame {
+	double rms_dbfs, centroid_hz, flatness, flux, rolloff_hz, band_db[DSP_MAX_BANDS];
+	double level_db; /* the frame's total level, for the band tolerance */
+	int n_peaks;
+	struct dsp_peak peak[DSP_FRAME_PEAKS];
+};
+
+static int ref_open(struct ref *r, int rate, const struct dsp_opts *o)
+{
+	double sum_w = 0, sum_w2 = 0;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->o = *o;
+	r->n = o->fft_size;
+	r->hop = o->hop;
+	r->rate = rate;
+	r->nbins = r->n / 2 + 1;
+	r->bin_hz = (double)rate / r->n;
+	r->ngroups = (r->nbins - 1) / REF_POOL;
+	r->block = r->nbins >= 8 * REF_BLOCK ? REF_BLOCK : 4 + r->nbins / 64;
+	r->nblocks = (r->nbins + r->block - 1) / r->block;
+	r->cfg = kiss_fftr_alloc(r->n, 0, NULL, NULL);
+	r->win = malloc((size_t)r->n * sizeof(float));
+	r->in = malloc((size_t)r->n * sizeof(float));
+	r->spec = malloc((size_t)r->nbins * sizeof(kiss_fft_cpx));
+	r->pw = malloc((size_t)r->nbins * sizeof(double));
+	r->mag = malloc((size_t)r->nbins * sizeof(double));
+	r->prev = calloc((size_t)r->nbins, sizeof(double));
+	r->median = malloc((size_t)r->nblocks * sizeof(double));
+	r->floor = malloc((size_t)r->nblocks * sizeof(double));
+	r->scratch = malloc(REF_BLOCK * sizeof(double));
+	if (!r->cfg || !r->win || !r->in || !r->spec || !r->pw || !r->mag || !r->prev ||
+	    !r->median || !r->floor || !r->scratch)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		double w = 0.5 - 0.5 * cos(2.0 * M_PI * i / r->n);
+
+		r->win[i] = (float)w;
+		sum_w += w;
+		sum_w2 += w * w;
+	}
+	r->amp_scale = 2.0 / sum_w;
+	r->pow_norm = 1.0 / ((double)r->n * sum_w2);
+	return 0;
+}
+
+static void ref_close(struct ref *r)
+{
+	kiss_fftr_free(r->cfg);
+	free(r->win);
+	free(r->in);
+	free(r->spec);
+	free(r->pw);
+	free(r->mag);
+	free(r->prev);
+	free(r->median);
+	free(r->floor);
+	free(r->scratch);
+}
+
+static double ref_db(double ms)
+{
+	return ms > 1e-20 ? 10.0 * log10(ms) : DSP_DB_FLOOR;
+}
+
+/*
+ * The median of a block, by sorting: the mean of the middle two of the 16
+ * even bins of a full 32-bin block, else the upper median of its bins.
+ */
+static double ref_block_median(struct ref *r, int b)
+{
+	int lo = b * r->block, n = r->nbins - lo < r->block ? r->nbins - lo : r->block, i, m;
+
+	if (n == REF_BLOCK) {
+		for (i = 0; i < 16; i++)
+			r->scratch[i] = (float)r->pw[lo + 2 * i];
+		m = 16;
+	} else {
+		for (i = 0; i < n; i++)
+			r->scratch[i] = (float)r->pw[lo + i];
+		m = n;
+	}
+	dsp_sort(r->scratch, m);
+	return n == REF_BLOCK ? 0.5 * (r->scratch[7] + r->scratch[8]) : r->scratch[m / 2];
+}
+
+static double med3(double a, double b, double c)
+{
+	double v[3] = {a, b, c};
+
+	dsp_sort(v, 3);
+	return v[1];
+}
+
+static void ref_peaks(struct ref *r, struct ref_frame *f)
+{
+	int bin[REF_CANDIDATES], blk[REF_CANDIDATES], ntop = 0, b, k, i, j, nout = 0;
+	double top[REF_CANDIDATES], pos[DSP_FRAME_PEAKS], amps[DSP_FRAME_PEAKS];
+	double thr = pow(10.0, r->o.peak_thr_db / 10.0);
+	const double *pw = r->pw;
+
+	for (b = 0; b < r->nblocks; b++)
+		r->median[b] = ref_block_median(r, b);
+	for (b = 0; b < r->nblocks; b++)
+		r->floor[b] = med3(r->median[b > 0 ? b - 1 : 0], r->median[b],
+				   r->median[b + 1 < r->nblocks ? b + 1 : r->nblocks - 1]);
+	for (k = 1; k < r->nbins - 1; k++) {
+		double limit = thr * r->floor[k / r->block], p = pw[k];
+
+		if (limit < 1e-30)
+			limit = 1e-30;
+		if (p < limit || p <= pw[k - 1] || p < pw[k + 1])
+			continue;
+		if (ntop == REF_CANDIDATES && p <= top[ntop - 1])
+			continue;
+		j = ntop < REF_CANDIDATES ? ntop++ : ntop - 1;
+		while (j > 0 && top[j - 1] < p) {
+			top[j] = top[j - 1];
+			bin[j] = bin[j - 1];
+			blk[j] = blk[j - 1];
+			j--;
+		}
+		top[j] = p;
+		bin[j] = k;
+		blk[j] = k / r->block;
+	}
+	for (i = 0; i < ntop && nout < DSP_FRAME_PEAKS; i++) {
+		double ml = sqrt(pw[bin[i] - 1]), mp = sqrt(pw[bin[i]]), mr = sqrt(pw[bin[i] + 1]);
+		double a, d, x, gain, amp, fl = r->floor[blk[i]];
+		int right = mr >= ml, lobe = 0;
+
+		a = (right ? mr : ml) / mp;
+		d = (2 * a - 1) / (a + 1);
+		d = d > 0.5 ? 0.5 : d < -0.5 ? -0.5 : d;
+		d = right ? d : -d;
+		x = M_PI * d;
+		gain = fabs(d) < 1e-9 ? 1.0 : sin(x) / (x * (1 - d * d));
+		amp = r->amp_scale * mp / gain;
+		for (j = 0; j < nout; j++) {
+			double dist = fabs(bin[i] + d - pos[j]);
+
+			if (dist < 1.5 ||
+			    amp < amps[j] * REF_SIDELOBE / (M_PI * dist * (dist * dist - 1)))
+				lobe = 1;
+		}
+		if (lobe)
+			continue;
+		pos[nout] = bin[i] + d;
+		amps[nout] = amp;
+		f->peak[nout].hz = (bin[i] + d) * r->bin_hz;
+		f->peak[nout].db = 20.0 * log10(amp / M_SQRT2);
+		f->peak[nout].snr_db = fl > 0 ? 10.0 * log10(pw[bin[i]] / fl) : 200.0;
+		nout++;
+	}
+	f->n_peaks = nout;
+}
+
+/* Features of the frame x[0..n) (chronological, all real samples). */
+static void ref_frame(struct ref *r, const float *x, struct ref_frame *f)
+{
+	double sumsq = 0, sum_p = 0, sum_m = 0, sum_km = 0, dot = 0, norm, target, acc;
+	double lsum = 0, gsum = 0;
+	int i, k, g, b, nb = r->nbins;
+
+	for (i = 0; i < r->n; i++) {
+		sumsq += (double)x[i] * x[i];
+		r->in[i] = x[i] * r->win[i];
+	}
+	f->rms_dbfs = ref_db(sumsq / r->n);
+	kiss_fftr(r->cfg, r->in, r->spec);
+	for (k = 0; k < nb; k++) {
+		double re = r->spec[k].r, im = r->spec[k].i;
+
+		r->pw[k] = re * re + im * im;
+		r->mag[k] = sqrt(r->pw[k]);
+		sum_p += r->pw[k];
+		sum_m += r->mag[k];
+		sum_km += k * r->mag[k];
+		dot += r->mag[k] * r->prev[k];
+	}
+	norm = sqrt(sum_p);
+	f->level_db = ref_db(sum_p * r->pow_norm * 2);
+	f->centroid_hz = sum_m > 0 ? sum_km / sum_m * r->bin_hz : 0;
+	if (!r->have_prev)
+		f->flux = 0;
+	else if (norm > 0 && r->prev_norm > 0) {
+		double c = dot / (norm * r->prev_norm);
+
+		f->flux = c < 1 ? sqrt(2.0 - 2.0 * c) : 0;
+	} else
+		f->flux = norm > 0 || r->prev_norm > 0 ? 1 : 0;
+	for (g = 0; g < r->ngroups; g++) {
+		double s = 0;
+
+		for (k = 1 + g * REF_POOL; k <= (g + 1) * REF_POOL; k++)
+			s += r->pw[k];
+		lsum += log(s + 1e-30);
+		gsum += s;
+	}
+	f->flatness = exp(lsum / r->ngroups) / (gsum / r->ngroups + 1e-30);
+	if (f->flatness > 1)
+		f->flatness = 1;
+	target = r->o.rolloff_frac * sum_p;
+	f->rolloff_hz = 0;
+	if (sum_p > 0 && r->pw[0] < target) {
+		acc = r->pw[0];
+		for (k = 1; k < nb - 1 && acc + r->pw[k] < target; k++)
+			acc += r->pw[k];
+		f->rolloff_hz = k * r->bin_hz;
+	}
+	for (b = 0; b < r->o.n_bands; b++) {
+		long lo = (long)ceil(r->o.band[b].lo_hz / r->bin_hz);
+		long hi = (long)ceil(r->o.band[b].hi_hz / r->bin_hz);
+		double sum = 0;
+
+		lo = lo > nb ? nb : lo;
+		hi = hi > nb ? nb : hi;
+		if (hi <= lo) {
+			f->band_db[b] = NAN;
+			continue;
+		}
+		for (k = (int)lo; k < hi; k++)
+			sum += (k == 0 || k == nb - 1 ? 1 : 2) * r->pw[k];
+		f->band_db[b] = ref_db(sum * r->pow_norm);
+	}
+	ref_peaks(r, f);
+	memcpy(r->prev, r->mag, (size_t)nb * sizeof(double));
+	r->prev_norm = norm;
+	r->have_prev = 1;
 }
 
 /* Pushes x in chunks of `chunk`, returns the seconds (up to max). */
@@ -690,6 +971,393 @@ static void test_stats(void)
 	CHECK_NEAR(dsp_sorted_quantile(q, 1, 0.9), 1, 0);
 }
 
+/* Power share of bins 0..k of the reference's current spectrum. */
+static double ref_cum_frac(const struct ref *r, int k)
+{
+	double acc = 0, tot = 0;
+	int j;
+
+	for (j = 0; j < r->nbins; j++) {
+		tot += r->pw[j];
+		if (j <= k)
+			acc += r->pw[j];
+	}
+	return tot > 0 ? acc / tot : 0;
+}
+
+/*
+ * Peaks clear of the threshold and of the float rounding noise (REF_DB_MIN
+ * under the frame's level): the rest may differ by rounding.
+ */
+static int clear_peaks(const struct dsp_peak *in, int n, double thr_db, double min_db,
+		       struct dsp_peak *out)
+{
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (in[i].snr_db >= thr_db + TOL_BORDER_DB && in[i].db > min_db)
+			out[m++] = in[i];
+	return m;
+}
+
+struct cmp_stats {
+	long frames, seconds;
+	double db, centroid, flatness, flux, peak_hz, peak_db; /* worst differences */
+	int rolloff_bins; /* frames whose roll-off bin differs (at the 85 % mark) */
+};
+
+static void note_worst(double *worst, double d)
+{
+	if (d > *worst)
+		*worst = d;
+}
+
+/* One frame, fast (fr) against exact (ef); r holds the exact spectrum. */
+static void compare_frame(const struct ref *r, const struct dsp_frame *fr,
+			  const struct ref_frame *ef, struct cmp_stats *st)
+{
+	struct dsp_peak pf[DSP_FRAME_PEAKS], pe[DSP_FRAME_PEAKS];
+	int b, i, nf, ne, ok;
+	double floor_db = ef->level_db + REF_DB_MIN;
+
+	if (ef->rms_dbfs > floor_db)
+		note_worst(&st->db, fabs(fr->rms_dbfs - ef->rms_dbfs));
+	else
+		CHECK(fr->rms_dbfs < floor_db + 1);
+	for (b = 0; b < r->o.n_bands; b++) {
+		if (isnan(ef->band_db[b])) {
+			CHECK(isnan(fr->band_db[b]));
+		} else if (ef->band_db[b] > floor_db) {
+			if (fabs(fr->band_db[b] - ef->band_db[b]) > 1e-4)
+				printf("#DBG band %d: %.6f vs %.6f level %.3f\n", b, fr->band_db[b],
+				       ef->band_db[b], ef->level_db);
+			note_worst(&st->db, fabs(fr->band_db[b] - ef->band_db[b]));
+		} else {
+			CHECK(fr->band_db[b] < floor_db + 1);
+		}
+	}
+	note_worst(&st->centroid, fabs(fr->centroid_hz - ef->centroid_hz) /
+				      (ef->centroid_hz > 0 ? ef->centroid_hz : 1));
+	note_worst(&st->flatness, fabs(fr->flatness - ef->flatness));
+	note_worst(&st->flux, fabs(fr->flux - ef->flux));
+	if (fr->rolloff_hz != ef->rolloff_hz) {
+		/* only where the cumulative power is at the mark to rounding */
+		int kf = (int)lround(fr->rolloff_hz / r->bin_hz);
+		double lo = ref_cum_frac(r, kf - 1), hi = ref_cum_frac(r, kf);
+
+		ok = lo < r->o.rolloff_frac * (1 + 1e-5) && hi >= r->o.rolloff_frac * (1 - 1e-5);
+		if (!ok)
+			printf("#   frame %ld: roll-off %.3f Hz, exact %.3f Hz\n", st->frames,
+			       fr->rolloff_hz, ef->rolloff_hz);
+		CHECK(ok);
+		st->rolloff_bins++;
+	}
+	nf = clear_peaks(fr->peak, fr->n_peaks, r->o.peak_thr_db, floor_db, pf);
+	ne = clear_peaks(ef->peak, ef->n_peaks, r->o.peak_thr_db, floor_db, pe);
+	if (nf != ne)
+		printf("#   frame %ld: %d peaks, exact %d\n", st->frames, nf, ne);
+	CHECK_INT(nf, ne);
+	for (i = 0; i < nf && i < ne; i++) {
+		if (fabs(pf[i].hz - pe[i].hz) > TOL_PEAK_HZ)
+			printf("#   frame %ld peak %d: %.4f Hz %.4f dB, exact %.4f Hz %.4f dB\n",
+			       st->frames, i, pf[i].hz, pf[i].db, pe[i].hz, pe[i].db);
+		note_worst(&st->peak_hz, fabs(pf[i].hz - pe[i].hz));
+		note_worst(&st->peak_db, fabs(pf[i].db - pe[i].db));
+		note_worst(&st->peak_db, fabs(pf[i].snr_db - pe[i].snr_db));
+	}
+	st->frames++;
+}
+
+#define CMP_MAX_FRAMES 2048
+
+/*
+ * Runs the analyzer and the reference over x[0..n) frame by frame and
+ * compares every frame, then every second's medians and 90th percentiles
+ * with those of the exact frames, and its lines with a tracker fed the
+ * exact peaks.
+ */
+static void fast_vs_exact(const char *what, const float *x, size_t n, int rate,
+			  const struct dsp_opts *opts)
+{
+	static double vals[SC_N][CMP_MAX_FRAMES], tmp[CMP_MAX_FRAMES];
+	static double tval[CMP_MAX_FRAMES];
+	struct dsp_analyzer *a = NULL;
+	struct dsp_tracker *tr = NULL;
+	struct ref r;
+	struct ref_frame ef;
+	struct cmp_stats st;
+	struct dsp_second s;
+	const struct dsp_opts *o;
+	size_t off;
+	struct dsp_line lines[DSP_MAX_PEAKS];
+	long j = 0, first = 0;
+	int nscal, c, nl = 0;
+
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(dsp_analyzer_open(&a, rate, opts), 0);
+	if (!a)
+		return;
+	o = dsp_analyzer_opts(a);
+	nscal = SC_BAND + o->n_bands;
+	CHECK_INT(ref_open(&r, rate, o), 0);
+	CHECK_INT(dsp_tracker_open(&tr, 1.5 * r.bin_hz, 3, rate / o->hop + 2), 0);
+	off = 0;
+	while ((size_t)(j * o->hop + o->fft_size) <= n && j < CMP_MAX_FRAMES) {
+		/* the push that completes frame j analyses it */
+		size_t k = j == 0 ? (size_t)o->fft_size : (size_t)o->hop;
+		const struct dsp_frame *fr;
+
+		CHECK_INT(dsp_analyzer_push(a, x + off, k), k);
+		off += k;
+		fr = dsp_analyzer_frame(a);
+		CHECK(fr != NULL && dsp_analyzer_frame_count(a) == j + 1);
+		if (!fr)
+			break;
+		ref_frame(&r, x + (size_t)j * (size_t)o->hop, &ef);
+		compare_frame(&r, fr, &ef, &st);
+		vals[SC_RMS_][j] = ef.rms_dbfs;
+		vals[SC_CENT][j] = ef.centroid_hz;
+		vals[SC_FLAT][j] = ef.flatness;
+		vals[SC_FLUX_][j] = ef.flux;
+		vals[SC_ROLL][j] = ef.rolloff_hz;
+		for (c = 0; c < o->n_bands; c++)
+			vals[SC_BAND + c][j] = ef.band_db[c];
+		tval[j] = fr->t;
+		/* a new second: the analyzer has finished the previous one */
+		if ((long)floor(fr->t) != (long)floor(tval[first])) {
+			nl = dsp_tracker_second(tr, (int)(j - first + 1) / 2, lines, o->n_peaks);
+			first = j;
+		}
+		dsp_tracker_update(tr, fr->t, ef.peak, ef.n_peaks);
+		j++;
+		while (dsp_analyzer_next_second(a, &s) == 1) {
+			/* frames of that second: [i0, first) */
+			long i0 = first, i;
+
+			while (i0 > 0 && (long)floor(tval[i0 - 1]) == (long)s.t)
+				i0--;
+			CHECK_INT(first - i0, s.frames);
+			if (first - i0 != s.frames)
+				continue;
+			for (c = 0; c < nscal; c++) {
+				double med, p90, got_med, got_p90, tol;
+
+				for (i = i0; i < first; i++)
+					tmp[i - i0] = vals[c][i];
+				dsp_sort(tmp, s.frames);
+				med = dsp_sorted_median(tmp, s.frames);
+				p90 = dsp_sorted_quantile(tmp, s.frames, 0.9);
+				got_med = c == SC_RMS_	  ? s.rms_dbfs
+					  : c == SC_CENT  ? s.centroid_hz
+					  : c == SC_FLAT  ? s.flatness
+					  : c == SC_FLUX_ ? s.flux
+					  : c == SC_ROLL  ? s.rolloff_hz
+							  : s.band_db[c - SC_BAND];
+				got_p90 = c == SC_RMS_	  ? s.rms_dbfs_p90
+					  : c == SC_CENT  ? s.centroid_hz_p90
+					  : c == SC_FLAT  ? s.flatness_p90
+					  : c == SC_FLUX_ ? s.flux_p90
+					  : c == SC_ROLL  ? s.rolloff_hz_p90
+							  : s.band_db_p90[c - SC_BAND];
+				tol = c == SC_CENT    ? TOL_CENTROID * med + 1e-9
+				      : c == SC_FLAT  ? TOL_FLATNESS
+				      : c == SC_FLUX_ ? TOL_FLUX
+				      : c == SC_ROLL  ? r.bin_hz
+						      : TOL_DB;
+				if (isnan(med)) { /* a band above Nyquist */
+					CHECK(isnan(got_med) && isnan(got_p90));
+					continue;
+				}
+				if (c >= SC_BAND && med < s.rms_dbfs + REF_DB_MIN) {
+					CHECK(got_med < s.rms_dbfs + REF_DB_MIN + 1);
+					continue;
+				}
+				CHECK_NEAR(got_med, med, tol);
+				CHECK_NEAR(got_p90, p90,
+					   c == SC_CENT ? TOL_CENTROID * p90 + 1e-9 : tol);
+			}
+			/* lines in the rounding noise are not compared */
+			for (c = 0; c < nl && lines[c].db > s.rms_dbfs + REF_DB_MIN; c++) {
+				CHECK(c < s.n_peaks);
+				if (c >= s.n_peaks)
+					break;
+				CHECK_NEAR(s.peak[c].hz, lines[c].hz, TOL_PEAK_HZ);
+				CHECK_NEAR(s.peak[c].db, lines[c].db, TOL_PEAK_DB);
+			}
+			for (; c < s.n_peaks; c++)
+				CHECK(s.peak[c].db <= s.rms_dbfs + REF_DB_MIN + 1);
+			st.seconds++;
+		}
+	}
+	printf("# %s: %ld frames, %ld seconds; worst: levels %.2g dB, centroid %.2g (relative), "
+	       "flatness %.2g, flux %.2g, peaks %.2g Hz %.2g dB; %d roll-offs a bin apart\n",
+	       what, st.frames, st.seconds, st.db, st.centroid, st.flatness, st.flux, st.peak_hz,
+	       st.peak_db, st.rolloff_bins);
+	CHECK(st.frames > 0);
+	CHECK(st.db <= TOL_DB);
+	CHECK(st.centroid <= TOL_CENTROID);
+	CHECK(st.flatness <= TOL_FLATNESS);
+	CHECK(st.flux <= TOL_FLUX);
+	CHECK(st.peak_hz <= TOL_PEAK_HZ);
+	CHECK(st.peak_db <= TOL_PEAK_DB);
+	dsp_tracker_close(tr);
+	ref_close(&r);
+	dsp_analyzer_close(a);
+}
+
+/* Mono channel ch of a fixture; NULL when it cannot be read. */
+static float *read_fixture(const char *path, int ch, size_t *n, int *rate)
+{
+	struct dsp_wav_reader *w = NULL;
+	char err[256];
+	float *x;
+	long got;
+	size_t cap;
+
+	if (dsp_wav_reader_open(&w, path, err, sizeof(err)) < 0) {
+		printf("# %s: %s\n", path, err);
+		return NULL;
+	}
+	cap = (size_t)dsp_wav_reader_info(w)->frames;
+	*rate = dsp_wav_reader_info(w)->rate;
+	x = malloc(cap * sizeof(float));
+	*n = 0;
+	while (x && *n < cap && (got = dsp_wav_reader_read_mono(w, ch, x + *n, cap - *n)) > 0)
+		*n += (size_t)got;
+	dsp_wav_reader_close(w);
+	return x;
+}
+
+/*
+ * The analyzer's float vector code against the exact reference, frame by
+ * frame and second by second: real recordings at N = 4096 and 16384, and
+ * synthesized noise, lines, a chirp, clipping, silence, a very quiet
+ * signal, and odd FFT sizes and hops.
+ */
+static void test_fast_vs_exact(void)
+{
+	static const char *const fixtures[] = {"fixtures/audio/computer-fan-hum-48k.wav",
+					       "fixtures/audio/fridge-hum.wav"};
+	struct dsp_opts o;
+	size_t i, n, f;
+	float *x;
+	int rate, ch;
+
+	for (f = 0; f < TP_ARRAY_LEN(fixtures); f++)
+		for (ch = 0; ch < 2; ch++) {
+			x = read_fixture(fixtures[f], ch, &n, &rate);
+			CHECK(x != NULL);
+			if (!x)
+				continue;
+			dsp_opts_default(&o);
+			fast_vs_exact(fixtures[f], x, n, rate, &o);
+			if (ch == 0) {
+				o.simd = DSP_SIMD_BASELINE;
+				fast_vs_exact("the same, baseline vector code", x, n, rate, &o);
+				o.simd = DSP_SIMD_AUTO;
+			}
+			o.fft_size = 16384;
+			o.n_peaks = 4;
+			fast_vs_exact(fixtures[f], x, n, rate, &o);
+			free(x);
+		}
+	n = 48000 * 6;
+	x = malloc(n * sizeof(float));
+	for (i = 0; i < n; i++) {
+		double t = (double)i / 48000;
+
+		x[i] = (float)(0.02 * uniform() + 0.05 * sin(2 * M_PI * 11520.3 * t) +
+			       0.1 * sin(2 * M_PI * 120.0 * t) + 0.03 * sin(2 * M_PI * 240.0 * t) +
+			       0.01 * sin(2 * M_PI * (3000.0 * t + 5.0 * t * t)));
+	}
+	dsp_opts_default(&o);
+	fast_vs_exact("lines in noise", x, n, 48000, &o);
+	o.fft_size = 1024;
+	fast_vs_exact("lines in noise, N 1024", x, n, 48000, &o);
+	o.fft_size = 100;
+	o.hop = 60;
+	fast_vs_exact("lines in noise, N 100 hop 60", x, 48000, 48000, &o);
+	o.fft_size = 6000;
+	o.hop = 1001;
+	fast_vs_exact("lines in noise, N 6000 hop 1001", x, n, 48000, &o);
+	o.simd = DSP_SIMD_BASELINE;
+	fast_vs_exact("the same, baseline vector code", x, n, 48000, &o);
+	for (i = 0; i < n; i++)
+		x[i] = (float)(0.5 * uniform());
+	dsp_opts_default(&o);
+	fast_vs_exact("white noise", x, n, 48000, &o);
+	for (i = 0; i < n; i++)
+		x[i] = (float)(1e-6 * uniform() + 3e-6 * sin(2 * M_PI * 777.7 * (double)i / 48000));
+	fast_vs_exact("very quiet", x, n, 48000, &o);
+	for (i = 0; i < n; i++)
+		x[i] = i < n / 3 ? 0.0f : (i / 24) % 2 ? 1.0f : -1.0f;
+	fast_vs_exact("silence, then a clipped square wave", x, n, 48000, &o);
+	for (i = 0; i < n; i++) {
+		double t = (double)i / 48000;
+
+		x[i] = (float)(0.4 * sin(2 * M_PI * (1000.0 * t + 200.0 * t * t)));
+	}
+	fast_vs_exact("fast chirp", x, n, 48000, &o);
+	fast_vs_exact("fast chirp at 1 kHz, N 64", x, n, 1000, &o);
+	free(x);
+}
+
+/*
+ * The widest vector code the CPU has (AVX2 here on x86-64) and the
+ * baseline give the same power spectrum bit for bit, so the same bands,
+ * flatness, roll-off and peaks; only sums over all bins or samples
+ * (centroid, flux, the frame's mean square) are added in another order.
+ */
+static void test_simd_paths(void)
+{
+	struct dsp_analyzer *a = NULL, *b = NULL;
+	struct dsp_opts o;
+	size_t n = 48000 * 3, off;
+	float *x = tone(48000, 3.0, 3005.86, 0.3, 0.05);
+	int i, j, frames = 0;
+
+	dsp_opts_default(&o);
+	CHECK_INT(dsp_analyzer_open(&a, 48000, &o), 0);
+	o.simd = DSP_SIMD_BASELINE;
+	CHECK_INT(dsp_analyzer_open(&b, 48000, &o), 0);
+	o.simd = 7;
+	CHECK_INT(dsp_analyzer_open(&b, 48000, &o), -EINVAL);
+	for (off = 0; a && b && off + 2048 <= n; off += 2048) {
+		const struct dsp_frame *fa, *fb;
+		struct dsp_second s;
+
+		dsp_analyzer_push(a, x + off, 2048);
+		dsp_analyzer_push(b, x + off, 2048);
+		while (dsp_analyzer_next_second(a, &s) == 1)
+			;
+		while (dsp_analyzer_next_second(b, &s) == 1)
+			;
+		fa = dsp_analyzer_frame(a);
+		fb = dsp_analyzer_frame(b);
+		if (!fa || !fb)
+			continue;
+		frames++;
+		/* float sums in lanes of 8 or 4: differences of float rounding */
+		CHECK_NEAR(fa->rms_dbfs, fb->rms_dbfs, 1e-6);
+		CHECK_NEAR(fa->centroid_hz, fb->centroid_hz, 1e-6 * fb->centroid_hz);
+		CHECK_NEAR(fa->flux, fb->flux, 1e-5);
+		CHECK_NEAR(fa->flatness, fb->flatness, 0);
+		CHECK_NEAR(fa->rolloff_hz, fb->rolloff_hz, 0);
+		for (i = 0; i < o.n_bands; i++)
+			CHECK_NEAR(fa->band_db[i], fb->band_db[i], 0);
+		CHECK_INT(fa->n_peaks, fb->n_peaks);
+		for (j = 0; j < fa->n_peaks && j < fb->n_peaks; j++) {
+			CHECK_NEAR(fa->peak[j].hz, fb->peak[j].hz, 0);
+			CHECK_NEAR(fa->peak[j].db, fb->peak[j].db, 0);
+			CHECK_NEAR(fa->peak[j].snr_db, fb->peak[j].snr_db, 0);
+		}
+	}
+	CHECK(frames >= 69);
+	dsp_analyzer_close(a);
+	dsp_analyzer_close(b);
+	free(x);
+}
+
 /* No allocation in push, next_second or finish once the analyzer is open. */
 static void test_no_allocation(void)
 {
@@ -739,5 +1407,7 @@ int main(void)
 	RUN(test_short_stream);
 	RUN(test_options);
 	RUN(test_change_detector);
+	RUN(test_fast_vs_exact);
+	RUN(test_simd_paths);
 	return test_done();
 }
