@@ -57,7 +57,7 @@ FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 PROG_NAMES := thermpace $(patsubst src/%_main.c,thermpace-%,$(wildcard src/*_main.c))
 HDRS := $(wildcard src/*.h dsp/*.h test/*.h)
 
-.PHONY: all check check-rel check-san check-fuzz bench lint format deps \
+.PHONY: all check check-rel check-san check-gen check-fuzz bench lint format deps \
         install uninstall clean demo
 all: $(addprefix build/rel/,$(PROG_NAMES))
 
@@ -80,12 +80,15 @@ $(1)/tests: $$(addprefix $(1)/,$$(PROG_NAMES)) $$(patsubst %.c,$(1)/%,$$(TEST_SR
 endef
 $(eval $(call VARIANT,build/rel,))
 $(eval $(call VARIANT,build/san,$(SAN)))
+# The acoustic kernels without any target-specific vector path (the code
+# 32-bit ARM and other targets run), checked by the dsp tests.
+$(eval $(call VARIANT,build/gen,-DDSP_VEC_GENERIC))
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # The closing line sums every suite: "check: N passed, N failed, N skipped".
-check: check-rel check-san check-fuzz
-	@cat build/rel/counts build/san/counts $$(ls build/fuzz/counts 2>/dev/null) | \
+check: check-rel check-san check-gen check-fuzz
+	@cat build/rel/counts build/san/counts build/gen/counts $$(ls build/fuzz/counts 2>/dev/null) | \
 	  awk '{p+=$$1; f+=$$2; s+=$$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
 check-rel:
@@ -96,6 +99,10 @@ check-san:
 	@$(MAKE) --no-print-directory WERROR=-Werror OPT='-O1 -g' build/san/tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  test/run-tests build/san
+
+check-gen:
+	@$(MAKE) --no-print-directory WERROR=-Werror build/gen/test/test_dsp
+	@test/run-tests build/gen test_dsp
 
 # Fuzz targets: libFuzzer with clang where it is present, run over the
 # corpus in fuzz/corpus/NAME plus FUZZ_RUNS generated inputs each.
