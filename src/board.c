@@ -199,8 +199,7 @@ static int parse(struct tp_board *b)
 		return bad(b, "ceiling", "trip_c", "not a number");
 	if (tp_ini_double_or(&b->ini, "ceiling", "margin_c", 3, &b->margin_c) < 0)
 		return bad(b, "ceiling", "margin_c", "not a number");
-	if (tp_ini_double_or(&b->ini, "ceiling", "ambient_limit_c", NAN, &b->ambient_limit_c) <
-	    0)
+	if (tp_ini_double_or(&b->ini, "ceiling", "ambient_limit_c", NAN, &b->ambient_limit_c) < 0)
 		return bad(b, "ceiling", "ambient_limit_c", "not a number");
 	v = tp_ini_get(&b->ini, "actuators", "allow");
 	tp_strlcpy(b->actuators, v ? v : "socket", sizeof(b->actuators));
@@ -245,8 +244,8 @@ int tp_board_load(struct tp_board *b, const char *name_or_path)
 		    (int)sizeof(b->path))
 			return -ENAMETOOLONG;
 		if (access(b->path, R_OK) < 0) {
-			snprintf(b->err, sizeof(b->err), "unknown board '%s' (no %s)",
-				 name_or_path, b->path);
+			snprintf(b->err, sizeof(b->err), "unknown board '%s' (no %s)", name_or_path,
+				 b->path);
 			return -ENOENT;
 		}
 	}
@@ -296,8 +295,8 @@ int tp_board_zone_invalid(const struct tp_board_zone *z, double v)
 	return 0;
 }
 
-static int match_file(const char *root, const char *rel, const struct tp_ini *ini,
-		      const char *key, char *why, size_t wn, const char *what)
+static int match_file(const char *root, const char *rel, const struct tp_ini *ini, const char *key,
+		      char *why, size_t wn, const char *what)
 {
 	char path[PATH_MAX], text[256];
 	int i;

@@ -27,9 +27,9 @@
 
 #include "ini_file.h"
 
-#define TP_BOARD_MAX_ZONES  32
-#define TP_BOARD_MAX_RAILS  16
-#define TP_BOARD_MAX_CLOCKS 8
+#define TP_BOARD_MAX_ZONES   32
+#define TP_BOARD_MAX_RAILS   16
+#define TP_BOARD_MAX_CLOCKS  8
 #define TP_BOARD_MAX_INVALID 4
 
 enum tp_zone_role { TP_ROLE_OTHER = 0, TP_ROLE_DIE, TP_ROLE_BOARD, TP_ROLE_AMBIENT };
@@ -40,14 +40,14 @@ struct tp_board_zone {
 	enum tp_zone_role role;
 	int ninvalid;
 	double invalid_c[TP_BOARD_MAX_INVALID]; /* sentinel readings (PMIC 100 °C, -256 °C) */
-	double min_c, max_c;                    /* plausible range */
+	double min_c, max_c;			/* plausible range */
 };
 
 struct tp_board_rail {
 	char name[TP_INI_NAME_MAX];    /* rail name as the hardware labels it */
 	char source[TP_INI_NAME_MAX];  /* ina3221-iio, ina3221-hwmon, hwmon, rapl, vcgencmd */
 	char channel[TP_INI_NAME_MAX]; /* power.NAME */
-	int total;                     /* 1: board total, never summed with others */
+	int total;		       /* 1: board total, never summed with others */
 	char section[TP_INI_NAME_MAX]; /* "rail.NAME", for source-specific keys */
 };
 

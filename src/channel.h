@@ -13,22 +13,22 @@
 
 #include <stddef.h>
 
-#define TP_MAX_CHANNELS     256
+#define TP_MAX_CHANNELS	    256
 #define TP_CHANNEL_NAME_MAX 64
 
 enum tp_kind {
 	TP_KIND_UNKNOWN = 0,
-	TP_KIND_TEMP,     /* °C */
-	TP_KIND_POWER,    /* W */
-	TP_KIND_ENERGY,   /* J */
-	TP_KIND_VOLT,     /* V */
-	TP_KIND_CURR,     /* A */
-	TP_KIND_FREQ,     /* Hz */
-	TP_KIND_UTIL,     /* 0..1 */
-	TP_KIND_STATE,    /* integer */
-	TP_KIND_TOKENS,   /* cumulative count */
-	TP_KIND_RATE,     /* tokens/s */
-	TP_KIND_AUDIO,    /* acoustic feature, unit in the name */
+	TP_KIND_TEMP,	  /* °C */
+	TP_KIND_POWER,	  /* W */
+	TP_KIND_ENERGY,	  /* J */
+	TP_KIND_VOLT,	  /* V */
+	TP_KIND_CURR,	  /* A */
+	TP_KIND_FREQ,	  /* Hz */
+	TP_KIND_UTIL,	  /* 0..1 */
+	TP_KIND_STATE,	  /* integer */
+	TP_KIND_TOKENS,	  /* cumulative count */
+	TP_KIND_RATE,	  /* tokens/s */
+	TP_KIND_AUDIO,	  /* acoustic feature, unit in the name */
 	TP_KIND_FORECAST, /* model output, unit in the name */
 };
 

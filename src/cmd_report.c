@@ -18,10 +18,10 @@
 #include "telemetry_csv.h"
 #include "util.h"
 
-#define MAX_POINTS   1200 /* per series after decimation */
-#define MAX_EVENTS   2000 /* listed in the table */
-#define CHART_W      900
-#define CHART_H      260
+#define MAX_POINTS 1200 /* per series after decimation */
+#define MAX_EVENTS 2000 /* listed in the table */
+#define CHART_W	   900
+#define CHART_H	   260
 
 struct series {
 	double *t, *v;
@@ -183,17 +183,21 @@ static void chart(FILE *f, const struct report *r, enum tp_kind kind, const char
 		hi += 0.5;
 	}
 	span = r->t1 - r->t0 > 0 ? r->t1 - r->t0 : 1;
-	fprintf(f, "<h3>%s</h3>\n<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-		   "role=\"img\">\n",
+	fprintf(f,
+		"<h3>%s</h3>\n<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		"role=\"img\">\n",
 		title, CHART_W, CHART_H + 20, CHART_W, CHART_H + 20);
-	fprintf(f, "<rect x=\"50\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-		   "stroke=\"#ccc\"/>\n",
+	fprintf(f,
+		"<rect x=\"50\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+		"stroke=\"#ccc\"/>\n",
 		CHART_W - 60, CHART_H);
-	fprintf(f, "<text x=\"45\" y=\"12\" text-anchor=\"end\">%.4g</text>"
-		   "<text x=\"45\" y=\"%d\" text-anchor=\"end\">%.4g</text>\n",
+	fprintf(f,
+		"<text x=\"45\" y=\"12\" text-anchor=\"end\">%.4g</text>"
+		"<text x=\"45\" y=\"%d\" text-anchor=\"end\">%.4g</text>\n",
 		hi, CHART_H, lo);
-	fprintf(f, "<text x=\"50\" y=\"%d\">%.1f s</text><text x=\"%d\" y=\"%d\" "
-		   "text-anchor=\"end\">%.1f s</text>\n",
+	fprintf(f,
+		"<text x=\"50\" y=\"%d\">%.1f s</text><text x=\"%d\" y=\"%d\" "
+		"text-anchor=\"end\">%.1f s</text>\n",
 		CHART_H + 16, r->t0, CHART_W - 10, CHART_H + 16, r->t1);
 	if (mark_events)
 		for (k = 0; k < json_array_size(r->events); k++) {
@@ -202,11 +206,12 @@ static void chart(FILE *f, const struct report *r, enum tp_kind kind, const char
 			const char *name = json_string_value(json_object_get(ev, "event"));
 			double x = 50 + (t - r->t0) / span * (CHART_W - 60);
 
-			if (strcmp(name, "session_start") == 0 || strcmp(name, "session_stop") == 0 ||
-			    x < 50 || x > CHART_W - 10)
+			if (strcmp(name, "session_start") == 0 ||
+			    strcmp(name, "session_stop") == 0 || x < 50 || x > CHART_W - 10)
 				continue;
-			fprintf(f, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" "
-				   "stroke=\"#e67e22\" stroke-dasharray=\"3,3\"><title>",
+			fprintf(f,
+				"<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" "
+				"stroke=\"#e67e22\" stroke-dasharray=\"3,3\"><title>",
 				x, x, CHART_H);
 			html_escape(f, name);
 			fprintf(f, " at %.1f s</title></line>\n", t);
@@ -242,9 +247,12 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 		enum tp_kind kind;
 		const char *title;
 	} charts[] = {
-		{TP_KIND_TEMP, "Temperatures (&deg;C)"}, {TP_KIND_POWER, "Power (W)"},
-		{TP_KIND_FREQ, "Clocks (Hz)"},           {TP_KIND_RATE, "Token rate (tokens/s)"},
-		{TP_KIND_STATE, "States"},               {TP_KIND_FORECAST, "Forecast"},
+	    {TP_KIND_TEMP, "Temperatures (&deg;C)"},
+	    {TP_KIND_POWER, "Power (W)"},
+	    {TP_KIND_FREQ, "Clocks (Hz)"},
+	    {TP_KIND_RATE, "Token rate (tokens/s)"},
+	    {TP_KIND_STATE, "States"},
+	    {TP_KIND_FORECAST, "Forecast"},
 	};
 	size_t k, nev = json_array_size(r->events);
 	json_t *counts = json_object();
@@ -270,7 +278,8 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 		html_escape(f, m->source);
 		fputs("</td></tr>\n<tr><th>started (UTC)</th><td>", f);
 		html_escape(f, m->start_utc);
-		fprintf(f, "</td></tr>\n<tr><th>interval</th><td>%.3g s</td></tr>\n", m->interval_s);
+		fprintf(f, "</td></tr>\n<tr><th>interval</th><td>%.3g s</td></tr>\n",
+			m->interval_s);
 		if (m->audio_rate)
 			fprintf(f, "<tr><th>audio</th><td>%d Hz, %d channel(s)</td></tr>\n",
 				m->audio_rate, m->audio_channels);
@@ -280,14 +289,15 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 
 	for (k = 0; k < nev; k++) {
 		const char *name =
-			json_string_value(json_object_get(json_array_get(r->events, k), "event"));
+		    json_string_value(json_object_get(json_array_get(r->events, k), "event"));
 		json_int_t c = json_integer_value(json_object_get(counts, name));
 
 		json_object_set_new(counts, name, json_integer(c + 1));
 	}
 	if (nev) {
 		fputs("<h2>Events by kind</h2>\n<table><tr><th>event</th><th>count</th></tr>\n", f);
-		json_object_foreach(counts, key, val) {
+		json_object_foreach(counts, key, val)
+		{
 			fputs("<tr><td>", f);
 			html_escape(f, key);
 			fprintf(f, "</td><td>%lld</td></tr>\n", (long long)json_integer_value(val));
@@ -324,12 +334,13 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 			json_t *ev = json_deep_copy(json_array_get(r->events, k));
 			char *text;
 
-			fprintf(f, "<tr><td>%.1f</td><td>", json_number_value(json_object_get(ev, "t")));
+			fprintf(f, "<tr><td>%.1f</td><td>",
+				json_number_value(json_object_get(ev, "t")));
 			html_escape(f, json_string_value(json_object_get(ev, "event")));
 			json_object_del(ev, "t");
 			json_object_del(ev, "event");
 			text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER |
-						      JSON_REAL_PRECISION(6));
+						  JSON_REAL_PRECISION(6));
 			fputs("</td><td><code>", f);
 			html_escape(f, text ? text : "");
 			fputs("</code></td></tr>\n", f);
@@ -337,7 +348,8 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 			json_decref(ev);
 		}
 		if (nev > MAX_EVENTS)
-			fprintf(f, "<tr><td colspan=\"3\">%zu more events in events.jsonl</td></tr>\n",
+			fprintf(f,
+				"<tr><td colspan=\"3\">%zu more events in events.jsonl</td></tr>\n",
 				nev - MAX_EVENTS);
 		fputs("</table>\n", f);
 	}
@@ -357,9 +369,9 @@ static void usage(FILE *f)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct report *r = NULL;
 	struct tp_manifest m;

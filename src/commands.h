@@ -7,9 +7,9 @@
  * run time (says what failed), 2 bad arguments (one line on stderr).
  */
 
-#define TP_EXIT_OK      0
+#define TP_EXIT_OK	0
 #define TP_EXIT_FAILURE 1
-#define TP_EXIT_USAGE   2
+#define TP_EXIT_USAGE	2
 
 /*
  * Declared weak so that a tree missing one module still links; main()

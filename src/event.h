@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 struct tp_eventlog {
-	FILE *f;        /* borrowed */
+	FILE *f;	/* borrowed */
 	int flush_each; /* fflush per event (live sessions) */
 	long count;
 };

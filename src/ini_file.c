@@ -50,7 +50,8 @@ static int finish(struct tp_ini *ini, int ret, const char *name)
 		return -ENOMEM;
 	}
 	snprintf(ini->err, sizeof(ini->err),
-		 "%s:%d: syntax error, line of 200 characters or more, or too many entries", name, ret);
+		 "%s:%d: syntax error, line of 200 characters or more, or too many entries", name,
+		 ret);
 	return -EINVAL;
 }
 
@@ -84,8 +85,7 @@ const char *tp_ini_get(const struct tp_ini *ini, const char *section, const char
 	return NULL;
 }
 
-int tp_ini_get_double(const struct tp_ini *ini, const char *section, const char *key,
-		      double *out)
+int tp_ini_get_double(const struct tp_ini *ini, const char *section, const char *key, double *out)
 {
 	const char *v = tp_ini_get(ini, section, key);
 

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define TP_INI_NAME_MAX  64
+#define TP_INI_NAME_MAX	 64
 #define TP_INI_VALUE_MAX 512
 
 struct tp_ini_entry {
@@ -33,8 +33,7 @@ void tp_ini_free(struct tp_ini *ini);
 const char *tp_ini_get(const struct tp_ini *ini, const char *section, const char *key);
 
 /* 0 and *out on success; -ENOENT when absent; -EINVAL when not a number. */
-int tp_ini_get_double(const struct tp_ini *ini, const char *section, const char *key,
-		      double *out);
+int tp_ini_get_double(const struct tp_ini *ini, const char *section, const char *key, double *out);
 
 /* Same as tp_ini_get_double, with dflt when absent. */
 int tp_ini_double_or(const struct tp_ini *ini, const char *section, const char *key, double dflt,

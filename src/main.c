@@ -15,19 +15,19 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run, "run an inference command under the governor"},
-	{"attach", cmd_attach, "govern a process or cgroup that already runs"},
-	{"restore", cmd_restore, "put back any cap a killed daemon left"},
-	{"probe", cmd_probe, "show the board, its channels and actuators"},
-	{"record", cmd_record, "record a lab session (telemetry, audio)"},
-	{"replay", cmd_replay, "replay a session through the pipeline, events on stdout"},
-	{"sim", cmd_sim, "simulate a board, open or closed loop"},
-	{"eval", cmd_eval, "score a session's events against its ground truth"},
-	{"features", cmd_features, "acoustic features of a WAV file"},
-	{"tegrastats", cmd_tegrastats, "convert tegrastats output to telemetry CSV"},
-	{"import", cmd_import, "convert a trace from elsewhere into a session"},
-	{"report", cmd_report, "write an HTML report of a session"},
-	{NULL, NULL, NULL},
+    {"run", cmd_run, "run an inference command under the governor"},
+    {"attach", cmd_attach, "govern a process or cgroup that already runs"},
+    {"restore", cmd_restore, "put back any cap a killed daemon left"},
+    {"probe", cmd_probe, "show the board, its channels and actuators"},
+    {"record", cmd_record, "record a lab session (telemetry, audio)"},
+    {"replay", cmd_replay, "replay a session through the pipeline, events on stdout"},
+    {"sim", cmd_sim, "simulate a board, open or closed loop"},
+    {"eval", cmd_eval, "score a session's events against its ground truth"},
+    {"features", cmd_features, "acoustic features of a WAV file"},
+    {"tegrastats", cmd_tegrastats, "convert tegrastats output to telemetry CSV"},
+    {"import", cmd_import, "convert a trace from elsewhere into a session"},
+    {"report", cmd_report, "write an HTML report of a session"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)

@@ -46,8 +46,8 @@ int tp_path_join(char *out, size_t n, const char *root, const char *rel)
 	if (!root || !root[0] || strcmp(root, "/") == 0)
 		len = snprintf(out, n, "%s%s", rel[0] == '/' ? "" : "/", rel);
 	else
-		len = snprintf(out, n, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/",
-			       rel);
+		len =
+		    snprintf(out, n, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel);
 	if (len < 0 || (size_t)len >= n)
 		return -ENAMETOOLONG;
 	return 0;

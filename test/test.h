@@ -19,68 +19,67 @@
 static int tp_test_n, tp_test_failed, tp_test_skipped, tp_test_cur_fail, tp_test_cur_skip;
 static char tp_test_skip_reason[256];
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			printf("#   %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);    \
-			tp_test_cur_fail++;                                                \
-		}                                                                          \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("#   %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);        \
+			tp_test_cur_fail++;                                                        \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                              \
-	do {                                                                               \
-		double tp_a_ = (a), tp_b_ = (b);                                           \
-		if (!(fabs(tp_a_ - tp_b_) <= (tol))) {                                     \
-			printf("#   %s:%d: %s = %.9g, expected %s = %.9g within %g\n",      \
-			       __FILE__, __LINE__, #a, tp_a_, #b, tp_b_, (double)(tol));   \
-			tp_test_cur_fail++;                                                \
-		}                                                                          \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+	do {                                                                                       \
+		double tp_a_ = (a), tp_b_ = (b);                                                   \
+		if (!(fabs(tp_a_ - tp_b_) <= (tol))) {                                             \
+			printf("#   %s:%d: %s = %.9g, expected %s = %.9g within %g\n", __FILE__,   \
+			       __LINE__, #a, tp_a_, #b, tp_b_, (double)(tol));                     \
+			tp_test_cur_fail++;                                                        \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                    \
-	do {                                                                               \
-		long long tp_a_ = (long long)(a), tp_b_ = (long long)(b);                  \
-		if (tp_a_ != tp_b_) {                                                      \
-			printf("#   %s:%d: %s = %lld, expected %lld\n", __FILE__, __LINE__,   \
-			       #a, tp_a_, tp_b_);                                          \
-			tp_test_cur_fail++;                                                \
-		}                                                                          \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long tp_a_ = (long long)(a), tp_b_ = (long long)(b);                          \
+		if (tp_a_ != tp_b_) {                                                              \
+			printf("#   %s:%d: %s = %lld, expected %lld\n", __FILE__, __LINE__, #a,    \
+			       tp_a_, tp_b_);                                                      \
+			tp_test_cur_fail++;                                                        \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                    \
-	do {                                                                               \
-		const char *tp_a_ = (a), *tp_b_ = (b);                                     \
-		if (!tp_a_ || !tp_b_ || strcmp(tp_a_, tp_b_) != 0) {                       \
-			printf("#   %s:%d: %s = \"%s\", expected \"%s\"\n", __FILE__,       \
-			       __LINE__, #a, tp_a_ ? tp_a_ : "(null)",                     \
-			       tp_b_ ? tp_b_ : "(null)");                                  \
-			tp_test_cur_fail++;                                                \
-		}                                                                          \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *tp_a_ = (a), *tp_b_ = (b);                                             \
+		if (!tp_a_ || !tp_b_ || strcmp(tp_a_, tp_b_) != 0) {                               \
+			printf("#   %s:%d: %s = \"%s\", expected \"%s\"\n", __FILE__, __LINE__,    \
+			       #a, tp_a_ ? tp_a_ : "(null)", tp_b_ ? tp_b_ : "(null)");            \
+			tp_test_cur_fail++;                                                        \
+		}                                                                                  \
 	} while (0)
 
-#define SKIP(reason)                                                                       \
-	do {                                                                               \
-		snprintf(tp_test_skip_reason, sizeof(tp_test_skip_reason), "%s", (reason));  \
-		tp_test_cur_skip = 1;                                                      \
-		return;                                                                    \
+#define SKIP(reason)                                                                               \
+	do {                                                                                       \
+		snprintf(tp_test_skip_reason, sizeof(tp_test_skip_reason), "%s", (reason));        \
+		tp_test_cur_skip = 1;                                                              \
+		return;                                                                            \
 	} while (0)
 
-#define RUN(fn)                                                                            \
-	do {                                                                               \
-		tp_test_cur_fail = 0;                                                      \
-		tp_test_cur_skip = 0;                                                      \
-		fn();                                                                      \
-		tp_test_n++;                                                               \
-		if (tp_test_cur_fail) {                                                    \
-			tp_test_failed++;                                                  \
-			printf("not ok %d - %s\n", tp_test_n, #fn);                        \
-		} else if (tp_test_cur_skip) {                                             \
-			tp_test_skipped++;                                                 \
-			printf("ok %d - %s # SKIP %s\n", tp_test_n, #fn, tp_test_skip_reason); \
-		} else {                                                                   \
-			printf("ok %d - %s\n", tp_test_n, #fn);                            \
-		}                                                                          \
-		fflush(stdout);                                                            \
+#define RUN(fn)                                                                                    \
+	do {                                                                                       \
+		tp_test_cur_fail = 0;                                                              \
+		tp_test_cur_skip = 0;                                                              \
+		fn();                                                                              \
+		tp_test_n++;                                                                       \
+		if (tp_test_cur_fail) {                                                            \
+			tp_test_failed++;                                                          \
+			printf("not ok %d - %s\n", tp_test_n, #fn);                                \
+		} else if (tp_test_cur_skip) {                                                     \
+			tp_test_skipped++;                                                         \
+			printf("ok %d - %s # SKIP %s\n", tp_test_n, #fn, tp_test_skip_reason);     \
+		} else {                                                                           \
+			printf("ok %d - %s\n", tp_test_n, #fn);                                    \
+		}                                                                                  \
+		fflush(stdout);                                                                    \
 	} while (0)
 
 static inline int test_done(void)
