@@ -1,0 +1,384 @@
+/*
+ * thermpace sim: a simulated board that writes a real session directory
+ * (manifest.ini, telemetry.csv, audio.wav, truth.jsonl).
+ *
+ * Open loop (sim_run_open_loop): the scenario's [load] profile drives the
+ * token rate. The pieces a closed loop needs are separate: the option table
+ * (struct sim_opts, long_opts, parse_args), the session writer
+ * (sim_session_open / sim_session_row / sim_session_close), and the plant
+ * (src/sim_plant.h), so that a controller driving a real child process is
+ * one more run function beside sim_run_open_loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "session.h"
+#include "sim_audio.h"
+#include "sim_load.h"
+#include "sim_plant.h"
+#include "sim_scenario.h"
+#include "sim_truth.h"
+#include "telemetry_csv.h"
+#include "util.h"
+
+struct sim_opts {
+	const char *scenario; /* NULL: the built-in default */
+	const char *out;
+	uint64_t seed;
+	int seed_set;
+	double duration_s; /* NAN: the scenario's */
+	int no_audio;
+};
+
+static const struct option long_opts[] = {
+    {"scenario", required_argument, NULL, 's'},
+    {"seed", required_argument, NULL, 'S'},
+    {"duration", required_argument, NULL, 'd'},
+    {"no-audio", no_argument, NULL, 'A'},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: thermpace sim [--scenario FILE] [--seed N] [--duration S] [--no-audio] "
+		"-o DIR\n\n"
+		"Simulates a passively cooled board (boards/sim.ini) and writes a session\n"
+		"directory: manifest.ini, telemetry.csv, audio.wav, truth.jsonl (what really\n"
+		"happened). The scenario's [load] drives the token rate (open loop).\n\n"
+		"  -s, --scenario FILE  scenario INI (docs/simulator.md); default: 28 C ambient,\n"
+		"                       full rate, 90 minutes\n"
+		"  -S, --seed N         random seed (default: the scenario's seed)\n"
+		"  -d, --duration S     override the scenario's duration_s\n"
+		"      --no-audio       write no audio.wav\n"
+		"  -o, --output DIR     session directory (created)\n"
+		"  -h, --help           this help\n");
+}
+
+/* 0: run; 1: help shown; -EINVAL: bad arguments (message printed). */
+static int parse_args(int argc, char **argv, struct sim_opts *o)
+{
+	long l;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->duration_s = NAN;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:S:d:o:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->scenario = optarg;
+			break;
+		case 'S':
+			if (tp_parse_long(optarg, &l) < 0 || l < 0) {
+				tp_err("sim: --seed wants a non-negative integer, not '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			o->seed = (uint64_t)l;
+			o->seed_set = 1;
+			break;
+		case 'd':
+			if (tp_parse_double(optarg, &o->duration_s) < 0 || o->duration_s <= 0 ||
+			    o->duration_s > 1e8) {
+				tp_err("sim: --duration wants seconds > 0, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'A':
+			o->no_audio = 1;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			tp_err("sim: option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			tp_err("sim: unknown option '%s' (see 'thermpace sim --help')",
+			       argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		tp_err("sim: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->out) {
+		tp_err("sim: -o DIR is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Scenario with the command line's overrides; exit status on failure. */
+static int load_scenario(const struct sim_opts *o, struct tp_scenario *s)
+{
+	char err[512];
+
+	if (!o->scenario) {
+		tp_scenario_default(s);
+	} else if (tp_scenario_load(s, o->scenario, err, sizeof(err)) < 0) {
+		tp_err("%s", err);
+		return TP_EXIT_USAGE;
+	}
+	if (o->seed_set)
+		s->seed = o->seed;
+	if (!isnan(o->duration_s)) {
+		s->duration_s = o->duration_s;
+		if (s->interval_s > s->duration_s)
+			s->interval_s = s->duration_s;
+		if (s->step_s > s->interval_s)
+			s->step_s = s->interval_s;
+		if (s->audio_start_s >= s->duration_s)
+			s->audio_rate = 0;
+	}
+	if (o->no_audio)
+		s->audio_rate = 0;
+	return TP_EXIT_OK;
+}
+
+/* ---- the session directory ---- */
+
+struct sim_session {
+	char dir[4096];
+	FILE *csv;
+	struct tp_csv_writer w;
+	struct tp_truth truth;
+	struct tp_sim_audio audio;
+	int have_audio;
+	struct tp_chanset set;
+	double v[TP_MAX_CHANNELS];
+	/* summary for the manifest */
+	double throttled_s, max_die_c;
+	long rows;
+};
+
+static int session_path(const struct sim_session *ss, const char *name, char *out, size_t n)
+{
+	int ret = tp_session_path(out, n, ss->dir, name);
+
+	if (ret < 0)
+		tp_err("sim: path too long: '%s/%s'", ss->dir, name);
+	return ret;
+}
+
+/*
+ * Creates dir and its files; the plant's channels must be in ss->set. On
+ * failure prints what failed and returns a negative errno; close in any case.
+ */
+static int sim_session_open(struct sim_session *ss, const char *dir, const struct tp_scenario *s)
+{
+	char path[4096], board[96], seed[48], scen[96], start[64];
+	const char *meta[] = {board, "source: sim", scen, seed, start, NULL};
+	char err[512];
+	int ret;
+
+	tp_strlcpy(ss->dir, dir, sizeof(ss->dir));
+	ret = tp_mkdir_p(dir, 0755);
+	if (ret < 0) {
+		tp_err("sim: cannot create '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	snprintf(board, sizeof(board), "board: %s", s->board);
+	snprintf(scen, sizeof(scen), "scenario: %s", s->name);
+	snprintf(seed, sizeof(seed), "seed: %" PRIu64, s->seed);
+	snprintf(start, sizeof(start), "start_utc: %s", s->start_utc);
+	if (session_path(ss, "telemetry.csv", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	ss->csv = fopen(path, "w");
+	if (!ss->csv) {
+		ret = -errno;
+		tp_err("sim: cannot create '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	setvbuf(ss->csv, NULL, _IOFBF, 1 << 16);
+	ret = tp_csv_writer_open(&ss->w, ss->csv, &ss->set, meta);
+	if (ret < 0) {
+		tp_err("sim: cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	if (session_path(ss, "truth.jsonl", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	ret = tp_truth_open(&ss->truth, path);
+	if (ret < 0) {
+		tp_err("sim: cannot create '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	if (session_path(ss, "audio.wav", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	if (s->audio_rate > 0) {
+		ret = tp_sim_audio_open(&ss->audio, path, s, s->seed, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("sim: %s", err);
+			return ret;
+		}
+		ss->have_audio = 1;
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		/* a stale audio.wav would not belong to this session */
+		ret = -errno;
+		tp_err("sim: cannot remove '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	ss->max_die_c = -INFINITY;
+	return 0;
+}
+
+static int sim_session_row(struct sim_session *ss, double t)
+{
+	int ret = tp_csv_writer_row(&ss->w, t, ss->v);
+
+	if (ret < 0)
+		tp_err("sim: cannot write '%s/telemetry.csv': %s", ss->dir, strerror(-ret));
+	ss->rows++;
+	return ret;
+}
+
+/* Writes the manifest and closes everything; 0 or the first negative errno. */
+static int sim_session_close(struct sim_session *ss, const struct tp_scenario *s,
+			     const struct tp_plant *p, int ok)
+{
+	struct tp_manifest m;
+	char extra[1024];
+	int ret = 0, r;
+
+	if (ss->have_audio && tp_sim_audio_close(&ss->audio) < 0) {
+		tp_err("sim: cannot write '%s/audio.wav'", ss->dir);
+		ret = -EIO;
+	}
+	r = tp_truth_close(&ss->truth);
+	if (r < 0 && ret == 0 && ok) {
+		tp_err("sim: cannot write '%s/truth.jsonl': %s", ss->dir, strerror(-r));
+		ret = r;
+	}
+	if (ss->csv && (ferror(ss->csv) | fclose(ss->csv)) != 0 && ret == 0 && ok) {
+		tp_err("sim: cannot write '%s/telemetry.csv'", ss->dir);
+		ret = -EIO;
+	}
+	ss->csv = NULL;
+	if (!ok || ret < 0)
+		return ret;
+	tp_manifest_init(&m, "sim", "sim");
+	tp_strlcpy(m.board, s->board, sizeof(m.board));
+	tp_strlcpy(m.start_utc, s->start_utc, sizeof(m.start_utc));
+	m.start_monotonic = 0; /* simulated time starts at 0 */
+	m.interval_s = s->interval_s;
+	if (ss->have_audio) {
+		m.audio_rate = s->audio_rate;
+		m.audio_channels = 1;
+		tp_strlcpy(m.audio_format, "PCM_16", sizeof(m.audio_format));
+		m.audio_first_frame_t = (double)ss->audio.first_frame / s->audio_rate;
+		m.audio_first_frame_monotonic = m.audio_first_frame_t;
+	}
+	snprintf(extra, sizeof(extra),
+		 "[sim]\n"
+		 "scenario = %s\n"
+		 "seed = %" PRIu64 "\n"
+		 "duration_s = %.6f\n"
+		 "rows = %ld\n"
+		 "true_energy_j = %.6f\n"
+		 "true_tokens = %.6f\n"
+		 "throttled_s = %.3f\n"
+		 "max_die_c = %.4f\n"
+		 "final_ambient_c = %.4f\n",
+		 s->name, s->seed, tp_plant_time(p), ss->rows, tp_plant_energy_j(p),
+		 tp_plant_tokens(p), ss->throttled_s, ss->max_die_c, tp_plant_ambient_c(p));
+	m.extra = extra;
+	r = tp_manifest_write(&m, ss->dir);
+	if (r < 0) {
+		tp_err("sim: cannot write '%s/manifest.ini': %s", ss->dir, strerror(-r));
+		ret = r;
+	}
+	return ret;
+}
+
+/* ---- open loop ---- */
+
+static int sim_run_open_loop(const struct sim_opts *o, const struct tp_scenario *s)
+{
+	static struct tp_plant plant; /* large; one per process */
+	static struct sim_session ss;
+	struct tp_loadgen load;
+	long k, nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
+	int ret;
+
+	memset(&ss, 0, sizeof(ss));
+	tp_chanset_init(&ss.set);
+	if (tp_plant_init(&plant, s, s->seed, &ss.set) < 0) {
+		tp_err("sim: too many channels");
+		return TP_EXIT_FAILURE;
+	}
+	tp_loadgen_init(&load, s, s->seed);
+	ret = sim_session_open(&ss, o->out, s);
+	if (ret < 0)
+		goto out;
+	tp_plant_set_truth(&plant, &ss.truth);
+	tp_frame_clear(ss.v, ss.set.n);
+	tp_plant_sample(&plant, ss.v);
+	ret = sim_session_row(&ss, 0);
+	for (k = 1; k <= nrows && ret == 0; k++) {
+		double t_row = (double)k * s->interval_s;
+
+		while (ret == 0 && tp_plant_time(&plant) < t_row - 1e-9) {
+			double t0 = tp_plant_time(&plant), tok0 = tp_plant_tokens(&plant);
+			double h = fmin(s->step_s, t_row - t0);
+
+			if (t_row - t0 - h < 1e-9)
+				h = t_row - t0;
+			tp_plant_advance(&plant, h, tp_loadgen_demand(&load, t0, h));
+			tp_loadgen_account(&load, tp_plant_time(&plant),
+					   tp_plant_tokens(&plant) - tok0);
+			if (tp_plant_throttled(&plant))
+				ss.throttled_s += h;
+			if (tp_plant_die_c(&plant) > ss.max_die_c)
+				ss.max_die_c = tp_plant_die_c(&plant);
+			if (ss.have_audio &&
+			    tp_sim_audio_feed(&ss.audio, tp_plant_time(&plant),
+					      tp_plant_power_w(&plant), tp_plant_cool_state(&plant),
+					      tp_plant_rate(&plant)) < 0) {
+				tp_err("sim: cannot write '%s/audio.wav'", ss.dir);
+				ret = -EIO;
+			}
+		}
+		if (ret == 0) {
+			tp_plant_sample(&plant, ss.v);
+			ret = sim_session_row(&ss, t_row);
+		}
+	}
+	if (ret == 0 && tp_plant_finish(&plant) < 0) {
+		tp_err("sim: cannot write '%s/truth.jsonl'", ss.dir);
+		ret = -EIO;
+	}
+out:
+	if (sim_session_close(&ss, s, &plant, ret == 0) < 0 && ret == 0)
+		ret = -EIO;
+	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	static struct tp_scenario s;
+	struct sim_opts o;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret != 0)
+		return ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
+	ret = load_scenario(&o, &s);
+	if (ret != TP_EXIT_OK)
+		return ret;
+	return sim_run_open_loop(&o, &s);
+}

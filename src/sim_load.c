@@ -1,0 +1,58 @@
+#include "sim_load.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RNG_LOAD 6
+
+static double next_gap(struct tp_loadgen *g)
+{
+	double j = g->l.gap_jitter;
+
+	return g->l.gap_s * (1 - j + 2 * j * tp_rng_uniform(&g->rng));
+}
+
+void tp_loadgen_init(struct tp_loadgen *g, const struct tp_scenario *s, uint64_t seed)
+{
+	memset(g, 0, sizeof(*g));
+	g->l = s->load;
+	tp_rng_seed(&g->rng, seed, RNG_LOAD);
+	g->next_call_t = g->l.start_s;
+}
+
+double tp_loadgen_demand(struct tp_loadgen *g, double t, double dt)
+{
+	const struct tp_sim_load *l = &g->l;
+	double r;
+	int i;
+
+	switch (l->profile) {
+	case TP_SIM_LOAD_CONSTANT:
+		return l->rate;
+	case TP_SIM_LOAD_STEPS:
+		r = l->rate;
+		for (i = 0; i < l->nsteps && t >= l->step_t[i] - 1e-9; i++)
+			r = l->step_rate[i];
+		return r;
+	case TP_SIM_LOAD_CALLS:
+		if (!g->in_call && t >= g->next_call_t - 1e-9) {
+			g->in_call = 1;
+			g->call_left = l->call_tokens;
+		}
+		/* the last step of a call asks only for the tokens left */
+		return g->in_call ? (dt > 0 ? g->call_left / dt : INFINITY) : 0;
+	}
+	return 0;
+}
+
+void tp_loadgen_account(struct tp_loadgen *g, double t_end, double tokens)
+{
+	if (g->l.profile != TP_SIM_LOAD_CALLS || !g->in_call)
+		return;
+	g->call_left -= tokens;
+	if (g->call_left <= 1e-6) {
+		g->in_call = 0;
+		g->calls++;
+		g->next_call_t = t_end + next_gap(g);
+	}
+}
