@@ -121,8 +121,8 @@ static void probe_cgroup(const char *root, struct tp_act_probe *p)
 	if (access(v2, W_OK | X_OK) == 0)
 		p->usable = 1;
 	else
-		say(p->lacks, sizeof(p->lacks), "write access to '%s' (root, or a delegated cgroup)",
-		    v2);
+		say(p->lacks, sizeof(p->lacks),
+		    "write access to '%s' (root, or a delegated cgroup)", v2);
 }
 
 /* The max-frequency files of a clock kind (board's clocks, else all found). */
@@ -133,8 +133,8 @@ static int clock_files(const char *root, const struct tp_board *board, enum tp_a
 	struct dirent *d;
 	DIR *dp;
 	int i, n = 0;
-	const char *base = kind == TP_ACT_CPUFREQ ? "sys/devices/system/cpu/cpufreq"
-						  : "sys/class/devfreq";
+	const char *base =
+	    kind == TP_ACT_CPUFREQ ? "sys/devices/system/cpu/cpufreq" : "sys/class/devfreq";
 	const char *file = kind == TP_ACT_CPUFREQ ? "scaling_max_freq" : "max_freq";
 	const char *want = kind == TP_ACT_CPUFREQ ? "cpufreq" : "devfreq";
 	const char *key = kind == TP_ACT_CPUFREQ ? "policy" : "device";
@@ -231,8 +231,8 @@ int tp_actuator_probe(const char *root, const struct tp_board *board, struct tp_
 		}
 		if (!p->allowed) {
 			p->usable = 0;
-			snprintf(p->lacks, sizeof(p->lacks), "not allowed by the board profile '%s'",
-				 board->name);
+			snprintf(p->lacks, sizeof(p->lacks),
+				 "not allowed by the board profile '%s'", board->name);
 		}
 	}
 	return n;

@@ -39,10 +39,10 @@ int tp_act_kind_parse(const char *name, enum tp_act_kind *out);
 
 struct tp_act_probe {
 	enum tp_act_kind kind;
-	int allowed;       /* the board's [actuators] allow list has it (1 with no board) */
-	int usable;        /* allowed and everything it needs is there */
-	char target[512];  /* what it would act on */
-	char lacks[256];   /* what is missing (privilege, controller, file); "" when usable */
+	int allowed;	  /* the board's [actuators] allow list has it (1 with no board) */
+	int usable;	  /* allowed and everything it needs is there */
+	char target[512]; /* what it would act on */
+	char lacks[256];  /* what is missing (privilege, controller, file); "" when usable */
 };
 
 /*
@@ -61,23 +61,23 @@ int tp_actuator_probe(const char *root, const struct tp_board *board, struct tp_
 
 struct tp_act_clock {
 	char max_path[512]; /* scaling_max_freq or max_freq */
-	long original;      /* its value at open (restored when uncapped) */
-	long lo, hi;        /* the range the setting spans */
+	long original;	    /* its value at open (restored when uncapped) */
+	long lo, hi;	    /* the range the setting spans */
 	int navail;
 	long avail[TP_ACT_MAX_FREQS]; /* ascending; 0 entries: continuous */
-	long written;       /* last value written, -1 none */
+	long written;		      /* last value written, -1 none */
 };
 
 struct tp_actuator {
 	enum tp_act_kind kind;
 	struct tp_pace_state *state; /* borrowed */
-	double setting;              /* in force, 1 = uncapped */
+	double setting;		     /* in force, 1 = uncapped */
 	double s_min;
 	char target[512]; /* what it acts on, for messages and events */
-	char err[320];    /* the last failure */
+	char err[320];	  /* the last failure */
 	/* cgroup */
-	int cg_version;     /* 1 or 2 */
-	int cg_created;     /* the daemon made cg_dir */
+	int cg_version; /* 1 or 2 */
+	int cg_created; /* the daemon made cg_dir */
 	char cg_dir[512];
 	long period_us;
 	int ncpu;
@@ -135,9 +135,9 @@ void tp_actuator_close(struct tp_actuator *a);
  * measured power) pairs, started from a prior (idle, full - idle).
  */
 struct tp_power_map {
-	double a, b;       /* W, W per unit setting */
-	double p[2][2];    /* RLS covariance */
-	double lambda;     /* forgetting factor per update */
+	double a, b;	/* W, W per unit setting */
+	double p[2][2]; /* RLS covariance */
+	double lambda;	/* forgetting factor per update */
 	double prior_a, prior_b;
 	long n;
 };

@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define DEFAULT_PERIOD_US 100000L
-#define MIN_QUOTA_US      1000L
+#define MIN_QUOTA_US	  1000L
 
 static int fail(struct tp_actuator *a, int err, const char *what, const char *path)
 {
@@ -118,7 +118,7 @@ static int open_existing(struct tp_actuator *a, const char *dir)
 int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const char *root,
 		       const char *base, const char *attach_dir)
 {
-	char v1[512], dir[600];
+	char v1[512], dir[600], back[600];
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -148,7 +148,7 @@ int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const ch
 	else
 		return fail(a, -ENOENT, "find a cgroup cpu controller at", base);
 	snprintf(dir, sizeof(dir), "%s/thermpace-%d", base, (int)getpid());
-	snprintf(v1, sizeof(v1), "%s/cgroup.procs", base);
+	snprintf(back, sizeof(back), "%s/cgroup.procs", base);
 	/*
 	 * Undone last first: the controller is handed back after the cgroup is
 	 * gone. The cgroup is recorded before it exists: undoing a cgroup that
@@ -159,7 +159,7 @@ int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const ch
 		if (ret < 0)
 			return ret;
 	}
-	ret = tp_pace_state_cgroup(st, dir, v1);
+	ret = tp_pace_state_cgroup(st, dir, back);
 	if (ret < 0)
 		return fail(a, ret, "record", dir);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)

@@ -69,7 +69,8 @@ static int open_one(struct tp_actuator *a, const char *dir, enum tp_act_kind kin
 		return ret;
 	}
 	snprintf(p, sizeof(p), "%s/%s", dir,
-		 kind == TP_ACT_CPUFREQ ? "scaling_available_frequencies" : "available_frequencies");
+		 kind == TP_ACT_CPUFREQ ? "scaling_available_frequencies"
+					: "available_frequencies");
 	read_avail(c, p);
 	if (kind == TP_ACT_CPUFREQ) {
 		snprintf(p, sizeof(p), "%s/cpuinfo_min_freq", dir);
@@ -116,7 +117,8 @@ int tp_act_clock_open(struct tp_actuator *a, enum tp_act_kind kind, struct tp_pa
 	a->setting = 1;
 	a->s_min = 0;
 	tp_path_join(base, sizeof(base), root,
-		     kind == TP_ACT_CPUFREQ ? "sys/devices/system/cpu/cpufreq" : "sys/class/devfreq");
+		     kind == TP_ACT_CPUFREQ ? "sys/devices/system/cpu/cpufreq"
+					    : "sys/class/devfreq");
 	if (board && board->nclocks > 0) {
 		for (i = 0; i < board->nclocks && a->nclocks < TP_ACT_MAX_CLOCKS; i++) {
 			const char *v;
@@ -135,8 +137,8 @@ int tp_act_clock_open(struct tp_actuator *a, enum tp_act_kind kind, struct tp_pa
 		dp = opendir(base);
 		if (dp) {
 			while ((d = readdir(dp)) != NULL && a->nclocks < TP_ACT_MAX_CLOCKS) {
-				if (d->d_name[0] == '.' ||
-				    (kind == TP_ACT_CPUFREQ && strncmp(d->d_name, "policy", 6) != 0))
+				if (d->d_name[0] == '.' || (kind == TP_ACT_CPUFREQ &&
+							    strncmp(d->d_name, "policy", 6) != 0))
 					continue;
 				snprintf(dir, sizeof(dir), "%s/%s", base, d->d_name);
 				ret = open_one(a, dir, kind);

@@ -172,16 +172,16 @@ int tp_pace_state_cgroup(struct tp_pace_state *st, const char *dir, const char *
 		return -EBADF;
 	if (has_entry(st, "cgroup", dir))
 		return 0;
-	return append(st, json_pack("{s:s,s:s,s:s}", "kind", "cgroup", "path", dir, "return_to",
-				    return_to));
+	return append(
+	    st, json_pack("{s:s,s:s,s:s}", "kind", "cgroup", "path", dir, "return_to", return_to));
 }
 
 int tp_pace_state_signal(struct tp_pace_state *st, pid_t pid, int group)
 {
 	if (!st->root)
 		return -EBADF;
-	return append(st, json_pack("{s:s,s:i,s:b}", "kind", "signal", "pid", (int)pid, "group",
-				    group));
+	return append(
+	    st, json_pack("{s:s,s:i,s:b}", "kind", "signal", "pid", (int)pid, "group", group));
 }
 
 static int write_value(const char *path, const char *value)
@@ -307,7 +307,7 @@ int tp_pace_state_restore_file(const char *path, FILE *log, int *undone)
 
 static void guardian(int fd, const char *path)
 {
-	static const int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
+	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
 				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
 	struct sigaction sa;
 	sigset_t none;

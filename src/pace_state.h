@@ -27,9 +27,9 @@
 
 struct tp_pace_state {
 	char path[4096];
-	json_t *root;    /* owned */
+	json_t *root;	 /* owned */
 	json_t *entries; /* borrowed from root */
-	int guard_fd;    /* write end of the guardian's pipe, -1 when none */
+	int guard_fd;	 /* write end of the guardian's pipe, -1 when none */
 	pid_t guard_pid;
 };
 
