@@ -1,0 +1,77 @@
+#ifndef THERMPACE_DETECT_THROTTLE_H
+#define THERMPACE_DETECT_THROTTLE_H
+
+/*
+ * The throttle detector (DESIGN §6): the kernel or the firmware is holding
+ * the board back when any of these clauses holds, checked in this order:
+ *
+ *   cooling_state       a cooling device's cur_state > 0 (fans excluded)
+ *   freq_cap            a clock's requested maximum (scaling_max_freq) is
+ *                       below its hardware maximum (cpuinfo_max_freq)
+ *   rpi_bits            Raspberry Pi get_throttled bits 1-3 (capped,
+ *                       throttled, soft limit) are set now
+ *   x86_counter         the thermal_throttle counters went up
+ *   freq_below_request  under load, the current clock is below the
+ *                       requested maximum for two polls in a row
+ *   clock_drop          the same against the highest clock seen, for traces
+ *                       that do not say what was requested
+ *
+ * An episode starts when a clause first holds and ends after two polls with
+ * none. Pure function of the frames given.
+ */
+
+#include "channel.h"
+
+#define TP_THROTTLE_MAX_COOL   16
+#define TP_THROTTLE_MAX_CLOCKS 8
+
+enum tp_clause {
+	TP_CLAUSE_NONE = 0,
+	TP_CLAUSE_COOLING_STATE,
+	TP_CLAUSE_FREQ_CAP,
+	TP_CLAUSE_RPI_BITS,
+	TP_CLAUSE_X86_COUNTER,
+	TP_CLAUSE_FREQ_BELOW_REQUEST,
+	TP_CLAUSE_CLOCK_DROP,
+	TP_CLAUSE_COUNT
+};
+
+struct tp_throttle_clock {
+	char name[TP_CHANNEL_NAME_MAX]; /* "cpu" */
+	int cur, max, hwmax;            /* channel indexes or -1 */
+	double seen_max;                /* highest current clock seen */
+	double last_cur, last_max, last_hwmax;
+	int below_n;
+};
+
+struct tp_throttle {
+	int ncool, cool[TP_THROTTLE_MAX_COOL];
+	int cool_max;
+	int nclocks;
+	struct tp_throttle_clock clk[TP_THROTTLE_MAX_CLOCKS];
+	int rpi, x86, util, rate;
+	double last_x86;
+	unsigned active_mask; /* clauses holding at the last frame (bit per clause) */
+	int active;           /* episode open */
+	int clear_n;
+	enum tp_clause clause; /* the clause that opened the episode */
+	double start_t;
+	double cool_now, rpi_bits;
+	int loaded;
+};
+
+void tp_throttle_init(struct tp_throttle *th, const struct tp_chanset *in);
+
+/*
+ * One frame; loaded says whether the board is under load (the pipeline
+ * decides from utilisation, token rate or power). Returns 1 when an episode
+ * starts, -1 when it ends, 0 otherwise.
+ */
+int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loaded);
+
+const char *tp_clause_name(enum tp_clause c);
+
+/* Clock evidence of the first clock (normally "cpu"), NaN when absent. */
+void tp_throttle_clock(const struct tp_throttle *th, double *cur, double *max, double *hwmax);
+
+#endif

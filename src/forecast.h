@@ -1,0 +1,49 @@
+#ifndef THERMPACE_FORECAST_H
+#define THERMPACE_FORECAST_H
+
+/*
+ * Forecast channels (DESIGN §6) from the thermal model of the controlled
+ * zone, with the power held at a given level:
+ *
+ *   T(t+H)   closed form: intercept + each stage relaxing toward R_i·P
+ *   TTC      smallest H with T(t+H) >= ceiling: a log-spaced grid over H,
+ *            then bisection (INFINITY when the held power never gets there)
+ *   P_sus    (ceiling - margin - intercept) / (R1 + R2)
+ *   rate     (P_sus - P_idle) / E_token
+ */
+
+#include "thermal_model.h"
+
+#define TP_TTC_MAX_S 7200.0 /* time to ceiling looked for up to two hours */
+
+struct tp_forecast {
+	int valid;       /* the controlled zone has a reading and a model */
+	int model_valid; /* identified from enough data to trust the dynamics */
+	double t;
+	double temp_now; /* controlled zone now (filtered reading), °C */
+	double temp_30s, temp_120s, temp_600s;
+	double time_to_ceiling_s; /* INFINITY: never at the held power */
+	double sustainable_power_w;
+	double sustainable_rate; /* tokens/s, NaN without an energy per token */
+	double ambient_c;
+	double power_w; /* power held for the forecast */
+	double idle_w;
+	double joules_per_token;     /* marginal energy per token, J */
+	double joules_per_token_net; /* session: (energy - idle·time) / tokens */
+	double joules_per_token_gross;
+	double ceiling_c;
+};
+
+/* Controlled-zone temperature after horizon_s with power held at power_w. */
+double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+			double horizon_s);
+
+/* Time until the zone reaches ceiling_c at power_w; 0 when already there. */
+double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+		       double ceiling_c);
+
+/* Largest power held forever that keeps the zone at set_point_c. */
+double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double intercept_c,
+				     double set_point_c);
+
+#endif

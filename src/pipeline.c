@@ -1,0 +1,898 @@
+#include "pipeline.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_drift.h"
+#include "detect_throttle.h"
+#include "evidence.h"
+#include "util.h"
+
+#define MAX_ZONES      TP_TM_MAX_ZONES
+#define MAX_RAILS      16
+#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
+#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
+#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
+#define LOADED_UTIL    0.5
+#define BOOST_S        1800.0
+#define ENERGY_Q       1e-6 /* random walk of the idle/energy-per-token fit, per s */
+
+enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
+static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
+
+/* forecast.* outputs, in this order */
+static const char *const out_names[] = {
+	"forecast.temp_now",	       "forecast.temp_30s",	    "forecast.temp_120s",
+	"forecast.temp_600s",	       "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
+	"forecast.sustainable_rate", "forecast.ambient_c",	    "forecast.power_w",
+	"forecast.idle_w",	       "forecast.joules_per_token",
+};
+#define NOUT ((int)TP_ARRAY_LEN(out_names))
+
+struct tp_pipeline {
+	const struct tp_board *b;
+	struct tp_pipeline_opts o;
+	struct tp_eventlog *log;
+	int nin;
+	double *v; /* sanitised frame */
+
+	/* channel indexes, -1 when absent */
+	enum power_source psrc;
+	int i_power, nrails, rails[MAX_RAILS];
+	int i_energy, i_tokens, i_rate, i_util, i_fcpu, i_fcpu_max, i_fcpu_hwmax;
+	int i_audio_rms, i_audio_centroid, i_audio_flux, i_audio_band;
+
+	/* zones */
+	int nz, ctrl;
+	int zin[MAX_ZONES];
+	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
+	const struct tp_board_zone *bz[MAX_ZONES];
+	double reading[MAX_ZONES], rise[MAX_ZONES];
+	double ceiling, margin, trip;
+	double idle_prior, jpt_prior, load_w;
+
+	struct tp_tmodel tm;
+	struct tp_drift dd;
+	struct tp_throttle th;
+	struct tp_forecast fc;
+
+	/* running state */
+	int started;
+	double t0, t_last;
+	long frames;
+	double p_now, p_max_seen;
+	double p_ema10, p_ema60, p_ema300;
+	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
+	double audio_rms, audio_centroid, audio_flux, audio_band;
+	double anchor;
+	int have_anchor;
+	double ctrl_first_t;
+
+	/* energy */
+	double e_first, e_last;
+	double e_int, p_meas_prev, t_meas_prev;
+	int have_meas;
+	double tok_first, tok_last, tok_prev, tok_prev_t;
+	double gen_s; /* seconds with tokens flowing */
+	double ek_th[2], ek_P[2][2], ek_t;
+	int ek_n;
+
+	/* ceiling warning */
+	int warn_armed;
+	double warn_rearm_since;
+
+	/* throttle episode */
+	char thr_verdict[32];
+	char thr_sensor[TP_CHANNEL_NAME_MAX];
+	long events_at_start;
+};
+
+void tp_pipeline_opts_init(struct tp_pipeline_opts *o)
+{
+	o->ceiling_c = NAN;
+	o->control_zone = NULL;
+	o->ttc_warn_s = 300;
+	o->margin_c = NAN;
+	o->warmup_s = 600;
+}
+
+static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, const char *ch)
+{
+	int i;
+
+	for (i = 0; b && i < b->nzones; i++)
+		if (strcmp(b->zones[i].channel, ch) == 0)
+			return &b->zones[i];
+	return NULL;
+}
+
+static double model_key(const struct tp_board *b, const char *key, double dflt)
+{
+	double v = dflt;
+
+	if (b && tp_ini_double_or(&b->ini, "model", key, dflt, &v) < 0)
+		v = dflt;
+	return v;
+}
+
+static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,
+		       struct tp_tm_prior *pr)
+{
+	enum tp_zone_role role = z ? z->role : TP_ROLE_OTHER;
+
+	tp_tm_prior_default(pr);
+	pr->r1 = model_key(b, "r_die", pr->r1);
+	pr->tau1_s = model_key(b, "tau_die_s", pr->tau1_s);
+	pr->r2 = model_key(b, "r_sink", pr->r2);
+	pr->tau2_s = model_key(b, "tau_sink_s", pr->tau2_s);
+	pr->ambient_c = model_key(b, "ambient_c", pr->ambient_c);
+	pr->noise_c = model_key(b, "noise_c", pr->noise_c);
+	if (role == TP_ROLE_BOARD) {
+		pr->r1 *= 0.3;
+		pr->r2 *= 0.8;
+	} else if (role == TP_ROLE_AMBIENT) {
+		pr->r1 *= 0.05;
+		pr->r2 *= 0.1;
+	}
+	if (!(pr->tau1_s > 0))
+		pr->tau1_s = 20;
+	if (!(pr->tau2_s > pr->tau1_s))
+		pr->tau2_s = 30 * pr->tau1_s;
+}
+
+static int find_control(struct tp_pipeline *p, const char *want)
+{
+	const struct tp_board_zone *bz;
+	int j;
+
+	if (want && want[0]) {
+		for (j = 0; j < p->nz; j++)
+			if (strcmp(p->zch[j], want) == 0 ||
+			    (p->bz[j] && strcmp(p->bz[j]->type, want) == 0))
+				return j;
+		return -1;
+	}
+	if (p->b && p->b->control_zone[0]) {
+		bz = tp_board_zone(p->b, p->b->control_zone);
+		for (j = 0; bz && j < p->nz; j++)
+			if (strcmp(p->zch[j], bz->channel) == 0)
+				return j;
+	}
+	for (j = 0; j < p->nz; j++)
+		if (p->bz[j] && p->bz[j]->role == TP_ROLE_DIE)
+			return j;
+	return p->nz > 0 ? 0 : -1;
+}
+
+int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
+		     const struct tp_chanset *in, const struct tp_pipeline_opts *o,
+		     struct tp_eventlog *log, char *err, size_t n)
+{
+	struct tp_pipeline *p;
+	struct tp_tm_prior pri[MAX_ZONES];
+	const char *chn[MAX_ZONES];
+	int i, ret;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
+	if (!p->v) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	p->b = b;
+	if (o)
+		p->o = *o;
+	else
+		tp_pipeline_opts_init(&p->o);
+	if (!(p->o.ttc_warn_s > 0))
+		p->o.ttc_warn_s = 300;
+	if (!(p->o.warmup_s >= 0))
+		p->o.warmup_s = 600;
+	p->log = log;
+	p->nin = in->n;
+	p->i_power = p->i_energy = p->i_tokens = p->i_rate = p->i_util = -1;
+	p->i_fcpu = p->i_fcpu_max = p->i_fcpu_hwmax = -1;
+	p->i_audio_rms = p->i_audio_centroid = p->i_audio_flux = p->i_audio_band = -1;
+	for (i = 0; i < in->n; i++) {
+		const char *nm = in->name[i];
+
+		if (strcmp(nm, "power.board") == 0)
+			p->i_power = i;
+		else if (strncmp(nm, "power.", 6) == 0 && p->nrails < MAX_RAILS)
+			p->rails[p->nrails++] = i;
+		else if (strcmp(nm, "energy.board") == 0)
+			p->i_energy = i;
+		else if (strcmp(nm, "tokens.total") == 0)
+			p->i_tokens = i;
+		else if (strcmp(nm, "rate.tokens") == 0)
+			p->i_rate = i;
+		else if (strcmp(nm, "util.cpu") == 0)
+			p->i_util = i;
+		else if (strcmp(nm, "freq.cpu") == 0)
+			p->i_fcpu = i;
+		else if (strcmp(nm, "freq.cpu_max") == 0)
+			p->i_fcpu_max = i;
+		else if (strcmp(nm, "freq.cpu_hwmax") == 0)
+			p->i_fcpu_hwmax = i;
+		else if (strcmp(nm, "audio.rms_dbfs") == 0)
+			p->i_audio_rms = i;
+		else if (strcmp(nm, "audio.centroid_hz") == 0)
+			p->i_audio_centroid = i;
+		else if (strcmp(nm, "audio.flux") == 0)
+			p->i_audio_flux = i;
+		else if (strcmp(nm, "audio.band_2k_8k_db") == 0)
+			p->i_audio_band = i;
+		else if (strncmp(nm, "temp.", 5) == 0 && p->nz < MAX_ZONES) {
+			p->zin[p->nz] = i;
+			tp_strlcpy(p->zch[p->nz], nm, sizeof(p->zch[0]));
+			p->bz[p->nz] = zone_by_channel(b, nm);
+			p->nz++;
+		}
+	}
+	p->psrc = p->i_power >= 0 ? PWR_BOARD
+		  : p->nrails > 0 ? PWR_RAILS
+		  : p->i_util >= 0 ? PWR_PROXY
+				   : PWR_NONE;
+	p->ctrl = find_control(p, p->o.control_zone);
+	if (p->o.control_zone && p->ctrl < 0) {
+		snprintf(err, n, "control zone '%s' is not among the telemetry's temp.* channels",
+			 p->o.control_zone);
+		ret = -ENOENT;
+		goto fail;
+	}
+	p->ceiling = !isnan(p->o.ceiling_c) ? p->o.ceiling_c : b ? b->ceiling_c : 85;
+	p->margin = !isnan(p->o.margin_c) ? p->o.margin_c : b ? b->margin_c : 3;
+	p->trip = b ? b->trip_c : p->ceiling + 5;
+	p->idle_prior = model_key(b, "idle_w", 2.0);
+	p->jpt_prior = model_key(b, "joules_per_token", NAN);
+	p->load_w = model_key(b, "load_w", 5.0);
+
+	for (i = 0; i < p->nz; i++) {
+		zone_prior(b, p->bz[i], &pri[i]);
+		chn[i] = p->zch[i];
+	}
+	ret = tp_tmodel_init(&p->tm, p->nz, pri);
+	if (ret == 0)
+		ret = tp_drift_init(&p->dd, p->nz, chn, p->bz, p->o.warmup_s, log);
+	if (ret < 0) {
+		snprintf(err, n, "cannot set up the thermal model: %s", strerror(-ret));
+		goto fail;
+	}
+	tp_throttle_init(&p->th, in);
+	p->warn_armed = 1;
+	p->warn_rearm_since = NAN;
+	p->util = p->rate = p->fcpu = p->fcpu_max = p->fcpu_hwmax = p->tokens = NAN;
+	p->audio_rms = p->audio_centroid = p->audio_flux = p->audio_band = NAN;
+	p->p_now = NAN;
+	p->e_first = p->e_last = NAN;
+	p->tok_first = p->tok_last = p->tok_prev = NAN;
+	p->ctrl_first_t = NAN;
+	p->ek_th[0] = p->idle_prior;
+	p->ek_th[1] = isnan(p->jpt_prior) ? 1.0 : p->jpt_prior;
+	p->ek_P[0][0] = pow(0.5 * p->idle_prior + 0.5, 2);
+	p->ek_P[1][1] = pow(isnan(p->jpt_prior) ? 2.0 : p->jpt_prior + 0.1, 2);
+	memset(&p->fc, 0, sizeof(p->fc));
+	p->fc.ceiling_c = p->ceiling;
+	*out = p;
+	return 0;
+fail:
+	free(p->v);
+	free(p);
+	return ret;
+}
+
+const char *tp_pipeline_control_channel(const struct tp_pipeline *p)
+{
+	return p->ctrl >= 0 ? p->zch[p->ctrl] : NULL;
+}
+
+double tp_pipeline_ceiling(const struct tp_pipeline *p)
+{
+	return p->ceiling;
+}
+
+/* ---- helpers ---- */
+
+static void hold(double *dst, const double *v, int idx)
+{
+	if (idx >= 0 && !isnan(v[idx]))
+		*dst = v[idx];
+}
+
+static double ema(double prev, double x, double dt, double tau)
+{
+	double a;
+
+	if (isnan(prev))
+		return x;
+	if (isnan(x))
+		return prev;
+	a = dt > 0 ? 1 - exp(-dt / tau) : 0;
+	return prev + a * (x - prev);
+}
+
+static double frame_power(struct tp_pipeline *p)
+{
+	const double *v = p->v;
+	double s = 0;
+	int i, k = 0;
+
+	switch (p->psrc) {
+	case PWR_BOARD:
+		return v[p->i_power];
+	case PWR_RAILS:
+		for (i = 0; i < p->nrails; i++)
+			if (!isnan(v[p->rails[i]])) {
+				s += v[p->rails[i]];
+				k++;
+			}
+		return k ? s : NAN;
+	case PWR_PROXY: {
+		double u = v[p->i_util], f = 1;
+
+		if (isnan(u))
+			return NAN;
+		if (!isnan(p->fcpu) && !isnan(p->fcpu_hwmax) && p->fcpu_hwmax > 0)
+			f = p->fcpu / p->fcpu_hwmax;
+		else if (!isnan(p->fcpu) && p->th.nclocks > 0 && p->th.clk[0].seen_max > 0)
+			f = p->fcpu / p->th.clk[0].seen_max;
+		return p->idle_prior + p->load_w * fmin(fmax(u, 0), 1) * fmin(fmax(f, 0), 1);
+	}
+	default:
+		return NAN;
+	}
+}
+
+static void fill_evidence(const struct tp_pipeline *p, struct tp_evidence *e)
+{
+	tp_evidence_clear(e);
+	e->power_w = p->p_now;
+	e->freq_cpu_hz = p->fcpu;
+	e->freq_max_hz = p->fcpu_max;
+	e->freq_hwmax_hz = p->fcpu_hwmax;
+	e->cool_max = p->th.cool_now;
+	e->util = p->util;
+	e->rate_tokens = p->rate;
+	e->audio_rms_dbfs = p->audio_rms;
+	e->audio_centroid_hz = p->audio_centroid;
+	e->audio_flux = p->audio_flux;
+	e->audio_band_db = p->audio_band;
+	if (p->tm.have_power)
+		e->load_change_w = fabs(p->tm.p_fast - p->tm.p_slow);
+}
+
+static void emit_session_start(struct tp_pipeline *p, double t)
+{
+	json_t *ev = tp_event_new(t, "session_start"), *zones;
+	struct tp_tm_prior pr;
+	int j;
+
+	if (!ev || !p->log) {
+		json_decref(ev);
+		return;
+	}
+	json_object_set_new(ev, "board", json_string(p->b ? p->b->name : "unknown"));
+	json_object_set_new(ev, "control_zone",
+			    p->ctrl >= 0 ? json_string(p->zch[p->ctrl]) : json_null());
+	tp_event_set_num(ev, "ceiling_c", p->ceiling);
+	tp_event_set_num(ev, "margin_c", p->margin);
+	tp_event_set_num(ev, "trip_c", p->trip);
+	tp_event_set_num(ev, "ttc_warn_s", p->o.ttc_warn_s);
+	json_object_set_new(ev, "power_source", json_string(power_source_name[p->psrc]));
+	json_object_set_new(ev, "channels", json_integer(p->nin));
+	zones = json_array();
+	for (j = 0; zones && j < p->nz; j++)
+		json_array_append_new(zones, json_string(p->zch[j]));
+	json_object_set_new(ev, "zones", zones);
+	zone_prior(p->b, p->ctrl >= 0 ? p->bz[p->ctrl] : NULL, &pr);
+	{
+		json_t *m = json_object();
+
+		tp_event_set_num(m, "r_die", pr.r1);
+		tp_event_set_num(m, "tau_die_s", pr.tau1_s);
+		tp_event_set_num(m, "r_sink", pr.r2);
+		tp_event_set_num(m, "tau_sink_s", pr.tau2_s);
+		tp_event_set_num(m, "ambient_c", pr.ambient_c);
+		tp_event_set_num(m, "idle_w", p->idle_prior);
+		tp_event_set_num(m, "joules_per_token", p->jpt_prior);
+		json_object_set_new(ev, "prior", m);
+	}
+	tp_event_emit(p->log, ev);
+}
+
+/* ---- energy ---- */
+
+static void energy_frame(struct tp_pipeline *p, double t, double dt)
+{
+	const double *v = p->v;
+	double pm = NAN, r = NAN;
+
+	if (p->i_energy >= 0 && !isnan(v[p->i_energy])) {
+		if (isnan(p->e_first))
+			p->e_first = v[p->i_energy];
+		p->e_last = v[p->i_energy];
+	}
+	if (p->psrc == PWR_BOARD || p->psrc == PWR_RAILS)
+		pm = frame_power(p);
+	if (!isnan(pm)) {
+		if (p->have_meas && t > p->t_meas_prev)
+			p->e_int += 0.5 * (pm + p->p_meas_prev) * (t - p->t_meas_prev);
+		p->p_meas_prev = pm;
+		p->t_meas_prev = t;
+		p->have_meas = 1;
+	}
+	if (p->i_tokens >= 0 && !isnan(v[p->i_tokens])) {
+		double tk = v[p->i_tokens];
+
+		if (isnan(p->tok_first))
+			p->tok_first = tk;
+		if (!isnan(p->tok_prev) && t > p->tok_prev_t && p->i_rate < 0)
+			r = (tk - p->tok_prev) / (t - p->tok_prev_t);
+		if (!isnan(p->tok_prev) && tk > p->tok_prev)
+			p->gen_s += t - p->tok_prev_t;
+		p->tok_prev = tk;
+		p->tok_prev_t = t;
+		p->tok_last = tk;
+	}
+	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
+		r = v[p->i_rate];
+	/* power = idle + E_token·rate, a two-parameter Kalman regression */
+	if (!isnan(pm) && !isnan(r) && r >= 0) {
+		double h[2] = {1, r}, Ph[2], S, e, K[2];
+		int i, j;
+
+		if (p->ek_n > 0 && t > p->ek_t) {
+			p->ek_P[0][0] += ENERGY_Q * (t - p->ek_t);
+			p->ek_P[1][1] += ENERGY_Q * (t - p->ek_t);
+		}
+		p->ek_t = t;
+		Ph[0] = p->ek_P[0][0] * h[0] + p->ek_P[0][1] * h[1];
+		Ph[1] = p->ek_P[1][0] * h[0] + p->ek_P[1][1] * h[1];
+		S = h[0] * Ph[0] + h[1] * Ph[1] + 0.25;
+		e = pm - (p->ek_th[0] + p->ek_th[1] * r);
+		for (i = 0; i < 2; i++)
+			K[i] = Ph[i] / S;
+		for (i = 0; i < 2; i++) {
+			p->ek_th[i] += K[i] * e;
+			for (j = 0; j < 2; j++)
+				p->ek_P[i][j] -= K[i] * Ph[j];
+		}
+		p->ek_n++;
+	}
+	(void)dt;
+}
+
+static double energy_total(const struct tp_pipeline *p, const char **src)
+{
+	if (!isnan(p->e_first) && p->e_last >= p->e_first) {
+		*src = "energy.board";
+		return p->e_last - p->e_first;
+	}
+	if (p->have_meas) {
+		*src = power_source_name[p->psrc];
+		return p->e_int;
+	}
+	*src = "none";
+	return NAN;
+}
+
+static double idle_w(const struct tp_pipeline *p)
+{
+	return p->ek_n >= 30 ? p->ek_th[0] : p->idle_prior;
+}
+
+static double jpt_marginal(const struct tp_pipeline *p)
+{
+	if (p->ek_n >= 30 && p->ek_th[1] > 0 && sqrt(p->ek_P[1][1]) < 0.5 * p->ek_th[1])
+		return p->ek_th[1];
+	return p->jpt_prior;
+}
+
+/* ---- forecast ---- */
+
+static void compute_forecast(struct tp_pipeline *p, double t)
+{
+	struct tp_forecast *f = &p->fc;
+	int z = p->ctrl;
+	double g, pw, e, tokens;
+	const char *src;
+
+	f->t = t;
+	f->ceiling_c = p->ceiling;
+	f->idle_w = idle_w(p);
+	f->joules_per_token = jpt_marginal(p);
+	e = energy_total(p, &src);
+	tokens = p->tok_last - p->tok_first;
+	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
+	f->joules_per_token_net =
+		tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
+	f->ambient_c = tp_drift_ambient(&p->dd);
+	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
+		f->valid = 0;
+		f->model_valid = 0;
+		f->temp_now = f->temp_30s = f->temp_120s = f->temp_600s = NAN;
+		f->time_to_ceiling_s = f->sustainable_power_w = f->sustainable_rate = NAN;
+		f->power_w = p->p_now;
+		return;
+	}
+	f->valid = 1;
+	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
+	pw = p->p_ema10;
+	f->power_w = pw;
+	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
+	f->temp_30s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 30);
+	f->temp_120s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 120);
+	f->temp_600s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 600);
+	f->time_to_ceiling_s = tp_forecast_ttc(&p->tm, z, p->anchor, pw, p->ceiling);
+	f->sustainable_power_w =
+		tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
+	g = f->joules_per_token;
+	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
+		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);
+	else
+		f->sustainable_rate = NAN;
+}
+
+static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence *e)
+{
+	const struct tp_forecast *f = &p->fc;
+	json_t *ev;
+
+	if (!f->valid)
+		return;
+	if (p->warn_armed) {
+		if (!(f->time_to_ceiling_s <= p->o.ttc_warn_s))
+			return;
+		p->warn_armed = 0;
+		p->warn_rearm_since = NAN;
+		ev = tp_event_new(t, "ceiling_forecast");
+		if (!ev)
+			return;
+		json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
+		tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
+		tp_event_set_num(ev, "ceiling_c", p->ceiling);
+		tp_event_set_num(ev, "temp_now", f->temp_now);
+		tp_event_set_num(ev, "temp_30s", f->temp_30s);
+		tp_event_set_num(ev, "temp_120s", f->temp_120s);
+		tp_event_set_num(ev, "temp_600s", f->temp_600s);
+		tp_event_set_num(ev, "power_w", f->power_w);
+		tp_event_set_num(ev, "sustainable_power_w", f->sustainable_power_w);
+		tp_event_set_num(ev, "sustainable_rate", f->sustainable_rate);
+		tp_event_set_num(ev, "ambient_c", f->ambient_c);
+		json_object_set_new(ev, "verdict", json_string("ceiling_ahead"));
+		tp_event_set_num(ev, "confidence", f->model_valid ? 0.9 : 0.6);
+		json_object_set_new(ev, "model_valid", json_boolean(f->model_valid));
+		tp_evidence_add(ev, e);
+		if (p->log)
+			tp_event_emit(p->log, ev);
+		else
+			json_decref(ev);
+		return;
+	}
+	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
+		if (isnan(p->warn_rearm_since))
+			p->warn_rearm_since = t;
+		if (t - p->warn_rearm_since >= WARN_REARM_S)
+			p->warn_armed = 1;
+	} else {
+		p->warn_rearm_since = NAN;
+	}
+}
+
+/* ---- throttle ---- */
+
+static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
+{
+	int j, hot = -1, k;
+	double best = -INFINITY, conf = 0.8;
+	const char *verdict = "thermal";
+
+	p->thr_sensor[0] = '\0';
+	/* the zone the kernel most likely tripped on: the hottest die or other zone */
+	for (j = 0; j < p->nz; j++) {
+		double x = p->dd.z[j].last_value;
+
+		if (!p->dd.z[j].seen || p->dd.z[j].invalid || p->dd.z[j].lost)
+			continue;
+		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
+			continue;
+		if (x > best) {
+			best = x;
+			hot = j;
+		}
+	}
+	if (p->th.clause == TP_CLAUSE_RPI_BITS && ((unsigned long)p->th.rpi_bits & 1ul) &&
+	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
+		verdict = "undervoltage";
+	} else if (hot >= 0) {
+		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_rise(&p->tm, hot));
+		double res = best - est;
+		double sd = sqrt(p->dd.z[hot].samp_var);
+		int others_ok = 1, faulty = tp_drift_zone_faulty(&p->dd, hot);
+
+		for (k = 0; k < p->nz; k++)
+			if (k != hot && p->dd.z[k].base_ready && p->dd.z[k].state == TP_DRIFT_OK &&
+			    fabs(p->dd.z[k].d) > 1.5)
+				others_ok = 0;
+		json_object_set_new(ev, "zone", json_string(p->zch[hot]));
+		tp_event_set_num(ev, "value", best);
+		tp_event_set_num(ev, "prediction", est);
+		tp_event_set_num(ev, "residual", res);
+		if ((faulty && !(res < 1.0)) ||
+		    (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
+			verdict = "sensor_drift";
+			tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
+			conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
+		} else if (!isnan(est) && est < p->ceiling - 10 && best < p->ceiling - 10) {
+			verdict = "not_thermal";
+			conf = 0.6;
+		}
+	}
+	tp_strlcpy(p->thr_verdict, verdict, sizeof(p->thr_verdict));
+	json_object_set_new(ev, "verdict", json_string(verdict));
+	tp_event_set_num(ev, "confidence", conf);
+	if (p->thr_sensor[0])
+		json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
+}
+
+static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evidence *e)
+{
+	int loaded, r, i;
+	json_t *ev, *cl;
+
+	if (!isnan(p->util))
+		loaded = p->util >= LOADED_UTIL;
+	else if (!isnan(p->rate))
+		loaded = p->rate > 0.1;
+	else if (!isnan(p->p_ema10))
+		loaded = p->p_ema10 > idle_w(p) + 0.3 * (p->p_max_seen - idle_w(p));
+	else
+		loaded = 1;
+	r = tp_throttle_frame(&p->th, t, p->v, loaded);
+	if (r == 0)
+		return;
+	ev = tp_event_new(t, "kernel_throttle");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "state", json_string(r > 0 ? "start" : "end"));
+	json_object_set_new(ev, "clause", json_string(tp_clause_name(p->th.clause)));
+	if (r > 0) {
+		cl = json_array();
+		for (i = 1; cl && i < TP_CLAUSE_COUNT; i++)
+			if (p->th.active_mask & (1u << i))
+				json_array_append_new(cl, json_string(tp_clause_name(i)));
+		json_object_set_new(ev, "clauses", cl);
+		if (!isnan(p->th.rpi_bits))
+			json_object_set_new(ev, "rpi_throttled",
+					    json_integer((json_int_t)p->th.rpi_bits));
+		tp_event_set_num(ev, "trip_c", p->trip);
+		throttle_verdict(p, ev);
+	} else {
+		tp_event_set_num(ev, "duration_s", t - p->th.start_t);
+		json_object_set_new(ev, "verdict", json_string(p->thr_verdict));
+		if (p->thr_sensor[0])
+			json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
+	}
+	tp_evidence_add(ev, e);
+	if (p->log)
+		tp_event_emit(p->log, ev);
+	else
+		json_decref(ev);
+}
+
+/* ---- the frame ---- */
+
+int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
+{
+	struct tp_evidence e;
+	struct tp_drift_model dm;
+	double dt, pw, shift;
+	int i, j;
+
+	if (!isfinite(t) || (p->started && t < p->t_last))
+		return -EINVAL;
+	for (i = 0; i < p->nin; i++)
+		p->v[i] = isfinite(v[i]) ? v[i] : NAN;
+	dt = p->started ? t - p->t_last : 0;
+	if (!p->started) {
+		p->started = 1;
+		p->t0 = t;
+		emit_session_start(p, t);
+	}
+	p->t_last = t;
+	p->frames++;
+	hold(&p->util, p->v, p->i_util);
+	hold(&p->rate, p->v, p->i_rate);
+	hold(&p->fcpu, p->v, p->i_fcpu);
+	hold(&p->fcpu_max, p->v, p->i_fcpu_max);
+	hold(&p->fcpu_hwmax, p->v, p->i_fcpu_hwmax);
+	hold(&p->tokens, p->v, p->i_tokens);
+	hold(&p->audio_rms, p->v, p->i_audio_rms);
+	hold(&p->audio_centroid, p->v, p->i_audio_centroid);
+	hold(&p->audio_flux, p->v, p->i_audio_flux);
+	hold(&p->audio_band, p->v, p->i_audio_band);
+
+	pw = frame_power(p);
+	if (p->psrc == PWR_NONE)
+		pw = p->idle_prior; /* no power at all: the model only tracks the intercept */
+	if (!isnan(pw)) {
+		p->p_now = pw;
+		if (pw > p->p_max_seen)
+			p->p_max_seen = pw;
+	}
+	p->p_ema10 = ema(p->p_ema10, p->p_now, dt, 10);
+	p->p_ema60 = ema(p->p_ema60, p->p_now, dt, 60);
+	p->p_ema300 = ema(p->p_ema300, p->p_now, dt, 300);
+	energy_frame(p, t, dt);
+	tp_tmodel_power(&p->tm, t, pw);
+
+	for (j = 0; j < p->nz; j++) {
+		p->reading[j] = p->v[p->zin[j]];
+		p->rise[j] = tp_tmodel_zone_ready(&p->tm, j) ? tp_tmodel_rise(&p->tm, j) : NAN;
+	}
+	fill_evidence(p, &e);
+	dm.r2 = dm.tau2_s = dm.gain = NAN;
+	if (p->ctrl >= 0) {
+		struct tp_tm_params mp;
+
+		tp_tmodel_params(&p->tm, p->ctrl, &mp);
+		dm.r2 = mp.r2;
+		dm.tau2_s = mp.tau2_s;
+		dm.gain = mp.r1 + mp.r2;
+	}
+	tp_drift_frame(&p->dd, t, p->reading, p->rise, p->p_now, &dm, &e);
+
+	for (j = 0; j < p->nz; j++) {
+		double x = p->reading[j];
+
+		if (isnan(x) || p->dd.z[j].invalid || p->dd.z[j].stuck)
+			continue;
+		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
+			continue;
+		tp_tmodel_zone_update(&p->tm, j, x, tp_drift_zone_trusted(&p->dd, j));
+	}
+	shift = tp_drift_take_shift(&p->dd);
+	if (shift != 0)
+		for (j = 0; j < p->nz; j++)
+			tp_tmodel_shift(&p->tm, j, shift);
+	if (tp_drift_take_cooling(&p->dd))
+		tp_tmodel_boost(&p->tm, t + BOOST_S);
+
+	/* anchor of the forecast: the controlled zone's intercept, filtered */
+	if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
+		int c = p->ctrl;
+		double rise = tp_tmodel_rise(&p->tm, c), x = p->reading[c], a = NAN;
+
+		if (isnan(p->ctrl_first_t))
+			p->ctrl_first_t = t;
+		if (tp_drift_zone_faulty(&p->dd, c)) {
+			double est = tp_drift_zone_estimate(&p->dd, c, rise);
+
+			if (!isnan(est))
+				a = est - rise;
+		} else if (!isnan(x) && !p->dd.z[c].invalid) {
+			a = x - rise;
+		}
+		if (!isnan(a)) {
+			p->anchor = p->have_anchor ? ema(p->anchor, a, dt, ANCHOR_TAU_S) : a;
+			p->have_anchor = 1;
+		}
+	}
+	compute_forecast(p, t);
+	throttle_frame(p, t, &e);
+	warn_frame(p, t, &e);
+	return 0;
+}
+
+const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p)
+{
+	return &p->fc;
+}
+
+double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
+{
+	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
+		return NAN;
+	return tp_forecast_temp(&p->tm, p->ctrl, p->anchor, power_w, horizon_s);
+}
+
+int tp_pipeline_out_count(const struct tp_pipeline *p)
+{
+	(void)p;
+	return NOUT;
+}
+
+int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set)
+{
+	int i, ret;
+
+	(void)p;
+	for (i = 0; i < NOUT; i++) {
+		ret = tp_chanset_add(set, out_names[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
+{
+	const struct tp_forecast *f = &p->fc;
+
+	v[0] = f->temp_now;
+	v[1] = f->temp_30s;
+	v[2] = f->temp_120s;
+	v[3] = f->temp_600s;
+	v[4] = f->time_to_ceiling_s;
+	v[5] = f->sustainable_power_w;
+	v[6] = f->sustainable_rate;
+	v[7] = f->ambient_c;
+	v[8] = f->power_w;
+	v[9] = f->idle_w;
+	v[10] = f->joules_per_token;
+}
+
+static void emit_close(struct tp_pipeline *p)
+{
+	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle;
+	const char *src;
+	json_t *ev;
+
+	if (!p->started || !p->log)
+		return;
+	e = energy_total(p, &src);
+	tokens = p->tok_last - p->tok_first;
+	idle = idle_w(p);
+	ev = tp_event_new(t, "energy_summary");
+	if (ev) {
+		tp_event_set_num(ev, "duration_s", dur);
+		tp_event_set_num(ev, "energy_j", e);
+		json_object_set_new(ev, "energy_source", json_string(src));
+		tp_event_set_num(ev, "mean_power_w", dur > 0 ? e / dur : NAN);
+		tp_event_set_num(ev, "tokens", tokens);
+		tp_event_set_num(ev, "generating_s", p->gen_s);
+		tp_event_set_num(ev, "idle_w", idle);
+		tp_event_set_num(ev, "joules_per_token", tokens > 0 ? e / tokens : NAN);
+		tp_event_set_num(ev, "joules_per_token_net",
+				 tokens > 0 ? (e - idle * dur) / tokens : NAN);
+		tp_event_set_num(ev, "joules_per_token_marginal", jpt_marginal(p));
+		tp_event_emit(p->log, ev);
+	}
+	ev = tp_event_new(t, "session_stop");
+	if (ev) {
+		tp_event_set_num(ev, "duration_s", dur);
+		json_object_set_new(ev, "frames", json_integer(p->frames));
+		json_object_set_new(ev, "events", json_integer(p->log->count + 1));
+		tp_event_set_num(ev, "ambient_c", tp_drift_ambient(&p->dd));
+		if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
+			struct tp_tm_params mp;
+			json_t *m = json_object();
+
+			tp_tmodel_params(&p->tm, p->ctrl, &mp);
+			json_object_set_new(m, "channel", json_string(p->zch[p->ctrl]));
+			tp_event_set_num(m, "r_die", mp.r1);
+			tp_event_set_num(m, "tau_die_s", mp.tau1_s);
+			tp_event_set_num(m, "r_sink", mp.r2);
+			tp_event_set_num(m, "tau_sink_s", mp.tau2_s);
+			tp_event_set_num(m, "intercept_c", mp.theta0);
+			tp_event_set_num(m, "noise_c", mp.noise_c);
+			json_object_set_new(ev, "model", m);
+		}
+		tp_event_emit(p->log, ev);
+	}
+}
+
+void tp_pipeline_close(struct tp_pipeline *p)
+{
+	if (!p)
+		return;
+	emit_close(p);
+	free(p->v);
+	free(p);
+}

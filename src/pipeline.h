@@ -1,0 +1,89 @@
+#ifndef THERMPACE_PIPELINE_H
+#define THERMPACE_PIPELINE_H
+
+/*
+ * The estimation pipeline (DESIGN §2): one frame of telemetry in, model
+ * updated, detectors run, forecast out, events on the log. The same code
+ * runs live and in replay; it is a pure function of its timestamped input
+ * (no clock, no randomness): replaying a session twice gives byte-identical
+ * events.
+ *
+ * Inputs it understands (by channel name, DESIGN §4): temp.* zones,
+ * power.board (else the sum of the power.* rails, else a proxy from util.cpu
+ * and freq.cpu), energy.board, freq.*, state.cool_*, state.rpi_throttled,
+ * state.x86_throttle, util.cpu, tokens.total, rate.tokens, audio.*.
+ *
+ * Events: session_start (first frame), ceiling_forecast, kernel_throttle,
+ * sensor_offset, sensor_gain, sensor_stuck, sensor_spike, sensor_invalid,
+ * sensor_lost, ambient_shift, cooling_degraded, and at close energy_summary
+ * and session_stop. docs/brain.md lists their fields.
+ */
+
+#include <stddef.h>
+
+#include "board.h"
+#include "channel.h"
+#include "event.h"
+#include "forecast.h"
+
+struct tp_pipeline_opts {
+	double ceiling_c;         /* NAN: from the board's [ceiling] ceiling_c */
+	const char *control_zone; /* zone type or temp.* channel; NULL: the board's */
+	double ttc_warn_s;        /* ceiling_forecast when the time to ceiling falls under this */
+	double margin_c;          /* NAN: the board's margin_c */
+	double warmup_s;          /* offsets learned, not judged, this long (default 600) */
+};
+
+/* Defaults: everything from the board, warning at 300 s. */
+void tp_pipeline_opts_init(struct tp_pipeline_opts *o);
+
+struct tp_pipeline;
+
+/*
+ * Sets up a pipeline for frames laid out as in (borrowed only during the
+ * call: the names are copied). b is borrowed for the pipeline's life; log
+ * may be NULL (no events). o may be NULL (defaults). On failure err[n] says
+ * why.
+ */
+int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
+		     const struct tp_chanset *in, const struct tp_pipeline_opts *o,
+		     struct tp_eventlog *log, char *err, size_t n);
+
+/*
+ * One frame at t seconds (non-decreasing), v[in->n] with NaN for no reading.
+ * No allocation except for the events it emits. Returns 0, -EINVAL when t
+ * is not finite or goes backwards (the frame is ignored).
+ */
+int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v);
+
+/* The forecast after the last frame (valid = 0 before there is one). */
+const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p);
+
+/*
+ * Controlled-zone temperature if power is held at power_w for horizon_s
+ * from the last frame; NAN before the model has the zone. The pacing
+ * governor's one-move MPC calls this.
+ */
+double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s);
+
+/*
+ * Emits energy_summary and session_stop (when a frame was seen), then
+ * frees. NULL is fine.
+ */
+void tp_pipeline_close(struct tp_pipeline *p);
+
+/* The controlled zone's channel ("temp.cpu"). */
+const char *tp_pipeline_control_channel(const struct tp_pipeline *p);
+
+/* Ceiling the forecast is made against, °C. */
+double tp_pipeline_ceiling(const struct tp_pipeline *p);
+
+/*
+ * Computed channels (forecast.*), for replay --channels: names into set
+ * (appended), values of the last frame into v (same order).
+ */
+int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set);
+int tp_pipeline_out_count(const struct tp_pipeline *p);
+void tp_pipeline_out_values(const struct tp_pipeline *p, double *v);
+
+#endif

@@ -1,0 +1,330 @@
+#include "thermal_model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+/*
+ * Grids of time constants: ratio sqrt(2), so the best member is within
+ * about 19 % of the true value. The die stage of the boards we know sits
+ * between a few seconds (bare SoC) and a minute and a half (SoC under a
+ * spreader); the heatsink between two minutes and an hour and a half.
+ */
+static const double tau1_grid[TP_TM_NTAU1] = {3,  4.24, 6,  8.49, 12, 17,
+					      24, 33.9, 48, 67.9, 96};
+static const double tau2_grid[TP_TM_NTAU2] = {120,  170,  240,  339,  480, 679,
+					      960,  1358, 1920, 2715, 3840};
+
+#define SCORE_WINDOW_S   3600.0 /* likelihood discount */
+#define SWITCH_MARGIN    0.5    /* hysteresis between bank members (nats) */
+#define Q_THETA0_PER_S   2.5e-5 /* intercept random walk, K^2/s (0.3 K an hour) */
+#define Q_R_REL_PER_S    4e-8   /* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1    /* prior spread of ln(tau) around the profile's value */
+#define BOOST_FACTOR     400.0  /* after a cooling change: 20x faster random walk */
+#define EXCITE_ABS_W     0.15
+#define EXCITE_REL       0.04
+
+void tp_tm_prior_default(struct tp_tm_prior *p)
+{
+	p->r1 = 1.5;
+	p->tau1_s = 20;
+	p->r2 = 5.0;
+	p->tau2_s = 600;
+	p->ambient_c = 25;
+	p->noise_c = 0.3;
+}
+
+static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double tau1,
+		      double tau2)
+{
+	double sd[TP_TM_NPAR], l1, l2;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->th[0] = pr->ambient_c;
+	c->th[1] = pr->r1;
+	c->th[2] = pr->r2;
+	c->th[3] = 0;
+	sd[0] = 15;
+	sd[1] = fmax(pr->r1, 1.0);
+	sd[2] = fmax(pr->r2, 2.0);
+	sd[3] = 20;
+	for (i = 0; i < TP_TM_NPAR; i++)
+		c->P[i][i] = sd[i] * sd[i];
+	l1 = (log(tau1) - log(pr->tau1_s)) / TAU_PRIOR_LOG_SD;
+	l2 = (log(tau2) - log(pr->tau2_s)) / TAU_PRIOR_LOG_SD;
+	c->score = 0.5 * (l1 * l1 + l2 * l2);
+}
+
+int tp_tmodel_init(struct tp_tmodel *m, int nzones, const struct tp_tm_prior *priors)
+{
+	int z, i, k;
+
+	if (nzones < 0 || nzones > TP_TM_MAX_ZONES)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->nzones = nzones;
+	memcpy(m->tau1, tau1_grid, sizeof(m->tau1));
+	memcpy(m->tau2, tau2_grid, sizeof(m->tau2));
+	for (z = 0; z < nzones; z++) {
+		struct tp_tm_zone *zz = &m->z[z];
+
+		zz->prior = priors[z];
+		if (!(zz->prior.noise_c > 0))
+			zz->prior.noise_c = 0.3;
+		zz->r_var = zz->prior.noise_c * zz->prior.noise_c;
+		for (i = 0; i < TP_TM_NTAU1; i++)
+			for (k = 0; k < TP_TM_NTAU2; k++)
+				cand_init(&zz->c[i * TP_TM_NTAU2 + k], &zz->prior, m->tau1[i],
+					  m->tau2[k]);
+		/* start from the member nearest the prior */
+		zz->best = 0;
+		for (i = 1; i < TP_TM_NBANK; i++)
+			if (zz->c[i].score < zz->c[zz->best].score)
+				zz->best = i;
+	}
+	return 0;
+}
+
+/* First-order-hold response of a unit-gain stage over dt. */
+static double foh(double s, double p0, double p1, double dt, double tau)
+{
+	double a = exp(-dt / tau);
+
+	return a * s + p0 * (1 - a) + (p1 - p0) * (1 - tau * (1 - a) / dt);
+}
+
+void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
+{
+	double dt, p1;
+	int i;
+
+	if (!m->have_power) {
+		if (isnan(power_w))
+			return;
+		for (i = 0; i < TP_TM_NTAU1; i++)
+			m->s1[i] = power_w;
+		for (i = 0; i < TP_TM_NTAU2; i++)
+			m->s2[i] = power_w;
+		m->p_fast = m->p_slow = power_w;
+		m->p_last = power_w;
+		m->t_last = t;
+		m->have_power = 1;
+		return;
+	}
+	dt = t - m->t_last;
+	p1 = isnan(power_w) ? m->p_last : power_w;
+	if (!(dt > 0)) {
+		m->p_last = p1;
+		return;
+	}
+	if (dt > 3600)
+		dt = 3600; /* a gap: do not let exp() underflow into nonsense */
+	for (i = 0; i < TP_TM_NTAU1; i++)
+		m->s1[i] = foh(m->s1[i], m->p_last, p1, dt, m->tau1[i]);
+	for (i = 0; i < TP_TM_NTAU2; i++)
+		m->s2[i] = foh(m->s2[i], m->p_last, p1, dt, m->tau2[i]);
+	m->p_fast = foh(m->p_fast, m->p_last, p1, dt, 30);
+	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 600);
+	m->excited = fabs(m->p_fast - m->p_slow) >
+		     fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+	m->p_last = p1;
+	m->t_last = t;
+}
+
+int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z)
+{
+	return z >= 0 && z < m->nzones && m->z[z].started && m->have_power;
+}
+
+static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx,
+		      double *h)
+{
+	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
+
+	h[0] = 1;
+	h[1] = m->s1[i];
+	h[2] = m->s2[k];
+	h[3] = exp(-(m->t_last - zz->t0) / m->tau2[k]);
+}
+
+static double dot(const double *a, const double *b)
+{
+	return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+}
+
+/* Kalman step of one bank member; returns the innovation, writes S. */
+static double cand_step(struct tp_tm_cand *c, const double *h, double y, double r, double dt,
+			int learn, double excited, const struct tp_tm_prior *pr, double *S_out)
+{
+	double Ph[TP_TM_NPAR], K[TP_TM_NPAR], S, e;
+	int i, j;
+
+	if (learn && dt > 0) {
+		c->P[0][0] += Q_THETA0_PER_S * dt;
+		if (excited > 0) {
+			c->P[1][1] += excited * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
+			c->P[2][2] += excited * Q_R_REL_PER_S * dt * pr->r2 * pr->r2;
+		}
+	}
+	for (i = 0; i < TP_TM_NPAR; i++)
+		Ph[i] = dot(c->P[i], h);
+	S = dot(h, Ph) + r;
+	e = y - dot(h, c->th);
+	*S_out = S;
+	if (!learn || !(S > 0))
+		return e;
+	for (i = 0; i < TP_TM_NPAR; i++)
+		K[i] = Ph[i] / S;
+	for (i = 0; i < TP_TM_NPAR; i++)
+		c->th[i] += K[i] * e;
+	for (i = 0; i < TP_TM_NPAR; i++)
+		for (j = 0; j < TP_TM_NPAR; j++)
+			c->P[i][j] -= K[i] * Ph[j];
+	/* keep P symmetric and its diagonal positive */
+	for (i = 0; i < TP_TM_NPAR; i++) {
+		for (j = 0; j < i; j++) {
+			double a = 0.5 * (c->P[i][j] + c->P[j][i]);
+
+			c->P[i][j] = c->P[j][i] = a;
+		}
+		if (c->P[i][i] < 1e-12)
+			c->P[i][i] = 1e-12;
+	}
+	return e;
+}
+
+double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn)
+{
+	struct tp_tm_zone *zz;
+	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, exc;
+	int i, nb;
+
+	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
+		return NAN;
+	zz = &m->z[z];
+	if (!zz->started) {
+		zz->started = 1;
+		zz->t0 = m->t_last;
+		zz->t_last = m->t_last;
+	}
+	dt = m->t_last - zz->t_last;
+	if (dt < 0)
+		dt = 0;
+	lam = exp(-dt / SCORE_WINDOW_S);
+	exc = m->excited ? (m->t_last < m->boost_until ? BOOST_FACTOR : 1.0) : 0.0;
+	for (i = 0; i < TP_TM_NBANK; i++) {
+		double S, e;
+
+		regressor(m, zz, i, h);
+		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, exc, &zz->prior, &S);
+		if (learn && S > 0)
+			zz->c[i].score = lam * zz->c[i].score + 0.5 * (log(S) + e * e / S);
+		if (i == zz->best) {
+			best_e = e;
+			best_S = S;
+		}
+	}
+	zz->t_last = m->t_last;
+	if (!learn)
+		return best_e;
+	zz->n++;
+	/* noise variance from the best member's innovations, floored */
+	if (!isnan(best_e)) {
+		double v = best_e * best_e - (best_S - zz->r_var);
+		double beta = zz->n < 50 ? 0.05 : 0.01;
+
+		if (v < 0.0025)
+			v = 0.0025;
+		if (v > 100 * zz->r_var)
+			v = 100 * zz->r_var; /* one wild reading does not reset it */
+		zz->r_var = (1 - beta) * zz->r_var + beta * v;
+	}
+	nb = zz->best;
+	for (i = 0; i < TP_TM_NBANK; i++)
+		if (zz->c[i].score < zz->c[nb].score)
+			nb = i;
+	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN)
+		zz->best = nb;
+	zz->last_innov = best_e;
+	return best_e;
+}
+
+void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+
+	out->theta0 = c->th[0];
+	out->r1 = c->th[1];
+	out->r2 = c->th[2];
+	out->c2 = c->th[3];
+	out->tau1_s = m->tau1[zz->best / TP_TM_NTAU2];
+	out->tau2_s = m->tau2[zz->best % TP_TM_NTAU2];
+	out->r1_sd = sqrt(c->P[1][1]);
+	out->r2_sd = sqrt(c->P[2][2]);
+	out->noise_c = sqrt(zz->r_var);
+}
+
+static double transient(const struct tp_tmodel *m, const struct tp_tm_zone *zz, double extra_s)
+{
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	double tau2 = m->tau2[zz->best % TP_TM_NTAU2];
+
+	return c->th[3] * exp(-(m->t_last - zz->t0 + extra_s) / tau2);
+}
+
+double tp_tmodel_rise(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
+
+	return c->th[1] * m->s1[i] + c->th[2] * m->s2[k] + transient(m, zz, 0);
+}
+
+double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	int k = zz->best % TP_TM_NTAU2;
+
+	return c->th[2] * m->s2[k] + transient(m, zz, 0);
+}
+
+double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
+	double a1, a2;
+
+	if (horizon_s < 0)
+		horizon_s = 0;
+	a1 = exp(-horizon_s / m->tau1[i]);
+	a2 = exp(-horizon_s / m->tau2[k]);
+	return c->th[1] * (power_w + (m->s1[i] - power_w) * a1) +
+	       c->th[2] * (power_w + (m->s2[k] - power_w) * a2) + transient(m, zz, horizon_s);
+}
+
+double tp_tmodel_gain(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_cand *c = &m->z[z].c[m->z[z].best];
+
+	return c->th[1] + c->th[2];
+}
+
+void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
+{
+	int i;
+
+	if (z < 0 || z >= m->nzones || isnan(delta_c))
+		return;
+	for (i = 0; i < TP_TM_NBANK; i++)
+		m->z[z].c[i].th[0] += delta_c;
+}
+
+void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
+{
+	m->boost_until = until_t;
+}

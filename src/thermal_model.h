@@ -1,0 +1,131 @@
+#ifndef THERMPACE_THERMAL_MODEL_H
+#define THERMPACE_THERMAL_MODEL_H
+
+/*
+ * The thermal model (DESIGN §6): every zone is two first-order stages in
+ * series driven by board power,
+ *
+ *   s_i <- P + (s_i - P)·exp(-dt/tau_i)          (unit-gain filtered power)
+ *   T   =  theta0 + R1·s1 + R2·s2 + c2·exp(-(t - t0)/tau2)
+ *
+ * theta0 is the zone's intercept (ambient plus the sensor's own offset), the
+ * last term absorbs a session that starts away from equilibrium. For fixed
+ * time constants the model is linear in (theta0, R1, R2, c2), which a Kalman
+ * filter on the parameters identifies (a recursive least squares whose
+ * forgetting is a random walk: the intercept always drifts a little, the
+ * resistances only while the power varies enough to say something about
+ * them). The time constants are identified by a bank of such filters over a
+ * grid of (tau1, tau2); the bank member with the best discounted predictive
+ * likelihood is the zone's model.
+ *
+ * Pure arithmetic on the timestamps given: no clock, no randomness, no
+ * allocation after tp_tmodel_init.
+ */
+
+#define TP_TM_MAX_ZONES 16
+#define TP_TM_NTAU1     11
+#define TP_TM_NTAU2     11
+#define TP_TM_NBANK     (TP_TM_NTAU1 * TP_TM_NTAU2)
+#define TP_TM_NPAR      4
+
+/* Prior knowledge of one zone (board profile [model], or defaults). */
+struct tp_tm_prior {
+	double r1, tau1_s;  /* die stage, K/W and s */
+	double r2, tau2_s;  /* heatsink stage */
+	double ambient_c;   /* expected intercept */
+	double noise_c;     /* expected reading noise (standard deviation) */
+};
+
+struct tp_tm_cand {
+	double th[TP_TM_NPAR]; /* theta0, R1, R2, c2 */
+	double P[TP_TM_NPAR][TP_TM_NPAR];
+	double score; /* discounted negative log predictive likelihood */
+};
+
+struct tp_tm_zone {
+	int started;
+	double t0;    /* first reading */
+	double t_last;
+	long n;       /* readings used */
+	double r_var; /* reading noise variance, learned */
+	int best;
+	double last_innov;
+	struct tp_tm_cand c[TP_TM_NBANK];
+	struct tp_tm_prior prior;
+};
+
+struct tp_tmodel {
+	int nzones;
+	double tau1[TP_TM_NTAU1], tau2[TP_TM_NTAU2];
+	double s1[TP_TM_NTAU1], s2[TP_TM_NTAU2]; /* filtered power */
+	double p_last;                           /* power of the last update, W */
+	double t_last;
+	int have_power;
+	double p_fast, p_slow; /* excitation filters (30 s and 600 s) */
+	int excited;           /* power varies enough to identify R and tau */
+	double boost_until;    /* faster resistance random walk until then */
+	struct tp_tm_zone z[TP_TM_MAX_ZONES];
+};
+
+/* Priors from a board profile's [model] keys, with documented defaults. */
+void tp_tm_prior_default(struct tp_tm_prior *p);
+
+/* Sets up nzones zones (at most TP_TM_MAX_ZONES) with their priors. */
+int tp_tmodel_init(struct tp_tmodel *m, int nzones, const struct tp_tm_prior *priors);
+
+/*
+ * Advances the power filters to time t, the power having gone linearly
+ * from the last value to power_w (NaN: held). Call once per frame, before
+ * the zone updates of that frame.
+ */
+void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w);
+
+/*
+ * One reading of zone z at the time of the last tp_tmodel_power call.
+ * learn = 0 only scores it (a suspect reading must not teach the model).
+ * Returns the innovation (reading minus one-step prediction), NaN before
+ * the zone has a model.
+ */
+double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn);
+
+/* 1 once the zone has readings. */
+int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z);
+
+/* Identified parameters of zone z (the bank's best member). */
+struct tp_tm_params {
+	double theta0, r1, r2, c2, tau1_s, tau2_s;
+	double r1_sd, r2_sd; /* posterior standard deviations */
+	double noise_c;
+};
+void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out);
+
+/* Rise above the intercept now (R1·s1 + R2·s2 + transient), K. */
+double tp_tmodel_rise(const struct tp_tmodel *m, int z);
+
+/* Sink-stage rise now (R2·s2 + transient), K. */
+double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z);
+
+/*
+ * Rise after horizon_s seconds with power held at power_w from now on.
+ * Closed form: each stage relaxes exponentially toward R_i·power_w.
+ */
+double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s);
+
+/* Steady-state rise per watt (R1 + R2), K/W. */
+double tp_tmodel_gain(const struct tp_tmodel *m, int z);
+
+/*
+ * Moves zone z's intercept in every bank member by delta_c: a change of
+ * ambient told apart elsewhere (the common mode of all zones), so that the
+ * identification does not have to learn it slowly through its residuals.
+ */
+void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c);
+
+/*
+ * Lets the resistances move faster until time until_t (seconds): after the
+ * cooling was found degraded, the model re-identifies instead of averaging
+ * the old cooling with the new.
+ */
+void tp_tmodel_boost(struct tp_tmodel *m, double until_t);
+
+#endif
