@@ -17,25 +17,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: thermpace replay DIR|FILE.csv [options]\n"
-		"\n"
-		"Runs the estimation pipeline over a recorded session (a directory with\n"
-		"manifest.ini and telemetry.csv, or a bare telemetry CSV) on the session's\n"
-		"own clock and prints the events as JSON Lines on stdout. The same input\n"
-		"gives the same bytes on every run.\n"
-		"\n"
-		"options:\n"
-		"  -b, --board NAME        board profile (default: the manifest's, or the\n"
-		"                          CSV's '# board:' comment; none: generic defaults)\n"
-		"  -c, --ceiling C         ceiling of the controlled zone, degrees C\n"
-		"                          (default: the board's ceiling_c)\n"
-		"  -z, --control-zone Z    zone type or temp.* channel to forecast\n"
-		"  -w, --ttc-warn S        ceiling_forecast when the time to ceiling falls\n"
-		"                          under S seconds (default 300)\n"
-		"  -o, --channels OUT.csv  also write every channel seen or computed\n"
-		"                          (forecast.*) per frame\n"
-		"  -h, --help              this text\n");
+	fprintf(f, "usage: thermpace replay DIR|FILE.csv [options]\n"
+		   "\n"
+		   "Runs the estimation pipeline over a recorded session (a directory with\n"
+		   "manifest.ini and telemetry.csv, or a bare telemetry CSV) on the session's\n"
+		   "own clock and prints the events as JSON Lines on stdout. The same input\n"
+		   "gives the same bytes on every run.\n"
+		   "\n"
+		   "options:\n"
+		   "  -b, --board NAME        board profile (default: the manifest's, or the\n"
+		   "                          CSV's '# board:' comment; none: generic defaults)\n"
+		   "  -c, --ceiling C         ceiling of the controlled zone, degrees C\n"
+		   "                          (default: the board's ceiling_c)\n"
+		   "  -z, --control-zone Z    zone type or temp.* channel to forecast\n"
+		   "  -w, --ttc-warn S        ceiling_forecast when the time to ceiling falls\n"
+		   "                          under S seconds (default 300)\n"
+		   "  -o, --channels OUT.csv  also write every channel seen or computed\n"
+		   "                          (forecast.*) per frame\n"
+		   "  -h, --help              this text\n");
 }
 
 struct chan_out {
@@ -74,13 +73,13 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"board", required_argument, NULL, 'b'},
-		{"ceiling", required_argument, NULL, 'c'},
-		{"control-zone", required_argument, NULL, 'z'},
-		{"ttc-warn", required_argument, NULL, 'w'},
-		{"channels", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"board", required_argument, NULL, 'b'},
+	    {"ceiling", required_argument, NULL, 'c'},
+	    {"control-zone", required_argument, NULL, 'z'},
+	    {"ttc-warn", required_argument, NULL, 'w'},
+	    {"channels", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct tp_replay_opts ro;
 	struct chan_out co;

@@ -14,8 +14,8 @@
 #define INVALID_CLEAR  3
 
 /* stuck-at test */
-#define STUCK_MIN_S      30.0
-#define STUCK_MOTION_K   1.0  /* the model expected at least this much change */
+#define STUCK_MIN_S	 30.0
+#define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
 #define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
 #define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
 
@@ -27,9 +27,9 @@
 #define SPIKE_REPORT_S 30.0
 
 /* CUSUM on block means of the zone-specific residual */
-#define K_MIN_K      0.35
+#define K_MIN_K	     0.35
 #define K_SIGMAS     3.0
-#define H_MULT       6.0
+#define H_MULT	     6.0
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
 #define VAR_TAU_S    1800.0
@@ -37,21 +37,21 @@
 #define BLK_SD_MAX   1.0
 
 /* classification */
-#define CLASSIFY_MIN_S   30.0
-#define CLASSIFY_MAX_S   240.0
-#define GAIN_RANGE_K     5.0 /* temperature range that tells gain from offset */
-#define FIT_RATIO        0.5
+#define CLASSIFY_MIN_S	 30.0
+#define CLASSIFY_MAX_S	 240.0
+#define GAIN_RANGE_K	 5.0 /* temperature range that tells gain from offset */
+#define FIT_RATIO	 0.5
 #define FAULT_END_BLOCKS 12
 
 /* common mode */
-#define AMB_CAND_K        1.0 /* robust consensus: a zone further than this is an outlier */
-#define AMB_PRIOR_W       0.5 /* weight of "nothing changed" in the consensus */
-#define AMB_THRESH_K      1.5
-#define AMB_QUIET_K       0.3
-#define AMB_REF_TAU_S     1800.0
-#define COMMON_MIN_S      120.0
-#define COMMON_MAX_S      600.0
-#define COMMON_STABLE_S   300.0
+#define AMB_CAND_K	  1.0 /* robust consensus: a zone further than this is an outlier */
+#define AMB_PRIOR_W	  0.5 /* weight of "nothing changed" in the consensus */
+#define AMB_THRESH_K	  1.5
+#define AMB_QUIET_K	  0.3
+#define AMB_REF_TAU_S	  1800.0
+#define COMMON_MIN_S	  120.0
+#define COMMON_MAX_S	  600.0
+#define COMMON_STABLE_S	  300.0
 #define COMMON_STEP_SHARE 0.7
 
 static const char *const state_name[] = {"ok", "suspect", "classify", "fault"};
@@ -326,7 +326,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 			}
 			z->spike_n++;
 			if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
-				return; /* held back until we know it came back */
+				return;	 /* held back until we know it came back */
 			z->spike_n = -1; /* it stays: a step, let the CUSUM see it */
 		} else if (fabs(r) <= gate) {
 			if (z->spike_n > 0)
@@ -536,8 +536,8 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		return;
 	{
 		double best = fmin(fs.sse, fmin(fr.sse, fg.sse));
-		double second = fs.sse + fr.sse + fg.sse - best -
-				fmax(fs.sse, fmax(fr.sse, fg.sse));
+		double second =
+		    fs.sse + fr.sse + fg.sse - best - fmax(fs.sse, fmax(fr.sse, fg.sse));
 
 		conf = 0.5 + 0.49 * (1 - best / fmax(second, 1e-9));
 		conf *= 1 - exp(-(fabs(z->d) * fabs(z->d)) * n / fmax(sig2, 1e-9));
@@ -567,15 +567,15 @@ static int common_hist_from(const struct tp_drift *d, double t0, double *t, doub
 	return n;
 }
 
-static void emit_common(struct tp_drift *d, double t, int cooling, double conf,
-			const char *shape, double kappa, const struct tp_drift_model *mdl,
-			const struct tp_evidence *e)
+static void emit_common(struct tp_drift *d, double t, int cooling, double conf, const char *shape,
+			double kappa, const struct tp_drift_model *mdl, const struct tp_evidence *e)
 {
 	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift");
 
 	if (!ev)
 		return;
-	json_object_set_new(ev, "verdict", json_string(cooling ? "cooling_change" : "ambient_change"));
+	json_object_set_new(ev, "verdict",
+			    json_string(cooling ? "cooling_change" : "ambient_change"));
 	tp_event_set_num(ev, "confidence", round(conf * 1000) / 1000);
 	tp_event_set_num(ev, "from_c", d->ep_amb0);
 	tp_event_set_num(ev, "to_c", d->amb);
@@ -671,7 +671,8 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		}
 		fc = fit_prop(ha, w, n);
 		fr = fit_prop(ha, g, n);
-		if (t - d->ep_start < COMMON_MAX_S && fc.sse > 0.3 * fr.sse && fr.sse > 0.3 * fc.sse)
+		if (t - d->ep_start < COMMON_MAX_S && fc.sse > 0.3 * fr.sse &&
+		    fr.sse > 0.3 * fc.sse)
 			return;
 		if (fc.a > 0 && fc.sse < 0.6 * fr.sse) {
 			decide(d, t, 3);
@@ -765,9 +766,9 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 		else
 			z->quiet_n = 0;
 		if (z->quiet_n >= FAULT_END_BLOCKS) {
-			json_t *ev = zone_event(d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain"
-									      : "sensor_offset",
-						j, "sensor_fault", 0.8);
+			json_t *ev = zone_event(
+			    d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset", j,
+			    "sensor_fault", 0.8);
 
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("end"));
@@ -858,8 +859,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 }
 
 void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *rise,
-		    double power_w, const struct tp_drift_model *mdl,
-		    const struct tp_evidence *ev)
+		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev)
 {
 	long blk = (long)floor(t / BLOCK_S);
 	int j;
@@ -885,8 +885,8 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 {
 	const struct tp_drift_zone *z = &d->z[j];
 
-	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid &&
-	       z->spike_n == 0 && d->episode != 1;
+	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
+	       d->episode != 1;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)

@@ -32,13 +32,13 @@
 #include "evidence.h"
 
 #define TP_DRIFT_MAX_ZONES 16
-#define TP_DRIFT_HIST      512 /* blocks kept (85 min of 10 s blocks) */
+#define TP_DRIFT_HIST	   512 /* blocks kept (85 min of 10 s blocks) */
 
 enum tp_drift_state {
 	TP_DRIFT_OK = 0,
 	TP_DRIFT_SUSPECT,  /* CUSUM half way: not trusted, not yet reported */
 	TP_DRIFT_CLASSIFY, /* alarm raised, telling offset, drift and gain apart */
-	TP_DRIFT_FAULT,    /* reported */
+	TP_DRIFT_FAULT,	   /* reported */
 };
 
 enum tp_fault_kind {
@@ -80,9 +80,9 @@ struct tp_drift_zone {
 
 	/* baseline and CUSUM */
 	int base_ready;
-	double o;     /* calibration offset relative to the consensus */
+	double o;	/* calibration offset relative to the consensus */
 	double blk_var; /* block residual variance when healthy */
-	double d;     /* last block's zone-specific residual */
+	double d;	/* last block's zone-specific residual */
 	double gp, gn, tp0, tn0;
 	enum tp_drift_state state;
 	enum tp_fault_kind kind;
@@ -106,9 +106,9 @@ struct tp_drift {
 
 	/* common mode */
 	int amb_ready;
-	double amb;      /* consensus A, °C */
-	double amb_ref;  /* baseline of A */
-	int episode;     /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
+	double amb;	/* consensus A, °C */
+	double amb_ref; /* baseline of A */
+	int episode;	/* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
 	double ep_onset, ep_start, ep_amb0, ep_level, ep_stable_since;
 	double amb_last_quiet_t;
 	int hn, hpos;
@@ -122,7 +122,7 @@ struct tp_drift {
 /* What the model says at block time about the control zone's heatsink. */
 struct tp_drift_model {
 	double r2, tau2_s; /* control zone's sink stage */
-	double gain;       /* control zone's R1 + R2 */
+	double gain;	   /* control zone's R1 + R2 */
 };
 
 /*
@@ -140,8 +140,7 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
  * model's input power. Emits the per-reading events.
  */
 void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *rise,
-		    double power_w, const struct tp_drift_model *mdl,
-		    const struct tp_evidence *ev);
+		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev);
 
 /* 1 when zone j's reading of this frame may teach the model. */
 int tp_drift_zone_trusted(const struct tp_drift *d, int j);

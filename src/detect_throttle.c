@@ -11,8 +11,8 @@
 #define CAP_FRACTION   0.99
 
 static const char *const clause_names[TP_CLAUSE_COUNT] = {
-	"none",	       "cooling_state", "freq_cap", "rpi_bits", "x86_counter",
-	"freq_below_request", "clock_drop",
+    "none",	   "cooling_state",	 "freq_cap",   "rpi_bits",
+    "x86_counter", "freq_below_request", "clock_drop",
 };
 
 const char *tp_clause_name(enum tp_clause c)

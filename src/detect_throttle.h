@@ -38,8 +38,8 @@ enum tp_clause {
 
 struct tp_throttle_clock {
 	char name[TP_CHANNEL_NAME_MAX]; /* "cpu" */
-	int cur, max, hwmax;            /* channel indexes or -1 */
-	double seen_max;                /* highest current clock seen */
+	int cur, max, hwmax;		/* channel indexes or -1 */
+	double seen_max;		/* highest current clock seen */
 	double last_cur, last_max, last_hwmax;
 	int below_n;
 };
@@ -52,7 +52,7 @@ struct tp_throttle {
 	int rpi, x86, util, rate;
 	double last_x86;
 	unsigned active_mask; /* clauses holding at the last frame (bit per clause) */
-	int active;           /* episode open */
+	int active;	      /* episode open */
 	int clear_n;
 	enum tp_clause clause; /* the clause that opened the episode */
 	double start_t;

@@ -11,12 +11,12 @@
 #include <jansson.h>
 
 struct tp_evidence {
-	double power_w;       /* model input power (board total or proxy) */
+	double power_w;	      /* model input power (board total or proxy) */
 	double freq_cpu_hz;   /* current CPU clock */
 	double freq_max_hz;   /* requested maximum (scaling_max_freq) */
 	double freq_hwmax_hz; /* hardware maximum (cpuinfo_max_freq) */
 	double cool_max;      /* largest cooling-device state */
-	double util;          /* CPU utilisation 0..1 */
+	double util;	      /* CPU utilisation 0..1 */
 	double rate_tokens;   /* tokens/s */
 	double audio_rms_dbfs, audio_centroid_hz, audio_flux, audio_band_db;
 	double load_change_w; /* |fast - slow| power, W: "did the load change?" */

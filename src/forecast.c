@@ -2,8 +2,8 @@
 
 #include <math.h>
 
-#define TTC_GRID      48
-#define TTC_BISECT_S  0.25
+#define TTC_GRID     48
+#define TTC_BISECT_S 0.25
 
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			double horizon_s)

@@ -17,7 +17,7 @@
 #define TP_TTC_MAX_S 7200.0 /* time to ceiling looked for up to two hours */
 
 struct tp_forecast {
-	int valid;       /* the controlled zone has a reading and a model */
+	int valid;	 /* the controlled zone has a reading and a model */
 	int model_valid; /* identified from enough data to trust the dynamics */
 	double t;
 	double temp_now; /* controlled zone now (filtered reading), °C */

@@ -9,6 +9,7 @@
 #define BISECT_STEPS   32
 #define BIAS_NEAR_K    2.0  /* the bias integrates only this close to the set point */
 #define BIAS_SHORT_H_S 30.0 /* ... and while a horizon this short binds (tracking) */
+#define PI_FF_TAU_S    60.0 /* low-pass of the PI feed-forward */
 
 static const char *const kind_names[] = {"none", "horizon", "pi", "stepwise"};
 
@@ -192,9 +193,22 @@ static void pi_step(struct tp_governor *g, const struct tp_gov_input *in, double
 {
 	const struct tp_gov_config *c = &g->cfg;
 	double e = c->setpoint_c - in->temp_c;
-	double ff = isnan(in->sustainable_w) ? 0 : in->sustainable_w;
-	double u, p;
+	double ff, u, p;
 
+	/*
+	 * Feed-forward: the sustainable power, clamped to the range and
+	 * low-passed (a minute), since an estimate from a model judged invalid
+	 * can jump; without one, the last value (0 at the start).
+	 */
+	if (isfinite(in->sustainable_w)) {
+		ff = fmax(c->p_min_w, fmin(c->p_max_w, in->sustainable_w));
+		if (!g->ff_ok || entering)
+			g->ff_w = ff;
+		else if (dt > 0)
+			g->ff_w += (ff - g->ff_w) * (1 - exp(-dt / PI_FF_TAU_S));
+		g->ff_ok = 1;
+	}
+	ff = g->ff_ok ? g->ff_w : 0;
 	if (entering) /* bumpless: start from the budget in force */
 		g->integ_w = g->power_w - ff - c->pi_kp_w_per_k * e;
 	u = ff + c->pi_kp_w_per_k * e + g->integ_w;

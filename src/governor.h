@@ -85,6 +85,8 @@ struct tp_governor {
 	double power_w; /* the budget of the last tick */
 	double bias_k;
 	double integ_w; /* PI integral */
+	double ff_w;	/* PI feed-forward, filtered */
+	int ff_ok;
 	double step_until;
 	/* the state last reported in a pace_change */
 	double ev_rate, ev_rate_before;

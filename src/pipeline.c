@@ -11,25 +11,25 @@
 #include "evidence.h"
 #include "util.h"
 
-#define MAX_ZONES      TP_TM_MAX_ZONES
-#define MAX_RAILS      16
-#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
-#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
-#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
-#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
-#define LOADED_UTIL    0.5
-#define BOOST_S        1800.0
-#define ENERGY_Q       1e-6 /* random walk of the idle/energy-per-token fit, per s */
+#define MAX_ZONES     TP_TM_MAX_ZONES
+#define MAX_RAILS     16
+#define ANCHOR_TAU_S  10.0  /* the forecast starts from the filtered reading */
+#define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
+#define WARN_REARM    1.5   /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S  60.0  /* ... for this long before the next warning */
+#define LOADED_UTIL   0.5
+#define BOOST_S	      1800.0
+#define ENERGY_Q      1e-6 /* random walk of the idle/energy-per-token fit, per s */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
 
 /* forecast.* outputs, in this order */
 static const char *const out_names[] = {
-	"forecast.temp_now",	       "forecast.temp_30s",	    "forecast.temp_120s",
-	"forecast.temp_600s",	       "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
-	"forecast.sustainable_rate", "forecast.ambient_c",	    "forecast.power_w",
-	"forecast.idle_w",	       "forecast.joules_per_token",
+    "forecast.temp_now",	 "forecast.temp_30s",	       "forecast.temp_120s",
+    "forecast.temp_600s",	 "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
+    "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
+    "forecast.idle_w",		 "forecast.joules_per_token",
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
@@ -235,8 +235,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 			p->nz++;
 		}
 	}
-	p->psrc = p->i_power >= 0 ? PWR_BOARD
-		  : p->nrails > 0 ? PWR_RAILS
+	p->psrc = p->i_power >= 0  ? PWR_BOARD
+		  : p->nrails > 0  ? PWR_RAILS
 		  : p->i_util >= 0 ? PWR_PROXY
 				   : PWR_NONE;
 	p->ctrl = find_control(p, p->o.control_zone);
@@ -510,8 +510,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
 	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
-	f->joules_per_token_net =
-		tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
+	f->joules_per_token_net = tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
 	f->ambient_c = tp_drift_ambient(&p->dd);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
@@ -531,7 +530,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_600s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 600);
 	f->time_to_ceiling_s = tp_forecast_ttc(&p->tm, z, p->anchor, pw, p->ceiling);
 	f->sustainable_power_w =
-		tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
+	    tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);

@@ -27,11 +27,11 @@
 #include "forecast.h"
 
 struct tp_pipeline_opts {
-	double ceiling_c;         /* NAN: from the board's [ceiling] ceiling_c */
+	double ceiling_c;	  /* NAN: from the board's [ceiling] ceiling_c */
 	const char *control_zone; /* zone type or temp.* channel; NULL: the board's */
-	double ttc_warn_s;        /* ceiling_forecast when the time to ceiling falls under this */
-	double margin_c;          /* NAN: the board's margin_c */
-	double warmup_s;          /* offsets learned, not judged, this long (default 600) */
+	double ttc_warn_s;	  /* ceiling_forecast when the time to ceiling falls under this */
+	double margin_c;	  /* NAN: the board's margin_c */
+	double warmup_s;	  /* offsets learned, not judged, this long (default 600) */
 };
 
 /* Defaults: everything from the board, warning at 300 s. */

@@ -14,17 +14,17 @@
 #include "pipeline.h"
 
 struct tp_replay_opts {
-	const char *board;        /* NULL: the manifest's, else the CSV's "# board:" */
-	double ceiling_c;         /* NAN: the board's */
+	const char *board;	  /* NULL: the manifest's, else the CSV's "# board:" */
+	double ceiling_c;	  /* NAN: the board's */
 	const char *control_zone; /* NULL: the board's */
-	double ttc_warn_s;        /* NAN: default */
+	double ttc_warn_s;	  /* NAN: default */
 };
 
 void tp_replay_opts_init(struct tp_replay_opts *o);
 
 /* Called after every frame with the frame and the pipeline's state. */
-typedef int (*tp_replay_frame_fn)(void *ctx, double t, const double *v,
-				  const struct tp_chanset *in, const struct tp_pipeline *p);
+typedef int (*tp_replay_frame_fn)(void *ctx, double t, const double *v, const struct tp_chanset *in,
+				  const struct tp_pipeline *p);
 
 /*
  * Runs path (a directory or a CSV file); events go to events (may be NULL),

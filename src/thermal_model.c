@@ -10,19 +10,18 @@
  * between a few seconds (bare SoC) and a minute and a half (SoC under a
  * spreader); the heatsink between two minutes and an hour and a half.
  */
-static const double tau1_grid[TP_TM_NTAU1] = {3,  4.24, 6,  8.49, 12, 17,
-					      24, 33.9, 48, 67.9, 96};
-static const double tau2_grid[TP_TM_NTAU2] = {120,  170,  240,  339,  480, 679,
-					      960,  1358, 1920, 2715, 3840};
+static const double tau1_grid[TP_TM_NTAU1] = {3, 4.24, 6, 8.49, 12, 17, 24, 33.9, 48, 67.9, 96};
+static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
+					      960, 1358, 1920, 2715, 3840};
 
-#define SCORE_WINDOW_S   3600.0 /* likelihood discount */
-#define SWITCH_MARGIN    0.5    /* hysteresis between bank members (nats) */
-#define Q_THETA0_PER_S   2.5e-5 /* intercept random walk, K^2/s (0.3 K an hour) */
-#define Q_R_REL_PER_S    4e-8   /* resistance random walk, relative^2/s, when excited */
-#define TAU_PRIOR_LOG_SD 1.1    /* prior spread of ln(tau) around the profile's value */
-#define BOOST_FACTOR     400.0  /* after a cooling change: 20x faster random walk */
-#define EXCITE_ABS_W     0.15
-#define EXCITE_REL       0.04
+#define SCORE_WINDOW_S	 3600.0 /* likelihood discount */
+#define SWITCH_MARGIN	 0.5	/* hysteresis between bank members (nats) */
+#define Q_THETA0_PER_S	 2.5e-5 /* intercept random walk, K^2/s (0.3 K an hour) */
+#define Q_R_REL_PER_S	 4e-8	/* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1	/* prior spread of ln(tau) around the profile's value */
+#define BOOST_FACTOR	 400.0	/* after a cooling change: 20x faster random walk */
+#define EXCITE_ABS_W	 0.15
+#define EXCITE_REL	 0.04
 
 void tp_tm_prior_default(struct tp_tm_prior *p)
 {
@@ -34,8 +33,7 @@ void tp_tm_prior_default(struct tp_tm_prior *p)
 	p->noise_c = 0.3;
 }
 
-static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double tau1,
-		      double tau2)
+static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double tau1, double tau2)
 {
 	double sd[TP_TM_NPAR], l1, l2;
 	int i;
@@ -126,8 +124,7 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 		m->s2[i] = foh(m->s2[i], m->p_last, p1, dt, m->tau2[i]);
 	m->p_fast = foh(m->p_fast, m->p_last, p1, dt, 30);
 	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 600);
-	m->excited = fabs(m->p_fast - m->p_slow) >
-		     fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+	m->excited = fabs(m->p_fast - m->p_slow) > fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
 	m->p_last = p1;
 	m->t_last = t;
 }
@@ -137,8 +134,7 @@ int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z)
 	return z >= 0 && z < m->nzones && m->z[z].started && m->have_power;
 }
 
-static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx,
-		      double *h)
+static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx, double *h)
 {
 	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
 

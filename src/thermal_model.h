@@ -23,17 +23,17 @@
  */
 
 #define TP_TM_MAX_ZONES 16
-#define TP_TM_NTAU1     11
-#define TP_TM_NTAU2     11
-#define TP_TM_NBANK     (TP_TM_NTAU1 * TP_TM_NTAU2)
-#define TP_TM_NPAR      4
+#define TP_TM_NTAU1	11
+#define TP_TM_NTAU2	11
+#define TP_TM_NBANK	(TP_TM_NTAU1 * TP_TM_NTAU2)
+#define TP_TM_NPAR	4
 
 /* Prior knowledge of one zone (board profile [model], or defaults). */
 struct tp_tm_prior {
-	double r1, tau1_s;  /* die stage, K/W and s */
-	double r2, tau2_s;  /* heatsink stage */
-	double ambient_c;   /* expected intercept */
-	double noise_c;     /* expected reading noise (standard deviation) */
+	double r1, tau1_s; /* die stage, K/W and s */
+	double r2, tau2_s; /* heatsink stage */
+	double ambient_c;  /* expected intercept */
+	double noise_c;	   /* expected reading noise (standard deviation) */
 };
 
 struct tp_tm_cand {
@@ -44,9 +44,9 @@ struct tp_tm_cand {
 
 struct tp_tm_zone {
 	int started;
-	double t0;    /* first reading */
+	double t0; /* first reading */
 	double t_last;
-	long n;       /* readings used */
+	long n;	      /* readings used */
 	double r_var; /* reading noise variance, learned */
 	int best;
 	double last_innov;
@@ -58,11 +58,11 @@ struct tp_tmodel {
 	int nzones;
 	double tau1[TP_TM_NTAU1], tau2[TP_TM_NTAU2];
 	double s1[TP_TM_NTAU1], s2[TP_TM_NTAU2]; /* filtered power */
-	double p_last;                           /* power of the last update, W */
+	double p_last;				 /* power of the last update, W */
 	double t_last;
 	int have_power;
 	double p_fast, p_slow; /* excitation filters (30 s and 600 s) */
-	int excited;           /* power varies enough to identify R and tau */
+	int excited;	       /* power varies enough to identify R and tau */
 	double boost_until;    /* faster resistance random walk until then */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
