@@ -295,59 +295,117 @@ int tp_board_zone_invalid(const struct tp_board_zone *z, double v)
 	return 0;
 }
 
-static int match_file(const char *root, const char *rel, const struct tp_ini *ini, const char *key,
-		      char *why, size_t wn, const char *what)
+/*
+ * Reads ROOT/rel (device-tree strings end in NUL; compatible is a NUL-separated
+ * list, turned into blanks here) into text[n]; 0 or a negative errno.
+ */
+static int read_id(const char *root, const char *rel, char *text, size_t n)
 {
-	char path[PATH_MAX], text[256];
-	int i;
+	char path[PATH_MAX];
+	int len, i;
 
-	if (tp_path_join(path, sizeof(path), root, rel) < 0 ||
-	    tp_read_text(path, text, sizeof(text)) < 0)
-		return 0;
-	for (i = 0; i < ini->n; i++) {
-		if (strcmp(ini->e[i].section, "board") != 0 || strcmp(ini->e[i].key, key) != 0 ||
-		    !ini->e[i].value[0])
-			continue;
-		if (strstr(text, ini->e[i].value)) {
-			snprintf(why, wn, "%s '%s' contains '%s'", what, text, ini->e[i].value);
-			return 1;
-		}
-	}
-	return 0;
+	if (tp_path_join(path, sizeof(path), root, rel) < 0)
+		return -ENAMETOOLONG;
+	len = tp_read_text(path, text, n);
+	if (len < 0)
+		return len;
+	while (len > 0 && (text[len - 1] == '\0' || text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if (text[i] == '\0' || text[i] == '\n')
+			text[i] = ' ';
+	return len > 0 ? 0 : -ENODATA;
 }
 
+/*
+ * Length of the longest value of [board] key found in text (0: none), with
+ * the sentence saying so in why[wn].
+ */
+static size_t match_key(const char *text, const struct tp_ini *ini, const char *key, char *why,
+			size_t wn, const char *what)
+{
+	size_t best = 0;
+	int i;
+
+	if (!text[0])
+		return 0;
+	for (i = 0; i < ini->n; i++) {
+		size_t len = strlen(ini->e[i].value);
+
+		if (strcmp(ini->e[i].section, "board") != 0 || strcmp(ini->e[i].key, key) != 0 ||
+		    len == 0 || len <= best || !strstr(text, ini->e[i].value))
+			continue;
+		best = len;
+		snprintf(why, wn, "%s '%s' contains '%s'", what, text, ini->e[i].value);
+	}
+	return best;
+}
+
+/*
+ * Detection: every profile's match_model, match_compatible and match_dmi
+ * values are looked for in the device-tree model, the device-tree
+ * compatible list and the DMI product name; the longest value found wins
+ * (the most specific profile), ties going to the first file in name order.
+ */
 int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300], text[256];
+	char model[256] = "", compat[512] = "", dmi[256] = "", reason[640], best_why[640] = "";
+	char best_name[TP_INI_NAME_MAX] = "";
 	struct dirent **list = NULL;
-	int n, i, found = 0;
+	size_t best = 0;
+	int n, i;
 
 	if (tp_board_dir(dir, sizeof(dir)) < 0)
 		return -ENOENT;
+	if (read_id(root, "proc/device-tree/model", model, sizeof(model)) < 0)
+		model[0] = '\0';
+	if (read_id(root, "proc/device-tree/compatible", compat, sizeof(compat)) < 0)
+		compat[0] = '\0';
+	if (read_id(root, "sys/class/dmi/id/product_name", dmi, sizeof(dmi)) < 0)
+		dmi[0] = '\0';
 	n = scandir(dir, &list, NULL, alphasort);
 	for (i = 0; i < n; i++) {
 		struct tp_ini ini;
-		size_t len = strlen(list[i]->d_name);
+		size_t len = strlen(list[i]->d_name), m;
+		const char *nm;
 
-		if (!found && len > 4 && strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
+		if (len > 4 && strcmp(list[i]->d_name + len - 4, ".ini") == 0) {
 			snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-			if (tp_ini_load(&ini, path) == 0 &&
-			    (match_file(root, "proc/device-tree/model", &ini, "match_model", why,
-					wn, "/proc/device-tree/model") ||
-			     match_file(root, "sys/class/dmi/id/product_name", &ini, "match_dmi",
-					why, wn, "DMI product name"))) {
-				const char *nm = tp_ini_get(&ini, "board", "name");
-
-				tp_strlcpy(name, nm ? nm : "", nn);
-				found = 1;
+			if (tp_ini_load(&ini, path) == 0) {
+				nm = tp_ini_get(&ini, "board", "name");
+				m = match_key(model, &ini, "match_model", reason, sizeof(reason),
+					      "/proc/device-tree/model");
+				if (m > best && nm) {
+					best = m;
+					tp_strlcpy(best_name, nm, sizeof(best_name));
+					tp_strlcpy(best_why, reason, sizeof(best_why));
+				}
+				m = match_key(compat, &ini, "match_compatible", reason,
+					      sizeof(reason), "/proc/device-tree/compatible");
+				if (m > best && nm) {
+					best = m;
+					tp_strlcpy(best_name, nm, sizeof(best_name));
+					tp_strlcpy(best_why, reason, sizeof(best_why));
+				}
+				m = match_key(dmi, &ini, "match_dmi", reason, sizeof(reason),
+					      "DMI product name");
+				if (m > best && nm) {
+					best = m;
+					tp_strlcpy(best_name, nm, sizeof(best_name));
+					tp_strlcpy(best_why, reason, sizeof(best_why));
+				}
 			}
 			tp_ini_free(&ini);
 		}
 		free(list[i]);
 	}
 	free(list);
-	if (found)
+	if (best > 0) {
+		tp_strlcpy(name, best_name, nn);
+		tp_strlcpy(why, best_why, wn);
 		return 0;
+	}
 	if (tp_path_join(path, sizeof(path), root, "sys/class/dmi/id/sys_vendor") == 0 &&
 	    tp_read_text(path, text, sizeof(text)) >= 0) {
 		tp_strlcpy(name, "x86-generic", nn);

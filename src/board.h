@@ -2,22 +2,45 @@
 #define THERMPACE_BOARD_H
 
 /*
- * Board profiles: boards/NAME.ini (DESIGN §4). Sections:
+ * Board profiles: boards/NAME.ini (DESIGN §4, docs/boards.md). Sections:
  *
  *   [board]      name, description, source (where the facts come from; one
  *                reference a line, lines under 200 characters, may repeat),
  *                match_model (substring of /proc/device-tree/model, may repeat),
- *                match_dmi (substring of /sys/class/dmi/id/product_name, may repeat)
+ *                match_compatible (substring of /proc/device-tree/compatible,
+ *                may repeat), match_dmi (substring of
+ *                /sys/class/dmi/id/product_name, may repeat). Detection picks
+ *                the profile with the longest value found.
  *   [ceiling]    zone (type of the zone the governor controls), ceiling_c (°C the
  *                controlled zone must stay under), trip_c (the kernel's passive
  *                trip), margin_c (set point = ceiling_c - margin_c),
  *                ambient_limit_c (design ambient at which full load meets the ceiling)
  *   [zone.TYPE]  role = die|board|ambient|other, channel = temp.NAME,
  *                invalid = sentinel °C values (comma list), min_c, max_c
- *   [rail.NAME]  source = ina3221-iio|ina3221-hwmon|hwmon|rapl|vcgencmd,
+ *   [rail.NAME]  source = ina3221-iio|ina3221-hwmon|hwmon|rapl|vcgencmd|sum,
  *                channel = power.NAME, total = 1 for the board-total rail
- *                (never summed with its children), and source-specific keys
- *   [clock.NAME] kind = cpufreq|devfreq, policy or device, channel = freq.NAME
+ *                (never summed with its children), and source-specific keys:
+ *                  ina3221-iio:   device = IIO device directory under the root
+ *                                 (sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0);
+ *                                 NAME is matched against rail_name_N
+ *                  ina3221-hwmon: chip = libsensors chip prefix (default ina3221),
+ *                                 label = inK_label (default NAME)
+ *                  hwmon:         chip = libsensors chip prefix, label = feature
+ *                                 label (default NAME); a power feature
+ *                  rapl:          domain = powercap domain name (default NAME,
+ *                                 e.g. package-0); a total rail's counter is
+ *                                 energy.board
+ *                  vcgencmd:      adc = pmic_read_adc rail name (default NAME),
+ *                                 or "sum" for the sum over every rail
+ *                  sum:           parts = comma list of rail NAMEs, disjoint
+ *                                 rails whose sum is the channel
+ *   [clock.NAME] kind = cpufreq|devfreq, channel = freq.NAME (NAME_max and
+ *                NAME_hwmax follow); cpufreq: policy (default policy0);
+ *                devfreq: device (sys/class/devfreq entry, may repeat: the
+ *                first present is used)
+ *   [hwmon]      ignore = comma list of libsensors chip prefixes not to read
+ *   [vcgencmd]   throttled = 0|1 (default 1), interval_s (default 1): the
+ *                Raspberry Pi firmware's throttle bits (telemetry_rpi.c)
  *   [actuators]  allow = comma list of socket,cgroup,cpufreq,devfreq,signal
  *   [model]      priors: idle_w, joules_per_token, r_die, tau_die_s, r_sink,
  *                tau_sink_s, ambient_c
@@ -90,10 +113,11 @@ void tp_board_free(struct tp_board *b);
 int tp_board_dir(char *out, size_t n);
 
 /*
- * Detects the board under root ("/" live): /proc/device-tree/model and
- * /sys/class/dmi/id/product_name against every profile's match keys. Writes
- * the profile name and a sentence saying why into name[nn] and why[wn].
- * Falls back to "x86-generic" on x86 DMI, else -ENOENT.
+ * Detects the board under root ("/" live): /proc/device-tree/model,
+ * /proc/device-tree/compatible and /sys/class/dmi/id/product_name against
+ * every profile's match keys; the longest value found wins. Writes the
+ * profile name and a sentence saying why into name[nn] and why[wn]. Falls
+ * back to "x86-generic" when DMI is present, else -ENOENT.
  */
 int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn);
 

@@ -1,0 +1,158 @@
+/*
+ * thermpace record -o DIR [--interval S] [--duration S] [--root DIR]
+ * [--board B]: a lab session (src/record.h). The loop is built around
+ * poll(); an input with poll descriptors (an audio capture) joins it as a
+ * struct tp_record_source added before tp_record_run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "commands.h"
+#include "record.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: thermpace record -o DIR [--interval S] [--duration S] [--root DIR]\n"
+		   "                        [--board NAME]\n\n"
+		   "Records a session into DIR: manifest.ini and telemetry.csv, one row every\n"
+		   "interval on an absolute-deadline timer (t in seconds since the first row,\n"
+		   "CLOCK_MONOTONIC), with energy.board in joules since the start when the\n"
+		   "board has a total rail. SIGINT, SIGTERM or SIGHUP end it cleanly.\n\n"
+		   "  -o, --output DIR   session directory (created; must not hold a session)\n"
+		   "  --interval S       seconds between rows (default 0.1)\n"
+		   "  --duration S       stop after S seconds (default: until a signal)\n"
+		   "  --root DIR         read sysfs and procfs under DIR instead of /\n"
+		   "  --board NAME       board profile (boards/NAME.ini or a path) instead of\n"
+		   "                     detecting it\n"
+		   "  -h, --help         this text\n");
+}
+
+static int parse_seconds(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	double v;
+
+	if (tp_parse_double(s, &v) < 0 || v < lo || v > hi) {
+		tp_err("record: %s wants seconds between %g and %g, not '%s'", opt, lo, hi, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"board", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct tp_record_opts o = {.root = "/", .interval_s = 0.1, .duration_s = 0};
+	struct tp_record *rec = NULL;
+	struct tp_record_summary s;
+	struct tp_board b;
+	const char *board = NULL;
+	char name[TP_INI_NAME_MAX], why[640], err[1024];
+	int c, ret, have_board = 0, status = TP_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.dir = optarg;
+			break;
+		case 'i':
+			if (parse_seconds("--interval", optarg, 0.001, 3600, &o.interval_s) < 0)
+				return TP_EXIT_USAGE;
+			break;
+		case 'd':
+			if (parse_seconds("--duration", optarg, 0, 1e7, &o.duration_s) < 0)
+				return TP_EXIT_USAGE;
+			break;
+		case 'r':
+			o.root = optarg;
+			break;
+		case 'b':
+			board = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return TP_EXIT_OK;
+		default:
+			tp_err("record: unknown or incomplete option '%s' (see 'thermpace record "
+			       "--help')",
+			       argv[optind - 1]);
+			return TP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tp_err("record: unexpected argument '%s'", argv[optind]);
+		return TP_EXIT_USAGE;
+	}
+	if (!o.dir || !o.dir[0]) {
+		tp_err("record: -o DIR is required (the session directory)");
+		return TP_EXIT_USAGE;
+	}
+	if (access(o.root, F_OK) < 0) {
+		tp_err("record: cannot open root '%s': %s", o.root, strerror(errno));
+		return TP_EXIT_FAILURE;
+	}
+	memset(&b, 0, sizeof(b));
+	if (board) {
+		ret = tp_board_load(&b, board);
+		if (ret < 0) {
+			tp_err("record: %s", b.err);
+			tp_board_free(&b);
+			return ret == -ENOENT ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
+		}
+		have_board = 1;
+	} else if (tp_board_detect(o.root, name, sizeof(name), why, sizeof(why)) == 0) {
+		ret = tp_board_load(&b, name);
+		if (ret < 0) {
+			tp_err("record: board '%s' detected but its profile fails: %s", name,
+			       b.err);
+			tp_board_free(&b);
+			return TP_EXIT_FAILURE;
+		}
+		have_board = 1;
+	} else {
+		tp_err("record: no board profile matched: recording every channel found, with "
+		       "default names (use --board to choose one)");
+	}
+	o.b = have_board ? &b : NULL;
+	o.board_name = have_board ? b.name : "unknown";
+
+	ret = tp_record_open(&rec, &o, err, sizeof(err));
+	if (ret == 0)
+		ret = tp_record_run(rec, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("record: %s", err);
+		status = TP_EXIT_FAILURE;
+	}
+	if (rec) {
+		tp_record_summary(rec, &s);
+		if (s.rows > 0) {
+			printf("recorded %ld rows of %d channels into %s: %.3f s, stopped by %s",
+			       s.rows, s.channels, o.dir, s.duration_s, s.stop);
+			if (s.missed_ticks)
+				printf(", %ld ticks missed", s.missed_ticks);
+			if (!isnan(s.energy_j))
+				printf(", energy.board %.6g J", s.energy_j);
+			printf("\n");
+		}
+	}
+	tp_record_close(rec);
+	if (have_board)
+		tp_board_free(&b);
+	return status;
+}
