@@ -98,10 +98,11 @@ struct tp_actuator {
  * cgroup: attach_dir given: govern that existing cgroup (v1 when it holds
  * cpu.cfs_quota_us, v2 when cpu.max). Else a cgroup thermpace-PID is made
  * under base (v1: ROOT/sys/fs/cgroup/cpu; v2: the cgroup2 directory given),
- * to which tp_actuator_add_pid moves the child.
+ * to which tp_actuator_add_pid moves the process; on restore its processes
+ * go back to the cgroup origin is in now (0: this process).
  */
 int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const char *root,
-		       const char *base, const char *attach_dir);
+		       const char *base, const char *attach_dir, pid_t origin);
 
 /* Moves pid (and its later children) into the cgroup the daemon made. */
 int tp_actuator_add_pid(struct tp_actuator *a, pid_t pid);

@@ -115,8 +115,46 @@ static int open_existing(struct tp_actuator *a, const char *dir)
 	return 0;
 }
 
+/*
+ * Where a process of the cgroup goes back to: the cgroup that origin (0:
+ * this process) is in now in this hierarchy, from /proc/PID/cgroup, when
+ * that directory exists under base; else the hierarchy's root.
+ */
+static void return_path(const char *base, int version, pid_t origin, char *out, size_t n)
+{
+	char path[64], text[4096], *line, *save = NULL, *rel = NULL;
+
+	snprintf(out, n, "%s/cgroup.procs", base);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", origin > 0 ? (int)origin : (int)getpid());
+	if (tp_read_text(path, text, sizeof(text)) < 0)
+		return;
+	for (line = strtok_r(text, "\n", &save); line && !rel; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *tok,
+		     *s2 = NULL;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		if (version == 2) {
+			if (strcmp(line, "0") == 0 && c1[1] == '\0')
+				rel = c2 + 1;
+			continue;
+		}
+		for (tok = strtok_r(c1 + 1, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2))
+			if (strcmp(tok, "cpu") == 0)
+				rel = c2 + 1;
+	}
+	if (rel && strcmp(rel, "/") != 0) {
+		char cand[700];
+
+		snprintf(cand, sizeof(cand), "%s%s/cgroup.procs", base, rel);
+		if (access(cand, W_OK) == 0)
+			tp_strlcpy(out, cand, n);
+	}
+}
+
 int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const char *root,
-		       const char *base, const char *attach_dir)
+		       const char *base, const char *attach_dir, pid_t origin)
 {
 	char v1[512], dir[600], back[600];
 	int ret;
@@ -148,7 +186,7 @@ int tp_act_cgroup_open(struct tp_actuator *a, struct tp_pace_state *st, const ch
 	else
 		return fail(a, -ENOENT, "find a cgroup cpu controller at", base);
 	snprintf(dir, sizeof(dir), "%s/thermpace-%d", base, (int)getpid());
-	snprintf(back, sizeof(back), "%s/cgroup.procs", base);
+	return_path(base, a->cg_version, origin, back, sizeof(back));
 	/*
 	 * Undone last first: the controller is handed back after the cgroup is
 	 * gone. The cgroup is recorded before it exists: undoing a cgroup that

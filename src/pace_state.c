@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -305,13 +307,84 @@ int tp_pace_state_restore_file(const char *path, FILE *log, int *undone)
 	return ret;
 }
 
-static void guardian(int fd, const char *path)
+/* Copies what is left of the child's output once the daemon is gone. */
+static void forward(int out, int err)
+{
+	struct pollfd p[2];
+	char buf[4096];
+	ssize_t r;
+	int i, n;
+
+	p[0].fd = out;
+	p[1].fd = err;
+	for (;;) {
+		p[0].events = p[1].events = POLLIN;
+		if (p[0].fd < 0 && p[1].fd < 0)
+			return;
+		n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			r = read(p[i].fd, buf, sizeof(buf));
+			if (r <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			} else if (write(i == 0 ? 1 : 2, buf, (size_t)r) < 0) {
+				/* nowhere to write: keep draining so the child never blocks */
+			}
+		}
+	}
+}
+
+/*
+ * An anchor: a process of the guardian's that sleeps in the inference
+ * process group. When the daemon dies, that group would become orphaned,
+ * and the kernel hangs up (SIGHUP) an orphaned group that has a stopped
+ * member, which kills a stopped inference process before anyone can
+ * continue it. A member whose parent (the guardian) is in another group of
+ * the same session keeps the group from being orphaned. The anchor ignores
+ * what is sent to the group and dies with the guardian.
+ */
+static void anchor(int32_t pgid)
+{
+	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
+				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
+	struct sigaction sa;
+	pid_t parent = getpid(), pid;
+	size_t i;
+
+	pid = fork();
+	if (pid == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		for (i = 0; i < TP_ARRAY_LEN(ignored); i++)
+			sigaction(ignored[i], &sa, NULL);
+		prctl(PR_SET_NAME, "thermpace-anchor", 0, 0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != parent)
+			_exit(0);
+		for (i = 0; i < 1024; i++)
+			close((int)i);
+		for (;;)
+			pause();
+	}
+	if (pid > 0 && setpgid(pid, (pid_t)pgid) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 {
 	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
 				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
 	struct sigaction sa;
 	sigset_t none;
-	char c;
+	int32_t pgid;
 	size_t i;
 	int undone = 0, ret;
 	ssize_t r;
@@ -324,26 +397,46 @@ static void guardian(int fd, const char *path)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0); /* out of the terminal's process group */
 	prctl(PR_SET_NAME, "thermpace-guard", 0, 0, 0);
-	/* keep only the pipe and stderr: no listening socket held open */
-	if (fd != 3) {
-		dup2(fd, 3);
-		close(fd);
+	/* keep the pipe (3), the child's output (4, 5), stdout and stderr */
+	fd = fcntl(fd, F_DUPFD, 100);
+	fwd_out = fwd_out >= 0 ? fcntl(fwd_out, F_DUPFD, 100) : -1;
+	fwd_err = fwd_err >= 0 ? fcntl(fwd_err, F_DUPFD, 100) : -1;
+	dup2(fd, 3);
+	if (fwd_out >= 0) {
+		dup2(fwd_out, 4);
+		fwd_out = 4;
 	}
-	for (i = 4; i < 1024; i++)
+	if (fwd_err >= 0) {
+		dup2(fwd_err, 5);
+		fwd_err = 5;
+	}
+	for (i = 6; i < 1024; i++)
 		close((int)i);
+	if (fwd_out < 0)
+		close(4);
+	if (fwd_err < 0)
+		close(5);
 	close(0);
-	close(1);
-	do
-		r = read(3, &c, 1);
-	while (r > 0 || (r < 0 && errno == EINTR));
+	/* until the daemon's end closes: process groups to anchor (4-byte pgids) */
+	for (;;) {
+		r = read(3, &pgid, sizeof(pgid));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof(pgid))
+			break;
+		anchor(pgid);
+	}
 	ret = tp_pace_state_restore_file(path, stderr, &undone);
 	if (ret != -ENOENT && undone > 0)
 		fprintf(stderr, "thermpace: guardian restored %d change(s) the daemon left\n",
 			undone);
+	fflush(stderr);
+	if (ret != -ENOENT)
+		forward(fwd_out, fwd_err); /* the daemon died: its child's output goes on */
 	_exit(ret == 0 || ret == -ENOENT ? 0 : 1);
 }
 
-int tp_pace_state_guard(struct tp_pace_state *st)
+int tp_pace_state_guard(struct tp_pace_state *st, int fwd_out, int fwd_err)
 {
 	int p[2];
 	pid_t pid;
@@ -361,11 +454,22 @@ int tp_pace_state_guard(struct tp_pace_state *st)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		guardian(p[0], st->path);
+		guardian(p[0], st->path, fwd_out, fwd_err);
 	}
 	close(p[0]);
 	st->guard_fd = p[1];
 	st->guard_pid = pid;
+	return 0;
+}
+
+int tp_pace_state_anchor(struct tp_pace_state *st, pid_t pgid)
+{
+	int32_t v = (int32_t)pgid;
+
+	if (st->guard_fd < 0)
+		return -EBADF;
+	if (write(st->guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return -errno;
 	return 0;
 }
 

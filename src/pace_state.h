@@ -62,9 +62,20 @@ int tp_pace_state_signal(struct tp_pace_state *st, pid_t pid, int group);
 /*
  * Forks the guardian: it leaves the terminal's process group, ignores
  * terminal and termination signals, and when the daemon's end of the pipe
- * closes (any death), restores from the state file if it still exists.
+ * closes (any death), restores from the state file if it still exists;
+ * then (the daemon having died) it copies what the child still writes on
+ * fwd_out / fwd_err (the read ends of its output pipes, -1: none) to its
+ * own stdout / stderr, so that the child is not killed by a broken pipe.
  */
-int tp_pace_state_guard(struct tp_pace_state *st);
+int tp_pace_state_guard(struct tp_pace_state *st, int fwd_out, int fwd_err);
+
+/*
+ * Asks the guardian to keep an anchor process in process group pgid (the
+ * inference process's), so that the daemon's death does not orphan that
+ * group: the kernel would hang up an orphaned group with a stopped member
+ * (SIGHUP kills it) before the guardian continues it.
+ */
+int tp_pace_state_anchor(struct tp_pace_state *st, pid_t pgid);
 
 /*
  * Undoes every entry (last first), removes the file, lets the guardian go

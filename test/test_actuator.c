@@ -222,7 +222,7 @@ static void test_cgroup_v2_attach_fixture(void)
 	snprintf(rt, sizeof(rt), "%s/run", tmp);
 	snprintf(path, sizeof(path), "%s/cpu.max", dir);
 	CHECK_INT(tp_pace_state_open(&st, rt), 0);
-	CHECK_INT(tp_act_cgroup_open(&a, &st, "/", NULL, dir), 0);
+	CHECK_INT(tp_act_cgroup_open(&a, &st, "/", NULL, dir, 0), 0);
 	CHECK_INT(a.cg_version, 2);
 	CHECK_INT(a.period_us, 100000);
 	CHECK_INT(tp_actuator_set(&a, 0.25, 0), 0);
@@ -246,7 +246,7 @@ static void test_cgroup_v2_attach_fixture(void)
 	CHECK_STR(buf, "max 100000");
 	tp_pace_state_close(&st);
 	/* neither cpu.max nor cpu.cfs_quota_us */
-	CHECK(tp_act_cgroup_open(&a, &st, "/", NULL, tmp) == -ENOENT);
+	CHECK(tp_act_cgroup_open(&a, &st, "/", NULL, tmp, 0) == -ENOENT);
 	rm_tmp();
 }
 
@@ -267,7 +267,7 @@ static void test_cgroup_v1_real(void)
 		SKIP("no temporary directory");
 	snprintf(rt, sizeof(rt), "%s/run", tmp);
 	CHECK_INT(tp_pace_state_open(&st, rt), 0);
-	ret = tp_act_cgroup_open(&a, &st, "/", NULL, NULL);
+	ret = tp_act_cgroup_open(&a, &st, "/", NULL, NULL, 0);
 	if (ret < 0) {
 		printf("# %s\n", a.err);
 		tp_pace_state_restore(&st, stdout);
@@ -396,7 +396,7 @@ static void test_guardian_after_sigkill(void)
 		struct tp_actuator a, s;
 
 		close(sync_pipe[0]);
-		if (tp_pace_state_open(&st, rt) < 0 || tp_pace_state_guard(&st) < 0 ||
+		if (tp_pace_state_open(&st, rt) < 0 || tp_pace_state_guard(&st, -1, -1) < 0 ||
 		    tp_act_clock_open(&a, TP_ACT_CPUFREQ, &st, root, NULL) < 0 ||
 		    tp_actuator_set(&a, 0.0, 0) < 0 ||
 		    tp_act_signal_open(&s, &st, child, 0, 10) < 0 ||
