@@ -1,8 +1,9 @@
 /*
  * thermpace record -o DIR [--interval S] [--duration S] [--root DIR]
- * [--board B]: a lab session (src/record.h). The loop is built around
- * poll(); an input with poll descriptors (an audio capture) joins it as a
- * struct tp_record_source added before tp_record_run.
+ * [--board B] [--device PCM [--rate HZ] [--channel K|mix]]: a lab session
+ * (src/record.h). The loop is built around poll(); the audio capture
+ * (src/record_audio.h) joins it as a struct tp_record_source added before
+ * tp_record_run.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,12 +15,15 @@
 #include "board.h"
 #include "commands.h"
 #include "record.h"
+#include "record_audio.h"
 #include "util.h"
+#include "wav.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: thermpace record -o DIR [--interval S] [--duration S] [--root DIR]\n"
-		   "                        [--board NAME]\n\n"
+		   "                        [--board NAME] [--device PCM [--rate HZ]\n"
+		   "                        [--channel K|mix]]\n\n"
 		   "Records a session into DIR: manifest.ini and telemetry.csv, one row every\n"
 		   "interval on an absolute-deadline timer (t in seconds since the first row,\n"
 		   "CLOCK_MONOTONIC), with energy.board in joules since the start when the\n"
@@ -30,6 +34,11 @@ static void usage(FILE *f)
 		   "  --root DIR         read sysfs and procfs under DIR instead of /\n"
 		   "  --board NAME       board profile (boards/NAME.ini or a path) instead of\n"
 		   "                     detecting it\n"
+		   "  --device PCM       also capture audio from the ALSA PCM into DIR/audio.wav\n"
+		   "                     (the contact microphone; xruns go to DIR/events.jsonl)\n"
+		   "  --rate HZ          audio sample rate (default 48000)\n"
+		   "  --channel K|mix    keep only channel K (1 = first) or the mean of all\n"
+		   "                     channels (default: every channel the device gives)\n"
 		   "  -h, --help         this text\n");
 }
 
@@ -47,19 +56,28 @@ static int parse_seconds(const char *opt, const char *s, double lo, double hi, d
 
 int cmd_record(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
 	    {"interval", required_argument, NULL, 'i'},
 	    {"duration", required_argument, NULL, 'd'},
 	    {"root", required_argument, NULL, 'r'},
 	    {"board", required_argument, NULL, 'b'},
+	    {"device", required_argument, NULL, 'D'},
+	    {"rate", required_argument, NULL, 'R'},
+	    {"channel", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	/* clang-format on */
 	struct tp_record_opts o = {.root = "/", .interval_s = 0.1, .duration_s = 0};
 	struct tp_record *rec = NULL;
 	struct tp_record_summary s;
+	struct tp_record_audio_opts ao = {NULL, 0, TP_AUDIO_ALL_CHANNELS};
+	struct tp_record_audio *audio = NULL;
 	struct tp_board b;
+	long lv;
+	int audio_opt = 0;
 	const char *board = NULL;
 	char name[TP_INI_NAME_MAX], why[640], err[1024];
 	int c, ret, have_board = 0, status = TP_EXIT_OK;
@@ -85,6 +103,31 @@ int cmd_record(int argc, char **argv)
 		case 'b':
 			board = optarg;
 			break;
+		case 'D':
+			ao.device = optarg;
+			break;
+		case 'R':
+			if (tp_parse_long(optarg, &lv) < 0 || lv < 1000 || lv > 768000) {
+				tp_err("record: --rate wants Hz between 1000 and 768000, not '%s'",
+				       optarg);
+				return TP_EXIT_USAGE;
+			}
+			ao.rate = (unsigned)lv;
+			audio_opt = 1;
+			break;
+		case 'C':
+			if (strcmp(optarg, "mix") == 0)
+				ao.channel = DSP_CHANNEL_MIX;
+			else if (tp_parse_long(optarg, &lv) == 0 && lv >= 1 && lv <= 256)
+				ao.channel = (int)lv - 1;
+			else {
+				tp_err("record: --channel wants a channel number from 1 or 'mix', "
+				       "not '%s'",
+				       optarg);
+				return TP_EXIT_USAGE;
+			}
+			audio_opt = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
@@ -101,6 +144,14 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!o.dir || !o.dir[0]) {
 		tp_err("record: -o DIR is required (the session directory)");
+		return TP_EXIT_USAGE;
+	}
+	if (audio_opt && !ao.device) {
+		tp_err("record: --rate and --channel need --device PCM");
+		return TP_EXIT_USAGE;
+	}
+	if (ao.device && !ao.device[0]) {
+		tp_err("record: --device wants an ALSA PCM name");
 		return TP_EXIT_USAGE;
 	}
 	if (access(o.root, F_OK) < 0) {
@@ -133,6 +184,13 @@ int cmd_record(int argc, char **argv)
 	o.board_name = have_board ? b.name : "unknown";
 
 	ret = tp_record_open(&rec, &o, err, sizeof(err));
+	if (ret == 0 && ao.device) {
+		ret = tp_record_audio_new(&audio, &ao);
+		if (ret == 0)
+			ret = tp_record_audio_attach(audio, rec);
+		if (ret < 0)
+			snprintf(err, sizeof(err), "audio: %s", strerror(-ret));
+	}
 	if (ret == 0)
 		ret = tp_record_run(rec, err, sizeof(err));
 	if (ret < 0) {
@@ -148,10 +206,21 @@ int cmd_record(int argc, char **argv)
 				printf(", %ld ticks missed", s.missed_ticks);
 			if (!isnan(s.energy_j))
 				printf(", energy.board %.6g J", s.energy_j);
+			if (audio) {
+				long long frames, gaps;
+				int xruns;
+
+				tp_record_audio_summary(audio, &frames, &gaps, &xruns);
+				printf(", audio %lld frames", frames);
+				if (xruns)
+					printf(" (%d xruns, %lld frames of silence in gaps)", xruns,
+					       gaps);
+			}
 			printf("\n");
 		}
 	}
 	tp_record_close(rec);
+	tp_record_audio_free(audio);
 	if (have_board)
 		tp_board_free(&b);
 	return status;

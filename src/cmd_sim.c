@@ -192,6 +192,18 @@ static int load_scenario(const struct sim_opts *o, struct tp_scenario *s)
 	}
 	if (o->no_audio)
 		s->audio_rate = 0;
+	if (s->audio_rate > 0) {
+		/* a longer --duration may widen the audio window past [audio] max_mb */
+		double secs = fmin(s->audio_duration_s, s->duration_s - s->audio_start_s);
+		double mb = secs * s->audio_rate * 2 / 1e6;
+
+		if (mb > s->audio_max_mb) {
+			tp_err("sim: audio would take %.0f MB (max_mb %g): use --no-audio or a "
+			       "shorter [audio] duration_s",
+			       mb, s->audio_max_mb);
+			return TP_EXIT_USAGE;
+		}
+	}
 	return TP_EXIT_OK;
 }
 

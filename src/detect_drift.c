@@ -25,6 +25,7 @@
 #define SPIKE_MAX_N    3
 #define SPIKE_MAX_S    10.0
 #define SPIKE_REPORT_S 30.0
+#define SPIKE_ARM_S    120.0
 
 /* CUSUM on block means of the zone-specific residual */
 #define K_MIN_K	     0.35
@@ -32,29 +33,37 @@
 #define H_MULT	     6.0
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
-#define VAR_TAU_S    1800.0
+#define VAR_TAU_S    3600.0
 #define BLK_SD_MIN   0.08
-#define BLK_SD_MAX   1.0
+#define BLK_SD_MAX   0.3
 
-/* classification */
+/* classification of a zone alarm */
 #define CLASSIFY_MIN_S	 30.0
-#define CLASSIFY_MAX_S	 240.0
-#define GAIN_RANGE_K	 5.0 /* temperature range that tells gain from offset */
-#define FIT_RATIO	 0.5
+#define CLASSIFY_MAX_S	 300.0
+#define BIC_DECIDE	 10.0 /* evidence that ends the wait early */
+#define BIC_PREFER	 2.0  /* at the deadline, gain must beat offset by this */
 #define FAULT_END_BLOCKS 12
 
 /* common mode */
-#define AMB_CAND_K	  1.0 /* robust consensus: a zone further than this is an outlier */
-#define AMB_PRIOR_W	  0.5 /* weight of "nothing changed" in the consensus */
-#define AMB_THRESH_K	  1.5
-#define AMB_QUIET_K	  0.3
-#define AMB_REF_TAU_S	  1800.0
-#define COMMON_MIN_S	  120.0
-#define COMMON_MAX_S	  600.0
-#define COMMON_STABLE_S	  300.0
-#define COMMON_STEP_SHARE 0.7
-
-static const char *const state_name[] = {"ok", "suspect", "classify", "fault"};
+#define AMB_CAND_K	   1.0 /* robust consensus: a zone further than this is an outlier */
+#define AMB_PRIOR_W	   0.5 /* weight of "nothing changed" in the consensus */
+#define AMB_THRESH_K	   1.5
+#define AMB_SUSPECT_K	   0.3
+#define AMB_QUIET_K	   0.3
+#define AMB_REF_TAU_S	   1800.0
+#define COMMON_MIN_S	   60.0
+#define COMMON_MAX_S	   600.0
+#define COMMON_STABLE_S	   300.0
+#define PATTERN_RATIO	   0.5
+#define COMMON_TEST_BLOCKS 6	  /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room ... */
+#define COMMON_CHI2_COOL   6.0	  /* ... this unlike, by their share of the heat */
+#define COMMON_CORR	   0.5	  /* (the hotter zones the more) */
+#define COOL_FIT_S	   900.0  /* response seen before a cooling change is handed over */
+#define COOL_SHARE_S	   3600.0 /* after a cooling change, for this long ... */
+#define COOL_SHARE_ERR	   0.25	  /* ... a zone off by this share of its change is the model */
+#define AMB_Q_PER_S	   1e-4	  /* ambient random walk, K^2/s */
+#define AMB_MEAS_VAR_MIN   0.0025
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
@@ -68,7 +77,8 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 	d->nz = nz;
 	d->log = log;
 	d->warmup_s = warmup_s;
-	d->amb = NAN;
+	d->amb_model = NAN;
+	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 
@@ -82,38 +92,49 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		z->samp_var = 0.09;
 		z->blk_var = 0.04;
 		z->last_spike_event_t = -INFINITY;
-		z->tp0 = z->tn0 = 0;
 	}
-	(void)state_name;
 	return 0;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static double r3(double v)
+{
+	return round(v * 1000) / 1000;
 }
 
 /* ---- events ---- */
 
 static json_t *zone_event(const struct tp_drift *d, double t, const char *kind, int j,
-			  const char *verdict, double confidence)
+			  double confidence)
 {
 	json_t *ev = tp_event_new(t, kind);
 
-	(void)d;
 	if (!ev)
 		return NULL;
 	json_object_set_new(ev, "channel", json_string(d->z[j].channel));
-	json_object_set_new(ev, "verdict", json_string(verdict));
-	tp_event_set_num(ev, "confidence", round(confidence * 1000) / 1000);
+	json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+	tp_event_set_num(ev, "confidence", r3(confidence));
 	return ev;
 }
 
 static void emit(struct tp_drift *d, json_t *ev, const struct tp_evidence *e)
 {
-	if (!ev || !d->log)
+	if (!ev)
 		return;
+	if (!d->log) {
+		json_decref(ev);
+		return;
+	}
 	if (e)
 		tp_evidence_add(ev, e);
 	tp_event_emit(d->log, ev);
 }
 
-/* Residuals of the other zones as evidence: does anyone else see it? */
+/* Residuals of the other zones: does anyone else see it? */
 static void add_others(const struct tp_drift *d, json_t *ev, int j)
 {
 	json_t *o = json_object();
@@ -126,14 +147,9 @@ static void add_others(const struct tp_drift *d, json_t *ev, int j)
 
 		if (k == j || !z->base_ready || !z->has_blk)
 			continue;
-		tp_event_set_num(o, z->channel, round(z->d * 1000) / 1000);
+		tp_event_set_num(o, z->channel, r3(z->d));
 	}
 	json_object_set_new(ev, "other_residuals", o);
-}
-
-static double clampd(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
 }
 
 /* ---- per reading ---- */
@@ -141,26 +157,25 @@ static double clampd(double v, double lo, double hi)
 static void check_lost(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double limit;
 	json_t *ev;
 
 	if (!z->seen || z->lost)
 		return;
-	limit = fmax(LOST_MIN_S, LOST_INTERVALS * z->interval_s);
-	if (t - z->t_last_valid <= limit)
+	if (t - z->t_last_valid <= fmax(LOST_MIN_S, LOST_INTERVALS * z->interval_s))
 		return;
 	z->lost = 1;
-	ev = zone_event(d, t, "sensor_lost", j, "sensor_fault", 0.99);
+	ev = zone_event(d, t, "sensor_lost", j, 0.99);
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
 	tp_event_set_num(ev, "last_value", z->last_value);
 	tp_event_set_num(ev, "last_t", z->t_last_valid);
 	tp_event_set_num(ev, "silent_s", t - z->t_last_valid);
+	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	emit(d, ev, e);
 }
 
-static void stuck_update(struct tp_drift *d, int j, double t, double x, double rise,
+static void stuck_update(struct tp_drift *d, int j, double t, double x, double pred,
 			 const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
@@ -169,17 +184,18 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double r
 
 	if (z->run_n > 0 && x == z->run_value) {
 		z->run_n++;
-		if (!isnan(rise)) {
-			if (isnan(z->run_rise_min) || rise < z->run_rise_min)
-				z->run_rise_min = rise;
-			if (isnan(z->run_rise_max) || rise > z->run_rise_max)
-				z->run_rise_max = rise;
+		/* the model's own start-up moves are no motion the sensor missed */
+		if (!isnan(pred) && t - d->t_first >= SPIKE_ARM_S) {
+			if (isnan(z->run_pred_min) || pred < z->run_pred_min)
+				z->run_pred_min = pred;
+			if (isnan(z->run_pred_max) || pred > z->run_pred_max)
+				z->run_pred_max = pred;
 		}
 	} else {
 		if (z->run_n > 0) {
 			if (z->stuck) {
 				z->stuck = 0;
-				ev = zone_event(d, t, "sensor_stuck", j, "sensor_fault", 0.9);
+				ev = zone_event(d, t, "sensor_stuck", j, 0.9);
 				if (ev) {
 					json_object_set_new(ev, "state", json_string("end"));
 					tp_event_set_num(ev, "value_c", z->run_value);
@@ -196,20 +212,19 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double r
 		z->run_value = x;
 		z->run_start = t;
 		z->run_n = 1;
-		z->run_rise_min = z->run_rise_max = rise;
+		z->run_pred_min = z->run_pred_max = pred;
 	}
-	if (z->stuck || z->run_n < 3)
+	if (z->stuck || z->run_n < 3 || t - d->t_first < SPIKE_ARM_S)
 		return;
 	dur = t - z->run_start;
-	motion = isnan(z->run_rise_min) ? 0 : z->run_rise_max - z->run_rise_min;
+	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
 	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->interval_s);
 	if (dur < STUCK_MIN_S)
 		return;
 	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
 		return;
 	z->stuck = 1;
-	ev = zone_event(d, t, "sensor_stuck", j, "sensor_fault",
-			motion >= STUCK_MOTION_K ? 0.95 : 0.85);
+	ev = zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
@@ -229,7 +244,7 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	z->spikes_unreported++;
 	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
 		return;
-	ev = zone_event(d, z->spike_t, "sensor_spike", j, "sensor_fault", 0.9);
+	ev = zone_event(d, z->spike_t, "sensor_spike", j, 0.9);
 	if (!ev)
 		return;
 	tp_event_set_num(ev, "value", z->spike_value);
@@ -244,8 +259,8 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	z->spikes_unreported = 0;
 }
 
-static void zone_sample(struct tp_drift *d, int j, double t, double x, double rise,
-			const struct tp_evidence *e)
+static void zone_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
+			double x1, double x2, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double u, r, gate, dt;
@@ -257,7 +272,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 	}
 	if (z->lost) {
 		z->lost = 0;
-		ev = zone_event(d, t, "sensor_lost", j, "sensor_fault", 0.99);
+		ev = zone_event(d, t, "sensor_lost", j, 0.99);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
 			tp_event_set_num(ev, "value", x);
@@ -282,13 +297,14 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 							    : "sentinel";
 
 			z->invalid = 1;
-			ev = zone_event(d, t, "sensor_invalid", j, "sensor_fault", 0.99);
+			ev = zone_event(d, t, "sensor_invalid", j, 0.99);
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("start"));
 				tp_event_set_num(ev, "value", x);
 				json_object_set_new(ev, "reason", json_string(why));
 				tp_event_set_num(ev, "min_c", z->bz.min_c);
 				tp_event_set_num(ev, "max_c", z->bz.max_c);
+				json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 				emit(d, ev, e);
 			}
 		}
@@ -298,7 +314,7 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 		if (++z->invalid_ok_n < INVALID_CLEAR)
 			return;
 		z->invalid = 0;
-		ev = zone_event(d, t, "sensor_invalid", j, "sensor_fault", 0.9);
+		ev = zone_event(d, t, "sensor_invalid", j, 0.9);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
 			tp_event_set_num(ev, "value", x);
@@ -306,21 +322,20 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 		}
 	}
 
-	stuck_update(d, j, t, x, rise, e);
-	if (z->stuck || isnan(rise))
+	stuck_update(d, j, t, x, pred, e);
+	if (z->stuck || isnan(pred))
 		return;
 
-	u = x - rise;
-	if (z->base_ready && d->amb_ready && t - d->t_first >= d->warmup_s &&
+	u = x - pred - d->applied;
+	if (z->base_ready && t - d->t_first >= SPIKE_ARM_S && !d->hold &&
 	    (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
-		r = u - z->o - d->amb;
+		r = u - z->o - d->alpha;
 		gate = fmax(SPIKE_MIN_K, SPIKE_SIGMAS * sqrt(z->samp_var));
-		if (fabs(r) > gate && z->spike_n >= 0) {
-			if (z->spike_n == 0) {
-				z->spike_t = t;
-				z->spike_peak = r;
-				z->spike_value = x;
-			} else if (fabs(r) > fabs(z->spike_peak)) {
+		/* a jump while the load jumps is the model's lag, not a spike */
+		if (fabs(r) > gate && z->spike_n >= 0 && !d->load_jump) {
+			if (z->spike_n == 0 || fabs(r) > fabs(z->spike_peak)) {
+				if (z->spike_n == 0)
+					z->spike_t = t;
 				z->spike_peak = r;
 				z->spike_value = x;
 			}
@@ -332,13 +347,26 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double ri
 			if (z->spike_n > 0)
 				spike_report(d, j, t, e);
 			z->spike_n = 0;
-			if (z->state == TP_DRIFT_OK)
-				z->samp_var = clampd(0.99 * z->samp_var + 0.01 * r * r, 0.0025, 4);
 		}
 	}
-	z->bsum_u += u;
-	z->bsum_rise += rise;
-	z->bsum_x += x;
+	if (z->base_ready && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT) &&
+	    z->spike_n == 0) {
+		/* the reading noise, quickly at first (short traces), winsorised */
+		double r2 = u - z->o - d->alpha, sd = sqrt(z->samp_var);
+		double beta = z->nsamp < 100 ? 1.0 / (z->nsamp + 2) : 0.01;
+
+		r2 = clampd(r2, -4 * sd - 0.5, 4 * sd + 0.5);
+		z->nsamp++;
+		z->samp_var = clampd((1 - beta) * z->samp_var + beta * r2 * r2, 0.0025, 9);
+	}
+	if (d->hold)
+		return; /* the model's input is missing: nothing here is the sensor's doing */
+	z->bs_e += u;
+	z->bs_pred += pred;
+	z->bs_pv += isnan(pv) ? 0 : pv;
+	z->bs_x += x;
+	z->bs_x1 += isnan(x1) ? 0 : x1;
+	z->bs_x2 += isnan(x2) ? 0 : x2;
 	z->bn++;
 }
 
@@ -362,7 +390,7 @@ static double cost_at(const double *y, int n, double a, double prev, double c)
  * mean) that most zones agree with, "nothing changed" weighing half a zone;
  * then the mean of the zones that agree with it.
  */
-static double consensus(const double *y, int n, double prev)
+static double consensus(const double *y, int n, double prev, int *in)
 {
 	double best = prev, bc, c = AMB_CAND_K, sum = 0, m;
 	int i, k = 0;
@@ -382,20 +410,70 @@ static double consensus(const double *y, int n, double prev)
 			best = a;
 		}
 	}
-	sum = 0;
-	for (i = 0; i < n; i++)
-		if (fabs(y[i] - best) < c) {
-			sum += y[i];
-			k++;
+	/* the median of the zones that agree: one zone drifting inside the
+	 * radius must not drag the common mode along */
+	{
+		double s[TP_DRIFT_MAX_ZONES], tmp;
+		int a, b;
+
+		for (i = 0; i < n; i++) {
+			in[i] = fabs(y[i] - best) < c;
+			if (in[i])
+				s[k++] = y[i];
 		}
-	return k ? sum / k : best;
+		if (k == 0)
+			return best;
+		for (a = 1; a < k; a++)
+			for (b = a; b > 0 && s[b - 1] > s[b]; b--) {
+				tmp = s[b];
+				s[b] = s[b - 1];
+				s[b - 1] = tmp;
+			}
+		return k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+	}
+	(void)sum;
 }
 
-/* ---- classification of a zone alarm ---- */
+/* ---- fits ---- */
 
-struct fit {
-	double a, sse;
-};
+/* Least squares of y on one or two regressors (no intercept); returns SSE. */
+static double lsq(const double *y, const double *g1, const double *g2, int n, double *b1,
+		  double *b2)
+{
+	double a11 = 0, a12 = 0, a22 = 0, c1 = 0, c2 = 0, det, sse = 0, x1 = 0, x2 = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		a11 += g1[i] * g1[i];
+		c1 += g1[i] * y[i];
+		if (g2) {
+			a12 += g1[i] * g2[i];
+			a22 += g2[i] * g2[i];
+			c2 += g2[i] * y[i];
+		}
+	}
+	if (g2) {
+		det = a11 * a22 - a12 * a12;
+		if (fabs(det) > 1e-12 * (a11 * a22 + 1e-300)) {
+			x1 = (c1 * a22 - c2 * a12) / det;
+			x2 = (a11 * c2 - a12 * c1) / det;
+		} else if (a11 > 0) {
+			x1 = c1 / a11;
+		}
+	} else if (a11 > 0) {
+		x1 = c1 / a11;
+	}
+	for (i = 0; i < n; i++) {
+		double r = y[i] - x1 * g1[i] - (g2 ? x2 * g2[i] : 0);
+
+		sse += r * r;
+	}
+	if (b1)
+		*b1 = x1;
+	if (b2)
+		*b2 = x2;
+	return sse;
+}
 
 static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x)
 {
@@ -414,287 +492,604 @@ static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double
 	return n;
 }
 
-/* Least squares of y = a·g (no intercept). */
-static struct fit fit_prop(const double *y, const double *g, int n)
+/* Index into the common ring of the i-th block from the oldest kept. */
+static int ring(const struct tp_drift *d, int i)
 {
-	struct fit f = {0, 0};
-	double sgg = 0, sgy = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		sgg += g[i] * g[i];
-		sgy += g[i] * y[i];
-	}
-	f.a = sgg > 0 ? sgy / sgg : 0;
-	for (i = 0; i < n; i++) {
-		double r = y[i] - f.a * g[i];
-
-		f.sse += r * r;
-	}
-	return f;
+	return (d->hpos - d->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 }
 
-static void emit_fault(struct tp_drift *d, int j, double t, double conf, double ref,
-		       const struct tp_evidence *e)
+/*
+ * Common-mode pattern over the blocks since t0, each zone relative to its
+ * level in the minute before t0: does every zone move alike (ambient), or
+ * in proportion to its heatsink rise, or to its die rise (cooling)? Writes
+ * the sums of squared misfits; returns the number of blocks used (0: fewer
+ * than two zones, no verdict). only (>= 0) restricts the zones to those
+ * with a flag... all zones that are healthy or equal to also.
+ */
+static int pattern_fit(const struct tp_drift *d, double t0, int also, double *sse_amb,
+		       double *sse_sink, double *sse_die, double *kappa)
+{
+	double ref[TP_DRIFT_MAX_ZONES], y[TP_DRIFT_MAX_ZONES], g1[TP_DRIFT_MAX_ZONES];
+	double g2[TP_DRIFT_MAX_ZONES], one[TP_DRIFT_MAX_ZONES], ksum = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES];
+	int i, j, n, blocks = 0, nuse = 0;
+
+	*sse_amb = *sse_sink = *sse_die = 0;
+	*kappa = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
+				       !z->lost && !z->invalid);
+		/* a zone only suspected may be suspected because of this very
+		 * pattern (the board sees less of a heatsink change): it counts */
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < t0 - 60 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (use[j] && nref[j] > 0)
+			ref[j] /= nref[j];
+		else
+			use[j] = 0;
+		nuse += use[j];
+	}
+	if (nuse < 2)
+		return 0;
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+		double b;
+
+		if (d->ht[k] < t0)
+			continue;
+		for (n = 0, j = 0; j < d->nz; j++) {
+			if (!use[j] || isnan(d->he[k][j]))
+				continue;
+			y[n] = d->he[k][j] - ref[j];
+			g1[n] = d->h1[k][j];
+			g2[n] = d->h2[k][j];
+			one[n] = 1;
+			n++;
+		}
+		if (n < 2)
+			continue;
+		*sse_amb += lsq(y, one, NULL, n, NULL, NULL);
+		*sse_sink += lsq(y, g2, NULL, n, &b, NULL);
+		ksum += b;
+		/* the die pattern is replaced by the whole rise's: a change of
+		 * both stages (die and heatsink) scales each zone's total rise */
+		for (j = 0; j < n; j++)
+			g1[j] += g2[j];
+		*sse_die += lsq(y, g1, NULL, n, NULL, NULL);
+		blocks++;
+	}
+	*kappa = blocks ? ksum / blocks : 0;
+	return blocks;
+}
+
+/* ---- classification of a zone alarm ---- */
+
+static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
+		       double ref, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
-	json_t *ev = zone_event(d, t, kind, j, "sensor_fault", conf);
-	double pred = z->x_blk - z->d;
+	json_t *ev = zone_event(d, t, kind, j, conf);
 
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
 	tp_event_set_num(ev, "value", z->x_blk);
-	tp_event_set_num(ev, "prediction", pred);
+	tp_event_set_num(ev, "prediction", z->x_blk - z->d);
 	tp_event_set_num(ev, "residual", z->d);
 	tp_event_set_num(ev, "onset_t", z->onset);
+	json_object_set_new(ev, "shape", json_string(shape));
 	if (z->kind == TP_FAULT_OFFSET) {
 		tp_event_set_num(ev, "offset_c", z->fault_param);
-		json_object_set_new(ev, "shape", json_string("step"));
 	} else if (z->kind == TP_FAULT_DRIFT) {
 		tp_event_set_num(ev, "offset_c", z->d);
 		tp_event_set_num(ev, "rate_c_per_min", z->fault_param);
-		json_object_set_new(ev, "shape", json_string("ramp"));
 	} else {
 		tp_event_set_num(ev, "gain", z->fault_param);
 		tp_event_set_num(ev, "reference_c", ref);
 	}
-	tp_event_set_num(ev, "ambient_c", d->amb);
 	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	add_others(d, ev, j);
 	emit(d, ev, e);
+}
+
+static double bic(double sse, int n, int k, double var)
+{
+	return n * log(sse / n + var) + k * log((double)n);
+}
+
+/*
+ * Model-free test of a common-mode change since t0, over the last few
+ * blocks: a change of the room shifts every zone alike (chi2 of their
+ * differences against the block noise stays small); a change of the
+ * cooling shifts each zone by its share of the heat, the hotter zones more
+ * (the shifts correlate with the zones' levels). Returns the zones used.
+ */
+static int common_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
+		       int *moved)
+{
+	double ref[TP_DRIFT_MAX_ZONES], last[TP_DRIFT_MAX_ZONES], lvl[TP_DRIFT_MAX_ZONES];
+	double var = 0, ss = 0, mx = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES], idx[TP_DRIFT_MAX_ZONES];
+	int i, j, n = 0, blocks = 0, dof = 0;
+
+	*chi2 = 0;
+	*corr = 0;
+	*moved = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
+				       !z->lost && !z->invalid && z->has_blk);
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < t0 - 120 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (!use[j] || nref[j] == 0)
+			continue;
+		ref[j] /= nref[j];
+		idx[n++] = j;
+		var += fmax(d->z[j].blk_var, 0.01);
+	}
+	if (n < 2)
+		return n;
+	var = var / n + 0.01;
+	for (i = d->hn - 1; i >= 0 && blocks < COMMON_TEST_BLOCKS; i--) {
+		int k = ring(d, i), m = 0;
+		double y[TP_DRIFT_MAX_ZONES], mean = 0;
+
+		if (d->ht[k] < t0)
+			break;
+		for (j = 0; j < n; j++)
+			if (!isnan(d->he[k][idx[j]])) {
+				y[m] = d->he[k][idx[j]] - ref[idx[j]];
+				if (blocks == 0)
+					last[m] = y[m];
+				mean += y[m++];
+			}
+		if (m < n)
+			continue;
+		mean /= m;
+		for (j = 0; j < m; j++)
+			ss += (y[j] - mean) * (y[j] - mean);
+		dof += m - 1;
+		blocks++;
+	}
+	if (blocks == 0)
+		return 0;
+	*chi2 = ss / (dof * var);
+	/* correlation of the last shifts with the zones' temperatures */
+	{
+		double ml = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+
+		for (j = 0; j < n; j++) {
+			lvl[j] = d->z[idx[j]].x_blk;
+			ml += lvl[j];
+			my += last[j];
+			mx = fmax(mx, fabs(last[j]));
+		}
+		ml /= n;
+		my /= n;
+		for (j = 0; j < n; j++) {
+			sxy += (lvl[j] - ml) * (last[j] - my);
+			sxx += (lvl[j] - ml) * (lvl[j] - ml);
+			syy += (last[j] - my) * (last[j] - my);
+		}
+		*corr = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+		for (j = 0; j < n; j++)
+			*moved += fabs(last[j]) >= fmax(0.5, 0.3 * mx);
+	}
+	return n;
+}
+
+/*
+ * Does a heatsink change explain this alarm, together with the other
+ * zones? Only if other zones moved too, each in proportion to its
+ * heatsink rise: one zone moving alone is its sensor.
+ */
+static int cooling_explains(const struct tp_drift *d, int j)
+{
+	double chi2, corr;
+	int moved, n = common_test(d, d->z[j].onset, j, &chi2, &corr, &moved);
+
+	return n >= 3 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
 }
 
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], g[TP_DRIFT_HIST];
-	double wait = t - z->alarm_t, xmin = INFINITY, xmax = -INFINITY, sig2, ref = 0;
-	double one[TP_DRIFT_HIST];
-	struct fit fs, fr, fg0, fga, fg;
-	int n, i, k, decided = 0;
-	double conf;
+	double one[TP_DRIFT_HIST], gx[TP_DRIFT_HIST];
+	double wait = t - z->alarm_t, var, xmin = INFINITY, xmax = -INFINITY;
+	double a_s, a_r, r_r, g_g, g0, g1, b_s, b_r, b_g, b_gr, b_off, b_gain, conf;
+	int n, i;
 
-	/* a second zone alarming the same way at the same time is common mode */
-	for (k = 0; k < d->nz; k++) {
-		const struct tp_drift_zone *o = &d->z[k];
-
-		if (k != j && (o->state == TP_DRIFT_SUSPECT || o->state == TP_DRIFT_CLASSIFY) &&
-		    o->sign == z->sign && fabs(o->onset - z->onset) < 300 && wait < CLASSIFY_MAX_S)
-			return;
+	if (cooling_explains(d, j)) {
+		/* the zone moved as the heatsink would: common mode, not its sensor */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return;
+	}
+	if (d->cool_applied && t - d->cool_app_t < COOL_SHARE_S &&
+	    fabs(z->d) < COOL_SHARE_ERR * fabs(d->cool_excess[j])) {
+		/* within what the share of a cooling change handed to this zone
+		 * could be off by: the model's error, taken into its bias */
+		z->o += z->d;
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return;
 	}
 	n = hist_from(z, z->onset + BLOCK_S, ht, hd, hx);
 	if (n < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	for (i = 0; i < n; i++) {
 		one[i] = 1;
-		g[i] = ht[i] - z->onset;
-		if (hx[i] < xmin)
-			xmin = hx[i];
-		if (hx[i] > xmax)
-			xmax = hx[i];
+		g[i] = (ht[i] - z->onset) / 60.0;
+		gx[i] = g[i] * hx[i];
+		xmin = fmin(xmin, hx[i]);
+		xmax = fmax(xmax, hx[i]);
 	}
-	fs = fit_prop(hd, one, n);
-	fr = fit_prop(hd, g, n);
-	fg0 = fit_prop(hd, hx, n);
-	for (i = 0; i < n; i++)
-		g[i] = hx[i] - d->amb;
-	fga = fit_prop(hd, g, n);
-	fg = fg0.sse <= fga.sse ? fg0 : fga;
-	if (fga.sse < fg0.sse)
-		ref = d->amb;
-	sig2 = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN) * n;
-
-	if (fr.sse < FIT_RATIO * fs.sse && fr.sse < FIT_RATIO * fg.sse && fr.sse > 0) {
-		z->kind = TP_FAULT_DRIFT;
-		z->fault_param = fr.a * 60;
-		decided = 1;
-	} else if (xmax - xmin >= GAIN_RANGE_K && fg.sse < FIT_RATIO * fs.sse) {
-		z->kind = TP_FAULT_GAIN;
-		z->fault_param = 1 + fg.a;
-		decided = 1;
-	} else if (xmax - xmin >= GAIN_RANGE_K && fs.sse < FIT_RATIO * fg.sse &&
-		   fs.sse < FIT_RATIO * fr.sse) {
-		z->kind = TP_FAULT_OFFSET;
-		z->fault_param = fs.a;
-		decided = 1;
-	} else if (wait >= CLASSIFY_MAX_S) {
-		if (fr.sse < fs.sse && fr.sse < fg.sse) {
-			z->kind = TP_FAULT_DRIFT;
-			z->fault_param = fr.a * 60;
-		} else if (fg.sse < 0.8 * fs.sse) {
-			z->kind = TP_FAULT_GAIN;
-			z->fault_param = 1 + fg.a;
-		} else {
-			z->kind = TP_FAULT_OFFSET;
-			z->fault_param = fs.a;
-		}
-		decided = 1;
-	}
-	if (!decided)
+	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
+	b_s = bic(lsq(hd, one, NULL, n, &a_s, NULL), n, 1, var);
+	b_r = bic(lsq(hd, one, g, n, &a_r, &r_r), n, 2, var);
+	b_g = bic(lsq(hd, hx, NULL, n, &g_g, NULL), n, 1, var);
+	b_gr = bic(lsq(hd, hx, gx, n, &g0, &g1), n, 2, var);
+	b_off = fmin(b_s, b_r);
+	b_gain = fmin(b_g, b_gr);
+	if (wait < CLASSIFY_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
 		return;
-	{
-		double best = fmin(fs.sse, fmin(fr.sse, fg.sse));
-		double second =
-		    fs.sse + fr.sse + fg.sse - best - fmax(fs.sse, fmax(fr.sse, fg.sse));
-
-		conf = 0.5 + 0.49 * (1 - best / fmax(second, 1e-9));
-		conf *= 1 - exp(-(fabs(z->d) * fabs(z->d)) * n / fmax(sig2, 1e-9));
-		conf = clampd(conf, 0.3, 0.99);
+	if (b_gain < b_off - (wait < CLASSIFY_MAX_S ? 0 : BIC_PREFER)) {
+		z->kind = TP_FAULT_GAIN;
+		z->fault_param = 1 + (b_g <= b_gr ? g_g : g0 + g1 * g[n - 1]);
+		conf = 1 - exp(-0.25 * (b_off - b_gain));
+	} else if (b_r < b_s - BIC_PREFER) {
+		z->kind = TP_FAULT_DRIFT;
+		z->fault_param = r_r;
+		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+	} else {
+		z->kind = TP_FAULT_OFFSET;
+		z->fault_param = a_s;
+		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
 	}
+	/* with the temperature flat, gain and offset look alike: say so */
+	if (xmax - xmin < 3)
+		conf = fmin(conf, 0.6);
+	conf = clampd(conf, 0.5, 0.99);
 	z->state = TP_DRIFT_FAULT;
 	z->quiet_n = 0;
-	emit_fault(d, j, t, conf, ref, e);
+	emit_fault(d, j, t, conf,
+		   z->kind == TP_FAULT_DRIFT  ? "ramp"
+		   : z->kind == TP_FAULT_GAIN ? (b_g <= b_gr ? "gain" : "gain_ramp")
+					      : "step",
+		   0, e);
 }
 
 /* ---- common mode ---- */
 
-static int common_hist_from(const struct tp_drift *d, double t0, double *t, double *a, double *p)
+static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double kappa,
+			const struct tp_drift_model *mdl, const struct tp_evidence *e)
 {
-	int i, n = 0;
-
-	for (i = 0; i < d->hn; i++) {
-		int k = (d->hpos - d->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
-
-		if (d->ht[k] < t0)
-			continue;
-		t[n] = d->ht[k];
-		a[n] = d->ha[k];
-		p[n] = d->hp[k];
-		n++;
-	}
-	return n;
-}
-
-static void emit_common(struct tp_drift *d, double t, int cooling, double conf, const char *shape,
-			double kappa, const struct tp_drift_model *mdl, const struct tp_evidence *e)
-{
-	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift");
+	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift"), *o;
+	double shift = d->alpha - d->ep_alpha0;
+	int j;
 
 	if (!ev)
 		return;
 	json_object_set_new(ev, "verdict",
 			    json_string(cooling ? "cooling_change" : "ambient_change"));
-	tp_event_set_num(ev, "confidence", round(conf * 1000) / 1000);
-	tp_event_set_num(ev, "from_c", d->ep_amb0);
-	tp_event_set_num(ev, "to_c", d->amb);
-	tp_event_set_num(ev, "shift_c", d->amb - d->ep_amb0);
+	tp_event_set_num(ev, "confidence", r3(conf));
+	tp_event_set_num(ev, "from_c", mdl->ambient_c);
+	tp_event_set_num(ev, "to_c", mdl->ambient_c + shift);
+	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
-	json_object_set_new(ev, "shape", json_string(shape));
-	if (cooling) {
-		tp_event_set_num(ev, "r_factor", 1 + kappa);
-		tp_event_set_num(ev, "r_sink_before", mdl->r2);
-		tp_event_set_num(ev, "r_sink_after", mdl->r2 * (1 + kappa));
-	}
 	{
-		json_t *o = json_object();
-		int j;
+		json_t *pf = json_object();
 
-		for (j = 0; o && j < d->nz; j++) {
-			const struct tp_drift_zone *z = &d->z[j];
-
-			if (!z->base_ready || !z->has_blk)
-				continue;
-			tp_event_set_num(o, z->channel,
-					 round((z->u_blk - z->o - d->ep_amb0) * 1000) / 1000);
-		}
-		if (o)
-			json_object_set_new(ev, "zone_shifts", o);
+		/* misfit of each explanation of the zones' shifts (K^2) */
+		tp_event_set_num(pf, "ambient", d->pat_amb);
+		tp_event_set_num(pf, "heatsink", d->pat_sink);
+		tp_event_set_num(pf, "both_stages", d->pat_die);
+		tp_event_set_num(pf, "unlike_chi2", d->pat_chi2);
+		tp_event_set_num(pf, "shift_vs_level_corr", d->pat_corr);
+		json_object_set_new(ev, "pattern_misfit", pf);
 	}
+	if (cooling) {
+		(void)kappa;
+		tp_event_set_num(ev, "r_factor", d->cool_factor);
+		tp_event_set_num(ev, "r_sink_before", mdl->r2);
+		tp_event_set_num(ev, "r_sink_after", mdl->r2 * d->cool_factor);
+		tp_event_set_num(ev, "change_t", d->cool_t_on);
+		{
+			json_t *o2 = json_object();
+			int j2;
+
+			for (j2 = 0; o2 && j2 < d->nz; j2++)
+				if (!isnan(d->cool_excess[j2]))
+					tp_event_set_num(o2, d->z[j2].channel,
+							 r3(d->cool_excess[j2]));
+			if (o2)
+				json_object_set_new(ev, "final_extra_rise_c", o2);
+		}
+	}
+	o = json_object();
+	for (j = 0; o && j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		if (!z->base_ready || !z->has_blk)
+			continue;
+		tp_event_set_num(o, z->channel, r3(z->e_blk - z->o - d->ep_alpha0));
+	}
+	if (o)
+		json_object_set_new(ev, "zone_shifts", o);
 	emit(d, ev, e);
+}
+
+/* Hands the common mode to the models: from now on it is their ambient. */
+static void apply_ambient(struct tp_drift *d)
+{
+	double s = d->alpha;
+
+	d->applied += s;
+	d->alpha -= s;
+	d->alpha_ref -= s;
+	d->ep_level -= s;
+	d->ep_moved += fabs(s);
+}
+
+/*
+ * How much worse the heatsink got: the common excess since the episode's
+ * onset, fitted as K·(1 - exp(-(t - t_on)/tau')) with tau' = tau2·(1 + kappa)
+ * (the heat capacity stays, the resistance grows) and K = kappa·x2 (the
+ * heatsink rise of a typical zone). A grid over t_on, kappa by least squares.
+ */
+static void fit_cooling(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+{
+	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], g[TP_DRIFT_HIST], x2[TP_DRIFT_MAX_ZONES];
+	double best_sse = INFINITY, best_k = 0, best_on = d->ep_onset, best_tau = 900, x2c, tau2;
+	double ton;
+	int i, n = 0, nx = 0, it, a, b;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = ring(d, i);
+
+		if (d->ht[k] < d->ep_onset - 300)
+			continue;
+		ht[n] = d->ht[k];
+		ha[n] = d->ha[k] - d->alpha_ref;
+		/* what the models already explain of it since they were told */
+		if (d->cool_applied && ht[n] >= d->cool_app_t && ht[n] > d->cool_app_ton)
+			ha[n] +=
+			    d->cool_app_k * (1 - exp(-(ht[n] - d->cool_app_ton) / d->cool_app_tau));
+		n++;
+	}
+	for (i = 0; i < d->nz; i++)
+		if (d->z[i].has_blk && d->z[i].base_ready && !isnan(d->z[i].x2_blk))
+			x2[nx++] = d->z[i].x2_blk;
+	if (n < 3 || nx == 0)
+		return;
+	for (a = 1; a < nx; a++)
+		for (b = a; b > 0 && x2[b - 1] > x2[b]; b--) {
+			double tmp = x2[b];
+
+			x2[b] = x2[b - 1];
+			x2[b - 1] = tmp;
+		}
+	x2c = nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
+	tau2 = mdl->tau2_s > 0 ? mdl->tau2_s : 900;
+	if (!(x2c > 0.5))
+		return;
+	/* free time constant: the model's own tau2 is poorly known under a
+	 * steady load, and the response's curvature says what it is */
+	for (ton = d->ep_onset - 300; ton <= t - 30; ton += BLOCK_S) {
+		double tau;
+
+		for (tau = 300; tau <= 4000; tau *= 1.15) {
+			double sse = 0, sgg = 0, sgy = 0, kk;
+
+			for (i = 0; i < n; i++) {
+				g[i] = ht[i] > ton ? 1 - exp(-(ht[i] - ton) / tau) : 0;
+				sgg += g[i] * g[i];
+				sgy += g[i] * ha[i];
+			}
+			kk = sgg > 0 ? sgy / sgg : 0;
+			for (i = 0; i < n; i++) {
+				double r = ha[i] - kk * g[i];
+
+				sse += r * r;
+			}
+			if (sse < best_sse) {
+				best_sse = sse;
+				best_k = kk / x2c;
+				best_on = ton;
+				best_tau = tau;
+			}
+		}
+	}
+	(void)it;
+	(void)tau2;
+	d->cool_factor = 1 + clampd(best_k, -0.5, 3);
+	d->cool_t_on = best_on;
+	d->cool_tau = best_tau;
+	d->cool_app_k = clampd(best_k, -0.5, 3) * x2c;
+	d->cool_app_ton = best_on;
+	d->cool_app_tau = best_tau;
+	d->cool_app_t = t;
+	d->cool_applied = 1;
+	/*
+	 * Each zone's share of it, as observed since the onset (the board's
+	 * thermistor sees less of the heatsink than the die): its final extra
+	 * rise is its share of kappa·x2.
+	 */
+	for (a = 0; a < d->nz; a++) {
+		double ref = 0, sxy = 0, sxx = 0;
+		int nr = 0;
+
+		d->cool_excess[a] = NAN;
+		for (i = 0; i < d->hn; i++) {
+			int k = ring(d, i);
+
+			if (d->ht[k] >= best_on - 300 && d->ht[k] < best_on &&
+			    !isnan(d->he[k][a])) {
+				ref += d->he[k][a];
+				nr++;
+			}
+		}
+		if (nr == 0)
+			continue;
+		ref /= nr;
+		for (i = 0; i < d->hn; i++) {
+			int k = ring(d, i);
+			double c = d->ha[k] - d->alpha_ref;
+
+			if (d->ht[k] < best_on || isnan(d->he[k][a]))
+				continue;
+			sxy += (d->he[k][a] - ref) * c;
+			sxx += c * c;
+		}
+		if (sxx > 0)
+			d->cool_excess[a] = clampd(sxy / sxx, 0, 3) * best_k * x2c;
+	}
+}
+
+void tp_drift_absorb(struct tp_drift *d, double c)
+{
+	if (isnan(c))
+		return;
+	d->alpha -= c;
+	d->ep_level -= c;
 }
 
 static void decide(struct tp_drift *d, double t, int episode)
 {
+	d->common_suspect = 0;
 	d->episode = episode;
-	d->ep_level = d->amb;
 	d->ep_stable_since = t;
+	d->ep_moved = 0;
+	d->ep_level = d->alpha;
 	if (episode == 2)
-		d->pending_shift += d->amb - d->ep_amb0;
+		apply_ambient(d);
 }
 
 static void common_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			 const struct tp_evidence *e)
 {
-	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], hp[TP_DRIFT_HIST], w[TP_DRIFT_HIST];
-	double g[TP_DRIFT_HIST];
-	double dev = d->amb - d->amb_ref;
-	int n, i;
+	double dev, sa, ss, sd, kap, chi2, corr;
+	int n, nt, moved, cool, amb;
 
 	if (d->episode == 0) {
 		if (t - d->t_first < d->warmup_s)
-			d->amb_ref = d->amb;
-		else
-			d->amb_ref += BLOCK_S / AMB_REF_TAU_S * (d->amb - d->amb_ref);
-		dev = d->amb - d->amb_ref;
+			d->alpha_ref = d->alpha;
+		else if (!d->common_suspect)
+			d->alpha_ref += BLOCK_S / AMB_REF_TAU_S * (d->alpha - d->alpha_ref);
+		dev = d->alpha - d->alpha_ref;
+		/*
+		 * Every zone warmer (or cooler) than the models say while the load
+		 * has not changed: the room or the cooling, not the models. They
+		 * stop learning until it is told apart; after a change of load the
+		 * same misfit is theirs to learn.
+		 */
+		if (t - d->t_first < d->warmup_s || mdl->load_changed ||
+		    fabs(dev) < AMB_SUSPECT_K / 2)
+			d->common_suspect = 0;
+		else if (fabs(dev) > AMB_SUSPECT_K)
+			d->common_suspect = 1;
 		if (fabs(dev) < AMB_QUIET_K)
-			d->amb_last_quiet_t = t;
-		if (t - d->t_first >= d->warmup_s && fabs(dev) > AMB_THRESH_K) {
+			d->last_quiet_t = t;
+		if (t - d->t_first >= d->warmup_s && !mdl->load_changed &&
+		    fabs(dev) > AMB_THRESH_K) {
 			d->episode = 1;
-			d->ep_onset = d->amb_last_quiet_t;
+			d->ep_onset = d->last_quiet_t;
 			d->ep_start = t;
-			d->ep_amb0 = d->amb_ref;
+			d->ep_alpha0 = d->alpha_ref;
 		}
 		return;
 	}
 	if (d->episode == 1) {
-		double a_now = d->amb - d->ep_amb0, jump = NAN;
-		struct fit fc, fr;
-
-		n = common_hist_from(d, d->ep_onset, ht, ha, hp);
-		for (i = 0; i < n; i++)
-			if (ht[i] >= d->ep_onset + 2 * BLOCK_S) {
-				jump = ha[i] - d->ep_amb0;
-				break;
-			}
-		if (!isnan(jump) && fabs(jump) >= COMMON_STEP_SHARE * fabs(a_now)) {
-			decide(d, t, 2);
-			emit_common(d, t, 0, 0.95, "step", 0, mdl, e);
-			return;
-		}
 		if (t - d->ep_start < COMMON_MIN_S)
 			return;
-		/* heatsink template: what an R2 increase since onset would add */
-		{
-			double wv = 0, tp = d->ep_onset;
-
-			for (i = 0; i < n; i++) {
-				double dt = ht[i] - tp, a2 = exp(-dt / fmax(mdl->tau2_s, 1));
-
-				wv = a2 * wv + (1 - a2) * mdl->r2 * hp[i];
-				w[i] = wv;
-				g[i] = ht[i] - d->ep_onset;
-				ha[i] -= d->ep_amb0;
-				tp = ht[i];
-			}
-		}
-		fc = fit_prop(ha, w, n);
-		fr = fit_prop(ha, g, n);
-		if (t - d->ep_start < COMMON_MAX_S && fc.sse > 0.3 * fr.sse &&
-		    fr.sse > 0.3 * fc.sse)
+		n = pattern_fit(d, d->ep_onset, -1, &sa, &ss, &sd, &kap);
+		(void)n; /* the model-derived misfits are evidence only */
+		d->pat_amb = sa;
+		d->pat_sink = ss;
+		d->pat_die = sd;
+		nt = common_test(d, d->ep_onset, -1, &chi2, &corr, &moved);
+		d->pat_chi2 = chi2;
+		d->pat_corr = corr;
+		cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+		/* alike and not ordered by heat: the room; ordered but not yet
+		 * clearly unlike: wait for the shift to grow */
+		amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
+		if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 			return;
-		if (fc.a > 0 && fc.sse < 0.6 * fr.sse) {
+		if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
 			decide(d, t, 3);
+			d->cool_applied = 0;
+			fit_cooling(d, t, mdl); /* a first estimate, refined later */
 			d->cooling_changed = 1;
-			emit_common(d, t, 1, clampd(1 - fc.sse / fmax(fr.sse, 1e-9), 0.5, 0.95),
-				    "exponential", fc.a, mdl, e);
+			emit_common(d, t, 1,
+				    clampd(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
+				    mdl, e);
 		} else {
 			decide(d, t, 2);
-			emit_common(d, t, 0, clampd(1 - fr.sse / fmax(fc.sse, 1e-9), 0.5, 0.95),
-				    "ramp", 0, mdl, e);
+			emit_common(d, t, 0,
+				    nt >= 2 ? clampd(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
+				    0, mdl, e);
 		}
 		return;
 	}
-	/* decided: wait until it settles, then take the new level as the baseline */
-	if (fabs(d->amb - d->ep_level) >= AMB_QUIET_K) {
-		d->ep_level = d->amb;
+	/* a cooling change: once its response shows its curvature, fit it again
+	 * and hand it to the models */
+	if (d->episode == 3) {
+		if (t - d->cool_t_on < COOL_FIT_S)
+			return;
+		fit_cooling(d, t, mdl);
+		d->cooling_changed = 1;
+		d->episode = 4;
+		d->ep_stable_since = t;
+		d->ep_level = d->alpha;
+		return;
+	}
+	/* decided: follow it until it has been still for a while */
+	if (d->episode == 2 && fabs(d->alpha) > 0.05)
+		apply_ambient(d);
+	if (d->ep_moved > AMB_QUIET_K) {
+		d->ep_moved = 0;
+		d->ep_stable_since = t;
+	}
+	if (fabs(d->alpha - d->ep_level) > AMB_QUIET_K) {
+		d->ep_level = d->alpha;
 		d->ep_stable_since = t;
 	}
 	if (t - d->ep_stable_since >= COMMON_STABLE_S) {
 		d->episode = 0;
-		d->amb_ref = d->amb;
-		d->amb_last_quiet_t = t;
+		d->alpha_ref = d->alpha;
+		d->last_quiet_t = t;
 	}
 }
 
@@ -717,10 +1112,11 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 
 	if (!z->has_blk || !z->base_ready)
 		return;
-	dd = z->u_blk - z->o - d->amb;
+	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
-	push_hist(z, t, dd, d->amb + z->o + z->rise_blk);
-	if (t - d->t_first < d->warmup_s) {
+	push_hist(z, t, dd, z->x_blk - dd);
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
+		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		z->tp0 = z->tn0 = t;
@@ -743,7 +1139,12 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 			z->onset = z->sign > 0 ? z->tp0 : z->tn0;
 			break;
 		}
-		z->blk_var += BLOCK_S / VAR_TAU_S * (dd * dd - z->blk_var);
+		/* winsorised: a slow drift must not teach the detector to ignore it */
+		{
+			double w = clampd(dd, -2 * sig, 2 * sig);
+
+			z->blk_var += BLOCK_S / VAR_TAU_S * (w * w - z->blk_var);
+		}
 		z->blk_var = clampd(z->blk_var, BLK_SD_MIN * BLK_SD_MIN, BLK_SD_MAX * BLK_SD_MAX);
 		z->o += BLOCK_S / OFFSET_TAU_S * dd;
 		break;
@@ -768,7 +1169,7 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 		if (z->quiet_n >= FAULT_END_BLOCKS) {
 			json_t *ev = zone_event(
 			    d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset", j,
-			    "sensor_fault", 0.8);
+			    0.8);
 
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("end"));
@@ -787,70 +1188,75 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 static void close_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			const struct tp_evidence *e)
 {
-	double y[TP_DRIFT_MAX_ZONES], u0[TP_DRIFT_MAX_ZONES];
-	int j, n = 0, nu = 0;
+	double y[TP_DRIFT_MAX_ZONES], v[TP_DRIFT_MAX_ZONES];
+	int j, n = 0, k, in[TP_DRIFT_MAX_ZONES];
 
 	for (j = 0; j < d->nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 
 		z->has_blk = z->bn > 0;
 		if (z->has_blk) {
-			z->u_blk = z->bsum_u / z->bn;
-			z->rise_blk = z->bsum_rise / z->bn;
-			z->x_blk = z->bsum_x / z->bn;
+			z->e_blk = z->bs_e / z->bn;
+			z->pred_blk = z->bs_pred / z->bn;
+			z->pv_blk = z->bs_pv / z->bn + z->samp_var / z->bn;
+			z->x_blk = z->bs_x / z->bn;
+			z->x1_blk = z->bs_x1 / z->bn;
+			z->x2_blk = z->bs_x2 / z->bn;
+			if (!z->base_ready) {
+				z->o = z->e_blk - d->alpha;
+				z->base_ready = 1;
+				z->tp0 = z->tn0 = t;
+			}
 		}
-		z->bsum_u = z->bsum_rise = z->bsum_x = 0;
+		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = 0;
 		z->bn = 0;
-		if (!z->has_blk)
-			continue;
-		u0[nu++] = z->u_blk;
-		if (z->base_ready && z->state == TP_DRIFT_OK && !z->stuck && !z->lost &&
-		    !z->invalid)
-			y[n++] = z->u_blk - z->o;
-	}
-	if (!d->amb_ready) {
-		if (nu == 0)
-			return;
-		/* the median of what the zones say at first is the ambient */
-		{
-			int a, b;
-
-			for (a = 1; a < nu; a++)
-				for (b = a; b > 0 && u0[b - 1] > u0[b]; b--) {
-					double tmp = u0[b];
-
-					u0[b] = u0[b - 1];
-					u0[b - 1] = tmp;
-				}
-			d->amb = nu % 2 ? u0[nu / 2] : 0.5 * (u0[nu / 2 - 1] + u0[nu / 2]);
-		}
-		d->amb_ready = 1;
-		d->amb_ref = d->amb;
-		d->amb_last_quiet_t = t;
-	} else if (n > 0) {
-		double prev = d->amb;
-
-		d->amb = consensus(y, n, prev);
-		if (d->episode == 2)
-			d->pending_shift += d->amb - prev;
-	}
-	for (j = 0; j < d->nz; j++) {
-		struct tp_drift_zone *z = &d->z[j];
-
-		if (z->has_blk && !z->base_ready) {
-			z->o = z->u_blk - d->amb;
-			z->base_ready = 1;
-			z->tp0 = z->tn0 = t;
+		if (z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid) {
+			v[n] = z->pv_blk;
+			y[n++] = z->e_blk - z->o;
 		}
 	}
-	/* common history */
-	d->ht[d->hpos] = t;
-	d->ha[d->hpos] = d->amb;
-	d->hp[d->hpos] = d->bn_p ? d->bsum_p / d->bn_p : NAN;
+	/*
+	 * The shared ambient: a random walk measured by the zones that agree.
+	 * A zone whose own prediction is uncertain (its resistances not yet
+	 * known at this power) says little about the ambient, so a change of
+	 * load teaches the models, not the ambient.
+	 */
+	d->n_healthy = n;
+	d->alpha_var += AMB_Q_PER_S * BLOCK_S;
+	if (n > 0) {
+		double meas = consensus(y, n, d->alpha, in), mv = 0, gain;
+		int ni = 0;
+
+		for (j = 0; j < n; j++)
+			if (in[j]) {
+				mv += v[j];
+				ni++;
+			}
+		if (ni > 0) {
+			mv = fmax(mv / ni, AMB_MEAS_VAR_MIN) / ni;
+			gain = d->alpha_var / (d->alpha_var + mv);
+			d->alpha += gain * (meas - d->alpha);
+			d->alpha_var *= 1 - gain;
+		}
+	}
+	d->amb_model = mdl->ambient_c;
+
+	k = d->hpos;
+	d->ht[k] = t;
+	d->ha[k] = d->alpha;
+	d->hp[k] = d->bn_p ? d->bs_p / d->bn_p : NAN;
+	for (j = 0; j < TP_DRIFT_MAX_ZONES; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+		int ok = j < d->nz && z->has_blk && z->base_ready;
+
+		d->he[k][j] = ok ? (float)(z->e_blk - z->o) : NAN;
+		d->h1[k][j] = ok ? (float)z->x1_blk : NAN;
+		d->h2[k][j] = ok ? (float)z->x2_blk : NAN;
+	}
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;
 	if (d->hn < TP_DRIFT_HIST)
 		d->hn++;
-	d->bsum_p = 0;
+	d->bs_p = 0;
 	d->bn_p = 0;
 
 	for (j = 0; j < d->nz; j++)
@@ -858,8 +1264,9 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	common_block(d, t, mdl, e);
 }
 
-void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *rise,
-		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev)
+void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
+		    const double *pvar, const double *die, const double *sink, double power_w,
+		    const struct tp_drift_model *mdl, const struct tp_evidence *ev)
 {
 	long blk = (long)floor(t / BLOCK_S);
 	int j;
@@ -874,9 +1281,9 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		d->block = blk;
 	}
 	for (j = 0; j < d->nz; j++)
-		zone_sample(d, j, t, reading[j], rise[j], ev);
+		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], ev);
 	if (!isnan(power_w)) {
-		d->bsum_p += power_w;
+		d->bs_p += power_w;
 		d->bn_p++;
 	}
 }
@@ -886,7 +1293,7 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 	const struct tp_drift_zone *z = &d->z[j];
 
 	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
-	       d->episode != 1;
+	       d->episode != 1 && d->episode != 3 && !d->common_suspect;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)
@@ -896,18 +1303,23 @@ int tp_drift_zone_faulty(const struct tp_drift *d, int j)
 	return z->state != TP_DRIFT_OK || z->stuck || z->lost || z->invalid;
 }
 
-double tp_drift_zone_estimate(const struct tp_drift *d, int j, double rise)
+double tp_drift_zone_estimate(const struct tp_drift *d, int j, double pred)
 {
 	const struct tp_drift_zone *z = &d->z[j];
 
-	if (!d->amb_ready || !z->base_ready || isnan(rise))
+	if (!z->base_ready || isnan(pred))
 		return NAN;
-	return d->amb + z->o + rise;
+	return pred + d->applied + z->o + d->alpha;
 }
 
-double tp_drift_ambient(const struct tp_drift *d)
+double tp_drift_common(const struct tp_drift *d)
 {
-	return d->amb_ready ? d->amb : NAN;
+	return d->alpha;
+}
+
+double tp_drift_applied(const struct tp_drift *d)
+{
+	return d->applied;
 }
 
 int tp_drift_common_open(const struct tp_drift *d)
@@ -915,18 +1327,18 @@ int tp_drift_common_open(const struct tp_drift *d)
 	return d->episode == 1;
 }
 
-double tp_drift_take_shift(struct tp_drift *d)
+int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
+			  double *excess)
 {
-	double s = d->pending_shift;
-
-	d->pending_shift = 0;
-	return s;
-}
-
-int tp_drift_take_cooling(struct tp_drift *d)
-{
-	int c = d->cooling_changed;
+	int c = d->cooling_changed, j;
 
 	d->cooling_changed = 0;
+	if (c) {
+		*factor = d->cool_factor;
+		*t_on = d->cool_t_on;
+		*tau = d->cool_tau;
+		for (j = 0; j < d->nz; j++)
+			excess[j] = d->cool_excess[j];
+	}
 	return c;
 }

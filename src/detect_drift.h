@@ -59,28 +59,29 @@ struct tp_drift_zone {
 	int invalid, invalid_ok_n;
 
 	/* stuck-at test */
-	double run_value, run_start, run_rise_min, run_rise_max;
+	double run_value, run_start, run_pred_min, run_pred_max;
 	int run_n;
 	long changes;
 	double max_normal_run_s;
 	int stuck;
 
 	/* spike gate */
-	int spike_n;
+	int spike_n; /* readings held back; -1: a step, not a spike */
 	double spike_t, spike_peak, spike_value;
 	double last_spike_event_t;
 	int spikes_unreported;
 	double samp_var; /* per-reading residual variance */
+	long nsamp;
 
-	/* block means */
-	double bsum_u, bsum_rise, bsum_x;
+	/* block sums and means */
+	double bs_e, bs_pred, bs_pv, bs_x, bs_x1, bs_x2;
 	int bn;
-	double u_blk, rise_blk, x_blk;
+	double e_blk, pred_blk, pv_blk, x_blk, x1_blk, x2_blk;
 	int has_blk;
 
 	/* baseline and CUSUM */
 	int base_ready;
-	double o;	/* calibration offset relative to the consensus */
+	double o;	/* slow residual bias of this zone's model */
 	double blk_var; /* block residual variance when healthy */
 	double d;	/* last block's zone-specific residual */
 	double gp, gn, tp0, tn0;
@@ -104,43 +105,59 @@ struct tp_drift {
 	int started;
 	double t_first;
 
-	/* common mode */
-	int amb_ready;
-	double amb;	/* consensus A, °C */
-	double amb_ref; /* baseline of A */
-	int episode;	/* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
-	double ep_onset, ep_start, ep_amb0, ep_level, ep_stable_since;
-	double amb_last_quiet_t;
+	/* common mode: alpha is what every zone says the models miss */
+	double alpha, alpha_var, alpha_ref, last_quiet_t;
+	double applied;	    /* ambient change handed to the models (decided episodes) */
+	int episode;	    /* 0 none, 1 open, 2 decided ambient, 3 decided cooling */
+	int common_suspect; /* a common-mode deviation grows under a steady load */
+	int n_healthy;	    /* zones in the last consensus */
+	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
+	double pat_chi2, pat_corr;
+	int load_jump; /* the power jumped lately (set by the caller each frame) */
+	int hold;      /* the model's input is missing: judge nothing (caller) */
+	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
+	double amb_model; /* the models' ambient (median intercept), from the caller */
+	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
 	int hn, hpos;
 	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], hp[TP_DRIFT_HIST];
-	double bsum_p;
+	float he[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	float h1[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	float h2[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	double bs_p;
 	int bn_p;
-	double pending_shift; /* ambient change not yet handed to the model */
-	int cooling_changed;  /* set once per cooling_degraded, read by the pipeline */
+	int cooling_changed; /* set once per cooling_degraded, read by the pipeline */
+	double cool_factor, cool_t_on, cool_tau; /* the cooling change decided: factor, start */
+	int cool_applied;
+	double cool_app_k, cool_app_ton, cool_app_tau, cool_app_t; /* what the models were given */
+	double cool_excess[TP_DRIFT_MAX_ZONES]; /* each zone's final extra rise, K */
 };
 
-/* What the model says at block time about the control zone's heatsink. */
+/* What the model says, per frame, for the evidence of common-mode events. */
 struct tp_drift_model {
-	double r2, tau2_s; /* control zone's sink stage */
-	double gain;	   /* control zone's R1 + R2 */
+	double r2, tau2_s; /* controlled zone's sink stage */
+	double ambient_c;  /* the models' ambient (median intercept of healthy zones) */
+	int load_changed;  /* the mean power moved lately (the models may learn from it) */
 };
 
 /*
  * nz zones, each with its channel name and board zone (NULL: defaults,
- * -40..150 °C, no sentinel). warmup_s: offsets are learned, not judged,
- * that long after the first reading.
+ * -40..150 °C, no sentinel). warmup_s: residual biases are learned, not
+ * judged, that long after the first reading.
  */
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
 		  struct tp_eventlog *log);
 
 /*
- * One frame. reading[j] is NaN when zone j has no reading in it; rise[j]
- * the model's rise for zone j (NaN until the model has one); power_w the
- * model's input power. Emits the per-reading events.
+ * One frame. reading[j] is NaN when zone j has no reading in it; pred[j]
+ * the model's prediction of that reading without the common mode, pvar[j]
+ * the variance of that prediction, die[j] and sink[j] its die and
+ * heatsink rise (NaN until the model has the zone); power_w the model's
+ * input power. Emits the events.
  */
-void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *rise,
-		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev);
+void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
+		    const double *pvar, const double *die, const double *sink, double power_w,
+		    const struct tp_drift_model *mdl, const struct tp_evidence *ev);
 
 /* 1 when zone j's reading of this frame may teach the model. */
 int tp_drift_zone_trusted(const struct tp_drift *d, int j);
@@ -149,23 +166,33 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j);
 int tp_drift_zone_faulty(const struct tp_drift *d, int j);
 
 /*
- * The temperature zone j would read if its sensor were right: the
- * consensus ambient plus its calibration offset plus rise. NaN when
- * unknown.
+ * The temperature zone j would read if its sensor were right, given the
+ * model's prediction pred: pred plus the common mode plus the zone's slow
+ * bias. NaN when unknown.
  */
-double tp_drift_zone_estimate(const struct tp_drift *d, int j, double rise);
+double tp_drift_zone_estimate(const struct tp_drift *d, int j, double pred);
 
-/* Consensus ambient (common-mode intercept), °C; NaN before the first block. */
-double tp_drift_ambient(const struct tp_drift *d);
+/* Common-mode residual (°C the models miss on every zone). */
+double tp_drift_common(const struct tp_drift *d);
 
 /*
- * Ambient change decided since the last call (°C), for the model's
- * intercepts; 0 when none.
+ * Ambient change since the start that the models should take as given
+ * (°C): it grows only when a common-mode change was decided to be ambient.
+ * The models learn reading - applied; pred passed in excludes it.
  */
-double tp_drift_take_shift(struct tp_drift *d);
+double tp_drift_applied(const struct tp_drift *d);
 
-/* 1 once after a cooling_degraded event: the model should re-identify. */
-int tp_drift_take_cooling(struct tp_drift *d);
+/*
+ * 1 once, some minutes after a cooling_degraded event, with the heatsink's
+ * resistance factor, the time the change began, the time constant it
+ * reaches the readings with and each zone's final extra rise at
+ * the present power (excess[nz], NaN where unknown): the models take it.
+ */
+int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
+			  double *excess);
+
+/* The models now explain c °C more of the common mode than before. */
+void tp_drift_absorb(struct tp_drift *d, double c);
 
 /* 1 while a common-mode change is open and not yet told apart. */
 int tp_drift_common_open(const struct tp_drift *d);

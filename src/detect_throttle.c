@@ -150,9 +150,9 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 			mask |= 1u << (!isnan(mx) || !isnan(hw) ? TP_CLAUSE_FREQ_BELOW_REQUEST
 								: TP_CLAUSE_CLOCK_DROP);
 	}
-	if (th->rpi >= 0 && !isnan(v[th->rpi])) {
-		th->rpi_bits = v[th->rpi];
-	}
+	/* a bit field: anything not a 32-bit count is no reading */
+	if (th->rpi >= 0 && !isnan(v[th->rpi]) && v[th->rpi] >= 0 && v[th->rpi] < 4294967296.0)
+		th->rpi_bits = floor(v[th->rpi]);
 	if (!isnan(th->rpi_bits) && ((unsigned long)th->rpi_bits & 0xEul))
 		mask |= 1u << TP_CLAUSE_RPI_BITS;
 	if (th->x86 >= 0 && !isnan(v[th->x86])) {

@@ -15,9 +15,10 @@
  * differences two scrapes must treat a decrease as a reset.
  *
  * One handle per thread. The handle keeps its curl easy handle (and so its
- * connection) and its body buffer between scrapes: a scrape allocates only
- * when a body is larger than any before. Proxies are not used (the server
- * is local). Redirects are not followed.
+ * connection) and its body buffer between scrapes: the body buffer grows
+ * only when a body is larger than any before (libcurl's own allocations
+ * aside). Proxies are not used (the server is local). Redirects are not
+ * followed.
  */
 
 #include <stddef.h>

@@ -35,8 +35,10 @@ struct tp_metrics {
 	int port;
 	pthread_mutex_t lock; /* guards live */
 	struct frame live;
-	pthread_mutex_t render_lock; /* guards shadow */
+	pthread_mutex_t render_lock; /* guards shadow and names */
 	struct frame shadow;	     /* copy rendered outside the live lock */
+	/* metric name of each channel of the shadow, "" if it has none */
+	char names[TP_MAX_CHANNELS][TP_CHANNEL_NAME_MAX + 48];
 };
 
 static const struct {
@@ -140,6 +142,10 @@ static void emit_value(struct out *o, double v)
 /* A label value with \ " and newline escaped. */
 static void emit_label(struct out *o, const char *s)
 {
+	if (!strpbrk(s, "\\\"\n")) {
+		emit(o, "%s", s);
+		return;
+	}
 	for (; *s; s++) {
 		if (*s == '\\')
 			emit(o, "\\\\");
@@ -152,10 +158,14 @@ static void emit_label(struct out *o, const char *s)
 	}
 }
 
-static void render_frame(const struct frame *f, struct out *o)
+static void render_frame(const struct frame *f, char (*names)[TP_CHANNEL_NAME_MAX + 48],
+			 struct out *o)
 {
-	char name[TP_CHANNEL_NAME_MAX + 48], other[TP_CHANNEL_NAME_MAX + 48];
 	int i, j;
+
+	for (i = 0; i < f->set.n; i++)
+		if (tp_metrics_name(f->set.name[i], names[i], sizeof(names[i])) < 0)
+			names[i][0] = '\0';
 
 	emit(o, "# HELP thermpace_up 1 while thermpace runs.\n# TYPE thermpace_up gauge\n"
 		"thermpace_up 1\n");
@@ -177,16 +187,15 @@ static void render_frame(const struct frame *f, struct out *o)
 		const char *suffix;
 		int counter, dup = 0, any = 0;
 
-		if (tp_metrics_name(f->set.name[i], name, sizeof(name)) < 0)
+		const char *name = names[i];
+
+		if (!name[0])
 			continue;
 		/* one family per metric name: channels that map to the same name go together */
 		for (j = 0; j < i && !dup; j++)
-			dup = tp_metrics_name(f->set.name[j], other, sizeof(other)) == 0 &&
-			      strcmp(name, other) == 0 && !isnan(f->v[j]);
+			dup = !isnan(f->v[j]) && strcmp(name, names[j]) == 0;
 		for (j = i; j < f->set.n && !any; j++)
-			any = !isnan(f->v[j]) &&
-			      tp_metrics_name(f->set.name[j], other, sizeof(other)) == 0 &&
-			      strcmp(name, other) == 0;
+			any = !isnan(f->v[j]) && strcmp(name, names[j]) == 0;
 		if (dup || !any)
 			continue;
 		counter = unit_of(tp_channel_kind(f->set.name[i]), &suffix);
@@ -197,9 +206,7 @@ static void render_frame(const struct frame *f, struct out *o)
 			 : "no unit",
 		     name, counter ? "counter" : "gauge");
 		for (j = i; j < f->set.n; j++) {
-			if (isnan(f->v[j]) ||
-			    tp_metrics_name(f->set.name[j], other, sizeof(other)) < 0 ||
-			    strcmp(name, other) != 0)
+			if (isnan(f->v[j]) || strcmp(name, names[j]) != 0)
 				continue;
 			emit(o, "%s{channel=\"", name);
 			emit_label(o, f->set.name[j]);
@@ -243,7 +250,7 @@ int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 		return -ENOSPC;
 	pthread_mutex_lock(&m->render_lock);
 	snapshot(m);
-	render_frame(&m->shadow, &o);
+	render_frame(&m->shadow, m->names, &o);
 	pthread_mutex_unlock(&m->render_lock);
 	if (o.overflow) {
 		buf[0] = '\0';

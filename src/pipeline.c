@@ -11,15 +11,20 @@
 #include "evidence.h"
 #include "util.h"
 
-#define MAX_ZONES     TP_TM_MAX_ZONES
-#define MAX_RAILS     16
-#define ANCHOR_TAU_S  10.0  /* the forecast starts from the filtered reading */
-#define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
-#define WARN_REARM    1.5   /* ttc must climb back over 1.5x the threshold ... */
-#define WARN_REARM_S  60.0  /* ... for this long before the next warning */
-#define LOADED_UTIL   0.5
-#define BOOST_S	      1800.0
-#define ENERGY_Q      1e-6 /* random walk of the idle/energy-per-token fit, per s */
+#define MAX_ZONES      TP_TM_MAX_ZONES
+#define MAX_RAILS      16
+#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
+#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
+#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
+#define LOADED_UTIL    0.5
+#define BOOST_S	       1800.0
+#define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
+#define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
+#define MAX_T_S	       1e11  /* frames later than this are refused */
+#define INIT_S	       60.0  /* the first minute says what state the board started in */
+#define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
+#define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
@@ -33,12 +38,19 @@ static const char *const out_names[] = {
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
+struct chan_watch {
+	int watched, seen, lost;
+	double t_last, interval_s, last_value;
+};
+
 struct tp_pipeline {
 	const struct tp_board *b;
 	struct tp_pipeline_opts o;
 	struct tp_eventlog *log;
 	int nin;
-	double *v; /* sanitised frame */
+	double *v;	      /* sanitised frame */
+	struct tp_chanset in; /* input channel names (for events) */
+	double *vmax;	      /* readings this large are no readings (a broken sensor) */
 
 	/* channel indexes, -1 when absent */
 	enum power_source psrc;
@@ -51,7 +63,8 @@ struct tp_pipeline {
 	int zin[MAX_ZONES];
 	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
 	const struct tp_board_zone *bz[MAX_ZONES];
-	double reading[MAX_ZONES], rise[MAX_ZONES];
+	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
+	double sink[MAX_ZONES];
 	double ceiling, margin, trip;
 	double idle_prior, jpt_prior, load_w;
 
@@ -81,9 +94,20 @@ struct tp_pipeline {
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
 
+	/* the state the board starts from, judged over the first minute */
+	int init_done;
+	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
+
+	/* the model's input */
+	int started_power;
+	double pw_t, hold_until;
+
 	/* ceiling warning */
 	int warn_armed;
 	double warn_rearm_since;
+
+	/* availability of the other channels (temp.* are the drift detector's) */
+	struct chan_watch *watch;
 
 	/* throttle episode */
 	char thr_verdict[32];
@@ -97,7 +121,7 @@ void tp_pipeline_opts_init(struct tp_pipeline_opts *o)
 	o->control_zone = NULL;
 	o->ttc_warn_s = 300;
 	o->margin_c = NAN;
-	o->warmup_s = 600;
+	o->warmup_s = 300;
 }
 
 static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, const char *ch)
@@ -181,7 +205,9 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	if (!p)
 		return -ENOMEM;
 	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
-	if (!p->v) {
+	p->watch = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(*p->watch));
+	p->vmax = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
+	if (!p->v || !p->watch || !p->vmax) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -193,9 +219,10 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	if (!(p->o.ttc_warn_s > 0))
 		p->o.ttc_warn_s = 300;
 	if (!(p->o.warmup_s >= 0))
-		p->o.warmup_s = 600;
+		p->o.warmup_s = 300;
 	p->log = log;
 	p->nin = in->n;
+	p->in = *in;
 	p->i_power = p->i_energy = p->i_tokens = p->i_rate = p->i_util = -1;
 	p->i_fcpu = p->i_fcpu_max = p->i_fcpu_hwmax = -1;
 	p->i_audio_rms = p->i_audio_centroid = p->i_audio_flux = p->i_audio_band = -1;
@@ -235,6 +262,15 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 			p->nz++;
 		}
 	}
+	for (i = 0; i < in->n; i++) {
+		enum tp_kind k = tp_channel_kind(in->name[i]);
+
+		/* physical bounds: beyond them a reading is garbage, not data */
+		p->vmax[i] = k == TP_KIND_POWER ? 1e5 : k == TP_KIND_TEMP ? 1e4 : 1e15;
+		p->watch[i].watched = k == TP_KIND_POWER || k == TP_KIND_ENERGY ||
+				      k == TP_KIND_VOLT || k == TP_KIND_CURR || k == TP_KIND_FREQ ||
+				      k == TP_KIND_UTIL || k == TP_KIND_STATE;
+	}
 	p->psrc = p->i_power >= 0  ? PWR_BOARD
 		  : p->nrails > 0  ? PWR_RAILS
 		  : p->i_util >= 0 ? PWR_PROXY
@@ -273,6 +309,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
+	p->init_p0 = NAN;
 	p->ek_th[0] = p->idle_prior;
 	p->ek_th[1] = isnan(p->jpt_prior) ? 1.0 : p->jpt_prior;
 	p->ek_P[0][0] = pow(0.5 * p->idle_prior + 0.5, 2);
@@ -282,6 +319,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	*out = p;
 	return 0;
 fail:
+	free(p->vmax);
+	free(p->watch);
 	free(p->v);
 	free(p);
 	return ret;
@@ -406,6 +445,35 @@ static void emit_session_start(struct tp_pipeline *p, double t)
 	tp_event_emit(p->log, ev);
 }
 
+/*
+ * The ambient the models believe in: the median intercept of the zones
+ * whose sensors are trusted, plus what they all miss now.
+ */
+static double model_ambient(const struct tp_pipeline *p)
+{
+	double v[MAX_ZONES], tmp;
+	int j, n = 0, a, b;
+
+	for (j = 0; j < p->nz; j++) {
+		struct tp_tm_params mp;
+
+		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(&p->dd, j))
+			continue;
+		tp_tmodel_params(&p->tm, j, &mp);
+		v[n++] = mp.theta0;
+	}
+	if (n == 0)
+		return NAN;
+	for (a = 1; a < n; a++)
+		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
+			tmp = v[b];
+			v[b] = v[b - 1];
+			v[b - 1] = tmp;
+		}
+	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_applied(&p->dd) +
+	       tp_drift_common(&p->dd);
+}
+
 /* ---- energy ---- */
 
 static void energy_frame(struct tp_pipeline *p, double t, double dt)
@@ -443,7 +511,7 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
 		r = v[p->i_rate];
 	/* power = idle + E_token·rate, a two-parameter Kalman regression */
-	if (!isnan(pm) && !isnan(r) && r >= 0) {
+	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
 		double h[2] = {1, r}, Ph[2], S, e, K[2];
 		int i, j;
 
@@ -511,7 +579,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	tokens = p->tok_last - p->tok_first;
 	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
 	f->joules_per_token_net = tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
-	f->ambient_c = tp_drift_ambient(&p->dd);
+	f->ambient_c = model_ambient(p);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
 		f->model_valid = 0;
@@ -522,7 +590,9 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	}
 	f->valid = 1;
 	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
-	pw = p->p_ema10;
+	/* held power: the last minute's mean, the best constant guess of what a
+	 * bursty token stream will draw next (measured on the simulated library) */
+	pw = p->p_ema60;
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
 	f->temp_30s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 30);
@@ -553,6 +623,7 @@ static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence
 		ev = tp_event_new(t, "ceiling_forecast");
 		if (!ev)
 			return;
+		json_object_set_new(ev, "state", json_string("start"));
 		json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
 		tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
 		tp_event_set_num(ev, "ceiling_c", p->ceiling);
@@ -577,8 +648,22 @@ static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence
 	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
 		if (isnan(p->warn_rearm_since))
 			p->warn_rearm_since = t;
-		if (t - p->warn_rearm_since >= WARN_REARM_S)
+		if (t - p->warn_rearm_since >= WARN_REARM_S) {
 			p->warn_armed = 1;
+			/* the ceiling is no longer near: the warning is withdrawn */
+			ev = tp_event_new(t, "ceiling_forecast");
+			if (!ev)
+				return;
+			json_object_set_new(ev, "state", json_string("end"));
+			json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
+			tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
+			tp_event_set_num(ev, "temp_now", f->temp_now);
+			tp_event_set_num(ev, "power_w", f->power_w);
+			if (p->log)
+				tp_event_emit(p->log, ev);
+			else
+				json_decref(ev);
+		}
 	} else {
 		p->warn_rearm_since = NAN;
 	}
@@ -610,7 +695,7 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
 		verdict = "undervoltage";
 	} else if (hot >= 0) {
-		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_rise(&p->tm, hot));
+		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 		double res = best - est;
 		double sd = sqrt(p->dd.z[hot].samp_var);
 		int others_ok = 1, faulty = tp_drift_zone_faulty(&p->dd, hot);
@@ -685,19 +770,146 @@ static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evid
 		json_decref(ev);
 }
 
+/*
+ * A channel that had readings and falls silent for five of its usual
+ * intervals (at least 5 s) is lost; its return ends the episode.
+ */
+static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
+			const struct tp_evidence *e)
+{
+	int i;
+
+	for (i = 0; i < p->nin; i++) {
+		struct chan_watch *w = &p->watch[i];
+		json_t *ev;
+
+		if (!w->watched)
+			continue;
+		if (!isnan(raw[i])) {
+			if (w->lost) {
+				w->lost = 0;
+				ev = tp_event_new(t, "sensor_lost");
+				if (ev) {
+					json_object_set_new(ev, "channel",
+							    json_string(p->in.name[i]));
+					json_object_set_new(ev, "verdict",
+							    json_string("sensor_fault"));
+					tp_event_set_num(ev, "confidence", 0.99);
+					json_object_set_new(ev, "state", json_string("end"));
+					tp_event_set_num(ev, "value", raw[i]);
+					tp_event_set_num(ev, "silent_s", t - w->t_last);
+					tp_evidence_add(ev, e);
+					if (p->log)
+						tp_event_emit(p->log, ev);
+					else
+						json_decref(ev);
+				}
+			}
+			if (w->seen && t > w->t_last)
+				w->interval_s = w->interval_s > 0
+						    ? 0.9 * w->interval_s + 0.1 * (t - w->t_last)
+						    : t - w->t_last;
+			w->seen = 1;
+			w->t_last = t;
+			w->last_value = raw[i];
+			continue;
+		}
+		if (!w->seen || w->lost || t - w->t_last <= fmax(5.0, 5 * w->interval_s))
+			continue;
+		w->lost = 1;
+		ev = tp_event_new(t, "sensor_lost");
+		if (!ev)
+			continue;
+		json_object_set_new(ev, "channel", json_string(p->in.name[i]));
+		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+		tp_event_set_num(ev, "confidence", 0.99);
+		json_object_set_new(ev, "state", json_string("start"));
+		tp_event_set_num(ev, "last_value", w->last_value);
+		tp_event_set_num(ev, "last_t", w->t_last);
+		tp_event_set_num(ev, "silent_s", t - w->t_last);
+		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
+		tp_evidence_add(ev, e);
+		if (p->log)
+			tp_event_emit(p->log, ev);
+		else
+			json_decref(ev);
+	}
+}
+
+/*
+ * The model starts its stages at equilibrium with the first power reading.
+ * Two better guesses, from the first minute:
+ *   a cold board (its first reading far under the prior's idle equilibrium)
+ *   starts with its stages empty;
+ *   a flat one starts at equilibrium with the minute's mean power (the
+ *   first reading of a bursty load is any phase of it).
+ * The excitation filters follow, so that the first minute is no load step.
+ */
+static void init_frame(struct tp_pipeline *p, double t)
+{
+	struct tp_tm_prior pr;
+	double x, slope, pbar, h1;
+	int c = p->ctrl;
+
+	if (p->init_done || c < 0 || !p->tm.have_power)
+		return;
+	zone_prior(p->b, p->bz[c], &pr);
+	x = p->reading[c];
+	if (!isnan(x) && p->init_nx == 0 && isnan(p->init_p0)) {
+		p->init_p0 = p->p_now;
+		if (x < pr.ambient_c + (pr.r1 + pr.r2) * p->idle_prior - INIT_COLD_K) {
+			tp_tmodel_set_state(&p->tm, fmax(0, (x - pr.ambient_c) / (pr.r1 + pr.r2)),
+					    1);
+			p->init_done = 1;
+			return;
+		}
+	}
+	if (!isnan(p->p_now)) {
+		p->init_p += p->p_now;
+		p->init_n++;
+	}
+	if (!isnan(x) && !isnan(p->pred[c])) {
+		double u = t - p->t0, r = x - p->pred[c];
+
+		/* the residual's trend: zero if the start state was guessed right */
+		p->init_st += u;
+		p->init_stt += u * u;
+		p->init_sx += r;
+		p->init_stx += u * r;
+		p->init_nx++;
+	}
+	if (t - p->t0 < INIT_S)
+		return;
+	p->init_done = 1;
+	if (p->init_nx < 5 || p->init_n < 5 || isnan(p->init_p0))
+		return;
+	slope = (p->init_nx * p->init_stx - p->init_st * p->init_sx) /
+		(p->init_nx * p->init_stt - p->init_st * p->init_st);
+	pbar = p->init_p / p->init_n;
+	/* had the board been at equilibrium with the minute's mean, the
+	 * heatsink would not have moved: the readings would fall behind the
+	 * model by this much a second */
+	h1 = -pr.r2 * (pbar - p->init_p0) / pr.tau2_s;
+	if (fabs(slope - h1) < fabs(slope)) {
+		tp_tmodel_set_state(&p->tm, pbar, 0);
+		p->tm.p_mid = p->tm.p_slow = pbar;
+	}
+}
+
 /* ---- the frame ---- */
 
 int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 {
 	struct tp_evidence e;
 	struct tp_drift_model dm;
-	double dt, pw, shift;
+	double dt, pw;
 	int i, j;
 
-	if (!isfinite(t) || (p->started && t < p->t_last))
+	/* (a time past 3000 years is no session time either) */
+	if (!isfinite(t) || fabs(t) > MAX_T_S || (p->started && t < p->t_last))
 		return -EINVAL;
 	for (i = 0; i < p->nin; i++)
-		p->v[i] = isfinite(v[i]) ? v[i] : NAN;
+		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
 	dt = p->started ? t - p->t_last : 0;
 	if (!p->started) {
 		p->started = 1;
@@ -720,6 +932,16 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	pw = frame_power(p);
 	if (p->psrc == PWR_NONE)
 		pw = p->idle_prior; /* no power at all: the model only tracks the intercept */
+	/* the model's input lost (or just back): judge no sensor by it */
+	if (!isnan(pw) || p->psrc == PWR_NONE) {
+		if (!p->started_power)
+			p->pw_t = t;
+		p->started_power = 1;
+		if (t - p->pw_t > POWER_GAP_S)
+			p->hold_until = t + POWER_SETTLE_S;
+		p->pw_t = t;
+	}
+	p->dd.hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
 	if (!isnan(pw)) {
 		p->p_now = pw;
 		if (pw > p->p_max_seen)
@@ -733,19 +955,29 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 
 	for (j = 0; j < p->nz; j++) {
 		p->reading[j] = p->v[p->zin[j]];
-		p->rise[j] = tp_tmodel_zone_ready(&p->tm, j) ? tp_tmodel_rise(&p->tm, j) : NAN;
+		if (tp_tmodel_zone_ready(&p->tm, j)) {
+			p->pred[j] = tp_tmodel_predict(&p->tm, j);
+			p->pvar[j] = tp_tmodel_predict_var(&p->tm, j);
+			p->sink[j] = tp_tmodel_sink_rise(&p->tm, j);
+			p->die[j] = tp_tmodel_rise(&p->tm, j) - p->sink[j];
+		} else {
+			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = NAN;
+		}
 	}
 	fill_evidence(p, &e);
-	dm.r2 = dm.tau2_s = dm.gain = NAN;
+	dm.r2 = dm.tau2_s = NAN;
 	if (p->ctrl >= 0) {
 		struct tp_tm_params mp;
 
 		tp_tmodel_params(&p->tm, p->ctrl, &mp);
 		dm.r2 = mp.r2;
 		dm.tau2_s = mp.tau2_s;
-		dm.gain = mp.r1 + mp.r2;
 	}
-	tp_drift_frame(&p->dd, t, p->reading, p->rise, p->p_now, &dm, &e);
+	dm.ambient_c = model_ambient(p);
+	dm.load_changed = p->tm.excited_sink;
+	p->dd.load_jump =
+	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
+	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
@@ -754,14 +986,43 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			continue;
 		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
 			continue;
-		tp_tmodel_zone_update(&p->tm, j, x, tp_drift_zone_trusted(&p->dd, j));
+		/* the models learn what the shared ambient does not explain */
+		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
+				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
+					  p->init_done);
 	}
-	shift = tp_drift_take_shift(&p->dd);
-	if (shift != 0)
-		for (j = 0; j < p->nz; j++)
-			tp_tmodel_shift(&p->tm, j, shift);
-	if (tp_drift_take_cooling(&p->dd))
-		tp_tmodel_boost(&p->tm, t + BOOST_S);
+	{
+		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
+		int n = 0, a, b;
+
+		if (tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc)) {
+			/* every zone takes the heatsink's new resistance; the common
+			 * mode they explain from now on leaves the residuals */
+			for (j = 0; j < p->nz; j++) {
+				double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
+
+				if (j == p->ctrl)
+					p->anchor -=
+					    x; /* the reading did not jump: the model did */
+				if (tp_tmodel_zone_ready(&p->tm, j) &&
+				    !tp_drift_zone_faulty(&p->dd, j))
+					add[n++] = x;
+			}
+			for (a = 1; a < n; a++)
+				for (b = a; b > 0 && add[b - 1] > add[b]; b--) {
+					tmp = add[b];
+					add[b] = add[b - 1];
+					add[b - 1] = tmp;
+				}
+			if (n > 0)
+				tp_drift_absorb(&p->dd, n % 2
+							    ? add[n / 2]
+							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
+			tp_tmodel_boost(&p->tm, t + BOOST_S);
+		}
+	}
+
+	init_frame(p, t);
 
 	/* anchor of the forecast: the controlled zone's intercept, filtered */
 	if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
@@ -771,7 +1032,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		if (isnan(p->ctrl_first_t))
 			p->ctrl_first_t = t;
 		if (tp_drift_zone_faulty(&p->dd, c)) {
-			double est = tp_drift_zone_estimate(&p->dd, c, rise);
+			double est =
+			    tp_drift_zone_estimate(&p->dd, c, tp_tmodel_predict(&p->tm, c));
 
 			if (!isnan(est))
 				a = est - rise;
@@ -783,6 +1045,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->have_anchor = 1;
 		}
 	}
+	watch_frame(p, t, p->v, &e);
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
 	warn_frame(p, t, &e);
@@ -868,7 +1131,7 @@ static void emit_close(struct tp_pipeline *p)
 		tp_event_set_num(ev, "duration_s", dur);
 		json_object_set_new(ev, "frames", json_integer(p->frames));
 		json_object_set_new(ev, "events", json_integer(p->log->count + 1));
-		tp_event_set_num(ev, "ambient_c", tp_drift_ambient(&p->dd));
+		tp_event_set_num(ev, "ambient_c", model_ambient(p));
 		if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
 			struct tp_tm_params mp;
 			json_t *m = json_object();
@@ -892,6 +1155,8 @@ void tp_pipeline_close(struct tp_pipeline *p)
 	if (!p)
 		return;
 	emit_close(p);
+	free(p->vmax);
+	free(p->watch);
 	free(p->v);
 	free(p);
 }

@@ -231,7 +231,7 @@ static int emit_throttle(struct tp_plant *p, double t_end)
 			 p->s.clause == TP_SIM_CLAUSE_FREQ_CAP ? "freq_cap" : "cooling_state");
 	tp_truth_set_str(rec, "channel", p->s.throttle_zone);
 	tp_truth_set_num(rec, "trip_c", p->s.trip_c);
-	tp_truth_set_num(rec, "max_state", p->thr_peak);
+	tp_truth_set_int(rec, "max_state", p->thr_peak);
 	tp_truth_set_num(rec, "min_freq_hz", p->thr_min_hz);
 	tp_truth_set_bool(rec, "spurious", p->thr_raises > 0 && p->thr_spurious == p->thr_raises);
 	return tp_truth_emit(p->truth, rec);
@@ -466,7 +466,7 @@ static int emit_event(struct tp_plant *p, int i)
 	case TP_SIM_SENSOR_SPIKE:
 		tp_truth_set_num(rec, "amplitude_c", e->amplitude_c);
 		tp_truth_set_num(rec, "per_min", e->per_min);
-		tp_truth_set_num(rec, "count", (double)st->nspikes);
+		tp_truth_set_int(rec, "count", st->nspikes);
 		list = json_array();
 		for (k = 0; list && k < st->nspikes && k < TP_PLANT_SPIKES_LISTED; k++)
 			json_array_append_new(list, json_real(round(st->spike_t[k] * 1e6) / 1e6));

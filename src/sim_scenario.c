@@ -114,8 +114,8 @@ void tp_scenario_default(struct tp_scenario *s)
 	s->audio_start_s = 0;
 	s->audio_duration_s = 30;
 	s->audio_max_mb = 16;
-	s->whine_hz = 6000;
-	s->whine_hz_per_w = 400;
+	s->whine_hz = 5000;
+	s->whine_hz_per_w = 300;
 	s->hz_per_state = 150;
 	s->whine_db = -50;
 	s->whine_db_per_w = 3;

@@ -43,6 +43,11 @@ int tp_truth_set_num(json_t *rec, const char *key, double v)
 	return tp_event_set_num(rec, key, v);
 }
 
+int tp_truth_set_int(json_t *rec, const char *key, long long v)
+{
+	return json_object_set_new(rec, key, json_integer(v)) < 0 ? -ENOMEM : 0;
+}
+
 int tp_truth_set_str(json_t *rec, const char *key, const char *s)
 {
 	return json_object_set_new(rec, key, json_string(s)) < 0 ? -ENOMEM : 0;

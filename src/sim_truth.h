@@ -31,6 +31,7 @@ json_t *tp_truth_new(const char *kind, double t_start, double t_end);
 
 /* Adds a number (NaN becomes null), a string or a boolean; 0 or -ENOMEM. */
 int tp_truth_set_num(json_t *rec, const char *key, double v);
+int tp_truth_set_int(json_t *rec, const char *key, long long v);
 int tp_truth_set_str(json_t *rec, const char *key, const char *s);
 int tp_truth_set_bool(json_t *rec, const char *key, int b);
 

@@ -702,6 +702,18 @@ int tp_telemetry_open(struct tp_telemetry **out, const char *root, const struct 
 			tel->energy_board = ret;
 		ret = 0;
 	}
+	for (i = 0; tel->b && i < (size_t)tel->b->nrails; i++) {
+		static const char *const known[] = {"ina3221-iio", "ina3221-hwmon", "hwmon",
+						    "rapl",	   "vcgencmd",	    "sum"};
+		const char *src = tel->b->rails[i].source;
+		size_t k;
+
+		for (k = 0; k < TP_ARRAY_LEN(known) && strcmp(known[k], src) != 0; k++)
+			;
+		if (k == TP_ARRAY_LEN(known))
+			tp_tel_note(tel, "rail %s: unknown source '%s', not read",
+				    tel->b->rails[i].name, src);
+	}
 	if (tel->b && tel->b->nrails > 0 && tel->power_board < 0)
 		tp_tel_note(tel, "no board-total rail found: no power.board, no energy.board");
 	tel->err = NULL;

@@ -43,8 +43,9 @@ struct tp_telemetry;
 /*
  * Opens every source under root for board b (NULL: no profile, every
  * source found is used with default names). Channels are appended to set
- * (which may already hold other channels). On failure err[n] says why and
- * nothing is left open. The board must outlive the telemetry. The caller
+ * (which may already hold other channels). On failure err[n] says why,
+ * nothing is left open, and set may hold names of channels that were being
+ * registered: discard it. The board must outlive the telemetry. The caller
  * closes with tp_telemetry_close.
  */
 int tp_telemetry_open(struct tp_telemetry **out, const char *root, const struct tp_board *b,

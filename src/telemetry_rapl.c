@@ -87,6 +87,9 @@ static int add_domain(struct tp_telemetry *tel, struct rapl *rp, const char *dir
 	if (d->pch < 0)
 		return d->pch == -ENOSPC ? d->pch : 0;
 	tp_tel_item_init(tel, &d->it, d->ech, rel, 1);
+	if (d->it.f[0].fd == -EACCES || d->it.f[0].fd == -EPERM)
+		tp_tel_note(
+		    tel, "rapl %s: energy_uj is readable by root only (Linux 5.10 and later)", dir);
 	tp_energy_counter_init(&d->ctr, (double)max);
 	d->t_last = NAN;
 	tp_tel_detail(tel, d->ech, "RAPL domain %s (%s), counter wraps at %lld uJ", name, dir, max);

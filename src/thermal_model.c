@@ -14,14 +14,20 @@ static const double tau1_grid[TP_TM_NTAU1] = {3, 4.24, 6, 8.49, 12, 17, 24, 33.9
 static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
 					      960, 1358, 1920, 2715, 3840};
 
-#define SCORE_WINDOW_S	 3600.0 /* likelihood discount */
-#define SWITCH_MARGIN	 0.5	/* hysteresis between bank members (nats) */
-#define Q_THETA0_PER_S	 2.5e-5 /* intercept random walk, K^2/s (0.3 K an hour) */
-#define Q_R_REL_PER_S	 4e-8	/* resistance random walk, relative^2/s, when excited */
-#define TAU_PRIOR_LOG_SD 1.1	/* prior spread of ln(tau) around the profile's value */
-#define BOOST_FACTOR	 400.0	/* after a cooling change: 20x faster random walk */
-#define EXCITE_ABS_W	 0.15
-#define EXCITE_REL	 0.04
+#define SCORE_WINDOW_S 3600.0 /* likelihood discount */
+#define SWITCH_MARGIN  0.5    /* hysteresis between bank members (nats) */
+#define Q_THETA0_PER_S                                                                             \
+	1e-8		      /* intercept random walk, K^2/s: the sensor's own                    \
+			       * offset; the shared ambient is handled outside */
+#define Q_R_REL_PER_S	 4e-8 /* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1  /* prior spread of ln(tau) around the profile's value */
+#define C2_LEARN_S                                                                                 \
+	300.0		  /* the start transient is learned this long, then frozen:                \
+			   * later it would fit any slow trend, a drifting                         \
+			   * sensor's included */
+#define BOOST_FACTOR 50.0 /* after a cooling change: 7x faster random walk */
+#define EXCITE_ABS_W 0.2
+#define EXCITE_REL   0.05
 
 void tp_tm_prior_default(struct tp_tm_prior *p)
 {
@@ -41,14 +47,22 @@ static void cand_init(struct tp_tm_cand *c, const struct tp_tm_prior *pr, double
 	memset(c, 0, sizeof(*c));
 	c->th[0] = pr->ambient_c;
 	c->th[1] = pr->r1;
-	c->th[2] = pr->r2;
+	c->th[2] = pr->r1 + pr->r2;
 	c->th[3] = 0;
-	sd[0] = 15;
-	sd[1] = fmax(pr->r1, 1.0);
-	sd[2] = fmax(pr->r2, 2.0);
-	sd[3] = 20;
+	sd[0] = 10;
+	sd[1] = fmax(0.7 * pr->r1, 0.5);
+	sd[2] = fmax(0.5 * (pr->r1 + pr->r2), 1.0);
+	/*
+	 * The start transient is not learned: in the first minutes it is one
+	 * number with the intercept, and a wrong value then decays into a slow
+	 * drift of every prediction. A session is taken to start at equilibrium
+	 * with its first power reading; one that does not shows a slow common
+	 * mode for a while.
+	 */
+	sd[3] = 0;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->P[i][i] = sd[i] * sd[i];
+	c->tr_tau = tau2;
 	l1 = (log(tau1) - log(pr->tau1_s)) / TAU_PRIOR_LOG_SD;
 	l2 = (log(tau2) - log(pr->tau2_s)) / TAU_PRIOR_LOG_SD;
 	c->score = 0.5 * (l1 * l1 + l2 * l2);
@@ -104,9 +118,11 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 			m->s1[i] = power_w;
 		for (i = 0; i < TP_TM_NTAU2; i++)
 			m->s2[i] = power_w;
-		m->p_fast = m->p_slow = power_w;
+		m->p_fast = m->p_mid = m->p_slow = power_w;
+		m->p_jitter = 0;
 		m->p_last = power_w;
 		m->t_last = t;
+		m->t_start = t;
 		m->have_power = 1;
 		return;
 	}
@@ -123,8 +139,18 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w)
 	for (i = 0; i < TP_TM_NTAU2; i++)
 		m->s2[i] = foh(m->s2[i], m->p_last, p1, dt, m->tau2[i]);
 	m->p_fast = foh(m->p_fast, m->p_last, p1, dt, 30);
-	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 600);
-	m->excited = fabs(m->p_fast - m->p_slow) > fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+	m->p_mid = foh(m->p_mid, m->p_last, p1, dt, 300);
+	m->p_slow = foh(m->p_slow, m->p_last, p1, dt, 1800);
+	{
+		double a = exp(-dt / 120), lim = fmax(EXCITE_ABS_W, EXCITE_REL * fabs(m->p_slow));
+
+		m->p_jitter = a * m->p_jitter + (1 - a) * fabs(p1 - m->p_fast);
+		/* the die stage learns from power moving within a minute or two, the
+		 * heatsink stage only from the mean power moving over half an hour:
+		 * the fast flicker of token generation says nothing about R2 */
+		m->excited_die = m->p_jitter > lim || fabs(m->p_fast - m->p_mid) > lim;
+		m->excited_sink = fabs(m->p_mid - m->p_slow) > lim;
+	}
 	m->p_last = p1;
 	m->t_last = t;
 }
@@ -138,10 +164,13 @@ static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, in
 {
 	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
 
+	/* [1, s1 - s2, s2]: R1 sees only how the power moved around its slow
+	 * mean, the total resistance the slow mean itself */
 	h[0] = 1;
-	h[1] = m->s1[i];
+	h[1] = m->s1[i] - m->s2[k];
 	h[2] = m->s2[k];
-	h[3] = exp(-(m->t_last - zz->t0) / m->tau2[k]);
+	h[3] = exp(-(m->t_last - zz->tr_t0) / zz->c[idx].tr_tau);
+	(void)k;
 }
 
 static double dot(const double *a, const double *b)
@@ -149,19 +178,25 @@ static double dot(const double *a, const double *b)
 	return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
 }
 
-/* Kalman step of one bank member; returns the innovation, writes S. */
+/*
+ * Kalman step of one bank member; returns the innovation, writes S. A
+ * resistance whose stage the power has not excited lately is a "consider"
+ * parameter (Schmidt-Kalman): its uncertainty counts in S, but the reading
+ * does not move it. Without that, a slow trend of the readings under a steady
+ * load would be fitted by trading R2 against the intercept, the one
+ * direction such data say nothing about.
+ */
 static double cand_step(struct tp_tm_cand *c, const double *h, double y, double r, double dt,
-			int learn, double excited, const struct tp_tm_prior *pr, double *S_out)
+			int learn, double q_die, double q_sink, const int *upd,
+			const struct tp_tm_prior *pr, double *S_out)
 {
 	double Ph[TP_TM_NPAR], K[TP_TM_NPAR], S, e;
 	int i, j;
 
 	if (learn && dt > 0) {
 		c->P[0][0] += Q_THETA0_PER_S * dt;
-		if (excited > 0) {
-			c->P[1][1] += excited * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
-			c->P[2][2] += excited * Q_R_REL_PER_S * dt * pr->r2 * pr->r2;
-		}
+		c->P[1][1] += q_die * Q_R_REL_PER_S * dt * pr->r1 * pr->r1;
+		c->P[2][2] += q_sink * Q_R_REL_PER_S * dt * (pr->r1 + pr->r2) * (pr->r1 + pr->r2);
 	}
 	for (i = 0; i < TP_TM_NPAR; i++)
 		Ph[i] = dot(c->P[i], h);
@@ -171,30 +206,32 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 	if (!learn || !(S > 0))
 		return e;
 	for (i = 0; i < TP_TM_NPAR; i++)
-		K[i] = Ph[i] / S;
+		K[i] = upd[i] ? Ph[i] / S : 0;
 	for (i = 0; i < TP_TM_NPAR; i++)
 		c->th[i] += K[i] * e;
+	/* resistances are not negative, nor is the heatsink's share */
+	if (c->th[1] < 0)
+		c->th[1] = 0;
+	if (c->th[2] < c->th[1])
+		c->th[2] = c->th[1];
+	/* Joseph-like form, valid for any gain: P - K Ph' - Ph K' + S K K' */
 	for (i = 0; i < TP_TM_NPAR; i++)
-		for (j = 0; j < TP_TM_NPAR; j++)
-			c->P[i][j] -= K[i] * Ph[j];
-	/* keep P symmetric and its diagonal positive */
-	for (i = 0; i < TP_TM_NPAR; i++) {
-		for (j = 0; j < i; j++) {
-			double a = 0.5 * (c->P[i][j] + c->P[j][i]);
+		for (j = 0; j <= i; j++) {
+			double v = c->P[i][j] - K[i] * Ph[j] - Ph[i] * K[j] + S * K[i] * K[j];
 
-			c->P[i][j] = c->P[j][i] = a;
+			c->P[i][j] = c->P[j][i] = v;
 		}
-		if (c->P[i][i] < 1e-12)
-			c->P[i][i] = 1e-12;
-	}
+	for (i = 0; i < TP_TM_NPAR; i++)
+		if (c->P[i][i] < 0)
+			c->P[i][i] = 0;
 	return e;
 }
 
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn)
 {
 	struct tp_tm_zone *zz;
-	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, exc;
-	int i, nb;
+	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
+	int i, nb, upd[TP_TM_NPAR], warm;
 
 	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
 		return NAN;
@@ -202,18 +239,42 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	if (!zz->started) {
 		zz->started = 1;
 		zz->t0 = m->t_last;
+		zz->tr_t0 = m->t_last;
 		zz->t_last = m->t_last;
 	}
 	dt = m->t_last - zz->t_last;
 	if (dt < 0)
 		dt = 0;
 	lam = exp(-dt / SCORE_WINDOW_S);
-	exc = m->excited ? (m->t_last < m->boost_until ? BOOST_FACTOR : 1.0) : 0.0;
+	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S) {
+		for (i = 0; i < TP_TM_NBANK; i++) {
+			int k;
+
+			for (k = 0; k < TP_TM_NPAR; k++)
+				zz->c[i].P[3][k] = zz->c[i].P[k][3] = 0;
+		}
+		zz->c2_frozen = 1;
+	}
+	boost = m->t_last < m->boost_until ? BOOST_FACTOR : 1.0;
+	qd = m->excited_die ? boost : 0.0;
+	qs = m->excited_sink ? boost : 0.0;
+	/*
+	 * Under a steady mean power the intercept and the total resistance are
+	 * one number: neither moves then (nor does the choice of time
+	 * constants), so that what the room or a sensor does later stays in the
+	 * residuals where the detectors see it.
+	 */
+	warm = m->t_last - zz->t0 < C2_LEARN_S;
+	upd[0] = warm || m->excited_sink;
+	upd[1] = warm || m->excited_die;
+	upd[2] = upd[0];
+	upd[3] = !zz->c2_frozen;
 	for (i = 0; i < TP_TM_NBANK; i++) {
 		double S, e;
 
 		regressor(m, zz, i, h);
-		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, exc, &zz->prior, &S);
+		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, qd, qs, upd, &zz->prior,
+			      &S);
 		if (learn && S > 0)
 			zz->c[i].score = lam * zz->c[i].score + 0.5 * (log(S) + e * e / S);
 		if (i == zz->best) {
@@ -240,7 +301,8 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	for (i = 0; i < TP_TM_NBANK; i++)
 		if (zz->c[i].score < zz->c[nb].score)
 			nb = i;
-	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN)
+	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN &&
+	    (warm || m->excited_sink))
 		zz->best = nb;
 	zz->last_innov = best_e;
 	return best_e;
@@ -253,21 +315,39 @@ void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out
 
 	out->theta0 = c->th[0];
 	out->r1 = c->th[1];
-	out->r2 = c->th[2];
+	out->r2 = c->th[2] - c->th[1];
 	out->c2 = c->th[3];
 	out->tau1_s = m->tau1[zz->best / TP_TM_NTAU2];
 	out->tau2_s = m->tau2[zz->best % TP_TM_NTAU2];
 	out->r1_sd = sqrt(c->P[1][1]);
-	out->r2_sd = sqrt(c->P[2][2]);
+	out->r2_sd = sqrt(fmax(0, c->P[1][1] + c->P[2][2] - 2 * c->P[1][2]));
 	out->noise_c = sqrt(zz->r_var);
 }
 
 static double transient(const struct tp_tmodel *m, const struct tp_tm_zone *zz, double extra_s)
 {
 	const struct tp_tm_cand *c = &zz->c[zz->best];
-	double tau2 = m->tau2[zz->best % TP_TM_NTAU2];
 
-	return c->th[3] * exp(-(m->t_last - zz->t0 + extra_s) / tau2);
+	(void)m;
+	return c->th[3] * exp(-(m->t_last - zz->tr_t0 + extra_s) / c->tr_tau);
+}
+
+double tp_tmodel_predict(const struct tp_tmodel *m, int z)
+{
+	return m->z[z].c[m->z[z].best].th[0] + tp_tmodel_rise(m, z);
+}
+
+double tp_tmodel_predict_var(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz = &m->z[z];
+	const struct tp_tm_cand *c = &zz->c[zz->best];
+	double h[TP_TM_NPAR], v = 0;
+	int i;
+
+	regressor(m, zz, zz->best, h);
+	for (i = 0; i < TP_TM_NPAR; i++)
+		v += h[i] * dot(c->P[i], h);
+	return v;
 }
 
 double tp_tmodel_rise(const struct tp_tmodel *m, int z)
@@ -276,7 +356,7 @@ double tp_tmodel_rise(const struct tp_tmodel *m, int z)
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
 
-	return c->th[1] * m->s1[i] + c->th[2] * m->s2[k] + transient(m, zz, 0);
+	return c->th[1] * (m->s1[i] - m->s2[k]) + c->th[2] * m->s2[k] + transient(m, zz, 0);
 }
 
 double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z)
@@ -285,7 +365,7 @@ double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z)
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int k = zz->best % TP_TM_NTAU2;
 
-	return c->th[2] * m->s2[k] + transient(m, zz, 0);
+	return (c->th[2] - c->th[1]) * m->s2[k] + transient(m, zz, 0);
 }
 
 double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s)
@@ -293,21 +373,22 @@ double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, doubl
 	const struct tp_tm_zone *zz = &m->z[z];
 	const struct tp_tm_cand *c = &zz->c[zz->best];
 	int i = zz->best / TP_TM_NTAU2, k = zz->best % TP_TM_NTAU2;
-	double a1, a2;
+	double a1, a2, s1, s2;
 
 	if (horizon_s < 0)
 		horizon_s = 0;
 	a1 = exp(-horizon_s / m->tau1[i]);
 	a2 = exp(-horizon_s / m->tau2[k]);
-	return c->th[1] * (power_w + (m->s1[i] - power_w) * a1) +
-	       c->th[2] * (power_w + (m->s2[k] - power_w) * a2) + transient(m, zz, horizon_s);
+	s1 = power_w + (m->s1[i] - power_w) * a1;
+	s2 = power_w + (m->s2[k] - power_w) * a2;
+	return c->th[1] * (s1 - s2) + c->th[2] * s2 + transient(m, zz, horizon_s);
 }
 
 double tp_tmodel_gain(const struct tp_tmodel *m, int z)
 {
 	const struct tp_tm_cand *c = &m->z[z].c[m->z[z].best];
 
-	return c->th[1] + c->th[2];
+	return c->th[2];
 }
 
 void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
@@ -323,4 +404,45 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
 {
 	m->boost_until = until_t;
+}
+
+double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
+			 double tau_s)
+{
+	struct tp_tm_zone *zz;
+	double before;
+	int i;
+
+	if (z < 0 || z >= m->nzones || !m->z[z].started || !(factor > 0) || isnan(t_on) ||
+	    isnan(excess_c))
+		return 0;
+	zz = &m->z[z];
+	before = tp_tmodel_rise(m, z);
+	if (t_on > m->t_last)
+		t_on = m->t_last;
+	for (i = 0; i < TP_TM_NBANK; i++) {
+		struct tp_tm_cand *c = &zz->c[i];
+		double s2 = m->s2[i % TP_TM_NTAU2], dr = s2 > 0.1 ? excess_c / s2 : 0;
+		double tau = tau_s > 0 ? tau_s : m->tau2[i % TP_TM_NTAU2] * factor;
+
+		/* the extra rise dr·s2 arrives as 1 - exp(-(t - t_on)/tau) */
+		c->th[2] += dr - c->cool_dr;
+		c->cool_dr = dr;
+		c->th[3] = -dr * s2;
+		c->tr_tau = tau;
+	}
+	zz->tr_t0 = t_on;
+	return tp_tmodel_rise(m, z) - before;
+}
+
+void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die)
+{
+	int i;
+
+	if (isnan(power_w))
+		return;
+	for (i = 0; i < TP_TM_NTAU2; i++)
+		m->s2[i] = power_w;
+	for (i = 0; die && i < TP_TM_NTAU1; i++)
+		m->s1[i] = power_w;
 }

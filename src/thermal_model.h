@@ -7,6 +7,7 @@
  *
  *   s_i <- P + (s_i - P)·exp(-dt/tau_i)          (unit-gain filtered power)
  *   T   =  theta0 + R1·s1 + R2·s2 + c2·exp(-(t - t0)/tau2)
+ *       =  theta0 + R1·(s1 - s2) + Rt·s2 + ...       (Rt = R1 + R2)
  *
  * theta0 is the zone's intercept (ambient plus the sensor's own offset), the
  * last term absorbs a session that starts away from equilibrium. For fixed
@@ -37,14 +38,17 @@ struct tp_tm_prior {
 };
 
 struct tp_tm_cand {
-	double th[TP_TM_NPAR]; /* theta0, R1, R2, c2 */
+	double th[TP_TM_NPAR]; /* theta0, R1, Rt = R1 + R2, c2 */
+	double tr_tau;	       /* time constant of the c2 transient, s */
+	double cool_dr;	       /* total resistance added by a cooling change, K/W */
 	double P[TP_TM_NPAR][TP_TM_NPAR];
 	double score; /* discounted negative log predictive likelihood */
 };
 
 struct tp_tm_zone {
-	int started;
-	double t0; /* first reading */
+	int started, c2_frozen;
+	double t0;    /* first reading */
+	double tr_t0; /* start of the c2 transient (t0, or a cooling change) */
 	double t_last;
 	long n;	      /* readings used */
 	double r_var; /* reading noise variance, learned */
@@ -59,11 +63,13 @@ struct tp_tmodel {
 	double tau1[TP_TM_NTAU1], tau2[TP_TM_NTAU2];
 	double s1[TP_TM_NTAU1], s2[TP_TM_NTAU2]; /* filtered power */
 	double p_last;				 /* power of the last update, W */
-	double t_last;
+	double t_last, t_start;
 	int have_power;
-	double p_fast, p_slow; /* excitation filters (30 s and 600 s) */
-	int excited;	       /* power varies enough to identify R and tau */
-	double boost_until;    /* faster resistance random walk until then */
+	double p_fast, p_mid, p_slow; /* excitation filters (30, 300, 1800 s) */
+	double p_jitter;	      /* mean |P - p_fast|: excitation of the die stage */
+	int excited_die;	      /* power varies on the die's time scale */
+	int excited_sink;	      /* ... and on the heatsink's */
+	double boost_until;	      /* faster resistance random walk until then */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
 
@@ -99,6 +105,12 @@ struct tp_tm_params {
 };
 void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out);
 
+/* One-step prediction of zone z's reading now (intercept + rise), °C. */
+double tp_tmodel_predict(const struct tp_tmodel *m, int z);
+
+/* Variance of that prediction from the parameters' uncertainty, K^2. */
+double tp_tmodel_predict_var(const struct tp_tmodel *m, int z);
+
 /* Rise above the intercept now (R1·s1 + R2·s2 + transient), K. */
 double tp_tmodel_rise(const struct tp_tmodel *m, int z);
 
@@ -110,6 +122,12 @@ double tp_tmodel_sink_rise(const struct tp_tmodel *m, int z);
  * Closed form: each stage relaxes exponentially toward R_i·power_w.
  */
 double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, double horizon_s);
+
+/*
+ * Sets the heatsink-stage filters (and with die = 1 the die-stage ones too)
+ * to power_w: the state the board is believed to start from.
+ */
+void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die);
 
 /* Steady-state rise per watt (R1 + R2), K/W. */
 double tp_tmodel_gain(const struct tp_tmodel *m, int z);
@@ -127,5 +145,17 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c);
  * the old cooling with the new.
  */
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t);
+
+/*
+ * The heatsink's resistance grew by factor at t_on (a cooling change told
+ * apart by the drift detector) and zone z will end excess_c warmer at the
+ * present power. Every bank member takes it: its total resistance grows by
+ * excess_c / (its slow power), reaching the readings through a first-order
+ * transient with time constant tau_s (<= 0: the stage's, times factor: the
+ * heat capacity did not change). A later call replaces the earlier one (a
+ * refined estimate). Returns how much the zone's rise changed now, K.
+ */
+double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
+			 double tau_s);
 
 #endif

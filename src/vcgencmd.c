@@ -161,6 +161,8 @@ static double now_ms(void)
 int tp_vcgencmd_run(const char *cmd, const char *arg, char *buf, size_t n, int timeout_ms)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dflt;
 	char *argv[3];
 	int pfd[2], ret, status;
 	size_t len = 0;
@@ -180,10 +182,22 @@ int tp_vcgencmd_run(const char *cmd, const char *arg, char *buf, size_t n, int t
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* the caller may block signals (record does, for its signalfd): the child must not */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGTERM);
+	sigaddset(&dflt, SIGHUP);
+	sigaddset(&dflt, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	argv[0] = (char *)cmd;
 	argv[1] = (char *)arg;
 	argv[2] = NULL;
-	ret = posix_spawn(&pid, cmd, &fa, NULL, argv, environ);
+	ret = posix_spawn(&pid, cmd, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	if (ret) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "sim_audio.h"
 #include "sim_load.h"
 #include "sim_plant.h"
 #include "sim_rng.h"
@@ -721,6 +722,94 @@ static void test_scenario_errors(void)
 	CHECK_NEAR(scen.ambient_c, 31, 0);
 }
 
+/* Magnitude of the DFT of x[0..n) at f Hz (rate fs). */
+static double dft_mag(const float *x, int n, double f, double fs)
+{
+	double re = 0, im = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		re += x[i] * cos(2 * M_PI * f * i / fs);
+		im -= x[i] * sin(2 * M_PI * f * i / fs);
+	}
+	return sqrt(re * re + im * im) / n;
+}
+
+/* Strongest frequency between lo and hi (step 5 Hz) in x[0..n). */
+static double peak_hz(const float *x, int n, double fs, double lo, double hi)
+{
+	double best = 0, best_f = NAN, f;
+
+	for (f = lo; f <= hi; f += 5) {
+		double m = dft_mag(x, n, f, fs);
+
+		if (m > best) {
+			best = m;
+			best_f = f;
+		}
+	}
+	return best_f;
+}
+
+static double rms(const float *x, int n)
+{
+	double s = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		s += (double)x[i] * x[i];
+	return sqrt(s / n);
+}
+
+static void test_audio(void)
+{
+	static struct tp_sim_audio a;
+	static float x[3 * 16000];
+	char dir[] = "/tmp/tp-test-sim-XXXXXX", path[64], err[256];
+	SF_INFO info;
+	SNDFILE *sf;
+	double t;
+	int k;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/a.wav", dir);
+	CHECK_INT(load(&scen, "[audio]\nrate = 16000\nduration_s = 3\n"), 0);
+	CHECK_INT(tp_sim_audio_open(&a, path, &scen, 5, err, sizeof(err)), 0);
+	/* 1 s idle, 1 s at full rate, 1 s throttled at state 3 */
+	for (k = 1; k <= 30; k++) {
+		t = k * 0.1;
+		if (t <= 1.0 + 1e-9)
+			CHECK_INT(tp_sim_audio_feed(&a, t, 3.8, 0, 0), 0);
+		else if (t <= 2.0 + 1e-9)
+			CHECK_INT(tp_sim_audio_feed(&a, t, 7.2, 0, 12.2), 0);
+		else
+			CHECK_INT(tp_sim_audio_feed(&a, t, 6.5, 3, 10), 0);
+	}
+	/* past the window: nothing more */
+	CHECK_INT(tp_sim_audio_feed(&a, 3.5, 7.2, 0, 12.2), 0);
+	CHECK_INT(tp_sim_audio_frames(&a), 48000);
+	CHECK_INT(tp_sim_audio_close(&a), 0);
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	CHECK(sf != NULL);
+	if (sf) {
+		CHECK_INT(info.samplerate, 16000);
+		CHECK_INT(info.channels, 1);
+		CHECK_INT(info.frames, 48000);
+		CHECK_INT(sf_readf_float(sf, x, 48000), 48000);
+		sf_close(sf);
+		/* the middle half of each second, away from the glides */
+		CHECK_NEAR(peak_hz(x + 4000, 8000, 16000, 4000, 7900), 5000, 5);
+		CHECK_NEAR(peak_hz(x + 20000, 8000, 16000, 4000, 7900), 5000 + 300 * 3.4, 5);
+		CHECK_NEAR(peak_hz(x + 36000, 8000, 16000, 4000, 7900),
+			   5000 + 300 * (6.5 - 3.8) - 150 * 3, 5);
+		/* louder under load: +3 dB/W */
+		CHECK(rms(x + 20000, 8000) > 2 * rms(x + 4000, 8000));
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_rng);
@@ -736,5 +825,6 @@ int main(void)
 	RUN(test_real_throttle_not_blamed);
 	RUN(test_load_profiles);
 	RUN(test_scenario_errors);
+	RUN(test_audio);
 	return test_done();
 }

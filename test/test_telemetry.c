@@ -245,6 +245,7 @@ static void test_no_profile(void)
 }
 
 static const char bad_profile[] = "[board]\nname = bad\nsource = test\n"
+				  "[rail.typo]\nsource = ina3221_iio\nchannel = power.typo\n"
 				  "[zone.good]\nchannel = temp.good\nrole = die\n"
 				  "[zone.hot]\nchannel = temp.hot\nmax_c = 125\n"
 				  "[zone.absent]\nchannel = temp.absent\n";
@@ -339,6 +340,7 @@ static void test_bad_input(void)
 	CHECK_NEAR(value(tel, "state.cool_fan"), 5, 0);
 	CHECK_NEAR(value(tel, "state.cool_max"), 2, 0); /* the fan is airflow, not a cap */
 	CHECK(has_note(tel, "thermal_zone8: no readable type"));
+	CHECK(has_note(tel, "rail typo: unknown source 'ina3221_iio', not read"));
 	CHECK(has_note(tel, "zone absent (temp.absent) is in the profile but not under the root"));
 	/* ten channels went bad, each reported once over three ticks */
 	CHECK_INT(rep.n, 10);
@@ -400,6 +402,7 @@ static void test_unreadable(void)
 		tp_telemetry_sample(tel, v);
 		CHECK(reason_has(tel, "temp.locked", TP_CHAN_STALE, "Permission denied"));
 		CHECK(reason_has(tel, "energy.rapl_package_0", TP_CHAN_STALE, "Permission denied"));
+		CHECK(has_note(tel, "energy_uj is readable by root only"));
 		tp_telemetry_close(tel);
 		fflush(stdout);
 		_exit(tp_test_cur_fail ? 1 : 0);

@@ -1,0 +1,796 @@
+#include "eval.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "truth.h"
+#include "util.h"
+
+#define MODEL_SEEN_S  300.0 /* forecasts are scored once the model has seen this */
+#define TTC_MIN_S     60.0
+#define TTC_SMOOTH_S  60.0 /* crossings of the measured series, smoothed over a minute */
+#define TTC_BELOW_K   2.0  /* only while approaching from this far below the ceiling */
+#define TTC_MAX_S     1800.0
+#define FAULT_GRACE_S 300.0 /* an event this long after a fault ended still explains it */
+#define INTERP_GAP_S  30.0  /* no interpolation across a longer gap */
+
+static const char *const kind_names[TP_EVAL_NKINDS] = {
+    "ambient_step", "ambient_ramp", "cooling_degraded", "sensor_offset", "sensor_drift",
+    "sensor_gain",  "sensor_stuck", "sensor_spike",	"sensor_lost",
+};
+static const char *const kind_event[TP_EVAL_NKINDS] = {
+    "ambient_shift", "ambient_shift", "cooling_degraded", "sensor_offset", "sensor_offset",
+    "sensor_gain",   "sensor_stuck",  "sensor_spike",	  "sensor_lost",
+};
+static const double horizons[3] = {30, 120, 600};
+
+const char *tp_eval_kind_name(int i)
+{
+	return i >= 0 && i < TP_EVAL_NKINDS ? kind_names[i] : "?";
+}
+
+void tp_eval_init(struct tp_eval *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->lead_min = INFINITY;
+}
+
+void tp_eval_free(struct tp_eval *ev)
+{
+	free(ev->ttc_rel);
+	free(ev->log);
+	memset(ev, 0, sizeof(*ev));
+}
+
+static void logf_(struct tp_eval *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct tp_eval *ev, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(line))
+		k = sizeof(line) - 1;
+	if (ev->log_len + (size_t)k + 1 > ev->log_cap) {
+		size_t cap = ev->log_cap ? 2 * ev->log_cap : 4096;
+		char *nl;
+
+		while (cap < ev->log_len + (size_t)k + 1)
+			cap *= 2;
+		nl = realloc(ev->log, cap);
+		if (!nl)
+			return;
+		ev->log = nl;
+		ev->log_cap = cap;
+	}
+	memcpy(ev->log + ev->log_len, line, (size_t)k);
+	ev->log_len += (size_t)k;
+	ev->log[ev->log_len] = '\0';
+}
+
+/* ---- one session ---- */
+
+struct frame {
+	double t, meas, fc[3], ttc;
+	int valid;
+};
+
+struct collect {
+	struct frame *f;
+	long n, cap;
+	int ctrl; /* index of the controlled channel in the frame, -1 unknown */
+	int started;
+	int ntemp;
+	char ctrl_name[64];
+	double ceiling;
+	double ctrl_first_t;
+};
+
+static int on_frame(void *ctx, double t, const double *v, const struct tp_chanset *in,
+		    const struct tp_pipeline *p)
+{
+	struct collect *c = ctx;
+	const struct tp_forecast *fc = tp_pipeline_forecast(p);
+	struct frame *fr;
+	int i;
+
+	if (!c->started) {
+		const char *ch = tp_pipeline_control_channel(p);
+
+		c->started = 1;
+		c->ctrl = ch ? tp_chanset_find(in, ch) : -1;
+		tp_strlcpy(c->ctrl_name, ch ? ch : "", sizeof(c->ctrl_name));
+		c->ceiling = tp_pipeline_ceiling(p);
+		for (i = 0; i < in->n; i++)
+			if (strncmp(in->name[i], "temp.", 5) == 0)
+				c->ntemp++;
+	}
+	if (c->n == c->cap) {
+		long cap = c->cap ? 2 * c->cap : 4096;
+		struct frame *nf = realloc(c->f, (size_t)cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		c->f = nf;
+		c->cap = cap;
+	}
+	fr = &c->f[c->n++];
+	fr->t = t;
+	fr->meas = c->ctrl >= 0 ? v[c->ctrl] : NAN;
+	fr->valid = fc->valid && fc->model_valid;
+	fr->fc[0] = fc->temp_30s;
+	fr->fc[1] = fc->temp_120s;
+	fr->fc[2] = fc->temp_600s;
+	fr->ttc = fc->time_to_ceiling_s;
+	if (isnan(c->ctrl_first_t) && fc->valid)
+		c->ctrl_first_t = t;
+	return 0;
+}
+
+/* Measured controlled-zone temperature at time t (linear), NaN if unknown. */
+static double meas_at(const struct collect *c, double t)
+{
+	long lo = 0, hi = c->n - 1, mid, a, b;
+
+	if (c->n == 0 || t < c->f[0].t || t > c->f[c->n - 1].t)
+		return NAN;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (c->f[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	b = lo;
+	while (b < c->n && isnan(c->f[b].meas))
+		b++;
+	a = lo;
+	while (a >= 0 && (c->f[a].t > t || isnan(c->f[a].meas)))
+		a--;
+	if (a < 0 || b >= c->n)
+		return NAN;
+	if (c->f[b].t - c->f[a].t > INTERP_GAP_S)
+		return NAN;
+	if (c->f[b].t == c->f[a].t)
+		return c->f[a].meas;
+	return c->f[a].meas +
+	       (c->f[b].meas - c->f[a].meas) * (t - c->f[a].t) / (c->f[b].t - c->f[a].t);
+}
+
+struct evrec {
+	double t;
+	char kind[32];
+	char channel[64];
+	char state[16];
+	char verdict[32];
+	char faulty[64];
+	int used;
+};
+
+static int parse_events(const char *buf, size_t len, struct evrec **out, int *nout)
+{
+	struct evrec *e = NULL;
+	size_t pos = 0;
+	int n = 0, cap = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		json_t *o = json_loadb(buf + pos, end - pos, 0, NULL), *v;
+
+		pos = end + 1;
+		if (!o)
+			continue;
+		if (n == cap) {
+			int nc = cap ? 2 * cap : 64;
+			struct evrec *ne = realloc(e, (size_t)nc * sizeof(*ne));
+
+			if (!ne) {
+				json_decref(o);
+				free(e);
+				return -ENOMEM;
+			}
+			e = ne;
+			cap = nc;
+		}
+		memset(&e[n], 0, sizeof(e[n]));
+		e[n].t = json_number_value(json_object_get(o, "t"));
+		v = json_object_get(o, "event");
+		tp_strlcpy(e[n].kind, json_is_string(v) ? json_string_value(v) : "",
+			   sizeof(e[n].kind));
+		v = json_object_get(o, "channel");
+		if (json_is_string(v))
+			tp_strlcpy(e[n].channel, json_string_value(v), sizeof(e[n].channel));
+		v = json_object_get(o, "state");
+		if (json_is_string(v))
+			tp_strlcpy(e[n].state, json_string_value(v), sizeof(e[n].state));
+		v = json_object_get(o, "verdict");
+		if (json_is_string(v))
+			tp_strlcpy(e[n].verdict, json_string_value(v), sizeof(e[n].verdict));
+		v = json_object_get(o, "faulty_sensor");
+		if (json_is_string(v))
+			tp_strlcpy(e[n].faulty, json_string_value(v), sizeof(e[n].faulty));
+		json_decref(o);
+		n++;
+	}
+	*out = e;
+	*nout = n;
+	return 0;
+}
+
+static int is_fault_event(const struct evrec *e)
+{
+	static const char *const kinds[] = {"sensor_offset", "sensor_gain",	"sensor_stuck",
+					    "sensor_spike",  "sensor_lost",	"sensor_invalid",
+					    "ambient_shift", "cooling_degraded"};
+	size_t i;
+
+	if (e->state[0] && strcmp(e->state, "start") != 0)
+		return 0;
+	for (i = 0; i < TP_ARRAY_LEN(kinds); i++)
+		if (strcmp(e->kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int truth_kind(const struct tp_truth_rec *r)
+{
+	int i;
+
+	if (strcmp(r->kind, "sensor_offset") == 0 && r->rate_c_per_min != 0 &&
+	    !isnan(r->rate_c_per_min))
+		return 4;
+	for (i = 0; i < TP_EVAL_NKINDS; i++)
+		if (strcmp(r->kind, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int common_kind(int k)
+{
+	return k >= 0 && k <= 2;
+}
+
+static double end_of(const struct tp_truth_rec *r, double t_end_session)
+{
+	return isnan(r->t_end) ? t_end_session : r->t_end;
+}
+
+static void push_ttc(struct tp_eval *ev, double rel)
+{
+	if (ev->ttc_n == ev->ttc_cap) {
+		long cap = ev->ttc_cap ? 2 * ev->ttc_cap : 4096;
+		double *nr = realloc(ev->ttc_rel, (size_t)cap * sizeof(double));
+
+		if (!nr)
+			return;
+		ev->ttc_rel = nr;
+		ev->ttc_cap = cap;
+	}
+	ev->ttc_rel[ev->ttc_n++] = rel;
+}
+
+/* 1 when the controlled channel has a sensor fault in truth over [a, b]. */
+static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, double b,
+			double t_end)
+{
+	int i;
+
+	for (i = 0; ch && i < ts->n; i++) {
+		const struct tp_truth_rec *r = &ts->r[i];
+
+		if (tp_truth_is_sensor_kind(r->kind) && strcmp(r->channel, ch) == 0 &&
+		    r->t_start <= b && end_of(r, t_end) + 1 >= a)
+			return 1;
+	}
+	return 0;
+}
+
+static void score_forecasts(struct tp_eval *ev, const struct collect *c,
+			    const struct tp_truthset *ts, const char *ctrl, double t_end,
+			    double abs_out[3], long n_out[3], long *ttc_n)
+{
+	long i, k, next = -1;
+	long *nextx = NULL;
+	double *sm = NULL;
+	int h;
+
+	for (i = 0; i < c->n; i++) {
+		const struct frame *f = &c->f[i];
+
+		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S)
+			continue;
+		for (h = 0; h < 3; h++) {
+			double m = meas_at(c, f->t + horizons[h]);
+
+			if (isnan(m) || isnan(f->fc[h]) ||
+			    ctrl_faulted(ts, ctrl, f->t, f->t + horizons[h], t_end))
+				continue;
+			abs_out[h] += fabs(f->fc[h] - m);
+			n_out[h]++;
+		}
+	}
+	/*
+	 * Time to ceiling: when the measured series, smoothed over a minute so
+	 * that quantisation noise does not cross for it, first reaches the
+	 * ceiling (scanning back). Scored only while approaching it from below.
+	 */
+	nextx = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(long));
+	sm = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(double));
+	if (!nextx || !sm) {
+		free(nextx);
+		free(sm);
+		return;
+	}
+	{
+		long a = 0, b = 0, cnt = 0;
+		double sum = 0;
+
+		for (k = 0; k < c->n; k++) {
+			while (b < c->n && c->f[b].t <= c->f[k].t + TTC_SMOOTH_S / 2) {
+				if (!isnan(c->f[b].meas)) {
+					sum += c->f[b].meas;
+					cnt++;
+				}
+				b++;
+			}
+			while (a < b && c->f[a].t < c->f[k].t - TTC_SMOOTH_S / 2) {
+				if (!isnan(c->f[a].meas)) {
+					sum -= c->f[a].meas;
+					cnt--;
+				}
+				a++;
+			}
+			sm[k] = cnt > 0 ? sum / cnt : NAN;
+		}
+	}
+	for (k = c->n - 1; k >= 0; k--) {
+		if (!isnan(sm[k]) && sm[k] >= c->ceiling)
+			next = k;
+		nextx[k] = next;
+	}
+	for (i = 0; i < c->n; i++) {
+		const struct frame *f = &c->f[i];
+		double actual, rel;
+
+		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S || isnan(sm[i]) ||
+		    sm[i] > c->ceiling - TTC_BELOW_K || nextx[i] < 0)
+			continue;
+		actual = c->f[nextx[i]].t - f->t;
+		if (actual < TTC_MIN_S || actual > TTC_MAX_S ||
+		    ctrl_faulted(ts, ctrl, f->t, f->t + actual, t_end))
+			continue;
+		rel = isfinite(f->ttc) ? fabs(f->ttc - actual) / actual : 1.0;
+		push_ttc(ev, rel);
+		(*ttc_n)++;
+	}
+	free(nextx);
+	free(sm);
+}
+
+static int event_explains(const struct evrec *e, const struct tp_truth_rec *r, int k, double t_end)
+{
+	int ev_common =
+	    strcmp(e->kind, "ambient_shift") == 0 || strcmp(e->kind, "cooling_degraded") == 0;
+
+	if (e->t < r->t_start - 1 || e->t > end_of(r, t_end) + FAULT_GRACE_S)
+		return 0;
+	if (common_kind(k))
+		return 1; /* any fault event while the room or the cooling changes */
+	/* a sensor fault: events naming its channel, or a common-mode verdict */
+	return ev_common || strcmp(e->channel, r->channel) == 0;
+}
+
+static int event_correct(const struct evrec *e, const struct tp_truth_rec *r, int k)
+{
+	if (strcmp(e->kind, kind_event[k]) != 0)
+		return 0;
+	return common_kind(k) || strcmp(e->channel, r->channel) == 0;
+}
+
+int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_opts *o, char *err,
+		    size_t n)
+{
+	struct collect c;
+	struct tp_truthset ts;
+	struct evrec *evs = NULL;
+	char path[4096], *buf = NULL, ctrl[64] = "";
+	size_t blen = 0;
+	FILE *mem;
+	double abs_s[3] = {0, 0, 0}, t_end, hours;
+	long n_s[3] = {0, 0, 0}, ttc_n = 0;
+	int nev = 0, ret, i, j, h, fa = 0, det = 0, cor = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.ctrl = -1;
+	c.ctrl_first_t = NAN;
+	if (tp_session_path(path, sizeof(path), dir, "truth.jsonl") < 0) {
+		snprintf(err, n, "'%s': path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	ret = tp_truthset_load(&ts, path, 1);
+	if (ret < 0) {
+		snprintf(err, n, "%s", ts.err);
+		tp_truthset_free(&ts);
+		return ret;
+	}
+	mem = open_memstream(&buf, &blen);
+	if (!mem) {
+		tp_truthset_free(&ts);
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	ret = tp_replay_run(dir, o, mem, on_frame, &c, err, n);
+	fclose(mem);
+	if (ret < 0)
+		goto out;
+	ret = parse_events(buf, blen, &evs, &nev);
+	if (ret < 0) {
+		snprintf(err, n, "out of memory");
+		goto out;
+	}
+	if (c.n == 0) {
+		snprintf(err, n, "'%s': no telemetry rows", dir);
+		ret = -ENODATA;
+		goto out;
+	}
+	tp_strlcpy(ctrl, c.ctrl_name, sizeof(ctrl));
+	t_end = c.f[c.n - 1].t;
+	hours = (t_end - c.f[0].t) / 3600.0;
+	ev->sessions++;
+	ev->hours += hours;
+	ev->sensor_hours += hours * c.ntemp;
+
+	/* forecasts */
+	{
+		long before = ev->ttc_n, q, worse = 0;
+		double sum = 0;
+
+		score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, abs_s, n_s, &ttc_n);
+		for (q = before; q < ev->ttc_n; q++) {
+			sum += ev->ttc_rel[q];
+			worse += ev->ttc_rel[q] > 0.15;
+		}
+		if (ttc_n)
+			logf_(ev,
+			      "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
+			      "15 %%\n",
+			      dir, ttc_n, sum / ttc_n, worse);
+	}
+	for (h = 0; h < 3; h++) {
+		ev->fc_abs[h] += abs_s[h];
+		ev->fc_n[h] += n_s[h];
+	}
+
+	/* warning lead before each genuine kernel trip */
+	for (i = 0; i < ts.n; i++) {
+		const struct tp_truth_rec *r = &ts.r[i];
+		double lead = 0;
+
+		if (strcmp(r->kind, "kernel_throttle") != 0)
+			continue;
+		if (!r->spurious) {
+			/* the warning in force at the trip: the last one raised before it,
+			 * unless it was withdrawn (state "end") before the trip */
+			double start = NAN;
+
+			for (j = 0; j < nev && evs[j].t <= r->t_start; j++) {
+				if (strcmp(evs[j].kind, "ceiling_forecast") != 0)
+					continue;
+				if (strcmp(evs[j].state, "end") == 0)
+					start = NAN;
+				else if (isnan(start))
+					start = evs[j].t;
+			}
+			if (!isnan(start))
+				lead = r->t_start - start;
+			ev->trips++;
+			ev->trips_warned += lead > 0;
+			logf_(ev, "  %-22s kernel trip at %.0f: warned %.0f s before\n", dir,
+			      r->t_start, lead);
+			ev->lead_sum += lead;
+			if (lead < ev->lead_min)
+				ev->lead_min = lead;
+		}
+	}
+
+	/* faults: each truth record and the events that explain it */
+	for (i = 0; i < ts.n; i++) {
+		const struct tp_truth_rec *r = &ts.r[i];
+		int k = truth_kind(r), first = -1, firstc = -1;
+
+		if (k < 0)
+			continue;
+		for (j = 0; j < nev; j++) {
+			if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], r, k, t_end))
+				continue;
+			evs[j].used = 1;
+			if (first < 0)
+				first = j;
+			if (firstc < 0 && event_correct(&evs[j], r, k))
+				firstc = j;
+			if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
+				ev->ambient_blamed++;
+				logf_(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir,
+				      r->kind, evs[j].kind, evs[j].channel, evs[j].t);
+			}
+		}
+		ev->faults++;
+		ev->kind[k].n++;
+		if (common_kind(k))
+			ev->ambient_faults++;
+		if (first >= 0) {
+			ev->faults_detected++;
+			ev->kind[k].detected++;
+			det++;
+		}
+		if (first >= 0 && first == firstc) {
+			ev->faults_correct++;
+			ev->kind[k].correct++;
+			cor++;
+		}
+		if (firstc >= 0) {
+			double dly = evs[firstc].t - r->t_start;
+
+			ev->kind[k].delay_sum += dly;
+			if (dly > ev->kind[k].delay_max)
+				ev->kind[k].delay_max = dly;
+		}
+		logf_(ev, "  %-22s %-16s %-10s t=%-7.0f first=%s%s%s at %.0f (%s)\n", dir, r->kind,
+		      r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
+		      first >= 0 && evs[first].channel[0] ? ":" : "",
+		      first >= 0 ? evs[first].channel : "", first >= 0 ? evs[first].t : NAN,
+		      first >= 0 && first == firstc ? "right" : "WRONG");
+	}
+	for (j = 0; j < nev; j++)
+		if (is_fault_event(&evs[j])) {
+			ev->fault_events++;
+			if (!evs[j].used) {
+				ev->false_alarms++;
+				fa++;
+				logf_(ev, "  %-22s false alarm: %s %s at %.0f\n", dir, evs[j].kind,
+				      evs[j].channel, evs[j].t);
+			}
+		}
+
+	/* kernel throttling: episodes against truth intervals */
+	{
+		double es[1024], ee[1024];
+		char verdict[1024][32], faulty[1024][64];
+		int ne = 0, open = -1;
+
+		for (j = 0; j < nev && ne < 1024; j++) {
+			if (strcmp(evs[j].kind, "kernel_throttle") != 0)
+				continue;
+			if (strcmp(evs[j].state, "start") == 0) {
+				es[ne] = evs[j].t;
+				ee[ne] = t_end;
+				tp_strlcpy(verdict[ne], evs[j].verdict, sizeof(verdict[0]));
+				tp_strlcpy(faulty[ne], evs[j].faulty, sizeof(faulty[0]));
+				open = ne++;
+			} else if (open >= 0) {
+				ee[open] = evs[j].t;
+				open = -1;
+			}
+		}
+		for (j = 0; j < ne; j++) {
+			int hit = 0;
+
+			for (i = 0; i < ts.n; i++) {
+				const struct tp_truth_rec *r = &ts.r[i];
+
+				if (strcmp(r->kind, "kernel_throttle") == 0 &&
+				    es[j] <= end_of(r, t_end) && ee[j] >= r->t_start) {
+					hit = 1;
+					if (r->spurious) {
+						ev->thr_spurious++;
+						ev->thr_spurious_named +=
+						    strcmp(verdict[j], "sensor_drift") == 0 &&
+						    strcmp(faulty[j], r->channel) == 0;
+					} else {
+						ev->thr_genuine++;
+						ev->thr_genuine_thermal +=
+						    strcmp(verdict[j], "thermal") == 0;
+					}
+					break;
+				}
+			}
+			ev->thr_episodes++;
+			ev->thr_episodes_true += hit;
+		}
+		for (i = 0; i < ts.n; i++) {
+			const struct tp_truth_rec *r = &ts.r[i];
+			int hit = 0;
+
+			if (strcmp(r->kind, "kernel_throttle") != 0)
+				continue;
+			for (j = 0; j < ne; j++)
+				if (es[j] <= end_of(r, t_end) && ee[j] >= r->t_start)
+					hit = 1;
+			ev->thr_truth++;
+			ev->thr_truth_found += hit;
+		}
+	}
+	logf_(ev, "  %-22s %.2f h, %d zones, %d faults detected, %d right, %d false alarms\n", dir,
+	      hours, c.ntemp, det, cor, fa);
+	ret = 0;
+out:
+	free(evs);
+	free(buf);
+	free(c.f);
+	tp_truthset_free(&ts);
+	return ret;
+}
+
+/* ---- reports ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double ttc_median(const struct tp_eval *ev)
+{
+	double *s, m;
+
+	if (ev->ttc_n == 0)
+		return NAN;
+	s = malloc((size_t)ev->ttc_n * sizeof(double));
+	if (!s)
+		return NAN;
+	memcpy(s, ev->ttc_rel, (size_t)ev->ttc_n * sizeof(double));
+	qsort(s, (size_t)ev->ttc_n, sizeof(double), cmp_double);
+	m = ev->ttc_n % 2 ? s[ev->ttc_n / 2] : 0.5 * (s[ev->ttc_n / 2 - 1] + s[ev->ttc_n / 2]);
+	free(s);
+	return m;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : NAN;
+}
+
+static double mae(const struct tp_eval *ev, int h)
+{
+	return ratio(ev->fc_abs[h], (double)ev->fc_n[h]);
+}
+
+static double kind_delay(const struct tp_eval *ev, int k)
+{
+	return ev->kind[k].correct > 0 || ev->kind[k].delay_max > 0 ? ev->kind[k].delay_max : NAN;
+}
+
+static void row(FILE *f, const char *name, double v, const char *unit, const char *target, int pass)
+{
+	char val[32];
+
+	if (isnan(v))
+		snprintf(val, sizeof(val), "n/a");
+	else
+		snprintf(val, sizeof(val), "%.3g%s", v, unit);
+	fprintf(f, "  %-34s %12s   %-22s %s\n", name, val, target,
+		isnan(v) ? ""
+		: pass	 ? "ok"
+			 : "MISSED");
+}
+
+void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
+{
+	double lead = ev->trips ? ev->lead_min : NAN;
+	double fah = ratio((double)ev->false_alarms, ev->sensor_hours);
+	double acc = ratio(ev->faults_correct, ev->faults);
+	double prec = ratio(ev->thr_episodes_true, ev->thr_episodes);
+	double rec = ratio(ev->thr_truth_found, ev->thr_truth);
+	double ttc = ttc_median(ev);
+	char name[64];
+	int k;
+
+	if (ev->log)
+		fputs(ev->log, f);
+	fprintf(f, "\n%d session(s), %.2f h, %.1f sensor-hours\n\n", ev->sessions, ev->hours,
+		ev->sensor_hours);
+	fprintf(f, "  %-34s %12s   %-22s\n", "score", "value", "target");
+	row(f, "forecast_mae_30s", mae(ev, 0), " K", "<= 0.5 K", mae(ev, 0) <= 0.5);
+	row(f, "forecast_mae_120s", mae(ev, 1), " K", "<= 1.0 K", mae(ev, 1) <= 1.0);
+	row(f, "forecast_mae_600s", mae(ev, 2), " K", "<= 2.0 K", mae(ev, 2) <= 2.0);
+	row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
+	row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
+	for (k = 0; k < TP_EVAL_NKINDS; k++) {
+		static const double target[TP_EVAL_NKINDS] = {NAN, NAN, NAN, 600, 1800,
+							      NAN, 120, NAN, NAN};
+		char tg[32];
+
+		if (ev->kind[k].n == 0)
+			continue;
+		snprintf(name, sizeof(name), "drift_delay_s.%s", kind_names[k]);
+		if (isnan(target[k]))
+			snprintf(tg, sizeof(tg), "(%d/%d right)", ev->kind[k].correct,
+				 ev->kind[k].n);
+		else
+			snprintf(tg, sizeof(tg), "<= %.0f s (%d/%d)", target[k],
+				 ev->kind[k].correct, ev->kind[k].n);
+		row(f, name, kind_delay(ev, k), " s", tg,
+		    isnan(target[k])
+			? ev->kind[k].correct == ev->kind[k].n
+			: kind_delay(ev, k) <= target[k] && ev->kind[k].correct == ev->kind[k].n);
+	}
+	row(f, "classification_accuracy", acc, "", ">= 0.95", acc >= 0.95);
+	row(f, "false_alarms_per_hour", fah, "", "0 (per sensor-hour)", ev->false_alarms == 0);
+	row(f, "ambient_blamed_on_sensor", ev->ambient_faults ? ev->ambient_blamed : NAN, "", "0",
+	    ev->ambient_blamed == 0);
+	row(f, "throttle_precision", prec, "", ">= 0.99", prec >= 0.99);
+	row(f, "throttle_recall", rec, "", ">= 0.99", rec >= 0.99);
+	row(f, "throttle_for_nothing_named", ratio(ev->thr_spurious_named, ev->thr_spurious), "",
+	    "1.0", ev->thr_spurious_named == ev->thr_spurious);
+}
+
+static void put(json_t *o, const char *k, double v)
+{
+	json_object_set_new(o, k, isfinite(v) ? json_real(v) : json_null());
+}
+
+int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
+{
+	json_t *o = json_object(), *dd, *dm, *kinds;
+	int k, ret;
+
+	if (!o)
+		return -ENOMEM;
+	put(o, "forecast_mae_30s", mae(ev, 0));
+	put(o, "forecast_mae_120s", mae(ev, 1));
+	put(o, "forecast_mae_600s", mae(ev, 2));
+	put(o, "ttc_median_rel_error", ttc_median(ev));
+	put(o, "warning_lead_s", ev->trips ? ev->lead_min : NAN);
+	put(o, "warning_lead_mean_s", ev->trips ? ev->lead_sum / ev->trips : NAN);
+	dd = json_object();
+	dm = json_object();
+	kinds = json_object();
+	for (k = 0; k < TP_EVAL_NKINDS; k++) {
+		json_t *kk;
+
+		if (ev->kind[k].n == 0)
+			continue;
+		put(dd, kind_names[k], kind_delay(ev, k));
+		put(dm, kind_names[k],
+		    ev->kind[k].correct ? ev->kind[k].delay_sum / ev->kind[k].correct : NAN);
+		kk = json_object();
+		json_object_set_new(kk, "faults", json_integer(ev->kind[k].n));
+		json_object_set_new(kk, "detected", json_integer(ev->kind[k].detected));
+		json_object_set_new(kk, "correct", json_integer(ev->kind[k].correct));
+		json_object_set_new(kinds, kind_names[k], kk);
+	}
+	json_object_set_new(o, "drift_delay_s", dd);
+	json_object_set_new(o, "drift_delay_mean_s", dm);
+	put(o, "classification_accuracy", ratio(ev->faults_correct, ev->faults));
+	put(o, "detection_rate", ratio(ev->faults_detected, ev->faults));
+	put(o, "false_alarms_per_hour", ratio((double)ev->false_alarms, ev->sensor_hours));
+	json_object_set_new(o, "false_alarms", json_integer(ev->false_alarms));
+	json_object_set_new(o, "ambient_blamed_on_sensor", json_integer(ev->ambient_blamed));
+	put(o, "throttle_precision", ratio(ev->thr_episodes_true, ev->thr_episodes));
+	put(o, "throttle_recall", ratio(ev->thr_truth_found, ev->thr_truth));
+	put(o, "throttle_for_nothing_named", ratio(ev->thr_spurious_named, ev->thr_spurious));
+	put(o, "throttle_genuine_thermal", ratio(ev->thr_genuine_thermal, ev->thr_genuine));
+	json_object_set_new(o, "faults", kinds);
+	json_object_set_new(o, "sessions", json_integer(ev->sessions));
+	put(o, "hours", ev->hours);
+	put(o, "sensor_hours", ev->sensor_hours);
+	json_object_set_new(o, "forecasts_scored", json_integer(ev->fc_n[0]));
+	json_object_set_new(o, "ttc_scored", json_integer(ev->ttc_n));
+	json_object_set_new(o, "trips", json_integer(ev->trips));
+	ret = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	fputc('\n', f);
+	json_decref(o);
+	return ret < 0 ? -EIO : 0;
+}

@@ -1,0 +1,83 @@
+#ifndef THERMPACE_EVAL_H
+#define THERMPACE_EVAL_H
+
+/*
+ * Scores a session's pipeline output against its truth.jsonl
+ * (docs/brain.md, "Scores"). Sessions accumulate: the scores of a library
+ * are computed over all its sessions pooled (sums, not means of means).
+ *
+ *   forecast_mae_{30,120,600}s  |forecast made at t - T(t+H) measured|, over
+ *                        every frame with a forecast from a model that has
+ *                        seen 300 s, the controlled zone's sensor healthy in
+ *                        truth over [t, t+H]
+ *   ttc_median_rel_error |predicted - actual| / actual time to ceiling, at
+ *                        frames where the measured controlled zone reaches the
+ *                        ceiling 10 s to 30 min later (a forecast of "never"
+ *                        counts as 100 %)
+ *   warning_lead_s       per genuine kernel trip, time from the first
+ *                        ceiling_forecast after the previous trip; the worst
+ *                        trip is reported (0 when a trip had no warning)
+ *   drift_delay_s        per fault kind, the longest delay from the fault's
+ *                        start to its first correctly classified event
+ *   classification_accuracy  faults whose first event names the right kind
+ *                        (and channel), over all faults (missed ones count
+ *                        as wrong)
+ *   false_alarms_per_hour    fault events explained by no truth record, per
+ *                        sensor-hour (hours x temperature channels)
+ *   throttle_precision/recall  kernel_throttle episodes against the
+ *                        simulated kernel's throttle intervals (overlap)
+ */
+
+#include <stdio.h>
+
+#include "replay.h"
+
+#define TP_EVAL_NKINDS 9
+
+struct tp_eval_kind {
+	int n, detected, correct;
+	double delay_sum, delay_max; /* to the first correct event */
+};
+
+struct tp_eval {
+	int sessions;
+	double hours, sensor_hours;
+	double fc_abs[3];
+	long fc_n[3];
+	double *ttc_rel;
+	long ttc_n, ttc_cap;
+	int trips, trips_warned;
+	double lead_min, lead_sum;
+	struct tp_eval_kind kind[TP_EVAL_NKINDS];
+	int faults, faults_correct, faults_detected;
+	long false_alarms;
+	long fault_events;
+	int ambient_blamed; /* sensor events during an ambient or cooling change */
+	int ambient_faults;
+	int thr_episodes, thr_episodes_true, thr_truth, thr_truth_found;
+	int thr_spurious, thr_spurious_named; /* throttles for nothing told as sensor_drift */
+	int thr_genuine, thr_genuine_thermal;
+	/* per-session lines for the table, owned */
+	char *log;
+	size_t log_len, log_cap;
+};
+
+void tp_eval_init(struct tp_eval *ev);
+void tp_eval_free(struct tp_eval *ev);
+
+/*
+ * Replays dir (a session directory), scores it and adds it to ev.
+ * Returns 0 or a negative errno with err[n] saying what failed
+ * ("FILE:LINE: what" for malformed input).
+ */
+int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_opts *o, char *err,
+		    size_t n);
+
+/* The scores as a table with targets (human) or one JSON object. */
+void tp_eval_print_table(const struct tp_eval *ev, FILE *f);
+int tp_eval_print_json(const struct tp_eval *ev, FILE *f);
+
+/* Names of the fault kinds scored, in the order of ev->kind[]. */
+const char *tp_eval_kind_name(int i);
+
+#endif

@@ -1,0 +1,43 @@
+#ifndef THERMPACE_RECORD_AUDIO_H
+#define THERMPACE_RECORD_AUDIO_H
+
+/*
+ * The audio input of thermpace record: an ALSA capture (dsp/capture.h)
+ * joined to the recording's poll loop as a struct tp_record_source. It
+ * writes DIR/audio.wav (RF64 with automatic downgrade, header valid while
+ * recording), fills the manifest's [audio] section (rate, channels, format,
+ * CLOCK_MONOTONIC time and session time of the first frame) and appends
+ * `xrun` events to DIR/events.jsonl.
+ *
+ * The capture is paced to CLOCK_MONOTONIC, so alsa-lib's file plugin
+ * replaying a raw stream behaves like a sound card; a real device is never
+ * held back. While the device is lost (reopened with back-off) or a pace
+ * wait runs, the source polls a timerfd instead of the PCM.
+ */
+
+#include "record.h"
+
+#define TP_AUDIO_ALL_CHANNELS (-2) /* every channel of the device into the file */
+
+struct tp_record_audio_opts {
+	const char *device; /* ALSA PCM name */
+	unsigned rate;	    /* Hz (48000 when 0) */
+	int channel;	    /* file: TP_AUDIO_ALL_CHANNELS, a 0-based channel, or
+			       DSP_CHANNEL_MIX (the mean of all) */
+};
+
+struct tp_record_audio;
+
+/* Prepares the source (nothing is opened yet). */
+int tp_record_audio_new(struct tp_record_audio **out, const struct tp_record_audio_opts *o);
+
+/* Adds it to rec (before tp_record_run); it must outlive the run. */
+int tp_record_audio_attach(struct tp_record_audio *a, struct tp_record *rec);
+
+/* Frames written, gaps filled, xruns (after the run). */
+void tp_record_audio_summary(const struct tp_record_audio *a, long long *frames,
+			     long long *gap_frames, int *xruns);
+
+void tp_record_audio_free(struct tp_record_audio *a);
+
+#endif

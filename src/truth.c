@@ -1,0 +1,198 @@
+#include "truth.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define LINE_MAX_BYTES (1 << 20)
+
+int tp_truth_is_sensor_kind(const char *kind)
+{
+	return strncmp(kind, "sensor_", 7) == 0;
+}
+
+static int fail(struct tp_truthset *ts, const char *name, long line, const char *what)
+{
+	snprintf(ts->err, sizeof(ts->err), "%s:%ld: %s", name, line, what);
+	return -EINVAL;
+}
+
+static double num_or(json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static int parse_line(struct tp_truthset *ts, const char *s, size_t len, const char *name,
+		      long line)
+{
+	struct tp_truth_rec r;
+	json_error_t je;
+	json_t *o, *v;
+	char msg[300];
+	int ret = 0;
+
+	o = json_loadb(s, len, JSON_REJECT_DUPLICATES, &je);
+	if (!o) {
+		snprintf(msg, sizeof(msg), "not JSON: %s", je.text);
+		return fail(ts, name, line, msg);
+	}
+	memset(&r, 0, sizeof(r));
+	if (!json_is_object(o)) {
+		ret = fail(ts, name, line, "not a JSON object");
+		goto out;
+	}
+	v = json_object_get(o, "kind");
+	if (!json_is_string(v) || !json_string_length(v) ||
+	    json_string_length(v) >= sizeof(r.kind)) {
+		ret = fail(ts, name, line, "\"kind\" missing or not a short string");
+		goto out;
+	}
+	tp_strlcpy(r.kind, json_string_value(v), sizeof(r.kind));
+	v = json_object_get(o, "t_start");
+	if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+		ret = fail(ts, name, line, "\"t_start\" missing or not a number");
+		goto out;
+	}
+	r.t_start = json_number_value(v);
+	v = json_object_get(o, "t_end");
+	if (!v || json_is_null(v)) {
+		r.t_end = NAN;
+	} else if (json_is_number(v) && isfinite(json_number_value(v)) &&
+		   json_number_value(v) >= r.t_start) {
+		r.t_end = json_number_value(v);
+	} else {
+		ret = fail(ts, name, line, "\"t_end\" is neither null nor a time after t_start");
+		goto out;
+	}
+	v = json_object_get(o, "channel");
+	if (v && (!json_is_string(v) || json_string_length(v) >= sizeof(r.channel))) {
+		ret = fail(ts, name, line, "\"channel\" is not a short string");
+		goto out;
+	}
+	if (v)
+		tp_strlcpy(r.channel, json_string_value(v), sizeof(r.channel));
+	if (tp_truth_is_sensor_kind(r.kind) && !r.channel[0]) {
+		ret = fail(ts, name, line, "a sensor fault needs its \"channel\"");
+		goto out;
+	}
+	v = json_object_get(o, "clause");
+	if (json_is_string(v))
+		tp_strlcpy(r.clause, json_string_value(v), sizeof(r.clause));
+	r.offset_c = num_or(o, "offset_c", NAN);
+	r.rate_c_per_min = num_or(o, "rate_c_per_min", NAN);
+	r.gain = num_or(o, "gain", NAN);
+	r.value_c = num_or(o, "value_c", NAN);
+	r.amplitude_c = num_or(o, "amplitude_c", NAN);
+	r.from_c = num_or(o, "from_c", NAN);
+	r.to_c = num_or(o, "to_c", NAN);
+	r.r_factor = num_or(o, "r_factor", NAN);
+	r.causes_throttle = json_is_true(json_object_get(o, "causes_throttle"));
+	r.spurious = json_is_true(json_object_get(o, "spurious"));
+	if (ts->n == ts->cap) {
+		int cap = ts->cap ? 2 * ts->cap : 16;
+		struct tp_truth_rec *nr = realloc(ts->r, (size_t)cap * sizeof(*nr));
+
+		if (!nr) {
+			ret = -ENOMEM;
+			snprintf(ts->err, sizeof(ts->err), "%s: out of memory", name);
+			goto out;
+		}
+		ts->r = nr;
+		ts->cap = cap;
+	}
+	ts->r[ts->n++] = r;
+out:
+	json_decref(o);
+	return ret;
+}
+
+int tp_truthset_parse(struct tp_truthset *ts, const char *buf, size_t len, const char *name)
+{
+	size_t pos = 0;
+	long line = 0;
+	int ret;
+
+	memset(ts, 0, sizeof(*ts));
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len, a = pos, b = end;
+
+		line++;
+		while (a < b && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\r'))
+			a++;
+		while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\t' || buf[b - 1] == '\r'))
+			b--;
+		if (b - a > LINE_MAX_BYTES)
+			return fail(ts, name, line, "line longer than 1 MiB");
+		if (memchr(buf + a, '\0', b - a))
+			return fail(ts, name, line, "NUL byte in line");
+		if (b > a) {
+			ret = parse_line(ts, buf + a, b - a, name, line);
+			if (ret < 0)
+				return ret;
+		}
+		pos = end + 1;
+	}
+	return 0;
+}
+
+int tp_truthset_load(struct tp_truthset *ts, const char *path, int missing_ok)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, k;
+	int ret;
+
+	memset(ts, 0, sizeof(*ts));
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		if (ret == -ENOENT && missing_ok)
+			return 0;
+		snprintf(ts->err, sizeof(ts->err), "cannot open '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? 2 * cap : 131072;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				snprintf(ts->err, sizeof(ts->err), "%s: out of memory", path);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		k = fread(buf + len, 1, 65536, f);
+		len += k;
+		if (k < 65536)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		snprintf(ts->err, sizeof(ts->err), "cannot read '%s'", path);
+		return -EIO;
+	}
+	fclose(f);
+	ret = tp_truthset_parse(ts, buf ? buf : "", len, path);
+	free(buf);
+	return ret;
+}
+
+void tp_truthset_free(struct tp_truthset *ts)
+{
+	free(ts->r);
+	ts->r = NULL;
+	ts->n = ts->cap = 0;
+}

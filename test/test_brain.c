@@ -1,0 +1,356 @@
+/*
+ * The throttle detector's clauses, the truth.jsonl reader and the pipeline
+ * API on synthetic frames (the scenario-level tests are test_brain.sh).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_throttle.h"
+#include "pipeline.h"
+#include "test.h"
+#include "truth.h"
+
+/* ---- throttle ---- */
+
+static void set_of(struct tp_chanset *s, const char *const *names)
+{
+	int i;
+
+	tp_chanset_init(s);
+	for (i = 0; names[i]; i++)
+		tp_chanset_add(s, names[i]);
+}
+
+static void test_throttle_cooling_state(void)
+{
+	static const char *const names[] = {"state.cool_cpu", "state.cool_pwm-fan", NULL};
+	struct tp_chanset s;
+	struct tp_throttle th;
+	double v[2];
+
+	set_of(&s, names);
+	tp_throttle_init(&th, &s);
+	v[0] = 0;
+	v[1] = 3; /* a fan spinning is not throttling */
+	CHECK_INT(tp_throttle_frame(&th, 0, v, 1), 0);
+	v[0] = 2;
+	CHECK_INT(tp_throttle_frame(&th, 1, v, 1), 1);
+	CHECK_STR(tp_clause_name(th.clause), "cooling_state");
+	v[0] = 0;
+	CHECK_INT(tp_throttle_frame(&th, 2, v, 1), 0); /* one clear poll is not the end */
+	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), -1);
+}
+
+static void test_throttle_freq_cap_and_below_request(void)
+{
+	static const char *const names[] = {"freq.cpu", "freq.cpu_max", "freq.cpu_hwmax", NULL};
+	struct tp_chanset s;
+	struct tp_throttle th;
+	double v[3] = {1.4e9, 1.479e9, 1.479e9};
+
+	set_of(&s, names);
+	tp_throttle_init(&th, &s);
+	/* below the request but idle: the governor's choice, not a throttle */
+	CHECK_INT(tp_throttle_frame(&th, 0, v, 0), 0);
+	CHECK_INT(tp_throttle_frame(&th, 1, v, 0), 0);
+	/* under load, two polls in a row */
+	CHECK_INT(tp_throttle_frame(&th, 2, v, 1), 0);
+	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), 1);
+	CHECK_STR(tp_clause_name(th.clause), "freq_below_request");
+	v[0] = 1.479e9;
+	tp_throttle_frame(&th, 4, v, 1);
+	CHECK_INT(tp_throttle_frame(&th, 5, v, 1), -1);
+	/* a cap under the hardware maximum is a throttle at once */
+	v[1] = v[0] = 1.2e9;
+	CHECK_INT(tp_throttle_frame(&th, 6, v, 0), 1);
+	CHECK_STR(tp_clause_name(th.clause), "freq_cap");
+}
+
+static void test_throttle_clock_drop_without_request(void)
+{
+	static const char *const names[] = {"freq.cpu", "util.cpu", NULL};
+	struct tp_chanset s;
+	struct tp_throttle th;
+	double v[2] = {2.4e9, 1};
+
+	set_of(&s, names);
+	tp_throttle_init(&th, &s);
+	CHECK_INT(tp_throttle_frame(&th, 0, v, 1), 0);
+	v[0] = 1.8e9; /* the clock falls under load, against the highest seen */
+	CHECK_INT(tp_throttle_frame(&th, 10, v, 1), 0);
+	CHECK_INT(tp_throttle_frame(&th, 20, v, 1), 1);
+	CHECK_STR(tp_clause_name(th.clause), "clock_drop");
+}
+
+static void test_throttle_rpi_and_x86(void)
+{
+	static const char *const names[] = {"state.rpi_throttled", "state.x86_throttle", NULL};
+	struct tp_chanset s;
+	struct tp_throttle th;
+	double v[2] = {0x50000, 10}; /* sticky "has occurred" bits only: not now */
+
+	set_of(&s, names);
+	tp_throttle_init(&th, &s);
+	CHECK_INT(tp_throttle_frame(&th, 0, v, 1), 0);
+	v[0] = 0x4; /* throttled now */
+	CHECK_INT(tp_throttle_frame(&th, 1, v, 1), 1);
+	CHECK_STR(tp_clause_name(th.clause), "rpi_bits");
+	v[0] = 0;
+	tp_throttle_frame(&th, 2, v, 1);
+	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), -1);
+	v[1] = 11; /* the counter went up */
+	CHECK_INT(tp_throttle_frame(&th, 4, v, 1), 1);
+	CHECK_STR(tp_clause_name(th.clause), "x86_counter");
+}
+
+/* ---- truth ---- */
+
+static void test_truth_reads_records(void)
+{
+	static const char text[] =
+	    "{\"kind\":\"ambient_step\",\"t_start\":600,\"t_end\":null,\"from_c\":22,\"to_c\":27}\n"
+	    "\n"
+	    "{\"kind\":\"sensor_offset\",\"t_start\":900.5,\"t_end\":1200,\"channel\":\"temp.gpu\","
+	    "\"offset_c\":1.5,\"causes_throttle\":true}\n"
+	    "{\"kind\":\"kernel_throttle\",\"t_start\":5,\"clause\":\"freq_cap\",\"future\":[1]}\n";
+	struct tp_truthset ts;
+
+	CHECK_INT(tp_truthset_parse(&ts, text, sizeof(text) - 1, "t.jsonl"), 0);
+	CHECK_INT(ts.n, 3);
+	if (ts.n == 3) {
+		CHECK_STR(ts.r[0].kind, "ambient_step");
+		CHECK(isnan(ts.r[0].t_end));
+		CHECK_NEAR(ts.r[0].to_c, 27, 0);
+		CHECK_STR(ts.r[1].channel, "temp.gpu");
+		CHECK_NEAR(ts.r[1].t_start, 900.5, 0);
+		CHECK_INT(ts.r[1].causes_throttle, 1);
+		CHECK_STR(ts.r[2].clause, "freq_cap");
+		CHECK(isnan(ts.r[2].t_end)); /* absent is open */
+	}
+	tp_truthset_free(&ts);
+}
+
+static void expect_bad(const char *text, const char *needle)
+{
+	struct tp_truthset ts;
+	int ret = tp_truthset_parse(&ts, text, strlen(text), "bad.jsonl");
+
+	CHECK(ret < 0);
+	if (!strstr(ts.err, needle))
+		printf("#   error '%s' lacks '%s'\n", ts.err, needle);
+	CHECK(strstr(ts.err, needle) != NULL);
+	tp_truthset_free(&ts);
+}
+
+static void test_truth_rejects_malformed(void)
+{
+	expect_bad("{\"kind\":\"ambient_step\",\"t_start\":1}\nnot json\n", "bad.jsonl:2:");
+	expect_bad("[1,2]\n", "bad.jsonl:1: not a JSON object");
+	expect_bad("{\"t_start\":1}\n", "\"kind\"");
+	expect_bad("{\"kind\":\"ambient_step\"}\n", "\"t_start\"");
+	expect_bad("{\"kind\":\"ambient_step\",\"t_start\":5,\"t_end\":2}\n", "\"t_end\"");
+	expect_bad("{\"kind\":\"sensor_stuck\",\"t_start\":5}\n", "\"channel\"");
+	expect_bad("{\"kind\":\"x\",\"t_start\":1,\"t_start\":2}\n", "bad.jsonl:1:");
+}
+
+static void test_truth_missing_file(void)
+{
+	struct tp_truthset ts;
+
+	CHECK_INT(tp_truthset_load(&ts, "/nonexistent/truth.jsonl", 1), 0);
+	CHECK_INT(ts.n, 0);
+	tp_truthset_free(&ts);
+	CHECK(tp_truthset_load(&ts, "/nonexistent/truth.jsonl", 0) < 0);
+	CHECK(strstr(ts.err, "/nonexistent/truth.jsonl") != NULL);
+	tp_truthset_free(&ts);
+}
+
+/* ---- pipeline on a synthetic three-zone board ---- */
+
+static uint64_t rng;
+
+static double nrand(void)
+{
+	double u, v;
+
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	u = (double)((rng >> 11) + 1) / 9007199254740993.0;
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	v = (double)(rng >> 11) / 9007199254740992.0;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+enum fault { F_NONE, F_OFFSET_GPU, F_AMBIENT };
+
+/*
+ * Runs a board whose zones read amb + k_die·x_die + k_sink·x_sink (cpu 1/1,
+ * gpu 0.8/1, board 0.1/0.75) under a flickering load for 2400 s, with the
+ * fault from 1200 s; events into buf (malloc'ed, caller frees).
+ */
+static char *run_synthetic(enum fault f, size_t *len)
+{
+	static const char *const names[] = {"temp.cpu", "temp.gpu", "temp.board", "power.board",
+					    NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_pipeline_opts o;
+	struct tp_eventlog log;
+	char err[256], *buf = NULL;
+	FILE *mem = open_memstream(&buf, len);
+	double xd = 1.2 * 6, xs = 6 * 6, amb = 25, ambt = 25, v[4];
+	int k;
+
+	rng = 99;
+	set_of(&s, names);
+	tp_pipeline_opts_init(&o);
+	o.ceiling_c = 90;
+	tp_eventlog_init(&log, mem, 0);
+	if (tp_pipeline_open(&p, NULL, &s, &o, &log, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		fclose(mem);
+		return buf;
+	}
+	for (k = 0; k <= 2400; k++) {
+		double pw = (k / 15) % 3 ? 7.2 : 3.8; /* calls: 30 s on, 15 s off */
+		double ad = exp(-1.0 / 30), as = exp(-1.0 / 900);
+
+		if (f == F_AMBIENT && k >= 1200)
+			ambt = 30;
+		amb = as * amb + (1 - as) * ambt; /* the room reaches the board slowly */
+		xd = ad * xd + 1.2 * (1 - ad) * pw;
+		xs = as * xs + 6.0 * (1 - as) * pw;
+		v[0] = amb + xd + xs + 0.2 * nrand();
+		v[1] =
+		    amb + 0.8 * xd + xs + 0.2 * nrand() + (f == F_OFFSET_GPU && k >= 1200 ? 2 : 0);
+		v[2] = amb + 0.1 * xd + 0.75 * xs + 0.2 * nrand();
+		v[3] = pw + 0.05 * nrand();
+		CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		if (k == 1000) {
+			const struct tp_forecast *fc = tp_pipeline_forecast(p);
+
+			CHECK(fc->valid && fc->model_valid);
+			CHECK(isfinite(fc->temp_30s) && isfinite(fc->temp_600s));
+			/* holding the present power keeps the level, a higher one heats */
+			CHECK(tp_pipeline_predict(p, 9, 600) > tp_pipeline_predict(p, 5, 600));
+		}
+	}
+	/* time going backwards is refused, the frame ignored */
+	CHECK_INT(tp_pipeline_step(p, 10, v), -EINVAL);
+	tp_pipeline_close(p);
+	fclose(mem);
+	return buf;
+}
+
+static int count(const char *buf, const char *needle)
+{
+	int n = 0;
+	const char *q = buf;
+
+	while (q && (q = strstr(q, needle)) != NULL) {
+		n++;
+		q++;
+	}
+	return n;
+}
+
+static void test_pipeline_clean_board_is_quiet(void)
+{
+	size_t len;
+	char *buf = run_synthetic(F_NONE, &len);
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	CHECK_INT(count(buf, "\"event\":\"session_start\""), 1);
+	CHECK_INT(count(buf, "\"event\":\"session_stop\""), 1);
+	CHECK_INT(count(buf, "\"event\":\"energy_summary\""), 1);
+	CHECK_INT(count(buf, "\"event\":\"sensor_"), 0);
+	CHECK_INT(count(buf, "\"event\":\"ambient_shift\""), 0);
+	CHECK_INT(count(buf, "NaN") + count(buf, "nan") + count(buf, "inf"), 0);
+	free(buf);
+}
+
+static void test_pipeline_names_the_offset_sensor(void)
+{
+	size_t len;
+	char *buf = run_synthetic(F_OFFSET_GPU, &len);
+
+	if (!buf)
+		return;
+	CHECK(count(buf, "\"event\":\"sensor_offset\",\"channel\":\"temp.gpu\"") >= 1);
+	CHECK_INT(count(buf, "\"event\":\"sensor_offset\",\"channel\":\"temp.cpu\""), 0);
+	CHECK_INT(count(buf, "\"event\":\"sensor_offset\",\"channel\":\"temp.board\""), 0);
+	CHECK_INT(count(buf, "\"event\":\"sensor_gain\""), 0);
+	CHECK_INT(count(buf, "\"event\":\"ambient_shift\""), 0);
+	free(buf);
+}
+
+static void test_pipeline_room_is_not_a_sensor(void)
+{
+	size_t len;
+	char *buf = run_synthetic(F_AMBIENT, &len);
+
+	if (!buf)
+		return;
+	CHECK_INT(count(buf, "\"event\":\"ambient_shift\""), 1);
+	CHECK_INT(count(buf, "\"event\":\"sensor_"), 0);
+	CHECK_INT(count(buf, "\"event\":\"cooling_degraded\""), 0);
+	free(buf);
+}
+
+static void test_pipeline_is_deterministic(void)
+{
+	size_t a, b;
+	char *x = run_synthetic(F_OFFSET_GPU, &a), *y = run_synthetic(F_OFFSET_GPU, &b);
+
+	CHECK(x && y && a == b && memcmp(x, y, a) == 0);
+	free(x);
+	free(y);
+}
+
+static void test_pipeline_without_temperatures(void)
+{
+	static const char *const names[] = {"power.board", "freq.cpu", NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	char err[128];
+	double v[2] = {5, 1e9};
+
+	set_of(&s, names);
+	CHECK_INT(tp_pipeline_open(&p, NULL, &s, NULL, NULL, err, sizeof(err)), 0);
+	CHECK_INT(tp_pipeline_step(p, 0, v), 0);
+	CHECK_INT(tp_pipeline_forecast(p)->valid, 0);
+	CHECK(isnan(tp_pipeline_predict(p, 5, 30)));
+	tp_pipeline_close(p);
+	/* a control zone that is not in the telemetry is an error */
+	{
+		struct tp_pipeline_opts o;
+
+		tp_pipeline_opts_init(&o);
+		o.control_zone = "temp.nowhere";
+		p = NULL;
+		CHECK(tp_pipeline_open(&p, NULL, &s, &o, NULL, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "temp.nowhere") != NULL);
+	}
+}
+
+int main(void)
+{
+	RUN(test_throttle_cooling_state);
+	RUN(test_throttle_freq_cap_and_below_request);
+	RUN(test_throttle_clock_drop_without_request);
+	RUN(test_throttle_rpi_and_x86);
+	RUN(test_truth_reads_records);
+	RUN(test_truth_rejects_malformed);
+	RUN(test_truth_missing_file);
+	RUN(test_pipeline_clean_board_is_quiet);
+	RUN(test_pipeline_names_the_offset_sensor);
+	RUN(test_pipeline_room_is_not_a_sensor);
+	RUN(test_pipeline_is_deterministic);
+	RUN(test_pipeline_without_temperatures);
+	return test_done();
+}

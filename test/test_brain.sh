@@ -1,0 +1,126 @@
+#!/bin/sh
+# replay and eval from the command line: determinism, the events each
+# simulated scenario produces (and no other fault kind), malformed input,
+# and the real sbc-bench sessions.
+. test/lib.sh
+S=fixtures/sessions
+
+# --- usage ---
+expect_exit 0 "replay --help" "$TP_BIN" replay --help
+expect_exit 2 "replay without a session" "$TP_BIN" replay
+expect_exit 2 "replay with a bad ceiling" "$TP_BIN" replay --ceiling hot $S/sim-lost
+expect_exit 0 "eval --help" "$TP_BIN" eval --help
+expect_exit 2 "eval without a session" "$TP_BIN" eval
+expect_exit 1 "replay of a missing session" "$TP_BIN" replay "$TMPD/none"
+
+# --- determinism: byte-identical twice ---
+"$TP_BIN" replay $S/sim-drift-throttle >"$TMPD/a.jsonl" 2>/dev/null
+"$TP_BIN" replay $S/sim-drift-throttle >"$TMPD/b.jsonl" 2>/dev/null
+check "replay is byte-identical run after run" cmp -s "$TMPD/a.jsonl" "$TMPD/b.jsonl"
+check "replay writes events" test -s "$TMPD/a.jsonl"
+
+# kinds KIND... : fault event kinds (start) in the replay of a session
+kinds() {
+  "$TP_BIN" replay "$1" 2>/dev/null |
+    grep -v '"state":"end"' |
+    grep -oE '"event":"(sensor_[a-z]+|ambient_shift|cooling_degraded)","channel":"[a-z.]+"|"event":"(ambient_shift|cooling_degraded)"' |
+    sed -E 's/"event":"([a-z_]+)"(,"channel":"([a-z.]+)")?/\1 \3/; s/ $//' | sort -u | tr '\n' ';'
+}
+# expect_kinds NAME SESSION "kind channel;..." : exactly these fault kinds
+expect_kinds() {
+  got=$(kinds "$2")
+  if [ "$got" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$got', wanted '$3')"; fi
+}
+expect_kinds "ambient step: ambient_shift only" $S/sim-ambient-step "ambient_shift;"
+expect_kinds "cooling: cooling_degraded only" $S/sim-cooling "cooling_degraded;"
+expect_kinds "offset: sensor_offset on temp.gpu only" $S/sim-offset-step "sensor_offset temp.gpu;"
+expect_kinds "stuck: sensor_stuck on temp.gpu only" $S/sim-stuck "sensor_stuck temp.gpu;"
+expect_kinds "spikes: sensor_spike on temp.gpu only" $S/sim-spikes "sensor_spike temp.gpu;"
+expect_kinds "lost: sensor_lost on temp.board only" $S/sim-lost "sensor_lost temp.board;"
+expect_kinds "hot board: no fault at all" $S/sim-hot-throttle ""
+expect_kinds "drifting cpu: sensor_offset on temp.cpu" $S/sim-drift-throttle "sensor_offset temp.cpu;"
+expect_kinds "real Pi 5 trace: no fault" $S/sbcbench-rpi5 ""
+expect_kinds "real Nano trace: no fault" $S/sbcbench-nano ""
+
+# kernel throttling: genuine, and for nothing
+"$TP_BIN" replay $S/sim-hot-throttle >"$TMPD/hot.jsonl" 2>/dev/null
+check "hot board: kernel_throttle start with the cooling_state clause" \
+  grep -q '"event":"kernel_throttle","state":"start","clause":"cooling_state"' "$TMPD/hot.jsonl"
+check "hot board: the throttle is thermal" grep -q '"verdict":"thermal"' "$TMPD/hot.jsonl"
+first_warn=$(grep -m1 '"event":"ceiling_forecast"' "$TMPD/hot.jsonl" | sed -E 's/^\{"t":([0-9.]+).*/\1/')
+first_thr=$(grep -m1 '"event":"kernel_throttle"' "$TMPD/hot.jsonl" | sed -E 's/^\{"t":([0-9.]+).*/\1/')
+check "hot board: ceiling_forecast at least 60 s before the trip" \
+  awk -v w="$first_warn" -v k="$first_thr" 'BEGIN { exit !(w != "" && k - w >= 60) }'
+check "drifting cpu: the kernel throttled for nothing, temp.cpu named" \
+  grep -q '"event":"kernel_throttle","state":"start".*"verdict":"sensor_drift".*"faulty_sensor":"temp.cpu"' "$TMPD/a.jsonl"
+for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
+  if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
+    not_ok "no throttle or ceiling warning on a cool board ($f)"
+  else ok "no throttle or ceiling warning on a cool board ($f)"; fi
+done
+check "every session has start, energy summary and stop" \
+  sh -c "for e in session_start energy_summary session_stop; do grep -q \"\\\"event\\\":\\\"\$e\\\"\" '$TMPD/hot.jsonl' || exit 1; done"
+check "no sensor_gain from any scenario that has none" \
+  sh -c "! cat '$TMPD/a.jsonl' '$TMPD/hot.jsonl' | grep -q sensor_gain"
+
+# sensor_invalid: a sentinel reading (-256 C, a power-gated Orin engine)
+awk -F, 'BEGIN { OFS = "," } /^#/ || /^t,/ { print; next } { n++; if (n > 300 && n <= 320) $4 = -256; print }' \
+  $S/sim-lost/telemetry.csv | head -900 >"$TMPD/invalid.csv"
+"$TP_BIN" replay --board sim "$TMPD/invalid.csv" >"$TMPD/inv.jsonl" 2>/dev/null
+check "a -256 C reading is sensor_invalid (below_min), once" \
+  sh -c "[ \$(grep -c '\"event\":\"sensor_invalid\",\"channel\":\"temp.board\".*\"state\":\"start\".*below_min' '$TMPD/inv.jsonl') = 1 ]"
+check "... and nothing else is blamed" \
+  sh -c "! grep -q '\"event\":\"sensor_\\(offset\\|gain\\|spike\\|stuck\\)' '$TMPD/inv.jsonl'"
+
+# --- a bare CSV with --board and --ceiling, and --channels ---
+"$TP_BIN" replay --board sim --ceiling 70 --channels "$TMPD/ch.csv" $S/sim-lost/telemetry.csv \
+  >"$TMPD/bare.jsonl" 2>"$TMPD/err"
+check "bare CSV: ceiling from --ceiling" grep -q '"ceiling_c":70' "$TMPD/bare.jsonl"
+check "--channels: forecast columns" \
+  sh -c "head -1 '$TMPD/ch.csv' | grep -q 'forecast.temp_30s,forecast.temp_120s,forecast.temp_600s,forecast.time_to_ceiling_s,forecast.sustainable_power_w,forecast.sustainable_rate'"
+in_rows=$(grep -vc '^#\|^t,' $S/sim-lost/telemetry.csv)
+out_rows=$(grep -vc '^#\|^t,' "$TMPD/ch.csv")
+check "--channels: one row per frame" test "$in_rows" = "$out_rows"
+check "--channels: no NaN written" sh -c "! grep -qi 'nan\|inf' '$TMPD/ch.csv'"
+
+# --- malformed input: exit 1, one line naming file:line ---
+{ printf 't,temp.cpu,power.board\n0,50,5\n1,50.5,5\n2,abc,5\n'; } >"$TMPD/bad.csv"
+expect_exit 1 "malformed telemetry CSV is refused" "$TP_BIN" replay "$TMPD/bad.csv"
+check "... with file:line in one line" sh -c "[ \$(wc -l <'$TMPD/err') = 1 ] && grep -q 'bad.csv:4:' '$TMPD/err'"
+{ printf 't,temp.cpu\n5,50\n4,51\n'; } >"$TMPD/back.csv"
+expect_exit 1 "time going backwards is refused" "$TP_BIN" replay "$TMPD/back.csv"
+check "... naming the line" grep -q 'back.csv:3:' "$TMPD/err"
+mkdir -p "$TMPD/badtruth"
+cp $S/sim-lost/manifest.ini $S/sim-lost/telemetry.csv "$TMPD/badtruth/"
+printf '{"kind":"sensor_lost","t_start":600,"t_end":780,"channel":"temp.board"}\n{"kind":"sensor_lost",\n' \
+  >"$TMPD/badtruth/truth.jsonl"
+expect_exit 1 "malformed truth.jsonl is refused" "$TP_BIN" eval "$TMPD/badtruth"
+check "... with file:line in one line" sh -c "[ \$(wc -l <'$TMPD/err') = 1 ] && grep -q 'truth.jsonl:2:' '$TMPD/err'"
+
+# --- eval ---
+"$TP_BIN" eval --json $S/sim-offset-step >"$TMPD/e.json" 2>"$TMPD/err"
+for k in forecast_mae_30s forecast_mae_120s forecast_mae_600s ttc_median_rel_error warning_lead_s \
+  drift_delay_s classification_accuracy false_alarms_per_hour throttle_precision throttle_recall; do
+  check "eval --json has $k" grep -q "\"$k\":" "$TMPD/e.json"
+done
+check "eval: the offset is classified right" grep -q '"classification_accuracy":1' "$TMPD/e.json"
+check "eval: no false alarm" grep -q '"false_alarms":0' "$TMPD/e.json"
+mkdir -p "$TMPD/lib"
+cp -r $S/sim-lost $S/sim-stuck "$TMPD/lib/"
+"$TP_BIN" eval --json "$TMPD/lib" >"$TMPD/l.json" 2>"$TMPD/err"
+check "eval of a library pools its sessions" grep -q '"sessions":2' "$TMPD/l.json"
+"$TP_BIN" eval --json $S/sbcbench-rpi5 $S/sbcbench-nano >"$TMPD/r.json" 2>"$TMPD/err"
+check "real traces: forecasts scored against what the board did next" \
+  sh -c "grep -q '\"forecast_mae_30s\":[0-9]' '$TMPD/r.json' && ! grep -q '\"forecasts_scored\":0,' '$TMPD/r.json'"
+check "real traces: no throttle found where the clock held" grep -q '"throttle_precision":null' "$TMPD/r.json"
+
+# --- real data, throttled: the clock falls under load in the Pi 5 trace ---
+mkdir -p "$TMPD/pi"
+cp $S/sbcbench-rpi5/manifest.ini "$TMPD/pi/"
+awk -F, 'BEGIN { OFS = "," } /^#/ || /^t,/ { print; next } { if ($1 >= 400 && $1 <= 560) $2 = 1500000000; print }' \
+  $S/sbcbench-rpi5/telemetry.csv >"$TMPD/pi/telemetry.csv"
+"$TP_BIN" replay "$TMPD/pi" >"$TMPD/pi.jsonl" 2>"$TMPD/err"
+check "real trace, clock fallen under load: kernel_throttle clock_drop" \
+  grep -q '"event":"kernel_throttle","state":"start","clause":"clock_drop"' "$TMPD/pi.jsonl"
+check "... ending when the clock is back" grep -q '"event":"kernel_throttle","state":"end"' "$TMPD/pi.jsonl"
+done_testing
