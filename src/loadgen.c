@@ -141,7 +141,8 @@ int tp_loadgen_run(const struct tp_loadgen_opts *o, FILE *out, FILE *err, volati
 {
 	struct tp_loadgen_model m;
 	struct thermpace *tp = NULL;
-	double t0, t_call, t_first, t_slot, interval;
+	double t0, t_call, t_first, t_slot, interval, t_tok0 = 0, t_tok1 = 0;
+	double span_s = 0, span_tokens = 0;
 	long call, k, total = 0;
 	int ret, id, status = 0;
 
@@ -180,6 +181,9 @@ int tp_loadgen_run(const struct tp_loadgen_opts *o, FILE *out, FILE *err, volati
 				t_slot = fmax(t_slot + interval, tp_mono_now() - interval);
 				sleep_until(t_slot);
 			}
+			t_tok1 = tp_mono_now();
+			if (k == 0)
+				t_tok0 = t_tok1;
 			id = tp_loadgen_model_step(&m, o->work);
 			if (!o->quiet) {
 				fprintf(out, "%s ", vocab[(size_t)id % TP_ARRAY_LEN(vocab)]);
@@ -193,6 +197,10 @@ int tp_loadgen_run(const struct tp_loadgen_opts *o, FILE *out, FILE *err, volati
 			}
 		}
 		total += k;
+		if (k > 1) { /* the pace: from the first token's start to the last's */
+			span_s += t_tok1 - t_tok0;
+			span_tokens += (double)(k - 1);
+		}
 		if (tp && !status && thermpace_call_end(tp) < 0)
 			status = -EPIPE;
 		if (!o->quiet) {
@@ -203,8 +211,8 @@ int tp_loadgen_run(const struct tp_loadgen_opts *o, FILE *out, FILE *err, volati
 			perf_lines(err, k, (t_first - t_call) * 1e3,
 				   (tp_mono_now() - t_first) * 1e3);
 	}
-	fprintf(err, "thermpace-loadgen: %ld tokens in %ld calls, %.3f s\n", total, call,
-		tp_mono_now() - t0);
+	fprintf(err, "thermpace-loadgen: %ld tokens in %ld calls, %.3f s, %.4f tokens/s paced\n",
+		total, call, tp_mono_now() - t0, span_s > 0 ? span_tokens / span_s : 0.0);
 	fflush(err);
 	thermpace_close(tp);
 	tp_loadgen_model_free(&m);

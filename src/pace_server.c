@@ -140,11 +140,12 @@ int tp_pace_server_reserve(struct tp_pace_server *s, long n, double now, long *w
 	}
 	/*
 	 * The next slot follows the last one by its tokens at the rate granted
-	 * now, so a new rate applies at once. Lateness up to half a token
-	 * interval (50 ms at most) is caught up; beyond that the schedule
-	 * restarts from now, so an idle client gets no burst.
+	 * now, so a new rate applies at once. Lateness (the client's or this
+	 * daemon's own hiccups) is caught up to TP_PACE_CATCHUP_S, and never
+	 * more than TP_PACE_CATCHUP_TOKENS tokens' worth; beyond that the
+	 * schedule restarts, so an idle client gets no real burst.
 	 */
-	slack = fmin(0.5 / s->rate, 0.05);
+	slack = fmin(TP_PACE_CATCHUP_S, TP_PACE_CATCHUP_TOKENS / s->rate);
 	due = s->have_slot ? s->last_slot + (double)s->last_n / s->rate : now;
 	slot = fmax(due, now - slack);
 	wait = slot - now;

@@ -23,12 +23,14 @@
 
 #include "pace_protocol.h"
 
-#define TP_PACE_MAX_WAIT_S  1.0 /* a NEXT is never told to sleep longer */
-#define TP_PACE_PAUSE_US    250000
-#define TP_PACE_HELLO_S	    5.0	 /* a client must say HELLO within this */
-#define TP_PACE_MAX_ERRORS  8	 /* bad requests before a client is dropped */
-#define TP_PACE_OUT_MAX	    1024 /* queued reply bytes before a client is "slow" */
-#define TP_PACE_SOCKET_NAME "pace.sock"
+#define TP_PACE_MAX_WAIT_S     1.0  /* a NEXT is never told to sleep longer */
+#define TP_PACE_CATCHUP_S      0.25 /* lateness caught up at most ... */
+#define TP_PACE_CATCHUP_TOKENS 16.0 /* ... and never more tokens than this */
+#define TP_PACE_PAUSE_US       250000
+#define TP_PACE_HELLO_S	       5.0  /* a client must say HELLO within this */
+#define TP_PACE_MAX_ERRORS     8    /* bad requests before a client is dropped */
+#define TP_PACE_OUT_MAX	       1024 /* queued reply bytes before a client is "slow" */
+#define TP_PACE_SOCKET_NAME    "pace.sock"
 
 struct tp_pace_client {
 	int fd; /* -1: slot free */

@@ -476,6 +476,8 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		p->out.changed = 0;
 	} else {
 		tp_governor_step(&p->gov, &in, &p->out);
+		if ((unsigned)p->out.mode < 4)
+			p->mode_ticks[p->out.mode]++;
 	}
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
@@ -502,8 +504,13 @@ void tp_pacer_finish(struct tp_pacer *p)
 {
 	double end = p->started ? p->t_last : 0;
 
+	int i;
+
 	if (!isnan(p->burst.t0))
 		close_burst(p, p->explicit_calls || isnan(p->last_token_t) ? end : p->last_token_t);
+	for (i = 0; i < p->npending; i++) /* nothing is known past the last frame */
+		if (p->pending[i].t1 > end)
+			p->pending[i].t1 = fmax(end, p->pending[i].t0);
 	flush_calls(p, end, 1);
 }
 

@@ -108,6 +108,7 @@ struct tp_pacer {
 	int started;
 	double t_first, t_last, peak_temp;
 	long frames;
+	long mode_ticks[4]; /* ticks decided by each enum tp_gov_kind */
 	int throttled;
 	long throttle_edges;
 

@@ -97,8 +97,8 @@ static void stop_child(struct tp_child *c)
 	tp_child_reap(c, 1);
 }
 
-/* Serves the socket until the wall deadline; 1 when the child is gone. */
-static int serve_until(struct loop *l, struct tp_child *c, double deadline)
+/* Serves the socket until the wall deadline, reaping the child if it ends. */
+static void serve_until(struct loop *l, struct tp_child *c, double deadline)
 {
 	struct pollfd p[MAX_POLL];
 	double now;
@@ -107,13 +107,17 @@ static int serve_until(struct loop *l, struct tp_child *c, double deadline)
 	for (;;) {
 		now = tp_mono_now();
 		if (now >= deadline || stop_flag)
-			return 0;
+			return;
 		n = tp_pace_server_pollfds(&l->srv, p, MAX_POLL);
 		ms = (int)ceil((deadline - now) * 1e3);
-		if (poll(p, (nfds_t)n, ms > 0 ? ms : 0) > 0)
+		if (c->reaped || ms < 20)
+			ms = ms > 0 ? ms : 0;
+		else
+			ms = 20; /* look at the child now and then */
+		if (poll(p, (nfds_t)n, ms) > 0)
 			tp_pace_server_handle(&l->srv, p, n, tp_mono_now());
-		if (tp_child_reap(c, 0) == 1)
-			return 1;
+		if (!c->reaped)
+			tp_child_reap(c, 0);
 	}
 }
 
@@ -153,11 +157,13 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 	char *argv_sh[] = {sh, dash_c, NULL, NULL};
 	char *argv_lg[] = {loadgen, coop, tokens, zero, quiet, name, sim_load, NULL};
 	double setpoint, t_row, h, t0, tok0, backlog = 0, dropped = 0, gen, demand, ss_start;
-	double ss_tok = 0, ss_sus = 0;
+	double ss_tok = 0, ss_sus = 0, backlog_max;
 	long k, nrows;
 	int ret, devnull = -1, cool_prev = 0, child_gone = 0, have_dir = 0, srv_open = 0;
 
 	memset(sc, 0, sizeof(*sc));
+	sc->load_ended_s = NAN;
+	sc->load_status = -1;
 	memset(&child, 0, sizeof(child));
 	memset(&l, 0, sizeof(l));
 	memset(&b, 0, sizeof(b));
@@ -245,6 +251,8 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 	}
 	/* t = 0: the first frame and the first grant */
 	nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
+	/* room for two child tokens, or the board's full rate over two smoothing times */
+	backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * l.speed);
 	ss_start = s->duration_s * 2.0 / 3.0;
 	l.wall0 = tp_mono_now();
 	tp_frame_clear(v, set->n);
@@ -255,16 +263,22 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 	sc->peak_die_c = tp_plant_die_c(p);
 	for (k = 1; k <= nrows && !stop_flag; k++) {
 		t_row = (double)k * s->interval_s;
-		child_gone = serve_until(&l, &child, l.wall0 + t_row / l.speed);
-		if (child_gone)
-			break;
+		serve_until(&l, &child, l.wall0 + t_row / l.speed);
+		if (child.reaped && !child_gone) {
+			child_gone = 1;
+			sc->load_ended_s = t_row;
+			sc->load_status = tp_child_exit_code(&child);
+			if (l.child_tokens == 0 && sc->load_status != 0)
+				break; /* it failed: nothing to simulate */
+				       /* it finished: the board idles to the end */
+		}
 		sc->late_s = fmax(sc->late_s, tp_mono_now() - (l.wall0 + t_row / l.speed));
 		/* the child's tokens since the last row, smoothed into the plant's demand */
 		backlog = l.child_tokens * l.speed - tp_plant_tokens(p) - dropped;
-		if (backlog > 2 * s->max_rate * SIM_CLOSED_SMOOTH_S) {
+		if (backlog > backlog_max) {
 			/* made faster than the (throttled) board could: not carried forever */
-			dropped += backlog - 2 * s->max_rate * SIM_CLOSED_SMOOTH_S;
-			backlog = 2 * s->max_rate * SIM_CLOSED_SMOOTH_S;
+			dropped += backlog - backlog_max;
+			backlog = backlog_max;
 		}
 		backlog = fmax(0, backlog);
 		/* one demand for the whole row: the power is steady between two samples */
@@ -301,10 +315,10 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 		    fmod(t_row + 1e-9, o->progress_s) < s->interval_s - 1e-9 + 1e-9)
 			progress(o, &l, p, pl, t_row, setpoint);
 	}
-	if (child_gone) {
+	if (child_gone && l.child_tokens == 0 && sc->load_status != 0) {
 		ret = -ECHILD;
-		snprintf(err, n, "the load ended before the simulation (exit status %d)",
-			 tp_child_exit_code(&child));
+		snprintf(err, n, "the load failed before making a token (exit status %d)",
+			 sc->load_status);
 	} else if (stop_flag) {
 		ret = -EINTR;
 		snprintf(err, n, "interrupted at %.0f s of board time", tp_plant_time(p));
@@ -334,6 +348,12 @@ stop:
 				   : NAN;
 	sc->joules_per_token = sc->tokens > 0 ? sc->energy_true_j / sc->tokens : NAN;
 	sc->pace_changes = tp_pace_events_count(&evs, "pace_change");
+	{
+		const long *m = l.pacer.mode_ticks;
+		long all = m[0] + m[1] + m[2] + m[3];
+
+		sc->horizon_share = all > 0 ? (double)m[TP_GOV_HORIZON] / (double)all : NAN;
+	}
 restore_signals:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -379,7 +399,9 @@ void tp_sim_score_print(FILE *f, const struct tp_sim_score *sc, int json)
 		tp_event_set_num(o, "energy_error_rel", sc->energy_error_rel);
 		tp_event_set_num(o, "joules_per_token", sc->joules_per_token);
 		json_object_set_new(o, "pace_changes", json_integer(sc->pace_changes));
+		tp_event_set_num(o, "horizon_share", sc->horizon_share);
 		tp_event_set_num(o, "late_s", sc->late_s);
+		tp_event_set_num(o, "load_ended_s", sc->load_ended_s);
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 		if (text)
 			fprintf(f, "%s\n", text);
@@ -396,10 +418,15 @@ void tp_sim_score_print(FILE *f, const struct tp_sim_score *sc, int json)
 		"kernel throttles           %ld (%.0f s throttled)\n"
 		"steady-state rate          %.3f tokens/s, sustainable %.3f: %.1f %%\n"
 		"energy                     %.1f J accounted, %.1f J true (error %.3f %%), "
-		"%.4f J/token\n",
+		"%.4f J/token\n"
+		"decided by                 horizon %.0f %% of the ticks, pi %.0f %%\n",
 		sc->controller, sc->duration_s, sc->speed, sc->wall_s, sc->tokens, sc->child_tokens,
 		sc->seconds_above_ceiling, sc->ceiling_c, sc->overshoot_k, sc->setpoint_c,
 		sc->peak_die_c, sc->kernel_throttles, sc->throttled_s, sc->mean_rate_ss,
 		sc->sustainable_rate_ss, 100 * sc->throughput_vs_sustainable, sc->energy_j,
-		sc->energy_true_j, 100 * sc->energy_error_rel, sc->joules_per_token);
+		sc->energy_true_j, 100 * sc->energy_error_rel, sc->joules_per_token,
+		100 * sc->horizon_share,
+		sc->controller && strcmp(sc->controller, "pi") == 0 ? 100.0
+		: strcmp(sc->controller, "horizon") == 0	    ? 100 * (1 - sc->horizon_share)
+								    : 0.0);
 }

@@ -56,7 +56,10 @@ struct tp_sim_score {
 	double mean_rate_ss, sustainable_rate_ss, throughput_vs_sustainable;
 	double energy_j, energy_true_j, energy_error_rel, joules_per_token;
 	long pace_changes;
-	double late_s; /* wall time the loop ran behind the schedule, worst */
+	double horizon_share; /* ticks the horizon controller decided (its fallback: PI) */
+	double late_s;	      /* wall time the loop ran behind the schedule, worst */
+	double load_ended_s;  /* board time the child exited at (it then idles); NaN: ran on */
+	int load_status;      /* its exit status, -1 while it ran */
 };
 
 /*

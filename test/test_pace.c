@@ -143,16 +143,20 @@ static void test_reserve_schedule(void)
 	CHECK_INT(us, 1000000);
 	CHECK_INT(tp_pace_server_reserve(&s, 1, 102.5, &us), 1);
 	CHECK_NEAR(us, 400000, 1); /* slot 100.9 + 2 */
-	/* late by less than half an interval: caught up, no restart */
+	/* late (the client or the daemon): caught up, no restart */
 	tp_pace_server_set_rate(&s, 10);
-	CHECK_INT(tp_pace_server_reserve(&s, 1, 103.04, &us), 1);
+	CHECK_INT(tp_pace_server_reserve(&s, 1, 103.2, &us), 1);
 	CHECK_INT(us, 0);
 	CHECK_NEAR(s.last_slot, 103.0, 1e-9);
-	/* idle for long: no burst, the schedule restarts near now */
+	CHECK_INT(tp_pace_server_reserve(&s, 1, 103.2, &us), 1);
+	CHECK_NEAR(s.last_slot, 103.1, 1e-9);
+	/* idle for long: the schedule restarts TP_PACE_CATCHUP_S before now */
 	CHECK_INT(tp_pace_server_reserve(&s, 1, 200.0, &us), 1);
-	CHECK_NEAR(s.last_slot, 199.95, 1e-9);
-	CHECK_INT(tp_pace_server_reserve(&s, 1, 200.0, &us), 1);
-	CHECK_NEAR(us, 50000, 1);
+	CHECK_NEAR(s.last_slot, 200.0 - TP_PACE_CATCHUP_S, 1e-9);
+	/* at a high rate the catch-up is bounded in tokens */
+	tp_pace_server_set_rate(&s, 1000);
+	CHECK_INT(tp_pace_server_reserve(&s, 1, 300.0, &us), 1);
+	CHECK_NEAR(s.last_slot, 300.0 - TP_PACE_CATCHUP_TOKENS / 1000, 1e-9);
 	/* paused */
 	tp_pace_server_set_rate(&s, 0);
 	CHECK_INT(tp_pace_server_reserve(&s, 1, 201.0, &us), 0);
