@@ -76,7 +76,8 @@ void tp_governor_init(struct tp_governor *g, const struct tp_gov_config *cfg)
 double tp_gov_rate_for_power(const struct tp_gov_config *c, double power_w, double idle_w,
 			     double joules_per_token)
 {
-	if (power_w >= c->p_max_w - 1e-9)
+	/* within a hair of full power is full power: no flapping in and out of it */
+	if (power_w >= c->p_max_w - 0.002 * (c->p_max_w - c->p_min_w))
 		return -1;
 	if (!(joules_per_token > 0) || isnan(idle_w))
 		return -1; /* no conversion known: the rate cannot pace */

@@ -188,6 +188,20 @@ kill -9 $lg 2>/dev/null
 expect_exit 1 "attach to a process that does not exist" "$TP_BIN" attach --pid 999999 \
   --root "$ROOT" --runtime-dir "$RT"
 
+# ---- the /metrics exporter ----
+if command -v curl >/dev/null 2>&1; then
+  mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  $RUN --metrics "127.0.0.1:$mport" --fixed-rate 30 -- "$LG" -C -q -n 60 -d 64 >/dev/null 2>&1 &
+  d=$!
+  check "/metrics serves the granted rate" wait_for 5 sh -c \
+    "curl -s http://127.0.0.1:$mport/metrics | grep -q '^thermpace_rate_granted_tokens_per_second{channel=\"rate.granted\"} 30\$'"
+  check "/metrics counts pace_change events" sh -c \
+    "curl -s http://127.0.0.1:$mport/metrics | grep -q '^thermpace_events_total{event=\"pace_change\"} '"
+  wait $d
+else
+  skip "/metrics" "no curl"
+fi
+
 # ---- llama-server's /metrics counter ----
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$TMPD/srv.py" <<'PY'
