@@ -384,8 +384,18 @@ static int target_alive(struct daemon *d)
 
 	if (d->have_child)
 		return !d->child.reaped;
-	if (d->target > 0)
-		return kill(d->target, 0) == 0 || errno == EPERM;
+	if (d->target < 0)
+		return 0; /* its pidfd said so */
+	if (d->target > 0) {
+		char stat[64], text[512], *p;
+
+		/* a zombie has ended: its parent just has not reaped it yet */
+		snprintf(stat, sizeof(stat), "/proc/%d/stat", (int)d->target);
+		if (tp_read_text(stat, text, sizeof(text)) < 0)
+			return 0;
+		p = strrchr(text, ')');
+		return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+	}
 	if (d->o->attach_cgroup) {
 		snprintf(procs, sizeof(procs), "%s/cgroup.procs", d->o->attach_cgroup);
 		return tp_read_text(procs, buf, sizeof(buf)) > 0;

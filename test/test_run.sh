@@ -187,6 +187,19 @@ check "attach: the summary line" grep -q '^thermpace: .* tokens' "$TMPD/att.err"
 kill -9 $lg 2>/dev/null
 expect_exit 1 "attach to a process that does not exist" "$TP_BIN" attach --pid 999999 \
   --root "$ROOT" --runtime-dir "$RT"
+sleep 1 &
+sl=$!
+expect_exit 0 "attach ends when the process does" "$TP_BIN" attach --pid $sl --root "$ROOT" \
+  --runtime-dir "$RT" --interval 0.2 --actuator socket
+# a cgroup v2 directory (the fixture; a process id in its cgroup.procs)
+cp -r fixtures/actuators/cgroup2 "$TMPD/cga"
+echo $$ >"$TMPD/cga/app/cgroup.procs"
+"$TP_BIN" attach --cgroup "$TMPD/cga/app" --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
+  --fixed-setting 0.25 >/dev/null 2>&1 &
+a=$!
+check "attach --cgroup caps cpu.max" wait_for 5 sh -c "! grep -q '^max ' '$TMPD/cga/app/cpu.max'"
+kill -TERM $a; wait $a
+check "and puts it back" test "$(cat "$TMPD/cga/app/cpu.max")" = "max 100000"
 
 # ---- the /metrics exporter ----
 if command -v curl >/dev/null 2>&1; then
