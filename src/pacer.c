@@ -51,6 +51,7 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	struct tp_gov_config cfg;
 	double ceiling, margin, max_rate, p_max;
 	const char *ctrl = pl ? tp_pipeline_control_channel(pl) : NULL;
+	const struct tp_board_zone *z = b ? tp_board_zone(b, b->control_zone) : NULL;
 	int i, ret;
 
 	memset(p, 0, sizeof(*p));
@@ -62,6 +63,8 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	p->act = act;
 	p->metrics = metrics;
 	p->set = set;
+	if (!ctrl && z) /* no pipeline: the board's controlled zone */
+		ctrl = z->channel;
 	p->i_temp = ctrl ? tp_chanset_find(set, ctrl) : -1;
 	p->i_power = tp_chanset_find(set, "power.board");
 	p->i_energy = tp_chanset_find(set, "energy.board");
