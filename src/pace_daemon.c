@@ -70,7 +70,7 @@ struct scraper {
 	double interval_s;
 	volatile int stop;
 	/* under lock */
-	double total, base;
+	double total, base; /* tokens counted; the last raw counter */
 	int have_base, fresh, failed_once;
 	char err[256];
 };
@@ -87,14 +87,16 @@ static void *scrape_loop(void *arg)
 
 		pthread_mutex_lock(&sc->lock);
 		if (ret == 0) {
-			if (!sc->have_base || c.tokens_predicted_total < sc->base + sc->total) {
-				/* first scrape, or the server restarted: a new base */
-				sc->base = c.tokens_predicted_total - (sc->have_base ? 0 : 0);
-				if (sc->have_base)
-					sc->base = c.tokens_predicted_total - sc->total;
-				sc->have_base = 1;
-			}
-			sc->total = c.tokens_predicted_total - sc->base;
+			double raw = c.tokens_predicted_total;
+
+			/*
+			 * Counted from the first scrape on; a counter that went down
+			 * means the server restarted from 0.
+			 */
+			if (sc->have_base)
+				sc->total += raw >= sc->base ? raw - sc->base : raw;
+			sc->base = raw;
+			sc->have_base = 1;
 			sc->fresh = 1;
 		} else if (!sc->failed_once) {
 			sc->failed_once = 1;
