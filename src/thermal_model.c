@@ -17,10 +17,11 @@ static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
 #define SCORE_WINDOW_S 3600.0 /* likelihood discount */
 #define SWITCH_MARGIN  0.5    /* hysteresis between bank members (nats) */
 #define Q_THETA0_PER_S                                                                             \
-	1e-8		      /* intercept random walk, K^2/s: the sensor's own                    \
-			       * offset; the shared ambient is handled outside */
-#define Q_R_REL_PER_S	 4e-8 /* resistance random walk, relative^2/s, when excited */
-#define TAU_PRIOR_LOG_SD 1.1  /* prior spread of ln(tau) around the profile's value */
+	1e-8			/* intercept random walk, K^2/s: the sensor's own                  \
+				 * offset; the shared ambient is handled outside */
+#define Q_R_REL_PER_S	 4e-8	/* resistance random walk, relative^2/s, when excited */
+#define TAU_PRIOR_LOG_SD 1.1	/* prior spread of ln(tau) around the profile's value */
+#define CONVERGED_S	 1500.0 /* slow excitation seen before a zone keeps its Rt */
 #define C2_LEARN_S                                                                                 \
 	300.0		  /* the start transient is learned this long, then frozen:                \
 			   * later it would fit any slow trend, a drifting                         \
@@ -265,7 +266,30 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	 * residuals where the detectors see it.
 	 */
 	warm = m->t_last - zz->t0 < C2_LEARN_S;
-	upd[0] = warm || m->excited_sink;
+	/*
+	 * A zone that has watched the heatsink answer a change of load for
+	 * long enough knows its intercept and total resistance: it keeps them.
+	 * A zone that later answers the same load differently from the others
+	 * has a sensor problem (a gain error would otherwise be learned as a
+	 * larger resistance). A cooling change reopens the learning.
+	 */
+	if (learn && m->excited_sink && !warm) {
+		zz->excited_s += dt;
+		if (zz->excited_s >= CONVERGED_S && !zz->kept) {
+			/* known from now on: no uncertainty left to spread */
+			for (i = 0; i < TP_TM_NBANK; i++) {
+				int k;
+
+				for (k = 0; k < TP_TM_NPAR; k++) {
+					zz->c[i].P[0][k] = zz->c[i].P[k][0] = 0;
+					zz->c[i].P[2][k] = zz->c[i].P[k][2] = 0;
+				}
+			}
+			zz->kept = 1;
+		}
+	}
+	upd[0] = (warm || m->excited_sink) &&
+		 (zz->excited_s < CONVERGED_S || m->t_last < m->boost_until);
 	upd[1] = warm || m->excited_die;
 	upd[2] = upd[0];
 	upd[3] = !zz->c2_frozen;
@@ -288,7 +312,9 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	zz->n++;
 	/* noise variance from the best member's innovations, floored */
 	if (!isnan(best_e)) {
-		double v = best_e * best_e - (best_S - zz->r_var);
+		/* the innovation's variance less what the parameters' uncertainty
+		 * explains; at most half of it, the Kalman P being pessimistic */
+		double v = fmax(best_e * best_e - (best_S - zz->r_var), 0.5 * best_e * best_e);
 		double beta = zz->n < 50 ? 0.05 : 0.01;
 
 		if (v < 0.0025)
@@ -403,7 +429,22 @@ void tp_tmodel_shift(struct tp_tmodel *m, int z, double delta_c)
 
 void tp_tmodel_boost(struct tp_tmodel *m, double until_t)
 {
+	int z, i;
+
 	m->boost_until = until_t;
+	for (z = 0; z < m->nzones; z++) {
+		struct tp_tm_zone *zz = &m->z[z];
+
+		zz->excited_s = 0;
+		if (!zz->kept)
+			continue;
+		/* learning again: some uncertainty back */
+		for (i = 0; i < TP_TM_NBANK; i++) {
+			zz->c[i].P[0][0] = 1.0;
+			zz->c[i].P[2][2] = 0.01 * zz->c[i].th[2] * zz->c[i].th[2];
+		}
+		zz->kept = 0;
+	}
 }
 
 double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,

@@ -47,8 +47,10 @@ struct tp_tm_cand {
 
 struct tp_tm_zone {
 	int started, c2_frozen;
-	double t0;    /* first reading */
-	double tr_t0; /* start of the c2 transient (t0, or a cooling change) */
+	double excited_s; /* slow excitation seen; past CONVERGED_S Rt is kept */
+	int kept;	  /* intercept and total resistance kept (their P zeroed) */
+	double t0;	  /* first reading */
+	double tr_t0;	  /* start of the c2 transient (t0, or a cooling change) */
 	double t_last;
 	long n;	      /* readings used */
 	double r_var; /* reading noise variance, learned */
