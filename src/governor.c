@@ -56,6 +56,7 @@ void tp_gov_config_default(struct tp_gov_config *c, enum tp_gov_kind kind, doubl
 	c->pi_kp_w_per_k = 0.15 * range;
 	c->pi_ti_s = 60;
 	c->pi_tt_s = 30;
+	c->pi_guard_k = 0.3;
 	c->step_down_w = 0.25 * range;
 	c->step_up_w = 0.1 * range;
 	c->step_hold_s = 10;
@@ -193,7 +194,7 @@ static void pi_step(struct tp_governor *g, const struct tp_gov_input *in, double
 		    struct tp_gov_output *out)
 {
 	const struct tp_gov_config *c = &g->cfg;
-	double e = c->setpoint_c - in->temp_c;
+	double e = c->setpoint_c - c->pi_guard_k - in->temp_c;
 	double ff, u, p;
 
 	/*

@@ -51,6 +51,7 @@ struct tp_gov_config {
 	double bias_tau_s;			/* integral time of the bias correction */
 	double bias_max_k;			/* its clamp */
 	double pi_kp_w_per_k, pi_ti_s, pi_tt_s; /* PI gain, integral and tracking times */
+	double pi_guard_k; /* PI aims this far under the set point: it has no forecast */
 	double step_down_w, step_up_w, step_hold_s, step_hyst_k; /* stepwise */
 	double event_rel; /* relative rate move that makes a pace_change */
 };

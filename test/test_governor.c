@@ -174,8 +174,9 @@ static void test_pi_fallback(void)
 	struct tp_governor g;
 
 	run_loop(TP_GOV_HORIZON, 30, 1.0, 0, 0, 7200, &r, &g);
-	printf("# pi fallback: max %.2f C, tail rate %.1f %% of sustainable\n", r.max_temp,
-	       100 * r.mean_rate_tail / r.sus_rate);
+	printf("# pi fallback: max %.2f C, tail %.2f C, tail rate %.1f %% of sustainable\n",
+	       r.max_temp, r.mean_temp_tail, 100 * r.mean_rate_tail / r.sus_rate);
+	CHECK_NEAR(r.mean_temp_tail, 77 - 0.3, 0.05); /* its guard band under the set point */
 	CHECK_INT(g.ev_mode, TP_GOV_PI);
 	CHECK_STR(g.ev_reason, "model_invalid");
 	CHECK_INT(r.seconds_above_ceiling, 0);
