@@ -29,7 +29,8 @@
 #include "telemetry.h"
 #include "util.h"
 
-#define MAX_POLL    (8 + 256)
+#define MAX_CLIENTS 256
+#define MAX_POLL    (8 + MAX_CLIENTS)
 #define STOP_WAIT_S 10.0 /* after forwarding a signal, SIGKILL past this */
 
 static volatile sig_atomic_t got_signal, got_child;
@@ -869,7 +870,7 @@ static void usage(FILE *f, int attach)
 		"  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
 		"                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
 		"  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
-		"  --max-clients N      pacing socket clients at most (default 64)\n");
+		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n");
 	if (attach)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -973,8 +974,8 @@ int tp_daemon_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 			o->duty_period_s = dv;
 			break;
 		case 'M':
-			if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > 4096)
-				return bad(cmd, "--max-clients", optarg, "a count from 1 to 4096");
+			if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > MAX_CLIENTS)
+				return bad(cmd, "--max-clients", optarg, "a count from 1 to 256");
 			o->max_clients = (int)lv;
 			break;
 		case 'p':
