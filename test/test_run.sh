@@ -100,7 +100,7 @@ for sig in INT TERM HUP; do
     case $sig in INT) want=130 ;; TERM) want=143 ;; HUP) want=129 ;; esac
     check "SIG$sig: forwarded to the child, its status returned ($rc)" test "$rc" = "$want"
   else
-    kill -9 $d 2>/dev/null; not_ok "SIG$sig: the cap was never applied"
+    kill -TERM $d 2>/dev/null; wait $d; not_ok "SIG$sig: the cap was never applied"
   fi
 done
 run --actuator cpufreq --fixed-setting 0.5 -- "$LG" -n 20 -d 64 -q >/dev/null 2>&1
@@ -148,7 +148,7 @@ if wait_for 10 capped; then
   check "the state file is gone" no_state
   [ -n "$child" ] && kill -9 "$child" 2>/dev/null
 else
-  kill -9 $d 2>/dev/null; not_ok "the cap was never applied"
+  kill -TERM $d 2>/dev/null; wait $d; not_ok "the cap was never applied"
 fi
 expect_exit 0 "restore with nothing to do" "$TP_BIN" restore --runtime-dir "$RT"
 check "says none" grep -q '^restored 0 state files' "$TMPD/out"
@@ -166,7 +166,7 @@ if [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
     kill -TERM $d; wait $d
     check "the cgroup is removed at the end" test ! -e "$cg"
   else
-    kill -9 $d 2>/dev/null; not_ok "no cgroup $cg with the child in it"
+    kill -TERM $d 2>/dev/null; wait $d; not_ok "no cgroup $cg with the child in it"
   fi
 else
   skip "cgroup v1 run" "the cgroup v1 cpu controller is not writable at /sys/fs/cgroup/cpu"
