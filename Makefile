@@ -56,10 +56,12 @@ BENCH_SRC := $(sort $(wildcard test/bench_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 PROG_NAMES := thermpace $(patsubst src/%_main.c,thermpace-%,$(wildcard src/*_main.c))
 HDRS := $(wildcard src/*.h dsp/*.h test/*.h)
+# libthermpace-client.a: the cooperative pacing client alone (libc only).
+CLIENT_SRC := src/thermpace_client.c
 
 .PHONY: all check check-rel check-san check-gen check-fuzz bench lint format deps \
         install uninstall clean demo
-all: $(addprefix build/rel/,$(PROG_NAMES))
+all: $(addprefix build/rel/,$(PROG_NAMES)) build/rel/libthermpace-client.a
 
 # $(1): variant dir, $(2): extra compiler and linker flags
 define VARIANT
@@ -69,13 +71,16 @@ $(1)/%.o: %.c Makefile
 $(1)/libthermpace.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
+$(1)/libthermpace-client.a: $$(patsubst %.c,$(1)/%.o,$$(CLIENT_SRC))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
 $(1)/thermpace: $(1)/src/main.o $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 $(1)/thermpace-%: $(1)/src/%_main.o $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 $(1)/test/%: $(1)/test/%.o $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
-$(1)/tests: $$(addprefix $(1)/,$$(PROG_NAMES)) $$(patsubst %.c,$(1)/%,$$(TEST_SRC))
+$(1)/tests: $$(addprefix $(1)/,$$(PROG_NAMES)) $(1)/libthermpace-client.a $$(patsubst %.c,$(1)/%,$$(TEST_SRC))
 	@touch $$@
 endef
 $(eval $(call VARIANT,build/rel,))

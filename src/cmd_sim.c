@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "governor.h"
 #include "session.h"
+#include "sim_closed.h"
 #include "sim_audio.h"
 #include "sim_load.h"
 #include "sim_plant.h"
@@ -35,6 +37,12 @@ struct sim_opts {
 	int seed_set;
 	double duration_s; /* NAN: the scenario's */
 	int no_audio;
+	/* closed loop (src/sim_closed.c): with --controller or --load */
+	int closed;
+	enum tp_gov_kind controller;
+	const char *load;
+	double speed;
+	int json;
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +51,10 @@ static const struct option long_opts[] = {
     {"duration", required_argument, NULL, 'd'},
     {"no-audio", no_argument, NULL, 'A'},
     {"output", required_argument, NULL, 'o'},
+    {"controller", required_argument, NULL, 'c'},
+    {"load", required_argument, NULL, 'L'},
+    {"speed", required_argument, NULL, 'K'},
+    {"json", no_argument, NULL, 'J'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -61,7 +73,14 @@ static void usage(FILE *f)
 		"  -d, --duration S     override the scenario's duration_s\n"
 		"      --no-audio       write no audio.wav\n"
 		"  -o, --output DIR     session directory (created)\n"
-		"  -h, --help           this help\n");
+		"  -h, --help           this help\n\n"
+		"Closed loop (docs/pacing.md): a real child process makes tokens through the\n"
+		"pacing socket and the board's power follows its rate; -o is then optional.\n"
+		"  -c, --controller C   horizon|pi|stepwise|none (default horizon)\n"
+		"  -L, --load CMD       the child, run by /bin/sh -c (default: thermpace-loadgen\n"
+		"                       --cooperative, endless); THERMPACE_SOCKET is set for it\n"
+		"  -K, --speed K        board seconds per wall second (default 60)\n"
+		"      --json           print the score as one JSON object\n");
 }
 
 /* 0: run; 1: help shown; -EINVAL: bad arguments (message printed). */
@@ -72,9 +91,11 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->duration_s = NAN;
+	o->controller = TP_GOV_HORIZON;
+	o->speed = 60;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:S:d:o:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:S:d:o:c:L:K:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->scenario = optarg;
@@ -101,6 +122,29 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		case 'o':
 			o->out = optarg;
 			break;
+		case 'c':
+			if (tp_gov_kind_parse(optarg, &o->controller) < 0) {
+				tp_err("sim: --controller wants horizon, pi, stepwise or none, not "
+				       "'%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			o->closed = 1;
+			break;
+		case 'L':
+			o->load = optarg;
+			o->closed = 1;
+			break;
+		case 'K':
+			if (tp_parse_double(optarg, &o->speed) < 0 || o->speed <= 0 ||
+			    o->speed > 1e4) {
+				tp_err("sim: --speed wants a factor > 0, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'J':
+			o->json = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -117,7 +161,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		tp_err("sim: unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->out) {
+	if (!o->out && !o->closed) {
 		tp_err("sim: -o DIR is required");
 		return -EINVAL;
 	}
@@ -380,6 +424,82 @@ out:
 	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
 }
 
+/* ---- closed loop (src/sim_closed.c drives it) ---- */
+
+static int closed_row(void *ctx, double t, const double *v)
+{
+	struct sim_session *ss = ctx;
+
+	memcpy(ss->v, v, sizeof(double) * (size_t)ss->set.n);
+	return sim_session_row(ss, t);
+}
+
+static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
+{
+	static struct tp_plant plant;
+	static struct sim_session ss;
+	static double v[TP_MAX_CHANNELS];
+	struct tp_sim_closed_opts co;
+	struct tp_sim_score score;
+	char err[512], path[4096];
+	FILE *events = NULL;
+	int ret = 0;
+
+	s->audio_rate = 0; /* the closed loop writes no audio */
+	memset(&ss, 0, sizeof(ss));
+	tp_chanset_init(&ss.set);
+	if (tp_plant_init(&plant, s, s->seed, &ss.set) < 0 ||
+	    tp_chanset_add(&ss.set, "tokens.total") < 0 ||
+	    tp_chanset_add(&ss.set, "rate.tokens") < 0) {
+		tp_err("sim: too many channels");
+		return TP_EXIT_FAILURE;
+	}
+	memset(&co, 0, sizeof(co));
+	co.controller = o->controller;
+	co.load = o->load;
+	co.speed = o->speed;
+	co.progress = o->json ? NULL : stdout;
+	co.progress_s = 600;
+	if (o->out) {
+		ret = sim_session_open(&ss, o->out, s);
+		if (ret < 0)
+			goto out;
+		tp_plant_set_truth(&plant, &ss.truth);
+		if (session_path(&ss, "events.jsonl", path, sizeof(path)) < 0) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
+		events = fopen(path, "w");
+		if (!events) {
+			ret = -errno;
+			tp_err("sim: cannot create '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		co.events = events;
+		co.row = closed_row;
+		co.row_ctx = &ss;
+	}
+	ret = tp_sim_closed_run(s, &plant, &ss.set, v, &co, &score, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("sim: %s", err);
+		goto out;
+	}
+	if (o->out && tp_plant_finish(&plant) < 0) {
+		tp_err("sim: cannot write '%s/truth.jsonl'", ss.dir);
+		ret = -EIO;
+		goto out;
+	}
+	tp_sim_score_print(stdout, &score, o->json);
+out:
+	if (events && fclose(events) != 0 && ret == 0) {
+		tp_err("sim: cannot write '%s/events.jsonl'", ss.dir);
+		ret = -EIO;
+	}
+	if (o->out && sim_session_close(&ss, s, &plant, ret == 0) < 0 && ret == 0)
+		ret = -EIO;
+	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	static struct tp_scenario s;
@@ -392,5 +512,7 @@ int cmd_sim(int argc, char **argv)
 	ret = load_scenario(&o, &s);
 	if (ret != TP_EXIT_OK)
 		return ret;
+	if (o.closed)
+		return sim_run_closed_loop(&o, &s);
 	return sim_run_open_loop(&o, &s);
 }

@@ -1,0 +1,1042 @@
+#include "pace_daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "actuator.h"
+#include "board.h"
+#include "event.h"
+#include "llama_output.h"
+#include "llama_scrape.h"
+#include "metrics_http.h"
+#include "pace_child.h"
+#include "pace_events.h"
+#include "pace_server.h"
+#include "pace_state.h"
+#include "pacer.h"
+#include "pipeline.h"
+#include "telemetry.h"
+#include "util.h"
+
+#define MAX_CLIENTS 256
+#define MAX_POLL    (8 + MAX_CLIENTS)
+#define STOP_WAIT_S 10.0 /* after forwarding a signal, SIGKILL past this */
+
+static volatile sig_atomic_t got_signal, got_child;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	got_child = 1;
+}
+
+void tp_daemon_opts_init(struct tp_daemon_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->root = "/";
+	o->ceiling_c = NAN;
+	o->actuator = TP_DAEMON_ACT_AUTO;
+	o->controller = TP_GOV_HORIZON;
+	o->interval_s = 1.0;
+	o->duty_period_s = 0.5;
+	o->auto_wait_s = 5.0;
+	o->max_clients = 64;
+	o->fixed_rate = NAN;
+	o->fixed_setting = NAN;
+}
+
+/* ---- llama-server scraping, on a thread of its own (a GET may block) ---- */
+
+struct scraper {
+	pthread_t th;
+	int running;
+	struct tp_llama_scrape *s;
+	pthread_mutex_t lock;
+	double interval_s;
+	volatile int stop;
+	/* under lock */
+	double total, base; /* tokens counted; the last raw counter */
+	int have_base, fresh, failed_once;
+	char err[256];
+};
+
+static void *scrape_loop(void *arg)
+{
+	struct scraper *sc = arg;
+	struct tp_llama_counters c;
+	char err[256];
+	struct timespec ts;
+
+	while (!sc->stop) {
+		int ret = tp_llama_scrape_get(sc->s, &c, err, sizeof(err));
+
+		pthread_mutex_lock(&sc->lock);
+		if (ret == 0) {
+			double raw = c.tokens_predicted_total;
+
+			/*
+			 * Counted from the first scrape on; a counter that went down
+			 * means the server restarted from 0.
+			 */
+			if (sc->have_base)
+				sc->total += raw >= sc->base ? raw - sc->base : raw;
+			sc->base = raw;
+			sc->have_base = 1;
+			sc->fresh = 1;
+		} else if (!sc->failed_once) {
+			sc->failed_once = 1;
+			snprintf(sc->err, sizeof(sc->err), "%s", err);
+		}
+		pthread_mutex_unlock(&sc->lock);
+		ts.tv_sec = (time_t)sc->interval_s;
+		ts.tv_nsec = (long)((sc->interval_s - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* ---- the daemon's state ---- */
+
+struct daemon {
+	const struct tp_daemon_opts *o;
+	struct tp_board b;
+	int have_board;
+	struct tp_telemetry *tel;
+	struct tp_chanset set;
+	double v[TP_MAX_CHANNELS];
+	struct tp_pipeline *pl;
+	struct tp_pace_events evs;
+	FILE *evf, *events_file;
+	struct tp_eventlog log;
+	struct tp_metrics *metrics;
+	struct tp_pace_state st;
+	int have_state;
+	struct tp_pace_server srv;
+	int have_srv;
+	struct tp_actuator act;
+	int have_act;
+	struct tp_pacer pacer;
+	int have_pacer;
+	struct tp_child child;
+	int have_child;
+	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
+	struct tp_llama_output lo_out, lo_err;
+	struct scraper scrape;
+	double scraped;
+	int tty_handed; /* the terminal was given to the child's group */
+	pid_t target;	/* attach --pid */
+	int pidfd;
+	double t0, next_tick, start;
+	long clients_seen;
+	int auto_done;
+	char sock[108];
+};
+
+static double session_t(const struct daemon *d)
+{
+	return tp_mono_now() - d->t0;
+}
+
+static void hook_tokens(void *ctx, long n, double now)
+{
+	struct daemon *d = ctx;
+
+	tp_pacer_tokens(&d->pacer, TP_TOK_SOCKET, (double)n, now - d->t0);
+}
+
+static void hook_call(void *ctx, int begin, double now, const char *name)
+{
+	struct daemon *d = ctx;
+
+	(void)name;
+	tp_pacer_call_mark(&d->pacer, begin, now - d->t0);
+}
+
+static void hook_client(void *ctx, int connected, const char *name, pid_t pid, double now)
+{
+	struct daemon *d = ctx;
+
+	(void)name;
+	(void)pid;
+	(void)now;
+	if (connected)
+		d->clients_seen++;
+}
+
+static int load_board(struct daemon *d)
+{
+	char name[TP_INI_NAME_MAX], why[640];
+	int ret;
+
+	if (d->o->board) {
+		ret = tp_board_load(&d->b, d->o->board);
+	} else if (tp_board_detect(d->o->root, name, sizeof(name), why, sizeof(why)) == 0) {
+		ret = tp_board_load(&d->b, name);
+	} else {
+		tp_err("cannot detect the board under '%s': give --board NAME", d->o->root);
+		return -ENOENT;
+	}
+	d->have_board = 1;
+	if (ret < 0) {
+		tp_err("%s", d->b.err);
+		return ret;
+	}
+	return 0;
+}
+
+/* The actuator the daemon will use now (auto starts on the socket). */
+static int open_actuator(struct daemon *d, int kind)
+{
+	int ret;
+
+	switch (kind) {
+	case TP_ACT_CGROUP:
+		ret = tp_act_cgroup_open(&d->act, &d->st, d->o->root, d->o->cgroup_base,
+					 d->o->attach_cgroup, d->target > 0 ? d->target : 0);
+		break;
+	case TP_ACT_CPUFREQ:
+	case TP_ACT_DEVFREQ:
+		ret = tp_act_clock_open(&d->act, (enum tp_act_kind)kind, &d->st, d->o->root, &d->b);
+		break;
+	case TP_ACT_SIGNAL:
+		if (d->target > 0)
+			ret = tp_act_signal_open(&d->act, &d->st, d->target,
+						 getpgid(d->target) == d->target &&
+						     getpgid(d->target) != getpgrp(),
+						 d->o->duty_period_s);
+		else
+			ret = tp_act_signal_open(&d->act, &d->st, d->child.pid, 1,
+						 d->o->duty_period_s);
+		break;
+	default:
+		return 0; /* socket: nothing to open */
+	}
+	if (ret < 0) {
+		tp_err("cannot use the %s actuator: %s", tp_act_kind_name((enum tp_act_kind)kind),
+		       d->act.err[0] ? d->act.err : strerror(-ret));
+		return ret;
+	}
+	d->have_act = 1;
+	d->pacer.act = &d->act;
+	return 0;
+}
+
+/* auto: no cooperative client came; the first usable non-cooperative actuator. */
+static void auto_switch(struct daemon *d)
+{
+	static const enum tp_act_kind order[] = {TP_ACT_CGROUP, TP_ACT_CPUFREQ, TP_ACT_SIGNAL};
+	struct tp_act_probe p[TP_ACT_NKINDS];
+	json_t *ev;
+	size_t i;
+
+	d->auto_done = 1;
+	if (d->clients_seen > 0)
+		return;
+	tp_actuator_probe(d->o->root, &d->b, p, TP_ACT_NKINDS);
+	for (i = 0; i < TP_ARRAY_LEN(order); i++) {
+		if (!p[order[i]].usable)
+			continue;
+		if (order[i] == TP_ACT_CGROUP && d->o->attach_cgroup == NULL && d->target <= 0 &&
+		    !d->have_child)
+			continue;
+		if (open_actuator(d, order[i]) < 0)
+			continue;
+		if (order[i] == TP_ACT_CGROUP && !d->o->attach_cgroup) {
+			pid_t pid = d->target > 0 ? d->target : d->child.pid;
+
+			if (tp_actuator_add_pid(&d->act, pid) < 0) {
+				tp_err("%s", d->act.err);
+				d->have_act = 0;
+				d->pacer.act = NULL;
+				continue;
+			}
+		}
+		ev = tp_event_new(session_t(d), "actuator_choice");
+		if (ev) {
+			json_object_set_new(ev, "actuator",
+					    json_string(tp_act_kind_name(order[i])));
+			json_object_set_new(ev, "target", json_string(d->act.target));
+			json_object_set_new(ev, "why",
+					    json_string("no client came on the pacing socket"));
+			tp_event_emit(&d->log, ev);
+		}
+		return;
+	}
+}
+
+/* The actuator asked for, once the process to govern is known. */
+static int setup_actuator(struct daemon *d)
+{
+	int kind = d->o->actuator, ret;
+
+	if (kind == TP_DAEMON_ACT_AUTO && d->o->attach_cgroup)
+		kind = TP_ACT_CGROUP;
+	if (kind == TP_DAEMON_ACT_AUTO || kind == TP_ACT_SOCKET || d->have_act)
+		return 0;
+	ret = open_actuator(d, kind);
+	if (ret < 0)
+		return ret;
+	if (kind == TP_ACT_CGROUP && !d->o->attach_cgroup && d->target > 0) {
+		ret = tp_actuator_add_pid(&d->act, d->target);
+		if (ret < 0) {
+			tp_err("%s", d->act.err);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* ---- the child's output: passed through untouched, parsed on the way ---- */
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* our own output is gone: keep draining the child */
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+static void llama_lines(struct daemon *d, struct tp_llama_output *lo, int bits)
+{
+	if (bits & TP_LLAMA_EVAL)
+		tp_pacer_llama_call(&d->pacer, lo->eval.tokens, lo->eval.seconds,
+				    lo->prompt.count > 0 ? lo->prompt.seconds : NAN, session_t(d));
+}
+
+static void pump_output(struct daemon *d, int *fd, int to, struct tp_llama_output *lo)
+{
+	char buf[65536];
+	ssize_t r;
+
+	r = read(*fd, buf, sizeof(buf));
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		llama_lines(d, lo, tp_llama_output_finish(lo));
+		close(*fd);
+		*fd = -1;
+		return;
+	}
+	write_all(to, buf, (size_t)r);
+	llama_lines(d, lo, tp_llama_output_feed(lo, buf, (size_t)r));
+}
+
+/* ---- the loop ---- */
+
+static void tick(struct daemon *d)
+{
+	double now = tp_mono_now(), t;
+	int i;
+
+	for (i = 0; i < d->set.n; i++)
+		d->v[i] = NAN;
+	if (d->tel)
+		tp_telemetry_sample(d->tel, d->v);
+	t = now - d->t0;
+	if (d->scrape.running) {
+		double total = NAN;
+
+		pthread_mutex_lock(&d->scrape.lock);
+		if (d->scrape.fresh)
+			total = d->scrape.total;
+		d->scrape.fresh = 0;
+		if (d->scrape.failed_once == 1) {
+			tp_err("cannot scrape llama-server: %s", d->scrape.err);
+			d->scrape.failed_once = 2;
+		}
+		pthread_mutex_unlock(&d->scrape.lock);
+		if (!isnan(total) && total > d->scraped) {
+			tp_pacer_tokens(&d->pacer, TP_TOK_LLAMA_SERVER, total - d->scraped, t);
+			d->scraped = total;
+		}
+	}
+	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && t >= d->o->auto_wait_s)
+		auto_switch(d);
+	tp_pacer_tick(&d->pacer, t, d->v, now);
+	if (d->have_srv)
+		tp_pace_server_tick(&d->srv, now);
+}
+
+/* 1 while what is governed still runs. */
+static int target_alive(struct daemon *d)
+{
+	char procs[700], buf[64];
+
+	if (d->have_child)
+		return !d->child.reaped;
+	if (d->target < 0)
+		return 0; /* its pidfd said so */
+	if (d->target > 0) {
+		char stat[64], text[512], *p;
+
+		/* a zombie has ended: its parent just has not reaped it yet */
+		snprintf(stat, sizeof(stat), "/proc/%d/stat", (int)d->target);
+		if (tp_read_text(stat, text, sizeof(text)) < 0)
+			return 0;
+		p = strrchr(text, ')');
+		return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+	}
+	if (d->o->attach_cgroup) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", d->o->attach_cgroup);
+		return tp_read_text(procs, buf, sizeof(buf)) > 0;
+	}
+	return 1;
+}
+
+static int loop(struct daemon *d, const sigset_t *unblocked)
+{
+	struct pollfd p[MAX_POLL];
+	struct timespec ts;
+	double now, due, wake;
+	int n, nsrv, i_out, i_err, i_pid, r, stopping = 0;
+	double stop_deadline = 0;
+
+	d->next_tick = tp_mono_now();
+	for (;;) {
+		now = tp_mono_now();
+		if (now >= d->next_tick) {
+			tick(d);
+			d->next_tick += d->o->interval_s;
+			if (d->next_tick < now) /* far behind: no burst of ticks */
+				d->next_tick = now + d->o->interval_s;
+		}
+		if (got_child && d->have_child) {
+			got_child = 0;
+			tp_child_reap(&d->child, 0);
+		}
+		if (!target_alive(d) && d->out_rd < 0 && d->err_rd < 0)
+			return 0;
+		if (!target_alive(d) && d->have_child) {
+			/* it ended: take what is left of its output, then go */
+			if (stopping != 2) {
+				stopping = 2;
+				stop_deadline = tp_mono_now() + 2.0;
+			}
+		}
+		if (got_signal && !stopping) {
+			stopping = 1;
+			stop_deadline = tp_mono_now() + STOP_WAIT_S;
+			/* put everything back first: a stopped child must run to end */
+			tp_pace_state_restore(&d->st, stderr);
+			d->pacer.act = NULL;
+			d->auto_done = 1;
+			if (!d->have_child)
+				return 0;
+			kill(-d->child.pid, got_signal);
+		}
+		if (stopping && tp_mono_now() > stop_deadline) {
+			if (stopping == 2)
+				return 0; /* output still open (a grandchild holds it): leave */
+			kill(-d->child.pid, SIGKILL);
+			stop_deadline = tp_mono_now() + STOP_WAIT_S;
+		}
+		n = 0;
+		nsrv = d->have_srv ? tp_pace_server_pollfds(&d->srv, p, MAX_POLL - 4) : 0;
+		n = nsrv;
+		i_out = i_err = i_pid = -1;
+		if (d->out_rd >= 0) {
+			p[n].fd = d->out_rd;
+			p[n].events = POLLIN;
+			i_out = n++;
+		}
+		if (d->err_rd >= 0) {
+			p[n].fd = d->err_rd;
+			p[n].events = POLLIN;
+			i_err = n++;
+		}
+		if (d->pidfd >= 0) {
+			p[n].fd = d->pidfd;
+			p[n].events = POLLIN;
+			i_pid = n++;
+		}
+		due = d->next_tick;
+		if (d->have_act && d->pacer.act) {
+			wake = tp_actuator_poll(&d->act, tp_mono_now());
+			if (wake < due)
+				due = wake;
+		}
+		if (stopping && stop_deadline < due)
+			due = stop_deadline;
+		wake = fmax(0.0, due - tp_mono_now());
+		ts.tv_sec = (time_t)wake;
+		ts.tv_nsec = (long)((wake - (double)ts.tv_sec) * 1e9);
+		r = ppoll(p, (nfds_t)n, &ts, unblocked);
+		if (r < 0 && errno != EINTR) {
+			tp_err("poll failed: %s", strerror(errno));
+			return -errno;
+		}
+		if (r <= 0)
+			continue;
+		if (nsrv > 0)
+			tp_pace_server_handle(&d->srv, p, nsrv, tp_mono_now());
+		if (i_out >= 0 && p[i_out].revents)
+			pump_output(d, &d->out_rd, 1, &d->lo_out);
+		if (i_err >= 0 && p[i_err].revents)
+			pump_output(d, &d->err_rd, 2, &d->lo_err);
+		if (i_pid >= 0 && p[i_pid].revents) {
+			close(d->pidfd);
+			d->pidfd = -1;
+			d->target = -d->target; /* gone */
+		}
+	}
+}
+
+static int setup_signals(sigset_t *unblocked)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	return sigprocmask(SIG_BLOCK, &block, unblocked) < 0 ? -errno : 0;
+}
+
+/* The terminal goes to the child's group (Ctrl-C reaches it, not us). */
+static void hand_terminal(struct daemon *d)
+{
+	struct sigaction sa, old;
+
+	if (!isatty(0) || tcgetpgrp(0) != getpgrp())
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGTTOU, &sa, &old);
+	if (tcsetpgrp(0, d->child.pid) == 0)
+		d->tty_handed = 1;
+	sigaction(SIGTTOU, &old, NULL);
+}
+
+static void take_terminal(struct daemon *d)
+{
+	struct sigaction sa, old;
+
+	if (!d->tty_handed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGTTOU, &sa, &old);
+	tcsetpgrp(0, getpgrp());
+	sigaction(SIGTTOU, &old, NULL);
+	d->tty_handed = 0;
+}
+
+static int start_child(struct daemon *d)
+{
+	struct tp_child_opts co;
+	int out[2], err[2], ret;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return -errno;
+	}
+	d->out_rd = out[0];
+	d->err_rd = err[0];
+	if (!d->o->no_guard) {
+		ret = tp_pace_state_guard(&d->st, out[0], err[0]);
+		if (ret < 0) {
+			tp_err("cannot start the guardian process: %s", strerror(-ret));
+			close(out[1]);
+			close(err[1]);
+			return ret;
+		}
+	}
+	memset(&co, 0, sizeof(co));
+	co.argv = d->o->argv;
+	co.socket_path = d->have_srv ? d->sock : NULL;
+	co.out_fd = out[1];
+	co.err_fd = err[1];
+	ret = tp_child_spawn(&d->child, &co);
+	close(out[1]);
+	close(err[1]);
+	if (ret < 0) {
+		tp_err("cannot start '%s': %s", d->o->argv[0], strerror(-ret));
+		return ret;
+	}
+	d->have_child = 1;
+	if (!d->o->no_guard)
+		tp_pace_state_anchor(&d->st, d->child.pid);
+	if (d->have_act && d->act.kind == TP_ACT_CGROUP) {
+		ret = tp_actuator_add_pid(&d->act, d->child.pid);
+		if (ret < 0)
+			tp_err("%s", d->act.err); /* it runs, uncapped: said, not fatal */
+	}
+	if (d->have_act && d->act.kind == TP_ACT_SIGNAL)
+		d->act.sig_pid = d->child.pid;
+	hand_terminal(d);
+	ret = tp_child_release(&d->child);
+	if (ret < 0) {
+		tp_err("cannot run '%s': %s", d->o->argv[0], strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int open_all(struct daemon *d)
+{
+	const struct tp_daemon_opts *o = d->o;
+	struct tp_pacer_opts po;
+	char rt[512], err[1024];
+	int ret;
+
+	ret = load_board(d);
+	if (ret < 0)
+		return ret;
+	tp_chanset_init(&d->set);
+	ret = tp_telemetry_open(&d->tel, o->root, &d->b, &d->set, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	ret = tp_pacer_add_channels(&d->set);
+	if (ret < 0) {
+		tp_err("too many channels");
+		return ret;
+	}
+	if (o->events) {
+		d->events_file = fopen(o->events, "w");
+		if (!d->events_file) {
+			ret = -errno;
+			tp_err("cannot create '%s': %s", o->events, strerror(errno));
+			return ret;
+		}
+	}
+	if (o->metrics) {
+		ret = tp_metrics_open(&d->metrics, o->metrics, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("%s", err);
+			return ret;
+		}
+	}
+	d->evf = tp_pace_events_open(&d->evs, d->events_file, d->metrics);
+	if (!d->evf) {
+		tp_err("cannot set up the event stream: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	tp_eventlog_init(&d->log, d->evf, 1);
+	{
+		struct tp_pipeline_opts popts;
+
+		tp_pipeline_opts_init(&popts);
+		popts.ceiling_c = o->ceiling_c;
+		ret = tp_pipeline_open(&d->pl, &d->b, &d->set, &popts, &d->log, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("%s", err);
+			return ret;
+		}
+	}
+	ret = tp_pace_runtime_dir(rt, sizeof(rt), o->runtime_dir);
+	if (ret == 0)
+		ret = tp_pace_state_open(&d->st, rt);
+	if (ret < 0) {
+		tp_err("cannot write the state file in '%s': %s", rt, strerror(-ret));
+		return ret;
+	}
+	d->have_state = 1;
+	if (o->socket)
+		tp_strlcpy(d->sock, o->socket, sizeof(d->sock));
+	else if (snprintf(d->sock, sizeof(d->sock), "%s/%s", rt, TP_PACE_SOCKET_NAME) >=
+		 (int)sizeof(d->sock)) {
+		tp_err("socket path too long: '%s/%s'", rt, TP_PACE_SOCKET_NAME);
+		return -ENAMETOOLONG;
+	}
+	ret = tp_pace_server_open(&d->srv, d->sock, o->max_clients, 0660);
+	if (ret < 0) {
+		tp_err("cannot listen on '%s': %s%s", d->sock, strerror(-ret),
+		       ret == -EADDRINUSE ? " (another thermpace daemon runs there)" : "");
+		return ret;
+	}
+	d->have_srv = 1;
+	d->srv.hooks.ctx = d;
+	d->srv.hooks.tokens = hook_tokens;
+	d->srv.hooks.call = hook_call;
+	d->srv.hooks.client = hook_client;
+	tp_pacer_opts_init(&po);
+	po.controller = o->controller;
+	po.ceiling_c = o->ceiling_c;
+	po.fixed_rate = o->fixed_rate;
+	po.fixed_setting = o->fixed_setting;
+	ret = tp_pacer_init(&d->pacer, &po, &d->b, &d->set, d->pl, &d->log, &d->srv, NULL,
+			    d->metrics);
+	if (ret < 0) {
+		tp_err("cannot set up the pacer: %s", strerror(-ret));
+		return ret;
+	}
+	d->have_pacer = 1;
+	/* run: the cgroup exists before the child, which enters it before exec */
+	if (o->argv && o->actuator == TP_ACT_CGROUP) {
+		ret = open_actuator(d, TP_ACT_CGROUP);
+		if (ret < 0)
+			return ret;
+	}
+	if (o->llama_server) {
+		ret = tp_llama_scrape_open(&d->scrape.s, o->llama_server, 2.0, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("%s", err);
+			return ret;
+		}
+		pthread_mutex_init(&d->scrape.lock, NULL);
+		d->scrape.interval_s = o->interval_s;
+		if (pthread_create(&d->scrape.th, NULL, scrape_loop, &d->scrape) != 0) {
+			tp_err("cannot start the llama-server scraper");
+			return -EAGAIN;
+		}
+		d->scrape.running = 1;
+	}
+	return 0;
+}
+
+static void close_all(struct daemon *d)
+{
+	if (d->scrape.running) {
+		d->scrape.stop = 1;
+		pthread_join(d->scrape.th, NULL);
+		pthread_mutex_destroy(&d->scrape.lock);
+	}
+	tp_llama_scrape_close(d->scrape.s);
+	if (d->have_srv)
+		tp_pace_server_close(&d->srv);
+	if (d->have_act)
+		tp_actuator_close(&d->act);
+	if (d->have_state) {
+		tp_pace_state_restore(&d->st, stderr);
+		tp_pace_state_close(&d->st);
+	}
+	take_terminal(d);
+	tp_pipeline_close(d->pl);
+	if (d->evf)
+		fclose(d->evf);
+	if (d->events_file)
+		fclose(d->events_file);
+	tp_metrics_close(d->metrics);
+	if (d->tel)
+		tp_telemetry_close(d->tel);
+	if (d->out_rd >= 0)
+		close(d->out_rd);
+	if (d->err_rd >= 0)
+		close(d->err_rd);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	if (d->have_board)
+		tp_board_free(&d->b);
+}
+
+int tp_daemon_main(const struct tp_daemon_opts *o)
+{
+	static struct daemon d;
+	sigset_t unblocked;
+	char line[512];
+	int ret, status = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.out_rd = d.err_rd = d.pidfd = -1;
+	got_signal = got_child = 0;
+	tp_llama_output_init(&d.lo_out);
+	tp_llama_output_init(&d.lo_err);
+	if (setup_signals(&unblocked) < 0) {
+		tp_err("cannot set up signal handling: %s", strerror(errno));
+		return 1;
+	}
+	d.t0 = tp_mono_now();
+	ret = open_all(&d);
+	if (ret < 0)
+		goto out;
+	if (o->argv) {
+		ret = start_child(&d);
+		if (ret < 0) {
+			status = (ret == -ENOENT) ? 127 : (ret == -EACCES) ? 126 : 1;
+			goto out;
+		}
+	} else {
+		if (o->attach_pid > 0) {
+			d.target = o->attach_pid;
+			if (kill(d.target, 0) < 0 && errno == ESRCH) {
+				tp_err("attach: no process %d", (int)d.target);
+				goto out;
+			}
+#ifdef SYS_pidfd_open
+			d.pidfd = (int)syscall(SYS_pidfd_open, d.target, 0);
+#endif
+		}
+		if (!o->no_guard) {
+			ret = tp_pace_state_guard(&d.st, -1, -1);
+			if (ret < 0) {
+				tp_err("cannot start the guardian process: %s", strerror(-ret));
+				goto out;
+			}
+		}
+	}
+	ret = setup_actuator(&d);
+	if (ret < 0)
+		goto out;
+	ret = loop(&d, &unblocked);
+	if (d.have_child) {
+		tp_child_reap(&d.child, 1);
+		status = tp_child_exit_code(&d.child);
+	} else {
+		status = ret < 0 ? 1 : 0;
+	}
+	tp_pace_state_restore(&d.st, stderr);
+	d.pacer.act = NULL; /* the last frame changes nothing any more */
+	d.auto_done = 1;
+	tick(&d);
+	tp_pacer_finish(&d.pacer);
+	tp_pacer_summary(&d.pacer, tp_pace_events_count(&d.evs, "kernel_throttle"), line,
+			 sizeof(line));
+	close_all(&d);
+	fprintf(stderr, "%s\n", line);
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	return status;
+out:
+	if (d.have_child && !d.child.reaped) {
+		kill(-d.child.pid, SIGKILL);
+		tp_child_reap(&d.child, 1);
+	}
+	close_all(&d);
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	return status;
+}
+
+/* ---- the command line of run and attach ---- */
+
+static void usage(FILE *f, int attach)
+{
+	if (attach)
+		fprintf(f, "usage: thermpace attach (--pid N | --cgroup PATH) [OPTIONS]\n\n"
+			   "Governs a process (or a cgroup) that already runs, until it ends or a\n"
+			   "signal (SIGINT, SIGTERM, SIGHUP) ends thermpace; exit status 0.\n\n");
+	else
+		fprintf(f, "usage: thermpace run [OPTIONS] -- CMD [ARGS...]\n\n"
+			   "Runs CMD under the governor: its output passes through untouched, its\n"
+			   "tokens are counted, its pace is set so that the board stays under its\n"
+			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
+			   "CMD's (128 + the signal when a signal killed it).\n\n");
+	fprintf(f,
+		"  --board B            board profile (default: detected)\n"
+		"  --root DIR           read sysfs and procfs under DIR instead of /\n"
+		"  --ceiling C          ceiling in C (default: the board's)\n"
+		"  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
+		"                       the socket, else the first usable of cgroup, cpufreq,\n"
+		"                       signal when no client came within 5 s)\n"
+		"  --controller K       horizon|pi|stepwise|none (default horizon)\n"
+		"  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+		"  --events FILE        write events.jsonl there\n"
+		"  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
+		"  --interval S         seconds between ticks (default 1)\n"
+		"  --runtime-dir DIR    state file and socket directory (default\n"
+		"                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
+		"                       /run/thermpace)\n"
+		"  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
+		"  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
+		"                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
+		"  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
+		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n");
+	if (attach)
+		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
+			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
+	fprintf(f, "  -h, --help           this text\n\n"
+		   "Tokens are counted from clients of the pacing socket (libthermpace-client),\n"
+		   "from llama-cli's 'eval time = ... / N runs' line in CMD's output, or from\n"
+		   "--llama-server. docs/pacing.md says more.\n");
+}
+
+static int bad(const char *cmd, const char *opt, const char *val, const char *want)
+{
+	tp_err("%s: %s wants %s, not '%s'", cmd, opt, want, val);
+	return -EINVAL;
+}
+
+int tp_daemon_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
+{
+	static const struct option opts[] = {
+	    {"board", required_argument, NULL, 'b'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"ceiling", required_argument, NULL, 'c'},
+	    {"actuator", required_argument, NULL, 'a'},
+	    {"controller", required_argument, NULL, 'k'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"events", required_argument, NULL, 'e'},
+	    {"llama-server", required_argument, NULL, 'l'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"runtime-dir", required_argument, NULL, 'R'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"cgroup-root", required_argument, NULL, 'G'},
+	    {"duty-period", required_argument, NULL, 'D'},
+	    {"max-clients", required_argument, NULL, 'M'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"cgroup", required_argument, NULL, 'g'},
+	    {"fixed-rate", required_argument, NULL, 'F'},
+	    {"fixed-setting", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cmd = attach ? "attach" : "run";
+	enum tp_act_kind k;
+	double dv;
+	long lv;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->board = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'c':
+			if (tp_parse_double(optarg, &dv) < 0 || dv < -50 || dv > 200)
+				return bad(cmd, "--ceiling", optarg, "a temperature in C");
+			o->ceiling_c = dv;
+			break;
+		case 'a':
+			if (strcmp(optarg, "auto") == 0)
+				o->actuator = TP_DAEMON_ACT_AUTO;
+			else if (tp_act_kind_parse(optarg, &k) == 0)
+				o->actuator = (int)k;
+			else
+				return bad(cmd, "--actuator", optarg,
+					   "auto, socket, cgroup, cpufreq, devfreq or signal");
+			break;
+		case 'k':
+			if (tp_gov_kind_parse(optarg, &o->controller) < 0)
+				return bad(cmd, "--controller", optarg,
+					   "horizon, pi, stepwise or none");
+			break;
+		case 'm':
+			o->metrics = optarg;
+			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'l':
+			o->llama_server = optarg;
+			break;
+		case 'i':
+			if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
+				return bad(cmd, "--interval", optarg, "seconds from 0.01 to 60");
+			o->interval_s = dv;
+			break;
+		case 'R':
+			o->runtime_dir = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'G':
+			o->cgroup_base = optarg;
+			break;
+		case 'D':
+			if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
+				return bad(cmd, "--duty-period", optarg, "seconds from 0.01 to 60");
+			o->duty_period_s = dv;
+			break;
+		case 'M':
+			if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > MAX_CLIENTS)
+				return bad(cmd, "--max-clients", optarg, "a count from 1 to 256");
+			o->max_clients = (int)lv;
+			break;
+		case 'p':
+			if (!attach)
+				return bad(cmd, "--pid", optarg, "to be given to attach");
+			if (tp_parse_long(optarg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
+				return bad(cmd, "--pid", optarg, "a process id");
+			o->attach_pid = (pid_t)lv;
+			break;
+		case 'g':
+			if (!attach)
+				return bad(cmd, "--cgroup", optarg, "to be given to attach");
+			o->attach_cgroup = optarg;
+			break;
+		case 'F':
+			if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1e6)
+				return bad(cmd, "--fixed-rate", optarg, "tokens/s");
+			o->fixed_rate = dv;
+			break;
+		case 'S':
+			if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1)
+				return bad(cmd, "--fixed-setting", optarg,
+					   "a fraction from 0 to 1");
+			o->fixed_setting = dv;
+			break;
+		case 'h':
+			usage(stdout, attach);
+			return 1;
+		case '?':
+		default:
+			if (optopt)
+				tp_err("%s: option '-%c' is unknown or needs a value (see "
+				       "'thermpace %s "
+				       "--help')",
+				       cmd, optopt, cmd);
+			else
+				tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd,
+				       argv[optind - 1], cmd);
+			return -EINVAL;
+		}
+	}
+	if (attach) {
+		if (optind < argc) {
+			tp_err("attach: unexpected argument '%s'", argv[optind]);
+			return -EINVAL;
+		}
+		if ((o->attach_pid > 0) == (o->attach_cgroup != NULL)) {
+			tp_err("attach: give one of --pid N or --cgroup PATH");
+			return -EINVAL;
+		}
+		if (o->attach_cgroup && o->actuator != TP_DAEMON_ACT_AUTO &&
+		    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
+			tp_err("attach: --cgroup works with the cgroup actuator only");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (optind >= argc) {
+		tp_err("run: no command given (thermpace run [OPTIONS] -- CMD [ARGS...])");
+		return -EINVAL;
+	}
+	o->argv = argv + optind;
+	return 0;
+}

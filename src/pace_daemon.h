@@ -1,0 +1,66 @@
+#ifndef THERMPACE_PACE_DAEMON_H
+#define THERMPACE_PACE_DAEMON_H
+
+/*
+ * The daemon behind `thermpace run` and `thermpace attach` (docs/pacing.md):
+ * telemetry sources, the pipeline, the pacer and its actuator, the
+ * cooperative socket, token counting (socket, llama-cli's output,
+ * llama-server's /metrics), the /metrics exporter and the event log, in one
+ * poll() loop. Whatever it changes is recorded in the runtime directory's
+ * state file first and restored on every exit it can catch; a guardian
+ * process restores it when the daemon is killed.
+ */
+
+#include <sys/types.h>
+
+#include "governor.h"
+
+enum tp_daemon_actuator {
+	TP_DAEMON_ACT_AUTO = -1, /* socket; a non-cooperative one if no client comes */
+				 /* else an enum tp_act_kind */
+};
+
+struct tp_daemon_opts {
+	const char *root;  /* "/" live */
+	const char *board; /* NULL: detected */
+	double ceiling_c;  /* NaN: the board's */
+	int actuator;	   /* enum tp_act_kind or TP_DAEMON_ACT_AUTO */
+	enum tp_gov_kind controller;
+	const char *metrics;	  /* ADDR:PORT, NULL: none */
+	const char *events;	  /* events.jsonl path, NULL: none */
+	const char *runtime_dir;  /* NULL: tp_pace_runtime_dir's default */
+	const char *socket;	  /* NULL: RUNTIME/pace.sock */
+	const char *llama_server; /* /metrics URL of a llama-server, NULL: none */
+	const char *cgroup_base;  /* where the cgroup actuator makes its group, NULL: v1 cpu */
+	double interval_s;	  /* tick */
+	double duty_period_s;	  /* signal actuator's period */
+	double auto_wait_s;	  /* auto: how long to wait for a cooperative client */
+	int max_clients;
+	double fixed_rate;    /* tests: a fixed granted rate (NaN: the governor's) */
+	double fixed_setting; /* tests: a fixed actuator setting (NaN: the governor's) */
+	int no_guard;	      /* tests: no guardian process */
+	/* run: the command; attach: pid or cgroup */
+	char *const *argv;
+	pid_t attach_pid;
+	const char *attach_cgroup;
+};
+
+void tp_daemon_opts_init(struct tp_daemon_opts *o);
+
+/*
+ * The command line of `run` (attach = 0: options, then -- CMD ARGS) or
+ * `attach` (attach = 1: --pid N or --cgroup PATH). Returns 0 to go on, 1
+ * when --help was printed (exit 0), -EINVAL after one line on stderr
+ * (exit 2). argv is kept (o->argv points into it).
+ */
+int tp_daemon_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o);
+
+/*
+ * Runs until the command (run) or the process / cgroup (attach) ends, or a
+ * signal. Returns the exit status: the command's for run (128 + signal when
+ * a signal killed it, 127/126 when it could not be started), 0 for attach,
+ * 1 on a failure (said on stderr).
+ */
+int tp_daemon_main(const struct tp_daemon_opts *o);
+
+#endif

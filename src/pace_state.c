@@ -1,0 +1,556 @@
+#include "pace_state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define VALUE_MAX 4096
+
+int tp_pace_runtime_dir(char *out, size_t n, const char *override)
+{
+	const char *e;
+	int len;
+
+	if (override && override[0])
+		return tp_strlcpy(out, override, n);
+	e = getenv("THERMPACE_RUNTIME_DIR");
+	if (e && e[0])
+		return tp_strlcpy(out, e, n);
+	e = getenv("XDG_RUNTIME_DIR");
+	if (e && e[0]) {
+		len = snprintf(out, n, "%s/thermpace", e);
+		return (len < 0 || (size_t)len >= n) ? -ENAMETOOLONG : 0;
+	}
+	return tp_strlcpy(out, "/run/thermpace", n);
+}
+
+int tp_pace_state_start_ticks(pid_t pid, unsigned long long *out)
+{
+	char path[64], buf[1024], *p;
+	int i, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ret = tp_read_text(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	/* after "pid (comm)": field 3 is the state, field 22 the start time */
+	for (i = 2; i < 22 && p; i++) {
+		p = strchr(p + 1, ' ');
+	}
+	if (!p)
+		return -EINVAL;
+	*out = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+int tp_pace_state_pid_alive(pid_t pid, unsigned long long start_ticks)
+{
+	unsigned long long t;
+
+	if (pid <= 0)
+		return 0;
+	if (tp_pace_state_start_ticks(pid, &t) < 0)
+		return 0;
+	return start_ticks == 0 || t == start_ticks;
+}
+
+static int save(struct tp_pace_state *st)
+{
+	char *text = json_dumps(st->root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	ret = tp_write_file_atomic(st->path, text, strlen(text));
+	free(text);
+	return ret;
+}
+
+int tp_pace_state_open(struct tp_pace_state *st, const char *runtime_dir)
+{
+	unsigned long long ticks = 0;
+	int ret, len;
+
+	memset(st, 0, sizeof(*st));
+	st->guard_fd = -1;
+	ret = tp_mkdir_p(runtime_dir, 0750);
+	if (ret < 0)
+		return ret;
+	len = snprintf(st->path, sizeof(st->path), "%s/state-%d.json", runtime_dir, (int)getpid());
+	if (len < 0 || (size_t)len >= sizeof(st->path))
+		return -ENAMETOOLONG;
+	tp_pace_state_start_ticks(getpid(), &ticks);
+	st->root = json_object();
+	st->entries = json_array();
+	if (!st->root || !st->entries) {
+		json_decref(st->root);
+		json_decref(st->entries);
+		st->root = NULL;
+		return -ENOMEM;
+	}
+	json_object_set_new(st->root, "version", json_integer(1));
+	json_object_set_new(st->root, "pid", json_integer(getpid()));
+	json_object_set_new(st->root, "start_ticks", json_integer((json_int_t)ticks));
+	json_object_set_new(st->root, "entries", st->entries);
+	ret = save(st);
+	if (ret < 0) {
+		json_decref(st->root);
+		st->root = NULL;
+	}
+	return ret;
+}
+
+static int has_entry(const struct tp_pace_state *st, const char *kind, const char *path)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(st->entries, i, e)
+	{
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (k && p && strcmp(k, kind) == 0 && strcmp(p, path) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int append(struct tp_pace_state *st, json_t *e)
+{
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	if (json_array_append_new(st->entries, e) < 0)
+		return -ENOMEM;
+	ret = save(st);
+	if (ret < 0) /* not on disk: do not claim it */
+		json_array_remove(st->entries, json_array_size(st->entries) - 1);
+	return ret;
+}
+
+int tp_pace_state_file_value(struct tp_pace_state *st, const char *path, const char *value)
+{
+	if (!st->root)
+		return -EBADF;
+	if (has_entry(st, "file", path))
+		return 0;
+	return append(st, json_pack("{s:s,s:s,s:s}", "kind", "file", "path", path, "value", value));
+}
+
+int tp_pace_state_file(struct tp_pace_state *st, const char *path)
+{
+	char value[VALUE_MAX];
+	int ret;
+
+	if (!st->root)
+		return -EBADF;
+	if (has_entry(st, "file", path))
+		return 0;
+	ret = tp_read_text(path, value, sizeof(value));
+	if (ret < 0)
+		return ret;
+	return tp_pace_state_file_value(st, path, value);
+}
+
+int tp_pace_state_cgroup(struct tp_pace_state *st, const char *dir, const char *return_to)
+{
+	if (!st->root)
+		return -EBADF;
+	if (has_entry(st, "cgroup", dir))
+		return 0;
+	return append(
+	    st, json_pack("{s:s,s:s,s:s}", "kind", "cgroup", "path", dir, "return_to", return_to));
+}
+
+int tp_pace_state_signal(struct tp_pace_state *st, pid_t pid, int group)
+{
+	if (!st->root)
+		return -EBADF;
+	return append(
+	    st, json_pack("{s:s,s:i,s:b}", "kind", "signal", "pid", (int)pid, "group", group));
+}
+
+static int write_value(const char *path, const char *value)
+{
+	char buf[VALUE_MAX + 2];
+	int fd, len, ret = 0;
+
+	len = snprintf(buf, sizeof(buf), "%s\n", value);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return -E2BIG;
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+/* Moves every process of dir back to return_to, then removes dir. */
+static int undo_cgroup(const char *dir, const char *return_to)
+{
+	char procs[4200], buf[VALUE_MAX], *line, *save_p = NULL;
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	int tries, ret = 0;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	for (tries = 0; tries < 25; tries++) {
+		if (tp_read_text(procs, buf, sizeof(buf)) > 0)
+			for (line = strtok_r(buf, "\n", &save_p); line;
+			     line = strtok_r(NULL, "\n", &save_p))
+				write_value(return_to, line);
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		ret = -errno;
+		if (errno != EBUSY)
+			break;
+		nanosleep(&pause, NULL); /* a process exiting or moving */
+	}
+	return ret;
+}
+
+static int undo(json_t *e, FILE *log)
+{
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+	const char *path = json_string_value(json_object_get(e, "path"));
+	int ret = -EINVAL;
+
+	if (!kind)
+		goto out;
+	if (strcmp(kind, "file") == 0) {
+		const char *v = json_string_value(json_object_get(e, "value"));
+
+		if (path && v)
+			ret = write_value(path, v);
+	} else if (strcmp(kind, "cgroup") == 0) {
+		const char *to = json_string_value(json_object_get(e, "return_to"));
+
+		if (path && to)
+			ret = undo_cgroup(path, to);
+	} else if (strcmp(kind, "signal") == 0) {
+		json_t *pid = json_object_get(e, "pid");
+
+		if (json_is_integer(pid) && json_integer_value(pid) > 1) {
+			pid_t p = (pid_t)json_integer_value(pid);
+
+			ret = kill(json_is_true(json_object_get(e, "group")) ? -p : p, SIGCONT);
+			ret = (ret < 0 && errno != ESRCH) ? -errno : 0;
+		}
+	}
+out:
+	if (ret < 0 && log)
+		fprintf(log, "thermpace: cannot restore %s '%s': %s\n", kind ? kind : "entry",
+			path ? path : "", strerror(-ret));
+	return ret;
+}
+
+static int undo_all(json_t *entries, FILE *log, int *undone)
+{
+	size_t i, n = json_array_size(entries);
+	int ret, first = 0, count = 0;
+
+	for (i = n; i-- > 0;) {
+		ret = undo(json_array_get(entries, i), log);
+		if (ret < 0 && !first)
+			first = ret;
+		if (ret == 0)
+			count++;
+	}
+	if (undone)
+		*undone = count;
+	return first;
+}
+
+int tp_pace_state_restore_file(const char *path, FILE *log, int *undone)
+{
+	json_error_t jerr;
+	json_t *root, *entries;
+	int ret;
+
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		if (log)
+			fprintf(log, "thermpace: cannot parse '%s': %s\n", path, jerr.text);
+		return -EINVAL;
+	}
+	entries = json_object_get(root, "entries");
+	if (!json_is_array(entries)) {
+		json_decref(root);
+		if (log)
+			fprintf(log, "thermpace: '%s' has no entries\n", path);
+		return -EINVAL;
+	}
+	ret = undo_all(entries, log, undone);
+	json_decref(root);
+	if (unlink(path) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+/* Copies what is left of the child's output once the daemon is gone. */
+static void forward(int out, int err)
+{
+	struct pollfd p[2];
+	char buf[4096];
+	ssize_t r;
+	int i, n;
+
+	p[0].fd = out;
+	p[1].fd = err;
+	for (;;) {
+		p[0].events = p[1].events = POLLIN;
+		if (p[0].fd < 0 && p[1].fd < 0)
+			return;
+		n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			r = read(p[i].fd, buf, sizeof(buf));
+			if (r <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			} else if (write(i == 0 ? 1 : 2, buf, (size_t)r) < 0) {
+				/* nowhere to write: keep draining so the child never blocks */
+			}
+		}
+	}
+}
+
+/*
+ * An anchor: a process of the guardian's that sleeps in the inference
+ * process group. When the daemon dies, that group would become orphaned,
+ * and the kernel hangs up (SIGHUP) an orphaned group that has a stopped
+ * member, which kills a stopped inference process before anyone can
+ * continue it. A member whose parent (the guardian) is in another group of
+ * the same session keeps the group from being orphaned. The anchor ignores
+ * what is sent to the group and dies with the guardian.
+ */
+static void anchor(int32_t pgid)
+{
+	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
+				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
+	struct sigaction sa;
+	pid_t parent = getpid(), pid;
+	size_t i;
+
+	pid = fork();
+	if (pid == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		for (i = 0; i < TP_ARRAY_LEN(ignored); i++)
+			sigaction(ignored[i], &sa, NULL);
+		prctl(PR_SET_NAME, "thermpace-anchor", 0, 0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != parent)
+			_exit(0);
+		for (i = 0; i < 1024; i++)
+			close((int)i);
+		for (;;)
+			pause();
+	}
+	if (pid > 0 && setpgid(pid, (pid_t)pgid) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
+{
+	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
+				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
+	struct sigaction sa;
+	sigset_t none;
+	int32_t pgid;
+	size_t i;
+	int undone = 0, ret;
+	ssize_t r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	for (i = 0; i < TP_ARRAY_LEN(ignored); i++)
+		sigaction(ignored[i], &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0); /* out of the terminal's process group */
+	prctl(PR_SET_NAME, "thermpace-guard", 0, 0, 0);
+	/* keep the pipe (3), the child's output (4, 5), stdout and stderr */
+	fd = fcntl(fd, F_DUPFD, 100);
+	fwd_out = fwd_out >= 0 ? fcntl(fwd_out, F_DUPFD, 100) : -1;
+	fwd_err = fwd_err >= 0 ? fcntl(fwd_err, F_DUPFD, 100) : -1;
+	dup2(fd, 3);
+	if (fwd_out >= 0) {
+		dup2(fwd_out, 4);
+		fwd_out = 4;
+	}
+	if (fwd_err >= 0) {
+		dup2(fwd_err, 5);
+		fwd_err = 5;
+	}
+	for (i = 6; i < 1024; i++)
+		close((int)i);
+	if (fwd_out < 0)
+		close(4);
+	if (fwd_err < 0)
+		close(5);
+	close(0);
+	/* until the daemon's end closes: process groups to anchor (4-byte pgids) */
+	for (;;) {
+		r = read(3, &pgid, sizeof(pgid));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof(pgid))
+			break;
+		anchor(pgid);
+	}
+	ret = tp_pace_state_restore_file(path, stderr, &undone);
+	if (ret != -ENOENT && undone > 0)
+		fprintf(stderr, "thermpace: guardian restored %d change(s) the daemon left\n",
+			undone);
+	fflush(stderr);
+	if (ret != -ENOENT)
+		forward(fwd_out, fwd_err); /* the daemon died: its child's output goes on */
+	_exit(ret == 0 || ret == -ENOENT ? 0 : 1);
+}
+
+int tp_pace_state_guard(struct tp_pace_state *st, int fwd_out, int fwd_err)
+{
+	int p[2];
+	pid_t pid;
+
+	if (!st->root)
+		return -EBADF;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		guardian(p[0], st->path, fwd_out, fwd_err);
+	}
+	close(p[0]);
+	st->guard_fd = p[1];
+	st->guard_pid = pid;
+	return 0;
+}
+
+int tp_pace_state_anchor(struct tp_pace_state *st, pid_t pgid)
+{
+	int32_t v = (int32_t)pgid;
+
+	if (st->guard_fd < 0)
+		return -EBADF;
+	if (write(st->guard_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return -errno;
+	return 0;
+}
+
+static void release_guard(struct tp_pace_state *st)
+{
+	if (st->guard_fd >= 0) {
+		close(st->guard_fd);
+		st->guard_fd = -1;
+	}
+	if (st->guard_pid > 0) {
+		while (waitpid(st->guard_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		st->guard_pid = 0;
+	}
+}
+
+int tp_pace_state_restore(struct tp_pace_state *st, FILE *log)
+{
+	int ret = 0;
+
+	if (st->root) {
+		ret = undo_all(st->entries, log, NULL);
+		if (unlink(st->path) < 0 && errno != ENOENT && ret == 0)
+			ret = -errno;
+		json_array_clear(st->entries);
+	}
+	release_guard(st);
+	return ret;
+}
+
+void tp_pace_state_close(struct tp_pace_state *st)
+{
+	release_guard(st);
+	json_decref(st->root);
+	st->root = NULL;
+	st->entries = NULL;
+}
+
+int tp_pace_state_restore_dir(const char *runtime_dir, int force, FILE *log, int *files)
+{
+	char path[4096];
+	struct dirent *d;
+	DIR *dir;
+	json_t *root;
+	int count = 0, first = 0, ret;
+
+	dir = opendir(runtime_dir);
+	if (!dir) {
+		if (errno == ENOENT) {
+			*files = 0;
+			return 0;
+		}
+		return -errno;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		size_t len = strlen(d->d_name);
+		json_int_t pid, ticks;
+
+		if (strncmp(d->d_name, "state-", 6) != 0 || len < 11 ||
+		    strcmp(d->d_name + len - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", runtime_dir, d->d_name);
+		root = json_load_file(path, 0, NULL);
+		pid = root ? json_integer_value(json_object_get(root, "pid")) : 0;
+		ticks = root ? json_integer_value(json_object_get(root, "start_ticks")) : 0;
+		json_decref(root);
+		if (!force && pid > 0 &&
+		    tp_pace_state_pid_alive((pid_t)pid, (unsigned long long)ticks)) {
+			if (log)
+				fprintf(log,
+					"thermpace: '%s' belongs to daemon %lld, still running "
+					"(--force to restore anyway)\n",
+					path, (long long)pid);
+			continue;
+		}
+		ret = tp_pace_state_restore_file(path, log, NULL);
+		if (ret < 0 && !first)
+			first = ret;
+		count++;
+	}
+	closedir(dir);
+	*files = count;
+	return first;
+}

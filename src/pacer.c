@@ -1,0 +1,537 @@
+#include "pacer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+#define RATE_WINDOW_S	   2.0
+#define MODEL_OFFSET_TAU_S 20.0 /* filter of the model's disagreement with the reading */
+#define MODEL_OFFSET_MAX_K 3.0	/* a model further off than this is not used */
+
+static const char *const src_names[TP_TOK_NSOURCES] = {"socket", "llama-cli", "llama-server"};
+
+void tp_pacer_opts_init(struct tp_pacer_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->controller = TP_GOV_HORIZON;
+	o->rate_cap = NAN;
+	o->call_gap_s = 2.0;
+	o->p_max_w = NAN;
+	o->ceiling_c = NAN;
+	o->margin_c = NAN;
+	o->fixed_setting = NAN;
+	o->fixed_rate = NAN;
+}
+
+int tp_pacer_add_channels(struct tp_chanset *set)
+{
+	int ret = tp_chanset_add(set, "tokens.total");
+
+	if (ret < 0)
+		return ret;
+	ret = tp_chanset_add(set, "rate.tokens");
+	return ret < 0 ? ret : 0;
+}
+
+static double model_key(const struct tp_board *b, const char *key, double dflt)
+{
+	double v;
+
+	if (b && tp_ini_get_double(&b->ini, "model", key, &v) == 0)
+		return v;
+	return dflt;
+}
+
+int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struct tp_board *b,
+		  const struct tp_chanset *set, struct tp_pipeline *pl, struct tp_eventlog *log,
+		  struct tp_pace_server *srv, struct tp_actuator *act, struct tp_metrics *metrics)
+{
+	struct tp_gov_config cfg;
+	double ceiling, margin, max_rate, p_max;
+	const char *ctrl = pl ? tp_pipeline_control_channel(pl) : NULL;
+	const struct tp_board_zone *z = b ? tp_board_zone(b, b->control_zone) : NULL;
+	int i, ret;
+
+	memset(p, 0, sizeof(*p));
+	p->o = *o;
+	p->board = b;
+	p->pl = pl;
+	p->log = log;
+	p->srv = srv;
+	p->act = act;
+	p->metrics = metrics;
+	p->set = set;
+	if (!ctrl && z) /* no pipeline: the board's controlled zone */
+		ctrl = z->channel;
+	p->i_temp = ctrl ? tp_chanset_find(set, ctrl) : -1;
+	p->i_power = tp_chanset_find(set, "power.board");
+	p->i_energy = tp_chanset_find(set, "energy.board");
+	p->i_tokens = tp_chanset_find(set, "tokens.total");
+	p->i_rate = tp_chanset_find(set, "rate.tokens");
+	p->i_cool = tp_chanset_find(set, "state.cool_max");
+	p->i_fmax = tp_chanset_find(set, "freq.cpu_max");
+	p->i_fhw = tp_chanset_find(set, "freq.cpu_hwmax");
+	if (p->i_tokens < 0 || p->i_rate < 0)
+		return -EINVAL;
+	p->idle_prior = model_key(b, "idle_w", 2.0);
+	p->jpt_prior = model_key(b, "joules_per_token", NAN);
+	p->gain_prior = model_key(b, "r_die", NAN) + model_key(b, "r_sink", NAN);
+	p->model_offset = p->model_gain = NAN;
+	max_rate = model_key(b, "max_rate", NAN);
+	p_max = o->p_max_w;
+	if (isnan(p_max))
+		p_max = model_key(b, "max_w", NAN);
+	if (isnan(p_max) && !isnan(max_rate) && !isnan(p->jpt_prior))
+		p_max = p->idle_prior + p->jpt_prior * max_rate;
+	if (isnan(p_max))
+		p_max = 2 * p->idle_prior;
+	ceiling = !isnan(o->ceiling_c) ? o->ceiling_c
+		  : pl		       ? tp_pipeline_ceiling(pl)
+		  : b		       ? b->ceiling_c
+				       : 80;
+	margin = !isnan(o->margin_c) ? o->margin_c : (b && b->margin_c > 0 ? b->margin_c : 3);
+	tp_gov_config_default(&cfg, o->controller, ceiling - margin, ceiling, p->idle_prior, p_max);
+	tp_governor_init(&p->gov, &cfg);
+	tp_power_map_init(&p->map, p->idle_prior, p_max);
+	p->setting = 1;
+	p->granted = -1;
+	p->burst.t0 = NAN;
+	p->peak_temp = -INFINITY;
+	p->last_token_t = NAN;
+	/* /metrics: the frame, then the forecast, then the granted rate */
+	p->mset = *set;
+	p->m_forecast = p->mset.n;
+	if (pl) {
+		ret = tp_pipeline_out_channels(pl, &p->mset);
+		if (ret < 0)
+			return ret;
+	}
+	p->m_granted = tp_chanset_add(&p->mset, "rate.granted");
+	if (p->m_granted < 0)
+		return p->m_granted;
+	for (i = 0; i < p->mset.n; i++)
+		p->mv[i] = NAN;
+	return 0;
+}
+
+/* ---- energy and the frame ring ---- */
+
+static double ring_lookup(const struct tp_pacer *p, const double *col, double t)
+{
+	int k, a, b, oldest;
+
+	if (p->ring_n == 0)
+		return NAN;
+	oldest = (p->ring_i - p->ring_n + TP_PACER_RING) % TP_PACER_RING;
+	if (t <= p->ring_t[oldest])
+		return col[oldest];
+	for (k = 1; k < p->ring_n; k++) {
+		a = (oldest + k - 1) % TP_PACER_RING;
+		b = (oldest + k) % TP_PACER_RING;
+		if (t <= p->ring_t[b]) {
+			double span = p->ring_t[b] - p->ring_t[a];
+
+			if (span <= 0)
+				return col[b];
+			return col[a] + (col[b] - col[a]) * (t - p->ring_t[a]) / span;
+		}
+	}
+	return col[(p->ring_i - 1 + TP_PACER_RING) % TP_PACER_RING];
+}
+
+static void account_energy(struct tp_pacer *p, double t, const double *v)
+{
+	double e = p->i_energy >= 0 ? v[p->i_energy] : NAN;
+	double pw = p->i_power >= 0 ? v[p->i_power] : NAN;
+
+	if (isfinite(e)) {
+		if (!p->have_e0) {
+			p->e0 = e - p->energy_j;
+			p->have_e0 = 1;
+		}
+		p->energy_j = e - p->e0;
+	} else if (isfinite(pw)) {
+		if (p->have_p && t > p->t_prev)
+			p->energy_j += 0.5 * (pw + p->p_prev) * (t - p->t_prev);
+		p->p_prev = pw;
+		p->t_prev = t;
+		p->have_p = 1;
+	}
+}
+
+static void ring_push(struct tp_pacer *p, double t)
+{
+	p->ring_t[p->ring_i] = t;
+	p->ring_e[p->ring_i] = p->energy_j;
+	p->ring_tok[p->ring_i] = p->tokens;
+	p->ring_i = (p->ring_i + 1) % TP_PACER_RING;
+	if (p->ring_n < TP_PACER_RING)
+		p->ring_n++;
+}
+
+static double rate_now(const struct tp_pacer *p, double t)
+{
+	double t0 = ring_lookup(p, p->ring_t, t - RATE_WINDOW_S);
+	double tok0 = ring_lookup(p, p->ring_tok, t - RATE_WINDOW_S);
+
+	if (isnan(t0) || t - t0 <= 0)
+		return 0;
+	return (p->tokens - tok0) / (t - t0);
+}
+
+/* ---- calls ---- */
+
+static double idle_now(const struct tp_pacer *p)
+{
+	const struct tp_forecast *f = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
+
+	return (f && isfinite(f->idle_w)) ? f->idle_w : p->idle_prior;
+}
+
+static void emit_call(struct tp_pacer *p, const struct tp_pacer_call *c)
+{
+	double e0 = ring_lookup(p, p->ring_e, c->t0), e1 = ring_lookup(p, p->ring_e, c->t1);
+	double d = c->t1 - c->t0, n = c->tok1 - c->tok0, e = e1 - e0, idle = idle_now(p);
+	json_t *ev;
+
+	p->calls++;
+	if (!p->log)
+		return;
+	ev = tp_event_new(c->t1, "energy_summary");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "scope", json_string("call"));
+	json_object_set_new(ev, "call", json_integer(p->calls));
+	json_object_set_new(ev, "source", json_string(src_names[c->src]));
+	tp_event_set_num(ev, "t_start", c->t0);
+	tp_event_set_num(ev, "duration_s", d);
+	tp_event_set_num(ev, "tokens", n);
+	tp_event_set_num(ev, "energy_j", e);
+	tp_event_set_num(ev, "mean_power_w", d > 0 ? e / d : NAN);
+	tp_event_set_num(ev, "idle_w", idle);
+	tp_event_set_num(ev, "joules_per_token", n > 0 ? e / n : NAN);
+	tp_event_set_num(ev, "joules_per_token_net", n > 0 ? (e - idle * d) / n : NAN);
+	tp_event_set_num(ev, "tokens_per_s", d > 0 ? n / d : NAN);
+	tp_event_emit(p->log, ev);
+}
+
+static void push_call(struct tp_pacer *p, const struct tp_pacer_call *c)
+{
+	if (p->npending == TP_PACER_CALLS) { /* full: the oldest goes out now */
+		emit_call(p, &p->pending[0]);
+		memmove(p->pending, p->pending + 1, sizeof(p->pending[0]) * (TP_PACER_CALLS - 1));
+		p->npending--;
+	}
+	p->pending[p->npending++] = *c;
+}
+
+/* Emits the calls whose end a frame has passed (all with force). */
+static void flush_calls(struct tp_pacer *p, double t, int force)
+{
+	int i = 0;
+
+	while (i < p->npending) {
+		if (force || p->pending[i].t1 <= t) {
+			emit_call(p, &p->pending[i]);
+			memmove(p->pending + i, p->pending + i + 1,
+				sizeof(p->pending[0]) * (size_t)(p->npending - i - 1));
+			p->npending--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void close_burst(struct tp_pacer *p, double t1)
+{
+	if (isnan(p->burst.t0))
+		return;
+	p->burst.t1 = fmax(t1, p->burst.t0);
+	p->burst.tok1 = p->tokens;
+	push_call(p, &p->burst);
+	p->burst.t0 = NAN;
+}
+
+void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, double t)
+{
+	if (!(n > 0) || (unsigned)src >= TP_TOK_NSOURCES)
+		return;
+	/* llama-cli's lines count only when no client reports on the socket */
+	if (src != TP_TOK_SOCKET && p->tok_src[TP_TOK_SOCKET] > 0)
+		return;
+	if (!p->explicit_calls && isnan(p->burst.t0) && src != TP_TOK_LLAMA_CLI) {
+		p->burst.t0 = t;
+		p->burst.tok0 = p->tokens;
+		p->burst.src = src;
+	}
+	if (!p->o.tokens_from_frame)
+		p->tokens += n;
+	p->tok_src[src] += n;
+	p->last_token_t = t;
+}
+
+void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t)
+{
+	if (!p->explicit_calls) {
+		/* from now on the client's marks make the calls */
+		p->explicit_calls = 1;
+		p->burst.t0 = NAN;
+	}
+	if (begin) {
+		if (isnan(p->burst.t0)) {
+			p->burst.t0 = t;
+			p->burst.tok0 = p->tokens;
+			p->burst.src = TP_TOK_SOCKET;
+		}
+	} else {
+		close_burst(p, t);
+	}
+}
+
+void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double prompt_s, double t)
+{
+	struct tp_pacer_call c;
+
+	if (p->tok_src[TP_TOK_SOCKET] > 0 || !(n > 0))
+		return;
+	tp_pacer_tokens(p, TP_TOK_LLAMA_CLI, n, t);
+	c.t1 = t;
+	c.t0 = t - (isfinite(eval_s) ? eval_s : 0) - (isfinite(prompt_s) ? prompt_s : 0);
+	c.tok0 = 0;
+	c.tok1 = n;
+	c.src = TP_TOK_LLAMA_CLI;
+	push_call(p, &c);
+}
+
+/* ---- the tick ---- */
+
+/* The pipeline's prediction, anchored on the measured temperature. */
+static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_c)
+{
+	const struct tp_pacer *p = ctx;
+	double v = tp_pipeline_predict(p->pl, power_w, horizon_s);
+
+	if (isnan(v))
+		return -EDOM;
+	*temp_c = v + p->model_offset;
+	return 0;
+}
+
+/*
+ * Judges the pipeline's model for control: its estimate of the zone now
+ * must agree with the reading (the small difference left, filtered, is
+ * added to every prediction: the model's lag and offset), and its
+ * steady-state gain must be within a factor of two of the board's prior.
+ * A model failing either is not used: the governor falls back to PI.
+ */
+static int model_sane(struct tp_pacer *p, double t, double temp, double power)
+{
+	double now = tp_pipeline_predict(p->pl, power, 0), raw, g, a;
+	double lo = p->gov.cfg.p_min_w, hi = p->gov.cfg.p_max_w;
+
+	if (isnan(now) || isnan(temp) || isnan(power))
+		return 0;
+	raw = temp - now;
+	if (!p->have_offset) {
+		p->model_offset = raw;
+		p->have_offset = 1;
+	} else if (t > p->t_offset) {
+		a = 1 - exp(-(t - p->t_offset) / MODEL_OFFSET_TAU_S);
+		p->model_offset += a * (raw - p->model_offset);
+	}
+	p->t_offset = t;
+	g = (tp_pipeline_predict(p->pl, hi, 1e6) - tp_pipeline_predict(p->pl, lo, 1e6)) / (hi - lo);
+	p->model_gain = g;
+	if (fabs(p->model_offset) > MODEL_OFFSET_MAX_K || !(g > 0))
+		return 0;
+	if (isfinite(p->gain_prior) && (g < 0.5 * p->gain_prior || g > 2 * p->gain_prior))
+		return 0;
+	return 1;
+}
+
+static void actuator_error(struct tp_pacer *p, double t, int err)
+{
+	json_t *ev;
+
+	if (p->act_failed++ || !p->log)
+		return; /* said once */
+	ev = tp_event_new(t, "actuator_error");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "actuator", json_string(tp_act_kind_name(p->act->kind)));
+	json_object_set_new(ev, "target", json_string(p->act->target));
+	json_object_set_new(ev, "error",
+			    json_string(p->act->err[0] ? p->act->err : strerror(-err)));
+	tp_event_emit(p->log, ev);
+}
+
+static void actuate(struct tp_pacer *p, double t, const double *v, double now)
+{
+	double pw = p->i_power >= 0 ? v[p->i_power] : NAN, s, rate = p->out.rate;
+	int ret;
+
+	if (!isnan(p->o.fixed_rate))
+		rate = p->o.fixed_rate;
+	if (p->act) {
+		if (isfinite(pw) && p->frames > 1)
+			tp_power_map_update(&p->map, p->setting, pw);
+		if (!isnan(p->o.fixed_setting))
+			s = p->o.fixed_setting;
+		else if (p->out.rate < 0)
+			s = 1;
+		else
+			s = tp_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+		ret = tp_actuator_set(p->act, s, now);
+		if (ret < 0)
+			actuator_error(p, t, ret);
+		else
+			p->setting = p->act->setting;
+		rate = -1; /* clients on the socket are counted, not paced */
+	}
+	if (rate < 0 && isfinite(p->o.rate_cap))
+		rate = p->o.rate_cap;
+	else if (rate >= 0 && isfinite(p->o.rate_cap))
+		rate = fmin(rate, p->o.rate_cap);
+	p->granted = rate;
+	if (p->srv) {
+		tp_pace_server_set_rate(p->srv, rate);
+		p->srv->measured = p->rate;
+	}
+}
+
+static void publish(struct tp_pacer *p, double t, const double *v)
+{
+	int i;
+
+	if (!p->metrics)
+		return;
+	for (i = 0; i < p->set->n; i++)
+		p->mv[i] = v[i];
+	if (p->pl)
+		tp_pipeline_out_values(p->pl, p->mv + p->m_forecast);
+	p->mv[p->m_granted] = p->granted < 0 ? NAN : p->granted;
+	tp_metrics_update(p->metrics, &p->mset, p->mv, t);
+}
+
+int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
+{
+	const struct tp_forecast *f = NULL;
+	struct tp_gov_input in;
+	double temp, pw;
+	int thr;
+
+	if (!isfinite(t) || (p->started && t < p->t_last))
+		return -EINVAL;
+	if (!p->started) {
+		p->started = 1;
+		p->t_first = t;
+	}
+	p->t_last = t;
+	p->frames++;
+	account_energy(p, t, v);
+	if (p->o.tokens_from_frame && isfinite(v[p->i_tokens]))
+		p->tokens = v[p->i_tokens];
+	ring_push(p, t);
+	if (p->o.tokens_from_frame && isfinite(v[p->i_rate])) {
+		p->rate = v[p->i_rate];
+	} else {
+		p->rate = rate_now(p, t);
+		v[p->i_tokens] = p->tokens;
+		v[p->i_rate] = p->rate;
+	}
+	if (p->pl) {
+		tp_pipeline_step(p->pl, t, v);
+		f = tp_pipeline_forecast(p->pl);
+	}
+	temp = p->i_temp >= 0 ? v[p->i_temp] : NAN;
+	if (isnan(temp) && f && f->valid)
+		temp = f->temp_now;
+	if (temp > p->peak_temp)
+		p->peak_temp = temp;
+	thr = (p->i_cool >= 0 && v[p->i_cool] > 0) ||
+	      (p->i_fmax >= 0 && p->i_fhw >= 0 && v[p->i_fmax] < v[p->i_fhw] - 1);
+	if (thr && !p->throttled)
+		p->throttle_edges++;
+	p->throttled = thr;
+	/* a burst of tokens ends after call_gap_s of silence */
+	if (!p->explicit_calls && !isnan(p->burst.t0) && t - p->last_token_t >= p->o.call_gap_s)
+		close_burst(p, p->last_token_t);
+	flush_calls(p, t, 0);
+	/* the board's full power is at least what it was seen drawing */
+	pw = p->i_power >= 0 ? v[p->i_power] : NAN;
+	if (isfinite(pw) && pw > p->gov.cfg.p_max_w * 1.05 && p->frames > 10)
+		p->gov.cfg.p_max_w = pw / 1.05;
+	memset(&in, 0, sizeof(in));
+	in.t = t;
+	in.temp_c = temp;
+	in.idle_w = (f && isfinite(f->idle_w)) ? f->idle_w : p->idle_prior;
+	in.joules_per_token = (f && f->joules_per_token > 0) ? f->joules_per_token : p->jpt_prior;
+	in.predict = p->pl ? predict_cb : NULL;
+	in.predict_ctx = p;
+	in.model_valid = f && f->valid && f->model_valid &&
+			 model_sane(p, t, temp, isfinite(pw) ? pw : p->gov.power_w);
+	in.sustainable_w = f ? f->sustainable_power_w : NAN;
+	if (isnan(temp) && p->frames > 1) {
+		/* blind: hold the budget in force, never freeze the process on a lost sensor */
+		p->out.reason = "no_temperature";
+		p->out.changed = 0;
+	} else {
+		tp_governor_step(&p->gov, &in, &p->out);
+		if ((unsigned)p->out.mode < 4)
+			p->mode_ticks[p->out.mode]++;
+	}
+	actuate(p, t, v, now);
+	if (p->out.changed && p->log) {
+		json_t *ev = tp_governor_event(&p->gov, &in, &p->out);
+
+		if (ev) {
+			json_object_set_new(
+			    ev, "actuator",
+			    json_string(p->act ? tp_act_kind_name(p->act->kind) : "socket"));
+			tp_event_set_num(ev, "model_offset_k", p->model_offset);
+			tp_event_set_num(ev, "model_gain_k_per_w", p->model_gain);
+			if (p->act)
+				tp_event_set_num(ev, "setting", p->setting);
+			else
+				tp_event_set_num(ev, "granted_rate", p->granted);
+			tp_event_emit(p->log, ev);
+		}
+	}
+	publish(p, t, v);
+	return 0;
+}
+
+void tp_pacer_finish(struct tp_pacer *p)
+{
+	double end = p->started ? p->t_last : 0;
+
+	int i;
+
+	if (!isnan(p->burst.t0))
+		close_burst(p, p->explicit_calls || isnan(p->last_token_t) ? end : p->last_token_t);
+	for (i = 0; i < p->npending; i++) /* nothing is known past the last frame */
+		if (p->pending[i].t1 > end)
+			p->pending[i].t1 = fmax(end, p->pending[i].t0);
+	flush_calls(p, end, 1);
+}
+
+double tp_pacer_granted(const struct tp_pacer *p)
+{
+	return p->granted;
+}
+
+void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n)
+{
+	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
+	char jpt[96] = "no tokens";
+
+	if (p->tokens > 0)
+		snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)",
+			 p->energy_j / p->tokens, (p->energy_j - idle * secs) / p->tokens);
+	snprintf(out, n,
+		 "thermpace: %.0f tokens, %.1f J, %s, %.1f s, peak %.1f C, %ld throttle events",
+		 p->tokens, p->energy_j, jpt, secs, isfinite(p->peak_temp) ? p->peak_temp : NAN,
+		 throttle_events >= 0 ? throttle_events : p->throttle_edges);
+}

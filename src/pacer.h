@@ -1,0 +1,165 @@
+#ifndef THERMPACE_PACER_H
+#define THERMPACE_PACER_H
+
+/*
+ * The pacing loop's tick, shared by `run`, `attach` and the closed-loop
+ * simulator: one telemetry frame in; tokens counted so far written into it
+ * (tokens.total, rate.tokens); the pipeline stepped; the governor asked
+ * for a budget with the pipeline's model, idle power and energy per token;
+ * the budget applied (a granted rate on the cooperative socket, or a
+ * setting of a non-cooperative actuator through the learned power map);
+ * pace_change events when the rate moves, energy_summary events per call;
+ * the frame published on /metrics. No file is read here.
+ *
+ * Calls: CALL BEGIN/END from cooperative clients; llama-cli's eval line
+ * (the call is the eval time before it, the prompt eval before that);
+ * otherwise bursts of tokens separated by call_gap_s. A call's energy is
+ * the energy between its ends (interpolated between frames), so a call
+ * summary is emitted at the first frame after its end.
+ *
+ * The session's own energy_summary comes from the pipeline at its close.
+ */
+
+#include <stdio.h>
+
+#include "actuator.h"
+#include "board.h"
+#include "channel.h"
+#include "event.h"
+#include "governor.h"
+#include "metrics_http.h"
+#include "pace_server.h"
+#include "pipeline.h"
+
+#define TP_PACER_RING  4096 /* frames kept for call energy lookups */
+#define TP_PACER_CALLS 16   /* calls waiting for their end frame */
+
+enum tp_token_source {
+	TP_TOK_SOCKET = 0,
+	TP_TOK_LLAMA_CLI,
+	TP_TOK_LLAMA_SERVER,
+	TP_TOK_NSOURCES,
+};
+
+struct tp_pacer_opts {
+	enum tp_gov_kind controller;
+	double rate_cap;       /* the granted rate never goes above this; NaN: no cap */
+	double call_gap_s;     /* a token burst ends after this silence (default 2 s) */
+	double p_max_w;	       /* board power at full generation; NaN: from the board */
+	double ceiling_c;      /* NaN: the pipeline's */
+	double margin_c;       /* NaN: the board's */
+	double fixed_setting;  /* tests: a fixed actuator setting; NaN: the governor's */
+	double fixed_rate;     /* tests, benchmarks: a fixed granted rate; NaN: the governor's */
+	int tokens_from_frame; /* the frame's tokens.total is the count (simulator) */
+};
+
+void tp_pacer_opts_init(struct tp_pacer_opts *o);
+
+struct tp_pacer_call {
+	double t0, t1; /* t1 NaN while open */
+	double tok0, tok1;
+	enum tp_token_source src;
+};
+
+struct tp_pacer {
+	/* borrowed */
+	const struct tp_board *board;
+	struct tp_pipeline *pl;
+	struct tp_eventlog *log;
+	struct tp_pace_server *srv;
+	struct tp_actuator *act;
+	struct tp_metrics *metrics;
+	const struct tp_chanset *set;
+	struct tp_pacer_opts o;
+
+	int i_temp, i_power, i_energy, i_tokens, i_rate, i_cool, i_fmax, i_fhw;
+	struct tp_governor gov;
+	struct tp_gov_output out;
+	struct tp_power_map map;
+	double idle_prior, jpt_prior, gain_prior;
+	double model_offset, model_gain, t_offset; /* the pipeline's model as judged here */
+	int have_offset;
+	double setting; /* actuator setting in force since the last frame */
+	double granted; /* rate granted on the socket (< 0 unlimited) */
+	int act_failed;
+
+	/* tokens */
+	double tokens;
+	double tok_src[TP_TOK_NSOURCES];
+	int explicit_calls; /* a client marked its calls: no burst detection */
+	double last_token_t;
+	double rate; /* tokens/s over the last few seconds */
+
+	/* energy: from energy.board, else the trapezoid of power.board */
+	double energy_j, e0, p_prev, t_prev;
+	int have_e0, have_p;
+
+	/* frames: t, cumulative energy and tokens */
+	int ring_n, ring_i;
+	double ring_t[TP_PACER_RING], ring_e[TP_PACER_RING], ring_tok[TP_PACER_RING];
+
+	/* calls */
+	struct tp_pacer_call burst; /* the open burst or explicit call (t0 NaN: none) */
+	int npending;
+	struct tp_pacer_call pending[TP_PACER_CALLS];
+	long calls;
+
+	/* summary */
+	int started;
+	double t_first, t_last, peak_temp;
+	long frames;
+	long mode_ticks[4]; /* ticks decided by each enum tp_gov_kind */
+	int throttled;
+	long throttle_edges;
+
+	/* /metrics: the frame, the forecast channels and rate.granted */
+	struct tp_chanset mset;
+	double mv[TP_MAX_CHANNELS];
+	int m_forecast, m_granted;
+};
+
+/*
+ * Sets the pacer up over a frame layout (set must already hold
+ * tokens.total and rate.tokens: tp_pacer_add_channels). Everything passed
+ * is borrowed; srv, act, metrics and log may be NULL.
+ */
+int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struct tp_board *b,
+		  const struct tp_chanset *set, struct tp_pipeline *pl, struct tp_eventlog *log,
+		  struct tp_pace_server *srv, struct tp_actuator *act, struct tp_metrics *metrics);
+
+/* Adds the channels the pacer writes (tokens.total, rate.tokens) to set. */
+int tp_pacer_add_channels(struct tp_chanset *set);
+
+/*
+ * One frame at session time t (s), v[set->n] (tokens.total and rate.tokens
+ * are overwritten); now is CLOCK_MONOTONIC for the actuators.
+ */
+int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now);
+
+/* Tokens counted from a source at session time t. */
+void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, double t);
+
+/* An explicit call boundary (CALL BEGIN / CALL END). */
+void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t);
+
+/*
+ * llama-cli's eval line at t: n tokens generated over eval_s seconds after
+ * prompt_s seconds of prompt evaluation (NaN: unknown).
+ */
+void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double prompt_s, double t);
+
+/* Ends: emits the calls still pending (the open one included). */
+void tp_pacer_finish(struct tp_pacer *p);
+
+/* The granted rate now (< 0 unlimited). */
+double tp_pacer_granted(const struct tp_pacer *p);
+
+/*
+ * The closing summary, one line without newline into out[n]: tokens, joules,
+ * joules per token gross and net of idle, seconds, peak temperature,
+ * throttle events (throttle_events: counted by the caller's event stream,
+ * or < 0 to use the throttle edges seen in the frames).
+ */
+void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * The governor against a two-stage thermal plant (Nano-like numbers): the
+ * horizon controller settles near the sustainable rate without crossing the
+ * set point, the bias correction absorbs a model gain error, PI takes over
+ * when the model is invalid, the stepwise baseline is what it is, and
+ * pace_change events say why.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "governor.h"
+#include "test.h"
+
+/* plant: die and heatsink stages in series */
+struct plant {
+	double amb, r1, tau1, r2, tau2;
+	double x1, x2;
+};
+
+static double plant_temp(const struct plant *p)
+{
+	return p->amb + p->x1 + p->x2;
+}
+
+static void plant_step(struct plant *p, double power, double dt)
+{
+	double a1 = exp(-dt / p->tau1), a2 = exp(-dt / p->tau2);
+
+	p->x1 = a1 * p->x1 + p->r1 * (1 - a1) * power;
+	p->x2 = a2 * p->x2 + p->r2 * (1 - a2) * power;
+}
+
+/* the model the governor sees: the plant's state, gains scaled by gain_err */
+struct model {
+	const struct plant *p;
+	double gain;	/* 1: exact */
+	double amb_err; /* what the model gets wrong about the ambient, K */
+	int calls;
+};
+
+static int predict(void *ctx, double power, double h, double *temp)
+{
+	struct model *m = ctx;
+	const struct plant *p = m->p;
+	double a1 = exp(-h / p->tau1), a2 = exp(-h / p->tau2);
+
+	m->calls++;
+	*temp = p->amb + m->amb_err + p->x1 * a1 + p->r1 * m->gain * power * (1 - a1) + p->x2 * a2 +
+		p->r2 * m->gain * power * (1 - a2);
+	return 0;
+}
+
+static const double IDLE = 3.8, JPT = 0.59, RMAX = 5.76; /* W, J/token, tokens/s */
+
+struct result {
+	double max_temp, mean_temp_tail, mean_rate_tail, sus_rate, seconds_above_ceiling;
+	int events, last_changed_mode;
+};
+
+/* Runs the loop for `seconds` at 1 s ticks; the tail is the last 20 minutes. */
+static void run_loop(enum tp_gov_kind kind, double amb, double gain, double amb_err, int valid,
+		     double seconds, struct result *res, struct tp_governor *gov_out)
+{
+	struct plant p = {amb, 1.2, 20, 6.0, 600, 0, 0};
+	struct model m = {&p, gain, amb_err, 0};
+	struct tp_gov_config cfg;
+	struct tp_governor g;
+	struct tp_gov_input in;
+	struct tp_gov_output out;
+	double t, rate, power, tail_sum = 0, tail_n = 0;
+	double r_total = p.r1 + p.r2;
+
+	tp_gov_config_default(&cfg, kind, 77, 80, IDLE, IDLE + JPT * RMAX);
+	tp_governor_init(&g, &cfg);
+	memset(res, 0, sizeof(*res));
+	p.x1 = p.r1 * IDLE; /* idle steady state */
+	p.x2 = p.r2 * IDLE;
+	res->max_temp = -1e9;
+	for (t = 0; t < seconds; t += 1) {
+		memset(&in, 0, sizeof(in));
+		in.t = t;
+		in.temp_c = plant_temp(&p);
+		in.idle_w = IDLE;
+		in.joules_per_token = JPT;
+		in.predict = predict;
+		in.predict_ctx = &m;
+		in.model_valid = valid;
+		in.sustainable_w = (77 - amb) / r_total;
+		tp_governor_step(&g, &in, &out);
+		if (out.changed) {
+			json_t *ev = tp_governor_event(&g, &in, &out);
+
+			CHECK(ev != NULL);
+			CHECK_STR(json_string_value(json_object_get(ev, "event")), "pace_change");
+			CHECK(json_string_value(json_object_get(ev, "reason")) != NULL);
+			json_decref(ev);
+			res->events++;
+		}
+		rate = out.rate < 0 ? RMAX : fmin(out.rate, RMAX);
+		power = IDLE + JPT * rate;
+		plant_step(&p, power, 1);
+		res->max_temp = fmax(res->max_temp, plant_temp(&p));
+		if (plant_temp(&p) > 80)
+			res->seconds_above_ceiling += 1;
+		if (t >= seconds - 1200) {
+			res->mean_temp_tail += plant_temp(&p) / 1200;
+			tail_sum += rate;
+			tail_n++;
+		}
+	}
+	res->mean_rate_tail = tail_sum / tail_n;
+	res->sus_rate = fmin(RMAX, ((77 - amb) / r_total - IDLE) / JPT);
+	if (gov_out)
+		*gov_out = g;
+}
+
+static void test_horizon_exact_model(void)
+{
+	struct result r;
+
+	/* 30 °C: full speed would settle near 82 °C, over the ceiling */
+	run_loop(TP_GOV_HORIZON, 30, 1.0, 0, 1, 7200, &r, NULL);
+	printf("# horizon, exact model: max %.2f C, tail rate %.3f of sustainable %.3f (%.1f %%), "
+	       "%d events\n",
+	       r.max_temp, r.mean_rate_tail, r.sus_rate, 100 * r.mean_rate_tail / r.sus_rate,
+	       r.events);
+	CHECK(r.max_temp <= 77 + 0.5);
+	CHECK_INT(r.seconds_above_ceiling, 0);
+	CHECK(r.mean_rate_tail >= 0.97 * r.sus_rate);
+	CHECK(r.mean_rate_tail <= 1.01 * r.sus_rate);
+	CHECK(r.events >= 2); /* start, then the forecast cutting in */
+	CHECK(r.events < 60); /* not one per tick */
+}
+
+static void test_horizon_cool_runs_free(void)
+{
+	struct result r;
+	struct tp_governor g;
+
+	/* 15 °C: full speed settles near 67 °C, nothing to pace */
+	run_loop(TP_GOV_HORIZON, 15, 1.0, 0, 1, 3600, &r, &g);
+	CHECK_NEAR(r.mean_rate_tail, RMAX, 1e-9);
+	CHECK(r.max_temp < 77);
+	CHECK_INT(r.events, 1);
+	CHECK(g.ev_rate < 0); /* unlimited */
+}
+
+static void test_horizon_model_errors(void)
+{
+	struct result r;
+	struct tp_governor g;
+
+	/* the model thinks the board heats 8 % less than it does */
+	run_loop(TP_GOV_HORIZON, 30, 0.92, 0, 1, 10800, &r, &g);
+	printf("# horizon, model gain -8 %%: max %.2f C, tail rate %.1f %% of sustainable\n",
+	       r.max_temp, 100 * r.mean_rate_tail / r.sus_rate);
+	CHECK_INT(r.seconds_above_ceiling, 0);
+	CHECK(r.max_temp <= 77 + 0.5);
+	CHECK(r.mean_rate_tail <= 1.02 * r.sus_rate);
+	/* the model's ambient is 1 K low: without the bias it would settle 1 K over */
+	run_loop(TP_GOV_HORIZON, 30, 1.0, -1.0, 1, 10800, &r, &g);
+	printf("# horizon, model ambient -1 K: max %.2f C, tail %.2f C, bias %.2f K, tail rate "
+	       "%.1f %% of sustainable\n",
+	       r.max_temp, r.mean_temp_tail, g.bias_k, 100 * r.mean_rate_tail / r.sus_rate);
+	CHECK_INT(r.seconds_above_ceiling, 0);
+	CHECK(g.bias_k > 0.7);
+	CHECK_NEAR(r.mean_temp_tail, 77, 0.25);
+	CHECK(r.max_temp <= 77 + 1.0);
+}
+
+static void test_pi_fallback(void)
+{
+	struct result r;
+	struct tp_governor g;
+
+	run_loop(TP_GOV_HORIZON, 30, 1.0, 0, 0, 7200, &r, &g);
+	printf("# pi fallback: max %.2f C, tail %.2f C, tail rate %.1f %% of sustainable\n",
+	       r.max_temp, r.mean_temp_tail, 100 * r.mean_rate_tail / r.sus_rate);
+	CHECK_NEAR(r.mean_temp_tail, 77 - 0.3, 0.05); /* its guard band under the set point */
+	CHECK_INT(g.ev_mode, TP_GOV_PI);
+	CHECK_STR(g.ev_reason, "model_invalid");
+	CHECK_INT(r.seconds_above_ceiling, 0);
+	CHECK(r.mean_rate_tail >= 0.9 * r.sus_rate);
+	CHECK(r.mean_rate_tail <= 1.05 * r.sus_rate);
+}
+
+static void test_stepwise_baseline(void)
+{
+	struct result r;
+
+	run_loop(TP_GOV_STEPWISE, 30, 1.0, 0, 1, 7200, &r, NULL);
+	printf("# stepwise: max %.2f C, tail rate %.1f %% of sustainable, %d events\n", r.max_temp,
+	       100 * r.mean_rate_tail / r.sus_rate, r.events);
+	CHECK(r.max_temp > 77); /* it reacts only once over the set point */
+	CHECK(r.events >= 2);
+}
+
+static void test_none_and_parse(void)
+{
+	struct result r;
+	enum tp_gov_kind k = TP_GOV_NONE;
+
+	run_loop(TP_GOV_NONE, 30, 1.0, 0, 1, 3600, &r, NULL);
+	CHECK_NEAR(r.mean_rate_tail, RMAX, 1e-9);
+	CHECK(r.max_temp > 77);
+	CHECK_INT(tp_gov_kind_parse("stepwise", &k), 0);
+	CHECK_INT(k, TP_GOV_STEPWISE);
+	CHECK(tp_gov_kind_parse("magic", &k) < 0);
+	CHECK_INT(k, TP_GOV_STEPWISE);
+	CHECK_STR(tp_gov_kind_name(TP_GOV_HORIZON), "horizon");
+}
+
+static void test_rate_conversion_and_slew(void)
+{
+	struct tp_gov_config cfg;
+	struct tp_governor g;
+	struct tp_gov_input in;
+	struct tp_gov_output out;
+	struct plant p = {20, 1.2, 20, 6.0, 600, 0, 0};
+	struct model m = {&p, 1.0, 0, 0};
+
+	tp_gov_config_default(&cfg, TP_GOV_HORIZON, 77, 80, IDLE, 7.2);
+	CHECK_NEAR(tp_gov_rate_for_power(&cfg, 5.0, IDLE, JPT), 1.2 / JPT, 1e-9);
+	CHECK_NEAR(tp_gov_rate_for_power(&cfg, 3.0, IDLE, JPT), 0, 0);
+	CHECK(tp_gov_rate_for_power(&cfg, 7.2, IDLE, JPT) < 0);
+	CHECK(tp_gov_rate_for_power(&cfg, 5.0, IDLE, NAN) < 0);
+	tp_governor_init(&g, &cfg);
+	memset(&in, 0, sizeof(in));
+	in.predict = predict;
+	in.predict_ctx = &m;
+	in.model_valid = 1;
+	in.idle_w = IDLE;
+	in.joules_per_token = JPT;
+	/* over the set point, then cold again: the rise is slew-limited */
+	p.x2 = 60;
+	in.temp_c = plant_temp(&p);
+	tp_governor_step(&g, &in, &out);
+	CHECK_STR(out.reason, "over_setpoint");
+	CHECK_NEAR(out.power_w, IDLE, 1e-9);
+	CHECK_NEAR(out.rate, 0, 1e-9);
+	p.x2 = 0;
+	in.t = 1;
+	in.temp_c = plant_temp(&p);
+	tp_governor_step(&g, &in, &out);
+	CHECK_STR(out.reason, "slew");
+	CHECK_NEAR(out.power_w, IDLE + cfg.slew_up_w_per_s, 1e-9);
+	CHECK(m.calls > 0);
+	/* no temperature: PI says idle */
+	in.t = 2;
+	in.temp_c = NAN;
+	tp_governor_step(&g, &in, &out);
+	CHECK_STR(out.reason, "no_temperature");
+	CHECK_NEAR(out.power_w, IDLE, 1e-9);
+}
+
+int main(void)
+{
+	RUN(test_horizon_exact_model);
+	RUN(test_horizon_cool_runs_free);
+	RUN(test_horizon_model_errors);
+	RUN(test_pi_fallback);
+	RUN(test_stepwise_baseline);
+	RUN(test_none_and_parse);
+	RUN(test_rate_conversion_and_slew);
+	return test_done();
+}

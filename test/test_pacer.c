@@ -1,0 +1,208 @@
+/*
+ * The pacer's accounting without a pipeline: tokens from each source, calls
+ * (bursts, explicit marks, llama-cli's eval line), their energy interpolated
+ * between frames, the summary line, the fixed rate on the socket.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board.h"
+#include "event.h"
+#include "pacer.h"
+#include "test.h"
+
+struct rig {
+	struct tp_board b;
+	struct tp_chanset set;
+	struct tp_pacer p;
+	struct tp_eventlog log;
+	FILE *f;
+	char *buf;
+	size_t len;
+	double v[8];
+	int i_power;
+};
+
+static int rig_open(struct rig *r, double fixed_rate)
+{
+	struct tp_pacer_opts o;
+
+	memset(r, 0, sizeof(*r));
+	if (tp_board_load(&r->b, "boards/sim.ini") < 0)
+		return -1;
+	tp_chanset_init(&r->set);
+	r->i_power = tp_chanset_add(&r->set, "power.board");
+	tp_chanset_add(&r->set, "temp.cpu");
+	tp_pacer_add_channels(&r->set);
+	r->f = open_memstream(&r->buf, &r->len);
+	tp_eventlog_init(&r->log, r->f, 1);
+	tp_pacer_opts_init(&o);
+	o.fixed_rate = fixed_rate;
+	return tp_pacer_init(&r->p, &o, &r->b, &r->set, NULL, &r->log, NULL, NULL, NULL);
+}
+
+/* A frame at t: power W, 50 °C. */
+static void frame(struct rig *r, double t, double power)
+{
+	r->v[r->i_power] = power;
+	r->v[1] = 50;
+	tp_pacer_tick(&r->p, t, r->v, t);
+}
+
+static void rig_close(struct rig *r)
+{
+	fclose(r->f);
+	free(r->buf);
+	tp_board_free(&r->b);
+}
+
+/* The n-th (from 1) energy_summary line of the log, or NULL. */
+static json_t *call_event(struct rig *r, int n)
+{
+	const char *p = r->buf;
+	int k = 0;
+
+	fflush(r->f);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		json_t *j = json_loadb(p, nl ? (size_t)(nl - p) : strlen(p), 0, NULL);
+
+		if (j &&
+		    strcmp(json_string_value(json_object_get(j, "event")), "energy_summary") == 0 &&
+		    ++k == n)
+			return j;
+		json_decref(j);
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static double num(json_t *j, const char *key)
+{
+	return json_number_value(json_object_get(j, key));
+}
+
+static void test_bursts_are_calls(void)
+{
+	struct rig r;
+	json_t *e;
+	double t;
+
+	if (rig_open(&r, NAN) < 0)
+		SKIP("cannot load boards/sim.ini");
+	/* 4 W idle, 6 W while tokens flow from 2 s to 5 s (one a second) */
+	for (t = 0; t <= 10; t += 1) {
+		if (t >= 2 && t <= 5)
+			tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 3, t);
+		frame(&r, t, t >= 2 && t <= 5 ? 6 : 4);
+	}
+	e = call_event(&r, 1);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(json_string_value(json_object_get(e, "scope")), "call");
+		CHECK_STR(json_string_value(json_object_get(e, "source")), "socket");
+		CHECK_NEAR(num(e, "tokens"), 12, 0);
+		CHECK_NEAR(num(e, "t_start"), 2, 1e-9);
+		CHECK_NEAR(num(e, "duration_s"), 3, 1e-9); /* to the last token */
+		CHECK_NEAR(num(e, "energy_j"), 18, 1e-6);  /* 6 W for 3 s between frames */
+		CHECK_NEAR(num(e, "joules_per_token"), 1.5, 1e-6);
+		CHECK_NEAR(num(e, "t"), 5, 1e-6);
+		json_decref(e);
+	}
+	CHECK(call_event(&r, 2) == NULL);
+	CHECK_NEAR(r.p.tokens, 12, 0);
+	CHECK_NEAR(r.p.energy_j, 4 + 5 + 3 * 6 + 5 + 4 * 4, 1e-6); /* trapezoids */
+	rig_close(&r);
+}
+
+static void test_explicit_and_llama_calls(void)
+{
+	struct rig r;
+	json_t *e;
+	char line[256];
+
+	if (rig_open(&r, NAN) < 0)
+		SKIP("cannot load boards/sim.ini");
+	frame(&r, 0, 5);
+	/* llama-cli: 10 tokens over 2 s of eval after 0.5 s of prompt, seen at 3.5 s */
+	frame(&r, 1, 5);
+	frame(&r, 2, 5);
+	frame(&r, 3, 5);
+	tp_pacer_llama_call(&r.p, 10, 2.0, 0.5, 3.5);
+	frame(&r, 4, 5);
+	e = call_event(&r, 1);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(json_string_value(json_object_get(e, "source")), "llama-cli");
+		CHECK_NEAR(num(e, "t_start"), 1.0, 1e-9);
+		CHECK_NEAR(num(e, "energy_j"), 12.5, 1e-6); /* 5 W over 2.5 s */
+		CHECK_NEAR(num(e, "tokens"), 10, 0);
+		json_decref(e);
+	}
+	/* a client marks its call: from then on its marks make the calls */
+	tp_pacer_call_mark(&r.p, 1, 4.5);
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 4, 5.0);
+	frame(&r, 5, 5);
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 4, 6.0);
+	frame(&r, 6, 5);
+	tp_pacer_call_mark(&r.p, 0, 6.5);
+	/* once the socket counts, llama-cli's lines do not (no double count) */
+	tp_pacer_llama_call(&r.p, 99, 1, 0, 6.6);
+	frame(&r, 10, 5);
+	e = call_event(&r, 2);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(json_string_value(json_object_get(e, "source")), "socket");
+		CHECK_NEAR(num(e, "tokens"), 8, 0);
+		CHECK_NEAR(num(e, "duration_s"), 2.0, 1e-9);
+		CHECK_NEAR(num(e, "energy_j"), 10.0, 1e-6);
+		json_decref(e);
+	}
+	CHECK(call_event(&r, 3) == NULL);
+	CHECK_NEAR(r.p.tokens, 18, 0);
+	/* an open call is closed at the end */
+	tp_pacer_call_mark(&r.p, 1, 10.5);
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 2, 11);
+	frame(&r, 12, 5);
+	tp_pacer_finish(&r.p);
+	e = call_event(&r, 3);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_NEAR(num(e, "tokens"), 2, 0);
+		CHECK_NEAR(num(e, "t"), 12, 1e-9);
+		json_decref(e);
+	}
+	tp_pacer_summary(&r.p, -1, line, sizeof(line));
+	CHECK(strncmp(line, "thermpace: 20 tokens, 60.0 J, 3 J/token (", 41) == 0);
+	CHECK(strstr(line, ", 12.0 s, peak 50.0 C, 0 throttle events") != NULL);
+	rig_close(&r);
+}
+
+static void test_fixed_rate_and_events(void)
+{
+	struct rig r;
+	char line[256];
+
+	if (rig_open(&r, 7.5) < 0)
+		SKIP("cannot load boards/sim.ini");
+	frame(&r, 0, 5);
+	CHECK_NEAR(tp_pacer_granted(&r.p), 7.5, 0);
+	fflush(r.f);
+	CHECK(strstr(r.buf, "\"event\":\"pace_change\"") != NULL);
+	CHECK(strstr(r.buf, "\"granted_rate\":7.5") != NULL);
+	/* frames going back in time are refused */
+	CHECK(tp_pacer_tick(&r.p, -1, r.v, 0) < 0);
+	tp_pacer_summary(&r.p, 3, line, sizeof(line));
+	CHECK(strstr(line, "0 tokens, 0.0 J, no tokens, 0.0 s") != NULL);
+	CHECK(strstr(line, "3 throttle events") != NULL);
+	rig_close(&r);
+}
+
+int main(void)
+{
+	RUN(test_bursts_are_calls);
+	RUN(test_explicit_and_llama_calls);
+	RUN(test_fixed_rate_and_events);
+	return test_done();
+}

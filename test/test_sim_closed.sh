@@ -1,0 +1,47 @@
+#!/bin/sh
+# thermpace sim in closed loop: a real thermpace-loadgen child on the pacing
+# socket drives the simulated board (short runs at a high speed; the
+# benchmark, test/bench_pacing.sh, runs the long ones and scores them).
+. test/lib.sh
+LG="$PWD/$TP_BUILD/thermpace-loadgen"
+
+expect_exit 2 "an unknown controller" "$TP_BIN" sim --controller magic
+check "says which ones exist" grep -q 'horizon, pi, stepwise or none' "$TMPD/err"
+expect_exit 2 "a bad speed" "$TP_BIN" sim --controller pi --speed 0
+expect_exit 0 "sim --help tells the closed loop" "$TP_BIN" sim --help
+check "--load is documented" grep -q -- '--load CMD' "$TMPD/out"
+
+expect_exit 0 "closed loop, JSON score" "$TP_BIN" sim --controller horizon --speed 300 -d 600 --json
+cp "$TMPD/out" "$TMPD/score.json"
+check "one JSON object on stdout" test "$(wc -l <"$TMPD/score.json")" = 1
+for k in tokens seconds_above_ceiling overshoot_k kernel_throttles throughput_vs_sustainable \
+  energy_j energy_error_rel; do
+  check "score has $k" grep -q "\"$k\":" "$TMPD/score.json"
+done
+python3 - "$TMPD/score.json" <<'PY' >"$TMPD/py.out" 2>&1
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["tokens"] > 1000, s["tokens"]                 # 600 s near 12 tokens/s
+assert s["seconds_above_ceiling"] == 0
+assert s["kernel_throttles"] == 0
+assert s["energy_error_rel"] < 0.02, s["energy_error_rel"]  # loose; the benchmark says 1 %
+assert abs(s["tokens"] - s["child_tokens"] * 300) < 0.2 * s["tokens"]
+PY
+check "the score is plausible ($(tr '\n' ' ' <"$TMPD/py.out"))" test ! -s "$TMPD/py.out"
+
+out="$TMPD/sess"
+expect_exit 0 "closed loop writes a session with -o" "$TP_BIN" sim --controller stepwise --speed 300 \
+  -d 300 -o "$out" --load "$LG --cooperative --quiet --tokens 3 --calls 2 --gap 0.1"
+check "the table names the controller" grep -q '^controller  *stepwise$' "$TMPD/out"
+check "telemetry.csv" test -s "$out/telemetry.csv"
+check "manifest with the true energy" grep -q '^true_energy_j = ' "$out/manifest.ini"
+check "events.jsonl with a pace_change" grep -q '"event":"pace_change","controller":"stepwise"' "$out/events.jsonl"
+check "an energy_summary per call" \
+  test "$(grep -c '"event":"energy_summary","scope":"call"' "$out/events.jsonl")" = 2
+check "and the session's" grep -q '"event":"energy_summary","duration_s"' "$out/events.jsonl"
+check "truth.jsonl" test -e "$out/truth.jsonl"
+
+expect_exit 1 "a load that fails" "$TP_BIN" sim --controller pi --speed 300 -d 60 --load 'exit 3'
+check "says so" grep -q 'the load failed before making a token (exit status 3)' "$TMPD/err"
+
+done_testing
