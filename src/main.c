@@ -47,9 +47,10 @@ static void usage(FILE *f)
 /* Output lost on a full disk or a closed pipe is a failure, not success. */
 static int finish(int status)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
+	/* a command that failed has said why already */
+	if ((fflush(stdout) == EOF || ferror(stdout)) && status == TP_EXIT_OK) {
 		tp_err("cannot write standard output: %s", strerror(errno ? errno : EIO));
-		return status == TP_EXIT_OK ? TP_EXIT_FAILURE : status;
+		return TP_EXIT_FAILURE;
 	}
 	return status;
 }
