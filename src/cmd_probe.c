@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actuator.h"
 #include "board.h"
 #include "commands.h"
 #include "telemetry.h"
@@ -85,165 +86,28 @@ static int print_channels(const struct tp_telemetry *tel, int bad)
 }
 
 /* "" when path can be written by this process, else why not (into why[n]). */
-static int check_writable(const char *root, const char *rel, char *why, size_t n)
-{
-	char path[4096];
-	struct stat st;
-
-	if (tp_path_join(path, sizeof(path), root, rel) < 0 || stat(path, &st) < 0) {
-		snprintf(why, n, "/%s: absent", rel);
-		return 0;
-	}
-	if (S_ISREG(st.st_mode) && !(st.st_mode & 0222)) {
-		snprintf(why, n, "/%s: read-only (mode %04o)", rel, (unsigned)(st.st_mode & 07777));
-		return 0;
-	}
-	if (access(path, W_OK) < 0) {
-		if (errno == EROFS)
-			snprintf(why, n, "/%s: read-only file system", rel);
-		else
-			snprintf(why, n,
-				 "/%s: not writable by uid %u (owner uid %u, mode %04o): needs %s",
-				 rel, (unsigned)geteuid(), (unsigned)st.st_uid,
-				 (unsigned)(st.st_mode & 07777),
-				 st.st_uid == 0 ? "root" : "the owner or root");
-		return 0;
-	}
-	snprintf(why, n, "/%s writable", rel);
-	return 1;
-}
-
-static int file_has_word(const char *root, const char *rel, const char *word)
-{
-	char path[4096], text[512], *save = NULL, *tok;
-
-	if (tp_path_join(path, sizeof(path), root, rel) < 0 ||
-	    tp_read_text(path, text, sizeof(text)) < 0)
-		return 0;
-	for (tok = strtok_r(text, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-		if (strcmp(tok, word) == 0)
-			return 1;
-	return 0;
-}
-
-static int exists(const char *root, const char *rel)
-{
-	char path[4096];
-
-	return tp_path_join(path, sizeof(path), root, rel) == 0 && access(path, F_OK) == 0;
-}
-
-static int check_cgroup(const char *root, char *why, size_t n)
-{
-	char w[600];
-
-	if (exists(root, "sys/fs/cgroup/cgroup.controllers")) {
-		if (!file_has_word(root, "sys/fs/cgroup/cgroup.controllers", "cpu")) {
-			snprintf(why, n, "cgroup v2 without the cpu controller (cpu.max absent)");
-			return 0;
-		}
-		if (!check_writable(root, "sys/fs/cgroup", w, sizeof(w))) {
-			snprintf(why, n, "cgroup v2 (cpu.max): %s", w);
-			return 0;
-		}
-		snprintf(why, n, "cgroup v2 (cpu.max): %s, a group can be created", w);
-		return 1;
-	}
-	if (exists(root, "sys/fs/cgroup/cpu/cpu.cfs_quota_us")) {
-		if (!check_writable(root, "sys/fs/cgroup/cpu", w, sizeof(w))) {
-			snprintf(why, n, "cgroup v1 cpu (cpu.cfs_quota_us): %s", w);
-			return 0;
-		}
-		snprintf(why, n, "cgroup v1 cpu (cpu.cfs_quota_us): %s, a group can be created", w);
-		return 1;
-	}
-	snprintf(why, n, "no cgroup cpu controller (neither v2 cpu.max nor v1 cpu.cfs_quota_us)");
-	return 0;
-}
-
-/* The first cpufreq policy the profile names (policy0 without one). */
-static const char *cpufreq_policy(const struct tp_board *b)
-{
-	int i;
-
-	for (i = 0; b && i < b->nclocks; i++)
-		if (strcmp(b->clocks[i].kind, "cpufreq") == 0) {
-			const char *p = tp_ini_get(&b->ini, b->clocks[i].section, "policy");
-
-			return p ? p : "policy0";
-		}
-	return "policy0";
-}
-
-static int check_cpufreq(const char *root, const struct tp_board *b, char *why, size_t n)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpufreq/%s/scaling_max_freq",
-		 cpufreq_policy(b));
-	return check_writable(root, rel, why, n);
-}
-
-static int check_devfreq(const char *root, const struct tp_board *b, char *why, size_t n)
-{
-	char rel[256];
-	int i, k;
-
-	for (i = 0; b && i < b->nclocks; i++) {
-		if (strcmp(b->clocks[i].kind, "devfreq") != 0)
-			continue;
-		for (k = 0; k < b->ini.n; k++) {
-			const struct tp_ini_entry *e = &b->ini.e[k];
-
-			if (strcmp(e->section, b->clocks[i].section) != 0 ||
-			    strcmp(e->key, "device") != 0)
-				continue;
-			snprintf(rel, sizeof(rel), "sys/class/devfreq/%s", e->value);
-			if (!exists(root, rel))
-				continue;
-			snprintf(rel, sizeof(rel), "sys/class/devfreq/%s/max_freq", e->value);
-			return check_writable(root, rel, why, n);
-		}
-	}
-	snprintf(why, n, "no devfreq clock (GPU) found for this board");
-	return 0;
-}
-
+/* The actuators as the daemon itself would choose them (src/actuator.c). */
 static void print_actuators(const char *root, const struct tp_board *b)
 {
-	static const char *const kinds[] = {"socket", "signal", "cgroup", "cpufreq", "devfreq"};
-	char why[1024];
-	size_t i;
+	struct tp_act_probe pr[TP_ACT_NKINDS];
+	int i, n;
 
 	printf("\nactuators");
 	if (b)
 		printf(" (the profile allows: %s)", b->actuators);
 	printf(":\n");
-	for (i = 0; i < TP_ARRAY_LEN(kinds); i++) {
-		const char *k = kinds[i];
-		int ok;
+	n = tp_actuator_probe(root, b, pr, (int)TP_ARRAY_LEN(pr));
+	for (i = 0; i < n; i++) {
+		const char *state = !pr[i].allowed ? "not used"
+				    : pr[i].usable ? "usable"
+						   : "not usable";
 
-		if (strcmp(k, "socket") == 0) {
-			ok = 1;
-			snprintf(why, sizeof(why),
-				 "always: token pacing through the client socket");
-		} else if (strcmp(k, "signal") == 0) {
-			ok = 1;
-			snprintf(why, sizeof(why),
-				 "always: SIGSTOP/SIGCONT to processes of the same user "
-				 "(other users' need root)");
-		} else if (strcmp(k, "cgroup") == 0) {
-			ok = check_cgroup(root, why, sizeof(why));
-		} else if (strcmp(k, "cpufreq") == 0) {
-			ok = check_cpufreq(root, b, why, sizeof(why));
-		} else {
-			ok = check_devfreq(root, b, why, sizeof(why));
-		}
-		if (b && !tp_board_allows(b, k))
-			printf("  %-8s %-11s %s (not in the profile's allow list)\n", k, "not used",
-			       why);
-		else
-			printf("  %-8s %-11s %s\n", k, ok ? "usable" : "not usable", why);
+		printf("  %-8s %-11s ", tp_act_kind_name(pr[i].kind), state);
+		if (pr[i].target[0])
+			printf("%s%s", pr[i].target, pr[i].lacks[0] ? ": " : "");
+		if (pr[i].lacks[0])
+			printf("%s%s", pr[i].allowed ? "lacks " : "", pr[i].lacks);
+		printf("\n");
 	}
 }
 
