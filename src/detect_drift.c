@@ -59,11 +59,25 @@
 #define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room ... */
 #define COMMON_CHI2_COOL   6.0	  /* ... this unlike, by their share of the heat */
 #define COMMON_CORR	   0.5	  /* (the hotter zones the more) */
-#define COOL_FIT_S	   900.0  /* response seen before a cooling change is handed over */
+#define COOL_FIT_S	   900.0  /* the models do not learn this long after a cooling change */
 #define COOL_SHARE_S	   3600.0 /* after a cooling change, for this long ... */
 #define COOL_SHARE_ERR	   0.25	  /* ... a zone off by this share of its change is the model */
 #define AMB_Q_PER_S	   1e-4	  /* ambient random walk, K^2/s */
 #define AMB_MEAS_VAR_MIN   0.0025
+
+/* common-mode trend fit */
+#define TREND_TAU_MIN_S	 120.0
+#define TREND_TAU_MAX_S	 8000.0
+#define TREND_TAU_RATIO	 1.03
+#define TREND_TON_STEP_S 10.0
+#define TREND_PRE_S	 300.0	/* baseline kept before the earliest onset */
+#define TREND_SPAN_S	 4200.0 /* history the fit may use */
+#define TREND_MIN_S	 30.0	/* response seen before a fit */
+#define TREND_OPEN_S	 30.0	/* refit period while a change is being judged */
+#define TREND_EVERY_S	 60.0	/* ... and once it is decided */
+#define TREND_DONE_TAU	 5.0	/* no refit once the change is this many tau old */
+#define TREND_HAND_K	 0.1	/* a refit moving a zone this much is handed over */
+#define TREND_TAU_SD	 0.5	/* prior spread of ln(tau) around the heatsink's */
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
@@ -260,7 +274,7 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 }
 
 static void zone_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
-			double x1, double x2, const struct tp_evidence *e)
+			double x1, double x2, double cool, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double u, r, gate, dt;
@@ -367,6 +381,8 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double pr
 	z->bs_x += x;
 	z->bs_x1 += isnan(x1) ? 0 : x1;
 	z->bs_x2 += isnan(x2) ? 0 : x2;
+	/* against the power-only model: what the room and the cooling did */
+	z->bs_raw += u + d->applied + (isnan(cool) ? 0 : cool);
 	z->bn++;
 }
 
@@ -862,119 +878,223 @@ static void apply_ambient(struct tp_drift *d)
 	d->ep_moved += fabs(s);
 }
 
-/*
- * How much worse the heatsink got: the common excess since the episode's
- * onset, fitted as K·(1 - exp(-(t - t_on)/tau')) with tau' = tau2·(1 + kappa)
- * (the heat capacity stays, the resistance grows) and K = kappa·x2 (the
- * heatsink rise of a typical zone). A grid over t_on, kappa by least squares.
- */
-static void fit_cooling(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+static int trend_zone_used(const struct tp_drift *d, int j)
 {
-	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], g[TP_DRIFT_HIST], x2[TP_DRIFT_MAX_ZONES];
-	double best_sse = INFINITY, best_k = 0, best_on = d->ep_onset, best_tau = 900, x2c, tau2;
-	double ton;
-	int i, n = 0, nx = 0, it, a, b;
+	const struct tp_drift_zone *z = &d->z[j];
 
+	return z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck && !z->lost && !z->invalid;
+}
+
+/* Running sums of one zone over the blocks after a candidate onset. */
+struct trend_sums {
+	double n, q1, q2, y, qy;
+};
+
+/*
+ * The common-mode change in progress, fitted to every healthy zone's raw
+ * residual since before the episode's onset: c_j + K_j·g(t), g = 1 -
+ * exp(-(t - t_on)/tau) after t_on, with t_on and tau shared (a change of
+ * the room or of the heatsink reaches every zone through the same heat
+ * capacity) and c_j, K_j by least squares per zone. A grid over tau; for
+ * each tau one backward sweep over the onsets, the sums over the blocks
+ * after an onset kept as sums of q_k = exp((t - t_k)/tau), so that g_k =
+ * 1 - q_k·exp(-(t - t_on)/tau) needs no exponential per onset.
+ */
+static int trend_fit(struct tp_drift *d, double t)
+{
+	double bt[TP_DRIFT_HIST], q[TP_DRIFT_HIST], sy[TP_DRIFT_MAX_ZONES], syy[TP_DRIFT_MAX_ZONES];
+	double ny[TP_DRIFT_MAX_ZONES], best = INFINITY, best_on = NAN, best_tau = NAN, w0, lo, hi;
+	double tau, ks[TP_DRIFT_MAX_ZONES], var = 0, tau_p;
+	int bk[TP_DRIFT_HIST], use[TP_DRIFT_MAX_ZONES], i, j, n = 0, nu = 0, nk = 0;
+
+	lo = d->ep_onset - TREND_PRE_S;
+	/* not the start-up, when the models' own misfit is no common mode */
+	w0 = fmax(fmax(lo - TREND_PRE_S, t - TREND_SPAN_S), d->t_first + d->warmup_s);
+	lo = fmax(lo, w0);
+	hi = t - TREND_MIN_S;
+	if (hi < lo)
+		return 0;
 	for (i = 0; i < d->hn; i++) {
 		int k = ring(d, i);
 
-		if (d->ht[k] < d->ep_onset - 300)
+		if (d->ht[k] < w0)
 			continue;
-		ht[n] = d->ht[k];
-		ha[n] = d->ha[k] - d->alpha_ref;
-		/* what the models already explain of it since they were told */
-		if (d->cool_applied && ht[n] >= d->cool_app_t && ht[n] > d->cool_app_ton)
-			ha[n] +=
-			    d->cool_app_k * (1 - exp(-(ht[n] - d->cool_app_ton) / d->cool_app_tau));
-		n++;
+		bt[n] = d->ht[k];
+		bk[n++] = k;
 	}
-	for (i = 0; i < d->nz; i++)
-		if (d->z[i].has_blk && d->z[i].base_ready && !isnan(d->z[i].x2_blk))
-			x2[nx++] = d->z[i].x2_blk;
-	if (n < 3 || nx == 0)
-		return;
-	for (a = 1; a < nx; a++)
-		for (b = a; b > 0 && x2[b - 1] > x2[b]; b--) {
-			double tmp = x2[b];
+	for (j = 0; j < d->nz; j++) {
+		use[j] = trend_zone_used(d, j);
+		sy[j] = syy[j] = ny[j] = 0;
+		for (i = 0; use[j] && i < n; i++) {
+			double y = d->hr[bk[i]][j];
 
-			x2[b] = x2[b - 1];
-			x2[b - 1] = tmp;
+			if (isnan(y))
+				continue;
+			sy[j] += y;
+			syy[j] += y * y;
+			ny[j]++;
 		}
-	x2c = nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
-	tau2 = mdl->tau2_s > 0 ? mdl->tau2_s : 900;
-	if (!(x2c > 0.5))
-		return;
-	/* free time constant: the model's own tau2 is poorly known under a
-	 * steady load, and the response's curvature says what it is */
-	for (ton = d->ep_onset - 300; ton <= t - 30; ton += BLOCK_S) {
-		double tau;
+		if (ny[j] < 6)
+			use[j] = 0;
+		nu += use[j];
+		if (use[j])
+			var += fmax(d->z[j].blk_var, 0.01);
+	}
+	if (nu == 0)
+		return 0;
+	/*
+	 * The change reaches the zones through the heatsink's heat capacity:
+	 * its time constant is about the heatsink's (times the resistance
+	 * factor for a cooling change). A weak prior: while the response is
+	 * young, only K/tau is seen, and any (K, tau) along it fits.
+	 */
+	var /= nu;
+	tau_p = d->tau2_model > 0 ? d->tau2_model : 900;
+	for (tau = TREND_TAU_MIN_S; tau <= TREND_TAU_MAX_S; tau *= TREND_TAU_RATIO) {
+		struct trend_sums ss[TP_DRIFT_MAX_ZONES];
+		double ton;
+		int p = n - 1;
 
-		for (tau = 300; tau <= 4000; tau *= 1.15) {
-			double sse = 0, sgg = 0, sgy = 0, kk;
+		memset(ss, 0, sizeof(ss));
+		for (i = 0; i < n; i++)
+			q[i] = exp((t - bt[i]) / tau);
+		for (ton = hi; ton >= lo; ton -= TREND_TON_STEP_S) {
+			double e = exp(-(t - ton) / tau), sse = 0;
+			int ok = 1;
 
-			for (i = 0; i < n; i++) {
-				g[i] = ht[i] > ton ? 1 - exp(-(ht[i] - ton) / tau) : 0;
-				sgg += g[i] * g[i];
-				sgy += g[i] * ha[i];
+			for (; p >= 0 && bt[p] > ton; p--)
+				for (j = 0; j < d->nz; j++) {
+					double y = d->hr[bk[p]][j];
+
+					if (!use[j] || isnan(y))
+						continue;
+					ss[j].n++;
+					ss[j].q1 += q[p];
+					ss[j].q2 += q[p] * q[p];
+					ss[j].y += y;
+					ss[j].qy += q[p] * y;
+				}
+			sse = 0;
+			for (j = 0; ok && j < d->nz; j++) {
+				double sg, sgg, sgy, ssgg, ssgy;
+
+				if (!use[j])
+					continue;
+				sg = ss[j].n - e * ss[j].q1;
+				sgg = ss[j].n - 2 * e * ss[j].q1 + e * e * ss[j].q2;
+				sgy = ss[j].y - e * ss[j].qy;
+				ssgg = sgg - sg * sg / ny[j];
+				ssgy = sgy - sg * sy[j] / ny[j];
+				if (!(ssgg > 1e-9)) {
+					ok = 0;
+					break;
+				}
+				sse += syy[j] - sy[j] * sy[j] / ny[j] - ssgy * ssgy / ssgg;
 			}
-			kk = sgg > 0 ? sgy / sgg : 0;
-			for (i = 0; i < n; i++) {
-				double r = ha[i] - kk * g[i];
+			if (ok) {
+				double lt = log(tau / tau_p) / TREND_TAU_SD;
 
-				sse += r * r;
+				sse = sse / var + lt * lt;
 			}
-			if (sse < best_sse) {
-				best_sse = sse;
-				best_k = kk / x2c;
+			if (ok && sse < best) {
+				best = sse;
 				best_on = ton;
 				best_tau = tau;
 			}
 		}
 	}
-	(void)it;
-	(void)tau2;
-	d->cool_factor = 1 + clampd(best_k, -0.5, 3);
-	d->cool_t_on = best_on;
-	d->cool_tau = best_tau;
-	d->cool_app_k = clampd(best_k, -0.5, 3) * x2c;
-	d->cool_app_ton = best_on;
-	d->cool_app_tau = best_tau;
+	if (isnan(best_on))
+		return 0;
+	/* each zone's size of the change at the best onset and time constant */
+	for (j = 0; j < d->nz; j++) {
+		double sg = 0, sgg = 0, sgy = 0, s_y = 0, m = 0, ssgg;
+
+		d->tr_k[j] = NAN;
+		if (!use[j])
+			continue;
+		for (i = 0; i < n; i++) {
+			double y = d->hr[bk[i]][j], g;
+
+			if (isnan(y))
+				continue;
+			g = bt[i] > best_on ? 1 - exp(-(bt[i] - best_on) / best_tau) : 0;
+			sg += g;
+			sgg += g * g;
+			sgy += g * y;
+			s_y += y;
+			m++;
+		}
+		ssgg = sgg - sg * sg / m;
+		if (ssgg > 1e-9) {
+			d->tr_k[j] = (sgy - sg * s_y / m) / ssgg;
+			ks[nk++] = d->tr_k[j];
+		}
+	}
+	if (nk == 0)
+		return 0;
+	for (i = 1; i < nk; i++)
+		for (j = i; j > 0 && ks[j - 1] > ks[j]; j--) {
+			double tmp = ks[j];
+
+			ks[j] = ks[j - 1];
+			ks[j - 1] = tmp;
+		}
+	d->tr_kmed = nk % 2 ? ks[nk / 2] : 0.5 * (ks[nk / 2 - 1] + ks[nk / 2]);
+	d->tr_ok = 1;
+	d->tr_ton = best_on;
+	d->tr_tau = best_tau;
+	d->tr_t = t;
+	d->tr_sse = best;
+	return 1;
+}
+
+static double trend_k(const struct tp_drift *d, int j)
+{
+	return isnan(d->tr_k[j]) ? d->tr_kmed : d->tr_k[j];
+}
+
+/*
+ * The fitted change, as a change of the heatsink, handed to the models:
+ * each zone's final extra rise is its own K_j; the factor is the typical
+ * one against the heatsink's rise (for the event). Only when it moved
+ * since the last hand-over (or first is set).
+ */
+static void cooling_from_trend(struct tp_drift *d, double t, int first)
+{
+	double x2[TP_DRIFT_MAX_ZONES], x2c, moved = first ? INFINITY : 0;
+	int i, j, nx = 0;
+
+	if (!d->tr_ok)
+		return;
+	for (j = 0; !first && j < d->nz; j++)
+		if (!isnan(d->cool_excess[j]))
+			moved = fmax(moved, fabs(trend_k(d, j) - d->cool_excess[j]));
+	if (!first && moved < TREND_HAND_K &&
+	    fabs(d->tr_tau - d->cool_app_tau) < 0.02 * d->tr_tau &&
+	    fabs(d->tr_ton - d->cool_app_ton) < TREND_TON_STEP_S)
+		return;
+	for (j = 0; j < d->nz; j++)
+		if (d->z[j].has_blk && d->z[j].base_ready && !isnan(d->z[j].x2_blk))
+			x2[nx++] = d->z[j].x2_blk;
+	for (i = 1; i < nx; i++)
+		for (j = i; j > 0 && x2[j - 1] > x2[j]; j--) {
+			double tmp = x2[j];
+
+			x2[j] = x2[j - 1];
+			x2[j - 1] = tmp;
+		}
+	x2c = nx == 0 ? NAN : nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
+	d->cool_factor = x2c > 0.5 ? 1 + clampd(d->tr_kmed / x2c, -0.5, 3) : 1;
+	d->cool_t_on = d->tr_ton;
+	d->cool_tau = d->tr_tau;
+	for (j = 0; j < d->nz; j++)
+		d->cool_excess[j] = d->z[j].base_ready ? trend_k(d, j) : NAN;
+	d->cool_app_k = d->tr_kmed;
+	d->cool_app_ton = d->tr_ton;
+	d->cool_app_tau = d->tr_tau;
 	d->cool_app_t = t;
 	d->cool_applied = 1;
-	/*
-	 * Each zone's share of it, as observed since the onset (the board's
-	 * thermistor sees less of the heatsink than the die): its final extra
-	 * rise is its share of kappa·x2.
-	 */
-	for (a = 0; a < d->nz; a++) {
-		double ref = 0, sxy = 0, sxx = 0;
-		int nr = 0;
-
-		d->cool_excess[a] = NAN;
-		for (i = 0; i < d->hn; i++) {
-			int k = ring(d, i);
-
-			if (d->ht[k] >= best_on - 300 && d->ht[k] < best_on &&
-			    !isnan(d->he[k][a])) {
-				ref += d->he[k][a];
-				nr++;
-			}
-		}
-		if (nr == 0)
-			continue;
-		ref /= nr;
-		for (i = 0; i < d->hn; i++) {
-			int k = ring(d, i);
-			double c = d->ha[k] - d->alpha_ref;
-
-			if (d->ht[k] < best_on || isnan(d->he[k][a]))
-				continue;
-			sxy += (d->he[k][a] - ref) * c;
-			sxx += c * c;
-		}
-		if (sxx > 0)
-			d->cool_excess[a] = clampd(sxy / sxx, 0, 3) * best_k * x2c;
-	}
+	d->cooling_changed = first ? 2 : 1;
 }
 
 void tp_drift_absorb(struct tp_drift *d, double c)
@@ -1027,9 +1147,17 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			d->ep_onset = d->last_quiet_t;
 			d->ep_start = t;
 			d->ep_alpha0 = d->alpha_ref;
+			d->tr_ok = 0;
+			d->tr_t = -INFINITY;
 		}
 		return;
 	}
+	/* the change in progress, fitted while it is judged and followed */
+	if (d->episode >= 1 && t - d->tr_t >= (d->episode == 1 ? TREND_OPEN_S : TREND_EVERY_S) &&
+	    (!d->tr_ok || d->episode == 1 ||
+	     (t - d->tr_ton < TREND_DONE_TAU * d->tr_tau && t - d->tr_ton < TREND_SPAN_S)) &&
+	    !(d->episode == 4 && mdl->load_changed) && trend_fit(d, t) && d->episode >= 3)
+		cooling_from_trend(d, t, 0);
 	if (d->episode == 1) {
 		if (t - d->ep_start < COMMON_MIN_S)
 			return;
@@ -1049,9 +1177,10 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			return;
 		if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
 			decide(d, t, 3);
-			d->cool_applied = 0;
-			fit_cooling(d, t, mdl); /* a first estimate, refined later */
-			d->cooling_changed = 1;
+			/* a first estimate, refined every minute while it develops */
+			if (d->tr_t < t)
+				trend_fit(d, t);
+			cooling_from_trend(d, t, 1);
 			emit_common(d, t, 1,
 				    clampd(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
 				    mdl, e);
@@ -1063,13 +1192,10 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		}
 		return;
 	}
-	/* a cooling change: once its response shows its curvature, fit it again
-	 * and hand it to the models */
+	/* a cooling change: the models learn again once its response is known */
 	if (d->episode == 3) {
 		if (t - d->cool_t_on < COOL_FIT_S)
 			return;
-		fit_cooling(d, t, mdl);
-		d->cooling_changed = 1;
 		d->episode = 4;
 		d->ep_stable_since = t;
 		d->ep_level = d->alpha;
@@ -1090,6 +1216,7 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		d->episode = 0;
 		d->alpha_ref = d->alpha;
 		d->last_quiet_t = t;
+		d->tr_ok = 0;
 	}
 }
 
@@ -1202,13 +1329,14 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 			z->x_blk = z->bs_x / z->bn;
 			z->x1_blk = z->bs_x1 / z->bn;
 			z->x2_blk = z->bs_x2 / z->bn;
+			z->raw_blk = z->bs_raw / z->bn;
 			if (!z->base_ready) {
 				z->o = z->e_blk - d->alpha;
 				z->base_ready = 1;
 				z->tp0 = z->tn0 = t;
 			}
 		}
-		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = 0;
+		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = z->bs_raw = 0;
 		z->bn = 0;
 		if (z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid) {
 			v[n] = z->pv_blk;
@@ -1240,6 +1368,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		}
 	}
 	d->amb_model = mdl->ambient_c;
+	if (mdl->tau2_s > 0)
+		d->tau2_model = mdl->tau2_s;
 
 	k = d->hpos;
 	d->ht[k] = t;
@@ -1252,6 +1382,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		d->he[k][j] = ok ? (float)(z->e_blk - z->o) : NAN;
 		d->h1[k][j] = ok ? (float)z->x1_blk : NAN;
 		d->h2[k][j] = ok ? (float)z->x2_blk : NAN;
+		d->hr[k][j] = ok ? (float)z->raw_blk : NAN;
 	}
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;
 	if (d->hn < TP_DRIFT_HIST)
@@ -1265,8 +1396,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 }
 
 void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
-		    const double *pvar, const double *die, const double *sink, double power_w,
-		    const struct tp_drift_model *mdl, const struct tp_evidence *ev)
+		    const double *pvar, const double *die, const double *sink, const double *cool,
+		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev)
 {
 	long blk = (long)floor(t / BLOCK_S);
 	int j;
@@ -1281,7 +1412,7 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		d->block = blk;
 	}
 	for (j = 0; j < d->nz; j++)
-		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], ev);
+		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], cool[j], ev);
 	if (!isnan(power_w)) {
 		d->bs_p += power_w;
 		d->bn_p++;
@@ -1325,6 +1456,25 @@ double tp_drift_applied(const struct tp_drift *d)
 int tp_drift_common_open(const struct tp_drift *d)
 {
 	return d->episode == 1;
+}
+
+void tp_drift_trend(const struct tp_drift *d, int j, double t, struct tp_fc_trend *tr)
+{
+	tr->n = 0;
+	tr->t_now = t;
+	if (!d->tr_ok || d->episode == 0 || j < 0 || j >= d->nz)
+		return;
+	tr->k[0] = trend_k(d, j);
+	tr->t_on[0] = d->tr_ton;
+	tr->tau[0] = d->tr_tau;
+	tr->n = 1;
+	/* what the models were handed of it they predict already */
+	if (d->episode >= 3 && d->cool_applied && !isnan(d->cool_excess[j])) {
+		tr->k[1] = -d->cool_excess[j];
+		tr->t_on[1] = d->cool_app_ton;
+		tr->tau[1] = d->cool_app_tau;
+		tr->n = 2;
+	}
 }
 
 int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,

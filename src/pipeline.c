@@ -25,6 +25,10 @@
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
 #define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
 #define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
+#define LEVEL_MIN_S    60.0  /* held power: the mean since the load last changed, */
+#define LEVEL_MAX_S    600.0 /* over at most this long (an exponential window) */
+#define LEVEL_SIGMAS   4.0   /* a change: the minute's mean this far from it ... */
+#define LEVEL_MIN_W    0.15  /* ... and at least this far (or 3 % of it) */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
@@ -64,7 +68,7 @@ struct tp_pipeline {
 	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
 	const struct tp_board_zone *bz[MAX_ZONES];
 	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
-	double sink[MAX_ZONES];
+	double sink[MAX_ZONES], cool[MAX_ZONES];
 	double ceiling, margin, trip;
 	double idle_prior, jpt_prior, load_w;
 
@@ -79,6 +83,7 @@ struct tp_pipeline {
 	long frames;
 	double p_now, p_max_seen;
 	double p_ema10, p_ema60, p_ema300;
+	double p_level, p_level_t0, p_level_var; /* held power: the mean since the load changed */
 	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
 	double audio_rms, audio_centroid, audio_flux, audio_band;
 	double anchor;
@@ -306,6 +311,8 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->util = p->rate = p->fcpu = p->fcpu_max = p->fcpu_hwmax = p->tokens = NAN;
 	p->audio_rms = p->audio_centroid = p->audio_flux = p->audio_band = NAN;
 	p->p_now = NAN;
+	p->p_level = NAN;
+	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
@@ -564,9 +571,43 @@ static double jpt_marginal(const struct tp_pipeline *p)
 
 /* ---- forecast ---- */
 
+/*
+ * The power the forecast holds: the mean since the load last changed, over
+ * a window that grows from a minute to ten. A bursty token stream's last
+ * minute wanders by a few tenths of a watt, which at long horizons is
+ * worth a kelvin; a longer mean lags a change of load, so a change (the
+ * minute's mean further from the level than it wanders) restarts it.
+ */
+static void level_frame(struct tp_pipeline *p, double t, double dt)
+{
+	double age, d, lim;
+
+	if (isnan(p->p_now))
+		return;
+	if (isnan(p->p_level)) {
+		p->p_level = p->p_now;
+		p->p_level_t0 = t;
+		p->p_level_var = 0;
+		return;
+	}
+	age = t - p->p_level_t0;
+	p->p_level = ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
+	d = p->p_ema60 - p->p_level;
+	lim = fmax(fmax(LEVEL_MIN_W, 0.03 * fabs(p->p_level)), LEVEL_SIGMAS * sqrt(p->p_level_var));
+	if (fabs(d) > lim && age > LEVEL_MIN_S) {
+		p->p_level = p->p_ema60;
+		p->p_level_t0 = t - LEVEL_MIN_S;
+		return;
+	}
+	/* how far the minute's mean wanders around a steady level */
+	if (age > 2 * LEVEL_MIN_S)
+		p->p_level_var = ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
+}
+
 static void compute_forecast(struct tp_pipeline *p, double t)
 {
 	struct tp_forecast *f = &p->fc;
+	struct tp_fc_trend tr;
 	int z = p->ctrl;
 	double g, pw, e, tokens;
 	const char *src;
@@ -592,13 +633,15 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
 	/* held power: the last minute's mean, the best constant guess of what a
 	 * bursty token stream will draw next (measured on the simulated library) */
-	pw = p->p_ema60;
+	pw = isnan(p->p_level) ? p->p_ema60 : p->p_level;
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
-	f->temp_30s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 30);
-	f->temp_120s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 120);
-	f->temp_600s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 600);
-	f->time_to_ceiling_s = tp_forecast_ttc(&p->tm, z, p->anchor, pw, p->ceiling);
+	/* a change of the room or the cooling in progress goes on */
+	tp_drift_trend(&p->dd, z, t, &tr);
+	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
+	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
+	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
+	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w =
 	    tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
 	g = f->joules_per_token;
@@ -950,6 +993,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	p->p_ema10 = ema(p->p_ema10, p->p_now, dt, 10);
 	p->p_ema60 = ema(p->p_ema60, p->p_now, dt, 60);
 	p->p_ema300 = ema(p->p_ema300, p->p_now, dt, 300);
+	level_frame(p, t, dt);
 	energy_frame(p, t, dt);
 	tp_tmodel_power(&p->tm, t, pw);
 
@@ -960,8 +1004,9 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->pvar[j] = tp_tmodel_predict_var(&p->tm, j);
 			p->sink[j] = tp_tmodel_sink_rise(&p->tm, j);
 			p->die[j] = tp_tmodel_rise(&p->tm, j) - p->sink[j];
+			p->cool[j] = tp_tmodel_cooling_rise(&p->tm, j);
 		} else {
-			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = NAN;
+			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = p->cool[j] = NAN;
 		}
 	}
 	fill_evidence(p, &e);
@@ -977,7 +1022,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	dm.load_changed = p->tm.excited_sink;
 	p->dd.load_jump =
 	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
-	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
+	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
+		       &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
@@ -993,11 +1039,14 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	}
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
-		int n = 0, a, b;
+		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
 
-		if (tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc)) {
-			/* every zone takes the heatsink's new resistance; the common
+		if (took) {
+			/* every zone takes the heatsink's new resistance (a refined
+			 * estimate replaces the episode's earlier one); the common
 			 * mode they explain from now on leaves the residuals */
+			if (took == 2)
+				tp_tmodel_cooling_commit(&p->tm);
 			for (j = 0; j < p->nz; j++) {
 				double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
 
@@ -1018,7 +1067,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 				tp_drift_absorb(&p->dd, n % 2
 							    ? add[n / 2]
 							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
-			tp_tmodel_boost(&p->tm, t + BOOST_S);
+			if (took == 2)
+				tp_tmodel_boost(&p->tm, t + BOOST_S);
 		}
 	}
 
@@ -1059,9 +1109,12 @@ const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p)
 
 double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
 {
+	struct tp_fc_trend tr;
+
 	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
 		return NAN;
-	return tp_forecast_temp(&p->tm, p->ctrl, p->anchor, power_w, horizon_s);
+	tp_drift_trend(&p->dd, p->ctrl, p->t_last, &tr);
+	return tp_forecast_temp_tr(&p->tm, p->ctrl, p->anchor, power_w, horizon_s, &tr);
 }
 
 int tp_pipeline_out_count(const struct tp_pipeline *p)

@@ -473,7 +473,31 @@ double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on,
 		c->tr_tau = tau;
 	}
 	zz->tr_t0 = t_on;
+	zz->cooled = 1;
 	return tp_tmodel_rise(m, z) - before;
+}
+
+double tp_tmodel_cooling_rise(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz;
+	const struct tp_tm_cand *c;
+
+	if (z < 0 || z >= m->nzones || !m->z[z].cooled)
+		return 0;
+	zz = &m->z[z];
+	c = &zz->c[zz->best];
+	return c->cool_dr * m->s2[zz->best % TP_TM_NTAU2] + transient(m, zz, 0);
+}
+
+void tp_tmodel_cooling_commit(struct tp_tmodel *m)
+{
+	int z, i;
+
+	for (z = 0; z < m->nzones; z++) {
+		for (i = 0; i < TP_TM_NBANK; i++)
+			m->z[z].c[i].cool_dr = 0;
+		m->z[z].cooled = 0;
+	}
 }
 
 void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die)

@@ -49,6 +49,7 @@ struct tp_tm_zone {
 	int started, c2_frozen;
 	double excited_s; /* slow excitation seen; past CONVERGED_S Rt is kept */
 	int kept;	  /* intercept and total resistance kept (their P zeroed) */
+	int cooled;	  /* the c2 transient is a cooling change's */
 	double t0;	  /* first reading */
 	double tr_t0;	  /* start of the c2 transient (t0, or a cooling change) */
 	double t_last;
@@ -159,5 +160,17 @@ void tp_tmodel_boost(struct tp_tmodel *m, double until_t);
  */
 double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
 			 double tau_s);
+
+/*
+ * The part of zone z's rise now that the cooling changes handed over add
+ * (their extra resistance and transient), K; 0 when none.
+ */
+double tp_tmodel_cooling_rise(const struct tp_tmodel *m, int z);
+
+/*
+ * The cooling changes handed over so far become the model's own: a later
+ * tp_tmodel_cooling adds to them instead of replacing them.
+ */
+void tp_tmodel_cooling_commit(struct tp_tmodel *m);
 
 #endif
