@@ -38,11 +38,15 @@
 #define BLK_SD_MAX   0.3
 
 /* classification of a zone alarm */
-#define CLASSIFY_MIN_S	 30.0
-#define CLASSIFY_MAX_S	 300.0
-#define BIC_DECIDE	 10.0 /* evidence that ends the wait early */
-#define BIC_PREFER	 2.0  /* at the deadline, gain must beat offset by this */
-#define FAULT_END_BLOCKS 12
+#define CLASSIFY_MIN_S	    30.0
+#define CLASSIFY_MAX_S	    300.0 /* the rise flat: then an offset */
+#define CLASSIFY_GAIN_MAX_S 900.0 /* the rise moving: gain and drift told apart */
+#define CLASSIFY_PRE_S	    600.0 /* history before the onset the fits see */
+#define CLASSIFY_RISE_K	    3.0	  /* the rise moved this much: a gain can be seen */
+#define LOAD_SETTLE_S	    120.0 /* blocks this soon after a load jump are not fitted */
+#define BIC_DECIDE	    10.0  /* evidence that ends the wait early */
+#define BIC_PREFER	    2.0	  /* at the deadline, gain must beat offset by this */
+#define FAULT_END_BLOCKS    12
 
 /* common mode */
 #define AMB_CAND_K	   1.0 /* robust consensus: a zone further than this is an outlier */
@@ -92,6 +96,7 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 	d->log = log;
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
+	d->last_jump_t = -INFINITY;
 	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
@@ -491,18 +496,20 @@ static double lsq(const double *y, const double *g1, const double *g2, int n, do
 	return sse;
 }
 
-static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x)
+static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x,
+		     double *q, int settled_only)
 {
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
 		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 
-		if (z->ht[k] < t0)
+		if (z->ht[k] < t0 || (settled_only && !z->hs[k]))
 			continue;
 		t[n] = z->ht[k];
 		dd[n] = z->hd[k];
 		x[n] = z->hx[k];
+		q[n] = z->hq[k];
 		n++;
 	}
 	return n;
@@ -737,14 +744,93 @@ static int cooling_explains(const struct tp_drift *d, int j)
 	return n >= 3 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
 }
 
+/*
+ * Least squares of y on k (<= 4) regressors x[0..k-1][n]; writes the
+ * coefficients into beta[k] and returns the sum of squared residuals
+ * (INFINITY when the regressors are collinear).
+ */
+static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta)
+{
+	double a[4][5], sse = 0;
+	int i, r, c, p;
+
+	for (r = 0; r < k; r++) {
+		for (c = 0; c < k; c++) {
+			a[r][c] = 0;
+			for (i = 0; i < n; i++)
+				a[r][c] += x[r][i] * x[c][i];
+		}
+		a[r][k] = 0;
+		for (i = 0; i < n; i++)
+			a[r][k] += x[r][i] * y[i];
+	}
+	/* Gauss-Jordan with partial pivoting */
+	for (c = 0; c < k; c++) {
+		double best = 0, scale = 0;
+
+		p = -1;
+		for (r = 0; r < k; r++)
+			scale = fmax(scale, fabs(a[r][r]));
+		for (r = c; r < k; r++)
+			if (fabs(a[r][c]) > best) {
+				best = fabs(a[r][c]);
+				p = r;
+			}
+		if (p < 0 || best <= 1e-10 * (scale + 1e-300))
+			return INFINITY;
+		for (i = 0; i <= k; i++) {
+			double tmp = a[c][i];
+
+			a[c][i] = a[p][i];
+			a[p][i] = tmp;
+		}
+		for (r = 0; r < k; r++) {
+			double f;
+
+			if (r == c)
+				continue;
+			f = a[r][c] / a[c][c];
+			for (i = c; i <= k; i++)
+				a[r][i] -= f * a[c][i];
+		}
+	}
+	for (r = 0; r < k; r++)
+		beta[r] = a[r][k] / a[r][r];
+	for (i = 0; i < n; i++) {
+		double f = y[i];
+
+		for (r = 0; r < k; r++)
+			f -= beta[r] * x[r][i];
+		sse += f * f;
+	}
+	return sse;
+}
+
+/*
+ * What the zone's residual d has done over a window that reaches back
+ * before the alarm's onset (to see the load changes around it), by BIC:
+ *
+ *   offset   c + a·[t > onset]                a step that stays
+ *   drift    c + a·[t > onset] + r·(t - onset) an offset that grows
+ *   gain     c + b·rise                        the error scales with the
+ *   gain+r   c + b·rise + r·(t - onset)        zone's rise above ambient
+ *
+ * rise is the zone's own model rise (die and heatsink): an offset does not
+ * care how hot the zone runs, a gain error (and a model that absorbed part
+ * of one as a larger resistance) does. With the rise flat the two look
+ * alike: the classifier waits for the load to move (up to 5 minutes), then
+ * calls it an offset; with the rise moving, it waits until one explanation
+ * is clearly better (up to 15 minutes).
+ */
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], g[TP_DRIFT_HIST];
-	double one[TP_DRIFT_HIST], gx[TP_DRIFT_HIST];
-	double wait = t - z->alarm_t, var, xmin = INFINITY, xmax = -INFINITY;
-	double a_s, a_r, r_r, g_g, g0, g1, b_s, b_r, b_g, b_gr, b_off, b_gain, conf;
-	int n, i;
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], hq[TP_DRIFT_HIST];
+	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], qq[TP_DRIFT_HIST];
+	double wait = t - z->alarm_t, var, qmin = INFINITY, qmax = -INFINITY, qref = 0, w0;
+	double bo[4], bd[4], bg[4], bgr[4], b_o, b_d, b_g, b_gr, b_off, b_gain, conf, post = 0;
+	const double *xo[2], *xd[3], *xg[2], *xgr[3];
+	int n, i, npre = 0, varied;
 
 	if (cooling_explains(d, j)) {
 		/* the zone moved as the heatsink would: common mode, not its sensor */
@@ -761,41 +847,87 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		z->gp = z->gn = 0;
 		return;
 	}
-	n = hist_from(z, z->onset + BLOCK_S, ht, hd, hx);
-	if (n < 3 || wait < CLASSIFY_MIN_S)
+	w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
+	/* not while the die still answers a load jump: the model's lag there
+	 * is no sensor's doing */
+	n = hist_from(z, w0 + BLOCK_S, ht, hd, hx, hq, 1);
+	for (i = 0; i < n; i++)
+		post += ht[i] > z->onset;
+	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	for (i = 0; i < n; i++) {
 		one[i] = 1;
-		g[i] = (ht[i] - z->onset) / 60.0;
-		gx[i] = g[i] * hx[i];
-		xmin = fmin(xmin, hx[i]);
-		xmax = fmax(xmax, hx[i]);
+		st[i] = ht[i] > z->onset;
+		rp[i] = ht[i] > z->onset ? (ht[i] - z->onset) / 60.0 : 0;
+		qq[i] = hq[i];
+		if (!st[i]) {
+			qref += hq[i];
+			npre++;
+		}
 	}
+	qref = npre ? qref / npre : hq[0];
+	/* how far the rise moved, on a minute's running mean (the flicker of
+	 * token generation is no load change) */
+	for (i = 0; i < n; i++) {
+		double m = 0;
+		int k, c = 0;
+
+		for (k = i; k >= 0 && k > i - 6; k--) {
+			m += hq[k];
+			c++;
+		}
+		m /= c;
+		qmin = fmin(qmin, m);
+		qmax = fmax(qmax, m);
+		qq[i] = hq[i] - qref;
+	}
+	varied = qmax - qmin >= CLASSIFY_RISE_K;
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
-	b_s = bic(lsq(hd, one, NULL, n, &a_s, NULL), n, 1, var);
-	b_r = bic(lsq(hd, one, g, n, &a_r, &r_r), n, 2, var);
-	b_g = bic(lsq(hd, hx, NULL, n, &g_g, NULL), n, 1, var);
-	b_gr = bic(lsq(hd, hx, gx, n, &g0, &g1), n, 2, var);
-	b_off = fmin(b_s, b_r);
-	b_gain = fmin(b_g, b_gr);
-	if (wait < CLASSIFY_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
+	xo[0] = one;
+	xo[1] = st;
+	xd[0] = one;
+	xd[1] = st;
+	xd[2] = rp;
+	xg[0] = one;
+	xg[1] = qq;
+	xgr[0] = one;
+	xgr[1] = qq;
+	xgr[2] = rp;
+	if (npre > 0) {
+		b_o = bic(lsq_k(hd, xo, 2, n, bo), n, 2, var);
+		b_d = bic(lsq_k(hd, xd, 3, n, bd), n, 3, var);
+	} else {
+		/* no block before the onset: the step is the constant */
+		b_o = bic(lsq_k(hd, xo, 1, n, bo), n, 1, var);
+		bo[1] = bo[0];
+		bo[0] = 0;
+		xd[1] = rp;
+		b_d = bic(lsq_k(hd, xd, 2, n, bd), n, 2, var);
+		bd[2] = bd[1];
+		bd[1] = bd[0];
+		bd[0] = 0;
+	}
+	b_g = bic(lsq_k(hd, xg, 2, n, bg), n, 2, var);
+	b_gr = bic(lsq_k(hd, xgr, 3, n, bgr), n, 3, var);
+	b_off = fmin(b_o, b_d);
+	b_gain = varied ? fmin(b_g, b_gr) : INFINITY;
+	if (!varied && wait < CLASSIFY_MAX_S)
+		return; /* the load may yet move and tell gain from offset */
+	if (varied && wait < CLASSIFY_GAIN_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
 		return;
-	if (b_gain < b_off - (wait < CLASSIFY_MAX_S ? 0 : BIC_PREFER)) {
+	if (b_gain < b_off - (wait < CLASSIFY_GAIN_MAX_S ? 0 : BIC_PREFER)) {
 		z->kind = TP_FAULT_GAIN;
-		z->fault_param = 1 + (b_g <= b_gr ? g_g : g0 + g1 * g[n - 1]);
+		z->fault_param = 1 + (b_g <= b_gr ? bg[1] : bgr[1]);
 		conf = 1 - exp(-0.25 * (b_off - b_gain));
-	} else if (b_r < b_s - BIC_PREFER) {
+	} else if (b_d < b_o - BIC_PREFER) {
 		z->kind = TP_FAULT_DRIFT;
-		z->fault_param = r_r;
-		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+		z->fault_param = bd[2];
+		conf = 1 - exp(-0.25 * (b_o - b_d));
 	} else {
 		z->kind = TP_FAULT_OFFSET;
-		z->fault_param = a_s;
-		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+		z->fault_param = bo[1];
+		conf = varied ? 1 - exp(-0.25 * fabs(b_gain - b_off)) : 0.6;
 	}
-	/* with the temperature flat, gain and offset look alike: say so */
-	if (xmax - xmin < 3)
-		conf = fmin(conf, 0.6);
 	conf = clampd(conf, 0.5, 0.99);
 	z->state = TP_DRIFT_FAULT;
 	z->quiet_n = 0;
@@ -803,7 +935,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		   z->kind == TP_FAULT_DRIFT  ? "ramp"
 		   : z->kind == TP_FAULT_GAIN ? (b_g <= b_gr ? "gain" : "gain_ramp")
 					      : "step",
-		   0, e);
+		   qref, e);
 }
 
 /* ---- common mode ---- */
@@ -1222,8 +1354,10 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 
 /* ---- blocks ---- */
 
-static void push_hist(struct tp_drift_zone *z, double t, double dd, double x)
+static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, double q, int settled)
 {
+	z->hq[z->hpos] = q;
+	z->hs[z->hpos] = (unsigned char)settled;
 	z->ht[z->hpos] = t;
 	z->hd[z->hpos] = dd;
 	z->hx[z->hpos] = x;
@@ -1241,7 +1375,8 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 		return;
 	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
-	push_hist(z, t, dd, z->x_blk - dd);
+	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
+		  t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S);
 	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
 		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
@@ -1307,6 +1442,7 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 			z->kind = TP_FAULT_NONE;
 			z->gp = z->gn = 0;
 			z->spike_n = 0;
+			z->fault_end_t = t;
 		}
 		break;
 	}

@@ -94,7 +94,10 @@ struct tp_drift_zone {
 
 	/* history of blocks: time, residual, estimated true temperature */
 	int hn, hpos;
-	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST];
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST],
+	    hq[TP_DRIFT_HIST];		 /* ... rise */
+	unsigned char hs[TP_DRIFT_HIST]; /* the block is clear of load jumps */
+	double fault_end_t;		 /* the last reported fault's end */
 };
 
 struct tp_drift {
@@ -114,8 +117,9 @@ struct tp_drift {
 	int n_healthy;	    /* zones in the last consensus */
 	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
 	double pat_chi2, pat_corr;
-	int load_jump; /* the power jumped lately (set by the caller each frame) */
-	int hold;      /* the model's input is missing: judge nothing (caller) */
+	int load_jump;	    /* the power jumped lately (set by the caller each frame) */
+	double last_jump_t; /* the mean load last changed (set by the caller) */
+	int hold;	    /* the model's input is missing: judge nothing (caller) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */

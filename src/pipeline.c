@@ -597,6 +597,7 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 	if (fabs(d) > lim && age > LEVEL_MIN_S) {
 		p->p_level = p->p_ema60;
 		p->p_level_t0 = t - LEVEL_MIN_S;
+		p->dd.last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
 		return;
 	}
 	/* how far the minute's mean wanders around a steady level */
@@ -1037,6 +1038,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
 					  p->init_done);
 	}
+	tp_tmodel_select(&p->tm);
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
 		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);

@@ -73,6 +73,7 @@ struct tp_tmodel {
 	int excited_die;	      /* power varies on the die's time scale */
 	int excited_sink;	      /* ... and on the heatsink's */
 	double boost_until;	      /* faster resistance random walk until then */
+	int joint, k2;		      /* heatsink time constant chosen for all zones: its index */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
 
@@ -96,6 +97,14 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w);
  * the zone has a model.
  */
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn);
+
+/*
+ * Chooses the heatsink's time constant for all zones at once (one heatsink
+ * under them all), by their summed likelihoods; each zone keeps its own
+ * die stage. Call once per frame after the zone updates; until the first
+ * call every zone chooses alone.
+ */
+void tp_tmodel_select(struct tp_tmodel *m);
 
 /* 1 once the zone has readings. */
 int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z);
