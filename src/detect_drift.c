@@ -39,13 +39,13 @@
 
 /* classification of a zone alarm */
 #define CLASSIFY_MIN_S	    30.0
-#define CLASSIFY_MAX_S	    300.0 /* the rise flat: then an offset */
-#define CLASSIFY_GAIN_MAX_S 900.0 /* the rise moving: gain and drift told apart */
-#define CLASSIFY_PRE_S	    600.0 /* history before the onset the fits see */
-#define CLASSIFY_RISE_K	    3.0	  /* the rise moved this much: a gain can be seen */
-#define LOAD_SETTLE_S	    120.0 /* blocks this soon after a load jump are not fitted */
-#define BIC_DECIDE	    10.0  /* evidence that ends the wait early */
-#define BIC_PREFER	    2.0	  /* at the deadline, gain must beat offset by this */
+#define CLASSIFY_MAX_S	    300.0  /* the rise flat: then an offset */
+#define CLASSIFY_GAIN_MAX_S 2400.0 /* the rise moving: gain and drift told apart */
+#define CLASSIFY_PRE_S	    600.0  /* history before the onset the fits see */
+#define CLASSIFY_RISE_K	    3.0	   /* the rise moved this much: a gain can be seen */
+#define LOAD_SETTLE_S	    120.0  /* blocks this soon after a load jump are not fitted */
+#define BIC_DECIDE	    10.0   /* evidence that ends the wait early */
+#define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
 #define FAULT_END_BLOCKS    12
 
 /* common mode */
@@ -820,7 +820,7 @@ static double lsq_k(const double *y, const double *const *x, int k, int n, doubl
  * of one as a larger resistance) does. With the rise flat the two look
  * alike: the classifier waits for the load to move (up to 5 minutes), then
  * calls it an offset; with the rise moving, it waits until one explanation
- * is clearly better (up to 15 minutes).
+ * is clearly better (up to 40 minutes).
  */
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
@@ -1543,6 +1543,7 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		d->t_first = t;
 		d->block = blk;
 	}
+	d->t_now = t;
 	if (blk > d->block) {
 		close_block(d, (double)(d->block + 1) * BLOCK_S, mdl, ev);
 		d->block = blk;
@@ -1560,7 +1561,19 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 	const struct tp_drift_zone *z = &d->z[j];
 
 	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
-	       d->episode != 1 && d->episode != 3 && !d->common_suspect;
+	       d->episode != 1 && d->episode != 3 && !d->common_suspect &&
+	       !(d->t_now < z->held_until);
+}
+
+void tp_drift_hold(struct tp_drift *d, int j, double until_t)
+{
+	if (j >= 0 && j < d->nz && !(d->z[j].held_until >= until_t))
+		d->z[j].held_until = until_t;
+}
+
+int tp_drift_zone_held(const struct tp_drift *d, int j)
+{
+	return j >= 0 && j < d->nz && d->t_now < d->z[j].held_until;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)

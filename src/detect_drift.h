@@ -98,6 +98,7 @@ struct tp_drift_zone {
 	    hq[TP_DRIFT_HIST];		 /* ... rise */
 	unsigned char hs[TP_DRIFT_HIST]; /* the block is clear of load jumps */
 	double fault_end_t;		 /* the last reported fault's end */
+	double held_until;		 /* its model learns nothing until then (caller's hold) */
 };
 
 struct tp_drift {
@@ -119,7 +120,8 @@ struct tp_drift {
 	double pat_chi2, pat_corr;
 	int load_jump;	    /* the power jumped lately (set by the caller each frame) */
 	double last_jump_t; /* the mean load last changed (set by the caller) */
-	int hold;	    /* the model's input is missing: judge nothing (caller) */
+	double t_now;
+	int hold; /* the model's input is missing: judge nothing (caller) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
@@ -180,6 +182,16 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 
 /* 1 when zone j's reading of this frame may teach the model. */
 int tp_drift_zone_trusted(const struct tp_drift *d, int j);
+
+/*
+ * Zone j's model learns nothing until until_t: its response to the load
+ * moved away from the other zones' (the caller's cross-zone check), and
+ * whatever made it move now shows in its residual.
+ */
+void tp_drift_hold(struct tp_drift *d, int j, double until_t);
+
+/* 1 while zone j is held. */
+int tp_drift_zone_held(const struct tp_drift *d, int j);
 
 /* 1 when zone j is reported or suspected faulty (a sensor problem). */
 int tp_drift_zone_faulty(const struct tp_drift *d, int j);

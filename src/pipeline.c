@@ -29,6 +29,10 @@
 #define LEVEL_MAX_S    600.0 /* over at most this long (an exponential window) */
 #define LEVEL_SIGMAS   4.0   /* a change: the minute's mean this far from it ... */
 #define LEVEL_MIN_W    0.15  /* ... and at least this far (or 3 % of it) */
+#define RC_SD	       0.03  /* resistances this well known are compared across zones */
+#define RC_MOVE	       0.05  /* one zone's moved this much against every other's ... */
+#define RC_STILL       0.015 /* ... while theirs kept their ratios within this */
+#define RC_HOLD_S      900.0 /* then it learns nothing this long */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
@@ -113,6 +117,10 @@ struct tp_pipeline {
 
 	/* availability of the other channels (temp.* are the drift detector's) */
 	struct chan_watch *watch;
+
+	/* cross-zone consistency of the zones' responses (resistances) */
+	double rc_ref[MAX_ZONES];
+	int rc_k2, rc_have;
 
 	/* throttle episode */
 	char thr_verdict[32];
@@ -940,6 +948,66 @@ static void init_frame(struct tp_pipeline *p, double t)
 	}
 }
 
+/*
+ * A zone's total resistance is its share of one heatsink's: the ratios
+ * between zones are the board's, they do not drift. Once every zone's
+ * resistance is known to 3 %, their ratios are the reference; a zone whose
+ * resistance then moves by 5 % against every other zone, while the others
+ * keep their ratios, is learning a change of its own (a sensor's gain
+ * growing is learned as a larger resistance): it is held, learning
+ * nothing for 15 minutes, so that the change shows in its residual. A
+ * change of the heatsink's time constant (the models' grid) starts a new
+ * reference.
+ */
+static void consistency_frame(struct tp_pipeline *p, double t)
+{
+	double rt[MAX_ZONES], ch[MAX_ZONES];
+	int j, k, a, n = p->nz;
+
+	if (n < 3 || !p->tm.joint)
+		return;
+	for (j = 0; j < n; j++) {
+		const struct tp_tm_zone *zz = &p->tm.z[j];
+		const struct tp_tm_cand *c = &zz->c[zz->best];
+
+		if (!tp_tmodel_zone_ready(&p->tm, j) || !tp_drift_zone_trusted(&p->dd, j) ||
+		    !(c->th[2] > 0) || (!zz->kept && !(sqrt(c->P[2][2]) < RC_SD * c->th[2])))
+			return;
+		rt[j] = c->th[2];
+	}
+	if (!p->rc_have || p->rc_k2 != p->tm.k2) {
+		for (j = 0; j < n; j++)
+			p->rc_ref[j] = rt[j];
+		p->rc_k2 = p->tm.k2;
+		p->rc_have = 1;
+		return;
+	}
+	for (j = 0; j < n; j++)
+		ch[j] = log(rt[j] / p->rc_ref[j]);
+	for (j = 0; j < n; j++) {
+		int moved = 1, still = 1, sign = 0;
+
+		for (k = 0; k < n && moved; k++) {
+			double dv = ch[j] - ch[k];
+
+			if (k == j)
+				continue;
+			if (fabs(dv) <= RC_MOVE || (sign && (dv > 0) != (sign > 0)))
+				moved = 0;
+			sign = dv > 0 ? 1 : -1;
+		}
+		for (k = 0; k < n && moved && still; k++)
+			for (a = k + 1; a < n; a++)
+				if (k != j && a != j && fabs(ch[k] - ch[a]) >= RC_STILL)
+					still = 0;
+		if (moved && still) {
+			tp_drift_hold(&p->dd, j, t + RC_HOLD_S);
+			p->rc_have = 0; /* a new reference once it learns again */
+			return;
+		}
+	}
+}
+
 /* ---- the frame ---- */
 
 int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
@@ -1039,6 +1107,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 					  p->init_done);
 	}
 	tp_tmodel_select(&p->tm);
+	consistency_frame(p, t);
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
 		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
