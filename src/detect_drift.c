@@ -48,6 +48,9 @@
 #define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
 #define FAULT_END_BLOCKS    12
 
+/* a change of load or sound this long before an onset witnesses it */
+#define WITNESS_S 60.0
+
 /* common mode */
 #define AMB_CAND_K	   1.0 /* robust consensus: a zone further than this is an outlier */
 #define AMB_PRIOR_W	   0.5 /* weight of "nothing changed" in the consensus */
@@ -602,12 +605,38 @@ static int pattern_fit(const struct tp_drift *d, double t0, int also, double *ss
 
 /* ---- classification of a zone alarm ---- */
 
+/*
+ * Did the load or the sound change around the onset (from a minute before
+ * it)? Heat without either is suspect: the sensor's doing. A zone fault
+ * whose onset a change of sound witnessed is less sure.
+ */
+static int witness_sound(double onset, const struct tp_evidence *e)
+{
+	return e && !isnan(e->acoustic_shift_t) && e->acoustic_shift_t >= onset - WITNESS_S;
+}
+
+static void add_witnesses(json_t *ev, double onset, const struct tp_evidence *e)
+{
+	json_t *w = json_object();
+
+	if (!w || !e) {
+		json_decref(w);
+		return;
+	}
+	json_object_set_new(
+	    w, "load_changed",
+	    json_boolean(!isnan(e->load_step_t) && e->load_step_t >= onset - WITNESS_S));
+	if (!isnan(e->audio_rms_dbfs))
+		json_object_set_new(w, "sound_changed", json_boolean(witness_sound(onset, e)));
+	json_object_set_new(ev, "witnesses", w);
+}
+
 static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
 		       double ref, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
-	json_t *ev = zone_event(d, t, kind, j, conf);
+	json_t *ev = zone_event(d, t, kind, j, witness_sound(z->onset, e) ? 0.85 * conf : conf);
 
 	if (!ev)
 		return;
@@ -628,6 +657,7 @@ static void emit_fault(struct tp_drift *d, int j, double t, double conf, const c
 	}
 	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	add_others(d, ev, j);
+	add_witnesses(ev, z->onset, e);
 	emit(d, ev, e);
 }
 
@@ -1036,8 +1066,8 @@ static int trend_fit(struct tp_drift *d, double t)
 {
 	double bt[TP_DRIFT_HIST], q[TP_DRIFT_HIST], sy[TP_DRIFT_MAX_ZONES], syy[TP_DRIFT_MAX_ZONES];
 	double ny[TP_DRIFT_MAX_ZONES], best = INFINITY, best_on = NAN, best_tau = NAN, w0, lo, hi;
-	double tau, ks[TP_DRIFT_MAX_ZONES], var = 0, tau_p;
-	int bk[TP_DRIFT_HIST], use[TP_DRIFT_MAX_ZONES], i, j, n = 0, nu = 0, nk = 0;
+	double tau, ks[TP_DRIFT_MAX_ZONES], var = 0, tau_p, raw = INFINITY;
+	int bk[TP_DRIFT_HIST], use[TP_DRIFT_MAX_ZONES], i, j, n = 0, nu = 0, nk = 0, pass;
 
 	lo = d->ep_onset - TREND_PRE_S;
 	/* not the start-up, when the models' own misfit is no common mode */
@@ -1080,61 +1110,77 @@ static int trend_fit(struct tp_drift *d, double t)
 	 * factor for a cooling change). A weak prior: while the response is
 	 * young, only K/tau is seen, and any (K, tau) along it fits.
 	 */
-	var /= nu;
+	(void)var;
 	tau_p = d->tau2_model > 0 ? d->tau2_model : 900;
-	for (tau = TREND_TAU_MIN_S; tau <= TREND_TAU_MAX_S; tau *= TREND_TAU_RATIO) {
-		struct trend_sums ss[TP_DRIFT_MAX_ZONES];
-		double ton;
-		int p = n - 1;
+	/* first the plain least squares, whose residual is the noise the
+	 * prior is weighed against; then the fit with the prior */
+	for (pass = 0; pass < 2; pass++)
+		for (tau = TREND_TAU_MIN_S; tau <= TREND_TAU_MAX_S; tau *= TREND_TAU_RATIO) {
+			struct trend_sums ss[TP_DRIFT_MAX_ZONES];
+			double ton;
+			int p = n - 1;
 
-		memset(ss, 0, sizeof(ss));
-		for (i = 0; i < n; i++)
-			q[i] = exp((t - bt[i]) / tau);
-		for (ton = hi; ton >= lo; ton -= TREND_TON_STEP_S) {
-			double e = exp(-(t - ton) / tau), sse = 0;
-			int ok = 1;
+			memset(ss, 0, sizeof(ss));
+			for (i = 0; i < n; i++)
+				q[i] = exp((t - bt[i]) / tau);
+			for (ton = hi; ton >= lo; ton -= TREND_TON_STEP_S) {
+				double e = exp(-(t - ton) / tau), sse = 0;
+				int ok = 1;
 
-			for (; p >= 0 && bt[p] > ton; p--)
-				for (j = 0; j < d->nz; j++) {
-					double y = d->hr[bk[p]][j];
+				for (; p >= 0 && bt[p] > ton; p--)
+					for (j = 0; j < d->nz; j++) {
+						double y = d->hr[bk[p]][j];
 
-					if (!use[j] || isnan(y))
+						if (!use[j] || isnan(y))
+							continue;
+						ss[j].n++;
+						ss[j].q1 += q[p];
+						ss[j].q2 += q[p] * q[p];
+						ss[j].y += y;
+						ss[j].qy += q[p] * y;
+					}
+				sse = 0;
+				for (j = 0; ok && j < d->nz; j++) {
+					double sg, sgg, sgy, ssgg, ssgy;
+
+					if (!use[j])
 						continue;
-					ss[j].n++;
-					ss[j].q1 += q[p];
-					ss[j].q2 += q[p] * q[p];
-					ss[j].y += y;
-					ss[j].qy += q[p] * y;
+					sg = ss[j].n - e * ss[j].q1;
+					sgg = ss[j].n - 2 * e * ss[j].q1 + e * e * ss[j].q2;
+					sgy = ss[j].y - e * ss[j].qy;
+					ssgg = sgg - sg * sg / ny[j];
+					ssgy = sgy - sg * sy[j] / ny[j];
+					if (!(ssgg > 1e-9)) {
+						ok = 0;
+						break;
+					}
+					sse += syy[j] - sy[j] * sy[j] / ny[j] - ssgy * ssgy / ssgg;
 				}
-			sse = 0;
-			for (j = 0; ok && j < d->nz; j++) {
-				double sg, sgg, sgy, ssgg, ssgy;
-
-				if (!use[j])
+				if (ok && pass == 0) {
+					raw = fmin(raw, sse);
 					continue;
-				sg = ss[j].n - e * ss[j].q1;
-				sgg = ss[j].n - 2 * e * ss[j].q1 + e * e * ss[j].q2;
-				sgy = ss[j].y - e * ss[j].qy;
-				ssgg = sgg - sg * sg / ny[j];
-				ssgy = sgy - sg * sy[j] / ny[j];
-				if (!(ssgg > 1e-9)) {
-					ok = 0;
-					break;
 				}
-				sse += syy[j] - sy[j] * sy[j] / ny[j] - ssgy * ssgy / ssgg;
-			}
-			if (ok) {
-				double lt = log(tau / tau_p) / TREND_TAU_SD;
+				if (ok) {
+					double lt = log(tau / tau_p) / TREND_TAU_SD;
 
-				sse = sse / var + lt * lt;
+					sse = sse / var + lt * lt;
+				}
+				if (ok && sse < best) {
+					best = sse;
+					best_on = ton;
+					best_tau = tau;
+				}
 			}
-			if (ok && sse < best) {
-				best = sse;
-				best_on = ton;
-				best_tau = tau;
+			if (pass == 0) {
+				double npts = 0;
+
+				for (j = 0; j < d->nz; j++)
+					npts += use[j] ? ny[j] : 0;
+				if (!isfinite(raw))
+					return 0;
+				var = fmax(raw / fmax(1, npts - 2 * nu - 2), 1e-4);
 			}
 		}
-	}
 	if (isnan(best_on))
 		return 0;
 	/* each zone's size of the change at the best onset and time constant */

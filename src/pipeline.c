@@ -90,6 +90,8 @@ struct tp_pipeline {
 	double p_level, p_level_t0, p_level_var; /* held power: the mean since the load changed */
 	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
 	double audio_rms, audio_centroid, audio_flux, audio_band;
+	double audio_fast, audio_slow, audio_t; /* sound level, 10 s and 5 min means */
+	double acoustic_t;			/* the last acoustic shift */
 	double anchor;
 	int have_anchor;
 	double ctrl_first_t;
@@ -318,6 +320,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->warn_rearm_since = NAN;
 	p->util = p->rate = p->fcpu = p->fcpu_max = p->fcpu_hwmax = p->tokens = NAN;
 	p->audio_rms = p->audio_centroid = p->audio_flux = p->audio_band = NAN;
+	p->audio_fast = p->audio_slow = p->audio_t = p->acoustic_t = NAN;
 	p->p_now = NAN;
 	p->p_level = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
@@ -419,6 +422,16 @@ static void fill_evidence(const struct tp_pipeline *p, struct tp_evidence *e)
 	e->audio_band_db = p->audio_band;
 	if (p->tm.have_power)
 		e->load_change_w = fabs(p->tm.p_fast - p->tm.p_slow);
+	if (!isnan(p->audio_fast) && !isnan(p->audio_slow))
+		e->audio_change = p->audio_fast - p->audio_slow;
+	e->acoustic_shift_t = p->acoustic_t;
+	e->load_step_t = isfinite(p->dd.last_jump_t) ? p->dd.last_jump_t : NAN;
+}
+
+void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t)
+{
+	if (p && isfinite(t))
+		p->acoustic_t = t;
 }
 
 static void emit_session_start(struct tp_pipeline *p, double t)
@@ -1040,6 +1053,14 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	hold(&p->audio_centroid, p->v, p->i_audio_centroid);
 	hold(&p->audio_flux, p->v, p->i_audio_flux);
 	hold(&p->audio_band, p->v, p->i_audio_band);
+	/* the sound's level now against the last minutes: a witness of load */
+	if (p->i_audio_rms >= 0 && !isnan(p->v[p->i_audio_rms]) && p->v[p->i_audio_rms] > -150) {
+		double x = p->v[p->i_audio_rms], da = isnan(p->audio_t) ? 0 : t - p->audio_t;
+
+		p->audio_fast = ema(p->audio_fast, x, da, 10);
+		p->audio_slow = ema(p->audio_slow, x, da, 300);
+		p->audio_t = t;
+	}
 
 	pw = frame_power(p);
 	if (p->psrc == PWR_NONE)
