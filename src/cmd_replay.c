@@ -1,6 +1,6 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
- *                  [--ttc-warn S] [--channels OUT.csv]
+ *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio]
  * Runs the pipeline over a recorded session; events as JSON Lines on stdout.
  */
 #include <errno.h>
@@ -22,7 +22,9 @@ static void usage(FILE *f)
 		   "Runs the estimation pipeline over a recorded session (a directory with\n"
 		   "manifest.ini and telemetry.csv, or a bare telemetry CSV) on the session's\n"
 		   "own clock and prints the events as JSON Lines on stdout. The same input\n"
-		   "gives the same bytes on every run.\n"
+		   "gives the same bytes on every run. A session's audio.wav is analysed in\n"
+		   "step with the telemetry: its 1-second aggregates join the frames as\n"
+		   "audio.* channels and its acoustic shifts are events and witnesses.\n"
 		   "\n"
 		   "options:\n"
 		   "  -b, --board NAME        board profile (default: the manifest's, or the\n"
@@ -33,7 +35,8 @@ static void usage(FILE *f)
 		   "  -w, --ttc-warn S        ceiling_forecast when the time to ceiling falls\n"
 		   "                          under S seconds (default 300)\n"
 		   "  -o, --channels OUT.csv  also write every channel seen or computed\n"
-		   "                          (forecast.*) per frame\n"
+		   "                          (audio.*, forecast.*) per frame\n"
+		   "  -A, --no-audio          do not analyse the session's audio.wav\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -78,6 +81,7 @@ int cmd_replay(int argc, char **argv)
 	    {"control-zone", required_argument, NULL, 'z'},
 	    {"ttc-warn", required_argument, NULL, 'w'},
 	    {"channels", required_argument, NULL, 'o'},
+	    {"no-audio", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -90,7 +94,7 @@ int cmd_replay(int argc, char **argv)
 	tp_replay_opts_init(&ro);
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:c:z:w:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			ro.board = optarg;
@@ -114,6 +118,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'o':
 			chan_path = optarg;
+			break;
+		case 'A':
+			ro.no_audio = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -38,11 +38,18 @@
 #define BLK_SD_MAX   0.3
 
 /* classification of a zone alarm */
-#define CLASSIFY_MIN_S	 30.0
-#define CLASSIFY_MAX_S	 300.0
-#define BIC_DECIDE	 10.0 /* evidence that ends the wait early */
-#define BIC_PREFER	 2.0  /* at the deadline, gain must beat offset by this */
-#define FAULT_END_BLOCKS 12
+#define CLASSIFY_MIN_S	    30.0
+#define CLASSIFY_MAX_S	    300.0  /* the rise flat: then an offset */
+#define CLASSIFY_GAIN_MAX_S 2400.0 /* the rise moving: gain and drift told apart */
+#define CLASSIFY_PRE_S	    600.0  /* history before the onset the fits see */
+#define CLASSIFY_RISE_K	    3.0	   /* the rise moved this much: a gain can be seen */
+#define LOAD_SETTLE_S	    120.0  /* blocks this soon after a load jump are not fitted */
+#define BIC_DECIDE	    10.0   /* evidence that ends the wait early */
+#define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
+#define FAULT_END_BLOCKS    12
+
+/* a change of load or sound this long before an onset witnesses it */
+#define WITNESS_S 60.0
 
 /* common mode */
 #define AMB_CAND_K	   1.0 /* robust consensus: a zone further than this is an outlier */
@@ -59,11 +66,25 @@
 #define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room ... */
 #define COMMON_CHI2_COOL   6.0	  /* ... this unlike, by their share of the heat */
 #define COMMON_CORR	   0.5	  /* (the hotter zones the more) */
-#define COOL_FIT_S	   900.0  /* response seen before a cooling change is handed over */
+#define COOL_FIT_S	   900.0  /* the models do not learn this long after a cooling change */
 #define COOL_SHARE_S	   3600.0 /* after a cooling change, for this long ... */
 #define COOL_SHARE_ERR	   0.25	  /* ... a zone off by this share of its change is the model */
 #define AMB_Q_PER_S	   1e-4	  /* ambient random walk, K^2/s */
 #define AMB_MEAS_VAR_MIN   0.0025
+
+/* common-mode trend fit */
+#define TREND_TAU_MIN_S	 120.0
+#define TREND_TAU_MAX_S	 8000.0
+#define TREND_TAU_RATIO	 1.03
+#define TREND_TON_STEP_S 10.0
+#define TREND_PRE_S	 300.0	/* baseline kept before the earliest onset */
+#define TREND_SPAN_S	 4200.0 /* history the fit may use */
+#define TREND_MIN_S	 30.0	/* response seen before a fit */
+#define TREND_OPEN_S	 30.0	/* refit period while a change is being judged */
+#define TREND_EVERY_S	 60.0	/* ... and once it is decided */
+#define TREND_DONE_TAU	 5.0	/* no refit once the change is this many tau old */
+#define TREND_HAND_K	 0.1	/* a refit moving a zone this much is handed over */
+#define TREND_TAU_SD	 0.5	/* prior spread of ln(tau) around the heatsink's */
 
 int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
@@ -78,6 +99,7 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
 	d->log = log;
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
+	d->last_jump_t = -INFINITY;
 	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
@@ -260,7 +282,7 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 }
 
 static void zone_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
-			double x1, double x2, const struct tp_evidence *e)
+			double x1, double x2, double cool, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double u, r, gate, dt;
@@ -367,6 +389,8 @@ static void zone_sample(struct tp_drift *d, int j, double t, double x, double pr
 	z->bs_x += x;
 	z->bs_x1 += isnan(x1) ? 0 : x1;
 	z->bs_x2 += isnan(x2) ? 0 : x2;
+	/* against the power-only model: what the room and the cooling did */
+	z->bs_raw += u + d->applied + (isnan(cool) ? 0 : cool);
 	z->bn++;
 }
 
@@ -475,18 +499,20 @@ static double lsq(const double *y, const double *g1, const double *g2, int n, do
 	return sse;
 }
 
-static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x)
+static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x,
+		     double *q, int settled_only)
 {
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
 		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 
-		if (z->ht[k] < t0)
+		if (z->ht[k] < t0 || (settled_only && !z->hs[k]))
 			continue;
 		t[n] = z->ht[k];
 		dd[n] = z->hd[k];
 		x[n] = z->hx[k];
+		q[n] = z->hq[k];
 		n++;
 	}
 	return n;
@@ -579,12 +605,38 @@ static int pattern_fit(const struct tp_drift *d, double t0, int also, double *ss
 
 /* ---- classification of a zone alarm ---- */
 
+/*
+ * Did the load or the sound change around the onset (from a minute before
+ * it)? Heat without either is suspect: the sensor's doing. A zone fault
+ * whose onset a change of sound witnessed is less sure.
+ */
+static int witness_sound(double onset, const struct tp_evidence *e)
+{
+	return e && !isnan(e->acoustic_shift_t) && e->acoustic_shift_t >= onset - WITNESS_S;
+}
+
+static void add_witnesses(json_t *ev, double onset, const struct tp_evidence *e)
+{
+	json_t *w = json_object();
+
+	if (!w || !e) {
+		json_decref(w);
+		return;
+	}
+	json_object_set_new(
+	    w, "load_changed",
+	    json_boolean(!isnan(e->load_step_t) && e->load_step_t >= onset - WITNESS_S));
+	if (!isnan(e->audio_rms_dbfs))
+		json_object_set_new(w, "sound_changed", json_boolean(witness_sound(onset, e)));
+	json_object_set_new(ev, "witnesses", w);
+}
+
 static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
 		       double ref, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
-	json_t *ev = zone_event(d, t, kind, j, conf);
+	json_t *ev = zone_event(d, t, kind, j, witness_sound(z->onset, e) ? 0.85 * conf : conf);
 
 	if (!ev)
 		return;
@@ -605,6 +657,7 @@ static void emit_fault(struct tp_drift *d, int j, double t, double conf, const c
 	}
 	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	add_others(d, ev, j);
+	add_witnesses(ev, z->onset, e);
 	emit(d, ev, e);
 }
 
@@ -721,14 +774,93 @@ static int cooling_explains(const struct tp_drift *d, int j)
 	return n >= 3 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
 }
 
+/*
+ * Least squares of y on k (<= 4) regressors x[0..k-1][n]; writes the
+ * coefficients into beta[k] and returns the sum of squared residuals
+ * (INFINITY when the regressors are collinear).
+ */
+static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta)
+{
+	double a[4][5], sse = 0;
+	int i, r, c, p;
+
+	for (r = 0; r < k; r++) {
+		for (c = 0; c < k; c++) {
+			a[r][c] = 0;
+			for (i = 0; i < n; i++)
+				a[r][c] += x[r][i] * x[c][i];
+		}
+		a[r][k] = 0;
+		for (i = 0; i < n; i++)
+			a[r][k] += x[r][i] * y[i];
+	}
+	/* Gauss-Jordan with partial pivoting */
+	for (c = 0; c < k; c++) {
+		double best = 0, scale = 0;
+
+		p = -1;
+		for (r = 0; r < k; r++)
+			scale = fmax(scale, fabs(a[r][r]));
+		for (r = c; r < k; r++)
+			if (fabs(a[r][c]) > best) {
+				best = fabs(a[r][c]);
+				p = r;
+			}
+		if (p < 0 || best <= 1e-10 * (scale + 1e-300))
+			return INFINITY;
+		for (i = 0; i <= k; i++) {
+			double tmp = a[c][i];
+
+			a[c][i] = a[p][i];
+			a[p][i] = tmp;
+		}
+		for (r = 0; r < k; r++) {
+			double f;
+
+			if (r == c)
+				continue;
+			f = a[r][c] / a[c][c];
+			for (i = c; i <= k; i++)
+				a[r][i] -= f * a[c][i];
+		}
+	}
+	for (r = 0; r < k; r++)
+		beta[r] = a[r][k] / a[r][r];
+	for (i = 0; i < n; i++) {
+		double f = y[i];
+
+		for (r = 0; r < k; r++)
+			f -= beta[r] * x[r][i];
+		sse += f * f;
+	}
+	return sse;
+}
+
+/*
+ * What the zone's residual d has done over a window that reaches back
+ * before the alarm's onset (to see the load changes around it), by BIC:
+ *
+ *   offset   c + a·[t > onset]                a step that stays
+ *   drift    c + a·[t > onset] + r·(t - onset) an offset that grows
+ *   gain     c + b·rise                        the error scales with the
+ *   gain+r   c + b·rise + r·(t - onset)        zone's rise above ambient
+ *
+ * rise is the zone's own model rise (die and heatsink): an offset does not
+ * care how hot the zone runs, a gain error (and a model that absorbed part
+ * of one as a larger resistance) does. With the rise flat the two look
+ * alike: the classifier waits for the load to move (up to 5 minutes), then
+ * calls it an offset; with the rise moving, it waits until one explanation
+ * is clearly better (up to 40 minutes).
+ */
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], g[TP_DRIFT_HIST];
-	double one[TP_DRIFT_HIST], gx[TP_DRIFT_HIST];
-	double wait = t - z->alarm_t, var, xmin = INFINITY, xmax = -INFINITY;
-	double a_s, a_r, r_r, g_g, g0, g1, b_s, b_r, b_g, b_gr, b_off, b_gain, conf;
-	int n, i;
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], hq[TP_DRIFT_HIST];
+	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], qq[TP_DRIFT_HIST];
+	double wait = t - z->alarm_t, var, qmin = INFINITY, qmax = -INFINITY, qref = 0, w0;
+	double bo[4], bd[4], bg[4], bgr[4], b_o, b_d, b_g, b_gr, b_off, b_gain, conf, post = 0;
+	const double *xo[2], *xd[3], *xg[2], *xgr[3];
+	int n, i, npre = 0, varied;
 
 	if (cooling_explains(d, j)) {
 		/* the zone moved as the heatsink would: common mode, not its sensor */
@@ -745,41 +877,87 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		z->gp = z->gn = 0;
 		return;
 	}
-	n = hist_from(z, z->onset + BLOCK_S, ht, hd, hx);
-	if (n < 3 || wait < CLASSIFY_MIN_S)
+	w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
+	/* not while the die still answers a load jump: the model's lag there
+	 * is no sensor's doing */
+	n = hist_from(z, w0 + BLOCK_S, ht, hd, hx, hq, 1);
+	for (i = 0; i < n; i++)
+		post += ht[i] > z->onset;
+	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	for (i = 0; i < n; i++) {
 		one[i] = 1;
-		g[i] = (ht[i] - z->onset) / 60.0;
-		gx[i] = g[i] * hx[i];
-		xmin = fmin(xmin, hx[i]);
-		xmax = fmax(xmax, hx[i]);
+		st[i] = ht[i] > z->onset;
+		rp[i] = ht[i] > z->onset ? (ht[i] - z->onset) / 60.0 : 0;
+		qq[i] = hq[i];
+		if (!st[i]) {
+			qref += hq[i];
+			npre++;
+		}
 	}
+	qref = npre ? qref / npre : hq[0];
+	/* how far the rise moved, on a minute's running mean (the flicker of
+	 * token generation is no load change) */
+	for (i = 0; i < n; i++) {
+		double m = 0;
+		int k, c = 0;
+
+		for (k = i; k >= 0 && k > i - 6; k--) {
+			m += hq[k];
+			c++;
+		}
+		m /= c;
+		qmin = fmin(qmin, m);
+		qmax = fmax(qmax, m);
+		qq[i] = hq[i] - qref;
+	}
+	varied = qmax - qmin >= CLASSIFY_RISE_K;
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
-	b_s = bic(lsq(hd, one, NULL, n, &a_s, NULL), n, 1, var);
-	b_r = bic(lsq(hd, one, g, n, &a_r, &r_r), n, 2, var);
-	b_g = bic(lsq(hd, hx, NULL, n, &g_g, NULL), n, 1, var);
-	b_gr = bic(lsq(hd, hx, gx, n, &g0, &g1), n, 2, var);
-	b_off = fmin(b_s, b_r);
-	b_gain = fmin(b_g, b_gr);
-	if (wait < CLASSIFY_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
+	xo[0] = one;
+	xo[1] = st;
+	xd[0] = one;
+	xd[1] = st;
+	xd[2] = rp;
+	xg[0] = one;
+	xg[1] = qq;
+	xgr[0] = one;
+	xgr[1] = qq;
+	xgr[2] = rp;
+	if (npre > 0) {
+		b_o = bic(lsq_k(hd, xo, 2, n, bo), n, 2, var);
+		b_d = bic(lsq_k(hd, xd, 3, n, bd), n, 3, var);
+	} else {
+		/* no block before the onset: the step is the constant */
+		b_o = bic(lsq_k(hd, xo, 1, n, bo), n, 1, var);
+		bo[1] = bo[0];
+		bo[0] = 0;
+		xd[1] = rp;
+		b_d = bic(lsq_k(hd, xd, 2, n, bd), n, 2, var);
+		bd[2] = bd[1];
+		bd[1] = bd[0];
+		bd[0] = 0;
+	}
+	b_g = bic(lsq_k(hd, xg, 2, n, bg), n, 2, var);
+	b_gr = bic(lsq_k(hd, xgr, 3, n, bgr), n, 3, var);
+	b_off = fmin(b_o, b_d);
+	b_gain = varied ? fmin(b_g, b_gr) : INFINITY;
+	if (!varied && wait < CLASSIFY_MAX_S)
+		return; /* the load may yet move and tell gain from offset */
+	if (varied && wait < CLASSIFY_GAIN_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
 		return;
-	if (b_gain < b_off - (wait < CLASSIFY_MAX_S ? 0 : BIC_PREFER)) {
+	if (b_gain < b_off - (wait < CLASSIFY_GAIN_MAX_S ? 0 : BIC_PREFER)) {
 		z->kind = TP_FAULT_GAIN;
-		z->fault_param = 1 + (b_g <= b_gr ? g_g : g0 + g1 * g[n - 1]);
+		z->fault_param = 1 + (b_g <= b_gr ? bg[1] : bgr[1]);
 		conf = 1 - exp(-0.25 * (b_off - b_gain));
-	} else if (b_r < b_s - BIC_PREFER) {
+	} else if (b_d < b_o - BIC_PREFER) {
 		z->kind = TP_FAULT_DRIFT;
-		z->fault_param = r_r;
-		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+		z->fault_param = bd[2];
+		conf = 1 - exp(-0.25 * (b_o - b_d));
 	} else {
 		z->kind = TP_FAULT_OFFSET;
-		z->fault_param = a_s;
-		conf = 1 - exp(-0.25 * fabs(b_gain - b_off));
+		z->fault_param = bo[1];
+		conf = varied ? 1 - exp(-0.25 * fabs(b_gain - b_off)) : 0.6;
 	}
-	/* with the temperature flat, gain and offset look alike: say so */
-	if (xmax - xmin < 3)
-		conf = fmin(conf, 0.6);
 	conf = clampd(conf, 0.5, 0.99);
 	z->state = TP_DRIFT_FAULT;
 	z->quiet_n = 0;
@@ -787,7 +965,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		   z->kind == TP_FAULT_DRIFT  ? "ramp"
 		   : z->kind == TP_FAULT_GAIN ? (b_g <= b_gr ? "gain" : "gain_ramp")
 					      : "step",
-		   0, e);
+		   qref, e);
 }
 
 /* ---- common mode ---- */
@@ -862,119 +1040,239 @@ static void apply_ambient(struct tp_drift *d)
 	d->ep_moved += fabs(s);
 }
 
-/*
- * How much worse the heatsink got: the common excess since the episode's
- * onset, fitted as K·(1 - exp(-(t - t_on)/tau')) with tau' = tau2·(1 + kappa)
- * (the heat capacity stays, the resistance grows) and K = kappa·x2 (the
- * heatsink rise of a typical zone). A grid over t_on, kappa by least squares.
- */
-static void fit_cooling(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+static int trend_zone_used(const struct tp_drift *d, int j)
 {
-	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], g[TP_DRIFT_HIST], x2[TP_DRIFT_MAX_ZONES];
-	double best_sse = INFINITY, best_k = 0, best_on = d->ep_onset, best_tau = 900, x2c, tau2;
-	double ton;
-	int i, n = 0, nx = 0, it, a, b;
+	const struct tp_drift_zone *z = &d->z[j];
 
+	return z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck && !z->lost && !z->invalid;
+}
+
+/* Running sums of one zone over the blocks after a candidate onset. */
+struct trend_sums {
+	double n, q1, q2, y, qy;
+};
+
+/*
+ * The common-mode change in progress, fitted to every healthy zone's raw
+ * residual since before the episode's onset: c_j + K_j·g(t), g = 1 -
+ * exp(-(t - t_on)/tau) after t_on, with t_on and tau shared (a change of
+ * the room or of the heatsink reaches every zone through the same heat
+ * capacity) and c_j, K_j by least squares per zone. A grid over tau; for
+ * each tau one backward sweep over the onsets, the sums over the blocks
+ * after an onset kept as sums of q_k = exp((t - t_k)/tau), so that g_k =
+ * 1 - q_k·exp(-(t - t_on)/tau) needs no exponential per onset.
+ */
+static int trend_fit(struct tp_drift *d, double t)
+{
+	double bt[TP_DRIFT_HIST], q[TP_DRIFT_HIST], sy[TP_DRIFT_MAX_ZONES], syy[TP_DRIFT_MAX_ZONES];
+	double ny[TP_DRIFT_MAX_ZONES], best = INFINITY, best_on = NAN, best_tau = NAN, w0, lo, hi;
+	double tau, ks[TP_DRIFT_MAX_ZONES], var = 0, tau_p, raw = INFINITY;
+	int bk[TP_DRIFT_HIST], use[TP_DRIFT_MAX_ZONES], i, j, n = 0, nu = 0, nk = 0, pass;
+
+	lo = d->ep_onset - TREND_PRE_S;
+	/* not the start-up, when the models' own misfit is no common mode */
+	w0 = fmax(fmax(lo - TREND_PRE_S, t - TREND_SPAN_S), d->t_first + d->warmup_s);
+	lo = fmax(lo, w0);
+	hi = t - TREND_MIN_S;
+	if (hi < lo)
+		return 0;
 	for (i = 0; i < d->hn; i++) {
 		int k = ring(d, i);
 
-		if (d->ht[k] < d->ep_onset - 300)
+		if (d->ht[k] < w0)
 			continue;
-		ht[n] = d->ht[k];
-		ha[n] = d->ha[k] - d->alpha_ref;
-		/* what the models already explain of it since they were told */
-		if (d->cool_applied && ht[n] >= d->cool_app_t && ht[n] > d->cool_app_ton)
-			ha[n] +=
-			    d->cool_app_k * (1 - exp(-(ht[n] - d->cool_app_ton) / d->cool_app_tau));
-		n++;
+		bt[n] = d->ht[k];
+		bk[n++] = k;
 	}
-	for (i = 0; i < d->nz; i++)
-		if (d->z[i].has_blk && d->z[i].base_ready && !isnan(d->z[i].x2_blk))
-			x2[nx++] = d->z[i].x2_blk;
-	if (n < 3 || nx == 0)
-		return;
-	for (a = 1; a < nx; a++)
-		for (b = a; b > 0 && x2[b - 1] > x2[b]; b--) {
-			double tmp = x2[b];
+	for (j = 0; j < d->nz; j++) {
+		use[j] = trend_zone_used(d, j);
+		sy[j] = syy[j] = ny[j] = 0;
+		for (i = 0; use[j] && i < n; i++) {
+			double y = d->hr[bk[i]][j];
 
-			x2[b] = x2[b - 1];
-			x2[b - 1] = tmp;
+			if (isnan(y))
+				continue;
+			sy[j] += y;
+			syy[j] += y * y;
+			ny[j]++;
 		}
-	x2c = nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
-	tau2 = mdl->tau2_s > 0 ? mdl->tau2_s : 900;
-	if (!(x2c > 0.5))
-		return;
-	/* free time constant: the model's own tau2 is poorly known under a
-	 * steady load, and the response's curvature says what it is */
-	for (ton = d->ep_onset - 300; ton <= t - 30; ton += BLOCK_S) {
-		double tau;
+		if (ny[j] < 6)
+			use[j] = 0;
+		nu += use[j];
+		if (use[j])
+			var += fmax(d->z[j].blk_var, 0.01);
+	}
+	if (nu == 0)
+		return 0;
+	/*
+	 * The change reaches the zones through the heatsink's heat capacity:
+	 * its time constant is about the heatsink's (times the resistance
+	 * factor for a cooling change). A weak prior: while the response is
+	 * young, only K/tau is seen, and any (K, tau) along it fits.
+	 */
+	(void)var;
+	tau_p = d->tau2_model > 0 ? d->tau2_model : 900;
+	/* first the plain least squares, whose residual is the noise the
+	 * prior is weighed against; then the fit with the prior */
+	for (pass = 0; pass < 2; pass++)
+		for (tau = TREND_TAU_MIN_S; tau <= TREND_TAU_MAX_S; tau *= TREND_TAU_RATIO) {
+			struct trend_sums ss[TP_DRIFT_MAX_ZONES];
+			double ton;
+			int p = n - 1;
 
-		for (tau = 300; tau <= 4000; tau *= 1.15) {
-			double sse = 0, sgg = 0, sgy = 0, kk;
+			memset(ss, 0, sizeof(ss));
+			for (i = 0; i < n; i++)
+				q[i] = exp((t - bt[i]) / tau);
+			for (ton = hi; ton >= lo; ton -= TREND_TON_STEP_S) {
+				double e = exp(-(t - ton) / tau), sse = 0;
+				int ok = 1;
 
-			for (i = 0; i < n; i++) {
-				g[i] = ht[i] > ton ? 1 - exp(-(ht[i] - ton) / tau) : 0;
-				sgg += g[i] * g[i];
-				sgy += g[i] * ha[i];
-			}
-			kk = sgg > 0 ? sgy / sgg : 0;
-			for (i = 0; i < n; i++) {
-				double r = ha[i] - kk * g[i];
+				for (; p >= 0 && bt[p] > ton; p--)
+					for (j = 0; j < d->nz; j++) {
+						double y = d->hr[bk[p]][j];
 
-				sse += r * r;
+						if (!use[j] || isnan(y))
+							continue;
+						ss[j].n++;
+						ss[j].q1 += q[p];
+						ss[j].q2 += q[p] * q[p];
+						ss[j].y += y;
+						ss[j].qy += q[p] * y;
+					}
+				sse = 0;
+				for (j = 0; ok && j < d->nz; j++) {
+					double sg, sgg, sgy, ssgg, ssgy;
+
+					if (!use[j])
+						continue;
+					sg = ss[j].n - e * ss[j].q1;
+					sgg = ss[j].n - 2 * e * ss[j].q1 + e * e * ss[j].q2;
+					sgy = ss[j].y - e * ss[j].qy;
+					ssgg = sgg - sg * sg / ny[j];
+					ssgy = sgy - sg * sy[j] / ny[j];
+					if (!(ssgg > 1e-9)) {
+						ok = 0;
+						break;
+					}
+					sse += syy[j] - sy[j] * sy[j] / ny[j] - ssgy * ssgy / ssgg;
+				}
+				if (ok && pass == 0) {
+					raw = fmin(raw, sse);
+					continue;
+				}
+				if (ok) {
+					double lt = log(tau / tau_p) / TREND_TAU_SD;
+
+					sse = sse / var + lt * lt;
+				}
+				if (ok && sse < best) {
+					best = sse;
+					best_on = ton;
+					best_tau = tau;
+				}
 			}
-			if (sse < best_sse) {
-				best_sse = sse;
-				best_k = kk / x2c;
-				best_on = ton;
-				best_tau = tau;
+			if (pass == 0) {
+				double npts = 0;
+
+				for (j = 0; j < d->nz; j++)
+					npts += use[j] ? ny[j] : 0;
+				if (!isfinite(raw))
+					return 0;
+				var = fmax(raw / fmax(1, npts - 2 * nu - 2), 1e-4);
 			}
+		}
+	if (isnan(best_on))
+		return 0;
+	/* each zone's size of the change at the best onset and time constant */
+	for (j = 0; j < d->nz; j++) {
+		double sg = 0, sgg = 0, sgy = 0, s_y = 0, m = 0, ssgg;
+
+		d->tr_k[j] = NAN;
+		if (!use[j])
+			continue;
+		for (i = 0; i < n; i++) {
+			double y = d->hr[bk[i]][j], g;
+
+			if (isnan(y))
+				continue;
+			g = bt[i] > best_on ? 1 - exp(-(bt[i] - best_on) / best_tau) : 0;
+			sg += g;
+			sgg += g * g;
+			sgy += g * y;
+			s_y += y;
+			m++;
+		}
+		ssgg = sgg - sg * sg / m;
+		if (ssgg > 1e-9) {
+			d->tr_k[j] = (sgy - sg * s_y / m) / ssgg;
+			ks[nk++] = d->tr_k[j];
 		}
 	}
-	(void)it;
-	(void)tau2;
-	d->cool_factor = 1 + clampd(best_k, -0.5, 3);
-	d->cool_t_on = best_on;
-	d->cool_tau = best_tau;
-	d->cool_app_k = clampd(best_k, -0.5, 3) * x2c;
-	d->cool_app_ton = best_on;
-	d->cool_app_tau = best_tau;
+	if (nk == 0)
+		return 0;
+	for (i = 1; i < nk; i++)
+		for (j = i; j > 0 && ks[j - 1] > ks[j]; j--) {
+			double tmp = ks[j];
+
+			ks[j] = ks[j - 1];
+			ks[j - 1] = tmp;
+		}
+	d->tr_kmed = nk % 2 ? ks[nk / 2] : 0.5 * (ks[nk / 2 - 1] + ks[nk / 2]);
+	d->tr_ok = 1;
+	d->tr_ton = best_on;
+	d->tr_tau = best_tau;
+	d->tr_t = t;
+	d->tr_sse = best;
+	return 1;
+}
+
+static double trend_k(const struct tp_drift *d, int j)
+{
+	return isnan(d->tr_k[j]) ? d->tr_kmed : d->tr_k[j];
+}
+
+/*
+ * The fitted change, as a change of the heatsink, handed to the models:
+ * each zone's final extra rise is its own K_j; the factor is the typical
+ * one against the heatsink's rise (for the event). Only when it moved
+ * since the last hand-over (or first is set).
+ */
+static void cooling_from_trend(struct tp_drift *d, double t, int first)
+{
+	double x2[TP_DRIFT_MAX_ZONES], x2c, moved = first ? INFINITY : 0;
+	int i, j, nx = 0;
+
+	if (!d->tr_ok)
+		return;
+	for (j = 0; !first && j < d->nz; j++)
+		if (!isnan(d->cool_excess[j]))
+			moved = fmax(moved, fabs(trend_k(d, j) - d->cool_excess[j]));
+	if (!first && moved < TREND_HAND_K &&
+	    fabs(d->tr_tau - d->cool_app_tau) < 0.02 * d->tr_tau &&
+	    fabs(d->tr_ton - d->cool_app_ton) < TREND_TON_STEP_S)
+		return;
+	for (j = 0; j < d->nz; j++)
+		if (d->z[j].has_blk && d->z[j].base_ready && !isnan(d->z[j].x2_blk))
+			x2[nx++] = d->z[j].x2_blk;
+	for (i = 1; i < nx; i++)
+		for (j = i; j > 0 && x2[j - 1] > x2[j]; j--) {
+			double tmp = x2[j];
+
+			x2[j] = x2[j - 1];
+			x2[j - 1] = tmp;
+		}
+	x2c = nx == 0 ? NAN : nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
+	d->cool_factor = x2c > 0.5 ? 1 + clampd(d->tr_kmed / x2c, -0.5, 3) : 1;
+	d->cool_t_on = d->tr_ton;
+	d->cool_tau = d->tr_tau;
+	for (j = 0; j < d->nz; j++)
+		d->cool_excess[j] = d->z[j].base_ready ? trend_k(d, j) : NAN;
+	d->cool_app_k = d->tr_kmed;
+	d->cool_app_ton = d->tr_ton;
+	d->cool_app_tau = d->tr_tau;
 	d->cool_app_t = t;
 	d->cool_applied = 1;
-	/*
-	 * Each zone's share of it, as observed since the onset (the board's
-	 * thermistor sees less of the heatsink than the die): its final extra
-	 * rise is its share of kappa·x2.
-	 */
-	for (a = 0; a < d->nz; a++) {
-		double ref = 0, sxy = 0, sxx = 0;
-		int nr = 0;
-
-		d->cool_excess[a] = NAN;
-		for (i = 0; i < d->hn; i++) {
-			int k = ring(d, i);
-
-			if (d->ht[k] >= best_on - 300 && d->ht[k] < best_on &&
-			    !isnan(d->he[k][a])) {
-				ref += d->he[k][a];
-				nr++;
-			}
-		}
-		if (nr == 0)
-			continue;
-		ref /= nr;
-		for (i = 0; i < d->hn; i++) {
-			int k = ring(d, i);
-			double c = d->ha[k] - d->alpha_ref;
-
-			if (d->ht[k] < best_on || isnan(d->he[k][a]))
-				continue;
-			sxy += (d->he[k][a] - ref) * c;
-			sxx += c * c;
-		}
-		if (sxx > 0)
-			d->cool_excess[a] = clampd(sxy / sxx, 0, 3) * best_k * x2c;
-	}
+	d->cooling_changed = first ? 2 : 1;
 }
 
 void tp_drift_absorb(struct tp_drift *d, double c)
@@ -1027,9 +1325,17 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			d->ep_onset = d->last_quiet_t;
 			d->ep_start = t;
 			d->ep_alpha0 = d->alpha_ref;
+			d->tr_ok = 0;
+			d->tr_t = -INFINITY;
 		}
 		return;
 	}
+	/* the change in progress, fitted while it is judged and followed */
+	if (d->episode >= 1 && t - d->tr_t >= (d->episode == 1 ? TREND_OPEN_S : TREND_EVERY_S) &&
+	    (!d->tr_ok || d->episode == 1 ||
+	     (t - d->tr_ton < TREND_DONE_TAU * d->tr_tau && t - d->tr_ton < TREND_SPAN_S)) &&
+	    !(d->episode == 4 && mdl->load_changed) && trend_fit(d, t) && d->episode >= 3)
+		cooling_from_trend(d, t, 0);
 	if (d->episode == 1) {
 		if (t - d->ep_start < COMMON_MIN_S)
 			return;
@@ -1049,9 +1355,10 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			return;
 		if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
 			decide(d, t, 3);
-			d->cool_applied = 0;
-			fit_cooling(d, t, mdl); /* a first estimate, refined later */
-			d->cooling_changed = 1;
+			/* a first estimate, refined every minute while it develops */
+			if (d->tr_t < t)
+				trend_fit(d, t);
+			cooling_from_trend(d, t, 1);
 			emit_common(d, t, 1,
 				    clampd(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
 				    mdl, e);
@@ -1063,13 +1370,10 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		}
 		return;
 	}
-	/* a cooling change: once its response shows its curvature, fit it again
-	 * and hand it to the models */
+	/* a cooling change: the models learn again once its response is known */
 	if (d->episode == 3) {
 		if (t - d->cool_t_on < COOL_FIT_S)
 			return;
-		fit_cooling(d, t, mdl);
-		d->cooling_changed = 1;
 		d->episode = 4;
 		d->ep_stable_since = t;
 		d->ep_level = d->alpha;
@@ -1090,13 +1394,16 @@ static void common_block(struct tp_drift *d, double t, const struct tp_drift_mod
 		d->episode = 0;
 		d->alpha_ref = d->alpha;
 		d->last_quiet_t = t;
+		d->tr_ok = 0;
 	}
 }
 
 /* ---- blocks ---- */
 
-static void push_hist(struct tp_drift_zone *z, double t, double dd, double x)
+static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, double q, int settled)
 {
+	z->hq[z->hpos] = q;
+	z->hs[z->hpos] = (unsigned char)settled;
 	z->ht[z->hpos] = t;
 	z->hd[z->hpos] = dd;
 	z->hx[z->hpos] = x;
@@ -1114,7 +1421,8 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 		return;
 	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
-	push_hist(z, t, dd, z->x_blk - dd);
+	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
+		  t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S);
 	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
 		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
@@ -1180,6 +1488,7 @@ static void zone_block(struct tp_drift *d, int j, double t, const struct tp_evid
 			z->kind = TP_FAULT_NONE;
 			z->gp = z->gn = 0;
 			z->spike_n = 0;
+			z->fault_end_t = t;
 		}
 		break;
 	}
@@ -1202,13 +1511,14 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 			z->x_blk = z->bs_x / z->bn;
 			z->x1_blk = z->bs_x1 / z->bn;
 			z->x2_blk = z->bs_x2 / z->bn;
+			z->raw_blk = z->bs_raw / z->bn;
 			if (!z->base_ready) {
 				z->o = z->e_blk - d->alpha;
 				z->base_ready = 1;
 				z->tp0 = z->tn0 = t;
 			}
 		}
-		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = 0;
+		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = z->bs_raw = 0;
 		z->bn = 0;
 		if (z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid) {
 			v[n] = z->pv_blk;
@@ -1240,6 +1550,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		}
 	}
 	d->amb_model = mdl->ambient_c;
+	if (mdl->tau2_s > 0)
+		d->tau2_model = mdl->tau2_s;
 
 	k = d->hpos;
 	d->ht[k] = t;
@@ -1252,6 +1564,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		d->he[k][j] = ok ? (float)(z->e_blk - z->o) : NAN;
 		d->h1[k][j] = ok ? (float)z->x1_blk : NAN;
 		d->h2[k][j] = ok ? (float)z->x2_blk : NAN;
+		d->hr[k][j] = ok ? (float)z->raw_blk : NAN;
 	}
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;
 	if (d->hn < TP_DRIFT_HIST)
@@ -1265,8 +1578,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 }
 
 void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
-		    const double *pvar, const double *die, const double *sink, double power_w,
-		    const struct tp_drift_model *mdl, const struct tp_evidence *ev)
+		    const double *pvar, const double *die, const double *sink, const double *cool,
+		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev)
 {
 	long blk = (long)floor(t / BLOCK_S);
 	int j;
@@ -1276,12 +1589,13 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		d->t_first = t;
 		d->block = blk;
 	}
+	d->t_now = t;
 	if (blk > d->block) {
 		close_block(d, (double)(d->block + 1) * BLOCK_S, mdl, ev);
 		d->block = blk;
 	}
 	for (j = 0; j < d->nz; j++)
-		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], ev);
+		zone_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j], cool[j], ev);
 	if (!isnan(power_w)) {
 		d->bs_p += power_w;
 		d->bn_p++;
@@ -1293,7 +1607,19 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 	const struct tp_drift_zone *z = &d->z[j];
 
 	return z->state == TP_DRIFT_OK && !z->stuck && !z->lost && !z->invalid && z->spike_n == 0 &&
-	       d->episode != 1 && d->episode != 3 && !d->common_suspect;
+	       d->episode != 1 && d->episode != 3 && !d->common_suspect &&
+	       !(d->t_now < z->held_until);
+}
+
+void tp_drift_hold(struct tp_drift *d, int j, double until_t)
+{
+	if (j >= 0 && j < d->nz && !(d->z[j].held_until >= until_t))
+		d->z[j].held_until = until_t;
+}
+
+int tp_drift_zone_held(const struct tp_drift *d, int j)
+{
+	return j >= 0 && j < d->nz && d->t_now < d->z[j].held_until;
 }
 
 int tp_drift_zone_faulty(const struct tp_drift *d, int j)
@@ -1325,6 +1651,25 @@ double tp_drift_applied(const struct tp_drift *d)
 int tp_drift_common_open(const struct tp_drift *d)
 {
 	return d->episode == 1;
+}
+
+void tp_drift_trend(const struct tp_drift *d, int j, double t, struct tp_fc_trend *tr)
+{
+	tr->n = 0;
+	tr->t_now = t;
+	if (!d->tr_ok || d->episode == 0 || j < 0 || j >= d->nz)
+		return;
+	tr->k[0] = trend_k(d, j);
+	tr->t_on[0] = d->tr_ton;
+	tr->tau[0] = d->tr_tau;
+	tr->n = 1;
+	/* what the models were handed of it they predict already */
+	if (d->episode >= 3 && d->cool_applied && !isnan(d->cool_excess[j])) {
+		tr->k[1] = -d->cool_excess[j];
+		tr->t_on[1] = d->cool_app_ton;
+		tr->tau[1] = d->cool_app_tau;
+		tr->n = 2;
+	}
 }
 
 int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,

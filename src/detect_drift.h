@@ -30,6 +30,7 @@
 #include "channel.h"
 #include "event.h"
 #include "evidence.h"
+#include "forecast.h"
 
 #define TP_DRIFT_MAX_ZONES 16
 #define TP_DRIFT_HIST	   512 /* blocks kept (85 min of 10 s blocks) */
@@ -74,9 +75,9 @@ struct tp_drift_zone {
 	long nsamp;
 
 	/* block sums and means */
-	double bs_e, bs_pred, bs_pv, bs_x, bs_x1, bs_x2;
+	double bs_e, bs_pred, bs_pv, bs_x, bs_x1, bs_x2, bs_raw;
 	int bn;
-	double e_blk, pred_blk, pv_blk, x_blk, x1_blk, x2_blk;
+	double e_blk, pred_blk, pv_blk, x_blk, x1_blk, x2_blk, raw_blk;
 	int has_blk;
 
 	/* baseline and CUSUM */
@@ -93,7 +94,11 @@ struct tp_drift_zone {
 
 	/* history of blocks: time, residual, estimated true temperature */
 	int hn, hpos;
-	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST];
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST],
+	    hq[TP_DRIFT_HIST];		 /* ... rise */
+	unsigned char hs[TP_DRIFT_HIST]; /* the block is clear of load jumps */
+	double fault_end_t;		 /* the last reported fault's end */
+	double held_until;		 /* its model learns nothing until then (caller's hold) */
 };
 
 struct tp_drift {
@@ -113,8 +118,10 @@ struct tp_drift {
 	int n_healthy;	    /* zones in the last consensus */
 	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
 	double pat_chi2, pat_corr;
-	int load_jump; /* the power jumped lately (set by the caller each frame) */
-	int hold;      /* the model's input is missing: judge nothing (caller) */
+	int load_jump;	    /* the power jumped lately (set by the caller each frame) */
+	double last_jump_t; /* the mean load last changed (set by the caller) */
+	double t_now;
+	int hold; /* the model's input is missing: judge nothing (caller) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double amb_model; /* the models' ambient (median intercept), from the caller */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
@@ -130,6 +137,19 @@ struct tp_drift {
 	int cool_applied;
 	double cool_app_k, cool_app_ton, cool_app_tau, cool_app_t; /* what the models were given */
 	double cool_excess[TP_DRIFT_MAX_ZONES]; /* each zone's final extra rise, K */
+
+	/*
+	 * Common-mode trend: while a change of the room or of the cooling is
+	 * open or followed, every zone's raw residual (its reading less the
+	 * power-only model: no ambient or cooling change handed over) is fitted
+	 * as c_j + K_j·(1 - exp(-(t - t_on)/tau)), t_on and tau shared.
+	 */
+	float hr[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	int tr_ok;
+	double tr_ton, tr_tau, tr_t, tr_sse;
+	double tr_k[TP_DRIFT_MAX_ZONES]; /* NaN: the zone takes the median */
+	double tr_kmed;
+	double tau2_model; /* the controlled zone's heatsink time constant, s */
 };
 
 /* What the model says, per frame, for the evidence of common-mode events. */
@@ -152,15 +172,26 @@ int tp_drift_init(struct tp_drift *d, int nz, const char *const *channels,
  * One frame. reading[j] is NaN when zone j has no reading in it; pred[j]
  * the model's prediction of that reading without the common mode, pvar[j]
  * the variance of that prediction, die[j] and sink[j] its die and
- * heatsink rise (NaN until the model has the zone); power_w the model's
- * input power. Emits the events.
+ * heatsink rise, cool[j] the part of that rise a cooling change handed
+ * over to the model adds (NaN until the model has the zone); power_w the
+ * model's input power. Emits the events.
  */
 void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const double *pred,
-		    const double *pvar, const double *die, const double *sink, double power_w,
-		    const struct tp_drift_model *mdl, const struct tp_evidence *ev);
+		    const double *pvar, const double *die, const double *sink, const double *cool,
+		    double power_w, const struct tp_drift_model *mdl, const struct tp_evidence *ev);
 
 /* 1 when zone j's reading of this frame may teach the model. */
 int tp_drift_zone_trusted(const struct tp_drift *d, int j);
+
+/*
+ * Zone j's model learns nothing until until_t: its response to the load
+ * moved away from the other zones' (the caller's cross-zone check), and
+ * whatever made it move now shows in its residual.
+ */
+void tp_drift_hold(struct tp_drift *d, int j, double until_t);
+
+/* 1 while zone j is held. */
+int tp_drift_zone_held(const struct tp_drift *d, int j);
 
 /* 1 when zone j is reported or suspected faulty (a sensor problem). */
 int tp_drift_zone_faulty(const struct tp_drift *d, int j);
@@ -183,10 +214,11 @@ double tp_drift_common(const struct tp_drift *d);
 double tp_drift_applied(const struct tp_drift *d);
 
 /*
- * 1 once, some minutes after a cooling_degraded event, with the heatsink's
- * resistance factor, the time the change began, the time constant it
- * reaches the readings with and each zone's final extra rise at
- * the present power (excess[nz], NaN where unknown): the models take it.
+ * Non-zero once per estimate of a cooling change (2 for the first of an
+ * episode, 1 for a refinement), with the heatsink's resistance factor, the
+ * time the change began, the time constant it reaches the readings with
+ * and each zone's final extra rise at the present power (excess[nz], NaN
+ * where unknown): the models take it, a refinement replacing the earlier.
  */
 int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
 			  double *excess);
@@ -196,5 +228,13 @@ void tp_drift_absorb(struct tp_drift *d, double c);
 
 /* 1 while a common-mode change is open and not yet told apart. */
 int tp_drift_common_open(const struct tp_drift *d);
+
+/*
+ * The common-mode motion of zone j still to come that the model does not
+ * predict, as exponential terms (forecast.h): the fitted trend of a change
+ * of the room or the cooling in progress, less what has been handed to the
+ * model. Writes tr->n = 0 when there is none.
+ */
+void tp_drift_trend(const struct tp_drift *d, int j, double t, struct tp_fc_trend *tr);
 
 #endif

@@ -280,6 +280,27 @@ static void push_ttc(struct tp_eval *ev, double rel)
 	ev->ttc_rel[ev->ttc_n++] = rel;
 }
 
+/*
+ * 1 when a change of the room or of the cooling begins in truth within
+ * (a, b]: a forecast made at a is of the board as it is then (its power
+ * held, its cooling and its room as they are); a crossing that a change
+ * beginning later causes is no error of it.
+ */
+static int plant_changes(const struct tp_truthset *ts, double a, double b)
+{
+	int i;
+
+	for (i = 0; i < ts->n; i++) {
+		const struct tp_truth_rec *r = &ts->r[i];
+
+		if ((strcmp(r->kind, "ambient_step") == 0 || strcmp(r->kind, "ambient_ramp") == 0 ||
+		     strcmp(r->kind, "cooling_degraded") == 0) &&
+		    r->t_start > a && r->t_start <= b)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when the controlled channel has a sensor fault in truth over [a, b]. */
 static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, double b,
 			double t_end)
@@ -368,7 +389,8 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 			continue;
 		actual = c->f[nextx[i]].t - f->t;
 		if (actual < TTC_MIN_S || actual > TTC_MAX_S ||
-		    ctrl_faulted(ts, ctrl, f->t, f->t + actual, t_end))
+		    ctrl_faulted(ts, ctrl, f->t, f->t + actual, t_end) ||
+		    plant_changes(ts, f->t, f->t + actual))
 			continue;
 		rel = isfinite(f->ttc) ? fabs(f->ttc - actual) / actual : 1.0;
 		push_ttc(ev, rel);

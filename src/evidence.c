@@ -10,6 +10,7 @@ void tp_evidence_clear(struct tp_evidence *e)
 	e->cool_max = e->util = e->rate_tokens = NAN;
 	e->audio_rms_dbfs = e->audio_centroid_hz = e->audio_flux = e->audio_band_db = NAN;
 	e->load_change_w = e->audio_change = NAN;
+	e->acoustic_shift_t = e->load_step_t = NAN;
 }
 
 static void put(json_t *o, const char *key, double v)
@@ -36,6 +37,6 @@ void tp_evidence_add(json_t *ev, const struct tp_evidence *e)
 	put(o, "audio_centroid_hz", e->audio_centroid_hz);
 	put(o, "audio_flux", e->audio_flux);
 	put(o, "audio_band_2k_8k_db", e->audio_band_db);
-	put(o, "audio_change", e->audio_change);
+	put(o, "audio_change_db", e->audio_change);
 	json_object_set_new(ev, "evidence", o);
 }

@@ -20,7 +20,9 @@ struct tp_evidence {
 	double rate_tokens;   /* tokens/s */
 	double audio_rms_dbfs, audio_centroid_hz, audio_flux, audio_band_db;
 	double load_change_w; /* |fast - slow| power, W: "did the load change?" */
-	double audio_change;  /* acoustic change score, NaN without audio */
+	double audio_change;  /* sound level now against the last minutes, dB; NaN without audio */
+	double acoustic_shift_t; /* the last acoustic_shift, s; NaN: none (not in the event) */
+	double load_step_t;	 /* the mean load last changed, s; NaN: never (not in the event) */
 };
 
 void tp_evidence_clear(struct tp_evidence *e);

@@ -1,31 +1,77 @@
 #include "forecast.h"
 
 #include <math.h>
+#include <stddef.h>
 
 #define TTC_GRID     48
 #define TTC_BISECT_S 0.25
 
+static double trend_g(const struct tp_fc_trend *tr, int i, double t)
+{
+	return t > tr->t_on[i] ? 1 - exp(-(t - tr->t_on[i]) / tr->tau[i]) : 0;
+}
+
+double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
+{
+	double s = 0;
+	int i;
+
+	if (!tr)
+		return 0;
+	for (i = 0; i < tr->n && i < TP_FC_TREND_TERMS; i++)
+		if (tr->tau[i] > 0)
+			s += tr->k[i] *
+			     (trend_g(tr, i, tr->t_now + horizon_s) - trend_g(tr, i, tr->t_now));
+	return s;
+}
+
+double tp_fc_trend_final(const struct tp_fc_trend *tr)
+{
+	double s = 0;
+	int i;
+
+	if (!tr)
+		return 0;
+	for (i = 0; i < tr->n && i < TP_FC_TREND_TERMS; i++)
+		if (tr->tau[i] > 0)
+			s += tr->k[i] * (1 - trend_g(tr, i, tr->t_now));
+	return s;
+}
+
+double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+			   double horizon_s, const struct tp_fc_trend *tr)
+{
+	return intercept_c + tp_tmodel_rise_at(m, z, power_w, horizon_s) +
+	       tp_fc_trend_motion(tr, horizon_s);
+}
+
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			double horizon_s)
 {
-	return intercept_c + tp_tmodel_rise_at(m, z, power_w, horizon_s);
+	return tp_forecast_temp_tr(m, z, intercept_c, power_w, horizon_s, NULL);
 }
 
 double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 		       double ceiling_c)
+{
+	return tp_forecast_ttc_tr(m, z, intercept_c, power_w, ceiling_c, NULL);
+}
+
+double tp_forecast_ttc_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+			  double ceiling_c, const struct tp_fc_trend *tr)
 {
 	double lo = 0, hi = NAN, h;
 	int i;
 
 	if (isnan(intercept_c) || isnan(power_w) || isnan(ceiling_c))
 		return NAN;
-	if (tp_forecast_temp(m, z, intercept_c, power_w, 0) >= ceiling_c)
+	if (tp_forecast_temp_tr(m, z, intercept_c, power_w, 0, tr) >= ceiling_c)
 		return 0;
 	/* log-spaced grid from 1 s to TP_TTC_MAX_S: the curve is a sum of two
 	 * exponentials, so it can rise then fall; the first crossing counts */
 	for (i = 0; i <= TTC_GRID; i++) {
 		h = exp(log(TP_TTC_MAX_S) * i / TTC_GRID);
-		if (tp_forecast_temp(m, z, intercept_c, power_w, h) >= ceiling_c) {
+		if (tp_forecast_temp_tr(m, z, intercept_c, power_w, h, tr) >= ceiling_c) {
 			hi = h;
 			break;
 		}
@@ -35,7 +81,7 @@ double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, dou
 		return INFINITY;
 	while (hi - lo > TTC_BISECT_S) {
 		h = 0.5 * (lo + hi);
-		if (tp_forecast_temp(m, z, intercept_c, power_w, h) >= ceiling_c)
+		if (tp_forecast_temp_tr(m, z, intercept_c, power_w, h, tr) >= ceiling_c)
 			hi = h;
 		else
 			lo = h;

@@ -34,13 +34,40 @@ struct tp_forecast {
 	double ceiling_c;
 };
 
+/*
+ * A motion of the readings that the model does not predict: a change of
+ * the room or of the cooling in progress, as a sum of first-order terms
+ * k·(1 - exp(-(t - t_on)/tau)) (tau > 0), of which the part still to
+ * come from now (t_now) is added to the forecast.
+ */
+#define TP_FC_TREND_TERMS 2
+struct tp_fc_trend {
+	int n;
+	double t_now;
+	double k[TP_FC_TREND_TERMS], t_on[TP_FC_TREND_TERMS], tau[TP_FC_TREND_TERMS];
+};
+
+/* The trend's motion from t_now to t_now + horizon_s, K (0 for NULL). */
+double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s);
+
+/* Its motion still to come, horizon infinite. */
+double tp_fc_trend_final(const struct tp_fc_trend *tr);
+
 /* Controlled-zone temperature after horizon_s with power held at power_w. */
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			double horizon_s);
 
+/* The same, plus the trend tr (NULL: none). */
+double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+			   double horizon_s, const struct tp_fc_trend *tr);
+
 /* Time until the zone reaches ceiling_c at power_w; 0 when already there. */
 double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 		       double ceiling_c);
+
+/* The same, with the trend tr (NULL: none). */
+double tp_forecast_ttc_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
+			  double ceiling_c, const struct tp_fc_trend *tr);
 
 /* Largest power held forever that keeps the zone at set_point_c. */
 double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double intercept_c,

@@ -25,6 +25,14 @@
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
 #define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
 #define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
+#define LEVEL_MIN_S    60.0  /* held power: the mean since the load last changed, */
+#define LEVEL_MAX_S    600.0 /* over at most this long (an exponential window) */
+#define LEVEL_SIGMAS   4.0   /* a change: the minute's mean this far from it ... */
+#define LEVEL_MIN_W    0.15  /* ... and at least this far (or 3 % of it) */
+#define RC_SD	       0.03  /* resistances this well known are compared across zones */
+#define RC_MOVE	       0.05  /* one zone's moved this much against every other's ... */
+#define RC_STILL       0.015 /* ... while theirs kept their ratios within this */
+#define RC_HOLD_S      900.0 /* then it learns nothing this long */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
@@ -64,7 +72,7 @@ struct tp_pipeline {
 	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
 	const struct tp_board_zone *bz[MAX_ZONES];
 	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
-	double sink[MAX_ZONES];
+	double sink[MAX_ZONES], cool[MAX_ZONES];
 	double ceiling, margin, trip;
 	double idle_prior, jpt_prior, load_w;
 
@@ -79,8 +87,11 @@ struct tp_pipeline {
 	long frames;
 	double p_now, p_max_seen;
 	double p_ema10, p_ema60, p_ema300;
+	double p_level, p_level_t0, p_level_var; /* held power: the mean since the load changed */
 	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
 	double audio_rms, audio_centroid, audio_flux, audio_band;
+	double audio_fast, audio_slow, audio_t; /* sound level, 10 s and 5 min means */
+	double acoustic_t;			/* the last acoustic shift */
 	double anchor;
 	int have_anchor;
 	double ctrl_first_t;
@@ -108,6 +119,10 @@ struct tp_pipeline {
 
 	/* availability of the other channels (temp.* are the drift detector's) */
 	struct chan_watch *watch;
+
+	/* cross-zone consistency of the zones' responses (resistances) */
+	double rc_ref[MAX_ZONES];
+	int rc_k2, rc_have;
 
 	/* throttle episode */
 	char thr_verdict[32];
@@ -305,7 +320,10 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->warn_rearm_since = NAN;
 	p->util = p->rate = p->fcpu = p->fcpu_max = p->fcpu_hwmax = p->tokens = NAN;
 	p->audio_rms = p->audio_centroid = p->audio_flux = p->audio_band = NAN;
+	p->audio_fast = p->audio_slow = p->audio_t = p->acoustic_t = NAN;
 	p->p_now = NAN;
+	p->p_level = NAN;
+	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
@@ -404,6 +422,16 @@ static void fill_evidence(const struct tp_pipeline *p, struct tp_evidence *e)
 	e->audio_band_db = p->audio_band;
 	if (p->tm.have_power)
 		e->load_change_w = fabs(p->tm.p_fast - p->tm.p_slow);
+	if (!isnan(p->audio_fast) && !isnan(p->audio_slow))
+		e->audio_change = p->audio_fast - p->audio_slow;
+	e->acoustic_shift_t = p->acoustic_t;
+	e->load_step_t = isfinite(p->dd.last_jump_t) ? p->dd.last_jump_t : NAN;
+}
+
+void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t)
+{
+	if (p && isfinite(t))
+		p->acoustic_t = t;
 }
 
 static void emit_session_start(struct tp_pipeline *p, double t)
@@ -564,9 +592,44 @@ static double jpt_marginal(const struct tp_pipeline *p)
 
 /* ---- forecast ---- */
 
+/*
+ * The power the forecast holds: the mean since the load last changed, over
+ * a window that grows from a minute to ten. A bursty token stream's last
+ * minute wanders by a few tenths of a watt, which at long horizons is
+ * worth a kelvin; a longer mean lags a change of load, so a change (the
+ * minute's mean further from the level than it wanders) restarts it.
+ */
+static void level_frame(struct tp_pipeline *p, double t, double dt)
+{
+	double age, d, lim;
+
+	if (isnan(p->p_now))
+		return;
+	if (isnan(p->p_level)) {
+		p->p_level = p->p_now;
+		p->p_level_t0 = t;
+		p->p_level_var = 0;
+		return;
+	}
+	age = t - p->p_level_t0;
+	p->p_level = ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
+	d = p->p_ema60 - p->p_level;
+	lim = fmax(fmax(LEVEL_MIN_W, 0.03 * fabs(p->p_level)), LEVEL_SIGMAS * sqrt(p->p_level_var));
+	if (fabs(d) > lim && age > LEVEL_MIN_S) {
+		p->p_level = p->p_ema60;
+		p->p_level_t0 = t - LEVEL_MIN_S;
+		p->dd.last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
+		return;
+	}
+	/* how far the minute's mean wanders around a steady level */
+	if (age > 2 * LEVEL_MIN_S)
+		p->p_level_var = ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
+}
+
 static void compute_forecast(struct tp_pipeline *p, double t)
 {
 	struct tp_forecast *f = &p->fc;
+	struct tp_fc_trend tr;
 	int z = p->ctrl;
 	double g, pw, e, tokens;
 	const char *src;
@@ -592,13 +655,15 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
 	/* held power: the last minute's mean, the best constant guess of what a
 	 * bursty token stream will draw next (measured on the simulated library) */
-	pw = p->p_ema60;
+	pw = isnan(p->p_level) ? p->p_ema60 : p->p_level;
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
-	f->temp_30s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 30);
-	f->temp_120s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 120);
-	f->temp_600s = tp_forecast_temp(&p->tm, z, p->anchor, pw, 600);
-	f->time_to_ceiling_s = tp_forecast_ttc(&p->tm, z, p->anchor, pw, p->ceiling);
+	/* a change of the room or the cooling in progress goes on */
+	tp_drift_trend(&p->dd, z, t, &tr);
+	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
+	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
+	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
+	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w =
 	    tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
 	g = f->joules_per_token;
@@ -896,6 +961,66 @@ static void init_frame(struct tp_pipeline *p, double t)
 	}
 }
 
+/*
+ * A zone's total resistance is its share of one heatsink's: the ratios
+ * between zones are the board's, they do not drift. Once every zone's
+ * resistance is known to 3 %, their ratios are the reference; a zone whose
+ * resistance then moves by 5 % against every other zone, while the others
+ * keep their ratios, is learning a change of its own (a sensor's gain
+ * growing is learned as a larger resistance): it is held, learning
+ * nothing for 15 minutes, so that the change shows in its residual. A
+ * change of the heatsink's time constant (the models' grid) starts a new
+ * reference.
+ */
+static void consistency_frame(struct tp_pipeline *p, double t)
+{
+	double rt[MAX_ZONES], ch[MAX_ZONES];
+	int j, k, a, n = p->nz;
+
+	if (n < 3 || !p->tm.joint)
+		return;
+	for (j = 0; j < n; j++) {
+		const struct tp_tm_zone *zz = &p->tm.z[j];
+		const struct tp_tm_cand *c = &zz->c[zz->best];
+
+		if (!tp_tmodel_zone_ready(&p->tm, j) || !tp_drift_zone_trusted(&p->dd, j) ||
+		    !(c->th[2] > 0) || (!zz->kept && !(sqrt(c->P[2][2]) < RC_SD * c->th[2])))
+			return;
+		rt[j] = c->th[2];
+	}
+	if (!p->rc_have || p->rc_k2 != p->tm.k2) {
+		for (j = 0; j < n; j++)
+			p->rc_ref[j] = rt[j];
+		p->rc_k2 = p->tm.k2;
+		p->rc_have = 1;
+		return;
+	}
+	for (j = 0; j < n; j++)
+		ch[j] = log(rt[j] / p->rc_ref[j]);
+	for (j = 0; j < n; j++) {
+		int moved = 1, still = 1, sign = 0;
+
+		for (k = 0; k < n && moved; k++) {
+			double dv = ch[j] - ch[k];
+
+			if (k == j)
+				continue;
+			if (fabs(dv) <= RC_MOVE || (sign && (dv > 0) != (sign > 0)))
+				moved = 0;
+			sign = dv > 0 ? 1 : -1;
+		}
+		for (k = 0; k < n && moved && still; k++)
+			for (a = k + 1; a < n; a++)
+				if (k != j && a != j && fabs(ch[k] - ch[a]) >= RC_STILL)
+					still = 0;
+		if (moved && still) {
+			tp_drift_hold(&p->dd, j, t + RC_HOLD_S);
+			p->rc_have = 0; /* a new reference once it learns again */
+			return;
+		}
+	}
+}
+
 /* ---- the frame ---- */
 
 int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
@@ -928,6 +1053,14 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	hold(&p->audio_centroid, p->v, p->i_audio_centroid);
 	hold(&p->audio_flux, p->v, p->i_audio_flux);
 	hold(&p->audio_band, p->v, p->i_audio_band);
+	/* the sound's level now against the last minutes: a witness of load */
+	if (p->i_audio_rms >= 0 && !isnan(p->v[p->i_audio_rms]) && p->v[p->i_audio_rms] > -150) {
+		double x = p->v[p->i_audio_rms], da = isnan(p->audio_t) ? 0 : t - p->audio_t;
+
+		p->audio_fast = ema(p->audio_fast, x, da, 10);
+		p->audio_slow = ema(p->audio_slow, x, da, 300);
+		p->audio_t = t;
+	}
 
 	pw = frame_power(p);
 	if (p->psrc == PWR_NONE)
@@ -950,6 +1083,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	p->p_ema10 = ema(p->p_ema10, p->p_now, dt, 10);
 	p->p_ema60 = ema(p->p_ema60, p->p_now, dt, 60);
 	p->p_ema300 = ema(p->p_ema300, p->p_now, dt, 300);
+	level_frame(p, t, dt);
 	energy_frame(p, t, dt);
 	tp_tmodel_power(&p->tm, t, pw);
 
@@ -960,8 +1094,9 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->pvar[j] = tp_tmodel_predict_var(&p->tm, j);
 			p->sink[j] = tp_tmodel_sink_rise(&p->tm, j);
 			p->die[j] = tp_tmodel_rise(&p->tm, j) - p->sink[j];
+			p->cool[j] = tp_tmodel_cooling_rise(&p->tm, j);
 		} else {
-			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = NAN;
+			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = p->cool[j] = NAN;
 		}
 	}
 	fill_evidence(p, &e);
@@ -977,7 +1112,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	dm.load_changed = p->tm.excited_sink;
 	p->dd.load_jump =
 	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
-	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->p_now, &dm, &e);
+	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
+		       &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
@@ -991,13 +1127,18 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
 					  p->init_done);
 	}
+	tp_tmodel_select(&p->tm);
+	consistency_frame(p, t);
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
-		int n = 0, a, b;
+		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
 
-		if (tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc)) {
-			/* every zone takes the heatsink's new resistance; the common
+		if (took) {
+			/* every zone takes the heatsink's new resistance (a refined
+			 * estimate replaces the episode's earlier one); the common
 			 * mode they explain from now on leaves the residuals */
+			if (took == 2)
+				tp_tmodel_cooling_commit(&p->tm);
 			for (j = 0; j < p->nz; j++) {
 				double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
 
@@ -1018,7 +1159,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 				tp_drift_absorb(&p->dd, n % 2
 							    ? add[n / 2]
 							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
-			tp_tmodel_boost(&p->tm, t + BOOST_S);
+			if (took == 2)
+				tp_tmodel_boost(&p->tm, t + BOOST_S);
 		}
 	}
 
@@ -1059,9 +1201,12 @@ const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p)
 
 double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
 {
+	struct tp_fc_trend tr;
+
 	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
 		return NAN;
-	return tp_forecast_temp(&p->tm, p->ctrl, p->anchor, power_w, horizon_s);
+	tp_drift_trend(&p->dd, p->ctrl, p->t_last, &tr);
+	return tp_forecast_temp_tr(&p->tm, p->ctrl, p->anchor, power_w, horizon_s, &tr);
 }
 
 int tp_pipeline_out_count(const struct tp_pipeline *p)

@@ -72,6 +72,15 @@ double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double h
  */
 void tp_pipeline_close(struct tp_pipeline *p);
 
+/*
+ * A witness from outside the frames: the acoustic change detector
+ * (dsp/change.h) confirmed at t that the board's sound moved (a change of
+ * load or of the regulator's state). The detectors take it into their
+ * evidence (heat without a change of load or of sound is suspect); the
+ * caller emits the acoustic_shift event itself.
+ */
+void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t);
+
 /* The controlled zone's channel ("temp.cpu"). */
 const char *tp_pipeline_control_channel(const struct tp_pipeline *p);
 

@@ -6,10 +6,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analyzer.h"
+#include "change.h"
 #include "event.h"
 #include "session.h"
 #include "telemetry_csv.h"
 #include "util.h"
+#include "wav.h"
+
+#define AUDIO_BLOCK 4096 /* samples decoded at a time */
+
+/* audio.wav decoded in step with the telemetry */
+struct audio_in {
+	struct dsp_wav_reader *r;
+	struct dsp_analyzer *a;
+	struct dsp_change *c;
+	double t0; /* session time of the first audio frame */
+	int nf, eof, have_pend, fresh;
+	int idx[DSP_MAX_FIELDS];    /* frame column of each field */
+	double val[DSP_MAX_FIELDS]; /* the latest second's values */
+	struct dsp_second pend;	    /* pulled, not yet due */
+	float buf[AUDIO_BLOCK];
+};
 
 void tp_replay_opts_init(struct tp_replay_opts *o)
 {
@@ -17,6 +35,122 @@ void tp_replay_opts_init(struct tp_replay_opts *o)
 	o->ceiling_c = NAN;
 	o->control_zone = NULL;
 	o->ttc_warn_s = NAN;
+	o->no_audio = 0;
+}
+
+static void audio_close(struct audio_in *au)
+{
+	if (!au)
+		return;
+	dsp_change_close(au->c);
+	dsp_analyzer_close(au->a);
+	dsp_wav_reader_close(au->r);
+	free(au);
+}
+
+/*
+ * Opens the session's audio for decoding when it has some and the
+ * telemetry holds no acoustic aggregates of its own; adds the analyzer's
+ * channels to set. NULL (and a line on stderr when the file is bad) when
+ * there is nothing to decode.
+ */
+static struct audio_in *audio_open(const char *dir, const struct tp_manifest *m,
+				   struct tp_chanset *set)
+{
+	struct audio_in *au;
+	struct dsp_change_opts co;
+	struct dsp_opts o;
+	char path[4096], err[256];
+	int i, ret;
+
+	if (m->audio_rate <= 0)
+		return NULL;
+	for (i = 0; i < set->n; i++)
+		if (tp_channel_kind(set->name[i]) == TP_KIND_AUDIO)
+			return NULL; /* aggregates recorded already */
+	if (tp_session_path(path, sizeof(path), dir,
+			    m->audio_file[0] ? m->audio_file : "audio.wav") < 0)
+		return NULL;
+	au = calloc(1, sizeof(*au));
+	if (!au)
+		return NULL;
+	ret = dsp_wav_reader_open(&au->r, path, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("'%s': %s: replaying without audio", path, err);
+		goto fail;
+	}
+	dsp_opts_default(&o);
+	ret = dsp_analyzer_open(&au->a, dsp_wav_reader_info(au->r)->rate, &o);
+	if (ret < 0) {
+		tp_err("'%s': cannot analyse %d Hz audio: replaying without audio", path,
+		       dsp_wav_reader_info(au->r)->rate);
+		goto fail;
+	}
+	au->t0 = m->audio_first_frame_t;
+	if (!isfinite(au->t0))
+		au->t0 = isfinite(m->audio_first_frame_monotonic)
+			     ? m->audio_first_frame_monotonic - m->start_monotonic
+			     : 0;
+	dsp_change_opts_default(&co);
+	co.t_offset = au->t0;
+	if (dsp_change_open(&au->c, au->a, &co) < 0)
+		goto fail;
+	au->nf = dsp_analyzer_field_count(au->a);
+	if (au->nf > DSP_MAX_FIELDS || dsp_analyzer_add_channels(au->a, set, au->idx) < 0) {
+		tp_err("'%s': too many channels to add the audio's: replaying without audio", path);
+		goto fail;
+	}
+	return au;
+fail:
+	audio_close(au);
+	return NULL;
+}
+
+/*
+ * Decodes until every second known by time t (second k at t0 + k + 1) has
+ * been scored; the last of them is this frame's audio. Acoustic shifts go
+ * to the log and to the pipeline.
+ */
+static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
+			  struct tp_eventlog *log)
+{
+	json_t *ev;
+	long k;
+
+	au->fresh = 0;
+	for (;;) {
+		if (au->have_pend) {
+			if (au->t0 + au->pend.t + 1.0 > t)
+				return;
+			au->have_pend = 0;
+			dsp_analyzer_field_values(au->a, &au->pend, au->val);
+			au->fresh = 1;
+			ev = NULL;
+			if (dsp_change_push(au->c, &au->pend, &ev) == 1 && ev) {
+				tp_pipeline_acoustic_shift(
+				    p, json_number_value(json_object_get(ev, "t")));
+				if (log)
+					tp_event_emit(log, ev);
+				else
+					json_decref(ev);
+			}
+			continue;
+		}
+		if (dsp_analyzer_next_second(au->a, &au->pend) == 1) {
+			au->have_pend = 1;
+			continue;
+		}
+		if (au->eof)
+			return;
+		k = dsp_wav_reader_read_mono(au->r, DSP_CHANNEL_MIX, au->buf, AUDIO_BLOCK);
+		if (k <= 0) {
+			dsp_analyzer_finish(au->a);
+			au->eof = 1;
+			continue;
+		}
+		/* the queue is empty: a block well under a second is taken whole */
+		dsp_analyzer_push(au->a, au->buf, (size_t)k);
+	}
 }
 
 int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir)
@@ -40,12 +174,15 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 	struct tp_eventlog log;
 	struct tp_manifest man;
 	struct tp_board board;
+	struct tp_chanset *set = NULL;
+	struct audio_in *au = NULL;
 	const char *bname = o->board;
 	char csv[4096], merr[512];
 	double t, *v = NULL;
-	int ret, is_dir = 0, have_board = 0;
+	int ret, is_dir = 0, have_board = 0, i;
 
 	memset(&board, 0, sizeof(board));
+	memset(&man, 0, sizeof(man));
 	ret = tp_replay_csv_path(path, csv, sizeof(csv), &is_dir);
 	if (ret < 0) {
 		snprintf(err, n, "cannot open '%s': %s", path, strerror(-ret));
@@ -85,8 +222,18 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		po.ttc_warn_s = o->ttc_warn_s;
 	if (events)
 		tp_eventlog_init(&log, events, 0);
-	ret = tp_pipeline_open(&p, have_board ? &board : NULL, tp_csv_reader_channels(r), &po,
-			       events ? &log : NULL, merr, sizeof(merr));
+	/* the frames: the telemetry's channels, then the audio's */
+	set = malloc(sizeof(*set));
+	if (!set) {
+		ret = -ENOMEM;
+		snprintf(err, n, "out of memory");
+		goto out;
+	}
+	*set = *tp_csv_reader_channels(r);
+	if (is_dir && !o->no_audio)
+		au = audio_open(path, &man, set);
+	ret = tp_pipeline_open(&p, have_board ? &board : NULL, set, &po, events ? &log : NULL, merr,
+			       sizeof(merr));
 	if (ret < 0) {
 		snprintf(err, n, "%s: %s", csv, merr);
 		goto out;
@@ -105,9 +252,14 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		}
 		if (ret == 0)
 			break;
+		if (au) {
+			audio_advance(au, t, p, events ? &log : NULL);
+			for (i = 0; i < au->nf; i++)
+				v[au->idx[i]] = au->fresh ? au->val[i] : NAN;
+		}
 		tp_pipeline_step(p, t, v);
 		if (on_frame) {
-			ret = on_frame(ctx, t, v, tp_csv_reader_channels(r), p);
+			ret = on_frame(ctx, t, v, set, p);
 			if (ret != 0) {
 				snprintf(err, n, "stopped while replaying '%s'", path);
 				goto out;
@@ -117,6 +269,8 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 	ret = 0;
 out:
 	tp_pipeline_close(p);
+	audio_close(au);
+	free(set);
 	free(v);
 	tp_csv_reader_close(r);
 	if (have_board)

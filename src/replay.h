@@ -5,6 +5,15 @@
  * Replay: a session directory (manifest.ini + telemetry.csv) or a bare
  * telemetry CSV through the pipeline, frame by frame, on the session's own
  * clock. Used by `thermpace replay` and `thermpace eval`.
+ *
+ * A session with audio ([audio] in its manifest, telemetry without audio.*
+ * columns) has its audio.wav decoded in step with the telemetry by the dsp
+ * analyzer: second k of the audio (from first_frame_t + k) is known at
+ * first_frame_t + k + 1, and its aggregates (audio.* channels) join the
+ * first frame at or after that time; the acoustic change detector scores
+ * every second and its acoustic_shift events go to the log, the pipeline
+ * taking them as witnesses. Deterministic like the rest: the same files
+ * give the same bytes.
  */
 
 #include <stdio.h>
@@ -18,6 +27,7 @@ struct tp_replay_opts {
 	double ceiling_c;	  /* NAN: the board's */
 	const char *control_zone; /* NULL: the board's */
 	double ttc_warn_s;	  /* NAN: default */
+	int no_audio;		  /* 1: leave audio.wav alone */
 };
 
 void tp_replay_opts_init(struct tp_replay_opts *o);
@@ -28,9 +38,11 @@ typedef int (*tp_replay_frame_fn)(void *ctx, double t, const double *v, const st
 
 /*
  * Runs path (a directory or a CSV file); events go to events (may be NULL),
- * on_frame (may be NULL) sees each frame; a non-zero return from it stops
+ * on_frame (may be NULL) sees each frame (the telemetry's channels, then
+ * the audio.* ones decoded from audio.wav); a non-zero return from it stops
  * the replay with that value. Returns 0 or a negative errno; err[n] then
- * says what failed ("FILE:LINE: what").
+ * says what failed ("FILE:LINE: what"). An audio.wav that cannot be read is
+ * reported on stderr and the session replayed without it.
  */
 int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events,
 		  tp_replay_frame_fn on_frame, void *ctx, char *err, size_t n);

@@ -323,15 +323,67 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 			v = 100 * zz->r_var; /* one wild reading does not reset it */
 		zz->r_var = (1 - beta) * zz->r_var + beta * v;
 	}
+	/* jointly: the heatsink's time constant is chosen for all zones at once
+	 * (tp_tmodel_select), the die's per zone */
 	nb = zz->best;
 	for (i = 0; i < TP_TM_NBANK; i++)
-		if (zz->c[i].score < zz->c[nb].score)
+		if ((!m->joint || i % TP_TM_NTAU2 == m->k2) && zz->c[i].score < zz->c[nb].score)
 			nb = i;
 	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN &&
 	    (warm || m->excited_sink))
 		zz->best = nb;
 	zz->last_innov = best_e;
 	return best_e;
+}
+
+void tp_tmodel_select(struct tp_tmodel *m)
+{
+	double sum[TP_TM_NTAU2];
+	int z, i, k, kb, any = 0;
+
+	if (!m->joint) {
+		m->joint = 1;
+		m->k2 = -1;
+		for (z = 0; z < m->nzones && m->k2 < 0; z++)
+			m->k2 = m->z[z].best % TP_TM_NTAU2;
+		if (m->k2 < 0)
+			m->k2 = 0;
+	}
+	for (k = 0; k < TP_TM_NTAU2; k++)
+		sum[k] = 0;
+	for (z = 0; z < m->nzones; z++) {
+		const struct tp_tm_zone *zz = &m->z[z];
+
+		if (!zz->started || zz->n == 0)
+			continue;
+		any = 1;
+		for (k = 0; k < TP_TM_NTAU2; k++) {
+			double b = INFINITY;
+
+			for (i = 0; i < TP_TM_NTAU1; i++)
+				b = fmin(b, zz->c[i * TP_TM_NTAU2 + k].score);
+			sum[k] += b;
+		}
+	}
+	if (!any || !(m->excited_sink || m->t_last - m->t_start < C2_LEARN_S))
+		return;
+	kb = m->k2;
+	for (k = 0; k < TP_TM_NTAU2; k++)
+		if (sum[k] < sum[kb])
+			kb = k;
+	if (kb == m->k2 || !(sum[kb] < sum[m->k2] - SWITCH_MARGIN))
+		return;
+	m->k2 = kb;
+	/* every zone moves to its best die stage with the new heatsink */
+	for (z = 0; z < m->nzones; z++) {
+		struct tp_tm_zone *zz = &m->z[z];
+		int b = kb;
+
+		for (i = 1; i < TP_TM_NTAU1; i++)
+			if (zz->c[i * TP_TM_NTAU2 + kb].score < zz->c[b].score)
+				b = i * TP_TM_NTAU2 + kb;
+		zz->best = b;
+	}
 }
 
 void tp_tmodel_params(const struct tp_tmodel *m, int z, struct tp_tm_params *out)
@@ -473,7 +525,31 @@ double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on,
 		c->tr_tau = tau;
 	}
 	zz->tr_t0 = t_on;
+	zz->cooled = 1;
 	return tp_tmodel_rise(m, z) - before;
+}
+
+double tp_tmodel_cooling_rise(const struct tp_tmodel *m, int z)
+{
+	const struct tp_tm_zone *zz;
+	const struct tp_tm_cand *c;
+
+	if (z < 0 || z >= m->nzones || !m->z[z].cooled)
+		return 0;
+	zz = &m->z[z];
+	c = &zz->c[zz->best];
+	return c->cool_dr * m->s2[zz->best % TP_TM_NTAU2] + transient(m, zz, 0);
+}
+
+void tp_tmodel_cooling_commit(struct tp_tmodel *m)
+{
+	int z, i;
+
+	for (z = 0; z < m->nzones; z++) {
+		for (i = 0; i < TP_TM_NBANK; i++)
+			m->z[z].c[i].cool_dr = 0;
+		m->z[z].cooled = 0;
+	}
 }
 
 void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die)

@@ -49,6 +49,7 @@ struct tp_tm_zone {
 	int started, c2_frozen;
 	double excited_s; /* slow excitation seen; past CONVERGED_S Rt is kept */
 	int kept;	  /* intercept and total resistance kept (their P zeroed) */
+	int cooled;	  /* the c2 transient is a cooling change's */
 	double t0;	  /* first reading */
 	double tr_t0;	  /* start of the c2 transient (t0, or a cooling change) */
 	double t_last;
@@ -72,6 +73,7 @@ struct tp_tmodel {
 	int excited_die;	      /* power varies on the die's time scale */
 	int excited_sink;	      /* ... and on the heatsink's */
 	double boost_until;	      /* faster resistance random walk until then */
+	int joint, k2;		      /* heatsink time constant chosen for all zones: its index */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
 
@@ -95,6 +97,14 @@ void tp_tmodel_power(struct tp_tmodel *m, double t, double power_w);
  * the zone has a model.
  */
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn);
+
+/*
+ * Chooses the heatsink's time constant for all zones at once (one heatsink
+ * under them all), by their summed likelihoods; each zone keeps its own
+ * die stage. Call once per frame after the zone updates; until the first
+ * call every zone chooses alone.
+ */
+void tp_tmodel_select(struct tp_tmodel *m);
 
 /* 1 once the zone has readings. */
 int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z);
@@ -159,5 +169,17 @@ void tp_tmodel_boost(struct tp_tmodel *m, double until_t);
  */
 double tp_tmodel_cooling(struct tp_tmodel *m, int z, double factor, double t_on, double excess_c,
 			 double tau_s);
+
+/*
+ * The part of zone z's rise now that the cooling changes handed over add
+ * (their extra resistance and transient), K; 0 when none.
+ */
+double tp_tmodel_cooling_rise(const struct tp_tmodel *m, int z);
+
+/*
+ * The cooling changes handed over so far become the model's own: a later
+ * tp_tmodel_cooling adds to them instead of replacing them.
+ */
+void tp_tmodel_cooling_commit(struct tp_tmodel *m);
 
 #endif
