@@ -255,7 +255,7 @@ static int sim_session_open(struct sim_session *ss, const char *dir, const struc
 	snprintf(start, sizeof(start), "start_utc: %s", s->start_utc);
 	if (session_path(ss, "telemetry.csv", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	ss->csv = fopen(path, "w");
+	ss->csv = fopen(path, "we");
 	if (!ss->csv) {
 		ret = -errno;
 		tp_err("sim: cannot create '%s': %s", path, strerror(errno));
@@ -367,7 +367,7 @@ static int sim_run_open_loop(const struct sim_opts *o, const struct tp_scenario 
 {
 	static struct tp_plant plant; /* large; one per process */
 	static struct sim_session ss;
-	struct tp_loadgen load;
+	struct tp_simload load;
 	long k, nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
 	int ret;
 
@@ -377,7 +377,7 @@ static int sim_run_open_loop(const struct sim_opts *o, const struct tp_scenario 
 		tp_err("sim: too many channels");
 		return TP_EXIT_FAILURE;
 	}
-	tp_loadgen_init(&load, s, s->seed);
+	tp_simload_init(&load, s, s->seed);
 	ret = sim_session_open(&ss, o->out, s);
 	if (ret < 0)
 		goto out;
@@ -394,8 +394,8 @@ static int sim_run_open_loop(const struct sim_opts *o, const struct tp_scenario 
 
 			if (t_row - t0 - h < 1e-9)
 				h = t_row - t0;
-			tp_plant_advance(&plant, h, tp_loadgen_demand(&load, t0, h));
-			tp_loadgen_account(&load, tp_plant_time(&plant),
+			tp_plant_advance(&plant, h, tp_simload_demand(&load, t0, h));
+			tp_simload_account(&load, tp_plant_time(&plant),
 					   tp_plant_tokens(&plant) - tok0);
 			if (tp_plant_throttled(&plant))
 				ss.throttled_s += h;
@@ -469,7 +469,7 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
 			ret = -ENAMETOOLONG;
 			goto out;
 		}
-		events = fopen(path, "w");
+		events = fopen(path, "we");
 		if (!events) {
 			ret = -errno;
 			tp_err("sim: cannot create '%s': %s", path, strerror(errno));

@@ -633,7 +633,7 @@ static int open_all(struct daemon *d)
 		return ret;
 	}
 	if (o->events) {
-		d->events_file = fopen(o->events, "w");
+		d->events_file = fopen(o->events, "we");
 		if (!d->events_file) {
 			ret = -errno;
 			tp_err("cannot create '%s': %s", o->events, strerror(errno));

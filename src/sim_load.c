@@ -5,14 +5,14 @@
 
 #define RNG_LOAD 6
 
-static double next_gap(struct tp_loadgen *g)
+static double next_gap(struct tp_simload *g)
 {
 	double j = g->l.gap_jitter;
 
 	return g->l.gap_s * (1 - j + 2 * j * tp_rng_uniform(&g->rng));
 }
 
-void tp_loadgen_init(struct tp_loadgen *g, const struct tp_scenario *s, uint64_t seed)
+void tp_simload_init(struct tp_simload *g, const struct tp_scenario *s, uint64_t seed)
 {
 	memset(g, 0, sizeof(*g));
 	g->l = s->load;
@@ -20,7 +20,7 @@ void tp_loadgen_init(struct tp_loadgen *g, const struct tp_scenario *s, uint64_t
 	g->next_call_t = g->l.start_s;
 }
 
-double tp_loadgen_demand(struct tp_loadgen *g, double t, double dt)
+double tp_simload_demand(struct tp_simload *g, double t, double dt)
 {
 	const struct tp_sim_load *l = &g->l;
 	double r;
@@ -45,7 +45,7 @@ double tp_loadgen_demand(struct tp_loadgen *g, double t, double dt)
 	return 0;
 }
 
-void tp_loadgen_account(struct tp_loadgen *g, double t_end, double tokens)
+void tp_simload_account(struct tp_simload *g, double t_end, double tokens)
 {
 	if (g->l.profile != TP_SIM_LOAD_CALLS || !g->in_call)
 		return;

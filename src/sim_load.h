@@ -15,7 +15,7 @@
 #include "sim_rng.h"
 #include "sim_scenario.h"
 
-struct tp_loadgen {
+struct tp_simload {
 	struct tp_sim_load l;
 	struct tp_rng rng;
 	int in_call;
@@ -24,12 +24,12 @@ struct tp_loadgen {
 	long calls; /* calls completed */
 };
 
-void tp_loadgen_init(struct tp_loadgen *g, const struct tp_scenario *s, uint64_t seed);
+void tp_simload_init(struct tp_simload *g, const struct tp_scenario *s, uint64_t seed);
 
 /* Tokens/s asked for during [t, t + dt) (INFINITY: as fast as possible). */
-double tp_loadgen_demand(struct tp_loadgen *g, double t, double dt);
+double tp_simload_demand(struct tp_simload *g, double t, double dt);
 
 /* Reports the tokens generated during the step that ended at t_end. */
-void tp_loadgen_account(struct tp_loadgen *g, double t_end, double tokens);
+void tp_simload_account(struct tp_simload *g, double t_end, double tokens);
 
 #endif

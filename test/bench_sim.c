@@ -12,7 +12,7 @@ static struct tp_scenario scen;
 static void bench(const char *what, double step_s, double secs)
 {
 	struct tp_chanset set;
-	struct tp_loadgen g;
+	struct tp_simload g;
 	double v[TP_MAX_CHANNELS], t0, wall, t = 0;
 	char err[256];
 	int ret = tp_scenario_load(&scen, "fixtures/scenarios/clean-long.ini", err, sizeof(err));
@@ -24,7 +24,7 @@ static void bench(const char *what, double step_s, double secs)
 	scen.step_s = step_s;
 	tp_chanset_init(&set);
 	tp_plant_init(&plant, &scen, 1, &set);
-	tp_loadgen_init(&g, &scen, 1);
+	tp_simload_init(&g, &scen, 1);
 	t0 = tp_mono_now();
 	while (t < secs) {
 		double tok = tp_plant_tokens(&plant);
@@ -33,8 +33,8 @@ static void bench(const char *what, double step_s, double secs)
 		while (tp_plant_time(&plant) < t + 1 - 1e-9) {
 			double h = step_s, now = tp_plant_time(&plant);
 
-			tp_plant_advance(&plant, h, tp_loadgen_demand(&g, now, h));
-			tp_loadgen_account(&g, tp_plant_time(&plant),
+			tp_plant_advance(&plant, h, tp_simload_demand(&g, now, h));
+			tp_simload_account(&g, tp_plant_time(&plant),
 					   tp_plant_tokens(&plant) - tok);
 			tok = tp_plant_tokens(&plant);
 		}

@@ -634,7 +634,7 @@ static void test_real_throttle_not_blamed(void)
 
 static void test_load_profiles(void)
 {
-	struct tp_loadgen g;
+	struct tp_simload g;
 	struct tp_chanset set;
 	double t = 0, tokens = 0, idle_s = 0;
 	int k;
@@ -644,15 +644,15 @@ static void test_load_profiles(void)
 		  0);
 	tp_chanset_init(&set);
 	tp_plant_init(&plant_a, &scen, 1, &set);
-	tp_loadgen_init(&g, &scen, 1);
+	tp_simload_init(&g, &scen, 1);
 	for (k = 0; k < 6000; k++) {
-		double tok0 = tp_plant_tokens(&plant_a), d = tp_loadgen_demand(&g, t, 0.1);
+		double tok0 = tp_plant_tokens(&plant_a), d = tp_simload_demand(&g, t, 0.1);
 
 		tp_plant_advance(&plant_a, 0.1, d);
 		t = tp_plant_time(&plant_a);
 		if (d == 0)
 			idle_s += 0.1;
-		tp_loadgen_account(&g, t, tp_plant_tokens(&plant_a) - tok0);
+		tp_simload_account(&g, t, tp_plant_tokens(&plant_a) - tok0);
 	}
 	tokens = tp_plant_tokens(&plant_a);
 	/* 50 tokens in 4.1 s, then 4 s idle: 600 s hold about 74 calls */
@@ -663,10 +663,10 @@ static void test_load_profiles(void)
 
 	CHECK_INT(load(&scen, "[load]\nprofile = steps\nrate = 2\nstep = 10 5\nstep = 20 max\n"),
 		  0);
-	tp_loadgen_init(&g, &scen, 1);
-	CHECK_NEAR(tp_loadgen_demand(&g, 0, 1), 2, 0);
-	CHECK_NEAR(tp_loadgen_demand(&g, 10, 1), 5, 0);
-	CHECK(isinf(tp_loadgen_demand(&g, 25, 1)));
+	tp_simload_init(&g, &scen, 1);
+	CHECK_NEAR(tp_simload_demand(&g, 0, 1), 2, 0);
+	CHECK_NEAR(tp_simload_demand(&g, 10, 1), 5, 0);
+	CHECK(isinf(tp_simload_demand(&g, 25, 1)));
 }
 
 static void test_scenario_errors(void)
