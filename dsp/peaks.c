@@ -128,6 +128,66 @@ static float largest(const float *v, int n)
 }
 
 /* Compare-exchange of two network elements on every lane. */
+/*
+ * The 53 compare-exchanges that put the two middle values of 16 lanes in
+ * lanes 7 and 8 (a median network): both vector paths run it with their
+ * own CE().
+ */
+#define SORT16_NETWORK()                                                                           \
+	CE(0, 1);                                                                                  \
+	CE(2, 3);                                                                                  \
+	CE(0, 2);                                                                                  \
+	CE(1, 3);                                                                                  \
+	CE(1, 2);                                                                                  \
+	CE(4, 5);                                                                                  \
+	CE(6, 7);                                                                                  \
+	CE(4, 6);                                                                                  \
+	CE(5, 7);                                                                                  \
+	CE(5, 6);                                                                                  \
+	CE(0, 4);                                                                                  \
+	CE(2, 6);                                                                                  \
+	CE(2, 4);                                                                                  \
+	CE(1, 5);                                                                                  \
+	CE(3, 7);                                                                                  \
+	CE(3, 5);                                                                                  \
+	CE(1, 2);                                                                                  \
+	CE(3, 4);                                                                                  \
+	CE(5, 6);                                                                                  \
+	CE(8, 9);                                                                                  \
+	CE(10, 11);                                                                                \
+	CE(8, 10);                                                                                 \
+	CE(9, 11);                                                                                 \
+	CE(9, 10);                                                                                 \
+	CE(12, 13);                                                                                \
+	CE(14, 15);                                                                                \
+	CE(12, 14);                                                                                \
+	CE(13, 15);                                                                                \
+	CE(13, 14);                                                                                \
+	CE(8, 12);                                                                                 \
+	CE(10, 14);                                                                                \
+	CE(10, 12);                                                                                \
+	CE(9, 13);                                                                                 \
+	CE(11, 15);                                                                                \
+	CE(11, 13);                                                                                \
+	CE(9, 10);                                                                                 \
+	CE(11, 12);                                                                                \
+	CE(13, 14);                                                                                \
+	CE(0, 8);                                                                                  \
+	CE(4, 12);                                                                                 \
+	CE(4, 8);                                                                                  \
+	CE(2, 10);                                                                                 \
+	CE(6, 14);                                                                                 \
+	CE(6, 10);                                                                                 \
+	CE(6, 8);                                                                                  \
+	CE(1, 9);                                                                                  \
+	CE(5, 13);                                                                                 \
+	CE(5, 9);                                                                                  \
+	CE(3, 11);                                                                                 \
+	CE(7, 15);                                                                                 \
+	CE(7, 11);                                                                                 \
+	CE(7, 9);                                                                                  \
+	CE(7, 8);
+
 #define CE(i, j)                                                                                   \
 	do {                                                                                       \
 		dsp_v4 lo_ = dsp_v4_min(v[i], v[j]);                                               \
@@ -173,59 +233,7 @@ static void medians4(const float *pw, float *med, float *mx)
 	dsp_v4_transpose(&v[4], &v[5], &v[6], &v[7]);
 	dsp_v4_transpose(&v[8], &v[9], &v[10], &v[11]);
 	dsp_v4_transpose(&v[12], &v[13], &v[14], &v[15]);
-	CE(0, 1);
-	CE(2, 3);
-	CE(0, 2);
-	CE(1, 3);
-	CE(1, 2);
-	CE(4, 5);
-	CE(6, 7);
-	CE(4, 6);
-	CE(5, 7);
-	CE(5, 6);
-	CE(0, 4);
-	CE(2, 6);
-	CE(2, 4);
-	CE(1, 5);
-	CE(3, 7);
-	CE(3, 5);
-	CE(1, 2);
-	CE(3, 4);
-	CE(5, 6);
-	CE(8, 9);
-	CE(10, 11);
-	CE(8, 10);
-	CE(9, 11);
-	CE(9, 10);
-	CE(12, 13);
-	CE(14, 15);
-	CE(12, 14);
-	CE(13, 15);
-	CE(13, 14);
-	CE(8, 12);
-	CE(10, 14);
-	CE(10, 12);
-	CE(9, 13);
-	CE(11, 15);
-	CE(11, 13);
-	CE(9, 10);
-	CE(11, 12);
-	CE(13, 14);
-	CE(0, 8);
-	CE(4, 12);
-	CE(4, 8);
-	CE(2, 10);
-	CE(6, 14);
-	CE(6, 10);
-	CE(6, 8);
-	CE(1, 9);
-	CE(5, 13);
-	CE(5, 9);
-	CE(3, 11);
-	CE(7, 15);
-	CE(7, 11);
-	CE(7, 9);
-	CE(7, 8);
+	SORT16_NETWORK();
 	dsp_v4_store(med, dsp_v4_set1(0.5f) * (v[7] + v[8]));
 }
 
@@ -291,59 +299,7 @@ DSP_TARGET_AVX2 static void medians8(const float *pw, float *med, float *mx)
 			      _mm256_max_ps(_mm256_max_ps(m[4], m[5]), _mm256_max_ps(m[6], m[7]))));
 	transpose8(v);
 	transpose8(v + 8);
-	CE(0, 1);
-	CE(2, 3);
-	CE(0, 2);
-	CE(1, 3);
-	CE(1, 2);
-	CE(4, 5);
-	CE(6, 7);
-	CE(4, 6);
-	CE(5, 7);
-	CE(5, 6);
-	CE(0, 4);
-	CE(2, 6);
-	CE(2, 4);
-	CE(1, 5);
-	CE(3, 7);
-	CE(3, 5);
-	CE(1, 2);
-	CE(3, 4);
-	CE(5, 6);
-	CE(8, 9);
-	CE(10, 11);
-	CE(8, 10);
-	CE(9, 11);
-	CE(9, 10);
-	CE(12, 13);
-	CE(14, 15);
-	CE(12, 14);
-	CE(13, 15);
-	CE(13, 14);
-	CE(8, 12);
-	CE(10, 14);
-	CE(10, 12);
-	CE(9, 13);
-	CE(11, 15);
-	CE(11, 13);
-	CE(9, 10);
-	CE(11, 12);
-	CE(13, 14);
-	CE(0, 8);
-	CE(4, 12);
-	CE(4, 8);
-	CE(2, 10);
-	CE(6, 14);
-	CE(6, 10);
-	CE(6, 8);
-	CE(1, 9);
-	CE(5, 13);
-	CE(5, 9);
-	CE(3, 11);
-	CE(7, 15);
-	CE(7, 11);
-	CE(7, 9);
-	CE(7, 8);
+	SORT16_NETWORK();
 	_mm256_storeu_ps(med, _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_add_ps(v[7], v[8])));
 }
 
