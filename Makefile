@@ -112,7 +112,7 @@ check-gen:
 # Fuzz targets: libFuzzer with clang where it is present, run over the
 # corpus in fuzz/corpus/NAME plus FUZZ_RUNS generated inputs each.
 FUZZ_RUNS ?= 3000
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
+FUZZ_CFLAGS := -Werror=implicit-function-declaration -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' -Isrc -Idsp $(PKG_CFLAGS) \
                -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/%.o: %.c

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tp_plant p;
 	static double v[TP_MAX_CHANNELS];
 	struct tp_chanset set;
-	struct tp_loadgen g;
+	struct tp_simload g;
 	char err[512];
 	char *text = malloc(size + 1);
 	int k;
@@ -32,12 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s.step_s = 0.05;
 		tp_chanset_init(&set);
 		if (tp_plant_init(&p, &s, s.seed, &set) == 0) {
-			tp_loadgen_init(&g, &s, s.seed);
+			tp_simload_init(&g, &s, s.seed);
 			for (k = 0; k < 20; k++) {
 				double t = tp_plant_time(&p), tok = tp_plant_tokens(&p);
 
-				tp_plant_step(&p, 0.5, tp_loadgen_demand(&g, t, 0.5), v);
-				tp_loadgen_account(&g, tp_plant_time(&p),
+				tp_plant_step(&p, 0.5, tp_simload_demand(&g, t, 0.5), v);
+				tp_simload_account(&g, tp_plant_time(&p),
 						   tp_plant_tokens(&p) - tok);
 			}
 			tp_plant_sustainable_rate(&p, 80);
