@@ -238,24 +238,6 @@ int tp_actuator_probe(const char *root, const struct tp_board *board, struct tp_
 	return n;
 }
 
-int tp_act_write(const char *path, const char *value)
-{
-	char buf[600];
-	int fd, len, ret = 0;
-
-	len = snprintf(buf, sizeof(buf), "%s\n", value);
-	if (len < 0 || (size_t)len >= sizeof(buf))
-		return -E2BIG;
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)len) != len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
-}
-
 int tp_actuator_set(struct tp_actuator *a, double s, double now)
 {
 	int ret = 0;

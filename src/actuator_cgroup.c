@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysfs.h"
 #include "util.h"
 
 #define DEFAULT_PERIOD_US 100000L
@@ -70,7 +71,7 @@ static int journal_write(struct tp_actuator *a, const char *dir, const char *fil
 	ret = tp_pace_state_file(a->state, p);
 	if (ret < 0)
 		return fail(a, ret, "record", p);
-	ret = tp_act_write(p, value);
+	ret = tp_sysfs_write(p, value);
 	if (ret < 0)
 		return fail(a, ret, "write", p);
 	return 0;
@@ -89,7 +90,7 @@ static int v2_enable_cpu(struct tp_actuator *a, const char *base)
 	ret = tp_pace_state_file_value(a->state, p, "-cpu");
 	if (ret < 0)
 		return fail(a, ret, "record", p);
-	ret = tp_act_write(p, "+cpu");
+	ret = tp_sysfs_write(p, "+cpu");
 	if (ret < 0)
 		return fail(a, ret, "enable the cpu controller in", p);
 	return 0;
@@ -224,7 +225,7 @@ int tp_actuator_add_pid(struct tp_actuator *a, pid_t pid)
 		return -EINVAL;
 	snprintf(p, sizeof(p), "%s/cgroup.procs", a->cg_dir);
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	ret = tp_act_write(p, v);
+	ret = tp_sysfs_write(p, v);
 	if (ret < 0)
 		return fail(a, ret, "move the process into", p);
 	return 0;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sysfs.h"
 #include "util.h"
 
 static int read_long_file(const char *path, long *out)
@@ -195,7 +196,7 @@ int tp_act_clock_set(struct tp_actuator *a, double s)
 			return ret;
 		}
 		snprintf(v, sizeof(v), "%ld", f);
-		ret = tp_act_write(c->max_path, v);
+		ret = tp_sysfs_write(c->max_path, v);
 		if (ret < 0) {
 			snprintf(a->err, sizeof(a->err), "cannot write '%s': %s", c->max_path,
 				 strerror(-ret));

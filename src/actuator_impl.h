@@ -13,7 +13,4 @@ int tp_act_clock_set(struct tp_actuator *a, double s);
 int tp_act_signal_set(struct tp_actuator *a, double s, double now);
 double tp_act_signal_poll(struct tp_actuator *a, double now);
 
-/* Writes "value\n" to path (no create); 0 or a negative errno. */
-int tp_act_write(const char *path, const char *value);
-
 #endif

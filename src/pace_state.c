@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysfs.h"
 #include "util.h"
 
 #define VALUE_MAX 4096
@@ -186,24 +187,6 @@ int tp_pace_state_signal(struct tp_pace_state *st, pid_t pid, int group)
 	    st, json_pack("{s:s,s:i,s:b}", "kind", "signal", "pid", (int)pid, "group", group));
 }
 
-static int write_value(const char *path, const char *value)
-{
-	char buf[VALUE_MAX + 2];
-	int fd, len, ret = 0;
-
-	len = snprintf(buf, sizeof(buf), "%s\n", value);
-	if (len < 0 || (size_t)len >= sizeof(buf))
-		return -E2BIG;
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)len) != len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
-}
-
 /* Moves every process of dir back to return_to, then removes dir. */
 static int undo_cgroup(const char *dir, const char *return_to)
 {
@@ -216,7 +199,7 @@ static int undo_cgroup(const char *dir, const char *return_to)
 		if (tp_read_text(procs, buf, sizeof(buf)) > 0)
 			for (line = strtok_r(buf, "\n", &save_p); line;
 			     line = strtok_r(NULL, "\n", &save_p))
-				write_value(return_to, line);
+				tp_sysfs_write(return_to, line);
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		ret = -errno;
@@ -239,7 +222,7 @@ static int undo(json_t *e, FILE *log)
 		const char *v = json_string_value(json_object_get(e, "value"));
 
 		if (path && v)
-			ret = write_value(path, v);
+			ret = tp_sysfs_write(path, v);
 	} else if (strcmp(kind, "cgroup") == 0) {
 		const char *to = json_string_value(json_object_get(e, "return_to"));
 

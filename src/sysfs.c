@@ -1,6 +1,8 @@
 #include "sysfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -129,4 +131,22 @@ int tp_sysfs_read_ll(int fd, long long *out)
 	if (len < 0)
 		return len;
 	return tp_sysfs_parse_ll(buf, (size_t)len, out);
+}
+
+int tp_sysfs_write(const char *path, const char *value)
+{
+	char buf[4096 + 2];
+	int fd, len, ret = 0;
+
+	len = snprintf(buf, sizeof(buf), "%s\n", value);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return -E2BIG;
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
 }

@@ -47,4 +47,10 @@ int tp_sysfs_pread(int fd, char *buf, size_t n);
 /* tp_sysfs_pread then tp_sysfs_parse_ll. */
 int tp_sysfs_read_ll(int fd, long long *out);
 
+/*
+ * Writes "value\n" to an existing attribute at path (no create, one write,
+ * close-on-exec); value is at most 4 KiB. 0 or a negative errno.
+ */
+int tp_sysfs_write(const char *path, const char *value);
+
 #endif

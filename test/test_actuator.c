@@ -21,6 +21,7 @@
 #include "board.h"
 #include "pace_state.h"
 #include "util.h"
+#include "sysfs.h"
 #include "test.h"
 
 static char tmp[128];
@@ -454,7 +455,7 @@ static void test_restore_dir(void)
 		 "{\"kind\":\"file\",\"path\":\"%s\",\"value\":\"1479000\"}]}",
 		 (int)dead, cpath);
 	CHECK_INT(tp_write_file_atomic(sp, text, strlen(text)), 0);
-	tp_act_write(cpath, "204000");
+	tp_sysfs_write(cpath, "204000");
 	/* and a live one: ours */
 	CHECK_INT(tp_pace_state_open(&st, rt), 0);
 	CHECK_INT(tp_pace_state_restore_dir(rt, 0, stdout, &files), 0);
