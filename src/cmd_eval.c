@@ -109,26 +109,16 @@ int cmd_eval(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'b':
-			ro.board = optarg;
-			break;
-		case 'c':
-			if (tp_parse_double(optarg, &ro.ceiling_c) < 0 || ro.ceiling_c < -50 ||
-			    ro.ceiling_c > 200) {
-				tp_err("--ceiling: '%s' is not a temperature in degrees C", optarg);
-				return TP_EXIT_USAGE;
-			}
-			break;
-		case 'w':
-			if (tp_parse_double(optarg, &ro.ttc_warn_s) < 0 || ro.ttc_warn_s <= 0) {
-				tp_err("--ttc-warn: '%s' is not a positive number of seconds",
-				       optarg);
-				return TP_EXIT_USAGE;
-			}
-			break;
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
+		case 'b':
+		case 'c':
+		case 'z':
+		case 'w':
+			if (tp_replay_opts_set(&ro, c, optarg) < 0)
+				return TP_EXIT_USAGE;
+			break;
 		default:
 			tp_err("eval: bad arguments (see 'thermpace eval --help')");
 			return TP_EXIT_USAGE;

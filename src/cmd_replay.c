@@ -96,26 +96,6 @@ int cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Ah", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b':
-			ro.board = optarg;
-			break;
-		case 'c':
-			if (tp_parse_double(optarg, &ro.ceiling_c) < 0 || ro.ceiling_c < -50 ||
-			    ro.ceiling_c > 200) {
-				tp_err("--ceiling: '%s' is not a temperature in degrees C", optarg);
-				return TP_EXIT_USAGE;
-			}
-			break;
-		case 'z':
-			ro.control_zone = optarg;
-			break;
-		case 'w':
-			if (tp_parse_double(optarg, &ro.ttc_warn_s) < 0 || ro.ttc_warn_s <= 0) {
-				tp_err("--ttc-warn: '%s' is not a positive number of seconds",
-				       optarg);
-				return TP_EXIT_USAGE;
-			}
-			break;
 		case 'o':
 			chan_path = optarg;
 			break;
@@ -125,6 +105,13 @@ int cmd_replay(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
+		case 'b':
+		case 'c':
+		case 'z':
+		case 'w':
+			if (tp_replay_opts_set(&ro, c, optarg) < 0)
+				return TP_EXIT_USAGE;
+			break;
 		default:
 			tp_err("replay: bad arguments (see 'thermpace replay --help')");
 			return TP_EXIT_USAGE;

@@ -38,6 +38,33 @@ void tp_replay_opts_init(struct tp_replay_opts *o)
 	o->no_audio = 0;
 }
 
+int tp_replay_opts_set(struct tp_replay_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'b':
+		o->board = arg;
+		return 1;
+	case 'c':
+		if (tp_parse_double(arg, &o->ceiling_c) < 0 || o->ceiling_c < -50 ||
+		    o->ceiling_c > 200) {
+			tp_err("--ceiling: '%s' is not a temperature in degrees C", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case 'z':
+		o->control_zone = arg;
+		return 1;
+	case 'w':
+		if (tp_parse_double(arg, &o->ttc_warn_s) < 0 || o->ttc_warn_s <= 0) {
+			tp_err("--ttc-warn: '%s' is not a positive number of seconds", arg);
+			return -EINVAL;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void audio_close(struct audio_in *au)
 {
 	if (!au)

@@ -32,6 +32,14 @@ struct tp_replay_opts {
 
 void tp_replay_opts_init(struct tp_replay_opts *o);
 
+/*
+ * The options replay and eval share, by their short letters: 'b' board,
+ * 'c' ceiling (degrees C), 'z' control zone, 'w' ttc-warn (seconds).
+ * Returns 1 when opt was one of them, 0 when it was not, -EINVAL (after one
+ * line on stderr) when its value is not valid.
+ */
+int tp_replay_opts_set(struct tp_replay_opts *o, int opt, const char *arg);
+
 /* Called after every frame with the frame and the pipeline's state. */
 typedef int (*tp_replay_frame_fn)(void *ctx, double t, const double *v, const struct tp_chanset *in,
 				  const struct tp_pipeline *p);
