@@ -9,8 +9,7 @@
 #   make install      PREFIX, DESTDIR honoured
 #
 # Sources are found by wildcard: a new module is a new file, no edit here.
-# src/main.c and src/cmd_*.c are the thermpace CLI; src/NAME_main.c becomes
-# thermpace-NAME; everything else in src/ and dsp/ is libthermpace.a.
+# Layout and include rules: CONTRIBUTING.md; make lint enforces them.
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -46,22 +45,31 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
-MAIN_SRC  := src/main.c $(wildcard src/*_main.c)
-# Subcommands link straight into the CLI: main.c refers to them weakly, and
-# a weak reference does not pull a member out of an archive.
-CMD_SRC   := $(sort $(wildcard src/cmd_*.c))
-LIB_SRC   := $(filter-out $(MAIN_SRC) $(CMD_SRC),$(sort $(wildcard src/*.c dsp/*.c)))
+# src/ is the shared base plus one folder a wing (CONTRIBUTING.md); dsp/ is
+# the acoustic library. src/cli/ is the thermpace CLI; src/WING/NAME_main.c
+# becomes thermpace-NAME; everything else is libthermpace.a.
+SRC_ALL   := $(sort $(wildcard src/*.c src/*/*.c dsp/*.c))
+PROG_MAIN := $(sort $(wildcard src/*/*_main.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+LIB_SRC   := $(filter-out $(PROG_MAIN) $(CLI_SRC),$(SRC_ALL))
 TEST_SRC  := $(sort $(wildcard test/test_*.c))
 BENCH_SRC := $(sort $(wildcard test/bench_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
-PROG_NAMES := thermpace $(patsubst src/%_main.c,thermpace-%,$(wildcard src/*_main.c))
-HDRS := $(wildcard src/*.h dsp/*.h test/*.h)
+PROG_NAMES := thermpace $(patsubst %_main.c,thermpace-%,$(notdir $(PROG_MAIN)))
+HDRS := $(wildcard src/*.h src/*/*.h dsp/*.h test/*.h)
 # libthermpace-client.a: the cooperative pacing client alone (libc only).
-CLIENT_SRC := src/thermpace_client.c
+CLIENT_SRC := src/client/thermpace_client.c
 
 .PHONY: all check check-rel check-san check-gen check-fuzz bench lint format deps \
         install uninstall clean demo
 all: $(addprefix build/rel/,$(PROG_NAMES)) build/rel/libthermpace-client.a
+
+# $(1): variant dir, $(2): src/WING/NAME_main.c; the variant's flags are
+# VFLAGS_$(1) (they hold commas, which a call argument cannot).
+define PROG
+$(1)/thermpace-$(patsubst %_main.c,%,$(notdir $(2))): $(1)/$(2:.c=.o) $(1)/libthermpace.a
+	$$(CC) $$(VFLAGS_$(1)) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+endef
 
 # $(1): variant dir, $(2): extra compiler and linker flags
 define VARIANT
@@ -74,9 +82,7 @@ $(1)/libthermpace.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 $(1)/libthermpace-client.a: $$(patsubst %.c,$(1)/%.o,$$(CLIENT_SRC))
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
-$(1)/thermpace: $(1)/src/main.o $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libthermpace.a
-	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
-$(1)/thermpace-%: $(1)/src/%_main.o $(1)/libthermpace.a
+$(1)/thermpace: $$(patsubst %.c,$(1)/%.o,$$(CLI_SRC)) $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 $(1)/test/%: $(1)/test/%.o $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
@@ -88,6 +94,9 @@ $(eval $(call VARIANT,build/san,$(SAN)))
 # The acoustic kernels without any target-specific vector path (the code
 # 32-bit ARM and other targets run), checked by the dsp tests.
 $(eval $(call VARIANT,build/gen,-DDSP_VEC_GENERIC))
+VFLAGS_build/san := $(SAN)
+VFLAGS_build/gen := -DDSP_VEC_GENERIC
+$(foreach v,build/rel build/san build/gen,$(foreach m,$(PROG_MAIN),$(eval $(call PROG,$(v),$(m)))))
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
@@ -134,7 +143,7 @@ bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
 	@for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done
 	@for b in $(sort $(wildcard test/bench_*.sh)); do echo "== $$b"; sh $$b build/rel || exit 1; done
 
-LINT_FILES := $(sort $(wildcard src/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
+LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
 lint:
 	@tools/lint-banned $(LINT_FILES)
 	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
@@ -157,9 +166,9 @@ install: all
 	@if [ -f build/rel/libthermpace-client.a ]; then \
 	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \
-	  install -m 644 src/thermpace.h $(DESTDIR)$(INCLUDEDIR)/ && \
+	  install -m 644 src/client/thermpace.h $(DESTDIR)$(INCLUDEDIR)/ && \
 	  sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(VERSION)|' \
-	    src/thermpace.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc; fi
+	    src/client/thermpace.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "telemetry_csv.h"
+#include "session/telemetry_csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llama_output.h"
+#include "pace/llama_output.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

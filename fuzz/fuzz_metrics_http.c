@@ -15,7 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "metrics_http.h"
+#include "pace/metrics_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

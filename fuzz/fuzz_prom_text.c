@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "prom_text.h"
+#include "pace/prom_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the server side of the pacing protocol (src/pace_protocol.c).
+ * Fuzz target: the server side of the pacing protocol (src/pace/pace_protocol.c).
  * The input is cut at LF as the server does; each line is parsed whole and
  * the result is checked against the protocol's limits.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pace_protocol.h"
+#include "pace/pace_protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

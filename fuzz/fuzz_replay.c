@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
-#include "telemetry_csv.h"
+#include "brain/pipeline.h"
+#include "session/telemetry_csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "channel.h"
-#include "sim_load.h"
-#include "sim_plant.h"
-#include "sim_scenario.h"
+#include "sim/sim_load.h"
+#include "sim/sim_plant.h"
+#include "sim/sim_scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

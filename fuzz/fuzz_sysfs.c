@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "sysfs.h"
-#include "vcgencmd.h"
+#include "telemetry/vcgencmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tegrastats.h"
+#include "session/tegrastats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

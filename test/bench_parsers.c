@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llama_output.h"
-#include "metrics_http.h"
-#include "prom_text.h"
-#include "tegrastats.h"
+#include "pace/llama_output.h"
+#include "pace/metrics_http.h"
+#include "pace/prom_text.h"
+#include "session/tegrastats.h"
 #include "util.h"
 
 static const char orin[] =

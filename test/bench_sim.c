@@ -1,9 +1,9 @@
 /* Benchmark: how fast the plant simulates (no file output), per substep size. */
 #include <stdio.h>
 
-#include "sim_load.h"
-#include "sim_plant.h"
-#include "sim_scenario.h"
+#include "sim/sim_load.h"
+#include "sim/sim_plant.h"
+#include "sim/sim_scenario.h"
 #include "util.h"
 
 static struct tp_plant plant;

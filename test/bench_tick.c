@@ -14,7 +14,7 @@
 
 #include "board.h"
 #include "channel.h"
-#include "telemetry.h"
+#include "telemetry/telemetry.h"
 
 #define TICKS	  20000
 #define TARGET_US 20.0

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "actuator.h"
-#include "actuator_impl.h"
+#include "pace/actuator.h"
+#include "pace/actuator_impl.h"
 #include "board.h"
-#include "pace_state.h"
+#include "pace/pace_state.h"
 #include "util.h"
 #include "sysfs.h"
 #include "test.h"

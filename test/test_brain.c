@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_throttle.h"
-#include "pipeline.h"
+#include "brain/detect_throttle.h"
+#include "brain/pipeline.h"
 #include "test.h"
-#include "truth.h"
+#include "session/truth.h"
 
 /* ---- throttle ---- */
 

@@ -9,8 +9,8 @@
 #include "channel.h"
 #include "event.h"
 #include "ini_file.h"
-#include "session.h"
-#include "telemetry_csv.h"
+#include "session/session.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 

@@ -14,11 +14,11 @@
 
 #include "board.h"
 #include "ini_file.h"
-#include "sim_audio.h"
-#include "sim_scenario.h"
-#include "sim_truth.h"
+#include "sim/sim_audio.h"
+#include "sim/sim_scenario.h"
+#include "sim/sim_truth.h"
 #include "sysfs.h"
-#include "telemetry_csv.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 

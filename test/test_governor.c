@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "governor.h"
+#include "pace/governor.h"
 #include "test.h"
 
 /* plant: die and heatsink stages in series */

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "channel.h"
-#include "llama_scrape.h"
-#include "metrics_http.h"
-#include "prom_text.h"
+#include "pace/llama_scrape.h"
+#include "pace/metrics_http.h"
+#include "pace/prom_text.h"
 #include "util.h"
 #include "test.h"
 

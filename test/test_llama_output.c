@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llama_output.h"
-#include "prom_text.h"
+#include "pace/llama_output.h"
+#include "pace/prom_text.h"
 #include "util.h"
 #include "test.h"
 

@@ -14,9 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "pace_protocol.h"
-#include "pace_server.h"
-#include "thermpace.h"
+#include "pace/pace_protocol.h"
+#include "pace/pace_server.h"
+#include "client/thermpace.h"
 #include "util.h"
 #include "test.h"
 

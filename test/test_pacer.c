@@ -9,7 +9,7 @@
 
 #include "board.h"
 #include "event.h"
-#include "pacer.h"
+#include "pace/pacer.h"
 #include "test.h"
 
 struct rig {

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "board.h"
-#include "sbcbench.h"
-#include "session.h"
-#include "telemetry_csv.h"
+#include "session/sbcbench.h"
+#include "session/session.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 

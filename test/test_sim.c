@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "board.h"
-#include "sim_audio.h"
-#include "sim_load.h"
-#include "sim_plant.h"
-#include "sim_rng.h"
-#include "sim_scenario.h"
-#include "sim_truth.h"
+#include "sim/sim_audio.h"
+#include "sim/sim_load.h"
+#include "sim/sim_plant.h"
+#include "sim/sim_rng.h"
+#include "sim/sim_scenario.h"
+#include "sim/sim_truth.h"
 #include "util.h"
 #include "test.h"
 

@@ -10,7 +10,7 @@
 
 #include "sysfs.h"
 #include "util.h"
-#include "vcgencmd.h"
+#include "telemetry/vcgencmd.h"
 #include "test.h"
 
 static int parse(const char *s, long long *v)

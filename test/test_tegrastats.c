@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tegrastats.h"
-#include "telemetry_csv.h"
+#include "session/tegrastats.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 

@@ -22,7 +22,7 @@
 #include "board.h"
 #include "channel.h"
 #include "sysfs.h"
-#include "telemetry.h"
+#include "telemetry/telemetry.h"
 #include "util.h"
 #include "test.h"
 

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forecast.h"
+#include "brain/forecast.h"
 #include "test.h"
-#include "thermal_model.h"
+#include "brain/thermal_model.h"
 
 /* A small deterministic generator (no rand(): tests are reproducible). */
 static uint64_t rng_state;

@@ -17,8 +17,8 @@
 
 #include "channel.h"
 #include "commands.h"
-#include "session.h"
-#include "telemetry_csv.h"
+#include "session/session.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 
 #define MAX_POINTS 1200 /* per series after decimation */

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "replay.h"
-#include "telemetry_csv.h"
+#include "session/replay.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 
 static void usage(FILE *f)

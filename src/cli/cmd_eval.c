@@ -1,6 +1,6 @@
 /*
  * thermpace eval DIR... [--json]: replays sessions and scores the events
- * and forecasts against truth.jsonl (src/eval.h says how).
+ * and forecasts against truth.jsonl (src/session/eval.h says how).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "eval.h"
+#include "session/eval.h"
 #include "util.h"
 
 static void usage(FILE *f)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "thermpace.h"
+#include "client/thermpace.h"
 #include "util.h"
 
 static const char *const vocab[] = {

@@ -29,7 +29,7 @@
 #include "governor.h"
 #include "metrics_http.h"
 #include "pace_server.h"
-#include "pipeline.h"
+#include "brain/pipeline.h"
 
 #define TP_PACER_RING  4096 /* frames kept for call energy lookups */
 #define TP_PACER_CALLS 16   /* calls waiting for their end frame */

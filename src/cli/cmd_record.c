@@ -1,8 +1,8 @@
 /*
  * thermpace record -o DIR [--interval S] [--duration S] [--root DIR]
  * [--board B] [--device PCM [--rate HZ] [--channel K|mix]]: a lab session
- * (src/record.h). The loop is built around poll(); the audio capture
- * (src/record_audio.h) joins it as a struct tp_record_source added before
+ * (src/session/record.h). The loop is built around poll(); the audio capture
+ * (src/session/record_audio.h) joins it as a struct tp_record_source added before
  * tp_record_run.
  */
 #include <errno.h>
@@ -14,8 +14,8 @@
 
 #include "board.h"
 #include "commands.h"
-#include "record.h"
-#include "record_audio.h"
+#include "session/record.h"
+#include "session/record_audio.h"
 #include "util.h"
 #include "wav.h"
 

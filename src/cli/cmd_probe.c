@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "actuator.h"
+#include "pace/actuator.h"
 #include "board.h"
 #include "commands.h"
-#include "telemetry.h"
+#include "telemetry/telemetry.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -86,7 +86,7 @@ static int print_channels(const struct tp_telemetry *tel, int bad)
 }
 
 /* "" when path can be written by this process, else why not (into why[n]). */
-/* The actuators as the daemon itself would choose them (src/actuator.c). */
+/* The actuators as the daemon itself would choose them (src/pace/actuator.c). */
 static void print_actuators(const char *root, const struct tp_board *b)
 {
 	struct tp_act_probe pr[TP_ACT_NKINDS];

@@ -6,7 +6,7 @@
  * token rate. The pieces a closed loop needs are separate: the option table
  * (struct sim_opts, long_opts, parse_args), the session writer
  * (sim_session_open / sim_session_row / sim_session_close), and the plant
- * (src/sim_plant.h), so that a controller driving a real child process is
+ * (src/sim/sim_plant.h), so that a controller driving a real child process is
  * one more run function beside sim_run_open_loop.
  */
 #include <errno.h>
@@ -19,15 +19,15 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "governor.h"
-#include "session.h"
-#include "sim_closed.h"
-#include "sim_audio.h"
-#include "sim_load.h"
-#include "sim_plant.h"
-#include "sim_scenario.h"
-#include "sim_truth.h"
-#include "telemetry_csv.h"
+#include "pace/governor.h"
+#include "session/session.h"
+#include "sim/sim_closed.h"
+#include "sim/sim_audio.h"
+#include "sim/sim_load.h"
+#include "sim/sim_plant.h"
+#include "sim/sim_scenario.h"
+#include "sim/sim_truth.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 
 struct sim_opts {
@@ -37,7 +37,7 @@ struct sim_opts {
 	int seed_set;
 	double duration_s; /* NAN: the scenario's */
 	int no_audio;
-	/* closed loop (src/sim_closed.c): with --controller or --load */
+	/* closed loop (src/sim/sim_closed.c): with --controller or --load */
 	int closed;
 	enum tp_gov_kind controller;
 	const char *load;
@@ -424,7 +424,7 @@ out:
 	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
 }
 
-/* ---- closed loop (src/sim_closed.c drives it) ---- */
+/* ---- closed loop (src/sim/sim_closed.c drives it) ---- */
 
 static int closed_row(void *ctx, double t, const double *v)
 {

@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 #include "channel.h"
-#include "governor.h"
+#include "pace/governor.h"
 #include "sim_plant.h"
 #include "sim_scenario.h"
 

@@ -25,8 +25,8 @@
 #include "pace_server.h"
 #include "pace_state.h"
 #include "pacer.h"
-#include "pipeline.h"
-#include "telemetry.h"
+#include "brain/pipeline.h"
+#include "telemetry/telemetry.h"
 #include "util.h"
 
 #define MAX_CLIENTS 256

@@ -1,6 +1,6 @@
 /*
  * Raspberry Pi firmware readings through vcgencmd (DESIGN §5), run as a
- * real child process (src/vcgencmd.h):
+ * real child process (src/telemetry/vcgencmd.h):
  *
  *   state.rpi_throttled        raw get_throttled bits
  *   state.rpi_throttle_events  bits 0..3 that happened between the last

@@ -1,9 +1,9 @@
 /*
  * thermpace run [OPTIONS] -- CMD ARGS...: runs an inference command under
- * the governor (src/pace_daemon.h, docs/pacing.md).
+ * the governor (src/pace/pace_daemon.h, docs/pacing.md).
  */
 #include "commands.h"
-#include "pace_daemon.h"
+#include "pace/pace_daemon.h"
 
 int cmd_run(int argc, char **argv)
 {

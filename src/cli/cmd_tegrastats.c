@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "tegrastats.h"
-#include "telemetry_csv.h"
+#include "session/tegrastats.h"
+#include "session/telemetry_csv.h"
 #include "util.h"
 
 #define STDIN_LIMIT  (256u << 20)

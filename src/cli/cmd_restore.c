@@ -1,14 +1,14 @@
 /*
  * thermpace restore [--runtime-dir DIR] [--force]: puts back what a killed
  * daemon left changed (caps, cgroups, a stopped process), from the state
- * files in the runtime directory (src/pace_state.h).
+ * files in the runtime directory (src/pace/pace_state.h).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
-#include "pace_state.h"
+#include "pace/pace_state.h"
 #include "util.h"
 
 static void usage(FILE *f)

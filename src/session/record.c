@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "channel.h"
-#include "telemetry.h"
+#include "telemetry/telemetry.h"
 #include "telemetry_csv.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /*
  * thermpace-loadgen: a real compute load that emits tokens, for tests,
- * benchmarks, the closed-loop simulator and the demo (src/loadgen.h).
+ * benchmarks, the closed-loop simulator and the demo (src/sim/loadgen.h).
  */
 #include <errno.h>
 #include <getopt.h>

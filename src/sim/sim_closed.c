@@ -15,11 +15,11 @@
 
 #include "board.h"
 #include "event.h"
-#include "pace_child.h"
-#include "pace_events.h"
-#include "pace_server.h"
-#include "pacer.h"
-#include "pipeline.h"
+#include "pace/pace_child.h"
+#include "pace/pace_events.h"
+#include "pace/pace_server.h"
+#include "pace/pacer.h"
+#include "brain/pipeline.h"
 #include "util.h"
 
 #define MAX_POLL 40

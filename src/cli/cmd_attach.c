@@ -1,9 +1,9 @@
 /*
  * thermpace attach --pid N | --cgroup PATH: governs a process or a cgroup
- * that already runs (src/pace_daemon.h, docs/pacing.md).
+ * that already runs (src/pace/pace_daemon.h, docs/pacing.md).
  */
 #include "commands.h"
-#include "pace_daemon.h"
+#include "pace/pace_daemon.h"
 
 int cmd_attach(int argc, char **argv)
 {

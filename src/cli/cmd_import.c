@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "sbcbench.h"
-#include "session.h"
+#include "session/sbcbench.h"
+#include "session/session.h"
 #include "util.h"
 
 #define FILE_LIMIT (64u << 20)

@@ -20,7 +20,7 @@
 
 #include "board.h"
 #include "channel.h"
-#include "pipeline.h"
+#include "brain/pipeline.h"
 
 struct tp_replay_opts {
 	const char *board;	  /* NULL: the manifest's, else the CSV's "# board:" */
