@@ -146,6 +146,7 @@ bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
 LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
 lint:
 	@tools/lint-banned $(LINT_FILES)
+	@tools/lint-includes $(LINT_FILES)
 	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
 	@echo "lint: ok"
 format:
