@@ -31,8 +31,15 @@ DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
         alsa-utils lm-sensors util-linux python3 prometheus
 
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lsensors -lm -lpthread
+# pkg-config runs when a compile or link first needs its answer, once, and
+# not when the Makefile is read: 'make deps demo' on a fresh machine installs
+# the packages before anything asks for their flags. A missing package stops
+# the build with its name.
+PKG_MISSING = $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || echo $$p; done; \
+                [ -f /usr/include/sensors/sensors.h ] || echo libsensors)
+PKG_CHECK = $(if $(strip $(PKG_MISSING)),$(error build dependencies missing: $(strip $(PKG_MISSING)) (run 'make deps' as root)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --cflags $$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --libs $$(PKGS)) -lsensors -lm -lpthread)$(PKG_LIBS)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wvla -Wno-format-truncation
@@ -41,7 +48,7 @@ WERROR ?=
 OPT    ?= -O2 -g
 SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
@@ -121,7 +128,7 @@ check-gen:
 # Fuzz targets: libFuzzer with clang where it is present, run over the
 # corpus in fuzz/corpus/NAME plus FUZZ_RUNS generated inputs each.
 FUZZ_RUNS ?= 3000
-FUZZ_CFLAGS := -Werror=implicit-function-declaration -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
+FUZZ_CFLAGS = -Werror=implicit-function-declaration -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' -Isrc -Idsp $(PKG_CFLAGS) \
                -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/%.o: %.c
