@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 #define BLOCK_S 10.0
@@ -437,8 +438,7 @@ static double consensus(const double *y, int n, double prev, int *in)
 	/* the median of the zones that agree: one zone drifting inside the
 	 * radius must not drag the common mode along */
 	{
-		double s[TP_DRIFT_MAX_ZONES], tmp;
-		int a, b;
+		double s[TP_DRIFT_MAX_ZONES];
 
 		for (i = 0; i < n; i++) {
 			in[i] = fabs(y[i] - best) < c;
@@ -447,13 +447,8 @@ static double consensus(const double *y, int n, double prev, int *in)
 		}
 		if (k == 0)
 			return best;
-		for (a = 1; a < k; a++)
-			for (b = a; b > 0 && s[b - 1] > s[b]; b--) {
-				tmp = s[b];
-				s[b] = s[b - 1];
-				s[b - 1] = tmp;
-			}
-		return k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+		dsp_sort(s, k);
+		return dsp_sorted_median(s, k);
 	}
 	(void)sum;
 }
@@ -1210,14 +1205,8 @@ static int trend_fit(struct tp_drift *d, double t)
 	}
 	if (nk == 0)
 		return 0;
-	for (i = 1; i < nk; i++)
-		for (j = i; j > 0 && ks[j - 1] > ks[j]; j--) {
-			double tmp = ks[j];
-
-			ks[j] = ks[j - 1];
-			ks[j - 1] = tmp;
-		}
-	d->tr_kmed = nk % 2 ? ks[nk / 2] : 0.5 * (ks[nk / 2 - 1] + ks[nk / 2]);
+	dsp_sort(ks, nk);
+	d->tr_kmed = dsp_sorted_median(ks, nk);
 	d->tr_ok = 1;
 	d->tr_ton = best_on;
 	d->tr_tau = best_tau;
@@ -1240,7 +1229,7 @@ static double trend_k(const struct tp_drift *d, int j)
 static void cooling_from_trend(struct tp_drift *d, double t, int first)
 {
 	double x2[TP_DRIFT_MAX_ZONES], x2c, moved = first ? INFINITY : 0;
-	int i, j, nx = 0;
+	int j, nx = 0;
 
 	if (!d->tr_ok)
 		return;
@@ -1254,14 +1243,8 @@ static void cooling_from_trend(struct tp_drift *d, double t, int first)
 	for (j = 0; j < d->nz; j++)
 		if (d->z[j].has_blk && d->z[j].base_ready && !isnan(d->z[j].x2_blk))
 			x2[nx++] = d->z[j].x2_blk;
-	for (i = 1; i < nx; i++)
-		for (j = i; j > 0 && x2[j - 1] > x2[j]; j--) {
-			double tmp = x2[j];
-
-			x2[j] = x2[j - 1];
-			x2[j - 1] = tmp;
-		}
-	x2c = nx == 0 ? NAN : nx % 2 ? x2[nx / 2] : 0.5 * (x2[nx / 2 - 1] + x2[nx / 2]);
+	dsp_sort(x2, nx);
+	x2c = nx == 0 ? NAN : dsp_sorted_median(x2, nx);
 	d->cool_factor = x2c > 0.5 ? 1 + clampd(d->tr_kmed / x2c, -0.5, 3) : 1;
 	d->cool_t_on = d->tr_ton;
 	d->cool_tau = d->tr_tau;

@@ -9,6 +9,7 @@
 #include "detect_drift.h"
 #include "detect_throttle.h"
 #include "evidence.h"
+#include "stats.h"
 #include "util.h"
 
 #define MAX_ZONES      TP_TM_MAX_ZONES
@@ -479,8 +480,8 @@ static void emit_session_start(struct tp_pipeline *p, double t)
  */
 static double model_ambient(const struct tp_pipeline *p)
 {
-	double v[MAX_ZONES], tmp;
-	int j, n = 0, a, b;
+	double v[MAX_ZONES];
+	int j, n = 0;
 
 	for (j = 0; j < p->nz; j++) {
 		struct tp_tm_params mp;
@@ -492,14 +493,8 @@ static double model_ambient(const struct tp_pipeline *p)
 	}
 	if (n == 0)
 		return NAN;
-	for (a = 1; a < n; a++)
-		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
-			tmp = v[b];
-			v[b] = v[b - 1];
-			v[b - 1] = tmp;
-		}
-	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_applied(&p->dd) +
-	       tp_drift_common(&p->dd);
+	dsp_sort(v, n);
+	return dsp_sorted_median(v, n) + tp_drift_applied(&p->dd) + tp_drift_common(&p->dd);
 }
 
 /* ---- energy ---- */
@@ -1130,8 +1125,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	tp_tmodel_select(&p->tm);
 	consistency_frame(p, t);
 	{
-		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
-		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
+		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES];
+		int n = 0, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
 
 		if (took) {
 			/* every zone takes the heatsink's new resistance (a refined
@@ -1149,16 +1144,9 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 				    !tp_drift_zone_faulty(&p->dd, j))
 					add[n++] = x;
 			}
-			for (a = 1; a < n; a++)
-				for (b = a; b > 0 && add[b - 1] > add[b]; b--) {
-					tmp = add[b];
-					add[b] = add[b - 1];
-					add[b - 1] = tmp;
-				}
+			dsp_sort(add, n);
 			if (n > 0)
-				tp_drift_absorb(&p->dd, n % 2
-							    ? add[n / 2]
-							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
+				tp_drift_absorb(&p->dd, dsp_sorted_median(add, n));
 			if (took == 2)
 				tp_tmodel_boost(&p->tm, t + BOOST_S);
 		}
