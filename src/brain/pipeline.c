@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_drift.h"
+#include "drift.h"
 #include "detect_throttle.h"
 #include "evidence.h"
+#include "lost.h"
 #include "stats.h"
 #include "util.h"
 
@@ -48,8 +49,8 @@ static const char *const out_names[] = {
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
 struct chan_watch {
-	int watched, seen, lost;
-	double t_last, interval_s, last_value;
+	int watched;
+	struct tp_lost ch;
 };
 
 struct tp_pipeline {
@@ -78,7 +79,7 @@ struct tp_pipeline {
 	double idle_prior, jpt_prior, load_w;
 
 	struct tp_tmodel tm;
-	struct tp_drift dd;
+	struct tp_drift *dd;
 	struct tp_throttle th;
 	struct tp_forecast fc;
 
@@ -113,6 +114,8 @@ struct tp_pipeline {
 	/* the model's input */
 	int started_power;
 	double pw_t, hold_until;
+	int hold;	    /* it is missing (or just back): the detectors judge nothing */
+	double last_jump_t; /* the mean load last changed (-INFINITY: never) */
 
 	/* ceiling warning */
 	int warn_armed;
@@ -311,7 +314,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	}
 	ret = tp_tmodel_init(&p->tm, p->nz, pri);
 	if (ret == 0)
-		ret = tp_drift_init(&p->dd, p->nz, chn, p->bz, p->o.warmup_s, log);
+		ret = tp_drift_open(&p->dd, p->nz, chn, p->bz, p->o.warmup_s, log);
 	if (ret < 0) {
 		snprintf(err, n, "cannot set up the thermal model: %s", strerror(-ret));
 		goto fail;
@@ -328,6 +331,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
+	p->last_jump_t = -INFINITY;
 	p->init_p0 = NAN;
 	p->ek_th[0] = p->idle_prior;
 	p->ek_th[1] = isnan(p->jpt_prior) ? 1.0 : p->jpt_prior;
@@ -338,6 +342,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	*out = p;
 	return 0;
 fail:
+	tp_drift_close(p->dd);
 	free(p->vmax);
 	free(p->watch);
 	free(p->v);
@@ -426,7 +431,7 @@ static void fill_evidence(const struct tp_pipeline *p, struct tp_evidence *e)
 	if (!isnan(p->audio_fast) && !isnan(p->audio_slow))
 		e->audio_change = p->audio_fast - p->audio_slow;
 	e->acoustic_shift_t = p->acoustic_t;
-	e->load_step_t = isfinite(p->dd.last_jump_t) ? p->dd.last_jump_t : NAN;
+	e->load_step_t = isfinite(p->last_jump_t) ? p->last_jump_t : NAN;
 }
 
 void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t)
@@ -486,7 +491,7 @@ static double model_ambient(const struct tp_pipeline *p)
 	for (j = 0; j < p->nz; j++) {
 		struct tp_tm_params mp;
 
-		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(&p->dd, j))
+		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(p->dd, j))
 			continue;
 		tp_tmodel_params(&p->tm, j, &mp);
 		v[n++] = mp.theta0;
@@ -494,7 +499,7 @@ static double model_ambient(const struct tp_pipeline *p)
 	if (n == 0)
 		return NAN;
 	dsp_sort(v, n);
-	return dsp_sorted_median(v, n) + tp_drift_applied(&p->dd) + tp_drift_common(&p->dd);
+	return dsp_sorted_median(v, n) + tp_drift_applied(p->dd) + tp_drift_common(p->dd);
 }
 
 /* ---- energy ---- */
@@ -613,7 +618,7 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 	if (fabs(d) > lim && age > LEVEL_MIN_S) {
 		p->p_level = p->p_ema60;
 		p->p_level_t0 = t - LEVEL_MIN_S;
-		p->dd.last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
+		p->last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
 		return;
 	}
 	/* how far the minute's mean wanders around a steady level */
@@ -654,7 +659,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
 	/* a change of the room or the cooling in progress goes on */
-	tp_drift_trend(&p->dd, z, t, &tr);
+	tp_drift_trend(p->dd, z, t, &tr);
 	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
 	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
@@ -740,9 +745,9 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 	p->thr_sensor[0] = '\0';
 	/* the zone the kernel most likely tripped on: the hottest die or other zone */
 	for (j = 0; j < p->nz; j++) {
-		double x = p->dd.z[j].last_value;
+		double x;
 
-		if (!p->dd.z[j].seen || p->dd.z[j].invalid || p->dd.z[j].lost)
+		if (!tp_drift_zone_last(p->dd, j, &x))
 			continue;
 		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
 			continue;
@@ -755,14 +760,13 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
 		verdict = "undervoltage";
 	} else if (hot >= 0) {
-		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_predict(&p->tm, hot));
+		double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 		double res = best - est;
-		double sd = sqrt(p->dd.z[hot].samp_var);
-		int others_ok = 1, faulty = tp_drift_zone_faulty(&p->dd, hot);
+		double sd = tp_drift_zone_noise_sd(p->dd, hot);
+		int others_ok = 1, faulty = tp_drift_zone_faulty(p->dd, hot);
 
 		for (k = 0; k < p->nz; k++)
-			if (k != hot && p->dd.z[k].base_ready && p->dd.z[k].state == TP_DRIFT_OK &&
-			    fabs(p->dd.z[k].d) > 1.5)
+			if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
 				others_ok = 0;
 		json_object_set_new(ev, "zone", json_string(p->zch[hot]));
 		tp_event_set_num(ev, "value", best);
@@ -830,13 +834,11 @@ static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evid
 		json_decref(ev);
 }
 
-/*
- * A channel that had readings and falls silent for five of its usual
- * intervals (at least 5 s) is lost; its return ends the episode.
- */
+/* The channels other than temp.* lost and back (lost.h has the rule). */
 static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 			const struct tp_evidence *e)
 {
+	double silent;
 	int i;
 
 	for (i = 0; i < p->nin; i++) {
@@ -846,8 +848,7 @@ static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 		if (!w->watched)
 			continue;
 		if (!isnan(raw[i])) {
-			if (w->lost) {
-				w->lost = 0;
+			if (tp_lost_reading(&w->ch, t, raw[i], &silent)) {
 				ev = tp_event_new(t, "sensor_lost");
 				if (ev) {
 					json_object_set_new(ev, "channel",
@@ -857,7 +858,7 @@ static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 					tp_event_set_num(ev, "confidence", 0.99);
 					json_object_set_new(ev, "state", json_string("end"));
 					tp_event_set_num(ev, "value", raw[i]);
-					tp_event_set_num(ev, "silent_s", t - w->t_last);
+					tp_event_set_num(ev, "silent_s", silent);
 					tp_evidence_add(ev, e);
 					if (p->log)
 						tp_event_emit(p->log, ev);
@@ -865,18 +866,10 @@ static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 						json_decref(ev);
 				}
 			}
-			if (w->seen && t > w->t_last)
-				w->interval_s = w->interval_s > 0
-						    ? 0.9 * w->interval_s + 0.1 * (t - w->t_last)
-						    : t - w->t_last;
-			w->seen = 1;
-			w->t_last = t;
-			w->last_value = raw[i];
 			continue;
 		}
-		if (!w->seen || w->lost || t - w->t_last <= fmax(5.0, 5 * w->interval_s))
+		if (!tp_lost_silent(&w->ch, t))
 			continue;
-		w->lost = 1;
 		ev = tp_event_new(t, "sensor_lost");
 		if (!ev)
 			continue;
@@ -884,9 +877,9 @@ static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
 		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
 		tp_event_set_num(ev, "confidence", 0.99);
 		json_object_set_new(ev, "state", json_string("start"));
-		tp_event_set_num(ev, "last_value", w->last_value);
-		tp_event_set_num(ev, "last_t", w->t_last);
-		tp_event_set_num(ev, "silent_s", t - w->t_last);
+		tp_event_set_num(ev, "last_value", w->ch.last_value);
+		tp_event_set_num(ev, "last_t", w->ch.t_last);
+		tp_event_set_num(ev, "silent_s", t - w->ch.t_last);
 		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
 		tp_evidence_add(ev, e);
 		if (p->log)
@@ -978,7 +971,7 @@ static void consistency_frame(struct tp_pipeline *p, double t)
 		const struct tp_tm_zone *zz = &p->tm.z[j];
 		const struct tp_tm_cand *c = &zz->c[zz->best];
 
-		if (!tp_tmodel_zone_ready(&p->tm, j) || !tp_drift_zone_trusted(&p->dd, j) ||
+		if (!tp_tmodel_zone_ready(&p->tm, j) || !tp_drift_zone_trusted(p->dd, j) ||
 		    !(c->th[2] > 0) || (!zz->kept && !(sqrt(c->P[2][2]) < RC_SD * c->th[2])))
 			return;
 		rt[j] = c->th[2];
@@ -1009,7 +1002,7 @@ static void consistency_frame(struct tp_pipeline *p, double t)
 				if (k != j && a != j && fabs(ch[k] - ch[a]) >= RC_STILL)
 					still = 0;
 		if (moved && still) {
-			tp_drift_hold(&p->dd, j, t + RC_HOLD_S);
+			tp_drift_hold(p->dd, j, t + RC_HOLD_S);
 			p->rc_have = 0; /* a new reference once it learns again */
 			return;
 		}
@@ -1069,7 +1062,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->hold_until = t + POWER_SETTLE_S;
 		p->pw_t = t;
 	}
-	p->dd.hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
+	p->hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
 	if (!isnan(pw)) {
 		p->p_now = pw;
 		if (pw > p->p_max_seen)
@@ -1105,28 +1098,29 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	}
 	dm.ambient_c = model_ambient(p);
 	dm.load_changed = p->tm.excited_sink;
-	p->dd.load_jump =
+	dm.load_jump =
 	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
-	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
+	dm.last_jump_t = p->last_jump_t;
+	dm.hold = p->hold;
+	tp_drift_frame(p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
 		       &dm, &e);
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
 
-		if (isnan(x) || p->dd.z[j].invalid || p->dd.z[j].stuck)
+		if (isnan(x) || tp_drift_zone_invalid(p->dd, j) || tp_drift_zone_stuck(p->dd, j))
 			continue;
 		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
 			continue;
 		/* the models learn what the shared ambient does not explain */
-		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
-				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
-					  p->init_done);
+		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(p->dd),
+				      tp_drift_zone_trusted(p->dd, j) && !p->hold && p->init_done);
 	}
 	tp_tmodel_select(&p->tm);
 	consistency_frame(p, t);
 	{
 		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES];
-		int n = 0, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
+		int n = 0, took = tp_drift_take_cooling(p->dd, &factor, &t_on, &tau, exc);
 
 		if (took) {
 			/* every zone takes the heatsink's new resistance (a refined
@@ -1141,12 +1135,12 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 					p->anchor -=
 					    x; /* the reading did not jump: the model did */
 				if (tp_tmodel_zone_ready(&p->tm, j) &&
-				    !tp_drift_zone_faulty(&p->dd, j))
+				    !tp_drift_zone_faulty(p->dd, j))
 					add[n++] = x;
 			}
 			dsp_sort(add, n);
 			if (n > 0)
-				tp_drift_absorb(&p->dd, dsp_sorted_median(add, n));
+				tp_drift_absorb(p->dd, dsp_sorted_median(add, n));
 			if (took == 2)
 				tp_tmodel_boost(&p->tm, t + BOOST_S);
 		}
@@ -1161,13 +1155,12 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 
 		if (isnan(p->ctrl_first_t))
 			p->ctrl_first_t = t;
-		if (tp_drift_zone_faulty(&p->dd, c)) {
-			double est =
-			    tp_drift_zone_estimate(&p->dd, c, tp_tmodel_predict(&p->tm, c));
+		if (tp_drift_zone_faulty(p->dd, c)) {
+			double est = tp_drift_zone_estimate(p->dd, c, tp_tmodel_predict(&p->tm, c));
 
 			if (!isnan(est))
 				a = est - rise;
-		} else if (!isnan(x) && !p->dd.z[c].invalid) {
+		} else if (!isnan(x) && !tp_drift_zone_invalid(p->dd, c)) {
 			a = x - rise;
 		}
 		if (!isnan(a)) {
@@ -1193,7 +1186,7 @@ double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double h
 
 	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
 		return NAN;
-	tp_drift_trend(&p->dd, p->ctrl, p->t_last, &tr);
+	tp_drift_trend(p->dd, p->ctrl, p->t_last, &tr);
 	return tp_forecast_temp_tr(&p->tm, p->ctrl, p->anchor, power_w, horizon_s, &tr);
 }
 
@@ -1288,6 +1281,7 @@ void tp_pipeline_close(struct tp_pipeline *p)
 	if (!p)
 		return;
 	emit_close(p);
+	tp_drift_close(p->dd);
 	free(p->vmax);
 	free(p->watch);
 	free(p->v);
