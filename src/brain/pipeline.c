@@ -57,7 +57,7 @@ static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,
 {
 	enum tp_zone_role role = z ? z->role : TP_ROLE_OTHER;
 
-	tp_tm_prior_default(pr);
+	tp_tmodel_prior_default(pr);
 	pr->r1 = model_key(b, "r_die", pr->r1);
 	pr->tau1_s = model_key(b, "tau_die_s", pr->tau1_s);
 	pr->r2 = model_key(b, "r_sink", pr->r2);

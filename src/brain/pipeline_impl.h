@@ -21,14 +21,14 @@
 
 #include "board.h"
 #include "channel.h"
-#include "detect_throttle.h"
+#include "throttle.h"
 #include "drift.h"
 #include "event.h"
 #include "evidence.h"
 #include "forecast.h"
 #include "lost.h"
 #include "pipeline.h"
-#include "thermal_model.h"
+#include "tmodel.h"
 
 #define MAX_ZONES TP_TM_MAX_ZONES
 #define MAX_RAILS 16

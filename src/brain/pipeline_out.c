@@ -141,12 +141,12 @@ void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const stru
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string(r > 0 ? "start" : "end"));
-	json_object_set_new(ev, "clause", json_string(tp_clause_name(p->th.clause)));
+	json_object_set_new(ev, "clause", json_string(tp_throttle_clause_name(p->th.clause)));
 	if (r > 0) {
 		cl = json_array();
 		for (i = 1; cl && i < TP_CLAUSE_COUNT; i++)
 			if (p->th.active_mask & (1u << i))
-				json_array_append_new(cl, json_string(tp_clause_name(i)));
+				json_array_append_new(cl, json_string(tp_throttle_clause_name(i)));
 		json_object_set_new(ev, "clauses", cl);
 		if (!isnan(p->th.rpi_bits))
 			json_object_set_new(ev, "rpi_throttled",
