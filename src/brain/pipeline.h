@@ -8,10 +8,9 @@
  * forecast (forecast.h), the witnesses attached to events (evidence.h)
  * and the lost-channel rule (lost.h). It includes only the root (the
  * src/ headers) and dsp/; the other wings include it, never the reverse.
- * Data flows one
- * way inside it: the pipeline reads the model, feeds the detectors and
- * carries their verdicts back to the model; the model and the detectors
- * never call each other, nor reach into the pipeline.
+ * Data flows one way inside it: the pipeline reads the model, feeds the
+ * detectors and carries their verdicts back to the model; the model and
+ * the detectors never call each other, nor reach into the pipeline.
  */
 
 /*
