@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brain/detect_throttle.h"
+#include "brain/throttle.h"
 #include "brain/pipeline.h"
 #include "test.h"
 #include "session/truth.h"
@@ -39,7 +39,7 @@ static void test_throttle_cooling_state(void)
 	CHECK_INT(tp_throttle_frame(&th, 0, v, 1), 0);
 	v[0] = 2;
 	CHECK_INT(tp_throttle_frame(&th, 1, v, 1), 1);
-	CHECK_STR(tp_clause_name(th.clause), "cooling_state");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "cooling_state");
 	v[0] = 0;
 	CHECK_INT(tp_throttle_frame(&th, 2, v, 1), 0); /* one clear poll is not the end */
 	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), -1);
@@ -60,14 +60,14 @@ static void test_throttle_freq_cap_and_below_request(void)
 	/* under load, two polls in a row */
 	CHECK_INT(tp_throttle_frame(&th, 2, v, 1), 0);
 	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), 1);
-	CHECK_STR(tp_clause_name(th.clause), "freq_below_request");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "freq_below_request");
 	v[0] = 1.479e9;
 	tp_throttle_frame(&th, 4, v, 1);
 	CHECK_INT(tp_throttle_frame(&th, 5, v, 1), -1);
 	/* a cap under the hardware maximum is a throttle at once */
 	v[1] = v[0] = 1.2e9;
 	CHECK_INT(tp_throttle_frame(&th, 6, v, 0), 1);
-	CHECK_STR(tp_clause_name(th.clause), "freq_cap");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "freq_cap");
 }
 
 static void test_throttle_clock_drop_without_request(void)
@@ -83,7 +83,7 @@ static void test_throttle_clock_drop_without_request(void)
 	v[0] = 1.8e9; /* the clock falls under load, against the highest seen */
 	CHECK_INT(tp_throttle_frame(&th, 10, v, 1), 0);
 	CHECK_INT(tp_throttle_frame(&th, 20, v, 1), 1);
-	CHECK_STR(tp_clause_name(th.clause), "clock_drop");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "clock_drop");
 }
 
 static void test_throttle_rpi_and_x86(void)
@@ -98,13 +98,13 @@ static void test_throttle_rpi_and_x86(void)
 	CHECK_INT(tp_throttle_frame(&th, 0, v, 1), 0);
 	v[0] = 0x4; /* throttled now */
 	CHECK_INT(tp_throttle_frame(&th, 1, v, 1), 1);
-	CHECK_STR(tp_clause_name(th.clause), "rpi_bits");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "rpi_bits");
 	v[0] = 0;
 	tp_throttle_frame(&th, 2, v, 1);
 	CHECK_INT(tp_throttle_frame(&th, 3, v, 1), -1);
 	v[1] = 11; /* the counter went up */
 	CHECK_INT(tp_throttle_frame(&th, 4, v, 1), 1);
-	CHECK_STR(tp_clause_name(th.clause), "x86_counter");
+	CHECK_STR(tp_throttle_clause_name(th.clause), "x86_counter");
 }
 
 /* ---- truth ---- */

@@ -9,7 +9,7 @@
 
 #include "brain/forecast.h"
 #include "test.h"
-#include "brain/thermal_model.h"
+#include "brain/tmodel.h"
 
 /* A small deterministic generator (no rand(): tests are reproducible). */
 static uint64_t rng_state;
@@ -55,7 +55,7 @@ static void identify(double r1, double tau1, double r2, double tau2, struct tp_t
 	int k;
 
 	rng_state = 12345;
-	tp_tm_prior_default(&pr);
+	tp_tmodel_prior_default(&pr);
 	tp_tmodel_init(m, 1, &pr);
 	pl.x1 = r1 * p;
 	pl.x2 = r2 * p;

@@ -12,7 +12,7 @@
  *   rate     (P_sus - P_idle) / E_token
  */
 
-#include "thermal_model.h"
+#include "tmodel.h"
 
 #define TP_TTC_MAX_S 7200.0 /* time to ceiling looked for up to two hours */
 

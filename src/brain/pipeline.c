@@ -1,4 +1,4 @@
-#include "pipeline.h"
+#include "pipeline_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -6,19 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_drift.h"
-#include "detect_throttle.h"
-#include "evidence.h"
+#include "stats.h"
 #include "util.h"
 
-#define MAX_ZONES      TP_TM_MAX_ZONES
-#define MAX_RAILS      16
-#define ANCHOR_TAU_S   10.0  /* the forecast starts from the filtered reading */
 #define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
-#define WARN_REARM     1.5   /* ttc must climb back over 1.5x the threshold ... */
-#define WARN_REARM_S   60.0  /* ... for this long before the next warning */
 #define LOADED_UTIL    0.5
-#define BOOST_S	       1800.0
 #define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
 #define MAX_T_S	       1e11  /* frames later than this are refused */
@@ -29,106 +21,8 @@
 #define LEVEL_MAX_S    600.0 /* over at most this long (an exponential window) */
 #define LEVEL_SIGMAS   4.0   /* a change: the minute's mean this far from it ... */
 #define LEVEL_MIN_W    0.15  /* ... and at least this far (or 3 % of it) */
-#define RC_SD	       0.03  /* resistances this well known are compared across zones */
-#define RC_MOVE	       0.05  /* one zone's moved this much against every other's ... */
-#define RC_STILL       0.015 /* ... while theirs kept their ratios within this */
-#define RC_HOLD_S      900.0 /* then it learns nothing this long */
 
-enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 static const char *const power_source_name[] = {"none", "power.board", "rails", "proxy"};
-
-/* forecast.* outputs, in this order */
-static const char *const out_names[] = {
-    "forecast.temp_now",	 "forecast.temp_30s",	       "forecast.temp_120s",
-    "forecast.temp_600s",	 "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
-    "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
-    "forecast.idle_w",		 "forecast.joules_per_token",
-};
-#define NOUT ((int)TP_ARRAY_LEN(out_names))
-
-struct chan_watch {
-	int watched, seen, lost;
-	double t_last, interval_s, last_value;
-};
-
-struct tp_pipeline {
-	const struct tp_board *b;
-	struct tp_pipeline_opts o;
-	struct tp_eventlog *log;
-	int nin;
-	double *v;	      /* sanitised frame */
-	struct tp_chanset in; /* input channel names (for events) */
-	double *vmax;	      /* readings this large are no readings (a broken sensor) */
-
-	/* channel indexes, -1 when absent */
-	enum power_source psrc;
-	int i_power, nrails, rails[MAX_RAILS];
-	int i_energy, i_tokens, i_rate, i_util, i_fcpu, i_fcpu_max, i_fcpu_hwmax;
-	int i_audio_rms, i_audio_centroid, i_audio_flux, i_audio_band;
-
-	/* zones */
-	int nz, ctrl;
-	int zin[MAX_ZONES];
-	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
-	const struct tp_board_zone *bz[MAX_ZONES];
-	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
-	double sink[MAX_ZONES], cool[MAX_ZONES];
-	double ceiling, margin, trip;
-	double idle_prior, jpt_prior, load_w;
-
-	struct tp_tmodel tm;
-	struct tp_drift dd;
-	struct tp_throttle th;
-	struct tp_forecast fc;
-
-	/* running state */
-	int started;
-	double t0, t_last;
-	long frames;
-	double p_now, p_max_seen;
-	double p_ema10, p_ema60, p_ema300;
-	double p_level, p_level_t0, p_level_var; /* held power: the mean since the load changed */
-	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
-	double audio_rms, audio_centroid, audio_flux, audio_band;
-	double audio_fast, audio_slow, audio_t; /* sound level, 10 s and 5 min means */
-	double acoustic_t;			/* the last acoustic shift */
-	double anchor;
-	int have_anchor;
-	double ctrl_first_t;
-
-	/* energy */
-	double e_first, e_last;
-	double e_int, p_meas_prev, t_meas_prev;
-	int have_meas;
-	double tok_first, tok_last, tok_prev, tok_prev_t;
-	double gen_s; /* seconds with tokens flowing */
-	double ek_th[2], ek_P[2][2], ek_t;
-	int ek_n;
-
-	/* the state the board starts from, judged over the first minute */
-	int init_done;
-	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
-
-	/* the model's input */
-	int started_power;
-	double pw_t, hold_until;
-
-	/* ceiling warning */
-	int warn_armed;
-	double warn_rearm_since;
-
-	/* availability of the other channels (temp.* are the drift detector's) */
-	struct chan_watch *watch;
-
-	/* cross-zone consistency of the zones' responses (resistances) */
-	double rc_ref[MAX_ZONES];
-	int rc_k2, rc_have;
-
-	/* throttle episode */
-	char thr_verdict[32];
-	char thr_sensor[TP_CHANNEL_NAME_MAX];
-	long events_at_start;
-};
 
 void tp_pipeline_opts_init(struct tp_pipeline_opts *o)
 {
@@ -163,7 +57,7 @@ static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,
 {
 	enum tp_zone_role role = z ? z->role : TP_ROLE_OTHER;
 
-	tp_tm_prior_default(pr);
+	tp_tmodel_prior_default(pr);
 	pr->r1 = model_key(b, "r_die", pr->r1);
 	pr->tau1_s = model_key(b, "tau_die_s", pr->tau1_s);
 	pr->r2 = model_key(b, "r_sink", pr->r2);
@@ -207,37 +101,16 @@ static int find_control(struct tp_pipeline *p, const char *want)
 	return p->nz > 0 ? 0 : -1;
 }
 
-int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
-		     const struct tp_chanset *in, const struct tp_pipeline_opts *o,
-		     struct tp_eventlog *log, char *err, size_t n)
+/*
+ * The channels the pipeline reads, by name (-1: absent), the temp.* zones
+ * with their board zones, the physical bounds of every channel and the
+ * ones watched for loss.
+ */
+static void find_inputs(struct tp_pipeline *p, const struct tp_board *b,
+			const struct tp_chanset *in)
 {
-	struct tp_pipeline *p;
-	struct tp_tm_prior pri[MAX_ZONES];
-	const char *chn[MAX_ZONES];
-	int i, ret;
+	int i;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
-	p->watch = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(*p->watch));
-	p->vmax = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
-	if (!p->v || !p->watch || !p->vmax) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	p->b = b;
-	if (o)
-		p->o = *o;
-	else
-		tp_pipeline_opts_init(&p->o);
-	if (!(p->o.ttc_warn_s > 0))
-		p->o.ttc_warn_s = 300;
-	if (!(p->o.warmup_s >= 0))
-		p->o.warmup_s = 300;
-	p->log = log;
-	p->nin = in->n;
-	p->in = *in;
 	p->i_power = p->i_energy = p->i_tokens = p->i_rate = p->i_util = -1;
 	p->i_fcpu = p->i_fcpu_max = p->i_fcpu_hwmax = -1;
 	p->i_audio_rms = p->i_audio_centroid = p->i_audio_flux = p->i_audio_band = -1;
@@ -286,6 +159,40 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 				      k == TP_KIND_VOLT || k == TP_KIND_CURR || k == TP_KIND_FREQ ||
 				      k == TP_KIND_UTIL || k == TP_KIND_STATE;
 	}
+}
+
+int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
+		     const struct tp_chanset *in, const struct tp_pipeline_opts *o,
+		     struct tp_eventlog *log, char *err, size_t n)
+{
+	struct tp_pipeline *p;
+	struct tp_tm_prior pri[MAX_ZONES];
+	const char *chn[MAX_ZONES];
+	int i, ret;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->v = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
+	p->watch = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(*p->watch));
+	p->vmax = calloc((size_t)(in->n > 0 ? in->n : 1), sizeof(double));
+	if (!p->v || !p->watch || !p->vmax) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	p->b = b;
+	if (o)
+		p->o = *o;
+	else
+		tp_pipeline_opts_init(&p->o);
+	if (!(p->o.ttc_warn_s > 0))
+		p->o.ttc_warn_s = 300;
+	if (!(p->o.warmup_s >= 0))
+		p->o.warmup_s = 300;
+	p->log = log;
+	p->nin = in->n;
+	p->in = *in;
+	find_inputs(p, b, in);
 	p->psrc = p->i_power >= 0  ? PWR_BOARD
 		  : p->nrails > 0  ? PWR_RAILS
 		  : p->i_util >= 0 ? PWR_PROXY
@@ -310,7 +217,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	}
 	ret = tp_tmodel_init(&p->tm, p->nz, pri);
 	if (ret == 0)
-		ret = tp_drift_init(&p->dd, p->nz, chn, p->bz, p->o.warmup_s, log);
+		ret = tp_drift_open(&p->dd, p->nz, chn, p->bz, p->o.warmup_s, log);
 	if (ret < 0) {
 		snprintf(err, n, "cannot set up the thermal model: %s", strerror(-ret));
 		goto fail;
@@ -327,6 +234,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->e_first = p->e_last = NAN;
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
+	p->last_jump_t = -INFINITY;
 	p->init_p0 = NAN;
 	p->ek_th[0] = p->idle_prior;
 	p->ek_th[1] = isnan(p->jpt_prior) ? 1.0 : p->jpt_prior;
@@ -337,6 +245,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	*out = p;
 	return 0;
 fail:
+	tp_drift_close(p->dd);
 	free(p->vmax);
 	free(p->watch);
 	free(p->v);
@@ -362,7 +271,7 @@ static void hold(double *dst, const double *v, int idx)
 		*dst = v[idx];
 }
 
-static double ema(double prev, double x, double dt, double tau)
+double tp_pipeline_ema(double prev, double x, double dt, double tau)
 {
 	double a;
 
@@ -425,7 +334,7 @@ static void fill_evidence(const struct tp_pipeline *p, struct tp_evidence *e)
 	if (!isnan(p->audio_fast) && !isnan(p->audio_slow))
 		e->audio_change = p->audio_fast - p->audio_slow;
 	e->acoustic_shift_t = p->acoustic_t;
-	e->load_step_t = isfinite(p->dd.last_jump_t) ? p->dd.last_jump_t : NAN;
+	e->load_step_t = isfinite(p->last_jump_t) ? p->last_jump_t : NAN;
 }
 
 void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t)
@@ -479,27 +388,21 @@ static void emit_session_start(struct tp_pipeline *p, double t)
  */
 static double model_ambient(const struct tp_pipeline *p)
 {
-	double v[MAX_ZONES], tmp;
-	int j, n = 0, a, b;
+	double v[MAX_ZONES];
+	int j, n = 0;
 
 	for (j = 0; j < p->nz; j++) {
 		struct tp_tm_params mp;
 
-		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(&p->dd, j))
+		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(p->dd, j))
 			continue;
 		tp_tmodel_params(&p->tm, j, &mp);
 		v[n++] = mp.theta0;
 	}
 	if (n == 0)
 		return NAN;
-	for (a = 1; a < n; a++)
-		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
-			tmp = v[b];
-			v[b] = v[b - 1];
-			v[b - 1] = tmp;
-		}
-	return (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])) + tp_drift_applied(&p->dd) +
-	       tp_drift_common(&p->dd);
+	dsp_sort(v, n);
+	return dsp_sorted_median(v, n) + tp_drift_applied(p->dd) + tp_drift_common(p->dd);
 }
 
 /* ---- energy ---- */
@@ -612,18 +515,20 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 		return;
 	}
 	age = t - p->p_level_t0;
-	p->p_level = ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
+	p->p_level =
+	    tp_pipeline_ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
 	d = p->p_ema60 - p->p_level;
 	lim = fmax(fmax(LEVEL_MIN_W, 0.03 * fabs(p->p_level)), LEVEL_SIGMAS * sqrt(p->p_level_var));
 	if (fabs(d) > lim && age > LEVEL_MIN_S) {
 		p->p_level = p->p_ema60;
 		p->p_level_t0 = t - LEVEL_MIN_S;
-		p->dd.last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
+		p->last_jump_t = t - LEVEL_MIN_S; /* the detectors let the die settle */
 		return;
 	}
 	/* how far the minute's mean wanders around a steady level */
 	if (age > 2 * LEVEL_MIN_S)
-		p->p_level_var = ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
+		p->p_level_var =
+		    tp_pipeline_ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
 }
 
 static void compute_forecast(struct tp_pipeline *p, double t)
@@ -659,7 +564,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->power_w = pw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
 	/* a change of the room or the cooling in progress goes on */
-	tp_drift_trend(&p->dd, z, t, &tr);
+	tp_drift_trend(p->dd, z, t, &tr);
 	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
 	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
@@ -673,127 +578,11 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 		f->sustainable_rate = NAN;
 }
 
-static void warn_frame(struct tp_pipeline *p, double t, const struct tp_evidence *e)
-{
-	const struct tp_forecast *f = &p->fc;
-	json_t *ev;
-
-	if (!f->valid)
-		return;
-	if (p->warn_armed) {
-		if (!(f->time_to_ceiling_s <= p->o.ttc_warn_s))
-			return;
-		p->warn_armed = 0;
-		p->warn_rearm_since = NAN;
-		ev = tp_event_new(t, "ceiling_forecast");
-		if (!ev)
-			return;
-		json_object_set_new(ev, "state", json_string("start"));
-		json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
-		tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
-		tp_event_set_num(ev, "ceiling_c", p->ceiling);
-		tp_event_set_num(ev, "temp_now", f->temp_now);
-		tp_event_set_num(ev, "temp_30s", f->temp_30s);
-		tp_event_set_num(ev, "temp_120s", f->temp_120s);
-		tp_event_set_num(ev, "temp_600s", f->temp_600s);
-		tp_event_set_num(ev, "power_w", f->power_w);
-		tp_event_set_num(ev, "sustainable_power_w", f->sustainable_power_w);
-		tp_event_set_num(ev, "sustainable_rate", f->sustainable_rate);
-		tp_event_set_num(ev, "ambient_c", f->ambient_c);
-		json_object_set_new(ev, "verdict", json_string("ceiling_ahead"));
-		tp_event_set_num(ev, "confidence", f->model_valid ? 0.9 : 0.6);
-		json_object_set_new(ev, "model_valid", json_boolean(f->model_valid));
-		tp_evidence_add(ev, e);
-		if (p->log)
-			tp_event_emit(p->log, ev);
-		else
-			json_decref(ev);
-		return;
-	}
-	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
-		if (isnan(p->warn_rearm_since))
-			p->warn_rearm_since = t;
-		if (t - p->warn_rearm_since >= WARN_REARM_S) {
-			p->warn_armed = 1;
-			/* the ceiling is no longer near: the warning is withdrawn */
-			ev = tp_event_new(t, "ceiling_forecast");
-			if (!ev)
-				return;
-			json_object_set_new(ev, "state", json_string("end"));
-			json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
-			tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
-			tp_event_set_num(ev, "temp_now", f->temp_now);
-			tp_event_set_num(ev, "power_w", f->power_w);
-			if (p->log)
-				tp_event_emit(p->log, ev);
-			else
-				json_decref(ev);
-		}
-	} else {
-		p->warn_rearm_since = NAN;
-	}
-}
-
 /* ---- throttle ---- */
-
-static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
-{
-	int j, hot = -1, k;
-	double best = -INFINITY, conf = 0.8;
-	const char *verdict = "thermal";
-
-	p->thr_sensor[0] = '\0';
-	/* the zone the kernel most likely tripped on: the hottest die or other zone */
-	for (j = 0; j < p->nz; j++) {
-		double x = p->dd.z[j].last_value;
-
-		if (!p->dd.z[j].seen || p->dd.z[j].invalid || p->dd.z[j].lost)
-			continue;
-		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
-			continue;
-		if (x > best) {
-			best = x;
-			hot = j;
-		}
-	}
-	if (p->th.clause == TP_CLAUSE_RPI_BITS && ((unsigned long)p->th.rpi_bits & 1ul) &&
-	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
-		verdict = "undervoltage";
-	} else if (hot >= 0) {
-		double est = tp_drift_zone_estimate(&p->dd, hot, tp_tmodel_predict(&p->tm, hot));
-		double res = best - est;
-		double sd = sqrt(p->dd.z[hot].samp_var);
-		int others_ok = 1, faulty = tp_drift_zone_faulty(&p->dd, hot);
-
-		for (k = 0; k < p->nz; k++)
-			if (k != hot && p->dd.z[k].base_ready && p->dd.z[k].state == TP_DRIFT_OK &&
-			    fabs(p->dd.z[k].d) > 1.5)
-				others_ok = 0;
-		json_object_set_new(ev, "zone", json_string(p->zch[hot]));
-		tp_event_set_num(ev, "value", best);
-		tp_event_set_num(ev, "prediction", est);
-		tp_event_set_num(ev, "residual", res);
-		if ((faulty && !(res < 1.0)) ||
-		    (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
-			verdict = "sensor_drift";
-			tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
-			conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
-		} else if (!isnan(est) && est < p->ceiling - 10 && best < p->ceiling - 10) {
-			verdict = "not_thermal";
-			conf = 0.6;
-		}
-	}
-	tp_strlcpy(p->thr_verdict, verdict, sizeof(p->thr_verdict));
-	json_object_set_new(ev, "verdict", json_string(verdict));
-	tp_event_set_num(ev, "confidence", conf);
-	if (p->thr_sensor[0])
-		json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
-}
 
 static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evidence *e)
 {
-	int loaded, r, i;
-	json_t *ev, *cl;
+	int loaded, r;
 
 	if (!isnan(p->util))
 		loaded = p->util >= LOADED_UTIL;
@@ -806,99 +595,7 @@ static void throttle_frame(struct tp_pipeline *p, double t, const struct tp_evid
 	r = tp_throttle_frame(&p->th, t, p->v, loaded);
 	if (r == 0)
 		return;
-	ev = tp_event_new(t, "kernel_throttle");
-	if (!ev)
-		return;
-	json_object_set_new(ev, "state", json_string(r > 0 ? "start" : "end"));
-	json_object_set_new(ev, "clause", json_string(tp_clause_name(p->th.clause)));
-	if (r > 0) {
-		cl = json_array();
-		for (i = 1; cl && i < TP_CLAUSE_COUNT; i++)
-			if (p->th.active_mask & (1u << i))
-				json_array_append_new(cl, json_string(tp_clause_name(i)));
-		json_object_set_new(ev, "clauses", cl);
-		if (!isnan(p->th.rpi_bits))
-			json_object_set_new(ev, "rpi_throttled",
-					    json_integer((json_int_t)p->th.rpi_bits));
-		tp_event_set_num(ev, "trip_c", p->trip);
-		throttle_verdict(p, ev);
-	} else {
-		tp_event_set_num(ev, "duration_s", t - p->th.start_t);
-		json_object_set_new(ev, "verdict", json_string(p->thr_verdict));
-		if (p->thr_sensor[0])
-			json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
-	}
-	tp_evidence_add(ev, e);
-	if (p->log)
-		tp_event_emit(p->log, ev);
-	else
-		json_decref(ev);
-}
-
-/*
- * A channel that had readings and falls silent for five of its usual
- * intervals (at least 5 s) is lost; its return ends the episode.
- */
-static void watch_frame(struct tp_pipeline *p, double t, const double *raw,
-			const struct tp_evidence *e)
-{
-	int i;
-
-	for (i = 0; i < p->nin; i++) {
-		struct chan_watch *w = &p->watch[i];
-		json_t *ev;
-
-		if (!w->watched)
-			continue;
-		if (!isnan(raw[i])) {
-			if (w->lost) {
-				w->lost = 0;
-				ev = tp_event_new(t, "sensor_lost");
-				if (ev) {
-					json_object_set_new(ev, "channel",
-							    json_string(p->in.name[i]));
-					json_object_set_new(ev, "verdict",
-							    json_string("sensor_fault"));
-					tp_event_set_num(ev, "confidence", 0.99);
-					json_object_set_new(ev, "state", json_string("end"));
-					tp_event_set_num(ev, "value", raw[i]);
-					tp_event_set_num(ev, "silent_s", t - w->t_last);
-					tp_evidence_add(ev, e);
-					if (p->log)
-						tp_event_emit(p->log, ev);
-					else
-						json_decref(ev);
-				}
-			}
-			if (w->seen && t > w->t_last)
-				w->interval_s = w->interval_s > 0
-						    ? 0.9 * w->interval_s + 0.1 * (t - w->t_last)
-						    : t - w->t_last;
-			w->seen = 1;
-			w->t_last = t;
-			w->last_value = raw[i];
-			continue;
-		}
-		if (!w->seen || w->lost || t - w->t_last <= fmax(5.0, 5 * w->interval_s))
-			continue;
-		w->lost = 1;
-		ev = tp_event_new(t, "sensor_lost");
-		if (!ev)
-			continue;
-		json_object_set_new(ev, "channel", json_string(p->in.name[i]));
-		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
-		tp_event_set_num(ev, "confidence", 0.99);
-		json_object_set_new(ev, "state", json_string("start"));
-		tp_event_set_num(ev, "last_value", w->last_value);
-		tp_event_set_num(ev, "last_t", w->t_last);
-		tp_event_set_num(ev, "silent_s", t - w->t_last);
-		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
-		tp_evidence_add(ev, e);
-		if (p->log)
-			tp_event_emit(p->log, ev);
-		else
-			json_decref(ev);
-	}
+	tp_pipeline_out_throttle(p, t, r, e);
 }
 
 /*
@@ -961,88 +658,11 @@ static void init_frame(struct tp_pipeline *p, double t)
 	}
 }
 
-/*
- * A zone's total resistance is its share of one heatsink's: the ratios
- * between zones are the board's, they do not drift. Once every zone's
- * resistance is known to 3 %, their ratios are the reference; a zone whose
- * resistance then moves by 5 % against every other zone, while the others
- * keep their ratios, is learning a change of its own (a sensor's gain
- * growing is learned as a larger resistance): it is held, learning
- * nothing for 15 minutes, so that the change shows in its residual. A
- * change of the heatsink's time constant (the models' grid) starts a new
- * reference.
- */
-static void consistency_frame(struct tp_pipeline *p, double t)
-{
-	double rt[MAX_ZONES], ch[MAX_ZONES];
-	int j, k, a, n = p->nz;
-
-	if (n < 3 || !p->tm.joint)
-		return;
-	for (j = 0; j < n; j++) {
-		const struct tp_tm_zone *zz = &p->tm.z[j];
-		const struct tp_tm_cand *c = &zz->c[zz->best];
-
-		if (!tp_tmodel_zone_ready(&p->tm, j) || !tp_drift_zone_trusted(&p->dd, j) ||
-		    !(c->th[2] > 0) || (!zz->kept && !(sqrt(c->P[2][2]) < RC_SD * c->th[2])))
-			return;
-		rt[j] = c->th[2];
-	}
-	if (!p->rc_have || p->rc_k2 != p->tm.k2) {
-		for (j = 0; j < n; j++)
-			p->rc_ref[j] = rt[j];
-		p->rc_k2 = p->tm.k2;
-		p->rc_have = 1;
-		return;
-	}
-	for (j = 0; j < n; j++)
-		ch[j] = log(rt[j] / p->rc_ref[j]);
-	for (j = 0; j < n; j++) {
-		int moved = 1, still = 1, sign = 0;
-
-		for (k = 0; k < n && moved; k++) {
-			double dv = ch[j] - ch[k];
-
-			if (k == j)
-				continue;
-			if (fabs(dv) <= RC_MOVE || (sign && (dv > 0) != (sign > 0)))
-				moved = 0;
-			sign = dv > 0 ? 1 : -1;
-		}
-		for (k = 0; k < n && moved && still; k++)
-			for (a = k + 1; a < n; a++)
-				if (k != j && a != j && fabs(ch[k] - ch[a]) >= RC_STILL)
-					still = 0;
-		if (moved && still) {
-			tp_drift_hold(&p->dd, j, t + RC_HOLD_S);
-			p->rc_have = 0; /* a new reference once it learns again */
-			return;
-		}
-	}
-}
-
 /* ---- the frame ---- */
 
-int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
+/* The last readings of the channels that are held between frames. */
+static void hold_inputs(struct tp_pipeline *p, double t)
 {
-	struct tp_evidence e;
-	struct tp_drift_model dm;
-	double dt, pw;
-	int i, j;
-
-	/* (a time past 3000 years is no session time either) */
-	if (!isfinite(t) || fabs(t) > MAX_T_S || (p->started && t < p->t_last))
-		return -EINVAL;
-	for (i = 0; i < p->nin; i++)
-		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
-	dt = p->started ? t - p->t_last : 0;
-	if (!p->started) {
-		p->started = 1;
-		p->t0 = t;
-		emit_session_start(p, t);
-	}
-	p->t_last = t;
-	p->frames++;
 	hold(&p->util, p->v, p->i_util);
 	hold(&p->rate, p->v, p->i_rate);
 	hold(&p->fcpu, p->v, p->i_fcpu);
@@ -1057,12 +677,20 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	if (p->i_audio_rms >= 0 && !isnan(p->v[p->i_audio_rms]) && p->v[p->i_audio_rms] > -150) {
 		double x = p->v[p->i_audio_rms], da = isnan(p->audio_t) ? 0 : t - p->audio_t;
 
-		p->audio_fast = ema(p->audio_fast, x, da, 10);
-		p->audio_slow = ema(p->audio_slow, x, da, 300);
+		p->audio_fast = tp_pipeline_ema(p->audio_fast, x, da, 10);
+		p->audio_slow = tp_pipeline_ema(p->audio_slow, x, da, 300);
 		p->audio_t = t;
 	}
+}
 
-	pw = frame_power(p);
+/*
+ * The model's input power of this frame (NaN: none), and whether it is
+ * missing (or just back), when no sensor is judged by it.
+ */
+static double model_power(struct tp_pipeline *p, double t)
+{
+	double pw = frame_power(p);
+
 	if (p->psrc == PWR_NONE)
 		pw = p->idle_prior; /* no power at all: the model only tracks the intercept */
 	/* the model's input lost (or just back): judge no sensor by it */
@@ -1074,175 +702,57 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 			p->hold_until = t + POWER_SETTLE_S;
 		p->pw_t = t;
 	}
-	p->dd.hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
+	p->hold = (p->started_power && t - p->pw_t > POWER_GAP_S) || t < p->hold_until;
 	if (!isnan(pw)) {
 		p->p_now = pw;
 		if (pw > p->p_max_seen)
 			p->p_max_seen = pw;
 	}
-	p->p_ema10 = ema(p->p_ema10, p->p_now, dt, 10);
-	p->p_ema60 = ema(p->p_ema60, p->p_now, dt, 60);
-	p->p_ema300 = ema(p->p_ema300, p->p_now, dt, 300);
+	return pw;
+}
+
+int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
+{
+	struct tp_evidence e;
+	double dt, pw;
+	int i;
+
+	/* (a time past 3000 years is no session time either) */
+	if (!isfinite(t) || fabs(t) > MAX_T_S || (p->started && t < p->t_last))
+		return -EINVAL;
+	for (i = 0; i < p->nin; i++)
+		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
+	dt = p->started ? t - p->t_last : 0;
+	if (!p->started) {
+		p->started = 1;
+		p->t0 = t;
+		emit_session_start(p, t);
+	}
+	p->t_last = t;
+	p->frames++;
+	hold_inputs(p, t);
+
+	pw = model_power(p, t);
+	p->p_ema10 = tp_pipeline_ema(p->p_ema10, p->p_now, dt, 10);
+	p->p_ema60 = tp_pipeline_ema(p->p_ema60, p->p_now, dt, 60);
+	p->p_ema300 = tp_pipeline_ema(p->p_ema300, p->p_now, dt, 300);
 	level_frame(p, t, dt);
 	energy_frame(p, t, dt);
 	tp_tmodel_power(&p->tm, t, pw);
 
-	for (j = 0; j < p->nz; j++) {
-		p->reading[j] = p->v[p->zin[j]];
-		if (tp_tmodel_zone_ready(&p->tm, j)) {
-			p->pred[j] = tp_tmodel_predict(&p->tm, j);
-			p->pvar[j] = tp_tmodel_predict_var(&p->tm, j);
-			p->sink[j] = tp_tmodel_sink_rise(&p->tm, j);
-			p->die[j] = tp_tmodel_rise(&p->tm, j) - p->sink[j];
-			p->cool[j] = tp_tmodel_cooling_rise(&p->tm, j);
-		} else {
-			p->pred[j] = p->pvar[j] = p->die[j] = p->sink[j] = p->cool[j] = NAN;
-		}
-	}
+	/* the model predicts, the detector judges, the model learns */
+	tp_pipeline_zones_predict(p);
 	fill_evidence(p, &e);
-	dm.r2 = dm.tau2_s = NAN;
-	if (p->ctrl >= 0) {
-		struct tp_tm_params mp;
-
-		tp_tmodel_params(&p->tm, p->ctrl, &mp);
-		dm.r2 = mp.r2;
-		dm.tau2_s = mp.tau2_s;
-	}
-	dm.ambient_c = model_ambient(p);
-	dm.load_changed = p->tm.excited_sink;
-	p->dd.load_jump =
-	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
-	tp_drift_frame(&p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
-		       &dm, &e);
-
-	for (j = 0; j < p->nz; j++) {
-		double x = p->reading[j];
-
-		if (isnan(x) || p->dd.z[j].invalid || p->dd.z[j].stuck)
-			continue;
-		if (!tp_tmodel_zone_ready(&p->tm, j) && !p->tm.have_power)
-			continue;
-		/* the models learn what the shared ambient does not explain */
-		tp_tmodel_zone_update(&p->tm, j, x - tp_drift_applied(&p->dd),
-				      tp_drift_zone_trusted(&p->dd, j) && !p->dd.hold &&
-					  p->init_done);
-	}
-	tp_tmodel_select(&p->tm);
-	consistency_frame(p, t);
-	{
-		double factor, t_on, tau, add[MAX_ZONES], exc[MAX_ZONES], tmp;
-		int n = 0, a, b, took = tp_drift_take_cooling(&p->dd, &factor, &t_on, &tau, exc);
-
-		if (took) {
-			/* every zone takes the heatsink's new resistance (a refined
-			 * estimate replaces the episode's earlier one); the common
-			 * mode they explain from now on leaves the residuals */
-			if (took == 2)
-				tp_tmodel_cooling_commit(&p->tm);
-			for (j = 0; j < p->nz; j++) {
-				double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
-
-				if (j == p->ctrl)
-					p->anchor -=
-					    x; /* the reading did not jump: the model did */
-				if (tp_tmodel_zone_ready(&p->tm, j) &&
-				    !tp_drift_zone_faulty(&p->dd, j))
-					add[n++] = x;
-			}
-			for (a = 1; a < n; a++)
-				for (b = a; b > 0 && add[b - 1] > add[b]; b--) {
-					tmp = add[b];
-					add[b] = add[b - 1];
-					add[b - 1] = tmp;
-				}
-			if (n > 0)
-				tp_drift_absorb(&p->dd, n % 2
-							    ? add[n / 2]
-							    : 0.5 * (add[n / 2 - 1] + add[n / 2]));
-			if (took == 2)
-				tp_tmodel_boost(&p->tm, t + BOOST_S);
-		}
-	}
-
+	tp_pipeline_zones_judge(p, t, model_ambient(p), &e);
+	tp_pipeline_zones_learn(p, t);
 	init_frame(p, t);
+	tp_pipeline_zones_anchor(p, t, dt);
 
-	/* anchor of the forecast: the controlled zone's intercept, filtered */
-	if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
-		int c = p->ctrl;
-		double rise = tp_tmodel_rise(&p->tm, c), x = p->reading[c], a = NAN;
-
-		if (isnan(p->ctrl_first_t))
-			p->ctrl_first_t = t;
-		if (tp_drift_zone_faulty(&p->dd, c)) {
-			double est =
-			    tp_drift_zone_estimate(&p->dd, c, tp_tmodel_predict(&p->tm, c));
-
-			if (!isnan(est))
-				a = est - rise;
-		} else if (!isnan(x) && !p->dd.z[c].invalid) {
-			a = x - rise;
-		}
-		if (!isnan(a)) {
-			p->anchor = p->have_anchor ? ema(p->anchor, a, dt, ANCHOR_TAU_S) : a;
-			p->have_anchor = 1;
-		}
-	}
-	watch_frame(p, t, p->v, &e);
+	tp_pipeline_out_watch(p, t, p->v, &e);
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
-	warn_frame(p, t, &e);
+	tp_pipeline_out_warn(p, t, &e);
 	return 0;
-}
-
-const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p)
-{
-	return &p->fc;
-}
-
-double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
-{
-	struct tp_fc_trend tr;
-
-	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
-		return NAN;
-	tp_drift_trend(&p->dd, p->ctrl, p->t_last, &tr);
-	return tp_forecast_temp_tr(&p->tm, p->ctrl, p->anchor, power_w, horizon_s, &tr);
-}
-
-int tp_pipeline_out_count(const struct tp_pipeline *p)
-{
-	(void)p;
-	return NOUT;
-}
-
-int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set)
-{
-	int i, ret;
-
-	(void)p;
-	for (i = 0; i < NOUT; i++) {
-		ret = tp_chanset_add(set, out_names[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
-{
-	const struct tp_forecast *f = &p->fc;
-
-	v[0] = f->temp_now;
-	v[1] = f->temp_30s;
-	v[2] = f->temp_120s;
-	v[3] = f->temp_600s;
-	v[4] = f->time_to_ceiling_s;
-	v[5] = f->sustainable_power_w;
-	v[6] = f->sustainable_rate;
-	v[7] = f->ambient_c;
-	v[8] = f->power_w;
-	v[9] = f->idle_w;
-	v[10] = f->joules_per_token;
 }
 
 static void emit_close(struct tp_pipeline *p)
@@ -1300,6 +810,7 @@ void tp_pipeline_close(struct tp_pipeline *p)
 	if (!p)
 		return;
 	emit_close(p);
+	tp_drift_close(p->dd);
 	free(p->vmax);
 	free(p->watch);
 	free(p->v);

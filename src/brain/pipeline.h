@@ -2,6 +2,18 @@
 #define THERMPACE_PIPELINE_H
 
 /*
+ * The brain wing (src/brain/): the estimation behind every command. It
+ * owns the pipeline (this header; pipeline*.c), the thermal model
+ * (tmodel.h), the detectors (drift.h and its drift_*.c, throttle.h), the
+ * forecast (forecast.h), the witnesses attached to events (evidence.h)
+ * and the lost-channel rule (lost.h). It includes only the root (the
+ * src/ headers) and dsp/; the other wings include it, never the reverse.
+ * Data flows one way inside it: the pipeline reads the model, feeds the
+ * detectors and carries their verdicts back to the model; the model and
+ * the detectors never call each other, nor reach into the pipeline.
+ */
+
+/*
  * The estimation pipeline (DESIGN §2): one frame of telemetry in, model
  * updated, detectors run, forecast out, events on the log. The same code
  * runs live and in replay; it is a pure function of its timestamped input

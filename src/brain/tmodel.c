@@ -1,4 +1,4 @@
-#include "thermal_model.h"
+#include "tmodel.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,7 +30,7 @@ static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
 #define EXCITE_ABS_W 0.2
 #define EXCITE_REL   0.05
 
-void tp_tm_prior_default(struct tp_tm_prior *p)
+void tp_tmodel_prior_default(struct tp_tm_prior *p)
 {
 	p->r1 = 1.5;
 	p->tau1_s = 20;
@@ -228,11 +228,67 @@ static double cand_step(struct tp_tm_cand *c, const double *h, double y, double 
 	return e;
 }
 
+/*
+ * Parameter a (and b, >= 0) known from now on in every bank member: their
+ * rows and columns of P zeroed. The transient's c2 (a = 3) is frozen once
+ * the start is past; the intercept and total resistance (0 and 2) kept
+ * once converged.
+ */
+static void freeze_param(struct tp_tm_zone *zz, int a, int b)
+{
+	int i, k;
+
+	for (i = 0; i < TP_TM_NBANK; i++)
+		for (k = 0; k < TP_TM_NPAR; k++) {
+			zz->c[i].P[a][k] = zz->c[i].P[k][a] = 0;
+			if (b >= 0)
+				zz->c[i].P[b][k] = zz->c[i].P[k][b] = 0;
+		}
+	if (a == 3)
+		zz->c2_frozen = 1;
+	else
+		zz->kept = 1;
+}
+
+/* Noise variance from the best member's innovations, floored. */
+static void noise_update(struct tp_tm_zone *zz, double best_e, double best_S)
+{
+	double v, beta;
+
+	if (isnan(best_e))
+		return;
+	/* the innovation's variance less what the parameters' uncertainty
+	 * explains; at most half of it, the Kalman P being pessimistic */
+	v = fmax(best_e * best_e - (best_S - zz->r_var), 0.5 * best_e * best_e);
+	beta = zz->n < 50 ? 0.05 : 0.01;
+	if (v < 0.0025)
+		v = 0.0025;
+	if (v > 100 * zz->r_var)
+		v = 100 * zz->r_var; /* one wild reading does not reset it */
+	zz->r_var = (1 - beta) * zz->r_var + beta * v;
+}
+
+/*
+ * The zone's best member: jointly, the heatsink's time constant is chosen
+ * for all zones at once (tp_tmodel_select), the die's per zone.
+ */
+static void choose_best(const struct tp_tmodel *m, struct tp_tm_zone *zz, int warm)
+{
+	int i, nb = zz->best;
+
+	for (i = 0; i < TP_TM_NBANK; i++)
+		if ((!m->joint || i % TP_TM_NTAU2 == m->k2) && zz->c[i].score < zz->c[nb].score)
+			nb = i;
+	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN &&
+	    (warm || m->excited_sink))
+		zz->best = nb;
+}
+
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn)
 {
 	struct tp_tm_zone *zz;
 	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
-	int i, nb, upd[TP_TM_NPAR], warm;
+	int i, upd[TP_TM_NPAR], warm;
 
 	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
 		return NAN;
@@ -247,15 +303,8 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	if (dt < 0)
 		dt = 0;
 	lam = exp(-dt / SCORE_WINDOW_S);
-	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S) {
-		for (i = 0; i < TP_TM_NBANK; i++) {
-			int k;
-
-			for (k = 0; k < TP_TM_NPAR; k++)
-				zz->c[i].P[3][k] = zz->c[i].P[k][3] = 0;
-		}
-		zz->c2_frozen = 1;
-	}
+	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S)
+		freeze_param(zz, 3, -1);
 	boost = m->t_last < m->boost_until ? BOOST_FACTOR : 1.0;
 	qd = m->excited_die ? boost : 0.0;
 	qs = m->excited_sink ? boost : 0.0;
@@ -275,18 +324,9 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	 */
 	if (learn && m->excited_sink && !warm) {
 		zz->excited_s += dt;
-		if (zz->excited_s >= CONVERGED_S && !zz->kept) {
-			/* known from now on: no uncertainty left to spread */
-			for (i = 0; i < TP_TM_NBANK; i++) {
-				int k;
-
-				for (k = 0; k < TP_TM_NPAR; k++) {
-					zz->c[i].P[0][k] = zz->c[i].P[k][0] = 0;
-					zz->c[i].P[2][k] = zz->c[i].P[k][2] = 0;
-				}
-			}
-			zz->kept = 1;
-		}
+		/* known from now on: no uncertainty left to spread */
+		if (zz->excited_s >= CONVERGED_S && !zz->kept)
+			freeze_param(zz, 0, 2);
 	}
 	upd[0] = (warm || m->excited_sink) &&
 		 (zz->excited_s < CONVERGED_S || m->t_last < m->boost_until);
@@ -310,28 +350,8 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	if (!learn)
 		return best_e;
 	zz->n++;
-	/* noise variance from the best member's innovations, floored */
-	if (!isnan(best_e)) {
-		/* the innovation's variance less what the parameters' uncertainty
-		 * explains; at most half of it, the Kalman P being pessimistic */
-		double v = fmax(best_e * best_e - (best_S - zz->r_var), 0.5 * best_e * best_e);
-		double beta = zz->n < 50 ? 0.05 : 0.01;
-
-		if (v < 0.0025)
-			v = 0.0025;
-		if (v > 100 * zz->r_var)
-			v = 100 * zz->r_var; /* one wild reading does not reset it */
-		zz->r_var = (1 - beta) * zz->r_var + beta * v;
-	}
-	/* jointly: the heatsink's time constant is chosen for all zones at once
-	 * (tp_tmodel_select), the die's per zone */
-	nb = zz->best;
-	for (i = 0; i < TP_TM_NBANK; i++)
-		if ((!m->joint || i % TP_TM_NTAU2 == m->k2) && zz->c[i].score < zz->c[nb].score)
-			nb = i;
-	if (nb != zz->best && zz->c[nb].score < zz->c[zz->best].score - SWITCH_MARGIN &&
-	    (warm || m->excited_sink))
-		zz->best = nb;
+	noise_update(zz, best_e, best_S);
+	choose_best(m, zz, warm);
 	zz->last_innov = best_e;
 	return best_e;
 }

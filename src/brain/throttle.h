@@ -1,5 +1,5 @@
-#ifndef THERMPACE_DETECT_THROTTLE_H
-#define THERMPACE_DETECT_THROTTLE_H
+#ifndef THERMPACE_THROTTLE_H
+#define THERMPACE_THROTTLE_H
 
 /*
  * The throttle detector (DESIGN §6): the kernel or the firmware is holding
@@ -69,7 +69,7 @@ void tp_throttle_init(struct tp_throttle *th, const struct tp_chanset *in);
  */
 int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loaded);
 
-const char *tp_clause_name(enum tp_clause c);
+const char *tp_throttle_clause_name(enum tp_clause c);
 
 /* Clock evidence of the first clock (normally "cpu"), NaN when absent. */
 void tp_throttle_clock(const struct tp_throttle *th, double *cur, double *max, double *hwmax);

@@ -1,4 +1,4 @@
-#include "detect_throttle.h"
+#include "throttle.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static const char *const clause_names[TP_CLAUSE_COUNT] = {
     "x86_counter", "freq_below_request", "clock_drop",
 };
 
-const char *tp_clause_name(enum tp_clause c)
+const char *tp_throttle_clause_name(enum tp_clause c)
 {
 	return (unsigned)c < TP_CLAUSE_COUNT ? clause_names[c] : "none";
 }

@@ -1,5 +1,5 @@
-#ifndef THERMPACE_THERMAL_MODEL_H
-#define THERMPACE_THERMAL_MODEL_H
+#ifndef THERMPACE_TMODEL_H
+#define THERMPACE_TMODEL_H
 
 /*
  * The thermal model (DESIGN §6): every zone is two first-order stages in
@@ -20,7 +20,9 @@
  * likelihood is the zone's model.
  *
  * Pure arithmetic on the timestamps given: no clock, no randomness, no
- * allocation after tp_tmodel_init.
+ * allocation after tp_tmodel_init. The model knows nothing of the
+ * detectors: the pipeline hands it what they decided (an ambient change,
+ * a cooling change, a zone that must not learn) through the calls below.
  */
 
 #define TP_TM_MAX_ZONES 16
@@ -78,7 +80,7 @@ struct tp_tmodel {
 };
 
 /* Priors from a board profile's [model] keys, with documented defaults. */
-void tp_tm_prior_default(struct tp_tm_prior *p);
+void tp_tmodel_prior_default(struct tp_tm_prior *p);
 
 /* Sets up nzones zones (at most TP_TM_MAX_ZONES) with their priors. */
 int tp_tmodel_init(struct tp_tmodel *m, int nzones, const struct tp_tm_prior *priors);

@@ -1,0 +1,207 @@
+#ifndef THERMPACE_DRIFT_IMPL_H
+#define THERMPACE_DRIFT_IMPL_H
+
+/*
+ * Inside the drift detector; not for other modules (they use drift.h).
+ *
+ *   drift.c         open/close, the frame and the 10 s blocks, the robust
+ *                   consensus of the zones (the common mode alpha), the
+ *                   queries the pipeline makes, the shared event helpers
+ *   drift_sensor.c  one zone's sensor: range/sentinel, loss, stuck-at test,
+ *                   spike gate, CUSUM and the classifier of step, ramp and
+ *                   gain shapes
+ *   drift_room.c    the common mode: ambient_shift and cooling_degraded
+ *                   across zones, and the hand-over of a decided change
+ *   drift_trend.c   the common-mode trend fit (a shared onset and time
+ *                   constant) and the cooling change derived from it
+ *
+ * All of it works on struct tp_drift alone: nothing here reads the
+ * pipeline or the thermal model; the caller hands everything in through
+ * tp_drift_frame and takes the results through drift.h's functions.
+ */
+
+#include <jansson.h>
+
+#include "board.h"
+#include "channel.h"
+#include "drift.h"
+#include "evidence.h"
+#include "lost.h"
+
+#define TP_DRIFT_HIST 512 /* blocks kept (85 min of 10 s blocks) */
+
+#define BLOCK_S 10.0
+
+/* a change of load or sound this long before an onset witnesses it */
+#define WITNESS_S 60.0
+
+#define COMMON_CHI2_COOL 6.0	/* zones this unlike moved by their share of the heat ... */
+#define COMMON_CORR	 0.5	/* ... (the hotter zones the more) */
+#define TREND_SPAN_S	 4200.0 /* history the trend fit may use */
+
+enum tp_drift_state {
+	TP_DRIFT_OK = 0,
+	TP_DRIFT_SUSPECT,  /* CUSUM half way: not trusted, not yet reported */
+	TP_DRIFT_CLASSIFY, /* alarm raised, telling offset, drift and gain apart */
+	TP_DRIFT_FAULT,	   /* reported */
+};
+
+enum tp_fault_kind {
+	TP_FAULT_NONE = 0,
+	TP_FAULT_OFFSET,
+	TP_FAULT_DRIFT, /* an offset that grows: reported as sensor_offset with a rate */
+	TP_FAULT_GAIN,
+};
+
+struct tp_drift_zone {
+	char channel[TP_CHANNEL_NAME_MAX];
+	struct tp_board_zone bz; /* range and sentinel table */
+
+	/* availability */
+	struct tp_lost w;
+	int invalid, invalid_ok_n;
+
+	/* stuck-at test */
+	double run_value, run_start, run_pred_min, run_pred_max;
+	int run_n;
+	long changes;
+	double max_normal_run_s;
+	int stuck;
+
+	/* spike gate */
+	int spike_n; /* readings held back; -1: a step, not a spike */
+	double spike_t, spike_peak, spike_value;
+	double last_spike_event_t;
+	int spikes_unreported;
+	double samp_var; /* per-reading residual variance */
+	long nsamp;
+
+	/* block sums and means */
+	double bs_e, bs_pred, bs_pv, bs_x, bs_x1, bs_x2, bs_raw;
+	int bn;
+	double e_blk, pred_blk, pv_blk, x_blk, x1_blk, x2_blk, raw_blk;
+	int has_blk;
+
+	/* baseline and CUSUM */
+	int base_ready;
+	double o;	/* slow residual bias of this zone's model */
+	double blk_var; /* block residual variance when healthy */
+	double d;	/* last block's zone-specific residual */
+	double gp, gn, tp0, tn0;
+	enum tp_drift_state state;
+	enum tp_fault_kind kind;
+	double onset, alarm_t, quiet_n;
+	double fault_param; /* offset K, rate K/min or gain */
+	int sign;
+
+	/* history of blocks: time, residual, estimated true temperature */
+	int hn, hpos;
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST],
+	    hq[TP_DRIFT_HIST];		 /* ... rise */
+	unsigned char hs[TP_DRIFT_HIST]; /* the block is clear of load jumps */
+	double fault_end_t;		 /* the last reported fault's end */
+	double held_until;		 /* its model learns nothing until then (caller's hold) */
+};
+
+struct tp_drift {
+	int nz;
+	struct tp_drift_zone z[TP_DRIFT_MAX_ZONES];
+	struct tp_eventlog *log;
+	double warmup_s;
+	long block; /* index of the open block */
+	int started;
+	double t_first;
+
+	/* common mode: alpha is what every zone says the models miss */
+	double alpha, alpha_var, alpha_ref, last_quiet_t;
+	double applied;	    /* ambient change handed to the models (decided episodes) */
+	int episode;	    /* 0 none, 1 open, 2 decided ambient, 3 decided cooling, 4 followed */
+	int common_suspect; /* a common-mode deviation grows under a steady load */
+	int n_healthy;	    /* zones in the last consensus */
+	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
+	double pat_chi2, pat_corr;
+	int load_jump;	    /* the power jumped lately (the caller's, this frame) */
+	double last_jump_t; /* the mean load last changed (the caller's, this frame) */
+	double t_now;
+	int hold; /* the model's input is missing: judge nothing (the caller's) */
+	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
+	double amb_model; /* the models' ambient (median intercept), from the caller */
+	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
+	int hn, hpos;
+	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], hp[TP_DRIFT_HIST];
+	float he[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	float h1[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	float h2[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	double bs_p;
+	int bn_p;
+	int cooling_changed; /* set once per cooling_degraded, taken by the caller */
+	double cool_factor, cool_t_on, cool_tau; /* the cooling change decided: factor, start */
+	int cool_applied;
+	double cool_app_k, cool_app_ton, cool_app_tau, cool_app_t; /* what the models were given */
+	double cool_excess[TP_DRIFT_MAX_ZONES]; /* each zone's final extra rise, K */
+
+	/*
+	 * Common-mode trend: while a change of the room or of the cooling is
+	 * open or followed, every zone's raw residual (its reading less the
+	 * power-only model: no ambient or cooling change handed over) is fitted
+	 * as c_j + K_j·(1 - exp(-(t - t_on)/tau)), t_on and tau shared.
+	 */
+	float hr[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	int tr_ok;
+	double tr_ton, tr_tau, tr_t, tr_sse;
+	double tr_k[TP_DRIFT_MAX_ZONES]; /* NaN: the zone takes the median */
+	double tr_kmed;
+	double tau2_model; /* the controlled zone's heatsink time constant, s */
+};
+
+/* ---- drift.c: helpers the files share ---- */
+
+double tp_drift_clamp(double v, double lo, double hi);
+double tp_drift_r3(double v); /* rounded to 3 decimals, for events */
+
+/* Index into the common ring of the i-th block from the oldest kept. */
+int tp_drift_ring(const struct tp_drift *d, int i);
+
+/* A zone event with channel, verdict sensor_fault and confidence. */
+json_t *tp_drift_zone_event(const struct tp_drift *d, double t, const char *kind, int j,
+			    double confidence);
+
+/* Adds the evidence and emits ev on the log (frees it without one). */
+void tp_drift_emit(struct tp_drift *d, json_t *ev, const struct tp_evidence *e);
+
+/* ---- drift_sensor.c ---- */
+
+/* One reading of zone j (NaN: none) with the model's view of it. */
+void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
+			    double x1, double x2, double cool, const struct tp_evidence *e);
+
+/* Zone j's block closed at t: its CUSUM, classification and fault end. */
+void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e);
+
+/* ---- drift_room.c ---- */
+
+/* The common mode's block closed at t: ambient_shift, cooling_degraded. */
+void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
+			 const struct tp_evidence *e);
+
+/*
+ * Model-free test of a common-mode change since t0 over the last blocks
+ * (zone also counted whatever its state; -1: none): chi2 of the zones'
+ * differences, correlation of their shifts with their levels, how many
+ * moved. Returns the zones used.
+ */
+int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
+		       int *moved);
+
+/* ---- drift_trend.c ---- */
+
+/* Fits the common-mode change in progress; 1 when a fit was made. */
+int tp_drift_trend_fit(struct tp_drift *d, double t);
+
+/*
+ * The fitted change handed to the models as a change of the heatsink
+ * (first: the episode's first estimate; else only when it moved).
+ */
+void tp_drift_trend_cooling(struct tp_drift *d, double t, int first);
+
+#endif

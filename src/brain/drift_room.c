@@ -1,0 +1,492 @@
+#include "drift_impl.h"
+
+#include <math.h>
+
+/*
+ * The common mode across zones (drift.h): a shift of what every zone
+ * says the models miss is told apart as a change of the room
+ * (ambient_shift, handed to the models as ambient) or of the cooling
+ * (cooling_degraded, handed over through the trend fit, drift_trend.c).
+ */
+
+#define AMB_THRESH_K	   1.5
+#define AMB_SUSPECT_K	   0.3
+#define AMB_QUIET_K	   0.3
+#define AMB_REF_TAU_S	   1800.0
+#define COMMON_MIN_S	   60.0
+#define COMMON_MAX_S	   600.0
+#define COMMON_STABLE_S	   300.0
+#define COMMON_TEST_BLOCKS 6	 /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	 /* zones this alike moved with the room */
+#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
+#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
+#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
+
+/* ---- fits ---- */
+
+/* Least squares of y on one or two regressors (no intercept); returns SSE. */
+static double lsq(const double *y, const double *g1, const double *g2, int n, double *b1,
+		  double *b2)
+{
+	double a11 = 0, a12 = 0, a22 = 0, c1 = 0, c2 = 0, det, sse = 0, x1 = 0, x2 = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		a11 += g1[i] * g1[i];
+		c1 += g1[i] * y[i];
+		if (g2) {
+			a12 += g1[i] * g2[i];
+			a22 += g2[i] * g2[i];
+			c2 += g2[i] * y[i];
+		}
+	}
+	if (g2) {
+		det = a11 * a22 - a12 * a12;
+		if (fabs(det) > 1e-12 * (a11 * a22 + 1e-300)) {
+			x1 = (c1 * a22 - c2 * a12) / det;
+			x2 = (a11 * c2 - a12 * c1) / det;
+		} else if (a11 > 0) {
+			x1 = c1 / a11;
+		}
+	} else if (a11 > 0) {
+		x1 = c1 / a11;
+	}
+	for (i = 0; i < n; i++) {
+		double r = y[i] - x1 * g1[i] - (g2 ? x2 * g2[i] : 0);
+
+		sse += r * r;
+	}
+	if (b1)
+		*b1 = x1;
+	if (b2)
+		*b2 = x2;
+	return sse;
+}
+
+/*
+ * Common-mode pattern over the blocks since t0, each zone relative to its
+ * level in the minute before t0: does every zone move alike (ambient), or
+ * in proportion to its heatsink rise, or to its die rise (cooling)? Writes
+ * the sums of squared misfits; returns the number of blocks used (0: fewer
+ * than two zones, no verdict). only (>= 0) restricts the zones to those
+ * with a flag... all zones that are healthy or equal to also.
+ */
+static int pattern_fit(const struct tp_drift *d, double t0, int also, double *sse_amb,
+		       double *sse_sink, double *sse_die, double *kappa)
+{
+	double ref[TP_DRIFT_MAX_ZONES], y[TP_DRIFT_MAX_ZONES], g1[TP_DRIFT_MAX_ZONES];
+	double g2[TP_DRIFT_MAX_ZONES], one[TP_DRIFT_MAX_ZONES], ksum = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES];
+	int i, j, n, blocks = 0, nuse = 0;
+
+	*sse_amb = *sse_sink = *sse_die = 0;
+	*kappa = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
+				       !z->w.lost && !z->invalid);
+		/* a zone only suspected may be suspected because of this very
+		 * pattern (the board sees less of a heatsink change): it counts */
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] < t0 - 60 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (use[j] && nref[j] > 0)
+			ref[j] /= nref[j];
+		else
+			use[j] = 0;
+		nuse += use[j];
+	}
+	if (nuse < 2)
+		return 0;
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+		double b;
+
+		if (d->ht[k] < t0)
+			continue;
+		for (n = 0, j = 0; j < d->nz; j++) {
+			if (!use[j] || isnan(d->he[k][j]))
+				continue;
+			y[n] = d->he[k][j] - ref[j];
+			g1[n] = d->h1[k][j];
+			g2[n] = d->h2[k][j];
+			one[n] = 1;
+			n++;
+		}
+		if (n < 2)
+			continue;
+		*sse_amb += lsq(y, one, NULL, n, NULL, NULL);
+		*sse_sink += lsq(y, g2, NULL, n, &b, NULL);
+		ksum += b;
+		/* the die pattern is replaced by the whole rise's: a change of
+		 * both stages (die and heatsink) scales each zone's total rise */
+		for (j = 0; j < n; j++)
+			g1[j] += g2[j];
+		*sse_die += lsq(y, g1, NULL, n, NULL, NULL);
+		blocks++;
+	}
+	*kappa = blocks ? ksum / blocks : 0;
+	return blocks;
+}
+
+/*
+ * Model-free test of a common-mode change since t0, over the last few
+ * blocks: a change of the room shifts every zone alike (chi2 of their
+ * differences against the block noise stays small); a change of the
+ * cooling shifts each zone by its share of the heat, the hotter zones more
+ * (the shifts correlate with the zones' levels). Returns the zones used.
+ */
+int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
+		       int *moved)
+{
+	double ref[TP_DRIFT_MAX_ZONES], last[TP_DRIFT_MAX_ZONES], lvl[TP_DRIFT_MAX_ZONES];
+	double var = 0, ss = 0, mx = 0;
+	int nref[TP_DRIFT_MAX_ZONES], use[TP_DRIFT_MAX_ZONES], idx[TP_DRIFT_MAX_ZONES];
+	int i, j, n = 0, blocks = 0, dof = 0;
+
+	*chi2 = 0;
+	*corr = 0;
+	*moved = 0;
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		ref[j] = 0;
+		nref[j] = 0;
+		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
+				       !z->w.lost && !z->invalid && z->has_blk);
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] < t0 - 120 || d->ht[k] >= t0)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		if (!use[j] || nref[j] == 0)
+			continue;
+		ref[j] /= nref[j];
+		idx[n++] = j;
+		var += fmax(d->z[j].blk_var, 0.01);
+	}
+	if (n < 2)
+		return n;
+	var = var / n + 0.01;
+	for (i = d->hn - 1; i >= 0 && blocks < COMMON_TEST_BLOCKS; i--) {
+		int k = tp_drift_ring(d, i), m = 0;
+		double y[TP_DRIFT_MAX_ZONES], mean = 0;
+
+		if (d->ht[k] < t0)
+			break;
+		for (j = 0; j < n; j++)
+			if (!isnan(d->he[k][idx[j]])) {
+				y[m] = d->he[k][idx[j]] - ref[idx[j]];
+				if (blocks == 0)
+					last[m] = y[m];
+				mean += y[m++];
+			}
+		if (m < n)
+			continue;
+		mean /= m;
+		for (j = 0; j < m; j++)
+			ss += (y[j] - mean) * (y[j] - mean);
+		dof += m - 1;
+		blocks++;
+	}
+	if (blocks == 0)
+		return 0;
+	*chi2 = ss / (dof * var);
+	/* correlation of the last shifts with the zones' temperatures */
+	{
+		double ml = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+
+		for (j = 0; j < n; j++) {
+			lvl[j] = d->z[idx[j]].x_blk;
+			ml += lvl[j];
+			my += last[j];
+			mx = fmax(mx, fabs(last[j]));
+		}
+		ml /= n;
+		my /= n;
+		for (j = 0; j < n; j++) {
+			sxy += (lvl[j] - ml) * (last[j] - my);
+			sxx += (lvl[j] - ml) * (lvl[j] - ml);
+			syy += (last[j] - my) * (last[j] - my);
+		}
+		*corr = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+		for (j = 0; j < n; j++)
+			*moved += fabs(last[j]) >= fmax(0.5, 0.3 * mx);
+	}
+	return n;
+}
+
+/* ---- events and decisions ---- */
+
+static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double kappa,
+			const struct tp_drift_model *mdl, const struct tp_evidence *e)
+{
+	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift"), *o;
+	double shift = d->alpha - d->ep_alpha0;
+	int j;
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "verdict",
+			    json_string(cooling ? "cooling_change" : "ambient_change"));
+	tp_event_set_num(ev, "confidence", tp_drift_r3(conf));
+	tp_event_set_num(ev, "from_c", mdl->ambient_c);
+	tp_event_set_num(ev, "to_c", mdl->ambient_c + shift);
+	tp_event_set_num(ev, "shift_c", shift);
+	tp_event_set_num(ev, "onset_t", d->ep_onset);
+	{
+		json_t *pf = json_object();
+
+		/* misfit of each explanation of the zones' shifts (K^2) */
+		tp_event_set_num(pf, "ambient", d->pat_amb);
+		tp_event_set_num(pf, "heatsink", d->pat_sink);
+		tp_event_set_num(pf, "both_stages", d->pat_die);
+		tp_event_set_num(pf, "unlike_chi2", d->pat_chi2);
+		tp_event_set_num(pf, "shift_vs_level_corr", d->pat_corr);
+		json_object_set_new(ev, "pattern_misfit", pf);
+	}
+	if (cooling) {
+		(void)kappa;
+		tp_event_set_num(ev, "r_factor", d->cool_factor);
+		tp_event_set_num(ev, "r_sink_before", mdl->r2);
+		tp_event_set_num(ev, "r_sink_after", mdl->r2 * d->cool_factor);
+		tp_event_set_num(ev, "change_t", d->cool_t_on);
+		{
+			json_t *o2 = json_object();
+			int j2;
+
+			for (j2 = 0; o2 && j2 < d->nz; j2++)
+				if (!isnan(d->cool_excess[j2]))
+					tp_event_set_num(o2, d->z[j2].channel,
+							 tp_drift_r3(d->cool_excess[j2]));
+			if (o2)
+				json_object_set_new(ev, "final_extra_rise_c", o2);
+		}
+	}
+	o = json_object();
+	for (j = 0; o && j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		if (!z->base_ready || !z->has_blk)
+			continue;
+		tp_event_set_num(o, z->channel, tp_drift_r3(z->e_blk - z->o - d->ep_alpha0));
+	}
+	if (o)
+		json_object_set_new(ev, "zone_shifts", o);
+	tp_drift_emit(d, ev, e);
+}
+
+/* Hands the common mode to the models: from now on it is their ambient. */
+static void apply_ambient(struct tp_drift *d)
+{
+	double s = d->alpha;
+
+	d->applied += s;
+	d->alpha -= s;
+	d->alpha_ref -= s;
+	d->ep_level -= s;
+	d->ep_moved += fabs(s);
+}
+
+static void decide(struct tp_drift *d, double t, int episode)
+{
+	d->common_suspect = 0;
+	d->episode = episode;
+	d->ep_stable_since = t;
+	d->ep_moved = 0;
+	d->ep_level = d->alpha;
+	if (episode == 2)
+		apply_ambient(d);
+}
+
+/*
+ * No change open: the reference follows the common mode slowly, and a
+ * deviation from it under a steady load opens an episode.
+ */
+static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+{
+	double dev;
+
+	if (t - d->t_first < d->warmup_s)
+		d->alpha_ref = d->alpha;
+	else if (!d->common_suspect)
+		d->alpha_ref += BLOCK_S / AMB_REF_TAU_S * (d->alpha - d->alpha_ref);
+	dev = d->alpha - d->alpha_ref;
+	/*
+	 * Every zone warmer (or cooler) than the models say while the load
+	 * has not changed: the room or the cooling, not the models. They
+	 * stop learning until it is told apart; after a change of load the
+	 * same misfit is theirs to learn.
+	 */
+	if (t - d->t_first < d->warmup_s || mdl->load_changed || fabs(dev) < AMB_SUSPECT_K / 2)
+		d->common_suspect = 0;
+	else if (fabs(dev) > AMB_SUSPECT_K)
+		d->common_suspect = 1;
+	if (fabs(dev) < AMB_QUIET_K)
+		d->last_quiet_t = t;
+	if (t - d->t_first >= d->warmup_s && !mdl->load_changed && fabs(dev) > AMB_THRESH_K) {
+		d->episode = 1;
+		d->ep_onset = d->last_quiet_t;
+		d->ep_start = t;
+		d->ep_alpha0 = d->alpha_ref;
+		d->tr_ok = 0;
+		d->tr_t = -INFINITY;
+	}
+}
+
+/* The change in progress is refitted while it is judged and followed. */
+static int trend_due(const struct tp_drift *d, double t, const struct tp_drift_model *mdl)
+{
+	return d->episode >= 1 && t - d->tr_t >= (d->episode == 1 ? TREND_OPEN_S : TREND_EVERY_S) &&
+	       (!d->tr_ok || d->episode == 1 ||
+		(t - d->tr_ton < TREND_DONE_TAU * d->tr_tau && t - d->tr_ton < TREND_SPAN_S)) &&
+	       !(d->episode == 4 && mdl->load_changed);
+}
+
+/* An open change: the room or the cooling, once the zones tell. */
+static void common_judge(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
+			 const struct tp_evidence *e)
+{
+	double sa, ss, sd, kap, chi2, corr;
+	int n, nt, moved, cool, amb;
+
+	if (t - d->ep_start < COMMON_MIN_S)
+		return;
+	n = pattern_fit(d, d->ep_onset, -1, &sa, &ss, &sd, &kap);
+	(void)n; /* the model-derived misfits are evidence only */
+	d->pat_amb = sa;
+	d->pat_sink = ss;
+	d->pat_die = sd;
+	nt = tp_drift_room_test(d, d->ep_onset, -1, &chi2, &corr, &moved);
+	d->pat_chi2 = chi2;
+	d->pat_corr = corr;
+	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+	/* alike and not ordered by heat: the room; ordered but not yet
+	 * clearly unlike: wait for the shift to grow */
+	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
+	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
+		return;
+	if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
+		decide(d, t, 3);
+		/* a first estimate, refined every minute while it develops */
+		if (d->tr_t < t)
+			tp_drift_trend_fit(d, t);
+		tp_drift_trend_cooling(d, t, 1);
+		emit_common(d, t, 1,
+			    tp_drift_clamp(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
+			    mdl, e);
+	} else {
+		decide(d, t, 2);
+		emit_common(d, t, 0,
+			    nt >= 2 ? tp_drift_clamp(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
+			    0, mdl, e);
+	}
+}
+
+/* A decided change: followed until it has been still for a while. */
+static void common_follow(struct tp_drift *d, double t)
+{
+	/* a cooling change: the models learn again once its response is known */
+	if (d->episode == 3) {
+		if (t - d->cool_t_on < COOL_FIT_S)
+			return;
+		d->episode = 4;
+		d->ep_stable_since = t;
+		d->ep_level = d->alpha;
+		return;
+	}
+	if (d->episode == 2 && fabs(d->alpha) > 0.05)
+		apply_ambient(d);
+	if (d->ep_moved > AMB_QUIET_K) {
+		d->ep_moved = 0;
+		d->ep_stable_since = t;
+	}
+	if (fabs(d->alpha - d->ep_level) > AMB_QUIET_K) {
+		d->ep_level = d->alpha;
+		d->ep_stable_since = t;
+	}
+	if (t - d->ep_stable_since >= COMMON_STABLE_S) {
+		d->episode = 0;
+		d->alpha_ref = d->alpha;
+		d->last_quiet_t = t;
+		d->tr_ok = 0;
+	}
+}
+
+void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
+			 const struct tp_evidence *e)
+{
+	if (d->episode == 0) {
+		common_quiet(d, t, mdl);
+		return;
+	}
+	if (trend_due(d, t, mdl) && tp_drift_trend_fit(d, t) && d->episode >= 3)
+		tp_drift_trend_cooling(d, t, 0);
+	if (d->episode == 1)
+		common_judge(d, t, mdl, e);
+	else
+		common_follow(d, t);
+}
+
+/* ---- what the caller takes ---- */
+
+void tp_drift_absorb(struct tp_drift *d, double c)
+{
+	if (isnan(c))
+		return;
+	d->alpha -= c;
+	d->ep_level -= c;
+}
+
+double tp_drift_common(const struct tp_drift *d)
+{
+	return d->alpha;
+}
+
+double tp_drift_applied(const struct tp_drift *d)
+{
+	return d->applied;
+}
+
+int tp_drift_common_open(const struct tp_drift *d)
+{
+	return d->episode == 1;
+}
+
+int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,
+			  double *excess)
+{
+	int c = d->cooling_changed, j;
+
+	d->cooling_changed = 0;
+	if (c) {
+		*factor = d->cool_factor;
+		*t_on = d->cool_t_on;
+		*tau = d->cool_tau;
+		for (j = 0; j < d->nz; j++)
+			excess[j] = d->cool_excess[j];
+	}
+	return c;
+}

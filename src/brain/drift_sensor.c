@@ -1,0 +1,734 @@
+#include "drift_impl.h"
+
+#include <math.h>
+
+/*
+ * One zone's sensor (drift.h): the tests of each reading (range and
+ * sentinel, loss, stuck-at, spike gate) and, per 10 s block, the CUSUM on
+ * its zone-specific residual and the classifier that tells a step, a ramp
+ * and a gain error apart.
+ */
+
+#define INVALID_CLEAR 3
+
+/* stuck-at test */
+#define STUCK_MIN_S	 30.0
+#define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
+#define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
+#define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
+
+/* spike gate */
+#define SPIKE_MIN_K    2.5
+#define SPIKE_SIGMAS   6.0
+#define SPIKE_MAX_N    3
+#define SPIKE_MAX_S    10.0
+#define SPIKE_REPORT_S 30.0
+#define SPIKE_ARM_S    120.0
+
+/* CUSUM on block means of the zone-specific residual */
+#define K_MIN_K	     0.35
+#define K_SIGMAS     3.0
+#define H_MULT	     6.0
+#define WARMUP_TAU_S 60.0
+#define OFFSET_TAU_S 3600.0
+#define VAR_TAU_S    3600.0
+#define BLK_SD_MIN   0.08
+#define BLK_SD_MAX   0.3
+
+/* classification of a zone alarm */
+#define CLASSIFY_MIN_S	    30.0
+#define CLASSIFY_MAX_S	    300.0  /* the rise flat: then an offset */
+#define CLASSIFY_GAIN_MAX_S 2400.0 /* the rise moving: gain and drift told apart */
+#define CLASSIFY_PRE_S	    600.0  /* history before the onset the fits see */
+#define CLASSIFY_RISE_K	    3.0	   /* the rise moved this much: a gain can be seen */
+#define LOAD_SETTLE_S	    120.0  /* blocks this soon after a load jump are not fitted */
+#define BIC_DECIDE	    10.0   /* evidence that ends the wait early */
+#define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
+#define FAULT_END_BLOCKS    12
+
+#define COOL_SHARE_S   3600.0 /* after a cooling change, for this long ... */
+#define COOL_SHARE_ERR 0.25   /* ... a zone off by this share of its change is the model */
+
+/* ---- per reading ---- */
+
+static void stuck_update(struct tp_drift *d, int j, double t, double x, double pred,
+			 const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	double dur, motion, need;
+	json_t *ev;
+
+	if (z->run_n > 0 && x == z->run_value) {
+		z->run_n++;
+		/* the model's own start-up moves are no motion the sensor missed */
+		if (!isnan(pred) && t - d->t_first >= SPIKE_ARM_S) {
+			if (isnan(z->run_pred_min) || pred < z->run_pred_min)
+				z->run_pred_min = pred;
+			if (isnan(z->run_pred_max) || pred > z->run_pred_max)
+				z->run_pred_max = pred;
+		}
+	} else {
+		if (z->run_n > 0) {
+			if (z->stuck) {
+				z->stuck = 0;
+				ev = tp_drift_zone_event(d, t, "sensor_stuck", j, 0.9);
+				if (ev) {
+					json_object_set_new(ev, "state", json_string("end"));
+					tp_event_set_num(ev, "value_c", z->run_value);
+					tp_event_set_num(ev, "duration_s", t - z->run_start);
+					tp_drift_emit(d, ev, e);
+				}
+			} else if (z->state == TP_DRIFT_OK) {
+				dur = z->w.t_last - z->run_start;
+				if (z->run_n > 1 && dur > z->max_normal_run_s)
+					z->max_normal_run_s = dur;
+			}
+			z->changes++;
+		}
+		z->run_value = x;
+		z->run_start = t;
+		z->run_n = 1;
+		z->run_pred_min = z->run_pred_max = pred;
+	}
+	if (z->stuck || z->run_n < 3 || t - d->t_first < SPIKE_ARM_S)
+		return;
+	dur = t - z->run_start;
+	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
+	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
+	if (dur < STUCK_MIN_S)
+		return;
+	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
+		return;
+	z->stuck = 1;
+	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
+	if (!ev)
+		return;
+	json_object_set_new(ev, "state", json_string("start"));
+	tp_event_set_num(ev, "value_c", x);
+	tp_event_set_num(ev, "duration_s", dur);
+	tp_event_set_num(ev, "expected_motion_c", motion);
+	tp_event_set_num(ev, "longest_normal_run_s", z->max_normal_run_s);
+	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
+	tp_drift_emit(d, ev, e);
+}
+
+static void spike_report(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	json_t *ev;
+
+	z->spikes_unreported++;
+	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
+		return;
+	ev = tp_drift_zone_event(d, z->spike_t, "sensor_spike", j, 0.9);
+	if (!ev)
+		return;
+	tp_event_set_num(ev, "value", z->spike_value);
+	tp_event_set_num(ev, "prediction", z->spike_value - z->spike_peak);
+	tp_event_set_num(ev, "residual", z->spike_peak);
+	tp_event_set_num(ev, "amplitude_c", z->spike_peak);
+	tp_event_set_num(ev, "duration_s", t - z->spike_t);
+	json_object_set_new(ev, "count", json_integer(z->spikes_unreported));
+	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
+	tp_drift_emit(d, ev, e);
+	z->last_spike_event_t = t;
+	z->spikes_unreported = 0;
+}
+
+/* Loss and return of the channel; 0 when there is no reading. */
+static int zone_present(struct tp_drift *d, int j, double t, double x, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	double silent;
+	json_t *ev;
+
+	if (isnan(x)) {
+		if (!tp_lost_silent(&z->w, t))
+			return 0;
+		ev = tp_drift_zone_event(d, t, "sensor_lost", j, 0.99);
+		if (!ev)
+			return 0;
+		json_object_set_new(ev, "state", json_string("start"));
+		tp_event_set_num(ev, "last_value", z->w.last_value);
+		tp_event_set_num(ev, "last_t", z->w.t_last);
+		tp_event_set_num(ev, "silent_s", t - z->w.t_last);
+		json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
+		tp_drift_emit(d, ev, e);
+		return 0;
+	}
+	if (tp_lost_reading(&z->w, t, x, &silent)) {
+		ev = tp_drift_zone_event(d, t, "sensor_lost", j, 0.99);
+		if (ev) {
+			json_object_set_new(ev, "state", json_string("end"));
+			tp_event_set_num(ev, "value", x);
+			tp_event_set_num(ev, "silent_s", silent);
+			tp_drift_emit(d, ev, e);
+		}
+	}
+	return 1;
+}
+
+/* The range and sentinel table; 0 while the reading is invalid. */
+static int zone_valid(struct tp_drift *d, int j, double t, double x, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	json_t *ev;
+
+	if (tp_board_zone_invalid(&z->bz, x)) {
+		z->invalid_ok_n = 0;
+		if (!z->invalid) {
+			const char *why = x < z->bz.min_c   ? "below_min"
+					  : x > z->bz.max_c ? "above_max"
+							    : "sentinel";
+
+			z->invalid = 1;
+			ev = tp_drift_zone_event(d, t, "sensor_invalid", j, 0.99);
+			if (ev) {
+				json_object_set_new(ev, "state", json_string("start"));
+				tp_event_set_num(ev, "value", x);
+				json_object_set_new(ev, "reason", json_string(why));
+				tp_event_set_num(ev, "min_c", z->bz.min_c);
+				tp_event_set_num(ev, "max_c", z->bz.max_c);
+				json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
+				tp_drift_emit(d, ev, e);
+			}
+		}
+		return 0;
+	}
+	if (z->invalid) {
+		if (++z->invalid_ok_n < INVALID_CLEAR)
+			return 0;
+		z->invalid = 0;
+		ev = tp_drift_zone_event(d, t, "sensor_invalid", j, 0.9);
+		if (ev) {
+			json_object_set_new(ev, "state", json_string("end"));
+			tp_event_set_num(ev, "value", x);
+			tp_drift_emit(d, ev, e);
+		}
+	}
+	return 1;
+}
+
+/*
+ * The spike gate on u, the reading less the model: 1 while the reading is
+ * held back (a jump that may come back).
+ */
+static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
+		      const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	double r, gate;
+
+	if (!(z->base_ready && t - d->t_first >= SPIKE_ARM_S && !d->hold &&
+	      (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)))
+		return 0;
+	r = u - z->o - d->alpha;
+	gate = fmax(SPIKE_MIN_K, SPIKE_SIGMAS * sqrt(z->samp_var));
+	/* a jump while the load jumps is the model's lag, not a spike */
+	if (fabs(r) > gate && z->spike_n >= 0 && !d->load_jump) {
+		if (z->spike_n == 0 || fabs(r) > fabs(z->spike_peak)) {
+			if (z->spike_n == 0)
+				z->spike_t = t;
+			z->spike_peak = r;
+			z->spike_value = x;
+		}
+		z->spike_n++;
+		if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
+			return 1; /* held back until we know it came back */
+		z->spike_n = -1;  /* it stays: a step, let the CUSUM see it */
+	} else if (fabs(r) <= gate) {
+		if (z->spike_n > 0)
+			spike_report(d, j, t, e);
+		z->spike_n = 0;
+	}
+	return 0;
+}
+
+void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
+			    double x1, double x2, double cool, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	double u;
+
+	if (!zone_present(d, j, t, x, e) || !zone_valid(d, j, t, x, e))
+		return;
+	stuck_update(d, j, t, x, pred, e);
+	if (z->stuck || isnan(pred))
+		return;
+
+	u = x - pred - d->applied;
+	if (spike_gate(d, j, t, x, u, e))
+		return;
+	if (z->base_ready && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT) &&
+	    z->spike_n == 0) {
+		/* the reading noise, quickly at first (short traces), winsorised */
+		double r2 = u - z->o - d->alpha, sd = sqrt(z->samp_var);
+		double beta = z->nsamp < 100 ? 1.0 / (z->nsamp + 2) : 0.01;
+
+		r2 = tp_drift_clamp(r2, -4 * sd - 0.5, 4 * sd + 0.5);
+		z->nsamp++;
+		z->samp_var = tp_drift_clamp((1 - beta) * z->samp_var + beta * r2 * r2, 0.0025, 9);
+	}
+	if (d->hold)
+		return; /* the model's input is missing: nothing here is the sensor's doing */
+	z->bs_e += u;
+	z->bs_pred += pred;
+	z->bs_pv += isnan(pv) ? 0 : pv;
+	z->bs_x += x;
+	z->bs_x1 += isnan(x1) ? 0 : x1;
+	z->bs_x2 += isnan(x2) ? 0 : x2;
+	/* against the power-only model: what the room and the cooling did */
+	z->bs_raw += u + d->applied + (isnan(cool) ? 0 : cool);
+	z->bn++;
+}
+
+/* ---- classification of a zone alarm ---- */
+
+static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x,
+		     double *q, int settled_only)
+{
+	int i, n = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+
+		if (z->ht[k] < t0 || (settled_only && !z->hs[k]))
+			continue;
+		t[n] = z->ht[k];
+		dd[n] = z->hd[k];
+		x[n] = z->hx[k];
+		q[n] = z->hq[k];
+		n++;
+	}
+	return n;
+}
+
+/* Residuals of the other zones: does anyone else see it? */
+static void add_others(const struct tp_drift *d, json_t *ev, int j)
+{
+	json_t *o = json_object();
+	int k;
+
+	if (!o)
+		return;
+	for (k = 0; k < d->nz; k++) {
+		const struct tp_drift_zone *z = &d->z[k];
+
+		if (k == j || !z->base_ready || !z->has_blk)
+			continue;
+		tp_event_set_num(o, z->channel, tp_drift_r3(z->d));
+	}
+	json_object_set_new(ev, "other_residuals", o);
+}
+
+/*
+ * Did the load or the sound change around the onset (from a minute before
+ * it)? Heat without either is suspect: the sensor's doing. A zone fault
+ * whose onset a change of sound witnessed is less sure.
+ */
+static int witness_sound(double onset, const struct tp_evidence *e)
+{
+	return e && !isnan(e->acoustic_shift_t) && e->acoustic_shift_t >= onset - WITNESS_S;
+}
+
+static void add_witnesses(json_t *ev, double onset, const struct tp_evidence *e)
+{
+	json_t *w = json_object();
+
+	if (!w || !e) {
+		json_decref(w);
+		return;
+	}
+	json_object_set_new(
+	    w, "load_changed",
+	    json_boolean(!isnan(e->load_step_t) && e->load_step_t >= onset - WITNESS_S));
+	if (!isnan(e->audio_rms_dbfs))
+		json_object_set_new(w, "sound_changed", json_boolean(witness_sound(onset, e)));
+	json_object_set_new(ev, "witnesses", w);
+}
+
+static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
+		       double ref, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
+	json_t *ev =
+	    tp_drift_zone_event(d, t, kind, j, witness_sound(z->onset, e) ? 0.85 * conf : conf);
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "state", json_string("start"));
+	tp_event_set_num(ev, "value", z->x_blk);
+	tp_event_set_num(ev, "prediction", z->x_blk - z->d);
+	tp_event_set_num(ev, "residual", z->d);
+	tp_event_set_num(ev, "onset_t", z->onset);
+	json_object_set_new(ev, "shape", json_string(shape));
+	if (z->kind == TP_FAULT_OFFSET) {
+		tp_event_set_num(ev, "offset_c", z->fault_param);
+	} else if (z->kind == TP_FAULT_DRIFT) {
+		tp_event_set_num(ev, "offset_c", z->d);
+		tp_event_set_num(ev, "rate_c_per_min", z->fault_param);
+	} else {
+		tp_event_set_num(ev, "gain", z->fault_param);
+		tp_event_set_num(ev, "reference_c", ref);
+	}
+	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
+	add_others(d, ev, j);
+	add_witnesses(ev, z->onset, e);
+	tp_drift_emit(d, ev, e);
+}
+
+static double bic(double sse, int n, int k, double var)
+{
+	return n * log(sse / n + var) + k * log((double)n);
+}
+
+/*
+ * Does a heatsink change explain this alarm, together with the other
+ * zones? Only if other zones moved too, each in proportion to its
+ * heatsink rise: one zone moving alone is its sensor.
+ */
+static int cooling_explains(const struct tp_drift *d, int j)
+{
+	double chi2, corr;
+	int moved, n = tp_drift_room_test(d, d->z[j].onset, j, &chi2, &corr, &moved);
+
+	return n >= 3 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+}
+
+/*
+ * Least squares of y on k (<= 4) regressors x[0..k-1][n]; writes the
+ * coefficients into beta[k] and returns the sum of squared residuals
+ * (INFINITY when the regressors are collinear).
+ */
+static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta)
+{
+	double a[4][5], sse = 0;
+	int i, r, c, p;
+
+	for (r = 0; r < k; r++) {
+		for (c = 0; c < k; c++) {
+			a[r][c] = 0;
+			for (i = 0; i < n; i++)
+				a[r][c] += x[r][i] * x[c][i];
+		}
+		a[r][k] = 0;
+		for (i = 0; i < n; i++)
+			a[r][k] += x[r][i] * y[i];
+	}
+	/* Gauss-Jordan with partial pivoting */
+	for (c = 0; c < k; c++) {
+		double best = 0, scale = 0;
+
+		p = -1;
+		for (r = 0; r < k; r++)
+			scale = fmax(scale, fabs(a[r][r]));
+		for (r = c; r < k; r++)
+			if (fabs(a[r][c]) > best) {
+				best = fabs(a[r][c]);
+				p = r;
+			}
+		if (p < 0 || best <= 1e-10 * (scale + 1e-300))
+			return INFINITY;
+		for (i = 0; i <= k; i++) {
+			double tmp = a[c][i];
+
+			a[c][i] = a[p][i];
+			a[p][i] = tmp;
+		}
+		for (r = 0; r < k; r++) {
+			double f;
+
+			if (r == c)
+				continue;
+			f = a[r][c] / a[c][c];
+			for (i = c; i <= k; i++)
+				a[r][i] -= f * a[c][i];
+		}
+	}
+	for (r = 0; r < k; r++)
+		beta[r] = a[r][k] / a[r][r];
+	for (i = 0; i < n; i++) {
+		double f = y[i];
+
+		for (r = 0; r < k; r++)
+			f -= beta[r] * x[r][i];
+		sse += f * f;
+	}
+	return sse;
+}
+
+/*
+ * An alarm the common mode explains: the zone moved as the heatsink
+ * would (common mode, not its sensor), or within what the share of a
+ * cooling change handed to this zone could be off by (the model's error,
+ * taken into its bias). 1 when it was, the zone back to OK.
+ */
+static int classify_common(struct tp_drift *d, int j, double t)
+{
+	struct tp_drift_zone *z = &d->z[j];
+
+	if (cooling_explains(d, j)) {
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return 1;
+	}
+	if (d->cool_applied && t - d->cool_app_t < COOL_SHARE_S &&
+	    fabs(z->d) < COOL_SHARE_ERR * fabs(d->cool_excess[j])) {
+		z->o += z->d;
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The blocks a classification fits, with its regressors. */
+struct shape_window {
+	int n, npre, varied;
+	double qref;
+	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], hq[TP_DRIFT_HIST];
+	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], qq[TP_DRIFT_HIST];
+};
+
+/* The BIC of each shape and its coefficients. */
+struct shape_fits {
+	double b_o, b_d, b_g, b_gr;
+	double bo[4], bd[4], bg[4], bgr[4];
+};
+
+/*
+ * The step, the ramp and the rise (relative to its mean before the onset)
+ * as regressors; whether the rise moved enough, on a minute's running
+ * mean (the flicker of token generation is no load change), for a gain
+ * to be seen.
+ */
+static void shape_regressors(struct shape_window *w, double onset)
+{
+	double qmin = INFINITY, qmax = -INFINITY, qref = 0;
+	int i, n = w->n, npre = 0;
+
+	for (i = 0; i < n; i++) {
+		w->one[i] = 1;
+		w->st[i] = w->ht[i] > onset;
+		w->rp[i] = w->ht[i] > onset ? (w->ht[i] - onset) / 60.0 : 0;
+		w->qq[i] = w->hq[i];
+		if (!w->st[i]) {
+			qref += w->hq[i];
+			npre++;
+		}
+	}
+	qref = npre ? qref / npre : w->hq[0];
+	for (i = 0; i < n; i++) {
+		double m = 0;
+		int k, c = 0;
+
+		for (k = i; k >= 0 && k > i - 6; k--) {
+			m += w->hq[k];
+			c++;
+		}
+		m /= c;
+		qmin = fmin(qmin, m);
+		qmax = fmax(qmax, m);
+		w->qq[i] = w->hq[i] - qref;
+	}
+	w->npre = npre;
+	w->qref = qref;
+	w->varied = qmax - qmin >= CLASSIFY_RISE_K;
+}
+
+static void shape_fit(const struct shape_window *w, double var, struct shape_fits *f)
+{
+	const double *xo[2], *xd[3], *xg[2], *xgr[3];
+	int n = w->n;
+
+	xo[0] = w->one;
+	xo[1] = w->st;
+	xd[0] = w->one;
+	xd[1] = w->st;
+	xd[2] = w->rp;
+	xg[0] = w->one;
+	xg[1] = w->qq;
+	xgr[0] = w->one;
+	xgr[1] = w->qq;
+	xgr[2] = w->rp;
+	if (w->npre > 0) {
+		f->b_o = bic(lsq_k(w->hd, xo, 2, n, f->bo), n, 2, var);
+		f->b_d = bic(lsq_k(w->hd, xd, 3, n, f->bd), n, 3, var);
+	} else {
+		/* no block before the onset: the step is the constant */
+		f->b_o = bic(lsq_k(w->hd, xo, 1, n, f->bo), n, 1, var);
+		f->bo[1] = f->bo[0];
+		f->bo[0] = 0;
+		xd[1] = w->rp;
+		f->b_d = bic(lsq_k(w->hd, xd, 2, n, f->bd), n, 2, var);
+		f->bd[2] = f->bd[1];
+		f->bd[1] = f->bd[0];
+		f->bd[0] = 0;
+	}
+	f->b_g = bic(lsq_k(w->hd, xg, 2, n, f->bg), n, 2, var);
+	f->b_gr = bic(lsq_k(w->hd, xgr, 3, n, f->bgr), n, 3, var);
+}
+
+/*
+ * What the zone's residual d has done over a window that reaches back
+ * before the alarm's onset (to see the load changes around it), by BIC:
+ *
+ *   offset   c + a·[t > onset]                a step that stays
+ *   drift    c + a·[t > onset] + r·(t - onset) an offset that grows
+ *   gain     c + b·rise                        the error scales with the
+ *   gain+r   c + b·rise + r·(t - onset)        zone's rise above ambient
+ *
+ * rise is the zone's own model rise (die and heatsink): an offset does not
+ * care how hot the zone runs, a gain error (and a model that absorbed part
+ * of one as a larger resistance) does. With the rise flat the two look
+ * alike: the classifier waits for the load to move (up to 5 minutes), then
+ * calls it an offset; with the rise moving, it waits until one explanation
+ * is clearly better (up to 40 minutes).
+ */
+static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	struct shape_window w;
+	struct shape_fits f;
+	double wait = t - z->alarm_t, var, w0, b_off, b_gain, conf, post = 0;
+	int i;
+
+	if (classify_common(d, j, t))
+		return;
+	w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
+	/* not while the die still answers a load jump: the model's lag there
+	 * is no sensor's doing */
+	w.n = hist_from(z, w0 + BLOCK_S, w.ht, w.hd, w.hx, w.hq, 1);
+	for (i = 0; i < w.n; i++)
+		post += w.ht[i] > z->onset;
+	if (post < 3 || wait < CLASSIFY_MIN_S)
+		return;
+	shape_regressors(&w, z->onset);
+	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
+	shape_fit(&w, var, &f);
+	b_off = fmin(f.b_o, f.b_d);
+	b_gain = w.varied ? fmin(f.b_g, f.b_gr) : INFINITY;
+	if (!w.varied && wait < CLASSIFY_MAX_S)
+		return; /* the load may yet move and tell gain from offset */
+	if (w.varied && wait < CLASSIFY_GAIN_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
+		return;
+	if (b_gain < b_off - (wait < CLASSIFY_GAIN_MAX_S ? 0 : BIC_PREFER)) {
+		z->kind = TP_FAULT_GAIN;
+		z->fault_param = 1 + (f.b_g <= f.b_gr ? f.bg[1] : f.bgr[1]);
+		conf = 1 - exp(-0.25 * (b_off - b_gain));
+	} else if (f.b_d < f.b_o - BIC_PREFER) {
+		z->kind = TP_FAULT_DRIFT;
+		z->fault_param = f.bd[2];
+		conf = 1 - exp(-0.25 * (f.b_o - f.b_d));
+	} else {
+		z->kind = TP_FAULT_OFFSET;
+		z->fault_param = f.bo[1];
+		conf = w.varied ? 1 - exp(-0.25 * fabs(b_gain - b_off)) : 0.6;
+	}
+	conf = tp_drift_clamp(conf, 0.5, 0.99);
+	z->state = TP_DRIFT_FAULT;
+	z->quiet_n = 0;
+	emit_fault(d, j, t, conf,
+		   z->kind == TP_FAULT_DRIFT  ? "ramp"
+		   : z->kind == TP_FAULT_GAIN ? (f.b_g <= f.b_gr ? "gain" : "gain_ramp")
+					      : "step",
+		   w.qref, e);
+}
+
+/* ---- blocks ---- */
+
+static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, double q, int settled)
+{
+	z->hq[z->hpos] = q;
+	z->hs[z->hpos] = (unsigned char)settled;
+	z->ht[z->hpos] = t;
+	z->hd[z->hpos] = dd;
+	z->hx[z->hpos] = x;
+	z->hpos = (z->hpos + 1) % TP_DRIFT_HIST;
+	if (z->hn < TP_DRIFT_HIST)
+		z->hn++;
+}
+
+void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+	double sig, k, h, dd;
+
+	if (!z->has_blk || !z->base_ready)
+		return;
+	dd = z->e_blk - z->o - d->alpha;
+	z->d = dd;
+	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
+		  t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S);
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
+		/* warming up, or no other zone to tell its sensor from the room */
+		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
+		z->gp = z->gn = 0;
+		z->tp0 = z->tn0 = t;
+		return;
+	}
+	sig = sqrt(z->blk_var);
+	k = fmax(K_MIN_K, K_SIGMAS * sig);
+	h = H_MULT * k;
+	z->gp = fmax(0, z->gp + dd - k);
+	z->gn = fmax(0, z->gn - dd - k);
+	if (z->gp == 0)
+		z->tp0 = t;
+	if (z->gn == 0)
+		z->tn0 = t;
+	switch (z->state) {
+	case TP_DRIFT_OK:
+		if (z->gp > h / 2 || z->gn > h / 2) {
+			z->state = TP_DRIFT_SUSPECT;
+			z->sign = z->gp > z->gn ? 1 : -1;
+			z->onset = z->sign > 0 ? z->tp0 : z->tn0;
+			break;
+		}
+		/* winsorised: a slow drift must not teach the detector to ignore it */
+		{
+			double w = tp_drift_clamp(dd, -2 * sig, 2 * sig);
+
+			z->blk_var += BLOCK_S / VAR_TAU_S * (w * w - z->blk_var);
+		}
+		z->blk_var =
+		    tp_drift_clamp(z->blk_var, BLK_SD_MIN * BLK_SD_MIN, BLK_SD_MAX * BLK_SD_MAX);
+		z->o += BLOCK_S / OFFSET_TAU_S * dd;
+		break;
+	case TP_DRIFT_SUSPECT:
+		z->sign = z->gp > z->gn ? 1 : -1;
+		z->onset = z->sign > 0 ? z->tp0 : z->tn0;
+		if (z->gp > h || z->gn > h) {
+			z->state = TP_DRIFT_CLASSIFY;
+			z->alarm_t = t;
+		} else if (z->gp < h / 4 && z->gn < h / 4) {
+			z->state = TP_DRIFT_OK;
+		}
+		break;
+	case TP_DRIFT_CLASSIFY:
+		classify(d, j, t, e);
+		break;
+	case TP_DRIFT_FAULT:
+		if (fabs(dd) < k)
+			z->quiet_n++;
+		else
+			z->quiet_n = 0;
+		if (z->quiet_n >= FAULT_END_BLOCKS) {
+			json_t *ev = tp_drift_zone_event(
+			    d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset", j,
+			    0.8);
+
+			if (ev) {
+				json_object_set_new(ev, "state", json_string("end"));
+				tp_event_set_num(ev, "residual", dd);
+				tp_drift_emit(d, ev, e);
+			}
+			z->state = TP_DRIFT_OK;
+			z->kind = TP_FAULT_NONE;
+			z->gp = z->gn = 0;
+			z->spike_n = 0;
+			z->fault_end_t = t;
+		}
+		break;
+	}
+}

@@ -1,0 +1,159 @@
+#ifndef THERMPACE_PIPELINE_IMPL_H
+#define THERMPACE_PIPELINE_IMPL_H
+
+/*
+ * Inside the pipeline; not for other modules (they use pipeline.h).
+ *
+ *   pipeline.c        open and close, the priors, the frame's order, the
+ *                     power and energy, the forecast
+ *   pipeline_zones.c  the zones' side of a frame: the model's predictions
+ *                     to the drift detector, its verdicts back to the
+ *                     model (what it learns, a cooling change, a hold),
+ *                     the forecast's anchor
+ *   pipeline_out.c    what leaves a frame: ceiling_forecast,
+ *                     kernel_throttle and sensor_lost events, the
+ *                     forecast.* channels
+ *
+ * The pipeline owns the thermal model and the drift detector and carries
+ * data between them: the model never calls the detector, the detector
+ * sees neither the model nor this struct.
+ */
+
+#include "board.h"
+#include "channel.h"
+#include "throttle.h"
+#include "drift.h"
+#include "event.h"
+#include "evidence.h"
+#include "forecast.h"
+#include "lost.h"
+#include "pipeline.h"
+#include "tmodel.h"
+
+#define MAX_ZONES TP_TM_MAX_ZONES
+#define MAX_RAILS 16
+
+enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
+
+struct chan_watch {
+	int watched;
+	struct tp_lost ch;
+};
+
+struct tp_pipeline {
+	const struct tp_board *b;
+	struct tp_pipeline_opts o;
+	struct tp_eventlog *log;
+	int nin;
+	double *v;	      /* sanitised frame */
+	struct tp_chanset in; /* input channel names (for events) */
+	double *vmax;	      /* readings this large are no readings (a broken sensor) */
+
+	/* channel indexes, -1 when absent */
+	enum power_source psrc;
+	int i_power, nrails, rails[MAX_RAILS];
+	int i_energy, i_tokens, i_rate, i_util, i_fcpu, i_fcpu_max, i_fcpu_hwmax;
+	int i_audio_rms, i_audio_centroid, i_audio_flux, i_audio_band;
+
+	/* zones */
+	int nz, ctrl;
+	int zin[MAX_ZONES];
+	char zch[MAX_ZONES][TP_CHANNEL_NAME_MAX];
+	const struct tp_board_zone *bz[MAX_ZONES];
+	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
+	double sink[MAX_ZONES], cool[MAX_ZONES];
+	double ceiling, margin, trip;
+	double idle_prior, jpt_prior, load_w;
+
+	struct tp_tmodel tm;
+	struct tp_drift *dd;
+	struct tp_throttle th;
+	struct tp_forecast fc;
+
+	/* running state */
+	int started;
+	double t0, t_last;
+	long frames;
+	double p_now, p_max_seen;
+	double p_ema10, p_ema60, p_ema300;
+	double p_level, p_level_t0, p_level_var; /* held power: the mean since the load changed */
+	double util, rate, fcpu, fcpu_max, fcpu_hwmax, tokens;
+	double audio_rms, audio_centroid, audio_flux, audio_band;
+	double audio_fast, audio_slow, audio_t; /* sound level, 10 s and 5 min means */
+	double acoustic_t;			/* the last acoustic shift */
+	double anchor;
+	int have_anchor;
+	double ctrl_first_t;
+
+	/* energy */
+	double e_first, e_last;
+	double e_int, p_meas_prev, t_meas_prev;
+	int have_meas;
+	double tok_first, tok_last, tok_prev, tok_prev_t;
+	double gen_s; /* seconds with tokens flowing */
+	double ek_th[2], ek_P[2][2], ek_t;
+	int ek_n;
+
+	/* the state the board starts from, judged over the first minute */
+	int init_done;
+	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
+
+	/* the model's input */
+	int started_power;
+	double pw_t, hold_until;
+	int hold;	    /* it is missing (or just back): the detectors judge nothing */
+	double last_jump_t; /* the mean load last changed (-INFINITY: never) */
+
+	/* ceiling warning */
+	int warn_armed;
+	double warn_rearm_since;
+
+	/* availability of the other channels (temp.* are the drift detector's) */
+	struct chan_watch *watch;
+
+	/* cross-zone consistency of the zones' responses (resistances) */
+	double rc_ref[MAX_ZONES];
+	int rc_k2, rc_have;
+
+	/* throttle episode */
+	char thr_verdict[32];
+	char thr_sensor[TP_CHANNEL_NAME_MAX];
+	long events_at_start;
+};
+
+/* ---- pipeline.c ---- */
+
+/* Exponential filter of x with time constant tau over dt (NaN: held). */
+double tp_pipeline_ema(double prev, double x, double dt, double tau);
+
+/* ---- pipeline_zones.c ---- */
+
+/* The model's view of every zone now: prediction, its variance, rises. */
+void tp_pipeline_zones_predict(struct tp_pipeline *p);
+
+/* The drift detector's frame, told the models' ambient ambient_c. */
+void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
+			     const struct tp_evidence *e);
+
+/*
+ * The models learn what the detector trusts; the cross-zone check; a
+ * cooling change the detector decided is handed to the models.
+ */
+void tp_pipeline_zones_learn(struct tp_pipeline *p, double t);
+
+/* The forecast's anchor: the controlled zone's intercept, filtered. */
+void tp_pipeline_zones_anchor(struct tp_pipeline *p, double t, double dt);
+
+/* ---- pipeline_out.c ---- */
+
+/* The channels other than temp.* lost and back. */
+void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *raw,
+			   const struct tp_evidence *e);
+
+/* ceiling_forecast: the time to ceiling under the warning threshold, and back. */
+void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evidence *e);
+
+/* kernel_throttle: r > 0 an episode started, r < 0 it ended. */
+void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const struct tp_evidence *e);
+
+#endif

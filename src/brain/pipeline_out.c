@@ -1,0 +1,275 @@
+#include "pipeline_impl.h"
+
+#include <math.h>
+
+#include "util.h"
+
+#define WARN_REARM   1.5  /* ttc must climb back over 1.5x the threshold ... */
+#define WARN_REARM_S 60.0 /* ... for this long before the next warning */
+
+/* forecast.* outputs, in this order */
+static const char *const out_names[] = {
+    "forecast.temp_now",	 "forecast.temp_30s",	       "forecast.temp_120s",
+    "forecast.temp_600s",	 "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
+    "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
+    "forecast.idle_w",		 "forecast.joules_per_token",
+};
+#define NOUT ((int)TP_ARRAY_LEN(out_names))
+
+/* ---- events ---- */
+
+void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evidence *e)
+{
+	const struct tp_forecast *f = &p->fc;
+	json_t *ev;
+
+	if (!f->valid)
+		return;
+	if (p->warn_armed) {
+		if (!(f->time_to_ceiling_s <= p->o.ttc_warn_s))
+			return;
+		p->warn_armed = 0;
+		p->warn_rearm_since = NAN;
+		ev = tp_event_new(t, "ceiling_forecast");
+		if (!ev)
+			return;
+		json_object_set_new(ev, "state", json_string("start"));
+		json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
+		tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
+		tp_event_set_num(ev, "ceiling_c", p->ceiling);
+		tp_event_set_num(ev, "temp_now", f->temp_now);
+		tp_event_set_num(ev, "temp_30s", f->temp_30s);
+		tp_event_set_num(ev, "temp_120s", f->temp_120s);
+		tp_event_set_num(ev, "temp_600s", f->temp_600s);
+		tp_event_set_num(ev, "power_w", f->power_w);
+		tp_event_set_num(ev, "sustainable_power_w", f->sustainable_power_w);
+		tp_event_set_num(ev, "sustainable_rate", f->sustainable_rate);
+		tp_event_set_num(ev, "ambient_c", f->ambient_c);
+		json_object_set_new(ev, "verdict", json_string("ceiling_ahead"));
+		tp_event_set_num(ev, "confidence", f->model_valid ? 0.9 : 0.6);
+		json_object_set_new(ev, "model_valid", json_boolean(f->model_valid));
+		tp_evidence_add(ev, e);
+		if (p->log)
+			tp_event_emit(p->log, ev);
+		else
+			json_decref(ev);
+		return;
+	}
+	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
+		if (isnan(p->warn_rearm_since))
+			p->warn_rearm_since = t;
+		if (t - p->warn_rearm_since >= WARN_REARM_S) {
+			p->warn_armed = 1;
+			/* the ceiling is no longer near: the warning is withdrawn */
+			ev = tp_event_new(t, "ceiling_forecast");
+			if (!ev)
+				return;
+			json_object_set_new(ev, "state", json_string("end"));
+			json_object_set_new(ev, "channel", json_string(p->zch[p->ctrl]));
+			tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
+			tp_event_set_num(ev, "temp_now", f->temp_now);
+			tp_event_set_num(ev, "power_w", f->power_w);
+			if (p->log)
+				tp_event_emit(p->log, ev);
+			else
+				json_decref(ev);
+		}
+	} else {
+		p->warn_rearm_since = NAN;
+	}
+}
+
+static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
+{
+	int j, hot = -1, k;
+	double best = -INFINITY, conf = 0.8;
+	const char *verdict = "thermal";
+
+	p->thr_sensor[0] = '\0';
+	/* the zone the kernel most likely tripped on: the hottest die or other zone */
+	for (j = 0; j < p->nz; j++) {
+		double x;
+
+		if (!tp_drift_zone_last(p->dd, j, &x))
+			continue;
+		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
+			continue;
+		if (x > best) {
+			best = x;
+			hot = j;
+		}
+	}
+	if (p->th.clause == TP_CLAUSE_RPI_BITS && ((unsigned long)p->th.rpi_bits & 1ul) &&
+	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
+		verdict = "undervoltage";
+	} else if (hot >= 0) {
+		double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
+		double res = best - est;
+		double sd = tp_drift_zone_noise_sd(p->dd, hot);
+		int others_ok = 1, faulty = tp_drift_zone_faulty(p->dd, hot);
+
+		for (k = 0; k < p->nz; k++)
+			if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
+				others_ok = 0;
+		json_object_set_new(ev, "zone", json_string(p->zch[hot]));
+		tp_event_set_num(ev, "value", best);
+		tp_event_set_num(ev, "prediction", est);
+		tp_event_set_num(ev, "residual", res);
+		if ((faulty && !(res < 1.0)) ||
+		    (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
+			verdict = "sensor_drift";
+			tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
+			conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
+		} else if (!isnan(est) && est < p->ceiling - 10 && best < p->ceiling - 10) {
+			verdict = "not_thermal";
+			conf = 0.6;
+		}
+	}
+	tp_strlcpy(p->thr_verdict, verdict, sizeof(p->thr_verdict));
+	json_object_set_new(ev, "verdict", json_string(verdict));
+	tp_event_set_num(ev, "confidence", conf);
+	if (p->thr_sensor[0])
+		json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
+}
+
+void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const struct tp_evidence *e)
+{
+	json_t *ev, *cl;
+	int i;
+
+	ev = tp_event_new(t, "kernel_throttle");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "state", json_string(r > 0 ? "start" : "end"));
+	json_object_set_new(ev, "clause", json_string(tp_throttle_clause_name(p->th.clause)));
+	if (r > 0) {
+		cl = json_array();
+		for (i = 1; cl && i < TP_CLAUSE_COUNT; i++)
+			if (p->th.active_mask & (1u << i))
+				json_array_append_new(cl, json_string(tp_throttle_clause_name(i)));
+		json_object_set_new(ev, "clauses", cl);
+		if (!isnan(p->th.rpi_bits))
+			json_object_set_new(ev, "rpi_throttled",
+					    json_integer((json_int_t)p->th.rpi_bits));
+		tp_event_set_num(ev, "trip_c", p->trip);
+		throttle_verdict(p, ev);
+	} else {
+		tp_event_set_num(ev, "duration_s", t - p->th.start_t);
+		json_object_set_new(ev, "verdict", json_string(p->thr_verdict));
+		if (p->thr_sensor[0])
+			json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
+	}
+	tp_evidence_add(ev, e);
+	if (p->log)
+		tp_event_emit(p->log, ev);
+	else
+		json_decref(ev);
+}
+
+/* The channels other than temp.* lost and back (lost.h has the rule). */
+void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *raw,
+			   const struct tp_evidence *e)
+{
+	double silent;
+	int i;
+
+	for (i = 0; i < p->nin; i++) {
+		struct chan_watch *w = &p->watch[i];
+		json_t *ev;
+
+		if (!w->watched)
+			continue;
+		if (!isnan(raw[i])) {
+			if (tp_lost_reading(&w->ch, t, raw[i], &silent)) {
+				ev = tp_event_new(t, "sensor_lost");
+				if (ev) {
+					json_object_set_new(ev, "channel",
+							    json_string(p->in.name[i]));
+					json_object_set_new(ev, "verdict",
+							    json_string("sensor_fault"));
+					tp_event_set_num(ev, "confidence", 0.99);
+					json_object_set_new(ev, "state", json_string("end"));
+					tp_event_set_num(ev, "value", raw[i]);
+					tp_event_set_num(ev, "silent_s", silent);
+					tp_evidence_add(ev, e);
+					if (p->log)
+						tp_event_emit(p->log, ev);
+					else
+						json_decref(ev);
+				}
+			}
+			continue;
+		}
+		if (!tp_lost_silent(&w->ch, t))
+			continue;
+		ev = tp_event_new(t, "sensor_lost");
+		if (!ev)
+			continue;
+		json_object_set_new(ev, "channel", json_string(p->in.name[i]));
+		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+		tp_event_set_num(ev, "confidence", 0.99);
+		json_object_set_new(ev, "state", json_string("start"));
+		tp_event_set_num(ev, "last_value", w->ch.last_value);
+		tp_event_set_num(ev, "last_t", w->ch.t_last);
+		tp_event_set_num(ev, "silent_s", t - w->ch.t_last);
+		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
+		tp_evidence_add(ev, e);
+		if (p->log)
+			tp_event_emit(p->log, ev);
+		else
+			json_decref(ev);
+	}
+}
+
+/* ---- the forecast and its channels ---- */
+
+const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p)
+{
+	return &p->fc;
+}
+
+double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
+{
+	struct tp_fc_trend tr;
+
+	if (p->ctrl < 0 || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, p->ctrl))
+		return NAN;
+	tp_drift_trend(p->dd, p->ctrl, p->t_last, &tr);
+	return tp_forecast_temp_tr(&p->tm, p->ctrl, p->anchor, power_w, horizon_s, &tr);
+}
+
+int tp_pipeline_out_count(const struct tp_pipeline *p)
+{
+	(void)p;
+	return NOUT;
+}
+
+int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set)
+{
+	int i, ret;
+
+	(void)p;
+	for (i = 0; i < NOUT; i++) {
+		ret = tp_chanset_add(set, out_names[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
+{
+	const struct tp_forecast *f = &p->fc;
+
+	v[0] = f->temp_now;
+	v[1] = f->temp_30s;
+	v[2] = f->temp_120s;
+	v[3] = f->temp_600s;
+	v[4] = f->time_to_ceiling_s;
+	v[5] = f->sustainable_power_w;
+	v[6] = f->sustainable_rate;
+	v[7] = f->ambient_c;
+	v[8] = f->power_w;
+	v[9] = f->idle_w;
+	v[10] = f->joules_per_token;
+}
