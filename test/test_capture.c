@@ -17,6 +17,7 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "event.h"
+#include "session/record_audio.h"
 #include "util.h"
 #include "wav.h"
 #include "test.h"
@@ -448,7 +449,8 @@ static char *seam_case(snd_pcm_sframes_t err_code, struct dsp_capture_stats *st,
 	o.format = DSP_FMT_S16;
 	o.max_frames = frames;
 	o.wav_path = tmp("seam.wav");
-	o.log = &log;
+	o.on_xrun = tp_record_audio_log_xrun;
+	o.xrun_ctx = &log;
 	o.readi = seam_readi;
 	o.seam_ctx = &seam;
 	CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
