@@ -21,6 +21,7 @@
 #include "tracker.h"
 #include "util.h"
 #include "wav.h"
+#include "session/replay.h"
 #include "test.h"
 
 #define MAX_SECONDS 64
@@ -866,14 +867,12 @@ static int change_run(struct dsp_change *c, struct dsp_analyzer *a, double secon
 	while (off < n) {
 		off += dsp_analyzer_push(a, x + off, 4800 < n - off ? 4800 : n - off);
 		while (dsp_analyzer_next_second(a, &s) == 1) {
-			json_t *ev = NULL;
-			int r = dsp_change_push(c, &s, &ev);
+			struct dsp_change_shift shift;
+			int r = dsp_change_push(c, &s, &shift);
 
 			CHECK(r >= 0);
 			if (r == 1 && k < max)
-				events[k++] = ev;
-			else if (r == 1)
-				json_decref(ev);
+				events[k++] = tp_replay_shift_event(&shift);
 		}
 	}
 	free(x);

@@ -133,6 +133,55 @@ fail:
 	return NULL;
 }
 
+json_t *tp_replay_shift_event(const struct dsp_change_shift *s)
+{
+	json_t *ev = tp_event_new(s->t, "acoustic_shift");
+	json_t *list = json_array();
+	int i;
+
+	if (!ev || !list)
+		goto fail;
+	for (i = 0; i < s->n; i++) {
+		json_t *f = json_object();
+
+		if (!f)
+			goto fail;
+		json_object_set_new(f, "channel", json_string(s->f[i].channel));
+		tp_event_set_num(f, "value", s->f[i].value);
+		tp_event_set_num(f, "baseline", s->f[i].baseline);
+		tp_event_set_num(f, "z", s->f[i].z);
+		if (json_array_append_new(list, f) < 0)
+			goto fail;
+	}
+	json_object_set_new(ev, "features", list);
+	list = NULL;
+	json_object_set_new(ev, "seconds", json_integer(s->seconds));
+	json_object_set_new(ev, "verdict", json_string("sound_changed"));
+	tp_event_set_num(ev, "confidence", s->confidence);
+	return ev;
+fail:
+	json_decref(list);
+	json_decref(ev);
+	return NULL;
+}
+
+/*
+ * Tells the pipeline and the log (may be NULL) of a shift. The pipeline
+ * gets the time the event carries: tp_event_new keeps whole microseconds.
+ */
+static void audio_shift(const struct dsp_change_shift *s, struct tp_pipeline *p,
+			struct tp_eventlog *log)
+{
+	json_t *ev;
+
+	tp_pipeline_acoustic_shift(p, round(s->t * 1e6) / 1e6);
+	if (!log)
+		return;
+	ev = tp_replay_shift_event(s);
+	if (ev)
+		tp_event_emit(log, ev);
+}
+
 /*
  * Decodes until every second known by time t (second k at t0 + k + 1) has
  * been scored; the last of them is this frame's audio. Acoustic shifts go
@@ -141,7 +190,7 @@ fail:
 static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
 			  struct tp_eventlog *log)
 {
-	json_t *ev;
+	struct dsp_change_shift shift;
 	long k;
 
 	au->fresh = 0;
@@ -152,15 +201,8 @@ static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
 			au->have_pend = 0;
 			dsp_analyzer_field_values(au->a, &au->pend, au->val);
 			au->fresh = 1;
-			ev = NULL;
-			if (dsp_change_push(au->c, &au->pend, &ev) == 1 && ev) {
-				tp_pipeline_acoustic_shift(
-				    p, json_number_value(json_object_get(ev, "t")));
-				if (log)
-					tp_event_emit(log, ev);
-				else
-					json_decref(ev);
-			}
+			if (dsp_change_push(au->c, &au->pend, &shift) == 1)
+				audio_shift(&shift, p, log);
 			continue;
 		}
 		if (dsp_analyzer_next_second(au->a, &au->pend) == 1) {
