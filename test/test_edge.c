@@ -16,7 +16,7 @@
 #include "ini_file.h"
 #include "sim/sim_audio.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_truth.h"
+#include "session/truth.h"
 #include "sysfs.h"
 #include "session/telemetry_csv.h"
 #include "util.h"
@@ -156,16 +156,16 @@ static void test_sysfs_pread_exact(void)
 /* Files the simulator writes are not inherited by child processes. */
 static void test_sim_files_cloexec(void)
 {
-	struct tp_truth w;
+	struct tp_truth_writer w;
 	struct tp_sim_audio a;
 	struct tp_scenario s;
 	char path[128], err[200], was_open[256];
 	int fd, opened = 0;
 
 	path_in_tmp(path, sizeof(path), "truth.jsonl");
-	CHECK_INT(tp_truth_open(&w, path), 0);
+	CHECK_INT(tp_truth_writer_open(&w, path), 0);
 	CHECK(fcntl(fileno(w.f), F_GETFD) & FD_CLOEXEC);
-	CHECK_INT(tp_truth_close(&w), 0);
+	CHECK_INT(tp_truth_writer_close(&w), 0);
 	unlink(path);
 	tp_scenario_default(&s);
 	s.audio_duration_s = 0.1;

@@ -26,7 +26,7 @@
 #include "sim/sim_load.h"
 #include "sim/sim_plant.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_truth.h"
+#include "session/truth.h"
 #include "session/telemetry_csv.h"
 #include "util.h"
 
@@ -213,7 +213,7 @@ struct sim_session {
 	char dir[4096];
 	FILE *csv;
 	struct tp_csv_writer w;
-	struct tp_truth truth;
+	struct tp_truth_writer truth;
 	struct tp_sim_audio audio;
 	int have_audio;
 	struct tp_chanset set;
@@ -269,7 +269,7 @@ static int sim_session_open(struct sim_session *ss, const char *dir, const struc
 	}
 	if (session_path(ss, "truth.jsonl", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	ret = tp_truth_open(&ss->truth, path);
+	ret = tp_truth_writer_open(&ss->truth, path);
 	if (ret < 0) {
 		tp_err("sim: cannot create '%s': %s", path, strerror(-ret));
 		return ret;
@@ -315,7 +315,7 @@ static int sim_session_close(struct sim_session *ss, const struct tp_scenario *s
 		tp_err("sim: cannot write '%s/audio.wav'", ss->dir);
 		ret = -EIO;
 	}
-	r = tp_truth_close(&ss->truth);
+	r = tp_truth_writer_close(&ss->truth);
 	if (r < 0 && ret == 0 && ok) {
 		tp_err("sim: cannot write '%s/truth.jsonl': %s", ss->dir, strerror(-r));
 		ret = r;

@@ -286,7 +286,7 @@ static void push_ttc(struct tp_eval *ev, double rel)
  * held, its cooling and its room as they are); a crossing that a change
  * beginning later causes is no error of it.
  */
-static int plant_changes(const struct tp_truthset *ts, double a, double b)
+static int plant_changes(const struct tp_truth_file *ts, double a, double b)
 {
 	int i;
 
@@ -302,7 +302,7 @@ static int plant_changes(const struct tp_truthset *ts, double a, double b)
 }
 
 /* 1 when the controlled channel has a sensor fault in truth over [a, b]. */
-static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, double b,
+static int ctrl_faulted(const struct tp_truth_file *ts, const char *ch, double a, double b,
 			double t_end)
 {
 	int i;
@@ -318,7 +318,7 @@ static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, 
 }
 
 static void score_forecasts(struct tp_eval *ev, const struct collect *c,
-			    const struct tp_truthset *ts, const char *ctrl, double t_end,
+			    const struct tp_truth_file *ts, const char *ctrl, double t_end,
 			    double abs_out[3], long n_out[3], long *ttc_n)
 {
 	long i, k, next = -1;
@@ -424,7 +424,7 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 		    size_t n)
 {
 	struct collect c;
-	struct tp_truthset ts;
+	struct tp_truth_file ts;
 	struct evrec *evs = NULL;
 	char path[4096], *buf = NULL, ctrl[64] = "";
 	size_t blen = 0;
@@ -440,15 +440,15 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 		snprintf(err, n, "'%s': path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	ret = tp_truthset_load(&ts, path, 1);
+	ret = tp_truth_load(&ts, path, 1);
 	if (ret < 0) {
 		snprintf(err, n, "%s", ts.err);
-		tp_truthset_free(&ts);
+		tp_truth_free(&ts);
 		return ret;
 	}
 	mem = open_memstream(&buf, &blen);
 	if (!mem) {
-		tp_truthset_free(&ts);
+		tp_truth_free(&ts);
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
@@ -650,7 +650,7 @@ out:
 	free(evs);
 	free(buf);
 	free(c.f);
-	tp_truthset_free(&ts);
+	tp_truth_free(&ts);
 	return ret;
 }
 

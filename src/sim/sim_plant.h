@@ -30,7 +30,7 @@
 #include "channel.h"
 #include "sim_rng.h"
 #include "sim_scenario.h"
-#include "sim_truth.h"
+#include "session/truth.h"
 
 #define TP_PLANT_SPIKES_LISTED 64 /* spike times kept per spike event for truth */
 
@@ -46,7 +46,7 @@ struct tp_plant_ev {
 
 struct tp_plant {
 	struct tp_scenario s; /* a copy: the caller's scenario may go */
-	struct tp_truth *truth;
+	struct tp_truth_writer *truth;
 	struct tp_rng rng_power, rng_sensor, rng_kernel, rng_spike, rng_meter;
 
 	double t;		 /* s since start */
@@ -90,7 +90,7 @@ int tp_plant_init(struct tp_plant *p, const struct tp_scenario *s, uint64_t seed
 		  struct tp_chanset *set);
 
 /* Truth records go to w (borrowed, may be NULL: none are written). */
-void tp_plant_set_truth(struct tp_plant *p, struct tp_truth *w);
+void tp_plant_set_truth(struct tp_plant *p, struct tp_truth_writer *w);
 
 /*
  * Advances the plant by dt_s (> 0) with token_rate_demand tokens/s asked for
