@@ -124,15 +124,15 @@ static void test_throttled(void)
 static void test_throttle_events(void)
 {
 	/* first reading: only the live bits count */
-	CHECK_INT(tp_throttle_events(0, 0x50000), 0x5);
+	CHECK_INT(tp_vcgencmd_throttle_events(0, 0x50000), 0x5);
 	/* sticky unchanged, nothing live: nothing new */
-	CHECK_INT(tp_throttle_events(0x50000, 0x50000), 0);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x50000), 0);
 	/* live bit 2 */
-	CHECK_INT(tp_throttle_events(0x50000, 0x50004), 0x4);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x50004), 0x4);
 	/* sticky 17 newly set, live clear again: it happened in between */
-	CHECK_INT(tp_throttle_events(0x50000, 0x70000), 0x2);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x70000), 0x2);
 	/* sticky bits never clear without a reboot; a clear is no event */
-	CHECK_INT(tp_throttle_events(0x70000, 0x0), 0);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x70000, 0x0), 0);
 }
 
 static void test_pmic(void)
@@ -144,7 +144,7 @@ static void test_pmic(void)
 			  "     3V3_SYS_V volt(13)=3.30000000V\n"
 			  "     EXT5V_V volt(24)=5.14000000V\n"
 			  "     BAD_X volt(1)=1V\n";
-	struct tp_pmic_rail r[8];
+	struct tp_vcgencmd_pmic_rail r[8];
 	int n = tp_vcgencmd_parse_pmic(out, strlen(out), r, 8);
 
 	CHECK_INT(n, 3);
