@@ -2,6 +2,12 @@
 #define THERMPACE_SIM_PLANT_H
 
 /*
+ * The sim wing: the simulated board (this plant, its scenario, load and
+ * audio), the closed loop that runs the governor against it, and the load
+ * generator thermpace-loadgen. It writes sessions like a real board would;
+ * it may include the root, dsp/, brain/, session/, pace/ and client/
+ * (tools/lint-includes), and only cli/ includes it.
+ *
  * The simulated board (docs/simulator.md): two thermal stages in series (a
  * fast die stage and a slow heatsink stage) over an ambient that reaches the
  * die through the heatsink; power = idle + joules per token × achieved token
