@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
+#include "stats.h"
 #include "truth.h"
 #include "util.h"
 
@@ -656,25 +658,20 @@ out:
 
 /* ---- reports ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double ttc_median(const struct tp_eval *ev)
 {
 	double *s, m;
+	int n;
 
-	if (ev->ttc_n == 0)
+	if (ev->ttc_n == 0 || ev->ttc_n > INT_MAX)
 		return NAN;
-	s = malloc((size_t)ev->ttc_n * sizeof(double));
+	n = (int)ev->ttc_n;
+	s = malloc((size_t)n * sizeof(double));
 	if (!s)
 		return NAN;
-	memcpy(s, ev->ttc_rel, (size_t)ev->ttc_n * sizeof(double));
-	qsort(s, (size_t)ev->ttc_n, sizeof(double), cmp_double);
-	m = ev->ttc_n % 2 ? s[ev->ttc_n / 2] : 0.5 * (s[ev->ttc_n / 2 - 1] + s[ev->ttc_n / 2]);
+	memcpy(s, ev->ttc_rel, (size_t)n * sizeof(double));
+	dsp_sort(s, n);
+	m = dsp_sorted_median(s, n);
 	free(s);
 	return m;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -624,13 +625,12 @@ double tp_sbcbench_t(const struct tp_sbcbench *sb, int row)
 	return sb->rows[row].local_s - sb->rows[0].local_s;
 }
 
-static int by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
+/*
+ * The usual sampling interval: the median of the gaps between rows, the
+ * upper middle one for an even count rather than dsp_sorted_median's mean
+ * of two, so that it is always a gap the log has (and the manifests
+ * imported so far keep their interval_s).
+ */
 static double median_interval(const struct tp_sbcbench *sb)
 {
 	double *d, m;
@@ -643,7 +643,7 @@ static double median_interval(const struct tp_sbcbench *sb)
 		return 1.0;
 	for (i = 1; i < sb->nrows; i++)
 		d[i - 1] = sb->rows[i].local_s - sb->rows[i - 1].local_s;
-	qsort(d, (size_t)(sb->nrows - 1), sizeof(*d), by_double);
+	dsp_sort(d, sb->nrows - 1);
 	m = d[(sb->nrows - 1) / 2];
 	free(d);
 	return m > 0 ? m : 1.0;
