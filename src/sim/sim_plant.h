@@ -18,7 +18,7 @@
  *
  * Time is the plant's own (seconds since start); the caller drives it:
  *
- *   struct tp_plant p;                    // large: keep it static or on the heap
+ *   struct tp_plant p;                    // large: keep it on the heap
  *   tp_chanset_init(&set);
  *   tp_plant_init(&p, &scenario, seed, &set);
  *   tp_plant_set_truth(&p, &truth);      // optional
