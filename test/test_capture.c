@@ -25,7 +25,7 @@
 #define FAN    "fixtures/audio/computer-fan-hum-48k.wav"
 #define MAXSEC 16
 
-static char tmpdir[] = "/tmp/thermpace-cap-XXXXXX";
+static char tmpdir[256];
 
 static const char *tmp(const char *name)
 {
@@ -552,22 +552,9 @@ static void test_open_errors(void)
 	snd_config_delete(conf);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			unlink(tmp(e->d_name));
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
+	if (test_tmpdir(tmpdir, sizeof(tmpdir), "cap") < 0) {
 		printf("Bail out! mkdtemp failed\n");
 		return 1;
 	}
@@ -580,7 +567,7 @@ int main(void)
 	RUN(test_suspend_recovery);
 	RUN(test_device_lost);
 	RUN(test_open_errors);
-	cleanup();
+	test_rmtree(tmpdir);
 	snd_config_update_free_global();
 	return test_done();
 }

@@ -22,16 +22,7 @@
 #include "util.h"
 #include "test.h"
 
-static char tmpdir[64];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
+static char tmpdir[256];
 
 static void path_in_tmp(char *out, size_t n, const char *name)
 {
@@ -247,8 +238,7 @@ static void test_board_detect_file_name(void)
 
 int main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
+	if (test_tmpdir(tmpdir, sizeof(tmpdir), "edge") < 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -262,6 +252,6 @@ int main(void)
 	RUN(test_board_repeated_section);
 	RUN(test_board_detect_file_name);
 	/* the tests leave small trees behind: remove them with the directory */
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(tmpdir);
 	return test_done();
 }

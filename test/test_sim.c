@@ -765,13 +765,13 @@ static void test_audio(void)
 {
 	static struct tp_sim_audio a;
 	static float x[3 * 16000];
-	char dir[] = "/tmp/tp-test-sim-XXXXXX", path[64], err[256];
+	char dir[256], path[512], err[256];
 	SF_INFO info;
 	SNDFILE *sf;
 	double t;
 	int k;
 
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(test_tmpdir(dir, sizeof(dir), "sim"), 0);
 	snprintf(path, sizeof(path), "%s/a.wav", dir);
 	CHECK_INT(load(&scen, "[audio]\nrate = 16000\nduration_s = 3\n"), 0);
 	CHECK_INT(tp_sim_audio_open(&a, path, &scen, 5, err, sizeof(err)), 0);
@@ -806,8 +806,7 @@ static void test_audio(void)
 		/* louder under load: +3 dB/W */
 		CHECK(rms(x + 20000, 8000) > 2 * rms(x + 4000, 8000));
 	}
-	unlink(path);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 int main(void)

@@ -76,11 +76,11 @@ static ssize_t failing_pread(int fd, void *buf, size_t n, off_t off)
 
 static void test_read_seam(void)
 {
-	char dir[] = "/tmp/tp-sysfs-XXXXXX", path[64];
+	char dir[256], path[512];
 	long long v = 0;
 	int fd;
 
-	if (!mkdtemp(dir))
+	if (test_tmpdir(dir, sizeof(dir), "sysfs") < 0)
 		SKIP("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/temp", dir);
 	fd = open(path, O_RDWR | O_CREAT, 0644);
@@ -101,8 +101,7 @@ static void test_read_seam(void)
 	fd = open(dir, O_RDONLY);
 	CHECK_INT(tp_sysfs_read_ll(fd, &v), -EISDIR);
 	close(fd);
-	unlink(path);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 static void test_throttled(void)
@@ -174,10 +173,10 @@ static void write_script(const char *path, const char *body)
 
 static void test_run_child(void)
 {
-	char dir[] = "/tmp/tp-vcgen-XXXXXX", path[64], out[256];
+	char dir[256], path[512], out[256];
 	int n;
 
-	if (!mkdtemp(dir))
+	if (test_tmpdir(dir, sizeof(dir), "vcgen") < 0)
 		SKIP("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/vcgencmd", dir);
 	write_script(path, "#!/bin/sh\n[ \"$1\" = get_throttled ] || exit 3\necho throttled=0x4\n");
@@ -192,7 +191,7 @@ static void test_run_child(void)
 	CHECK_INT(tp_vcgencmd_run(path, "x", out, sizeof(out), 5000), -EFBIG);
 	unlink(path);
 	CHECK_INT(tp_vcgencmd_run(path, "x", out, sizeof(out), 5000), -ENOENT);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 int main(void)

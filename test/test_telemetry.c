@@ -76,19 +76,9 @@ static void put(const char *rel, const char *content)
 	put_mode(rel, content, 0644);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void new_root(void)
 {
-	snprintf(root, sizeof(root), "/tmp/tp-tel-XXXXXX");
-	if (!mkdtemp(root))
+	if (test_tmpdir(root, sizeof(root), "tel") < 0)
 		root[0] = '\0';
 	chmod(root, 0755);
 }
@@ -96,7 +86,7 @@ static void new_root(void)
 static void drop_root(void)
 {
 	if (root[0])
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		test_rmtree(root);
 	root[0] = '\0';
 }
 
