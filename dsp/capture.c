@@ -481,25 +481,21 @@ static double frame_time(const struct dsp_capture *c, long long k)
 	return c->first_mono + (double)k / c->rate - c->o.t0_mono;
 }
 
-static void log_event(struct dsp_capture *c, const char *cause, double gap_s, long long at, int err)
+static void report_xrun(struct dsp_capture *c, const char *cause, double gap_s, long long at,
+			int err)
 {
-	json_t *ev;
+	struct dsp_capture_xrun x;
 
-	if (!c->o.log)
+	if (!c->o.on_xrun)
 		return;
-	ev = tp_event_new(tp_mono_now() - c->o.t0_mono, "xrun");
-	if (!ev)
-		return;
-	json_object_set_new(ev, "device", json_string(c->device));
-	json_object_set_new(ev, "cause", json_string(cause));
-	if (err)
-		json_object_set_new(ev, "error", json_string(snd_strerror(err)));
-	if (!isnan(gap_s)) {
-		tp_event_set_num(ev, "gap_start_s", frame_time(c, at));
-		tp_event_set_num(ev, "gap_s", gap_s);
-		json_object_set_new(ev, "gap_frame", json_integer(at));
-	}
-	tp_event_emit(c->o.log, ev);
+	x.t = tp_mono_now() - c->o.t0_mono;
+	x.device = c->device;
+	x.cause = cause;
+	x.error = err ? snd_strerror(err) : NULL;
+	x.gap_s = gap_s;
+	x.gap_start_s = isnan(gap_s) ? NAN : frame_time(c, at);
+	x.gap_frame = at;
+	c->o.on_xrun(c->o.xrun_ctx, &x);
 }
 
 /*
@@ -546,7 +542,7 @@ static void lose(struct dsp_capture *c, int err)
 	c->backoff = BACKOFF_FIRST_S;
 	c->retry_at = c->lost_at + c->backoff;
 	tp_err("audio: PCM '%s' lost (%s); reopening", c->device, snd_strerror(err));
-	log_event(c, "device_lost", NAN, 0, err);
+	report_xrun(c, "device_lost", NAN, 0, err);
 }
 
 /* Restarts after a gap and logs it. Returns 0 or -EIO (WAV write). */
@@ -557,7 +553,7 @@ static int restarted(struct dsp_capture *c, const char *cause)
 
 	if (gap < 0)
 		return -EIO;
-	log_event(c, cause, gap, at, 0);
+	report_xrun(c, cause, gap, at, 0);
 	return 0;
 }
 

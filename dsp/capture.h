@@ -20,12 +20,14 @@
  *
  * Recovery follows alsa-utils aplay: an overrun (-EPIPE) is prepared and
  * restarted, a suspend (-ESTRPIPE) resumed (or prepared when resume is not
- * possible); each is logged as an `xrun` event. A device that vanishes
- * (-ENODEV, or any other read error) is closed, logged, and reopened with
- * the same parameters after 0.5 s, 1 s, 2 s ... up to 30 s. Frames lost
- * in a gap are replaced by digital silence so that frame k of the file stays
- * at time first_frame + k / rate; the event says where the gap starts and
- * how long it is (estimated from CLOCK_MONOTONIC).
+ * possible); each is reported to the on_xrun callback. A device that
+ * vanishes (-ENODEV, or any other read error) is closed, reported, and
+ * reopened with the same parameters after 0.5 s, 1 s, 2 s ... up to 30 s.
+ * Frames lost in a gap are replaced by digital silence so that frame k of
+ * the file stays at time first_frame + k / rate; the report says where the
+ * gap starts and how long it is (estimated from CLOCK_MONOTONIC). The
+ * caller turns reports into whatever it logs (thermpace record: `xrun`
+ * events).
  *
  * Buffers are made at open; reading does not allocate.
  */
@@ -34,10 +36,20 @@
 #include <poll.h>
 #include <stddef.h>
 
-#include "event.h"
 #include "wav.h"
 
 #define DSP_CAPTURE_ALL_CHANNELS (-2)
+
+/* One recovery: an overrun, a suspend, a lost device or its return. */
+struct dsp_capture_xrun {
+	double t;	     /* session time of the report (s, from t0_mono) */
+	const char *device;  /* PCM name */
+	const char *cause;   /* "overrun", "suspend", "device_lost", "device_back" */
+	const char *error;   /* ALSA's message for a lost device; NULL otherwise */
+	double gap_s;	     /* silence inserted (s); NaN when the report has no gap */
+	double gap_start_s;  /* session time of the gap's first frame (with gap_s) */
+	long long gap_frame; /* frame of the file where the gap starts (with gap_s) */
+};
 
 struct dsp_capture_opts {
 	const char *device;	       /* PCM name; "default" when NULL */
@@ -65,8 +77,10 @@ struct dsp_capture_opts {
 	void (*on_mono)(void *ctx, const float *mono, size_t n); /* may be NULL */
 	void *ctx;
 
-	struct tp_eventlog *log; /* xrun events (borrowed, may be NULL) */
-	double t0_mono;		 /* session start, CLOCK_MONOTONIC s (event times) */
+	/* Each recovery, as it happens (may be NULL); x lives for the call. */
+	void (*on_xrun)(void *ctx, const struct dsp_capture_xrun *x);
+	void *xrun_ctx;
+	double t0_mono; /* session start, CLOCK_MONOTONIC s (report times) */
 
 	/* Test seam: replaces snd_pcm_readi when set. */
 	snd_pcm_sframes_t (*readi)(snd_pcm_t *pcm, void *buf, snd_pcm_uframes_t frames,
@@ -103,7 +117,7 @@ int dsp_capture_channels(const struct dsp_capture *c);
 int dsp_capture_file_channels(const struct dsp_capture *c);
 enum dsp_sample_format dsp_capture_format(const struct dsp_capture *c);
 
-/* Sets the session start (CLOCK_MONOTONIC s) that event times count from. */
+/* Sets the session start (CLOCK_MONOTONIC s) that report times count from. */
 void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono);
 
 /* Descriptors now (0 while the device is lost, a pace wait runs, or the capture is done). */

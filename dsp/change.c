@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
 #include "ini_file.h"
 #include "stats.h"
 #include "util.h"
@@ -161,47 +160,33 @@ static void finish_learning(struct dsp_change *c)
 	c->streak = 0;
 }
 
-static json_t *build_event(struct dsp_change *c, const struct dsp_second *s)
+static void fill_shift(const struct dsp_change *c, const struct dsp_second *s,
+		       struct dsp_change_shift *out)
 {
-	json_t *ev = tp_event_new(s->t + 1.0 + c->o.t_offset, "acoustic_shift");
-	json_t *list = json_array();
 	double zmax = 0;
 	int w;
 
-	if (!ev || !list)
-		goto fail;
+	out->t = s->t + 1.0 + c->o.t_offset;
+	out->n = 0;
 	for (w = 0; w < c->nw; w++) {
-		json_t *f;
+		struct dsp_change_feature *f;
 
 		if (!c->have[w] || isnan(c->z[w]) || fabs(c->z[w]) < c->o.z_threshold)
 			continue;
-		f = json_object();
-		if (!f)
-			goto fail;
-		json_object_set_new(f, "channel",
-				    json_string(dsp_analyzer_field_name(c->a, c->field[w])));
-		tp_event_set_num(f, "value", c->v[w]);
-		tp_event_set_num(f, "baseline", c->med[w]);
-		tp_event_set_num(f, "z", c->z[w]);
-		if (json_array_append_new(list, f) < 0)
-			goto fail;
+		f = &out->f[out->n++];
+		f->channel = dsp_analyzer_field_name(c->a, c->field[w]);
+		f->value = c->v[w];
+		f->baseline = c->med[w];
+		f->z = c->z[w];
 		if (fabs(c->z[w]) > zmax)
 			zmax = fabs(c->z[w]);
 	}
-	json_object_set_new(ev, "features", list);
-	list = NULL;
-	json_object_set_new(ev, "seconds", json_integer(c->o.persist_s));
-	json_object_set_new(ev, "verdict", json_string("sound_changed"));
-	tp_event_set_num(ev, "confidence",
-			 zmax >= 2 * c->o.z_threshold ? 1.0 : zmax / (2 * c->o.z_threshold));
-	return ev;
-fail:
-	json_decref(list);
-	json_decref(ev);
-	return NULL;
+	out->seconds = c->o.persist_s;
+	out->confidence = zmax >= 2 * c->o.z_threshold ? 1.0 : zmax / (2 * c->o.z_threshold);
 }
 
-int dsp_change_push(struct dsp_change *c, const struct dsp_second *s, json_t **event)
+int dsp_change_push(struct dsp_change *c, const struct dsp_second *s,
+		    struct dsp_change_shift *shift)
 {
 	double all[DSP_MAX_FIELDS];
 	int w, moved = 0;
@@ -235,12 +220,12 @@ int dsp_change_push(struct dsp_change *c, const struct dsp_second *s, json_t **e
 	c->streak = moved ? c->streak + 1 : 0;
 	if (c->streak < c->o.persist_s)
 		return 0;
-	*event = build_event(c, s);
+	fill_shift(c, s, shift);
 	/* learn the new sound before watching again */
 	c->state = LEARNING;
 	c->learn_count = 0;
 	c->streak = 0;
-	return *event ? 1 : -ENOMEM;
+	return 1;
 }
 
 int dsp_change_save(const struct dsp_change *c, FILE *f)

@@ -3,8 +3,9 @@
 
 /*
  * Acoustic change detector: a per-board baseline of the 1-second
- * aggregates, scored robustly, and an `acoustic_shift` event when the sound
- * of the board moves away from it.
+ * aggregates, scored robustly, and a shift report when the sound of the
+ * board moves away from it (the caller logs it: thermpace replay writes an
+ * `acoustic_shift` event).
  *
  * Watched features: audio.rms_dbfs, audio.centroid_hz, audio.flatness,
  * audio.flux, audio.rolloff_hz, audio.peak1_hz and every audio.band_*_db
@@ -19,16 +20,15 @@
  *
  * A feature has moved when |z| >= z_threshold; a shift is confirmed when at
  * least one feature has moved in each of persist_s consecutive seconds. The
- * event lists the features that moved in the confirming second with their
- * value, baseline median and z. After an event the detector learns the new
+ * report lists the features that moved in the confirming second with their
+ * value, baseline median and z. After a shift the detector learns the new
  * sound as its baseline (learn_s seconds) and stays silent meanwhile, so one
- * change gives one event.
+ * change gives one report.
  *
  * Seconds with fewer than half the usual frames (the end of a stream) are
  * not scored; NaN values (no peak) are skipped.
  */
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "analyzer.h"
@@ -39,6 +39,23 @@ struct dsp_change_opts {
 	int persist_s;	    /* consecutive seconds before an event (3) */
 	double t_offset;    /* added to aggregate times: the session time of
 			       the first audio frame (0) */
+};
+
+/* A feature that moved in the confirming second. */
+struct dsp_change_feature {
+	const char *channel; /* "audio.NAME" (the analyzer's, borrowed) */
+	double value;	     /* this second's value */
+	double baseline;     /* the baseline median */
+	double z;	     /* (value - baseline) / scale */
+};
+
+/* A confirmed shift. */
+struct dsp_change_shift {
+	double t;	   /* session time at the end of the confirming second */
+	int seconds;	   /* consecutive seconds that confirmed it (persist_s) */
+	double confidence; /* max |z| / (2 z_threshold), at most 1 */
+	int n;		   /* features in f, in analyzer order */
+	struct dsp_change_feature f[DSP_MAX_FIELDS];
 };
 
 struct dsp_change;
@@ -54,12 +71,11 @@ int dsp_change_open(struct dsp_change **out, const struct dsp_analyzer *a,
 void dsp_change_close(struct dsp_change *c);
 
 /*
- * Scores one aggregate. Returns 1 and a new event in *event (the caller
- * emits it with tp_event_emit, which releases it) when a shift is
- * confirmed, 0 otherwise, -ENOMEM when the event cannot be built. No
- * allocation unless an event is built.
+ * Scores one aggregate. Returns 1 and fills *shift when a shift is
+ * confirmed, 0 otherwise (*shift untouched). Does not allocate.
  */
-int dsp_change_push(struct dsp_change *c, const struct dsp_second *s, json_t **event);
+int dsp_change_push(struct dsp_change *c, const struct dsp_second *s,
+		    struct dsp_change_shift *shift);
 
 /* 1 once a baseline is in place (learned or loaded). */
 int dsp_change_ready(const struct dsp_change *c);

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tp_pmic_rail rails[16];
+	struct tp_vcgencmd_pmic_rail rails[16];
 	const char *s = (const char *)data;
 	unsigned long bits = 0, prev = 0;
 	long long v = 0;
@@ -27,12 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tp_sysfs_parse_max(s, size, &v);
 	if (tp_vcgencmd_parse_throttled(s, size, &bits) == 0) {
 		prev = bits >> 1;
-		if ((tp_throttle_events(prev, bits) & ~0xFul) != 0)
+		if ((tp_vcgencmd_throttle_events(prev, bits) & ~0xFul) != 0)
 			abort();
 	}
 	n = tp_vcgencmd_parse_pmic(s, size, rails, 16);
 	for (i = 0; i < n; i++)
-		if (strlen(rails[i].name) >= TP_PMIC_NAME_MAX)
+		if (strlen(rails[i].name) >= TP_VCGENCMD_PMIC_NAME_MAX)
 			abort();
 	/* the same through a copy exactly as long as the input: no reads past it */
 	copy = malloc(size ? size : 1);

@@ -8,9 +8,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tp_truthset ts;
+	struct tp_truth_file ts;
 
-	(void)tp_truthset_parse(&ts, (const char *)data, size, "<fuzz>");
-	tp_truthset_free(&ts);
+	(void)tp_truth_parse(&ts, (const char *)data, size, "<fuzz>");
+	tp_truth_free(&ts);
 	return 0;
 }

@@ -9,12 +9,18 @@
  *
  * SKIP("reason") inside a test marks it skipped (the reason is printed).
  * Fixture paths are relative to the source tree root, where tests run.
+ *
+ * Scratch space: test_tmpdir makes a fresh directory under $TMPDIR (/tmp
+ * when unset), test_rmtree removes it and everything in it.
  */
 
+#include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int tp_test_n, tp_test_failed, tp_test_skipped, tp_test_cur_fail, tp_test_cur_skip;
 static char tp_test_skip_reason[256];
@@ -81,6 +87,45 @@ static char tp_test_skip_reason[256];
 		}                                                                                  \
 		fflush(stdout);                                                                    \
 	} while (0)
+
+/*
+ * Creates a new directory $TMPDIR/thermpace-NAME-XXXXXX, its path into
+ * dir[n]. Returns 0 or a negative errno.
+ */
+static inline int test_tmpdir(char *dir, size_t n, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	int k;
+
+	if (!base || !base[0])
+		base = "/tmp";
+	k = snprintf(dir, n, "%s/thermpace-%s-XXXXXX", base, name);
+	if (k < 0 || (size_t)k >= n)
+		return -ENAMETOOLONG;
+	return mkdtemp(dir) ? 0 : -errno;
+}
+
+static inline int test_rmtree_entry(const char *path, const struct stat *st, int flag,
+				    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path); /* go on past a failure, as rm -rf does */
+	return 0;
+}
+
+/*
+ * Removes dir and everything under it (links are removed, not followed).
+ * Returns 0, or -EIO when dir is still there.
+ */
+static inline int test_rmtree(const char *dir)
+{
+	struct stat st;
+
+	nftw(dir, test_rmtree_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return lstat(dir, &st) == 0 ? -EIO : 0;
+}
 
 static inline int test_done(void)
 {

@@ -24,20 +24,16 @@
 #include "sysfs.h"
 #include "test.h"
 
-static char tmp[128];
+static char tmp[256];
 
 static int make_tmp(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/tp-act-XXXXXX");
-	return mkdtemp(tmp) ? 0 : -errno;
+	return test_tmpdir(tmp, sizeof(tmp), "act");
 }
 
 static void rm_tmp(void)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
+	if (test_rmtree(tmp) < 0)
 		printf("# could not remove %s\n", tmp);
 }
 

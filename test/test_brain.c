@@ -117,9 +117,9 @@ static void test_truth_reads_records(void)
 	    "{\"kind\":\"sensor_offset\",\"t_start\":900.5,\"t_end\":1200,\"channel\":\"temp.gpu\","
 	    "\"offset_c\":1.5,\"causes_throttle\":true}\n"
 	    "{\"kind\":\"kernel_throttle\",\"t_start\":5,\"clause\":\"freq_cap\",\"future\":[1]}\n";
-	struct tp_truthset ts;
+	struct tp_truth_file ts;
 
-	CHECK_INT(tp_truthset_parse(&ts, text, sizeof(text) - 1, "t.jsonl"), 0);
+	CHECK_INT(tp_truth_parse(&ts, text, sizeof(text) - 1, "t.jsonl"), 0);
 	CHECK_INT(ts.n, 3);
 	if (ts.n == 3) {
 		CHECK_STR(ts.r[0].kind, "ambient_step");
@@ -131,19 +131,19 @@ static void test_truth_reads_records(void)
 		CHECK_STR(ts.r[2].clause, "freq_cap");
 		CHECK(isnan(ts.r[2].t_end)); /* absent is open */
 	}
-	tp_truthset_free(&ts);
+	tp_truth_free(&ts);
 }
 
 static void expect_bad(const char *text, const char *needle)
 {
-	struct tp_truthset ts;
-	int ret = tp_truthset_parse(&ts, text, strlen(text), "bad.jsonl");
+	struct tp_truth_file ts;
+	int ret = tp_truth_parse(&ts, text, strlen(text), "bad.jsonl");
 
 	CHECK(ret < 0);
 	if (!strstr(ts.err, needle))
 		printf("#   error '%s' lacks '%s'\n", ts.err, needle);
 	CHECK(strstr(ts.err, needle) != NULL);
-	tp_truthset_free(&ts);
+	tp_truth_free(&ts);
 }
 
 static void test_truth_rejects_malformed(void)
@@ -159,14 +159,14 @@ static void test_truth_rejects_malformed(void)
 
 static void test_truth_missing_file(void)
 {
-	struct tp_truthset ts;
+	struct tp_truth_file ts;
 
-	CHECK_INT(tp_truthset_load(&ts, "/nonexistent/truth.jsonl", 1), 0);
+	CHECK_INT(tp_truth_load(&ts, "/nonexistent/truth.jsonl", 1), 0);
 	CHECK_INT(ts.n, 0);
-	tp_truthset_free(&ts);
-	CHECK(tp_truthset_load(&ts, "/nonexistent/truth.jsonl", 0) < 0);
+	tp_truth_free(&ts);
+	CHECK(tp_truth_load(&ts, "/nonexistent/truth.jsonl", 0) < 0);
 	CHECK(strstr(ts.err, "/nonexistent/truth.jsonl") != NULL);
-	tp_truthset_free(&ts);
+	tp_truth_free(&ts);
 }
 
 /* ---- pipeline on a synthetic three-zone board ---- */

@@ -17,6 +17,7 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "event.h"
+#include "session/record_audio.h"
 #include "util.h"
 #include "wav.h"
 #include "test.h"
@@ -24,7 +25,7 @@
 #define FAN    "fixtures/audio/computer-fan-hum-48k.wav"
 #define MAXSEC 16
 
-static char tmpdir[] = "/tmp/thermpace-cap-XXXXXX";
+static char tmpdir[256];
 
 static const char *tmp(const char *name)
 {
@@ -448,7 +449,8 @@ static char *seam_case(snd_pcm_sframes_t err_code, struct dsp_capture_stats *st,
 	o.format = DSP_FMT_S16;
 	o.max_frames = frames;
 	o.wav_path = tmp("seam.wav");
-	o.log = &log;
+	o.on_xrun = tp_record_audio_log_xrun;
+	o.xrun_ctx = &log;
 	o.readi = seam_readi;
 	o.seam_ctx = &seam;
 	CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
@@ -550,22 +552,9 @@ static void test_open_errors(void)
 	snd_config_delete(conf);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			unlink(tmp(e->d_name));
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
+	if (test_tmpdir(tmpdir, sizeof(tmpdir), "cap") < 0) {
 		printf("Bail out! mkdtemp failed\n");
 		return 1;
 	}
@@ -578,7 +567,7 @@ int main(void)
 	RUN(test_suspend_recovery);
 	RUN(test_device_lost);
 	RUN(test_open_errors);
-	cleanup();
+	test_rmtree(tmpdir);
 	snd_config_update_free_global();
 	return test_done();
 }

@@ -160,11 +160,11 @@ static void test_event_format(void)
 
 static void test_manifest_roundtrip(void)
 {
-	char dir[] = "/tmp/tp-test-XXXXXX", err[256] = "";
+	char dir[256], err[256] = "";
 	struct tp_manifest m, r;
 	char path[512];
 
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(test_tmpdir(dir, sizeof(dir), "core"), 0);
 	tp_manifest_init(&m, "jetson-nano", "live");
 	m.interval_s = 0.25;
 	m.audio_rate = 48000;
@@ -182,7 +182,7 @@ static void test_manifest_roundtrip(void)
 	unlink(path);
 	CHECK(tp_manifest_read(&r, NULL, dir, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "manifest.ini") != NULL);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 int main(void)

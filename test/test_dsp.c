@@ -21,6 +21,7 @@
 #include "tracker.h"
 #include "util.h"
 #include "wav.h"
+#include "session/replay.h"
 #include "test.h"
 
 #define MAX_SECONDS 64
@@ -866,14 +867,12 @@ static int change_run(struct dsp_change *c, struct dsp_analyzer *a, double secon
 	while (off < n) {
 		off += dsp_analyzer_push(a, x + off, 4800 < n - off ? 4800 : n - off);
 		while (dsp_analyzer_next_second(a, &s) == 1) {
-			json_t *ev = NULL;
-			int r = dsp_change_push(c, &s, &ev);
+			struct dsp_change_shift shift;
+			int r = dsp_change_push(c, &s, &shift);
 
 			CHECK(r >= 0);
 			if (r == 1 && k < max)
-				events[k++] = ev;
-			else if (r == 1)
-				json_decref(ev);
+				events[k++] = tp_replay_shift_event(&shift);
 		}
 	}
 	free(x);
@@ -886,9 +885,9 @@ static void test_change_detector(void)
 	struct dsp_change *c = NULL, *c2 = NULL;
 	struct dsp_change_opts o;
 	json_t *ev[4];
-	char line[4096], path[] = "/tmp/thermpace-test-XXXXXX", err[256];
+	char line[4096], dir[256], path[512], err[256];
 	FILE *f;
-	int k, fd;
+	int k;
 
 	CHECK_INT(dsp_analyzer_open(&a, 48000, NULL), 0);
 	dsp_change_opts_default(&o);
@@ -929,9 +928,10 @@ static void test_change_detector(void)
 	k = change_run(c, a, 12, 1e9, 0, ev, 4);
 	CHECK_INT(k, 0);
 	CHECK(dsp_change_ready(c));
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	f = fdopen(fd, "w");
+	CHECK_INT(test_tmpdir(dir, sizeof(dir), "dsp"), 0);
+	snprintf(path, sizeof(path), "%s/baseline.ini", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
 	CHECK_INT(dsp_change_save(c, f), 0);
 	fclose(f);
 	CHECK_INT(dsp_change_open(&c2, a, &o), 0);
@@ -943,7 +943,7 @@ static void test_change_detector(void)
 	fclose(f);
 	CHECK_INT(dsp_change_load(c2, path, err, sizeof(err)), -EINVAL);
 	printf("# %s\n", err);
-	unlink(path);
+	CHECK_INT(test_rmtree(dir), 0);
 	dsp_change_close(c2);
 	dsp_change_close(c);
 	dsp_analyzer_close(a);

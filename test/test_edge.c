@@ -16,22 +16,13 @@
 #include "ini_file.h"
 #include "sim/sim_audio.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_truth.h"
+#include "session/truth.h"
 #include "sysfs.h"
 #include "session/telemetry_csv.h"
 #include "util.h"
 #include "test.h"
 
-static char tmpdir[64];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
+static char tmpdir[256];
 
 static void path_in_tmp(char *out, size_t n, const char *name)
 {
@@ -156,16 +147,16 @@ static void test_sysfs_pread_exact(void)
 /* Files the simulator writes are not inherited by child processes. */
 static void test_sim_files_cloexec(void)
 {
-	struct tp_truth w;
+	struct tp_truth_writer w;
 	struct tp_sim_audio a;
 	struct tp_scenario s;
 	char path[128], err[200], was_open[256];
 	int fd, opened = 0;
 
 	path_in_tmp(path, sizeof(path), "truth.jsonl");
-	CHECK_INT(tp_truth_open(&w, path), 0);
+	CHECK_INT(tp_truth_writer_open(&w, path), 0);
 	CHECK(fcntl(fileno(w.f), F_GETFD) & FD_CLOEXEC);
-	CHECK_INT(tp_truth_close(&w), 0);
+	CHECK_INT(tp_truth_writer_close(&w), 0);
 	unlink(path);
 	tp_scenario_default(&s);
 	s.audio_duration_s = 0.1;
@@ -247,8 +238,7 @@ static void test_board_detect_file_name(void)
 
 int main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tp-edge-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
+	if (test_tmpdir(tmpdir, sizeof(tmpdir), "edge") < 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -262,6 +252,6 @@ int main(void)
 	RUN(test_board_repeated_section);
 	RUN(test_board_detect_file_name);
 	/* the tests leave small trees behind: remove them with the directory */
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(tmpdir);
 	return test_done();
 }

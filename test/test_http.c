@@ -329,16 +329,16 @@ static int have_promtool(void)
 /* promtool check metrics on body: 0 ok, 1 complaint (printed), -1 none. */
 static int promtool_check(const char *body, size_t len)
 {
-	char dir[] = "/tmp/tp-prom-XXXXXX", path[64], cmd[256];
+	char dir[256], path[512], cmd[1600];
 	FILE *f;
 	int rc;
 
-	if (!mkdtemp(dir))
+	if (test_tmpdir(dir, sizeof(dir), "prom") < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/m.txt", dir);
 	f = fopen(path, "w");
 	if (!f) {
-		rmdir(dir);
+		test_rmtree(dir);
 		return -1;
 	}
 	fwrite(body, 1, len, f);
@@ -348,10 +348,7 @@ static int promtool_check(const char *body, size_t len)
 		 "sed 's/^/#   promtool: /' %s/out; exit $r",
 		 path, dir, dir);
 	rc = system(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/out", dir);
-	unlink(cmd);
-	unlink(path);
-	rmdir(dir);
+	test_rmtree(dir);
 	return rc == 0 ? 0 : 1;
 }
 

@@ -201,10 +201,12 @@ static void hook_client(void *ctx, int connected, const char *name, pid_t pid, d
 
 static int fixture_open(struct fixture *f, int max_clients)
 {
+	int ret;
+
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/tp-pace-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -errno;
+	ret = test_tmpdir(f->dir, sizeof(f->dir), "pace");
+	if (ret < 0)
+		return ret;
 	snprintf(f->path, sizeof(f->path), "%s/run/pace.sock", f->dir);
 	if (tp_pace_server_open(&f->s, f->path, max_clients, 0660) < 0)
 		return -1;
@@ -217,12 +219,8 @@ static int fixture_open(struct fixture *f, int max_clients)
 
 static void fixture_close(struct fixture *f)
 {
-	char p[160];
-
 	tp_pace_server_close(&f->s);
-	snprintf(p, sizeof(p), "%s/run", f->dir);
-	rmdir(p);
-	rmdir(f->dir);
+	test_rmtree(f->dir);
 }
 
 /* Serves for ms milliseconds. */

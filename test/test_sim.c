@@ -12,7 +12,7 @@
 #include "sim/sim_plant.h"
 #include "sim/sim_rng.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_truth.h"
+#include "session/truth.h"
 #include "util.h"
 #include "test.h"
 
@@ -292,7 +292,7 @@ static int run_pair(const char *events, double secs, struct tp_chanset *set, dou
 				const double *vb))
 {
 	struct tp_chanset set2;
-	struct tp_truth tw;
+	struct tp_truth_writer tw;
 	char text[4096];
 	int k, bad = 0;
 
@@ -497,7 +497,7 @@ out:
 static void test_ambient_and_cooling(void)
 {
 	struct tp_chanset set;
-	struct tp_truth tw;
+	struct tp_truth_writer tw;
 	double v[TP_MAX_CHANNELS], before, after, board0, board1;
 	json_t *recs[16], *r;
 	FILE *f = tmpfile();
@@ -557,7 +557,7 @@ static void test_ambient_and_cooling(void)
 static void test_throttle_for_nothing(void)
 {
 	struct tp_chanset set;
-	struct tp_truth tw;
+	struct tp_truth_writer tw;
 	double v[TP_MAX_CHANNELS], max_die = 0;
 	json_t *recs[256], *r;
 	FILE *f = tmpfile();
@@ -601,7 +601,7 @@ static void test_throttle_for_nothing(void)
 static void test_real_throttle_not_blamed(void)
 {
 	struct tp_chanset set;
-	struct tp_truth tw;
+	struct tp_truth_writer tw;
 	double v[TP_MAX_CHANNELS];
 	json_t *recs[1024];
 	FILE *f = tmpfile();
@@ -765,13 +765,13 @@ static void test_audio(void)
 {
 	static struct tp_sim_audio a;
 	static float x[3 * 16000];
-	char dir[] = "/tmp/tp-test-sim-XXXXXX", path[64], err[256];
+	char dir[256], path[512], err[256];
 	SF_INFO info;
 	SNDFILE *sf;
 	double t;
 	int k;
 
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(test_tmpdir(dir, sizeof(dir), "sim"), 0);
 	snprintf(path, sizeof(path), "%s/a.wav", dir);
 	CHECK_INT(load(&scen, "[audio]\nrate = 16000\nduration_s = 3\n"), 0);
 	CHECK_INT(tp_sim_audio_open(&a, path, &scen, 5, err, sizeof(err)), 0);
@@ -806,8 +806,7 @@ static void test_audio(void)
 		/* louder under load: +3 dB/W */
 		CHECK(rms(x + 20000, 8000) > 2 * rms(x + 4000, 8000));
 	}
-	unlink(path);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 int main(void)

@@ -76,11 +76,11 @@ static ssize_t failing_pread(int fd, void *buf, size_t n, off_t off)
 
 static void test_read_seam(void)
 {
-	char dir[] = "/tmp/tp-sysfs-XXXXXX", path[64];
+	char dir[256], path[512];
 	long long v = 0;
 	int fd;
 
-	if (!mkdtemp(dir))
+	if (test_tmpdir(dir, sizeof(dir), "sysfs") < 0)
 		SKIP("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/temp", dir);
 	fd = open(path, O_RDWR | O_CREAT, 0644);
@@ -101,8 +101,7 @@ static void test_read_seam(void)
 	fd = open(dir, O_RDONLY);
 	CHECK_INT(tp_sysfs_read_ll(fd, &v), -EISDIR);
 	close(fd);
-	unlink(path);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 static void test_throttled(void)
@@ -124,15 +123,15 @@ static void test_throttled(void)
 static void test_throttle_events(void)
 {
 	/* first reading: only the live bits count */
-	CHECK_INT(tp_throttle_events(0, 0x50000), 0x5);
+	CHECK_INT(tp_vcgencmd_throttle_events(0, 0x50000), 0x5);
 	/* sticky unchanged, nothing live: nothing new */
-	CHECK_INT(tp_throttle_events(0x50000, 0x50000), 0);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x50000), 0);
 	/* live bit 2 */
-	CHECK_INT(tp_throttle_events(0x50000, 0x50004), 0x4);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x50004), 0x4);
 	/* sticky 17 newly set, live clear again: it happened in between */
-	CHECK_INT(tp_throttle_events(0x50000, 0x70000), 0x2);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x50000, 0x70000), 0x2);
 	/* sticky bits never clear without a reboot; a clear is no event */
-	CHECK_INT(tp_throttle_events(0x70000, 0x0), 0);
+	CHECK_INT(tp_vcgencmd_throttle_events(0x70000, 0x0), 0);
 }
 
 static void test_pmic(void)
@@ -144,7 +143,7 @@ static void test_pmic(void)
 			  "     3V3_SYS_V volt(13)=3.30000000V\n"
 			  "     EXT5V_V volt(24)=5.14000000V\n"
 			  "     BAD_X volt(1)=1V\n";
-	struct tp_pmic_rail r[8];
+	struct tp_vcgencmd_pmic_rail r[8];
 	int n = tp_vcgencmd_parse_pmic(out, strlen(out), r, 8);
 
 	CHECK_INT(n, 3);
@@ -174,10 +173,10 @@ static void write_script(const char *path, const char *body)
 
 static void test_run_child(void)
 {
-	char dir[] = "/tmp/tp-vcgen-XXXXXX", path[64], out[256];
+	char dir[256], path[512], out[256];
 	int n;
 
-	if (!mkdtemp(dir))
+	if (test_tmpdir(dir, sizeof(dir), "vcgen") < 0)
 		SKIP("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/vcgencmd", dir);
 	write_script(path, "#!/bin/sh\n[ \"$1\" = get_throttled ] || exit 3\necho throttled=0x4\n");
@@ -192,7 +191,7 @@ static void test_run_child(void)
 	CHECK_INT(tp_vcgencmd_run(path, "x", out, sizeof(out), 5000), -EFBIG);
 	unlink(path);
 	CHECK_INT(tp_vcgencmd_run(path, "x", out, sizeof(out), 5000), -ENOENT);
-	rmdir(dir);
+	CHECK_INT(test_rmtree(dir), 0);
 }
 
 int main(void)

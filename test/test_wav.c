@@ -26,7 +26,7 @@
 #define FRIDGE "fixtures/audio/fridge-hum.wav"
 #define MAXSEC 32
 
-static char tmpdir[] = "/tmp/thermpace-wav-XXXXXX";
+static char tmpdir[256];
 
 static const char *tmp(const char *name)
 {
@@ -461,23 +461,9 @@ static void test_formats(void)
 	CHECK_STR(dsp_format_name(DSP_FMT_S32), "S32_LE");
 }
 
-/* Removes the flat temporary directory. */
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			unlink(tmp(e->d_name));
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
+	if (test_tmpdir(tmpdir, sizeof(tmpdir), "wav") < 0) {
 		printf("Bail out! mkdtemp failed\n");
 		return 1;
 	}
@@ -491,6 +477,6 @@ int main(void)
 	RUN(test_float_file_nan);
 	RUN(test_open_mem);
 	RUN(test_formats);
-	cleanup();
+	test_rmtree(tmpdir);
 	return test_done();
 }

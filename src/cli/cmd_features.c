@@ -99,7 +99,12 @@ static int drain(struct dsp_analyzer *a, enum out_format fmt)
 	return 0;
 }
 
-int cmd_features(int argc, char **argv)
+/*
+ * Reads the options into o, *fmt, *channel and *path. Returns -1 to go on,
+ * or the exit status to return now (--help, bad arguments).
+ */
+static int parse_args(int argc, char **argv, struct dsp_opts *o, enum out_format *fmt, int *channel,
+		      const char **path)
 {
 	static const struct option longopts[] = {
 	    {"format", required_argument, NULL, 'f'}, {"fft", required_argument, NULL, 'n'},
@@ -107,27 +112,18 @@ int cmd_features(int argc, char **argv)
 	    {"peaks", required_argument, NULL, 'p'},  {"bands", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
-	struct dsp_opts o;
-	struct dsp_wav_reader *r = NULL;
-	struct dsp_analyzer *a = NULL;
-	const struct dsp_wav_info *info;
-	enum out_format fmt = OUT_CSV;
-	int channel = DSP_CHANNEL_MIX, c, ret = TP_EXIT_FAILURE;
-	float *buf = NULL;
-	const char *path;
-	char err[256];
+	int c;
 	long v;
 
-	dsp_opts_default(&o);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
-				fmt = OUT_CSV;
+				*fmt = OUT_CSV;
 			else if (strcmp(optarg, "jsonl") == 0)
-				fmt = OUT_JSONL;
+				*fmt = OUT_JSONL;
 			else {
 				tp_err("features: --format must be csv or jsonl, not '%s'", optarg);
 				return TP_EXIT_USAGE;
@@ -140,7 +136,7 @@ int cmd_features(int argc, char **argv)
 				       optarg);
 				return TP_EXIT_USAGE;
 			}
-			o.fft_size = (int)v;
+			o->fft_size = (int)v;
 			break;
 		case 'H':
 			if (tp_parse_long(optarg, &v) < 0 || v < 1 || v > 65536) {
@@ -148,13 +144,13 @@ int cmd_features(int argc, char **argv)
 				       optarg);
 				return TP_EXIT_USAGE;
 			}
-			o.hop = (int)v;
+			o->hop = (int)v;
 			break;
 		case 'c':
 			if (strcmp(optarg, "mix") == 0)
-				channel = DSP_CHANNEL_MIX;
+				*channel = DSP_CHANNEL_MIX;
 			else if (tp_parse_long(optarg, &v) == 0 && v >= 1 && v <= 1024)
-				channel = (int)v - 1;
+				*channel = (int)v - 1;
 			else {
 				tp_err("features: --channel must be a channel number from 1 or "
 				       "'mix', not '%s'",
@@ -168,10 +164,10 @@ int cmd_features(int argc, char **argv)
 				       DSP_MAX_PEAKS, optarg);
 				return TP_EXIT_USAGE;
 			}
-			o.n_peaks = (int)v;
+			o->n_peaks = (int)v;
 			break;
 		case 'b':
-			if (dsp_opts_parse_bands(&o, optarg) < 0) {
+			if (dsp_opts_parse_bands(o, optarg) < 0) {
 				tp_err("features: --bands must be up to %d ranges like "
 				       "20-200,2k-8k, not '%s'",
 				       DSP_MAX_BANDS, optarg);
@@ -194,12 +190,73 @@ int cmd_features(int argc, char **argv)
 		tp_err("features: expected one FILE.wav (see 'thermpace features --help')");
 		return TP_EXIT_USAGE;
 	}
-	path = argv[optind];
-	if (o.fft_size && o.hop > o.fft_size) {
-		tp_err("features: --hop %d is longer than the FFT (%d)", o.hop, o.fft_size);
+	*path = argv[optind];
+	if (o->fft_size && o->hop > o->fft_size) {
+		tp_err("features: --hop %d is longer than the FFT (%d)", o->hop, o->fft_size);
 		return TP_EXIT_USAGE;
 	}
+	return -1;
+}
 
+/* Analyses r into rows on stdout (buf holds READ_FRAMES); an exit status. */
+static int analyse(struct dsp_wav_reader *r, struct dsp_analyzer *a, int channel,
+		   enum out_format fmt, const char *path, float *buf)
+{
+	const struct dsp_wav_info *info = dsp_wav_reader_info(r);
+
+	if (fmt == OUT_CSV)
+		print_csv_header(a);
+	for (;;) {
+		long got = dsp_wav_reader_read_mono(r, channel, buf, READ_FRAMES);
+		size_t off = 0;
+
+		if (got < 0) {
+			tp_err("cannot read '%s': read error after %lld frames", path,
+			       (long long)dsp_analyzer_frame_count(a));
+			return TP_EXIT_FAILURE;
+		}
+		if (got == 0)
+			break;
+		while (off < (size_t)got) {
+			off += dsp_analyzer_push(a, buf + off, (size_t)got - off);
+			if (drain(a, fmt) < 0)
+				goto write_error;
+		}
+	}
+	dsp_analyzer_finish(a);
+	if (drain(a, fmt) < 0)
+		goto write_error;
+	if (fflush(stdout) == EOF)
+		goto write_error;
+	if (info->truncated) {
+		tp_err("'%s' is truncated: its header declares %lld bytes of audio, the file "
+		       "holds %lld (rows cover the frames present)",
+		       path, info->declared_bytes, info->present_bytes);
+		return TP_EXIT_FAILURE;
+	}
+	return TP_EXIT_OK;
+write_error:
+	tp_err("features: cannot write the output: %s", strerror(errno));
+	return TP_EXIT_FAILURE;
+}
+
+int cmd_features(int argc, char **argv)
+{
+	struct dsp_opts o;
+	struct dsp_wav_reader *r = NULL;
+	struct dsp_analyzer *a = NULL;
+	const struct dsp_wav_info *info;
+	enum out_format fmt = OUT_CSV;
+	int channel = DSP_CHANNEL_MIX, ret = TP_EXIT_FAILURE;
+	float *buf = NULL;
+	const char *path;
+	char err[256];
+
+	dsp_opts_default(&o);
+	ret = parse_args(argc, argv, &o, &fmt, &channel, &path);
+	if (ret >= 0)
+		return ret;
+	ret = TP_EXIT_FAILURE;
 	if (dsp_wav_reader_open(&r, path, err, sizeof(err)) < 0) {
 		tp_err("cannot read '%s': %s", path, err);
 		return TP_EXIT_FAILURE;
@@ -230,40 +287,7 @@ int cmd_features(int argc, char **argv)
 		tp_err("features: out of memory");
 		goto out;
 	}
-	if (fmt == OUT_CSV)
-		print_csv_header(a);
-	for (;;) {
-		long got = dsp_wav_reader_read_mono(r, channel, buf, READ_FRAMES);
-		size_t off = 0;
-
-		if (got < 0) {
-			tp_err("cannot read '%s': read error after %lld frames", path,
-			       (long long)dsp_analyzer_frame_count(a));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		while (off < (size_t)got) {
-			off += dsp_analyzer_push(a, buf + off, (size_t)got - off);
-			if (drain(a, fmt) < 0)
-				goto write_error;
-		}
-	}
-	dsp_analyzer_finish(a);
-	if (drain(a, fmt) < 0)
-		goto write_error;
-	if (fflush(stdout) == EOF)
-		goto write_error;
-	if (info->truncated) {
-		tp_err("'%s' is truncated: its header declares %lld bytes of audio, the file "
-		       "holds %lld (rows cover the frames present)",
-		       path, info->declared_bytes, info->present_bytes);
-		goto out;
-	}
-	ret = TP_EXIT_OK;
-	goto out;
-write_error:
-	tp_err("features: cannot write the output: %s", strerror(errno));
+	ret = analyse(r, a, channel, fmt, path, buf);
 out:
 	free(buf);
 	dsp_analyzer_close(a);

@@ -251,26 +251,10 @@ static void chart(FILE *f, const struct report *r, enum tp_kind kind, const char
 	fputs("</svg>\n", f);
 }
 
-static void write_html(FILE *f, const struct report *r, const struct tp_manifest *m, int has_m,
-		       const char *dir)
+/* The page's head and the session's table. */
+static void write_summary(FILE *f, const struct report *r, const struct tp_manifest *m, int has_m,
+			  const char *dir, size_t nev)
 {
-	static const struct {
-		enum tp_kind kind;
-		const char *title;
-	} charts[] = {
-	    {TP_KIND_TEMP, "Temperatures (&deg;C)"},
-	    {TP_KIND_POWER, "Power (W)"},
-	    {TP_KIND_FREQ, "Clocks (Hz)"},
-	    {TP_KIND_RATE, "Token rate (tokens/s)"},
-	    {TP_KIND_STATE, "States"},
-	    {TP_KIND_FORECAST, "Forecast"},
-	};
-	size_t k, nev = json_array_size(r->events);
-	json_t *counts = json_object();
-	const char *key;
-	json_t *val;
-	int i;
-
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>thermpace session report</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:2em;color:#222}"
@@ -297,6 +281,15 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 	}
 	fprintf(f, "<tr><th>duration</th><td>%.1f s</td></tr>\n", r->t1 - r->t0);
 	fprintf(f, "<tr><th>events</th><td>%zu</td></tr>\n</table>\n", nev);
+}
+
+/* How many events of each kind. */
+static void write_event_counts(FILE *f, const struct report *r, size_t nev)
+{
+	json_t *counts = json_object();
+	const char *key;
+	json_t *val;
+	size_t k;
 
 	for (k = 0; k < nev; k++) {
 		const char *name =
@@ -316,10 +309,12 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 		fputs("</table>\n", f);
 	}
 	json_decref(counts);
+}
 
-	fputs("<h2>Charts</h2>\n", f);
-	for (k = 0; k < TP_ARRAY_LEN(charts); k++)
-		chart(f, r, charts[k].kind, charts[k].title, k == 0);
+/* Each channel's unit, sample count, min, mean and max. */
+static void write_channels(FILE *f, const struct report *r)
+{
+	int i;
 
 	fputs("<h2>Channels</h2>\n<table><tr><th>channel</th><th>unit</th><th>samples</th>"
 	      "<th>min</th><th>mean</th><th>max</th></tr>\n",
@@ -336,6 +331,12 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 			fputs("<td></td><td></td><td></td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
+}
+
+/* The first MAX_EVENTS events with their evidence. */
+static void write_events(FILE *f, const struct report *r, size_t nev)
+{
+	size_t k;
 
 	if (nev) {
 		fputs("<h2>Events</h2>\n<table><tr><th>t (s)</th><th>event</th><th>evidence</th>"
@@ -364,6 +365,31 @@ static void write_html(FILE *f, const struct report *r, const struct tp_manifest
 				nev - MAX_EVENTS);
 		fputs("</table>\n", f);
 	}
+}
+
+static void write_html(FILE *f, const struct report *r, const struct tp_manifest *m, int has_m,
+		       const char *dir)
+{
+	static const struct {
+		enum tp_kind kind;
+		const char *title;
+	} charts[] = {
+	    {TP_KIND_TEMP, "Temperatures (&deg;C)"},
+	    {TP_KIND_POWER, "Power (W)"},
+	    {TP_KIND_FREQ, "Clocks (Hz)"},
+	    {TP_KIND_RATE, "Token rate (tokens/s)"},
+	    {TP_KIND_STATE, "States"},
+	    {TP_KIND_FORECAST, "Forecast"},
+	};
+	size_t k, nev = json_array_size(r->events);
+
+	write_summary(f, r, m, has_m, dir, nev);
+	write_event_counts(f, r, nev);
+	fputs("<h2>Charts</h2>\n", f);
+	for (k = 0; k < TP_ARRAY_LEN(charts); k++)
+		chart(f, r, charts[k].kind, charts[k].title, k == 0);
+	write_channels(f, r);
+	write_events(f, r, nev);
 	fputs("</body></html>\n", f);
 }
 

@@ -26,7 +26,7 @@
 #include "sim/sim_load.h"
 #include "sim/sim_plant.h"
 #include "sim/sim_scenario.h"
-#include "sim/sim_truth.h"
+#include "session/truth.h"
 #include "session/telemetry_csv.h"
 #include "util.h"
 
@@ -213,7 +213,7 @@ struct sim_session {
 	char dir[4096];
 	FILE *csv;
 	struct tp_csv_writer w;
-	struct tp_truth truth;
+	struct tp_truth_writer truth;
 	struct tp_sim_audio audio;
 	int have_audio;
 	struct tp_chanset set;
@@ -269,7 +269,7 @@ static int sim_session_open(struct sim_session *ss, const char *dir, const struc
 	}
 	if (session_path(ss, "truth.jsonl", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	ret = tp_truth_open(&ss->truth, path);
+	ret = tp_truth_writer_open(&ss->truth, path);
 	if (ret < 0) {
 		tp_err("sim: cannot create '%s': %s", path, strerror(-ret));
 		return ret;
@@ -315,7 +315,7 @@ static int sim_session_close(struct sim_session *ss, const struct tp_scenario *s
 		tp_err("sim: cannot write '%s/audio.wav'", ss->dir);
 		ret = -EIO;
 	}
-	r = tp_truth_close(&ss->truth);
+	r = tp_truth_writer_close(&ss->truth);
 	if (r < 0 && ret == 0 && ok) {
 		tp_err("sim: cannot write '%s/truth.jsonl': %s", ss->dir, strerror(-r));
 		ret = r;
@@ -361,65 +361,74 @@ static int sim_session_close(struct sim_session *ss, const struct tp_scenario *s
 	return ret;
 }
 
+/* What a run needs, allocated once by cmd_sim: the plant and the session are large. */
+struct sim_run {
+	struct tp_scenario s;
+	struct tp_plant plant;
+	struct sim_session ss;
+	double v[TP_MAX_CHANNELS]; /* the closed loop's frame */
+};
+
 /* ---- open loop ---- */
 
-static int sim_run_open_loop(const struct sim_opts *o, const struct tp_scenario *s)
+static int sim_run_open_loop(const struct sim_opts *o, struct sim_run *run)
 {
-	static struct tp_plant plant; /* large; one per process */
-	static struct sim_session ss;
+	const struct tp_scenario *s = &run->s;
+	struct tp_plant *plant = &run->plant;
+	struct sim_session *ss = &run->ss;
 	struct tp_simload load;
 	long k, nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
 	int ret;
 
-	memset(&ss, 0, sizeof(ss));
-	tp_chanset_init(&ss.set);
-	if (tp_plant_init(&plant, s, s->seed, &ss.set) < 0) {
+	memset(ss, 0, sizeof(*ss));
+	tp_chanset_init(&ss->set);
+	if (tp_plant_init(plant, s, s->seed, &ss->set) < 0) {
 		tp_err("sim: too many channels");
 		return TP_EXIT_FAILURE;
 	}
 	tp_simload_init(&load, s, s->seed);
-	ret = sim_session_open(&ss, o->out, s);
+	ret = sim_session_open(ss, o->out, s);
 	if (ret < 0)
 		goto out;
-	tp_plant_set_truth(&plant, &ss.truth);
-	tp_frame_clear(ss.v, ss.set.n);
-	tp_plant_sample(&plant, ss.v);
-	ret = sim_session_row(&ss, 0);
+	tp_plant_set_truth(plant, &ss->truth);
+	tp_frame_clear(ss->v, ss->set.n);
+	tp_plant_sample(plant, ss->v);
+	ret = sim_session_row(ss, 0);
 	for (k = 1; k <= nrows && ret == 0; k++) {
 		double t_row = (double)k * s->interval_s;
 
-		while (ret == 0 && tp_plant_time(&plant) < t_row - 1e-9) {
-			double t0 = tp_plant_time(&plant), tok0 = tp_plant_tokens(&plant);
+		while (ret == 0 && tp_plant_time(plant) < t_row - 1e-9) {
+			double t0 = tp_plant_time(plant), tok0 = tp_plant_tokens(plant);
 			double h = fmin(s->step_s, t_row - t0);
 
 			if (t_row - t0 - h < 1e-9)
 				h = t_row - t0;
-			tp_plant_advance(&plant, h, tp_simload_demand(&load, t0, h));
-			tp_simload_account(&load, tp_plant_time(&plant),
-					   tp_plant_tokens(&plant) - tok0);
-			if (tp_plant_throttled(&plant))
-				ss.throttled_s += h;
-			if (tp_plant_die_c(&plant) > ss.max_die_c)
-				ss.max_die_c = tp_plant_die_c(&plant);
-			if (ss.have_audio &&
-			    tp_sim_audio_feed(&ss.audio, tp_plant_time(&plant),
-					      tp_plant_power_w(&plant), tp_plant_cool_state(&plant),
-					      tp_plant_rate(&plant)) < 0) {
-				tp_err("sim: cannot write '%s/audio.wav'", ss.dir);
+			tp_plant_advance(plant, h, tp_simload_demand(&load, t0, h));
+			tp_simload_account(&load, tp_plant_time(plant),
+					   tp_plant_tokens(plant) - tok0);
+			if (tp_plant_throttled(plant))
+				ss->throttled_s += h;
+			if (tp_plant_die_c(plant) > ss->max_die_c)
+				ss->max_die_c = tp_plant_die_c(plant);
+			if (ss->have_audio &&
+			    tp_sim_audio_feed(&ss->audio, tp_plant_time(plant),
+					      tp_plant_power_w(plant), tp_plant_cool_state(plant),
+					      tp_plant_rate(plant)) < 0) {
+				tp_err("sim: cannot write '%s/audio.wav'", ss->dir);
 				ret = -EIO;
 			}
 		}
 		if (ret == 0) {
-			tp_plant_sample(&plant, ss.v);
-			ret = sim_session_row(&ss, t_row);
+			tp_plant_sample(plant, ss->v);
+			ret = sim_session_row(ss, t_row);
 		}
 	}
-	if (ret == 0 && tp_plant_finish(&plant) < 0) {
-		tp_err("sim: cannot write '%s/truth.jsonl'", ss.dir);
+	if (ret == 0 && tp_plant_finish(plant) < 0) {
+		tp_err("sim: cannot write '%s/truth.jsonl'", ss->dir);
 		ret = -EIO;
 	}
 out:
-	if (sim_session_close(&ss, s, &plant, ret == 0) < 0 && ret == 0)
+	if (sim_session_close(ss, s, plant, ret == 0) < 0 && ret == 0)
 		ret = -EIO;
 	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
 }
@@ -434,11 +443,11 @@ static int closed_row(void *ctx, double t, const double *v)
 	return sim_session_row(ss, t);
 }
 
-static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
+static int sim_run_closed_loop(const struct sim_opts *o, struct sim_run *run)
 {
-	static struct tp_plant plant;
-	static struct sim_session ss;
-	static double v[TP_MAX_CHANNELS];
+	struct tp_scenario *s = &run->s;
+	struct tp_plant *plant = &run->plant;
+	struct sim_session *ss = &run->ss;
 	struct tp_sim_closed_opts co;
 	struct tp_sim_score score;
 	char err[512], path[4096];
@@ -446,11 +455,11 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
 	int ret = 0;
 
 	s->audio_rate = 0; /* the closed loop writes no audio */
-	memset(&ss, 0, sizeof(ss));
-	tp_chanset_init(&ss.set);
-	if (tp_plant_init(&plant, s, s->seed, &ss.set) < 0 ||
-	    tp_chanset_add(&ss.set, "tokens.total") < 0 ||
-	    tp_chanset_add(&ss.set, "rate.tokens") < 0) {
+	memset(ss, 0, sizeof(*ss));
+	tp_chanset_init(&ss->set);
+	if (tp_plant_init(plant, s, s->seed, &ss->set) < 0 ||
+	    tp_chanset_add(&ss->set, "tokens.total") < 0 ||
+	    tp_chanset_add(&ss->set, "rate.tokens") < 0) {
 		tp_err("sim: too many channels");
 		return TP_EXIT_FAILURE;
 	}
@@ -461,11 +470,11 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
 	co.progress = o->json ? NULL : stdout;
 	co.progress_s = 600;
 	if (o->out) {
-		ret = sim_session_open(&ss, o->out, s);
+		ret = sim_session_open(ss, o->out, s);
 		if (ret < 0)
 			goto out;
-		tp_plant_set_truth(&plant, &ss.truth);
-		if (session_path(&ss, "events.jsonl", path, sizeof(path)) < 0) {
+		tp_plant_set_truth(plant, &ss->truth);
+		if (session_path(ss, "events.jsonl", path, sizeof(path)) < 0) {
 			ret = -ENAMETOOLONG;
 			goto out;
 		}
@@ -477,42 +486,46 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct tp_scenario *s)
 		}
 		co.events = events;
 		co.row = closed_row;
-		co.row_ctx = &ss;
+		co.row_ctx = ss;
 	}
-	ret = tp_sim_closed_run(s, &plant, &ss.set, v, &co, &score, err, sizeof(err));
+	ret = tp_sim_closed_run(s, plant, &ss->set, run->v, &co, &score, err, sizeof(err));
 	if (ret < 0) {
 		tp_err("sim: %s", err);
 		goto out;
 	}
-	if (o->out && tp_plant_finish(&plant) < 0) {
-		tp_err("sim: cannot write '%s/truth.jsonl'", ss.dir);
+	if (o->out && tp_plant_finish(plant) < 0) {
+		tp_err("sim: cannot write '%s/truth.jsonl'", ss->dir);
 		ret = -EIO;
 		goto out;
 	}
 	tp_sim_score_print(stdout, &score, o->json);
 out:
 	if (events && fclose(events) != 0 && ret == 0) {
-		tp_err("sim: cannot write '%s/events.jsonl'", ss.dir);
+		tp_err("sim: cannot write '%s/events.jsonl'", ss->dir);
 		ret = -EIO;
 	}
-	if (o->out && sim_session_close(&ss, s, &plant, ret == 0) < 0 && ret == 0)
+	if (o->out && sim_session_close(ss, s, plant, ret == 0) < 0 && ret == 0)
 		ret = -EIO;
 	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
 }
 
 int cmd_sim(int argc, char **argv)
 {
-	static struct tp_scenario s;
+	struct sim_run *run;
 	struct sim_opts o;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret != 0)
 		return ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
-	ret = load_scenario(&o, &s);
-	if (ret != TP_EXIT_OK)
-		return ret;
-	if (o.closed)
-		return sim_run_closed_loop(&o, &s);
-	return sim_run_open_loop(&o, &s);
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		tp_err("sim: out of memory");
+		return TP_EXIT_FAILURE;
+	}
+	ret = load_scenario(&o, &run->s);
+	if (ret == TP_EXIT_OK)
+		ret = o.closed ? sim_run_closed_loop(&o, run) : sim_run_open_loop(&o, run);
+	free(run);
+	return ret;
 }

@@ -225,6 +225,76 @@ static int slurp_stdin(char **buf, size_t *len)
 	return 0;
 }
 
+/* Reports what the conversion skipped or held, on stderr. */
+static void report_skipped(const struct conv *c)
+{
+	int i;
+
+	if (c->bad)
+		tp_err("%s: skipped %ld malformed line%s of %ld", c->name, c->bad,
+		       c->bad == 1 ? "" : "s", c->lines);
+	if (c->backwards)
+		tp_err("%s: the stamps went backwards %ld time%s; t was held", c->name,
+		       c->backwards, c->backwards == 1 ? "" : "s");
+	for (i = 0; i < c->ninvalid; i++)
+		tp_err("%s: %s: %ld reading%s left empty (%s)", c->name, c->invalid[i].channel,
+		       c->invalid[i].count, c->invalid[i].count == 1 ? "" : "s",
+		       c->invalid[i].reason);
+}
+
+/* Converts path ("-": standard input) to CSV on stdout; an exit status. */
+static int convert(struct conv *c, const char *path)
+{
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *in = NULL;
+	int ret, status = TP_EXIT_FAILURE;
+
+	c->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	tp_chanset_init(&c->set);
+	if (strcmp(path, "-") == 0) {
+		ret = slurp_stdin(&mem, &memlen);
+		if (ret == -EFBIG) {
+			tp_err("standard input is larger than %u MiB: pass a file instead",
+			       STDIN_LIMIT >> 20);
+			return TP_EXIT_FAILURE;
+		}
+		if (ret < 0) {
+			tp_err("cannot read standard input: %s", strerror(-ret));
+			return TP_EXIT_FAILURE;
+		}
+		if (memlen == 0) {
+			tp_err("no tegrastats line in '%s'", c->name);
+			goto out;
+		}
+		in = fmemopen(mem, memlen, "r");
+	} else {
+		in = fopen(path, "re");
+	}
+	if (!in) {
+		tp_err("cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (pass_channels(c, in) < 0)
+		goto out;
+	if (c->good == 0) {
+		tp_err("no tegrastats line in '%s'", c->name);
+		goto out;
+	}
+	rewind(in);
+	if (pass_rows(c, in, stdout) < 0) {
+		tp_err("cannot write to standard output: %s", strerror(errno));
+		goto out;
+	}
+	report_skipped(c);
+	status = TP_EXIT_OK;
+out:
+	if (in)
+		fclose(in);
+	free(mem);
+	return status;
+}
+
 int cmd_tegrastats(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -232,21 +302,17 @@ int cmd_tegrastats(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	static struct conv c;
+	struct conv *c;
 	const char *path = "-";
-	char *mem = NULL;
-	size_t memlen = 0;
-	FILE *in = NULL;
-	int opt, ret, status = TP_EXIT_FAILURE, i;
+	double interval = 1.0;
+	int opt, status;
 
-	memset(&c, 0, sizeof(c));
-	c.interval = 1.0;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (tp_parse_double(optarg, &c.interval) < 0 || c.interval <= 0) {
+			if (tp_parse_double(optarg, &interval) < 0 || interval <= 0) {
 				tp_err("tegrastats: --interval wants a positive number of seconds, "
 				       "not "
 				       "'%s'",
@@ -269,55 +335,13 @@ int cmd_tegrastats(int argc, char **argv)
 	}
 	if (optind < argc)
 		path = argv[optind];
-	c.name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	tp_chanset_init(&c.set);
-	if (strcmp(path, "-") == 0) {
-		ret = slurp_stdin(&mem, &memlen);
-		if (ret == -EFBIG) {
-			tp_err("standard input is larger than %u MiB: pass a file instead",
-			       STDIN_LIMIT >> 20);
-			return TP_EXIT_FAILURE;
-		}
-		if (ret < 0) {
-			tp_err("cannot read standard input: %s", strerror(-ret));
-			return TP_EXIT_FAILURE;
-		}
-		if (memlen == 0) {
-			tp_err("no tegrastats line in '%s'", c.name);
-			goto out;
-		}
-		in = fmemopen(mem, memlen, "r");
-	} else {
-		in = fopen(path, "re");
+	c = calloc(1, sizeof(*c)); /* large: the frame and the channel set */
+	if (!c) {
+		tp_err("tegrastats: out of memory");
+		return TP_EXIT_FAILURE;
 	}
-	if (!in) {
-		tp_err("cannot read '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (pass_channels(&c, in) < 0)
-		goto out;
-	if (c.good == 0) {
-		tp_err("no tegrastats line in '%s'", c.name);
-		goto out;
-	}
-	rewind(in);
-	if (pass_rows(&c, in, stdout) < 0) {
-		tp_err("cannot write to standard output: %s", strerror(errno));
-		goto out;
-	}
-	if (c.bad)
-		tp_err("%s: skipped %ld malformed line%s of %ld", c.name, c.bad,
-		       c.bad == 1 ? "" : "s", c.lines);
-	if (c.backwards)
-		tp_err("%s: the stamps went backwards %ld time%s; t was held", c.name, c.backwards,
-		       c.backwards == 1 ? "" : "s");
-	for (i = 0; i < c.ninvalid; i++)
-		tp_err("%s: %s: %ld reading%s left empty (%s)", c.name, c.invalid[i].channel,
-		       c.invalid[i].count, c.invalid[i].count == 1 ? "" : "s", c.invalid[i].reason);
-	status = TP_EXIT_OK;
-out:
-	if (in)
-		fclose(in);
-	free(mem);
+	c->interval = interval;
+	status = convert(c, path);
+	free(c);
 	return status;
 }

@@ -2,9 +2,15 @@
 #define THERMPACE_COMMANDS_H
 
 /*
- * Subcommands. Each is one file src/cmd_NAME.c with cmd_NAME(argc, argv),
- * argv[0] being the subcommand's name. Exit status: 0 success, 1 failure at
- * run time (says what failed), 2 bad arguments (one line on stderr).
+ * The cli wing: the thermpace command line, main.c and one file per
+ * subcommand. It owns argument parsing, usage text and exit statuses, and
+ * nothing the daemon or a library user needs; it may include any wing
+ * (tools/lint-includes), and no wing includes it.
+ *
+ * Subcommands. Each is one file src/cli/cmd_NAME.c with cmd_NAME(argc,
+ * argv), argv[0] being the subcommand's name. Exit status: 0 success, 1
+ * failure at run time (says what failed), 2 bad arguments (one line on
+ * stderr).
  */
 
 #define TP_EXIT_OK	0
@@ -12,10 +18,10 @@
 #define TP_EXIT_USAGE	2
 
 /*
- * Declared weak so that a tree missing one module still links; main()
- * hides a command whose function is absent. Every release defines them all.
+ * Ordinary declarations: a subcommand in main()'s table without its file is
+ * a link error, not a command that silently disappears.
  */
-#define TP_COMMAND(name) int cmd_##name(int argc, char **argv) __attribute__((weak))
+#define TP_COMMAND(name) int cmd_##name(int argc, char **argv)
 TP_COMMAND(probe);
 TP_COMMAND(record);
 TP_COMMAND(tegrastats);

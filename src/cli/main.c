@@ -39,8 +39,7 @@ static void usage(FILE *f)
 		   "Forecasts the thermal ceiling of a passively cooled board and paces\n"
 		   "token generation before the kernel throttles.\n\ncommands:\n");
 	for (c = commands; c->name; c++)
-		if (c->fn)
-			fprintf(f, "  %-12s %s\n", c->name, c->summary);
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fprintf(f, "\n'thermpace COMMAND --help' describes each command.\n");
 }
 
@@ -73,7 +72,7 @@ int main(int argc, char **argv)
 		return finish(TP_EXIT_OK);
 	}
 	for (c = commands; c->name; c++)
-		if (c->fn && strcmp(argv[1], c->name) == 0)
+		if (strcmp(argv[1], c->name) == 0)
 			return finish(c->fn(argc - 1, argv + 1));
 	tp_err("unknown command '%s' (see 'thermpace --help')", argv[1]);
 	return TP_EXIT_USAGE;

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
+#include "stats.h"
 #include "truth.h"
 #include "util.h"
 
@@ -286,7 +288,7 @@ static void push_ttc(struct tp_eval *ev, double rel)
  * held, its cooling and its room as they are); a crossing that a change
  * beginning later causes is no error of it.
  */
-static int plant_changes(const struct tp_truthset *ts, double a, double b)
+static int plant_changes(const struct tp_truth_file *ts, double a, double b)
 {
 	int i;
 
@@ -302,7 +304,7 @@ static int plant_changes(const struct tp_truthset *ts, double a, double b)
 }
 
 /* 1 when the controlled channel has a sensor fault in truth over [a, b]. */
-static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, double b,
+static int ctrl_faulted(const struct tp_truth_file *ts, const char *ch, double a, double b,
 			double t_end)
 {
 	int i;
@@ -318,7 +320,7 @@ static int ctrl_faulted(const struct tp_truthset *ts, const char *ch, double a, 
 }
 
 static void score_forecasts(struct tp_eval *ev, const struct collect *c,
-			    const struct tp_truthset *ts, const char *ctrl, double t_end,
+			    const struct tp_truth_file *ts, const char *ctrl, double t_end,
 			    double abs_out[3], long n_out[3], long *ttc_n)
 {
 	long i, k, next = -1;
@@ -420,83 +422,41 @@ static int event_correct(const struct evrec *e, const struct tp_truth_rec *r, in
 	return common_kind(k) || strcmp(e->channel, r->channel) == 0;
 }
 
-int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_opts *o, char *err,
-		    size_t n)
+/* Scores the forecasts of one session and logs its time-to-ceiling line. */
+static void score_session_forecasts(struct tp_eval *ev, const struct collect *c,
+				    const struct tp_truth_file *ts, const char *ctrl, double t_end,
+				    const char *dir)
 {
-	struct collect c;
-	struct tp_truthset ts;
-	struct evrec *evs = NULL;
-	char path[4096], *buf = NULL, ctrl[64] = "";
-	size_t blen = 0;
-	FILE *mem;
-	double abs_s[3] = {0, 0, 0}, t_end, hours;
+	double abs_s[3] = {0, 0, 0};
 	long n_s[3] = {0, 0, 0}, ttc_n = 0;
-	int nev = 0, ret, i, j, h, fa = 0, det = 0, cor = 0;
+	long before = ev->ttc_n, q, worse = 0;
+	double sum = 0;
+	int h;
 
-	memset(&c, 0, sizeof(c));
-	c.ctrl = -1;
-	c.ctrl_first_t = NAN;
-	if (tp_session_path(path, sizeof(path), dir, "truth.jsonl") < 0) {
-		snprintf(err, n, "'%s': path too long", dir);
-		return -ENAMETOOLONG;
+	score_forecasts(ev, c, ts, ctrl, t_end, abs_s, n_s, &ttc_n);
+	for (q = before; q < ev->ttc_n; q++) {
+		sum += ev->ttc_rel[q];
+		worse += ev->ttc_rel[q] > 0.15;
 	}
-	ret = tp_truthset_load(&ts, path, 1);
-	if (ret < 0) {
-		snprintf(err, n, "%s", ts.err);
-		tp_truthset_free(&ts);
-		return ret;
-	}
-	mem = open_memstream(&buf, &blen);
-	if (!mem) {
-		tp_truthset_free(&ts);
-		snprintf(err, n, "out of memory");
-		return -ENOMEM;
-	}
-	ret = tp_replay_run(dir, o, mem, on_frame, &c, err, n);
-	fclose(mem);
-	if (ret < 0)
-		goto out;
-	ret = parse_events(buf, blen, &evs, &nev);
-	if (ret < 0) {
-		snprintf(err, n, "out of memory");
-		goto out;
-	}
-	if (c.n == 0) {
-		snprintf(err, n, "'%s': no telemetry rows", dir);
-		ret = -ENODATA;
-		goto out;
-	}
-	tp_strlcpy(ctrl, c.ctrl_name, sizeof(ctrl));
-	t_end = c.f[c.n - 1].t;
-	hours = (t_end - c.f[0].t) / 3600.0;
-	ev->sessions++;
-	ev->hours += hours;
-	ev->sensor_hours += hours * c.ntemp;
-
-	/* forecasts */
-	{
-		long before = ev->ttc_n, q, worse = 0;
-		double sum = 0;
-
-		score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, abs_s, n_s, &ttc_n);
-		for (q = before; q < ev->ttc_n; q++) {
-			sum += ev->ttc_rel[q];
-			worse += ev->ttc_rel[q] > 0.15;
-		}
-		if (ttc_n)
-			logf_(ev,
-			      "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
-			      "15 %%\n",
-			      dir, ttc_n, sum / ttc_n, worse);
-	}
+	if (ttc_n)
+		logf_(ev,
+		      "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
+		      "15 %%\n",
+		      dir, ttc_n, sum / ttc_n, worse);
 	for (h = 0; h < 3; h++) {
 		ev->fc_abs[h] += abs_s[h];
 		ev->fc_n[h] += n_s[h];
 	}
+}
 
-	/* warning lead before each genuine kernel trip */
-	for (i = 0; i < ts.n; i++) {
-		const struct tp_truth_rec *r = &ts.r[i];
+/* The warning lead before each genuine kernel trip. */
+static void score_trips(struct tp_eval *ev, const struct tp_truth_file *ts, const struct evrec *evs,
+			int nev, const char *dir)
+{
+	int i, j;
+
+	for (i = 0; i < ts->n; i++) {
+		const struct tp_truth_rec *r = &ts->r[i];
 		double lead = 0;
 
 		if (strcmp(r->kind, "kernel_throttle") != 0)
@@ -525,156 +485,259 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 				ev->lead_min = lead;
 		}
 	}
+}
 
-	/* faults: each truth record and the events that explain it */
-	for (i = 0; i < ts.n; i++) {
-		const struct tp_truth_rec *r = &ts.r[i];
-		int k = truth_kind(r), first = -1, firstc = -1;
+/* One session's fault counts, for its summary line. */
+struct fault_tally {
+	int detected, correct, false_alarms;
+};
 
-		if (k < 0)
+/* Scores one truth record against the events that explain it (marked used). */
+static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k, struct evrec *evs,
+			int nev, double t_end, const char *dir, struct fault_tally *tally)
+{
+	int j, first = -1, firstc = -1;
+
+	for (j = 0; j < nev; j++) {
+		if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], r, k, t_end))
 			continue;
-		for (j = 0; j < nev; j++) {
-			if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], r, k, t_end))
-				continue;
-			evs[j].used = 1;
-			if (first < 0)
-				first = j;
-			if (firstc < 0 && event_correct(&evs[j], r, k))
-				firstc = j;
-			if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
-				ev->ambient_blamed++;
-				logf_(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir,
-				      r->kind, evs[j].kind, evs[j].channel, evs[j].t);
-			}
+		evs[j].used = 1;
+		if (first < 0)
+			first = j;
+		if (firstc < 0 && event_correct(&evs[j], r, k))
+			firstc = j;
+		if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
+			ev->ambient_blamed++;
+			logf_(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir, r->kind,
+			      evs[j].kind, evs[j].channel, evs[j].t);
 		}
-		ev->faults++;
-		ev->kind[k].n++;
-		if (common_kind(k))
-			ev->ambient_faults++;
-		if (first >= 0) {
-			ev->faults_detected++;
-			ev->kind[k].detected++;
-			det++;
-		}
-		if (first >= 0 && first == firstc) {
-			ev->faults_correct++;
-			ev->kind[k].correct++;
-			cor++;
-		}
-		if (firstc >= 0) {
-			double dly = evs[firstc].t - r->t_start;
+	}
+	ev->faults++;
+	ev->kind[k].n++;
+	if (common_kind(k))
+		ev->ambient_faults++;
+	if (first >= 0) {
+		ev->faults_detected++;
+		ev->kind[k].detected++;
+		tally->detected++;
+	}
+	if (first >= 0 && first == firstc) {
+		ev->faults_correct++;
+		ev->kind[k].correct++;
+		tally->correct++;
+	}
+	if (firstc >= 0) {
+		double dly = evs[firstc].t - r->t_start;
 
-			ev->kind[k].delay_sum += dly;
-			if (dly > ev->kind[k].delay_max)
-				ev->kind[k].delay_max = dly;
-		}
-		logf_(ev, "  %-22s %-16s %-10s t=%-7.0f first=%s%s%s at %.0f (%s)\n", dir, r->kind,
-		      r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
-		      first >= 0 && evs[first].channel[0] ? ":" : "",
-		      first >= 0 ? evs[first].channel : "", first >= 0 ? evs[first].t : NAN,
-		      first >= 0 && first == firstc ? "right" : "WRONG");
+		ev->kind[k].delay_sum += dly;
+		if (dly > ev->kind[k].delay_max)
+			ev->kind[k].delay_max = dly;
+	}
+	logf_(ev, "  %-22s %-16s %-10s t=%-7.0f first=%s%s%s at %.0f (%s)\n", dir, r->kind,
+	      r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
+	      first >= 0 && evs[first].channel[0] ? ":" : "", first >= 0 ? evs[first].channel : "",
+	      first >= 0 ? evs[first].t : NAN, first >= 0 && first == firstc ? "right" : "WRONG");
+}
+
+/* Faults: each truth record and the events that explain it; the rest are false alarms. */
+static void score_faults(struct tp_eval *ev, const struct tp_truth_file *ts, struct evrec *evs,
+			 int nev, double t_end, const char *dir, struct fault_tally *tally)
+{
+	int i, j;
+
+	for (i = 0; i < ts->n; i++) {
+		int k = truth_kind(&ts->r[i]);
+
+		if (k >= 0)
+			score_fault(ev, &ts->r[i], k, evs, nev, t_end, dir, tally);
 	}
 	for (j = 0; j < nev; j++)
 		if (is_fault_event(&evs[j])) {
 			ev->fault_events++;
 			if (!evs[j].used) {
 				ev->false_alarms++;
-				fa++;
+				tally->false_alarms++;
 				logf_(ev, "  %-22s false alarm: %s %s at %.0f\n", dir, evs[j].kind,
 				      evs[j].channel, evs[j].t);
 			}
 		}
+}
 
-	/* kernel throttling: episodes against truth intervals */
-	{
-		double es[1024], ee[1024];
-		char verdict[1024][32], faulty[1024][64];
-		int ne = 0, open = -1;
+#define MAX_EPISODES 1024
 
-		for (j = 0; j < nev && ne < 1024; j++) {
-			if (strcmp(evs[j].kind, "kernel_throttle") != 0)
-				continue;
-			if (strcmp(evs[j].state, "start") == 0) {
-				es[ne] = evs[j].t;
-				ee[ne] = t_end;
-				tp_strlcpy(verdict[ne], evs[j].verdict, sizeof(verdict[0]));
-				tp_strlcpy(faulty[ne], evs[j].faulty, sizeof(faulty[0]));
-				open = ne++;
-			} else if (open >= 0) {
-				ee[open] = evs[j].t;
-				open = -1;
-			}
-		}
-		for (j = 0; j < ne; j++) {
-			int hit = 0;
+/* The kernel_throttle episodes of the event log. */
+struct episodes {
+	double es[MAX_EPISODES], ee[MAX_EPISODES];
+	char verdict[MAX_EPISODES][32], faulty[MAX_EPISODES][64];
+	int ne;
+};
 
-			for (i = 0; i < ts.n; i++) {
-				const struct tp_truth_rec *r = &ts.r[i];
+static void collect_episodes(struct episodes *e, const struct evrec *evs, int nev, double t_end)
+{
+	int j, open = -1;
 
-				if (strcmp(r->kind, "kernel_throttle") == 0 &&
-				    es[j] <= end_of(r, t_end) && ee[j] >= r->t_start) {
-					hit = 1;
-					if (r->spurious) {
-						ev->thr_spurious++;
-						ev->thr_spurious_named +=
-						    strcmp(verdict[j], "sensor_drift") == 0 &&
-						    strcmp(faulty[j], r->channel) == 0;
-					} else {
-						ev->thr_genuine++;
-						ev->thr_genuine_thermal +=
-						    strcmp(verdict[j], "thermal") == 0;
-					}
-					break;
-				}
-			}
-			ev->thr_episodes++;
-			ev->thr_episodes_true += hit;
-		}
-		for (i = 0; i < ts.n; i++) {
-			const struct tp_truth_rec *r = &ts.r[i];
-			int hit = 0;
-
-			if (strcmp(r->kind, "kernel_throttle") != 0)
-				continue;
-			for (j = 0; j < ne; j++)
-				if (es[j] <= end_of(r, t_end) && ee[j] >= r->t_start)
-					hit = 1;
-			ev->thr_truth++;
-			ev->thr_truth_found += hit;
+	e->ne = 0;
+	for (j = 0; j < nev && e->ne < MAX_EPISODES; j++) {
+		if (strcmp(evs[j].kind, "kernel_throttle") != 0)
+			continue;
+		if (strcmp(evs[j].state, "start") == 0) {
+			e->es[e->ne] = evs[j].t;
+			e->ee[e->ne] = t_end;
+			tp_strlcpy(e->verdict[e->ne], evs[j].verdict, sizeof(e->verdict[0]));
+			tp_strlcpy(e->faulty[e->ne], evs[j].faulty, sizeof(e->faulty[0]));
+			open = e->ne++;
+		} else if (open >= 0) {
+			e->ee[open] = evs[j].t;
+			open = -1;
 		}
 	}
+}
+
+/* Kernel throttling: episodes against truth intervals. */
+static void score_throttles(struct tp_eval *ev, const struct tp_truth_file *ts,
+			    const struct evrec *evs, int nev, double t_end)
+{
+	struct episodes e;
+	int i, j;
+
+	collect_episodes(&e, evs, nev, t_end);
+	for (j = 0; j < e.ne; j++) {
+		int hit = 0;
+
+		for (i = 0; i < ts->n; i++) {
+			const struct tp_truth_rec *r = &ts->r[i];
+
+			if (strcmp(r->kind, "kernel_throttle") == 0 &&
+			    e.es[j] <= end_of(r, t_end) && e.ee[j] >= r->t_start) {
+				hit = 1;
+				if (r->spurious) {
+					ev->thr_spurious++;
+					ev->thr_spurious_named +=
+					    strcmp(e.verdict[j], "sensor_drift") == 0 &&
+					    strcmp(e.faulty[j], r->channel) == 0;
+				} else {
+					ev->thr_genuine++;
+					ev->thr_genuine_thermal +=
+					    strcmp(e.verdict[j], "thermal") == 0;
+				}
+				break;
+			}
+		}
+		ev->thr_episodes++;
+		ev->thr_episodes_true += hit;
+	}
+	for (i = 0; i < ts->n; i++) {
+		const struct tp_truth_rec *r = &ts->r[i];
+		int hit = 0;
+
+		if (strcmp(r->kind, "kernel_throttle") != 0)
+			continue;
+		for (j = 0; j < e.ne; j++)
+			if (e.es[j] <= end_of(r, t_end) && e.ee[j] >= r->t_start)
+				hit = 1;
+		ev->thr_truth++;
+		ev->thr_truth_found += hit;
+	}
+}
+
+/*
+ * Replays dir into c (frames) and its event log into *evs; loads its truth
+ * into ts (free it in any case). 0 or a negative errno, err[n] says why.
+ */
+static int load_session(const char *dir, const struct tp_replay_opts *o, struct collect *c,
+			struct tp_truth_file *ts, struct evrec **evs, int *nev, char *err, size_t n)
+{
+	char path[4096], *buf = NULL;
+	size_t blen = 0;
+	FILE *mem;
+	int ret;
+
+	if (tp_session_path(path, sizeof(path), dir, "truth.jsonl") < 0) {
+		memset(ts, 0, sizeof(*ts));
+		snprintf(err, n, "'%s': path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	ret = tp_truth_load(ts, path, 1);
+	if (ret < 0) {
+		snprintf(err, n, "%s", ts->err);
+		return ret;
+	}
+	mem = open_memstream(&buf, &blen);
+	if (!mem) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	ret = tp_replay_run(dir, o, mem, on_frame, c, err, n);
+	fclose(mem);
+	if (ret < 0)
+		goto out;
+	ret = parse_events(buf, blen, evs, nev);
+	if (ret < 0) {
+		snprintf(err, n, "out of memory");
+		goto out;
+	}
+	if (c->n == 0) {
+		snprintf(err, n, "'%s': no telemetry rows", dir);
+		ret = -ENODATA;
+	}
+out:
+	free(buf);
+	return ret;
+}
+
+int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_opts *o, char *err,
+		    size_t n)
+{
+	struct collect c;
+	struct tp_truth_file ts;
+	struct evrec *evs = NULL;
+	struct fault_tally tally = {0, 0, 0};
+	char ctrl[64] = "";
+	double t_end, hours;
+	int nev = 0, ret;
+
+	memset(&c, 0, sizeof(c));
+	c.ctrl = -1;
+	c.ctrl_first_t = NAN;
+	ret = load_session(dir, o, &c, &ts, &evs, &nev, err, n);
+	if (ret < 0)
+		goto out;
+	tp_strlcpy(ctrl, c.ctrl_name, sizeof(ctrl));
+	t_end = c.f[c.n - 1].t;
+	hours = (t_end - c.f[0].t) / 3600.0;
+	ev->sessions++;
+	ev->hours += hours;
+	ev->sensor_hours += hours * c.ntemp;
+	score_session_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, dir);
+	score_trips(ev, &ts, evs, nev, dir);
+	score_faults(ev, &ts, evs, nev, t_end, dir, &tally);
+	score_throttles(ev, &ts, evs, nev, t_end);
 	logf_(ev, "  %-22s %.2f h, %d zones, %d faults detected, %d right, %d false alarms\n", dir,
-	      hours, c.ntemp, det, cor, fa);
+	      hours, c.ntemp, tally.detected, tally.correct, tally.false_alarms);
 	ret = 0;
 out:
 	free(evs);
-	free(buf);
 	free(c.f);
-	tp_truthset_free(&ts);
+	tp_truth_free(&ts);
 	return ret;
 }
 
 /* ---- reports ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double ttc_median(const struct tp_eval *ev)
 {
 	double *s, m;
+	int n;
 
-	if (ev->ttc_n == 0)
+	if (ev->ttc_n == 0 || ev->ttc_n > INT_MAX)
 		return NAN;
-	s = malloc((size_t)ev->ttc_n * sizeof(double));
+	n = (int)ev->ttc_n;
+	s = malloc((size_t)n * sizeof(double));
 	if (!s)
 		return NAN;
-	memcpy(s, ev->ttc_rel, (size_t)ev->ttc_n * sizeof(double));
-	qsort(s, (size_t)ev->ttc_n, sizeof(double), cmp_double);
-	m = ev->ttc_n % 2 ? s[ev->ttc_n / 2] : 0.5 * (s[ev->ttc_n / 2 - 1] + s[ev->ttc_n / 2]);
+	memcpy(s, ev->ttc_rel, (size_t)n * sizeof(double));
+	dsp_sort(s, n);
+	m = dsp_sorted_median(s, n);
 	free(s);
 	return m;
 }

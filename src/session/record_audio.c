@@ -58,6 +58,24 @@ void tp_record_audio_summary(const struct tp_record_audio *a, long long *frames,
 	*xruns = a->st.xruns + a->st.suspends + a->st.losses;
 }
 
+void tp_record_audio_log_xrun(void *log, const struct dsp_capture_xrun *x)
+{
+	json_t *ev = tp_event_new(x->t, "xrun");
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "device", json_string(x->device));
+	json_object_set_new(ev, "cause", json_string(x->cause));
+	if (x->error)
+		json_object_set_new(ev, "error", json_string(x->error));
+	if (!isnan(x->gap_s)) {
+		tp_event_set_num(ev, "gap_start_s", x->gap_start_s);
+		tp_event_set_num(ev, "gap_s", x->gap_s);
+		json_object_set_new(ev, "gap_frame", json_integer(x->gap_frame));
+	}
+	tp_event_emit(log, ev);
+}
+
 static int audio_start(void *ctx, struct tp_record *rec)
 {
 	struct tp_record_audio *a = ctx;
@@ -89,7 +107,8 @@ static int audio_start(void *ctx, struct tp_record *rec)
 	o.wav_channel =
 	    a->o.channel == TP_AUDIO_ALL_CHANNELS ? DSP_CAPTURE_ALL_CHANNELS : a->o.channel;
 	o.pace = 1;
-	o.log = &a->log;
+	o.on_xrun = tp_record_audio_log_xrun;
+	o.xrun_ctx = &a->log;
 	o.t0_mono = tp_mono_now(); /* until the session's t = 0 is known */
 	ret = dsp_capture_open(&a->cap, &o, a->err, sizeof(a->err));
 	if (ret < 0) {

@@ -40,4 +40,13 @@ void tp_record_audio_summary(const struct tp_record_audio *a, long long *frames,
 
 void tp_record_audio_free(struct tp_record_audio *a);
 
+struct dsp_capture_xrun;
+
+/*
+ * The capture's on_xrun callback behind the source: appends x as an `xrun`
+ * event (device, cause, error, gap_start_s, gap_s, gap_frame) to log, a
+ * struct tp_eventlog.
+ */
+void tp_record_audio_log_xrun(void *log, const struct dsp_capture_xrun *x);
+
 #endif

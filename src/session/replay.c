@@ -133,6 +133,55 @@ fail:
 	return NULL;
 }
 
+json_t *tp_replay_shift_event(const struct dsp_change_shift *s)
+{
+	json_t *ev = tp_event_new(s->t, "acoustic_shift");
+	json_t *list = json_array();
+	int i;
+
+	if (!ev || !list)
+		goto fail;
+	for (i = 0; i < s->n; i++) {
+		json_t *f = json_object();
+
+		if (!f)
+			goto fail;
+		json_object_set_new(f, "channel", json_string(s->f[i].channel));
+		tp_event_set_num(f, "value", s->f[i].value);
+		tp_event_set_num(f, "baseline", s->f[i].baseline);
+		tp_event_set_num(f, "z", s->f[i].z);
+		if (json_array_append_new(list, f) < 0)
+			goto fail;
+	}
+	json_object_set_new(ev, "features", list);
+	list = NULL;
+	json_object_set_new(ev, "seconds", json_integer(s->seconds));
+	json_object_set_new(ev, "verdict", json_string("sound_changed"));
+	tp_event_set_num(ev, "confidence", s->confidence);
+	return ev;
+fail:
+	json_decref(list);
+	json_decref(ev);
+	return NULL;
+}
+
+/*
+ * Tells the pipeline and the log (may be NULL) of a shift. The pipeline
+ * gets the time the event carries: tp_event_new keeps whole microseconds.
+ */
+static void audio_shift(const struct dsp_change_shift *s, struct tp_pipeline *p,
+			struct tp_eventlog *log)
+{
+	json_t *ev;
+
+	tp_pipeline_acoustic_shift(p, round(s->t * 1e6) / 1e6);
+	if (!log)
+		return;
+	ev = tp_replay_shift_event(s);
+	if (ev)
+		tp_event_emit(log, ev);
+}
+
 /*
  * Decodes until every second known by time t (second k at t0 + k + 1) has
  * been scored; the last of them is this frame's audio. Acoustic shifts go
@@ -141,7 +190,7 @@ fail:
 static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
 			  struct tp_eventlog *log)
 {
-	json_t *ev;
+	struct dsp_change_shift shift;
 	long k;
 
 	au->fresh = 0;
@@ -152,15 +201,8 @@ static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
 			au->have_pend = 0;
 			dsp_analyzer_field_values(au->a, &au->pend, au->val);
 			au->fresh = 1;
-			ev = NULL;
-			if (dsp_change_push(au->c, &au->pend, &ev) == 1 && ev) {
-				tp_pipeline_acoustic_shift(
-				    p, json_number_value(json_object_get(ev, "t")));
-				if (log)
-					tp_event_emit(log, ev);
-				else
-					json_decref(ev);
-			}
+			if (dsp_change_push(au->c, &au->pend, &shift) == 1)
+				audio_shift(&shift, p, log);
 			continue;
 		}
 		if (dsp_analyzer_next_second(au->a, &au->pend) == 1) {
@@ -192,6 +234,53 @@ int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir)
 	return tp_strlcpy(out, path, n);
 }
 
+/* Loads board bname (none when NULL or empty); *have_board says to free b. */
+static int replay_board(const char *bname, struct tp_board *b, int *have_board, char *err, size_t n)
+{
+	int ret;
+
+	if (!bname || !bname[0])
+		return 0;
+	ret = tp_board_load(b, bname);
+	*have_board = 1; /* freed in every case */
+	if (ret < 0)
+		snprintf(err, n, "board: %s", b->err);
+	return ret;
+}
+
+/* The frames of r through the audio (may be NULL), the pipeline and on_frame. */
+static int replay_frames(struct tp_csv_reader *r, struct audio_in *au, struct tp_pipeline *p,
+			 struct tp_eventlog *log, const struct tp_chanset *set, double *v,
+			 tp_replay_frame_fn on_frame, void *ctx, const char *path, char *err,
+			 size_t n)
+{
+	double t;
+	int ret, i;
+
+	for (;;) {
+		ret = tp_csv_reader_next(r, &t, v);
+		if (ret < 0) {
+			snprintf(err, n, "%s", tp_csv_reader_error(r));
+			return ret;
+		}
+		if (ret == 0)
+			return 0;
+		if (au) {
+			audio_advance(au, t, p, log);
+			for (i = 0; i < au->nf; i++)
+				v[au->idx[i]] = au->fresh ? au->val[i] : NAN;
+		}
+		tp_pipeline_step(p, t, v);
+		if (on_frame) {
+			ret = on_frame(ctx, t, v, set, p);
+			if (ret != 0) {
+				snprintf(err, n, "stopped while replaying '%s'", path);
+				return ret;
+			}
+		}
+	}
+}
+
 int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events,
 		  tp_replay_frame_fn on_frame, void *ctx, char *err, size_t n)
 {
@@ -205,8 +294,8 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 	struct audio_in *au = NULL;
 	const char *bname = o->board;
 	char csv[4096], merr[512];
-	double t, *v = NULL;
-	int ret, is_dir = 0, have_board = 0, i;
+	double *v = NULL;
+	int ret, is_dir = 0, have_board = 0;
 
 	memset(&board, 0, sizeof(board));
 	memset(&man, 0, sizeof(man));
@@ -234,14 +323,9 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 	}
 	if (!bname)
 		bname = tp_csv_reader_meta(r, "board");
-	if (bname && bname[0]) {
-		ret = tp_board_load(&board, bname);
-		have_board = 1; /* freed in every case */
-		if (ret < 0) {
-			snprintf(err, n, "board: %s", board.err);
-			goto out;
-		}
-	}
+	ret = replay_board(bname, &board, &have_board, err, n);
+	if (ret < 0)
+		goto out;
 	tp_pipeline_opts_init(&po);
 	po.ceiling_c = o->ceiling_c;
 	po.control_zone = o->control_zone;
@@ -271,29 +355,7 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		snprintf(err, n, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		ret = tp_csv_reader_next(r, &t, v);
-		if (ret < 0) {
-			snprintf(err, n, "%s", tp_csv_reader_error(r));
-			goto out;
-		}
-		if (ret == 0)
-			break;
-		if (au) {
-			audio_advance(au, t, p, events ? &log : NULL);
-			for (i = 0; i < au->nf; i++)
-				v[au->idx[i]] = au->fresh ? au->val[i] : NAN;
-		}
-		tp_pipeline_step(p, t, v);
-		if (on_frame) {
-			ret = on_frame(ctx, t, v, set, p);
-			if (ret != 0) {
-				snprintf(err, n, "stopped while replaying '%s'", path);
-				goto out;
-			}
-		}
-	}
-	ret = 0;
+	ret = replay_frames(r, au, p, events ? &log : NULL, set, v, on_frame, ctx, path, err, n);
 out:
 	tp_pipeline_close(p);
 	audio_close(au);

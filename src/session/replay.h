@@ -16,6 +16,7 @@
  * give the same bytes.
  */
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "board.h"
@@ -54,6 +55,15 @@ typedef int (*tp_replay_frame_fn)(void *ctx, double t, const double *v, const st
  */
 int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events,
 		  tp_replay_frame_fn on_frame, void *ctx, char *err, size_t n);
+
+struct dsp_change_shift;
+
+/*
+ * The `acoustic_shift` event of a shift the acoustic change detector
+ * confirmed (features with channel, value, baseline, z; seconds; verdict;
+ * confidence). NULL when out of memory; the caller owns it.
+ */
+json_t *tp_replay_shift_event(const struct dsp_change_shift *s);
 
 /* The telemetry CSV of a session directory or the file itself, into out[n]. */
 int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir);

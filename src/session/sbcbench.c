@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -421,14 +422,62 @@ static void temp_channel(struct tp_sbcbench *sb)
 	o[5 + i] = '\0';
 }
 
+/* Counts a malformed table row; the first one is kept as "LINE: what". */
+static void note_bad(struct tp_sbcbench *sb, long lineno, const char *what)
+{
+	sb->nbad++;
+	if (!sb->first_bad[0])
+		snprintf(sb->first_bad, sizeof(sb->first_bad), "%ld: %s", lineno, what);
+}
+
+/* Days counted when the log has no start date: the offset and the last time. */
+struct day_clock {
+	double offset, prev;
+};
+
+/* A local time of day to a date: after the run's start, wrapping at midnight. */
+static double local_time(const struct tp_sbcbench *sb, struct day_clock *dc, double tod)
+{
+	double day0, t;
+
+	if (sb->has_start) {
+		day0 = (double)(sb->start_local_s - sb->start_local_s % 86400);
+		t = day0 + tod;
+		while (t < (double)sb->start_local_s - 3600)
+			t += 86400;
+		return t;
+	}
+	if (!isnan(dc->prev) && tod + dc->offset < dc->prev - 43200)
+		dc->offset += 86400;
+	t = tod + dc->offset;
+	dc->prev = t;
+	return t;
+}
+
+/* Sorts the rows by time and drops those at a time already seen. */
+static void sort_rows(struct tp_sbcbench *sb)
+{
+	int i, kept;
+
+	qsort(sb->rows, (size_t)sb->nrows, sizeof(sb->rows[0]), by_time);
+	for (i = 1, kept = 1; i < sb->nrows; i++) {
+		if (sb->rows[i].local_s == sb->rows[kept - 1].local_s) {
+			sb->ndup++;
+			continue;
+		}
+		sb->rows[kept++] = sb->rows[i];
+	}
+	sb->nrows = kept;
+}
+
 int tp_sbcbench_parse(struct tp_sbcbench *sb, const char *text, size_t len, char *err, size_t n)
 {
 	struct table tb;
 	char line[LINE_BYTES], why[120], stamp[10];
 	const char *p = text, *end = text + len;
 	long lineno = 0;
-	int in_table = 0, ret, i, kept;
-	double day0 = 0, offset = 0, prev = NAN;
+	struct day_clock dc = {0, NAN};
+	int in_table = 0, ret;
 
 	memset(sb, 0, sizeof(*sb));
 	memset(&tb, 0, sizeof(tb));
@@ -440,12 +489,8 @@ int tp_sbcbench_parse(struct tp_sbcbench *sb, const char *text, size_t len, char
 
 		lineno++;
 		if (ll >= sizeof(line) || memchr(p, '\0', ll)) {
-			if (in_table) {
-				sb->nbad++;
-				if (!sb->first_bad[0])
-					snprintf(sb->first_bad, sizeof(sb->first_bad),
-						 "%ld: line too long or binary", lineno);
-			}
+			if (in_table)
+				note_bad(sb, lineno, "line too long or binary");
 			p = nl ? nl + 1 : end;
 			continue;
 		}
@@ -476,10 +521,7 @@ int tp_sbcbench_parse(struct tp_sbcbench *sb, const char *text, size_t len, char
 		if (time_of_day(stamp, &tod) < 0) {
 			/* a table ends at the first line that is not a row ("", "^C") */
 			if (ll >= 3 && isdigit((unsigned char)line[0]) && line[2] == ':') {
-				sb->nbad++;
-				if (!sb->first_bad[0])
-					snprintf(sb->first_bad, sizeof(sb->first_bad),
-						 "%ld: bad time", lineno);
+				note_bad(sb, lineno, "bad time");
 				continue;
 			}
 			in_table = 0;
@@ -489,24 +531,10 @@ int tp_sbcbench_parse(struct tp_sbcbench *sb, const char *text, size_t len, char
 		r.table = sb->ntables - 1;
 		r.line = lineno;
 		if (table_row(&tb, sb, &r, line + 9, why, sizeof(why)) < 0) {
-			sb->nbad++;
-			if (!sb->first_bad[0])
-				snprintf(sb->first_bad, sizeof(sb->first_bad), "%ld: %s", lineno,
-					 why);
+			note_bad(sb, lineno, why);
 			continue;
 		}
-		/* local time of day to a date: after the run's start, wrapping at midnight */
-		if (sb->has_start) {
-			day0 = (double)(sb->start_local_s - sb->start_local_s % 86400);
-			r.local_s = day0 + tod;
-			while (r.local_s < (double)sb->start_local_s - 3600)
-				r.local_s += 86400;
-		} else {
-			if (!isnan(prev) && tod + offset < prev - 43200)
-				offset += 86400;
-			r.local_s = tod + offset;
-			prev = r.local_s;
-		}
+		r.local_s = local_time(sb, &dc, tod);
 		ret = push_row(sb, &r);
 		if (ret < 0) {
 			snprintf(err, n, "out of memory");
@@ -517,15 +545,7 @@ int tp_sbcbench_parse(struct tp_sbcbench *sb, const char *text, size_t len, char
 		snprintf(err, n, "no \"System health\" table with a row in the log");
 		return -ENODATA;
 	}
-	qsort(sb->rows, (size_t)sb->nrows, sizeof(sb->rows[0]), by_time);
-	for (i = 1, kept = 1; i < sb->nrows; i++) {
-		if (sb->rows[i].local_s == sb->rows[kept - 1].local_s) {
-			sb->ndup++;
-			continue;
-		}
-		sb->rows[kept++] = sb->rows[i];
-	}
-	sb->nrows = kept;
+	sort_rows(sb);
 	guess_board(sb, text, len);
 	temp_channel(sb);
 	return 0;
@@ -624,13 +644,12 @@ double tp_sbcbench_t(const struct tp_sbcbench *sb, int row)
 	return sb->rows[row].local_s - sb->rows[0].local_s;
 }
 
-static int by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
+/*
+ * The usual sampling interval: the median of the gaps between rows, the
+ * upper middle one for an even count rather than dsp_sorted_median's mean
+ * of two, so that it is always a gap the log has (and the manifests
+ * imported so far keep their interval_s).
+ */
 static double median_interval(const struct tp_sbcbench *sb)
 {
 	double *d, m;
@@ -643,7 +662,7 @@ static double median_interval(const struct tp_sbcbench *sb)
 		return 1.0;
 	for (i = 1; i < sb->nrows; i++)
 		d[i - 1] = sb->rows[i].local_s - sb->rows[i - 1].local_s;
-	qsort(d, (size_t)(sb->nrows - 1), sizeof(*d), by_double);
+	dsp_sort(d, sb->nrows - 1);
 	m = d[(sb->nrows - 1) / 2];
 	free(d);
 	return m > 0 ? m : 1.0;

@@ -2,6 +2,13 @@
 #define THERMPACE_SESSION_H
 
 /*
+ * The session wing: everything that reads or writes a session directory
+ * (the manifest, telemetry CSV, events, truth, audio), recording one live
+ * (record, record_audio), replaying and scoring one (replay, eval) and the
+ * importers of foreign traces (tegrastats, sbc-bench). It may include the
+ * root, dsp/, brain/ and telemetry/ (tools/lint-includes); pace/, sim/ and
+ * cli/ build on it, never the other way.
+ *
  * A session directory (DESIGN §4):
  *   manifest.ini    what, where, when (this module)
  *   telemetry.csv   telemetry_csv.h

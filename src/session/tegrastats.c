@@ -321,13 +321,123 @@ static int tokenize(char *buf, struct cursor *c)
 	}
 }
 
+/* Which of the fields a line must hold at least one of were seen. */
+struct seen {
+	int ram, cpu;
+};
+
+/* RAM or SWAP "used/totalMB"; returns the next token or -EINVAL. */
+static int memory_field(const struct cursor *c, int i, struct tp_tegra_sample *s, struct seen *seen,
+			char *err, size_t n)
+{
+	const char *t = c->tok[i], *next = i + 1 < c->n ? c->tok[i + 1] : NULL;
+	double u, tot;
+
+	if (!next || used_total_mb(next, &u, &tot) < 0)
+		return fail(err, n, "bad memory field after %s", t);
+	if (t[0] == 'R') {
+		s->ram_used_mb = u;
+		s->ram_total_mb = tot;
+		seen->ram = 1;
+	} else {
+		s->swap_used_mb = u;
+		s->swap_total_mb = tot;
+	}
+	return i + 2;
+}
+
+/* EMC_FREQ or GR3D_FREQ "pct%@MHz" or "off"; returns the next token or -EINVAL. */
+static int clock_field(const struct cursor *c, int i, struct tp_tegra_sample *s, char *err,
+		       size_t n)
+{
+	const char *t = c->tok[i], *next = i + 1 < c->n ? c->tok[i + 1] : NULL;
+	double u = NAN, f = NAN;
+
+	if (!next || (strcmp(next, "off") != 0 && pct_at(next, &u, &f) < 0))
+		return fail(err, n, "bad %s value", t);
+	if (t[0] == 'E') {
+		s->emc_util = u;
+		s->emc_freq_hz = f;
+	} else {
+		s->gpu_util = u;
+		s->gpu_freq_hz = f;
+	}
+	return i + 2;
+}
+
+/*
+ * A power rail "NAME cur/avg[/third]"; returns the next token, 0 when the
+ * pair is not a rail, or -EINVAL.
+ */
+static int rail_field(const struct cursor *c, int i, struct tp_tegra_sample *s, char *err, size_t n)
+{
+	const char *t = c->tok[i], *next = i + 1 < c->n ? c->tok[i + 1] : NULL;
+	struct tp_tegra_rail *r;
+	double w[3];
+
+	if (!next || !rail_name_ok(t) || rail_values(next, w) < 0)
+		return 0;
+	if (strcmp(t, "NC") == 0) /* "NC": an unconnected monitor channel */
+		return i + 2;
+	if (s->nrails >= TP_TEGRA_MAX_RAILS)
+		return fail(err, n, "more than %s rails", "32");
+	r = &s->rails[s->nrails++];
+	memcpy(r->name, t, strlen(t) + 1);
+	r->cur_w = w[0];
+	r->avg_w = w[1];
+	r->third_w = w[2];
+	return i + 2;
+}
+
+/* The field at token i; returns the index of the next one or a negative errno. */
+static int parse_field(const struct cursor *c, int i, struct tp_tegra_sample *s, struct seen *seen,
+		       char *err, size_t n)
+{
+	const char *t = c->tok[i];
+	const char *next = i + 1 < c->n ? c->tok[i + 1] : NULL;
+	int ret;
+
+	if (t[0] == '(' || (strchr(t, '(') && !strchr(t, ')'))) {
+		/*
+		 * "(lfb 1044x4MB)", "(cached 23MB)", "0/252kB(lfb 252kB)": skip up
+		 * to the token that closes the parenthesis.
+		 */
+		if (!strchr(t, ')')) {
+			while (i + 1 < c->n && !strchr(c->tok[i + 1], ')'))
+				i++;
+			i++;
+		}
+		return i + 1;
+	}
+	if (strcmp(t, "RAM") == 0 || strcmp(t, "SWAP") == 0)
+		return memory_field(c, i, s, seen, err, n);
+	if (strcmp(t, "CPU") == 0 && next && next[0] == '[') {
+		ret = cpu_list(next, s, err, n);
+		if (ret < 0)
+			return ret;
+		seen->cpu = 1;
+		return i + 2;
+	}
+	if (strcmp(t, "EMC_FREQ") == 0 || strcmp(t, "GR3D_FREQ") == 0)
+		return clock_field(c, i, s, err, n);
+	if (looks_like_temp(t)) {
+		ret = temp(t, s, err, n);
+		return ret < 0 ? ret : i + 1;
+	}
+	ret = rail_field(c, i, s, err, n);
+	if (ret != 0)
+		return ret;
+	return i + 1; /* a field this parser does not know: APE 150, MTS fg 1%, NVENC off */
+}
+
 int tp_tegrastats_parse(const char *line, struct tp_tegra_sample *out, char *err, size_t n)
 {
 	struct tp_tegra_sample s;
 	char buf[LINE_MAX_BYTES];
 	struct cursor c;
+	struct seen seen = {0, 0};
 	size_t len = strlen(line);
-	int i = 0, have_ram = 0, have_cpu = 0, ret;
+	int i = 0;
 
 	if (len >= sizeof(buf))
 		return fail(err, n, "line longer than %s bytes", "4095");
@@ -342,91 +452,11 @@ int tp_tegrastats_parse(const char *line, struct tp_tegra_sample *out, char *err
 		i = 2;
 	}
 	while (i < c.n) {
-		const char *t = c.tok[i];
-		const char *next = i + 1 < c.n ? c.tok[i + 1] : NULL;
-
-		if (t[0] == '(' || (strchr(t, '(') && !strchr(t, ')'))) {
-			/*
-			 * "(lfb 1044x4MB)", "(cached 23MB)", "0/252kB(lfb 252kB)": skip up
-			 * to the token that closes the parenthesis.
-			 */
-			if (!strchr(t, ')')) {
-				while (i + 1 < c.n && !strchr(c.tok[i + 1], ')'))
-					i++;
-				i++;
-			}
-			i++;
-			continue;
-		}
-		if (strcmp(t, "RAM") == 0 || strcmp(t, "SWAP") == 0) {
-			double u, tot;
-
-			if (!next || used_total_mb(next, &u, &tot) < 0)
-				return fail(err, n, "bad memory field after %s", t);
-			if (t[0] == 'R') {
-				s.ram_used_mb = u;
-				s.ram_total_mb = tot;
-				have_ram = 1;
-			} else {
-				s.swap_used_mb = u;
-				s.swap_total_mb = tot;
-			}
-			i += 2;
-			continue;
-		}
-		if (strcmp(t, "CPU") == 0 && next && next[0] == '[') {
-			ret = cpu_list(next, &s, err, n);
-			if (ret < 0)
-				return ret;
-			have_cpu = 1;
-			i += 2;
-			continue;
-		}
-		if (strcmp(t, "EMC_FREQ") == 0 || strcmp(t, "GR3D_FREQ") == 0) {
-			double u = NAN, f = NAN;
-
-			if (!next || (strcmp(next, "off") != 0 && pct_at(next, &u, &f) < 0))
-				return fail(err, n, "bad %s value", t);
-			if (t[0] == 'E') {
-				s.emc_util = u;
-				s.emc_freq_hz = f;
-			} else {
-				s.gpu_util = u;
-				s.gpu_freq_hz = f;
-			}
-			i += 2;
-			continue;
-		}
-		if (looks_like_temp(t)) {
-			ret = temp(t, &s, err, n);
-			if (ret < 0)
-				return ret;
-			i++;
-			continue;
-		}
-		if (next && rail_name_ok(t)) {
-			double w[3];
-
-			if (rail_values(next, w) == 0) {
-				if (strcmp(t, "NC") !=
-				    0) { /* "NC": an unconnected monitor channel */
-					struct tp_tegra_rail *r;
-
-					if (s.nrails >= TP_TEGRA_MAX_RAILS)
-						return fail(err, n, "more than %s rails", "32");
-					r = &s.rails[s.nrails++];
-					memcpy(r->name, t, strlen(t) + 1);
-					r->cur_w = w[0];
-					r->avg_w = w[1];
-					r->third_w = w[2];
-				}
-				i += 2;
-				continue;
-			}
-		}
-		i++; /* a field this parser does not know: APE 150, MTS fg 1%, NVENC off */
+		i = parse_field(&c, i, &s, &seen, err, n);
+		if (i < 0)
+			return i;
 	}
-	if (!have_ram && !have_cpu)
+	if (!seen.ram && !seen.cpu)
 		return fail(err, n, "not a tegrastats line (no RAM or CPU field)%s", "");
 	*out = s;
 	return 0;

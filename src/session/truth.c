@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "util.h"
 
 #define LINE_MAX_BYTES (1 << 20)
@@ -16,7 +17,7 @@ int tp_truth_is_sensor_kind(const char *kind)
 	return strncmp(kind, "sensor_", 7) == 0;
 }
 
-static int fail(struct tp_truthset *ts, const char *name, long line, const char *what)
+static int fail(struct tp_truth_file *ts, const char *name, long line, const char *what)
 {
 	snprintf(ts->err, sizeof(ts->err), "%s:%ld: %s", name, line, what);
 	return -EINVAL;
@@ -29,7 +30,7 @@ static double num_or(json_t *o, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
-static int parse_line(struct tp_truthset *ts, const char *s, size_t len, const char *name,
+static int parse_line(struct tp_truth_file *ts, const char *s, size_t len, const char *name,
 		      long line)
 {
 	struct tp_truth_rec r;
@@ -113,7 +114,7 @@ out:
 	return ret;
 }
 
-int tp_truthset_parse(struct tp_truthset *ts, const char *buf, size_t len, const char *name)
+int tp_truth_parse(struct tp_truth_file *ts, const char *buf, size_t len, const char *name)
 {
 	size_t pos = 0;
 	long line = 0;
@@ -143,7 +144,7 @@ int tp_truthset_parse(struct tp_truthset *ts, const char *buf, size_t len, const
 	return 0;
 }
 
-int tp_truthset_load(struct tp_truthset *ts, const char *path, int missing_ok)
+int tp_truth_load(struct tp_truth_file *ts, const char *path, int missing_ok)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -185,14 +186,97 @@ int tp_truthset_load(struct tp_truthset *ts, const char *path, int missing_ok)
 		return -EIO;
 	}
 	fclose(f);
-	ret = tp_truthset_parse(ts, buf ? buf : "", len, path);
+	ret = tp_truth_parse(ts, buf ? buf : "", len, path);
 	free(buf);
 	return ret;
 }
 
-void tp_truthset_free(struct tp_truthset *ts)
+void tp_truth_free(struct tp_truth_file *ts)
 {
 	free(ts->r);
 	ts->r = NULL;
 	ts->n = ts->cap = 0;
+}
+
+/* --- writer --- */
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+
+int tp_truth_writer_open(struct tp_truth_writer *w, const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	w->f = f;
+	w->count = 0;
+	return 0;
+}
+
+static double round_us(double t)
+{
+	return round(t * 1e6) / 1e6;
+}
+
+json_t *tp_truth_new(const char *kind, double t_start, double t_end)
+{
+	json_t *rec = json_object();
+
+	if (!rec)
+		return NULL;
+	if (json_object_set_new(rec, "kind", json_string(kind)) < 0 ||
+	    tp_event_set_num(rec, "t_start", round_us(t_start)) < 0 ||
+	    tp_event_set_num(rec, "t_end", round_us(t_end)) < 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+int tp_truth_set_num(json_t *rec, const char *key, double v)
+{
+	return tp_event_set_num(rec, key, v);
+}
+
+int tp_truth_set_int(json_t *rec, const char *key, long long v)
+{
+	return json_object_set_new(rec, key, json_integer(v)) < 0 ? -ENOMEM : 0;
+}
+
+int tp_truth_set_str(json_t *rec, const char *key, const char *s)
+{
+	return json_object_set_new(rec, key, json_string(s)) < 0 ? -ENOMEM : 0;
+}
+
+int tp_truth_set_bool(json_t *rec, const char *key, int b)
+{
+	return json_object_set_new(rec, key, json_boolean(b)) < 0 ? -ENOMEM : 0;
+}
+
+int tp_truth_emit(struct tp_truth_writer *w, json_t *rec)
+{
+	int ret = 0;
+
+	if (!rec)
+		return -ENOMEM;
+	if (json_dumpf(rec, w->f, DUMP_FLAGS) < 0 || fputc('\n', w->f) == EOF)
+		ret = -EIO;
+	json_decref(rec);
+	if (ret == 0)
+		w->count++;
+	return ret;
+}
+
+int tp_truth_writer_close(struct tp_truth_writer *w)
+{
+	int ret = 0;
+
+	if (!w->f)
+		return 0;
+	if (ferror(w->f) || fflush(w->f) == EOF)
+		ret = -EIO;
+	if (fclose(w->f) == EOF && ret == 0)
+		ret = -EIO;
+	w->f = NULL;
+	return ret;
 }

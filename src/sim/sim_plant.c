@@ -123,7 +123,7 @@ int tp_plant_init(struct tp_plant *p, const struct tp_scenario *s, uint64_t seed
 	return 0;
 }
 
-void tp_plant_set_truth(struct tp_plant *p, struct tp_truth *w)
+void tp_plant_set_truth(struct tp_plant *p, struct tp_truth_writer *w)
 {
 	p->truth = w;
 }

@@ -2,6 +2,12 @@
 #define THERMPACE_SIM_PLANT_H
 
 /*
+ * The sim wing: the simulated board (this plant, its scenario, load and
+ * audio), the closed loop that runs the governor against it, and the load
+ * generator thermpace-loadgen. It writes sessions like a real board would;
+ * it may include the root, dsp/, brain/, session/, pace/ and client/
+ * (tools/lint-includes), and only cli/ includes it.
+ *
  * The simulated board (docs/simulator.md): two thermal stages in series (a
  * fast die stage and a slow heatsink stage) over an ambient that reaches the
  * die through the heatsink; power = idle + joules per token × achieved token
@@ -12,7 +18,7 @@
  *
  * Time is the plant's own (seconds since start); the caller drives it:
  *
- *   struct tp_plant p;                    // large: keep it static or on the heap
+ *   struct tp_plant p;                    // large: keep it on the heap
  *   tp_chanset_init(&set);
  *   tp_plant_init(&p, &scenario, seed, &set);
  *   tp_plant_set_truth(&p, &truth);      // optional
@@ -30,7 +36,7 @@
 #include "channel.h"
 #include "sim_rng.h"
 #include "sim_scenario.h"
-#include "sim_truth.h"
+#include "session/truth.h"
 
 #define TP_PLANT_SPIKES_LISTED 64 /* spike times kept per spike event for truth */
 
@@ -46,7 +52,7 @@ struct tp_plant_ev {
 
 struct tp_plant {
 	struct tp_scenario s; /* a copy: the caller's scenario may go */
-	struct tp_truth *truth;
+	struct tp_truth_writer *truth;
 	struct tp_rng rng_power, rng_sensor, rng_kernel, rng_spike, rng_meter;
 
 	double t;		 /* s since start */
@@ -90,7 +96,7 @@ int tp_plant_init(struct tp_plant *p, const struct tp_scenario *s, uint64_t seed
 		  struct tp_chanset *set);
 
 /* Truth records go to w (borrowed, may be NULL: none are written). */
-void tp_plant_set_truth(struct tp_plant *p, struct tp_truth *w);
+void tp_plant_set_truth(struct tp_plant *p, struct tp_truth_writer *w);
 
 /*
  * Advances the plant by dt_s (> 0) with token_rate_demand tokens/s asked for

@@ -2,6 +2,11 @@
 #define THERMPACE_TELEMETRY_H
 
 /*
+ * The telemetry wing: reading the live board, one file per source kind,
+ * behind this header (telemetry_impl.h is private to the wing). It knows
+ * sysfs, hwmon, IIO and vcgencmd and nothing of what the readings mean; it
+ * may include the root and dsp/ only (tools/lint-includes).
+ *
  * Live telemetry sources (DESIGN §2, §5): thermal zones and cooling
  * devices, cpufreq policies, devfreq clocks, x86 thermal_throttle counters,
  * hwmon through libsensors, the Jetson INA3221 power monitor (IIO on

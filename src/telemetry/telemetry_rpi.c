@@ -31,8 +31,8 @@
 
 struct prail {
 	int ch;
-	int sum;		    /* every rail's V·I */
-	char adc[TP_PMIC_NAME_MAX]; /* else this one */
+	int sum;			     /* every rail's V·I */
+	char adc[TP_VCGENCMD_PMIC_NAME_MAX]; /* else this one */
 };
 
 struct rpi {
@@ -178,7 +178,8 @@ static void throttled(struct tp_telemetry *tel, struct rpi *r, double *v)
 		tp_tel_invalid(tel, r->ev_ch, NAN, "get_throttled printed no throttled=0x...", v);
 		return;
 	}
-	ev = r->have_prev ? tp_throttle_events(r->prev, bits) : bits & TP_THROTTLE_NOW_MASK;
+	ev = r->have_prev ? tp_vcgencmd_throttle_events(r->prev, bits)
+			  : bits & TP_VCGENCMD_THROTTLE_NOW_MASK;
 	r->prev = bits;
 	r->have_prev = 1;
 	tp_tel_set(tel, r->thr_ch, (double)bits, v);
@@ -187,7 +188,7 @@ static void throttled(struct tp_telemetry *tel, struct rpi *r, double *v)
 
 static void pmic(struct tp_telemetry *tel, struct rpi *r, double *v)
 {
-	struct tp_pmic_rail rails[MAX_PMIC];
+	struct tp_vcgencmd_pmic_rail rails[MAX_PMIC];
 	int len = tp_vcgencmd_run(r->cmd, "pmic_read_adc", r->out, sizeof(r->out), TIMEOUT_MS);
 	int n = len < 0 ? len : tp_vcgencmd_parse_pmic(r->out, (size_t)len, rails, MAX_PMIC);
 	int i, k;

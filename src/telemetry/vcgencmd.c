@@ -55,14 +55,14 @@ int tp_vcgencmd_parse_throttled(const char *text, size_t len, unsigned long *bit
 	return -EINVAL;
 }
 
-unsigned long tp_throttle_events(unsigned long prev, unsigned long cur)
+unsigned long tp_vcgencmd_throttle_events(unsigned long prev, unsigned long cur)
 {
-	unsigned long fresh = (cur & ~prev) & TP_THROTTLE_STICKY_MASK;
+	unsigned long fresh = (cur & ~prev) & TP_VCGENCMD_THROTTLE_STICKY_MASK;
 
-	return (cur & TP_THROTTLE_NOW_MASK) | (fresh >> 16);
+	return (cur & TP_VCGENCMD_THROTTLE_NOW_MASK) | (fresh >> 16);
 }
 
-static int find_rail(struct tp_pmic_rail *rails, int n, const char *name)
+static int find_rail(struct tp_vcgencmd_pmic_rail *rails, int n, const char *name)
 {
 	int i;
 
@@ -104,9 +104,10 @@ static int parse_pmic_line(char *line, char *name, size_t nn, int *is_volt, doub
 	return tp_parse_double(eq, value);
 }
 
-int tp_vcgencmd_parse_pmic(const char *text, size_t len, struct tp_pmic_rail *rails, int max)
+int tp_vcgencmd_parse_pmic(const char *text, size_t len, struct tp_vcgencmd_pmic_rail *rails,
+			   int max)
 {
-	char line[160], name[TP_PMIC_NAME_MAX];
+	char line[160], name[TP_VCGENCMD_PMIC_NAME_MAX];
 	size_t i = 0;
 	int n = 0, parsed = 0;
 

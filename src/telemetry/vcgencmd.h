@@ -17,8 +17,8 @@
 
 #include <stddef.h>
 
-#define TP_THROTTLE_NOW_MASK	0xFul
-#define TP_THROTTLE_STICKY_MASK 0xF0000ul
+#define TP_VCGENCMD_THROTTLE_NOW_MASK	 0xFul
+#define TP_VCGENCMD_THROTTLE_STICKY_MASK 0xF0000ul
 
 /* 0 and *bits; -EINVAL when text holds no "throttled=0x..." value. */
 int tp_vcgencmd_parse_throttled(const char *text, size_t len, unsigned long *bits);
@@ -28,14 +28,14 @@ int tp_vcgencmd_parse_throttled(const char *text, size_t len, unsigned long *bit
  * (16..19) became set since prev. A sticky bit already set in prev hides
  * later occurrences; only the live bits show those.
  */
-unsigned long tp_throttle_events(unsigned long prev, unsigned long cur);
+unsigned long tp_vcgencmd_throttle_events(unsigned long prev, unsigned long cur);
 
-#define TP_PMIC_NAME_MAX 32
+#define TP_VCGENCMD_PMIC_NAME_MAX 32
 
-struct tp_pmic_rail {
-	char name[TP_PMIC_NAME_MAX]; /* without the _A/_V suffix */
-	double volt_v;		     /* NaN when not printed */
-	double curr_a;		     /* NaN when not printed */
+struct tp_vcgencmd_pmic_rail {
+	char name[TP_VCGENCMD_PMIC_NAME_MAX]; /* without the _A/_V suffix */
+	double volt_v;			      /* NaN when not printed */
+	double curr_a;			      /* NaN when not printed */
 };
 
 /*
@@ -43,7 +43,8 @@ struct tp_pmic_rail {
  * the number of rails, or -EINVAL when no line parses. Lines that do not
  * parse are skipped; rails beyond max are dropped.
  */
-int tp_vcgencmd_parse_pmic(const char *text, size_t len, struct tp_pmic_rail *rails, int max);
+int tp_vcgencmd_parse_pmic(const char *text, size_t len, struct tp_vcgencmd_pmic_rail *rails,
+			   int max);
 
 /*
  * Runs "cmd arg" (cmd a path, no shell) with stdout into buf[n]
