@@ -112,7 +112,7 @@ static void test_bursts_are_calls(void)
 	}
 	CHECK(call_event(&r, 2) == NULL);
 	CHECK_NEAR(r.p.tokens, 12, 0);
-	CHECK_NEAR(r.p.energy_j, 4 + 5 + 3 * 6 + 5 + 4 * 4, 1e-6); /* trapezoids */
+	CHECK_NEAR(tp_pacer_energy_j(&r.p), 4 + 5 + 3 * 6 + 5 + 4 * 4, 1e-6); /* trapezoids */
 	rig_close(&r);
 }
 

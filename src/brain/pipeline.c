@@ -97,9 +97,7 @@ struct tp_pipeline {
 	double ctrl_first_t;
 
 	/* energy */
-	double e_first, e_last;
-	double e_int, p_meas_prev, t_meas_prev;
-	int have_meas;
+	struct tp_energy_account energy;
 	double tok_first, tok_last, tok_prev, tok_prev_t;
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
@@ -324,7 +322,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->p_now = NAN;
 	p->p_level = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
-	p->e_first = p->e_last = NAN;
+	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
 	p->init_p0 = NAN;
@@ -509,20 +507,10 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 	const double *v = p->v;
 	double pm = NAN, r = NAN;
 
-	if (p->i_energy >= 0 && !isnan(v[p->i_energy])) {
-		if (isnan(p->e_first))
-			p->e_first = v[p->i_energy];
-		p->e_last = v[p->i_energy];
-	}
 	if (p->psrc == PWR_BOARD || p->psrc == PWR_RAILS)
 		pm = frame_power(p);
-	if (!isnan(pm)) {
-		if (p->have_meas && t > p->t_meas_prev)
-			p->e_int += 0.5 * (pm + p->p_meas_prev) * (t - p->t_meas_prev);
-		p->p_meas_prev = pm;
-		p->t_meas_prev = t;
-		p->have_meas = 1;
-	}
+	tp_energy_account_frame(&p->energy, t, p->i_energy >= 0 ? v[p->i_energy] : NAN, pm,
+				p->i_power >= 0 ? v[p->i_power] : NAN);
 	if (p->i_tokens >= 0 && !isnan(v[p->i_tokens])) {
 		double tk = v[p->i_tokens];
 
@@ -566,16 +554,18 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 
 static double energy_total(const struct tp_pipeline *p, const char **src)
 {
-	if (!isnan(p->e_first) && p->e_last >= p->e_first) {
-		*src = "energy.board";
-		return p->e_last - p->e_first;
-	}
-	if (p->have_meas) {
-		*src = power_source_name[p->psrc];
-		return p->e_int;
-	}
-	*src = "none";
-	return NAN;
+	enum tp_energy_source s;
+	double e = tp_energy_account_session(&p->energy, &s);
+
+	*src = s == TP_ENERGY_COUNTER ? "energy.board"
+	       : s == TP_ENERGY_POWER ? power_source_name[p->psrc]
+				      : "none";
+	return e;
+}
+
+const struct tp_energy_account *tp_pipeline_energy(const struct tp_pipeline *p)
+{
+	return &p->energy;
 }
 
 static double idle_w(const struct tp_pipeline *p)
@@ -640,8 +630,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->joules_per_token = jpt_marginal(p);
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
-	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
-	f->joules_per_token_net = tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
+	tp_energy_per_token(e, tokens, f->idle_w, p->t_last - p->t0, &f->joules_per_token_gross,
+			    &f->joules_per_token_net);
 	f->ambient_c = model_ambient(p);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
@@ -1247,7 +1237,7 @@ void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
 
 static void emit_close(struct tp_pipeline *p)
 {
-	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle;
+	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle, jpt, jpt_net;
 	const char *src;
 	json_t *ev;
 
@@ -1256,6 +1246,7 @@ static void emit_close(struct tp_pipeline *p)
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
 	idle = idle_w(p);
+	tp_energy_per_token(e, tokens, idle, dur, &jpt, &jpt_net);
 	ev = tp_event_new(t, "energy_summary");
 	if (ev) {
 		tp_event_set_num(ev, "duration_s", dur);
@@ -1265,9 +1256,8 @@ static void emit_close(struct tp_pipeline *p)
 		tp_event_set_num(ev, "tokens", tokens);
 		tp_event_set_num(ev, "generating_s", p->gen_s);
 		tp_event_set_num(ev, "idle_w", idle);
-		tp_event_set_num(ev, "joules_per_token", tokens > 0 ? e / tokens : NAN);
-		tp_event_set_num(ev, "joules_per_token_net",
-				 tokens > 0 ? (e - idle * dur) / tokens : NAN);
+		tp_event_set_num(ev, "joules_per_token", jpt);
+		tp_event_set_num(ev, "joules_per_token_net", jpt_net);
 		tp_event_set_num(ev, "joules_per_token_marginal", jpt_marginal(p));
 		tp_event_emit(p->log, ev);
 	}

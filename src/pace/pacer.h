@@ -31,8 +31,7 @@
 #include "pace_server.h"
 #include "brain/pipeline.h"
 
-#define TP_PACER_RING  4096 /* frames kept for call energy lookups */
-#define TP_PACER_CALLS 16   /* calls waiting for their end frame */
+#define TP_PACER_CALLS 16 /* calls waiting for their end frame */
 
 enum tp_token_source {
 	TP_TOK_SOCKET = 0,
@@ -90,13 +89,14 @@ struct tp_pacer {
 	double last_token_t;
 	double rate; /* tokens/s over the last few seconds */
 
-	/* energy: from energy.board, else the trapezoid of power.board */
-	double energy_j, e0, p_prev, t_prev;
-	int have_e0, have_p;
-
-	/* frames: t, cumulative energy and tokens */
-	int ring_n, ring_i;
-	double ring_t[TP_PACER_RING], ring_e[TP_PACER_RING], ring_tok[TP_PACER_RING];
+	/*
+	 * energy: the pipeline's account (tp_pipeline_energy), so that calls and
+	 * the session are measured on one; without a pipeline, own_energy fed
+	 * from the frame the same way
+	 */
+	const struct tp_energy_account *energy;
+	struct tp_energy_account own_energy;
+	struct tp_energy_marks tok_marks; /* cumulative tokens at each frame */
 
 	/* calls */
 	struct tp_pacer_call burst; /* the open burst or explicit call (t0 NaN: none) */
@@ -150,6 +150,9 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 
 /* Ends: emits the calls still pending (the open one included). */
 void tp_pacer_finish(struct tp_pacer *p);
+
+/* Energy accounted since the first frame (J): the account's running total. */
+double tp_pacer_energy_j(const struct tp_pacer *p);
 
 /* The granted rate now (< 0 unlimited). */
 double tp_pacer_granted(const struct tp_pacer *p);

@@ -132,7 +132,7 @@ static void progress(const struct tp_sim_closed_opts *o, const struct loop *l,
 		t, tp_plant_die_c(p), f->valid ? f->temp_600s : NAN,
 		tp_pacer_granted(&l->pacer) < 0 ? INFINITY : tp_pacer_granted(&l->pacer),
 		tp_plant_rate(p), tp_plant_sustainable_rate(p, setpoint),
-		l->pacer.tokens > 0 ? l->pacer.energy_j / l->pacer.tokens : NAN);
+		l->pacer.tokens > 0 ? tp_pacer_energy_j(&l->pacer) / l->pacer.tokens : NAN);
 	fflush(o->progress);
 }
 
@@ -341,7 +341,7 @@ stop:
 	sc->sustainable_rate_ss =
 	    sc->duration_s > ss_start ? ss_sus / (sc->duration_s - ss_start) : NAN;
 	sc->throughput_vs_sustainable = ss_sus > 0 ? ss_tok / ss_sus : NAN;
-	sc->energy_j = l.pacer.energy_j;
+	sc->energy_j = tp_pacer_energy_j(&l.pacer);
 	sc->energy_true_j = tp_plant_energy_j(p);
 	sc->energy_error_rel = sc->energy_true_j > 0
 				   ? fabs(sc->energy_j - sc->energy_true_j) / sc->energy_true_j
