@@ -147,13 +147,12 @@ static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, con
 	return NULL;
 }
 
+/* The board's prior (checked at load: a malformed one never gets here). */
 static double model_key(const struct tp_board *b, const char *key, double dflt)
 {
-	double v = dflt;
+	double v;
 
-	if (b && tp_ini_double_or(&b->ini, "model", key, dflt, &v) < 0)
-		v = dflt;
-	return v;
+	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
 }
 
 static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,

@@ -35,13 +35,12 @@ int tp_pacer_add_channels(struct tp_chanset *set)
 	return ret < 0 ? ret : 0;
 }
 
+/* The board's prior (checked at load: a malformed one never gets here). */
 static double model_key(const struct tp_board *b, const char *key, double dflt)
 {
 	double v;
 
-	if (b && tp_ini_get_double(&b->ini, "model", key, &v) == 0)
-		return v;
-	return dflt;
+	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
 }
 
 int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struct tp_board *b,
