@@ -651,6 +651,7 @@ static int open_all(struct daemon *d)
 		return -ENOMEM;
 	}
 	tp_eventlog_init(&d->log, d->evf, 1);
+	tp_pace_events_attach(&d->evs, &d->log);
 	{
 		struct tp_pipeline_opts popts;
 

@@ -266,6 +266,32 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 
 /* ---- the tick ---- */
 
+json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_input *in,
+			     const struct tp_gov_output *out)
+{
+	json_t *ev = tp_event_new(in->t, "pace_change");
+
+	if (!ev)
+		return NULL;
+	json_object_set_new(ev, "controller", json_string(tp_gov_kind_name(g->cfg.kind)));
+	json_object_set_new(ev, "mode", json_string(tp_gov_kind_name(out->mode)));
+	json_object_set_new(ev, "reason", json_string(out->reason));
+	tp_event_set_num(ev, "rate_from", g->ev_rate_before);
+	tp_event_set_num(ev, "rate_to", out->rate);
+	json_object_set_new(ev, "unlimited", json_boolean(out->rate < 0));
+	tp_event_set_num(ev, "power_budget_w", out->power_w);
+	tp_event_set_num(ev, "temp_c", in->temp_c);
+	tp_event_set_num(ev, "setpoint_c", g->cfg.setpoint_c);
+	tp_event_set_num(ev, "ceiling_c", g->cfg.ceiling_c);
+	tp_event_set_num(ev, "predicted_c", out->predicted_c);
+	tp_event_set_num(ev, "horizon_s", out->binding_h_s);
+	tp_event_set_num(ev, "bias_k", out->bias_k);
+	tp_event_set_num(ev, "idle_w", in->idle_w);
+	tp_event_set_num(ev, "joules_per_token", in->joules_per_token);
+	json_object_set_new(ev, "model_valid", json_boolean(in->model_valid));
+	return ev;
+}
+
 /* The pipeline's prediction, anchored on the measured temperature. */
 static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_c)
 {
@@ -443,7 +469,7 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 	}
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
-		json_t *ev = tp_governor_event(&p->gov, &in, &p->out);
+		json_t *ev = tp_pacer_pace_change(&p->gov, &in, &p->out);
 
 		if (ev) {
 			json_object_set_new(

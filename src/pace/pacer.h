@@ -136,6 +136,15 @@ int tp_pacer_add_channels(struct tp_chanset *set);
  */
 int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now);
 
+/*
+ * The pace_change event of a governor tick whose out->changed is set (new
+ * reference; the caller emits it): rate before (null at the start) and
+ * after, budget, mode, reason, temperature, the binding horizon and its
+ * prediction, bias.
+ */
+json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_input *in,
+			     const struct tp_gov_output *out);
+
 /* Tokens counted from a source at session time t. */
 void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, double t);
 

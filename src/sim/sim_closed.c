@@ -191,6 +191,7 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 		goto out;
 	}
 	tp_eventlog_init(&log, evf, 1);
+	tp_pace_events_attach(&evs, &log);
 	ret = tp_pipeline_open(&pl, &b, set, NULL, &log, err, n);
 	if (ret < 0)
 		goto out;
