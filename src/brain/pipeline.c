@@ -567,6 +567,11 @@ const struct tp_energy_account *tp_pipeline_energy(const struct tp_pipeline *p)
 	return &p->energy;
 }
 
+int tp_pipeline_throttled(const struct tp_pipeline *p)
+{
+	return p->th.active;
+}
+
 static double idle_w(const struct tp_pipeline *p)
 {
 	return p->ek_n >= 30 ? p->ek_th[0] : p->idle_prior;

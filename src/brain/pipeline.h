@@ -103,4 +103,11 @@ void tp_pipeline_out_values(const struct tp_pipeline *p, double *v);
  */
 const struct tp_energy_account *tp_pipeline_energy(const struct tp_pipeline *p);
 
+/*
+ * 1 while the throttle detector (detect_throttle.h) holds a kernel throttle
+ * episode open at the last frame: the brain's verdict, which the pacer
+ * uses rather than a test of its own.
+ */
+int tp_pipeline_throttled(const struct tp_pipeline *p);
+
 #endif

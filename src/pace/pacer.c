@@ -69,9 +69,6 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	p->i_energy = tp_chanset_find(set, "energy.board");
 	p->i_tokens = tp_chanset_find(set, "tokens.total");
 	p->i_rate = tp_chanset_find(set, "rate.tokens");
-	p->i_cool = tp_chanset_find(set, "state.cool_max");
-	p->i_fmax = tp_chanset_find(set, "freq.cpu_max");
-	p->i_fhw = tp_chanset_find(set, "freq.cpu_hwmax");
 	if (p->i_tokens < 0 || p->i_rate < 0)
 		return -EINVAL;
 	p->idle_prior = model_key(b, "idle_w", 2.0);
@@ -435,8 +432,7 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		temp = f->temp_now;
 	if (temp > p->peak_temp)
 		p->peak_temp = temp;
-	thr = (p->i_cool >= 0 && v[p->i_cool] > 0) ||
-	      (p->i_fmax >= 0 && p->i_fhw >= 0 && v[p->i_fmax] < v[p->i_fhw] - 1);
+	thr = p->pl ? tp_pipeline_throttled(p->pl) : 0; /* the brain's verdict */
 	if (thr && !p->throttled)
 		p->throttle_edges++;
 	p->throttled = thr;

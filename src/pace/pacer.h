@@ -71,7 +71,7 @@ struct tp_pacer {
 	const struct tp_chanset *set;
 	struct tp_pacer_opts o;
 
-	int i_temp, i_power, i_energy, i_tokens, i_rate, i_cool, i_fmax, i_fhw;
+	int i_temp, i_power, i_energy, i_tokens, i_rate;
 	struct tp_governor gov;
 	struct tp_gov_output out;
 	struct tp_power_map map;
@@ -108,9 +108,9 @@ struct tp_pacer {
 	int started;
 	double t_first, t_last, peak_temp;
 	long frames;
-	long mode_ticks[4]; /* ticks decided by each enum tp_gov_kind */
-	int throttled;
-	long throttle_edges;
+	long mode_ticks[4];  /* ticks decided by each enum tp_gov_kind */
+	int throttled;	     /* the pipeline's throttle episode at the last frame */
+	long throttle_edges; /* episodes seen starting */
 
 	/* /metrics: the frame, the forecast channels and rate.granted */
 	struct tp_chanset mset;
@@ -170,7 +170,7 @@ double tp_pacer_granted(const struct tp_pacer *p);
  * The closing summary, one line without newline into out[n]: tokens, joules,
  * joules per token gross and net of idle, seconds, peak temperature,
  * throttle events (throttle_events: counted by the caller's event stream,
- * or < 0 to use the throttle edges seen in the frames).
+ * or < 0 to use the throttle episodes the pipeline opened).
  */
 void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n);
 
