@@ -397,13 +397,8 @@ static void publish(struct tp_pacer *p, double t, const double *v)
 	tp_metrics_update(p->metrics, &p->mset, p->mv, t);
 }
 
-int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
+int tp_pacer_count(struct tp_pacer *p, double t, double *v)
 {
-	const struct tp_forecast *f = NULL;
-	struct tp_gov_input in;
-	double temp, pw;
-	int thr;
-
 	if (!isfinite(t) || (p->started && t < p->t_last))
 		return -EINVAL;
 	if (!p->started) {
@@ -423,10 +418,16 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		v[p->i_tokens] = p->tokens;
 		v[p->i_rate] = p->rate;
 	}
-	if (p->pl) {
-		tp_pipeline_step(p->pl, t, v);
-		f = tp_pipeline_forecast(p->pl);
-	}
+	return 0;
+}
+
+void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
+{
+	const struct tp_forecast *f = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
+	struct tp_gov_input in;
+	double temp, pw;
+	int thr;
+
 	temp = p->i_temp >= 0 ? v[p->i_temp] : NAN;
 	if (isnan(temp) && f && f->valid)
 		temp = f->temp_now;
@@ -481,6 +482,15 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		}
 	}
 	publish(p, t, v);
+}
+
+int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
+{
+	int ret = tp_pacer_count(p, t, v);
+
+	if (ret < 0)
+		return ret;
+	tp_pacer_decide(p, t, v, now);
 	return 0;
 }
 

@@ -2,10 +2,11 @@
 #define THERMPACE_PACER_H
 
 /*
- * The pacing loop's tick, shared by `run`, `attach` and the closed-loop
- * simulator: one telemetry frame in; tokens counted so far written into it
- * (tokens.total, rate.tokens); the pipeline stepped; the governor asked
- * for a budget with the pipeline's model, idle power and energy per token;
+ * The pacer, the pace wing's part of the loop's tick (loop.h, shared by
+ * `run`, `attach` and the closed-loop simulator): tokens counted so far
+ * written into the frame (tokens.total, rate.tokens) before the pipeline
+ * steps; then the governor asked for a budget with the pipeline's model,
+ * idle power and energy per token;
  * the budget applied (a granted rate on the cooperative socket, or a
  * setting of a non-cooperative actuator through the learned power map);
  * pace_change events when the rate moves, energy_summary events per call;
@@ -17,7 +18,8 @@
  * the energy between its ends (interpolated between frames), so a call
  * summary is emitted at the first frame after its end.
  *
- * The session's own energy_summary comes from the pipeline at its close.
+ * A call's energy is measured on the pipeline's energy account, the one the
+ * session's own energy_summary comes from at the pipeline's close.
  */
 
 #include <stdio.h>
@@ -131,9 +133,24 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 int tp_pacer_add_channels(struct tp_chanset *set);
 
 /*
- * One frame at session time t (s), v[set->n] (tokens.total and rate.tokens
- * are overwritten); now is CLOCK_MONOTONIC for the actuators.
+ * A frame is two steps, with the pipeline stepped between them by the loop
+ * (loop.h), so that data flows one way: the tokens are a source of the
+ * frame, the decision a consumer of the pipeline's outputs.
+ *
+ * tp_pacer_count: the token counter as a source: the tokens counted so far
+ * and their rate go into v (tokens.total, rate.tokens; with
+ * tokens_from_frame, the frame's own count is taken instead). -EINVAL when
+ * t is not finite or goes back (the frame is to be dropped).
+ *
+ * tp_pacer_decide: the pipeline's forecast, model validity, throttle
+ * verdict and energy account in; the governor's budget out to the socket or
+ * the actuator; pace_change and per-call energy_summary events; the frame
+ * on /metrics. now is CLOCK_MONOTONIC for the actuators.
  */
+int tp_pacer_count(struct tp_pacer *p, double t, double *v);
+void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now);
+
+/* Both steps, for a pacer without a pipeline (tests). */
 int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now);
 
 /*
