@@ -7,7 +7,7 @@
  * parses them.
  */
 
-#include "pace/pace_daemon.h"
+#include "pace/pace.h"
 
 /*
  * `run` (attach = 0: options, then -- CMD ARGS) or `attach` (attach = 1:

@@ -16,7 +16,7 @@
 #include "board.h"
 #include "event.h"
 #include "pace/pace_child.h"
-#include "pace/loop.h"
+#include "pace/pace.h"
 #include "pace/pace_server.h"
 #include "pace/pacer.h"
 #include "brain/pipeline.h"
