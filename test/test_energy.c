@@ -105,7 +105,7 @@ static void test_counter_without_range(void)
 /* The calls of a session add up to the session, and each is made as the session is. */
 static void test_account_calls_add_up(void)
 {
-	static struct tp_energy_account a; /* large */
+	struct tp_energy_account a;
 	enum tp_energy_source src;
 	double t, sum = 0, g, n, g1, n1;
 	int i;
@@ -134,7 +134,7 @@ static void test_account_calls_add_up(void)
 /* A wrapping counter, unwrapped by tp_energy_counter, feeds the account exactly. */
 static void test_account_counter_wrap(void)
 {
-	static struct tp_energy_account a;
+	struct tp_energy_account a;
 	struct tp_energy_counter c;
 	enum tp_energy_source src;
 	const double raw[] = {65000, 65400, 300, 800, 65000, 100};
@@ -168,7 +168,7 @@ static void test_account_counter_wrap(void)
  */
 static void test_account_gaps(void)
 {
-	static struct tp_energy_account a;
+	struct tp_energy_account a;
 	enum tp_energy_source src;
 
 	tp_energy_account_init(&a);
