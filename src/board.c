@@ -186,6 +186,40 @@ static int has_clock(const struct tp_board *b, const char *sec)
 	return 0;
 }
 
+/* The [model] priors the brain and the pacer read (tp_board_model). */
+static const char *const model_keys[] = {
+    "r_die",  "tau_die_s",	  "r_sink", "tau_sink_s", "ambient_c", "noise_c",
+    "idle_w", "joules_per_token", "load_w", "max_rate",	  "max_w",
+};
+
+int tp_board_model(const struct tp_board *b, const char *key, double def, double *out)
+{
+	double v;
+	int ret;
+
+	if (!b) {
+		*out = def;
+		return 0;
+	}
+	ret = tp_ini_double_or(&b->ini, "model", key, def, &v);
+	if (ret < 0)
+		return ret;
+	*out = v;
+	return 0;
+}
+
+/* A prior that is not a number is an error at load, not a default at use. */
+static int parse_model(struct tp_board *b)
+{
+	size_t i;
+	double v;
+
+	for (i = 0; i < TP_ARRAY_LEN(model_keys); i++)
+		if (tp_board_model(b, model_keys[i], NAN, &v) < 0)
+			return bad(b, "model", model_keys[i], "not a number");
+	return 0;
+}
+
 static int parse(struct tp_board *b)
 {
 	const char *v;
@@ -246,7 +280,7 @@ static int parse(struct tp_board *b)
 	}
 	if (b->control_zone[0] && !tp_board_zone(b, b->control_zone))
 		return bad(b, "ceiling", "zone", "names no [zone.TYPE] section");
-	return 0;
+	return parse_model(b);
 }
 
 int tp_board_load(struct tp_board *b, const char *name_or_path)

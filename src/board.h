@@ -122,6 +122,14 @@ int tp_board_dir(char *out, size_t n);
  */
 int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t wn);
 
+/*
+ * The one reader of the [model] priors: *out the key's value, def when it is
+ * absent or b is NULL. 0, or -EINVAL when the value is not a number (load
+ * already refuses a board whose known priors are not numbers, naming the
+ * file and the key).
+ */
+int tp_board_model(const struct tp_board *b, const char *key, double def, double *out);
+
 /* Zone by type, or NULL. */
 const struct tp_board_zone *tp_board_zone(const struct tp_board *b, const char *type);
 

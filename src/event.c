@@ -11,6 +11,8 @@ void tp_eventlog_init(struct tp_eventlog *log, FILE *f, int flush_each)
 	log->f = f;
 	log->flush_each = flush_each;
 	log->count = 0;
+	log->on_emit = NULL;
+	log->on_emit_ctx = NULL;
 }
 
 json_t *tp_event_new(double t, const char *kind)
@@ -53,8 +55,12 @@ int tp_event_emit(struct tp_eventlog *log, json_t *ev)
 		ret = -EIO;
 	else if (log->flush_each && fflush(log->f) == EOF)
 		ret = -EIO;
-	json_decref(ev);
-	if (ret == 0)
+	if (ret == 0) {
 		log->count++;
+		if (log->on_emit)
+			log->on_emit(log->on_emit_ctx,
+				     json_string_value(json_object_get(ev, "event")));
+	}
+	json_decref(ev);
 	return ret;
 }

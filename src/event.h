@@ -15,6 +15,12 @@ struct tp_eventlog {
 	FILE *f;	/* borrowed */
 	int flush_each; /* fflush per event (live sessions) */
 	long count;
+	/*
+	 * Called with the kind of each event written (tp_eventlog_init: none):
+	 * whoever counts events by kind counts them where they are emitted.
+	 */
+	void (*on_emit)(void *ctx, const char *kind);
+	void *on_emit_ctx;
 };
 
 void tp_eventlog_init(struct tp_eventlog *log, FILE *f, int flush_each);

@@ -102,6 +102,104 @@ static void test_counter_without_range(void)
 	CHECK_NEAR(d, 1e15 - 10, 0);
 }
 
+/* The calls of a session add up to the session, and each is made as the session is. */
+static void test_account_calls_add_up(void)
+{
+	struct tp_energy_account a;
+	enum tp_energy_source src;
+	double t, sum = 0, g, n, g1, n1;
+	int i;
+
+	tp_energy_account_init(&a);
+	for (i = 0; i <= 100; i++) {
+		t = i * 0.5 + 0.01 * (i % 3); /* irregular frames */
+		tp_energy_account_frame(&a, t, NAN, 3 + (i % 5), 3 + (i % 5));
+	}
+	/* four calls covering the session, their ends between frames */
+	sum += tp_energy_account_between(&a, t - 50.02, 7.3);
+	sum += tp_energy_account_between(&a, 7.3, 21.77);
+	sum += tp_energy_account_between(&a, 21.77, 40);
+	sum += tp_energy_account_between(&a, 40, t);
+	CHECK_NEAR(sum, tp_energy_account_session(&a, &src), 1e-9);
+	CHECK_INT(src, TP_ENERGY_POWER);
+	CHECK_NEAR(tp_energy_account_total(&a), tp_energy_account_session(&a, &src), 0);
+	/* one function for joules per token, gross and net of idle */
+	tp_energy_per_token(100, 40, 1.5, 20, &g, &n);
+	CHECK_NEAR(g, 2.5, 0);
+	CHECK_NEAR(n, (100 - 1.5 * 20) / 40, 0);
+	tp_energy_per_token(100, 0, 1.5, 20, &g1, &n1);
+	CHECK(isnan(g1) && isnan(n1));
+}
+
+/* A wrapping counter, unwrapped by tp_energy_counter, feeds the account exactly. */
+static void test_account_counter_wrap(void)
+{
+	struct tp_energy_account a;
+	struct tp_energy_counter c;
+	enum tp_energy_source src;
+	const double raw[] = {65000, 65400, 300, 800, 65000, 100};
+	double d;
+	int i;
+
+	tp_energy_counter_init(&c, 65536);
+	tp_energy_account_init(&a);
+	for (i = 0; i < 6; i++) {
+		CHECK_INT(tp_energy_counter_add(&c, raw[i], &d), 0);
+		tp_energy_account_frame(&a, i, c.total, 1e6, 1e6); /* the counter wins */
+	}
+	CHECK_INT(c.wraps, 2);
+	CHECK_NEAR(tp_energy_account_session(&a, &src), 400 + 436 + 500 + 64200 + 636, 0);
+	CHECK_INT(src, TP_ENERGY_COUNTER);
+	CHECK_NEAR(tp_energy_account_total(&a), tp_energy_account_session(&a, &src), 0);
+	CHECK_NEAR(tp_energy_account_between(&a, 1, 3), 436 + 500, 0);
+	CHECK_NEAR(tp_energy_account_between(&a, 1.5, 2), 0.5 * 436, 1e-9);
+	/* a raw counter that goes down is not a session figure: the power is */
+	tp_energy_account_init(&a);
+	tp_energy_account_frame(&a, 0, 500, 2, 2);
+	tp_energy_account_frame(&a, 1, 100, 2, 2);
+	CHECK_NEAR(tp_energy_account_session(&a, &src), 2, 0);
+	CHECK_INT(src, TP_ENERGY_POWER);
+}
+
+/*
+ * Gaps: frames without power are bridged by the trapezoid; a counter that
+ * starts late continues from what the power made; a counter missing for a
+ * while leaves the running total where it was and the power bridges it.
+ */
+static void test_account_gaps(void)
+{
+	struct tp_energy_account a;
+	enum tp_energy_source src;
+
+	tp_energy_account_init(&a);
+	CHECK(isnan(tp_energy_account_between(&a, 0, 1)));
+	CHECK(isnan(tp_energy_account_session(&a, &src)));
+	CHECK_INT(src, TP_ENERGY_NONE);
+	tp_energy_account_frame(&a, 0, NAN, 4, 4);
+	tp_energy_account_frame(&a, 1, NAN, NAN, NAN); /* no reading */
+	tp_energy_account_frame(&a, 2, NAN, 6, 6);
+	CHECK_NEAR(tp_energy_account_total(&a), 10, 0);
+	CHECK_NEAR(tp_energy_account_between(&a, 0, 1), 0, 0); /* the mark at 1 held 0 */
+	tp_energy_account_frame(&a, 3, 1000, 6, 6);	       /* the counter from here */
+	CHECK_NEAR(tp_energy_account_total(&a), 10, 0);
+	tp_energy_account_frame(&a, 4, 1005, 6, 6);
+	CHECK_NEAR(tp_energy_account_total(&a), 15, 0);
+	/* counter gap: the power bridges it from the last frame without a counter */
+	tp_energy_account_frame(&a, 5, NAN, 6, 6);
+	CHECK_NEAR(tp_energy_account_total(&a), 15 + 0.5 * (6 + 6) * (5 - 2), 0);
+	tp_energy_account_frame(&a, 6, 1012, 6, 6);
+	CHECK_NEAR(tp_energy_account_total(&a), 22, 0);
+	/* the session: the counter's last minus its first */
+	CHECK_NEAR(tp_energy_account_session(&a, &src), 12, 0);
+	CHECK_INT(src, TP_ENERGY_COUNTER);
+	/* infinite board power is no reading for the running total */
+	tp_energy_account_init(&a);
+	tp_energy_account_frame(&a, 0, NAN, 1, 1);
+	tp_energy_account_frame(&a, 1, NAN, 1, INFINITY);
+	tp_energy_account_frame(&a, 2, NAN, 1, 1);
+	CHECK_NEAR(tp_energy_account_total(&a), 2, 0);
+}
+
 int main(void)
 {
 	RUN(test_constant_power);
@@ -109,5 +207,8 @@ int main(void)
 	RUN(test_gaps);
 	RUN(test_counter_wrap);
 	RUN(test_counter_without_range);
+	RUN(test_account_calls_add_up);
+	RUN(test_account_counter_wrap);
+	RUN(test_account_gaps);
 	return test_done();
 }

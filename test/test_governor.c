@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pace/governor.h"
+#include "pace/pacer.h"
 #include "test.h"
 
 /* plant: die and heatsink stages in series */
@@ -88,7 +89,7 @@ static void run_loop(enum tp_gov_kind kind, double amb, double gain, double amb_
 		in.sustainable_w = (77 - amb) / r_total;
 		tp_governor_step(&g, &in, &out);
 		if (out.changed) {
-			json_t *ev = tp_governor_event(&g, &in, &out);
+			json_t *ev = tp_pacer_pace_change(&g, &in, &out);
 
 			CHECK(ev != NULL);
 			CHECK_STR(json_string_value(json_object_get(ev, "event")), "pace_change");

@@ -9,6 +9,7 @@
 
 #include "board.h"
 #include "event.h"
+#include "pace/loop.h"
 #include "pace/pacer.h"
 #include "test.h"
 
@@ -112,7 +113,7 @@ static void test_bursts_are_calls(void)
 	}
 	CHECK(call_event(&r, 2) == NULL);
 	CHECK_NEAR(r.p.tokens, 12, 0);
-	CHECK_NEAR(r.p.energy_j, 4 + 5 + 3 * 6 + 5 + 4 * 4, 1e-6); /* trapezoids */
+	CHECK_NEAR(tp_pacer_energy_j(&r.p), 4 + 5 + 3 * 6 + 5 + 4 * 4, 1e-6); /* trapezoids */
 	rig_close(&r);
 }
 
@@ -199,10 +200,82 @@ static void test_fixed_rate_and_events(void)
 	rig_close(&r);
 }
 
+/*
+ * With a pipeline, through the loop: the calls are measured on the
+ * pipeline's energy account, so calls covering the session add up to the
+ * session's energy_summary, and each call's joules per token is made the
+ * way the session's is.
+ */
+static void test_calls_add_up_to_the_session(void)
+{
+	struct tp_loop *lp = calloc(1, sizeof(*lp)); /* large: the marks */
+	struct tp_board b;
+	struct tp_chanset set;
+	struct tp_pacer_opts po;
+	char err[256], *buf = NULL, *p, *nl;
+	size_t len = 0;
+	double v[8], t, sum = 0, sess = NAN;
+	FILE *f;
+	json_t *e;
+	int i_power, k, ncalls = 0;
+
+	if (!lp || tp_board_load(&b, "boards/sim.ini") < 0) {
+		free(lp);
+		SKIP("cannot load boards/sim.ini");
+	}
+	tp_chanset_init(&set);
+	i_power = tp_chanset_add(&set, "power.board");
+	tp_chanset_add(&set, "temp.cpu");
+	tp_pacer_add_channels(&set);
+	f = open_memstream(&buf, &len);
+	CHECK_INT(tp_loop_open(lp, &b, &set, NULL, f, NULL, err, sizeof(err)), 0);
+	tp_pacer_opts_init(&po);
+	po.fixed_rate = 5;
+	CHECK_INT(tp_loop_pacer(lp, &po, &b, &set, NULL, NULL, NULL), 0);
+	/* three calls marked between frames, from 0 to the last frame */
+	tp_pacer_call_mark(&lp->pacer, 1, 0);
+	for (k = 0; k <= 40; k++) {
+		t = k * 0.75;
+		if (k == 13 || k == 29) {
+			tp_pacer_call_mark(&lp->pacer, 0, t - 0.3);
+			tp_pacer_call_mark(&lp->pacer, 1, t - 0.3);
+		}
+		tp_pacer_tokens(&lp->pacer, TP_TOK_SOCKET, 1 + k % 3, t);
+		v[i_power] = 4 + (k % 4) * 0.5;
+		v[1] = 50 + 0.1 * k;
+		CHECK_INT(tp_loop_tick(lp, t, v, t), 0);
+	}
+	tp_loop_finish(lp);
+	tp_loop_close(lp);
+	fclose(f);
+	/* the calls' energy_summary lines, then the session's */
+	for (p = buf; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		e = json_loadb(p, nl ? (size_t)(nl - p) : strlen(p), 0, NULL);
+		if (e &&
+		    strcmp(json_string_value(json_object_get(e, "event")), "energy_summary") == 0) {
+			if (json_object_get(e, "scope")) {
+				sum += num(e, "energy_j");
+				ncalls++;
+			} else {
+				sess = num(e, "energy_j");
+			}
+		}
+		json_decref(e);
+	}
+	CHECK_INT(ncalls, 3);
+	CHECK_NEAR(sum, sess, 1e-8 * sess); /* the events print 10 digits */
+	CHECK(sess > 0);
+	free(buf);
+	free(lp);
+	tp_board_free(&b);
+}
+
 int main(void)
 {
 	RUN(test_bursts_are_calls);
 	RUN(test_explicit_and_llama_calls);
 	RUN(test_fixed_rate_and_events);
+	RUN(test_calls_add_up_to_the_session);
 	return test_done();
 }

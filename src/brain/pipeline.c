@@ -43,13 +43,12 @@ static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, con
 	return NULL;
 }
 
+/* The board's prior (checked at load: a malformed one never gets here). */
 static double model_key(const struct tp_board *b, const char *key, double dflt)
 {
-	double v = dflt;
+	double v;
 
-	if (b && tp_ini_double_or(&b->ini, "model", key, dflt, &v) < 0)
-		v = dflt;
-	return v;
+	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
 }
 
 static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,
@@ -231,7 +230,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->p_now = NAN;
 	p->p_level = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
-	p->e_first = p->e_last = NAN;
+	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
 	p->last_jump_t = -INFINITY;
@@ -412,20 +411,10 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 	const double *v = p->v;
 	double pm = NAN, r = NAN;
 
-	if (p->i_energy >= 0 && !isnan(v[p->i_energy])) {
-		if (isnan(p->e_first))
-			p->e_first = v[p->i_energy];
-		p->e_last = v[p->i_energy];
-	}
 	if (p->psrc == PWR_BOARD || p->psrc == PWR_RAILS)
 		pm = frame_power(p);
-	if (!isnan(pm)) {
-		if (p->have_meas && t > p->t_meas_prev)
-			p->e_int += 0.5 * (pm + p->p_meas_prev) * (t - p->t_meas_prev);
-		p->p_meas_prev = pm;
-		p->t_meas_prev = t;
-		p->have_meas = 1;
-	}
+	tp_energy_account_frame(&p->energy, t, p->i_energy >= 0 ? v[p->i_energy] : NAN, pm,
+				p->i_power >= 0 ? v[p->i_power] : NAN);
 	if (p->i_tokens >= 0 && !isnan(v[p->i_tokens])) {
 		double tk = v[p->i_tokens];
 
@@ -469,16 +458,23 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 
 static double energy_total(const struct tp_pipeline *p, const char **src)
 {
-	if (!isnan(p->e_first) && p->e_last >= p->e_first) {
-		*src = "energy.board";
-		return p->e_last - p->e_first;
-	}
-	if (p->have_meas) {
-		*src = power_source_name[p->psrc];
-		return p->e_int;
-	}
-	*src = "none";
-	return NAN;
+	enum tp_energy_source s;
+	double e = tp_energy_account_session(&p->energy, &s);
+
+	*src = s == TP_ENERGY_COUNTER ? "energy.board"
+	       : s == TP_ENERGY_POWER ? power_source_name[p->psrc]
+				      : "none";
+	return e;
+}
+
+const struct tp_energy_account *tp_pipeline_energy(const struct tp_pipeline *p)
+{
+	return &p->energy;
+}
+
+int tp_pipeline_throttled(const struct tp_pipeline *p)
+{
+	return p->th.active;
 }
 
 static double idle_w(const struct tp_pipeline *p)
@@ -545,8 +541,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->joules_per_token = jpt_marginal(p);
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
-	f->joules_per_token_gross = tokens > 0 ? e / tokens : NAN;
-	f->joules_per_token_net = tokens > 0 ? (e - f->idle_w * (p->t_last - p->t0)) / tokens : NAN;
+	tp_energy_per_token(e, tokens, f->idle_w, p->t_last - p->t0, &f->joules_per_token_gross,
+			    &f->joules_per_token_net);
 	f->ambient_c = model_ambient(p);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
@@ -757,7 +753,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 
 static void emit_close(struct tp_pipeline *p)
 {
-	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle;
+	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle, jpt, jpt_net;
 	const char *src;
 	json_t *ev;
 
@@ -766,6 +762,7 @@ static void emit_close(struct tp_pipeline *p)
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
 	idle = idle_w(p);
+	tp_energy_per_token(e, tokens, idle, dur, &jpt, &jpt_net);
 	ev = tp_event_new(t, "energy_summary");
 	if (ev) {
 		tp_event_set_num(ev, "duration_s", dur);
@@ -775,9 +772,8 @@ static void emit_close(struct tp_pipeline *p)
 		tp_event_set_num(ev, "tokens", tokens);
 		tp_event_set_num(ev, "generating_s", p->gen_s);
 		tp_event_set_num(ev, "idle_w", idle);
-		tp_event_set_num(ev, "joules_per_token", tokens > 0 ? e / tokens : NAN);
-		tp_event_set_num(ev, "joules_per_token_net",
-				 tokens > 0 ? (e - idle * dur) / tokens : NAN);
+		tp_event_set_num(ev, "joules_per_token", jpt);
+		tp_event_set_num(ev, "joules_per_token_net", jpt_net);
 		tp_event_set_num(ev, "joules_per_token_marginal", jpt_marginal(p));
 		tp_event_emit(p->log, ev);
 	}

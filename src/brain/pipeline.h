@@ -35,6 +35,7 @@
 
 #include "board.h"
 #include "channel.h"
+#include "energy.h"
 #include "event.h"
 #include "forecast.h"
 
@@ -106,5 +107,19 @@ double tp_pipeline_ceiling(const struct tp_pipeline *p);
 int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set);
 int tp_pipeline_out_count(const struct tp_pipeline *p);
 void tp_pipeline_out_values(const struct tp_pipeline *p, double *v);
+
+/*
+ * The session's energy account (borrowed, valid until close): the
+ * energy_summary at close is made from it, and the pacer measures its calls
+ * on it, so the two cannot disagree.
+ */
+const struct tp_energy_account *tp_pipeline_energy(const struct tp_pipeline *p);
+
+/*
+ * 1 while the throttle detector (detect_throttle.h) holds a kernel throttle
+ * episode open at the last frame: the brain's verdict, which the pacer
+ * uses rather than a test of its own.
+ */
+int tp_pipeline_throttled(const struct tp_pipeline *p);
 
 #endif

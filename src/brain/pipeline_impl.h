@@ -86,9 +86,7 @@ struct tp_pipeline {
 	double ctrl_first_t;
 
 	/* energy */
-	double e_first, e_last;
-	double e_int, p_meas_prev, t_meas_prev;
-	int have_meas;
+	struct tp_energy_account energy;
 	double tok_first, tok_last, tok_prev, tok_prev_t;
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;

@@ -3,7 +3,7 @@
  * that already runs (src/pace/pace_daemon.h, docs/pacing.md).
  */
 #include "commands.h"
-#include "pace/pace_daemon.h"
+#include "daemon_opts.h"
 
 int cmd_attach(int argc, char **argv)
 {
@@ -11,7 +11,7 @@ int cmd_attach(int argc, char **argv)
 	int ret;
 
 	tp_daemon_opts_init(&o);
-	ret = tp_daemon_parse(argc, argv, 1, &o);
+	ret = daemon_opts_parse(argc, argv, 1, &o);
 	if (ret != 0)
 		return ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
 	return tp_daemon_main(&o);

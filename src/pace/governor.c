@@ -4,8 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "event.h"
-
 #define BISECT_STEPS   32
 #define BIAS_NEAR_K    2.0  /* the bias integrates only this close to the set point */
 #define BIAS_SHORT_H_S 30.0 /* ... and while a horizon this short binds (tracking) */
@@ -305,30 +303,4 @@ int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 	g->last_t = in->t;
 	g->started = 1;
 	return 0;
-}
-
-json_t *tp_governor_event(const struct tp_governor *g, const struct tp_gov_input *in,
-			  const struct tp_gov_output *out)
-{
-	json_t *ev = tp_event_new(in->t, "pace_change");
-
-	if (!ev)
-		return NULL;
-	json_object_set_new(ev, "controller", json_string(tp_gov_kind_name(g->cfg.kind)));
-	json_object_set_new(ev, "mode", json_string(tp_gov_kind_name(out->mode)));
-	json_object_set_new(ev, "reason", json_string(out->reason));
-	tp_event_set_num(ev, "rate_from", g->ev_rate_before);
-	tp_event_set_num(ev, "rate_to", out->rate);
-	json_object_set_new(ev, "unlimited", json_boolean(out->rate < 0));
-	tp_event_set_num(ev, "power_budget_w", out->power_w);
-	tp_event_set_num(ev, "temp_c", in->temp_c);
-	tp_event_set_num(ev, "setpoint_c", g->cfg.setpoint_c);
-	tp_event_set_num(ev, "ceiling_c", g->cfg.ceiling_c);
-	tp_event_set_num(ev, "predicted_c", out->predicted_c);
-	tp_event_set_num(ev, "horizon_s", out->binding_h_s);
-	tp_event_set_num(ev, "bias_k", out->bias_k);
-	tp_event_set_num(ev, "idle_w", in->idle_w);
-	tp_event_set_num(ev, "joules_per_token", in->joules_per_token);
-	json_object_set_new(ev, "model_valid", json_boolean(in->model_valid));
-	return ev;
 }

@@ -20,10 +20,9 @@
  * (joules per token net of idle, as measured). The governor reads no file and
  * allocates nothing: the caller passes the model as a predict callback (the
  * pipeline's), the measurements, and receives the budget and the reason it
- * moved. pace_change events are built from that (tp_governor_event).
+ * moved. pace_change events are built from that by the pacer (tp_pacer_pace_change):
+ * the control law knows no JSON.
  */
-
-#include <jansson.h>
 
 enum tp_gov_kind {
 	TP_GOV_NONE = 0,
@@ -115,13 +114,5 @@ int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 /* Rate for a budget: (P - idle) / J; < 0 (unlimited) at or above p_max. */
 double tp_gov_rate_for_power(const struct tp_gov_config *c, double power_w, double idle_w,
 			     double joules_per_token);
-
-/*
- * The pace_change event of a tick whose out->changed is set (new reference;
- * the caller emits it): rate before (null at the start) and after, budget,
- * mode, reason, temperature, the binding horizon and its prediction, bias.
- */
-json_t *tp_governor_event(const struct tp_governor *g, const struct tp_gov_input *in,
-			  const struct tp_gov_output *out);
 
 #endif

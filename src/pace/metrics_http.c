@@ -312,13 +312,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
 {
-	static int seen;
 	struct tp_metrics *m = cls;
 
 	(void)version;
 	(void)upload_data;
 	if (!*req_cls) {
-		*req_cls = &seen; /* first call: headers only, come back for the body */
+		*req_cls = m; /* first call: headers only, come back for the body */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +20,7 @@
 #include "llama_scrape.h"
 #include "metrics_http.h"
 #include "pace_child.h"
+#include "loop.h"
 #include "pace_events.h"
 #include "pace_server.h"
 #include "pace_state.h"
@@ -29,8 +29,7 @@
 #include "telemetry/telemetry.h"
 #include "util.h"
 
-#define MAX_CLIENTS 256
-#define MAX_POLL    (8 + MAX_CLIENTS)
+#define MAX_POLL    (8 + TP_DAEMON_MAX_CLIENTS)
 #define STOP_WAIT_S 10.0 /* after forwarding a signal, SIGKILL past this */
 
 static volatile sig_atomic_t got_signal, got_child;
@@ -120,10 +119,8 @@ struct daemon {
 	struct tp_telemetry *tel;
 	struct tp_chanset set;
 	double v[TP_MAX_CHANNELS];
-	struct tp_pipeline *pl;
-	struct tp_pace_events evs;
-	FILE *evf, *events_file;
-	struct tp_eventlog log;
+	struct tp_loop loop; /* events, pipeline, pacer */
+	FILE *events_file;
 	struct tp_metrics *metrics;
 	struct tp_pace_state st;
 	int have_state;
@@ -131,8 +128,6 @@ struct daemon {
 	int have_srv;
 	struct tp_actuator act;
 	int have_act;
-	struct tp_pacer pacer;
-	int have_pacer;
 	struct tp_child child;
 	int have_child;
 	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
@@ -157,7 +152,7 @@ static void hook_tokens(void *ctx, long n, double now)
 {
 	struct daemon *d = ctx;
 
-	tp_pacer_tokens(&d->pacer, TP_TOK_SOCKET, (double)n, now - d->t0);
+	tp_pacer_tokens(&d->loop.pacer, TP_TOK_SOCKET, (double)n, now - d->t0);
 }
 
 static void hook_call(void *ctx, int begin, double now, const char *name)
@@ -165,7 +160,7 @@ static void hook_call(void *ctx, int begin, double now, const char *name)
 	struct daemon *d = ctx;
 
 	(void)name;
-	tp_pacer_call_mark(&d->pacer, begin, now - d->t0);
+	tp_pacer_call_mark(&d->loop.pacer, begin, now - d->t0);
 }
 
 static void hook_client(void *ctx, int connected, const char *name, pid_t pid, double now)
@@ -233,7 +228,7 @@ static int open_actuator(struct daemon *d, int kind)
 		return ret;
 	}
 	d->have_act = 1;
-	d->pacer.act = &d->act;
+	d->loop.pacer.act = &d->act;
 	return 0;
 }
 
@@ -263,7 +258,7 @@ static void auto_switch(struct daemon *d)
 			if (tp_actuator_add_pid(&d->act, pid) < 0) {
 				tp_err("%s", d->act.err);
 				d->have_act = 0;
-				d->pacer.act = NULL;
+				d->loop.pacer.act = NULL;
 				continue;
 			}
 		}
@@ -274,7 +269,7 @@ static void auto_switch(struct daemon *d)
 			json_object_set_new(ev, "target", json_string(d->act.target));
 			json_object_set_new(ev, "why",
 					    json_string("no client came on the pacing socket"));
-			tp_event_emit(&d->log, ev);
+			tp_event_emit(&d->loop.log, ev);
 		}
 		return;
 	}
@@ -322,7 +317,7 @@ static void write_all(int fd, const char *buf, size_t len)
 static void llama_lines(struct daemon *d, struct tp_llama_output *lo, int bits)
 {
 	if (bits & TP_LLAMA_EVAL)
-		tp_pacer_llama_call(&d->pacer, lo->eval.tokens, lo->eval.seconds,
+		tp_pacer_llama_call(&d->loop.pacer, lo->eval.tokens, lo->eval.seconds,
 				    lo->prompt.count > 0 ? lo->prompt.seconds : NAN, session_t(d));
 }
 
@@ -346,16 +341,21 @@ static void pump_output(struct daemon *d, int *fd, int to, struct tp_llama_outpu
 
 /* ---- the loop ---- */
 
-static void tick(struct daemon *d)
+/*
+ * The daemon's sources: telemetry, and the tokens llama-server's counters
+ * gave since the last frame; then the auto actuator's choice, which must
+ * see the clients counted so far.
+ */
+static void sample(void *ctx, double t, double *v, double now)
 {
-	double now = tp_mono_now(), t;
+	struct daemon *d = ctx;
 	int i;
 
+	(void)now;
 	for (i = 0; i < d->set.n; i++)
-		d->v[i] = NAN;
+		v[i] = NAN;
 	if (d->tel)
-		tp_telemetry_sample(d->tel, d->v);
-	t = now - d->t0;
+		tp_telemetry_sample(d->tel, v);
 	if (d->scrape.running) {
 		double total = NAN;
 
@@ -369,13 +369,19 @@ static void tick(struct daemon *d)
 		}
 		pthread_mutex_unlock(&d->scrape.lock);
 		if (!isnan(total) && total > d->scraped) {
-			tp_pacer_tokens(&d->pacer, TP_TOK_LLAMA_SERVER, total - d->scraped, t);
+			tp_pacer_tokens(&d->loop.pacer, TP_TOK_LLAMA_SERVER, total - d->scraped, t);
 			d->scraped = total;
 		}
 	}
 	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && t >= d->o->auto_wait_s)
 		auto_switch(d);
-	tp_pacer_tick(&d->pacer, t, d->v, now);
+}
+
+static void tick(struct daemon *d)
+{
+	double now = tp_mono_now();
+
+	tp_loop_tick(&d->loop, now - d->t0, d->v, now);
 	if (d->have_srv)
 		tp_pace_server_tick(&d->srv, now);
 }
@@ -441,7 +447,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			stop_deadline = tp_mono_now() + STOP_WAIT_S;
 			/* put everything back first: a stopped child must run to end */
 			tp_pace_state_restore(&d->st, stderr);
-			d->pacer.act = NULL;
+			d->loop.pacer.act = NULL;
 			d->auto_done = 1;
 			if (!d->have_child)
 				return 0;
@@ -473,7 +479,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			i_pid = n++;
 		}
 		due = d->next_tick;
-		if (d->have_act && d->pacer.act) {
+		if (d->have_act && d->loop.pacer.act) {
 			wake = tp_actuator_poll(&d->act, tp_mono_now());
 			if (wake < due)
 				due = wake;
@@ -611,11 +617,11 @@ static int start_child(struct daemon *d)
 	return 0;
 }
 
-static int open_all(struct daemon *d)
+/* The board, the telemetry sources and the frame layout; the sinks the loop writes to. */
+static int open_sources(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
-	struct tp_pacer_opts po;
-	char rt[512], err[1024];
+	char err[1024];
 	int ret;
 
 	ret = load_board(d);
@@ -647,23 +653,16 @@ static int open_all(struct daemon *d)
 			return ret;
 		}
 	}
-	d->evf = tp_pace_events_open(&d->evs, d->events_file, d->metrics);
-	if (!d->evf) {
-		tp_err("cannot set up the event stream: %s", strerror(errno));
-		return -ENOMEM;
-	}
-	tp_eventlog_init(&d->log, d->evf, 1);
-	{
-		struct tp_pipeline_opts popts;
+	return 0;
+}
 
-		tp_pipeline_opts_init(&popts);
-		popts.ceiling_c = o->ceiling_c;
-		ret = tp_pipeline_open(&d->pl, &d->b, &d->set, &popts, &d->log, err, sizeof(err));
-		if (ret < 0) {
-			tp_err("%s", err);
-			return ret;
-		}
-	}
+/* The state file and the pacing socket in the runtime directory. */
+static int open_socket(struct daemon *d)
+{
+	const struct tp_daemon_opts *o = d->o;
+	char rt[512];
+	int ret;
+
 	ret = tp_pace_runtime_dir(rt, sizeof(rt), o->runtime_dir);
 	if (ret == 0)
 		ret = tp_pace_state_open(&d->st, rt);
@@ -690,39 +689,70 @@ static int open_all(struct daemon *d)
 	d->srv.hooks.tokens = hook_tokens;
 	d->srv.hooks.call = hook_call;
 	d->srv.hooks.client = hook_client;
+	return 0;
+}
+
+static int open_scraper(struct daemon *d)
+{
+	char err[1024];
+	int ret;
+
+	ret = tp_llama_scrape_open(&d->scrape.s, d->o->llama_server, 2.0, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	pthread_mutex_init(&d->scrape.lock, NULL);
+	d->scrape.interval_s = d->o->interval_s;
+	if (pthread_create(&d->scrape.th, NULL, scrape_loop, &d->scrape) != 0) {
+		tp_err("cannot start the llama-server scraper");
+		return -EAGAIN;
+	}
+	d->scrape.running = 1;
+	return 0;
+}
+
+static int open_all(struct daemon *d)
+{
+	const struct tp_daemon_opts *o = d->o;
+	struct tp_pipeline_opts popts;
+	struct tp_pacer_opts po;
+	char err[1024];
+	int ret;
+
+	ret = open_sources(d);
+	if (ret < 0)
+		return ret;
+	tp_pipeline_opts_init(&popts);
+	popts.ceiling_c = o->ceiling_c;
+	ret = tp_loop_open(&d->loop, &d->b, &d->set, &popts, d->events_file, d->metrics, err,
+			   sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	d->loop.source.sample = sample;
+	d->loop.source.ctx = d;
+	ret = open_socket(d);
+	if (ret < 0)
+		return ret;
 	tp_pacer_opts_init(&po);
 	po.controller = o->controller;
 	po.ceiling_c = o->ceiling_c;
 	po.fixed_rate = o->fixed_rate;
 	po.fixed_setting = o->fixed_setting;
-	ret = tp_pacer_init(&d->pacer, &po, &d->b, &d->set, d->pl, &d->log, &d->srv, NULL,
-			    d->metrics);
+	ret = tp_loop_pacer(&d->loop, &po, &d->b, &d->set, &d->srv, NULL, d->metrics);
 	if (ret < 0) {
 		tp_err("cannot set up the pacer: %s", strerror(-ret));
 		return ret;
 	}
-	d->have_pacer = 1;
 	/* run: the cgroup exists before the child, which enters it before exec */
 	if (o->argv && o->actuator == TP_ACT_CGROUP) {
 		ret = open_actuator(d, TP_ACT_CGROUP);
 		if (ret < 0)
 			return ret;
 	}
-	if (o->llama_server) {
-		ret = tp_llama_scrape_open(&d->scrape.s, o->llama_server, 2.0, err, sizeof(err));
-		if (ret < 0) {
-			tp_err("%s", err);
-			return ret;
-		}
-		pthread_mutex_init(&d->scrape.lock, NULL);
-		d->scrape.interval_s = o->interval_s;
-		if (pthread_create(&d->scrape.th, NULL, scrape_loop, &d->scrape) != 0) {
-			tp_err("cannot start the llama-server scraper");
-			return -EAGAIN;
-		}
-		d->scrape.running = 1;
-	}
-	return 0;
+	return o->llama_server ? open_scraper(d) : 0;
 }
 
 static void close_all(struct daemon *d)
@@ -742,9 +772,7 @@ static void close_all(struct daemon *d)
 		tp_pace_state_close(&d->st);
 	}
 	take_terminal(d);
-	tp_pipeline_close(d->pl);
-	if (d->evf)
-		fclose(d->evf);
+	tp_loop_close(&d->loop);
 	if (d->events_file)
 		fclose(d->events_file);
 	tp_metrics_close(d->metrics);
@@ -760,283 +788,91 @@ static void close_all(struct daemon *d)
 		tp_board_free(&d->b);
 }
 
-int tp_daemon_main(const struct tp_daemon_opts *o)
+static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 {
-	static struct daemon d;
 	sigset_t unblocked;
 	char line[512];
 	int ret, status = 1;
 
-	memset(&d, 0, sizeof(d));
-	d.o = o;
-	d.out_rd = d.err_rd = d.pidfd = -1;
+	d->o = o;
+	d->out_rd = d->err_rd = d->pidfd = -1;
 	got_signal = got_child = 0;
-	tp_llama_output_init(&d.lo_out);
-	tp_llama_output_init(&d.lo_err);
+	tp_llama_output_init(&d->lo_out);
+	tp_llama_output_init(&d->lo_err);
 	if (setup_signals(&unblocked) < 0) {
 		tp_err("cannot set up signal handling: %s", strerror(errno));
 		return 1;
 	}
-	d.t0 = tp_mono_now();
-	ret = open_all(&d);
+	d->t0 = tp_mono_now();
+	ret = open_all(d);
 	if (ret < 0)
 		goto out;
 	if (o->argv) {
-		ret = start_child(&d);
+		ret = start_child(d);
 		if (ret < 0) {
 			status = (ret == -ENOENT) ? 127 : (ret == -EACCES) ? 126 : 1;
 			goto out;
 		}
 	} else {
 		if (o->attach_pid > 0) {
-			d.target = o->attach_pid;
-			if (kill(d.target, 0) < 0 && errno == ESRCH) {
-				tp_err("attach: no process %d", (int)d.target);
+			d->target = o->attach_pid;
+			if (kill(d->target, 0) < 0 && errno == ESRCH) {
+				tp_err("attach: no process %d", (int)d->target);
 				goto out;
 			}
 #ifdef SYS_pidfd_open
-			d.pidfd = (int)syscall(SYS_pidfd_open, d.target, 0);
+			d->pidfd = (int)syscall(SYS_pidfd_open, d->target, 0);
 #endif
 		}
 		if (!o->no_guard) {
-			ret = tp_pace_state_guard(&d.st, -1, -1);
+			ret = tp_pace_state_guard(&d->st, -1, -1);
 			if (ret < 0) {
 				tp_err("cannot start the guardian process: %s", strerror(-ret));
 				goto out;
 			}
 		}
 	}
-	ret = setup_actuator(&d);
+	ret = setup_actuator(d);
 	if (ret < 0)
 		goto out;
-	ret = loop(&d, &unblocked);
-	if (d.have_child) {
-		tp_child_reap(&d.child, 1);
-		status = tp_child_exit_code(&d.child);
+	ret = loop(d, &unblocked);
+	if (d->have_child) {
+		tp_child_reap(&d->child, 1);
+		status = tp_child_exit_code(&d->child);
 	} else {
 		status = ret < 0 ? 1 : 0;
 	}
-	tp_pace_state_restore(&d.st, stderr);
-	d.pacer.act = NULL; /* the last frame changes nothing any more */
-	d.auto_done = 1;
-	tick(&d);
-	tp_pacer_finish(&d.pacer);
-	tp_pacer_summary(&d.pacer, tp_pace_events_count(&d.evs, "kernel_throttle"), line,
+	tp_pace_state_restore(&d->st, stderr);
+	d->loop.pacer.act = NULL; /* the last frame changes nothing any more */
+	d->auto_done = 1;
+	tick(d);
+	tp_loop_finish(&d->loop);
+	tp_pacer_summary(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
 			 sizeof(line));
-	close_all(&d);
+	close_all(d);
 	fprintf(stderr, "%s\n", line);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	return status;
 out:
-	if (d.have_child && !d.child.reaped) {
-		kill(-d.child.pid, SIGKILL);
-		tp_child_reap(&d.child, 1);
+	if (d->have_child && !d->child.reaped) {
+		kill(-d->child.pid, SIGKILL);
+		tp_child_reap(&d->child, 1);
 	}
-	close_all(&d);
+	close_all(d);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	return status;
 }
 
-/* ---- the command line of run and attach ---- */
-
-static void usage(FILE *f, int attach)
+int tp_daemon_main(const struct tp_daemon_opts *o)
 {
-	if (attach)
-		fprintf(f, "usage: thermpace attach (--pid N | --cgroup PATH) [OPTIONS]\n\n"
-			   "Governs a process (or a cgroup) that already runs, until it ends or a\n"
-			   "signal (SIGINT, SIGTERM, SIGHUP) ends thermpace; exit status 0.\n\n");
-	else
-		fprintf(f, "usage: thermpace run [OPTIONS] -- CMD [ARGS...]\n\n"
-			   "Runs CMD under the governor: its output passes through untouched, its\n"
-			   "tokens are counted, its pace is set so that the board stays under its\n"
-			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
-			   "CMD's (128 + the signal when a signal killed it).\n\n");
-	fprintf(f,
-		"  --board B            board profile (default: detected)\n"
-		"  --root DIR           read sysfs and procfs under DIR instead of /\n"
-		"  --ceiling C          ceiling in C (default: the board's)\n"
-		"  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
-		"                       the socket, else the first usable of cgroup, cpufreq,\n"
-		"                       signal when no client came within 5 s)\n"
-		"  --controller K       horizon|pi|stepwise|none (default horizon)\n"
-		"  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
-		"  --events FILE        write events.jsonl there\n"
-		"  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
-		"  --interval S         seconds between ticks (default 1)\n"
-		"  --runtime-dir DIR    state file and socket directory (default\n"
-		"                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
-		"                       /run/thermpace)\n"
-		"  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
-		"  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
-		"                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
-		"  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
-		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n");
-	if (attach)
-		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
-			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
-	fprintf(f, "  -h, --help           this text\n\n"
-		   "Tokens are counted from clients of the pacing socket (libthermpace-client),\n"
-		   "from llama-cli's 'eval time = ... / N runs' line in CMD's output, or from\n"
-		   "--llama-server. docs/pacing.md says more.\n");
-}
+	struct daemon *d = calloc(1, sizeof(*d)); /* large: not on the stack */
+	int status;
 
-static int bad(const char *cmd, const char *opt, const char *val, const char *want)
-{
-	tp_err("%s: %s wants %s, not '%s'", cmd, opt, want, val);
-	return -EINVAL;
-}
-
-int tp_daemon_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
-{
-	static const struct option opts[] = {
-	    {"board", required_argument, NULL, 'b'},
-	    {"root", required_argument, NULL, 'r'},
-	    {"ceiling", required_argument, NULL, 'c'},
-	    {"actuator", required_argument, NULL, 'a'},
-	    {"controller", required_argument, NULL, 'k'},
-	    {"metrics", required_argument, NULL, 'm'},
-	    {"events", required_argument, NULL, 'e'},
-	    {"llama-server", required_argument, NULL, 'l'},
-	    {"interval", required_argument, NULL, 'i'},
-	    {"runtime-dir", required_argument, NULL, 'R'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"cgroup-root", required_argument, NULL, 'G'},
-	    {"duty-period", required_argument, NULL, 'D'},
-	    {"max-clients", required_argument, NULL, 'M'},
-	    {"pid", required_argument, NULL, 'p'},
-	    {"cgroup", required_argument, NULL, 'g'},
-	    {"fixed-rate", required_argument, NULL, 'F'},
-	    {"fixed-setting", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *cmd = attach ? "attach" : "run";
-	enum tp_act_kind k;
-	double dv;
-	long lv;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->board = optarg;
-			break;
-		case 'r':
-			o->root = optarg;
-			break;
-		case 'c':
-			if (tp_parse_double(optarg, &dv) < 0 || dv < -50 || dv > 200)
-				return bad(cmd, "--ceiling", optarg, "a temperature in C");
-			o->ceiling_c = dv;
-			break;
-		case 'a':
-			if (strcmp(optarg, "auto") == 0)
-				o->actuator = TP_DAEMON_ACT_AUTO;
-			else if (tp_act_kind_parse(optarg, &k) == 0)
-				o->actuator = (int)k;
-			else
-				return bad(cmd, "--actuator", optarg,
-					   "auto, socket, cgroup, cpufreq, devfreq or signal");
-			break;
-		case 'k':
-			if (tp_gov_kind_parse(optarg, &o->controller) < 0)
-				return bad(cmd, "--controller", optarg,
-					   "horizon, pi, stepwise or none");
-			break;
-		case 'm':
-			o->metrics = optarg;
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'l':
-			o->llama_server = optarg;
-			break;
-		case 'i':
-			if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-				return bad(cmd, "--interval", optarg, "seconds from 0.01 to 60");
-			o->interval_s = dv;
-			break;
-		case 'R':
-			o->runtime_dir = optarg;
-			break;
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'G':
-			o->cgroup_base = optarg;
-			break;
-		case 'D':
-			if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-				return bad(cmd, "--duty-period", optarg, "seconds from 0.01 to 60");
-			o->duty_period_s = dv;
-			break;
-		case 'M':
-			if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > MAX_CLIENTS)
-				return bad(cmd, "--max-clients", optarg, "a count from 1 to 256");
-			o->max_clients = (int)lv;
-			break;
-		case 'p':
-			if (!attach)
-				return bad(cmd, "--pid", optarg, "to be given to attach");
-			if (tp_parse_long(optarg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
-				return bad(cmd, "--pid", optarg, "a process id");
-			o->attach_pid = (pid_t)lv;
-			break;
-		case 'g':
-			if (!attach)
-				return bad(cmd, "--cgroup", optarg, "to be given to attach");
-			o->attach_cgroup = optarg;
-			break;
-		case 'F':
-			if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1e6)
-				return bad(cmd, "--fixed-rate", optarg, "tokens/s");
-			o->fixed_rate = dv;
-			break;
-		case 'S':
-			if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1)
-				return bad(cmd, "--fixed-setting", optarg,
-					   "a fraction from 0 to 1");
-			o->fixed_setting = dv;
-			break;
-		case 'h':
-			usage(stdout, attach);
-			return 1;
-		case '?':
-		default:
-			if (optopt)
-				tp_err("%s: option '-%c' is unknown or needs a value (see "
-				       "'thermpace %s "
-				       "--help')",
-				       cmd, optopt, cmd);
-			else
-				tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd,
-				       argv[optind - 1], cmd);
-			return -EINVAL;
-		}
+	if (!d) {
+		tp_err("cannot start: %s", strerror(ENOMEM));
+		return 1;
 	}
-	if (attach) {
-		if (optind < argc) {
-			tp_err("attach: unexpected argument '%s'", argv[optind]);
-			return -EINVAL;
-		}
-		if ((o->attach_pid > 0) == (o->attach_cgroup != NULL)) {
-			tp_err("attach: give one of --pid N or --cgroup PATH");
-			return -EINVAL;
-		}
-		if (o->attach_cgroup && o->actuator != TP_DAEMON_ACT_AUTO &&
-		    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
-			tp_err("attach: --cgroup works with the cgroup actuator only");
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (optind >= argc) {
-		tp_err("run: no command given (thermpace run [OPTIONS] -- CMD [ARGS...])");
-		return -EINVAL;
-	}
-	o->argv = argv + optind;
-	return 0;
+	status = daemon_run(d, o);
+	free(d);
+	return status;
 }

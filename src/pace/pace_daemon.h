@@ -15,6 +15,8 @@
 
 #include "governor.h"
 
+#define TP_DAEMON_MAX_CLIENTS 256 /* pacing socket clients at most */
+
 enum tp_daemon_actuator {
 	TP_DAEMON_ACT_AUTO = -1, /* socket; a non-cooperative one if no client comes */
 				 /* else an enum tp_act_kind */
@@ -46,14 +48,6 @@ struct tp_daemon_opts {
 };
 
 void tp_daemon_opts_init(struct tp_daemon_opts *o);
-
-/*
- * The command line of `run` (attach = 0: options, then -- CMD ARGS) or
- * `attach` (attach = 1: --pid N or --cgroup PATH). Returns 0 to go on, 1
- * when --help was printed (exit 0), -EINVAL after one line on stderr
- * (exit 2). argv is kept (o->argv points into it).
- */
-int tp_daemon_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o);
 
 /*
  * Runs until the command (run) or the process / cgroup (attach) ends, or a

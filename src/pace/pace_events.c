@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <jansson.h>
-
 long tp_pace_events_count(const struct tp_pace_events *ev, const char *kind)
 {
 	int i;
@@ -15,10 +13,9 @@ long tp_pace_events_count(const struct tp_pace_events *ev, const char *kind)
 	return 0;
 }
 
-static void count_line(struct tp_pace_events *ev, const char *line, size_t len)
+static void count_kind(void *ctx, const char *kind)
 {
-	json_t *j = json_loadb(line, len, 0, NULL);
-	const char *kind = j ? json_string_value(json_object_get(j, "event")) : NULL;
+	struct tp_pace_events *ev = ctx;
 	int i;
 
 	ev->lines++;
@@ -32,28 +29,20 @@ static void count_line(struct tp_pace_events *ev, const char *line, size_t len)
 		if (ev->metrics)
 			tp_metrics_count_event(ev->metrics, kind);
 	}
-	json_decref(j);
+}
+
+void tp_pace_events_attach(struct tp_pace_events *ev, struct tp_eventlog *log)
+{
+	log->on_emit = count_kind;
+	log->on_emit_ctx = ev;
 }
 
 static ssize_t ev_write(void *cookie, const char *buf, size_t size)
 {
 	struct tp_pace_events *ev = cookie;
-	size_t i;
 
 	if (ev->sink && fwrite(buf, 1, size, ev->sink) != size)
 		return -1;
-	for (i = 0; i < size; i++) {
-		if (buf[i] == '\n') {
-			if (!ev->overflow)
-				count_line(ev, ev->line, ev->len);
-			ev->len = 0;
-			ev->overflow = 0;
-		} else if (ev->len < sizeof(ev->line)) {
-			ev->line[ev->len++] = buf[i];
-		} else {
-			ev->overflow = 1;
-		}
-	}
 	if (ev->sink)
 		fflush(ev->sink);
 	return (ssize_t)size;

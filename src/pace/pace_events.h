@@ -4,13 +4,15 @@
 /*
  * The daemon's event stream: a FILE (for tp_eventlog, shared by the
  * pipeline and the pacer) that forwards each events.jsonl line to a sink
- * file (may be none) and counts the lines by event kind, so that the
- * summary line can say how many kernel_throttle events there were and the
- * /metrics endpoint can count every kind (thermpace_events_total).
+ * file (may be none), and the count of the events by kind, taken where
+ * they are emitted (tp_pace_events_attach), so that the summary line can
+ * say how many kernel_throttle events there were and the /metrics
+ * endpoint can count every kind (thermpace_events_total).
  */
 
 #include <stdio.h>
 
+#include "event.h"
 #include "metrics_http.h"
 
 #define TP_PACE_EVENT_KINDS 32
@@ -22,9 +24,6 @@ struct tp_pace_events {
 	char kind[TP_PACE_EVENT_KINDS][48];
 	long count[TP_PACE_EVENT_KINDS];
 	long lines;
-	size_t len;
-	char line[8192]; /* a partial line; longer lines are forwarded, not counted */
-	int overflow;
 };
 
 /*
@@ -33,7 +32,10 @@ struct tp_pace_events {
  */
 FILE *tp_pace_events_open(struct tp_pace_events *ev, FILE *sink, struct tp_metrics *metrics);
 
-/* Lines seen of that kind. */
+/* Counts the events log emits from now on (log must be set up on the stream). */
+void tp_pace_events_attach(struct tp_pace_events *ev, struct tp_eventlog *log);
+
+/* Events seen of that kind. */
 long tp_pace_events_count(const struct tp_pace_events *ev, const char *kind);
 
 #endif

@@ -35,13 +35,12 @@ int tp_pacer_add_channels(struct tp_chanset *set)
 	return ret < 0 ? ret : 0;
 }
 
+/* The board's prior (checked at load: a malformed one never gets here). */
 static double model_key(const struct tp_board *b, const char *key, double dflt)
 {
 	double v;
 
-	if (b && tp_ini_get_double(&b->ini, "model", key, &v) == 0)
-		return v;
-	return dflt;
+	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
 }
 
 int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struct tp_board *b,
@@ -70,9 +69,6 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	p->i_energy = tp_chanset_find(set, "energy.board");
 	p->i_tokens = tp_chanset_find(set, "tokens.total");
 	p->i_rate = tp_chanset_find(set, "rate.tokens");
-	p->i_cool = tp_chanset_find(set, "state.cool_max");
-	p->i_fmax = tp_chanset_find(set, "freq.cpu_max");
-	p->i_fhw = tp_chanset_find(set, "freq.cpu_hwmax");
 	if (p->i_tokens < 0 || p->i_rate < 0)
 		return -EINVAL;
 	p->idle_prior = model_key(b, "idle_w", 2.0);
@@ -95,6 +91,8 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	tp_gov_config_default(&cfg, o->controller, ceiling - margin, ceiling, p->idle_prior, p_max);
 	tp_governor_init(&p->gov, &cfg);
 	tp_power_map_init(&p->map, p->idle_prior, p_max);
+	tp_energy_account_init(&p->own_energy);
+	p->energy = pl ? tp_pipeline_energy(pl) : &p->own_energy;
 	p->setting = 1;
 	p->granted = -1;
 	p->burst.t0 = NAN;
@@ -116,65 +114,22 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	return 0;
 }
 
-/* ---- energy and the frame ring ---- */
+/* ---- energy and tokens ---- */
 
-static double ring_lookup(const struct tp_pacer *p, const double *col, double t)
-{
-	int k, a, b, oldest;
-
-	if (p->ring_n == 0)
-		return NAN;
-	oldest = (p->ring_i - p->ring_n + TP_PACER_RING) % TP_PACER_RING;
-	if (t <= p->ring_t[oldest])
-		return col[oldest];
-	for (k = 1; k < p->ring_n; k++) {
-		a = (oldest + k - 1) % TP_PACER_RING;
-		b = (oldest + k) % TP_PACER_RING;
-		if (t <= p->ring_t[b]) {
-			double span = p->ring_t[b] - p->ring_t[a];
-
-			if (span <= 0)
-				return col[b];
-			return col[a] + (col[b] - col[a]) * (t - p->ring_t[a]) / span;
-		}
-	}
-	return col[(p->ring_i - 1 + TP_PACER_RING) % TP_PACER_RING];
-}
-
+/* Without a pipeline the pacer keeps the account itself, from the raw frame. */
 static void account_energy(struct tp_pacer *p, double t, const double *v)
 {
 	double e = p->i_energy >= 0 ? v[p->i_energy] : NAN;
 	double pw = p->i_power >= 0 ? v[p->i_power] : NAN;
 
-	if (isfinite(e)) {
-		if (!p->have_e0) {
-			p->e0 = e - p->energy_j;
-			p->have_e0 = 1;
-		}
-		p->energy_j = e - p->e0;
-	} else if (isfinite(pw)) {
-		if (p->have_p && t > p->t_prev)
-			p->energy_j += 0.5 * (pw + p->p_prev) * (t - p->t_prev);
-		p->p_prev = pw;
-		p->t_prev = t;
-		p->have_p = 1;
-	}
-}
-
-static void ring_push(struct tp_pacer *p, double t)
-{
-	p->ring_t[p->ring_i] = t;
-	p->ring_e[p->ring_i] = p->energy_j;
-	p->ring_tok[p->ring_i] = p->tokens;
-	p->ring_i = (p->ring_i + 1) % TP_PACER_RING;
-	if (p->ring_n < TP_PACER_RING)
-		p->ring_n++;
+	if (!p->pl)
+		tp_energy_account_frame(&p->own_energy, t, e, pw, pw);
 }
 
 static double rate_now(const struct tp_pacer *p, double t)
 {
-	double t0 = ring_lookup(p, p->ring_t, t - RATE_WINDOW_S);
-	double tok0 = ring_lookup(p, p->ring_tok, t - RATE_WINDOW_S);
+	double t0 = tp_energy_marks_time_at(&p->tok_marks, t - RATE_WINDOW_S);
+	double tok0 = tp_energy_marks_at(&p->tok_marks, t - RATE_WINDOW_S);
 
 	if (isnan(t0) || t - t0 <= 0)
 		return 0;
@@ -192,8 +147,8 @@ static double idle_now(const struct tp_pacer *p)
 
 static void emit_call(struct tp_pacer *p, const struct tp_pacer_call *c)
 {
-	double e0 = ring_lookup(p, p->ring_e, c->t0), e1 = ring_lookup(p, p->ring_e, c->t1);
-	double d = c->t1 - c->t0, n = c->tok1 - c->tok0, e = e1 - e0, idle = idle_now(p);
+	double e = tp_energy_account_between(p->energy, c->t0, c->t1);
+	double d = c->t1 - c->t0, n = c->tok1 - c->tok0, idle = idle_now(p), jpt, jpt_net;
 	json_t *ev;
 
 	p->calls++;
@@ -211,8 +166,9 @@ static void emit_call(struct tp_pacer *p, const struct tp_pacer_call *c)
 	tp_event_set_num(ev, "energy_j", e);
 	tp_event_set_num(ev, "mean_power_w", d > 0 ? e / d : NAN);
 	tp_event_set_num(ev, "idle_w", idle);
-	tp_event_set_num(ev, "joules_per_token", n > 0 ? e / n : NAN);
-	tp_event_set_num(ev, "joules_per_token_net", n > 0 ? (e - idle * d) / n : NAN);
+	tp_energy_per_token(e, n, idle, d, &jpt, &jpt_net);
+	tp_event_set_num(ev, "joules_per_token", jpt);
+	tp_event_set_num(ev, "joules_per_token_net", jpt_net);
 	tp_event_set_num(ev, "tokens_per_s", d > 0 ? n / d : NAN);
 	tp_event_emit(p->log, ev);
 }
@@ -306,6 +262,32 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 }
 
 /* ---- the tick ---- */
+
+json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_input *in,
+			     const struct tp_gov_output *out)
+{
+	json_t *ev = tp_event_new(in->t, "pace_change");
+
+	if (!ev)
+		return NULL;
+	json_object_set_new(ev, "controller", json_string(tp_gov_kind_name(g->cfg.kind)));
+	json_object_set_new(ev, "mode", json_string(tp_gov_kind_name(out->mode)));
+	json_object_set_new(ev, "reason", json_string(out->reason));
+	tp_event_set_num(ev, "rate_from", g->ev_rate_before);
+	tp_event_set_num(ev, "rate_to", out->rate);
+	json_object_set_new(ev, "unlimited", json_boolean(out->rate < 0));
+	tp_event_set_num(ev, "power_budget_w", out->power_w);
+	tp_event_set_num(ev, "temp_c", in->temp_c);
+	tp_event_set_num(ev, "setpoint_c", g->cfg.setpoint_c);
+	tp_event_set_num(ev, "ceiling_c", g->cfg.ceiling_c);
+	tp_event_set_num(ev, "predicted_c", out->predicted_c);
+	tp_event_set_num(ev, "horizon_s", out->binding_h_s);
+	tp_event_set_num(ev, "bias_k", out->bias_k);
+	tp_event_set_num(ev, "idle_w", in->idle_w);
+	tp_event_set_num(ev, "joules_per_token", in->joules_per_token);
+	json_object_set_new(ev, "model_valid", json_boolean(in->model_valid));
+	return ev;
+}
 
 /* The pipeline's prediction, anchored on the measured temperature. */
 static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_c)
@@ -415,13 +397,8 @@ static void publish(struct tp_pacer *p, double t, const double *v)
 	tp_metrics_update(p->metrics, &p->mset, p->mv, t);
 }
 
-int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
+int tp_pacer_count(struct tp_pacer *p, double t, double *v)
 {
-	const struct tp_forecast *f = NULL;
-	struct tp_gov_input in;
-	double temp, pw;
-	int thr;
-
 	if (!isfinite(t) || (p->started && t < p->t_last))
 		return -EINVAL;
 	if (!p->started) {
@@ -433,7 +410,7 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 	account_energy(p, t, v);
 	if (p->o.tokens_from_frame && isfinite(v[p->i_tokens]))
 		p->tokens = v[p->i_tokens];
-	ring_push(p, t);
+	tp_energy_marks_push(&p->tok_marks, t, p->tokens);
 	if (p->o.tokens_from_frame && isfinite(v[p->i_rate])) {
 		p->rate = v[p->i_rate];
 	} else {
@@ -441,17 +418,22 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		v[p->i_tokens] = p->tokens;
 		v[p->i_rate] = p->rate;
 	}
-	if (p->pl) {
-		tp_pipeline_step(p->pl, t, v);
-		f = tp_pipeline_forecast(p->pl);
-	}
+	return 0;
+}
+
+void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
+{
+	const struct tp_forecast *f = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
+	struct tp_gov_input in;
+	double temp, pw;
+	int thr;
+
 	temp = p->i_temp >= 0 ? v[p->i_temp] : NAN;
 	if (isnan(temp) && f && f->valid)
 		temp = f->temp_now;
 	if (temp > p->peak_temp)
 		p->peak_temp = temp;
-	thr = (p->i_cool >= 0 && v[p->i_cool] > 0) ||
-	      (p->i_fmax >= 0 && p->i_fhw >= 0 && v[p->i_fmax] < v[p->i_fhw] - 1);
+	thr = p->pl ? tp_pipeline_throttled(p->pl) : 0; /* the brain's verdict */
 	if (thr && !p->throttled)
 		p->throttle_edges++;
 	p->throttled = thr;
@@ -484,7 +466,7 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 	}
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
-		json_t *ev = tp_governor_event(&p->gov, &in, &p->out);
+		json_t *ev = tp_pacer_pace_change(&p->gov, &in, &p->out);
 
 		if (ev) {
 			json_object_set_new(
@@ -500,6 +482,15 @@ int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
 		}
 	}
 	publish(p, t, v);
+}
+
+int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now)
+{
+	int ret = tp_pacer_count(p, t, v);
+
+	if (ret < 0)
+		return ret;
+	tp_pacer_decide(p, t, v, now);
 	return 0;
 }
 
@@ -517,6 +508,11 @@ void tp_pacer_finish(struct tp_pacer *p)
 	flush_calls(p, end, 1);
 }
 
+double tp_pacer_energy_j(const struct tp_pacer *p)
+{
+	return tp_energy_account_total(p->energy);
+}
+
 double tp_pacer_granted(const struct tp_pacer *p)
 {
 	return p->granted;
@@ -525,13 +521,14 @@ double tp_pacer_granted(const struct tp_pacer *p)
 void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n)
 {
 	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
+	double e = tp_pacer_energy_j(p), gross, net;
 	char jpt[96] = "no tokens";
 
+	tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
 	if (p->tokens > 0)
-		snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)",
-			 p->energy_j / p->tokens, (p->energy_j - idle * secs) / p->tokens);
+		snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)", gross, net);
 	snprintf(out, n,
 		 "thermpace: %.0f tokens, %.1f J, %s, %.1f s, peak %.1f C, %ld throttle events",
-		 p->tokens, p->energy_j, jpt, secs, isfinite(p->peak_temp) ? p->peak_temp : NAN,
+		 p->tokens, e, jpt, secs, isfinite(p->peak_temp) ? p->peak_temp : NAN,
 		 throttle_events >= 0 ? throttle_events : p->throttle_edges);
 }

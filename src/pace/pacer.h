@@ -2,10 +2,11 @@
 #define THERMPACE_PACER_H
 
 /*
- * The pacing loop's tick, shared by `run`, `attach` and the closed-loop
- * simulator: one telemetry frame in; tokens counted so far written into it
- * (tokens.total, rate.tokens); the pipeline stepped; the governor asked
- * for a budget with the pipeline's model, idle power and energy per token;
+ * The pacer, the pace wing's part of the loop's tick (loop.h, shared by
+ * `run`, `attach` and the closed-loop simulator): tokens counted so far
+ * written into the frame (tokens.total, rate.tokens) before the pipeline
+ * steps; then the governor asked for a budget with the pipeline's model,
+ * idle power and energy per token;
  * the budget applied (a granted rate on the cooperative socket, or a
  * setting of a non-cooperative actuator through the learned power map);
  * pace_change events when the rate moves, energy_summary events per call;
@@ -17,7 +18,8 @@
  * the energy between its ends (interpolated between frames), so a call
  * summary is emitted at the first frame after its end.
  *
- * The session's own energy_summary comes from the pipeline at its close.
+ * A call's energy is measured on the pipeline's energy account, the one the
+ * session's own energy_summary comes from at the pipeline's close.
  */
 
 #include <stdio.h>
@@ -31,8 +33,7 @@
 #include "pace_server.h"
 #include "brain/pipeline.h"
 
-#define TP_PACER_RING  4096 /* frames kept for call energy lookups */
-#define TP_PACER_CALLS 16   /* calls waiting for their end frame */
+#define TP_PACER_CALLS 16 /* calls waiting for their end frame */
 
 enum tp_token_source {
 	TP_TOK_SOCKET = 0,
@@ -72,7 +73,7 @@ struct tp_pacer {
 	const struct tp_chanset *set;
 	struct tp_pacer_opts o;
 
-	int i_temp, i_power, i_energy, i_tokens, i_rate, i_cool, i_fmax, i_fhw;
+	int i_temp, i_power, i_energy, i_tokens, i_rate;
 	struct tp_governor gov;
 	struct tp_gov_output out;
 	struct tp_power_map map;
@@ -90,13 +91,14 @@ struct tp_pacer {
 	double last_token_t;
 	double rate; /* tokens/s over the last few seconds */
 
-	/* energy: from energy.board, else the trapezoid of power.board */
-	double energy_j, e0, p_prev, t_prev;
-	int have_e0, have_p;
-
-	/* frames: t, cumulative energy and tokens */
-	int ring_n, ring_i;
-	double ring_t[TP_PACER_RING], ring_e[TP_PACER_RING], ring_tok[TP_PACER_RING];
+	/*
+	 * energy: the pipeline's account (tp_pipeline_energy), so that calls and
+	 * the session are measured on one; without a pipeline, own_energy fed
+	 * from the frame the same way
+	 */
+	const struct tp_energy_account *energy;
+	struct tp_energy_account own_energy;
+	struct tp_energy_marks tok_marks; /* cumulative tokens at each frame */
 
 	/* calls */
 	struct tp_pacer_call burst; /* the open burst or explicit call (t0 NaN: none) */
@@ -108,9 +110,9 @@ struct tp_pacer {
 	int started;
 	double t_first, t_last, peak_temp;
 	long frames;
-	long mode_ticks[4]; /* ticks decided by each enum tp_gov_kind */
-	int throttled;
-	long throttle_edges;
+	long mode_ticks[4];  /* ticks decided by each enum tp_gov_kind */
+	int throttled;	     /* the pipeline's throttle episode at the last frame */
+	long throttle_edges; /* episodes seen starting */
 
 	/* /metrics: the frame, the forecast channels and rate.granted */
 	struct tp_chanset mset;
@@ -131,10 +133,34 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 int tp_pacer_add_channels(struct tp_chanset *set);
 
 /*
- * One frame at session time t (s), v[set->n] (tokens.total and rate.tokens
- * are overwritten); now is CLOCK_MONOTONIC for the actuators.
+ * A frame is two steps, with the pipeline stepped between them by the loop
+ * (loop.h), so that data flows one way: the tokens are a source of the
+ * frame, the decision a consumer of the pipeline's outputs.
+ *
+ * tp_pacer_count: the token counter as a source: the tokens counted so far
+ * and their rate go into v (tokens.total, rate.tokens; with
+ * tokens_from_frame, the frame's own count is taken instead). -EINVAL when
+ * t is not finite or goes back (the frame is to be dropped).
+ *
+ * tp_pacer_decide: the pipeline's forecast, model validity, throttle
+ * verdict and energy account in; the governor's budget out to the socket or
+ * the actuator; pace_change and per-call energy_summary events; the frame
+ * on /metrics. now is CLOCK_MONOTONIC for the actuators.
  */
+int tp_pacer_count(struct tp_pacer *p, double t, double *v);
+void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now);
+
+/* Both steps, for a pacer without a pipeline (tests). */
 int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now);
+
+/*
+ * The pace_change event of a governor tick whose out->changed is set (new
+ * reference; the caller emits it): rate before (null at the start) and
+ * after, budget, mode, reason, temperature, the binding horizon and its
+ * prediction, bias.
+ */
+json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_input *in,
+			     const struct tp_gov_output *out);
 
 /* Tokens counted from a source at session time t. */
 void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, double t);
@@ -151,6 +177,9 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 /* Ends: emits the calls still pending (the open one included). */
 void tp_pacer_finish(struct tp_pacer *p);
 
+/* Energy accounted since the first frame (J): the account's running total. */
+double tp_pacer_energy_j(const struct tp_pacer *p);
+
 /* The granted rate now (< 0 unlimited). */
 double tp_pacer_granted(const struct tp_pacer *p);
 
@@ -158,7 +187,7 @@ double tp_pacer_granted(const struct tp_pacer *p);
  * The closing summary, one line without newline into out[n]: tokens, joules,
  * joules per token gross and net of idle, seconds, peak temperature,
  * throttle events (throttle_events: counted by the caller's event stream,
- * or < 0 to use the throttle edges seen in the frames).
+ * or < 0 to use the throttle episodes the pipeline opened).
  */
 void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n);
 

@@ -16,7 +16,7 @@
 #include "board.h"
 #include "event.h"
 #include "pace/pace_child.h"
-#include "pace/pace_events.h"
+#include "pace/pace.h"
 #include "pace/pace_server.h"
 #include "pace/pacer.h"
 #include "brain/pipeline.h"
@@ -31,32 +31,56 @@ static void on_stop(int sig)
 	stop_flag = sig;
 }
 
-struct loop {
-	struct tp_pacer pacer;
+/* One closed-loop run; allocated once (it holds the pacer's frame marks). */
+struct sim {
+	const struct tp_scenario *s;
+	struct tp_plant *p;
+	struct tp_chanset *set;
+	double *v;
+	const struct tp_sim_closed_opts *o;
+	struct tp_sim_score *sc;
+	struct tp_board b;
+	struct tp_loop loop;
 	struct tp_pace_server srv;
-	double wall0, speed;
-	double child_tokens;
+	struct tp_child child;
+	int srv_open, have_dir, devnull;
+	char dir[32], sock[64], loadgen[PATH_MAX];
+	char *argv[8];
+	double wall0, speed, child_tokens, setpoint;
+	/* the rows */
+	double backlog_max, dropped, ss_start, ss_tok, ss_sus;
+	int cool_prev, child_gone;
 };
 
-static double board_time(const struct loop *l, double now)
+static double board_time(const struct sim *l, double now)
 {
 	return (now - l->wall0) * l->speed;
 }
 
 static void hook_tokens(void *ctx, long n, double now)
 {
-	struct loop *l = ctx;
+	struct sim *l = ctx;
 
 	l->child_tokens += (double)n;
-	tp_pacer_tokens(&l->pacer, TP_TOK_SOCKET, (double)n * l->speed, board_time(l, now));
+	tp_pacer_tokens(&l->loop.pacer, TP_TOK_SOCKET, (double)n * l->speed, board_time(l, now));
 }
 
 static void hook_call(void *ctx, int begin, double now, const char *name)
 {
-	struct loop *l = ctx;
+	struct sim *l = ctx;
 
 	(void)name;
-	tp_pacer_call_mark(&l->pacer, begin, board_time(l, now));
+	tp_pacer_call_mark(&l->loop.pacer, begin, board_time(l, now));
+}
+
+/* The plant is the loop's source: the simulated sensors and meters. */
+static void plant_sample(void *ctx, double t, double *v, double now)
+{
+	struct sim *l = ctx;
+
+	(void)t;
+	(void)now;
+	tp_plant_sample(l->p, v);
 }
 
 /* thermpace-loadgen beside this executable, cooperative, endless. */
@@ -98,7 +122,7 @@ static void stop_child(struct tp_child *c)
 }
 
 /* Serves the socket until the wall deadline, reaping the child if it ends. */
-static void serve_until(struct loop *l, struct tp_child *c, double deadline)
+static void serve_until(struct sim *l, struct tp_child *c, double deadline)
 {
 	struct pollfd p[MAX_POLL];
 	double now;
@@ -121,254 +145,313 @@ static void serve_until(struct loop *l, struct tp_child *c, double deadline)
 	}
 }
 
-static void progress(const struct tp_sim_closed_opts *o, const struct loop *l,
-		     const struct tp_plant *p, struct tp_pipeline *pl, double t, double setpoint)
+static void progress(const struct sim *l, double t)
 {
-	const struct tp_forecast *f = tp_pipeline_forecast(pl);
+	const struct tp_forecast *f = tp_pipeline_forecast(l->loop.pl);
+	const struct tp_pacer *pc = &l->loop.pacer;
 
-	fprintf(o->progress,
+	fprintf(l->o->progress,
 		"sim: t %6.0f s  die %5.1f C  forecast %5.1f C in 600 s  granted %5.2f  made %5.2f "
 		"tokens/s  sustainable %5.2f  %5.3f J/token\n",
-		t, tp_plant_die_c(p), f->valid ? f->temp_600s : NAN,
-		tp_pacer_granted(&l->pacer) < 0 ? INFINITY : tp_pacer_granted(&l->pacer),
-		tp_plant_rate(p), tp_plant_sustainable_rate(p, setpoint),
-		l->pacer.tokens > 0 ? l->pacer.energy_j / l->pacer.tokens : NAN);
-	fflush(o->progress);
+		t, tp_plant_die_c(l->p), f->valid ? f->temp_600s : NAN,
+		tp_pacer_granted(pc) < 0 ? INFINITY : tp_pacer_granted(pc), tp_plant_rate(l->p),
+		tp_plant_sustainable_rate(l->p, l->setpoint),
+		pc->tokens > 0 ? tp_pacer_energy_j(pc) / pc->tokens : NAN);
+	fflush(l->o->progress);
+}
+
+/* The board, the loop (events, pipeline, pacer) and the socket. */
+static int sim_open(struct sim *l, char *err, size_t n)
+{
+	struct tp_pacer_opts po;
+	int ret;
+
+	ret = tp_board_load(&l->b, l->s->board);
+	if (ret < 0) {
+		snprintf(err, n, "cannot load board '%s': %s", l->s->board, l->b.err);
+		return ret;
+	}
+	l->setpoint = l->b.ceiling_c - (l->b.margin_c > 0 ? l->b.margin_c : 3);
+	ret = tp_pacer_add_channels(l->set);
+	if (ret < 0) {
+		snprintf(err, n, "too many channels");
+		return ret;
+	}
+	ret = tp_loop_open(&l->loop, &l->b, l->set, NULL, l->o->events, NULL, err, n);
+	if (ret < 0)
+		return ret;
+	l->loop.source.sample = plant_sample;
+	l->loop.source.ctx = l;
+	snprintf(l->dir, sizeof(l->dir), "/tmp/thermpace-sim-XXXXXX");
+	if (!mkdtemp(l->dir)) {
+		ret = -errno;
+		snprintf(err, n, "cannot create a runtime directory in /tmp: %s", strerror(errno));
+		return ret;
+	}
+	l->have_dir = 1;
+	snprintf(l->sock, sizeof(l->sock), "%s/pace.sock", l->dir);
+	ret = tp_pace_server_open(&l->srv, l->sock, 16, 0660);
+	if (ret < 0) {
+		snprintf(err, n, "cannot listen on '%s': %s", l->sock, strerror(-ret));
+		return ret;
+	}
+	l->srv_open = 1;
+	l->srv.hooks.ctx = l;
+	l->srv.hooks.tokens = hook_tokens;
+	l->srv.hooks.call = hook_call;
+	tp_pacer_opts_init(&po);
+	po.controller = l->o->controller;
+	po.rate_cap = l->s->max_rate; /* the board cannot make more: never "unlimited" */
+	po.tokens_from_frame = 1;     /* the board's count, as a meter would give it */
+	ret = tp_loop_pacer(&l->loop, &po, &l->b, l->set, &l->srv, NULL, NULL);
+	if (ret < 0)
+		snprintf(err, n, "cannot set up the pacer: %s", strerror(-ret));
+	return ret;
+}
+
+/* The child's command line: the user's load through /bin/sh, or thermpace-loadgen. */
+static int load_argv(struct sim *l, char *err, size_t n)
+{
+	static const char *const sh[] = {"/bin/sh", "-c"};
+	static const char *const lg[] = {"--cooperative", "--tokens", "0",
+					 "--quiet",	  "--name",   "sim-load"};
+	size_t i;
+
+	if (l->o->load) { /* execv's prototype is not const */
+		l->argv[0] = (char *)(uintptr_t)sh[0];
+		l->argv[1] = (char *)(uintptr_t)sh[1];
+		l->argv[2] = (char *)(uintptr_t)l->o->load;
+		return 0;
+	}
+	if (default_load(l->loadgen, sizeof(l->loadgen)) < 0) {
+		snprintf(err, n, "thermpace-loadgen not found beside this program: give --load");
+		return -ENOENT;
+	}
+	l->argv[0] = l->loadgen;
+	for (i = 0; i < TP_ARRAY_LEN(lg); i++)
+		l->argv[i + 1] = (char *)(uintptr_t)lg[i];
+	return 0;
+}
+
+static int start_load(struct sim *l, char *err, size_t n)
+{
+	struct tp_child_opts co;
+	int ret;
+
+	memset(&co, 0, sizeof(co));
+	co.argv = l->argv;
+	l->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	co.socket_path = l->sock;
+	co.out_fd = l->devnull;
+	co.err_fd = l->o->load ? -1 : l->devnull; /* a user's load may have something to say */
+	co.null_stdin = 1;
+	ret = tp_child_spawn(&l->child, &co);
+	if (ret == 0)
+		ret = tp_child_release(&l->child);
+	if (ret < 0)
+		snprintf(err, n, "cannot run the load '%s': %s",
+			 l->o->load ? l->o->load : l->loadgen, strerror(-ret));
+	return ret;
+}
+
+/* The plant from its time to t_row on the child's tokens; the score's sums. */
+static void advance_row(struct sim *l, double t_row)
+{
+	const struct tp_scenario *s = l->s;
+	struct tp_plant *p = l->p;
+	struct tp_sim_score *sc = l->sc;
+	double backlog, demand, t0, tok0, h, gen;
+
+	/* the child's tokens since the last row, smoothed into the plant's demand */
+	backlog = l->child_tokens * l->speed - tp_plant_tokens(p) - l->dropped;
+	if (backlog > l->backlog_max) {
+		/* made faster than the (throttled) board could: not carried forever */
+		l->dropped += backlog - l->backlog_max;
+		backlog = l->backlog_max;
+	}
+	backlog = fmax(0, backlog);
+	/* one demand for the whole row: the power is steady between two samples */
+	demand = backlog / fmax(SIM_CLOSED_SMOOTH_S, s->interval_s);
+	while (tp_plant_time(p) < t_row - 1e-9) {
+		t0 = tp_plant_time(p);
+		tok0 = tp_plant_tokens(p);
+		h = fmin(s->step_s, t_row - t0);
+		if (t_row - t0 - h < 1e-9)
+			h = t_row - t0;
+		tp_plant_advance(p, h, demand);
+		gen = tp_plant_tokens(p) - tok0;
+		if (tp_plant_die_c(p) > l->b.ceiling_c)
+			sc->seconds_above_ceiling += h;
+		sc->overshoot_k = fmax(sc->overshoot_k, tp_plant_die_c(p) - l->setpoint);
+		sc->peak_die_c = fmax(sc->peak_die_c, tp_plant_die_c(p));
+		if (tp_plant_cool_state(p) > 0) {
+			sc->throttled_s += h;
+			if (l->cool_prev == 0)
+				sc->kernel_throttles++;
+		}
+		l->cool_prev = tp_plant_cool_state(p);
+		if (t0 >= l->ss_start - 1e-9) {
+			l->ss_tok += gen;
+			l->ss_sus += tp_plant_sustainable_rate(p, l->setpoint) * h;
+		}
+	}
+}
+
+/* The rows: t = 0, then every interval until the duration, a stop or a failed load. */
+static int run_rows(struct sim *l)
+{
+	const struct tp_scenario *s = l->s;
+	struct tp_sim_score *sc = l->sc;
+	double t_row;
+	long k, nrows;
+	int ret;
+
+	/* t = 0: the first frame and the first grant */
+	nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
+	/* room for two child tokens, or the board's full rate over two smoothing times */
+	l->backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * l->speed);
+	l->ss_start = s->duration_s * 2.0 / 3.0;
+	l->wall0 = tp_mono_now();
+	tp_frame_clear(l->v, l->set->n);
+	tp_loop_tick(&l->loop, 0, l->v, l->wall0);
+	if (l->o->row && (ret = l->o->row(l->o->row_ctx, 0, l->v)) < 0)
+		return ret;
+	sc->peak_die_c = tp_plant_die_c(l->p);
+	for (k = 1; k <= nrows && !stop_flag; k++) {
+		t_row = (double)k * s->interval_s;
+		serve_until(l, &l->child, l->wall0 + t_row / l->speed);
+		if (l->child.reaped && !l->child_gone) {
+			l->child_gone = 1;
+			sc->load_ended_s = t_row;
+			sc->load_status = tp_child_exit_code(&l->child);
+			if (l->child_tokens == 0 && sc->load_status != 0)
+				break; /* it failed: nothing to simulate */
+				       /* it finished: the board idles to the end */
+		}
+		sc->late_s = fmax(sc->late_s, tp_mono_now() - (l->wall0 + t_row / l->speed));
+		advance_row(l, t_row);
+		tp_loop_tick(&l->loop, t_row, l->v, tp_mono_now());
+		tp_pace_server_tick(&l->srv, tp_mono_now());
+		if (l->o->row && (ret = l->o->row(l->o->row_ctx, t_row, l->v)) < 0)
+			return ret;
+		if (l->o->progress && l->o->progress_s > 0 &&
+		    fmod(t_row + 1e-9, l->o->progress_s) < s->interval_s - 1e-9 + 1e-9)
+			progress(l, t_row);
+	}
+	return 0;
+}
+
+static void score(struct sim *l)
+{
+	struct tp_sim_score *sc = l->sc;
+	struct tp_plant *p = l->p;
+	const long *m = l->loop.pacer.mode_ticks;
+	long all = m[0] + m[1] + m[2] + m[3];
+
+	sc->controller = tp_gov_kind_name(l->o->controller);
+	sc->speed = l->speed;
+	sc->duration_s = tp_plant_time(p);
+	sc->wall_s = tp_mono_now() - l->wall0;
+	sc->tokens = tp_plant_tokens(p);
+	sc->child_tokens = l->child_tokens;
+	sc->setpoint_c = l->setpoint;
+	sc->ceiling_c = l->b.ceiling_c;
+	sc->mean_rate_ss =
+	    sc->duration_s > l->ss_start ? l->ss_tok / (sc->duration_s - l->ss_start) : NAN;
+	sc->sustainable_rate_ss =
+	    sc->duration_s > l->ss_start ? l->ss_sus / (sc->duration_s - l->ss_start) : NAN;
+	sc->throughput_vs_sustainable = l->ss_sus > 0 ? l->ss_tok / l->ss_sus : NAN;
+	sc->energy_j = tp_pacer_energy_j(&l->loop.pacer);
+	sc->energy_true_j = tp_plant_energy_j(p);
+	sc->energy_error_rel = sc->energy_true_j > 0
+				   ? fabs(sc->energy_j - sc->energy_true_j) / sc->energy_true_j
+				   : NAN;
+	sc->joules_per_token = sc->tokens > 0 ? sc->energy_true_j / sc->tokens : NAN;
+	sc->pace_changes = tp_loop_events(&l->loop, "pace_change");
+	sc->horizon_share = all > 0 ? (double)m[TP_GOV_HORIZON] / (double)all : NAN;
+}
+
+/* The loop on a spawned load, with SIGINT and SIGTERM caught; then the score. */
+static int sim_run(struct sim *l, char *err, size_t n)
+{
+	struct sigaction sa, old_int, old_term;
+	int ret;
+
+	ret = load_argv(l, err, n);
+	if (ret < 0)
+		return ret;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	ret = start_load(l, err, n);
+	if (ret < 0)
+		goto restore_signals;
+	ret = run_rows(l);
+	if (ret < 0)
+		goto stop;
+	if (l->child_gone && l->child_tokens == 0 && l->sc->load_status != 0) {
+		ret = -ECHILD;
+		snprintf(err, n, "the load failed before making a token (exit status %d)",
+			 l->sc->load_status);
+	} else if (stop_flag) {
+		ret = -EINTR;
+		snprintf(err, n, "interrupted at %.0f s of board time", tp_plant_time(l->p));
+	}
+stop:
+	/* the socket first: a client waiting for a reply sees the end at once */
+	tp_pace_server_close(&l->srv);
+	l->srv_open = 0;
+	stop_child(&l->child);
+	tp_loop_finish(&l->loop);
+	score(l);
+restore_signals:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return ret;
 }
 
 int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp_chanset *set,
 		      double *v, const struct tp_sim_closed_opts *o, struct tp_sim_score *sc,
 		      char *err, size_t n)
 {
-	static struct loop l; /* large */
-	struct tp_board b;
-	struct tp_pipeline *pl = NULL;
-	struct tp_pace_events evs;
-	struct tp_eventlog log;
-	struct tp_pacer_opts po;
-	struct tp_child child;
-	struct tp_child_opts co;
-	struct sigaction sa, old_int, old_term;
-	FILE *evf = NULL;
-	char dir[] = "/tmp/thermpace-sim-XXXXXX", sock[64], loadgen[PATH_MAX];
-	static char sh[] = "/bin/sh", dash_c[] = "-c", coop[] = "--cooperative",
-		    tokens[] = "--tokens", zero[] = "0", quiet[] = "--quiet", name[] = "--name",
-		    sim_load[] = "sim-load";
-	char *argv_sh[] = {sh, dash_c, NULL, NULL};
-	char *argv_lg[] = {loadgen, coop, tokens, zero, quiet, name, sim_load, NULL};
-	double setpoint, t_row, h, t0, tok0, backlog = 0, dropped = 0, gen, demand, ss_start;
-	double ss_tok = 0, ss_sus = 0, backlog_max;
-	long k, nrows;
-	int ret, devnull = -1, cool_prev = 0, child_gone = 0, have_dir = 0, srv_open = 0;
+	struct sim *l;
+	int ret;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->load_ended_s = NAN;
 	sc->load_status = -1;
-	memset(&child, 0, sizeof(child));
-	memset(&l, 0, sizeof(l));
-	memset(&b, 0, sizeof(b));
 	stop_flag = 0;
 	if (!(o->speed > 0)) {
 		snprintf(err, n, "--speed must be > 0");
 		return -EINVAL;
 	}
-	l.speed = o->speed;
-	ret = tp_board_load(&b, s->board);
-	if (ret < 0) {
-		snprintf(err, n, "cannot load board '%s': %s", s->board, b.err);
-		goto out;
+	l = calloc(1, sizeof(*l)); /* large: the pacer's marks */
+	if (!l) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
 	}
-	setpoint = b.ceiling_c - (b.margin_c > 0 ? b.margin_c : 3);
-	ret = tp_pacer_add_channels(set);
-	if (ret < 0) {
-		snprintf(err, n, "too many channels");
-		goto out;
-	}
-	evf = tp_pace_events_open(&evs, o->events, NULL);
-	if (!evf) {
-		ret = -errno;
-		snprintf(err, n, "cannot set up the event stream: %s", strerror(errno));
-		goto out;
-	}
-	tp_eventlog_init(&log, evf, 1);
-	ret = tp_pipeline_open(&pl, &b, set, NULL, &log, err, n);
-	if (ret < 0)
-		goto out;
-	if (!mkdtemp(dir)) {
-		ret = -errno;
-		snprintf(err, n, "cannot create a runtime directory in /tmp: %s", strerror(errno));
-		goto out;
-	}
-	have_dir = 1;
-	snprintf(sock, sizeof(sock), "%s/pace.sock", dir);
-	ret = tp_pace_server_open(&l.srv, sock, 16, 0660);
-	if (ret < 0) {
-		snprintf(err, n, "cannot listen on '%s': %s", sock, strerror(-ret));
-		goto out;
-	}
-	srv_open = 1;
-	l.srv.hooks.ctx = &l;
-	l.srv.hooks.tokens = hook_tokens;
-	l.srv.hooks.call = hook_call;
-	tp_pacer_opts_init(&po);
-	po.controller = o->controller;
-	po.rate_cap = s->max_rate; /* the board cannot make more: never "unlimited" */
-	po.tokens_from_frame = 1;  /* the board's count, as a meter would give it */
-	ret = tp_pacer_init(&l.pacer, &po, &b, set, pl, &log, &l.srv, NULL, NULL);
-	if (ret < 0) {
-		snprintf(err, n, "cannot set up the pacer: %s", strerror(-ret));
-		goto out;
-	}
-	memset(&co, 0, sizeof(co));
-	if (o->load) {
-		argv_sh[2] = (char *)(uintptr_t)o->load; /* execv's prototype is not const */
-		co.argv = argv_sh;
-	} else {
-		if (default_load(loadgen, sizeof(loadgen)) < 0) {
-			ret = -ENOENT;
-			snprintf(err, n,
-				 "thermpace-loadgen not found beside this program: give --load");
-			goto out;
-		}
-		co.argv = argv_lg;
-	}
-	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	co.socket_path = sock;
-	co.out_fd = devnull;
-	co.err_fd = o->load ? -1 : devnull; /* a user's load may have something to say */
-	co.null_stdin = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	ret = tp_child_spawn(&child, &co);
+	l->s = s;
+	l->p = p;
+	l->set = set;
+	l->v = v;
+	l->o = o;
+	l->sc = sc;
+	l->speed = o->speed;
+	l->devnull = -1;
+	ret = sim_open(l, err, n);
 	if (ret == 0)
-		ret = tp_child_release(&child);
-	if (ret < 0) {
-		snprintf(err, n, "cannot run the load '%s': %s", o->load ? o->load : loadgen,
-			 strerror(-ret));
-		goto restore_signals;
-	}
-	/* t = 0: the first frame and the first grant */
-	nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
-	/* room for two child tokens, or the board's full rate over two smoothing times */
-	backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * l.speed);
-	ss_start = s->duration_s * 2.0 / 3.0;
-	l.wall0 = tp_mono_now();
-	tp_frame_clear(v, set->n);
-	tp_plant_sample(p, v);
-	tp_pacer_tick(&l.pacer, 0, v, l.wall0);
-	if (o->row && (ret = o->row(o->row_ctx, 0, v)) < 0)
-		goto stop;
-	sc->peak_die_c = tp_plant_die_c(p);
-	for (k = 1; k <= nrows && !stop_flag; k++) {
-		t_row = (double)k * s->interval_s;
-		serve_until(&l, &child, l.wall0 + t_row / l.speed);
-		if (child.reaped && !child_gone) {
-			child_gone = 1;
-			sc->load_ended_s = t_row;
-			sc->load_status = tp_child_exit_code(&child);
-			if (l.child_tokens == 0 && sc->load_status != 0)
-				break; /* it failed: nothing to simulate */
-				       /* it finished: the board idles to the end */
-		}
-		sc->late_s = fmax(sc->late_s, tp_mono_now() - (l.wall0 + t_row / l.speed));
-		/* the child's tokens since the last row, smoothed into the plant's demand */
-		backlog = l.child_tokens * l.speed - tp_plant_tokens(p) - dropped;
-		if (backlog > backlog_max) {
-			/* made faster than the (throttled) board could: not carried forever */
-			dropped += backlog - backlog_max;
-			backlog = backlog_max;
-		}
-		backlog = fmax(0, backlog);
-		/* one demand for the whole row: the power is steady between two samples */
-		demand = backlog / fmax(SIM_CLOSED_SMOOTH_S, s->interval_s);
-		while (tp_plant_time(p) < t_row - 1e-9) {
-			t0 = tp_plant_time(p);
-			tok0 = tp_plant_tokens(p);
-			h = fmin(s->step_s, t_row - t0);
-			if (t_row - t0 - h < 1e-9)
-				h = t_row - t0;
-			tp_plant_advance(p, h, demand);
-			gen = tp_plant_tokens(p) - tok0;
-			if (tp_plant_die_c(p) > b.ceiling_c)
-				sc->seconds_above_ceiling += h;
-			sc->overshoot_k = fmax(sc->overshoot_k, tp_plant_die_c(p) - setpoint);
-			sc->peak_die_c = fmax(sc->peak_die_c, tp_plant_die_c(p));
-			if (tp_plant_cool_state(p) > 0) {
-				sc->throttled_s += h;
-				if (cool_prev == 0)
-					sc->kernel_throttles++;
-			}
-			cool_prev = tp_plant_cool_state(p);
-			if (t0 >= ss_start - 1e-9) {
-				ss_tok += gen;
-				ss_sus += tp_plant_sustainable_rate(p, setpoint) * h;
-			}
-		}
-		tp_plant_sample(p, v);
-		tp_pacer_tick(&l.pacer, t_row, v, tp_mono_now());
-		tp_pace_server_tick(&l.srv, tp_mono_now());
-		if (o->row && (ret = o->row(o->row_ctx, t_row, v)) < 0)
-			goto stop;
-		if (o->progress && o->progress_s > 0 &&
-		    fmod(t_row + 1e-9, o->progress_s) < s->interval_s - 1e-9 + 1e-9)
-			progress(o, &l, p, pl, t_row, setpoint);
-	}
-	if (child_gone && l.child_tokens == 0 && sc->load_status != 0) {
-		ret = -ECHILD;
-		snprintf(err, n, "the load failed before making a token (exit status %d)",
-			 sc->load_status);
-	} else if (stop_flag) {
-		ret = -EINTR;
-		snprintf(err, n, "interrupted at %.0f s of board time", tp_plant_time(p));
-	}
-stop:
-	/* the socket first: a client waiting for a reply sees the end at once */
-	tp_pace_server_close(&l.srv);
-	srv_open = 0;
-	stop_child(&child);
-	tp_pacer_finish(&l.pacer);
-	sc->controller = tp_gov_kind_name(o->controller);
-	sc->speed = l.speed;
-	sc->duration_s = tp_plant_time(p);
-	sc->wall_s = tp_mono_now() - l.wall0;
-	sc->tokens = tp_plant_tokens(p);
-	sc->child_tokens = l.child_tokens;
-	sc->setpoint_c = setpoint;
-	sc->ceiling_c = b.ceiling_c;
-	sc->mean_rate_ss = sc->duration_s > ss_start ? ss_tok / (sc->duration_s - ss_start) : NAN;
-	sc->sustainable_rate_ss =
-	    sc->duration_s > ss_start ? ss_sus / (sc->duration_s - ss_start) : NAN;
-	sc->throughput_vs_sustainable = ss_sus > 0 ? ss_tok / ss_sus : NAN;
-	sc->energy_j = l.pacer.energy_j;
-	sc->energy_true_j = tp_plant_energy_j(p);
-	sc->energy_error_rel = sc->energy_true_j > 0
-				   ? fabs(sc->energy_j - sc->energy_true_j) / sc->energy_true_j
-				   : NAN;
-	sc->joules_per_token = sc->tokens > 0 ? sc->energy_true_j / sc->tokens : NAN;
-	sc->pace_changes = tp_pace_events_count(&evs, "pace_change");
-	{
-		const long *m = l.pacer.mode_ticks;
-		long all = m[0] + m[1] + m[2] + m[3];
-
-		sc->horizon_share = all > 0 ? (double)m[TP_GOV_HORIZON] / (double)all : NAN;
-	}
-restore_signals:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-out:
-	stop_child(&child);
-	tp_pipeline_close(pl);
-	if (evf)
-		fclose(evf);
-	if (srv_open)
-		tp_pace_server_close(&l.srv);
-	if (have_dir)
-		rmdir(dir);
-	if (devnull >= 0)
-		close(devnull);
-	tp_board_free(&b);
+		ret = sim_run(l, err, n);
+	stop_child(&l->child);
+	tp_loop_close(&l->loop);
+	if (l->srv_open)
+		tp_pace_server_close(&l->srv);
+	if (l->have_dir)
+		rmdir(l->dir);
+	if (l->devnull >= 0)
+		close(l->devnull);
+	tp_board_free(&l->b);
+	free(l);
 	return ret;
 }
 
