@@ -208,6 +208,13 @@ int tp_board_model(const struct tp_board *b, const char *key, double def, double
 	return 0;
 }
 
+double tp_board_model_or(const struct tp_board *b, const char *key, double def)
+{
+	double v;
+
+	return tp_board_model(b, key, def, &v) < 0 ? def : v;
+}
+
 /* A prior that is not a number is an error at load, not a default at use. */
 static int parse_model(struct tp_board *b)
 {

@@ -130,6 +130,9 @@ int tp_board_detect(const char *root, char *name, size_t nn, char *why, size_t w
  */
 int tp_board_model(const struct tp_board *b, const char *key, double def, double *out);
 
+/* tp_board_model's value, def when it is absent or not a number. */
+double tp_board_model_or(const struct tp_board *b, const char *key, double def);
+
 /* Zone by type, or NULL. */
 const struct tp_board_zone *tp_board_zone(const struct tp_board *b, const char *type);
 

@@ -44,25 +44,18 @@ static const struct tp_board_zone *zone_by_channel(const struct tp_board *b, con
 }
 
 /* The board's prior (checked at load: a malformed one never gets here). */
-static double model_key(const struct tp_board *b, const char *key, double dflt)
-{
-	double v;
-
-	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
-}
-
 static void zone_prior(const struct tp_board *b, const struct tp_board_zone *z,
 		       struct tp_tm_prior *pr)
 {
 	enum tp_zone_role role = z ? z->role : TP_ROLE_OTHER;
 
 	tp_tmodel_prior_default(pr);
-	pr->r1 = model_key(b, "r_die", pr->r1);
-	pr->tau1_s = model_key(b, "tau_die_s", pr->tau1_s);
-	pr->r2 = model_key(b, "r_sink", pr->r2);
-	pr->tau2_s = model_key(b, "tau_sink_s", pr->tau2_s);
-	pr->ambient_c = model_key(b, "ambient_c", pr->ambient_c);
-	pr->noise_c = model_key(b, "noise_c", pr->noise_c);
+	pr->r1 = tp_board_model_or(b, "r_die", pr->r1);
+	pr->tau1_s = tp_board_model_or(b, "tau_die_s", pr->tau1_s);
+	pr->r2 = tp_board_model_or(b, "r_sink", pr->r2);
+	pr->tau2_s = tp_board_model_or(b, "tau_sink_s", pr->tau2_s);
+	pr->ambient_c = tp_board_model_or(b, "ambient_c", pr->ambient_c);
+	pr->noise_c = tp_board_model_or(b, "noise_c", pr->noise_c);
 	if (role == TP_ROLE_BOARD) {
 		pr->r1 *= 0.3;
 		pr->r2 *= 0.8;
@@ -206,9 +199,11 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->ceiling = !isnan(p->o.ceiling_c) ? p->o.ceiling_c : b ? b->ceiling_c : 85;
 	p->margin = !isnan(p->o.margin_c) ? p->o.margin_c : b ? b->margin_c : 3;
 	p->trip = b ? b->trip_c : p->ceiling + 5;
-	p->idle_prior = model_key(b, "idle_w", 2.0);
-	p->jpt_prior = model_key(b, "joules_per_token", NAN);
-	p->load_w = model_key(b, "load_w", 5.0);
+	p->idle_prior = tp_board_model_or(b, "idle_w", 2.0);
+	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
+	p->load_w = tp_board_model_or(b, "load_w", 5.0);
+	p->gain_prior = tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN);
+	p->ctl_offset = p->ctl_gain = NAN;
 
 	for (i = 0; i < p->nz; i++) {
 		zone_prior(b, p->bz[i], &pri[i]);

@@ -80,6 +80,24 @@ const struct tp_forecast *tp_pipeline_forecast(const struct tp_pipeline *p);
 double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double horizon_s);
 
 /*
+ * The model judged for control, at time t with the controlled zone reading
+ * temp_c under power_w: the model's estimate of the zone now must agree with
+ * the reading (the difference left, filtered over 20 s, is an offset that
+ * tp_pipeline_control_predict adds: the model's lag and offset), and its
+ * steady-state gain over [p_lo_w, p_hi_w] must be positive and within a
+ * factor of two of the board's prior (r_die + r_sink). 1 when the model may
+ * steer a controller, 0 when it may not (a governor then falls back).
+ */
+int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, double power_w,
+			      double p_lo_w, double p_hi_w);
+
+/* tp_pipeline_predict plus the control offset: NaN before the first check. */
+double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, double horizon_s);
+
+/* The last check's offset (K) and gain (K/W), NaN before the first. */
+void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w);
+
+/*
  * Emits energy_summary and session_stop (when a frame was seen), then
  * frees. NULL is fine.
  */

@@ -117,6 +117,11 @@ struct tp_pipeline {
 	char thr_verdict[32];
 	char thr_sensor[TP_CHANNEL_NAME_MAX];
 	long events_at_start;
+
+	/* the model judged for control (pipeline_control.c) */
+	double gain_prior; /* r_die + r_sink of the board's priors, K/W */
+	double ctl_offset, ctl_gain, ctl_t;
+	int ctl_have;
 };
 
 /* ---- pipeline.c ---- */

@@ -6,9 +6,7 @@
 
 #include "util.h"
 
-#define RATE_WINDOW_S	   2.0
-#define MODEL_OFFSET_TAU_S 20.0 /* filter of the model's disagreement with the reading */
-#define MODEL_OFFSET_MAX_K 3.0	/* a model further off than this is not used */
+#define RATE_WINDOW_S 2.0
 
 static const char *const src_names[TP_TOK_NSOURCES] = {"socket", "llama-cli", "llama-server"};
 
@@ -36,13 +34,6 @@ int tp_pacer_add_channels(struct tp_chanset *set)
 }
 
 /* The board's prior (checked at load: a malformed one never gets here). */
-static double model_key(const struct tp_board *b, const char *key, double dflt)
-{
-	double v;
-
-	return tp_board_model(b, key, dflt, &v) < 0 ? dflt : v;
-}
-
 int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struct tp_board *b,
 		  const struct tp_chanset *set, struct tp_pipeline *pl, struct tp_eventlog *log,
 		  struct tp_pace_server *srv, struct tp_actuator *act, struct tp_metrics *metrics)
@@ -71,14 +62,12 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	p->i_rate = tp_chanset_find(set, "rate.tokens");
 	if (p->i_tokens < 0 || p->i_rate < 0)
 		return -EINVAL;
-	p->idle_prior = model_key(b, "idle_w", 2.0);
-	p->jpt_prior = model_key(b, "joules_per_token", NAN);
-	p->gain_prior = model_key(b, "r_die", NAN) + model_key(b, "r_sink", NAN);
-	p->model_offset = p->model_gain = NAN;
-	max_rate = model_key(b, "max_rate", NAN);
+	p->idle_prior = tp_board_model_or(b, "idle_w", 2.0);
+	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
+	max_rate = tp_board_model_or(b, "max_rate", NAN);
 	p_max = o->p_max_w;
 	if (isnan(p_max))
-		p_max = model_key(b, "max_w", NAN);
+		p_max = tp_board_model_or(b, "max_w", NAN);
 	if (isnan(p_max) && !isnan(max_rate) && !isnan(p->jpt_prior))
 		p_max = p->idle_prior + p->jpt_prior * max_rate;
 	if (isnan(p_max))
@@ -293,44 +282,12 @@ json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_in
 static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_c)
 {
 	const struct tp_pacer *p = ctx;
-	double v = tp_pipeline_predict(p->pl, power_w, horizon_s);
+	double v = tp_pipeline_control_predict(p->pl, power_w, horizon_s);
 
 	if (isnan(v))
 		return -EDOM;
-	*temp_c = v + p->model_offset;
+	*temp_c = v;
 	return 0;
-}
-
-/*
- * Judges the pipeline's model for control: its estimate of the zone now
- * must agree with the reading (the small difference left, filtered, is
- * added to every prediction: the model's lag and offset), and its
- * steady-state gain must be within a factor of two of the board's prior.
- * A model failing either is not used: the governor falls back to PI.
- */
-static int model_sane(struct tp_pacer *p, double t, double temp, double power)
-{
-	double now = tp_pipeline_predict(p->pl, power, 0), raw, g, a;
-	double lo = p->gov.cfg.p_min_w, hi = p->gov.cfg.p_max_w;
-
-	if (isnan(now) || isnan(temp) || isnan(power))
-		return 0;
-	raw = temp - now;
-	if (!p->have_offset) {
-		p->model_offset = raw;
-		p->have_offset = 1;
-	} else if (t > p->t_offset) {
-		a = 1 - exp(-(t - p->t_offset) / MODEL_OFFSET_TAU_S);
-		p->model_offset += a * (raw - p->model_offset);
-	}
-	p->t_offset = t;
-	g = (tp_pipeline_predict(p->pl, hi, 1e6) - tp_pipeline_predict(p->pl, lo, 1e6)) / (hi - lo);
-	p->model_gain = g;
-	if (fabs(p->model_offset) > MODEL_OFFSET_MAX_K || !(g > 0))
-		return 0;
-	if (isfinite(p->gain_prior) && (g < 0.5 * p->gain_prior || g > 2 * p->gain_prior))
-		return 0;
-	return 1;
 }
 
 static void actuator_error(struct tp_pacer *p, double t, int err)
@@ -452,8 +409,10 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 	in.joules_per_token = (f && f->joules_per_token > 0) ? f->joules_per_token : p->jpt_prior;
 	in.predict = p->pl ? predict_cb : NULL;
 	in.predict_ctx = p;
-	in.model_valid = f && f->valid && f->model_valid &&
-			 model_sane(p, t, temp, isfinite(pw) ? pw : p->gov.power_w);
+	in.model_valid =
+	    f && f->valid && f->model_valid &&
+	    tp_pipeline_control_check(p->pl, t, temp, isfinite(pw) ? pw : p->gov.power_w,
+				      p->gov.cfg.p_min_w, p->gov.cfg.p_max_w);
 	in.sustainable_w = f ? f->sustainable_power_w : NAN;
 	if (isnan(temp) && p->frames > 1) {
 		/* blind: hold the budget in force, never freeze the process on a lost sensor */
@@ -472,8 +431,12 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 			json_object_set_new(
 			    ev, "actuator",
 			    json_string(p->act ? tp_act_kind_name(p->act->kind) : "socket"));
-			tp_event_set_num(ev, "model_offset_k", p->model_offset);
-			tp_event_set_num(ev, "model_gain_k_per_w", p->model_gain);
+			double off = NAN, gain = NAN;
+
+			if (p->pl)
+				tp_pipeline_control_state(p->pl, &off, &gain);
+			tp_event_set_num(ev, "model_offset_k", off);
+			tp_event_set_num(ev, "model_gain_k_per_w", gain);
 			if (p->act)
 				tp_event_set_num(ev, "setting", p->setting);
 			else

@@ -77,9 +77,7 @@ struct tp_pacer {
 	struct tp_governor gov;
 	struct tp_gov_output out;
 	struct tp_power_map map;
-	double idle_prior, jpt_prior, gain_prior;
-	double model_offset, model_gain, t_offset; /* the pipeline's model as judged here */
-	int have_offset;
+	double idle_prior, jpt_prior;
 	double setting; /* actuator setting in force since the last frame */
 	double granted; /* rate granted on the socket (< 0 unlimited) */
 	int act_failed;
