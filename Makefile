@@ -1,10 +1,10 @@
 # thermpace: one non-recursive Makefile.
 #
 #   make              build ./build/rel/thermpace and friends
-#   make check        tests, normal build and ASan+UBSan build, warnings as errors,
+#   make check        lint, tests, normal build and ASan+UBSan build, warnings as errors,
 #                     plus the fuzz targets over their corpora
 #   make bench        benchmarks that print figures
-#   make lint         format check and banned-function check
+#   make lint         format, banned functions, include rules, file and function sizes
 #   make deps         install the Debian/Ubuntu build dependencies (as root)
 #   make install      PREFIX, DESTDIR honoured
 #
@@ -108,7 +108,7 @@ $(foreach v,build/rel build/san build/gen,$(foreach m,$(PROG_MAIN),$(eval $(call
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # The closing line sums every suite: "check: N passed, N failed, N skipped".
-check: check-rel check-san check-gen check-fuzz
+check: lint check-rel check-san check-gen check-fuzz
 	@cat build/rel/counts build/san/counts build/gen/counts $$(ls build/fuzz/counts 2>/dev/null) | \
 	  awk '{p+=$$1; f+=$$2; s+=$$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
@@ -154,6 +154,7 @@ LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] f
 lint:
 	@tools/lint-banned $(LINT_FILES)
 	@tools/lint-includes $(LINT_FILES)
+	@tools/lint-size $(wildcard src/*.c src/*/*.c)
 	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
 	@echo "lint: ok"
 format:
