@@ -2,7 +2,10 @@
 #define THERMPACE_H
 
 /*
- * libthermpace-client: cooperative pacing for an inference process.
+ * libthermpace-client: cooperative pacing for an inference process. The
+ * client wing (src/client/) is this header, thermpace_client.c and the
+ * pkg-config template; it is installed on its own, so it uses libc alone
+ * and includes nothing of the project (tools/lint-includes).
  *
  * A process that generates tokens connects to the thermpace daemon's
  * socket, asks before each token (thermpace_next sleeps as long as needed
