@@ -64,6 +64,25 @@ static double lsq(const double *y, const double *g1, const double *g2, int n, do
 	return sse;
 }
 
+/* Adds each used zone's block levels in [from, to) to ref, counted in nref. */
+static void block_sums(const struct tp_drift *d, double from, double to, const int *use,
+		       double *ref, int *nref)
+{
+	int i, j;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] < from || d->ht[k] >= to)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->he[k][j])) {
+				ref[j] += d->he[k][j];
+				nref[j]++;
+			}
+	}
+}
+
 /*
  * Common-mode pattern over the blocks since t0, each zone relative to its
  * level in the minute before t0: does every zone move alike (ambient), or
@@ -92,17 +111,7 @@ static int pattern_fit(const struct tp_drift *d, double t0, int also, double *ss
 		/* a zone only suspected may be suspected because of this very
 		 * pattern (the board sees less of a heatsink change): it counts */
 	}
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i);
-
-		if (d->ht[k] < t0 - 60 || d->ht[k] >= t0)
-			continue;
-		for (j = 0; j < d->nz; j++)
-			if (use[j] && !isnan(d->he[k][j])) {
-				ref[j] += d->he[k][j];
-				nref[j]++;
-			}
-	}
+	block_sums(d, t0 - 60, t0, use, ref, nref);
 	for (j = 0; j < d->nz; j++) {
 		if (use[j] && nref[j] > 0)
 			ref[j] /= nref[j];
@@ -169,17 +178,7 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
 		use[j] = j == also || (z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck &&
 				       !z->w.lost && !z->invalid && z->has_blk);
 	}
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i);
-
-		if (d->ht[k] < t0 - 120 || d->ht[k] >= t0)
-			continue;
-		for (j = 0; j < d->nz; j++)
-			if (use[j] && !isnan(d->he[k][j])) {
-				ref[j] += d->he[k][j];
-				nref[j]++;
-			}
-	}
+	block_sums(d, t0 - 120, t0, use, ref, nref);
 	for (j = 0; j < d->nz; j++) {
 		if (!use[j] || nref[j] == 0)
 			continue;
