@@ -141,7 +141,8 @@ int tp_sysfs_write(const char *path, const char *value)
 	len = snprintf(buf, sizeof(buf), "%s\n", value);
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return -E2BIG;
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	/* an attribute is a file: a link in its place is not followed */
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, buf, (size_t)len) != len)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,124 @@ static int save(struct tp_pace_state *st)
 	return ret;
 }
 
+/*
+ * A directory or file the daemon trusts: owned by the effective user (or
+ * root) and writable by no one else. A state file names paths that a root
+ * daemon writes, so one that another user could have planted or edited is
+ * never read.
+ */
+static int trusted(const struct stat *st)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int tp_pace_state_check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return trusted(&st) ? 0 : -EPERM;
+}
+
+/* The state file at path, opened without following a link, if trusted. */
+static json_t *load_trusted(const char *path, FILE *log)
+{
+	json_error_t jerr;
+	struct stat st;
+	json_t *root;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT && log)
+			fprintf(log, "thermpace: '%s' not read: %s\n", path,
+				errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st)) {
+		if (log)
+			fprintf(
+			    log,
+			    "thermpace: '%s' not read: not a regular file of uid %d that only it "
+			    "can write\n",
+			    path, (int)geteuid());
+		close(fd);
+		return NULL;
+	}
+	root = json_loadfd(fd, 0, &jerr);
+	close(fd);
+	if (!root && log)
+		fprintf(log, "thermpace: cannot parse '%s': %s\n", path, jerr.text);
+	return root;
+}
+
+/* "/a/b/c" -> "c"; the whole path when it has no slash. */
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* 1 when the directory that holds path is a cgroup (v1 or v2 files in it). */
+static int in_cgroup(const char *path)
+{
+	static const char *const marks[] = {"cgroup.procs", "cgroup.controllers"};
+	char p[4200];
+	int n = (int)(base_name(path) - path);
+	size_t i;
+
+	for (i = 0; n > 1 && i < TP_ARRAY_LEN(marks); i++)
+		if (snprintf(p, sizeof(p), "%.*s%s", n, path, marks[i]) < (int)sizeof(p) &&
+		    access(p, F_OK) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Only what the daemon writes is written back: an absolute path without
+ * "." or ".." components, to a cpufreq or devfreq cap or a cgroup's cpu
+ * files, with a short one-line value.
+ */
+static int allowed_file(const char *path, const char *value)
+{
+	const char *b = base_name(path);
+	size_t i;
+
+	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
+		return 0;
+	if (strlen(value) > 64)
+		return 0;
+	for (i = 0; value[i]; i++)
+		if (!strchr("0123456789abcdefghijklmnopqrstuvwxyz +-", value[i]))
+			return 0;
+	if (strcmp(b, "scaling_max_freq") == 0)
+		return strstr(path, "/cpufreq/") != NULL;
+	if (strcmp(b, "max_freq") == 0)
+		return strstr(path, "/devfreq/") != NULL;
+	if (strcmp(b, "cpu.max") == 0 || strcmp(b, "cpu.cfs_quota_us") == 0 ||
+	    strcmp(b, "cpu.cfs_period_us") == 0 || strcmp(b, "cgroup.subtree_control") == 0)
+		return in_cgroup(path);
+	return 0;
+}
+
+/* A cgroup the daemon created (thermpace-PID in a cgroup), and its way back. */
+static int allowed_cgroup(const char *dir, const char *return_to)
+{
+	const char *rb = base_name(return_to);
+
+	if (dir[0] != '/' || strstr(dir, "/../") || strstr(dir, "/./") ||
+	    strncmp(base_name(dir), "thermpace-", 10) != 0 || !in_cgroup(dir))
+		return 0;
+	if (return_to[0] != '/' || strstr(return_to, "/../") || strstr(return_to, "/./"))
+		return 0;
+	return (strcmp(rb, "cgroup.procs") == 0 || strcmp(rb, "tasks") == 0) &&
+	       in_cgroup(return_to);
+}
+
 int tp_pace_state_open(struct tp_pace_state *st, const char *runtime_dir)
 {
 	unsigned long long ticks = 0;
@@ -89,6 +208,9 @@ int tp_pace_state_open(struct tp_pace_state *st, const char *runtime_dir)
 	memset(st, 0, sizeof(*st));
 	st->guard_fd = -1;
 	ret = tp_mkdir_p(runtime_dir, 0750);
+	if (ret < 0)
+		return ret;
+	ret = tp_pace_state_check_dir(runtime_dir);
 	if (ret < 0)
 		return ret;
 	len = snprintf(st->path, sizeof(st->path), "%s/state-%d.json", runtime_dir, (int)getpid());
@@ -222,12 +344,14 @@ static int undo(json_t *e, FILE *log)
 		const char *v = json_string_value(json_object_get(e, "value"));
 
 		if (path && v)
-			ret = tp_sysfs_write(path, v);
+			ret = allowed_file(path, v) ? tp_sysfs_write(path, v) : -EPERM;
 	} else if (strcmp(kind, "cgroup") == 0) {
 		const char *to = json_string_value(json_object_get(e, "return_to"));
 
-		if (path && to)
-			ret = undo_cgroup(path, to);
+		if (path && to && access(path, F_OK) < 0 && errno == ENOENT)
+			ret = 0; /* recorded before it was made, never made */
+		else if (path && to)
+			ret = allowed_cgroup(path, to) ? undo_cgroup(path, to) : -EPERM;
 	} else if (strcmp(kind, "signal") == 0) {
 		json_t *pid = json_object_get(e, "pid");
 
@@ -264,18 +388,12 @@ static int undo_all(json_t *entries, FILE *log, int *undone)
 
 int tp_pace_state_restore_file(const char *path, FILE *log, int *undone)
 {
-	json_error_t jerr;
 	json_t *root, *entries;
 	int ret;
 
-	root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		if (access(path, F_OK) < 0)
-			return -ENOENT;
-		if (log)
-			fprintf(log, "thermpace: cannot parse '%s': %s\n", path, jerr.text);
-		return -EINVAL;
-	}
+	root = load_trusted(path, log);
+	if (!root)
+		return access(path, F_OK) < 0 && errno == ENOENT ? -ENOENT : -EPERM;
 	entries = json_object_get(root, "entries");
 	if (!json_is_array(entries)) {
 		json_decref(root);
@@ -499,14 +617,22 @@ int tp_pace_state_restore_dir(const char *runtime_dir, int force, FILE *log, int
 	json_t *root;
 	int count = 0, first = 0, ret;
 
-	dir = opendir(runtime_dir);
-	if (!dir) {
-		if (errno == ENOENT) {
-			*files = 0;
-			return 0;
-		}
-		return -errno;
+	ret = tp_pace_state_check_dir(runtime_dir);
+	if (ret == -ENOENT) {
+		*files = 0;
+		return 0;
 	}
+	if (ret < 0) {
+		if (log && ret == -EPERM)
+			fprintf(log,
+				"thermpace: runtime directory '%s' can be written by another user "
+				"than uid %d: its state files are not trusted\n",
+				runtime_dir, (int)geteuid());
+		return ret;
+	}
+	dir = opendir(runtime_dir);
+	if (!dir)
+		return -errno;
 	while ((d = readdir(dir)) != NULL) {
 		size_t len = strlen(d->d_name);
 		json_int_t pid, ticks;
@@ -515,7 +641,12 @@ int tp_pace_state_restore_dir(const char *runtime_dir, int force, FILE *log, int
 		    strcmp(d->d_name + len - 5, ".json") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", runtime_dir, d->d_name);
-		root = json_load_file(path, 0, NULL);
+		root = load_trusted(path, log);
+		if (!root) {
+			if (!first)
+				first = -EPERM;
+			continue;
+		}
 		pid = root ? json_integer_value(json_object_get(root, "pid")) : 0;
 		ticks = root ? json_integer_value(json_object_get(root, "start_ticks")) : 0;
 		json_decref(root);

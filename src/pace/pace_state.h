@@ -40,7 +40,17 @@ struct tp_pace_state {
  */
 int tp_pace_runtime_dir(char *out, size_t n, const char *override);
 
-/* Creates the runtime directory (0750) and RUNTIME/state-PID.json. */
+/*
+ * 0 when dir is a directory (not a link) owned by the effective user or
+ * root that no one else can write; -EPERM when another user could, -ENOENT,
+ * -ENOTDIR. State files are trusted only there, and only when they are
+ * regular files of that user that no one else can write; a restore writes
+ * back only what the daemon writes (cpufreq and devfreq caps, a cgroup's
+ * cpu files, cgroups named thermpace-PID), never another path.
+ */
+int tp_pace_state_check_dir(const char *dir);
+
+/* Creates the runtime directory (0750, refused when untrusted) and RUNTIME/state-PID.json. */
 int tp_pace_state_open(struct tp_pace_state *st, const char *runtime_dir);
 
 /*
