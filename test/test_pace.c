@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pace/pace_protocol.h"
@@ -454,6 +455,121 @@ static void test_server_stale_and_live_socket(void)
 	fixture_close(&f);
 }
 
+/* Issue reproducers: one client could starve every other (a huge NEXT, a
+ * reservation kept after disconnecting, half lines holding every slot). */
+static void test_server_starvation(void)
+{
+	struct fixture f;
+	char buf[512];
+	int fd[3], i, eof;
+
+	if (fixture_open(&f, 2) < 0)
+		SKIP("cannot open a Unix socket in a temporary directory");
+	tp_pace_server_set_rate(&f.s, 20);
+	fd[0] = raw_connect(f.path);
+	raw_send(fd[0], "HELLO thermpace 1\nNEXT 65536\nNEXT 64\n");
+	pump(&f, 30);
+	raw_read(fd[0], buf, sizeof(buf), &eof);
+	CHECK(strstr(buf, "ERR range ") != NULL); /* refused: no client takes the schedule */
+	CHECK(strstr(buf, "GO 0\n") != NULL);	  /* 64 tokens: 3.2 s of the schedule */
+	/* it leaves: its reservation goes with it, the next client is not held */
+	close(fd[0]);
+	pump(&f, 20);
+	fd[1] = raw_connect(f.path);
+	raw_send(fd[1], "HELLO thermpace 1\nNEXT\n");
+	pump(&f, 30);
+	CHECK_STR(raw_read(fd[1], buf, sizeof(buf), &eof), "OK thermpace 1\nGO 0\n");
+	/* a half line after HELLO holds its slot only TP_PACE_LINE_S */
+	fd[2] = raw_connect(f.path);
+	raw_send(fd[2], "HELLO thermpace 1\nNEX");
+	pump(&f, 30);
+	CHECK_INT(f.s.nclients, 2);
+	tp_pace_server_tick(&f.s, tp_mono_now() + TP_PACE_LINE_S / 2);
+	CHECK_INT(f.s.nclients, 2);
+	tp_pace_server_tick(&f.s, tp_mono_now() + TP_PACE_LINE_S + 0.5);
+	raw_read(fd[2], buf, sizeof(buf), &eof);
+	CHECK(strstr(buf, "ERR timeout ") != NULL);
+	CHECK_INT(eof, 1);
+	CHECK_INT(f.s.st.dropped_partial, 1);
+	/* the well-behaved client stays */
+	CHECK_INT(f.s.nclients, 1);
+	for (i = 1; i < 3; i++)
+		close(fd[i]);
+	fixture_close(&f);
+}
+
+/* Another user is refused whatever the socket file's mode says. */
+static void test_server_peer_uid(void)
+{
+	struct fixture f;
+	char buf[256];
+	int status = 0, fd, eof;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP("needs root to connect as another user");
+	if (fixture_open(&f, 2) < 0)
+		SKIP("cannot open a Unix socket in a temporary directory");
+	chmod(f.dir, 0755);
+	chmod(f.path, 0666);
+	{
+		char run[160];
+
+		snprintf(run, sizeof(run), "%s/run", f.dir);
+		chmod(run, 0755);
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fd = raw_connect(f.path);
+		if (fd < 0)
+			_exit(4);
+		usleep(200 * 1000);
+		raw_read(fd, buf, sizeof(buf), &eof);
+		_exit(strncmp(buf, "ERR perm ", 9) == 0 && eof ? 0 : 5);
+	}
+	pump(&f, 300);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT(f.s.st.rejected_perm, 1);
+	CHECK_INT(f.s.nclients, 0);
+	/* a permitted group lets it in */
+	tp_pace_server_allow_group(&f.s, 65534);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fd = raw_connect(f.path);
+		if (fd < 0)
+			_exit(4);
+		raw_send(fd, "HELLO thermpace 1\n");
+		usleep(200 * 1000);
+		raw_read(fd, buf, sizeof(buf), &eof);
+		_exit(strcmp(buf, "OK thermpace 1\n") == 0 ? 0 : 5);
+	}
+	pump(&f, 300);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fixture_close(&f);
+}
+
+/* --socket PATH never removes what is not a socket. */
+static void test_server_path_not_socket(void)
+{
+	char dir[64], path[128], buf[16];
+	struct tp_pace_server s;
+
+	if (test_tmpdir(dir, sizeof(dir), "pace") < 0)
+		SKIP("no temporary directory");
+	snprintf(path, sizeof(path), "%s/precious", dir);
+	CHECK_INT(tp_write_file_atomic(path, "keep", 4), 0);
+	CHECK_INT(tp_pace_server_open(&s, path, 2, 0660), -EEXIST);
+	CHECK_INT(tp_read_text(path, buf, sizeof(buf)), 4);
+	CHECK_STR(buf, "keep");
+	test_rmtree(dir);
+}
+
 /* --- the client library against a server thread --------------------------- */
 
 static volatile int serving;
@@ -546,6 +662,9 @@ int main(void)
 	RUN(test_server_limits);
 	RUN(test_server_slow_reader);
 	RUN(test_server_stale_and_live_socket);
+	RUN(test_server_starvation);
+	RUN(test_server_peer_uid);
+	RUN(test_server_path_not_socket);
 	RUN(test_client_library);
 	RUN(test_client_socket_path);
 	return test_done();

@@ -56,7 +56,8 @@ int thermpace_socket_path(char *buf, size_t n);
 int thermpace_open(struct thermpace **out, const char *path, const char *name);
 
 /*
- * Asks for the next n tokens (1..65536) and sleeps until they may be made.
+ * Asks for the next n tokens (1..65536, asked for 64 at a time) and sleeps
+ * until they may be made.
  * Returns when the caller may produce them.
  */
 int thermpace_next(struct thermpace *tp, unsigned n);

@@ -230,9 +230,13 @@ static int parse_go(const char *reply, int *go, long *us)
 	return 0;
 }
 
+/* The most tokens one NEXT may reserve (the daemon refuses more). */
+#define NEXT_MAX 64u
+
 int thermpace_next(struct thermpace *tp, unsigned n)
 {
 	char line[LINE_MAX_BYTES], reply[LINE_MAX_BYTES];
+	unsigned k;
 	long us;
 	int go, ret;
 
@@ -240,17 +244,20 @@ int thermpace_next(struct thermpace *tp, unsigned n)
 		return -EINVAL;
 	if (n < 1 || n > 65536)
 		return -EINVAL;
-	snprintf(line, sizeof(line), "NEXT %u\n", n);
-	for (;;) {
-		ret = request(tp, line, reply, sizeof(reply));
-		if (ret < 0)
-			return ret;
-		if (parse_go(reply, &go, &us) < 0)
-			return fail(tp, -EPROTO);
-		sleep_us(us);
-		if (go)
-			return 0;
+	/* a larger request is asked for in parts, each on the shared schedule */
+	for (; n > 0; n -= k) {
+		k = n < NEXT_MAX ? n : NEXT_MAX;
+		snprintf(line, sizeof(line), "NEXT %u\n", k);
+		do {
+			ret = request(tp, line, reply, sizeof(reply));
+			if (ret < 0)
+				return ret;
+			if (parse_go(reply, &go, &us) < 0)
+				return fail(tp, -EPROTO);
+			sleep_us(us);
+		} while (!go);
 	}
+	return 0;
 }
 
 static int simple(struct thermpace *tp, const char *line, const char *want)

@@ -16,7 +16,7 @@
 #define TP_PROTO_VERSION    1
 #define TP_PROTO_LINE_MAX   128 /* bytes, LF included */
 #define TP_PROTO_NAME_MAX   32	/* client name, NUL included */
-#define TP_PROTO_NEXT_MAX   65536L
+#define TP_PROTO_NEXT_MAX   64L /* tokens one NEXT may reserve: no client takes the schedule */
 #define TP_PROTO_TOKENS_MAX 1000000L
 
 enum tp_proto_cmd {
@@ -48,6 +48,8 @@ struct tp_proto_req {
 #define TP_PROTO_E_FULL	   "full"    /* too many clients */
 #define TP_PROTO_E_ERRORS  "errors"  /* too many bad requests: closing */
 #define TP_PROTO_E_SLOW	   "slow"    /* the client does not read its replies */
+#define TP_PROTO_E_TIMEOUT "timeout" /* a line left unfinished too long */
+#define TP_PROTO_E_PERM	   "perm"    /* the peer's user may not pace here */
 
 /*
  * Parses line[0..len) (without its LF; a trailing CR is ignored). Returns 0

@@ -34,6 +34,18 @@ static int socket_alive(const struct sockaddr_un *a)
 	return alive;
 }
 
+/* Removes a stale socket at path; anything else there is left alone. */
+static int unlink_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 int tp_pace_server_open(struct tp_pace_server *s, const char *path, int max_clients, unsigned mode)
 {
 	struct sockaddr_un a;
@@ -58,8 +70,9 @@ int tp_pace_server_open(struct tp_pace_server *s, const char *path, int max_clie
 	}
 	if (socket_alive(&a))
 		return -EADDRINUSE;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
+	ret = unlink_stale(path);
+	if (ret < 0)
+		return ret;
 	s->c = calloc((size_t)max_clients, sizeof(*s->c));
 	if (!s->c)
 		return -ENOMEM;
@@ -82,6 +95,8 @@ int tp_pace_server_open(struct tp_pace_server *s, const char *path, int max_clie
 	s->lfd = fd;
 	s->max_clients = max_clients;
 	s->rate = -1;
+	s->last_fd = -1;
+	s->allow_gid = (gid_t)-1;
 	tp_strlcpy(s->path, path, sizeof(s->path));
 	return 0;
 fail:
@@ -100,6 +115,12 @@ static void drop(struct tp_pace_server *s, struct tp_pace_client *c, double now)
 		s->hooks.call(s->hooks.ctx, 0, now, c->name);
 	if (c->hello && s->hooks.client)
 		s->hooks.client(s->hooks.ctx, 0, c->name, c->pid, now);
+	/* a reservation still ahead goes with its client: the schedule restarts */
+	if (s->last_fd == c->fd) {
+		if (s->have_slot && s->rate > 0 && s->last_slot + (double)s->last_n / s->rate > now)
+			s->have_slot = 0;
+		s->last_fd = -1;
+	}
 	close(c->fd);
 	c->fd = -1;
 	s->nclients--;
@@ -119,6 +140,11 @@ void tp_pace_server_close(struct tp_pace_server *s)
 		unlink(s->path);
 	}
 	s->lfd = -1;
+}
+
+void tp_pace_server_allow_group(struct tp_pace_server *s, gid_t gid)
+{
+	s->allow_gid = gid;
 }
 
 void tp_pace_server_set_rate(struct tp_pace_server *s, double rate)
@@ -252,6 +278,7 @@ static void serve_line(struct tp_pace_server *s, struct tp_pace_client *c, const
 		break;
 	case TP_PROTO_NEXT:
 		if (tp_pace_server_reserve(s, r.n, now, &wait_us)) {
+			s->last_fd = c->fd;
 			s->st.granted_tokens += r.n;
 			reply(s, c, "GO %ld", wait_us);
 		} else {
@@ -303,12 +330,15 @@ static void serve_input(struct tp_pace_server *s, struct tp_pace_client *c, doub
 		drop(s, c, now);
 		return;
 	}
+	if (c->inlen == 0)
+		c->t_partial = now;
 	c->inlen += (size_t)got;
 	while (!c->closing && (lf = memchr(c->in, '\n', c->inlen)) != NULL) {
 		used = (size_t)(lf - c->in) + 1;
 		serve_line(s, c, c->in, used - 1, now);
 		memmove(c->in, c->in + used, c->inlen - used);
 		c->inlen -= used;
+		c->t_partial = now; /* what is left began now */
 	}
 	if (!c->closing && c->inlen == sizeof(c->in)) {
 		s->st.dropped_toolong++;
@@ -318,9 +348,17 @@ static void serve_input(struct tp_pace_server *s, struct tp_pace_client *c, doub
 	}
 }
 
+/* The daemon's own user, root, or the allowed group. */
+static int peer_allowed(const struct tp_pace_server *s, const struct ucred *cred)
+{
+	return cred->uid == geteuid() || cred->uid == 0 ||
+	       (s->allow_gid != (gid_t)-1 && cred->gid == s->allow_gid);
+}
+
 static void accept_all(struct tp_pace_server *s, double now)
 {
 	static const char full[] = "ERR " TP_PROTO_E_FULL " too many clients\n";
+	static const char perm[] = "ERR " TP_PROTO_E_PERM " this user may not pace here\n";
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	int fd, i;
@@ -339,11 +377,20 @@ static void accept_all(struct tp_pace_server *s, double now)
 		}
 		for (i = 0; i < s->max_clients && s->c[i].fd >= 0; i++)
 			;
+		clen = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+		    !peer_allowed(s, &cred)) {
+			s->st.rejected_perm++;
+			if (send(fd, perm, sizeof(perm) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* the close says it */
+			}
+			close(fd);
+			continue;
+		}
 		memset(&s->c[i], 0, sizeof(s->c[i]));
 		s->c[i].fd = fd;
 		s->c[i].t_connect = now;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-			s->c[i].pid = cred.pid;
+		s->c[i].pid = cred.pid;
 		s->nclients++;
 		s->st.accepted++;
 	}
@@ -418,6 +465,15 @@ void tp_pace_server_tick(struct tp_pace_server *s, double now)
 		struct tp_pace_client *c = &s->c[i];
 
 		if (c->fd >= 0 && c->closing && c->t_closing > 0 && now - c->t_closing > 1.0) {
+			drop(s, c, now);
+			continue;
+		}
+		if (c->fd >= 0 && !c->closing && c->inlen > 0 &&
+		    now - c->t_partial > TP_PACE_LINE_S) {
+			s->st.dropped_partial++;
+			reply(s, c, "ERR %s a line unfinished for %g s", TP_PROTO_E_TIMEOUT,
+			      TP_PACE_LINE_S);
+			flush_out(c);
 			drop(s, c, now);
 			continue;
 		}

@@ -28,6 +28,7 @@
 #define TP_PACE_CATCHUP_TOKENS 16.0 /* ... and never more tokens than this */
 #define TP_PACE_PAUSE_US       250000
 #define TP_PACE_HELLO_S	       5.0  /* a client must say HELLO within this */
+#define TP_PACE_LINE_S	       5.0  /* and finish a line it began within this */
 #define TP_PACE_MAX_ERRORS     8    /* bad requests before a client is dropped */
 #define TP_PACE_OUT_MAX	       1024 /* queued reply bytes before a client is "slow" */
 #define TP_PACE_SOCKET_NAME    "pace.sock"
@@ -41,6 +42,7 @@ struct tp_pace_client {
 	pid_t pid;   /* SO_PEERCRED, 0 when unknown */
 	double t_connect;
 	double t_closing; /* when closing began with output still queued */
+	double t_partial; /* when the unfinished line in `in` began */
 	long tokens;
 	char name[TP_PROTO_NAME_MAX];
 	size_t inlen, outlen;
@@ -57,8 +59,8 @@ struct tp_pace_hooks {
 };
 
 struct tp_pace_stats {
-	long accepted, rejected_full, dropped_toolong, dropped_errors, dropped_slow, dropped_hello,
-	    bad_requests;
+	long accepted, rejected_full, rejected_perm, dropped_toolong, dropped_errors, dropped_slow,
+	    dropped_hello, dropped_partial, bad_requests;
 	long granted_tokens; /* sum of N over NEXT replies answered GO */
 	long reported_tokens;
 };
@@ -73,6 +75,8 @@ struct tp_pace_server {
 	double last_slot;	  /* time of the last reserved slot */
 	long last_n;		  /* its token count */
 	int have_slot;
+	int last_fd;	 /* the client that reserved it, -1: none */
+	gid_t allow_gid; /* peers of this group may pace too; (gid_t)-1: none */
 	struct tp_pace_hooks hooks;
 	struct tp_pace_stats st;
 };
@@ -83,6 +87,12 @@ struct tp_pace_server {
  * live one gives -EADDRINUSE. Allocates the client table once.
  */
 int tp_pace_server_open(struct tp_pace_server *s, const char *path, int max_clients, unsigned mode);
+
+/*
+ * Peers are checked with SO_PEERCRED: the daemon's own user and root may
+ * pace, and members (primary group) of gid when it is set here.
+ */
+void tp_pace_server_allow_group(struct tp_pace_server *s, gid_t gid);
 
 /* Closes every client and the socket, and removes the socket file. */
 void tp_pace_server_close(struct tp_pace_server *s);
