@@ -882,6 +882,39 @@ static void test_hwmon_energy_restart(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* A board with 100 thermal zones: all read, the last (the control zone) too. */
+static void test_many_zones(void)
+{
+	struct tp_telemetry *tel = NULL;
+	struct tp_chanset set;
+	double v[TP_MAX_CHANNELS];
+	char err[256], rel[128], type[32];
+	int i, ntemp = 0;
+
+	new_root();
+	if (!root[0])
+		SKIP("no temporary directory");
+	for (i = 0; i < 100; i++) {
+		snprintf(rel, sizeof(rel), "sys/class/thermal/thermal_zone%d/type", i);
+		snprintf(type, sizeof(type), i == 99 ? "CPU-therm\n" : "sensor%d\n", i);
+		put(rel, type);
+		snprintf(rel, sizeof(rel), "sys/class/thermal/thermal_zone%d/temp", i);
+		put(rel, i == 99 ? "71500\n" : "40000\n");
+	}
+	tp_chanset_init(&set);
+	CHECK_INT(tp_telemetry_open(&tel, root, NULL, &set, err, sizeof(err)), 0);
+	if (tel) {
+		tp_telemetry_set_report(tel, quiet, NULL);
+		tp_telemetry_sample(tel, v);
+		for (i = 0; i < set.n; i++)
+			ntemp += strncmp(set.name[i], "temp.", 5) == 0;
+		CHECK_INT(ntemp, 100);
+		CHECK_NEAR(value(tel, "temp.cpu_therm"), 71.5, 1e-12);
+		tp_telemetry_close(tel);
+	}
+	drop_root();
+}
+
 int main(void)
 {
 	RUN(test_nano_fixture);
@@ -897,5 +930,6 @@ int main(void)
 	RUN(test_profiles_load);
 	RUN(test_libsensors_namespace);
 	RUN(test_hwmon_energy_restart);
+	RUN(test_many_zones);
 	return test_done();
 }

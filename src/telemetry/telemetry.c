@@ -161,29 +161,50 @@ static int by_suffix(const void *a, const void *b, void *prefix)
 	return strcmp(x, y);
 }
 
-int tp_tel_list(const struct tp_telemetry *tel, const char *rel, const char *prefix,
-		char (*names)[64], int max)
+int tp_tel_list(struct tp_telemetry *tel, const char *rel, const char *prefix, char (*names)[64],
+		int max)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], (*all)[64] = NULL, (*grown)[64];
 	struct dirent *de;
+	size_t n = 0, cap = 0;
 	DIR *d;
-	int n = 0;
 
 	if (tp_tel_path(tel, path, sizeof(path), rel) < 0)
 		return 0;
 	d = opendir(path);
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) != NULL && n < max) {
-		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
-		    strlen(de->d_name) >= 64)
+	/* every entry first, sorted, then the first max: none is lost to readdir order */
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
-		memcpy(names[n], de->d_name, strlen(de->d_name) + 1);
+		if (strlen(de->d_name) >= 64) {
+			tp_tel_note(tel, "%s: an entry with a %zu-character name skipped", rel,
+				    strlen(de->d_name));
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown)
+				break;
+			all = grown;
+		}
+		memcpy(all[n], de->d_name, strlen(de->d_name) + 1);
 		n++;
 	}
 	closedir(d);
-	qsort_r(names, (size_t)n, sizeof(names[0]), by_suffix, (void *)prefix);
-	return n;
+	if (n > 0)
+		qsort_r(all, n, sizeof(all[0]), by_suffix, (void *)prefix);
+	if (n > (size_t)max) {
+		tp_tel_note(tel, "%s: %zu %s entries, the first %d read (from %s on skipped)", rel,
+			    n, prefix[0] ? prefix : "", max, all[max]);
+		n = (size_t)max;
+	}
+	if (n > 0)
+		memcpy(names, all, n * sizeof(all[0]));
+	free(all);
+	return (int)n;
 }
 
 static void kind_range(enum tp_kind kind, double *lo, double *hi)

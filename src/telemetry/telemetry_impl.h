@@ -28,7 +28,7 @@
 #define TP_TEL_MAX_NOTES  64
 #define TP_TEL_NOTE_MAX	  240
 #define TP_TEL_MAX_SRC	  16
-#define TP_TEL_MAX_ZTYPES 64
+#define TP_TEL_MAX_ZTYPES 256
 #define TP_TEL_MAX_SUMS	  4
 #define TP_TEL_SUM_PARTS  8
 
@@ -206,10 +206,12 @@ const char *tp_tel_key(const struct tp_telemetry *tel, const char *section, cons
 /*
  * Sorted entries of ROOT/rel whose names start with prefix (numeric order of
  * the suffix, then by name) into names[max]; returns the count (0 when the
- * directory is absent).
+ * directory is absent). Every entry is read and sorted before the first max
+ * are kept; what is left out (more than max, a name of 64 bytes or more) is
+ * said in a note.
  */
-int tp_tel_list(const struct tp_telemetry *tel, const char *rel, const char *prefix,
-		char (*names)[64], int max);
+int tp_tel_list(struct tp_telemetry *tel, const char *rel, const char *prefix, char (*names)[64],
+		int max);
 
 /* Registers channel ch as the board total (power.board) when the rail is the total one. */
 void tp_tel_mark_total(struct tp_telemetry *tel, int ch);

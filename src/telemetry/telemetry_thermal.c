@@ -15,8 +15,8 @@
 #include "telemetry_impl.h"
 #include "util.h"
 
-#define MAX_ZONES   64
-#define MAX_COOLING 64
+#define MAX_ZONES   256 /* boards with 70 to 100 zones exist */
+#define MAX_COOLING 128
 #define MAX_TRIPS   12
 #define THERMAL_DIR "sys/class/thermal"
 
