@@ -180,4 +180,10 @@ expect_exit 1 "--help to a full device exits 1" sh -c "'$TP_BIN' --help >/dev/fu
 one_line "... saying standard output could not be written" "cannot write standard output"
 expect_exit 1 "tegrastats to a full device exits 1" sh -c "'$TP_BIN' tegrastats fixtures/tegrastats/jp4-nano.txt >/dev/full"
 
+# a manifest naming a file outside its session is refused, never opened
+cp -r fixtures/sessions/sim-audio "$TMPD/escape"
+sed -i 's|^file = .*|file = ../../../../etc/passwd|' "$TMPD/escape/manifest.ini"
+expect_exit 1 "replay: an [audio] file outside the session exits 1" "$TP_BIN" replay "$TMPD/escape"
+one_line "... naming the key" "file '../../../../etc/passwd' is not a file name in the session"
+
 done_testing

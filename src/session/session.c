@@ -137,6 +137,14 @@ int tp_manifest_read(struct tp_manifest *m, struct tp_ini *ini_out, const char *
 		tp_ini_double_or(&ini, "audio", "first_frame_t", 0, &r.audio_first_frame_t);
 		if (!r.audio_file[0])
 			tp_strlcpy(r.audio_file, "audio.wav", sizeof(r.audio_file));
+		/* a file of the session: a plain name in its directory, nothing else */
+		if (strchr(r.audio_file, '/') || strcmp(r.audio_file, ".") == 0 ||
+		    strcmp(r.audio_file, "..") == 0) {
+			snprintf(err, n, "%s: [audio] file '%s' is not a file name in the session",
+				 path, r.audio_file);
+			ret = -EINVAL;
+			goto out;
+		}
 	}
 	*m = r;
 out:
