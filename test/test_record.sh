@@ -38,6 +38,7 @@ wait_rows() {
 
 s="$TMPD/dur"
 expect_exit 0 "record 2 s at 0.05 s" "$TP_BIN" record -o "$s" --root "$fx" --duration 2 --interval 0.05
+check "no warning for the PMIC placeholder the profile declares" sh -c "! grep -q sentinel '$TMPD/err'"
 # t = 0 and 40 ticks; a tick served more than an interval late is counted as missed instead
 missed=$(sed -n 's/^missed_ticks = //p' "$s/manifest.ini")
 check "41 rows, less missed ticks ($missed)" test "$(rows "$s/telemetry.csv")" = $((41 - ${missed:-99}))

@@ -350,13 +350,18 @@ void tp_tel_pending(struct tp_telemetry *tel, int ch, const char *reason, double
 	v[c->index] = NAN;
 }
 
-/* Why value is not a measurement, or NULL when it is fine. */
-static const char *judge(const struct tp_tel_chan *c, double value, char *buf, size_t n)
+/*
+ * Why value is not a measurement, or NULL when it is fine; *declared is 1
+ * when it is a placeholder the profile declares (expected, not a fault).
+ */
+static const char *judge(const struct tp_tel_chan *c, double value, char *buf, size_t n,
+			 int *declared)
 {
 	const char *unit = tp_kind_unit(c->kind);
 	double lo = c->lo, hi = c->hi;
 	int i;
 
+	*declared = 0;
 	if (!isfinite(value)) {
 		snprintf(buf, n, "not a finite number");
 		return buf;
@@ -374,6 +379,7 @@ static const char *judge(const struct tp_tel_chan *c, double value, char *buf, s
 					    "reads %g C, the profile's sentinel: a placeholder, "
 					    "not a measurement",
 					    value);
+					*declared = 1;
 					return buf;
 				}
 			lo = c->zone->min_c;
@@ -392,9 +398,13 @@ void tp_tel_set(struct tp_telemetry *tel, int ch, double value, double *v)
 {
 	struct tp_tel_chan *c = &tel->chan[ch];
 	char why[160];
-	const char *bad = judge(c, value, why, sizeof(why));
+	int declared;
+	const char *bad = judge(c, value, why, sizeof(why), &declared);
 
 	if (bad) {
+		/* a placeholder the profile declares is expected: probe shows it, no run warns */
+		if (declared)
+			c->reported = 1;
 		tp_tel_invalid(tel, ch, value, bad, v);
 		return;
 	}
