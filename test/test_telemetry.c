@@ -203,9 +203,10 @@ static void test_nano_fixture(void)
 	/* constant power: the integral over the exact sample times */
 	CHECK(t3 > t1);
 	CHECK_NEAR(v[tp_chanset_find(&set, "energy.board")], 1.388 * (t3 - t1), 1e-12);
-	/* the PMIC sentinel was reported once, not every tick */
-	CHECK_INT(rep.n, 1);
-	CHECK_INT(rep.per[tp_chanset_find(&set, "temp.pmic")], 1);
+	/* the PMIC placeholder is declared by the profile: expected, never reported */
+	CHECK_INT(rep.n, 0);
+	CHECK_INT(rep.per[tp_chanset_find(&set, "temp.pmic")], 0);
+	CHECK(isnan(v[tp_chanset_find(&set, "temp.pmic")]));
 	tp_telemetry_close(tel);
 	tp_board_free(&b);
 }
@@ -915,6 +916,45 @@ static void test_many_zones(void)
 	drop_root();
 }
 
+/* A sensor file that is a directory or a FIFO at start recovers once it is a file. */
+static void test_recover_not_a_file(void)
+{
+	struct tp_telemetry *tel = NULL;
+	struct tp_chanset set;
+	double v[TP_MAX_CHANNELS];
+	char err[256], path[PATH_MAX + 64];
+
+	new_root();
+	if (!root[0])
+		SKIP("no temporary directory");
+	put("sys/class/thermal/thermal_zone0/type", "CPU-therm\n");
+	put("sys/class/thermal/thermal_zone1/type", "GPU-therm\n");
+	snprintf(path, sizeof(path), "%s/sys/class/thermal/thermal_zone0/temp", root);
+	CHECK_INT(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sys/class/thermal/thermal_zone1/temp", root);
+	CHECK_INT(mkfifo(path, 0644), 0);
+	tp_chanset_init(&set);
+	CHECK_INT(tp_telemetry_open(&tel, root, NULL, &set, err, sizeof(err)), 0);
+	if (tel) {
+		tp_telemetry_set_report(tel, quiet, NULL);
+		tp_telemetry_sample(tel, v);
+		CHECK(isnan(value(tel, "temp.cpu_therm")));
+		CHECK(isnan(value(tel, "temp.gpu_therm")));
+		snprintf(path, sizeof(path), "%s/sys/class/thermal/thermal_zone0/temp", root);
+		rmdir(path);
+		put("sys/class/thermal/thermal_zone0/temp", "45000\n");
+		snprintf(path, sizeof(path), "%s/sys/class/thermal/thermal_zone1/temp", root);
+		unlink(path);
+		put("sys/class/thermal/thermal_zone1/temp", "47000\n");
+		usleep(1100 * 1000); /* the retry interval */
+		tp_telemetry_sample(tel, v);
+		CHECK_NEAR(value(tel, "temp.cpu_therm"), 45, 1e-12);
+		CHECK_NEAR(value(tel, "temp.gpu_therm"), 47, 1e-12);
+		tp_telemetry_close(tel);
+	}
+	drop_root();
+}
+
 int main(void)
 {
 	RUN(test_nano_fixture);
@@ -931,5 +971,6 @@ int main(void)
 	RUN(test_libsensors_namespace);
 	RUN(test_hwmon_energy_restart);
 	RUN(test_many_zones);
+	RUN(test_recover_not_a_file);
 	return test_done();
 }

@@ -425,6 +425,31 @@ void tp_tel_set(struct tp_telemetry *tel, int ch, double value, double *v)
 
 /* ---- items: one file, a product of two, or a constant ---- */
 
+/*
+ * Opens an attribute file: a regular file (a directory or a FIFO in its
+ * place is no attribute, and is tried again later like a missing one).
+ * The descriptor, or a negative errno.
+ */
+static int open_attr(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ESPIPE; /* what reading it would say */
+	}
+	return fd;
+}
+
 static void file_init(struct tp_telemetry *tel, struct tp_tel_file *f, const char *rel,
 		      double scale)
 {
@@ -437,9 +462,7 @@ static void file_init(struct tp_telemetry *tel, struct tp_tel_file *f, const cha
 		snprintf(f->rel, sizeof(f->rel), "/%s", rel);
 		tp_tel_path(tel, f->abspath, sizeof(f->abspath), rel);
 	}
-	f->fd = open(f->abspath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (f->fd < 0)
-		f->fd = -errno;
+	f->fd = open_attr(f->abspath);
 }
 
 void tp_tel_item_init(struct tp_telemetry *tel, struct tp_tel_item *it, int ch, const char *rel,
@@ -480,17 +503,20 @@ static int file_read(struct tp_telemetry *tel, struct tp_tel_item *it, struct tp
 		if (tel->now < it->retry_at)
 			return f->fd ? f->fd : -EBADF;
 		it->retry_at = tel->now + RETRY_S;
-		f->fd = open(f->abspath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (f->fd < 0) {
-			f->fd = -errno;
+		f->fd = open_attr(f->abspath);
+		if (f->fd < 0)
 			return f->fd;
-		}
 	}
 	ret = tp_sysfs_read_ll(f->fd, &raw);
-	if (ret == -ENODEV || ret == -ENXIO || ret == -ESTALE) {
+	/*
+	 * A read that failed, whatever the error (not a file that read fine
+	 * but held no number): closed and opened again at the next tick, then
+	 * every RETRY_S while it cannot be opened.
+	 */
+	if (ret < 0 && ret != -ENODATA && ret != -EINVAL && ret != -ERANGE && ret != -EFBIG) {
 		close(f->fd);
 		f->fd = ret;
-		it->retry_at = tel->now + RETRY_S;
+		it->retry_at = tel->now;
 	}
 	if (ret < 0)
 		return ret;
