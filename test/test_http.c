@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -630,6 +631,50 @@ static void test_listen_addresses(void)
 	}
 }
 
+/* Slow clients trickling a byte at a time do not starve a scrape. */
+static void test_slowloris(void)
+{
+	struct tp_metrics *m = NULL;
+	struct sockaddr_in a;
+	struct reply r;
+	char err[300];
+	int fd[40], i, got = 0, ok_scrapes = 0;
+
+	if (tp_metrics_open(&m, ":0", err, sizeof(err)) < 0)
+		SKIP("cannot listen on the loopback");
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)tp_metrics_port(m));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* ":0" listens on the loopback */
+	for (i = 0; i < 40; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd[i] >= 0 && connect(fd[i], (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    send(fd[i], "G", 1, MSG_NOSIGNAL) == 1)
+			got++;
+	}
+	CHECK_INT(got, 40);
+	/* a byte every 1.5 s for 4.5 s, scraping all the while */
+	for (i = 0; i < 3; i++) {
+		int k;
+
+		usleep(1500 * 1000);
+		for (k = 0; k < 40; k++)
+			if (fd[k] >= 0 && send(fd[k], "E", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				close(fd[k]); /* dropped by the server */
+				fd[k] = -1;
+			}
+		if (http("GET", tp_metrics_port(m), "/metrics", &r) == 0 && r.status == 200)
+			ok_scrapes++;
+		free(r.body);
+	}
+	printf("# %d of 3 scrapes answered beside 40 trickling connections\n", ok_scrapes);
+	CHECK_INT(ok_scrapes, 3);
+	for (i = 0; i < 40; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	tp_metrics_close(m);
+}
+
 int main(void)
 {
 	size_t n;
@@ -649,6 +694,7 @@ int main(void)
 	RUN(test_render_bounds);
 	RUN(test_no_torn_frame);
 	RUN(test_listen_addresses);
+	RUN(test_slowloris);
 	free(canned);
 	free(exported);
 	curl_global_cleanup();

@@ -19,6 +19,15 @@
 #define MAX_EVENTS     64
 #define EVENT_NAME_MAX 64
 #define CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
+/*
+ * A scrape arrives in one piece and is answered from a snapshot, so a
+ * connection quiet for a second is dropped, and one address holds at most
+ * a few: a client trickling its request a byte at a time cannot hold the
+ * server's connections and starve the scrapes.
+ */
+#define CONN_MAX    32
+#define CONN_PER_IP 4
+#define CONN_IDLE_S 1
 
 struct frame {
 	struct tp_chanset set;
@@ -357,6 +366,15 @@ static int split_listen(const char *addr, char *host, size_t hn, char *port, siz
 	return 0;
 }
 
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return 0;
+}
+
 static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -370,8 +388,11 @@ static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 			 addr);
 		return -EINVAL;
 	}
+	/* ":PORT" is the loopback: other hosts only when an address is given */
+	if (!host[0])
+		tp_strlcpy(host, "127.0.0.1", sizeof(host));
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = host[0] ? AF_UNSPEC : AF_INET;
+	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
@@ -405,6 +426,10 @@ static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 	}
 	*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 						   : ((struct sockaddr_in *)&ss)->sin_port);
+	if (!is_loopback(&ss))
+		tp_err("metrics on '%s' can be reached from other hosts (':PORT' keeps them on "
+		       "the loopback)",
+		       addr);
 	return fd;
 }
 
@@ -427,8 +452,9 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 	}
 	m->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET,
-	    (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
+	    (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_IDLE_S, MHD_OPTION_END);
 	if (!m->daemon) {
 		close(fd);
 		snprintf(err, n, "cannot start the HTTP server on '%s'", listen_addr);
