@@ -356,6 +356,10 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		goto out;
 	}
 	ret = replay_frames(r, au, p, events ? &log : NULL, set, v, on_frame, ctx, path, err, n);
+	if (ret == 0 && tp_csv_reader_cut(r))
+		tp_err(
+		    "%s:%ld: the last row is cut short (the recording was interrupted): left out",
+		    csv, tp_csv_reader_cut(r));
 out:
 	tp_pipeline_close(p);
 	audio_close(au);

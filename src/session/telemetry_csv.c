@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -18,6 +20,7 @@ int tp_csv_writer_open(struct tp_csv_writer *w, FILE *f, const struct tp_chanset
 	w->f = f;
 	w->n = set->n;
 	w->flush_each = 0;
+	w->good = -1;
 	for (i = 0; comments && comments[i]; i++)
 		if (fprintf(f, "# %s\n", comments[i]) < 0)
 			return -EIO;
@@ -26,7 +29,23 @@ int tp_csv_writer_open(struct tp_csv_writer *w, FILE *f, const struct tp_chanset
 		fprintf(f, ",%s", set->name[i]);
 	if (fputc('\n', f) == EOF || fflush(f) == EOF)
 		return -EIO;
+	w->good = ftello(f);
 	return 0;
+}
+
+/*
+ * A row that could not be written whole (a full disk): what stdio still
+ * holds is dropped and the file is cut back to its last whole row, so the
+ * file ends on a complete line. The errno of the failure.
+ */
+static int cut_back(struct tp_csv_writer *w)
+{
+	int err = errno ? errno : EIO;
+
+	__fpurge(w->f);
+	if (w->good >= 0 && ftruncate(fileno(w->f), w->good) == 0)
+		fseeko(w->f, w->good, SEEK_SET);
+	return -err;
 }
 
 int tp_csv_writer_row(struct tp_csv_writer *w, double t, const double *v)
@@ -48,10 +67,14 @@ int tp_csv_writer_row(struct tp_csv_writer *w, double t, const double *v)
 		len += (size_t)k;
 	}
 	line[len++] = '\n';
+	errno = 0;
 	if (fwrite(line, 1, len, w->f) != len)
-		return -EIO;
-	if (w->flush_each && fflush(w->f) == EOF)
-		return -EIO;
+		return w->flush_each ? cut_back(w) : -EIO;
+	if (w->flush_each) {
+		if (fflush(w->f) == EOF)
+			return cut_back(w);
+		w->good += (off_t)len;
+	}
 	return 0;
 }
 
@@ -65,6 +88,8 @@ struct tp_csv_reader {
 	struct tp_chanset set;
 	char *line;
 	size_t cap;
+	int newline; /* the line read ended with a newline */
+	long cut;    /* the line number of a last row cut short, 0: none */
 	int nmeta;
 	char meta_key[META_MAX][64];
 	char meta_val[META_MAX][256];
@@ -95,6 +120,7 @@ static int read_line(struct tp_csv_reader *r)
 		return fail(r, -err, msg);
 	}
 	r->lineno++;
+	r->newline = len > 0 && r->line[len - 1] == '\n';
 	if ((size_t)len > LINE_MAX_BYTES)
 		return fail(r, -E2BIG, "line longer than 64 KiB");
 	if (memchr(r->line, '\0', (size_t)len))
@@ -247,21 +273,14 @@ const char *tp_csv_reader_meta(const struct tp_csv_reader *r, const char *key)
 	return NULL;
 }
 
-int tp_csv_reader_next(struct tp_csv_reader *r, double *t, double *v)
+/* The row in r->line into *t and v; 1, or a negative errno (r->err says). */
+static int parse_row(struct tp_csv_reader *r, double *t, double *v)
 {
 	char msg[200];
 	char *p, *cell;
-	int ret, col;
-	double tv;
+	int col;
+	double tv = 0;
 
-	for (;;) {
-		ret = read_line(r);
-		if (ret <= 0)
-			return ret;
-		if (r->line[0] == '#' || tp_trim(r->line)[0] == '\0')
-			continue;
-		break;
-	}
 	p = r->line;
 	for (col = 0; (cell = strsep(&p, ",")) != NULL; col++) {
 		double x;
@@ -298,6 +317,32 @@ int tp_csv_reader_next(struct tp_csv_reader *r, double *t, double *v)
 	r->last_t = tv;
 	*t = tv;
 	return 1;
+}
+
+int tp_csv_reader_next(struct tp_csv_reader *r, double *t, double *v)
+{
+	int ret;
+
+	for (;;) {
+		ret = read_line(r);
+		if (ret <= 0)
+			return ret;
+		if (r->line[0] == '#' || tp_trim(r->line)[0] == '\0')
+			continue;
+		break;
+	}
+	ret = parse_row(r, t, v);
+	/* the file's last line, unfinished and unreadable: a writer cut short */
+	if (ret < 0 && !r->newline && r->f && fgetc(r->f) == EOF) {
+		r->cut = r->lineno;
+		return 0;
+	}
+	return ret;
+}
+
+long tp_csv_reader_cut(const struct tp_csv_reader *r)
+{
+	return r->cut;
 }
 
 const char *tp_csv_reader_error(const struct tp_csv_reader *r)

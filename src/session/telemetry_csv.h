@@ -9,6 +9,7 @@
  */
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "channel.h"
 
@@ -16,6 +17,7 @@ struct tp_csv_writer {
 	FILE *f;
 	int n;
 	int flush_each; /* fflush after every row: a killed writer leaves whole lines */
+	off_t good;	/* with flush_each: the file's size after the last whole row */
 };
 
 /*
@@ -49,6 +51,13 @@ const char *tp_csv_reader_meta(const struct tp_csv_reader *r, const char *key);
  * negative errno on malformed input (message in tp_csv_reader_error).
  */
 int tp_csv_reader_next(struct tp_csv_reader *r, double *t, double *v);
+
+/*
+ * The line number of a last row cut short (no newline, not readable: a
+ * recording stopped by a full disk or a kill), which tp_csv_reader_next
+ * left out and took as the end; 0 when there was none.
+ */
+long tp_csv_reader_cut(const struct tp_csv_reader *r);
 
 /* "FILE:LINE: what is wrong", valid after a failed call. */
 const char *tp_csv_reader_error(const struct tp_csv_reader *r);
