@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "util.h"
 
 static int dir_exists(const char *p)
@@ -96,8 +97,8 @@ static int parse_zone(struct tp_board *b, const char *sec)
 	v = tp_ini_get(&b->ini, sec, "channel");
 	if (!v)
 		return bad(b, sec, "channel", "missing");
-	if (strncmp(v, "temp.", 5) != 0)
-		return bad(b, sec, "channel", "must be temp.NAME");
+	if (strncmp(v, "temp.", 5) != 0 || !tp_channel_name_valid(v))
+		return bad(b, sec, "channel", "must be temp.NAME (NAME of letters, digits, _ . -)");
 	tp_strlcpy(z->channel, v, sizeof(z->channel));
 	v = tp_ini_get(&b->ini, sec, "role");
 	if (v && parse_role(v, &z->role) < 0)
@@ -136,8 +137,8 @@ static int parse_rail(struct tp_board *b, const char *sec)
 		return bad(b, sec, "source", "missing");
 	tp_strlcpy(r->source, v, sizeof(r->source));
 	v = tp_ini_get(&b->ini, sec, "channel");
-	if (!v || strncmp(v, "power.", 6) != 0)
-		return bad(b, sec, "channel", "missing or not power.NAME");
+	if (!v || strncmp(v, "power.", 6) != 0 || !tp_channel_name_valid(v))
+		return bad(b, sec, "channel", "missing or not power.NAME (letters, digits, _ . -)");
 	tp_strlcpy(r->channel, v, sizeof(r->channel));
 	v = tp_ini_get(&b->ini, sec, "total");
 	r->total = v && strcmp(v, "1") == 0;
@@ -160,8 +161,8 @@ static int parse_clock(struct tp_board *b, const char *sec)
 		return bad(b, sec, "kind", "must be cpufreq or devfreq");
 	tp_strlcpy(c->kind, v, sizeof(c->kind));
 	v = tp_ini_get(&b->ini, sec, "channel");
-	if (!v || strncmp(v, "freq.", 5) != 0)
-		return bad(b, sec, "channel", "missing or not freq.NAME");
+	if (!v || strncmp(v, "freq.", 5) != 0 || !tp_channel_name_valid(v))
+		return bad(b, sec, "channel", "missing or not freq.NAME (letters, digits, _ . -)");
 	tp_strlcpy(c->channel, v, sizeof(c->channel));
 	return 0;
 }

@@ -955,6 +955,55 @@ static void test_recover_not_a_file(void)
 	drop_root();
 }
 
+/* Sensor text that is too long or not printable: kept, cut, escaped, said. */
+static void test_odd_sensor_text(void)
+{
+	struct tp_telemetry *tel = NULL;
+	struct tp_chanset set;
+	struct tp_telemetry_chan c;
+	struct tp_board b;
+	double v[TP_MAX_CHANNELS];
+	char err[256], longtype[5002];
+	int i, found = 0;
+
+	new_root();
+	if (!root[0])
+		SKIP("no temporary directory");
+	memset(longtype, 'A', 5000);
+	longtype[5000] = '\n';
+	longtype[5001] = '\0';
+	put("sys/class/thermal/thermal_zone0/type", longtype);
+	put("sys/class/thermal/thermal_zone0/temp", "36000\n");
+	put("sys/class/thermal/thermal_zone1/type", "CPU\nthe\x1b[31mrm\n");
+	put("sys/class/thermal/thermal_zone1/temp", "37000\n");
+	tp_chanset_init(&set);
+	CHECK_INT(tp_telemetry_open(&tel, root, NULL, &set, err, sizeof(err)), 0);
+	if (tel) {
+		tp_telemetry_set_report(tel, quiet, NULL);
+		tp_telemetry_sample(tel, v);
+		CHECK(has_note(tel, "thermal_zone0: a type of 5000 characters, its first 63 kept"));
+		for (i = 0; i < tp_telemetry_count(tel); i++) {
+			tp_telemetry_chan(tel, i, &c);
+			if (strncmp(c.name, "temp.aaaa", 9) == 0) {
+				found = 1;
+				CHECK_NEAR(c.value, 36, 1e-12);
+			}
+			/* every detail is one printable line */
+			CHECK(strchr(c.detail, '\n') == NULL && strchr(c.detail, '\x1b') == NULL);
+		}
+		CHECK(found);
+		CHECK_INT(chan(tel, "temp.cpu_the_31mrm", &c), 0);
+		CHECK(strstr(c.detail, "zone CPU\\x0athe\\x1b[31mrm") != NULL);
+		tp_telemetry_close(tel);
+	}
+	/* a profile channel that is no channel name is refused at load, naming the key */
+	CHECK_INT(load_profile(&b, "[board]\nname = x\nsource = test\n"
+				   "[zone.CPU-therm]\nchannel = temp.../../x\nrole = die\n"),
+		  -EINVAL);
+	CHECK(strstr(b.err, "[zone.CPU-therm] channel: must be temp.NAME") != NULL);
+	drop_root();
+}
+
 int main(void)
 {
 	RUN(test_nano_fixture);
@@ -972,5 +1021,6 @@ int main(void)
 	RUN(test_hwmon_energy_restart);
 	RUN(test_many_zones);
 	RUN(test_recover_not_a_file);
+	RUN(test_odd_sensor_text);
 	return test_done();
 }

@@ -43,26 +43,54 @@ static void set_err(struct tp_telemetry *tel, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Text read from sensor files (zone and cooling types, labels) can hold
+ * anything: control bytes and bytes outside ASCII become \xNN, so that a
+ * note or a detail is one printable line whatever a driver says.
+ */
+static void escape_text(const char *in, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *in && k + 1 < n; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[k++] = (char)c;
+		} else {
+			if (k + 5 > n)
+				break;
+			snprintf(out + k, n - k, "\\x%02x", c);
+			k += 4;
+		}
+	}
+	out[k] = '\0';
+}
+
 void tp_tel_note(struct tp_telemetry *tel, const char *fmt, ...)
 {
+	char raw[TP_TEL_NOTE_MAX];
 	va_list ap;
 
 	if (tel->nnote >= TP_TEL_MAX_NOTES)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(tel->note[tel->nnote++], TP_TEL_NOTE_MAX, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_text(raw, tel->note[tel->nnote++], TP_TEL_NOTE_MAX);
 }
 
 void tp_tel_detail(struct tp_telemetry *tel, int ch, const char *fmt, ...)
 {
+	char raw[sizeof(tel->chan[0].detail)];
 	va_list ap;
 
 	if (ch < 0 || ch >= tel->nchan)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(tel->chan[ch].detail, sizeof(tel->chan[ch].detail), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_text(raw, tel->chan[ch].detail, sizeof(tel->chan[ch].detail));
 }
 
 void tp_tel_sanitize(const char *in, char *out, size_t n)

@@ -60,14 +60,20 @@ static void trips(struct tp_telemetry *tel, const char *zone, char *out, size_t 
 static int open_zones(struct tp_telemetry *tel, struct thermal *th)
 {
 	char names[MAX_ZONES][64], type[64], rel[TP_TEL_PATH_MAX], name[TP_CHANNEL_NAME_MAX];
-	char san[TP_CHANNEL_NAME_MAX], tr[200];
+	char san[TP_CHANNEL_NAME_MAX], tr[200], longtype[8192];
 	int n = tp_tel_list(tel, THERMAL_DIR, "thermal_zone", names, MAX_ZONES), i, ch, ret;
 
 	for (i = 0; i < n; i++) {
 		const struct tp_board_zone *z;
 
 		snprintf(rel, sizeof(rel), "%s/%s/type", THERMAL_DIR, names[i]);
-		ret = tp_tel_read_text(tel, rel, type, sizeof(type));
+		ret = tp_tel_read_text(tel, rel, longtype, sizeof(longtype));
+		if (ret >= (int)sizeof(type)) {
+			tp_tel_note(tel, "%s: a type of %d characters, its first %d kept", names[i],
+				    ret, (int)sizeof(type) - 1);
+			longtype[sizeof(type) - 1] = '\0';
+		}
+		tp_strlcpy(type, longtype, sizeof(type));
 		if (ret <= 0) {
 			tp_tel_note(tel, "%s: no readable type (%s), zone skipped", names[i],
 				    ret < 0 ? strerror(-ret) : "empty");
@@ -79,9 +85,9 @@ static int open_zones(struct tp_telemetry *tel, struct thermal *th)
 		z = tel->b ? tp_board_zone(tel->b, type) : NULL;
 		if (z)
 			tp_strlcpy(name, z->channel, sizeof(name));
-		else if (snprintf(name, sizeof(name), "temp.%s", san[0] ? san : "zone") >=
-			 (int)sizeof(name))
-			continue;
+		else /* a long type is cut to fit: the zone is kept under a shorter name */
+			snprintf(name, sizeof(name), "temp.%.*s", (int)sizeof(name) - 6,
+				 san[0] ? san : "zone");
 		snprintf(rel, sizeof(rel), "%s/%s/temp", THERMAL_DIR, names[i]);
 		ch = tp_tel_add(tel, name, "thermal", rel);
 		if (ch == -ENOSPC)
