@@ -175,6 +175,11 @@ static void test_truth_samples(void)
 	test_rmtree(dir);
 }
 
+static int parse(struct tp_truth_file *ts, const char *text)
+{
+	return tp_truth_parse(ts, text, strlen(text), "t.jsonl");
+}
+
 static void test_truth_sample_reader(void)
 {
 	static const char good[] = "{\"kind\":\"truth_sample\",\"t_start\":60,\"t_end\":60,"
@@ -190,13 +195,13 @@ static void test_truth_sample_reader(void)
 		CHECK(isnan(ts.r[0].sus_rate));
 	}
 	tp_truth_free(&ts);
-	CHECK(tp_truth_parse(&ts, "{\"kind\":\"truth_sample\",\"t_start\":60,\"ambient_c\":25}", 52,
-			     "t.jsonl") == -EINVAL);
+	/* die_c missing; a rate that is not a number */
+	CHECK(parse(&ts, "{\"kind\":\"truth_sample\",\"t_start\":60,\"ambient_c\":25}") == -EINVAL);
+	CHECK(strstr(ts.err, "truth_sample") != NULL);
 	tp_truth_free(&ts);
-	CHECK(tp_truth_parse(&ts,
-			     "{\"kind\":\"truth_sample\",\"t_start\":1,\"die_c\":1,\"ambient_c\":2,"
-			     "\"sus_rate\":\"fast\"}",
-			     79, "t.jsonl") == -EINVAL);
+	CHECK(parse(&ts, "{\"kind\":\"truth_sample\",\"t_start\":1,\"die_c\":1,\"ambient_c\":2,"
+			 "\"sus_rate\":\"fast\"}") == -EINVAL);
+	CHECK(strstr(ts.err, "truth_sample") != NULL);
 	tp_truth_free(&ts);
 }
 
