@@ -89,6 +89,21 @@ for f in fixtures/scenarios/*.ini fixtures/scenarios/sessions/*.ini; do
   expect_exit 0 "library $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 30 --no-audio -o "$TMPD/lib"
 done
 
+# the network plant's scenarios run; their truth has parseable samples eval scores
+for f in fixtures/scenarios/net/*.ini; do
+  expect_exit 0 "net $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 120 --no-audio -o "$TMPD/net"
+done
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 2400 --seed 4 -o "$TMPD/net4" >/dev/null 2>&1
+check "net: 40 truth samples" test "$(grep -c '"kind":"truth_sample"' "$TMPD/net4/truth.jsonl")" = 40
+"$TP_BIN" eval "$TMPD/net4" --json >"$TMPD/net4.json" 2>/dev/null
+check "net: eval scores the sustainable rate" grep -q '"sustainable_rate_median_rel_error":[0-9]' "$TMPD/net4.json"
+check "net: eval scores the ambient" grep -q '"ambient_mae_after_30min":[0-9]' "$TMPD/net4.json"
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 300 --seed 4 -o "$TMPD/net4b" >/dev/null 2>&1
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 300 --seed 5 -o "$TMPD/net5" >/dev/null 2>&1
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 300 --seed 4 -o "$TMPD/net4c" >/dev/null 2>&1
+check "net: same seed, same telemetry" cmp -s "$TMPD/net4b/telemetry.csv" "$TMPD/net4c/telemetry.csv"
+check "net: another seed, another board" sh -c "! cmp -s '$TMPD/net4b/truth.jsonl' '$TMPD/net5/truth.jsonl'"
+
 # the kernel throttles for nothing in drift-throttle, for real in hot-throttle
 expect_exit 0 "drift-throttle runs" "$TP_BIN" sim --scenario fixtures/scenarios/drift-throttle.ini -o "$TMPD/dt"
 check "drift-throttle: causes_throttle in truth" grep -q '"kind":"sensor_offset".*"causes_throttle":true' "$TMPD/dt/truth.jsonl"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval_impl.h"
 #include "session.h"
 #include "stats.h"
 #include "truth.h"
@@ -45,12 +46,12 @@ void tp_eval_init(struct tp_eval *ev)
 void tp_eval_free(struct tp_eval *ev)
 {
 	free(ev->ttc_rel);
+	free(ev->sus_rel);
 	free(ev->log);
 	memset(ev, 0, sizeof(*ev));
 }
 
-static void logf_(struct tp_eval *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct tp_eval *ev, const char *fmt, ...)
+void tp_eval_logf(struct tp_eval *ev, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -81,22 +82,6 @@ static void logf_(struct tp_eval *ev, const char *fmt, ...)
 }
 
 /* ---- one session ---- */
-
-struct frame {
-	double t, meas, fc[3], ttc;
-	int valid;
-};
-
-struct collect {
-	struct frame *f;
-	long n, cap;
-	int ctrl; /* index of the controlled channel in the frame, -1 unknown */
-	int started;
-	int ntemp;
-	char ctrl_name[64];
-	double ceiling;
-	double ctrl_first_t;
-};
 
 static int on_frame(void *ctx, double t, const double *v, const struct tp_chanset *in,
 		    const struct tp_pipeline *p)
@@ -134,6 +119,8 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 	fr->fc[1] = fc->temp_120s;
 	fr->fc[2] = fc->temp_600s;
 	fr->ttc = fc->time_to_ceiling_s;
+	fr->sus_rate = fc->sustainable_rate;
+	fr->ambient = fc->ambient_c;
 	if (isnan(c->ctrl_first_t) && fc->valid)
 		c->ctrl_first_t = t;
 	return 0;
@@ -439,10 +426,10 @@ static void score_session_forecasts(struct tp_eval *ev, const struct collect *c,
 		worse += ev->ttc_rel[q] > 0.15;
 	}
 	if (ttc_n)
-		logf_(ev,
-		      "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
-		      "15 %%\n",
-		      dir, ttc_n, sum / ttc_n, worse);
+		tp_eval_logf(ev,
+			     "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
+			     "15 %%\n",
+			     dir, ttc_n, sum / ttc_n, worse);
 	for (h = 0; h < 3; h++) {
 		ev->fc_abs[h] += abs_s[h];
 		ev->fc_n[h] += n_s[h];
@@ -478,8 +465,8 @@ static void score_trips(struct tp_eval *ev, const struct tp_truth_file *ts, cons
 				lead = r->t_start - start;
 			ev->trips++;
 			ev->trips_warned += lead > 0;
-			logf_(ev, "  %-22s kernel trip at %.0f: warned %.0f s before\n", dir,
-			      r->t_start, lead);
+			tp_eval_logf(ev, "  %-22s kernel trip at %.0f: warned %.0f s before\n", dir,
+				     r->t_start, lead);
 			ev->lead_sum += lead;
 			if (lead < ev->lead_min)
 				ev->lead_min = lead;
@@ -508,8 +495,8 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 			firstc = j;
 		if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
 			ev->ambient_blamed++;
-			logf_(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir, r->kind,
-			      evs[j].kind, evs[j].channel, evs[j].t);
+			tp_eval_logf(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir,
+				     r->kind, evs[j].kind, evs[j].channel, evs[j].t);
 		}
 	}
 	ev->faults++;
@@ -533,10 +520,11 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		if (dly > ev->kind[k].delay_max)
 			ev->kind[k].delay_max = dly;
 	}
-	logf_(ev, "  %-22s %-16s %-10s t=%-7.0f first=%s%s%s at %.0f (%s)\n", dir, r->kind,
-	      r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
-	      first >= 0 && evs[first].channel[0] ? ":" : "", first >= 0 ? evs[first].channel : "",
-	      first >= 0 ? evs[first].t : NAN, first >= 0 && first == firstc ? "right" : "WRONG");
+	tp_eval_logf(ev, "  %-22s %-16s %-10s t=%-7.0f first=%s%s%s at %.0f (%s)\n", dir, r->kind,
+		     r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
+		     first >= 0 && evs[first].channel[0] ? ":" : "",
+		     first >= 0 ? evs[first].channel : "", first >= 0 ? evs[first].t : NAN,
+		     first >= 0 && first == firstc ? "right" : "WRONG");
 }
 
 /* Faults: each truth record and the events that explain it; the rest are false alarms. */
@@ -557,8 +545,8 @@ static void score_faults(struct tp_eval *ev, const struct tp_truth_file *ts, str
 			if (!evs[j].used) {
 				ev->false_alarms++;
 				tally->false_alarms++;
-				logf_(ev, "  %-22s false alarm: %s %s at %.0f\n", dir, evs[j].kind,
-				      evs[j].channel, evs[j].t);
+				tp_eval_logf(ev, "  %-22s false alarm: %s %s at %.0f\n", dir,
+					     evs[j].kind, evs[j].channel, evs[j].t);
 			}
 		}
 }
@@ -712,8 +700,10 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 	score_trips(ev, &ts, evs, nev, dir);
 	score_faults(ev, &ts, evs, nev, t_end, dir, &tally);
 	score_throttles(ev, &ts, evs, nev, t_end);
-	logf_(ev, "  %-22s %.2f h, %d zones, %d faults detected, %d right, %d false alarms\n", dir,
-	      hours, c.ntemp, tally.detected, tally.correct, tally.false_alarms);
+	tp_eval_score_samples(ev, &c, &ts, dir);
+	tp_eval_logf(ev,
+		     "  %-22s %.2f h, %d zones, %d faults detected, %d right, %d false alarms\n",
+		     dir, hours, c.ntemp, tally.detected, tally.correct, tally.false_alarms);
 	ret = 0;
 out:
 	free(evs);
@@ -757,7 +747,8 @@ static double kind_delay(const struct tp_eval *ev, int k)
 	return ev->kind[k].correct > 0 || ev->kind[k].delay_max > 0 ? ev->kind[k].delay_max : NAN;
 }
 
-static void row(FILE *f, const char *name, double v, const char *unit, const char *target, int pass)
+void tp_eval_row(FILE *f, const char *name, double v, const char *unit, const char *target,
+		 int pass)
 {
 	char val[32];
 
@@ -787,11 +778,11 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	fprintf(f, "\n%d session(s), %.2f h, %.1f sensor-hours\n\n", ev->sessions, ev->hours,
 		ev->sensor_hours);
 	fprintf(f, "  %-34s %12s   %-22s\n", "score", "value", "target");
-	row(f, "forecast_mae_30s", mae(ev, 0), " K", "<= 0.5 K", mae(ev, 0) <= 0.5);
-	row(f, "forecast_mae_120s", mae(ev, 1), " K", "<= 1.0 K", mae(ev, 1) <= 1.0);
-	row(f, "forecast_mae_600s", mae(ev, 2), " K", "<= 2.0 K", mae(ev, 2) <= 2.0);
-	row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
-	row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
+	tp_eval_row(f, "forecast_mae_30s", mae(ev, 0), " K", "<= 0.5 K", mae(ev, 0) <= 0.5);
+	tp_eval_row(f, "forecast_mae_120s", mae(ev, 1), " K", "<= 1.0 K", mae(ev, 1) <= 1.0);
+	tp_eval_row(f, "forecast_mae_600s", mae(ev, 2), " K", "<= 2.0 K", mae(ev, 2) <= 2.0);
+	tp_eval_row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
+	tp_eval_row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
 	for (k = 0; k < TP_EVAL_NKINDS; k++) {
 		static const double target[TP_EVAL_NKINDS] = {NAN, NAN, NAN, 600, 1800,
 							      NAN, 120, NAN, NAN};
@@ -806,19 +797,23 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 		else
 			snprintf(tg, sizeof(tg), "<= %.0f s (%d/%d)", target[k],
 				 ev->kind[k].correct, ev->kind[k].n);
-		row(f, name, kind_delay(ev, k), " s", tg,
-		    isnan(target[k])
-			? ev->kind[k].correct == ev->kind[k].n
-			: kind_delay(ev, k) <= target[k] && ev->kind[k].correct == ev->kind[k].n);
+		tp_eval_row(f, name, kind_delay(ev, k), " s", tg,
+			    isnan(target[k]) ? ev->kind[k].correct == ev->kind[k].n
+					     : kind_delay(ev, k) <= target[k] &&
+						   ev->kind[k].correct == ev->kind[k].n);
 	}
-	row(f, "classification_accuracy", acc, "", ">= 0.95", acc >= 0.95);
-	row(f, "false_alarms_per_hour", fah, "", "0 (per sensor-hour)", ev->false_alarms == 0);
-	row(f, "ambient_blamed_on_sensor", ev->ambient_faults ? ev->ambient_blamed : NAN, "", "0",
-	    ev->ambient_blamed == 0);
-	row(f, "throttle_precision", prec, "", ">= 0.99", prec >= 0.99);
-	row(f, "throttle_recall", rec, "", ">= 0.99", rec >= 0.99);
-	row(f, "throttle_for_nothing_named", ratio(ev->thr_spurious_named, ev->thr_spurious), "",
-	    "1.0", ev->thr_spurious_named == ev->thr_spurious);
+	tp_eval_row(f, "classification_accuracy", acc, "", ">= 0.95", acc >= 0.95);
+	tp_eval_row(f, "false_alarms_per_hour", fah, "", "0 (per sensor-hour)",
+		    ev->false_alarms == 0);
+	tp_eval_row(f, "ambient_blamed_on_sensor", ev->ambient_faults ? ev->ambient_blamed : NAN,
+		    "", "0", ev->ambient_blamed == 0);
+	tp_eval_row(f, "throttle_precision", prec, "", ">= 0.99", prec >= 0.99);
+	tp_eval_row(f, "throttle_recall", rec, "", ">= 0.99", rec >= 0.99);
+	tp_eval_row(f, "throttle_for_nothing_named",
+		    ratio(ev->thr_spurious_named, ev->thr_spurious), "", "1.0",
+		    ev->thr_spurious_named == ev->thr_spurious);
+	if (ev->samples > 0)
+		tp_eval_print_samples(ev, f);
 }
 
 static void put(json_t *o, const char *k, double v)
@@ -874,6 +869,8 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	json_object_set_new(o, "forecasts_scored", json_integer(ev->fc_n[0]));
 	json_object_set_new(o, "ttc_scored", json_integer(ev->ttc_n));
 	json_object_set_new(o, "trips", json_integer(ev->trips));
+	if (ev->samples > 0)
+		tp_eval_json_samples(ev, o);
 	ret = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	fputc('\n', f);
 	json_decref(o);

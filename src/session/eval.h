@@ -26,6 +26,16 @@
  *                        sensor-hour (hours x temperature channels)
  *   throttle_precision/recall  kernel_throttle episodes against the
  *                        simulated kernel's throttle intervals (overlap)
+ *
+ * Sessions of the network plant carry truth_sample records (truth.h); for
+ * them, and only when there are any (eval_net.c):
+ *
+ *   sustainable_rate_{median,p90}_rel_error  |published forecast.sustainable_rate
+ *                        - oracle's| / oracle's, at each sample where the
+ *                        pipeline publishes one from a model it trusts and
+ *                        the oracle's rate is finite and positive
+ *   ambient_mae_after_30min  |forecast.ambient_c - true ambient| at each
+ *                        sample 30 min or more after the session's start
  */
 
 #include <stdio.h>
@@ -57,6 +67,13 @@ struct tp_eval {
 	int thr_episodes, thr_episodes_true, thr_truth, thr_truth_found;
 	int thr_spurious, thr_spurious_named; /* throttles for nothing told as sensor_drift */
 	int thr_genuine, thr_genuine_thermal;
+	/* truth_sample scores (network plant) */
+	long samples;	 /* truth_sample records seen */
+	double *sus_rel; /* relative errors of the sustainable rate, owned */
+	long sus_n, sus_cap;
+	long sus_missing; /* samples where the pipeline published no rate */
+	double amb_abs;	  /* sum of |ambient error| after 30 min */
+	long amb_n;
 	/* per-session lines for the table, owned */
 	char *log;
 	size_t log_len, log_cap;

@@ -30,6 +30,33 @@ static double num_or(json_t *o, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* 1 when o's key is a finite number, or null (or absent) where null_ok. */
+static int num_ok(json_t *o, const char *key, int null_ok)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return null_ok;
+	return json_is_number(v) && isfinite(json_number_value(v));
+}
+
+/* The truth_sample keys of r; 0 or -EINVAL when one is malformed. */
+static int sample_keys(json_t *o, struct tp_truth_rec *r)
+{
+	if (strcmp(r->kind, "truth_sample") == 0 &&
+	    (!num_ok(o, "die_c", 0) || !num_ok(o, "ambient_c", 0) || !num_ok(o, "power_w", 1) ||
+	     !num_ok(o, "set_point_c", 1) || !num_ok(o, "sus_power_w", 1) ||
+	     !num_ok(o, "sus_rate", 1)))
+		return -EINVAL;
+	r->die_c = num_or(o, "die_c", NAN);
+	r->ambient_c = num_or(o, "ambient_c", NAN);
+	r->power_w = num_or(o, "power_w", NAN);
+	r->set_point_c = num_or(o, "set_point_c", NAN);
+	r->sus_power_w = num_or(o, "sus_power_w", NAN);
+	r->sus_rate = num_or(o, "sus_rate", NAN);
+	return 0;
+}
+
 static int parse_line(struct tp_truth_file *ts, const char *s, size_t len, const char *name,
 		      long line)
 {
@@ -96,6 +123,12 @@ static int parse_line(struct tp_truth_file *ts, const char *s, size_t len, const
 	r.r_factor = num_or(o, "r_factor", NAN);
 	r.causes_throttle = json_is_true(json_object_get(o, "causes_throttle"));
 	r.spurious = json_is_true(json_object_get(o, "spurious"));
+	if (sample_keys(o, &r) < 0) {
+		ret = fail(ts, name, line,
+			   "a truth_sample needs die_c and ambient_c as numbers, and numbers or "
+			   "null for power_w, set_point_c, sus_power_w and sus_rate");
+		goto out;
+	}
 	if (ts->n == ts->cap) {
 		int cap = ts->cap ? 2 * ts->cap : 16;
 		struct tp_truth_rec *nr = realloc(ts->r, (size_t)cap * sizeof(*nr));

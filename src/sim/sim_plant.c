@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim_plant_impl.h"
+
 /* Random streams: one per consumer, so that one does not move another. */
 enum { RNG_POWER = 1, RNG_SENSOR, RNG_KERNEL, RNG_SPIKE, RNG_METER };
 
@@ -113,6 +115,12 @@ int tp_plant_init(struct tp_plant *p, const struct tp_scenario *s, uint64_t seed
 	}
 	p->amb_eff = air_c(p, 0);
 	p->power_w = s->idle_w;
+	if (s->model == TP_SIM_MODEL_NETWORK) {
+		ret = tp_plant_net_init(p, seed);
+		if (ret == 0)
+			p->power_w = tp_netplant_power_w(&p->net.np);
+		return ret;
+	}
 	if (s->initial_steady) {
 		p0 = s->idle_w + s->joules_per_token * fmin(s->initial_rate, s->max_rate);
 		cooling_factors(p, 0, &fd, &fs);
@@ -134,6 +142,8 @@ static double zone_phys(const struct tp_plant *p, int z)
 {
 	const struct tp_sim_zone *zn = &p->s.zones[z];
 
+	if (p->net.on)
+		return p->net.zone_c[z];
 	return zn->k_air * air_c(p, p->t) + (1 - zn->k_air) * p->amb_eff + zn->k_die * p->x_die +
 	       zn->k_sink * p->x_sink + zn->bias_c;
 }
@@ -319,14 +329,18 @@ static void substep(struct tp_plant *p, double h, double demand)
 	a = exp(-h / s->power_noise_tau_s);
 	p->p_noise =
 	    a * p->p_noise + s->power_noise_w * sqrt(1 - a * a) * tp_rng_normal(&p->rng_power);
-	pw = fmax(0, s->idle_w + s->joules_per_token * r + p->p_noise);
 	cooling_factors(p, p->t, &fd, &fs);
-	/* a stage's heat capacity is fixed: its time constant scales with R */
-	ad = exp(-h / (s->tau_die_s * fd));
-	as = exp(-h / (s->tau_sink_s * fs));
-	p->x_die = ad * p->x_die + s->r_die * fd * (1 - ad) * pw;
-	p->x_sink = as * p->x_sink + s->r_sink * fs * (1 - as) * pw;
-	p->amb_eff = as * p->amb_eff + (1 - as) * air_c(p, p->t + h);
+	if (p->net.on) {
+		pw = fmax(0, tp_plant_net_substep(p, h, r, fd, fs) + p->p_noise);
+	} else {
+		pw = fmax(0, s->idle_w + s->joules_per_token * r + p->p_noise);
+		/* a stage's heat capacity is fixed: its time constant scales with R */
+		ad = exp(-h / (s->tau_die_s * fd));
+		as = exp(-h / (s->tau_sink_s * fs));
+		p->x_die = ad * p->x_die + s->r_die * fd * (1 - ad) * pw;
+		p->x_sink = as * p->x_sink + s->r_sink * fs * (1 - as) * pw;
+		p->amb_eff = as * p->amb_eff + (1 - as) * air_c(p, p->t + h);
+	}
 	p->power_w = pw;
 	p->rate = r;
 	p->busy = rate_cap > 0 ? r / rate_cap : 0;
@@ -339,6 +353,8 @@ static void substep(struct tp_plant *p, double h, double demand)
 	for (i = 0; i < s->nevents; i++)
 		if (p->t >= s->ev[i].t_start - T_EPS)
 			p->evs[i].started = 1;
+	if (p->net.on)
+		tp_plant_net_truth(p);
 }
 
 void tp_plant_advance(struct tp_plant *p, double dt_s, double token_rate_demand)
@@ -515,11 +531,15 @@ double tp_plant_time(const struct tp_plant *p)
 
 double tp_plant_die_c(const struct tp_plant *p)
 {
+	if (p->net.on)
+		return tp_plant_net_die_c(p);
 	return p->amb_eff + p->x_die + p->x_sink;
 }
 
 double tp_plant_sink_c(const struct tp_plant *p)
 {
+	if (p->net.on)
+		return tp_netplant_temp(&p->net.np, TP_NETPLANT_SINK);
 	return p->amb_eff + p->x_sink;
 }
 
@@ -567,6 +587,8 @@ double tp_plant_r_total(const struct tp_plant *p)
 {
 	double fd, fs;
 
+	if (p->net.on)
+		return tp_plant_net_r_total(p);
 	cooling_factors(p, p->t, &fd, &fs);
 	return p->s.r_die * fd + p->s.r_sink * fs;
 }
@@ -574,8 +596,11 @@ double tp_plant_r_total(const struct tp_plant *p)
 double tp_plant_sustainable_rate(const struct tp_plant *p, double ceiling_c)
 {
 	const struct tp_scenario *s = &p->s;
-	double rt = tp_plant_r_total(p), p_sus, r;
+	double rt, p_sus, r;
 
+	if (p->net.on)
+		return tp_plant_net_sustainable_rate(p, ceiling_c);
+	rt = tp_plant_r_total(p);
 	if (rt <= 0)
 		return ceiling_c >= tp_plant_ambient_c(p) ? s->max_rate : 0;
 	p_sus = (ceiling_c - tp_plant_ambient_c(p)) / rt;

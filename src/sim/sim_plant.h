@@ -14,7 +14,11 @@
  * rate + noise; sensors with couplings, noise, quantization and injected
  * faults; an INA3221-like power meter; a step-wise kernel throttle at the
  * trip point that raises a cooling state and caps the clock, which lowers
- * the achievable token rate and so the power.
+ * the achievable token rate and so the power. With [plant] model = network
+ * the two stages and the power model give way to the network of
+ * netplant.h (five nodes, leakage, natural convection, lagged sensors), its
+ * parameters drawn around a board class with the seed (sim_plant_net.c),
+ * and truth.jsonl gets a truth_sample record every minute.
  *
  * Time is the plant's own (seconds since start); the caller drives it:
  *
@@ -34,6 +38,7 @@
 #include <stdint.h>
 
 #include "channel.h"
+#include "netplant.h"
 #include "sim_rng.h"
 #include "sim_scenario.h"
 #include "session/truth.h"
@@ -48,6 +53,22 @@ struct tp_plant_ev {
 	int masks_throttle;  /* the kernel did not throttle because of it */
 	long nspikes;
 	double spike_t[TP_PLANT_SPIKES_LISTED];
+};
+
+#define TP_PLANT_SAMPLE_S 60.0 /* truth_sample period of the network model */
+
+/* The network model's state (unused with the two stages). */
+struct tp_plant_net {
+	int on;
+	struct tp_netplant_params base; /* drawn (or nominal), before degradation */
+	struct tp_netplant np;		/* its params: base with degradations applied */
+	struct tp_netplant_sensor sens[TP_SIM_MAX_ZONES];
+	double zone_c[TP_SIM_MAX_ZONES]; /* each zone's sensor, as last read */
+	double fd, fs;			 /* cooling factors in effect in np */
+	double cpu_share;		 /* of the die power */
+	double jpt;			 /* dynamic J/token: full_dyn_w / max_rate */
+	int node;			 /* the kernel zone's die node (oracle, die_c) */
+	long nsamples;			 /* truth samples written */
 };
 
 struct tp_plant {
@@ -83,6 +104,7 @@ struct tp_plant {
 	int kernel_zone;
 	double last_out[TP_SIM_MAX_ZONES]; /* the last reading written per zone */
 	int finished;
+	struct tp_plant_net net;
 };
 
 /*
@@ -138,14 +160,18 @@ int tp_plant_throttled(const struct tp_plant *p);      /* 1 while the state is >
 double tp_plant_freq_cap_hz(const struct tp_plant *p); /* current clock cap */
 double tp_plant_max_rate(const struct tp_plant *p);    /* tokens/s the cap allows */
 
-/* Thermal resistances in effect now (with cooling degradation), K/W. */
+/*
+ * Thermal resistances in effect now (with cooling degradation), K/W; for
+ * the network model the die's steady rise over ambient per watt at full rate.
+ */
 double tp_plant_r_total(const struct tp_plant *p);
 
 /*
  * Oracle: the largest token rate whose steady die temperature stays at or
  * under ceiling_c at the current ambient and cooling, clamped to
  * [0, max_rate]: ((ceiling_c − T_amb) / (R_die + R_sink) − idle_w) /
- * joules_per_token.
+ * joules_per_token; for the network model tp_netplant_sustainable_rate on
+ * the kernel zone's die node.
  */
 double tp_plant_sustainable_rate(const struct tp_plant *p, double ceiling_c);
 

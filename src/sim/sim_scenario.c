@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ini_file.h"
+#include "sim_scenario_impl.h"
 #include "util.h"
 
 /*
@@ -56,6 +57,9 @@ static void add_zone(struct tp_scenario *s, const char *name, int enabled, doubl
 	z->k_air = k_air;
 	z->bias_c = bias_c;
 	z->noise_c = NAN; /* the [sensors] noise_c */
+	z->node = -1;	  /* network model: by the zone's name */
+	z->tau_s = NAN;
+	z->period_s = NAN;
 }
 
 void tp_scenario_default(struct tp_scenario *s)
@@ -85,6 +89,7 @@ void tp_scenario_default(struct tp_scenario *s)
 	s->power_noise_tau_s = 2;
 	s->initial_steady = 0;
 	s->initial_rate = NAN;
+	tp_scenario_net_default(s);
 
 	tp_strlcpy(s->throttle_zone, "temp.cpu", sizeof(s->throttle_zone));
 	s->trip_c = 85;
@@ -325,7 +330,11 @@ static int scenario_key(struct parse *p, const char *key, const char *v)
 static int plant_key(struct parse *p, const char *key, const char *v)
 {
 	struct tp_scenario *s = p->s;
+	const char *what = NULL;
+	int ret = tp_scenario_net_plant_key(s, key, v, &what);
 
+	if (ret <= 0)
+		return ret < 0 ? fail(p, "plant", key, what) : 0;
 	if (strcmp(key, "initial") == 0) {
 		if (strcmp(v, "ambient") == 0)
 			s->initial_steady = 0;
@@ -465,11 +474,15 @@ static struct tp_sim_zone *zone_for(struct parse *p, const char *sec)
 static int zone_key(struct parse *p, const char *sec, const char *key, const char *v)
 {
 	struct tp_sim_zone *z = zone_for(p, sec);
+	const char *what = NULL;
 	double d;
 	int ret;
 
 	if (!z)
 		return fail(p, sec, NULL, "too many zones or a bad zone name (a-z 0-9 _ -)");
+	ret = tp_scenario_net_zone_key(z, key, v, &what);
+	if (ret <= 0)
+		return ret < 0 ? fail(p, sec, key, what) : 0;
 	if (strcmp(key, "enabled") == 0) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
 			return fail(p, sec, key, "must be 0 or 1");

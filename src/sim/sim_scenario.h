@@ -11,12 +11,14 @@
  *              start_utc
  *   [plant]    ambient_c, idle_w, joules_per_token, max_rate, r_die, tau_die_s,
  *              r_sink, tau_sink_s, power_noise_w, power_noise_tau_s,
- *              initial = ambient|steady, initial_rate
+ *              initial = ambient|steady, initial_rate,
+ *              model = stages|network, class, draw, cpu_share, set_point_c
  *   [throttle] zone, trip_c, hyst_c, poll_s, freqs_mhz, idle_mhz, clause,
  *              clock_exponent
  *   [sensors]  quant_c, noise_c, volt_v, volt_noise_v, volt_lsb_v, curr_noise_a,
  *              curr_lsb_a
- *   [zone.N]   enabled, k_die, k_sink, k_air, bias_c, noise_c (channel temp.N)
+ *   [zone.N]   enabled, k_die, k_sink, k_air, bias_c, noise_c (channel temp.N);
+ *              node, tau_s, period_s (network model)
  *   [load]     profile = constant|steps|calls, rate, step (repeatable
  *              "T_S RATE"), call_tokens, gap_s, gap_jitter, start_s
  *   [audio]    rate (0: none), start_s, duration_s, max_mb, whine_hz,
@@ -69,6 +71,12 @@ enum tp_sim_event_kind {
 
 enum tp_sim_load_profile { TP_SIM_LOAD_CONSTANT = 0, TP_SIM_LOAD_STEPS, TP_SIM_LOAD_CALLS };
 
+/* The plant's thermal core: two stages, or the network of netplant.h. */
+enum tp_sim_model { TP_SIM_MODEL_STAGES = 0, TP_SIM_MODEL_NETWORK };
+
+/* What a zone reads in the network model: a node of netplant.h, or the air. */
+#define TP_SIM_NODE_AIR 5 /* TP_NETPLANT_NODES */
+
 /* The kernel's throttle, as the throttle detector would name its clause. */
 enum tp_sim_clause { TP_SIM_CLAUSE_COOLING_STATE = 0, TP_SIM_CLAUSE_FREQ_CAP };
 
@@ -81,6 +89,10 @@ struct tp_sim_zone {
 	char name[TP_SIM_NAME_MAX]; /* channel is temp.NAME */
 	int enabled;
 	double k_die, k_sink, k_air, bias_c, noise_c;
+	/* network model: the node read (enum tp_netplant_node or TP_SIM_NODE_AIR),
+	 * the sensor's lag and refresh period; -1 and NAN: by the zone's name */
+	int node;
+	double tau_s, period_s;
 };
 
 struct tp_sim_event {
@@ -125,6 +137,14 @@ struct tp_scenario {
 	double power_noise_w, power_noise_tau_s;
 	int initial_steady;  /* start at equilibrium for initial_rate */
 	double initial_rate; /* tokens/s the equilibrium is computed for */
+
+	/* network model (docs/netplant.md): replaces the two stages (r_*, tau_*)
+	 * and the power model (idle_w, joules_per_token: the audio's only) */
+	enum tp_sim_model model;
+	char net_class[16]; /* nano, pi5, orin */
+	int net_draw;	    /* 1: parameters drawn around the class with the seed */
+	double cpu_share;   /* CPU share of the die power; NAN: the class's decode share */
+	double set_point_c; /* temperature the truth samples' oracle holds the die at */
 
 	/* simulated kernel throttle (step-wise governor) */
 	char throttle_zone[TP_SIM_NAME_MAX]; /* channel the kernel's trip reads */
