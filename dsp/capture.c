@@ -307,6 +307,13 @@ int dsp_capture_file_channels(const struct dsp_capture *c)
 	return c->file_channels;
 }
 
+void dsp_capture_set_mono(struct dsp_capture *c, void (*fn)(void *ctx, const float *mono, size_t n),
+			  void *ctx)
+{
+	c->o.on_mono = fn;
+	c->o.ctx = ctx;
+}
+
 void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono)
 {
 	c->o.t0_mono = t0_mono;

@@ -120,6 +120,10 @@ int dsp_capture_channels(const struct dsp_capture *c);
 int dsp_capture_file_channels(const struct dsp_capture *c);
 enum dsp_sample_format dsp_capture_format(const struct dsp_capture *c);
 
+/* Sets the mono stream's callback after open, once the rate is known (fn may be NULL). */
+void dsp_capture_set_mono(struct dsp_capture *c, void (*fn)(void *ctx, const float *mono, size_t n),
+			  void *ctx);
+
 /* Sets the session start (CLOCK_MONOTONIC s) that report times count from. */
 void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono);
 
