@@ -12,7 +12,6 @@
 #define BACKOFF_MAX_S	30.0
 #define RESUME_RETRY_S	0.1
 #define GAP_MAX_S	3600.0 /* silence inserted for one gap at most */
-#define PACE_SLACK	1.001  /* pace: a device clock may run this much fast */
 
 enum state { RUNNING, SUSPENDED, LOST, DONE };
 
@@ -30,6 +29,7 @@ struct dsp_capture {
 	void *onech; /* chunk samples, native: one channel for the file */
 	float *mono; /* chunk floats */
 	int file_channels;
+	int paced; /* the PCM is alsa-lib's file plugin and o.pace asks for pacing */
 	enum state state;
 	double retry_at, backoff, t_start, first_mono, lost_at, ahead_until;
 	int lost_logged;
@@ -43,7 +43,7 @@ void dsp_capture_opts_default(struct dsp_capture_opts *o)
 	o->rate = 48000;
 	o->channels = 0;
 	o->wav_channel = DSP_CAPTURE_ALL_CHANNELS;
-	o->period_us = 50000;
+	o->period_us = 100000;
 	o->buffer_us = 1000000;
 	o->pick_channel = DSP_CHANNEL_MIX;
 	o->t0_mono = tp_mono_now();
@@ -195,7 +195,9 @@ static int setup(struct dsp_capture *c, int first, char *err, size_t n)
 	c->pcm = pcm;
 	c->rate = rate;
 	c->fmt = fmt;
+	c->paced = c->o.pace && snd_pcm_type(pcm) == SND_PCM_TYPE_FILE;
 	c->t_start = tp_mono_now();
+	c->ahead_until = c->paced ? c->t_start + (double)c->period / rate : 0;
 	return 0;
 fail:
 	snd_pcm_close(pcm);
@@ -221,7 +223,7 @@ int dsp_capture_open(struct dsp_capture **out, const struct dsp_capture_opts *o,
 	c->channels = o->channels > 0 ? o->channels : 0; /* 0: decided at setup */
 	c->fmt = o->format;
 	if (!c->o.period_us)
-		c->o.period_us = 50000;
+		c->o.period_us = 100000;
 	if (!c->o.buffer_us)
 		c->o.buffer_us = 1000000;
 	if (!c->o.readi)
@@ -305,6 +307,13 @@ int dsp_capture_file_channels(const struct dsp_capture *c)
 	return c->file_channels;
 }
 
+void dsp_capture_set_mono(struct dsp_capture *c, void (*fn)(void *ctx, const float *mono, size_t n),
+			  void *ctx)
+{
+	c->o.on_mono = fn;
+	c->o.ctx = ctx;
+}
+
 void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono)
 {
 	c->o.t0_mono = t0_mono;
@@ -330,15 +339,9 @@ void dsp_capture_get_stats(const struct dsp_capture *c, struct dsp_capture_stats
 	*out = c->st;
 }
 
-/* A pace wait is running. */
-static int waiting(const struct dsp_capture *c)
-{
-	return c->ahead_until > 0 && tp_mono_now() < c->ahead_until;
-}
-
 int dsp_capture_poll_count(const struct dsp_capture *c)
 {
-	if (c->state != RUNNING || !c->pcm || waiting(c))
+	if (c->state != RUNNING || !c->pcm || c->paced)
 		return 0;
 	return snd_pcm_poll_descriptors_count(c->pcm);
 }
@@ -347,7 +350,7 @@ int dsp_capture_poll_fill(struct dsp_capture *c, struct pollfd *pfd, int n)
 {
 	int k;
 
-	if (c->state != RUNNING || !c->pcm || n <= 0 || waiting(c))
+	if (c->state != RUNNING || !c->pcm || n <= 0 || c->paced)
 		return 0;
 	k = snd_pcm_poll_descriptors(c->pcm, pfd, (unsigned)n);
 	return k < 0 ? 0 : k;
@@ -357,7 +360,7 @@ int dsp_capture_timeout_ms(const struct dsp_capture *c)
 {
 	double dt, due;
 
-	if (c->state == RUNNING && waiting(c))
+	if (c->state == RUNNING && c->paced)
 		due = c->ahead_until;
 	else if (c->state == SUSPENDED || c->state == LOST)
 		due = c->retry_at;
@@ -637,17 +640,28 @@ static int run_timers(struct dsp_capture *c)
 	return 0;
 }
 
-long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
+/*
+ * Frames a paced capture may read now: those the clock says have been
+ * captured since the first frame, less those delivered. Below a period, it
+ * sets the time a whole period will be due and returns 0.
+ */
+static long long pace_allowed(struct dsp_capture *c, long long taken)
+{
+	double ref = isnan(c->first_mono) ? c->t_start : c->first_mono;
+	long long due = (long long)floor((tp_mono_now() - ref) * c->rate) - c->st.frames;
+
+	if (due >= (taken ? 1 : (long long)c->period))
+		return due;
+	c->ahead_until = ref + (double)(c->st.frames + (long long)c->period) / c->rate;
+	return 0;
+}
+
+/* Revents of the PCM's descriptors: 1 to read, 0 not now (recovered, or nothing), or -EIO. */
+static int check_revents(struct dsp_capture *c, const struct pollfd *pfd, int n)
 {
 	unsigned short rev = 0;
-	long total = 0;
 	int ret;
 
-	ret = run_timers(c);
-	if (ret < 0)
-		return ret;
-	if (c->state != RUNNING || n <= 0)
-		return 0;
 	ret = snd_pcm_poll_descriptors_revents(c->pcm, (struct pollfd *)pfd, (unsigned)n, &rev);
 	if (ret < 0) {
 		lose(c, ret);
@@ -672,25 +686,42 @@ long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
 		if (ret < 0 || c->state != RUNNING)
 			return ret < 0 ? ret : 0;
 	}
-	if (!(rev & POLLIN))
+	return (rev & POLLIN) ? 1 : 0;
+}
+
+long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
+{
+	long total = 0;
+	int ret;
+
+	ret = run_timers(c);
+	if (ret < 0)
+		return ret;
+	if (c->state != RUNNING)
 		return 0;
+	if (c->paced) {
+		/* the file plugin is always ready: the clock says when to read */
+		if (tp_mono_now() < c->ahead_until)
+			return 0;
+	} else {
+		if (n <= 0)
+			return 0;
+		ret = check_revents(c, pfd, n);
+		if (ret <= 0)
+			return ret;
+	}
+	/* what is there now, a chunk at a time; never waits for more */
 	while (c->state == RUNNING && total < (long)c->buffer) {
 		snd_pcm_uframes_t want = c->chunk;
 		snd_pcm_sframes_t got;
 
 		if (c->o.max_frames > 0 && (long long)want > c->o.max_frames - c->st.frames)
 			want = (snd_pcm_uframes_t)(c->o.max_frames - c->st.frames);
-		if (c->o.pace) {
-			double now = tp_mono_now(),
-			       ref = isnan(c->first_mono) ? c->t_start : c->first_mono;
-			long long allowed = (long long)((now - ref) * c->rate * PACE_SLACK) +
-					    (long long)c->period - c->st.frames;
+		if (c->paced) {
+			long long allowed = pace_allowed(c, total);
 
-			if (allowed <= 0) {
-				/* wait until a period may be read */
-				c->ahead_until = now + (double)(1 - allowed) / c->rate;
+			if (allowed <= 0)
 				break;
-			}
 			if ((long long)want > allowed)
 				want = (snd_pcm_uframes_t)allowed;
 		}
@@ -706,6 +737,10 @@ long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
 		if (deliver(c, c->buf, (size_t)got) < 0)
 			return -EIO;
 		total += got;
+		if (!c->paced && (snd_pcm_uframes_t)got < want)
+			break; /* that was all there was */
 	}
+	if (c->paced && c->state == RUNNING && tp_mono_now() >= c->ahead_until)
+		pace_allowed(c, 0); /* the next wake: when a whole period is due */
 	return total;
 }

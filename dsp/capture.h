@@ -3,7 +3,9 @@
 
 /*
  * ALSA capture, non-blocking and poll-driven, for a caller that owns the
- * poll loop (thermpace record):
+ * poll loop (thermpace record, run, attach). avail_min is one period (100
+ * ms by default), so poll() returns once per period; each wake reads what
+ * is there without waiting for more:
  *
  *   dsp_capture_open(&c, &opts, err, sizeof(err));
  *   loop:
@@ -60,7 +62,7 @@ struct dsp_capture_opts {
 					  takes, and enough for the channels chosen */
 	enum dsp_sample_format format; /* DSP_FMT_NONE: S32_LE, FLOAT_LE, S16_LE,
 					  the first the device takes */
-	unsigned period_us;	       /* 50000 when 0 */
+	unsigned period_us;	       /* 100000 when 0 */
 	unsigned buffer_us;	       /* 1000000 when 0 */
 	long long max_frames;	       /* stop after this many frames; 0: no limit */
 
@@ -69,10 +71,11 @@ struct dsp_capture_opts {
 	int wav_channel;      /* DSP_CAPTURE_ALL_CHANNELS: the file has every
 				 channel; else one: a 0-based channel or
 				 DSP_CHANNEL_MIX (their mean) */
-	int pace;	      /* never deliver ahead of CLOCK_MONOTONIC: for
-				 unpaced plugins (alsa-lib's file plugin replaying
-				 a raw stream); a real device is never held back
-				 (0.1 % and a period of slack) */
+	int pace;	      /* when the PCM is alsa-lib's file plugin (which is
+				 not paced: a raw file or a FIFO behind it), read
+				 it a period at a time and never ahead of
+				 CLOCK_MONOTONIC, on a timer instead of its
+				 descriptors; other PCMs keep their own clock */
 	int pick_channel;     /* mono stream: 0-based channel or DSP_CHANNEL_MIX */
 	void (*on_mono)(void *ctx, const float *mono, size_t n); /* may be NULL */
 	void *ctx;
@@ -117,16 +120,20 @@ int dsp_capture_channels(const struct dsp_capture *c);
 int dsp_capture_file_channels(const struct dsp_capture *c);
 enum dsp_sample_format dsp_capture_format(const struct dsp_capture *c);
 
+/* Sets the mono stream's callback after open, once the rate is known (fn may be NULL). */
+void dsp_capture_set_mono(struct dsp_capture *c, void (*fn)(void *ctx, const float *mono, size_t n),
+			  void *ctx);
+
 /* Sets the session start (CLOCK_MONOTONIC s) that report times count from. */
 void dsp_capture_set_t0(struct dsp_capture *c, double t0_mono);
 
-/* Descriptors now (0 while the device is lost, a pace wait runs, or the capture is done). */
+/* Descriptors now (0 while the device is lost, when paced, or the capture is done). */
 int dsp_capture_poll_count(const struct dsp_capture *c);
 
 /* Fills up to n pollfds; returns how many. */
 int dsp_capture_poll_fill(struct dsp_capture *c, struct pollfd *pfd, int n);
 
-/* Milliseconds until a reopen, a resume or the end of a pace wait is due; -1 when none. */
+/* Milliseconds until a reopen, a resume or the next paced period is due; -1 when none. */
 int dsp_capture_timeout_ms(const struct dsp_capture *c);
 
 /*

@@ -32,7 +32,9 @@ struct dsp_wav_writer {
 	enum dsp_sample_format fmt;
 	int channels;
 	long long frames;
-	void *zeros; /* ZERO_FRAMES frames of silence */
+	long long header_frames; /* frames the header declared at its last update */
+	long long header_every;	 /* frames between header updates (one second) */
+	void *zeros;		 /* ZERO_FRAMES frames of silence */
 };
 
 #define ZERO_FRAMES 4096
@@ -401,6 +403,7 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 	}
 	w->fmt = fmt;
 	w->channels = channels;
+	w->header_every = rate;
 	w->zeros = calloc(ZERO_FRAMES * (size_t)channels, sample_bytes(fmt));
 	if (!w->zeros) {
 		copy_reason(err, n, "out of memory");
@@ -417,9 +420,12 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 		ret = -EIO;
 		goto fail;
 	}
-	/* Plain WAV when it stays under 4 GiB; header valid after every write. */
+	/*
+	 * Plain WAV when it stays under 4 GiB. The header is brought up to date
+	 * once a second of frames, not on every write (libsndfile's automatic
+	 * update seeks and rewrites it each time: three system calls a period).
+	 */
 	sf_command(w->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-	sf_command(w->sf, SFC_SET_UPDATE_HEADER_AUTO, NULL, SF_TRUE);
 	*out = w;
 	return 0;
 fail:
@@ -447,7 +453,22 @@ int dsp_wav_writer_write(struct dsp_wav_writer *w, const void *interleaved, size
 	}
 	if (got > 0)
 		w->frames += got;
-	return got == (sf_count_t)frames ? 0 : -EIO;
+	if (got != (sf_count_t)frames)
+		return -EIO;
+	if (w->frames - w->header_frames >= w->header_every)
+		return dsp_wav_writer_sync(w);
+	return 0;
+}
+
+int dsp_wav_writer_sync(struct dsp_wav_writer *w)
+{
+	if (w->frames == w->header_frames)
+		return 0;
+	sf_command(w->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	if (sf_error(w->sf) != SF_ERR_NO_ERROR)
+		return -EIO;
+	w->header_frames = w->frames;
+	return 0;
 }
 
 int dsp_wav_writer_silence(struct dsp_wav_writer *w, long long frames)

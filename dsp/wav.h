@@ -11,8 +11,10 @@
  * (the frames present can be read) and flagged as truncated.
  *
  * Writer: RF64 with automatic downgrade to plain WAV when the file stays
- * under 4 GiB, and the header rewritten after every write, so a recording
- * killed at any moment still opens with every frame written before the kill.
+ * under 4 GiB. The header is rewritten once a second of frames has been
+ * written since its last update (and at close), not on every write: a
+ * recording killed at any moment still opens, with every frame written
+ * before the kill but at most the last second (rate frames).
  *
  * Frames are counted per channel (one frame = one sample of every channel).
  * All buffers are made at open; reads and writes do not allocate.
@@ -89,6 +91,9 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
  * int32_t or float, channels per frame). Returns 0 or -EIO.
  */
 int dsp_wav_writer_write(struct dsp_wav_writer *w, const void *interleaved, size_t frames);
+
+/* Brings the header up to date with the frames written now. Returns 0 or -EIO. */
+int dsp_wav_writer_sync(struct dsp_wav_writer *w);
 
 /* Appends frames of digital silence (gap filling). Returns 0 or -EIO. */
 int dsp_wav_writer_silence(struct dsp_wav_writer *w, long long frames);

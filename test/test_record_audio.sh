@@ -1,7 +1,9 @@
 #!/bin/sh
 # thermpace record --device: audio.wav captured through the real libasound
 # path (alsa-lib's file plugin replaying a raw stream, paced to the clock) in
-# sync with telemetry.csv; the manifest's [audio]; argument errors.
+# sync with telemetry.csv; the manifest's [audio]; argument errors. Live
+# analysis: record and run score the one-second aggregates as they come, and
+# replay of the recorded session gives the same acoustic_shift events.
 . test/lib.sh
 fx=fixtures/sysfs/jetson-nano
 FAN=fixtures/audio/computer-fan-hum-48k.wav
@@ -74,4 +76,60 @@ expect_exit 2 "--rate abc" "$TP_BIN" record -o "$TMPD/x" --root "$fx" --device f
 expect_exit 1 "a PCM that does not exist" "$TP_BIN" record -o "$TMPD/y" --root "$fx" --duration 1 --device no_such_pcm
 check "says which PCM" grep -q "cannot open PCM 'no_such_pcm'" "$TMPD/err"
 check "no ALSA noise on stderr" sh -c "! grep -q '^ALSA lib' '$TMPD/err'"
+
+# ---- live analysis against replay: a fan for 21 s, then a fridge ----
+# (the change detector learns 20 s, then needs 3 s: about 28 s of real time)
+python3 - fixtures/audio/computer-fan-hum-48k.wav fixtures/audio/fridge-hum.wav "$TMPD/shift.raw" <<'PY'
+import struct, sys, wave
+def left(p):
+    w = wave.open(p, 'rb'); n = w.getnframes(); c = w.getnchannels()
+    return struct.unpack('<%dh' % (c * n), w.readframes(n))[0::c]
+fan, fridge = left(sys.argv[1]), left(sys.argv[2])
+x = fan + fan + fridge + fridge
+open(sys.argv[3], 'wb').write(struct.pack('<%di' % len(x), *[v << 16 for v in x]))
+PY
+cp "$TMPD/shift.raw" "$TMPD/shift2.raw"
+cat >>"$TMPD/alsa.conf" <<CONF
+pcm.shift { type file slave.pcm "null" file "/dev/null" infile "$TMPD/shift.raw" format "raw" }
+pcm.shift2 { type file slave.pcm "null" file "/dev/null" infile "$TMPD/shift2.raw" format "raw" }
+CONF
+cp -r "$fx" "$TMPD/root"
+# the same stream live under run (its own copy) and record, side by side
+"$TP_BIN" run --root "$TMPD/root" --runtime-dir "$TMPD/rt" --interval 0.2 --device shift2 \
+  --events "$TMPD/run.jsonl" -- sleep 27 >"$TMPD/run.out" 2>"$TMPD/run.err" &
+runpid=$!
+ls=$TMPD/live
+expect_exit 0 "record 27 s of a fan turning into a fridge" "$TP_BIN" record -o "$ls" --root "$fx" --duration 27 --device shift
+wait "$runpid"; rc=$?
+check "run with --device ends with its command's status ($rc)" test "$rc" = 0
+expect_exit 0 "replay of the recorded session" "$TP_BIN" replay "$ls"
+cp "$TMPD/out" "$TMPD/replay.jsonl"
+# acoustic_shift events of FILE as one JSON list (t to the microsecond, features, z...)
+shifts() { python3 -c '
+import json, sys
+print(json.dumps([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "acoustic_shift"], sort_keys=True))' "$1"; }
+n=$(python3 -c 'import json, sys; print(len(json.loads(sys.argv[1])))' "$(shifts "$TMPD/replay.jsonl")")
+check "replay finds the change ($n acoustic_shift)" test "$n" -ge 1
+check "record's live acoustic_shift events equal replay's, byte for byte" \
+  test "$(shifts "$ls/events.jsonl")" = "$(shifts "$TMPD/replay.jsonl")"
+check "the shift comes after the fridge starts (21 s + 3 s)" python3 -c '
+import json, sys
+e = json.loads(sys.argv[1]); sys.exit(not (e and 23.5 < e[0]["t"] < 26))' "$(shifts "$ls/events.jsonl")"
+# run: the same features, values and z; its clock started on its own
+check "run's live acoustic_shift has replay's features, values and z" python3 - "$TMPD/run.jsonl" "$TMPD/replay.jsonl" <<'PY'
+import json, sys
+def shifts(p):
+    return [e for e in map(json.loads, open(p)) if e["event"] == "acoustic_shift"]
+a, b = shifts(sys.argv[1]), shifts(sys.argv[2])
+ok = len(a) == len(b) >= 1 and all(x["features"] == y["features"] and abs(x["t"] - y["t"]) < 0.5
+                                   for x, y in zip(a, b))
+if not ok:
+    print("#   run: %s\n#   replay: %s" % (a, b))
+sys.exit(not ok)
+PY
+check "run: no xrun while paced" sh -c "! grep -q '\"event\":\"xrun\"' '$TMPD/run.jsonl'"
+expect_exit 2 "run --channel without --device" "$TP_BIN" run --channel 2 -- true
+expect_exit 2 "run --device ''" "$TP_BIN" run --device '' -- true
+expect_exit 1 "run with a PCM that does not exist" "$TP_BIN" run --root "$TMPD/root" --runtime-dir "$TMPD/rt" --device no_such_pcm -- true
+check "says which PCM" grep -q "cannot open PCM 'no_such_pcm'" "$TMPD/err"
 done_testing

@@ -7,6 +7,7 @@
 
 #include "pace/actuator.h"
 #include "util.h"
+#include "wav.h"
 
 static void usage(FILE *f, int attach)
 {
@@ -20,26 +21,32 @@ static void usage(FILE *f, int attach)
 			   "tokens are counted, its pace is set so that the board stays under its\n"
 			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
 			   "CMD's (128 + the signal when a signal killed it).\n\n");
-	fprintf(f,
-		"  --board B            board profile (default: detected)\n"
-		"  --root DIR           read sysfs and procfs under DIR instead of /\n"
-		"  --ceiling C          ceiling in C (default: the board's)\n"
-		"  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
-		"                       the socket, else the first usable of cgroup, cpufreq,\n"
-		"                       signal when no client came within 5 s)\n"
-		"  --controller K       horizon|pi|stepwise|none (default horizon)\n"
-		"  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
-		"  --events FILE        write events.jsonl there\n"
-		"  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
-		"  --interval S         seconds between ticks (default 1)\n"
-		"  --runtime-dir DIR    state file and socket directory (default\n"
-		"                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
-		"                       /run/thermpace)\n"
-		"  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
-		"  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
-		"                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
-		"  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
-		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n");
+	fprintf(
+	    f,
+	    "  --board B            board profile (default: detected)\n"
+	    "  --root DIR           read sysfs and procfs under DIR instead of /\n"
+	    "  --ceiling C          ceiling in C (default: the board's)\n"
+	    "  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
+	    "                       the socket, else the first usable of cgroup, cpufreq,\n"
+	    "                       signal when no client came within 5 s)\n"
+	    "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
+	    "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+	    "  --events FILE        write events.jsonl there\n"
+	    "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
+	    "  --interval S         seconds between ticks (default 1)\n"
+	    "  --runtime-dir DIR    state file and socket directory (default\n"
+	    "                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
+	    "                       /run/thermpace)\n"
+	    "  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
+	    "  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
+	    "                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
+	    "  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
+	    "  --max-clients N      pacing socket clients at most (default 64, at most 256)\n"
+	    "  --device PCM         listen to the contact microphone on this ALSA PCM: its\n"
+	    "                       one-second features join the frames as audio.* channels\n"
+	    "                       (acoustic_shift and xrun events; docs/acoustics.md)\n"
+	    "  --rate HZ            audio sample rate (default 48000)\n"
+	    "  --channel K|mix      analyse channel K (1 = first) or the mean of all (default)\n");
 	if (attach)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -53,6 +60,34 @@ static int bad(const char *cmd, const char *opt, const char *val, const char *wa
 {
 	tp_err("%s: %s wants %s, not '%s'", cmd, opt, want, val);
 	return -EINVAL;
+}
+
+/* --device, --rate, --channel: 0, 1 when c is none of them, or -EINVAL. */
+static int audio_option(int c, const char *cmd, struct tp_daemon_opts *o)
+{
+	long lv;
+
+	switch (c) {
+	case 'A':
+		if (!optarg[0])
+			return bad(cmd, "--device", optarg, "an ALSA PCM name");
+		o->audio_device = optarg;
+		return 0;
+	case 'H':
+		if (tp_parse_long(optarg, &lv) < 0 || lv < 1000 || lv > 768000)
+			return bad(cmd, "--rate", optarg, "Hz from 1000 to 768000");
+		o->audio_rate = (unsigned)lv;
+		return 0;
+	case 'C':
+		if (strcmp(optarg, "mix") == 0)
+			o->audio_channel = DSP_CHANNEL_MIX;
+		else if (tp_parse_long(optarg, &lv) == 0 && lv >= 1 && lv <= 256)
+			o->audio_channel = (int)lv - 1;
+		else
+			return bad(cmd, "--channel", optarg, "a channel number from 1 or 'mix'");
+		return 0;
+	}
+	return 1;
 }
 
 /* The options with a number or a choice for a value: 0, 1 when c is none of them, or -EINVAL. */
@@ -114,7 +149,7 @@ static int value_option(int c, const char *cmd, int attach, struct tp_daemon_opt
 		o->fixed_setting = dv;
 		return 0;
 	}
-	return 1;
+	return audio_option(c, cmd, o);
 }
 
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
@@ -170,6 +205,10 @@ static int unknown_option(const char *cmd, char **argv)
 /* What is left after the options: attach takes none, run the command. */
 static int operands(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 {
+	if ((o->audio_rate || o->audio_channel != DSP_CHANNEL_MIX) && !o->audio_device) {
+		tp_err("%s: --rate and --channel need --device PCM", attach ? "attach" : "run");
+		return -EINVAL;
+	}
 	if (attach) {
 		if (optind < argc) {
 			tp_err("attach: unexpected argument '%s'", argv[optind]);
@@ -213,6 +252,9 @@ static const struct option long_opts[] = {
     {"cgroup", required_argument, NULL, 'g'},
     {"fixed-rate", required_argument, NULL, 'F'},
     {"fixed-setting", required_argument, NULL, 'S'},
+    {"device", required_argument, NULL, 'A'},
+    {"rate", required_argument, NULL, 'H'},
+    {"channel", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };

@@ -39,6 +39,11 @@ int tp_loop_tick(struct tp_loop *l, double t, double *v, double now)
 	ret = tp_pacer_count(&l->pacer, t, v);
 	if (ret < 0)
 		return ret;
+	if (l->audio) {
+		/* the seconds known by t; an acoustic shift reaches the pipeline first */
+		tp_audio_agg_advance(l->audio, t, l->pl, &l->log);
+		tp_audio_agg_fill(l->audio, v);
+	}
 	tp_pipeline_step(l->pl, t, v);
 	tp_pacer_decide(&l->pacer, t, v, now);
 	return 0;

@@ -8,7 +8,11 @@
  *
  *   sources   the caller's (telemetry and token scrapers in the daemon, the
  *             plant in the simulator), through source.sample; then the
- *             token counter (tp_pacer_count), a source of the frame too
+ *             token counter (tp_pacer_count), a source of the frame too;
+ *             then the live audio's one-second aggregates when there are
+ *             some (audio: audio.* channels, acoustic_shift events, the
+ *             pipeline's acoustic witness; session/audio_agg.h, the same
+ *             code replay runs on audio.wav)
  *   pipeline  tp_pipeline_step on the whole frame
  *   pacer     tp_pacer_decide: the governor on the pipeline's outputs, the
  *             budget to the socket or the actuator, events, /metrics
@@ -26,6 +30,7 @@
 #include "pace_events.h"
 #include "pacer.h"
 #include "brain/pipeline.h"
+#include "session/audio_agg.h"
 
 struct tp_loop_source {
 	/* Fills the frame v (set->n values) at session time t, now CLOCK_MONOTONIC. */
@@ -40,6 +45,7 @@ struct tp_loop {
 	struct tp_eventlog log;
 	struct tp_pacer pacer;
 	struct tp_loop_source source;
+	struct tp_audio_agg *audio; /* live audio aggregates (borrowed), NULL: none */
 	int have_pacer;
 };
 
@@ -61,7 +67,8 @@ int tp_loop_pacer(struct tp_loop *l, const struct tp_pacer_opts *po, const struc
 
 /*
  * One tick at session time t: the sources fill v, the token counter adds
- * its channels, the pipeline steps, the pacer decides. -EINVAL when t is
+ * its channels, the audio its aggregates, the pipeline steps, the pacer
+ * decides. -EINVAL when t is
  * not finite or goes back (nothing past the sources is done).
  */
 int tp_loop_tick(struct tp_loop *l, double t, double *v, double now);

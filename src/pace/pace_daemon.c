@@ -26,6 +26,7 @@
 #include "pace_state.h"
 #include "pacer.h"
 #include "brain/pipeline.h"
+#include "session/audio_live.h"
 #include "telemetry/telemetry.h"
 #include "util.h"
 
@@ -58,6 +59,7 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->max_clients = 64;
 	o->fixed_rate = NAN;
 	o->fixed_setting = NAN;
+	o->audio_channel = -1; /* DSP_CHANNEL_MIX */
 }
 
 /* ---- llama-server scraping, on a thread of its own (a GET may block) ---- */
@@ -117,6 +119,7 @@ struct daemon {
 	struct tp_board b;
 	int have_board;
 	struct tp_telemetry *tel;
+	struct tp_audio_live *audio; /* NULL without --device */
 	struct tp_chanset set;
 	double v[TP_MAX_CHANNELS];
 	struct tp_loop loop; /* events, pipeline, pacer */
@@ -417,7 +420,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 	struct pollfd p[MAX_POLL];
 	struct timespec ts;
 	double now, due, wake;
-	int n, nsrv, i_out, i_err, i_pid, r, stopping = 0;
+	int n, nsrv, i_out, i_err, i_pid, i_aud, n_aud, r, stopping = 0;
 	double stop_deadline = 0;
 
 	d->next_tick = tp_mono_now();
@@ -479,6 +482,9 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			i_pid = n++;
 		}
 		due = d->next_tick;
+		n_aud = tp_audio_live_pollfds(d->audio, p + n, MAX_POLL - n, &due);
+		i_aud = n;
+		n += n_aud;
 		if (d->have_act && d->loop.pacer.act) {
 			wake = tp_actuator_poll(&d->act, tp_mono_now());
 			if (wake < due)
@@ -494,6 +500,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			tp_err("poll failed: %s", strerror(errno));
 			return -errno;
 		}
+		tp_audio_live_handle(d->audio, p + i_aud, r > 0 ? n_aud : 0);
 		if (r <= 0)
 			continue;
 		if (nsrv > 0)
@@ -638,6 +645,15 @@ static int open_sources(struct daemon *d)
 		tp_err("too many channels");
 		return ret;
 	}
+	if (o->audio_device) {
+		struct tp_audio_live_opts ao = {o->audio_device, o->audio_rate, o->audio_channel};
+
+		ret = tp_audio_live_open(&d->audio, &ao, &d->set, d->t0, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("audio: %s", err);
+			return ret;
+		}
+	}
 	if (o->events) {
 		d->events_file = fopen(o->events, "we");
 		if (!d->events_file) {
@@ -733,6 +749,8 @@ static int open_all(struct daemon *d)
 	}
 	d->loop.source.sample = sample;
 	d->loop.source.ctx = d;
+	d->loop.audio = tp_audio_live_agg(d->audio);
+	tp_audio_live_set_log(d->audio, &d->loop.log);
 	ret = open_socket(d);
 	if (ret < 0)
 		return ret;
@@ -778,6 +796,7 @@ static void close_all(struct daemon *d)
 	tp_metrics_close(d->metrics);
 	if (d->tel)
 		tp_telemetry_close(d->tel);
+	tp_audio_live_close(d->audio);
 	if (d->out_rd >= 0)
 		close(d->out_rd);
 	if (d->err_rd >= 0)

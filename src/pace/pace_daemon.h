@@ -3,10 +3,10 @@
 
 /*
  * The daemon behind `thermpace run` and `thermpace attach` (docs/pacing.md):
- * telemetry sources, the pipeline, the pacer and its actuator, the
- * cooperative socket, token counting (socket, llama-cli's output,
- * llama-server's /metrics), the /metrics exporter and the event log, in one
- * poll() loop. Whatever it changes is recorded in the runtime directory's
+ * telemetry sources, live audio (session/audio_live.h), the pipeline, the
+ * pacer and its actuator, the cooperative socket, token counting (socket,
+ * llama-cli's output, llama-server's /metrics), the /metrics exporter and
+ * the event log, in one poll() loop. Whatever it changes is recorded in the runtime directory's
  * state file first and restored on every exit it can catch; a guardian
  * process restores it when the daemon is killed.
  */
@@ -41,6 +41,10 @@ struct tp_daemon_opts {
 	double fixed_rate;    /* tests: a fixed granted rate (NaN: the governor's) */
 	double fixed_setting; /* tests: a fixed actuator setting (NaN: the governor's) */
 	int no_guard;	      /* tests: no guardian process */
+	/* live audio (the contact microphone): ALSA PCM, NULL: none */
+	const char *audio_device;
+	unsigned audio_rate; /* Hz, 48000 when 0 */
+	int audio_channel;   /* 0-based channel or DSP_CHANNEL_MIX (the default) */
 	/* run: the command; attach: pid or cgroup */
 	char *const *argv;
 	pid_t attach_pid;

@@ -8,6 +8,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "audio_agg.h"
 #include "capture.h"
 #include "event.h"
 #include "session.h"
@@ -17,6 +18,8 @@ struct tp_record_audio {
 	struct tp_record_audio_opts o;
 	struct dsp_capture *cap;
 	struct dsp_capture_stats st;
+	struct tp_audio_agg *agg; /* the live one-second aggregates */
+	struct tp_chanset agg_set;
 	FILE *events;
 	struct tp_eventlog log;
 	int timer_fd;
@@ -43,6 +46,7 @@ void tp_record_audio_free(struct tp_record_audio *a)
 		return;
 	if (a->cap)
 		dsp_capture_close(a->cap);
+	tp_audio_agg_close(a->agg);
 	if (a->events)
 		fclose(a->events);
 	if (a->timer_fd >= 0)
@@ -106,6 +110,8 @@ static int audio_start(void *ctx, struct tp_record *rec)
 	o.wav_path = wav;
 	o.wav_channel =
 	    a->o.channel == TP_AUDIO_ALL_CHANNELS ? DSP_CAPTURE_ALL_CHANNELS : a->o.channel;
+	/* the live analysis hears what replay will read back from the file */
+	o.pick_channel = a->o.channel == TP_AUDIO_ALL_CHANNELS ? DSP_CHANNEL_MIX : a->o.channel;
 	o.pace = 1;
 	o.on_xrun = tp_record_audio_log_xrun;
 	o.xrun_ctx = &a->log;
@@ -123,6 +129,14 @@ static int audio_start(void *ctx, struct tp_record *rec)
 	if (dsp_capture_rate(a->cap) != o.rate)
 		tp_err("record: audio: PCM '%s' runs at %u Hz, not %u", a->o.device,
 		       dsp_capture_rate(a->cap), o.rate);
+	tp_chanset_init(&a->agg_set);
+	ret = tp_audio_agg_open(&a->agg, (int)dsp_capture_rate(a->cap), &a->agg_set, a->err,
+				sizeof(a->err));
+	if (ret < 0) {
+		tp_err("record: audio: %s", a->err);
+		return ret;
+	}
+	dsp_capture_set_mono(a->cap, tp_audio_agg_on_mono, a->agg);
 	return 0;
 }
 
@@ -172,6 +186,8 @@ static void note_first_frame(struct tp_record_audio *a, struct tp_record *rec)
 		return;
 	m->audio_first_frame_monotonic = first;
 	m->audio_first_frame_t = first - tp_record_start_mono(rec);
+	if (!tp_audio_agg_started(a->agg))
+		tp_audio_agg_set_t0(a->agg, m->audio_first_frame_t);
 	/* rewritten now so that a session killed later still says it */
 	if (tp_manifest_write(m, tp_record_dir(rec)) == 0)
 		a->first_written = 1;
@@ -200,16 +216,22 @@ static int audio_handle(void *ctx, struct pollfd *pfd, int n, struct tp_record *
 		return (int)got;
 	}
 	note_first_frame(a, rec);
+	/* the seconds known by now, scored live: acoustic_shift events as replay gives them */
+	tp_audio_agg_advance(a->agg, tp_mono_now() - tp_record_start_mono(rec), NULL, &a->log);
 	return 0;
 }
 
 static void audio_stop(void *ctx, struct tp_record *rec)
 {
 	struct tp_record_audio *a = ctx;
+	struct tp_record_summary sum;
 
 	if (!a->cap)
 		return;
 	note_first_frame(a, rec);
+	/* up to the last row, as replay of the session goes */
+	tp_record_summary(rec, &sum);
+	tp_audio_agg_advance(a->agg, sum.duration_s, NULL, &a->log);
 	dsp_capture_get_stats(a->cap, &a->st);
 	if (dsp_capture_close(a->cap) < 0)
 		tp_err("record: audio: cannot finish '%s/audio.wav'", tp_record_dir(rec));

@@ -7,12 +7,18 @@
  * writes DIR/audio.wav (RF64 with automatic downgrade, header valid while
  * recording), fills the manifest's [audio] section (rate, channels, format,
  * CLOCK_MONOTONIC time and session time of the first frame) and appends
- * `xrun` events to DIR/events.jsonl.
+ * `xrun` events to DIR/events.jsonl. The one-second aggregates are scored
+ * live as the samples come (session/audio_agg.h, the code replay runs on
+ * audio.wav): their `acoustic_shift` events go to DIR/events.jsonl too,
+ * the same as replay of the session gives (for a mono device, or one
+ * channel kept; a mix of several is averaged in another order on disk).
  *
- * The capture is paced to CLOCK_MONOTONIC, so alsa-lib's file plugin
- * replaying a raw stream behaves like a sound card; a real device is never
- * held back. While the device is lost (reopened with back-off) or a pace
- * wait runs, the source polls a timerfd instead of the PCM.
+ * A sound card wakes the loop once per ALSA period (100 ms: avail_min is a
+ * period) and what it holds is read without waiting. alsa-lib's file plugin
+ * replaying a raw stream or a FIFO is paced to CLOCK_MONOTONIC instead, a
+ * period at a time, so that it behaves like a sound card. While the device
+ * is lost (reopened with back-off) or the capture is paced, the source
+ * polls a timerfd instead of the PCM.
  */
 
 #include "record.h"

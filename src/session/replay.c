@@ -6,8 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyzer.h"
-#include "change.h"
+#include "audio_agg.h"
 #include "event.h"
 #include "session.h"
 #include "telemetry_csv.h"
@@ -19,13 +18,8 @@
 /* audio.wav decoded in step with the telemetry */
 struct audio_in {
 	struct dsp_wav_reader *r;
-	struct dsp_analyzer *a;
-	struct dsp_change *c;
-	double t0; /* session time of the first audio frame */
-	int nf, eof, have_pend, fresh;
-	int idx[DSP_MAX_FIELDS];    /* frame column of each field */
-	double val[DSP_MAX_FIELDS]; /* the latest second's values */
-	struct dsp_second pend;	    /* pulled, not yet due */
+	struct tp_audio_agg *agg;
+	int eof;
 	float buf[AUDIO_BLOCK];
 };
 
@@ -69,8 +63,7 @@ static void audio_close(struct audio_in *au)
 {
 	if (!au)
 		return;
-	dsp_change_close(au->c);
-	dsp_analyzer_close(au->a);
+	tp_audio_agg_close(au->agg);
 	dsp_wav_reader_close(au->r);
 	free(au);
 }
@@ -85,9 +78,8 @@ static struct audio_in *audio_open(const char *dir, const struct tp_manifest *m,
 				   struct tp_chanset *set)
 {
 	struct audio_in *au;
-	struct dsp_change_opts co;
-	struct dsp_opts o;
 	char path[4096], err[256];
+	double t0;
 	int i, ret;
 
 	if (m->audio_rate <= 0)
@@ -106,27 +98,18 @@ static struct audio_in *audio_open(const char *dir, const struct tp_manifest *m,
 		tp_err("'%s': %s: replaying without audio", path, err);
 		goto fail;
 	}
-	dsp_opts_default(&o);
-	ret = dsp_analyzer_open(&au->a, dsp_wav_reader_info(au->r)->rate, &o);
+	ret = tp_audio_agg_open(&au->agg, dsp_wav_reader_info(au->r)->rate, set, err, sizeof(err));
 	if (ret < 0) {
-		tp_err("'%s': cannot analyse %d Hz audio: replaying without audio", path,
-		       dsp_wav_reader_info(au->r)->rate);
+		tp_err("'%s': %s: replaying without audio", path, err);
 		goto fail;
 	}
-	au->t0 = m->audio_first_frame_t;
-	if (!isfinite(au->t0))
-		au->t0 = isfinite(m->audio_first_frame_monotonic)
-			     ? m->audio_first_frame_monotonic - m->start_monotonic
-			     : 0;
-	dsp_change_opts_default(&co);
-	co.t_offset = au->t0;
-	if (dsp_change_open(&au->c, au->a, &co) < 0)
+	t0 = m->audio_first_frame_t;
+	if (!isfinite(t0))
+		t0 = isfinite(m->audio_first_frame_monotonic)
+			 ? m->audio_first_frame_monotonic - m->start_monotonic
+			 : 0;
+	if (tp_audio_agg_set_t0(au->agg, t0) < 0)
 		goto fail;
-	au->nf = dsp_analyzer_field_count(au->a);
-	if (au->nf > DSP_MAX_FIELDS || dsp_analyzer_add_channels(au->a, set, au->idx) < 0) {
-		tp_err("'%s': too many channels to add the audio's: replaying without audio", path);
-		goto fail;
-	}
 	return au;
 fail:
 	audio_close(au);
@@ -135,91 +118,29 @@ fail:
 
 json_t *tp_replay_shift_event(const struct dsp_change_shift *s)
 {
-	json_t *ev = tp_event_new(s->t, "acoustic_shift");
-	json_t *list = json_array();
-	int i;
-
-	if (!ev || !list)
-		goto fail;
-	for (i = 0; i < s->n; i++) {
-		json_t *f = json_object();
-
-		if (!f)
-			goto fail;
-		json_object_set_new(f, "channel", json_string(s->f[i].channel));
-		tp_event_set_num(f, "value", s->f[i].value);
-		tp_event_set_num(f, "baseline", s->f[i].baseline);
-		tp_event_set_num(f, "z", s->f[i].z);
-		if (json_array_append_new(list, f) < 0)
-			goto fail;
-	}
-	json_object_set_new(ev, "features", list);
-	list = NULL;
-	json_object_set_new(ev, "seconds", json_integer(s->seconds));
-	json_object_set_new(ev, "verdict", json_string("sound_changed"));
-	tp_event_set_num(ev, "confidence", s->confidence);
-	return ev;
-fail:
-	json_decref(list);
-	json_decref(ev);
-	return NULL;
+	return tp_audio_agg_shift_event(s);
 }
 
 /*
- * Tells the pipeline and the log (may be NULL) of a shift. The pipeline
- * gets the time the event carries: tp_event_new keeps whole microseconds.
+ * Decodes until every second known by time t has been scored (acoustic
+ * shifts to the log and the pipeline), then fills this frame's audio.
  */
-static void audio_shift(const struct dsp_change_shift *s, struct tp_pipeline *p,
-			struct tp_eventlog *log)
-{
-	json_t *ev;
-
-	tp_pipeline_acoustic_shift(p, round(s->t * 1e6) / 1e6);
-	if (!log)
-		return;
-	ev = tp_replay_shift_event(s);
-	if (ev)
-		tp_event_emit(log, ev);
-}
-
-/*
- * Decodes until every second known by time t (second k at t0 + k + 1) has
- * been scored; the last of them is this frame's audio. Acoustic shifts go
- * to the log and to the pipeline.
- */
-static void audio_advance(struct audio_in *au, double t, struct tp_pipeline *p,
+static void audio_advance(struct audio_in *au, double t, double *v, struct tp_pipeline *p,
 			  struct tp_eventlog *log)
 {
-	struct dsp_change_shift shift;
 	long k;
 
-	au->fresh = 0;
-	for (;;) {
-		if (au->have_pend) {
-			if (au->t0 + au->pend.t + 1.0 > t)
-				return;
-			au->have_pend = 0;
-			dsp_analyzer_field_values(au->a, &au->pend, au->val);
-			au->fresh = 1;
-			if (dsp_change_push(au->c, &au->pend, &shift) == 1)
-				audio_shift(&shift, p, log);
-			continue;
-		}
-		if (dsp_analyzer_next_second(au->a, &au->pend) == 1) {
-			au->have_pend = 1;
-			continue;
-		}
-		if (au->eof)
-			return;
+	while (tp_audio_agg_advance(au->agg, t, p, log) == 0 && !au->eof) {
 		k = dsp_wav_reader_read_mono(au->r, DSP_CHANNEL_MIX, au->buf, AUDIO_BLOCK);
 		if (k <= 0) {
-			dsp_analyzer_finish(au->a);
+			tp_audio_agg_finish(au->agg);
 			au->eof = 1;
 			continue;
 		}
-		/* the queue is empty: a block well under a second is taken whole */
-		dsp_analyzer_push(au->a, au->buf, (size_t)k);
+		/* the analyzer's queue is empty: a block well under a second is taken whole */
+		tp_audio_agg_push(au->agg, au->buf, (size_t)k);
 	}
+	tp_audio_agg_fill(au->agg, v);
 }
 
 int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir)
@@ -255,7 +176,7 @@ static int replay_frames(struct tp_csv_reader *r, struct audio_in *au, struct tp
 			 size_t n)
 {
 	double t;
-	int ret, i;
+	int ret;
 
 	for (;;) {
 		ret = tp_csv_reader_next(r, &t, v);
@@ -265,11 +186,8 @@ static int replay_frames(struct tp_csv_reader *r, struct audio_in *au, struct tp
 		}
 		if (ret == 0)
 			return 0;
-		if (au) {
-			audio_advance(au, t, p, log);
-			for (i = 0; i < au->nf; i++)
-				v[au->idx[i]] = au->fresh ? au->val[i] : NAN;
-		}
+		if (au)
+			audio_advance(au, t, v, p, log);
 		tp_pipeline_step(p, t, v);
 		if (on_frame) {
 			ret = on_frame(ctx, t, v, set, p);

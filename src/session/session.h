@@ -4,8 +4,10 @@
 /*
  * The session wing: everything that reads or writes a session directory
  * (the manifest, telemetry CSV, events, truth, audio), recording one live
- * (record, record_audio), replaying and scoring one (replay, eval) and the
- * importers of foreign traces (tegrastats, sbc-bench). It may include the
+ * (record, record_audio), replaying and scoring one (replay, eval), the
+ * one-second audio aggregates both live and replay compute (audio_agg) and
+ * the live audio source of the pacing loop (audio_live), and the importers
+ * of foreign traces (tegrastats, sbc-bench). It may include the
  * root, dsp/, brain/ and telemetry/ (tools/lint-includes); pace/, sim/ and
  * cli/ build on it, never the other way.
  *
