@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "pace/actuator.h"
 #include "util.h"
 
@@ -39,7 +41,10 @@ static void usage(FILE *f, int attach)
 		"  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
 		"                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
 		"  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
-		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n");
+		"  --max-clients N      pacing socket clients at most (default 64, at most 256)\n"
+		"  --model FILE         thermal model saved by 'thermpace fit --save' (default:\n"
+		"                       STATE/BOARD.model.ini when present, STATE being\n"
+		"                       $THERMPACE_STATE_DIR or /var/lib/thermpace)\n");
 	if (attach)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -213,13 +218,14 @@ static const struct option long_opts[] = {
     {"cgroup", required_argument, NULL, 'g'},
     {"fixed-rate", required_argument, NULL, 'F'},
     {"fixed-setting", required_argument, NULL, 'S'},
+    {"model", required_argument, NULL, 'O'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 {
-	const char *cmd = attach ? "attach" : "run";
+	const char *cmd = attach ? "attach" : "run", *model = NULL, *state;
 	int c, ret;
 
 	optind = 1;
@@ -229,6 +235,10 @@ int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *
 			usage(stdout, attach);
 			return 1;
 		}
+		if (c == 'O') {
+			model = optarg;
+			continue;
+		}
 		ret = value_option(c, cmd, attach, o);
 		if (ret == 1)
 			ret = path_option(c, cmd, attach, o);
@@ -237,5 +247,8 @@ int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *
 		if (ret < 0)
 			return ret;
 	}
+	state = getenv("THERMPACE_STATE_DIR");
+	/* the board is loaded later, by the daemon: every load overlays the saved model */
+	tp_board_use_model(model, model ? NULL : state && state[0] ? state : "/var/lib/thermpace");
 	return operands(argc, argv, attach, o);
 }
