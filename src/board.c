@@ -228,6 +228,109 @@ static int parse_model(struct tp_board *b)
 	return 0;
 }
 
+/* Appends section/key = value to ini (the last value of a key wins). */
+static int ini_append(struct tp_ini *ini, const char *sec, const char *key, const char *value)
+{
+	struct tp_ini_entry *e;
+
+	if (ini->n == ini->cap) {
+		int cap = ini->cap ? ini->cap * 2 : 16;
+
+		e = realloc(ini->e, (size_t)cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		ini->e = e;
+		ini->cap = cap;
+	}
+	e = &ini->e[ini->n++];
+	tp_strlcpy(e->section, sec, sizeof(e->section));
+	tp_strlcpy(e->key, key, sizeof(e->key));
+	tp_strlcpy(e->value, value, sizeof(e->value));
+	return 0;
+}
+
+int tp_board_overlay_model(struct tp_board *b, const char *path)
+{
+	struct tp_ini m;
+	double v;
+	int i, ret, nkeys = 0;
+	size_t k;
+
+	ret = tp_ini_load(&m, path);
+	if (ret < 0) {
+		snprintf(b->err, sizeof(b->err), "saved model: %s", m.err);
+		goto out;
+	}
+	for (i = 0; i < m.n; i++) {
+		if (strcmp(m.e[i].section, "model") != 0)
+			continue;
+		for (k = 0; k < TP_ARRAY_LEN(model_keys); k++)
+			if (strcmp(m.e[i].key, model_keys[k]) == 0)
+				break;
+		ret = -EINVAL;
+		if (k == TP_ARRAY_LEN(model_keys)) {
+			snprintf(b->err, sizeof(b->err), "%s: [model] %s: not a model key", path,
+				 m.e[i].key);
+			goto out;
+		}
+		if (tp_parse_double(m.e[i].value, &v) < 0 ||
+		    (strcmp(m.e[i].key, "ambient_c") != 0 && v < 0)) {
+			snprintf(b->err, sizeof(b->err), "%s: [model] %s: not a number%s", path,
+				 m.e[i].key, strcmp(m.e[i].key, "ambient_c") ? " >= 0" : "");
+			goto out;
+		}
+		nkeys++;
+	}
+	ret = -EINVAL;
+	if (nkeys == 0) {
+		snprintf(b->err, sizeof(b->err), "%s: no [model] key: not a saved model", path);
+		goto out;
+	}
+	for (i = 0, ret = 0; i < m.n && ret == 0; i++)
+		if (strcmp(m.e[i].section, "model") == 0)
+			ret = ini_append(&b->ini, "model", m.e[i].key, m.e[i].value);
+	if (ret < 0)
+		snprintf(b->err, sizeof(b->err), "%s: out of memory", path);
+out:
+	tp_ini_free(&m);
+	return ret;
+}
+
+/* The model file every load overlays (tp_board_use_model): a path, or a state directory. */
+static struct {
+	char path[PATH_MAX];
+	char state_dir[PATH_MAX];
+} saved_model;
+
+void tp_board_use_model(const char *path, const char *state_dir)
+{
+	tp_strlcpy(saved_model.path, path ? path : "", sizeof(saved_model.path));
+	tp_strlcpy(saved_model.state_dir, state_dir ? state_dir : "",
+		   sizeof(saved_model.state_dir));
+}
+
+/* After a load: the model file named by tp_board_use_model, or STATE_DIR/NAME.model.ini. */
+static int overlay_saved(struct tp_board *b)
+{
+	char path[PATH_MAX + 128];
+	int ret;
+
+	if (saved_model.path[0]) {
+		tp_strlcpy(path, saved_model.path, sizeof(path));
+	} else if (saved_model.state_dir[0]) {
+		if (snprintf(path, sizeof(path), "%s/%s.model.ini", saved_model.state_dir,
+			     b->name) >= (int)sizeof(path) ||
+		    access(path, F_OK) < 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	ret = tp_board_overlay_model(b, path);
+	if (ret == 0)
+		tp_err("using the saved thermal model '%s' for board %s", path, b->name);
+	return ret;
+}
+
 static int parse(struct tp_board *b)
 {
 	const char *v;
@@ -319,7 +422,8 @@ int tp_board_load(struct tp_board *b, const char *name_or_path)
 		tp_strlcpy(b->err, b->ini.err, sizeof(b->err));
 		return ret;
 	}
-	return parse(b);
+	ret = parse(b);
+	return ret < 0 ? ret : overlay_saved(b);
 }
 
 void tp_board_free(struct tp_board *b)

@@ -133,6 +133,25 @@ int tp_board_model(const struct tp_board *b, const char *key, double def, double
 /* tp_board_model's value, def when it is absent or not a number. */
 double tp_board_model_or(const struct tp_board *b, const char *key, double def);
 
+/*
+ * Overlays the [model] keys of a saved model file (thermpace fit --save:
+ * r_die, tau_die_s, r_sink, tau_sink_s, ambient_c, idle_w, load_w,
+ * joules_per_token...) onto b's priors; other sections (its [fit]
+ * provenance) are ignored. -EINVAL with b->err naming the file and the key
+ * for an unknown key or a value that is not a number, or a file with no
+ * [model] key; b is unchanged then.
+ */
+int tp_board_overlay_model(struct tp_board *b, const char *path);
+
+/*
+ * What every later tp_board_load overlays, for the whole process (the
+ * command line sets it once, before anything loads a board): path (not
+ * NULL) always, else STATE_DIR/NAME.model.ini when state_dir is not NULL
+ * and that file exists. A model used is said on stderr; a bad one fails
+ * the load. NULL, NULL: none (the default).
+ */
+void tp_board_use_model(const char *path, const char *state_dir);
+
 /* Zone by type, or NULL. */
 const struct tp_board_zone *tp_board_zone(const struct tp_board *b, const char *type);
 

@@ -1,7 +1,7 @@
 /*
  * thermpace import FORMAT FILE -o DIR: converts a trace recorded elsewhere
  * into a session directory (manifest.ini with source = import, and
- * telemetry.csv). Formats: sbc-bench.
+ * telemetry.csv). Formats: sbc-bench, pitemp, jtop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "session/import_jtop.h"
+#include "session/import_pitemp.h"
 #include "session/sbcbench.h"
 #include "session/session.h"
 #include "util.h"
@@ -19,18 +21,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: thermpace import sbc-bench FILE -o DIR [--board NAME] [--force]\n\n"
-		"Converts a trace recorded elsewhere into a session directory\n"
-		"(manifest.ini, telemetry.csv).\n\n"
-		"formats:\n"
-		"  sbc-bench      an sbc-bench log (results/NAME.txt): every \"System health\"\n"
-		"                 table, as freq.cpu, util.cpu, temp.cpu, volt.core,\n"
-		"                 power.board (PMIC watts) and volt.dc\n\n"
-		"  -o, --output DIR   session directory to write (created)\n"
-		"  --force            replace the session DIR already holds\n"
-		"  --board NAME       board profile name, instead of the one guessed from the log\n"
-		"  -h, --help         this help\n");
+	fprintf(
+	    f,
+	    "usage: thermpace import sbc-bench FILE -o DIR [--board NAME] [--force]\n"
+	    "       thermpace import pitemp|jtop FILE -o DIR [--board NAME] [--force]\n\n"
+	    "Converts a trace recorded elsewhere into a session directory\n"
+	    "(manifest.ini, telemetry.csv).\n\n"
+	    "formats:\n"
+	    "  sbc-bench      an sbc-bench log (results/NAME.txt): every \"System health\"\n"
+	    "                 table, as freq.cpu, util.cpu, temp.cpu, volt.core,\n"
+	    "                 power.board (PMIC watts) and volt.dc\n"
+	    "  pitemp         a pitemp CSV (datetime,obs_type,usage,temp) of a Raspberry\n"
+	    "                 Pi: util.cpu and temp.cpu (board rpi3b unless --board)\n"
+	    "  jtop           a jtop-style wide CSV of a Jetson: temp.ZONE per zone (gated\n"
+	    "                 -256000 readings empty), power/volt/curr.RAIL per rail and\n"
+	    "                 power.board, util/freq.cpu and .gpu, freq.emc, state.fanN_pwm/_rpm\n"
+	    "                 (board jetson-agx-orin unless --board)\n\n"
+	    "  -o, --output DIR   session directory to write (created)\n"
+	    "  --force            replace the session DIR already holds\n"
+	    "  --board NAME       board profile name, instead of the one guessed from the log\n"
+	    "  -h, --help         this help\n");
 }
 
 static int read_all(const char *path, char **out, size_t *len)
@@ -169,6 +179,61 @@ out:
 	return status;
 }
 
+/* pitemp and jtop: a CSV into an import table, then the session. */
+static int import_csv(const char *format, const char *path, const char *dir, const char *board,
+		      int force)
+{
+	struct tp_import_table tb;
+	char *text = NULL, err[600], extra[1024] = "";
+	const char *which;
+	size_t len = 0;
+	int ret, status = TP_EXIT_FAILURE, jtop = strcmp(format, "jtop") == 0;
+
+	if (!force && holds_session(dir, &which)) {
+		tp_err("'%s' already holds a session (%s): choose another -o, or --force to "
+		       "replace it",
+		       dir, which);
+		return TP_EXIT_FAILURE;
+	}
+	ret = read_all(path, &text, &len);
+	if (ret < 0) {
+		tp_err("cannot read '%s': %s", path,
+		       ret == -EFBIG ? "larger than 64 MiB" : strerror(-ret));
+		return TP_EXIT_FAILURE;
+	}
+	if (jtop)
+		ret = tp_import_jtop_parse(&tb, text, len, extra, sizeof(extra), err, sizeof(err));
+	else
+		ret = tp_import_pitemp_parse(&tb, text, len, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("'%s': %s", path, err);
+		goto out;
+	}
+	if (tb.nbad)
+		tp_err("%s: skipped %ld malformed row%s (first at line %s)", path, tb.nbad,
+		       tb.nbad == 1 ? "" : "s", tb.first_bad);
+	if (!board)
+		board = jtop ? "jetson-agx-orin" : "rpi3b";
+	ret = tp_import_table_write(&tb, dir, board, format, base_name(path), extra, err,
+				    sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		goto out;
+	}
+	printf("imported %d rows of '%s' into %s (board %s)\n", tb.nrows, base_name(path), dir,
+	       board);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tp_err("cannot write to standard output: %s (the session in %s is written)",
+		       strerror(errno), dir);
+		goto out;
+	}
+	status = TP_EXIT_OK;
+out:
+	tp_import_table_free(&tb);
+	free(text);
+	return status;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -217,8 +282,11 @@ int cmd_import(int argc, char **argv)
 		tp_err("import: -o DIR is required");
 		return TP_EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "pitemp") == 0 || strcmp(argv[optind], "jtop") == 0)
+		return import_csv(argv[optind], argv[optind + 1], dir, board, force);
 	if (strcmp(argv[optind], "sbc-bench") != 0) {
-		tp_err("import: unknown format '%s' (known: sbc-bench)", argv[optind]);
+		tp_err("import: unknown format '%s' (known: sbc-bench, pitemp, jtop)",
+		       argv[optind]);
 		return TP_EXIT_USAGE;
 	}
 	return import_sbcbench(argv[optind + 1], dir, board, force);

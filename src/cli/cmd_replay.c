@@ -1,6 +1,6 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
- *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio]
+ *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio] [--model FILE]
  * Runs the pipeline over a recorded session; events as JSON Lines on stdout.
  */
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "commands.h"
 #include "session/replay.h"
 #include "session/telemetry_csv.h"
@@ -37,6 +38,8 @@ static void usage(FILE *f)
 		   "  -o, --channels OUT.csv  also write every channel seen or computed\n"
 		   "                          (audio.*, forecast.*) per frame\n"
 		   "  -A, --no-audio          do not analyse the session's audio.wav\n"
+		   "  -m, --model FILE        overlay a thermal model saved by 'thermpace fit\n"
+		   "                          --save' on the board's [model] priors\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -82,6 +85,7 @@ int cmd_replay(int argc, char **argv)
 	    {"ttc-warn", required_argument, NULL, 'w'},
 	    {"channels", required_argument, NULL, 'o'},
 	    {"no-audio", no_argument, NULL, 'A'},
+	    {"model", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -94,13 +98,16 @@ int cmd_replay(int argc, char **argv)
 	tp_replay_opts_init(&ro);
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Am:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			chan_path = optarg;
 			break;
 		case 'A':
 			ro.no_audio = 1;
+			break;
+		case 'm':
+			tp_board_use_model(optarg, NULL);
 			break;
 		case 'h':
 			usage(stdout);

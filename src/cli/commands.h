@@ -34,5 +34,6 @@ TP_COMMAND(run);
 TP_COMMAND(attach);
 TP_COMMAND(restore);
 TP_COMMAND(report);
+TP_COMMAND(fit);
 
 #endif

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "pace/actuator.h"
 #include "util.h"
 #include "wav.h"
@@ -22,31 +24,33 @@ static void usage(FILE *f, int attach)
 			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
 			   "CMD's (128 + the signal when a signal killed it).\n\n");
 	fprintf(
-	    f,
-	    "  --board B            board profile (default: detected)\n"
-	    "  --root DIR           read sysfs and procfs under DIR instead of /\n"
-	    "  --ceiling C          ceiling in C (default: the board's)\n"
-	    "  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
-	    "                       the socket, else the first usable of cgroup, cpufreq,\n"
-	    "                       signal when no client came within 5 s)\n"
-	    "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
-	    "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
-	    "  --events FILE        write events.jsonl there\n"
-	    "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
-	    "  --interval S         seconds between ticks (default 1)\n"
-	    "  --runtime-dir DIR    state file and socket directory (default\n"
-	    "                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
-	    "                       /run/thermpace)\n"
-	    "  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
-	    "  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
-	    "                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
-	    "  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
-	    "  --max-clients N      pacing socket clients at most (default 64, at most 256)\n"
-	    "  --device PCM         listen to the contact microphone on this ALSA PCM: its\n"
-	    "                       one-second features join the frames as audio.* channels\n"
-	    "                       (acoustic_shift and xrun events; docs/acoustics.md)\n"
-	    "  --rate HZ            audio sample rate (default 48000)\n"
-	    "  --channel K|mix      analyse channel K (1 = first) or the mean of all (default)\n");
+	    f, "  --board B            board profile (default: detected)\n"
+	       "  --root DIR           read sysfs and procfs under DIR instead of /\n"
+	       "  --ceiling C          ceiling in C (default: the board's)\n"
+	       "  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
+	       "                       the socket, else the first usable of cgroup, cpufreq,\n"
+	       "                       signal when no client came within 5 s)\n"
+	       "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
+	       "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+	       "  --events FILE        write events.jsonl there\n"
+	       "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
+	       "  --interval S         seconds between ticks (default 1)\n"
+	       "  --runtime-dir DIR    state file and socket directory (default\n"
+	       "                       $THERMPACE_RUNTIME_DIR, $XDG_RUNTIME_DIR/thermpace,\n"
+	       "                       /run/thermpace)\n"
+	       "  --socket PATH        pacing socket (default RUNTIME/pace.sock)\n"
+	       "  --cgroup-root DIR    where the cgroup actuator makes its group (default the\n"
+	       "                       v1 cpu hierarchy; give a delegated cgroup2 directory)\n"
+	       "  --duty-period S      SIGSTOP/SIGCONT period of the signal actuator (0.5)\n"
+	       "  --max-clients N      pacing socket clients at most (default 64, at most 256)\n"
+	       "  --device PCM         listen to the contact microphone on this ALSA PCM: its\n"
+	       "                       one-second features join the frames as audio.* channels\n"
+	       "                       (acoustic_shift and xrun events; docs/acoustics.md)\n"
+	       "  --rate HZ            audio sample rate (default 48000)\n"
+	       "  --channel K|mix      analyse channel K (1 = first) or the mean of all (default)\n"
+	       "  --model FILE         thermal model saved by 'thermpace fit --save' (default:\n"
+	       "                       STATE/BOARD.model.ini when present, STATE being\n"
+	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace)\n");
 	if (attach)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -255,13 +259,14 @@ static const struct option long_opts[] = {
     {"device", required_argument, NULL, 'A'},
     {"rate", required_argument, NULL, 'H'},
     {"channel", required_argument, NULL, 'C'},
+    {"model", required_argument, NULL, 'O'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 {
-	const char *cmd = attach ? "attach" : "run";
+	const char *cmd = attach ? "attach" : "run", *model = NULL, *state;
 	int c, ret;
 
 	optind = 1;
@@ -271,6 +276,10 @@ int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *
 			usage(stdout, attach);
 			return 1;
 		}
+		if (c == 'O') {
+			model = optarg;
+			continue;
+		}
 		ret = value_option(c, cmd, attach, o);
 		if (ret == 1)
 			ret = path_option(c, cmd, attach, o);
@@ -279,5 +288,8 @@ int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *
 		if (ret < 0)
 			return ret;
 	}
+	state = getenv("THERMPACE_STATE_DIR");
+	/* the board is loaded later, by the daemon: every load overlays the saved model */
+	tp_board_use_model(model, model ? NULL : state && state[0] ? state : "/var/lib/thermpace");
 	return operands(argc, argv, attach, o);
 }

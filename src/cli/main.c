@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"features", cmd_features, "acoustic features of a WAV file"},
     {"tegrastats", cmd_tegrastats, "convert tegrastats output to telemetry CSV"},
     {"import", cmd_import, "convert a trace from elsewhere into a session"},
+    {"fit", cmd_fit, "identify the thermal model from a recording, and validate it"},
     {"report", cmd_report, "write an HTML report of a session"},
     {NULL, NULL, NULL},
 };

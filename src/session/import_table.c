@@ -1,0 +1,174 @@
+#include "import_table.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "stats.h"
+#include "telemetry_csv.h"
+#include "util.h"
+
+void tp_import_table_init(struct tp_import_table *tb)
+{
+	memset(tb, 0, sizeof(*tb));
+	tp_chanset_init(&tb->set);
+}
+
+int tp_import_table_push(struct tp_import_table *tb, double t, const double *v)
+{
+	size_t nch = (size_t)(tb->set.n > 0 ? tb->set.n : 1);
+
+	if (tb->nrows == tb->cap) {
+		int cap = tb->cap ? tb->cap * 2 : 1024;
+		double *nt = realloc(tb->t, (size_t)cap * sizeof(*nt)), *nv;
+
+		if (!nt)
+			return -ENOMEM;
+		tb->t = nt;
+		nv = realloc(tb->v, (size_t)cap * nch * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		tb->v = nv;
+		tb->cap = cap;
+	}
+	tb->t[tb->nrows] = t;
+	memcpy(tb->v + (size_t)tb->nrows * nch, v, (size_t)tb->set.n * sizeof(*v));
+	tb->nrows++;
+	return 0;
+}
+
+void tp_import_table_bad(struct tp_import_table *tb, long line, const char *why)
+{
+	tb->nbad++;
+	if (!tb->first_bad[0])
+		snprintf(tb->first_bad, sizeof(tb->first_bad), "%ld: %s", line, why);
+}
+
+int tp_import_split(char *line, char **cell, int max)
+{
+	size_t len = strlen(line);
+	int n = 0;
+	char *p = line;
+
+	if (len && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	for (;;) {
+		char *c = strchr(p, ',');
+
+		if (n == max)
+			return -E2BIG;
+		cell[n++] = p;
+		if (!c)
+			return n;
+		*c = '\0';
+		p = c + 1;
+	}
+}
+
+/* The median gap between rows (the upper middle one), 1 s when unknown. */
+static double median_interval(const struct tp_import_table *tb)
+{
+	double *d, m;
+	int i;
+
+	if (tb->nrows < 2)
+		return 1.0;
+	d = malloc((size_t)(tb->nrows - 1) * sizeof(*d));
+	if (!d)
+		return 1.0;
+	for (i = 1; i < tb->nrows; i++)
+		d[i - 1] = tb->t[i] - tb->t[i - 1];
+	dsp_sort(d, tb->nrows - 1);
+	m = d[(tb->nrows - 1) / 2];
+	free(d);
+	return m > 0 ? m : 1.0;
+}
+
+static int write_csv(const struct tp_import_table *tb, const char *path,
+		     const char *const *comments)
+{
+	struct tp_csv_writer w;
+	char tmp[4200];
+	FILE *f;
+	int i, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	ret = tp_csv_writer_open(&w, f, &tb->set, comments);
+	for (i = 0; ret == 0 && i < tb->nrows; i++)
+		ret = tp_csv_writer_row(&w, tb->t[i], tb->v + (size_t)i * (size_t)tb->set.n);
+	if (fclose(f) == EOF && ret == 0)
+		ret = -EIO;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+int tp_import_table_write(const struct tp_import_table *tb, const char *dir, const char *board,
+			  const char *format, const char *source_name, const char *extra, char *err,
+			  size_t n)
+{
+	struct tp_manifest m;
+	char ex[2048], path[4096], c_board[128], c_src[300], c_start[80];
+	const char *comments[4];
+	const char *b = board ? board : "unknown";
+	int ret;
+
+	ret = tp_mkdir_p(dir, 0755);
+	if (ret < 0) {
+		snprintf(err, n, "cannot create '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	tp_manifest_init(&m, b, "import");
+	/* the formats carry local time without a zone: UTC is not known */
+	tp_strlcpy(m.start_utc, "unknown", sizeof(m.start_utc));
+	m.start_monotonic = 0;
+	m.interval_s = median_interval(tb);
+	snprintf(ex, sizeof(ex),
+		 "[import]\nformat = %s\nfile = %.150s\nstart_local = %s\nrows = %d\n"
+		 "skipped = %ld\n%s",
+		 format, source_name, tb->start_local[0] ? tb->start_local : "unknown", tb->nrows,
+		 tb->nbad, extra ? extra : "");
+	m.extra = ex;
+	snprintf(c_board, sizeof(c_board), "board: %s", b);
+	snprintf(c_src, sizeof(c_src), "source: import %s %.200s", format, source_name);
+	snprintf(c_start, sizeof(c_start), "start_local: %s",
+		 tb->start_local[0] ? tb->start_local : "unknown");
+	comments[0] = c_board;
+	comments[1] = c_src;
+	comments[2] = c_start;
+	comments[3] = NULL;
+	if (tp_session_path(path, sizeof(path), dir, "telemetry.csv") < 0) {
+		snprintf(err, n, "path too long: '%s'", dir);
+		return -ENAMETOOLONG;
+	}
+	ret = write_csv(tb, path, comments);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	/* the manifest last: a directory that has one holds a whole session */
+	ret = tp_manifest_write(&m, dir);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+void tp_import_table_free(struct tp_import_table *tb)
+{
+	free(tb->t);
+	free(tb->v);
+	tb->t = tb->v = NULL;
+	tb->nrows = tb->cap = 0;
+}
