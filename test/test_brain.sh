@@ -75,6 +75,29 @@ check "... and nothing else is blamed" \
 check "offset: the event says neither the load nor anything else moved with it" \
   sh -c "'$TP_BIN' replay $S/sim-offset-step 2>/dev/null | grep '\"event\":\"sensor_offset\"' | grep -q '\"witnesses\":{\"load_changed\":false}'"
 
+# --- ambient_shift: from, to and shift signed as the room moved ---
+# amb_check NAME SESSION SIGN: the shift has the truth's sign, to - from is the
+# shift, and the shift is what the zones say (their mean shift within 0.15 K)
+amb_check() {
+  line=$("$TP_BIN" replay "$2" 2>/dev/null | grep -m1 '"event":"ambient_shift"')
+  f=$(printf '%s' "$line" | sed -nE 's/.*"from_c":(-?[0-9.e+-]+).*/\1/p')
+  to=$(printf '%s' "$line" | sed -nE 's/.*"to_c":(-?[0-9.e+-]+).*/\1/p')
+  sh=$(printf '%s' "$line" | sed -nE 's/.*"shift_c":(-?[0-9.e+-]+).*/\1/p')
+  zs=$(printf '%s' "$line" | sed -nE 's/.*"zone_shifts":\{([^}]*)\}.*/\1/p' | tr ',' '\n' | cut -d: -f2 | tr '\n' ' ')
+  if awk -v f="$f" -v to="$to" -v s="$sh" -v z="$zs" -v sg="$3" 'BEGIN {
+    n = split(z, a, " "); m = 0; for (i = 1; i <= n; i++) m += a[i]; m /= (n ? n : 1)
+    exit !(f != "" && n > 0 && s * sg > 0.5 && (to - f - s) ^ 2 < 1e-6 && (s - m) ^ 2 < 0.0225) }'; then
+    ok "$1 (from $f to $to, shift $sh)"
+  else not_ok "$1 (from '$f' to '$to', shift '$sh', zones '$zs')"; fi
+}
+amb_check "ambient up 5 K: ambient_shift positive, to - from = shift = the zones' shift" $S/sim-ambient-step 1
+printf '%s\n' '[scenario]' 'description = ambient step 27 -> 22 C at 600 s' 'duration_s = 2400' \
+  'seed = 102' '[plant]' 'ambient_c = 27' 'initial = steady' '[audio]' 'rate = 0' '[load]' \
+  'profile = calls' 'call_tokens = 200' 'gap_s = 5' '[event.cool]' 'kind = ambient_step' \
+  't_start = 600' 'to_c = 22' >"$TMPD/amb-down.ini"
+"$TP_BIN" sim --scenario "$TMPD/amb-down.ini" --no-audio -o "$TMPD/amb-down" >/dev/null 2>&1
+amb_check "ambient down 5 K: ambient_shift negative, to - from = shift = the zones' shift" "$TMPD/amb-down" -1
+
 # --- a sensor gain: growing while the load is flat, then the load moves ---
 "$TP_BIN" sim --scenario fixtures/scenarios/gain-drift.ini --no-audio -o "$TMPD/gain" >/dev/null 2>&1
 "$TP_BIN" replay "$TMPD/gain" >"$TMPD/gain.jsonl" 2>/dev/null
