@@ -196,6 +196,23 @@ check "real traces: forecasts scored against what the board did next" \
   sh -c "grep -q '\"forecast_mae_30s\":[0-9]' '$TMPD/r.json' && ! grep -q '\"forecasts_scored\":0,' '$TMPD/r.json'"
 check "real traces: no throttle found where the clock held" grep -q '"throttle_precision":null' "$TMPD/r.json"
 
+# --- real data, not throttled: an AGX Orin's governor lowering an idle CPU's clock ---
+O=$S/orin-janus
+"$TP_BIN" replay $O >"$TMPD/orin.jsonl" 2>"$TMPD/err"
+check "real Orin log: the CPU clock at 0.73-1.97 GHz of 2.2 GHz while the CPU idles is no throttle" \
+  sh -c "! grep -q '\"event\":\"kernel_throttle\"' '$TMPD/orin.jsonl'"
+# the same log with the load judged from the board's power alone (the GPU
+# busy, the CPU not): the governor's choice is still no throttle
+mkdir -p "$TMPD/orin-nu" "$TMPD/orin-nr"
+cp $O/manifest.ini "$TMPD/orin-nu/"
+cp $O/manifest.ini "$TMPD/orin-nr/"
+cut -d, -f1-5 $O/telemetry.csv >"$TMPD/orin-nu/telemetry.csv"
+cut -d, -f1-3 $O/telemetry.csv >"$TMPD/orin-nr/telemetry.csv"
+for v in nu nr; do
+  n=$("$TP_BIN" replay "$TMPD/orin-$v" 2>/dev/null | grep -c '"event":"kernel_throttle"')
+  check "real Orin log without util.cpu ($v): no throttle from an idle CPU's clock ($n events)" test "$n" = 0
+done
+
 # --- real data, throttled: the clock falls under load in the Pi 5 trace ---
 mkdir -p "$TMPD/pi"
 cp $S/sbcbench-rpi5/manifest.ini "$TMPD/pi/"
