@@ -244,7 +244,7 @@ check "real traces: forecasts scored against what the board did next" \
 check "real traces: no throttle found where the clock held" grep -q '"throttle_precision":null' "$TMPD/r.json"
 
 # --- real data, not throttled: an AGX Orin's governor lowering an idle CPU's clock ---
-O=$S/orin-janus
+O=$S/orin-janus-clocks
 "$TP_BIN" replay $O >"$TMPD/orin.jsonl" 2>"$TMPD/err"
 check "real Orin log: the CPU clock at 0.73-1.97 GHz of 2.2 GHz while the CPU idles is no throttle" \
   sh -c "! grep -q '\"event\":\"kernel_throttle\"' '$TMPD/orin.jsonl'"
