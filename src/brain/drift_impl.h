@@ -51,6 +51,7 @@ enum tp_fault_kind {
 	TP_FAULT_OFFSET,
 	TP_FAULT_DRIFT, /* an offset that grows: reported as sensor_offset with a rate */
 	TP_FAULT_GAIN,
+	TP_FAULT_UNKNOWN, /* the sensor reads wrong; offset or gain not yet told apart */
 };
 
 struct tp_drift_zone {

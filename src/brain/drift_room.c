@@ -239,11 +239,16 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
 
 /* ---- events and decisions ---- */
 
-static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double kappa,
+/*
+ * shift is the common-mode change since the episode opened, taken before
+ * it was handed to the models (handing it over zeroes alpha): positive
+ * when every zone reads warmer. The models' ambient given in mdl already
+ * holds it, so it is the ambient after the change.
+ */
+static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double shift,
 			const struct tp_drift_model *mdl, const struct tp_evidence *e)
 {
 	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift"), *o;
-	double shift = d->alpha - d->ep_alpha0;
 	int j;
 
 	if (!ev)
@@ -251,8 +256,8 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 	json_object_set_new(ev, "verdict",
 			    json_string(cooling ? "cooling_change" : "ambient_change"));
 	tp_event_set_num(ev, "confidence", tp_drift_r3(conf));
-	tp_event_set_num(ev, "from_c", mdl->ambient_c);
-	tp_event_set_num(ev, "to_c", mdl->ambient_c + shift);
+	tp_event_set_num(ev, "from_c", mdl->ambient_c - shift);
+	tp_event_set_num(ev, "to_c", mdl->ambient_c);
 	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
 	{
@@ -267,7 +272,6 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 		json_object_set_new(ev, "pattern_misfit", pf);
 	}
 	if (cooling) {
-		(void)kappa;
 		tp_event_set_num(ev, "r_factor", d->cool_factor);
 		tp_event_set_num(ev, "r_sink_before", mdl->r2);
 		tp_event_set_num(ev, "r_sink_after", mdl->r2 * d->cool_factor);
@@ -368,13 +372,14 @@ static int trend_due(const struct tp_drift *d, double t, const struct tp_drift_m
 static void common_judge(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			 const struct tp_evidence *e)
 {
-	double sa, ss, sd, kap, chi2, corr;
+	double sa, ss, sd, kap, chi2, corr, shift;
 	int n, nt, moved, cool, amb;
 
 	if (t - d->ep_start < COMMON_MIN_S)
 		return;
 	n = pattern_fit(d, d->ep_onset, -1, &sa, &ss, &sd, &kap);
-	(void)n; /* the model-derived misfits are evidence only */
+	(void)n; /* the model-derived misfits (and kap) are evidence only */
+	(void)kap;
 	d->pat_amb = sa;
 	d->pat_sink = ss;
 	d->pat_die = sd;
@@ -387,6 +392,7 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
 	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 		return;
+	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
 	if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
 		decide(d, t, 3);
 		/* a first estimate, refined every minute while it develops */
@@ -394,13 +400,13 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 			tp_drift_trend_fit(d, t);
 		tp_drift_trend_cooling(d, t, 1);
 		emit_common(d, t, 1,
-			    tp_drift_clamp(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99), kap,
-			    mdl, e);
+			    tp_drift_clamp(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99),
+			    shift, mdl, e);
 	} else {
 		decide(d, t, 2);
 		emit_common(d, t, 0,
 			    nt >= 2 ? tp_drift_clamp(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
-			    0, mdl, e);
+			    shift, mdl, e);
 	}
 }
 

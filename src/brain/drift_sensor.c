@@ -1,6 +1,8 @@
 #include "drift_impl.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 /*
  * One zone's sensor (drift.h): the tests of each reading (range and
@@ -44,6 +46,7 @@
 #define LOAD_SETTLE_S	    120.0  /* blocks this soon after a load jump are not fitted */
 #define BIC_DECIDE	    10.0   /* evidence that ends the wait early */
 #define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
+#define TELL_SIGMAS	    3.0	   /* a gain must move the residual this many block sd */
 #define FAULT_END_BLOCKS    12
 
 #define COOL_SHARE_S   3600.0 /* after a cooling change, for this long ... */
@@ -347,25 +350,44 @@ static void add_witnesses(json_t *ev, double onset, const struct tp_evidence *e)
 	json_object_set_new(ev, "witnesses", w);
 }
 
+static const char *fault_event(enum tp_fault_kind k)
+{
+	return k == TP_FAULT_GAIN      ? "sensor_gain"
+	       : k == TP_FAULT_UNKNOWN ? "sensor_calibration"
+				       : "sensor_offset";
+}
+
 static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
-		       double ref, const struct tp_evidence *e)
+		       double ref, const char *why, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	const char *kind = z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset";
-	json_t *ev =
-	    tp_drift_zone_event(d, t, kind, j, witness_sound(z->onset, e) ? 0.85 * conf : conf);
+	json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j,
+					 witness_sound(z->onset, e) ? 0.85 * conf : conf);
 
 	if (!ev)
 		return;
+	if (z->kind == TP_FAULT_UNKNOWN) {
+		/* the sensor reads wrong (conf says how sure); what kind of wrong is unknown */
+		json_t *c = json_array();
+
+		json_object_set_new(ev, "verdict", json_string("unknown"));
+		json_object_del(ev, "confidence");
+		tp_event_set_num(ev, "fault_confidence", conf);
+		json_object_set_new(ev, "reason", json_string(why));
+		json_array_append_new(c, json_string("sensor_offset"));
+		json_array_append_new(c, json_string("sensor_gain"));
+		json_object_set_new(ev, "candidates", c);
+	}
 	json_object_set_new(ev, "state", json_string("start"));
 	tp_event_set_num(ev, "value", z->x_blk);
 	tp_event_set_num(ev, "prediction", z->x_blk - z->d);
 	tp_event_set_num(ev, "residual", z->d);
 	tp_event_set_num(ev, "onset_t", z->onset);
 	json_object_set_new(ev, "shape", json_string(shape));
-	if (z->kind == TP_FAULT_OFFSET) {
+	if (z->kind == TP_FAULT_OFFSET ||
+	    (z->kind == TP_FAULT_UNKNOWN && strcmp(shape, "step") == 0)) {
 		tp_event_set_num(ev, "offset_c", z->fault_param);
-	} else if (z->kind == TP_FAULT_DRIFT) {
+	} else if (z->kind == TP_FAULT_DRIFT || z->kind == TP_FAULT_UNKNOWN) {
 		tp_event_set_num(ev, "offset_c", z->d);
 		tp_event_set_num(ev, "rate_c_per_min", z->fault_param);
 	} else {
@@ -485,8 +507,8 @@ static int classify_common(struct tp_drift *d, int j, double t)
 
 /* The blocks a classification fits, with its regressors. */
 struct shape_window {
-	int n, npre, varied;
-	double qref;
+	int n, npre;
+	double qref, qrange, qmean; /* the rise before the onset, its range (minute means), mean */
 	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], hq[TP_DRIFT_HIST];
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], qq[TP_DRIFT_HIST];
 };
@@ -534,7 +556,8 @@ static void shape_regressors(struct shape_window *w, double onset)
 	}
 	w->npre = npre;
 	w->qref = qref;
-	w->varied = qmax - qmin >= CLASSIFY_RISE_K;
+	w->qrange = qmax - qmin;
+	w->qmean = qref;
 }
 
 static void shape_fit(const struct shape_window *w, double var, struct shape_fits *f)
@@ -570,6 +593,81 @@ static void shape_fit(const struct shape_window *w, double var, struct shape_fit
 	f->b_gr = bic(lsq_k(w->hd, xgr, 3, n, f->bgr), n, 3, var);
 }
 
+/* The range of the power's minute means over the blocks since t0, and its mean, W. */
+static double power_range(const struct tp_drift *d, double t0, double *mean)
+{
+	double lo = INFINITY, hi = -INFINITY, sum = 0, m;
+	int i, k, n = 0, c;
+
+	for (i = 0; i < d->hn; i++) {
+		if (d->ht[tp_drift_ring(d, i)] < t0)
+			continue;
+		for (m = 0, c = 0, k = i; k >= 0 && k > i - 6; k--, c++)
+			m += d->hp[tp_drift_ring(d, k)];
+		m /= c;
+		lo = fmin(lo, m);
+		hi = fmax(hi, m);
+		sum += d->hp[tp_drift_ring(d, i)];
+		n++;
+	}
+	*mean = n ? sum / n : NAN;
+	return n ? hi - lo : 0;
+}
+
+/*
+ * Has the rise moved enough to tell a gain from an offset? A gain g makes
+ * the residual (g - 1)·T at a reading of T °C, so the residual of size
+ * |d| would move by |d|·Δrise/T as the rise moves by Δrise: that must
+ * stand TELL_SIGMAS block deviations clear of the noise. When it has not,
+ * writes the reason (in watts, the rise per watt from the zone's own
+ * levels) into why.
+ */
+static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
+		     const struct shape_window *w, double w0, double var, char *why, size_t n)
+{
+	double size = fmax(fabs(z->d), 0.1), level = fmax(fabs(z->x_blk), 1.0), pmean, prange;
+	double need = fmax(CLASSIFY_RISE_K, TELL_SIGMAS * sqrt(var) * level / size), per_w;
+
+	if (w->qrange >= need)
+		return 1;
+	prange = power_range(d, w0 + BLOCK_S, &pmean);
+	per_w = pmean > 0 && w->qmean > 0 ? w->qmean / pmean : NAN;
+	if (isnan(per_w))
+		snprintf(why, n,
+			 "load has not moved enough to tell gain from offset: rise range %.1f K, "
+			 "need %.1f K",
+			 w->qrange, need);
+	else
+		snprintf(why, n,
+			 "load has not moved enough to tell gain from offset: power range %.2f W, "
+			 "need %.2f W",
+			 prange, need / per_w);
+	return 0;
+}
+
+/* The fault decided (kind, parameter, confidence): reported, replacing an unknown one. */
+static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind, double param,
+		   double conf, const char *shape, double ref, const char *why,
+		   const struct tp_evidence *e)
+{
+	struct tp_drift_zone *z = &d->z[j];
+
+	if (z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN) {
+		json_t *ev = tp_drift_zone_event(d, t, "sensor_calibration", j, conf);
+
+		if (ev) {
+			json_object_set_new(ev, "state", json_string("end"));
+			json_object_set_new(ev, "resolved_as", json_string(fault_event(kind)));
+			tp_drift_emit(d, ev, e);
+		}
+	}
+	z->kind = kind;
+	z->fault_param = param;
+	z->state = TP_DRIFT_FAULT;
+	z->quiet_n = 0;
+	emit_fault(d, j, t, tp_drift_clamp(conf, 0.5, 0.99), shape, ref, why, e);
+}
+
 /*
  * What the zone's residual d has done over a window that reaches back
  * before the alarm's onset (to see the load changes around it), by BIC:
@@ -583,16 +681,19 @@ static void shape_fit(const struct shape_window *w, double var, struct shape_fit
  * care how hot the zone runs, a gain error (and a model that absorbed part
  * of one as a larger resistance) does. With the rise flat the two look
  * alike: the classifier waits for the load to move (up to 5 minutes), then
- * calls it an offset; with the rise moving, it waits until one explanation
- * is clearly better (up to 40 minutes).
+ * reports the fault as sensor_calibration with verdict unknown and the
+ * reason, and goes on watching; once the load has moved enough it says
+ * which (a clear BIC difference). With the rise moving, it waits until one
+ * explanation is clearly better (up to 40 minutes), else unknown as well.
  */
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
 	struct shape_window w;
 	struct shape_fits f;
-	double wait = t - z->alarm_t, var, w0, b_off, b_gain, conf, post = 0;
-	int i;
+	double wait = t - z->alarm_t, var, w0, b_off, b_gain, post = 0;
+	int i, unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
+	char why[160];
 
 	if (classify_common(d, j, t))
 		return;
@@ -608,32 +709,39 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
 	shape_fit(&w, var, &f);
 	b_off = fmin(f.b_o, f.b_d);
-	b_gain = w.varied ? fmin(f.b_g, f.b_gr) : INFINITY;
-	if (!w.varied && wait < CLASSIFY_MAX_S)
-		return; /* the load may yet move and tell gain from offset */
-	if (w.varied && wait < CLASSIFY_GAIN_MAX_S && fabs(b_off - b_gain) < BIC_DECIDE)
+	b_gain = fmin(f.b_g, f.b_gr);
+	if (!load_told(d, z, &w, w0, var, why, sizeof(why))) {
+		if (unknown || wait < CLASSIFY_MAX_S)
+			return; /* the load may yet move and tell gain from offset */
+		/* a sensor fault all the same: its shape, not its kind */
+		if (f.b_d < f.b_o - BIC_PREFER)
+			report(d, j, t, TP_FAULT_UNKNOWN, f.bd[2], 1 - exp(-0.25 * (f.b_o - f.b_d)),
+			       "ramp", w.qref, why, e);
+		else
+			report(d, j, t, TP_FAULT_UNKNOWN, f.bo[1], 0.9, "step", w.qref, why, e);
 		return;
-	if (b_gain < b_off - (wait < CLASSIFY_GAIN_MAX_S ? 0 : BIC_PREFER)) {
-		z->kind = TP_FAULT_GAIN;
-		z->fault_param = 1 + (f.b_g <= f.b_gr ? f.bg[1] : f.bgr[1]);
-		conf = 1 - exp(-0.25 * (b_off - b_gain));
-	} else if (f.b_d < f.b_o - BIC_PREFER) {
-		z->kind = TP_FAULT_DRIFT;
-		z->fault_param = f.bd[2];
-		conf = 1 - exp(-0.25 * (f.b_o - f.b_d));
-	} else {
-		z->kind = TP_FAULT_OFFSET;
-		z->fault_param = f.bo[1];
-		conf = w.varied ? 1 - exp(-0.25 * fabs(b_gain - b_off)) : 0.6;
 	}
-	conf = tp_drift_clamp(conf, 0.5, 0.99);
-	z->state = TP_DRIFT_FAULT;
-	z->quiet_n = 0;
-	emit_fault(d, j, t, conf,
-		   z->kind == TP_FAULT_DRIFT  ? "ramp"
-		   : z->kind == TP_FAULT_GAIN ? (f.b_g <= f.b_gr ? "gain" : "gain_ramp")
-					      : "step",
-		   w.qref, e);
+	if (fabs(b_off - b_gain) < BIC_DECIDE) {
+		if (unknown || wait < CLASSIFY_GAIN_MAX_S)
+			return;
+		if (fabs(b_off - b_gain) < BIC_PREFER) {
+			snprintf(why, sizeof(why),
+				 "gain and offset explain the readings alike (BIC %.1f apart)",
+				 fabs(b_off - b_gain));
+			report(d, j, t, TP_FAULT_UNKNOWN, f.bo[1], 0.9, "step", w.qref, why, e);
+			return;
+		}
+	}
+	if (b_gain < b_off)
+		report(d, j, t, TP_FAULT_GAIN, 1 + (f.b_g <= f.b_gr ? f.bg[1] : f.bgr[1]),
+		       1 - exp(-0.25 * (b_off - b_gain)), f.b_g <= f.b_gr ? "gain" : "gain_ramp",
+		       w.qref, "", e);
+	else if (f.b_d < f.b_o - BIC_PREFER)
+		report(d, j, t, TP_FAULT_DRIFT, f.bd[2], 1 - exp(-0.25 * (f.b_o - f.b_d)), "ramp",
+		       w.qref, "", e);
+	else
+		report(d, j, t, TP_FAULT_OFFSET, f.bo[1], 1 - exp(-0.25 * fabs(b_gain - b_off)),
+		       "step", w.qref, "", e);
 }
 
 /* ---- blocks ---- */
@@ -709,14 +817,17 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		classify(d, j, t, e);
 		break;
 	case TP_DRIFT_FAULT:
+		if (z->kind == TP_FAULT_UNKNOWN) {
+			classify(d, j, t, e);
+			if (z->state != TP_DRIFT_FAULT)
+				break;
+		}
 		if (fabs(dd) < k)
 			z->quiet_n++;
 		else
 			z->quiet_n = 0;
 		if (z->quiet_n >= FAULT_END_BLOCKS) {
-			json_t *ev = tp_drift_zone_event(
-			    d, t, z->kind == TP_FAULT_GAIN ? "sensor_gain" : "sensor_offset", j,
-			    0.8);
+			json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j, 0.8);
 
 			if (ev) {
 				json_object_set_new(ev, "state", json_string("end"));

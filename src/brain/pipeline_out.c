@@ -1,6 +1,7 @@
 #include "pipeline_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -79,17 +80,15 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 	}
 }
 
-static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
+#define TRIP_NEAR_K 3.0 /* a zone this close to the trip, by reading and by model: the heat */
+
+/* The zone the kernel most likely tripped on: the hottest die or other zone (-1: none). */
+static int hottest_zone(const struct tp_pipeline *p, double *value)
 {
-	int j, hot = -1, k;
-	double best = -INFINITY, conf = 0.8;
-	const char *verdict = "thermal";
+	double best = -INFINITY, x;
+	int j, hot = -1;
 
-	p->thr_sensor[0] = '\0';
-	/* the zone the kernel most likely tripped on: the hottest die or other zone */
 	for (j = 0; j < p->nz; j++) {
-		double x;
-
 		if (!tp_drift_zone_last(p->dd, j, &x))
 			continue;
 		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
@@ -99,35 +98,89 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 			hot = j;
 		}
 	}
+	*value = best;
+	return hot;
+}
+
+/*
+ * The verdict on a throttle from the hottest zone, reading against model:
+ * sensor_drift when the zone is known faulty or reads far over what the
+ * model and the other zones say; thermal only when both the reading and
+ * the model put the zone at the trip; not_thermal when both are far under
+ * the ceiling; unknown, with the reason, when nothing supports either (no
+ * model, or a trip the telemetry never saw). conf is NaN for unknown.
+ */
+static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, double best,
+				double *conf, char *why, size_t n)
+{
+	double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
+	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot), near;
+	int others_ok = 1, faulty = tp_drift_zone_faulty(p->dd, hot), k;
+
+	for (k = 0; k < p->nz; k++)
+		if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
+			others_ok = 0;
+	json_object_set_new(ev, "zone", json_string(p->zch[hot]));
+	tp_event_set_num(ev, "value", best);
+	tp_event_set_num(ev, "prediction", est);
+	tp_event_set_num(ev, "residual", res);
+	if ((faulty && !(res < 1.0)) || (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
+		tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
+		*conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
+		return "sensor_drift";
+	}
+	/* a model without power, or one that has not seen the board, only
+	 * echoes the reading: no evidence either way */
+	if (isnan(est) || p->psrc == PWR_NONE || !p->fc.model_valid) {
+		snprintf(why, n,
+			 "%s: %s reads %.1f C and cannot be checked against the heat the board "
+			 "makes",
+			 isnan(est) || p->psrc == PWR_NONE ? "no thermal model (no power reading)"
+							   : "the thermal model has not seen the "
+							     "board long enough",
+			 p->zch[hot], best);
+		return "unknown";
+	}
+	near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
+	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
+		*conf = fabs(res) <= near ? 0.9 : 0.75;
+		return "thermal";
+	}
+	if (est < p->ceiling - 10 && best < p->ceiling - 10) {
+		*conf = 0.6;
+		return "not_thermal";
+	}
+	snprintf(why, n,
+		 "%s reads %.1f C and the model says %.1f C, %.1f K under the %.1f C trip: the "
+		 "telemetry did not see what the kernel reacted to",
+		 p->zch[hot], best, est, p->trip - fmax(best, est), p->trip);
+	return "unknown";
+}
+
+static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
+{
+	double best, conf = NAN;
+	int hot = hottest_zone(p, &best);
+	const char *verdict;
+	char why[256] = "";
+
+	p->thr_sensor[0] = '\0';
 	if (p->th.clause == TP_CLAUSE_RPI_BITS && ((unsigned long)p->th.rpi_bits & 1ul) &&
 	    !((unsigned long)p->th.rpi_bits & 0x8ul)) {
 		verdict = "undervoltage";
+		conf = 0.8;
 	} else if (hot >= 0) {
-		double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
-		double res = best - est;
-		double sd = tp_drift_zone_noise_sd(p->dd, hot);
-		int others_ok = 1, faulty = tp_drift_zone_faulty(p->dd, hot);
-
-		for (k = 0; k < p->nz; k++)
-			if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
-				others_ok = 0;
-		json_object_set_new(ev, "zone", json_string(p->zch[hot]));
-		tp_event_set_num(ev, "value", best);
-		tp_event_set_num(ev, "prediction", est);
-		tp_event_set_num(ev, "residual", res);
-		if ((faulty && !(res < 1.0)) ||
-		    (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
-			verdict = "sensor_drift";
-			tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
-			conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
-		} else if (!isnan(est) && est < p->ceiling - 10 && best < p->ceiling - 10) {
-			verdict = "not_thermal";
-			conf = 0.6;
-		}
+		verdict = zone_verdict(p, ev, hot, best, &conf, why, sizeof(why));
+	} else {
+		verdict = "unknown";
+		snprintf(why, sizeof(why), "no temperature reading to check the trip against");
 	}
 	tp_strlcpy(p->thr_verdict, verdict, sizeof(p->thr_verdict));
 	json_object_set_new(ev, "verdict", json_string(verdict));
-	tp_event_set_num(ev, "confidence", conf);
+	if (!isnan(conf))
+		tp_event_set_num(ev, "confidence", conf);
+	if (why[0])
+		json_object_set_new(ev, "reason", json_string(why));
 	if (p->thr_sensor[0])
 		json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
 }

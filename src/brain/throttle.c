@@ -5,10 +5,12 @@
 
 #include "util.h"
 
-#define BELOW_FRACTION 0.95 /* a clock this far under its request is held back */
-#define BELOW_POLLS    2
-#define CLEAR_POLLS    2
-#define CAP_FRACTION   0.99
+#define BELOW_TOL    0.05 /* a clock this far under its reference is held back ... */
+#define JITTER_MAX   0.15 /* ... or as far as it was seen over it, up to this */
+#define BELOW_POLLS  3
+#define CLEAR_POLLS  2
+#define CAP_FRACTION 0.99
+#define CLOCK_BUSY   0.5 /* the clock's processor this busy: it should run at its request */
 
 static const char *const clause_names[TP_CLAUSE_COUNT] = {
     "none",	   "cooling_state",	 "freq_cap",   "rpi_bits",
@@ -32,8 +34,10 @@ static struct tp_throttle_clock *clock_for(struct tp_throttle *th, const char *n
 	memset(&th->clk[th->nclocks], 0, sizeof(th->clk[0]));
 	tp_strlcpy(th->clk[th->nclocks].name, name, sizeof(th->clk[0].name));
 	th->clk[th->nclocks].cur = th->clk[th->nclocks].max = th->clk[th->nclocks].hwmax = -1;
+	th->clk[th->nclocks].util = -1;
 	th->clk[th->nclocks].last_cur = th->clk[th->nclocks].last_max = NAN;
-	th->clk[th->nclocks].last_hwmax = NAN;
+	th->clk[th->nclocks].last_hwmax = th->clk[th->nclocks].last_util = NAN;
+	th->clk[th->nclocks].seen_max = NAN;
 	return &th->clk[th->nclocks++];
 }
 
@@ -65,8 +69,13 @@ void tp_throttle_init(struct tp_throttle *th, const struct tp_chanset *in)
 			th->rpi = i;
 		} else if (strcmp(n, "state.x86_throttle") == 0) {
 			th->x86 = i;
-		} else if (strcmp(n, "util.cpu") == 0) {
-			th->util = i;
+		} else if (strncmp(n, "util.", 5) == 0) {
+			struct tp_throttle_clock *c = clock_for(th, n + 5);
+
+			if (strcmp(n, "util.cpu") == 0)
+				th->util = i;
+			if (c)
+				c->util = i;
 		} else if (strcmp(n, "rate.tokens") == 0) {
 			th->rate = i;
 		} else if (strncmp(n, "freq.", 5) == 0) {
@@ -103,6 +112,57 @@ static double hold(double *last, const double *v, int idx)
 	return idx >= 0 ? *last : NAN;
 }
 
+/* Keeps the highest level the clock held for TP_THROTTLE_HELD polls. */
+static void held_level(struct tp_throttle_clock *c, double cur)
+{
+	double lo = cur;
+	int k;
+
+	memmove(c->recent + 1, c->recent, (TP_THROTTLE_HELD - 1) * sizeof(c->recent[0]));
+	c->recent[0] = cur;
+	if (c->nrecent < TP_THROTTLE_HELD)
+		c->nrecent++;
+	if (c->nrecent < TP_THROTTLE_HELD)
+		return;
+	for (k = 1; k < TP_THROTTLE_HELD; k++)
+		lo = fmin(lo, c->recent[k]);
+	if (isnan(c->seen_max) || lo > c->seen_max)
+		c->seen_max = lo;
+}
+
+/* One clock: the clauses it holds (bit per clause): capped, held below its reference. */
+static unsigned clock_frame(struct tp_throttle_clock *c, const double *v, int loaded)
+{
+	double cur = hold(&c->last_cur, v, c->cur);
+	double mx = hold(&c->last_max, v, c->max);
+	double hw = hold(&c->last_hwmax, v, c->hwmax);
+	double busy = hold(&c->last_util, v, c->util);
+	int fresh = c->cur >= 0 && !isnan(v[c->cur]), known = !isnan(mx) || !isnan(hw);
+	double ref, tol;
+	unsigned mask = 0;
+
+	if (!isnan(mx) && !isnan(hw) && mx < CAP_FRACTION * hw)
+		mask |= 1u << TP_CLAUSE_FREQ_CAP;
+	if (!fresh)
+		return mask;
+	held_level(c, cur);
+	ref = known ? fmin(isnan(mx) ? INFINITY : mx, isnan(hw) ? INFINITY : hw) : c->seen_max;
+	if (!(ref > 0))
+		return mask;
+	/* a reading over the reference is the measurement's jitter */
+	if (cur > ref)
+		c->over = fmin(JITTER_MAX, fmax(c->over, cur / ref - 1));
+	tol = fmax(BELOW_TOL, c->over);
+	/* an idle processor's clock lowered by its governor is no throttle */
+	if (loaded && busy >= CLOCK_BUSY && cur < (1 - tol) * ref)
+		c->below_n++;
+	else
+		c->below_n = 0;
+	if (c->below_n >= BELOW_POLLS)
+		mask |= 1u << (known ? TP_CLAUSE_FREQ_BELOW_REQUEST : TP_CLAUSE_CLOCK_DROP);
+	return mask;
+}
+
 int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loaded)
 {
 	unsigned mask = 0;
@@ -125,31 +185,8 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 	if (th->cool_now > 0)
 		mask |= 1u << TP_CLAUSE_COOLING_STATE;
 
-	for (i = 0; i < th->nclocks; i++) {
-		struct tp_throttle_clock *c = &th->clk[i];
-		double cur = hold(&c->last_cur, v, c->cur);
-		double mx = hold(&c->last_max, v, c->max);
-		double hw = hold(&c->last_hwmax, v, c->hwmax);
-		int fresh = c->cur >= 0 && !isnan(v[c->cur]);
-
-		if (!isnan(mx) && !isnan(hw) && mx < CAP_FRACTION * hw)
-			mask |= 1u << TP_CLAUSE_FREQ_CAP;
-		if (!isnan(cur) && (isnan(c->seen_max) || c->seen_max == 0 || cur > c->seen_max))
-			c->seen_max = cur;
-		if (!fresh)
-			continue;
-		{
-			double req = !isnan(mx) ? mx : !isnan(hw) ? hw : c->seen_max;
-
-			if (loaded && req > 0 && cur < BELOW_FRACTION * req)
-				c->below_n++;
-			else
-				c->below_n = 0;
-		}
-		if (c->below_n >= BELOW_POLLS)
-			mask |= 1u << (!isnan(mx) || !isnan(hw) ? TP_CLAUSE_FREQ_BELOW_REQUEST
-								: TP_CLAUSE_CLOCK_DROP);
-	}
+	for (i = 0; i < th->nclocks; i++)
+		mask |= clock_frame(&th->clk[i], v, loaded);
 	/* a bit field: anything not a 32-bit count is no reading */
 	if (th->rpi >= 0 && !isnan(v[th->rpi]) && v[th->rpi] >= 0 && v[th->rpi] < 4294967296.0)
 		th->rpi_bits = floor(v[th->rpi]);
@@ -186,10 +223,20 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 
 void tp_throttle_clock(const struct tp_throttle *th, double *cur, double *max, double *hwmax)
 {
+	const struct tp_throttle_clock *c = NULL;
+	int i;
+
 	*cur = *max = *hwmax = NAN;
-	if (th->nclocks == 0)
+	/* "cpu" when there is one, else the first clock read */
+	for (i = 0; i < th->nclocks && !c; i++)
+		if (strcmp(th->clk[i].name, "cpu") == 0)
+			c = &th->clk[i];
+	for (i = 0; i < th->nclocks && !c; i++)
+		if (th->clk[i].cur >= 0)
+			c = &th->clk[i];
+	if (!c)
 		return;
-	*cur = th->clk[0].last_cur;
-	*max = th->clk[0].last_max;
-	*hwmax = th->clk[0].last_hwmax;
+	*cur = c->last_cur;
+	*max = c->last_max;
+	*hwmax = c->last_hwmax;
 }

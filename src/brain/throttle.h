@@ -11,10 +11,21 @@
  *   rpi_bits            Raspberry Pi get_throttled bits 1-3 (capped,
  *                       throttled, soft limit) are set now
  *   x86_counter         the thermal_throttle counters went up
- *   freq_below_request  under load, the current clock is below the
- *                       requested maximum for two polls in a row
- *   clock_drop          the same against the highest clock seen, for traces
- *                       that do not say what was requested
+ *   freq_below_request  the clock's own load (util.NAME) is high and the
+ *                       current clock stays below the requested maximum
+ *                       (the lower of freq.NAME_max and freq.NAME_hwmax)
+ *                       for three polls in a row
+ *   clock_drop          the same against the highest level the clock held
+ *                       for three polls, for traces that do not say what
+ *                       was requested
+ *
+ * Measured clocks jitter: a clock counted from cycles reads a few % over
+ * its nominal value (2.30-2.35 GHz against a 2.2 GHz maximum). A clock is
+ * below its reference when it is more than max(5 %, the largest overshoot
+ * seen over it) under it; a single high reading never becomes the
+ * reference. The governor lowers an idle clock (DVFS): without the load of
+ * that clock's processor (util.cpu for freq.cpu, util.gpu for freq.gpu) the
+ * clock clauses are not judged at all, whatever else draws power.
  *
  * An episode starts when a clause first holds and ends after two polls with
  * none. Pure function of the frames given.
@@ -36,11 +47,16 @@ enum tp_clause {
 	TP_CLAUSE_COUNT
 };
 
+#define TP_THROTTLE_HELD 3 /* polls a clock level must hold to count */
+
 struct tp_throttle_clock {
-	char name[TP_CHANNEL_NAME_MAX]; /* "cpu" */
-	int cur, max, hwmax;		/* channel indexes or -1 */
-	double seen_max;		/* highest current clock seen */
-	double last_cur, last_max, last_hwmax;
+	char name[TP_CHANNEL_NAME_MAX];	 /* "cpu" */
+	int cur, max, hwmax, util;	 /* channel indexes or -1 */
+	double seen_max;		 /* highest level held for TP_THROTTLE_HELD polls */
+	double recent[TP_THROTTLE_HELD]; /* the last readings, for seen_max */
+	int nrecent;
+	double over; /* largest relative overshoot of a reading over its reference */
+	double last_cur, last_max, last_hwmax, last_util;
 	int below_n;
 };
 
@@ -71,7 +87,7 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 
 const char *tp_throttle_clause_name(enum tp_clause c);
 
-/* Clock evidence of the first clock (normally "cpu"), NaN when absent. */
+/* Clock evidence of the "cpu" clock (else the first read), NaN when absent. */
 void tp_throttle_clock(const struct tp_throttle *th, double *cur, double *max, double *hwmax);
 
 #endif
