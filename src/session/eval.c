@@ -219,9 +219,10 @@ static int parse_events(const char *buf, size_t len, struct evrec **out, int *no
 
 static int is_fault_event(const struct evrec *e)
 {
-	static const char *const kinds[] = {"sensor_offset", "sensor_gain",	"sensor_stuck",
-					    "sensor_spike",  "sensor_lost",	"sensor_invalid",
-					    "ambient_shift", "cooling_degraded"};
+	static const char *const kinds[] = {
+	    "sensor_offset", "sensor_gain",	 "sensor_stuck",
+	    "sensor_spike",  "sensor_lost",	 "sensor_invalid",
+	    "ambient_shift", "cooling_degraded", "sensor_calibration"};
 	size_t i;
 
 	if (e->state[0] && strcmp(e->state, "start") != 0)
@@ -479,11 +480,23 @@ struct fault_tally {
 	int detected, correct, false_alarms;
 };
 
-/* Scores one truth record against the events that explain it (marked used). */
+/* An event that says what is wrong is not known yet (verdict unknown). */
+static int is_unknown(const struct evrec *e)
+{
+	return strcmp(e->verdict, "unknown") == 0;
+}
+
+/*
+ * Scores one truth record against the events that explain it (marked
+ * used). The first event with a verdict classifies it; events with verdict
+ * unknown before it count as detection, and as its delay when they name
+ * the faulty sensor. A fault only ever reported as unknown is undecided:
+ * detected, neither right nor wrong.
+ */
 static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k, struct evrec *evs,
 			int nev, double t_end, const char *dir, struct fault_tally *tally)
 {
-	int j, first = -1, firstc = -1;
+	int j, first = -1, firstc = -1, decided = -1, timed = -1;
 
 	for (j = 0; j < nev; j++) {
 		if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], r, k, t_end))
@@ -491,8 +504,13 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		evs[j].used = 1;
 		if (first < 0)
 			first = j;
+		if (decided < 0 && !is_unknown(&evs[j]))
+			decided = j;
 		if (firstc < 0 && event_correct(&evs[j], r, k))
 			firstc = j;
+		if (timed < 0 && (event_correct(&evs[j], r, k) ||
+				  (is_unknown(&evs[j]) && strcmp(evs[j].channel, r->channel) == 0)))
+			timed = j;
 		if (common_kind(k) && strncmp(evs[j].kind, "sensor_", 7) == 0) {
 			ev->ambient_blamed++;
 			tp_eval_logf(ev, "  %-22s %s blamed on a sensor: %s %s at %.0f\n", dir,
@@ -508,14 +526,19 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		ev->kind[k].detected++;
 		tally->detected++;
 	}
-	if (first >= 0 && first == firstc) {
+	if (decided >= 0 && decided == firstc) {
 		ev->faults_correct++;
 		ev->kind[k].correct++;
 		tally->correct++;
 	}
-	if (firstc >= 0) {
-		double dly = evs[firstc].t - r->t_start;
+	if (first >= 0 && decided < 0) {
+		ev->faults_undecided++;
+		ev->kind[k].undecided++;
+	}
+	if (timed >= 0) {
+		double dly = evs[timed].t - r->t_start;
 
+		ev->kind[k].timed++;
 		ev->kind[k].delay_sum += dly;
 		if (dly > ev->kind[k].delay_max)
 			ev->kind[k].delay_max = dly;
@@ -524,7 +547,10 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		     r->channel, r->t_start, first >= 0 ? evs[first].kind : "-",
 		     first >= 0 && evs[first].channel[0] ? ":" : "",
 		     first >= 0 ? evs[first].channel : "", first >= 0 ? evs[first].t : NAN,
-		     first >= 0 && first == firstc ? "right" : "WRONG");
+		     first < 0		 ? "WRONG"
+		     : decided < 0	 ? "undecided"
+		     : decided == firstc ? "right"
+					 : "WRONG");
 }
 
 /* Faults: each truth record and the events that explain it; the rest are false alarms. */
@@ -710,169 +736,4 @@ out:
 	free(c.f);
 	tp_truth_free(&ts);
 	return ret;
-}
-
-/* ---- reports ---- */
-
-static double ttc_median(const struct tp_eval *ev)
-{
-	double *s, m;
-	int n;
-
-	if (ev->ttc_n == 0 || ev->ttc_n > INT_MAX)
-		return NAN;
-	n = (int)ev->ttc_n;
-	s = malloc((size_t)n * sizeof(double));
-	if (!s)
-		return NAN;
-	memcpy(s, ev->ttc_rel, (size_t)n * sizeof(double));
-	dsp_sort(s, n);
-	m = dsp_sorted_median(s, n);
-	free(s);
-	return m;
-}
-
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : NAN;
-}
-
-static double mae(const struct tp_eval *ev, int h)
-{
-	return ratio(ev->fc_abs[h], (double)ev->fc_n[h]);
-}
-
-static double kind_delay(const struct tp_eval *ev, int k)
-{
-	return ev->kind[k].correct > 0 || ev->kind[k].delay_max > 0 ? ev->kind[k].delay_max : NAN;
-}
-
-void tp_eval_row(FILE *f, const char *name, double v, const char *unit, const char *target,
-		 int pass)
-{
-	char val[32];
-
-	if (isnan(v))
-		snprintf(val, sizeof(val), "n/a");
-	else
-		snprintf(val, sizeof(val), "%.3g%s", v, unit);
-	fprintf(f, "  %-34s %12s   %-22s %s\n", name, val, target,
-		isnan(v) ? ""
-		: pass	 ? "ok"
-			 : "MISSED");
-}
-
-void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
-{
-	double lead = ev->trips ? ev->lead_min : NAN;
-	double fah = ratio((double)ev->false_alarms, ev->sensor_hours);
-	double acc = ratio(ev->faults_correct, ev->faults);
-	double prec = ratio(ev->thr_episodes_true, ev->thr_episodes);
-	double rec = ratio(ev->thr_truth_found, ev->thr_truth);
-	double ttc = ttc_median(ev);
-	char name[64];
-	int k;
-
-	if (ev->log)
-		fputs(ev->log, f);
-	fprintf(f, "\n%d session(s), %.2f h, %.1f sensor-hours\n\n", ev->sessions, ev->hours,
-		ev->sensor_hours);
-	fprintf(f, "  %-34s %12s   %-22s\n", "score", "value", "target");
-	tp_eval_row(f, "forecast_mae_30s", mae(ev, 0), " K", "<= 0.5 K", mae(ev, 0) <= 0.5);
-	tp_eval_row(f, "forecast_mae_120s", mae(ev, 1), " K", "<= 1.0 K", mae(ev, 1) <= 1.0);
-	tp_eval_row(f, "forecast_mae_600s", mae(ev, 2), " K", "<= 2.0 K", mae(ev, 2) <= 2.0);
-	tp_eval_row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
-	tp_eval_row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
-	for (k = 0; k < TP_EVAL_NKINDS; k++) {
-		static const double target[TP_EVAL_NKINDS] = {NAN, NAN, NAN, 600, 1800,
-							      NAN, 120, NAN, NAN};
-		char tg[32];
-
-		if (ev->kind[k].n == 0)
-			continue;
-		snprintf(name, sizeof(name), "drift_delay_s.%s", kind_names[k]);
-		if (isnan(target[k]))
-			snprintf(tg, sizeof(tg), "(%d/%d right)", ev->kind[k].correct,
-				 ev->kind[k].n);
-		else
-			snprintf(tg, sizeof(tg), "<= %.0f s (%d/%d)", target[k],
-				 ev->kind[k].correct, ev->kind[k].n);
-		tp_eval_row(f, name, kind_delay(ev, k), " s", tg,
-			    isnan(target[k]) ? ev->kind[k].correct == ev->kind[k].n
-					     : kind_delay(ev, k) <= target[k] &&
-						   ev->kind[k].correct == ev->kind[k].n);
-	}
-	tp_eval_row(f, "classification_accuracy", acc, "", ">= 0.95", acc >= 0.95);
-	tp_eval_row(f, "false_alarms_per_hour", fah, "", "0 (per sensor-hour)",
-		    ev->false_alarms == 0);
-	tp_eval_row(f, "ambient_blamed_on_sensor", ev->ambient_faults ? ev->ambient_blamed : NAN,
-		    "", "0", ev->ambient_blamed == 0);
-	tp_eval_row(f, "throttle_precision", prec, "", ">= 0.99", prec >= 0.99);
-	tp_eval_row(f, "throttle_recall", rec, "", ">= 0.99", rec >= 0.99);
-	tp_eval_row(f, "throttle_for_nothing_named",
-		    ratio(ev->thr_spurious_named, ev->thr_spurious), "", "1.0",
-		    ev->thr_spurious_named == ev->thr_spurious);
-	if (ev->samples > 0)
-		tp_eval_print_samples(ev, f);
-}
-
-static void put(json_t *o, const char *k, double v)
-{
-	json_object_set_new(o, k, isfinite(v) ? json_real(v) : json_null());
-}
-
-int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
-{
-	json_t *o = json_object(), *dd, *dm, *kinds;
-	int k, ret;
-
-	if (!o)
-		return -ENOMEM;
-	put(o, "forecast_mae_30s", mae(ev, 0));
-	put(o, "forecast_mae_120s", mae(ev, 1));
-	put(o, "forecast_mae_600s", mae(ev, 2));
-	put(o, "ttc_median_rel_error", ttc_median(ev));
-	put(o, "warning_lead_s", ev->trips ? ev->lead_min : NAN);
-	put(o, "warning_lead_mean_s", ev->trips ? ev->lead_sum / ev->trips : NAN);
-	dd = json_object();
-	dm = json_object();
-	kinds = json_object();
-	for (k = 0; k < TP_EVAL_NKINDS; k++) {
-		json_t *kk;
-
-		if (ev->kind[k].n == 0)
-			continue;
-		put(dd, kind_names[k], kind_delay(ev, k));
-		put(dm, kind_names[k],
-		    ev->kind[k].correct ? ev->kind[k].delay_sum / ev->kind[k].correct : NAN);
-		kk = json_object();
-		json_object_set_new(kk, "faults", json_integer(ev->kind[k].n));
-		json_object_set_new(kk, "detected", json_integer(ev->kind[k].detected));
-		json_object_set_new(kk, "correct", json_integer(ev->kind[k].correct));
-		json_object_set_new(kinds, kind_names[k], kk);
-	}
-	json_object_set_new(o, "drift_delay_s", dd);
-	json_object_set_new(o, "drift_delay_mean_s", dm);
-	put(o, "classification_accuracy", ratio(ev->faults_correct, ev->faults));
-	put(o, "detection_rate", ratio(ev->faults_detected, ev->faults));
-	put(o, "false_alarms_per_hour", ratio((double)ev->false_alarms, ev->sensor_hours));
-	json_object_set_new(o, "false_alarms", json_integer(ev->false_alarms));
-	json_object_set_new(o, "ambient_blamed_on_sensor", json_integer(ev->ambient_blamed));
-	put(o, "throttle_precision", ratio(ev->thr_episodes_true, ev->thr_episodes));
-	put(o, "throttle_recall", ratio(ev->thr_truth_found, ev->thr_truth));
-	put(o, "throttle_for_nothing_named", ratio(ev->thr_spurious_named, ev->thr_spurious));
-	put(o, "throttle_genuine_thermal", ratio(ev->thr_genuine_thermal, ev->thr_genuine));
-	json_object_set_new(o, "faults", kinds);
-	json_object_set_new(o, "sessions", json_integer(ev->sessions));
-	put(o, "hours", ev->hours);
-	put(o, "sensor_hours", ev->sensor_hours);
-	json_object_set_new(o, "forecasts_scored", json_integer(ev->fc_n[0]));
-	json_object_set_new(o, "ttc_scored", json_integer(ev->ttc_n));
-	json_object_set_new(o, "trips", json_integer(ev->trips));
-	if (ev->samples > 0)
-		tp_eval_json_samples(ev, o);
-	ret = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	fputc('\n', f);
-	json_decref(o);
-	return ret < 0 ? -EIO : 0;
 }

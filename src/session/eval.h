@@ -18,10 +18,14 @@
  *                        ceiling_forecast after the previous trip; the worst
  *                        trip is reported (0 when a trip had no warning)
  *   drift_delay_s        per fault kind, the longest delay from the fault's
- *                        start to its first correctly classified event
- *   classification_accuracy  faults whose first event names the right kind
- *                        (and channel), over all faults (missed ones count
- *                        as wrong)
+ *                        start to its first correctly classified event, or
+ *                        to an earlier one with verdict unknown that names
+ *                        the faulty sensor
+ *   classification_accuracy  faults whose first event with a verdict names
+ *                        the right kind (and channel), over all faults but
+ *                        the undecided ones (only ever reported with
+ *                        verdict unknown: neither right nor wrong; missed
+ *                        ones count as wrong)
  *   false_alarms_per_hour    fault events explained by no truth record, per
  *                        sensor-hour (hours x temperature channels)
  *   throttle_precision/recall  kernel_throttle episodes against the
@@ -46,7 +50,9 @@
 
 struct tp_eval_kind {
 	int n, detected, correct;
-	double delay_sum, delay_max; /* to the first correct event */
+	int undecided; /* detected, only ever with verdict unknown: neither right nor wrong */
+	int timed;     /* faults with a delay: a correct event, or an unknown one on the sensor */
+	double delay_sum, delay_max; /* to the first of those */
 };
 
 struct tp_eval {
@@ -59,7 +65,7 @@ struct tp_eval {
 	int trips, trips_warned;
 	double lead_min, lead_sum;
 	struct tp_eval_kind kind[TP_EVAL_NKINDS];
-	int faults, faults_correct, faults_detected;
+	int faults, faults_correct, faults_detected, faults_undecided;
 	long false_alarms;
 	long fault_events;
 	int ambient_blamed; /* sensor events during an ambient or cooling change */
