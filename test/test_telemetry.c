@@ -1001,6 +1001,7 @@ static void test_odd_sensor_text(void)
 				   "[zone.CPU-therm]\nchannel = temp.../../x\nrole = die\n"),
 		  -EINVAL);
 	CHECK(strstr(b.err, "[zone.CPU-therm] channel: must be temp.NAME") != NULL);
+	tp_board_free(&b);
 	drop_root();
 }
 
