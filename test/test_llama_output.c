@@ -377,6 +377,22 @@ static void test_chat_rates_line(void)
 	CHECK_NEAR(p.generated_sum, 0, 0);
 }
 
+/* The real chat llama-cli (same build): its stdout has the rate line only. */
+static void test_real_chat_llama_cli(void)
+{
+	struct tp_llama_output p;
+	size_t len;
+	char *text = slurp("fixtures/llama/llama-cli-chat.txt", &len);
+
+	if (!text)
+		SKIP("cannot read fixtures/llama/llama-cli-chat.txt");
+	tp_llama_output_init(&p);
+	CHECK_INT(tp_llama_output_feed(&p, text, len) | tp_llama_output_finish(&p), TP_LLAMA_RATES);
+	CHECK_INT(p.rates_lines, 1);
+	CHECK_INT(p.eval.count, 0);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(test_perf_context_whole);
@@ -390,5 +406,6 @@ int main(void)
 	RUN(test_real_llama_completion);
 	RUN(test_formats_and_rule);
 	RUN(test_chat_rates_line);
+	RUN(test_real_chat_llama_cli);
 	return test_done();
 }
