@@ -115,8 +115,9 @@ expect_exit 0 "power but no temperature, signal actuator" "$TP_BIN" run --root "
   --runtime-dir "$RT" --interval 0.2 --actuator signal --duty-period 0.2 \
   --events "$TMPD/blind2.jsonl" -- "$LG" -n 6000 -d 512 -q
 got=$(tps "$TMPD/err")
-check "power, no temperature: throughput $got tokens/s >= 80 % of unpaced $base" \
-  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.8 * b) }'
+# the safe budget (7.2 of 7.5 W here) may pace a little: far from a freeze
+check "power, no temperature: throughput $got tokens/s >= 50 % of unpaced $base" \
+  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.5 * b) }'
 check "power, no temperature: the safe budget held" \
   grep -q '"pacing_blind".*"power_measured":true' "$TMPD/blind2.jsonl"
 check "power, no temperature: no rate 0 granted" sh -c "! grep -q '\"rate_to\":0.0,' '$TMPD/blind2.jsonl'"
