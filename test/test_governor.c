@@ -246,12 +246,41 @@ static void test_rate_conversion_and_slew(void)
 	CHECK_STR(out.reason, "slew");
 	CHECK_NEAR(out.power_w, IDLE + cfg.slew_up_w_per_s, 1e-9);
 	CHECK(m.calls > 0);
-	/* no temperature: PI says idle */
+	/* no temperature, power measured: the safe budget, never idle */
 	in.t = 2;
 	in.temp_c = NAN;
+	in.blind_w = IDLE + 1.0;
 	tp_governor_step(&g, &in, &out);
 	CHECK_STR(out.reason, "no_temperature");
+	CHECK_NEAR(out.power_w, IDLE + 1.0, 1e-9);
+	CHECK(out.rate > 0);
+	/* a safe budget under idle is lifted to idle at least */
+	in.blind_w = 0;
+	tp_governor_step(&g, &in, &out);
 	CHECK_NEAR(out.power_w, IDLE, 1e-9);
+	/* nothing measured: blind, unpaced */
+	in.t = 3;
+	in.blind_w = NAN;
+	tp_governor_step(&g, &in, &out);
+	CHECK_STR(out.reason, "blind");
+	CHECK(out.rate < 0);
+}
+
+/* The safe budget from the profile's priors: never starving, never over p_max. */
+static void test_safe_power(void)
+{
+	struct tp_gov_config cfg;
+
+	tp_gov_config_default(&cfg, TP_GOV_HORIZON, 77, 80, 2.0, 10.0);
+	/* (77 - 27) / (1 + 9) = 5 W */
+	CHECK_NEAR(tp_gov_safe_power(&cfg, 27, 10), 5.0, 1e-9);
+	/* only the ambient limit: full load meets the ceiling at 30 C */
+	CHECK_NEAR(tp_gov_safe_power(&cfg, 30, NAN), 10.0 * 47 / 50, 1e-9);
+	/* a hot design ambient: the floor, 25 % of the range over idle */
+	CHECK_NEAR(tp_gov_safe_power(&cfg, 76, 10), 4.0, 1e-9);
+	CHECK_NEAR(tp_gov_safe_power(&cfg, -100, 1), 10.0, 1e-9);
+	CHECK(isnan(tp_gov_safe_power(&cfg, NAN, 10)));
+	CHECK(isnan(tp_gov_safe_power(&cfg, 85, NAN)));
 }
 
 int main(void)
@@ -263,5 +292,6 @@ int main(void)
 	RUN(test_stepwise_baseline);
 	RUN(test_none_and_parse);
 	RUN(test_rate_conversion_and_slew);
+	RUN(test_safe_power);
 	return test_done();
 }

@@ -303,6 +303,96 @@ static void test_prom_syntax(void)
 	CHECK_NEAR(v, 2, 0);
 }
 
+/*
+ * A real llama-completion (llama.cpp from node-llama-cpp 3.22.1, commit
+ * de3ff81) asked for 200 tokens: its eval line says 199 runs (the samplers
+ * line 207 = 7 prompt + 200 sampled); generated = runs + 1 = 200.
+ */
+static void test_real_llama_completion(void)
+{
+	struct tp_llama_output p;
+	size_t len;
+	char *text = slurp("fixtures/llama/llama-completion-n200.txt", &len);
+
+	if (!text)
+		SKIP("cannot read fixtures/llama/llama-completion-n200.txt");
+	tp_llama_output_init(&p);
+	CHECK_INT(tp_llama_output_feed(&p, text, len) & TP_LLAMA_EVAL, TP_LLAMA_EVAL);
+	CHECK_INT(p.eval.count, 1);
+	CHECK_NEAR(p.eval.tokens, 199, 0);
+	CHECK_INT(p.format, TP_LLAMA_FMT_COMMON_PERF);
+	CHECK_NEAR(p.generated, 200, 0);
+	CHECK_NEAR(p.prompt.tokens, 7, 0);
+	free(text);
+}
+
+/* Every known format, with its rule: runs + 1, server tokens as printed. */
+static void test_formats_and_rule(void)
+{
+	static const struct {
+		const char *line;
+		int format;
+		double generated;
+	} cases[] = {
+	    {"0.00.275.098 I common_perf_print:        eval time =      66.33 ms /   199 runs   "
+	     "(    0.33 ms per token,  3000.00 tokens per second)",
+	     TP_LLAMA_FMT_COMMON_PERF, 200},
+	    {"common_perf_print:        eval time =      66.33 ms /   199 runs   (...)",
+	     TP_LLAMA_FMT_COMMON_PERF, 200},
+	    {"llama_perf_context_print:        eval time =  124973.60 ms /   127 runs   (...)",
+	     TP_LLAMA_FMT_PERF_CONTEXT, 128},
+	    {"llama_print_timings:        eval time =   12345.67 ms /   127 runs   (...)",
+	     TP_LLAMA_FMT_PRINT_TIMINGS, 128},
+	    {"       eval time =    1234.25 ms /    16 tokens (   12.47 ms per token)",
+	     TP_LLAMA_FMT_SERVER, 16},
+	    {"llama_perf_context_print:        eval time =       0.00 ms /     0 runs   (...)",
+	     TP_LLAMA_FMT_PERF_CONTEXT, 0},
+	};
+	struct tp_llama_output p;
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(cases); i++) {
+		tp_llama_output_init(&p);
+		CHECK_INT(tp_llama_output_feed(&p, cases[i].line, strlen(cases[i].line)), 0);
+		CHECK_INT(tp_llama_output_finish(&p), TP_LLAMA_EVAL);
+		CHECK_INT(p.format, cases[i].format);
+		CHECK_NEAR(p.generated, cases[i].generated, 0);
+	}
+	CHECK_STR(tp_llama_format_name(TP_LLAMA_FMT_COMMON_PERF), "common_perf_print");
+	CHECK_STR(tp_llama_format_name((enum tp_llama_format)99), "none");
+}
+
+/* Chat llama-cli's rate line: recognised, counts nothing. */
+static void test_chat_rates_line(void)
+{
+	static const char text[] =
+	    "> hi\nHello there.\n\n[ Prompt: 120.2 t/s | Generation: 493.1 t/s ]\n"
+	    "[ Prompt: 1 t/s ]\n";
+	struct tp_llama_output p;
+
+	tp_llama_output_init(&p);
+	CHECK_INT(tp_llama_output_feed(&p, text, strlen(text)), TP_LLAMA_RATES);
+	CHECK_INT(p.rates_lines, 1);
+	CHECK_INT(p.eval.count, 0);
+	CHECK_NEAR(p.generated_sum, 0, 0);
+}
+
+/* The real chat llama-cli (same build): its stdout has the rate line only. */
+static void test_real_chat_llama_cli(void)
+{
+	struct tp_llama_output p;
+	size_t len;
+	char *text = slurp("fixtures/llama/llama-cli-chat.txt", &len);
+
+	if (!text)
+		SKIP("cannot read fixtures/llama/llama-cli-chat.txt");
+	tp_llama_output_init(&p);
+	CHECK_INT(tp_llama_output_feed(&p, text, len) | tp_llama_output_finish(&p), TP_LLAMA_RATES);
+	CHECK_INT(p.rates_lines, 1);
+	CHECK_INT(p.eval.count, 0);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(test_perf_context_whole);
@@ -313,5 +403,9 @@ int main(void)
 	RUN(test_long_line_skipped);
 	RUN(test_prom_llama_server);
 	RUN(test_prom_syntax);
+	RUN(test_real_llama_completion);
+	RUN(test_formats_and_rule);
+	RUN(test_chat_rates_line);
+	RUN(test_real_chat_llama_cli);
 	return test_done();
 }

@@ -200,6 +200,93 @@ static void test_fixed_rate_and_events(void)
 	rig_close(&r);
 }
 
+/* A frame at t with the temperature and power given (NaN: not read). */
+static void frame_tp(struct rig *r, double t, double temp, double power)
+{
+	r->v[r->i_power] = power;
+	r->v[1] = temp;
+	tp_pacer_tick(&r->p, t, r->v, t);
+}
+
+/*
+ * Blind: no temperature never starves the process. With board power the
+ * profile's safe budget (boards/sim.ini: (77 - 28) / 7.22 W, over the
+ * range's top: unlimited), without it unpaced; said once. No power: the
+ * energy is unknown (null, "n/a"), the peak temperature "unknown".
+ */
+static void test_blind_and_unknown_energy(void)
+{
+	struct rig r;
+	char line[256];
+	const char *q;
+	json_t *e;
+
+	if (rig_open(&r, NAN) < 0)
+		SKIP("cannot load boards/sim.ini");
+	CHECK(isfinite(r.p.safe_w) && r.p.safe_w > r.p.idle_prior);
+	frame_tp(&r, 0, NAN, NAN);
+	CHECK(tp_pacer_granted(&r.p) < 0);
+	CHECK_STR(r.p.out.reason, "blind");
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 10, 0.5);
+	frame_tp(&r, 1, NAN, NAN);
+	frame_tp(&r, 5, NAN, NAN);
+	tp_pacer_finish(&r.p);
+	fflush(r.f);
+	q = strstr(r.buf, "\"event\":\"pacing_blind\"");
+	CHECK(q != NULL && strstr(q + 10, "pacing_blind") == NULL);
+	CHECK(strstr(r.buf, "\"reason\":\"temperature unreadable at start\"") != NULL);
+	e = call_event(&r, 1);
+	CHECK(e && json_is_null(json_object_get(e, "energy_j")));
+	CHECK(e && json_is_null(json_object_get(e, "joules_per_token_net")));
+	json_decref(e);
+	tp_pacer_summary(&r.p, 0, line, sizeof(line));
+	CHECK(strstr(line, "10 tokens, n/a J (no power measured), n/a J/token") != NULL);
+	CHECK(strstr(line, "peak unknown C") != NULL);
+	CHECK(strstr(line, "nan") == NULL);
+	rig_close(&r);
+	/* power measured, temperature lost mid-run: the safe budget, never idle */
+	if (rig_open(&r, NAN) < 0)
+		SKIP("cannot load boards/sim.ini");
+	r.p.safe_w = r.p.idle_prior + 1; /* under the top, so that it paces */
+	frame_tp(&r, 0, 50, 5);
+	frame_tp(&r, 1, NAN, 5);
+	CHECK_STR(r.p.out.reason, "no_temperature");
+	CHECK_NEAR(r.p.out.power_w, r.p.idle_prior + 1, 1e-9);
+	CHECK(tp_pacer_granted(&r.p) > 0);
+	fflush(r.f);
+	CHECK(strstr(r.buf, "\"reason\":\"temperature lost\"") != NULL);
+	CHECK(strstr(r.buf, "holding the profile's safe power budget") != NULL);
+	rig_close(&r);
+}
+
+/* An idle prior above the measured power: said once, net of idle never negative. */
+static void test_idle_above_measured(void)
+{
+	struct rig r;
+	char line[256];
+	const char *q;
+	json_t *e;
+
+	if (rig_open(&r, NAN) < 0)
+		SKIP("cannot load boards/sim.ini");
+	frame(&r, 0, 1.0); /* idle prior 3.8 W, 1 W measured */
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 5, 0.5);
+	frame(&r, 1, 1.0);
+	tp_pacer_tokens(&r.p, TP_TOK_SOCKET, 5, 1.5);
+	frame(&r, 5, 1.0);
+	tp_pacer_finish(&r.p);
+	e = call_event(&r, 1);
+	CHECK(e && json_is_null(json_object_get(e, "joules_per_token_net")));
+	CHECK(e && json_number_value(json_object_get(e, "energy_j")) > 0);
+	json_decref(e);
+	tp_pacer_summary(&r.p, 0, line, sizeof(line));
+	CHECK(strstr(line, "net of idle n/a") != NULL);
+	fflush(r.f);
+	q = strstr(r.buf, "\"problem\":\"idle_above_measured\"");
+	CHECK(q != NULL && strstr(q + 20, "idle_above_measured") == NULL);
+	rig_close(&r);
+}
+
 /*
  * With a pipeline, through the loop: the calls are measured on the
  * pipeline's energy account, so calls covering the session add up to the
@@ -277,5 +364,7 @@ int main(void)
 	RUN(test_explicit_and_llama_calls);
 	RUN(test_fixed_rate_and_events);
 	RUN(test_calls_add_up_to_the_session);
+	RUN(test_blind_and_unknown_energy);
+	RUN(test_idle_above_measured);
 	return test_done();
 }

@@ -73,7 +73,7 @@ check "stderr passes through" grep -q '^to-stderr$' "$TMPD/err2"
 # ---- token counting ----
 expect_exit 0 "llama-cli lines counted" run --events "$TMPD/ev1.jsonl" -- "$LG" -n 30 -d 256
 check "summary counts 30 tokens" grep -q '^thermpace: 30 tokens' "$TMPD/err"
-check "the child's timing line passed through" grep -q 'eval time = .* / *30 runs' "$TMPD/err"
+check "the child's timing line passed through" grep -q 'eval time = .* / *29 runs' "$TMPD/err"
 check "a call's energy_summary from llama-cli" \
   grep -q '"event":"energy_summary","scope":"call","call":1,"source":"llama-cli".*"tokens":30' "$TMPD/ev1.jsonl"
 check "the session's energy_summary" grep -q '"event":"energy_summary","duration_s"' "$TMPD/ev1.jsonl"
@@ -88,6 +88,42 @@ el=$((($(date +%s%N) - start) / 1000000))
 check "40 tokens at 40/s take about a second (loose: 0.9 .. 8 s, took ${el} ms)" \
   test "$el" -ge 900 -a "$el" -le 8000
 check "state file removed at the end" no_state
+
+# ---- blind: no temperature never starves the process ----
+# tokens/s of a run: the loadgen's own closing line
+tps() { sed -n 's/^thermpace-loadgen: .*, \([0-9.]*\) tokens\/s.*/\1/p' "$1" | tail -1; }
+"$LG" -n 6000 -d 512 -q 2>"$TMPD/unpaced.err"
+base=$(tps "$TMPD/unpaced.err")
+# nothing measured at all (an empty tree): unpaced, said once
+mkdir -p "$TMPD/bare/sys"
+expect_exit 0 "no sensor at all, signal actuator" "$TP_BIN" run --root "$TMPD/bare" --runtime-dir "$RT" \
+  --interval 0.2 --board jetson-nano --actuator signal --duty-period 0.2 \
+  --events "$TMPD/blind1.jsonl" -- "$LG" -n 6000 -d 512 -q
+got=$(tps "$TMPD/err")
+check "blind: throughput $got tokens/s >= 80 % of unpaced $base" \
+  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.8 * b) }'
+check "blind: a pacing_blind event, once" test "$(grep -c '"event":"pacing_blind"' "$TMPD/blind1.jsonl")" = 1
+check "blind: it says it stops pacing" grep -q '"pacing_blind".*"action":"unpaced: nothing measured"' "$TMPD/blind1.jsonl"
+check "blind: said on stderr" grep -q 'warning: pacing blind (no temperature channel.*unpaced' "$TMPD/err"
+check "no power: the summary says n/a, never nan" grep -q '^thermpace: 6000 tokens, n/a J (no power measured), n/a J/token, .* peak unknown C' "$TMPD/err"
+check "no power: the call's energy is null" grep -q '"scope":"call".*"energy_j":null' "$TMPD/blind1.jsonl"
+check "no nan anywhere in the summary" sh -c "! grep -q nan '$TMPD/err'"
+# power measured, no temperature (the Nano tree without its thermal zones)
+cp -r "$FX" "$TMPD/notemp"
+rm -rf "$TMPD/notemp/sys/class/thermal" "$TMPD/notemp/sys/devices/virtual/thermal"
+expect_exit 0 "power but no temperature, signal actuator" "$TP_BIN" run --root "$TMPD/notemp" \
+  --runtime-dir "$RT" --interval 0.2 --actuator signal --duty-period 0.2 \
+  --events "$TMPD/blind2.jsonl" -- "$LG" -n 6000 -d 512 -q
+got=$(tps "$TMPD/err")
+# the safe budget (7.2 of 7.5 W here) may pace a little: far from a freeze
+check "power, no temperature: throughput $got tokens/s >= 50 % of unpaced $base" \
+  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.5 * b) }'
+check "power, no temperature: the safe budget held" \
+  grep -q '"pacing_blind".*"power_measured":true' "$TMPD/blind2.jsonl"
+check "power, no temperature: no rate 0 granted" sh -c "! grep -q '\"rate_to\":0.0,' '$TMPD/blind2.jsonl'"
+expect_exit 0 "the simulator's board on a real tree" "$TP_BIN" run --root "$TMPD/bare" --runtime-dir "$RT" \
+  --interval 0.2 --board sim -- true
+check "--board sim without a simulator is warned" grep -q "warning: board 'sim' is the simulator's profile" "$TMPD/err"
 
 # ---- restore on each exit the daemon can catch ----
 for sig in INT TERM HUP; do
@@ -239,5 +275,33 @@ expect_exit 0 "run with --llama-server" run --llama-server "http://127.0.0.1:$po
 n=$(sed -n 's/^thermpace: \([0-9]*\) tokens.*/\1/p' "$TMPD/err")
 check "tokens come from the counter, not the gauge (got $n, ~200 expected)" test "${n:-0}" -ge 100 -a "${n:-0}" -le 400
 kill $srv 2>/dev/null
+# a server thermpace starts itself: its counter starts at 0, so tokens done
+# before the first scrape count; its own log lines are not counted again
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$TMPD/srv0.py" <<'PY'
+import http.server, sys, threading, time
+N = 160  # generated before the first scrape can come
+sys.stderr.write("slot print_timing: id  0 | task 0 | \n"
+                 "prompt eval time =      67.33 ms /    12 tokens (    5.61 ms per token)\n"
+                 "       eval time =    1234.25 ms /   %d tokens (   12.47 ms per token)\n"
+                 "      total time =    1301.58 ms /   %d tokens\n" % (N, N + 12))
+sys.stderr.flush()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("llamacpp:tokens_predicted_total %d\n"
+                "llamacpp:tokens_predicted_seconds_total 1.234\n" % N).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+threading.Timer(2.0, s.shutdown).start()
+s.serve_forever()
+PY
+expect_exit 0 "run -- llama-server with --llama-server" run --events "$TMPD/srv0.jsonl" \
+  --llama-server "http://127.0.0.1:$port/metrics" -- python3 "$TMPD/srv0.py" "$port"
+check "counted from 0, once: 160 tokens" grep -q '^thermpace: 160 tokens' "$TMPD/err"
+check "one token source, logged" test "$(grep -c '"event":"token_source"' "$TMPD/srv0.jsonl")" = 1
+check "the source is the counter" grep -q '"token_source","source":"llama-server"' "$TMPD/srv0.jsonl"
+check "the server's log lines passed through" grep -q 'eval time = .* / *160 tokens' "$TMPD/err"
 
 done_testing

@@ -56,8 +56,9 @@ static void usage(FILE *f, int attach)
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
 	fprintf(f, "  -h, --help           this text\n\n"
 		   "Tokens are counted from clients of the pacing socket (libthermpace-client),\n"
-		   "from llama-cli's 'eval time = ... / N runs' line in CMD's output, or from\n"
-		   "--llama-server. docs/pacing.md says more.\n");
+		   "from llama-completion's 'eval time = ... / N runs' line in CMD's output\n"
+		   "(N + 1 tokens per call), or from --llama-server (then only from there).\n"
+		   "Chat llama-cli prints rates only: not counted. docs/pacing.md says more.\n");
 }
 
 static int bad(const char *cmd, const char *opt, const char *val, const char *want)

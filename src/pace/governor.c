@@ -83,6 +83,21 @@ double tp_gov_rate_for_power(const struct tp_gov_config *c, double power_w, doub
 	return fmax(0.0, (power_w - idle_w) / joules_per_token);
 }
 
+double tp_gov_safe_power(const struct tp_gov_config *c, double ambient_c, double r_total_k_per_w)
+{
+	double floor_w = c->p_min_w + 0.25 * (c->p_max_w - c->p_min_w), p;
+
+	if (!isfinite(ambient_c))
+		return NAN;
+	if (r_total_k_per_w > 0)
+		p = (c->setpoint_c - ambient_c) / r_total_k_per_w;
+	else if (c->ceiling_c > ambient_c)
+		p = c->p_max_w * (c->setpoint_c - ambient_c) / (c->ceiling_c - ambient_c);
+	else
+		return NAN;
+	return fmin(c->p_max_w, fmax(floor_w, p));
+}
+
 /*
  * Highest predicted temperature over the horizons at power p (bias added);
  * *where is the horizon it occurs at.
@@ -275,17 +290,28 @@ int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 	case TP_GOV_HORIZON:
 		break;
 	case TP_GOV_PI:
-		if (isnan(in->temp_c)) {
-			out->power_w = g->cfg.p_min_w; /* blind: the safe side */
-			out->reason = "no_temperature";
-			break;
-		}
+		if (isnan(in->temp_c))
+			break; /* blind: below */
 		pi_step(g, in, dt, !g->started || prev_mode != TP_GOV_PI, out);
 		out->reason = fell_back ? "model_invalid" : "pi";
 		break;
 	case TP_GOV_STEPWISE:
-		stepwise_step(g, in, out);
+		if (!isnan(in->temp_c))
+			stepwise_step(g, in, out);
 		break;
+	}
+	if (mode != TP_GOV_NONE && isnan(in->temp_c)) {
+		/* blind: the safe budget where power is measured, else unpaced */
+		mode = g->cfg.kind;
+		if (isfinite(in->blind_w)) {
+			out->power_w = fmax(g->cfg.p_min_w, fmin(g->cfg.p_max_w, in->blind_w));
+			out->reason = "no_temperature";
+		} else {
+			out->power_w = g->cfg.p_max_w;
+			out->reason = "blind";
+		}
+		out->predicted_c = NAN;
+		out->binding_h_s = NAN;
 	}
 	out->mode = mode;
 	out->bias_k = g->bias_k;

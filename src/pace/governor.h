@@ -65,6 +65,13 @@ struct tp_gov_input {
 	void *predict_ctx;
 	int model_valid;
 	double sustainable_w; /* feed-forward for PI; NaN: use the last budget */
+	/*
+	 * Blind (temp_c NaN): the budget held instead, the profile's safe power
+	 * (tp_gov_safe_power) where the board's power is measured; NaN where
+	 * nothing is measured: then the governor stops pacing (full power,
+	 * unlimited rate). Never the idle power: a lost sensor starves nothing.
+	 */
+	double blind_w;
 };
 
 struct tp_gov_output {
@@ -110,6 +117,18 @@ void tp_governor_init(struct tp_governor *g, const struct tp_gov_config *cfg);
 /* One tick. Returns 0; out is always written. */
 int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 		     struct tp_gov_output *out);
+
+/*
+ * The safe power budget of a profile, held while the temperature is unknown:
+ * the sustainable power at the design ambient, (setpoint - ambient) /
+ * (r_die + r_sink) from the [model] priors, or p_max scaled by
+ * (setpoint - ambient) / (ceiling - ambient) where only ambient_limit_c is
+ * known (full load meets the ceiling there). ambient is ambient_limit_c,
+ * else the ambient_c prior. Never under p_min + 25 % of the range (the
+ * process keeps running), never over p_max. NaN when the profile gives
+ * neither (no ambient, or no thermal prior).
+ */
+double tp_gov_safe_power(const struct tp_gov_config *c, double ambient_c, double r_total_k_per_w);
 
 /* Rate for a budget: (P - idle) / J; < 0 (unlimited) at or above p_max. */
 double tp_gov_rate_for_power(const struct tp_gov_config *c, double power_w, double idle_w,

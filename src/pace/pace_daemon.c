@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +15,13 @@
 #include "actuator.h"
 #include "board.h"
 #include "event.h"
-#include "llama_output.h"
-#include "llama_scrape.h"
 #include "metrics_http.h"
 #include "pace_child.h"
 #include "loop.h"
 #include "pace_events.h"
 #include "pace_server.h"
 #include "pace_state.h"
+#include "pace_tokens.h"
 #include "pacer.h"
 #include "brain/pipeline.h"
 #include "session/audio_live.h"
@@ -62,56 +60,6 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->audio_channel = -1; /* DSP_CHANNEL_MIX */
 }
 
-/* ---- llama-server scraping, on a thread of its own (a GET may block) ---- */
-
-struct scraper {
-	pthread_t th;
-	int running;
-	struct tp_llama_scrape *s;
-	pthread_mutex_t lock;
-	double interval_s;
-	volatile int stop;
-	/* under lock */
-	double total, base; /* tokens counted; the last raw counter */
-	int have_base, fresh, failed_once;
-	char err[256];
-};
-
-static void *scrape_loop(void *arg)
-{
-	struct scraper *sc = arg;
-	struct tp_llama_counters c;
-	char err[256];
-	struct timespec ts;
-
-	while (!sc->stop) {
-		int ret = tp_llama_scrape_get(sc->s, &c, err, sizeof(err));
-
-		pthread_mutex_lock(&sc->lock);
-		if (ret == 0) {
-			double raw = c.tokens_predicted_total;
-
-			/*
-			 * Counted from the first scrape on; a counter that went down
-			 * means the server restarted from 0.
-			 */
-			if (sc->have_base)
-				sc->total += raw >= sc->base ? raw - sc->base : raw;
-			sc->base = raw;
-			sc->have_base = 1;
-			sc->fresh = 1;
-		} else if (!sc->failed_once) {
-			sc->failed_once = 1;
-			snprintf(sc->err, sizeof(sc->err), "%s", err);
-		}
-		pthread_mutex_unlock(&sc->lock);
-		ts.tv_sec = (time_t)sc->interval_s;
-		ts.tv_nsec = (long)((sc->interval_s - (double)ts.tv_sec) * 1e9);
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
 /* ---- the daemon's state ---- */
 
 struct daemon {
@@ -134,9 +82,7 @@ struct daemon {
 	struct tp_child child;
 	int have_child;
 	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
-	struct tp_llama_output lo_out, lo_err;
-	struct scraper scrape;
-	double scraped;
+	struct tp_pace_tokens tok;
 	int tty_handed; /* the terminal was given to the child's group */
 	pid_t target;	/* attach --pid */
 	int pidfd;
@@ -195,6 +141,16 @@ static int load_board(struct daemon *d)
 		tp_err("%s", d->b.err);
 		return ret;
 	}
+	for (int i = 0; i < d->b.nrails; i++)
+		if (strcmp(d->b.rails[i].source, "sim") == 0) {
+			/* the simulator's profile on a real machine: no plant behind it */
+			tp_err("warning: board '%s' is the simulator's profile ('thermpace sim'): "
+			       "nothing simulates its channels here, so temperature and power "
+			       "read as absent and pacing is blind; give the real board's "
+			       "--board NAME",
+			       d->b.name);
+			break;
+		}
 	return 0;
 }
 
@@ -317,14 +273,7 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-static void llama_lines(struct daemon *d, struct tp_llama_output *lo, int bits)
-{
-	if (bits & TP_LLAMA_EVAL)
-		tp_pacer_llama_call(&d->loop.pacer, lo->eval.tokens, lo->eval.seconds,
-				    lo->prompt.count > 0 ? lo->prompt.seconds : NAN, session_t(d));
-}
-
-static void pump_output(struct daemon *d, int *fd, int to, struct tp_llama_output *lo)
+static void pump_output(struct daemon *d, int *fd, int to)
 {
 	char buf[65536];
 	ssize_t r;
@@ -333,13 +282,13 @@ static void pump_output(struct daemon *d, int *fd, int to, struct tp_llama_outpu
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
-		llama_lines(d, lo, tp_llama_output_finish(lo));
+		tp_pace_tokens_output(&d->tok, to, NULL, 0, 1, session_t(d));
 		close(*fd);
 		*fd = -1;
 		return;
 	}
 	write_all(to, buf, (size_t)r);
-	llama_lines(d, lo, tp_llama_output_feed(lo, buf, (size_t)r));
+	tp_pace_tokens_output(&d->tok, to, buf, (size_t)r, 0, session_t(d));
 }
 
 /* ---- the loop ---- */
@@ -359,23 +308,7 @@ static void sample(void *ctx, double t, double *v, double now)
 		v[i] = NAN;
 	if (d->tel)
 		tp_telemetry_sample(d->tel, v);
-	if (d->scrape.running) {
-		double total = NAN;
-
-		pthread_mutex_lock(&d->scrape.lock);
-		if (d->scrape.fresh)
-			total = d->scrape.total;
-		d->scrape.fresh = 0;
-		if (d->scrape.failed_once == 1) {
-			tp_err("cannot scrape llama-server: %s", d->scrape.err);
-			d->scrape.failed_once = 2;
-		}
-		pthread_mutex_unlock(&d->scrape.lock);
-		if (!isnan(total) && total > d->scraped) {
-			tp_pacer_tokens(&d->loop.pacer, TP_TOK_LLAMA_SERVER, total - d->scraped, t);
-			d->scraped = total;
-		}
-	}
+	tp_pace_tokens_sample(&d->tok, t);
 	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && t >= d->o->auto_wait_s)
 		auto_switch(d);
 }
@@ -506,9 +439,9 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		if (nsrv > 0)
 			tp_pace_server_handle(&d->srv, p, nsrv, tp_mono_now());
 		if (i_out >= 0 && p[i_out].revents)
-			pump_output(d, &d->out_rd, 1, &d->lo_out);
+			pump_output(d, &d->out_rd, 1);
 		if (i_err >= 0 && p[i_err].revents)
-			pump_output(d, &d->err_rd, 2, &d->lo_err);
+			pump_output(d, &d->err_rd, 2);
 		if (i_pid >= 0 && p[i_pid].revents) {
 			close(d->pidfd);
 			d->pidfd = -1;
@@ -708,26 +641,6 @@ static int open_socket(struct daemon *d)
 	return 0;
 }
 
-static int open_scraper(struct daemon *d)
-{
-	char err[1024];
-	int ret;
-
-	ret = tp_llama_scrape_open(&d->scrape.s, d->o->llama_server, 2.0, err, sizeof(err));
-	if (ret < 0) {
-		tp_err("%s", err);
-		return ret;
-	}
-	pthread_mutex_init(&d->scrape.lock, NULL);
-	d->scrape.interval_s = d->o->interval_s;
-	if (pthread_create(&d->scrape.th, NULL, scrape_loop, &d->scrape) != 0) {
-		tp_err("cannot start the llama-server scraper");
-		return -EAGAIN;
-	}
-	d->scrape.running = 1;
-	return 0;
-}
-
 static int open_all(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
@@ -770,17 +683,16 @@ static int open_all(struct daemon *d)
 		if (ret < 0)
 			return ret;
 	}
-	return o->llama_server ? open_scraper(d) : 0;
+	tp_pace_tokens_init(&d->tok, &d->loop.pacer);
+	if (!o->llama_server)
+		return 0;
+	return tp_pace_tokens_scrape(&d->tok, o->llama_server, o->interval_s, o->argv != NULL,
+				     session_t(d));
 }
 
 static void close_all(struct daemon *d)
 {
-	if (d->scrape.running) {
-		d->scrape.stop = 1;
-		pthread_join(d->scrape.th, NULL);
-		pthread_mutex_destroy(&d->scrape.lock);
-	}
-	tp_llama_scrape_close(d->scrape.s);
+	tp_pace_tokens_close(&d->tok);
 	if (d->have_srv)
 		tp_pace_server_close(&d->srv);
 	if (d->have_act)
@@ -816,8 +728,6 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 	d->o = o;
 	d->out_rd = d->err_rd = d->pidfd = -1;
 	got_signal = got_child = 0;
-	tp_llama_output_init(&d->lo_out);
-	tp_llama_output_init(&d->lo_err);
 	if (setup_signals(&unblocked) < 0) {
 		tp_err("cannot set up signal handling: %s", strerror(errno));
 		return 1;

@@ -79,6 +79,11 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	margin = !isnan(o->margin_c) ? o->margin_c : (b && b->margin_c > 0 ? b->margin_c : 3);
 	tp_gov_config_default(&cfg, o->controller, ceiling - margin, ceiling, p->idle_prior, p_max);
 	tp_governor_init(&p->gov, &cfg);
+	p->safe_w = tp_gov_safe_power(
+	    &cfg,
+	    b && isfinite(b->ambient_limit_c) ? b->ambient_limit_c
+					      : tp_board_model_or(b, "ambient_c", NAN),
+	    tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN));
 	tp_power_map_init(&p->map, p->idle_prior, p_max);
 	tp_energy_account_init(&p->own_energy);
 	p->energy = pl ? tp_pipeline_energy(pl) : &p->own_energy;
@@ -134,9 +139,49 @@ static double idle_now(const struct tp_pacer *p)
 	return (f && isfinite(f->idle_w)) ? f->idle_w : p->idle_prior;
 }
 
+/* 1 once the account has had a power or energy reading: else energy is unknown. */
+static int energy_known(const struct tp_pacer *p)
+{
+	enum tp_energy_source src;
+
+	tp_energy_account_session(p->energy, &src);
+	return src != TP_ENERGY_NONE;
+}
+
+/*
+ * Net of idle is never negative: an idle power above what was measured is
+ * the profile's (or the estimate's) problem, said once; the figure is then
+ * unknown (NaN).
+ */
+static double net_checked(struct tp_pacer *p, double net, double idle, double mean_w, double t)
+{
+	json_t *ev;
+
+	if (!(net < 0))
+		return net;
+	if (!p->idle_said) {
+		p->idle_said = 1;
+		tp_err(
+		    "warning: the idle power (%.3g W) is above the measured mean power (%.3g W): "
+		    "the profile's idle_w is wrong; energy net of idle is not reported",
+		    idle, mean_w);
+		ev = p->log ? tp_event_new(t, "profile_problem") : NULL;
+		if (ev) {
+			json_object_set_new(ev, "problem", json_string("idle_above_measured"));
+			tp_event_set_num(ev, "idle_w", idle);
+			tp_event_set_num(ev, "mean_power_w", mean_w);
+			json_object_set_new(
+			    ev, "idle_source",
+			    json_string(idle == p->idle_prior ? "prior" : "estimate"));
+			tp_event_emit(p->log, ev);
+		}
+	}
+	return NAN;
+}
+
 static void emit_call(struct tp_pacer *p, const struct tp_pacer_call *c)
 {
-	double e = tp_energy_account_between(p->energy, c->t0, c->t1);
+	double e = energy_known(p) ? tp_energy_account_between(p->energy, c->t0, c->t1) : NAN;
 	double d = c->t1 - c->t0, n = c->tok1 - c->tok0, idle = idle_now(p), jpt, jpt_net;
 	json_t *ev;
 
@@ -156,6 +201,7 @@ static void emit_call(struct tp_pacer *p, const struct tp_pacer_call *c)
 	tp_event_set_num(ev, "mean_power_w", d > 0 ? e / d : NAN);
 	tp_event_set_num(ev, "idle_w", idle);
 	tp_energy_per_token(e, n, idle, d, &jpt, &jpt_net);
+	jpt_net = net_checked(p, jpt_net, idle, d > 0 ? e / d : NAN, c->t1);
 	tp_event_set_num(ev, "joules_per_token", jpt);
 	tp_event_set_num(ev, "joules_per_token_net", jpt_net);
 	tp_event_set_num(ev, "tokens_per_s", d > 0 ? n / d : NAN);
@@ -290,6 +336,36 @@ static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_
 	return 0;
 }
 
+/* Pacing without a temperature: said once, as an event and on stderr. */
+static void say_blind(struct tp_pacer *p, double t, int have_power)
+{
+	const char *ch = p->i_temp >= 0 ? p->set->name[p->i_temp] : NULL;
+	const char *why = !ch		   ? "no temperature channel"
+			  : p->frames <= 1 ? "temperature unreadable at start"
+					   : "temperature lost";
+	const char *action = strcmp(p->out.reason, "no_temperature") == 0
+				 ? "holding the profile's safe power budget"
+			     : have_power ? "unpaced: the profile gives no safe power budget"
+					  : "unpaced: nothing measured";
+	json_t *ev;
+
+	if (p->blind_said)
+		return;
+	p->blind_said = 1;
+	tp_err("warning: pacing blind (%s%s%s): %s, %.3g W", why, ch ? ": " : "", ch ? ch : "",
+	       action, p->out.power_w);
+	ev = p->log ? tp_event_new(t, "pacing_blind") : NULL;
+	if (!ev)
+		return;
+	json_object_set_new(ev, "reason", json_string(why));
+	json_object_set_new(ev, "channel", ch ? json_string(ch) : json_null());
+	json_object_set_new(ev, "power_measured", json_boolean(have_power));
+	json_object_set_new(ev, "action", json_string(action));
+	tp_event_set_num(ev, "power_budget_w", p->out.power_w);
+	json_object_set_new(ev, "unlimited", json_boolean(p->out.rate < 0));
+	tp_event_emit(p->log, ev);
+}
+
 static void actuator_error(struct tp_pacer *p, double t, int err)
 {
 	json_t *ev;
@@ -414,15 +490,13 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 	    tp_pipeline_control_check(p->pl, t, temp, isfinite(pw) ? pw : p->gov.power_w,
 				      p->gov.cfg.p_min_w, p->gov.cfg.p_max_w);
 	in.sustainable_w = f ? f->sustainable_power_w : NAN;
-	if (isnan(temp) && p->frames > 1) {
-		/* blind: hold the budget in force, never freeze the process on a lost sensor */
-		p->out.reason = "no_temperature";
-		p->out.changed = 0;
-	} else {
-		tp_governor_step(&p->gov, &in, &p->out);
-		if ((unsigned)p->out.mode < 4)
-			p->mode_ticks[p->out.mode]++;
-	}
+	/* blind: the safe budget where power is measured, else unpaced */
+	in.blind_w = isfinite(pw) ? p->safe_w : NAN;
+	tp_governor_step(&p->gov, &in, &p->out);
+	if ((unsigned)p->out.mode < 4)
+		p->mode_ticks[p->out.mode]++;
+	if (isnan(temp) && p->gov.cfg.kind != TP_GOV_NONE)
+		say_blind(p, t, isfinite(pw));
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
 		json_t *ev = tp_pacer_pace_change(&p->gov, &in, &p->out);
@@ -481,17 +555,26 @@ double tp_pacer_granted(const struct tp_pacer *p)
 	return p->granted;
 }
 
-void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n)
+void tp_pacer_summary(struct tp_pacer *p, long throttle_events, char *out, size_t n)
 {
 	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
 	double e = tp_pacer_energy_j(p), gross, net;
-	char jpt[96] = "no tokens";
+	char ej[48] = "n/a J (no power measured)", jpt[96] = "no tokens", peak[32] = "unknown C";
 
-	tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
-	if (p->tokens > 0)
-		snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)", gross, net);
-	snprintf(out, n,
-		 "thermpace: %.0f tokens, %.1f J, %s, %.1f s, peak %.1f C, %ld throttle events",
-		 p->tokens, e, jpt, secs, isfinite(p->peak_temp) ? p->peak_temp : NAN,
+	if (energy_known(p)) {
+		snprintf(ej, sizeof(ej), "%.1f J", e);
+		tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
+		net = net_checked(p, net, idle, secs > 0 ? e / secs : NAN, p->t_last);
+		if (p->tokens > 0 && isnan(net))
+			snprintf(jpt, sizeof(jpt), "%.4g J/token (net of idle n/a)", gross);
+		else if (p->tokens > 0)
+			snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)", gross, net);
+	} else if (p->tokens > 0) {
+		snprintf(jpt, sizeof(jpt), "n/a J/token");
+	}
+	if (isfinite(p->peak_temp))
+		snprintf(peak, sizeof(peak), "%.1f C", p->peak_temp);
+	snprintf(out, n, "thermpace: %.0f tokens, %s, %s, %.1f s, peak %s, %ld throttle events",
+		 p->tokens, ej, jpt, secs, peak,
 		 throttle_events >= 0 ? throttle_events : p->throttle_edges);
 }

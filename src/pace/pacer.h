@@ -78,6 +78,9 @@ struct tp_pacer {
 	struct tp_gov_output out;
 	struct tp_power_map map;
 	double idle_prior, jpt_prior;
+	double safe_w;	/* the profile's safe budget while blind (NaN: none) */
+	int blind_said; /* pacing_blind emitted */
+	int idle_said;	/* the idle prior above the measured power: said */
 	double setting; /* actuator setting in force since the last frame */
 	double granted; /* rate granted on the socket (< 0 unlimited) */
 	int act_failed;
@@ -185,8 +188,10 @@ double tp_pacer_granted(const struct tp_pacer *p);
  * The closing summary, one line without newline into out[n]: tokens, joules,
  * joules per token gross and net of idle, seconds, peak temperature,
  * throttle events (throttle_events: counted by the caller's event stream,
- * or < 0 to use the throttle episodes the pipeline opened).
+ * or < 0 to use the throttle episodes the pipeline opened). Without a power
+ * or energy reading the energy is "n/a"; a missing temperature "unknown";
+ * a negative net of idle is never printed (a profile problem, said once).
  */
-void tp_pacer_summary(const struct tp_pacer *p, long throttle_events, char *out, size_t n);
+void tp_pacer_summary(struct tp_pacer *p, long throttle_events, char *out, size_t n);
 
 #endif

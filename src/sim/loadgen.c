@@ -117,9 +117,15 @@ static void sleep_until(double t)
 		;
 }
 
-/* llama-cli's closing lines for one call (llama_perf_context_print). */
+/*
+ * llama-cli's closing lines for one call (llama_perf_context_print), as
+ * llama.cpp counts: the last sampled token is never decoded, so the eval
+ * line says tokens - 1 runs (at least 1, llama.cpp's own floor).
+ */
 static void perf_lines(FILE *err, long tokens, double prompt_ms, double eval_ms)
 {
+	long runs = tokens > 1 ? tokens - 1 : tokens;
+
 	double per = tokens > 0 ? eval_ms / (double)tokens : 0;
 	double tps = eval_ms > 0 ? 1e3 * (double)tokens / eval_ms : 0;
 
@@ -131,9 +137,9 @@ static void perf_lines(FILE *err, long tokens, double prompt_ms, double eval_ms)
 	fprintf(err,
 		"llama_perf_context_print:        eval time = %10.2f ms / %5ld runs   "
 		"(%8.2f ms per token, %8.2f tokens per second)\n",
-		eval_ms, tokens, per, tps);
+		eval_ms, runs, per, tps);
 	fprintf(err, "llama_perf_context_print:       total time = %10.2f ms / %5ld tokens\n",
-		prompt_ms + eval_ms, tokens + 1);
+		prompt_ms + eval_ms, runs + 1);
 	fflush(err);
 }
 

@@ -1,0 +1,167 @@
+#include "pace_tokens.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "util.h"
+
+void tp_pace_tokens_init(struct tp_pace_tokens *k, struct tp_pacer *pacer)
+{
+	memset(k, 0, sizeof(*k));
+	k->pacer = pacer;
+	tp_llama_output_init(&k->lo_out);
+	tp_llama_output_init(&k->lo_err);
+}
+
+/* The choice, once: an event and a line on stderr. */
+static void say_source(struct tp_pace_tokens *k, double t, const char *source, const char *how)
+{
+	json_t *ev;
+
+	fprintf(stderr, "thermpace: tokens counted from %s (%s)\n", source, how);
+	ev = k->pacer->log ? tp_event_new(t, "token_source") : NULL;
+	if (!ev)
+		return;
+	json_object_set_new(ev, "source", json_string(source));
+	json_object_set_new(ev, "how", json_string(how));
+	tp_event_emit(k->pacer->log, ev);
+}
+
+static void *scrape_loop(void *arg)
+{
+	struct tp_pace_tokens *k = arg;
+	struct tp_llama_counters c;
+	char err[256];
+	struct timespec ts;
+
+	while (!k->stop) {
+		int ret = tp_llama_scrape_get(k->s, &c, err, sizeof(err));
+
+		pthread_mutex_lock(&k->lock);
+		if (ret == 0) {
+			double raw = c.tokens_predicted_total;
+
+			/* a counter that went down: the server restarted from 0 */
+			if (k->have_base)
+				k->total += raw >= k->base ? raw - k->base : raw;
+			k->base = raw;
+			k->have_base = 1;
+			k->fresh = 1;
+			k->ok_once = 1;
+		} else if (!k->failed_once) {
+			k->failed_once = 1;
+			snprintf(k->err, sizeof(k->err), "%s", err);
+		}
+		pthread_mutex_unlock(&k->lock);
+		ts.tv_sec = (time_t)k->interval_s;
+		ts.tv_nsec = (long)((k->interval_s - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double interval_s, int started,
+			  double t)
+{
+	char err[1024];
+	int ret;
+
+	ret = tp_llama_scrape_open(&k->s, url, 2.0, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	pthread_mutex_init(&k->lock, NULL);
+	k->interval_s = interval_s;
+	k->from_server = 1;
+	/* a server started here starts at 0: tokens before the first scrape count */
+	k->have_base = started;
+	k->base = 0;
+	if (pthread_create(&k->th, NULL, scrape_loop, k) != 0) {
+		pthread_mutex_destroy(&k->lock);
+		tp_err("cannot start the llama-server scraper");
+		return -EAGAIN;
+	}
+	k->running = 1;
+	say_source(k, t, "llama-server",
+		   started ? "its /metrics counter tokens_predicted_total, from 0 (started here)"
+			   : "its /metrics counter tokens_predicted_total, from the first scrape");
+	return 0;
+}
+
+void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
+{
+	double total = NAN;
+
+	if (!k->running)
+		return;
+	pthread_mutex_lock(&k->lock);
+	if (k->fresh)
+		total = k->total;
+	k->fresh = 0;
+	/* a server still loading refuses: said only past 30 s or after it answered */
+	if (k->failed_once == 1 && (k->ok_once || t > 30)) {
+		tp_err("cannot scrape llama-server: %s", k->err);
+		k->failed_once = 2;
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (!isnan(total) && total > k->scraped) {
+		tp_pacer_tokens(k->pacer, TP_TOK_LLAMA_SERVER, total - k->scraped, t);
+		k->scraped = total;
+	}
+}
+
+static void lines_seen(struct tp_pace_tokens *k, struct tp_llama_output *lo, int bits, double t)
+{
+	char how[128];
+	double n;
+
+	if ((bits & TP_LLAMA_RATES) && !k->said_rates && !k->from_server && lo->eval.count == 0) {
+		k->said_rates = 1;
+		tp_err(
+		    "warning: llama-cli (chat) prints token rates only, no counts: its tokens are "
+		    "not counted (use llama-completion, or llama-server with --llama-server)");
+	}
+	if (!(bits & TP_LLAMA_EVAL) || k->from_server)
+		return;
+	if (!k->said_output) {
+		k->said_output = 1;
+		snprintf(how, sizeof(how), "%s eval lines, %s", tp_llama_format_name(lo->format),
+			 lo->format == TP_LLAMA_FMT_SERVER ? "tokens as printed"
+							   : "runs + 1 per call");
+		say_source(k, t, "llama output", how);
+	}
+	/* every eval line of the chunk: the sum since the last one taken */
+	n = lo->generated_sum - (lo == &k->lo_err ? k->taken_err : k->taken_out);
+	if (lo == &k->lo_err)
+		k->taken_err = lo->generated_sum;
+	else
+		k->taken_out = lo->generated_sum;
+	tp_pacer_llama_call(k->pacer, n, lo->eval.seconds,
+			    lo->prompt.count > 0 ? lo->prompt.seconds : NAN, t);
+}
+
+void tp_pace_tokens_output(struct tp_pace_tokens *k, int stream, const char *data, size_t len,
+			   int finish, double t)
+{
+	struct tp_llama_output *lo = stream == 2 ? &k->lo_err : &k->lo_out;
+	int bits = finish ? tp_llama_output_finish(lo) : tp_llama_output_feed(lo, data, len);
+
+	lines_seen(k, lo, bits, t);
+}
+
+void tp_pace_tokens_close(struct tp_pace_tokens *k)
+{
+	if (k->running) {
+		k->stop = 1;
+		pthread_join(k->th, NULL);
+		pthread_mutex_destroy(&k->lock);
+		k->running = 0;
+	}
+	tp_llama_scrape_close(k->s);
+	k->s = NULL;
+}

@@ -1,0 +1,76 @@
+#ifndef THERMPACE_PACE_TOKENS_H
+#define THERMPACE_PACE_TOKENS_H
+
+/*
+ * The daemon's token sources (docs/pacing.md, "Counting tokens"): one per
+ * governed process, chosen at start and logged (a token_source event and a
+ * line on stderr), never added to another for the same tokens.
+ *
+ *   --llama-server URL   llama-server's Prometheus counter
+ *                        llamacpp:tokens_predicted_total, scraped on a
+ *                        thread of its own (a GET may block). When the
+ *                        daemon started the server itself (run) the counter
+ *                        is counted from 0 (a fresh server's); attached to a
+ *                        running one, from the first scrape. A decrease is
+ *                        a restart (counted from 0 again). The child's own
+ *                        log lines are then passed through, not counted.
+ *   otherwise            the eval lines of the child's output
+ *                        (llama_output.h: generated = runs + 1 for the
+ *                        one-shot program, = tokens for llama-server's log).
+ *                        Chat llama-cli prints rates only: said once, not
+ *                        counted.
+ *
+ * A cooperative client's tokens on the pacing socket win over both (the
+ * pacer drops the others once the socket has counted).
+ */
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "llama_output.h"
+#include "llama_scrape.h"
+#include "pacer.h"
+
+struct tp_pace_tokens {
+	struct tp_pacer *pacer; /* borrowed */
+	int from_server;	/* --llama-server: the output is not counted */
+	int said_output, said_rates;
+	struct tp_llama_output lo_out, lo_err;
+	double taken_out, taken_err; /* generated tokens already given to the pacer */
+	/* the scraper thread */
+	pthread_t th;
+	int running;
+	struct tp_llama_scrape *s;
+	pthread_mutex_t lock;
+	double interval_s;
+	volatile int stop;
+	/* under lock */
+	double total, base; /* tokens counted; the last raw counter */
+	int have_base, fresh, failed_once, ok_once;
+	char err[256];
+	/* the sampler's side */
+	double scraped;
+};
+
+void tp_pace_tokens_init(struct tp_pace_tokens *k, struct tp_pacer *pacer);
+
+/*
+ * Counts from llama-server's /metrics at url every interval_s; started: the
+ * daemon started the server (its counter starts at 0). Emits token_source.
+ */
+int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double interval_s, int started,
+			  double t);
+
+/* The tokens scraped since the last call into the pacer at session time t. */
+void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t);
+
+/*
+ * The child's output (stream 1 or 2), len bytes (finish: the stream ended,
+ * data unused), parsed on the way at session time t.
+ */
+void tp_pace_tokens_output(struct tp_pace_tokens *k, int stream, const char *data, size_t len,
+			   int finish, double t);
+
+void tp_pace_tokens_close(struct tp_pace_tokens *k);
+
+#endif

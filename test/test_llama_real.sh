@@ -1,0 +1,82 @@
+#!/bin/sh
+# A real llama.cpp under thermpace: llama-completion -n N counted as exactly
+# N tokens, its stdout identical to an unpaced run with the same seed, its
+# exit status kept; llama-server started by thermpace counted from 0 through
+# its /metrics counter, its log lines not counted again. llama.cpp is the
+# source node-llama-cpp@3.22.1 carries, built once by tools/llama-build into
+# a cache outside the tree; the model a tiny random GGUF (tools/llama-tiny-gguf,
+# gguf-py from that source, Debian's python3-numpy). Skips when either is absent.
+. test/lib.sh
+CACHE=$(tools/llama-build --path)
+BIN="$CACHE/build/bin"
+if [ ! -f "$CACHE/ready" ] || [ ! -x "$BIN/llama-completion" ]; then
+  skip "real llama.cpp" "no llama.cpp build in $CACHE: run tools/llama-build (about 12 min on 2 cores)"
+  done_testing; exit
+fi
+if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  skip "real llama.cpp" "python3-numpy (Debian) is not installed: the tiny GGUF cannot be written"
+  done_testing; exit
+fi
+expect_exit 0 "a tiny random GGUF written with gguf-py" /usr/bin/python3 tools/llama-tiny-gguf \
+  "$CACHE/src/gguf-py" "$TMPD/tiny.gguf"
+ROOT="$TMPD/root"
+cp -r fixtures/sysfs/jetson-nano "$ROOT"
+RUN="$TP_BIN run --root $ROOT --runtime-dir $TMPD/rt --interval 0.2"
+LC="$BIN/llama-completion -m $TMPD/tiny.gguf -p hello -s 42 -no-cnv -t 1"
+
+# the text without its trailing newlines: llama-completion writes those last
+# through the same asynchronous log that may drop them at exit
+text() { python3 -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1], "rb").read().rstrip(b"\n"))' "$1"; }
+
+# ---- llama-completion: one call, N tokens ----
+# This llama.cpp logs through an asynchronous thread that can drop its
+# closing perf lines at exit when stderr is a pipe: a run without them is
+# retried (and the losses reported); a run with them must count exactly.
+for n in 200 37; do
+  $LC -n $n >"$TMPD/out0" 2>"$TMPD/err0"; rc0=$?
+  tries=0; lost=0
+  while [ $tries -lt 8 ]; do
+    tries=$((tries + 1))
+    $RUN --events "$TMPD/ev.jsonl" -- $LC -n $n >"$TMPD/out1" 2>"$TMPD/err1"; rc1=$?
+    grep -q 'common_perf_print: *eval time' "$TMPD/err1" && break
+    lost=$((lost + 1))
+  done
+  runs=$(sed -n 's/.*eval time = .* \/ *\([0-9]*\) runs.*/\1/p' "$TMPD/err1")
+  got=$(sed -n 's/^thermpace: \([0-9]*\) tokens.*/\1/p' "$TMPD/err1")
+  echo "# -n $n: $runs runs printed, $got counted; perf lines lost in $lost of $tries runs"
+  check "-n $n: the perf lines came (within $tries runs)" test -n "$runs"
+  check "-n $n: counted $got == $n (runs + 1)" test "$got" = "$n"
+  text "$TMPD/out0" >"$TMPD/txt0"; text "$TMPD/out1" >"$TMPD/txt1"
+  check "-n $n: stdout identical to the unpaced run (but its log's trailing newlines)" \
+    cmp -s "$TMPD/txt0" "$TMPD/txt1"
+  check "-n $n: exit status kept ($rc0 / $rc1)" test "$rc0" = "$rc1"
+  check "-n $n: the source logged" grep -q '"token_source","source":"llama output","how":"common_perf_print' "$TMPD/ev.jsonl"
+done
+expect_exit 1 "a missing model: llama-completion's status passes" $RUN -- \
+  "$BIN/llama-completion" -m "$TMPD/none.gguf" -p hi -n 4
+
+# ---- llama-server started by thermpace: its counter from 0 ----
+if [ -x "$BIN/llama-server" ] && command -v curl >/dev/null 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$TMPD/srv.sh" <<SH
+"$BIN/llama-server" -m "$TMPD/tiny.gguf" --port $port --metrics -t 1 -c 512 &
+s=\$!
+i=0; until curl -sf http://127.0.0.1:$port/health >/dev/null; do sleep 0.1; i=\$((i+1)); [ \$i -gt 300 ] && break; done
+for k in 1 2 3; do
+  curl -s http://127.0.0.1:$port/completion -d '{"prompt":"hello","n_predict":16,"seed":42,"ignore_eos":true}' >/dev/null
+done
+sleep 1.5
+kill \$s; wait \$s
+exit 0
+SH
+  expect_exit 0 "run -- llama-server with --llama-server" $RUN --events "$TMPD/srv.jsonl" \
+    --llama-server "http://127.0.0.1:$port/metrics" -- sh "$TMPD/srv.sh"
+  got=$(sed -n 's/^thermpace: \([0-9]*\) tokens.*/\1/p' "$TMPD/err")
+  printed=$(grep -c 'eval time = .* / *16 tokens' "$TMPD/err")
+  echo "# llama-server: 3 calls of 16, $got counted, $printed slot timing lines passed through"
+  check "llama-server: counted $got == 48, once" test "$got" = 48
+  check "llama-server: one token source" test "$(grep -c '"event":"token_source"' "$TMPD/srv.jsonl")" = 1
+else
+  skip "llama-server" "no llama-server binary or no curl"
+fi
+done_testing
