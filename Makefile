@@ -3,6 +3,7 @@
 #   make              build ./build/rel/thermpace and friends
 #   make check        lint, tests, normal build and ASan+UBSan build, warnings as errors,
 #                     plus the fuzz targets over their corpora
+#   make fuzz         every fuzz target for FUZZ_TIME s (default 60) each
 #   make bench        benchmarks that print figures
 #   make lint         format, banned functions, include rules, file and function sizes
 #   make deps         install the Debian/Ubuntu build dependencies (as root)
@@ -67,7 +68,7 @@ HDRS := $(wildcard src/*.h src/*/*.h dsp/*.h test/*.h)
 # libthermpace-client.a: the cooperative pacing client alone (libc only).
 CLIENT_SRC := src/client/thermpace_client.c
 
-.PHONY: all check check-rel check-san check-gen check-fuzz bench lint format deps \
+.PHONY: all check check-rel check-san check-gen check-fuzz fuzz bench lint format deps \
         install uninstall clean demo
 all: $(addprefix build/rel/,$(PROG_NAMES)) build/rel/libthermpace-client.a
 
@@ -145,6 +146,16 @@ check-fuzz:
 	  FUZZ_RUNS=$(FUZZ_RUNS) test/run-fuzz build/fuzz $(patsubst fuzz/%.c,%,$(FUZZ_SRC)); \
 	else echo "check-fuzz: skipped: $(CLANG) not found (make deps installs it)"; \
 	  rm -f build/fuzz/counts; fi
+
+# make fuzz: each target long, FUZZ_TIME seconds (default 60) or, when
+# FUZZ_RUNS is given, that many inputs; prints each target's executions.
+FUZZ_TIME ?= 60
+fuzz:
+	@if command -v $(CLANG) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC)) && \
+	  FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(if $(filter command line environment,$(origin FUZZ_RUNS)),$(FUZZ_RUNS),-1) \
+	    test/run-fuzz build/fuzz $(patsubst fuzz/%.c,%,$(FUZZ_SRC)); \
+	else echo "fuzz: $(CLANG) not found (make deps installs it)"; exit 1; fi
 
 bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
 	@for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done

@@ -460,13 +460,15 @@ static int deliver(struct dsp_capture *c, const void *buf, size_t frames)
 	}
 	if (c->wav) {
 		const void *out = buf;
+		int ret;
 
 		if (c->file_channels == 1 && c->channels > 1) {
 			one_channel(c, buf, frames, c->onech);
 			out = c->onech;
 		}
-		if (dsp_wav_writer_write(c->wav, out, frames) < 0)
-			return -EIO;
+		ret = dsp_wav_writer_write(c->wav, out, frames);
+		if (ret < 0)
+			return ret; /* the writer's errno: -ENOSPC on a full disk */
 	}
 	if (c->o.on_mono) {
 		to_mono(c, buf, frames, c->mono);
@@ -734,8 +736,9 @@ long dsp_capture_handle(struct dsp_capture *c, const struct pollfd *pfd, int n)
 				return ret;
 			break;
 		}
-		if (deliver(c, c->buf, (size_t)got) < 0)
-			return -EIO;
+		ret = deliver(c, c->buf, (size_t)got);
+		if (ret < 0)
+			return ret; /* the WAV write's errno */
 		total += got;
 		if (!c->paced && (snd_pcm_uframes_t)got < want)
 			break; /* that was all there was */

@@ -1,11 +1,13 @@
 #include "wav.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sndfile.h>
 
@@ -376,7 +378,7 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 {
 	struct dsp_wav_writer *w;
 	SF_INFO si;
-	int ret, sub;
+	int fd, ret, sub;
 
 	switch (fmt) {
 	case DSP_FMT_S16:
@@ -414,9 +416,18 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 	si.samplerate = rate;
 	si.channels = channels;
 	si.format = SF_FORMAT_RF64 | sub;
-	w->sf = sf_open(path, SFM_WRITE, &si);
+	/* a new file, never one there already nor a link's target */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		copy_reason(err, n, strerror(errno));
+		goto fail;
+	}
+	w->sf = sf_open_fd(fd, SFM_WRITE, &si, SF_TRUE);
 	if (!w->sf) {
 		copy_reason(err, n, sf_strerror(NULL));
+		close(fd);
+		unlink(path);
 		ret = -EIO;
 		goto fail;
 	}
@@ -440,6 +451,7 @@ int dsp_wav_writer_write(struct dsp_wav_writer *w, const void *interleaved, size
 
 	if (frames == 0)
 		return 0;
+	errno = 0;
 	switch (w->fmt) {
 	case DSP_FMT_S16:
 		got = sf_writef_short(w->sf, interleaved, (sf_count_t)frames);
@@ -454,7 +466,7 @@ int dsp_wav_writer_write(struct dsp_wav_writer *w, const void *interleaved, size
 	if (got > 0)
 		w->frames += got;
 	if (got != (sf_count_t)frames)
-		return -EIO;
+		return errno > 0 ? -errno : -EIO; /* the system's reason: a full disk says so */
 	if (w->frames - w->header_frames >= w->header_every)
 		return dsp_wav_writer_sync(w);
 	return 0;
@@ -464,9 +476,10 @@ int dsp_wav_writer_sync(struct dsp_wav_writer *w)
 {
 	if (w->frames == w->header_frames)
 		return 0;
+	errno = 0;
 	sf_command(w->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 	if (sf_error(w->sf) != SF_ERR_NO_ERROR)
-		return -EIO;
+		return errno > 0 ? -errno : -EIO;
 	w->header_frames = w->frames;
 	return 0;
 }

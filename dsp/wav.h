@@ -80,8 +80,9 @@ void dsp_wav_reader_close(struct dsp_wav_reader *r);
 struct dsp_wav_writer;
 
 /*
- * Creates path (truncating it) for rate Hz, channels, samples in fmt.
- * err[n] says why on failure.
+ * Creates path for rate Hz, channels, samples in fmt: a new file, so that
+ * nothing is written through a link or over a file already there (-EEXIST,
+ * -ELOOP). err[n] says why on failure.
  */
 int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate, int channels,
 			enum dsp_sample_format fmt, char *err, size_t n);

@@ -224,6 +224,7 @@ static void capture_case(enum dsp_sample_format fmt, long frames)
 	o.format = fmt;
 	o.max_frames = frames;
 	o.wav_path = wav;
+	unlink(wav); /* the writer creates, never overwrites */
 	o.on_mono = on_mono;
 	o.ctx = &fd;
 	k = dsp_capture_open(&c, &o, err, sizeof(err));
@@ -327,6 +328,7 @@ static void test_capture_rates(void)
 		o.format = cases[i].fmt;
 		o.max_frames = frames;
 		o.wav_path = wav;
+		unlink(wav);
 		o.pick_channel = cases[i].channels - 1;
 		CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
 		if (c) {
@@ -374,6 +376,7 @@ static void test_capture_channels(void)
 		o.format = DSP_FMT_S16;
 		o.max_frames = frames;
 		o.wav_path = wav;
+		unlink(wav);
 		o.wav_channel = pass == 0 ? 2 : DSP_CHANNEL_MIX;
 		CHECK_INT(dsp_capture_open(&c, &o, err, sizeof(err)), 0);
 		if (!c)
@@ -464,6 +467,7 @@ static char *seam_case(snd_pcm_sframes_t err_code, struct dsp_capture_stats *st,
 	o.format = DSP_FMT_S16;
 	o.max_frames = frames;
 	o.wav_path = tmp("seam.wav");
+	unlink(o.wav_path);
 	o.on_xrun = tp_record_audio_log_xrun;
 	o.xrun_ctx = &log;
 	o.readi = seam_readi;

@@ -228,7 +228,10 @@ static void test_writer_roundtrip(void)
 			s32[i] = (int32_t)(i * 700001 - 1000000000);
 			fl[i] = (float)(i - 1500) / 1600.0f;
 		}
+		unlink(path); /* the writer creates, never overwrites */
 		CHECK_INT(dsp_wav_writer_open(&w, path, 44100, 3, fmts[f], err, sizeof(err)), 0);
+		if (!w)
+			continue;
 		CHECK_INT(dsp_wav_writer_write(w, data, 1000), 0);
 		CHECK_INT(dsp_wav_writer_silence(w, 5000), 0);
 		CHECK_INT(dsp_wav_writer_frames(w), 6000);
@@ -510,6 +513,27 @@ static void test_formats(void)
 	CHECK_STR(dsp_format_name(DSP_FMT_S32), "S32_LE");
 }
 
+/* The writer creates a new file: never through a link, never over a file. */
+static void test_writer_new_file_only(void)
+{
+	const char *victim = tmp("victim.txt"), *link_path = tmp("link.wav"),
+		   *plain = tmp("plain.wav");
+	struct dsp_wav_writer *w = NULL;
+	char err[256], buf[32];
+
+	CHECK_INT(tp_write_file_atomic(victim, "keep", 4), 0);
+	unlink(link_path);
+	CHECK_INT(symlink(victim, link_path), 0);
+	CHECK(dsp_wav_writer_open(&w, link_path, 48000, 1, DSP_FMT_S16, err, sizeof(err)) < 0);
+	CHECK(w == NULL);
+	CHECK_INT(tp_read_text(victim, buf, sizeof(buf)), 4);
+	CHECK_STR(buf, "keep");
+	CHECK_INT(tp_write_file_atomic(plain, "also", 4), 0);
+	CHECK_INT(dsp_wav_writer_open(&w, plain, 48000, 1, DSP_FMT_S16, err, sizeof(err)), -EEXIST);
+	CHECK(strstr(err, "exists") != NULL);
+	CHECK_INT(tp_read_text(plain, buf, sizeof(buf)), 4);
+}
+
 int main(void)
 {
 	if (test_tmpdir(tmpdir, sizeof(tmpdir), "wav") < 0) {
@@ -520,6 +544,7 @@ int main(void)
 	RUN(test_fridge_lines);
 	RUN(test_variants);
 	RUN(test_writer_roundtrip);
+	RUN(test_writer_new_file_only);
 	RUN(test_killed_recording);
 	RUN(test_header_updates);
 	RUN(test_bad_files);

@@ -408,75 +408,192 @@ int tp_pace_state_restore_file(const char *path, FILE *log, int *undone)
 	return ret;
 }
 
-/* Copies what is left of the child's output once the daemon is gone. */
-static void forward(int out, int err)
+/*
+ * Copies what the child wrote on the pipes in p (fd -1: closed) to stdout
+ * and stderr, waiting up to timeout_ms; a pipe at its end is closed.
+ * Returns how many are still open.
+ */
+static int forward_step(struct pollfd p[2], int timeout_ms)
 {
-	struct pollfd p[2];
 	char buf[4096];
 	ssize_t r;
 	int i, n;
 
-	p[0].fd = out;
-	p[1].fd = err;
-	for (;;) {
-		p[0].events = p[1].events = POLLIN;
-		if (p[0].fd < 0 && p[1].fd < 0)
-			return;
-		n = poll(p, 2, -1);
-		if (n < 0 && errno == EINTR)
+	p[0].events = p[1].events = POLLIN;
+	p[0].revents = p[1].revents = 0;
+	if (p[0].fd < 0 && p[1].fd < 0)
+		return 0;
+	n = poll(p, 2, timeout_ms);
+	for (i = 0; i < 2 && n > 0; i++) {
+		if (p[i].fd < 0 || !p[i].revents)
 			continue;
-		if (n < 0)
-			return;
-		for (i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || !p[i].revents)
-				continue;
-			r = read(p[i].fd, buf, sizeof(buf));
-			if (r <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-			} else if (write(i == 0 ? 1 : 2, buf, (size_t)r) < 0) {
-				/* nowhere to write: keep draining so the child never blocks */
-			}
+		r = read(p[i].fd, buf, sizeof(buf));
+		if (r <= 0) {
+			close(p[i].fd);
+			p[i].fd = -1;
+		} else if (write(i == 0 ? 1 : 2, buf, (size_t)r) < 0) {
+			/* nowhere to write: keep draining so the child never blocks */
 		}
 	}
+	return (p[0].fd >= 0) + (p[1].fd >= 0);
+}
+
+/* Copies what is left of the child's output once the daemon is gone. */
+static void forward(int out, int err)
+{
+	struct pollfd p[2];
+
+	p[0].fd = out;
+	p[1].fd = err;
+	while (forward_step(p, -1) > 0)
+		;
 }
 
 /*
- * An anchor: a process of the guardian's that sleeps in the inference
- * process group. When the daemon dies, that group would become orphaned,
- * and the kernel hangs up (SIGHUP) an orphaned group that has a stopped
- * member, which kills a stopped inference process before anyone can
- * continue it. A member whose parent (the guardian) is in another group of
- * the same session keeps the group from being orphaned. The anchor ignores
- * what is sent to the group and dies with the guardian.
+ * Whether process group pgid has a stopped member other than self; 0 when
+ * it has none (or no member at all).
  */
-static void anchor(int32_t pgid)
+static int group_stopped(pid_t pgid, pid_t self)
 {
-	static const int ignored[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGTSTP,
-				      SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2};
-	struct sigaction sa;
+	char path[64], buf[512], *p;
+	struct dirent *e;
+	DIR *dir;
+	long pid, grp;
+	int found = 0;
+	char state;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (!found && (e = readdir(dir)) != NULL) {
+		pid = strtol(e->d_name, &p, 10);
+		if (*p || pid <= 0 || pid == (long)self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (tp_read_text(path, buf, sizeof(buf)) < 0)
+			continue;
+		p = strrchr(buf, ')');
+		/* after "pid (comm)": the state, the parent, the group */
+		if (p && sscanf(p + 1, " %c %*d %ld", &state, &grp) == 2 && grp == (long)pgid)
+			found = state == 'T' || state == 't';
+	}
+	closedir(dir);
+	return found;
+}
+
+struct keeper {
+	pid_t pgid;
+	pid_t daemon;
+	unsigned long long daemon_ticks;
+	int alive_fd; /* read end: EOF when the guardian is gone */
+	int fwd_out, fwd_err;
+};
+
+/*
+ * An anchor: a process that sleeps in the inference process group. When
+ * the daemon dies, that group would become orphaned, and the kernel hangs
+ * up (SIGHUP, then SIGCONT) an orphaned group that has a stopped member,
+ * which kills a stopped inference process before anyone can continue it.
+ * A member whose parent is in another group of the same session keeps the
+ * group from being orphaned. The anchor ignores what is sent to the group
+ * and dies with its parent, the keeper.
+ */
+static pid_t anchor(pid_t pgid)
+{
 	pid_t parent = getpid(), pid;
-	size_t i;
+	int i;
 
 	pid = fork();
 	if (pid == 0) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_IGN;
-		for (i = 0; i < TP_ARRAY_LEN(ignored); i++)
-			sigaction(ignored[i], &sa, NULL);
 		prctl(PR_SET_NAME, "thermpace-anchor", 0, 0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (getppid() != parent)
 			_exit(0);
 		for (i = 0; i < 1024; i++)
-			close((int)i);
+			close(i);
 		for (;;)
 			pause();
 	}
-	if (pid > 0 && setpgid(pid, (pid_t)pgid) < 0) {
+	if (pid > 0 && setpgid(pid, pgid) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		return -1;
 	}
+	return pid;
+}
+
+/*
+ * The keeper: the anchor's parent, in the guardian's group. It outlives
+ * the guardian, so that killing the daemon and the guardian together
+ * leaves a stopped inference process stopped (for `thermpace restore`)
+ * rather than hung up. Once the guardian is gone it keeps the anchor while
+ * the daemon lives or a member of the group is stopped, and copies the
+ * child's output once the daemon is gone too; then it ends, and the anchor
+ * with it. The guardian kills it when it ends normally.
+ */
+static void keeper(const struct keeper *k)
+{
+	struct pollfd p[2], a;
+	int open_fds = 2;
+	pid_t pid;
+
+	prctl(PR_SET_NAME, "thermpace-keep", 0, 0, 0);
+	pid = anchor(k->pgid);
+	if (pid < 0)
+		_exit(0);
+	a.fd = k->alive_fd;
+	a.events = POLLIN;
+	/* while the guardian lives: it continues the group when it must */
+	for (;;) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			_exit(0);
+		if (poll(&a, 1, 1000) > 0)
+			break;
+	}
+	p[0].fd = k->fwd_out;
+	p[1].fd = k->fwd_err;
+	for (;;) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			break;
+		if (tp_pace_state_pid_alive(k->daemon, k->daemon_ticks)) {
+			sleep(1);
+			continue;
+		}
+		open_fds = forward_step(p, 1000);
+		if (open_fds == 0 && !group_stopped(k->pgid, pid))
+			break;
+		if (open_fds == 0)
+			sleep(1);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	_exit(0);
+}
+
+/* Forks a keeper for group pgid; its pid, or -1. */
+static pid_t start_keeper(struct keeper *k)
+{
+	int alive[2], i;
+	pid_t pid;
+
+	if (pipe(alive) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* keep only the child's output (4, 5) and the alive pipe */
+		for (i = 3; i < 1024; i++)
+			if (i != alive[0] && i != k->fwd_out && i != k->fwd_err)
+				close(i);
+		k->alive_fd = alive[0];
+		keeper(k);
+	}
+	close(alive[0]);
+	if (pid < 0) {
+		close(alive[1]);
+		return -1;
+	}
+	/* the write end stays open (and is inherited by later keepers, which close it) */
+	return pid;
 }
 
 static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
@@ -487,9 +604,14 @@ static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 	sigset_t none;
 	int32_t pgid;
 	size_t i;
-	int undone = 0, ret;
+	struct keeper k;
+	pid_t keep[8];
+	int undone = 0, nkeep = 0, ret;
 	ssize_t r;
 
+	memset(&k, 0, sizeof(k));
+	k.daemon = getppid();
+	tp_pace_state_start_ticks(k.daemon, &k.daemon_ticks);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	for (i = 0; i < TP_ARRAY_LEN(ignored); i++)
@@ -518,6 +640,8 @@ static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 	if (fwd_err < 0)
 		close(5);
 	close(0);
+	k.fwd_out = fwd_out;
+	k.fwd_err = fwd_err;
 	/* until the daemon's end closes: process groups to anchor (4-byte pgids) */
 	for (;;) {
 		r = read(3, &pgid, sizeof(pgid));
@@ -525,7 +649,10 @@ static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 			continue;
 		if (r != (ssize_t)sizeof(pgid))
 			break;
-		anchor(pgid);
+		k.pgid = (pid_t)pgid;
+		if (nkeep < (int)TP_ARRAY_LEN(keep))
+			keep[nkeep] = start_keeper(&k);
+		nkeep += nkeep < (int)TP_ARRAY_LEN(keep);
 	}
 	ret = tp_pace_state_restore_file(path, stderr, &undone);
 	if (ret != -ENOENT && undone > 0)
@@ -534,6 +661,12 @@ static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 	fflush(stderr);
 	if (ret != -ENOENT)
 		forward(fwd_out, fwd_err); /* the daemon died: its child's output goes on */
+	for (i = 0; i < (size_t)nkeep; i++) {
+		if (keep[i] > 0) {
+			kill(keep[i], SIGKILL);
+			waitpid(keep[i], NULL, 0);
+		}
+	}
 	_exit(ret == 0 || ret == -ENOENT ? 0 : 1);
 }
 

@@ -83,7 +83,11 @@ int tp_pace_state_guard(struct tp_pace_state *st, int fwd_out, int fwd_err);
  * Asks the guardian to keep an anchor process in process group pgid (the
  * inference process's), so that the daemon's death does not orphan that
  * group: the kernel would hang up an orphaned group with a stopped member
- * (SIGHUP kills it) before the guardian continues it.
+ * (SIGHUP kills it) before the guardian continues it. The anchor's parent
+ * (a keeper in the guardian's group) outlives the guardian: with daemon and
+ * guardian both killed, a stopped group stays stopped until `thermpace
+ * restore` continues it; the keeper then forwards the child's output and
+ * ends once no member is stopped and the output is closed.
  */
 int tp_pace_state_anchor(struct tp_pace_state *st, pid_t pgid);
 

@@ -1,6 +1,7 @@
 #include "record_audio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ static int audio_start(void *ctx, struct tp_record *rec)
 	struct tp_manifest *m = tp_record_manifest(rec);
 	struct dsp_capture_opts o;
 	char wav[4096], evpath[4096];
-	int ret;
+	int fd, ret;
 
 	if (tp_session_path(wav, sizeof(wav), tp_record_dir(rec), "audio.wav") < 0 ||
 	    tp_session_path(evpath, sizeof(evpath), tp_record_dir(rec), "events.jsonl") < 0)
@@ -97,10 +98,14 @@ static int audio_start(void *ctx, struct tp_record *rec)
 		tp_err("record: audio: cannot create a timer: %s", strerror(errno));
 		return ret;
 	}
-	a->events = fopen(evpath, "a");
+	/* a new file: never appended to one there already, nor through a link */
+	fd = open(evpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0644);
+	a->events = fd >= 0 ? fdopen(fd, "a") : NULL;
 	if (!a->events) {
 		ret = -errno;
-		tp_err("record: cannot write '%s': %s", evpath, strerror(errno));
+		tp_err("record: cannot create '%s': %s", evpath, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return ret;
 	}
 	tp_eventlog_init(&a->log, a->events, 1);
@@ -212,7 +217,11 @@ static int audio_handle(void *ctx, struct pollfd *pfd, int n, struct tp_record *
 		got = dsp_capture_handle(a->cap, pfd, n);
 	}
 	if (got < 0) {
-		tp_record_fail(rec, (int)got, "audio: cannot write audio.wav");
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "audio: cannot write audio.wav: %s",
+			 strerror((int)-got));
+		tp_record_fail(rec, (int)got, msg);
 		return (int)got;
 	}
 	note_first_frame(a, rec);
