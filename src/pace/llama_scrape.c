@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "prom_text.h"
+#include "util.h"
 
 #define BODY_LIMIT (4u << 20)
 
@@ -137,18 +138,31 @@ int tp_llama_scrape_get(struct tp_llama_scrape *s, struct tp_llama_counters *out
 {
 	struct tp_llama_counters c;
 	CURLcode rc;
+	CURL *h;
 	long status = 0;
-	char *url = NULL;
+	char *url = NULL, where[512];
 
 	s->len = 0;
 	s->too_big = 0;
 	s->curl_err[0] = '\0';
 	if (s->body)
 		s->body[0] = '\0';
-	rc = curl_easy_perform(s->curl);
-	curl_easy_getinfo(s->curl, CURLINFO_EFFECTIVE_URL, &url);
-	if (!url)
-		url = (char *)"?";
+	/*
+	 * Each scrape on a fresh copy of the configured handle: reusing one
+	 * handle after a malformed answer (a folded header line) made libcurl
+	 * 7.88 read memory it had freed (found by fuzz_llama_scrape).
+	 */
+	h = curl_easy_duphandle(s->curl);
+	if (!h) {
+		snprintf(err, n, "cannot scrape: out of memory");
+		return -ENOMEM;
+	}
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+	tp_strlcpy(where, url ? url : "?", sizeof(where));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	url = where;
 	if (rc != CURLE_OK) {
 		const char *why = s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc);
 
@@ -164,7 +178,6 @@ int tp_llama_scrape_get(struct tp_llama_scrape *s, struct tp_llama_counters *out
 			return -ETIMEDOUT;
 		return -EIO;
 	}
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		snprintf(err, n, "cannot scrape '%s': HTTP status %ld%s", url, status,
 			 status == 501 ? " (is llama-server run with --metrics?)" : "");
