@@ -204,8 +204,7 @@ static int header(struct layout *l, struct tp_import_table *tb, char *line, char
 /* "01:22:35" (seconds of the day, *tod = 1) or "YYYY-MM-DD HH:MM:SS[.f]". */
 static int parse_time(const char *s, double *out, int *tod)
 {
-	int y, mo, d, h, mi, sec, used = 0;
-	struct tm tm;
+	int h, mi, sec, used = 0;
 
 	if (sscanf(s, "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3 && !s[used] && used == 8) {
 		if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
@@ -214,19 +213,8 @@ static int parse_time(const char *s, double *out, int *tod)
 		*tod = 1;
 		return 0;
 	}
-	used = 0;
-	if (sscanf(s, "%4d-%2d-%2d%*1[ T]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
-	    used < 19 || (s[used] && s[used] != '.') || y < 1971 || y > 2999 || mo < 1 || mo > 12 ||
-	    d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
+	if (tp_import_datetime(s, out) < 0)
 		return -EINVAL;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*out = (double)timegm(&tm) + (s[used] == '.' ? strtod(s + used, NULL) : 0);
 	*tod = 0;
 	return 0;
 }

@@ -18,38 +18,6 @@ struct cols {
 	int datetime, usage, temp;
 };
 
-/* "2020-08-06 18:51:31.839553" (or 'T' between) as seconds since 1970, local. */
-static int parse_datetime(const char *s, double *out)
-{
-	int y, mo, d, h, mi, sec, used = 0;
-	char sep;
-	struct tm tm;
-	double frac = 0;
-
-	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &used) != 7 ||
-	    (sep != ' ' && sep != 'T') || y < 1971 || y > 2999 || mo < 1 || mo > 12 || d < 1 ||
-	    d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return -EINVAL;
-	s += used;
-	if (*s == '.') {
-		double scale = 0.1;
-
-		for (s++; isdigit((unsigned char)*s); s++, scale *= 0.1)
-			frac += (*s - '0') * scale;
-	}
-	if (*s)
-		return -EINVAL;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*out = (double)timegm(&tm) + frac;
-	return 0;
-}
-
 /* A cell: a finite number, or empty (NaN). */
 static int cell_value(const char *s, double *v)
 {
@@ -102,7 +70,7 @@ static int data_line(struct tp_import_table *tb, const struct cols *c, char *lin
 		snprintf(why, wn, "%d cells, the header has %d", nc < 0 ? MAX_CELLS : nc, c->n);
 		return -EINVAL;
 	}
-	if (parse_datetime(tp_trim(cell[c->datetime]), &when) < 0) {
+	if (tp_import_datetime(tp_trim(cell[c->datetime]), &when) < 0) {
 		snprintf(why, wn, "bad datetime");
 		return -EINVAL;
 	}

@@ -1,10 +1,12 @@
 #include "import_table.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "session.h"
@@ -171,4 +173,35 @@ void tp_import_table_free(struct tp_import_table *tb)
 	free(tb->v);
 	tb->t = tb->v = NULL;
 	tb->nrows = tb->cap = 0;
+}
+
+int tp_import_datetime(const char *s, double *out)
+{
+	int y, mo, d, h, mi, sec, used = 0;
+	char sep;
+	struct tm tm;
+	double frac = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &used) != 7 ||
+	    (sep != ' ' && sep != 'T') || y < 1971 || y > 2999 || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return -EINVAL;
+	s += used;
+	if (*s == '.') {
+		double scale = 0.1;
+
+		for (s++; isdigit((unsigned char)*s); s++, scale *= 0.1)
+			frac += (*s - '0') * scale;
+	}
+	if (*s)
+		return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (double)timegm(&tm) + frac;
+	return 0;
 }

@@ -48,4 +48,11 @@ void tp_import_table_free(struct tp_import_table *tb);
  */
 int tp_import_split(char *line, char **cell, int max);
 
+/*
+ * "2020-08-06 18:51:31.839553" ('T' or a space between date and time, the
+ * fraction optional) as seconds since 1970, the clock's own time zone
+ * taken as UTC. 0, or -EINVAL for anything else.
+ */
+int tp_import_datetime(const char *s, double *out);
+
 #endif
