@@ -132,9 +132,11 @@ FUZZ_RUNS ?= 3000
 FUZZ_CFLAGS = -Werror=implicit-function-declaration -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' -Isrc -Idsp $(PKG_CFLAGS) \
                -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-build/fuzz/%.o: %.c
+# -MMD: a changed header rebuilds the fuzz objects too (a stale parser
+# object against a new limit in its header made a target abort)
+build/fuzz/%.o: %.c Makefile
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/libthermpace.a: $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
