@@ -27,26 +27,50 @@ LC="$BIN/llama-completion -m $TMPD/tiny.gguf -p hello -s 42 -no-cnv -t 1"
 # the text without its trailing newlines: llama-completion writes those last
 # through the same asynchronous log that may drop them at exit
 text() { python3 -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1], "rb").read().rstrip(b"\n"))' "$1"; }
+# prefix A B: A's text is a prefix of B's (or equal)
+prefix() { python3 -c 'import sys; a=open(sys.argv[1],"rb").read(); b=open(sys.argv[2],"rb").read(); sys.exit(0 if b.startswith(a) else 1)' "$1" "$2"; }
+size() { wc -c <"$1" | tr -d ' '; }
 
 # ---- llama-completion: one call, N tokens ----
-# This llama.cpp logs through an asynchronous thread that can drop its
-# closing perf lines at exit when stderr is a pipe: a run without them is
-# retried (and the losses reported); a run with them must count exactly.
+# This llama.cpp writes both the generated text and its closing perf lines
+# through an asynchronous log thread that can drop what is still queued at
+# exit (measured: 4 of 12 unpaced runs of -n 37 lost part of their stdout).
+# The reference text is the longest of the unpaced runs, seen twice, the
+# others its prefixes; a paced run that lost its perf lines or part of its text is
+# retried (and the losses reported); a whole run must count and print exactly.
 for n in 200 37; do
-  $LC -n $n >"$TMPD/out0" 2>"$TMPD/err0"; rc0=$?
-  tries=0; lost=0
+  # unpaced runs until the longest text has come twice (at most 10)
+  : >"$TMPD/txt0"; rc0=; k=0; whole=0; short=0; bad=0
+  while [ $k -lt 10 ] && [ $whole -lt 2 ]; do
+    k=$((k + 1))
+    $LC -n $n >"$TMPD/out0" 2>"$TMPD/err0"; rc=$?
+    [ -n "$rc0" ] && [ "$rc" != "$rc0" ] && rc0="$rc0/$rc" || rc0=${rc0:-$rc}
+    text "$TMPD/out0" >"$TMPD/txt0.$k"
+    if [ "$(size "$TMPD/txt0.$k")" -gt "$(size "$TMPD/txt0")" ]; then
+      short=$((short + whole)); whole=0; prefix "$TMPD/txt0" "$TMPD/txt0.$k" || bad=$((bad + 1))
+      cp "$TMPD/txt0.$k" "$TMPD/txt0"
+    fi
+    if cmp -s "$TMPD/txt0.$k" "$TMPD/txt0"; then whole=$((whole + 1))
+    else short=$((short + 1)); prefix "$TMPD/txt0.$k" "$TMPD/txt0" || bad=$((bad + 1)); fi
+  done
+  check "-n $n: the unpaced runs agree but for lost tails ($short of $k short, $bad differ)" \
+    test $bad = 0 -a $whole -ge 2
+  tries=0; lost=0; cut=0
   while [ $tries -lt 8 ]; do
     tries=$((tries + 1))
     $RUN --events "$TMPD/ev.jsonl" -- $LC -n $n >"$TMPD/out1" 2>"$TMPD/err1"; rc1=$?
-    grep -q 'common_perf_print: *eval time' "$TMPD/err1" && break
-    lost=$((lost + 1))
+    text "$TMPD/out1" >"$TMPD/txt1"
+    if ! grep -q 'common_perf_print: *eval time' "$TMPD/err1"; then lost=$((lost + 1)); continue; fi
+    if [ "$(size "$TMPD/txt1")" -lt "$(size "$TMPD/txt0")" ] && prefix "$TMPD/txt1" "$TMPD/txt0"; then
+      cut=$((cut + 1)); continue
+    fi
+    break
   done
   runs=$(sed -n 's/.*eval time = .* \/ *\([0-9]*\) runs.*/\1/p' "$TMPD/err1")
   got=$(sed -n 's/^thermpace: \([0-9]*\) tokens.*/\1/p' "$TMPD/err1")
-  echo "# -n $n: $runs runs printed, $got counted; perf lines lost in $lost of $tries runs"
+  echo "# -n $n: $runs runs printed, $got counted; perf lines lost in $lost, text cut in $cut of $tries runs"
   check "-n $n: the perf lines came (within $tries runs)" test -n "$runs"
   check "-n $n: counted $got == $n (runs + 1)" test "$got" = "$n"
-  text "$TMPD/out0" >"$TMPD/txt0"; text "$TMPD/out1" >"$TMPD/txt1"
   check "-n $n: stdout identical to the unpaced run (but its log's trailing newlines)" \
     cmp -s "$TMPD/txt0" "$TMPD/txt1"
   check "-n $n: exit status kept ($rc0 / $rc1)" test "$rc0" = "$rc1"
