@@ -393,6 +393,53 @@ static void test_real_chat_llama_cli(void)
 	free(text);
 }
 
+/*
+ * The older llama.cpp b4753 (node-llama-cpp 3.6.0, commit 67002f8): its
+ * one-shot llama-cli asked for 200 tokens prints llama_perf_context_print
+ * lines with 199 runs (200 generated); its llama-server, after three
+ * completions of 16 tokens, says 48 in its counter and prints each call's
+ * timing on lines of their own after "slot print_timing: ...".
+ */
+static void test_real_b4753(void)
+{
+	struct tp_llama_output p;
+	size_t len;
+	char *text = slurp("fixtures/llama/b4753-llama-cli-n200.txt", &len);
+	double v = 0;
+	enum tp_prom_type type = TP_PROM_UNTYPED;
+
+	if (!text)
+		SKIP("cannot read fixtures/llama/b4753-llama-cli-n200.txt");
+	tp_llama_output_init(&p);
+	CHECK_INT(tp_llama_output_feed(&p, text, len) & TP_LLAMA_EVAL, TP_LLAMA_EVAL);
+	CHECK_INT(p.eval.count, 1);
+	CHECK_NEAR(p.eval.tokens, 199, 0);
+	CHECK_INT(p.format, TP_LLAMA_FMT_PERF_CONTEXT);
+	CHECK_NEAR(p.generated, 200, 0);
+	CHECK_NEAR(p.prompt.tokens, 7, 0);
+	free(text);
+
+	text = slurp("fixtures/llama/b4753-server-log.txt", &len);
+	CHECK(text != NULL);
+	if (text) {
+		tp_llama_output_init(&p);
+		tp_llama_output_feed(&p, text, len);
+		tp_llama_output_finish(&p);
+		CHECK_INT(p.eval.count, 3);
+		CHECK_INT(p.format, TP_LLAMA_FMT_SERVER);
+		CHECK_NEAR(p.generated_sum, 48, 0);
+		free(text);
+	}
+	text = slurp("fixtures/llama/b4753-server-metrics.txt", &len);
+	CHECK(text != NULL);
+	if (text) {
+		CHECK_INT(tp_prom_find(text, len, "llamacpp:tokens_predicted_total", &v, &type), 0);
+		CHECK_NEAR(v, 48, 0);
+		CHECK(type == TP_PROM_COUNTER);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	RUN(test_perf_context_whole);
@@ -404,6 +451,7 @@ int main(void)
 	RUN(test_prom_llama_server);
 	RUN(test_prom_syntax);
 	RUN(test_real_llama_completion);
+	RUN(test_real_b4753);
 	RUN(test_formats_and_rule);
 	RUN(test_chat_rates_line);
 	RUN(test_real_chat_llama_cli);

@@ -151,7 +151,7 @@ static int energy_known(const struct tp_pacer *p)
 /*
  * Net of idle is never negative: an idle power above what was measured is
  * the profile's (or the estimate's) problem, said once; the figure is then
- * unknown (NaN).
+ * unknown (NaN). Idle equal to the mean (a flat power rail) nets 0.
  */
 static double net_checked(struct tp_pacer *p, double net, double idle, double mean_w, double t)
 {
@@ -159,6 +159,8 @@ static double net_checked(struct tp_pacer *p, double net, double idle, double me
 
 	if (!(net < 0))
 		return net;
+	if (idle <= mean_w * (1 + 1e-9))
+		return 0; /* equal but for rounding: a board that only idled */
 	if (!p->idle_said) {
 		p->idle_said = 1;
 		tp_err(
