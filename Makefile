@@ -25,7 +25,11 @@ AR         ?= ar
 CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
-PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl
+PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd
+# Loaded when first used (src/dynlib.h): headers at build time, the shared
+# object by soname at run time; only tests and fuzz targets that call them
+# directly link them.
+PKGS_LAZY := libcurl
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
@@ -36,11 +40,12 @@ DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
 # not when the Makefile is read: 'make deps demo' on a fresh machine installs
 # the packages before anything asks for their flags. A missing package stops
 # the build with its name.
-PKG_MISSING = $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || echo $$p; done; \
+PKG_MISSING = $(shell for p in $(PKGS) $(PKGS_LAZY); do $(PKG_CONFIG) --exists $$p 2>/dev/null || echo $$p; done; \
                 [ -f /usr/include/sensors/sensors.h ] || echo libsensors)
 PKG_CHECK = $(if $(strip $(PKG_MISSING)),$(error build dependencies missing: $(strip $(PKG_MISSING)) (run 'make deps' as root)))
-PKG_CFLAGS = $(eval PKG_CFLAGS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --cflags $$(PKGS)))$(PKG_CFLAGS)
-PKG_LIBS   = $(eval PKG_LIBS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --libs $$(PKGS)) -lsensors -lm -lpthread)$(PKG_LIBS)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --cflags $$(PKGS) $$(PKGS_LAZY)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --libs $$(PKGS)) -lsensors -lm -lpthread -ldl)$(PKG_LIBS)
+PKG_LIBS_LAZY = $(eval PKG_LIBS_LAZY := $$(PKG_CHECK)$$(shell $$(PKG_CONFIG) --libs $$(PKGS_LAZY)))$(PKG_LIBS_LAZY)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wvla -Wno-format-truncation
@@ -93,7 +98,7 @@ $(1)/libthermpace-client.a: $$(patsubst %.c,$(1)/%.o,$$(CLIENT_SRC))
 $(1)/thermpace: $$(patsubst %.c,$(1)/%.o,$$(CLI_SRC)) $(1)/libthermpace.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
 $(1)/test/%: $(1)/test/%.o $(1)/libthermpace.a
-	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDLIBS)
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(PKG_LIBS_LAZY) $$(LDLIBS)
 $(1)/tests: $$(addprefix $(1)/,$$(PROG_NAMES)) $(1)/libthermpace-client.a $$(patsubst %.c,$(1)/%,$$(TEST_SRC))
 	@touch $$@
 endef
@@ -141,7 +146,7 @@ build/fuzz/libthermpace.a: $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 build/fuzz/%: build/fuzz/fuzz/%.o build/fuzz/libthermpace.a
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(PKG_LIBS_LAZY)
 check-fuzz:
 	@if command -v $(CLANG) >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC)) && \

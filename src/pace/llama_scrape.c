@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dynlib.h"
 #include "prom_text.h"
 #include "util.h"
 
@@ -23,12 +24,47 @@ struct tp_llama_scrape {
 	char curl_err[CURL_ERROR_SIZE];
 };
 
+/* libcurl, loaded on the first --llama-server (src/dynlib.h says why) */
+static struct {
+	void *handle;
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_duphandle) *easy_duphandle;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} cu;
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result;
+static char curl_load_err[256];
 
 static void curl_init(void)
 {
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	static const char *const sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", NULL};
+	const struct tp_dynsym syms[] = {
+	    {"curl_global_init", (void **)&cu.global_init},
+	    {"curl_easy_init", (void **)&cu.easy_init},
+	    {"curl_easy_setopt", (void **)&cu.easy_setopt},
+	    {"curl_easy_getinfo", (void **)&cu.easy_getinfo},
+	    {"curl_easy_perform", (void **)&cu.easy_perform},
+	    {"curl_easy_duphandle", (void **)&cu.easy_duphandle},
+	    {"curl_easy_cleanup", (void **)&cu.easy_cleanup},
+	    {"curl_easy_strerror", (void **)&cu.easy_strerror},
+	    {"curl_slist_append", (void **)&cu.slist_append},
+	    {"curl_slist_free_all", (void **)&cu.slist_free_all},
+	};
+
+	if (tp_dynlib_open(&cu.handle, sonames, syms, TP_ARRAY_LEN(syms), "libcurl4",
+			   curl_load_err, sizeof(curl_load_err)) < 0) {
+		curl_init_result = CURLE_FAILED_INIT;
+		return;
+	}
+	curl_init_result = cu.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -82,40 +118,44 @@ int tp_llama_scrape_open(struct tp_llama_scrape **out, const char *url, double t
 		return -EINVAL;
 	}
 	pthread_once(&curl_once, curl_init);
+	if (!cu.handle) {
+		snprintf(err, n, "%s", curl_load_err);
+		return -ENOENT;
+	}
 	if (curl_init_result != CURLE_OK) {
 		snprintf(err, n, "cannot initialise libcurl: %s",
-			 curl_easy_strerror(curl_init_result));
+			 cu.easy_strerror(curl_init_result));
 		return -EIO;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->curl = curl_easy_init();
-	s->headers = curl_slist_append(NULL, "Accept: text/plain; version=0.0.4");
+	s->curl = cu.easy_init();
+	s->headers = cu.slist_append(NULL, "Accept: text/plain; version=0.0.4");
 	if (!s->curl || !s->headers) {
 		snprintf(err, n, "cannot create a libcurl handle");
 		ret = -ENOMEM;
 		goto fail;
 	}
 	ms = (long)(timeout_s * 1000.0 + 0.5);
-	if (curl_easy_setopt(s->curl, CURLOPT_URL, url) != CURLE_OK) {
+	if (cu.easy_setopt(s->curl, CURLOPT_URL, url) != CURLE_OK) {
 		snprintf(err, n, "libcurl refuses the URL '%s'", url);
 		goto fail;
 	}
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(s->curl, CURLOPT_PROXY, "");
-	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->curl_err);
-	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "thermpace/" THERMPACE_VERSION);
+	cu.easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, ms);
+	cu.easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
+	cu.easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(s->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	cu.easy_setopt(s->curl, CURLOPT_PROXY, "");
+	cu.easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
+	cu.easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
+	cu.easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->curl_err);
+	cu.easy_setopt(s->curl, CURLOPT_USERAGENT, "thermpace/" THERMPACE_VERSION);
 	*out = s;
 	return 0;
 fail:
@@ -152,19 +192,19 @@ int tp_llama_scrape_get(struct tp_llama_scrape *s, struct tp_llama_counters *out
 	 * handle after a malformed answer (a folded header line) made libcurl
 	 * 7.88 read memory it had freed (found by fuzz_llama_scrape).
 	 */
-	h = curl_easy_duphandle(s->curl);
+	h = cu.easy_duphandle(s->curl);
 	if (!h) {
 		snprintf(err, n, "cannot scrape: out of memory");
 		return -ENOMEM;
 	}
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+	rc = cu.easy_perform(h);
+	cu.easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
 	tp_strlcpy(where, url ? url : "?", sizeof(where));
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
+	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cu.easy_cleanup(h);
 	url = where;
 	if (rc != CURLE_OK) {
-		const char *why = s->curl_err[0] ? s->curl_err : curl_easy_strerror(rc);
+		const char *why = s->curl_err[0] ? s->curl_err : cu.easy_strerror(rc);
 
 		if (s->too_big) {
 			snprintf(err, n, "cannot scrape '%s': answer larger than %u MiB", url,
@@ -211,8 +251,8 @@ void tp_llama_scrape_close(struct tp_llama_scrape *s)
 	if (!s)
 		return;
 	if (s->curl)
-		curl_easy_cleanup(s->curl);
-	curl_slist_free_all(s->headers);
+		cu.easy_cleanup(s->curl);
+	cu.slist_free_all(s->headers);
 	free(s->body);
 	free(s);
 }
