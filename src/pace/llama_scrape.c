@@ -59,8 +59,8 @@ static void curl_init(void)
 	    {"curl_slist_free_all", (void **)&cu.slist_free_all},
 	};
 
-	if (tp_dynlib_open(&cu.handle, sonames, syms, TP_ARRAY_LEN(syms), "libcurl4",
-			   curl_load_err, sizeof(curl_load_err)) < 0) {
+	if (tp_dynlib_open(&cu.handle, sonames, syms, TP_ARRAY_LEN(syms), "libcurl4", curl_load_err,
+			   sizeof(curl_load_err)) < 0) {
 		curl_init_result = CURLE_FAILED_INIT;
 		return;
 	}
