@@ -18,6 +18,8 @@ int tp_dynlib_open(void **handle, const char *const *sonames, const struct tp_dy
 		if (!h)
 			why = dlerror();
 	}
+	if (!err)
+		n = 0;
 	if (!h) {
 		snprintf(err, n, "cannot load %s: %s (install %s)", sonames[0], why, package);
 		return -ENOENT;
