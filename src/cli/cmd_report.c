@@ -140,7 +140,6 @@ int cmd_report(int argc, char **argv)
 		}
 		return TP_EXIT_FAILURE;
 	}
-	errno = 0;
 	if (close_output(f, out, tmp) < 0) {
 		tp_err("cannot write '%s': %s", out, strerror(errno));
 		return TP_EXIT_FAILURE;

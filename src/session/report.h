@@ -32,7 +32,8 @@
 
 /*
  * Writes the page of dirs[0..n) (1 or 2 session directories) to f.
- * Returns 0 or a negative errno; err[errn] then says what failed.
+ * Returns 0 or a negative errno; err[errn] then says what failed. Write
+ * errors stay on f (ferror), errno left as the failed write set it.
  */
 int tp_report_write(FILE *f, const char *const *dirs, int n, char *err, size_t errn);
 

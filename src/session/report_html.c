@@ -525,6 +525,7 @@ int tp_report_write(FILE *f, const char *const *dirs, int n, char *err, size_t e
 		if (!(pg.t1 > pg.t0))
 			pg.t1 = pg.t0 + 1;
 		pg.w = n == 1 ? 1000 : 460;
+		errno = 0; /* a failed write's errno is what the caller reports */
 		page(f, &pg);
 	}
 	for (k = 0; k < pg.n; k++)
