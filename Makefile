@@ -34,7 +34,8 @@ PKGS_LAZY := libcurl
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
-        alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git
+        alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
+        chromium
 
 # pkg-config runs when a compile or link first needs its answer, once, and
 # not when the Makefile is read: 'make deps demo' on a fresh machine installs

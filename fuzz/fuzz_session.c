@@ -1,8 +1,8 @@
 /*
  * Fuzz target: the session readers behind `thermpace report` and replay:
  * manifest.ini as tp_manifest_read gives it meaning (src/session/session.c)
- * and events.jsonl as report reads it (src/cli/cmd_report.c, built into
- * this target whole, since its reader is private to the command). The
+ * and events.jsonl as report reads it (src/session/report_load.c, through
+ * the command, src/cli/cmd_report.c, built into this target whole). The
  * input is manifest.ini, then a line "%%", then events.jsonl; they are
  * written with a short fixed telemetry.csv into a session directory this
  * target made under /tmp, and report writes its page there too.
@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "cli/cmd_report.c"
+#include "ini_file.h"
+#include "session/session.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

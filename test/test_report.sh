@@ -1,5 +1,5 @@
 #!/bin/sh
-# thermpace report: a page from a small session, and its errors.
+# thermpace report: the page of a small session, its figures, and its errors.
 . test/lib.sh
 s="$TMPD/s"
 mkdir -p "$s"
@@ -12,20 +12,70 @@ start_utc = 2026-01-01T00:00:00Z
 start_monotonic = 100.0
 interval_s = 1
 INI
-printf 't,temp.cpu,power.board,freq.cpu\n0,40,5,1e9\n1,41,6,1e9\n2,43.5,7,8e8\n' >"$s/telemetry.csv"
-printf '{"t":1.5,"event":"kernel_throttle","clause":"freq_cap","note":"<b>"}\n' >"$s/events.jsonl"
+printf 't,temp.cpu,power.board,freq.cpu,tokens.total,state.cool_cpu\n0,40,5,1e9,0,0\n1,41,6,1e9,10,1\n2,43.5,7,8e8,20,2\n' >"$s/telemetry.csv"
+printf '{"t":1.5,"event":"kernel_throttle","clause":"freq_cap","verdict":"thermal","confidence":0.9,"note":"<b>"}\n' >"$s/events.jsonl"
 
 expect_exit 0 "report writes a page" "$TP_BIN" report "$s" -o "$TMPD/r.html"
 check "page names the board" grep -q '<td>jetson-nano</td>' "$TMPD/r.html"
-check "page has the temperature chart" grep -q '<polyline.*<title>temp.cpu</title>' "$TMPD/r.html"
-check "channel summary min/mean/max" grep -q '<td>temp.cpu</td><td>C</td><td>3</td><td>40</td><td>41.5</td><td>43.5</td>' "$TMPD/r.html"
-check "event marked on the chart" grep -q 'kernel_throttle at 1.5 s' "$TMPD/r.html"
-check "evidence is escaped" grep -q '&quot;note&quot;:&quot;&lt;b&gt;&quot;' "$TMPD/r.html"
+check "temperature chart has the zone" grep -q '<path class="series"[^>]*data-name="temp.cpu"' "$TMPD/r.html"
+check "energy from the one account (trapezoid 12 J)" grep -q '<td>12.0 J (0.003 Wh, from the measured power)</td>' "$TMPD/r.html"
+check "J/token gross 12 J / 20 tokens" grep -q '<td>0.600 J/token</td>' "$TMPD/r.html"
+check "tokens counted" grep -q '<th>tokens</th><td>20</td>' "$TMPD/r.html"
+check "throttles with their verdicts" grep -q '1 (verdicts: thermal: 1)' "$TMPD/r.html"
+check "peak temperature" grep -q '43.5 &#176;C at 2 s' "$TMPD/r.html"
+check "clocks in GHz" grep -q 'clock (GHz)' "$TMPD/r.html"
+check "axes carry units and clock time" grep -q '>00:00:02<' "$TMPD/r.html"
+check "event marked on the lane" grep -q 'data-tip="kernel_throttle at 1.5 s | verdict thermal (confidence 0.90) | clause freq_cap' "$TMPD/r.html"
+check "event table has verdict, confidence, clause columns" grep -q '<th>verdict</th><th>confidence</th><th>clause</th>' "$TMPD/r.html"
+check "table row split into columns" grep -q '<td>kernel_throttle</td><td>thermal</td><td>0.90</td><td>freq_cap</td>' "$TMPD/r.html"
+check "raw JSON only folded, escaped" grep -q '<details><summary>JSON</summary><code>.*&quot;note&quot;:&quot;&lt;b&gt;&quot;' "$TMPD/r.html"
 check "no raw tag from evidence" sh -c "test -s '$TMPD/r.html' && ! grep -q '\"<b>\"' '$TMPD/r.html'"
+# cooling states drawn as steps: every segment horizontal or vertical
+d=$(grep -o 'data-name="state.cool_cpu"[^>]* d="[^"]*"' "$TMPD/r.html" | sed 's/.* d="//; s/"$//')
+check "cooling states as steps ($d)" sh -c "echo '$d' | tr 'ML' '\n\n' | awk -F, 'NF==2{ if (n && \$1!=px && \$2!=py) bad=1; px=\$1; py=\$2; n++ } END { exit !(n >= 4 && !bad) }'"
+
+# decimation keeps a one-sample burst among 20000 flat samples
+l="$TMPD/long"
+mkdir -p "$l"
+awk 'BEGIN { print "t,power.board,temp.cpu"; for (i = 0; i < 20000; i++) printf "%d,%s,50\n", i, (i == 12345 ? 40 : 5) }' >"$l/telemetry.csv"
+printf '' >"$l/events.jsonl"
+i=0; while [ $i -lt 200 ]; do printf '{"t":%d.%02d,"event":"sensor_spike","channel":"temp.cpu"}\n' 5000 $i >>"$l/events.jsonl"; i=$((i + 1)); done
+expect_exit 0 "report of a long session" "$TP_BIN" report "$l" -o "$TMPD/l.html"
+d=$(grep -o 'data-name="power.board"[^>]* d="[^"]*"' "$TMPD/l.html" | sed 's/.* d="//; s/"$//')
+top=$(echo "$d" | tr 'ML' '\n\n' | awk -F, 'NF==2 { if (min == "" || $2 < min) min = $2 } END { print min }')
+check "burst kept by min/max decimation (top y $top)" awk -v y="$top" 'BEGIN { exit !(y != "" && y < 20) }'
+pts=$(echo "$d" | tr 'ML' '\n\n' | grep -c ,)
+check "path decimated ($pts points for 20000 samples)" test "$pts" -le 2100
+check "200 close events clustered into one marker" grep -q 'data-kind="sensor_spike" data-n="200"' "$TMPD/l.html"
+check "a cluster's tip says how many" grep -q 'data-tip="200 sensor_spike events' "$TMPD/l.html"
+
+expect_exit 0 "two sessions side by side" "$TP_BIN" report "$s" "$l" -o "$TMPD/two.html"
+check "both sessions in the summary" grep -q "<th>$s</th><th>$l</th>" "$TMPD/two.html"
+check "second session's charts" grep -q 'id="temp2"' "$TMPD/two.html"
+expect_exit 2 "three sessions is a usage error" "$TP_BIN" report "$s" "$l" "$s" -o "$TMPD/three.html"
+
+# a simulated session with audio: spectrogram, truth, replayed forecast
+a=fixtures/sessions/sim-audio
+expect_exit 0 "report of a simulated session with audio" "$TP_BIN" report "$a" -o "$TMPD/a.html"
+check "spectrogram embedded" grep -q '<image [^>]*href="data:image/bmp;base64,Qk' "$TMPD/a.html"
+check "tonal lines drawn over it" grep -q 'class="series dots" data-name="report.line1_hz"' "$TMPD/a.html"
+check "events replayed when the session has none" grep -q 'events of the pipeline replayed' "$TMPD/a.html"
+check "ceiling and set point drawn" sh -c "grep -q '>ceiling 80<' '$TMPD/a.html' && grep -q '>set point 77<' '$TMPD/a.html'"
+h=fixtures/sessions/sim-hot-throttle
+expect_exit 0 "report of a long simulated session" "$TP_BIN" report "$h" -o "$TMPD/h.html"
+check "forecast from the replayed pipeline" grep -q 'data-name="forecast 120 s ahead" fill="none" stroke="#8e44ad" stroke-dasharray="4,3" d="M' "$TMPD/h.html"
+check "forecast band" grep -q '<path class="band"[^>]* d="M' "$TMPD/h.html"
+check "net J/token with the idle power" grep -Eq 'J/token \(idle [0-9.]+ W\)' "$TMPD/h.html"
+
+n="$TMPD/net"
+"$TP_BIN" sim --scenario fixtures/scenarios/net/nano-clean.ini -d 900 --no-audio -o "$n" >/dev/null 2>&1
+expect_exit 0 "report of a network-plant session" "$TP_BIN" report "$n" -o "$TMPD/n.html"
+check "true die temperature from truth.jsonl" grep -q 'data-name="true die (truth)" fill="none" stroke="#000" stroke-dasharray="2,2" d="M' "$TMPD/n.html"
 
 printf '{"t":1,"event":"x"}\nnot json\n' >"$s/events.jsonl"
 expect_exit 1 "bad events.jsonl fails" "$TP_BIN" report "$s" -o "$TMPD/r2.html"
 check "error names file and line" grep -q 'events.jsonl:2:' "$TMPD/err"
+check "no partial page left" test ! -e "$TMPD/r2.html"
 expect_exit 1 "missing session fails" "$TP_BIN" report "$TMPD/nope" -o "$TMPD/r3.html"
 check "error is one line" test "$(wc -l <"$TMPD/err")" = 1
 expect_exit 2 "no output is a usage error" "$TP_BIN" report "$s"
