@@ -192,6 +192,9 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
 	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
+	install -d $(DESTDIR)$(DATADIR)/thermpace/prometheus $(DESTDIR)$(DATADIR)/thermpace/grafana
+	install -m 644 dist/prometheus/thermpace.rules.yml $(DESTDIR)$(DATADIR)/thermpace/prometheus/
+	install -m 644 dist/grafana/thermpace.json $(DESTDIR)$(DATADIR)/thermpace/grafana/
 	@if [ -f build/rel/libthermpace-client.a ]; then \
 	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \

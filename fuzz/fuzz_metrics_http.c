@@ -36,7 +36,7 @@ static void start(void)
 	tp_chanset_add(&set, "temp.gpu");
 	tp_chanset_add(&set, "tokens.total");
 	tp_metrics_update(server, &set, v, 1);
-	tp_metrics_count_event(server, "pace_change");
+	tp_metrics_count_event(server, "pace_change", NULL);
 }
 
 /*

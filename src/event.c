@@ -59,7 +59,8 @@ int tp_event_emit(struct tp_eventlog *log, json_t *ev)
 		log->count++;
 		if (log->on_emit)
 			log->on_emit(log->on_emit_ctx,
-				     json_string_value(json_object_get(ev, "event")));
+				     json_string_value(json_object_get(ev, "event")),
+				     json_string_value(json_object_get(ev, "verdict")));
 	}
 	json_decref(ev);
 	return ret;

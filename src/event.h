@@ -16,10 +16,11 @@ struct tp_eventlog {
 	int flush_each; /* fflush per event (live sessions) */
 	long count;
 	/*
-	 * Called with the kind of each event written (tp_eventlog_init: none):
-	 * whoever counts events by kind counts them where they are emitted.
+	 * Called with the kind of each event written and its verdict (NULL
+	 * when it has none; tp_eventlog_init: no callback): whoever counts
+	 * events by kind counts them where they are emitted.
 	 */
-	void (*on_emit)(void *ctx, const char *kind);
+	void (*on_emit)(void *ctx, const char *kind, const char *verdict);
 	void *on_emit_ctx;
 };
 

@@ -280,31 +280,68 @@ static int http(const char *method, int port, const char *path, struct reply *r)
 
 static void test_metric_names(void)
 {
-	static const char *const cases[][2] = {
-	    {"temp.cpu", "thermpace_temp_cpu_celsius"},
-	    {"temp.soc-thermal", "thermpace_temp_soc_thermal_celsius"},
-	    {"power.board", "thermpace_power_board_watts"},
-	    {"energy.board", "thermpace_energy_board_joules_total"},
-	    {"freq.cpu_max", "thermpace_freq_cpu_max_hertz"},
-	    {"util.cpu", "thermpace_util_cpu_ratio"},
-	    {"volt.core", "thermpace_volt_core_volts"},
-	    {"curr.in", "thermpace_curr_in_amperes"},
-	    {"tokens.total", "thermpace_tokens_total"},
-	    {"tokens.prompt", "thermpace_tokens_prompt_total"},
-	    {"rate.tokens", "thermpace_rate_tokens_tokens_per_second"},
-	    {"state.cool_max", "thermpace_state_cool_max"},
-	    {"forecast.temp_30s", "thermpace_forecast_temp_30s"},
-	    {"audio.band_2k_8k_db", "thermpace_audio_band_2k_8k_db"},
+	/* channel, family, labels as k=v,k=v ("" none), 'c' counter or 'g' gauge */
+	static const char *const cases[][4] = {
+	    {"temp.cpu", "thermpace_temperature_celsius", "zone=cpu", "g"},
+	    {"temp.soc-thermal", "thermpace_temperature_celsius", "zone=soc-thermal", "g"},
+	    {"power.board", "thermpace_power_watts", "rail=board", "g"},
+	    {"energy.board", "thermpace_energy_joules_total", "rail=board", "c"},
+	    {"energy.rapl_core", "thermpace_energy_joules_total", "rail=rapl_core", "c"},
+	    {"freq.cpu", "thermpace_frequency_hertz", "domain=cpu", "g"},
+	    {"freq.cpu_b1_max", "thermpace_frequency_max_hertz", "domain=cpu_b1", "g"},
+	    {"freq.gpu_hwmax", "thermpace_frequency_hardware_max_hertz", "domain=gpu", "g"},
+	    {"util.cpu", "thermpace_utilization_ratio", "domain=cpu", "g"},
+	    {"volt.core", "thermpace_voltage_volts", "rail=core", "g"},
+	    {"curr.in", "thermpace_current_amperes", "rail=in", "g"},
+	    {"tokens.total", "thermpace_tokens_total", "", "c"},
+	    {"tokens.prompt", "thermpace_tokens_prompt_total", "", "c"},
+	    {"rate.tokens", "thermpace_tokens_per_second", "kind=achieved", "g"},
+	    {"rate.granted", "thermpace_tokens_per_second", "kind=granted", "g"},
+	    {"forecast.sustainable_rate", "thermpace_tokens_per_second", "kind=sustainable", "g"},
+	    {"state.cool_max", "thermpace_cooling_state_max", "", "g"},
+	    {"state.cool_pwm_fan", "thermpace_cooling_state", "device=pwm_fan", "g"},
+	    {"state.x86_throttle", "thermpace_x86_throttle_events_total", "", "c"},
+	    {"state.throttled", "thermpace_throttled", "", "g"},
+	    {"state.something", "thermpace_state_something", "", "g"},
+	    {"forecast.temp_now", "thermpace_forecast_temperature_celsius", "horizon_seconds=0",
+	     "g"},
+	    {"forecast.temp_30s", "thermpace_forecast_temperature_celsius", "horizon_seconds=30",
+	     "g"},
+	    {"forecast.time_to_ceiling_s", "thermpace_time_to_ceiling_seconds", "", "g"},
+	    {"forecast.sustainable_power_w", "thermpace_sustainable_power_watts", "", "g"},
+	    {"forecast.ambient_c", "thermpace_ambient_estimate_celsius", "", "g"},
+	    {"forecast.joules_per_token", "thermpace_energy_per_token_joules", "", "g"},
+	    {"forecast.new_thing_s", "thermpace_forecast_new_thing_seconds", "", "g"},
+	    {"forecast.temp_5x", "thermpace_forecast_temp_5x", "", "g"},
+	    {"audio.rms_dbfs", "thermpace_acoustic_rms_decibels", "stat=mean", "g"},
+	    {"audio.centroid_hz_p90", "thermpace_acoustic_centroid_hertz", "stat=p90", "g"},
+	    {"audio.band_2k_8k_db", "thermpace_acoustic_band_decibels", "band=2k_8k,stat=mean",
+	     "g"},
+	    {"audio.band_1k5_22k05_db_p90", "thermpace_acoustic_band_decibels",
+	     "band=1k5_22k05,stat=p90", "g"},
+	    {"audio.peak12_hz", "thermpace_acoustic_peak_hertz", "peak=12,stat=mean", "g"},
+	    {"audio.peak1_db", "thermpace_acoustic_peak_decibels", "peak=1,stat=mean", "g"},
+	    {"audio.band_db", "thermpace_audio_band_decibels", "", "g"},
 	};
-	char out[128];
+	struct tp_metrics_family f;
+	char labels[256];
 	size_t i;
+	int k;
 
 	for (i = 0; i < TP_ARRAY_LEN(cases); i++) {
-		CHECK_INT(tp_metrics_name(cases[i][0], out, sizeof(out)), 0);
-		CHECK_STR(out, cases[i][1]);
+		CHECK_INT(tp_metrics_family(cases[i][0], &f), 0);
+		CHECK_STR(f.name, cases[i][1]);
+		labels[0] = '\0';
+		for (k = 0; k < f.nlabels; k++)
+			snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels),
+				 "%s%s=%s", k ? "," : "", f.label[k][0], f.label[k][1]);
+		CHECK_STR(labels, cases[i][2]);
+		CHECK_INT(f.counter, cases[i][3][0] == 'c');
+		CHECK(f.help && f.help[0]);
 	}
-	CHECK_INT(tp_metrics_name("bogus.x", out, sizeof(out)), -EINVAL);
-	CHECK_INT(tp_metrics_name("temp.cpu", out, 10), -EINVAL);
+	CHECK_INT(tp_metrics_family("bogus.x", &f), -EINVAL);
+	CHECK_INT(tp_metrics_family("temp.", &f), -EINVAL);
+	CHECK_INT(tp_metrics_family("temp", &f), -EINVAL);
 }
 
 static const char *line_of(const char *body, const char *prefix)
@@ -384,29 +421,48 @@ static void test_exporter(void)
 	v[4] = 0.5;
 	v[5] = NAN;
 	CHECK_INT(tp_metrics_update(m, &set, v, 12.5), 0);
-	CHECK_INT(tp_metrics_count_event(m, "pace_change"), 0);
-	CHECK_INT(tp_metrics_count_event(m, "pace_change"), 0);
-	CHECK_INT(tp_metrics_count_event(m, "sensor_offset"), 0);
-	CHECK_INT(tp_metrics_count_event(m, ""), -EINVAL);
+	CHECK_INT(tp_metrics_count_event(m, "pace_change", NULL), 0);
+	CHECK_INT(tp_metrics_count_event(m, "pace_change", NULL), 0);
+	CHECK_INT(tp_metrics_count_event(m, "sensor_offset", "sensor_fault"), 0);
+	CHECK_INT(tp_metrics_count_event(m, "kernel_throttle", "genuine"), 0);
+	CHECK_INT(tp_metrics_count_event(m, "kernel_throttle", "genuine"), 0);
+	CHECK_INT(tp_metrics_count_event(m, "kernel_throttle", "unknown"), 0);
+	CHECK_INT(tp_metrics_count_event(m, "", NULL), -EINVAL);
+	CHECK_INT(tp_metrics_count_event(m, "x", ""), -EINVAL);
+	{
+		struct tp_metrics_board mb = {"jetson-nano", "Jetson \"Nano\"", "temp.cpu", 80, 77};
+
+		tp_metrics_set_board(m, &mb);
+	}
 
 	CHECK_INT(http("GET", port, "/metrics", &r), 0);
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.ctype, "text/plain; version=0.0.4; charset=utf-8");
 	CHECK(line_of(r.body, "thermpace_up 1\n") != NULL);
-	CHECK(line_of(r.body, "thermpace_temp_cpu_celsius{channel=\"temp.cpu\"} 41.5\n"));
-	CHECK(line_of(r.body, "# TYPE thermpace_temp_cpu_celsius gauge\n"));
-	CHECK(line_of(r.body, "thermpace_power_board_watts{channel=\"power.board\"} 7.25\n"));
-	CHECK(line_of(r.body, "# TYPE thermpace_energy_board_joules_total counter\n"));
-	CHECK(line_of(r.body, "thermpace_energy_board_joules_total{channel=\"energy.board\"} "
-			      "1234.5\n"));
+	CHECK(line_of(r.body, "thermpace_temperature_celsius{zone=\"cpu\"} 41.5\n"));
+	CHECK(line_of(r.body, "# TYPE thermpace_temperature_celsius gauge\n"));
+	CHECK(line_of(r.body, "thermpace_power_watts{rail=\"board\"} 7.25\n"));
+	CHECK(line_of(r.body, "# TYPE thermpace_energy_joules_total counter\n"));
+	CHECK(line_of(r.body, "thermpace_energy_joules_total{rail=\"board\"} 1234.5\n"));
 	CHECK(line_of(r.body, "# TYPE thermpace_tokens_total counter\n"));
-	CHECK(line_of(r.body, "thermpace_tokens_total{channel=\"tokens.total\"} 777\n"));
-	CHECK(line_of(r.body, "thermpace_util_cpu_ratio{channel=\"util.cpu\"} 0.5\n"));
+	CHECK(line_of(r.body, "thermpace_tokens_total 777\n"));
+	CHECK(line_of(r.body, "thermpace_utilization_ratio{domain=\"cpu\"} 0.5\n"));
+	CHECK(line_of(r.body, "thermpace_board_info{board=\"jetson-nano\",description=\"Jetson "
+			      "\\\"Nano\\\"\",control=\"temp.cpu\"} 1\n"));
+	CHECK(line_of(r.body, "thermpace_ceiling_celsius 80\n"));
+	CHECK(line_of(r.body, "thermpace_set_point_celsius 77\n"));
+	CHECK(line_of(r.body,
+		      "thermpace_verdicts_total{event=\"kernel_throttle\",verdict=\"genuine\"} "
+		      "2\n"));
+	CHECK(line_of(r.body,
+		      "thermpace_verdicts_total{event=\"sensor_offset\",verdict=\"sensor_fault\"} "
+		      "1\n"));
+	CHECK(line_of(r.body, "thermpace_events_total{event=\"kernel_throttle\"} 3\n"));
 	CHECK(line_of(r.body, "thermpace_frame_time_seconds 12.5\n"));
 	CHECK(line_of(r.body, "thermpace_frames_total 1\n"));
 	CHECK(line_of(r.body, "thermpace_events_total{event=\"pace_change\"} 2\n"));
 	CHECK(line_of(r.body, "thermpace_events_total{event=\"sensor_offset\"} 1\n"));
-	CHECK(strstr(r.body, "temp_gpu") == NULL); /* no reading: left out */
+	CHECK(strstr(r.body, "\"gpu\"") == NULL); /* no reading: left out */
 	free(exported);
 	exported = strdup(r.body);
 	/* the body also reads back through our own Prometheus reader, no line rejected */
@@ -485,7 +541,47 @@ static void test_render_bounds(void)
 	CHECK_STR(small, "");
 	len = tp_metrics_render(m, big, sizeof(big));
 	CHECK(len > 0);
-	CHECK(strstr(big, "thermpace_temp_zone255_celsius{channel=\"temp.zone255\"} 255\n"));
+	CHECK(strstr(big, "thermpace_temperature_celsius{zone=\"zone255\"} 255\n"));
+	/* one family: one TYPE line for 256 zones */
+	{
+		const char *p = strstr(big, "# TYPE thermpace_temperature_celsius ");
+
+		CHECK(p && !strstr(p + 1, "# TYPE thermpace_temperature_celsius "));
+	}
+	tp_metrics_close(m);
+}
+
+/*
+ * An acoustic feature is held between its one-second readings (3 s at
+ * most), other channels are not; two channels that map to one sample give
+ * one line, never a duplicate that Prometheus would reject.
+ */
+static void test_hold_and_twins(void)
+{
+	struct tp_metrics *m = NULL;
+	struct tp_chanset set;
+	char err[200], buf[16384];
+	double v[4] = {-30, 40, 1, 2};
+
+	if (tp_metrics_open(&m, "127.0.0.1:0", err, sizeof(err)) < 0)
+		SKIP("cannot listen on 127.0.0.1");
+	tp_chanset_init(&set);
+	tp_chanset_add(&set, "audio.rms_dbfs");
+	tp_chanset_add(&set, "temp.cpu");
+	tp_chanset_add(&set, "state.a-b");
+	tp_chanset_add(&set, "state.a_b");
+	tp_metrics_update(m, &set, v, 10);
+	v[0] = NAN;
+	v[1] = NAN;
+	tp_metrics_update(m, &set, v, 12.5);
+	CHECK(tp_metrics_render(m, buf, sizeof(buf)) > 0);
+	CHECK(line_of(buf, "thermpace_acoustic_rms_decibels{stat=\"mean\"} -30\n"));
+	CHECK(strstr(buf, "zone=\"cpu\"") == NULL);
+	CHECK(line_of(buf, "thermpace_state_a_b 1\n"));
+	CHECK(!strstr(buf, "thermpace_state_a_b 2\n"));
+	tp_metrics_update(m, &set, v, 13.5);
+	CHECK(tp_metrics_render(m, buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "thermpace_acoustic_rms") == NULL); /* 3.5 s old: gone */
 	tp_metrics_close(m);
 }
 
@@ -527,7 +623,7 @@ static int same_cb(const struct tp_prom_sample *s, void *ctx)
 {
 	struct same *c = ctx;
 
-	if (strncmp(s->name, "thermpace_temp_z", 16) != 0 &&
+	if (strcmp(s->name, "thermpace_temperature_celsius") != 0 &&
 	    strcmp(s->name, "thermpace_frame_time_seconds") != 0)
 		return 0;
 	if (c->n++ == 0)
@@ -692,6 +788,7 @@ int main(void)
 	RUN(test_exporter);
 	RUN(test_promtool);
 	RUN(test_render_bounds);
+	RUN(test_hold_and_twins);
 	RUN(test_no_torn_frame);
 	RUN(test_listen_addresses);
 	RUN(test_slowloris);

@@ -243,7 +243,7 @@ if command -v curl >/dev/null 2>&1; then
   $RUN --metrics "127.0.0.1:$mport" --fixed-rate 30 -- "$LG" -C -q -n 60 -d 64 >/dev/null 2>&1 &
   d=$!
   check "/metrics serves the granted rate" wait_for 5 sh -c \
-    "curl -s http://127.0.0.1:$mport/metrics | grep -q '^thermpace_rate_granted_tokens_per_second{channel=\"rate.granted\"} 30\$'"
+    "curl -s http://127.0.0.1:$mport/metrics | grep -q '^thermpace_tokens_per_second{kind=\"granted\"} 30\$'"
   check "/metrics counts pace_change events" sh -c \
     "curl -s http://127.0.0.1:$mport/metrics | grep -q '^thermpace_events_total{event=\"pace_change\"} '"
   wait $d

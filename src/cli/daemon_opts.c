@@ -32,6 +32,8 @@ static void usage(FILE *f, int attach)
 	       "                       signal when no client came within 5 s)\n"
 	       "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
 	       "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+	       "  --metrics-textfile DIR  write DIR/thermpace.prom each second (atomically) for\n"
+	       "                       node_exporter's textfile collector\n"
 	       "  --events FILE        write events.jsonl there\n"
 	       "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
 	       "  --interval S         seconds between ticks (default 1)\n"
@@ -170,6 +172,9 @@ static int path_option(int c, const char *cmd, int attach, struct tp_daemon_opts
 	case 'm':
 		o->metrics = optarg;
 		return 0;
+	case 'T':
+		o->metrics_textfile = optarg;
+		return 0;
 	case 'e':
 		o->events = optarg;
 		return 0;
@@ -245,6 +250,7 @@ static const struct option long_opts[] = {
     {"actuator", required_argument, NULL, 'a'},
     {"controller", required_argument, NULL, 'k'},
     {"metrics", required_argument, NULL, 'm'},
+    {"metrics-textfile", required_argument, NULL, 'T'},
     {"events", required_argument, NULL, 'e'},
     {"llama-server", required_argument, NULL, 'l'},
     {"interval", required_argument, NULL, 'i'},

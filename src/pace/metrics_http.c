@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "metrics_textfile.h"
 #include "util.h"
 
 #define MAX_EVENTS     64
@@ -28,6 +29,7 @@
 #define CONN_MAX    32
 #define CONN_PER_IP 4
 #define CONN_IDLE_S 1
+#define TEXTFILE_S  1.0
 
 struct frame {
 	struct tp_chanset set;
@@ -37,81 +39,27 @@ struct frame {
 	int nevents;
 	char event[MAX_EVENTS][EVENT_NAME_MAX];
 	unsigned long long event_count[MAX_EVENTS];
+	int nverdicts;
+	char verdict[MAX_EVENTS][2][EVENT_NAME_MAX]; /* event kind, verdict */
+	unsigned long long verdict_count[MAX_EVENTS];
+	struct tp_metrics_board board;
 };
 
 struct tp_metrics {
 	struct MHD_Daemon *daemon;
 	int port;
-	pthread_mutex_t lock; /* guards live */
+	pthread_mutex_t lock; /* guards live and held_t */
 	struct frame live;
-	pthread_mutex_t render_lock; /* guards shadow and names */
-	struct frame shadow;	     /* copy rendered outside the live lock */
-	/* metric name of each channel of the shadow, "" if it has none */
-	char names[TP_MAX_CHANNELS][TP_CHANNEL_NAME_MAX + 48];
+	double held_t[TP_MAX_CHANNELS]; /* t of an acoustic channel's last reading */
+	pthread_mutex_t render_lock;	/* guards shadow and fam */
+	struct frame shadow;		/* copy rendered outside the live lock */
+	/* family of each channel of the shadow, name "" if it has none */
+	struct tp_metrics_family fam[TP_MAX_CHANNELS];
+	/* the textfile, written from tp_metrics_update at most once a TEXTFILE_S */
+	struct tp_metrics_textfile *tf;
+	double tf_last;
+	int tf_failed;
 };
-
-static const struct {
-	enum tp_kind kind;
-	const char *suffix;
-	int counter;
-} units[] = {
-    {TP_KIND_TEMP, "_celsius", 0},
-    {TP_KIND_POWER, "_watts", 0},
-    {TP_KIND_ENERGY, "_joules_total", 1},
-    {TP_KIND_VOLT, "_volts", 0},
-    {TP_KIND_CURR, "_amperes", 0},
-    {TP_KIND_FREQ, "_hertz", 0},
-    {TP_KIND_UTIL, "_ratio", 0},
-    {TP_KIND_TOKENS, "_total", 1},
-    {TP_KIND_RATE, "_tokens_per_second", 0},
-};
-
-static int unit_of(enum tp_kind kind, const char **suffix)
-{
-	size_t i;
-
-	for (i = 0; i < TP_ARRAY_LEN(units); i++)
-		if (units[i].kind == kind) {
-			*suffix = units[i].suffix;
-			return units[i].counter;
-		}
-	*suffix = "";
-	return 0;
-}
-
-int tp_metrics_name(const char *channel, char *out, size_t n)
-{
-	const char *dot = strchr(channel, '.'), *suffix, *p;
-	enum tp_kind kind = tp_channel_kind(channel);
-	size_t len = 0;
-	int k;
-
-	if (!dot || kind == TP_KIND_UNKNOWN || !dot[1])
-		return -EINVAL;
-	unit_of(kind, &suffix);
-	if (kind == TP_KIND_TOKENS && strcmp(dot + 1, "total") == 0) {
-		k = snprintf(out, n, "thermpace_tokens_total");
-		return k < 0 || (size_t)k >= n ? -EINVAL : 0;
-	}
-	k = snprintf(out, n, "thermpace_");
-	if (k < 0 || (size_t)k >= n)
-		return -EINVAL;
-	len = (size_t)k;
-	for (p = channel; *p; p++) {
-		char c = *p;
-
-		if (len + 1 >= n)
-			return -EINVAL;
-		out[len++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					    (c >= '0' && c <= '9') || c == '_'
-					? c
-					: '_');
-	}
-	if (len + strlen(suffix) >= n)
-		return -EINVAL;
-	memcpy(out + len, suffix, strlen(suffix) + 1);
-	return 0;
-}
 
 struct out {
 	char *buf;
@@ -167,69 +115,140 @@ static void emit_label(struct out *o, const char *s)
 	}
 }
 
-static void render_frame(const struct frame *f, char (*names)[TP_CHANNEL_NAME_MAX + 48],
-			 struct out *o)
+/* HELP and TYPE of a family, then its one sample without labels when value is given. */
+static void emit_family(struct out *o, const char *name, const char *type, const char *help)
 {
-	int i, j;
+	emit(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void emit_gauge(struct out *o, const char *name, const char *help, double v)
+{
+	emit_family(o, name, "gauge", help);
+	emit(o, "%s", name);
+	emit_value(o, v);
+}
+
+/* name{k="v",...} value */
+static void emit_sample(struct out *o, const struct tp_metrics_family *f, double v)
+{
+	int k;
+
+	emit(o, "%s", f->name);
+	for (k = 0; k < f->nlabels; k++) {
+		emit(o, "%s%s=\"", k ? "," : "{", f->label[k][0]);
+		emit_label(o, f->label[k][1]);
+		emit(o, "\"");
+	}
+	if (f->nlabels)
+		emit(o, "}");
+	emit_value(o, v);
+}
+
+static int same_labels(const struct tp_metrics_family *a, const struct tp_metrics_family *b)
+{
+	int k;
+
+	if (a->nlabels != b->nlabels)
+		return 0;
+	for (k = 0; k < a->nlabels; k++)
+		if (strcmp(a->label[k][0], b->label[k][0]) != 0 ||
+		    strcmp(a->label[k][1], b->label[k][1]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 when channel i is a reading of family fam[i] and no earlier channel is its twin */
+static int member(const struct frame *f, const struct tp_metrics_family *fam, int first, int i)
+{
+	int j;
+
+	if (isnan(f->v[i]) || !fam[i].name[0] || strcmp(fam[i].name, fam[first].name) != 0)
+		return 0;
+	for (j = first; j < i; j++)
+		if (!isnan(f->v[j]) && strcmp(fam[j].name, fam[i].name) == 0 &&
+		    same_labels(&fam[j], &fam[i]))
+			return 0;
+	return 1;
+}
+
+/* The channels, one family per name: channels that map to the same name go together. */
+static void render_channels(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+{
+	int i, j, dup;
 
 	for (i = 0; i < f->set.n; i++)
-		if (tp_metrics_name(f->set.name[i], names[i], sizeof(names[i])) < 0)
-			names[i][0] = '\0';
-
-	emit(o, "# HELP thermpace_up 1 while thermpace runs.\n# TYPE thermpace_up gauge\n"
-		"thermpace_up 1\n");
-	emit(o,
-	     "# HELP thermpace_build_info Version of thermpace.\n"
-	     "# TYPE thermpace_build_info gauge\nthermpace_build_info{version=\"%s\"} 1\n",
-	     THERMPACE_VERSION);
-	emit(o,
-	     "# HELP thermpace_frames_total Telemetry frames published.\n"
-	     "# TYPE thermpace_frames_total counter\nthermpace_frames_total %llu\n",
-	     f->frames);
-	if (f->frames) {
-		emit(o, "# HELP thermpace_frame_time_seconds Time of the latest frame, seconds "
-			"since session start.\n# TYPE thermpace_frame_time_seconds gauge\n"
-			"thermpace_frame_time_seconds");
-		emit_value(o, f->t);
-	}
+		if (tp_metrics_family(f->set.name[i], &fam[i]) < 0)
+			fam[i].name[0] = '\0';
 	for (i = 0; i < f->set.n; i++) {
-		const char *suffix;
-		int counter, dup = 0, any = 0;
-
-		const char *name = names[i];
-
-		if (!name[0])
+		if (isnan(f->v[i]) || !fam[i].name[0])
 			continue;
-		/* one family per metric name: channels that map to the same name go together */
-		for (j = 0; j < i && !dup; j++)
-			dup = !isnan(f->v[j]) && strcmp(name, names[j]) == 0;
-		for (j = i; j < f->set.n && !any; j++)
-			any = !isnan(f->v[j]) && strcmp(name, names[j]) == 0;
-		if (dup || !any)
+		for (j = 0, dup = 0; j < i && !dup; j++)
+			dup = !isnan(f->v[j]) && strcmp(fam[i].name, fam[j].name) == 0;
+		if (dup)
 			continue;
-		counter = unit_of(tp_channel_kind(f->set.name[i]), &suffix);
-		emit(o, "# HELP %s thermpace channel %s (%s).\n# TYPE %s %s\n", name,
-		     f->set.name[i],
-		     tp_kind_unit(tp_channel_kind(f->set.name[i]))[0]
-			 ? tp_kind_unit(tp_channel_kind(f->set.name[i]))
-			 : "no unit",
-		     name, counter ? "counter" : "gauge");
-		for (j = i; j < f->set.n; j++) {
-			if (isnan(f->v[j]) || strcmp(name, names[j]) != 0)
-				continue;
-			emit(o, "%s{channel=\"", name);
-			emit_label(o, f->set.name[j]);
-			emit(o, "\"}");
-			emit_value(o, f->v[j]);
-		}
+		emit_family(o, fam[i].name, fam[i].counter ? "counter" : "gauge", fam[i].help);
+		for (j = i; j < f->set.n; j++)
+			if (member(f, fam, i, j))
+				emit_sample(o, &fam[j], f->v[j]);
 	}
-	emit(o, "# HELP thermpace_events_total Events logged, by kind.\n"
-		"# TYPE thermpace_events_total counter\n");
+}
+
+static void render_board(const struct tp_metrics_board *b, struct out *o)
+{
+	if (!b->board[0] && !b->control[0])
+		return;
+	emit_family(o, "thermpace_board_info", "gauge",
+		    "The board profile in use and the channel it paces on.");
+	emit(o, "thermpace_board_info{board=\"");
+	emit_label(o, b->board);
+	emit(o, "\",description=\"");
+	emit_label(o, b->description);
+	emit(o, "\",control=\"");
+	emit_label(o, b->control);
+	emit(o, "\"} 1\n");
+	if (!isnan(b->ceiling_c))
+		emit_gauge(o, "thermpace_ceiling_celsius",
+			   "Temperature the controlled zone must stay under.", b->ceiling_c);
+	if (!isnan(b->set_point_c))
+		emit_gauge(o, "thermpace_set_point_celsius",
+			   "Temperature the governor holds the controlled zone at, at most.",
+			   b->set_point_c);
+}
+
+static void render_events(const struct frame *f, struct out *o)
+{
+	int i;
+
+	emit_family(o, "thermpace_events_total", "counter", "Events logged, by kind.");
 	for (i = 0; i < f->nevents; i++) {
 		emit(o, "thermpace_events_total{event=\"");
 		emit_label(o, f->event[i]);
 		emit(o, "\"} %llu\n", f->event_count[i]);
 	}
+	emit_family(o, "thermpace_verdicts_total", "counter",
+		    "Events logged with a verdict, by kind and verdict.");
+	for (i = 0; i < f->nverdicts; i++) {
+		emit(o, "thermpace_verdicts_total{event=\"");
+		emit_label(o, f->verdict[i][0]);
+		emit(o, "\",verdict=\"");
+		emit_label(o, f->verdict[i][1]);
+		emit(o, "\"} %llu\n", f->verdict_count[i]);
+	}
+}
+
+static void render_frame(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+{
+	emit_gauge(o, "thermpace_up", "1 while thermpace runs.", 1);
+	emit_family(o, "thermpace_build_info", "gauge", "Version of thermpace.");
+	emit(o, "thermpace_build_info{version=\"%s\"} 1\n", THERMPACE_VERSION);
+	emit_family(o, "thermpace_frames_total", "counter", "Telemetry frames published.");
+	emit(o, "thermpace_frames_total %llu\n", f->frames);
+	if (f->frames)
+		emit_gauge(o, "thermpace_frame_time_seconds",
+			   "Time of the latest frame, seconds since session start.", f->t);
+	render_board(&f->board, o);
+	render_channels(f, fam, o);
+	render_events(f, o);
 }
 
 /* Copies the live frame (under its lock) into the shadow; caller holds render_lock. */
@@ -248,6 +267,11 @@ static void snapshot(struct tp_metrics *m)
 	s->nevents = l->nevents;
 	memcpy(s->event, l->event, (size_t)l->nevents * sizeof(l->event[0]));
 	memcpy(s->event_count, l->event_count, (size_t)l->nevents * sizeof(l->event_count[0]));
+	s->nverdicts = l->nverdicts;
+	memcpy(s->verdict, l->verdict, (size_t)l->nverdicts * sizeof(l->verdict[0]));
+	memcpy(s->verdict_count, l->verdict_count,
+	       (size_t)l->nverdicts * sizeof(l->verdict_count[0]));
+	s->board = l->board;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -259,7 +283,7 @@ int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 		return -ENOSPC;
 	pthread_mutex_lock(&m->render_lock);
 	snapshot(m);
-	render_frame(&m->shadow, m->names, &o);
+	render_frame(&m->shadow, m->fam, &o);
 	pthread_mutex_unlock(&m->render_lock);
 	if (o.overflow) {
 		buf[0] = '\0';
@@ -445,6 +469,13 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->render_lock, NULL);
+	m->live.board.ceiling_c = NAN;
+	m->live.board.set_point_c = NAN;
+	m->tf_last = NAN;
+	if (!listen_addr) {
+		*out = m; /* no server: a textfile, or tp_metrics_render only */
+		return 0;
+	}
 	fd = bind_listen(listen_addr, &m->port, err, n);
 	if (fd < 0) {
 		tp_metrics_close(m);
@@ -467,34 +498,82 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 
 int tp_metrics_port(const struct tp_metrics *m)
 {
-	return m->port;
+	return m->daemon ? m->port : 0;
 }
+
+/* An acoustic feature's one-second aggregate is held this long between readings. */
+#define AUDIO_HOLD_S 3.0
 
 int tp_metrics_update(struct tp_metrics *m, const struct tp_chanset *set, const double *v, double t)
 {
 	struct frame *l = &m->live;
-	int i;
+	int i, same;
 
 	if (set->n < 0 || set->n > TP_MAX_CHANNELS)
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < set->n; i++)
-		memcpy(l->set.name[i], set->name[i], strlen(set->name[i]) + 1);
+	for (i = 0; i < set->n; i++) {
+		same = i < l->set.n && strcmp(l->set.name[i], set->name[i]) == 0;
+		if (!same)
+			memcpy(l->set.name[i], set->name[i], strlen(set->name[i]) + 1);
+		if (!isnan(v[i]) || tp_channel_kind(set->name[i]) != TP_KIND_AUDIO) {
+			l->v[i] = v[i];
+			m->held_t[i] = t;
+		} else if (!same || !(t - m->held_t[i] <= AUDIO_HOLD_S)) {
+			l->v[i] = NAN;
+		}
+	}
 	l->set.n = set->n;
-	memcpy(l->v, v, (size_t)set->n * sizeof(v[0]));
 	l->t = t;
 	l->frames++;
 	pthread_mutex_unlock(&m->lock);
+	if (m->tf && !(t - m->tf_last < TEXTFILE_S && t >= m->tf_last)) {
+		int ret = tp_metrics_textfile_write(m->tf, m);
+
+		m->tf_last = t;
+		if (ret < 0 && !m->tf_failed++)
+			tp_err("cannot write '%s': %s (said once)", tp_metrics_textfile_path(m->tf),
+			       strerror(-ret));
+		if (ret == 0)
+			m->tf_failed = 0;
+		return ret;
+	}
 	return 0;
 }
 
-int tp_metrics_count_event(struct tp_metrics *m, const char *kind)
+int tp_metrics_set_textfile(struct tp_metrics *m, const char *dir, char *err, size_t n)
+{
+	if (m->tf)
+		return -EBUSY;
+	return tp_metrics_textfile_open(&m->tf, dir, m, err, n);
+}
+
+/* Index of the pair (a, b) among n pairs in tab, added when missing; -ENOSPC when full. */
+static int find_pair(char (*tab)[2][EVENT_NAME_MAX], int *n, unsigned long long *count,
+		     const char *a, const char *b)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(tab[i][0], a) == 0 && strcmp(tab[i][1], b) == 0)
+			return i;
+	if (*n >= MAX_EVENTS)
+		return -ENOSPC;
+	tp_strlcpy(tab[i][0], a, EVENT_NAME_MAX);
+	tp_strlcpy(tab[i][1], b, EVENT_NAME_MAX);
+	count[i] = 0;
+	(*n)++;
+	return i;
+}
+
+int tp_metrics_count_event(struct tp_metrics *m, const char *kind, const char *verdict)
 {
 	struct frame *l = &m->live;
 	size_t len = strlen(kind);
 	int i, ret = 0;
 
-	if (len == 0 || len >= EVENT_NAME_MAX)
+	if (len == 0 || len >= EVENT_NAME_MAX ||
+	    (verdict && (!verdict[0] || strlen(verdict) >= EVENT_NAME_MAX)))
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < l->nevents; i++)
@@ -510,9 +589,38 @@ int tp_metrics_count_event(struct tp_metrics *m, const char *kind)
 		l->nevents++;
 	}
 	l->event_count[i]++;
+	if (verdict) {
+		i = find_pair(l->verdict, &l->nverdicts, l->verdict_count, kind, verdict);
+		if (i < 0) {
+			ret = i;
+			goto out;
+		}
+		l->verdict_count[i]++;
+	}
 out:
 	pthread_mutex_unlock(&m->lock);
 	return ret;
+}
+
+static void copy_cut(char *dst, size_t n, const char *src)
+{
+	size_t len = src ? strnlen(src, n - 1) : 0;
+
+	memcpy(dst, src ? src : "", len);
+	dst[len] = '\0';
+}
+
+void tp_metrics_set_board(struct tp_metrics *m, const struct tp_metrics_board *b)
+{
+	struct tp_metrics_board *d = &m->live.board;
+
+	pthread_mutex_lock(&m->lock);
+	copy_cut(d->board, sizeof(d->board), b->board);
+	copy_cut(d->description, sizeof(d->description), b->description);
+	copy_cut(d->control, sizeof(d->control), b->control);
+	d->ceiling_c = b->ceiling_c;
+	d->set_point_c = b->set_point_c;
+	pthread_mutex_unlock(&m->lock);
 }
 
 void tp_metrics_close(struct tp_metrics *m)
@@ -521,6 +629,7 @@ void tp_metrics_close(struct tp_metrics *m)
 		return;
 	if (m->daemon)
 		MHD_stop_daemon(m->daemon);
+	tp_metrics_textfile_close(m->tf);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->render_lock);
 	free(m);

@@ -595,8 +595,11 @@ static int open_sources(struct daemon *d)
 			return ret;
 		}
 	}
-	if (o->metrics) {
+	if (o->metrics || o->metrics_textfile) {
 		ret = tp_metrics_open(&d->metrics, o->metrics, err, sizeof(err));
+		if (ret == 0 && o->metrics_textfile)
+			ret = tp_metrics_set_textfile(d->metrics, o->metrics_textfile, err,
+						      sizeof(err));
 		if (ret < 0) {
 			tp_err("%s", err);
 			return ret;

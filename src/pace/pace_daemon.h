@@ -28,15 +28,16 @@ struct tp_daemon_opts {
 	double ceiling_c;  /* NaN: the board's */
 	int actuator;	   /* enum tp_act_kind or TP_DAEMON_ACT_AUTO */
 	enum tp_gov_kind controller;
-	const char *metrics;	  /* ADDR:PORT, NULL: none */
-	const char *events;	  /* events.jsonl path, NULL: none */
-	const char *runtime_dir;  /* NULL: tp_pace_runtime_dir's default */
-	const char *socket;	  /* NULL: RUNTIME/pace.sock */
-	const char *llama_server; /* /metrics URL of a llama-server, NULL: none */
-	const char *cgroup_base;  /* where the cgroup actuator makes its group, NULL: v1 cpu */
-	double interval_s;	  /* tick */
-	double duty_period_s;	  /* signal actuator's period */
-	double auto_wait_s;	  /* auto: how long to wait for a cooperative client */
+	const char *metrics;	      /* ADDR:PORT, NULL: none */
+	const char *metrics_textfile; /* DIR for node_exporter's textfile collector, NULL: none */
+	const char *events;	      /* events.jsonl path, NULL: none */
+	const char *runtime_dir;      /* NULL: tp_pace_runtime_dir's default */
+	const char *socket;	      /* NULL: RUNTIME/pace.sock */
+	const char *llama_server;     /* /metrics URL of a llama-server, NULL: none */
+	const char *cgroup_base;      /* where the cgroup actuator makes its group, NULL: v1 cpu */
+	double interval_s;	      /* tick */
+	double duty_period_s;	      /* signal actuator's period */
+	double auto_wait_s;	      /* auto: how long to wait for a cooperative client */
 	int max_clients;
 	double fixed_rate;    /* tests: a fixed granted rate (NaN: the governor's) */
 	double fixed_setting; /* tests: a fixed actuator setting (NaN: the governor's) */

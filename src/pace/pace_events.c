@@ -13,7 +13,7 @@ long tp_pace_events_count(const struct tp_pace_events *ev, const char *kind)
 	return 0;
 }
 
-static void count_kind(void *ctx, const char *kind)
+static void count_kind(void *ctx, const char *kind, const char *verdict)
 {
 	struct tp_pace_events *ev = ctx;
 	int i;
@@ -27,7 +27,7 @@ static void count_kind(void *ctx, const char *kind)
 		if (i < ev->nkinds)
 			ev->count[i]++;
 		if (ev->metrics)
-			tp_metrics_count_event(ev->metrics, kind);
+			tp_metrics_count_event(ev->metrics, kind, verdict);
 	}
 }
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -31,6 +32,21 @@ int tp_pacer_add_channels(struct tp_chanset *set)
 		return ret;
 	ret = tp_chanset_add(set, "rate.tokens");
 	return ret < 0 ? ret : 0;
+}
+
+/* thermpace_board_info, the ceiling and the set point on /metrics */
+static void publish_board(struct tp_metrics *m, const struct tp_board *b, const char *ctrl,
+			  double ceiling, double set_point)
+{
+	struct tp_metrics_board mb;
+
+	memset(&mb, 0, sizeof(mb));
+	snprintf(mb.board, sizeof(mb.board), "%s", b ? b->name : "");
+	snprintf(mb.description, sizeof(mb.description), "%s", b ? b->description : "");
+	snprintf(mb.control, sizeof(mb.control), "%s", ctrl ? ctrl : "");
+	mb.ceiling_c = ceiling;
+	mb.set_point_c = set_point;
+	tp_metrics_set_board(m, &mb);
 }
 
 /* The board's prior (checked at load: a malformed one never gets here). */
@@ -103,8 +119,14 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	p->m_granted = tp_chanset_add(&p->mset, "rate.granted");
 	if (p->m_granted < 0)
 		return p->m_granted;
+	p->m_throttled = tp_chanset_add(&p->mset, "state.throttled");
+	p->m_blind = tp_chanset_add(&p->mset, "state.pacing_blind");
+	if (p->m_throttled < 0 || p->m_blind < 0)
+		return -ENOSPC;
 	for (i = 0; i < p->mset.n; i++)
 		p->mv[i] = NAN;
+	if (metrics)
+		publish_board(metrics, b, ctrl, ceiling, ceiling - margin);
 	return 0;
 }
 
@@ -429,6 +451,8 @@ static void publish(struct tp_pacer *p, double t, const double *v)
 	if (p->pl)
 		tp_pipeline_out_values(p->pl, p->mv + p->m_forecast);
 	p->mv[p->m_granted] = p->granted < 0 ? NAN : p->granted;
+	p->mv[p->m_throttled] = p->throttled ? 1 : 0;
+	p->mv[p->m_blind] = p->blind ? 1 : 0;
 	tp_metrics_update(p->metrics, &p->mset, p->mv, t);
 }
 
@@ -497,7 +521,8 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 	tp_governor_step(&p->gov, &in, &p->out);
 	if ((unsigned)p->out.mode < 4)
 		p->mode_ticks[p->out.mode]++;
-	if (isnan(temp) && p->gov.cfg.kind != TP_GOV_NONE)
+	p->blind = isnan(temp) && p->gov.cfg.kind != TP_GOV_NONE;
+	if (p->blind)
 		say_blind(p, t, isfinite(pw));
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {

@@ -80,6 +80,7 @@ struct tp_pacer {
 	double idle_prior, jpt_prior;
 	double safe_w;	/* the profile's safe budget while blind (NaN: none) */
 	int blind_said; /* pacing_blind emitted */
+	int blind;	/* no temperature at the last frame */
 	int idle_said;	/* the idle prior above the measured power: said */
 	double setting; /* actuator setting in force since the last frame */
 	double granted; /* rate granted on the socket (< 0 unlimited) */
@@ -115,10 +116,13 @@ struct tp_pacer {
 	int throttled;	     /* the pipeline's throttle episode at the last frame */
 	long throttle_edges; /* episodes seen starting */
 
-	/* /metrics: the frame, the forecast channels and rate.granted */
+	/*
+	 * /metrics: the frame, the forecast channels, rate.granted and the
+	 * verdicts state.throttled and state.pacing_blind
+	 */
 	struct tp_chanset mset;
 	double mv[TP_MAX_CHANNELS];
-	int m_forecast, m_granted;
+	int m_forecast, m_granted, m_throttled, m_blind;
 };
 
 /*
