@@ -771,6 +771,74 @@ static void test_slowloris(void)
 	tp_metrics_close(m);
 }
 
+/*
+ * Clients trickling a byte every 0.5 s stay under the idle timeout (1 s):
+ * before the request deadline they held the loopback's connection slots for
+ * as long as they liked. Cut at the deadline (3 s) by the daemon's tick, they
+ * leave room for a scrape.
+ */
+static void test_slowloris_under_idle_timeout(void)
+{
+	struct tp_metrics *m = NULL;
+	struct tp_chanset set;
+	struct sockaddr_in a;
+	struct reply r;
+	char err[300], b;
+	double v[1] = {42};
+	int fd[8], i, k, held = 0, cut = 0, ok_late = 0, tries_late = 0;
+
+	if (tp_metrics_open(&m, ":0", err, sizeof(err)) < 0)
+		SKIP("cannot listen on the loopback");
+	tp_chanset_init(&set);
+	tp_chanset_add(&set, "temp.cpu");
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)tp_metrics_port(m));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 8; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd[i] >= 0 && connect(fd[i], (struct sockaddr *)&a, sizeof(a)) < 0) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+	/* 7 s: a byte every 0.5 s on each, a tick each 0.5 s, scrapes after 4.5 s */
+	for (i = 0; i < 14; i++) {
+		usleep(500 * 1000);
+		tp_metrics_update(m, &set, v, i * 0.5);
+		for (k = 0; k < 8; k++) {
+			if (fd[k] < 0)
+				continue;
+			if (recv(fd[k], &b, 1, MSG_DONTWAIT) == 0 ||
+			    send(fd[k], "G", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				close(fd[k]); /* the server closed it */
+				fd[k] = -1;
+				if (i >= 4)
+					cut++;
+			}
+		}
+		if (i == 3)
+			for (k = 0; k < 8; k++)
+				held += fd[k] >= 0;
+		if (i >= 9) {
+			tries_late++;
+			if (http("GET", tp_metrics_port(m), "/metrics", &r) == 0 && r.status == 200)
+				ok_late++;
+			free(r.body);
+		}
+	}
+	printf("# %d trickling connections held at 2 s, %d cut after, %d of %d late scrapes "
+	       "answered\n",
+	       held, cut, ok_late, tries_late);
+	CHECK(held >= 1);
+	CHECK_INT(cut, held);
+	CHECK_INT(ok_late, tries_late);
+	for (k = 0; k < 8; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
+	tp_metrics_close(m);
+}
+
 int main(void)
 {
 	size_t n;
@@ -792,6 +860,7 @@ int main(void)
 	RUN(test_no_torn_frame);
 	RUN(test_listen_addresses);
 	RUN(test_slowloris);
+	RUN(test_slowloris_under_idle_timeout);
 	free(canned);
 	free(exported);
 	curl_global_cleanup();

@@ -29,7 +29,14 @@
 #define CONN_MAX    32
 #define CONN_PER_IP 4
 #define CONN_IDLE_S 1
-#define TEXTFILE_S  1.0
+/*
+ * A request must arrive whole within this long of its connection opening
+ * (or of the last answer on a kept-alive one): the idle timeout alone lets
+ * a client trickling a byte a second hold a slot forever. Enforced by
+ * shutting the socket down, from the tick and whenever a connection opens.
+ */
+#define REQUEST_DEADLINE_S 3.0
+#define TEXTFILE_S	   1.0
 
 struct frame {
 	struct tp_chanset set;
@@ -59,6 +66,13 @@ struct tp_metrics {
 	struct tp_metrics_textfile *tf;
 	double tf_last;
 	int tf_failed;
+	/* open connections and when each began waiting for its request */
+	pthread_mutex_t conn_lock;
+	struct conn_slot {
+		struct MHD_Connection *c;
+		int fd;
+		double since; /* tp_mono_now(); NaN: a request is being answered */
+	} conn[CONN_MAX];
 };
 
 struct out {
@@ -457,6 +471,65 @@ static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 	return fd;
 }
 
+/* Shuts down every connection whose request is overdue; MHD then closes it. */
+static void cut_overdue(struct tp_metrics *m, double now)
+{
+	int i;
+
+	for (i = 0; i < CONN_MAX; i++) {
+		struct conn_slot *k = &m->conn[i];
+
+		if (k->c && k->fd >= 0 && now - k->since > REQUEST_DEADLINE_S) {
+			shutdown(k->fd, SHUT_RDWR);
+			k->fd = -1; /* once */
+		}
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct tp_metrics *m = cls;
+	const union MHD_ConnectionInfo *ci;
+	double now = tp_mono_now();
+	int i;
+
+	(void)socket_ctx;
+	pthread_mutex_lock(&m->conn_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		cut_overdue(m, now);
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (i = 0; i < CONN_MAX && m->conn[i].c; i++)
+			;
+		if (i < CONN_MAX && ci) {
+			m->conn[i].c = c;
+			m->conn[i].fd = ci->connect_fd;
+			m->conn[i].since = now;
+		}
+	} else {
+		for (i = 0; i < CONN_MAX; i++)
+			if (m->conn[i].c == c)
+				m->conn[i].c = NULL;
+	}
+	pthread_mutex_unlock(&m->conn_lock);
+}
+
+/* A request answered: a kept-alive connection waits for the next one anew. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_ctx,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct tp_metrics *m = cls;
+	int i;
+
+	(void)req_ctx;
+	(void)code;
+	pthread_mutex_lock(&m->conn_lock);
+	for (i = 0; i < CONN_MAX; i++)
+		if (m->conn[i].c == c)
+			m->conn[i].since = tp_mono_now();
+	pthread_mutex_unlock(&m->conn_lock);
+}
+
 int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err, size_t n)
 {
 	struct tp_metrics *m;
@@ -469,6 +542,7 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->render_lock, NULL);
+	pthread_mutex_init(&m->conn_lock, NULL);
 	m->live.board.ceiling_c = NAN;
 	m->live.board.set_point_c = NAN;
 	m->tf_last = NAN;
@@ -485,7 +559,8 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 	    MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET,
 	    (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_IDLE_S, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_IDLE_S, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, m, MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_END);
 	if (!m->daemon) {
 		close(fd);
 		snprintf(err, n, "cannot start the HTTP server on '%s'", listen_addr);
@@ -527,6 +602,11 @@ int tp_metrics_update(struct tp_metrics *m, const struct tp_chanset *set, const 
 	l->t = t;
 	l->frames++;
 	pthread_mutex_unlock(&m->lock);
+	if (m->daemon) {
+		pthread_mutex_lock(&m->conn_lock);
+		cut_overdue(m, tp_mono_now());
+		pthread_mutex_unlock(&m->conn_lock);
+	}
 	if (m->tf && !(t - m->tf_last < TEXTFILE_S && t >= m->tf_last)) {
 		int ret = tp_metrics_textfile_write(m->tf, m);
 
@@ -632,5 +712,6 @@ void tp_metrics_close(struct tp_metrics *m)
 	tp_metrics_textfile_close(m->tf);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->render_lock);
+	pthread_mutex_destroy(&m->conn_lock);
 	free(m);
 }
