@@ -89,4 +89,29 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
 else
   skip "privileges of an ordinary user" "needs root and setpriv, and a tree uid 65534 can read"
 fi
+# --json: the same facts as one JSON object
+"$TP_BIN" probe --root fixtures/sysfs/jetson-nano >"$TMPD/txt" 2>&1
+if "$TP_BIN" probe --root fixtures/sysfs/jetson-nano --json >"$TMPD/json" 2>"$TMPD/err"; then
+  ok "probe --json exits 0"
+else
+  not_ok "probe --json exits 0"
+fi
+want=$(sed -n 's/^channels (\([0-9]*\)):$/\1/p; s/^invalid channels (\([0-9]*\)):$/\1/p' "$TMPD/txt" | awk '{ s += $1 } END { print s }')
+check "probe --json: board, every channel ($want), actuators" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["board"]["name"] == "jetson-nano" and d["board"]["ceiling_c"] == 80, d["board"]
+assert len(d["channels"]) == int(sys.argv[2]), len(d["channels"])
+cpu = [c for c in d["channels"] if c["name"] == "temp.cpu"][0]
+assert cpu["value"] == 31.5 and cpu["unit"] == "C" and cpu["status"] == "ok", cpu
+assert {a["kind"] for a in d["actuators"]} >= {"socket", "cgroup", "signal"}
+' "$TMPD/json" "$want"
+mkdir -p "$TMPD/empty"
+"$TP_BIN" probe --root "$TMPD/empty" --json >"$TMPD/json" 2>/dev/null
+check "probe --json with no board: board.name null, no channels" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["board"]["name"] is None and d["channels"] == [], d
+' "$TMPD/json"
+expect_exit 1 "probe --json to a full disk fails" sh -c "'$TP_BIN' probe --root fixtures/sysfs/jetson-nano --json >/dev/full"
 done_testing

@@ -4,10 +4,12 @@
  * file, the channels judged invalid and why, notes on sources skipped, and
  * the actuators with the privilege each lacks. One sample is taken; a rate
  * (RAPL power) shows as pending. Output is stable for a fixture tree, so
- * fixtures/sysfs/BOARD.probe.stdout files are its golden tests.
+ * fixtures/sysfs/BOARD.probe.stdout files are its golden tests. With
+ * --json the same as one JSON object on stdout.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +25,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: thermpace probe [--root DIR] [--board NAME]\n\n"
+	fprintf(f, "usage: thermpace probe [--root DIR] [--board NAME] [--json]\n\n"
 		   "Shows the board detected and why, every telemetry channel found (value,\n"
 		   "unit, source file), the channels judged invalid and why, and the\n"
 		   "actuators with the privilege each one lacks.\n\n"
 		   "  --root DIR     read sysfs and procfs under DIR instead of / (fixture trees)\n"
 		   "  --board NAME   use this board profile (boards/NAME.ini or a path) instead\n"
 		   "                 of detecting it\n"
+		   "  --json         the same as one JSON object (board, root, channels,\n"
+		   "                 invalid channels, notes, actuators)\n"
 		   "  -h, --help     this text\n");
 }
 
@@ -131,11 +135,96 @@ static void print_board(const struct tp_board *b, const char *why, const char *r
 	printf("root: %s\n", root);
 }
 
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *json_board(const struct tp_board *b, const char *why)
+{
+	json_t *o;
+
+	if (!b)
+		return json_pack("{s:n, s:s}", "name", "why", why);
+	o = json_pack("{s:s, s:s, s:s}", "name", b->name, "description", b->description, "why",
+		      why);
+	json_object_set_new(o, "control_zone",
+			    b->control_zone[0] ? json_string(b->control_zone) : json_null());
+	json_object_set_new(o, "ceiling_c", num_or_null(b->ceiling_c));
+	json_object_set_new(o, "set_point_c", num_or_null(b->ceiling_c - b->margin_c));
+	json_object_set_new(o, "trip_c", num_or_null(b->trip_c));
+	json_object_set_new(o, "ambient_limit_c", num_or_null(b->ambient_limit_c));
+	return o;
+}
+
+static json_t *json_channels(const struct tp_telemetry *tel)
+{
+	static const char *const status[] = {"ok", "invalid", "unreadable", "pending"};
+	struct tp_telemetry_chan c;
+	json_t *a = json_array(), *o;
+	int i, n = tp_telemetry_count(tel);
+
+	for (i = 0; i < n; i++) {
+		int bad;
+
+		tp_telemetry_chan(tel, i, &c);
+		bad = c.status == TP_CHAN_INVALID || c.status == TP_CHAN_STALE;
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c.name, "unit", c.unit, "source",
+			      c.source, "path", c.path, "status",
+			      (unsigned)c.status < TP_ARRAY_LEN(status) ? status[c.status] : "?");
+		json_object_set_new(o, "value", num_or_null(bad ? NAN : c.value));
+		if (bad)
+			json_object_set_new(o, "raw", num_or_null(c.raw));
+		json_object_set_new(o, "detail", c.detail[0] ? json_string(c.detail) : json_null());
+		json_object_set_new(o, "reason",
+				    c.status != TP_CHAN_OK && c.reason[0] ? json_string(c.reason)
+									  : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *json_actuators(const char *root, const struct tp_board *b)
+{
+	struct tp_act_probe pr[TP_ACT_NKINDS];
+	json_t *a = json_array();
+	int i, n = tp_actuator_probe(root, b, pr, (int)TP_ARRAY_LEN(pr));
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b, s:b, s:s, s:s}", "kind",
+						   tp_act_kind_name(pr[i].kind), "allowed",
+						   pr[i].allowed, "usable", pr[i].usable, "target",
+						   pr[i].target, "lacks", pr[i].lacks));
+	return a;
+}
+
+static int print_json(const struct tp_telemetry *tel, const struct tp_board *b, const char *why,
+		      const char *root)
+{
+	json_t *o = json_object(), *notes = json_array();
+	const char *note;
+	int i, ret;
+
+	json_object_set_new(o, "board", json_board(b, why));
+	json_object_set_new(o, "root", json_string(root));
+	json_object_set_new(o, "channels", json_channels(tel));
+	for (i = 0; (note = tp_telemetry_note(tel, i)) != NULL; i++)
+		json_array_append_new(notes, json_string(note));
+	json_object_set_new(o, "notes", notes);
+	json_object_set_new(o, "actuators", json_actuators(root, b));
+	ret = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (ret == 0)
+		putchar('\n');
+	return ret;
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, 'r'},
 	    {"board", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -145,7 +234,7 @@ int cmd_probe(int argc, char **argv)
 	struct tp_chanset set;
 	char name[TP_INI_NAME_MAX], why[640], err[512];
 	double v[TP_MAX_CHANNELS];
-	int c, ret, have_board = 0, status = TP_EXIT_OK, i;
+	int c, ret, have_board = 0, status = TP_EXIT_OK, i, json = 0;
 	const char *note;
 
 	optind = 1;
@@ -157,6 +246,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case 'b':
 			board = optarg;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -207,6 +299,11 @@ int cmd_probe(int argc, char **argv)
 	tp_frame_clear(v, set.n);
 	tp_telemetry_sample(tel, v);
 
+	if (json) {
+		if (print_json(tel, have_board ? &b : NULL, why, root) < 0)
+			status = TP_EXIT_FAILURE;
+		goto flush;
+	}
 	print_board(have_board ? &b : NULL, why, root);
 	print_channels(tel, 0);
 	print_channels(tel, 1);
@@ -216,6 +313,7 @@ int cmd_probe(int argc, char **argv)
 		printf("  %s\n", note);
 	}
 	print_actuators(root, have_board ? &b : NULL);
+flush:
 	if (fflush(stdout) == EOF) {
 		tp_err("probe: cannot write the output: %s", strerror(errno));
 		status = TP_EXIT_FAILURE;
