@@ -25,11 +25,11 @@ AR         ?= ar
 CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
-PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd
+PKGS := alsa kissfft-float sndfile inih jansson
 # Loaded when first used (src/dynlib.h): headers at build time, the shared
 # object by soname at run time; only tests and fuzz targets that call them
 # directly link them.
-PKGS_LAZY := libcurl
+PKGS_LAZY := libcurl libmicrohttpd
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "metrics_textfile.h"
+#include "dynlib.h"
 #include "util.h"
 
 #define MAX_EVENTS     64
@@ -80,6 +81,35 @@ struct out {
 	size_t n, len;
 	int overflow;
 };
+
+/* libmicrohttpd, loaded when a listen address is first given (src/dynlib.h) */
+static struct {
+	void *handle;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd;
+
+static int mhd_load(char *err, size_t n)
+{
+	static const char *const sonames[] = {"libmicrohttpd.so.12", NULL};
+	const struct tp_dynsym syms[] = {
+	    {"MHD_create_response_from_buffer", (void **)&mhd.create_response_from_buffer},
+	    {"MHD_add_response_header", (void **)&mhd.add_response_header},
+	    {"MHD_queue_response", (void **)&mhd.queue_response},
+	    {"MHD_destroy_response", (void **)&mhd.destroy_response},
+	    {"MHD_get_connection_info", (void **)&mhd.get_connection_info},
+	    {"MHD_start_daemon", (void **)&mhd.start_daemon},
+	    {"MHD_stop_daemon", (void **)&mhd.stop_daemon},
+	};
+
+	return tp_dynlib_open(&mhd.handle, sonames, syms, TP_ARRAY_LEN(syms), "libmicrohttpd12",
+			      err, n);
+}
 
 static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -310,16 +340,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 			     const char *allow)
 {
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	    mhd.create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -343,15 +373,15 @@ static enum MHD_Result serve_metrics(struct tp_metrics *m, struct MHD_Connection
 			return MHD_NO;
 		cap *= 4;
 	}
-	r = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
+	r = mhd.create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(buf);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = mhd.queue_response(c, MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -498,7 +528,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
 	pthread_mutex_lock(&m->conn_lock);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		cut_overdue(m, now);
-		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		ci = mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		for (i = 0; i < CONN_MAX && m->conn[i].c; i++)
 			;
 		if (i < CONN_MAX && ci) {
@@ -550,12 +580,14 @@ int tp_metrics_open(struct tp_metrics **out, const char *listen_addr, char *err,
 		*out = m; /* no server: a textfile, or tp_metrics_render only */
 		return 0;
 	}
-	fd = bind_listen(listen_addr, &m->port, err, n);
+	fd = mhd_load(err, n);
+	if (fd == 0)
+		fd = bind_listen(listen_addr, &m->port, err, n);
 	if (fd < 0) {
 		tp_metrics_close(m);
 		return fd;
 	}
-	m->daemon = MHD_start_daemon(
+	m->daemon = mhd.start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET,
 	    (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
@@ -708,7 +740,7 @@ void tp_metrics_close(struct tp_metrics *m)
 	if (!m)
 		return;
 	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
+		mhd.stop_daemon(m->daemon);
 	tp_metrics_textfile_close(m->tf);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->render_lock);
