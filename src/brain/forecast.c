@@ -5,6 +5,8 @@
 
 #define TTC_GRID     48
 #define TTC_BISECT_S 0.25
+#define SUS_GAIN_LO  0.5 /* the gain a sustainable power is extrapolated with, */
+#define SUS_GAIN_HI  2.0 /* within these factors of the class's */
 
 static double trend_g(const struct tp_fc_trend *tr, int i, double t)
 {
@@ -97,4 +99,19 @@ double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double in
 	if (!(g > 1e-6) || isnan(intercept_c))
 		return NAN;
 	return (set_point_c - intercept_c) / g;
+}
+
+double tp_forecast_sustainable_power_held(const struct tp_tmodel *m, int z, double intercept_c,
+					  double set_point_c, double power_w, double gain_prior)
+{
+	double g = tp_tmodel_gain(m, z), gu = g;
+
+	if (!(g > 1e-6) || isnan(intercept_c))
+		return NAN;
+	if (isfinite(gain_prior) && gain_prior > 0)
+		gu = fmin(fmax(g, SUS_GAIN_LO * gain_prior), SUS_GAIN_HI * gain_prior);
+	if (gu == g || !isfinite(power_w))
+		return (set_point_c - intercept_c) / g;
+	/* from the steady state at the held power, with the gain the class allows */
+	return power_w + (set_point_c - intercept_c - g * power_w) / gu;
 }

@@ -25,8 +25,9 @@ struct tp_forecast {
 	double time_to_ceiling_s; /* INFINITY: never at the held power */
 	double sustainable_power_w;
 	double sustainable_rate; /* tokens/s, NaN without an energy per token */
-	double ambient_c;
-	double power_w; /* power held for the forecast */
+	double ambient_c;	 /* the room, °C (pipeline_room.c) */
+	double ambient_sd_c;	 /* its standard deviation, K */
+	double power_w;		 /* power held for the forecast */
 	double idle_w;
 	double joules_per_token;     /* marginal energy per token, J */
 	double joules_per_token_net; /* session: (energy - idle·time) / tokens */
@@ -72,5 +73,15 @@ double tp_forecast_ttc_tr(const struct tp_tmodel *m, int z, double intercept_c, 
 /* Largest power held forever that keeps the zone at set_point_c. */
 double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double intercept_c,
 				     double set_point_c);
+
+/*
+ * The same, extrapolated from the steady state at power_w with the model's
+ * gain held within 0.5-2 times gain_prior (K/W; NaN: not held): a gain
+ * identified from fast load swings that the slow stages never followed
+ * (short calls on a large heatsink) can be a fraction of the real one. The
+ * same as tp_forecast_sustainable_power while the gain is within them.
+ */
+double tp_forecast_sustainable_power_held(const struct tp_tmodel *m, int z, double intercept_c,
+					  double set_point_c, double power_w, double gain_prior);
 
 #endif

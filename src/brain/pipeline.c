@@ -12,6 +12,7 @@
 #define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
 #define LOADED_UTIL    0.5
 #define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
+#define RBAR_TAU_S     600.0 /* the fit's operating point: its mean rate */
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
 #define MAX_T_S	       1e11  /* frames later than this are refused */
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
@@ -224,6 +225,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->audio_fast = p->audio_slow = p->audio_t = p->acoustic_t = NAN;
 	p->p_now = NAN;
 	p->p_level = NAN;
+	p->ek_rbar = p->room_sec = p->room_t = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
@@ -447,8 +449,8 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 				p->ek_P[i][j] -= K[i] * Ph[j];
 		}
 		p->ek_n++;
+		p->ek_rbar = tp_pipeline_ema(p->ek_rbar, r, dt, RBAR_TAU_S);
 	}
-	(void)dt;
 }
 
 static double energy_total(const struct tp_pipeline *p, const char **src)
@@ -532,13 +534,13 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 
 	f->t = t;
 	f->ceiling_c = p->ceiling;
-	f->idle_w = idle_w(p);
 	f->joules_per_token = jpt_marginal(p);
+	f->idle_w = tp_pipeline_room_idle(p, f->joules_per_token);
 	e = energy_total(p, &src);
 	tokens = p->tok_last - p->tok_first;
 	tp_energy_per_token(e, tokens, f->idle_w, p->t_last - p->t0, &f->joules_per_token_gross,
 			    &f->joules_per_token_net);
-	f->ambient_c = model_ambient(p);
+	tp_pipeline_room_ambient(p, &f->ambient_c, &f->ambient_sd_c);
 	if (z < 0 || !tp_tmodel_zone_ready(&p->tm, z) || !p->have_anchor) {
 		f->valid = 0;
 		f->model_valid = 0;
@@ -560,8 +562,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
-	f->sustainable_power_w =
-	    tp_forecast_sustainable_power(&p->tm, z, p->anchor, p->ceiling - p->margin);
+	f->sustainable_power_w = tp_forecast_sustainable_power_held(
+	    &p->tm, z, p->anchor, p->ceiling - p->margin, pw, p->gain_prior);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);
@@ -738,6 +740,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	tp_pipeline_zones_learn(p, t);
 	init_frame(p, t);
 	tp_pipeline_zones_anchor(p, t, dt);
+	tp_pipeline_room_frame(p, t, dt);
 
 	tp_pipeline_out_watch(p, t, p->v, &e);
 	compute_forecast(p, t);
@@ -748,7 +751,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 
 static void emit_close(struct tp_pipeline *p)
 {
-	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle, jpt, jpt_net;
+	double t = p->t_last, e, tokens, dur = p->t_last - p->t0, idle, jpt, jpt_net, amb, amb_sd;
 	const char *src;
 	json_t *ev;
 
@@ -777,7 +780,9 @@ static void emit_close(struct tp_pipeline *p)
 		tp_event_set_num(ev, "duration_s", dur);
 		json_object_set_new(ev, "frames", json_integer(p->frames));
 		json_object_set_new(ev, "events", json_integer(p->log->count + 1));
-		tp_event_set_num(ev, "ambient_c", model_ambient(p));
+		tp_pipeline_room_ambient(p, &amb, &amb_sd);
+		tp_event_set_num(ev, "ambient_c", amb);
+		tp_event_set_num(ev, "ambient_sd_c", amb_sd);
 		if (p->ctrl >= 0 && tp_tmodel_zone_ready(&p->tm, p->ctrl)) {
 			struct tp_tm_params mp;
 			json_t *m = json_object();

@@ -91,6 +91,11 @@ struct tp_pipeline {
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
+	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
+
+	/* the room (pipeline_room.c): power through the controlled zone's prior
+	 * stages, and the ambient they imply, filtered */
+	double room_s1, room_s2, room_sec, room_t;
 
 	/* the state the board starts from, judged over the first minute */
 	int init_done;
@@ -146,6 +151,26 @@ void tp_pipeline_zones_learn(struct tp_pipeline *p, double t);
 
 /* The forecast's anchor: the controlled zone's intercept, filtered. */
 void tp_pipeline_zones_anchor(struct tp_pipeline *p, double t, double dt);
+
+/* ---- pipeline_room.c ---- */
+
+/* Follows the room: call once per frame after the zones are judged. */
+void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt);
+
+/*
+ * The published ambient, °C, and its standard deviation (NaN, NaN before
+ * any reading): the board class's prior room combined with the room that
+ * the controlled zone's reading implies through the prior's resistances.
+ */
+void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, double *sd_c);
+
+/*
+ * The idle power that goes with energy per token jpt: the regression's
+ * idle where jpt is its own, else the one that keeps its operating point
+ * (idle + jpt·rate at the mean rate) where it is: its idle and slope are
+ * only known together while the rate holds still.
+ */
+double tp_pipeline_room_idle(const struct tp_pipeline *p, double jpt);
 
 /* ---- pipeline_out.c ---- */
 

@@ -46,6 +46,7 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 		tp_event_set_num(ev, "sustainable_power_w", f->sustainable_power_w);
 		tp_event_set_num(ev, "sustainable_rate", f->sustainable_rate);
 		tp_event_set_num(ev, "ambient_c", f->ambient_c);
+		tp_event_set_num(ev, "ambient_sd_c", f->ambient_sd_c);
 		json_object_set_new(ev, "verdict", json_string("ceiling_ahead"));
 		tp_event_set_num(ev, "confidence", f->model_valid ? 0.9 : 0.6);
 		json_object_set_new(ev, "model_valid", json_boolean(f->model_valid));

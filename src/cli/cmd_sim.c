@@ -25,6 +25,7 @@
 #include "sim/sim_audio.h"
 #include "sim/sim_load.h"
 #include "sim/sim_plant.h"
+#include "sim/sim_population.h"
 #include "sim/sim_scenario.h"
 #include "session/truth.h"
 #include "session/telemetry_csv.h"
@@ -43,20 +44,16 @@ struct sim_opts {
 	const char *load;
 	double speed;
 	int json;
+	long population; /* 0: one scenario; N: scenarios of sim_population.h */
 };
 
 static const struct option long_opts[] = {
-    {"scenario", required_argument, NULL, 's'},
-    {"seed", required_argument, NULL, 'S'},
-    {"duration", required_argument, NULL, 'd'},
-    {"no-audio", no_argument, NULL, 'A'},
-    {"output", required_argument, NULL, 'o'},
-    {"controller", required_argument, NULL, 'c'},
-    {"load", required_argument, NULL, 'L'},
-    {"speed", required_argument, NULL, 'K'},
-    {"json", no_argument, NULL, 'J'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"scenario", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
+    {"duration", required_argument, NULL, 'd'}, {"no-audio", no_argument, NULL, 'A'},
+    {"output", required_argument, NULL, 'o'},	{"controller", required_argument, NULL, 'c'},
+    {"load", required_argument, NULL, 'L'},	{"speed", required_argument, NULL, 'K'},
+    {"json", no_argument, NULL, 'J'},		{"population", required_argument, NULL, 'P'},
+    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
@@ -74,6 +71,10 @@ static void usage(FILE *f)
 		"      --no-audio       write no audio.wav\n"
 		"  -o, --output DIR     session directory (created)\n"
 		"  -h, --help           this help\n\n"
+		"      --population N   N scenarios drawn across the network plant's board\n"
+		"                       classes, loads and fault kinds (docs/simulator.md),\n"
+		"                       one session each under -o DIR; --seed picks the\n"
+		"                       population (default 1)\n\n"
 		"Closed loop (docs/pacing.md): a real child process makes tokens through the\n"
 		"pacing socket and the board's power follows its rate; -o is then optional.\n"
 		"  -c, --controller C   horizon|pi|stepwise|none (default horizon)\n"
@@ -145,6 +146,14 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		case 'J':
 			o->json = 1;
 			break;
+		case 'P':
+			if (tp_parse_long(optarg, &l) < 0 || l < 1 || l > 100000) {
+				tp_err("sim: --population wants 1 to 100000 scenarios, not '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			o->population = l;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -163,6 +172,11 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	}
 	if (!o->out && !o->closed) {
 		tp_err("sim: -o DIR is required");
+		return -EINVAL;
+	}
+	if (o->population && (o->closed || o->scenario || !isnan(o->duration_s))) {
+		tp_err("sim: --population draws its own scenarios (no --scenario, --duration or "
+		       "closed loop)");
 		return -EINVAL;
 	}
 	return 0;
@@ -509,6 +523,62 @@ out:
 	return ret == 0 ? TP_EXIT_OK : TP_EXIT_FAILURE;
 }
 
+/* ---- a population (sim_population.h): one open-loop session per scenario ---- */
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+	int bad;
+
+	if (tp_session_path(path, sizeof(path), dir, name) < 0)
+		return -ENAMETOOLONG;
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	bad = fputs(text, f) < 0;
+	bad |= fclose(f) != 0;
+	return bad ? -EIO : 0;
+}
+
+static int sim_run_population(const struct sim_opts *o, struct sim_run *run)
+{
+	uint64_t seed = o->seed_set ? o->seed : 1;
+	struct sim_opts one = *o;
+	char text[8192], name[TP_SIM_NAME_MAX], err[512], dir[4096];
+	long i;
+	int ret;
+
+	ret = tp_mkdir_p(o->out, 0755);
+	if (ret < 0) {
+		tp_err("sim: cannot create '%s': %s", o->out, strerror(-ret));
+		return TP_EXIT_FAILURE;
+	}
+	for (i = 0; i < o->population; i++) {
+		if (tp_population_scenario(seed, i, text, sizeof(text), name, sizeof(name)) < 0 ||
+		    tp_scenario_load_mem(&run->s, text, name, err, sizeof(err)) < 0) {
+			tp_err("sim: population scenario %ld: %s", i, err);
+			return TP_EXIT_FAILURE;
+		}
+		if (snprintf(dir, sizeof(dir), "%s/%s", o->out, name) >= (int)sizeof(dir)) {
+			tp_err("sim: path too long: '%s/%s'", o->out, name);
+			return TP_EXIT_FAILURE;
+		}
+		one.out = dir;
+		ret = sim_run_open_loop(&one, run);
+		if (ret != TP_EXIT_OK)
+			return ret;
+		ret = write_text(dir, "scenario.ini", text);
+		if (ret < 0) {
+			tp_err("sim: cannot write '%s/scenario.ini': %s", dir, strerror(-ret));
+			return TP_EXIT_FAILURE;
+		}
+	}
+	printf("sim: %ld sessions of population %llu under %s\n", o->population,
+	       (unsigned long long)seed, o->out);
+	return TP_EXIT_OK;
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	struct sim_run *run;
@@ -522,6 +592,11 @@ int cmd_sim(int argc, char **argv)
 	if (!run) {
 		tp_err("sim: out of memory");
 		return TP_EXIT_FAILURE;
+	}
+	if (o.population) {
+		ret = sim_run_population(&o, run);
+		free(run);
+		return ret;
 	}
 	ret = load_scenario(&o, &run->s);
 	if (ret == TP_EXIT_OK)

@@ -30,11 +30,46 @@ static const char *const kind_event[TP_EVAL_NKINDS] = {
     "ambient_shift", "ambient_shift", "cooling_degraded", "sensor_offset", "sensor_offset",
     "sensor_gain",   "sensor_stuck",  "sensor_spike",	  "sensor_lost",
 };
+static const char *const called_names[TP_EVAL_NCALLED] = {
+    "ambient_shift",	  "cooling_degraded", "sensor_offset", "sensor_gain",
+    "sensor_stuck",	  "sensor_spike",     "sensor_lost",   "sensor_invalid",
+    "sensor_calibration", "unknown",	      "missed",
+};
 static const double horizons[3] = {30, 120, 600};
 
 const char *tp_eval_kind_name(int i)
 {
 	return i >= 0 && i < TP_EVAL_NKINDS ? kind_names[i] : "?";
+}
+
+const char *tp_eval_called_name(int i)
+{
+	return i >= 0 && i < TP_EVAL_NCALLED ? called_names[i] : "?";
+}
+
+/* Column of the confusion matrix for an event kind (an unlisted one: unknown). */
+static int called_index(const char *kind)
+{
+	int i;
+
+	for (i = 0; i < TP_EVAL_NCALLED - 2; i++)
+		if (strcmp(kind, called_names[i]) == 0)
+			return i;
+	return TP_EVAL_NCALLED - 2;
+}
+
+static void push_delay(struct tp_eval_kind *k, double d)
+{
+	if (k->timed == k->delay_cap) {
+		int cap = k->delay_cap ? 2 * k->delay_cap : 64;
+		double *nd = realloc(k->delay, (size_t)cap * sizeof(double));
+
+		if (!nd)
+			return;
+		k->delay = nd;
+		k->delay_cap = cap;
+	}
+	k->delay[k->timed] = d;
 }
 
 void tp_eval_init(struct tp_eval *ev)
@@ -45,6 +80,10 @@ void tp_eval_init(struct tp_eval *ev)
 
 void tp_eval_free(struct tp_eval *ev)
 {
+	int k;
+
+	for (k = 0; k < TP_EVAL_NKINDS; k++)
+		free(ev->kind[k].delay);
 	free(ev->ttc_rel);
 	free(ev->sus_rel);
 	free(ev->log);
@@ -535,9 +574,13 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		ev->faults_undecided++;
 		ev->kind[k].undecided++;
 	}
+	ev->kind[k].called[first < 0	 ? TP_EVAL_NCALLED - 1
+			   : decided < 0 ? TP_EVAL_NCALLED - 2
+					 : called_index(evs[decided].kind)]++;
 	if (timed >= 0) {
 		double dly = evs[timed].t - r->t_start;
 
+		push_delay(&ev->kind[k], dly);
 		ev->kind[k].timed++;
 		ev->kind[k].delay_sum += dly;
 		if (dly > ev->kind[k].delay_max)

@@ -17,6 +17,11 @@
  *   warning_lead_s       per genuine kernel trip, time from the first
  *                        ceiling_forecast after the previous trip; the worst
  *                        trip is reported (0 when a trip had no warning)
+ *   faults.KIND          per fault kind: faults, detected, correct, undecided,
+ *                        detection_rate, delay_median_s and delay_p90_s (to
+ *                        the first correct event, as drift_delay_s), and
+ *                        called: the confusion matrix's row (what the fault
+ *                        was first called, tp_eval_called_name)
  *   drift_delay_s        per fault kind, the longest delay from the fault's
  *                        start to its first correctly classified event, or
  *                        to an earlier one with verdict unknown that names
@@ -47,12 +52,17 @@
 #include "replay.h"
 
 #define TP_EVAL_NKINDS 9
+/* What a fault was first called: the event kinds of tp_eval_called_name, unknown, missed. */
+#define TP_EVAL_NCALLED 11
 
 struct tp_eval_kind {
 	int n, detected, correct;
 	int undecided; /* detected, only ever with verdict unknown: neither right nor wrong */
 	int timed;     /* faults with a delay: a correct event, or an unknown one on the sensor */
 	double delay_sum, delay_max; /* to the first of those */
+	double *delay;		     /* the timed faults' delays, owned */
+	int delay_cap;
+	int called[TP_EVAL_NCALLED]; /* the confusion matrix's row of this kind */
 };
 
 struct tp_eval {
@@ -102,5 +112,12 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f);
 
 /* Names of the fault kinds scored, in the order of ev->kind[]. */
 const char *tp_eval_kind_name(int i);
+
+/*
+ * Names of the columns of the confusion matrix (tp_eval_kind.called): the
+ * kind of the first event with a verdict that explains a fault, "unknown"
+ * when it was only ever reported undecided, "missed" when nothing did.
+ */
+const char *tp_eval_called_name(int i);
 
 #endif

@@ -43,6 +43,53 @@ static double mae(const struct tp_eval *ev, int h)
 	return ratio(ev->fc_abs[h], (double)ev->fc_n[h]);
 }
 
+/* Quantile q of kind k's delays (linear between ranks), NaN without any. */
+static double kind_quantile(const struct tp_eval *ev, int k, double q)
+{
+	int n = ev->kind[k].timed;
+	double *s, v;
+
+	if (n == 0 || !ev->kind[k].delay)
+		return NAN;
+	s = malloc((size_t)n * sizeof(double));
+	if (!s)
+		return NAN;
+	memcpy(s, ev->kind[k].delay, (size_t)n * sizeof(double));
+	dsp_sort(s, n);
+	v = dsp_sorted_quantile(s, n, q);
+	free(s);
+	return v;
+}
+
+/* The per-kind object of the JSON report. */
+static json_t *kind_json(const struct tp_eval *ev, int k)
+{
+	const struct tp_eval_kind *e = &ev->kind[k];
+	json_t *kk = json_object(), *called = json_object();
+	int c;
+
+	json_object_set_new(kk, "faults", json_integer(e->n));
+	json_object_set_new(kk, "detected", json_integer(e->detected));
+	json_object_set_new(kk, "correct", json_integer(e->correct));
+	json_object_set_new(kk, "undecided", json_integer(e->undecided));
+	json_object_set_new(kk, "detection_rate", json_real((double)e->detected / e->n));
+	json_object_set_new(kk, "accuracy",
+			    e->n > e->undecided
+				? json_real((double)e->correct / (e->n - e->undecided))
+				: json_null());
+	for (c = 0; c < TP_EVAL_NCALLED; c++)
+		if (e->called[c])
+			json_object_set_new(called, tp_eval_called_name(c),
+					    json_integer(e->called[c]));
+	json_object_set_new(kk, "called", called);
+	c = e->timed;
+	json_object_set_new(kk, "delay_median_s",
+			    c ? json_real(kind_quantile(ev, k, 0.5)) : json_null());
+	json_object_set_new(kk, "delay_p90_s",
+			    c ? json_real(kind_quantile(ev, k, 0.9)) : json_null());
+	return kk;
+}
+
 static double kind_delay(const struct tp_eval *ev, int k)
 {
 	return ev->kind[k].timed > 0 ? ev->kind[k].delay_max : NAN;
@@ -140,19 +187,12 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	dm = json_object();
 	kinds = json_object();
 	for (k = 0; k < TP_EVAL_NKINDS; k++) {
-		json_t *kk;
-
 		if (ev->kind[k].n == 0)
 			continue;
 		put(dd, tp_eval_kind_name(k), kind_delay(ev, k));
 		put(dm, tp_eval_kind_name(k),
 		    ev->kind[k].timed ? ev->kind[k].delay_sum / ev->kind[k].timed : NAN);
-		kk = json_object();
-		json_object_set_new(kk, "faults", json_integer(ev->kind[k].n));
-		json_object_set_new(kk, "detected", json_integer(ev->kind[k].detected));
-		json_object_set_new(kk, "correct", json_integer(ev->kind[k].correct));
-		json_object_set_new(kk, "undecided", json_integer(ev->kind[k].undecided));
-		json_object_set_new(kinds, tp_eval_kind_name(k), kk);
+		json_object_set_new(kinds, tp_eval_kind_name(k), kind_json(ev, k));
 	}
 	json_object_set_new(o, "drift_delay_s", dd);
 	json_object_set_new(o, "drift_delay_mean_s", dm);

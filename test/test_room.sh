@@ -1,0 +1,92 @@
+#!/bin/sh
+# The room and the sustainable rate the pipeline publishes, on the network
+# plant (boards drawn around their class, never the estimator's priors):
+# an ambient with its standard deviation, an idle power that does not drift
+# to the load's under a constant rate, a sustainable rate that is not zero
+# there, and the class's room alone where no power is measured.
+. test/lib.sh
+
+# a constant batch load on an Orin-like board: the idle/energy-per-token fit
+# sees one rate only (its idle drifted to 12.4 W and the rate published was 0)
+cat >"$TMPD/const.ini" <<'INI'
+[scenario]
+board = sim-orin
+duration_s = 3600
+seed = 60
+[plant]
+model = network
+class = orin
+ambient_c = 24.5
+initial = steady
+max_rate = 20
+[throttle]
+zone = temp.gpu
+[load]
+profile = constant
+rate = 14.7
+[audio]
+rate = 0
+INI
+# calls on a Nano-like board in a room 4 K warmer than its class's (28 °C)
+cat >"$TMPD/warm.ini" <<'INI'
+[scenario]
+board = sim
+duration_s = 5400
+seed = 61
+[plant]
+model = network
+class = nano
+ambient_c = 32
+initial = steady
+[load]
+profile = calls
+call_tokens = 200
+gap_s = 8
+gap_jitter = 0.8
+[audio]
+rate = 0
+INI
+for s in const warm; do
+  "$TP_BIN" sim --scenario "$TMPD/$s.ini" -o "$TMPD/s/$s" >/dev/null 2>&1
+  "$TP_BIN" replay "$TMPD/s/$s" -o "$TMPD/$s.csv" >"$TMPD/$s.events" 2>/dev/null
+  mkdir -p "$TMPD/e-$s" && ln -s "$TMPD/s/$s" "$TMPD/e-$s/"
+  "$TP_BIN" eval "$TMPD/e-$s" --json >"$TMPD/$s.json" 2>/dev/null
+done
+
+py() { python3 - "$@" >"$TMPD/py" 2>&1 && grep -qx ok "$TMPD/py"; }
+check "constant load: idle power stays near the board's, not the load's" py "$TMPD/const.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+idle = float(rows[-1]["forecast.idle_w"]); power = float(rows[-1]["power.board"])
+assert idle < 0.6 * power, (idle, power)
+print("ok")
+PY
+check "constant load: sustainable rate within 25 % (median), never all zero" py "$TMPD/const.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sustainable_rate_scored"] > 30, d
+assert d["sustainable_rate_median_rel_error"] <= 0.25, d["sustainable_rate_median_rel_error"]
+print("ok")
+PY
+check "a warm room: the ambient nearer the room than the class's 28 C (MAE <= 3.5 K)" py "$TMPD/warm.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ambient_scored"] > 30 and d["ambient_mae_after_30min"] <= 3.5, d["ambient_mae_after_30min"]
+print("ok")
+PY
+check "session_stop publishes the ambient with a standard deviation under the prior's" py "$TMPD/warm.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"session_stop"' in l][-1]
+assert 28.5 < e["ambient_c"] < 34 and 1 < e["ambient_sd_c"] < 4, e
+print("ok")
+PY
+expect_exit 0 "replay of a session whose power is guessed from utilisation" \
+  "$TP_BIN" replay fixtures/sessions/sbcbench-nano -o "$TMPD/nopower.csv"
+check "guessed power: a wider standard deviation than a measured one's" py "$TMPD/out" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"session_stop"' in l][-1]
+assert 3.0 < e["ambient_sd_c"] < 4.0 and 15 < e["ambient_c"] < 30, e
+print("ok")
+PY
+
+done_testing
