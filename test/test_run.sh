@@ -92,15 +92,22 @@ check "state file removed at the end" no_state
 # ---- blind: no temperature never starves the process ----
 # tokens/s of a run: the loadgen's own closing line
 tps() { sed -n 's/^thermpace-loadgen: .*, \([0-9.]*\) tokens\/s.*/\1/p' "$1" | tail -1; }
-"$LG" -n 6000 -d 512 -q 2>"$TMPD/unpaced.err"
-base=$(tps "$TMPD/unpaced.err")
-# nothing measured at all (an empty tree): unpaced, said once
+# nothing measured at all (an empty tree): unpaced, said once. Throughput on
+# a shared machine varies: each try runs unpaced right before; 3 tries at most
 mkdir -p "$TMPD/bare/sys"
-expect_exit 0 "no sensor at all, signal actuator" "$TP_BIN" run --root "$TMPD/bare" --runtime-dir "$RT" \
-  --interval 0.2 --board jetson-nano --actuator signal --duty-period 0.2 \
-  --events "$TMPD/blind1.jsonl" -- "$LG" -n 6000 -d 512 -q
-got=$(tps "$TMPD/err")
-check "blind: throughput $got tokens/s >= 80 % of unpaced $base" \
+tries=0
+while [ $tries -lt 3 ]; do
+  tries=$((tries + 1))
+  "$LG" -n 6000 -d 512 -q 2>"$TMPD/unpaced.err"
+  base=$(tps "$TMPD/unpaced.err")
+  rm -f "$TMPD/blind1.jsonl"
+  expect_exit 0 "no sensor at all, signal actuator (try $tries)" "$TP_BIN" run --root "$TMPD/bare" \
+    --runtime-dir "$RT" --interval 0.2 --board jetson-nano --actuator signal --duty-period 0.2 \
+    --events "$TMPD/blind1.jsonl" -- "$LG" -n 6000 -d 512 -q
+  got=$(tps "$TMPD/err")
+  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.8 * b) }' && break
+done
+check "blind: throughput $got tokens/s >= 80 % of unpaced $base (try $tries)" \
   awk -v a="$got" -v b="$base" 'BEGIN { exit !(a >= 0.8 * b) }'
 check "blind: a pacing_blind event, once" test "$(grep -c '"event":"pacing_blind"' "$TMPD/blind1.jsonl")" = 1
 check "blind: it says it stops pacing" grep -q '"pacing_blind".*"action":"unpaced: nothing measured"' "$TMPD/blind1.jsonl"
@@ -273,7 +280,12 @@ srv=$!
 wait_for 5 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null
 expect_exit 0 "run with --llama-server" run --llama-server "http://127.0.0.1:$port/metrics" -- sleep 2
 n=$(sed -n 's/^thermpace: \([0-9]*\) tokens.*/\1/p' "$TMPD/err")
-check "tokens come from the counter, not the gauge (got $n, ~200 expected)" test "${n:-0}" -ge 100 -a "${n:-0}" -le 400
+# the counter grows 100 a second: between the first and the last scrape, at
+# most the run's own duration (its summary says it; a loaded machine makes
+# it longer than the child's 2 s), at least half of it
+dur=$(sed -n 's/^thermpace: [0-9]* tokens.*, \([0-9.]*\) s, peak.*/\1/p' "$TMPD/err")
+check "tokens come from the counter, not the gauge (got $n in ${dur:-?} s at 100/s)" \
+  awk -v n="${n:-0}" -v d="${dur:-0}" 'BEGIN { exit !(d >= 2 && n >= 50 * d && n <= 100 * d + 50) }'
 kill $srv 2>/dev/null
 # a server thermpace starts itself: its counter starts at 0, so tokens done
 # before the first scrape count; its own log lines are not counted again
