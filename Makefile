@@ -18,6 +18,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -51,6 +52,7 @@ SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
+               -DTHERMPACE_SYSCONFDIR='"$(SYSCONFDIR)"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
 # src/ is the shared base plus one folder a wing (CONTRIBUTING.md); dsp/ is

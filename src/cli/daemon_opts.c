@@ -5,18 +5,71 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "board.h"
+#include "commands.h"
 #include "pace/actuator.h"
 #include "util.h"
 #include "wav.h"
 
-static void usage(FILE *f, int attach)
+#ifndef THERMPACE_SYSCONFDIR
+#define THERMPACE_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG THERMPACE_SYSCONFDIR "/thermpace/thermpace.ini"
+
+static const char *const mode_name[] = {"run", "attach", "serve"};
+
+/* Every option; the file's key is the name with '_' for '-'. */
+static const struct option long_opts[] = {
+    {"board", required_argument, NULL, 'b'},
+    {"root", required_argument, NULL, 'r'},
+    {"ceiling", required_argument, NULL, 'c'},
+    {"actuator", required_argument, NULL, 'a'},
+    {"controller", required_argument, NULL, 'k'},
+    {"metrics", required_argument, NULL, 'm'},
+    {"events", required_argument, NULL, 'e'},
+    {"llama-server", required_argument, NULL, 'l'},
+    {"interval", required_argument, NULL, 'i'},
+    {"runtime-dir", required_argument, NULL, 'R'},
+    {"socket", required_argument, NULL, 's'},
+    {"cgroup-root", required_argument, NULL, 'G'},
+    {"duty-period", required_argument, NULL, 'D'},
+    {"max-clients", required_argument, NULL, 'M'},
+    {"fixed-rate", required_argument, NULL, 'F'},
+    {"fixed-setting", required_argument, NULL, 'S'},
+    {"device", required_argument, NULL, 'A'},
+    {"rate", required_argument, NULL, 'H'},
+    {"channel", required_argument, NULL, 'C'},
+    {"model", required_argument, NULL, 'O'},
+    /* [serve] from here */
+    {"pid", required_argument, NULL, 'p'},
+    {"cgroup", required_argument, NULL, 'g'},
+    {"unit", required_argument, NULL, 'U'},
+    {"session-dir", required_argument, NULL, 'W'},
+    /* [run] */
+    {"session", required_argument, NULL, 'w'},
+    /* the command line only */
+    {"config", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f, enum daemon_mode mode)
 {
-	if (attach)
+	if (mode == DAEMON_ATTACH)
 		fprintf(f, "usage: thermpace attach (--pid N | --cgroup PATH) [OPTIONS]\n\n"
 			   "Governs a process (or a cgroup) that already runs, until it ends or a\n"
 			   "signal (SIGINT, SIGTERM, SIGHUP) ends thermpace; exit status 0.\n\n");
+	else if (mode == DAEMON_SERVE)
+		fprintf(f,
+			"usage: thermpace serve [--config FILE] [OPTIONS]\n\n"
+			"The daemon as a system service, without a command: telemetry, the\n"
+			"governor, the pacing socket for cooperative clients, an attached target\n"
+			"(--pid, --cgroup or --unit), metrics and events, until SIGTERM or SIGINT\n"
+			"(what it changed is put back). SIGHUP reads the configuration again: a\n"
+			"bad file keeps the one running. Tells systemd READY, STATUS and WATCHDOG\n"
+			"(Type=notify). docs/service.md says more.\n\n");
 	else
 		fprintf(f, "usage: thermpace run [OPTIONS] -- CMD [ARGS...]\n\n"
 			   "Runs CMD under the governor: its output passes through untouched, its\n"
@@ -24,7 +77,9 @@ static void usage(FILE *f, int attach)
 			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
 			   "CMD's (128 + the signal when a signal killed it).\n\n");
 	fprintf(
-	    f, "  --board B            board profile (default: detected)\n"
+	    f, "  --config FILE        options from FILE first (default " DEFAULT_CONFIG "\n"
+	       "                       when it exists; 'none': no file); the command line wins\n"
+	       "  --board B            board profile (default: detected)\n"
 	       "  --root DIR           read sysfs and procfs under DIR instead of /\n"
 	       "  --ceiling C          ceiling in C (default: the board's)\n"
 	       "  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
@@ -51,9 +106,20 @@ static void usage(FILE *f, int attach)
 	       "  --model FILE         thermal model saved by 'thermpace fit --save' (default:\n"
 	       "                       STATE/BOARD.model.ini when present, STATE being\n"
 	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace)\n");
-	if (attach)
+	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
+	if (mode == DAEMON_SERVE)
+		fprintf(
+		    f,
+		    "  --unit NAME          a systemd unit (llama-server.service): its cgroup\n"
+		    "  --session-dir DIR    record a session (telemetry.csv, events.jsonl) in a\n"
+		    "                       new directory under DIR at each start and reload\n");
+	if (mode == DAEMON_RUN)
+		fprintf(
+		    f,
+		    "  --session DIR        record the run as a session (telemetry.csv,\n"
+		    "                       events.jsonl, manifest.ini) for replay and report\n");
 	fprintf(f, "  -h, --help           this text\n\n"
 		   "Tokens are counted from clients of the pacing socket (libthermpace-client),\n"
 		   "from llama-completion's 'eval time = ... / N runs' line in CMD's output\n"
@@ -61,145 +127,282 @@ static void usage(FILE *f, int attach)
 		   "Chat llama-cli prints rates only: not counted. docs/pacing.md says more.\n");
 }
 
-static int bad(const char *cmd, const char *opt, const char *val, const char *want)
+/* Where a value came from: the command line (where NULL) or FILE:LINE. */
+struct from {
+	enum daemon_mode mode;
+	const char *where;
+};
+
+/* The long name of option code c. */
+static const char *opt_name(int c)
 {
-	tp_err("%s: %s wants %s, not '%s'", cmd, opt, want, val);
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (lo->val == c)
+			return lo->name;
+	return "?";
+}
+
+/* An option given to a command it is not for. */
+static int not_here(const struct from *x, int c, const char *cmds)
+{
+	if (x->where)
+		tp_err("%s: %s is for %s", x->where, opt_name(c), cmds);
+	else
+		tp_err("%s: --%s is for %s", mode_name[x->mode], opt_name(c), cmds);
+	return -EINVAL;
+}
+
+static int bad(const struct from *x, const char *opt, const char *val, const char *want)
+{
+	char key[32];
+	size_t i;
+
+	if (!x->where) {
+		tp_err("%s: --%s wants %s, not '%s'", mode_name[x->mode], opt, want, val);
+		return -EINVAL;
+	}
+	tp_strlcpy(key, opt, sizeof(key));
+	for (i = 0; key[i]; i++)
+		if (key[i] == '-')
+			key[i] = '_';
+	tp_err("%s: %s wants %s, not '%s'", x->where, key, want, val);
 	return -EINVAL;
 }
 
 /* --device, --rate, --channel: 0, 1 when c is none of them, or -EINVAL. */
-static int audio_option(int c, const char *cmd, struct tp_daemon_opts *o)
+static int audio_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
 	long lv;
 
 	switch (c) {
 	case 'A':
-		if (!optarg[0])
-			return bad(cmd, "--device", optarg, "an ALSA PCM name");
-		o->audio_device = optarg;
+		if (!arg[0])
+			return bad(x, "device", arg, "an ALSA PCM name");
+		o->audio_device = arg;
 		return 0;
 	case 'H':
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 1000 || lv > 768000)
-			return bad(cmd, "--rate", optarg, "Hz from 1000 to 768000");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 1000 || lv > 768000)
+			return bad(x, "rate", arg, "Hz from 1000 to 768000");
 		o->audio_rate = (unsigned)lv;
 		return 0;
 	case 'C':
-		if (strcmp(optarg, "mix") == 0)
+		if (strcmp(arg, "mix") == 0)
 			o->audio_channel = DSP_CHANNEL_MIX;
-		else if (tp_parse_long(optarg, &lv) == 0 && lv >= 1 && lv <= 256)
+		else if (tp_parse_long(arg, &lv) == 0 && lv >= 1 && lv <= 256)
 			o->audio_channel = (int)lv - 1;
 		else
-			return bad(cmd, "--channel", optarg, "a channel number from 1 or 'mix'");
+			return bad(x, "channel", arg, "a channel number from 1 or 'mix'");
 		return 0;
 	}
 	return 1;
 }
 
+static int number(const struct from *x, const char *opt, const char *arg, double lo, double hi,
+		  const char *want, double *out)
+{
+	double dv;
+
+	if (tp_parse_double(arg, &dv) < 0 || dv < lo || dv > hi)
+		return bad(x, opt, arg, want);
+	*out = dv;
+	return 0;
+}
+
 /* The options with a number or a choice for a value: 0, 1 when c is none of them, or -EINVAL. */
-static int value_option(int c, const char *cmd, int attach, struct tp_daemon_opts *o)
+static int value_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
 	enum tp_act_kind k;
-	double dv;
 	long lv;
 
 	switch (c) {
 	case 'c':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < -50 || dv > 200)
-			return bad(cmd, "--ceiling", optarg, "a temperature in C");
-		o->ceiling_c = dv;
-		return 0;
+		return number(x, "ceiling", arg, -50, 200, "a temperature in C", &o->ceiling_c);
 	case 'a':
-		if (strcmp(optarg, "auto") == 0)
+		if (strcmp(arg, "auto") == 0)
 			o->actuator = TP_DAEMON_ACT_AUTO;
-		else if (tp_act_kind_parse(optarg, &k) == 0)
+		else if (tp_act_kind_parse(arg, &k) == 0)
 			o->actuator = (int)k;
 		else
-			return bad(cmd, "--actuator", optarg,
+			return bad(x, "actuator", arg,
 				   "auto, socket, cgroup, cpufreq, devfreq or signal");
 		return 0;
 	case 'k':
-		if (tp_gov_kind_parse(optarg, &o->controller) < 0)
-			return bad(cmd, "--controller", optarg, "horizon, pi, stepwise or none");
+		if (tp_gov_kind_parse(arg, &o->controller) < 0)
+			return bad(x, "controller", arg, "horizon, pi, stepwise or none");
 		return 0;
 	case 'i':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-			return bad(cmd, "--interval", optarg, "seconds from 0.01 to 60");
-		o->interval_s = dv;
-		return 0;
+		return number(x, "interval", arg, 0.01, 60, "seconds from 0.01 to 60",
+			      &o->interval_s);
 	case 'D':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-			return bad(cmd, "--duty-period", optarg, "seconds from 0.01 to 60");
-		o->duty_period_s = dv;
-		return 0;
+		return number(x, "duty-period", arg, 0.01, 60, "seconds from 0.01 to 60",
+			      &o->duty_period_s);
 	case 'M':
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > TP_DAEMON_MAX_CLIENTS)
-			return bad(cmd, "--max-clients", optarg, "a count from 1 to 256");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 1 || lv > TP_DAEMON_MAX_CLIENTS)
+			return bad(x, "max-clients", arg, "a count from 1 to 256");
 		o->max_clients = (int)lv;
 		return 0;
 	case 'p':
-		if (!attach)
-			return bad(cmd, "--pid", optarg, "to be given to attach");
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
-			return bad(cmd, "--pid", optarg, "a process id");
+		if (x->mode == DAEMON_RUN)
+			return not_here(x, c, "attach and serve");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
+			return bad(x, "pid", arg, "a process id");
 		o->attach_pid = (pid_t)lv;
 		return 0;
 	case 'F':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1e6)
-			return bad(cmd, "--fixed-rate", optarg, "tokens/s");
-		o->fixed_rate = dv;
-		return 0;
+		return number(x, "fixed-rate", arg, 0, 1e6, "tokens/s", &o->fixed_rate);
 	case 'S':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1)
-			return bad(cmd, "--fixed-setting", optarg, "a fraction from 0 to 1");
-		o->fixed_setting = dv;
-		return 0;
+		return number(x, "fixed-setting", arg, 0, 1, "a fraction from 0 to 1",
+			      &o->fixed_setting);
 	}
-	return audio_option(c, cmd, o);
+	return audio_option(x, c, arg, o);
 }
 
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
-static int path_option(int c, const char *cmd, int attach, struct tp_daemon_opts *o)
+static int path_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
+	if (!arg[0] && strchr("brmelRsGgUWw", c))
+		return bad(x, opt_name(c), arg, "a name or a path");
 	switch (c) {
 	case 'b':
-		o->board = optarg;
+		o->board = arg;
 		return 0;
 	case 'r':
-		o->root = optarg;
+		o->root = arg;
 		return 0;
 	case 'm':
-		o->metrics = optarg;
+		o->metrics = arg;
 		return 0;
 	case 'e':
-		o->events = optarg;
+		o->events = arg;
 		return 0;
 	case 'l':
-		o->llama_server = optarg;
+		o->llama_server = arg;
 		return 0;
 	case 'R':
-		o->runtime_dir = optarg;
+		o->runtime_dir = arg;
 		return 0;
 	case 's':
-		o->socket = optarg;
+		o->socket = arg;
 		return 0;
 	case 'G':
-		o->cgroup_base = optarg;
+		o->cgroup_base = arg;
 		return 0;
 	case 'g':
-		if (!attach)
-			return bad(cmd, "--cgroup", optarg, "to be given to attach");
-		o->attach_cgroup = optarg;
+		if (x->mode == DAEMON_RUN)
+			return not_here(x, c, "attach and serve");
+		o->attach_cgroup = arg;
+		return 0;
+	case 'U':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		o->unit = arg;
+		return 0;
+	case 'W':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		o->session_dir = arg;
+		return 0;
+	case 'w':
+		if (x->mode != DAEMON_RUN)
+			return not_here(x, c, "run");
+		o->session = arg;
+		return 0;
+	case 'O':
+		o->model = arg[0] ? arg : NULL;
 		return 0;
 	}
 	return 1;
 }
 
-static int unknown_option(const char *cmd, char **argv)
+static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
+	int ret;
+
+	if (c == '?' || c == ':' || !arg)
+		return 1;
+	ret = value_option(x, c, arg, o);
+
+	return ret == 1 ? path_option(x, c, arg, o) : ret;
+}
+
+#define N_DAEMON_KEYS 20 /* long_opts[0..20) make [daemon] */
+
+/* The option code of a file's key in its section, or 0. */
+static int key_code(const char *section, const char *key)
+{
+	size_t lo, hi, i, j;
+
+	if (strcmp(section, "daemon") == 0)
+		lo = 0, hi = N_DAEMON_KEYS;
+	else if (strcmp(section, "serve") == 0)
+		lo = N_DAEMON_KEYS, hi = N_DAEMON_KEYS + 4;
+	else if (strcmp(section, "run") == 0)
+		lo = N_DAEMON_KEYS + 4, hi = N_DAEMON_KEYS + 5;
+	else
+		return 0;
+	for (i = lo; i < hi; i++) {
+		const char *n = long_opts[i].name;
+
+		for (j = 0; n[j] && key[j] && (n[j] == '-' ? '_' : n[j]) == key[j]; j++)
+			;
+		if (!n[j] && !key[j])
+			return long_opts[i].val;
+	}
+	return 0;
+}
+
+/* The file's values into o, its own section checked and the others too. */
+static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
+{
+	char where[4200];
+	int i, code, ret;
+
+	ret = tp_ini_load(&c->ini, c->path);
+	if (ret < 0) {
+		tp_err("%s", c->ini.err);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->ini.n; i++) {
+		const struct tp_ini_entry *e = &c->ini.e[i];
+		struct from x = {mode, where};
+
+		snprintf(where, sizeof(where), "%s:%d", c->path, e->line);
+		code = key_code(e->section, e->key);
+		if (!code) {
+			if (strcmp(e->section, "daemon") && strcmp(e->section, "serve") &&
+			    strcmp(e->section, "run"))
+				tp_err("%s: unknown section [%s] (daemon, serve, run)", where,
+				       e->section);
+			else
+				tp_err("%s: unknown key '%s' in [%s]", where, e->key, e->section);
+			return -EINVAL;
+		}
+		if ((strcmp(e->section, "serve") == 0 && mode != DAEMON_SERVE) ||
+		    (strcmp(e->section, "run") == 0 && mode != DAEMON_RUN)) {
+			/* another command's: checked, not used */
+			struct tp_daemon_opts scratch;
+			struct from y = {strcmp(e->section, "run") == 0 ? DAEMON_RUN : DAEMON_SERVE,
+					 where};
+
+			tp_daemon_opts_init(&scratch);
+			ret = apply(&y, code, e->value, &scratch);
+		} else {
+			ret = apply(&x, code, e->value, &c->o);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int unknown_option(enum daemon_mode mode, char **argv)
+{
+	const char *cmd = mode_name[mode];
+
 	if (optopt)
-		tp_err("%s: option '-%c' is unknown or needs a value (see "
-		       "'thermpace %s "
-		       "--help')",
+		tp_err("%s: option '-%c' is unknown or needs a value (see 'thermpace %s --help')",
 		       cmd, optopt, cmd);
 	else
 		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, argv[optind - 1],
@@ -207,29 +410,67 @@ static int unknown_option(const char *cmd, char **argv)
 	return -EINVAL;
 }
 
-/* What is left after the options: attach takes none, run the command. */
-static int operands(int argc, char **argv, int attach, struct tp_daemon_opts *o)
+/*
+ * The command line: pass 0 finds --config and --help and checks every
+ * option; pass 1 applies them over the file's values.
+ */
+static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_mode mode, int pass,
+		      const char **config)
 {
+	struct from x = {mode, NULL};
+	struct tp_daemon_opts scratch;
+	int ch, ret;
+
+	tp_daemon_opts_init(&scratch);
+	optind = 0; /* glibc: start afresh (SIGHUP parses again) */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout, mode);
+			return 1;
+		}
+		if (ch == 'f') {
+			*config = optarg;
+			continue;
+		}
+		ret = apply(&x, ch, optarg, pass ? &c->o : &scratch);
+		if (ret == 1)
+			return unknown_option(mode, argv);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* What is left after the options, and the options together. */
+static int operands(int argc, char **argv, enum daemon_mode mode, struct tp_daemon_opts *o)
+{
+	const char *cmd = mode_name[mode];
+	int ntarget = (o->attach_pid > 0) + (o->attach_cgroup != NULL) + (o->unit != NULL);
+
 	if ((o->audio_rate || o->audio_channel != DSP_CHANNEL_MIX) && !o->audio_device) {
-		tp_err("%s: --rate and --channel need --device PCM", attach ? "attach" : "run");
+		tp_err("%s: --rate and --channel need --device PCM", cmd);
 		return -EINVAL;
 	}
-	if (attach) {
-		if (optind < argc) {
-			tp_err("attach: unexpected argument '%s'", argv[optind]);
-			return -EINVAL;
-		}
-		if ((o->attach_pid > 0) == (o->attach_cgroup != NULL)) {
-			tp_err("attach: give one of --pid N or --cgroup PATH");
-			return -EINVAL;
-		}
-		if (o->attach_cgroup && o->actuator != TP_DAEMON_ACT_AUTO &&
-		    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
-			tp_err("attach: --cgroup works with the cgroup actuator only");
-			return -EINVAL;
-		}
-		return 0;
+	if (mode != DAEMON_RUN && optind < argc) {
+		tp_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+		return -EINVAL;
 	}
+	if (mode == DAEMON_ATTACH && ntarget != 1) {
+		tp_err("attach: give one of --pid N or --cgroup PATH");
+		return -EINVAL;
+	}
+	if (mode == DAEMON_SERVE && ntarget > 1) {
+		tp_err("serve: give at most one of --pid, --cgroup and --unit");
+		return -EINVAL;
+	}
+	if ((o->attach_cgroup || o->unit) && o->actuator != TP_DAEMON_ACT_AUTO &&
+	    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
+		tp_err("%s: --cgroup and --unit work with the cgroup actuator only", cmd);
+		return -EINVAL;
+	}
+	if (mode != DAEMON_RUN)
+		return 0;
 	if (optind >= argc) {
 		tp_err("run: no command given (thermpace run [OPTIONS] -- CMD [ARGS...])");
 		return -EINVAL;
@@ -238,59 +479,56 @@ static int operands(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 	return 0;
 }
 
-static const struct option long_opts[] = {
-    {"board", required_argument, NULL, 'b'},
-    {"root", required_argument, NULL, 'r'},
-    {"ceiling", required_argument, NULL, 'c'},
-    {"actuator", required_argument, NULL, 'a'},
-    {"controller", required_argument, NULL, 'k'},
-    {"metrics", required_argument, NULL, 'm'},
-    {"events", required_argument, NULL, 'e'},
-    {"llama-server", required_argument, NULL, 'l'},
-    {"interval", required_argument, NULL, 'i'},
-    {"runtime-dir", required_argument, NULL, 'R'},
-    {"socket", required_argument, NULL, 's'},
-    {"cgroup-root", required_argument, NULL, 'G'},
-    {"duty-period", required_argument, NULL, 'D'},
-    {"max-clients", required_argument, NULL, 'M'},
-    {"pid", required_argument, NULL, 'p'},
-    {"cgroup", required_argument, NULL, 'g'},
-    {"fixed-rate", required_argument, NULL, 'F'},
-    {"fixed-setting", required_argument, NULL, 'S'},
-    {"device", required_argument, NULL, 'A'},
-    {"rate", required_argument, NULL, 'H'},
-    {"channel", required_argument, NULL, 'C'},
-    {"model", required_argument, NULL, 'O'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
+int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_mode mode)
 {
-	const char *cmd = attach ? "attach" : "run", *model = NULL, *state;
-	int c, ret;
+	const char *config = NULL, *state;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout, attach);
-			return 1;
-		}
-		if (c == 'O') {
-			model = optarg;
-			continue;
-		}
-		ret = value_option(c, cmd, attach, o);
-		if (ret == 1)
-			ret = path_option(c, cmd, attach, o);
-		if (ret == 1)
-			return unknown_option(cmd, argv);
+	memset(c, 0, sizeof(*c));
+	tp_daemon_opts_init(&c->o);
+	c->o.serve = mode == DAEMON_SERVE;
+	ret = parse_argv(c, argc, argv, mode, 0, &config);
+	if (ret != 0)
+		return ret;
+	if (!config && access(DEFAULT_CONFIG, F_OK) == 0)
+		config = DEFAULT_CONFIG;
+	if (config && strcmp(config, "none") != 0) {
+		tp_strlcpy(c->path, config, sizeof(c->path));
+		ret = apply_file(c, mode);
 		if (ret < 0)
 			return ret;
 	}
+	ret = parse_argv(c, argc, argv, mode, 1, &config);
+	if (ret != 0)
+		return ret;
 	state = getenv("THERMPACE_STATE_DIR");
 	/* the board is loaded later, by the daemon: every load overlays the saved model */
-	tp_board_use_model(model, model ? NULL : state && state[0] ? state : "/var/lib/thermpace");
-	return operands(argc, argv, attach, o);
+	tp_board_use_model(c->o.model, c->o.model	   ? NULL
+				       : state && state[0] ? state
+							   : "/var/lib/thermpace");
+	return operands(argc, argv, mode, &c->o);
+}
+
+void daemon_conf_free(struct daemon_conf *c)
+{
+	tp_ini_free(&c->ini);
+}
+
+int daemon_opts_main(int argc, char **argv, enum daemon_mode mode)
+{
+	struct daemon_conf *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		tp_err("%s: %s", mode_name[mode], strerror(ENOMEM));
+		return TP_EXIT_FAILURE;
+	}
+	ret = daemon_conf_build(c, argc, argv, mode);
+	if (ret == 0)
+		ret = tp_daemon_main(&c->o);
+	else
+		ret = ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
+	daemon_conf_free(c);
+	free(c);
+	return ret;
 }
