@@ -26,11 +26,13 @@ AR         ?= ar
 CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
-PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl
+# libsystemd: sd_notify (READY, STATUS, RELOADING, STOPPING, WATCHDOG) for
+# 'thermpace serve' as a Type=notify service (src/pace/pace_serve.c).
+PKGS := alsa kissfft-float sndfile inih jansson libmicrohttpd libcurl libsystemd
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
-        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git
 
 # pkg-config runs when a compile or link first needs its answer, once, and

@@ -1,0 +1,133 @@
+/*
+ * The daemon's session recording (run --session, serve --session-dir) and
+ * what `serve` adds to the core (pace_daemon_impl.h): its target found
+ * (a pid, a cgroup, a systemd unit's cgroup), systemd told how it goes,
+ * and a SIGHUP reload.
+ */
+#include "pace_daemon_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "pacer.h"
+
+int tp_daemon_open_session(struct daemon *d)
+{
+	struct tp_pace_session_opts so;
+	char dir[4096], err[4400];
+	int ret;
+
+	d->events_sink = d->events_file;
+	if (!d->o->session && !d->o->session_dir)
+		return 0;
+	if (d->o->session) {
+		tp_strlcpy(dir, d->o->session, sizeof(dir));
+	} else {
+		ret = tp_mkdir_p(d->o->session_dir, 0755);
+		if (ret == 0)
+			ret = tp_pace_session_new_dir(d->o->session_dir, dir, sizeof(dir));
+		if (ret < 0) {
+			tp_err("cannot make a session under '%s': %s", d->o->session_dir,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	memset(&so, 0, sizeof(so));
+	so.dir = dir;
+	so.set = &d->set;
+	so.board = d->board_id;
+	so.root = d->o->root;
+	so.t0_mono = d->t0;
+	so.interval_s = d->o->interval_s;
+	ret = tp_pace_session_open(&d->session, &so, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	if (!d->events_file) {
+		d->events_sink = tp_pace_session_events(d->session);
+		return 0;
+	}
+	d->events_sink = tp_pace_session_tee(d->events_file, tp_pace_session_events(d->session));
+	if (!d->events_sink) {
+		tp_err("cannot write events to both '%s' and the session", d->o->events);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int tp_daemon_find_target(struct daemon *d)
+{
+	int ret;
+
+	d->cgroup = d->o->attach_cgroup;
+	if (!d->o->unit)
+		return 0;
+	ret = tp_serve_unit_cgroup(d->o->root, d->o->unit, d->unit_cgroup, sizeof(d->unit_cgroup));
+	if (ret < 0) {
+		if (ret == -EINVAL)
+			tp_err("'%s' is not a systemd unit name", d->o->unit);
+		else
+			tp_err("unit '%s' has no cgroup under '%s': it does not run (%s)",
+			       d->o->unit, d->o->root, strerror(-ret));
+		return ret;
+	}
+	d->cgroup = d->unit_cgroup;
+	tp_err("unit %s: governing cgroup %s", d->o->unit, d->cgroup);
+	return 0;
+}
+
+/* One line on how it goes: systemctl status shows it. */
+static void status_text(struct daemon *d, char *out, size_t n)
+{
+	const struct tp_board_zone *z = tp_board_zone(&d->b, d->b.control_zone);
+	double ceiling = isnan(d->o->ceiling_c) ? d->b.ceiling_c : d->o->ceiling_c;
+	double g = tp_pacer_granted(&d->loop.pacer), temp = NAN;
+	int i = z ? tp_chanset_find(&d->set, z->channel) : -1;
+	char rate[32];
+
+	if (i >= 0)
+		temp = d->v[i];
+	if (g < 0)
+		snprintf(rate, sizeof(rate), "unlimited");
+	else
+		snprintf(rate, sizeof(rate), "%.2f tokens/s", g);
+	snprintf(out, n, "board %s, %s %.1f C (ceiling %.1f C), granted %s, %s, %d client%s",
+		 d->b.name, z ? z->channel : "temperature", temp, ceiling, rate,
+		 d->have_act ? d->act.target : "socket only", d->have_srv ? d->srv.nclients : 0,
+		 d->have_srv && d->srv.nclients == 1 ? "" : "s");
+}
+
+void tp_daemon_serve_status(struct daemon *d, int ready)
+{
+	char text[256];
+	double now = tp_mono_now();
+
+	if (!ready && now < d->next_status)
+		return;
+	d->next_status = now + 5.0;
+	status_text(d, text, sizeof(text));
+	if (ready)
+		tp_serve_notify_ready(&d->notify, text);
+	else
+		tp_serve_notify_status(&d->notify, text);
+}
+
+int tp_daemon_reload(struct daemon *d)
+{
+	const struct tp_daemon_opts *next = NULL;
+
+	if (!d->o->reload)
+		return -ENOTSUP;
+	tp_serve_notify_reloading(&d->notify, "reading the configuration again");
+	if (d->o->reload(d->o->reload_ctx, &next) < 0 || !next) {
+		tp_err("reload: the configuration in use is kept");
+		tp_daemon_serve_status(d, 1);
+		return -EINVAL;
+	}
+	tp_err("reload: restarting on the new configuration");
+	d->next = next;
+	tp_strlcpy(d->stop_why, "reload", sizeof(d->stop_why));
+	return 0;
+}

@@ -1,0 +1,120 @@
+#!/bin/sh
+# thermpace serve as a service: a real daemon process on a copy of the
+# Jetson Nano fixture tree, its target a systemd unit found by its cgroup
+# (a cgroup2 fixture directory), its configuration file reloaded on SIGHUP
+# (a bad one kept out), everything put back on SIGTERM, and systemd's
+# notifications read from a real unix datagram socket (NOTIFY_SOCKET).
+. test/lib.sh
+ROOT="$TMPD/root"
+RT="$TMPD/rt"
+cp -r fixtures/sysfs/jetson-nano "$ROOT"
+CG="$ROOT/sys/fs/cgroup/system.slice/llama-server.service"
+mkdir -p "$ROOT/sys/fs/cgroup/system.slice"
+cp -r fixtures/actuators/cgroup2/app "$CG"
+echo $$ >"$CG/cgroup.procs"
+wait_for() {
+  n=$(($1 * 20)); shift
+  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
+  return 1
+}
+quota() { cut -d' ' -f1 "$CG/cpu.max"; }
+
+if ! command -v python3 >/dev/null 2>&1; then
+  skip "serve" "python3 is needed for the notification socket"
+  done_testing; exit
+fi
+# systemd's side of sd_notify: one datagram per message, each line kept
+cat >"$TMPD/listen.py" <<'EOP'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        m = s.recv(4096).decode()
+        f.write(m.replace("\n", "|") + "\n")
+EOP
+python3 "$TMPD/listen.py" "$TMPD/notify.sock" "$TMPD/notify.log" &
+lp=$!
+wait_for 5 test -S "$TMPD/notify.sock"
+
+CONF="$TMPD/thermpace.ini"
+write_conf() {
+  cat >"$CONF" <<EOC
+[daemon]
+root = $ROOT
+runtime_dir = $RT
+interval = 0.2
+events = $TMPD/events.jsonl
+fixed_setting = $1
+[serve]
+unit = llama-server
+session_dir = $TMPD/sessions
+EOC
+}
+write_conf 0.25
+NOTIFY_SOCKET="$TMPD/notify.sock" WATCHDOG_USEC=400000 \
+  "$TP_BIN" serve --config "$CONF" >"$TMPD/out" 2>"$TMPD/err" &
+d=$!
+check "READY=1 once it runs" wait_for 10 grep -q '^READY=1|STATUS=board jetson-nano' "$TMPD/notify.log"
+check "the unit's cgroup is found" grep -q "unit llama-server: governing cgroup $CG\$" "$TMPD/err"
+check "its cpu.max is capped" wait_for 5 sh -c "! grep -q '^max ' '$CG/cpu.max'"
+q1=$(quota)
+check "WATCHDOG=1 every half WatchdogSec" wait_for 3 sh -c "[ \$(grep -c '^WATCHDOG=1' '$TMPD/notify.log') -ge 3 ]"
+check "STATUS says the temperature and the ceiling" \
+  grep -qE 'STATUS=board jetson-nano, temp.cpu [0-9.]+ C \(ceiling [0-9.]+ C\)' "$TMPD/notify.log"
+
+# a good reload: a new setting, a new session, READY again
+write_conf 0.5
+n_ready=$(grep -c '^READY=1' "$TMPD/notify.log")
+kill -HUP $d
+check "SIGHUP: RELOADING=1" wait_for 5 grep -q '^RELOADING=1' "$TMPD/notify.log"
+check "SIGHUP: READY=1 again" wait_for 5 sh -c "[ \$(grep -c '^READY=1' '$TMPD/notify.log') -gt $n_ready ]"
+check "SIGHUP: the new setting applies" wait_for 5 sh -c "[ \"\$(cut -d' ' -f1 '$CG/cpu.max')\" != '$q1' ]"
+q2=$(quota)
+check "SIGHUP: a second session" wait_for 5 sh -c "[ \$(ls '$TMPD/sessions' | wc -l) = 2 ]"
+
+# a bad reload is kept out, said with its line
+printf 'ceilng_c = 70\n' >>"$CONF"
+kill -HUP $d
+check "a bad file is said as FILE:LINE: why" \
+  wait_for 5 grep -q "^thermpace: $CONF:10: unknown key 'ceilng_c' in \[serve\]\$" "$TMPD/err"
+check "and the configuration in use kept" grep -q 'the configuration in use is kept' "$TMPD/err"
+sleep 0.5
+check "the daemon still runs" kill -0 $d
+check "the setting stays" test "$(quota)" = "$q2"
+check "still one session per start" test "$(ls "$TMPD/sessions" | wc -l)" = 2
+
+# SIGTERM puts everything back
+kill -TERM $d; wait $d; rc=$?
+check "SIGTERM: exit status 0 ($rc)" test "$rc" = 0
+check "SIGTERM: cpu.max put back" test "$(cat "$CG/cpu.max")" = "max 100000"
+check "SIGTERM: STOPPING=1" grep -q '^STOPPING=1' "$TMPD/notify.log"
+check "SIGTERM: no state file left" sh -c "! ls '$RT'/state-*.json 2>/dev/null | grep -q ."
+check "events appended across the reload (2 session_start)" \
+  test "$(grep -c '"session_start"' "$TMPD/events.jsonl")" = 2
+for s in "$TMPD"/sessions/*; do
+  expect_exit 0 "session ${s##*/} replays" "$TP_BIN" replay "$s"
+  check "... with its session_start" grep -q '"session_start"' "$TMPD/out"
+  check "... its manifest complete" grep -q '^state = complete' "$s/manifest.ini"
+done
+kill $lp 2>/dev/null; wait $lp 2>/dev/null
+
+# the unit found deeper (a user service), or not at all
+U="$ROOT/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/chat.service"
+mkdir -p "$U"
+cp fixtures/actuators/cgroup2/app/cpu.max "$U/"
+"$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
+  --unit chat.service --actuator socket >/dev/null 2>"$TMPD/err2" &
+d=$!
+check "a user unit is found under user.slice" wait_for 5 grep -q "governing cgroup $U\$" "$TMPD/err2"
+kill -TERM $d; wait $d
+expect_exit 1 "a unit that does not run" "$TP_BIN" serve --config none --root "$ROOT" \
+  --runtime-dir "$RT" --unit absent.service
+check "... says so" grep -q "unit 'absent.service' has no cgroup" "$TMPD/err"
+expect_exit 1 "a name systemd would refuse" "$TP_BIN" serve --config none --root "$ROOT" \
+  --runtime-dir "$RT" --unit '../x'
+expect_exit 2 "two targets" "$TP_BIN" serve --config none --pid 1 --unit x.service
+expect_exit 2 "an operand" "$TP_BIN" serve --config none extra
+expect_exit 0 "--help" "$TP_BIN" serve --help
+check "... names --unit" grep -q -- '--unit NAME' "$TMPD/out"
+done_testing
