@@ -19,6 +19,9 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+# systemd reads units and tmpfiles.d under /usr/local/lib too
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -189,6 +192,15 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
 	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/thermpace \
+	  $(DESTDIR)$(DATADIR)/doc/thermpace
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g;s|/etc/thermpace/|$(SYSCONFDIR)/thermpace/|g' \
+	  dist/thermpace.service > $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service
+	install -m 644 dist/thermpace.conf $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
+	install -m 644 dist/thermpace.ini $(DESTDIR)$(DATADIR)/doc/thermpace/thermpace.ini.example
+	@# a configuration already there is the user's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini ] || \
+	  install -m 644 dist/thermpace.ini $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini
 	@if [ -f build/rel/libthermpace-client.a ]; then \
 	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \
@@ -198,7 +210,8 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
-	rm -rf $(DESTDIR)$(DATADIR)/thermpace
+	rm -rf $(DESTDIR)$(DATADIR)/thermpace $(DESTDIR)$(DATADIR)/doc/thermpace
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc
 

@@ -6,6 +6,7 @@
  * use when the file is bad.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,11 @@ int cmd_serve(int argc, char **argv)
 	s->argc = argc;
 	s->argv = argv;
 	ret = daemon_conf_build(&s->slot[0], argc, argv, DAEMON_SERVE);
-	if (ret == 0) {
+	if (ret == 0 && s->slot[0].check_only) {
+		printf("%s: the configuration is good\n",
+		       s->slot[0].path[0] ? s->slot[0].path : "(no file)");
+		ret = TP_EXIT_OK;
+	} else if (ret == 0) {
 		s->slot[0].o.reload = reload;
 		s->slot[0].o.reload_ctx = s;
 		ret = tp_daemon_main(&s->slot[0].o);

@@ -51,6 +51,7 @@ static const struct option long_opts[] = {
     {"session", required_argument, NULL, 'w'},
     /* the command line only */
     {"config", required_argument, NULL, 'f'},
+    {"check-config", no_argument, NULL, 'K'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -431,6 +432,10 @@ static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_
 		}
 		if (ch == 'f') {
 			*config = optarg;
+			continue;
+		}
+		if (ch == 'K' && mode == DAEMON_SERVE) {
+			c->check_only = 1;
 			continue;
 		}
 		ret = apply(&x, ch, optarg, pass ? &c->o : &scratch);

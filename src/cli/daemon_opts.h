@@ -30,6 +30,7 @@ struct daemon_conf {
 	struct tp_daemon_opts o;
 	struct tp_ini ini; /* the file's values, which o points into */
 	char path[4096];   /* the file read, "" when none */
+	int check_only;	   /* serve --check-config */
 };
 
 /*
