@@ -260,6 +260,22 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 	return audio_option(x, c, arg, o);
 }
 
+/* --metrics: HOST:PORT, [V6]:PORT or :PORT, port 0 to 65535 (metrics_http.h resolves it). */
+static int listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	size_t hl;
+	long p;
+
+	if (!colon || !colon[1] || colon[1] == '+' || colon[1] == '-' ||
+	    tp_parse_long(colon + 1, &p) < 0 || p < 0 || p > 65535)
+		return 0;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']')
+		return 1;
+	return memchr(s, ':', hl) == NULL; /* a bare IPv6 address needs brackets */
+}
+
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
 static int path_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
@@ -273,6 +289,8 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 		o->root = arg;
 		return 0;
 	case 'm':
+		if (!listen_ok(arg))
+			return bad(x, "metrics", arg, "HOST:PORT, [V6]:PORT or :PORT");
 		o->metrics = arg;
 		return 0;
 	case 'e':
