@@ -57,7 +57,7 @@ check "... said" grep -q 'dist/thermpace.ini: the configuration is good' "$TMPD/
 # every key it shows, uncommented (one target of the three)
 sed -e 's/^;\([a-z_]* =\)/\1/' -e '/^pid =/d' -e '/^cgroup =/d' dist/thermpace.ini >"$TMPD/all.ini"
 expect_exit 0 "every key of the example is a real key" "$TP_BIN" serve --config "$TMPD/all.ini" --check-config
-check "... all 21 (every option but the tests' fixed_rate and fixed_setting, one target)" test "$(grep -c '^[a-z_]* =' "$TMPD/all.ini")" = 21
+check "... all 22 (every option but the tests' fixed_rate and fixed_setting, one target)" test "$(grep -c '^[a-z_]* =' "$TMPD/all.ini")" = 22
 printf '[daemon]\nintervall = 1\n' >"$TMPD/bad.ini"
 expect_exit 2 "a bad file: --check-config exits 2" "$TP_BIN" serve --config "$TMPD/bad.ini" --check-config
 check "... with FILE:LINE: why" grep -q "bad.ini:2: unknown key 'intervall' in \[daemon\]" "$TMPD/err"

@@ -99,6 +99,22 @@ for s in "$TMPD"/sessions/*; do
 done
 kill $lp 2>/dev/null; wait $lp 2>/dev/null
 
+# sessions rotated: a new one every second, each whole and replayable
+"$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
+  --session-dir "$TMPD/rot" --session-rotate 1 >/dev/null 2>&1 &
+d=$!
+check "--session-rotate 1: a third session within 3 s" wait_for 3 sh -c "[ \$(ls '$TMPD/rot' 2>/dev/null | wc -l) -ge 3 ]"
+kill -TERM $d; wait $d
+n=$(ls "$TMPD/rot" | wc -l)
+check "every one but the last stopped by rotate" test "$(grep -l '^stop = rotate' "$TMPD"/rot/*/manifest.ini | wc -l)" = $((n - 1))
+check "the last by the signal" grep -q '^stop = signal' "$(ls -d "$TMPD"/rot/* | tail -1)/manifest.ini"
+ok_all=1
+for s in "$TMPD"/rot/*; do "$TP_BIN" replay "$s" >/dev/null 2>&1 || ok_all=0; done
+check "each of the $n replays" test $ok_all = 1
+check "the rows follow on: no row lost or repeated at a rotation" sh -c \
+  "cat '$TMPD'/rot/*/telemetry.csv | grep -v '^[#t]' | cut -d, -f1 | sort -n -c 2>/dev/null && [ \$(cat '$TMPD'/rot/*/telemetry.csv | grep -v '^[#t]' | cut -d, -f1 | sort -u | wc -l) = \$(cat '$TMPD'/rot/*/telemetry.csv | grep -vc '^[#t]') ]"
+expect_exit 2 "--session-rotate 0.5 is refused" "$TP_BIN" serve --config none --session-rotate 0.5
+
 # the unit found deeper (a user service), or not at all
 U="$ROOT/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/chat.service"
 mkdir -p "$U"

@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
     {"cgroup", required_argument, NULL, 'g'},
     {"unit", required_argument, NULL, 'U'},
     {"session-dir", required_argument, NULL, 'W'},
+    {"session-rotate", required_argument, NULL, 'T'},
     /* [run] */
     {"session", required_argument, NULL, 'w'},
     /* the command line only */
@@ -251,6 +252,15 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 			return bad(x, "pid", arg, "a process id");
 		o->attach_pid = (pid_t)lv;
 		return 0;
+	case 'T':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		if (number(x, "session-rotate", arg, 0, 1e7, "seconds (0: never)",
+			   &o->session_rotate_s) < 0)
+			return -EINVAL;
+		if (o->session_rotate_s > 0 && o->session_rotate_s < 1)
+			return bad(x, "session-rotate", arg, "0 (never) or 1 s or more");
+		return 0;
 	case 'F':
 		return number(x, "fixed-rate", arg, 0, 1e6, "tokens/s", &o->fixed_rate);
 	case 'S':
@@ -347,6 +357,7 @@ static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_
 }
 
 #define N_DAEMON_KEYS 20 /* long_opts[0..20) make [daemon] */
+#define N_SERVE_KEYS  5	 /* then [serve], then [run]'s one */
 
 /* The option code of a file's key in its section, or 0. */
 static int key_code(const char *section, const char *key)
@@ -356,9 +367,9 @@ static int key_code(const char *section, const char *key)
 	if (strcmp(section, "daemon") == 0)
 		lo = 0, hi = N_DAEMON_KEYS;
 	else if (strcmp(section, "serve") == 0)
-		lo = N_DAEMON_KEYS, hi = N_DAEMON_KEYS + 4;
+		lo = N_DAEMON_KEYS, hi = N_DAEMON_KEYS + N_SERVE_KEYS;
 	else if (strcmp(section, "run") == 0)
-		lo = N_DAEMON_KEYS + 4, hi = N_DAEMON_KEYS + 5;
+		lo = N_DAEMON_KEYS + N_SERVE_KEYS, hi = N_DAEMON_KEYS + N_SERVE_KEYS + 1;
 	else
 		return 0;
 	for (i = lo; i < hi; i++) {

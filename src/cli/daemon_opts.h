@@ -14,7 +14,7 @@
  *             llama_server, interval, runtime_dir, socket, cgroup_root,
  *             duty_period, max_clients, device, rate, channel, model,
  *             fixed_rate, fixed_setting (run, attach and serve)
- *   [serve]   pid, cgroup, unit, session_dir (serve only)
+ *   [serve]   pid, cgroup, unit, session_dir, session_rotate (serve only)
  *   [run]     session (run only)
  *
  * The command line wins over the file. An unknown section or key, or a bad

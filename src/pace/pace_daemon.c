@@ -54,6 +54,7 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->interval_s = 1.0;
 	o->duty_period_s = 0.5;
 	o->auto_wait_s = 5.0;
+	o->session_rotate_s = 86400;
 	o->max_clients = 64;
 	o->fixed_rate = NAN;
 	o->fixed_setting = NAN;
@@ -250,8 +251,11 @@ static void tick(struct daemon *d)
 	tp_loop_tick(&d->loop, now - d->t0, d->v, now);
 	if (d->have_srv)
 		tp_pace_server_tick(&d->srv, now);
-	if (d->session)
+	if (d->session) {
 		tp_pace_session_row(d->session, now - d->t0, d->v);
+		if (now >= d->next_rotate)
+			tp_daemon_rotate_session(d);
+	}
 	if (d->o->serve)
 		tp_daemon_serve_status(d, 0);
 }
@@ -569,8 +573,7 @@ static void close_all(struct daemon *d)
 	}
 	tp_daemon_take_terminal(d);
 	tp_loop_close(&d->loop);
-	if (d->events_sink && d->events_sink != d->events_file &&
-	    (!d->session || d->events_sink != tp_pace_session_events(d->session)))
+	if (d->events_sink && d->events_sink != d->events_file)
 		fclose(d->events_sink); /* the tee */
 	tp_pace_session_close(d->session, d->stop_why[0] ? d->stop_why : "end");
 	if (d->events_file)

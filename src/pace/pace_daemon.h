@@ -53,6 +53,7 @@ struct tp_daemon_opts {
 	const char *unit;	 /* a systemd unit whose cgroup is governed */
 	const char *session;	 /* run: record the run as a session there (a new directory) */
 	const char *session_dir; /* serve: a new session under it at each start */
+	double session_rotate_s; /* serve: and a new one this often (0: never) */
 	/*
 	 * serve: no child; runs until SIGTERM or SIGINT, what it changed put
 	 * back. On SIGHUP, reload (when not NULL) reads the configuration

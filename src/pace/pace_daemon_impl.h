@@ -39,6 +39,8 @@ struct daemon {
 	FILE *events_file;   /* --events */
 	FILE *events_sink;   /* what the loop writes to: events_file, the session's or both */
 	struct tp_pace_session *session; /* run --session, serve --session-dir; NULL: none */
+	struct tp_pace_tee *tee;	 /* with a session: the sink's second stream */
+	double next_rotate;		 /* serve: the next session (INFINITY: none) */
 	struct tp_metrics *metrics;
 	struct tp_pace_state st;
 	int have_state;
@@ -77,6 +79,9 @@ static inline double tp_daemon_t(const struct daemon *d)
  * is known; events_sink set to what the loop writes events to.
  */
 int tp_daemon_open_session(struct daemon *d);
+
+/* serve: the session closed and a new one opened (the old kept when that fails). */
+void tp_daemon_rotate_session(struct daemon *d);
 
 /* cgroup from --cgroup or --unit's (said on stderr); a negative errno after a message. */
 int tp_daemon_find_target(struct daemon *d);

@@ -12,15 +12,13 @@
 
 #include "pacer.h"
 
-int tp_daemon_open_session(struct daemon *d)
+/* A session in dir (run --session) or in a new directory under --session-dir. */
+static int new_session(struct daemon *d, struct tp_pace_session **out)
 {
 	struct tp_pace_session_opts so;
 	char dir[4096], err[4400];
 	int ret;
 
-	d->events_sink = d->events_file;
-	if (!d->o->session && !d->o->session_dir)
-		return 0;
 	if (d->o->session) {
 		tp_strlcpy(dir, d->o->session, sizeof(dir));
 	} else {
@@ -40,21 +38,46 @@ int tp_daemon_open_session(struct daemon *d)
 	so.root = d->o->root;
 	so.t0_mono = d->t0;
 	so.interval_s = d->o->interval_s;
-	ret = tp_pace_session_open(&d->session, &so, err, sizeof(err));
-	if (ret < 0) {
+	ret = tp_pace_session_open(out, &so, err, sizeof(err));
+	if (ret < 0)
 		tp_err("%s", err);
-		return ret;
-	}
-	if (!d->events_file) {
-		d->events_sink = tp_pace_session_events(d->session);
+	return ret;
+}
+
+int tp_daemon_open_session(struct daemon *d)
+{
+	int ret;
+
+	d->events_sink = d->events_file;
+	d->next_rotate = INFINITY;
+	if (!d->o->session && !d->o->session_dir)
 		return 0;
-	}
-	d->events_sink = tp_pace_session_tee(d->events_file, tp_pace_session_events(d->session));
+	ret = new_session(d, &d->session);
+	if (ret < 0)
+		return ret;
+	/* through a tee even alone: a rotation swaps the session's stream under the loop */
+	d->events_sink =
+	    tp_pace_session_tee(d->events_file, tp_pace_session_events(d->session), &d->tee);
 	if (!d->events_sink) {
-		tp_err("cannot write events to both '%s' and the session", d->o->events);
+		tp_err("cannot write the events to the session: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	if (d->o->session_dir && d->o->session_rotate_s > 0)
+		d->next_rotate = d->t0 + d->o->session_rotate_s;
 	return 0;
+}
+
+void tp_daemon_rotate_session(struct daemon *d)
+{
+	struct tp_pace_session *next;
+
+	d->next_rotate += d->o->session_rotate_s;
+	if (new_session(d, &next) < 0)
+		return; /* said; the session goes on, and the next rotation tries again */
+	fflush(d->events_sink);
+	tp_pace_session_tee_set(d->tee, tp_pace_session_events(next));
+	tp_pace_session_close(d->session, "rotate");
+	d->session = next;
 }
 
 int tp_daemon_find_target(struct daemon *d)

@@ -166,13 +166,13 @@ void tp_pace_session_close(struct tp_pace_session *s, const char *why)
 
 /* ---- the tee ---- */
 
-struct tee {
+struct tp_pace_tee {
 	FILE *a, *b;
 };
 
 static ssize_t tee_write(void *cookie, const char *buf, size_t len)
 {
-	struct tee *t = cookie;
+	struct tp_pace_tee *t = cookie;
 
 	if (t->a) {
 		fwrite(buf, 1, len, t->a);
@@ -191,10 +191,10 @@ static int tee_close(void *cookie)
 	return 0;
 }
 
-FILE *tp_pace_session_tee(FILE *a, FILE *b)
+FILE *tp_pace_session_tee(FILE *a, FILE *b, struct tp_pace_tee **handle)
 {
 	cookie_io_functions_t io = {NULL, tee_write, NULL, tee_close};
-	struct tee *t = malloc(sizeof(*t));
+	struct tp_pace_tee *t = malloc(sizeof(*t));
 	FILE *f;
 
 	if (!t)
@@ -204,5 +204,12 @@ FILE *tp_pace_session_tee(FILE *a, FILE *b)
 	f = fopencookie(t, "w", io);
 	if (!f)
 		free(t);
+	else
+		*handle = t;
 	return f;
+}
+
+void tp_pace_session_tee_set(struct tp_pace_tee *t, FILE *b)
+{
+	t->b = b;
 }

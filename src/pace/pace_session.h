@@ -52,10 +52,15 @@ int tp_pace_session_row(struct tp_pace_session *s, double t, const double *v);
 void tp_pace_session_close(struct tp_pace_session *s, const char *why);
 
 /*
- * A stream that writes to both a and b (neither closed by fclose of the
- * tee): the loop's one event sink feeding --events and the session both.
- * NULL on failure.
+ * A stream that writes to a and b, either of which may be NULL (neither is
+ * closed by fclose of the tee): the loop's one event sink feeding --events
+ * and the session both. *handle (valid until that fclose) swaps b. NULL on
+ * failure.
  */
-FILE *tp_pace_session_tee(FILE *a, FILE *b);
+struct tp_pace_tee;
+FILE *tp_pace_session_tee(FILE *a, FILE *b, struct tp_pace_tee **handle);
+
+/* The tee's b from now on (flush the tee first: what it holds goes to the new b). */
+void tp_pace_session_tee_set(struct tp_pace_tee *t, FILE *b);
 
 #endif
