@@ -99,6 +99,38 @@ for s in "$TMPD"/sessions/*; do
 done
 kill $lp 2>/dev/null; wait $lp 2>/dev/null
 
+# a cooperative client stays connected across a reload on the same socket
+C2="$TMPD/coop.ini"
+printf '[daemon]\nroot = %s\nruntime_dir = %s\ninterval = 0.2\nfixed_rate = %s\n[serve]\nsession_dir = %s\n' \
+  "$ROOT" "$TMPD/rt2" 20 "$TMPD/co" >"$C2"
+"$TP_BIN" serve --config "$C2" >/dev/null 2>"$TMPD/err3" &
+d=$!
+wait_for 5 test -S "$TMPD/rt2/pace.sock"
+"$TP_BUILD/thermpace-loadgen" -s "$TMPD/rt2/pace.sock" -q -n 0 -d 64 >/dev/null 2>"$TMPD/lg.err" &
+lg=$!
+sleep 1
+sed -i 's/^fixed_rate = 20$/fixed_rate = 40/' "$C2"
+kill -HUP $d
+check "reload: a second session" wait_for 5 sh -c "[ \$(ls '$TMPD/co' | wc -l) = 2 ]"
+sleep 1.5
+check "the client still runs" kill -0 $lg
+check "... without an error from its socket" sh -c "! grep -qi 'error\|reset\|broken' '$TMPD/lg.err'"
+last=$(ls -d "$TMPD"/co/* | tail -1)
+tok_col=$(grep -v '^#' "$last/telemetry.csv" | head -1 | tr ',' '\n' | grep -n '^tokens\.total$' | cut -d: -f1)
+n2=$(tail -1 "$last/telemetry.csv" | cut -d, -f"$tok_col")
+check "its tokens are counted after the reload ($n2 in the second session)" \
+  awk -v n="$n2" 'BEGIN { exit !(n + 0 > 0) }'
+# new options that do not start: the ones before run again
+sed -i 's/^interval = 0.2$/interval = 0.2\nboard = no-such-board/' "$C2"
+kill -HUP $d
+check "a board that does not load: back to the configuration before" \
+  wait_for 5 grep -q 'did not start; back to the one before' "$TMPD/err3"
+sleep 0.5
+check "... and it runs" kill -0 $d
+kill -TERM $d; wait $d; rc=$?
+check "... and ends cleanly ($rc)" test "$rc" = 0
+kill $lg 2>/dev/null; wait $lg 2>/dev/null
+
 # sessions rotated: a new one every second, each whole and replayable
 "$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
   --session-dir "$TMPD/rot" --session-rotate 1 >/dev/null 2>&1 &

@@ -2,8 +2,8 @@
  * thermpace serve [--config FILE] [OPTIONS]: the daemon as a system service
  * without a command (src/pace/pace_daemon.h, docs/service.md). SIGHUP
  * builds the options again from the file and the same command line into
- * the spare of two slots: the daemon restarts on it, or keeps the one in
- * use when the file is bad.
+ * the slot the daemon does not run on: the daemon restarts on it, or keeps
+ * the one in use when the file is bad or the new options fail to start.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +16,15 @@
 
 struct serve {
 	struct daemon_conf slot[2];
-	int cur; /* the slot the daemon runs on */
 	int argc;
 	char **argv;
 };
 
-static int reload(void *ctx, const struct tp_daemon_opts **next)
+static int reload(void *ctx, const struct tp_daemon_opts *cur, const struct tp_daemon_opts **next)
 {
 	struct serve *s = ctx;
-	struct daemon_conf *spare = &s->slot[!s->cur];
+	/* the slot the daemon does not run on */
+	struct daemon_conf *spare = &s->slot[cur == &s->slot[0].o ? 1 : 0];
 	int ret;
 
 	daemon_conf_free(spare);
@@ -33,7 +33,6 @@ static int reload(void *ctx, const struct tp_daemon_opts **next)
 		return -EINVAL; /* it said why, as FILE:LINE: why */
 	spare->o.reload = reload;
 	spare->o.reload_ctx = s;
-	s->cur = !s->cur;
 	*next = &spare->o;
 	return 0;
 }

@@ -473,13 +473,30 @@ static int open_sources(struct daemon *d)
 }
 
 /* The state file and the pacing socket in the runtime directory. */
+int tp_daemon_socket_path(const struct tp_daemon_opts *o, char *rt, size_t rn, char *out, size_t n)
+{
+	int ret = tp_pace_runtime_dir(rt, rn, o->runtime_dir);
+
+	if (ret < 0)
+		return ret;
+	if (o->socket) {
+		tp_strlcpy(out, o->socket, n);
+		return 0;
+	}
+	return snprintf(out, n, "%s/%s", rt, TP_PACE_SOCKET_NAME) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
 static int open_socket(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
 	char rt[512];
 	int ret;
 
-	ret = tp_pace_runtime_dir(rt, sizeof(rt), o->runtime_dir);
+	ret = tp_daemon_socket_path(o, rt, sizeof(rt), d->sock, sizeof(d->sock));
+	if (ret == -ENAMETOOLONG) {
+		tp_err("socket path too long: '%s/%s'", rt, TP_PACE_SOCKET_NAME);
+		return ret;
+	}
 	if (ret == 0)
 		ret = tp_pace_state_open(&d->st, rt);
 	if (ret < 0) {
@@ -487,14 +504,8 @@ static int open_socket(struct daemon *d)
 		return ret;
 	}
 	d->have_state = 1;
-	if (o->socket)
-		tp_strlcpy(d->sock, o->socket, sizeof(d->sock));
-	else if (snprintf(d->sock, sizeof(d->sock), "%s/%s", rt, TP_PACE_SOCKET_NAME) >=
-		 (int)sizeof(d->sock)) {
-		tp_err("socket path too long: '%s/%s'", rt, TP_PACE_SOCKET_NAME);
-		return -ENAMETOOLONG;
-	}
-	ret = tp_pace_server_open(&d->srv, d->sock, o->max_clients, 0660);
+	/* a reload on the same socket keeps it, and its clients, open */
+	ret = d->have_srv ? 0 : tp_pace_server_open(&d->srv, d->sock, o->max_clients, 0660);
 	if (ret < 0) {
 		tp_err("cannot listen on '%s': %s%s", d->sock, strerror(-ret),
 		       ret == -EADDRINUSE ? " (another thermpace daemon runs there)" : "");
@@ -564,7 +575,8 @@ static void close_all(struct daemon *d)
 {
 	tp_pace_tokens_close(&d->tok);
 	if (d->have_srv)
-		tp_pace_server_close(&d->srv);
+		if (!d->keep_srv)
+			tp_pace_server_close(&d->srv);
 	if (d->have_act)
 		tp_actuator_close(&d->act);
 	if (d->have_state) {
@@ -649,6 +661,7 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 		goto out;
 	if (o->serve)
 		tp_daemon_serve_status(d, 1); /* READY=1 */
+	d->running = 1;
 	ret = loop(d, &unblocked);
 	if (d->have_child) {
 		tp_child_reap(&d->child, 1);
@@ -680,7 +693,9 @@ out:
 int tp_daemon_main(const struct tp_daemon_opts *o)
 {
 	struct daemon *d = calloc(1, sizeof(*d)); /* large: not on the stack */
-	int status;
+	const struct tp_daemon_opts *prev = NULL; /* serve: what ran before a reload */
+	struct tp_pace_server srv;
+	int status, keep;
 
 	if (!d) {
 		tp_err("cannot start: %s", strerror(ENOMEM));
@@ -689,10 +704,27 @@ int tp_daemon_main(const struct tp_daemon_opts *o)
 	got_signal = got_child = 0; /* once: one that comes during a reload is kept */
 	for (;;) {
 		status = daemon_run(d, o);
+		if (status != 0 && prev && !d->running) {
+			/* the new options did not start (a board that does not load...) */
+			tp_err(
+			    "reload: the new configuration did not start; back to the one before");
+			o = prev;
+			prev = NULL;
+			memset(d, 0, sizeof(*d));
+			continue;
+		}
 		if (!d->next || status != 0)
 			break;
+		prev = o;
 		o = d->next; /* serve: SIGHUP gave a new configuration */
+		keep = d->keep_srv;
+		if (keep)
+			srv = d->srv;
 		memset(d, 0, sizeof(*d));
+		if (keep) { /* the same socket: its clients stay connected */
+			d->srv = srv;
+			d->have_srv = 1;
+		}
 	}
 	free(d);
 	return status;

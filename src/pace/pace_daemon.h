@@ -57,12 +57,14 @@ struct tp_daemon_opts {
 	/*
 	 * serve: no child; runs until SIGTERM or SIGINT, what it changed put
 	 * back. On SIGHUP, reload (when not NULL) reads the configuration
-	 * again: 0 and *next (valid until the next call) restart the daemon
-	 * inside the process on the new options; < 0 keeps the current ones
-	 * (reload said why).
+	 * again: 0 and *next (kept valid while the daemon runs on it, and cur
+	 * too until the next call) restart the daemon inside the process on
+	 * the new options, or on cur again when they fail to start; < 0 keeps
+	 * cur (reload said why).
 	 */
 	int serve;
-	int (*reload)(void *ctx, const struct tp_daemon_opts **next);
+	int (*reload)(void *ctx, const struct tp_daemon_opts *cur,
+		      const struct tp_daemon_opts **next);
 	void *reload_ctx;
 };
 

@@ -46,6 +46,8 @@ struct daemon {
 	int have_state;
 	struct tp_pace_server srv;
 	int have_srv;
+	int keep_srv; /* a reload on the same socket: close_all leaves it open */
+	int running;  /* set up whole: the loop began */
 	struct tp_actuator act;
 	int have_act;
 	struct tp_child child;
@@ -79,6 +81,9 @@ static inline double tp_daemon_t(const struct daemon *d)
  * is known; events_sink set to what the loop writes events to.
  */
 int tp_daemon_open_session(struct daemon *d);
+
+/* The runtime directory into rt[rn] and the pacing socket's path into out[n]. */
+int tp_daemon_socket_path(const struct tp_daemon_opts *o, char *rt, size_t rn, char *out, size_t n);
 
 /* serve: the session closed and a new one opened (the old kept when that fails). */
 void tp_daemon_rotate_session(struct daemon *d);

@@ -144,13 +144,20 @@ int tp_daemon_reload(struct daemon *d)
 	if (!d->o->reload)
 		return -ENOTSUP;
 	tp_serve_notify_reloading(&d->notify, "reading the configuration again");
-	if (d->o->reload(d->o->reload_ctx, &next) < 0 || !next) {
+	if (d->o->reload(d->o->reload_ctx, d->o, &next) < 0 || !next) {
 		tp_err("reload: the configuration in use is kept");
 		tp_daemon_serve_status(d, 1);
 		return -EINVAL;
 	}
 	tp_err("reload: restarting on the new configuration");
 	d->next = next;
+	{
+		char rt[512], sock[108];
+
+		d->keep_srv =
+		    tp_daemon_socket_path(next, rt, sizeof(rt), sock, sizeof(sock)) == 0 &&
+		    strcmp(sock, d->sock) == 0 && next->max_clients == d->o->max_clients;
+	}
 	tp_strlcpy(d->stop_why, "reload", sizeof(d->stop_why));
 	return 0;
 }
