@@ -2,7 +2,8 @@
 #define THERMPACE_PACE_DAEMON_H
 
 /*
- * The daemon behind `thermpace run` and `thermpace attach` (docs/pacing.md):
+ * The daemon behind `thermpace run`, `attach` and `serve` (docs/pacing.md,
+ * docs/service.md):
  * telemetry sources, live audio (session/audio_live.h), the pipeline, the
  * pacer and its actuator, the cooperative socket, token counting (socket,
  * llama-cli's output, llama-server's /metrics), the /metrics exporter and
