@@ -31,6 +31,29 @@ expect_exit 0 "--config none reads no file" $TP_BIN run --config none --root "$R
   --runtime-dir "$TMPD/rt" --events "$TMPD/none.jsonl" -- true
 check "... and runs" test -s "$TMPD/none.jsonl"
 
+# a command's own section over [daemon], wherever each is; another command's not taken
+cat >"$TMPD/sections.ini" <<EOC
+[run]
+events = $TMPD/run-own.jsonl
+[serve]
+events = $TMPD/serve-own.jsonl
+metrics = 127.0.0.1:1
+[daemon]
+root = $ROOT
+runtime_dir = $TMPD/rt
+events = $TMPD/shared.jsonl
+[attach]
+events = $TMPD/attach-own.jsonl
+EOC
+expect_exit 0 "run with [daemon], [run] and others' sections" $TP_BIN run --config "$TMPD/sections.ini" -- true
+check "[run] wins over [daemon], though it comes first" test -s "$TMPD/run-own.jsonl"
+check "[daemon]'s events not used by run" test ! -e "$TMPD/shared.jsonl"
+check "[serve]'s and [attach]'s not used by run (no metrics on port 1, no their events)" \
+  sh -c "test ! -e '$TMPD/serve-own.jsonl' && test ! -e '$TMPD/attach-own.jsonl'"
+printf '[attach]\nsession = /tmp/x\n' >"$TMPD/bad.ini"
+expect_exit 2 "[attach] takes no session" $TP_BIN run --config "$TMPD/bad.ini" -- true
+check "... unknown key there" grep -q "bad.ini:2: unknown key 'session' in \[attach\]" "$TMPD/err"
+
 # refused: exit 2 and one line naming the file and the line
 refused() {
   name=$1 want=$2; shift 2

@@ -356,25 +356,34 @@ static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_
 	return ret == 1 ? path_option(x, c, arg, o) : ret;
 }
 
-#define N_DAEMON_KEYS 20 /* long_opts[0..20) make [daemon] */
-#define N_SERVE_KEYS  5	 /* then [serve], then [run]'s one */
+#define N_DAEMON_KEYS 20 /* long_opts[0..20): any section */
+#define N_SERVE_KEYS  5	 /* then [serve]'s own, then [run]'s one */
 
-/* The option code of a file's key in its section, or 0. */
-static int key_code(const char *section, const char *key)
+/* The command a section is for: a mode, -1 for [daemon] (every one), -2 unknown. */
+static int section_mode(const char *section)
 {
-	size_t lo, hi, i, j;
+	int m;
 
 	if (strcmp(section, "daemon") == 0)
-		lo = 0, hi = N_DAEMON_KEYS;
-	else if (strcmp(section, "serve") == 0)
-		lo = N_DAEMON_KEYS, hi = N_DAEMON_KEYS + N_SERVE_KEYS;
-	else if (strcmp(section, "run") == 0)
-		lo = N_DAEMON_KEYS + N_SERVE_KEYS, hi = N_DAEMON_KEYS + N_SERVE_KEYS + 1;
-	else
-		return 0;
-	for (i = lo; i < hi; i++) {
+		return -1;
+	for (m = 0; m < (int)TP_ARRAY_LEN(mode_name); m++)
+		if (strcmp(section, mode_name[m]) == 0)
+			return m;
+	return -2;
+}
+
+/* The option code of a key in a section for command m (-1: [daemon]), or 0. */
+static int key_code(int m, const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; long_opts[i].name; i++) {
 		const char *n = long_opts[i].name;
 
+		if (i >= N_DAEMON_KEYS &&
+		    !(m == DAEMON_SERVE && i < N_DAEMON_KEYS + N_SERVE_KEYS) &&
+		    !(m == DAEMON_RUN && i == N_DAEMON_KEYS + N_SERVE_KEYS))
+			continue;
 		for (j = 0; n[j] && key[j] && (n[j] == '-' ? '_' : n[j]) == key[j]; j++)
 			;
 		if (!n[j] && !key[j])
@@ -383,47 +392,54 @@ static int key_code(const char *section, const char *key)
 	return 0;
 }
 
-/* The file's values into o, its own section checked and the others too. */
-static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
+/*
+ * One entry of the file: into o when it is [daemon]'s (pass 0) or the
+ * command's own section's (pass 1); another command's is checked only.
+ */
+static int apply_entry(struct daemon_conf *c, const struct tp_ini_entry *e, enum daemon_mode mode,
+		       int pass)
 {
 	char where[4200];
-	int i, code, ret;
+	int m = section_mode(e->section), code;
+	struct from x = {mode, where};
+	struct tp_daemon_opts scratch;
+
+	snprintf(where, sizeof(where), "%s:%d", c->path, e->line);
+	if (m == -2) {
+		tp_err("%s: unknown section [%s] (daemon, run, attach, serve)", where, e->section);
+		return -EINVAL;
+	}
+	code = key_code(m, e->key);
+	if (!code) {
+		tp_err("%s: unknown key '%s' in [%s]", where, e->key, e->section);
+		return -EINVAL;
+	}
+	if ((pass == 0 && m == -1) || (pass == 1 && m == (int)mode))
+		return apply(&x, code, e->value, &c->o);
+	if (pass == 1 || m == (int)mode)
+		return 0;
+	/* another command's, on pass 0: checked, not used */
+	x.mode = m < 0 ? mode : (enum daemon_mode)m;
+	tp_daemon_opts_init(&scratch);
+	return apply(&x, code, e->value, &scratch);
+}
+
+/* [daemon] first, then the command's own section over it, wherever they are in the file. */
+static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
+{
+	int pass, i, ret;
 
 	ret = tp_ini_load(&c->ini, c->path);
 	if (ret < 0) {
 		tp_err("%s", c->ini.err);
 		return -EINVAL;
 	}
-	for (i = 0; i < c->ini.n; i++) {
-		const struct tp_ini_entry *e = &c->ini.e[i];
-		struct from x = {mode, where};
-
-		snprintf(where, sizeof(where), "%s:%d", c->path, e->line);
-		code = key_code(e->section, e->key);
-		if (!code) {
-			if (strcmp(e->section, "daemon") && strcmp(e->section, "serve") &&
-			    strcmp(e->section, "run"))
-				tp_err("%s: unknown section [%s] (daemon, serve, run)", where,
-				       e->section);
-			else
-				tp_err("%s: unknown key '%s' in [%s]", where, e->key, e->section);
-			return -EINVAL;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < c->ini.n; i++) {
+			ret = apply_entry(c, &c->ini.e[i], mode, pass);
+			if (ret < 0)
+				return ret;
 		}
-		if ((strcmp(e->section, "serve") == 0 && mode != DAEMON_SERVE) ||
-		    (strcmp(e->section, "run") == 0 && mode != DAEMON_RUN)) {
-			/* another command's: checked, not used */
-			struct tp_daemon_opts scratch;
-			struct from y = {strcmp(e->section, "run") == 0 ? DAEMON_RUN : DAEMON_SERVE,
-					 where};
-
-			tp_daemon_opts_init(&scratch);
-			ret = apply(&y, code, e->value, &scratch);
-		} else {
-			ret = apply(&x, code, e->value, &c->o);
-		}
-		if (ret < 0)
-			return ret;
-	}
 	return 0;
 }
 

@@ -13,10 +13,15 @@
  *   [daemon]  board, root, ceiling, actuator, controller, metrics, events,
  *             llama_server, interval, runtime_dir, socket, cgroup_root,
  *             duty_period, max_clients, device, rate, channel, model,
- *             fixed_rate, fixed_setting (run, attach and serve)
- *   [serve]   pid, cgroup, unit, session_dir, session_rotate (serve only)
- *   [run]     session (run only)
+ *             fixed_rate, fixed_setting: for run, attach and serve
+ *   [serve]   any of those for serve alone, and pid, cgroup, unit,
+ *             session_dir, session_rotate
+ *   [run]     any of those for run alone, and session
+ *   [attach]  any of those for attach alone
  *
+ * [daemon] applies first, then the command's own section, wherever each is
+ * in the file: the service's sinks (metrics, events, runtime_dir) go in
+ * [serve], so that a `thermpace run` beside the service does not take them.
  * The command line wins over the file. An unknown section or key, or a bad
  * value, is refused as "FILE:LINE: why".
  */
