@@ -25,4 +25,14 @@ done
 expect_exit 2 "serve --metrics in a file: exit 2 with its line" sh -c \
   "printf '[daemon]\nmetrics = 9101\n' >'$TMPD/m.ini'; '$TP_BIN' serve --config '$TMPD/m.ini' --check-config"
 check "... FILE:LINE" grep -q "m.ini:2: metrics wants HOST:PORT" "$TMPD/err"
+expect_exit 2 "run --llama-server that is no URL" "$TP_BIN" run --config none --llama-server foo -- true
+check "... says what it wants" grep -q "llama-server wants an http:// or https:// URL, not 'foo'" "$TMPD/err"
+expect_exit 2 "run --board that does not exist" "$TP_BIN" run --config none --board no-such-board -- true
+check "... says so" grep -q "run: unknown board 'no-such-board'" "$TMPD/err"
+sed 's/^ceiling_c/ceilng_c/' boards/rpi5.ini >"$TMPD/typo.ini"
+expect_exit 2 "attach --board with a misspelled key" "$TP_BIN" attach --config none --pid 2 --board "$TMPD/typo.ini"
+check "... FILE:LINE of the profile" grep -q "typo.ini:[0-9]*: unknown key 'ceilng_c' in \[ceiling\]" "$TMPD/err"
+expect_exit 2 "run --model that is no file" "$TP_BIN" run --config none --model "$TMPD" -- true
+printf '[daemon]\nboard = no-such-board\n' >"$TMPD/b.ini"
+expect_exit 2 "a configuration naming a board that does not exist" "$TP_BIN" serve --config "$TMPD/b.ini" --check-config
 done_testing

@@ -120,10 +120,17 @@ tok_col=$(grep -v '^#' "$last/telemetry.csv" | head -1 | tr ',' '\n' | grep -n '
 n2=$(tail -1 "$last/telemetry.csv" | cut -d, -f"$tok_col")
 check "its tokens are counted after the reload ($n2 in the second session)" \
   awk -v n="$n2" 'BEGIN { exit !(n + 0 > 0) }'
-# new options that do not start: the ones before run again
+# a board that does not exist is a bad file: kept out
+cp "$C2" "$TMPD/coop.good"
 sed -i 's/^interval = 0.2$/interval = 0.2\nboard = no-such-board/' "$C2"
 kill -HUP $d
-check "a board that does not load: back to the configuration before" \
+check "a board that does not exist: refused as a bad file" \
+  wait_for 5 grep -q "serve: unknown board 'no-such-board'" "$TMPD/err3"
+# good options that do not start (a unit that does not run): the ones before run again
+cp "$TMPD/coop.good" "$C2"
+echo 'unit = absent.service' >>"$C2"
+kill -HUP $d
+check "a unit that does not run: back to the configuration before" \
   wait_for 5 grep -q 'did not start; back to the one before' "$TMPD/err3"
 sleep 0.5
 check "... and it runs" kill -0 $d

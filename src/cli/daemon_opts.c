@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "board.h"
@@ -271,6 +272,13 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 }
 
 /* --metrics: HOST:PORT, [V6]:PORT or :PORT, port 0 to 65535 (metrics_http.h resolves it). */
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
 static int listen_ok(const char *s)
 {
 	const char *colon = strrchr(s, ':');
@@ -307,6 +315,8 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 		o->events = arg;
 		return 0;
 	case 'l':
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+			return bad(x, "llama-server", arg, "an http:// or https:// URL");
 		o->llama_server = arg;
 		return 0;
 	case 'R':
@@ -339,6 +349,8 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 		o->session = arg;
 		return 0;
 	case 'O':
+		if (arg[0] && !is_file(arg))
+			return bad(x, "model", arg, "a model file (thermpace fit --save)");
 		o->model = arg[0] ? arg : NULL;
 		return 0;
 	}
@@ -529,6 +541,31 @@ static int operands(int argc, char **argv, enum daemon_mode mode, struct tp_daem
 	return 0;
 }
 
+/*
+ * A board named is loaded once here, with the model it would take: one
+ * that does not exist or does not load is a bad argument (exit 2, and a
+ * reload keeps the configuration in use), not a failure at run time.
+ */
+static int check_board(enum daemon_mode mode, const char *name)
+{
+	struct tp_board *b;
+	int ret;
+
+	if (!name)
+		return 0;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		tp_err("%s: %s", mode_name[mode], strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	ret = tp_board_load(b, name);
+	if (ret < 0)
+		tp_err("%s: %s", mode_name[mode], b->err);
+	tp_board_free(b);
+	free(b);
+	return ret < 0 ? -EINVAL : 0;
+}
+
 int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_mode mode)
 {
 	const char *config = NULL, *state;
@@ -556,7 +593,8 @@ int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_
 	tp_board_use_model(c->o.model, c->o.model	   ? NULL
 				       : state && state[0] ? state
 							   : "/var/lib/thermpace");
-	return operands(argc, argv, mode, &c->o);
+	ret = check_board(mode, c->o.board);
+	return ret < 0 ? ret : operands(argc, argv, mode, &c->o);
 }
 
 void daemon_conf_free(struct daemon_conf *c)
