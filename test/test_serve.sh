@@ -126,11 +126,11 @@ sed -i 's/^interval = 0.2$/interval = 0.2\nboard = no-such-board/' "$C2"
 kill -HUP $d
 check "a board that does not exist: refused as a bad file" \
   wait_for 5 grep -q "serve: unknown board 'no-such-board'" "$TMPD/err3"
-# good options that do not start (a unit that does not run): the ones before run again
+# good options that do not start (a PCM that does not exist): the ones before run again
 cp "$TMPD/coop.good" "$C2"
-echo 'unit = absent.service' >>"$C2"
+sed -i 's/^interval = 0.2$/interval = 0.2\ndevice = no_such_pcm/' "$C2"
 kill -HUP $d
-check "a unit that does not run: back to the configuration before" \
+check "a PCM that does not open: back to the configuration before" \
   wait_for 5 grep -q 'did not start; back to the one before' "$TMPD/err3"
 sleep 0.5
 check "... and it runs" kill -0 $d
@@ -163,9 +163,22 @@ cp fixtures/actuators/cgroup2/app/cpu.max "$U/"
 d=$!
 check "a user unit is found under user.slice" wait_for 5 grep -q "governing cgroup $U\$" "$TMPD/err2"
 kill -TERM $d; wait $d
-expect_exit 1 "a unit that does not run" "$TP_BIN" serve --config none --root "$ROOT" \
-  --runtime-dir "$RT" --unit absent.service
-check "... says so" grep -q "unit 'absent.service' has no cgroup" "$TMPD/err"
+# a unit that does not run yet is waited for, governed once it runs, waited for again when it stops
+LS="$ROOT/sys/fs/cgroup/system.slice/later.service"
+"$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
+  --unit later.service --fixed-setting 0.25 >/dev/null 2>"$TMPD/err4" &
+d=$!
+check "a unit that does not run: waited for" wait_for 5 grep -q "unit later.service does not run .*waiting for it" "$TMPD/err4"
+check "... the service runs meanwhile" kill -0 $d
+cp -r fixtures/actuators/cgroup2/app "$LS"
+echo $$ >"$LS/cgroup.procs"
+check "once it runs, governed" wait_for 5 grep -q "governing cgroup $LS\$" "$TMPD/err4"
+check "... its cpu.max capped" wait_for 5 sh -c "! grep -q '^max ' '$LS/cpu.max'"
+rm -rf "$LS"
+check "when it stops, waited for again" wait_for 5 grep -q "unit later.service stopped" "$TMPD/err4"
+check "... the service still runs" kill -0 $d
+kill -TERM $d; wait $d; rc=$?
+check "... and ends cleanly ($rc)" test "$rc" = 0
 expect_exit 1 "a name systemd would refuse" "$TP_BIN" serve --config none --root "$ROOT" \
   --runtime-dir "$RT" --unit '../x'
 expect_exit 2 "two targets" "$TP_BIN" serve --config none --pid 1 --unit x.service

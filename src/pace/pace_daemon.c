@@ -312,6 +312,8 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			if (tp_daemon_reload(d) == 0)
 				return 1; /* restart on d->next */
 		}
+		if (d->o->serve && !stopping && tp_daemon_watch_unit(d))
+			return 1;
 		if (!d->o->serve && !target_alive(d) && d->out_rd < 0 && d->err_rd < 0)
 			return 0;
 		if (!target_alive(d) && d->have_child) {

@@ -59,6 +59,8 @@ struct daemon {
 	int pidfd;
 	const char *cgroup;	/* the governed cgroup (--cgroup, --unit's), NULL: none */
 	char unit_cgroup[4096]; /* --unit's, resolved */
+	int unit_waiting;	/* --unit's does not run (yet) */
+	double next_unit_check;
 	struct tp_serve_notify notify;
 	double next_status; /* serve: the next STATUS= line */
 	char stop_why[32];  /* the session's end: signal, reload, end */
@@ -88,8 +90,18 @@ int tp_daemon_socket_path(const struct tp_daemon_opts *o, char *rt, size_t rn, c
 /* serve: the session closed and a new one opened (the old kept when that fails). */
 void tp_daemon_rotate_session(struct daemon *d);
 
-/* cgroup from --cgroup or --unit's (said on stderr); a negative errno after a message. */
+/*
+ * cgroup from --cgroup or --unit's (said on stderr); a unit that does not
+ * run is waited for (serve goes on with its socket); a negative errno
+ * after a message.
+ */
 int tp_daemon_find_target(struct daemon *d);
+
+/*
+ * serve --unit, once a second: 1 (d->next set to the same options) when
+ * the unit started or stopped, for the daemon to restart on it, else 0.
+ */
+int tp_daemon_watch_unit(struct daemon *d);
 
 /* serve: STATUS= every 5 s; ready: READY=1 with it now. */
 void tp_daemon_serve_status(struct daemon *d, int ready);

@@ -9,8 +9,11 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pacer.h"
+
+#define UNIT_CHECK_S 1.0 /* serve --unit: how often its cgroup is looked for */
 
 /* A session in dir (run --session) or in a new directory under --session-dir. */
 static int new_session(struct daemon *d, struct tp_pace_session **out)
@@ -85,20 +88,53 @@ int tp_daemon_find_target(struct daemon *d)
 	int ret;
 
 	d->cgroup = d->o->attach_cgroup;
+	d->next_unit_check = tp_mono_now() + UNIT_CHECK_S;
 	if (!d->o->unit)
 		return 0;
 	ret = tp_serve_unit_cgroup(d->o->root, d->o->unit, d->unit_cgroup, sizeof(d->unit_cgroup));
-	if (ret < 0) {
-		if (ret == -EINVAL)
-			tp_err("'%s' is not a systemd unit name", d->o->unit);
-		else
-			tp_err("unit '%s' has no cgroup under '%s': it does not run (%s)",
-			       d->o->unit, d->o->root, strerror(-ret));
+	if (ret == -EINVAL) {
+		tp_err("'%s' is not a systemd unit name", d->o->unit);
 		return ret;
+	}
+	if (ret < 0) {
+		/* it may start later (or restart): the socket serves meanwhile */
+		tp_err("unit %s does not run (no cgroup under '%s'): waiting for it", d->o->unit,
+		       d->o->root);
+		d->unit_waiting = 1;
+		return 0;
 	}
 	d->cgroup = d->unit_cgroup;
 	tp_err("unit %s: governing cgroup %s", d->o->unit, d->cgroup);
 	return 0;
+}
+
+int tp_daemon_watch_unit(struct daemon *d)
+{
+	char path[4096];
+	double now = tp_mono_now();
+	int gone;
+
+	if (!d->o->unit || now < d->next_unit_check)
+		return 0;
+	d->next_unit_check = now + UNIT_CHECK_S;
+	if (d->unit_waiting) {
+		if (tp_serve_unit_cgroup(d->o->root, d->o->unit, path, sizeof(path)) < 0)
+			return 0;
+		tp_err("unit %s started: restarting to govern it", d->o->unit);
+	} else {
+		struct stat st;
+
+		gone = stat(d->unit_cgroup, &st) < 0 && errno == ENOENT;
+		if (!gone)
+			return 0;
+		tp_err("unit %s stopped (its cgroup is gone): restarting to wait for it",
+		       d->o->unit);
+	}
+	/* the same options again; the socket and its clients stay */
+	d->next = d->o;
+	d->keep_srv = 1;
+	tp_strlcpy(d->stop_why, "unit", sizeof(d->stop_why));
+	return 1;
 }
 
 /* One line on how it goes: systemctl status shows it. */
