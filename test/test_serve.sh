@@ -55,7 +55,7 @@ write_conf 0.25
 NOTIFY_SOCKET="$TMPD/notify.sock" WATCHDOG_USEC=400000 \
   "$TP_BIN" serve --config "$CONF" >"$TMPD/out" 2>"$TMPD/err" &
 d=$!
-check "READY=1 once it runs" wait_for 10 grep -q '^READY=1|STATUS=board jetson-nano' "$TMPD/notify.log"
+check "READY=1 once it runs" wait_for 10 grep -qs '^READY=1|STATUS=board jetson-nano' "$TMPD/notify.log"
 check "the unit's cgroup is found" grep -q "unit llama-server: governing cgroup $CG\$" "$TMPD/err"
 check "its cpu.max is capped" wait_for 5 sh -c "! grep -q '^max ' '$CG/cpu.max'"
 q1=$(quota)
@@ -168,7 +168,7 @@ LS="$ROOT/sys/fs/cgroup/system.slice/later.service"
 "$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RT" --interval 0.2 \
   --unit later.service --fixed-setting 0.25 >/dev/null 2>"$TMPD/err4" &
 d=$!
-check "a unit that does not run: waited for" wait_for 5 grep -q "unit later.service does not run .*waiting for it" "$TMPD/err4"
+check "a unit that does not run: waited for" wait_for 5 grep -qs "unit later.service does not run .*waiting for it" "$TMPD/err4"
 check "... the service runs meanwhile" kill -0 $d
 cp -r fixtures/actuators/cgroup2/app "$LS"
 echo $$ >"$LS/cgroup.procs"
