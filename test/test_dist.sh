@@ -55,7 +55,10 @@ fi
 expect_exit 0 "the example configuration is good" "$TP_BIN" serve --config dist/thermpace.ini --check-config
 check "... said" grep -q 'dist/thermpace.ini: the configuration is good' "$TMPD/out"
 # every key it shows, uncommented (one target of the three)
-sed -e 's/^;\([a-z_]* =\)/\1/' -e '/^pid =/d' -e '/^cgroup =/d' dist/thermpace.ini >"$TMPD/all.ini"
+# (the model it names made here: a saved model is a file that must exist)
+printf '[model]\nr_die = 1.5\ntau_die_s = 20\n' >"$TMPD/rpi5.model.ini"
+sed -e 's/^;\([a-z_]* =\)/\1/' -e '/^pid =/d' -e '/^cgroup =/d' \
+  -e "s|^model = .*|model = $TMPD/rpi5.model.ini|" dist/thermpace.ini >"$TMPD/all.ini"
 expect_exit 0 "every key of the example is a real key" "$TP_BIN" serve --config "$TMPD/all.ini" --check-config
 check "... all 22 (every option but the tests' fixed_rate and fixed_setting, one target)" test "$(grep -c '^[a-z_]* =' "$TMPD/all.ini")" = 22
 printf '[daemon]\nintervall = 1\n' >"$TMPD/bad.ini"
