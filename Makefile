@@ -18,6 +18,10 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+# systemd reads units and tmpfiles.d under /usr/local/lib too
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -28,12 +32,14 @@ CLANG_FORMAT ?= clang-format
 PKGS := alsa kissfft-float sndfile inih jansson
 # Loaded when first used (src/dynlib.h): headers at build time, the shared
 # object by soname at run time; only tests and fuzz targets that call them
-# directly link them.
-PKGS_LAZY := libcurl libmicrohttpd
+# directly link them. libsystemd: sd_notify (READY, STATUS, RELOADING,
+# STOPPING, WATCHDOG) for 'thermpace serve' as a Type=notify service,
+# loaded only when NOTIFY_SOCKET is set (src/pace/pace_serve.c).
+PKGS_LAZY := libcurl libmicrohttpd libsystemd
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
-        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
         collectd-core \
         chromium
@@ -58,6 +64,7 @@ SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
+               -DTHERMPACE_SYSCONFDIR='"$(SYSCONFDIR)"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
 # src/ is the shared base plus one folder a wing (CONTRIBUTING.md); dsp/ is
@@ -195,6 +202,15 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/thermpace/prometheus $(DESTDIR)$(DATADIR)/thermpace/grafana
 	install -m 644 dist/prometheus/thermpace.rules.yml $(DESTDIR)$(DATADIR)/thermpace/prometheus/
 	install -m 644 dist/grafana/thermpace.json $(DESTDIR)$(DATADIR)/thermpace/grafana/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/thermpace \
+	  $(DESTDIR)$(DATADIR)/doc/thermpace
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g;s|/etc/thermpace/|$(SYSCONFDIR)/thermpace/|g' \
+	  dist/thermpace.service > $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service
+	install -m 644 dist/thermpace.conf $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
+	install -m 644 dist/thermpace.ini $(DESTDIR)$(DATADIR)/doc/thermpace/thermpace.ini.example
+	@# a configuration already there is the user's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini ] || \
+	  install -m 644 dist/thermpace.ini $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini
 	@if [ -f build/rel/libthermpace-client.a ]; then \
 	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \
@@ -204,7 +220,8 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
-	rm -rf $(DESTDIR)$(DATADIR)/thermpace
+	rm -rf $(DESTDIR)$(DATADIR)/thermpace $(DESTDIR)$(DATADIR)/doc/thermpace
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc
 

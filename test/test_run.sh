@@ -56,7 +56,7 @@ expect_exit 2 "attach without a target" "$TP_BIN" attach
 expect_exit 2 "attach with both targets" "$TP_BIN" attach --pid 2 --cgroup /x
 expect_exit 0 "restore --help" "$TP_BIN" restore --help
 expect_exit 2 "restore with an argument" "$TP_BIN" restore extra
-expect_exit 1 "run on an unknown board" run --board no-such-board -- true
+expect_exit 2 "run on an unknown board: a bad argument" run --board no-such-board -- true
 
 # ---- exit status and output ----
 expect_exit 7 "exit status is the command's" run -- sh -c 'exit 7'

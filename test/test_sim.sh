@@ -75,7 +75,7 @@ expect_exit 0 "sim, another seed" "$TP_BIN" sim --scenario "$TMPD/all.ini" --see
 check "another seed: other telemetry" sh -c "! cmp -s '$TMPD/s1/telemetry.csv' '$TMPD/s3/telemetry.csv'"
 check "another seed: other audio" sh -c "! cmp -s '$TMPD/s1/audio.wav' '$TMPD/s3/audio.wav'"
 expect_exit 0 "sim --no-audio over the same directory" \
-  "$TP_BIN" sim --scenario "$TMPD/all.ini" --no-audio -o "$TMPD/s3"
+  "$TP_BIN" sim --scenario "$TMPD/all.ini" --no-audio --force -o "$TMPD/s3"
 check "--no-audio removes a stale audio.wav" test ! -e "$TMPD/s3/audio.wav"
 
 printf '[scenario]\nduration_s = 10\n[audio]\nrate = 48000\nduration_s = 1000\n' >"$TMPD/au.ini"
@@ -86,12 +86,12 @@ check "default: 28 C ambient in the manifest" grep -qx 'final_ambient_c = 28.000
 
 # every scenario of the library loads and runs
 for f in fixtures/scenarios/*.ini fixtures/scenarios/sessions/*.ini; do
-  expect_exit 0 "library $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 30 --no-audio -o "$TMPD/lib"
+  expect_exit 0 "library $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 30 --no-audio --force -o "$TMPD/lib"
 done
 
 # the network plant's scenarios run; their truth has parseable samples eval scores
 for f in fixtures/scenarios/net/*.ini; do
-  expect_exit 0 "net $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 120 --no-audio -o "$TMPD/net"
+  expect_exit 0 "net $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 120 --no-audio --force -o "$TMPD/net"
 done
 "$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 2400 --seed 4 -o "$TMPD/net4" >/dev/null 2>&1
 check "net: 40 truth samples" test "$(grep -c '"kind":"truth_sample"' "$TMPD/net4/truth.jsonl")" = 40

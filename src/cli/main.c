@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "run an inference command under the governor"},
     {"attach", cmd_attach, "govern a process or cgroup that already runs"},
+    {"serve", cmd_serve, "the daemon as a system service (systemd, no command)"},
     {"restore", cmd_restore, "put back any cap a killed daemon left"},
     {"probe", cmd_probe, "show the board, its channels and actuators"},
     {"record", cmd_record, "record a lab session (telemetry, audio)"},
