@@ -19,6 +19,8 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 # systemd reads units and tmpfiles.d under /usr/local/lib too
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
@@ -41,7 +43,7 @@ DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
-        collectd-core \
+        collectd-core help2man \
         chromium
 
 # pkg-config runs when a compile or link first needs its answer, once, and
@@ -83,7 +85,7 @@ HDRS := $(wildcard src/*.h src/*/*.h dsp/*.h test/*.h)
 CLIENT_SRC := src/client/thermpace_client.c
 
 .PHONY: all check check-rel check-san check-gen check-fuzz fuzz bench lint format deps \
-        install uninstall clean demo
+        install uninstall clean demo docs
 all: $(addprefix build/rel/,$(PROG_NAMES)) build/rel/libthermpace-client.a
 
 # $(1): variant dir, $(2): src/WING/NAME_main.c; the variant's flags are
@@ -195,7 +197,18 @@ deps:
 demo: all
 	@tools/demo build/rel
 
-install: all
+# the manual pages and the bash completion, from the program's own --help
+# texts (help2man): they cannot drift from what the parsers take
+docs: build/rel/docs/stamp
+build/rel/docs/stamp: build/rel/thermpace tools/gen-docs
+	tools/gen-docs build/rel/thermpace build/rel/docs >/dev/null
+	@touch $@
+
+install: all docs
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 build/rel/docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 build/rel/docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 build/rel/docs/completion/thermpace $(DESTDIR)$(BASHCOMPDIR)/thermpace
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
 	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
@@ -220,6 +233,8 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
+	rm -f $(DESTDIR)$(MANDIR)/man1/thermpace.1 $(DESTDIR)$(MANDIR)/man1/thermpace-*.1 \
+	      $(DESTDIR)$(MANDIR)/man5/thermpace.ini.5 $(DESTDIR)$(BASHCOMPDIR)/thermpace
 	rm -rf $(DESTDIR)$(DATADIR)/thermpace $(DESTDIR)$(DATADIR)/doc/thermpace
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \

@@ -104,7 +104,8 @@ int cmd_eval(int argc, char **argv)
 
 	tp_replay_opts_init(&ro);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jb:c:w:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jb:c:w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -120,7 +121,7 @@ int cmd_eval(int argc, char **argv)
 				return TP_EXIT_USAGE;
 			break;
 		default:
-			tp_err("eval: bad arguments (see 'thermpace eval --help')");
+			tp_err_option("eval", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -98,7 +98,8 @@ int cmd_replay(int argc, char **argv)
 	tp_replay_opts_init(&ro);
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Am:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			chan_path = optarg;
@@ -120,7 +121,7 @@ int cmd_replay(int argc, char **argv)
 				return TP_EXIT_USAGE;
 			break;
 		default:
-			tp_err("replay: bad arguments (see 'thermpace replay --help')");
+			tp_err_option("replay", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -119,6 +119,8 @@ static void usage(FILE *f, enum daemon_mode mode)
 		fprintf(
 		    f,
 		    "  --unit NAME          a systemd unit (llama-server.service): its cgroup\n"
+		    "  --check-config       read the configuration and the options, say whether\n"
+		    "                       they are good (exit 0) or why not (exit 2), and stop\n"
 		    "  --session-dir DIR    record a session (telemetry.csv, events.jsonl) in a\n"
 		    "                       new directory under DIR at each start and reload\n");
 	if (mode == DAEMON_RUN)
@@ -488,10 +490,14 @@ static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_
 	tp_daemon_opts_init(&scratch);
 	optind = 0; /* glibc: start afresh (SIGHUP parses again) */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
 		if (ch == 'h') {
 			usage(stdout, mode);
 			return 1;
+		}
+		if (ch == '?' || ch == ':') {
+			tp_err_option(mode_name[mode], ch, argv);
+			return -EINVAL;
 		}
 		if (ch == 'f') {
 			*config = optarg;
