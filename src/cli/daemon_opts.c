@@ -55,6 +55,7 @@ static const struct option long_opts[] = {
     /* the command line only */
     {"config", required_argument, NULL, 'f'},
     {"check-config", no_argument, NULL, 'K'},
+    {"json", no_argument, NULL, 'J'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -123,6 +124,9 @@ static void usage(FILE *f, enum daemon_mode mode)
 		    "                       they are good (exit 0) or why not (exit 2), and stop\n"
 		    "  --session-dir DIR    record a session (telemetry.csv, events.jsonl) in a\n"
 		    "                       new directory under DIR at each start and reload\n");
+	if (mode != DAEMON_SERVE)
+		fprintf(
+		    f, "  --json               the closing summary as one JSON object on stderr\n");
 	if (mode == DAEMON_RUN)
 		fprintf(
 		    f,
@@ -501,6 +505,10 @@ static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_
 		}
 		if (ch == 'f') {
 			*config = optarg;
+			continue;
+		}
+		if (ch == 'J' && mode != DAEMON_SERVE) {
+			(pass ? &c->o : &scratch)->json_summary = 1;
 			continue;
 		}
 		if (ch == 'K' && mode == DAEMON_SERVE) {

@@ -679,8 +679,11 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 	d->auto_done = 1;
 	tick(d);
 	tp_loop_finish(&d->loop);
-	tp_pacer_summary(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
-			 sizeof(line));
+	if (!d->o->json_summary ||
+	    tp_pacer_summary_json(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
+				  sizeof(line)) < 0)
+		tp_pacer_summary(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
+				 sizeof(line));
 	close_all(d);
 	fprintf(stderr, "%s\n", line);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);

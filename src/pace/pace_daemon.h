@@ -65,6 +65,7 @@ struct tp_daemon_opts {
 	 * cur (reload said why).
 	 */
 	int serve;
+	int json_summary; /* the closing summary as one JSON object */
 	int (*reload)(void *ctx, const struct tp_daemon_opts *cur,
 		      const struct tp_daemon_opts **next);
 	void *reload_ctx;
