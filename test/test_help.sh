@@ -80,4 +80,16 @@ if command -v help2man >/dev/null 2>&1; then
 else
   skip "manual pages and completion" "help2man is not installed (make deps installs it)"
 fi
+# progress on a terminal only (script(1) gives the command one)
+"$TP_BIN" eval fixtures/sessions >/dev/null 2>"$TMPD/plain"
+check "eval: nothing extra on stderr when it is not a terminal" test ! -s "$TMPD/plain"
+if command -v script >/dev/null 2>&1; then
+  script -qec "'$TP_BIN' eval fixtures/sessions >/dev/null" /dev/null >"$TMPD/tty" 2>&1
+  check "eval: progress on a terminal" grep -q 'eval: fixtures/sessions: session [0-9]* of [0-9]*' "$TMPD/tty"
+  script -qec "'$TP_BIN' replay fixtures/sessions/orin-janus >/dev/null" /dev/null >"$TMPD/tty" 2>&1
+  check "replay: progress on a terminal, the line cleared at the end" \
+    sh -c "grep -q 'replay: [0-9]* s of session' '$TMPD/tty' && tail -c 4 '$TMPD/tty' | od -c | grep -q 'K'"
+else
+  skip "progress on a terminal" "script (bsdutils) is not installed"
+fi
 done_testing

@@ -48,7 +48,8 @@ static int filter_dir(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
-static int eval_path(struct tp_eval *ev, const char *path, const struct tp_replay_opts *ro)
+static int eval_path(struct tp_eval *ev, const char *path, const struct tp_replay_opts *ro,
+		     struct tp_progress *prog)
 {
 	struct dirent **list = NULL;
 	char err[1024], sub[4096];
@@ -77,6 +78,7 @@ static int eval_path(struct tp_eval *ev, const char *path, const struct tp_repla
 		    snprintf(sub, sizeof(sub), "%s/%s", path, list[i]->d_name) < (int)sizeof(sub) &&
 		    is_session(sub)) {
 			found++;
+			tp_progress_say(prog, "%s: session %d of %d", path, i + 1, n);
 			ret = tp_eval_session(ev, sub, ro, err, sizeof(err));
 			if (ret < 0)
 				tp_err("%s", err);
@@ -100,6 +102,7 @@ int cmd_eval(int argc, char **argv)
 	};
 	struct tp_replay_opts ro;
 	struct tp_eval ev;
+	struct tp_progress prog;
 	int c, json = 0, i, status = TP_EXIT_OK;
 
 	tp_replay_opts_init(&ro);
@@ -130,9 +133,11 @@ int cmd_eval(int argc, char **argv)
 		return TP_EXIT_USAGE;
 	}
 	tp_eval_init(&ev);
+	tp_progress_init(&prog, "eval");
 	for (i = optind; i < argc && status == TP_EXIT_OK; i++)
-		if (eval_path(&ev, argv[i], &ro) < 0)
+		if (eval_path(&ev, argv[i], &ro, &prog) < 0)
 			status = TP_EXIT_FAILURE;
+	tp_progress_end(&prog);
 	if (status == TP_EXIT_OK) {
 		if (json)
 			tp_eval_print_json(&ev, stdout);

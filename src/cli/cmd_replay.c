@@ -49,6 +49,7 @@ struct chan_out {
 	int started, nin, nout;
 	double row[TP_MAX_CHANNELS];
 	const char *path;
+	struct tp_progress prog; /* on a terminal: the session time replayed */
 };
 
 static int on_frame(void *ctx, double t, const double *v, const struct tp_chanset *in,
@@ -57,6 +58,9 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 	struct chan_out *c = ctx;
 	int i;
 
+	tp_progress_say(&c->prog, "%.0f s of session", t);
+	if (!c->f)
+		return 0;
 	if (!c->started) {
 		struct tp_chanset set = *in;
 
@@ -137,8 +141,10 @@ int cmd_replay(int argc, char **argv)
 		}
 		co.path = chan_path;
 	}
-	ret = tp_replay_run(argv[optind], &ro, stdout, chan_path ? on_frame : NULL, &co, err,
-			    sizeof(err));
+	tp_progress_init(&co.prog, "replay");
+	ret = tp_replay_run(argv[optind], &ro, stdout, chan_path || co.prog.on ? on_frame : NULL,
+			    &co, err, sizeof(err));
+	tp_progress_end(&co.prog);
 	if (ret < 0) {
 		tp_err("%s", err);
 		status = TP_EXIT_FAILURE;
