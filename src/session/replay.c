@@ -139,6 +139,7 @@ static void audio_advance(struct audio_in *au, double t, double *v, struct tp_pi
 {
 	long k;
 
+	tp_audio_agg_frame(au->agg, t, v);
 	while (tp_audio_agg_advance(au->agg, t, p, log) == 0 && !au->eof) {
 		k = dsp_wav_reader_read_mono(au->r, DSP_CHANNEL_MIX, au->buf, AUDIO_BLOCK);
 		if (k <= 0) {
