@@ -214,16 +214,16 @@ json_t *tp_audio_agg_sound_event(const struct tp_sound_verdict *v)
 }
 
 /* The pending second as the sound model takes it. */
-static void obs_of(const struct dsp_second *s, struct tp_sound_obs *o)
+static void obs_of(const struct tp_audio_agg *a, const struct dsp_second *s, struct tp_sound_obs *o)
 {
-	int i;
+	int i, nb = dsp_analyzer_opts(a->an)->n_bands;
 
 	o->nlines = s->n_peaks < TP_SOUND_MAX_OBS ? s->n_peaks : TP_SOUND_MAX_OBS;
 	for (i = 0; i < o->nlines; i++) {
 		o->hz[i] = s->peak[i].hz;
 		o->db[i] = s->peak[i].db;
 	}
-	o->nbands = DSP_MAX_BANDS < TP_SOUND_BANDS ? DSP_MAX_BANDS : TP_SOUND_BANDS;
+	o->nbands = nb < TP_SOUND_BANDS ? nb : TP_SOUND_BANDS;
 	for (i = 0; i < o->nbands; i++)
 		o->band_db[i] = s->band_db[i];
 	o->rms_db = s->rms_dbfs > DSP_DB_FLOOR + 1 ? s->rms_dbfs : NAN;
@@ -252,7 +252,7 @@ static void score(struct tp_audio_agg *a, struct tp_pipeline *p, struct tp_event
 		a->usual_frames = a->pend.frames;
 	if (a->pend.frames * 2 < a->usual_frames)
 		return; /* a partial second (end of stream) */
-	obs_of(&a->pend, &o);
+	obs_of(a, &a->pend, &o);
 	load_of(a, end - 1.0, end, &load);
 	kind = tp_sound_push(&a->snd, round(end * 1e6) / 1e6, &o, &load, &v);
 	if (kind == TP_SOUND_THROTTLE_START || kind == TP_SOUND_THROTTLE_END) {
