@@ -112,6 +112,20 @@ expect_exit 0 "hot-throttle runs" "$TP_BIN" sim --scenario fixtures/scenarios/ho
 check "hot-throttle: genuine kernel throttle" grep -q '"kind":"kernel_throttle".*"spurious":false' "$TMPD/ht/truth.jsonl"
 check "hot-throttle: no sensor blamed" sh -c "! grep -q causes_throttle '$TMPD/ht/truth.jsonl'"
 
+# clocks hidden: by the scenario (no columns) and by replay (never read)
+{ cat fixtures/scenarios/hot-throttle.ini; printf '[sensors]\nhide_clocks = 1\n'; } >"$TMPD/hide.ini"
+expect_exit 0 "sim with hide_clocks" "$TP_BIN" sim --scenario "$TMPD/hide.ini" --no-audio -o "$TMPD/hide"
+check "hide_clocks: no freq.* or state.cool_* column" \
+  sh -c "grep -v '^#' '$TMPD/hide/telemetry.csv' | head -1 | grep -q 'power.board' && ! grep -v '^#' '$TMPD/hide/telemetry.csv' | head -1 | grep -q 'freq\.\|state\.cool_'"
+check "hide_clocks: the kernel still throttles (truth)" grep -q '"kind":"kernel_throttle"' "$TMPD/hide/truth.jsonl"
+printf '[sensors]\nhide_clocks = 2\n' >"$TMPD/hide-bad.ini"
+expect_exit 2 "hide_clocks = 2" "$TP_BIN" sim --scenario "$TMPD/hide-bad.ini" -o "$TMPD/x"
+check "hide_clocks = 2: says what is wrong" grep -q 'hide_clocks: must be 0 or 1$' "$TMPD/err"
+expect_exit 0 "replay hot-throttle" "$TP_BIN" replay --no-audio "$TMPD/ht"
+check "replay: clocks give kernel_throttle" grep -q '"event":"kernel_throttle"' "$TMPD/out"
+expect_exit 0 "replay --hide-clocks hot-throttle" "$TP_BIN" replay --no-audio --hide-clocks "$TMPD/ht"
+check "replay --hide-clocks: no clock clause fires" sh -c "! grep -q '\"event\":\"kernel_throttle\"' '$TMPD/out'"
+
 # the fixture sessions in the tree are what the simulator writes today
 if tools/sim-fixtures "$TP_BUILD" "$TMPD/fx" >/dev/null 2>"$TMPD/err"; then
   for d in fixtures/scenarios/sessions/*.ini; do

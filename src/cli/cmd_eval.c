@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		   "  -b, --board NAME        board profile (default: each manifest's)\n"
 		   "  -c, --ceiling C         ceiling of the controlled zone, degrees C\n"
 		   "  -w, --ttc-warn S        ceiling_forecast threshold, seconds (default 300)\n"
+		   "  -H, --hide-clocks       read no clock or cooling-state channel (freq.*,\n"
+		   "                          state.cool_*): throttles must be heard\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -96,9 +98,13 @@ static int eval_path(struct tp_eval *ev, const char *path, const struct tp_repla
 int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},	       {"board", required_argument, NULL, 'b'},
-	    {"ceiling", required_argument, NULL, 'c'}, {"ttc-warn", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"board", required_argument, NULL, 'b'},
+	    {"ceiling", required_argument, NULL, 'c'},
+	    {"ttc-warn", required_argument, NULL, 'w'},
+	    {"hide-clocks", no_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct tp_replay_opts ro;
 	struct tp_eval ev;
@@ -108,7 +114,7 @@ int cmd_eval(int argc, char **argv)
 	tp_replay_opts_init(&ro);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jb:c:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jb:c:w:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -120,6 +126,7 @@ int cmd_eval(int argc, char **argv)
 		case 'c':
 		case 'z':
 		case 'w':
+		case 'H':
 			if (tp_replay_opts_set(&ro, c, optarg) < 0)
 				return TP_EXIT_USAGE;
 			break;

@@ -1,6 +1,7 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
  *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio] [--model FILE]
+ *                  [--hide-clocks]
  * Runs the pipeline over a recorded session; events as JSON Lines on stdout.
  */
 #include <errno.h>
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		   "  -A, --no-audio          do not analyse the session's audio.wav\n"
 		   "  -m, --model FILE        overlay a thermal model saved by 'thermpace fit\n"
 		   "                          --save' on the board's [model] priors\n"
+		   "  -H, --hide-clocks       read no clock or cooling-state channel (freq.*,\n"
+		   "                          state.cool_*): throttles must be heard\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -90,6 +93,7 @@ int cmd_replay(int argc, char **argv)
 	    {"channels", required_argument, NULL, 'o'},
 	    {"no-audio", no_argument, NULL, 'A'},
 	    {"model", required_argument, NULL, 'm'},
+	    {"hide-clocks", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -103,7 +107,7 @@ int cmd_replay(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			chan_path = optarg;
@@ -121,6 +125,7 @@ int cmd_replay(int argc, char **argv)
 		case 'c':
 		case 'z':
 		case 'w':
+		case 'H':
 			if (tp_replay_opts_set(&ro, c, optarg) < 0)
 				return TP_EXIT_USAGE;
 			break;
