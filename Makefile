@@ -31,13 +31,13 @@ AR         ?= ar
 CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
-PKGS := alsa kissfft-float sndfile inih jansson
+PKGS := alsa kissfft-float inih jansson
 # Loaded when first used (src/dynlib.h): headers at build time, the shared
 # object by soname at run time; only tests and fuzz targets that call them
 # directly link them. libsystemd: sd_notify (READY, STATUS, RELOADING,
 # STOPPING, WATCHDOG) for 'thermpace serve' as a Type=notify service,
 # loaded only when NOTIFY_SOCKET is set (src/pace/pace_serve.c).
-PKGS_LAZY := libcurl libmicrohttpd libsystemd
+PKGS_LAZY := libcurl libmicrohttpd libsystemd sndfile
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sndfile_dl.h"
 #include "wav.h"
 
 #define RNG_AUDIO  7
@@ -94,6 +95,7 @@ static void audio_params(struct tp_sim_audio *a, const struct tp_scenario *s, ui
 int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_scenario *s,
 		      uint64_t seed, char *err, size_t n)
 {
+	const struct dsp_sndfile *sf;
 	SF_INFO info;
 	int fd, ret;
 	double end_s = fmin(s->audio_start_s + s->audio_duration_s, s->duration_s);
@@ -106,6 +108,11 @@ int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_
 		if (ret < 0)
 			return ret;
 	}
+	sf = dsp_sndfile(err, n);
+	if (!sf) {
+		ret = -ENOENT;
+		goto fail;
+	}
 	info.samplerate = s->audio_rate;
 	info.channels = 1;
 	info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
@@ -116,14 +123,14 @@ int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_
 		snprintf(err, n, "cannot create '%s': %s", path, strerror(errno));
 		goto fail;
 	}
-	a->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
+	a->sf = sf->open_fd(fd, SFM_WRITE, &info, SF_TRUE);
 	if (!a->sf) {
-		snprintf(err, n, "cannot create '%s': %s", path, sf_strerror(NULL));
+		snprintf(err, n, "cannot create '%s': %s", path, sf->strerror(NULL));
 		close(fd);
 		ret = -EIO;
 		goto fail;
 	}
-	sf_command(a->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	sf->command(a->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	a->first_frame = llround(s->audio_start_s * a->rate);
 	a->end_frame = llround(end_s * a->rate);
 	a->next_frame = a->first_frame;
@@ -136,7 +143,8 @@ fail:
 
 static int flush_block(struct tp_sim_audio *a, int k)
 {
-	return sf_write_float(a->sf, a->buf, k) == k ? 0 : -EIO;
+	/* loaded by tp_sim_audio_open: a->sf exists only then */
+	return dsp_sndfile(NULL, 0)->write_float(a->sf, a->buf, k) == k ? 0 : -EIO;
 }
 
 /* The fan's blade-pass tone and its second harmonic at speed rpm. */
@@ -261,7 +269,7 @@ int tp_sim_audio_close(struct tp_sim_audio *a)
 {
 	int ret = 0;
 
-	if (a->sf && sf_close(a->sf) != 0)
+	if (a->sf && dsp_sndfile(NULL, 0)->close(a->sf) != 0)
 		ret = -EIO;
 	a->sf = NULL;
 	free(a->bg);
