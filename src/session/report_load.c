@@ -66,7 +66,7 @@ static int load_telemetry(struct rp_session *s, const char *path, char *err, siz
 	}
 	s->set = *tp_csv_reader_channels(rd);
 	for (i = 0; i < s->set.n; i++)
-		snprintf(s->s[i].name, sizeof(s->s[i].name), "%s", s->set.name[i]);
+		tp_strlcpy(s->s[i].name, s->set.name[i], sizeof(s->s[i].name));
 	while ((ret = tp_csv_reader_next(rd, &t, v)) > 0) {
 		if (rows++ == 0)
 			s->t0 = t;
