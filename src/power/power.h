@@ -23,6 +23,7 @@
  */
 
 #include "power/power_battery.h"
+#include "power/power_budget.h"
 #include "power/power_harvest.h"
 #include "power/power_solar.h"
 
