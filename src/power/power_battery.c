@@ -25,6 +25,8 @@ void power_battery_cfg_default(struct power_battery_cfg *c)
 	c->full_v = 14.2;
 	c->tail_c = 0.03;
 	c->learn_gain = 0.5;
+	c->offset_a = 0.03;
+	c->gain_err = 0.01;
 }
 
 void power_battery_init(struct power_battery *b, const struct power_battery_cfg *c, double soc0)
@@ -35,6 +37,7 @@ void power_battery_init(struct power_battery *b, const struct power_battery_cfg 
 	b->rest_for_s = 0.0;
 	b->anchor_soc = 0.0;
 	b->ah_since_anchor = 0.0;
+	b->s_since_anchor = b->ah_abs_since_anchor = 0.0;
 	b->have_anchor = 0;
 	b->corrections = 0;
 	b->learned = 0;
@@ -91,6 +94,7 @@ static void power_battery_anchor(struct power_battery *b, double soc_true)
 	b->soc = soc_true;
 	b->anchor_soc = soc_true;
 	b->ah_since_anchor = 0.0;
+	b->s_since_anchor = b->ah_abs_since_anchor = 0.0;
 	b->have_anchor = 1;
 	b->corrections++;
 }
@@ -104,6 +108,8 @@ int power_battery_update(struct power_battery *b, double dt_s, double current_a,
 		return 0;
 	ah = current_a * dt_s / 3600.0 * (current_a > 0.0 ? c->eta_charge : 1.0);
 	b->ah_since_anchor += ah;
+	b->ah_abs_since_anchor += fabs(ah);
+	b->s_since_anchor += dt_s;
 	b->soc += ah / b->capacity_ah;
 	b->soc = b->soc < 0.0 ? 0.0 : b->soc > 1.0 ? 1.0 : b->soc;
 	if (!isfinite(voltage_v))
@@ -133,6 +139,16 @@ int power_battery_update(struct power_battery *b, double dt_s, double current_a,
 		return 0;
 	power_battery_anchor(b, soc_v);
 	return 1;
+}
+
+double power_battery_uncertainty(const struct power_battery *b)
+{
+	double u = 0.01 + (b->have_anchor ? 0.0 : 0.05);
+
+	u += (b->cfg.offset_a * b->s_since_anchor / 3600.0 +
+	      b->cfg.gain_err * b->ah_abs_since_anchor) /
+	     b->capacity_ah;
+	return u;
 }
 
 double power_battery_energy_wh(const struct power_battery *b)

@@ -24,6 +24,9 @@
  * of charge is a measurement of the capacity, folded into the estimate with
  * learn_gain (the capacity is learned; the nominal one only starts it).
  *
+ * The estimate's uncertainty grows between anchors with the sensor's error
+ * bounds (power_battery_uncertainty): a budget plans on soc minus it.
+ *
  * Currents are amperes, positive into the battery; voltages are the pack's.
  */
 
@@ -38,6 +41,8 @@ struct power_battery_cfg {
 	double full_v;	    /* end of absorption, pack volts */
 	double tail_c;	    /* tail current at full, fraction of C */
 	double learn_gain;  /* weight of a new capacity measurement */
+	double offset_a;    /* bound on the current sensor's offset, A */
+	double gain_err;    /* bound on its gain error, fraction */
 };
 
 struct power_battery {
@@ -46,6 +51,7 @@ struct power_battery {
 	double capacity_ah; /* learned */
 	double rest_for_s;
 	double anchor_soc, ah_since_anchor;
+	double s_since_anchor, ah_abs_since_anchor; /* for the uncertainty */
 	int have_anchor;
 	long corrections, learned;
 };
@@ -61,6 +67,13 @@ double power_battery_ocv(double cells, double soc);
 
 /* State of charge at an open-circuit voltage, and the slope there (pack mV per %). */
 double power_battery_ocv_soc(double cells, double volts, double *slope_mv_pct);
+
+/*
+ * How far the estimate may be off: 1 % after an anchor, growing with the
+ * sensor's offset bound times the time since it and its gain error bound
+ * times the charge moved since it; 5 % more before the first anchor.
+ */
+double power_battery_uncertainty(const struct power_battery *b);
 
 /* Energy in the battery at its nominal voltage (3.2 V per cell), Wh. */
 double power_battery_energy_wh(const struct power_battery *b);

@@ -27,7 +27,7 @@ double power_load_j_per_token(const struct power_load *l)
 void power_budget_cfg_default(struct power_budget_cfg *c)
 {
 	c->floor = 0.2;
-	c->reserve_hours = 6.0;
+	c->reserve_hours = 24.0;
 	c->confidence = 0.8;
 	c->horizon_h = 24.0;
 	c->step_s = 900.0;
@@ -67,13 +67,15 @@ static int power_budget_forecast(const struct power_budget_cfg *c, const struct 
 
 	if (n > POWER_BUDGET_MAX_STEPS)
 		n = POWER_BUDGET_MAX_STEPS;
-	out->harvest_lo_wh = out->harvest_wh = out->harvest_hi_wh = 0.0;
+	out->harvest_lo_wh = out->harvest_wh = out->harvest_hi_wh = out->clear_day_wh = 0.0;
 	for (i = 0; i < n; i++) {
 		double t = t0 + (i + 0.5) * c->step_s, lo, mid, hi;
 		double clear = power_solar_clear_w(site, panel, t) * c->charger_eff;
 
 		power_harvest_ratio(h, t0, t, z, &lo, &mid, &hi);
 		harvest_w[i] = clear * lo;
+		if ((i + 1) * c->step_s <= 86400.0)
+			out->clear_day_wh += clear * dt_h;
 		out->harvest_lo_wh += clear * lo * dt_h;
 		out->harvest_wh += clear * mid * dt_h;
 		out->harvest_hi_wh += clear * hi * dt_h;
@@ -87,11 +89,19 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 {
 	double harvest_w[POWER_BUDGET_MAX_STEPS];
 	double jpt = power_load_j_per_token(&c->load), pmax = c->load.gen_w - c->load.idle_w;
-	double cap = in->capacity_wh, e0 = in->soc * cap, panel_now = in->panel_now_w;
-	double keep = c->floor * cap + c->reserve_hours * c->load.idle_w, p = 0.0, a, b;
+	double unc =
+	    isfinite(in->soc_uncertainty) && in->soc_uncertainty > 0.0 ? in->soc_uncertainty : 0.0;
+	double cap = in->capacity_wh, e0 = (in->soc - unc) * cap, panel_now = in->panel_now_w;
+	double keep, deficit_w, p = 0.0, a, b;
 	int n, k;
 
 	n = power_budget_forecast(c, site, panel, h, in->t_unix, harvest_w, out);
+	/* The reserve: reserve_hours of a dark spell at a bad day's harvest. */
+	out->dark_ratio = power_harvest_day_quantile(h, 0.0);
+	deficit_w =
+	    c->load.idle_w / c->eta_d - out->dark_ratio * out->clear_day_wh / 24.0 * c->eta_c;
+	out->reserve_wh = c->reserve_hours * (deficit_w > 0.0 ? deficit_w : 0.0);
+	keep = c->floor * cap + out->reserve_wh;
 	if (!isfinite(panel_now)) {
 		double lo, mid, hi;
 
@@ -131,6 +141,7 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 		out->limit = "energy";
 	}
 	out->soc = in->soc;
+	out->soc_uncertainty = unc;
 	out->floor_soc = c->floor;
 	out->min_soc = cap > 0.0 ? power_budget_min_wh(c, harvest_w, n, e0, cap, p) / cap : NAN;
 	out->horizon_h = n * c->step_s / 3600.0;
@@ -149,6 +160,7 @@ json_t *power_budget_event(const struct power_budget_out *o, double t)
 	tp_event_set_num(ev, "thermal_tok_s", o->thermal_tok_s);
 	json_object_set_new(ev, "surplus", json_boolean(o->surplus));
 	tp_event_set_num(ev, "soc", o->soc);
+	tp_event_set_num(ev, "soc_uncertainty", o->soc_uncertainty);
 	tp_event_set_num(ev, "floor", o->floor_soc);
 	tp_event_set_num(ev, "min_soc", o->min_soc);
 	tp_event_set_num(ev, "horizon_h", o->horizon_h);
@@ -156,5 +168,7 @@ json_t *power_budget_event(const struct power_budget_out *o, double t)
 	tp_event_set_num(ev, "harvest_lo_wh", o->harvest_lo_wh);
 	tp_event_set_num(ev, "harvest_wh", o->harvest_wh);
 	tp_event_set_num(ev, "harvest_hi_wh", o->harvest_hi_wh);
+	tp_event_set_num(ev, "dark_ratio", o->dark_ratio);
+	tp_event_set_num(ev, "reserve_wh", o->reserve_wh);
 	return ev;
 }

@@ -11,10 +11,17 @@
  *  2. Find, by bisection, the largest generating power P (above idle) held
  *     over the horizon such that the battery, run forward on that lower
  *     band (charging at eta_c, capped at full, discharging at 1/eta_d),
- *     never falls below floor·C + reserve_hours·idle_w. With probability
- *     about `confidence` per slot the harvest is no lower, so the state of
- *     charge stays above the floor until the next harvest; reserve_hours of
- *     idle are kept besides for the days the forecast misses.
+ *     never falls below floor·C + reserve. With probability about
+ *     `confidence` per slot the harvest is no lower, so the state of charge
+ *     stays above the floor until the next harvest. The battery's state is
+ *     taken at soc minus its uncertainty (power_battery_uncertainty).
+ *     The reserve is for the dark spells a forecast by the hour does not
+ *     see coming: reserve_hours of a spell in which each day gives only a
+ *     bad day's ratio (the darkest of the last 30 days,
+ *     power_harvest_day_quantile at 0) of the clear-sky harvest, i.e.
+ *     reserve_hours·max(0, idle_w/eta_d - ratio·clear_day_wh/24·eta_c).
+ *     Where even a bad day carries the idle board (summer) nothing is kept;
+ *     in a dark season the reserve approaches reserve_hours of idle.
  *  3. Surplus: when the battery is full (soc >= full_soc) and the panel
  *     gives more than idle + P now, what would be curtailed is spent.
  *  4. The budget in tokens/s is P / (marginal J per token), capped at the
@@ -46,7 +53,7 @@ double power_load_j_per_token(const struct power_load *l);
 
 struct power_budget_cfg {
 	double floor;	      /* state of charge kept, 0..1 */
-	double reserve_hours; /* hours of idle kept above the floor */
+	double reserve_hours; /* hours of dark spell carried above the floor */
 	double confidence;    /* of the harvest's lower band, 0.5..0.999 */
 	double horizon_h;
 	double step_s;
@@ -59,10 +66,11 @@ void power_budget_cfg_default(struct power_budget_cfg *c);
 
 struct power_budget_in {
 	double t_unix;
-	double soc;	      /* estimated, 0..1 */
-	double capacity_wh;   /* learned */
-	double panel_now_w;   /* the panel's power now (NaN: the forecast's middle) */
-	double thermal_tok_s; /* the thermal budget (INFINITY: none) */
+	double soc;		/* estimated, 0..1 */
+	double soc_uncertainty; /* planned on: soc minus this (power_battery_uncertainty) */
+	double capacity_wh;	/* learned */
+	double panel_now_w;	/* the panel's power now (NaN: the forecast's middle) */
+	double thermal_tok_s;	/* the thermal budget (INFINITY: none) */
 };
 
 struct power_budget_out {
@@ -71,9 +79,12 @@ struct power_budget_out {
 	double thermal_tok_s; /* the thermal side alone */
 	const char *limit;    /* "energy" or "thermal" */
 	int surplus;	      /* spending what the full battery would curtail */
-	double soc, floor_soc;
+	double soc, soc_uncertainty, floor_soc;
 	double min_soc; /* lowest forecast over the horizon at the budget */
 	double harvest_lo_wh, harvest_wh, harvest_hi_wh; /* forecast over the horizon */
+	double clear_day_wh; /* clear sky, next 24 h, after the charger */
+	double dark_ratio;   /* a bad day's ratio: the 1 - confidence quantile of recent days */
+	double reserve_wh;   /* kept above the floor for a dark spell */
 	double horizon_h, confidence;
 };
 

@@ -24,6 +24,9 @@ void power_harvest_init(struct power_harvest *h, double alpha, double lon_deg)
 	h->last_dev = 0.0;
 	h->last_end = NAN;
 	h->updates = 0;
+	h->ndays = h->day_next = 0;
+	h->day_key = -1;
+	h->day_obs_wh = h->day_clear_wh = 0.0;
 }
 
 static long power_harvest_key(const struct power_harvest *h, double t_unix)
@@ -64,6 +67,25 @@ static void power_harvest_close(struct power_harvest *h, double t_end)
 	h->updates++;
 }
 
+/* Whole days: closes the day before when t's day begins. */
+static void power_harvest_day(struct power_harvest *h, long key)
+{
+	long day = key >= 0 ? key / POWER_HARVEST_SLOTS : -1;
+
+	if (day == h->day_key)
+		return;
+	if (h->day_key >= 0 && h->day_clear_wh >= 10.0 * POWER_HARVEST_MIN_WH) {
+		double r = h->day_obs_wh / h->day_clear_wh;
+
+		h->day_ratio[h->day_next] = r > POWER_HARVEST_MAX ? POWER_HARVEST_MAX : r;
+		h->day_next = (h->day_next + 1) % POWER_HARVEST_DAYS;
+		if (h->ndays < POWER_HARVEST_DAYS)
+			h->ndays++;
+	}
+	h->day_key = day;
+	h->day_obs_wh = h->day_clear_wh = 0.0;
+}
+
 void power_harvest_add(struct power_harvest *h, double t_unix, double obs_w, double clear_w,
 		       double dt_s, int valid)
 {
@@ -76,10 +98,13 @@ void power_harvest_add(struct power_harvest *h, double t_unix, double obs_w, dou
 		h->obs_wh = h->clear_wh = 0.0;
 		h->cur_valid = 1;
 	}
+	power_harvest_day(h, key);
 	if (!isfinite(obs_w) || !isfinite(clear_w) || !(dt_s > 0.0))
 		return;
 	h->obs_wh += obs_w * dt_s / 3600.0;
 	h->clear_wh += clear_w * dt_s / 3600.0;
+	h->day_obs_wh += obs_w * dt_s / 3600.0;
+	h->day_clear_wh += clear_w * dt_s / 3600.0;
 	if (!valid)
 		h->cur_valid = 0;
 }
@@ -96,6 +121,25 @@ void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_a
 	*mid = m;
 	*lo = m - z * sd > 0.0 ? m - z * sd : 0.0;
 	*hi = m + z * sd < POWER_HARVEST_MAX ? m + z * sd : POWER_HARVEST_MAX;
+}
+
+double power_harvest_day_quantile(const struct power_harvest *h, double p)
+{
+	double v[POWER_HARVEST_DAYS], x, pos;
+	int i, j, n = h->ndays;
+
+	if (n < 3)
+		return 0.25;
+	for (i = 0; i < n; i++) { /* insertion sort: 30 at most */
+		x = h->day_ratio[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	p = p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p;
+	pos = p * (n - 1);
+	i = (int)pos;
+	return i + 1 < n ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[n - 1];
 }
 
 double power_harvest_z(double p)

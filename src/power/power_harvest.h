@@ -25,6 +25,7 @@
  */
 
 #define POWER_HARVEST_SLOTS 24
+#define POWER_HARVEST_DAYS  30
 
 struct power_harvest {
 	double alpha;
@@ -37,6 +38,11 @@ struct power_harvest {
 	double last_dev; /* r_last - m_last of the last finished slot */
 	double last_end; /* Unix time that slot ended, NaN: none */
 	long updates;
+	/* Whole days (local solar): the ratio of each of the last 30, a ring. */
+	double day_ratio[POWER_HARVEST_DAYS];
+	int ndays, day_next;
+	long day_key;
+	double day_obs_wh, day_clear_wh;
 };
 
 void power_harvest_init(struct power_harvest *h, double alpha, double lon_deg);
@@ -48,6 +54,13 @@ void power_harvest_add(struct power_harvest *h, double t_unix, double obs_w, dou
 /* The ratio forecast for time t_at, seen from t_now, at z standard deviations. */
 void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_at, double z,
 			 double *lo, double *mid, double *hi);
+
+/*
+ * The p quantile (0..1) of the whole days' ratios kept (observed over
+ * clear-sky energy, a curtailed day counting at its lower bound): how dark
+ * a bad day has been of late. 0.25 before three days are known.
+ */
+double power_harvest_day_quantile(const struct power_harvest *h, double p);
 
 /* One-sided normal quantile: z with P(X <= z) = p (0.5 <= p < 1). */
 double power_harvest_z(double p);
