@@ -25,6 +25,7 @@
 #include "power/power_battery.h"
 #include "power/power_budget.h"
 #include "power/power_harvest.h"
+#include "power/power_irradiance.h"
 #include "power/power_solar.h"
 
 #endif
