@@ -35,5 +35,6 @@ TP_COMMAND(attach);
 TP_COMMAND(restore);
 TP_COMMAND(report);
 TP_COMMAND(fit);
+TP_COMMAND(energy);
 
 #endif
