@@ -17,6 +17,7 @@
  *                      above a floor until the next forecast harvest, beside
  *                      the thermal budget; energy_budget events
  *   power_irradiance.h readers of irradiance series (TMY3, PVGIS, time,GHI)
+ *   power_supply.h     the Linux power_supply class (a battery, a charger)
  *
  * It may include the root and dsp/ only (tools/lint-includes); the
  * simulator (src/sim/solar*.c) and the command line use it.
@@ -27,5 +28,6 @@
 #include "power/power_harvest.h"
 #include "power/power_irradiance.h"
 #include "power/power_solar.h"
+#include "power/power_supply.h"
 
 #endif
