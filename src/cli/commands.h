@@ -36,5 +36,6 @@ TP_COMMAND(serve);
 TP_COMMAND(restore);
 TP_COMMAND(report);
 TP_COMMAND(fit);
+TP_COMMAND(energy);
 
 #endif

@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"import", cmd_import, "convert a trace from elsewhere into a session"},
     {"fit", cmd_fit, "identify the thermal model from a recording, and validate it"},
     {"report", cmd_report, "write an HTML report of a session"},
+    {"energy", cmd_energy, "pace to the sun and the battery: a year of the off-grid rig"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,182 @@
+/*
+ * thermpace energy [--scenario FILE] [--irradiance FILE] [--energy-floor F]
+ *                  [--reserve-hours H] [--confidence C] [--events FILE]
+ * A year (or whatever the series holds) of the off-grid rig (issue 15)
+ * under the oracle, the energy budget, the fixed threshold and no pacing:
+ * the table of src/sim/solar_eval.h on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "sim/solar_eval.h"
+#include "util.h"
+
+#define ENERGY_DEFAULT_SCENARIO "fixtures/solar/rig.ini"
+
+struct energy_opts {
+	const char *scenario, *irradiance, *events;
+	double floor, reserve_h, confidence;
+};
+
+static void energy_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: thermpace energy [options]\n\n"
+		"Runs an irradiance series through the off-grid rig of a scenario (panel,\n"
+		"charge controller, LiFePO4 battery, the board's load) under four controllers:\n"
+		"the oracle that knows the weather, the energy budget, the fixed threshold and\n"
+		"no pacing; prints hours below the floor, brownouts and tokens per day.\n\n"
+		"options:\n"
+		"  -s, --scenario FILE      the rig (default " ENERGY_DEFAULT_SCENARIO ")\n"
+		"  -i, --irradiance FILE    TMY3, PVGIS or time,ghi CSV instead of the scenario's\n"
+		"  -f, --energy-floor F     state of charge kept, 0..0.95 (default: scenario's)\n"
+		"  -r, --reserve-hours H    hours of idle kept above the floor besides\n"
+		"  -c, --confidence C       of the harvest forecast's lower band, 0.5..0.999\n"
+		"  -e, --events FILE        the energy budget's energy_budget events (JSON lines)\n"
+		"  -h, --help               this text\n");
+}
+
+static int energy_num(const char *opt, const char *arg, double lo, double hi, double *out)
+{
+	if (tp_parse_double(arg, out) < 0 || !(*out >= lo && *out <= hi)) {
+		tp_err("energy: %s wants a number from %g to %g", opt, lo, hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int energy_parse(int argc, char **argv, struct energy_opts *o)
+{
+	static const struct option lo[] = {
+	    {"scenario", required_argument, NULL, 's'},
+	    {"irradiance", required_argument, NULL, 'i'},
+	    {"energy-floor", required_argument, NULL, 'f'},
+	    {"reserve-hours", required_argument, NULL, 'r'},
+	    {"confidence", required_argument, NULL, 'c'},
+	    {"events", required_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->scenario = ENERGY_DEFAULT_SCENARIO;
+	o->floor = o->reserve_h = o->confidence = NAN;
+	optind = 1;
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, ":s:i:f:r:c:e:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->scenario = optarg;
+			break;
+		case 'i':
+			o->irradiance = optarg;
+			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'f':
+			rc = energy_num("--energy-floor", optarg, 0.0, 0.95, &o->floor);
+			break;
+		case 'r':
+			rc = energy_num("--reserve-hours", optarg, 0.0, 1000.0, &o->reserve_h);
+			break;
+		case 'c':
+			rc = energy_num("--confidence", optarg, 0.5, 0.999, &o->confidence);
+			break;
+		case 'h':
+			energy_usage(stdout);
+			return 1;
+		default:
+			tp_err_option("energy", c, argv);
+			return -EINVAL;
+		}
+	}
+	if (rc == 0 && optind != argc) {
+		tp_err("energy: unexpected argument '%s' (see 'thermpace energy --help')",
+		       argv[optind]);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int energy_setup(const struct energy_opts *o, struct solar_scenario *s,
+			struct power_irradiance *ir)
+{
+	char err[512];
+	int rc;
+
+	rc = solar_scenario_load(s, o->scenario, err, sizeof(err));
+	if (rc < 0) {
+		tp_err("energy: %s", err);
+		return rc;
+	}
+	if (o->irradiance)
+		tp_strlcpy(s->irradiance, o->irradiance, sizeof(s->irradiance));
+	if (isfinite(o->floor))
+		s->budget.floor = o->floor;
+	if (isfinite(o->reserve_h))
+		s->budget.reserve_hours = o->reserve_h;
+	if (isfinite(o->confidence))
+		s->budget.confidence = o->confidence;
+	if (!s->irradiance[0]) {
+		tp_err("energy: '%s' names no [irradiance] file and --irradiance is absent",
+		       o->scenario);
+		return -EINVAL;
+	}
+	rc = power_irradiance_load(ir, s->irradiance, err, sizeof(err));
+	if (rc < 0) {
+		tp_err("energy: %s", err);
+		return rc;
+	}
+	if (!s->have_site && ir->have_site) {
+		s->site.lat_deg = ir->lat_deg;
+		s->site.lon_deg = ir->lon_deg;
+		s->have_site = 1;
+	}
+	if (!s->have_site) {
+		tp_err("energy: no location: '%s' has none, give [site] latitude and longitude",
+		       s->irradiance);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_energy(int argc, char **argv)
+{
+	struct energy_opts o;
+	struct solar_scenario s;
+	struct power_irradiance ir;
+	struct solar_result res[SOLAR_NPOLICIES];
+	FILE *ev = NULL;
+	int rc, status = TP_EXIT_FAILURE;
+
+	rc = energy_parse(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
+	memset(&ir, 0, sizeof(ir));
+	if (energy_setup(&o, &s, &ir) < 0)
+		goto out;
+	if (o.events && !(ev = fopen(o.events, "w"))) {
+		tp_err("energy: cannot write '%s': %s", o.events, strerror(errno));
+		goto out;
+	}
+	rc = solar_eval_run(&s, &ir, ev, res);
+	if (rc < 0) {
+		tp_err("energy: the run failed: %s", strerror(-rc));
+		goto out;
+	}
+	solar_eval_print(stdout, &s, &ir, res);
+	status = TP_EXIT_OK;
+out:
+	if (ev && fclose(ev) != 0 && status == TP_EXIT_OK) {
+		tp_err("energy: cannot write '%s': %s", o.events, strerror(errno));
+		status = TP_EXIT_FAILURE;
+	}
+	power_irradiance_free(&ir);
+	return status;
+}

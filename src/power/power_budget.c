@@ -1,0 +1,174 @@
+#include "power/power_budget.h"
+
+#include <math.h>
+
+#include "event.h"
+
+#define POWER_BUDGET_MAX_STEPS 512
+
+void power_load_default(struct power_load *l)
+{
+	l->idle_w = 3.8;
+	l->gen_w = 7.2;
+	l->call_j = 29.5;
+	l->call_tokens = 50.0;
+}
+
+double power_load_max_tok_s(const struct power_load *l)
+{
+	return l->gen_w * l->call_tokens / l->call_j;
+}
+
+double power_load_j_per_token(const struct power_load *l)
+{
+	return (l->gen_w - l->idle_w) / power_load_max_tok_s(l);
+}
+
+void power_budget_cfg_default(struct power_budget_cfg *c)
+{
+	c->floor = 0.2;
+	c->reserve_hours = 24.0;
+	c->confidence = 0.8;
+	c->horizon_h = 24.0;
+	c->step_s = 900.0;
+	c->full_soc = 0.98;
+	c->eta_c = 0.98;
+	c->eta_d = 0.98;
+	c->charger_eff = 0.95;
+	power_load_default(&c->load);
+}
+
+/* Lowest energy (Wh) over the horizon holding generating power p. */
+static double power_budget_min_wh(const struct power_budget_cfg *c, const double *harvest_w, int n,
+				  double e0, double cap, double p)
+{
+	double e = e0, lo = e0, dt_h = c->step_s / 3600.0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		double net = harvest_w[i] - c->load.idle_w - p;
+
+		e += net > 0.0 ? net * dt_h * c->eta_c : net * dt_h / c->eta_d;
+		if (e > cap)
+			e = cap;
+		if (e < lo)
+			lo = e;
+	}
+	return lo;
+}
+
+/* The forecast: lower band into harvest_w[], the three totals into out. */
+static int power_budget_forecast(const struct power_budget_cfg *c, const struct power_site *site,
+				 const struct power_panel *panel, const struct power_harvest *h,
+				 double t0, double *harvest_w, struct power_budget_out *out)
+{
+	double z = power_harvest_z(c->confidence), dt_h = c->step_s / 3600.0;
+	int i, n = (int)ceil(c->horizon_h * 3600.0 / c->step_s);
+
+	if (n > POWER_BUDGET_MAX_STEPS)
+		n = POWER_BUDGET_MAX_STEPS;
+	out->harvest_lo_wh = out->harvest_wh = out->harvest_hi_wh = out->clear_day_wh = 0.0;
+	for (i = 0; i < n; i++) {
+		double t = t0 + (i + 0.5) * c->step_s, lo, mid, hi;
+		double clear = power_solar_clear_w(site, panel, t) * c->charger_eff;
+
+		power_harvest_ratio(h, t0, t, z, &lo, &mid, &hi);
+		harvest_w[i] = clear * lo;
+		if ((i + 1) * c->step_s <= 86400.0)
+			out->clear_day_wh += clear * dt_h;
+		out->harvest_lo_wh += clear * lo * dt_h;
+		out->harvest_wh += clear * mid * dt_h;
+		out->harvest_hi_wh += clear * hi * dt_h;
+	}
+	return n;
+}
+
+void power_budget_step(const struct power_budget_cfg *c, const struct power_site *site,
+		       const struct power_panel *panel, const struct power_harvest *h,
+		       const struct power_budget_in *in, struct power_budget_out *out)
+{
+	double harvest_w[POWER_BUDGET_MAX_STEPS];
+	double jpt = power_load_j_per_token(&c->load), pmax = c->load.gen_w - c->load.idle_w;
+	double unc =
+	    isfinite(in->soc_uncertainty) && in->soc_uncertainty > 0.0 ? in->soc_uncertainty : 0.0;
+	double cap = in->capacity_wh, e0 = (in->soc - unc) * cap, panel_now = in->panel_now_w;
+	double keep, deficit_w, p = 0.0, a, b;
+	int n, k;
+
+	n = power_budget_forecast(c, site, panel, h, in->t_unix, harvest_w, out);
+	/* The reserve: reserve_hours of a dark spell at a bad day's harvest. */
+	out->dark_ratio = power_harvest_day_quantile(h, 0.0);
+	deficit_w =
+	    c->load.idle_w / c->eta_d - out->dark_ratio * out->clear_day_wh / 24.0 * c->eta_c;
+	out->reserve_wh = c->reserve_hours * (deficit_w > 0.0 ? deficit_w : 0.0);
+	keep = c->floor * cap + out->reserve_wh;
+	if (!isfinite(panel_now)) {
+		double lo, mid, hi;
+
+		/* A charger in float does not say what the panel could give: the forecast does. */
+		power_harvest_ratio(h, in->t_unix, in->t_unix, 0.0, &lo, &mid, &hi);
+		panel_now = power_solar_clear_w(site, panel, in->t_unix) * mid;
+	}
+	if (power_budget_min_wh(c, harvest_w, n, e0, cap, pmax) >= keep) {
+		p = pmax;
+	} else if (power_budget_min_wh(c, harvest_w, n, e0, cap, 0.0) >= keep) {
+		for (a = 0.0, b = pmax, k = 0; k < 24; k++) {
+			double m = 0.5 * (a + b);
+
+			if (power_budget_min_wh(c, harvest_w, n, e0, cap, m) >= keep)
+				a = m;
+			else
+				b = m;
+		}
+		p = a;
+	}
+	out->surplus = 0;
+	if (in->soc >= c->full_soc) {
+		double spare = panel_now * c->charger_eff - c->load.idle_w;
+
+		if (spare > p) {
+			p = spare < pmax ? spare : pmax;
+			out->surplus = 1;
+		}
+	}
+	out->energy_tok_s = p / jpt;
+	out->thermal_tok_s = in->thermal_tok_s;
+	if (isfinite(in->thermal_tok_s) && in->thermal_tok_s < out->energy_tok_s) {
+		out->tok_s = in->thermal_tok_s;
+		out->limit = "thermal";
+	} else {
+		out->tok_s = out->energy_tok_s;
+		out->limit = "energy";
+	}
+	out->soc = in->soc;
+	out->soc_uncertainty = unc;
+	out->floor_soc = c->floor;
+	out->min_soc = cap > 0.0 ? power_budget_min_wh(c, harvest_w, n, e0, cap, p) / cap : NAN;
+	out->horizon_h = n * c->step_s / 3600.0;
+	out->confidence = c->confidence;
+}
+
+json_t *power_budget_event(const struct power_budget_out *o, double t)
+{
+	json_t *ev = tp_event_new(t, "energy_budget");
+
+	if (!ev)
+		return NULL;
+	tp_event_set_num(ev, "tok_s", o->tok_s);
+	json_object_set_new(ev, "limit", json_string(o->limit));
+	tp_event_set_num(ev, "energy_tok_s", o->energy_tok_s);
+	tp_event_set_num(ev, "thermal_tok_s", o->thermal_tok_s);
+	json_object_set_new(ev, "surplus", json_boolean(o->surplus));
+	tp_event_set_num(ev, "soc", o->soc);
+	tp_event_set_num(ev, "soc_uncertainty", o->soc_uncertainty);
+	tp_event_set_num(ev, "floor", o->floor_soc);
+	tp_event_set_num(ev, "min_soc", o->min_soc);
+	tp_event_set_num(ev, "horizon_h", o->horizon_h);
+	tp_event_set_num(ev, "confidence", o->confidence);
+	tp_event_set_num(ev, "harvest_lo_wh", o->harvest_lo_wh);
+	tp_event_set_num(ev, "harvest_wh", o->harvest_wh);
+	tp_event_set_num(ev, "harvest_hi_wh", o->harvest_hi_wh);
+	tp_event_set_num(ev, "dark_ratio", o->dark_ratio);
+	tp_event_set_num(ev, "reserve_wh", o->reserve_wh);
+	return ev;
+}

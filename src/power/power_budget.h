@@ -1,0 +1,99 @@
+#ifndef THERMPACE_POWER_BUDGET_H
+#define THERMPACE_POWER_BUDGET_H
+
+/*
+ * The energy budget, each interval (issue 15):
+ *
+ *  1. Forecast the harvest over the next horizon_h hours in steps of
+ *     step_s: clear-sky panel power times the lower band of the learned
+ *     cloudiness at z = quantile(confidence), times the charger's
+ *     efficiency.
+ *  2. Find, by bisection, the largest generating power P (above idle) held
+ *     over the horizon such that the battery, run forward on that lower
+ *     band (charging at eta_c, capped at full, discharging at 1/eta_d),
+ *     never falls below floor·C + reserve. With probability about
+ *     `confidence` per slot the harvest is no lower, so the state of charge
+ *     stays above the floor until the next harvest. The battery's state is
+ *     taken at soc minus its uncertainty (power_battery_uncertainty).
+ *     The reserve is for the dark spells a forecast by the hour does not
+ *     see coming: reserve_hours of a spell in which each day gives only a
+ *     bad day's ratio (the darkest of the last 30 days,
+ *     power_harvest_day_quantile at 0) of the clear-sky harvest, i.e.
+ *     reserve_hours·max(0, idle_w/eta_d - ratio·clear_day_wh/24·eta_c).
+ *     Where even a bad day carries the idle board (summer) nothing is kept;
+ *     in a dark season the reserve approaches reserve_hours of idle.
+ *  3. Surplus: when the battery is full (soc >= full_soc) and the panel
+ *     gives more than idle + P now, what would be curtailed is spent.
+ *  4. The budget in tokens/s is P / (marginal J per token), capped at the
+ *     load's most; the thermal budget caps it again; the smaller wins and
+ *     `limit` says which ("energy" or "thermal").
+ */
+
+#include <jansson.h>
+
+#include "power/power_harvest.h"
+#include "power/power_solar.h"
+
+struct power_load {
+	double idle_w;	    /* board idle, W */
+	double gen_w;	    /* board while generating, W */
+	double call_j;	    /* energy of a call at gen_w, J (gross) */
+	double call_tokens; /* tokens in that call */
+};
+
+void power_load_default(struct power_load *l);
+
+/*
+ * Tokens per second while generating flat out (gen_w·tokens/call_j: 12.2
+ * for the defaults, 3.8 W idle, 7.2 W generating, 29.5 J per 50 tokens),
+ * and the marginal energy per token above idle ((gen_w - idle_w)/rate).
+ */
+double power_load_max_tok_s(const struct power_load *l);
+double power_load_j_per_token(const struct power_load *l);
+
+struct power_budget_cfg {
+	double floor;	      /* state of charge kept, 0..1 */
+	double reserve_hours; /* hours of dark spell carried above the floor */
+	double confidence;    /* of the harvest's lower band, 0.5..0.999 */
+	double horizon_h;
+	double step_s;
+	double full_soc; /* at or above: the battery counts as full */
+	double eta_c, eta_d, charger_eff;
+	struct power_load load;
+};
+
+void power_budget_cfg_default(struct power_budget_cfg *c);
+
+struct power_budget_in {
+	double t_unix;
+	double soc;		/* estimated, 0..1 */
+	double soc_uncertainty; /* planned on: soc minus this (power_battery_uncertainty) */
+	double capacity_wh;	/* learned */
+	double panel_now_w;	/* the panel's power now (NaN: the forecast's middle) */
+	double thermal_tok_s;	/* the thermal budget (INFINITY: none) */
+};
+
+struct power_budget_out {
+	double tok_s;	      /* the budget */
+	double energy_tok_s;  /* the energy side alone */
+	double thermal_tok_s; /* the thermal side alone */
+	const char *limit;    /* "energy" or "thermal" */
+	int surplus;	      /* spending what the full battery would curtail */
+	double soc, soc_uncertainty, floor_soc;
+	double min_soc; /* lowest forecast over the horizon at the budget */
+	double harvest_lo_wh, harvest_wh, harvest_hi_wh; /* forecast over the horizon */
+	double clear_day_wh; /* clear sky, next 24 h, after the charger */
+	double dark_ratio;   /* a bad day's ratio: the 1 - confidence quantile of recent days */
+	double reserve_wh;   /* kept above the floor for a dark spell */
+	double horizon_h, confidence;
+};
+
+/* No allocation, no I/O; safe per tick. */
+void power_budget_step(const struct power_budget_cfg *c, const struct power_site *site,
+		       const struct power_panel *panel, const struct power_harvest *h,
+		       const struct power_budget_in *in, struct power_budget_out *out);
+
+/* The energy_budget event (event.h) with the forecast behind it; NULL on no memory. */
+json_t *power_budget_event(const struct power_budget_out *o, double t);
+
+#endif

@@ -1,0 +1,68 @@
+#ifndef THERMPACE_POWER_HARVEST_H
+#define THERMPACE_POWER_HARVEST_H
+
+/*
+ * Harvest forecast: the panel's clear-sky power (power_solar.h) scaled by a
+ * cloudiness learned from the harvest observed.
+ *
+ * The day is cut into 24 slots of an hour of local solar time. At the end
+ * of each slot the ratio r = observed energy / clear-sky energy updates that
+ * slot's exponentially weighted mean and variance across days (Kansal et
+ * al.'s EWMA per slot): m += a·(r - m), v = (1 - a)·(v + a·(r - m)²).
+ * Today's weather leans on the next hours as in Piorno et al.: the last
+ * finished slot's deviation from its mean, r_last - m_last, is added to a
+ * slot's mean with weight exp(-hours ahead / 4).
+ *
+ * A slot is learned from the energy the panel could have given. While the
+ * charger curtails (battery full) the caller passes valid = 0: the slot's
+ * ratio is then only a lower bound (a censored observation) and is learned
+ * only when it lies above the slot's mean. A slot with under 1 Wh of
+ * clear-sky energy (night, dawn) is not learned.
+ *
+ * The band at z standard deviations: lo = max(0, mid - z·sd), hi = mid +
+ * z·sd, ratios clamped to [0, 1.3]. A slot never observed has the prior
+ * 0.6 ± 0.35.
+ */
+
+#define POWER_HARVEST_SLOTS 24
+#define POWER_HARVEST_DAYS  30
+
+struct power_harvest {
+	double alpha;
+	double lon_deg; /* slots follow local solar time */
+	double mean[POWER_HARVEST_SLOTS], var[POWER_HARVEST_SLOTS];
+	int seen[POWER_HARVEST_SLOTS];
+	long cur_key; /* hour count of the slot being summed, -1: none */
+	double obs_wh, clear_wh;
+	int cur_valid;
+	double last_dev; /* r_last - m_last of the last finished slot */
+	double last_end; /* Unix time that slot ended, NaN: none */
+	long updates;
+	/* Whole days (local solar): the ratio of each of the last 30, a ring. */
+	double day_ratio[POWER_HARVEST_DAYS];
+	int ndays, day_next;
+	long day_key;
+	double day_obs_wh, day_clear_wh;
+};
+
+void power_harvest_init(struct power_harvest *h, double alpha, double lon_deg);
+
+/* Observed and clear-sky panel power over the dt_s before t_unix. */
+void power_harvest_add(struct power_harvest *h, double t_unix, double obs_w, double clear_w,
+		       double dt_s, int valid);
+
+/* The ratio forecast for time t_at, seen from t_now, at z standard deviations. */
+void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_at, double z,
+			 double *lo, double *mid, double *hi);
+
+/*
+ * The p quantile (0..1) of the whole days' ratios kept (observed over
+ * clear-sky energy, a curtailed day counting at its lower bound): how dark
+ * a bad day has been of late. 0.25 before three days are known.
+ */
+double power_harvest_day_quantile(const struct power_harvest *h, double p);
+
+/* One-sided normal quantile: z with P(X <= z) = p (0.5 <= p < 1). */
+double power_harvest_z(double p);
+
+#endif

@@ -1,0 +1,134 @@
+#include "solar_oracle.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SOLAR_ORACLE_DE_WH   0.5
+#define SOLAR_ORACLE_PENALTY 1e9 /* tokens one hour below the floor is worth */
+
+/* Energy the charger gives each hour of the series (Wh), on the simulator's steps. */
+static int solar_oracle_harvest(const struct solar_scenario *s, const struct power_irradiance *ir,
+				double t0, int hours, double *h_wh)
+{
+	struct solar_cursor cur = {ir, 0};
+	double dt = s->step_s, t;
+	int k;
+
+	memset(h_wh, 0, (size_t)hours * sizeof(double));
+	for (t = t0; t + dt <= ir->t[ir->n - 1] + 1e-6; t += dt) {
+		k = (int)((t - t0) / 3600.0);
+		if (k >= hours)
+			break;
+		h_wh[k] += solar_panel_w(s, &cur, t + dt * 0.5) * s->charger_eff * dt / 3600.0;
+	}
+	return 0;
+}
+
+static double solar_oracle_interp(const double *v, int levels, double de, double e)
+{
+	double x = e / de;
+	int i;
+
+	if (x <= 0.0)
+		return v[0];
+	if (x >= levels)
+		return v[levels];
+	i = (int)x;
+	return v[i] + (x - i) * (v[i + 1] - v[i]);
+}
+
+/* One hour backwards: vcur from vnext, the chosen duties into u. */
+static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_scenario *s,
+			      double h_wh, const double *vnext, double *vcur, unsigned char *u)
+{
+	double span = s->load.gen_w - s->load.idle_w, rate = power_load_max_tok_s(&s->load);
+	double keep = (s->budget.floor + 0.01) * o->cap_wh, lvd = s->lvd_soc * o->cap_wh;
+	int i, k;
+
+	for (i = 0; i <= o->levels; i++) {
+		double e = i * o->de_wh, best = -INFINITY;
+		int bk = 0;
+
+		for (k = 0; k <= SOLAR_ORACLE_NU; k++) {
+			double d = o->umax * k / SOLAR_ORACLE_NU, net, e2, tok, val;
+
+			net = h_wh - s->load.idle_w - d * span;
+			e2 = net >= 0.0 ? fmin(o->cap_wh, e + net * s->eta_c) : e + net / s->eta_d;
+			tok = d * rate * 3600.0;
+			if (e2 <= lvd) {
+				tok = 0.0; /* the load is cut: nothing generated */
+				e2 = fmax(e2, 0.0);
+			}
+			val = tok + solar_oracle_interp(vnext, o->levels, o->de_wh, e2);
+			if (e2 < keep)
+				val -= SOLAR_ORACLE_PENALTY;
+			if (val > best) {
+				best = val;
+				bk = k;
+			}
+		}
+		vcur[i] = best;
+		u[i] = (unsigned char)bk;
+	}
+}
+
+int solar_oracle_build(struct solar_oracle *o, const struct solar_scenario *s,
+		       const struct power_irradiance *ir)
+{
+	double *h_wh = NULL, *va = NULL, *vb = NULL;
+	int h, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (ir->n < 2)
+		return -EINVAL;
+	o->t0 = floor(ir->t[0] / 3600.0) * 3600.0;
+	o->hours = (int)ceil((ir->t[ir->n - 1] - o->t0) / 3600.0) + 1;
+	o->cap_wh = solar_scenario_capacity_wh(s);
+	o->levels = (int)ceil(o->cap_wh / SOLAR_ORACLE_DE_WH);
+	o->de_wh = o->cap_wh / o->levels;
+	o->umax = fmin(1.0, s->thermal_tok_s / power_load_max_tok_s(&s->load));
+	h_wh = malloc((size_t)o->hours * sizeof(double));
+	va = calloc((size_t)o->levels + 1, sizeof(double));
+	vb = calloc((size_t)o->levels + 1, sizeof(double));
+	o->u = malloc((size_t)o->hours * ((size_t)o->levels + 1));
+	if (!h_wh || !va || !vb || !o->u) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	solar_oracle_harvest(s, ir, o->t0, o->hours, h_wh);
+	for (h = o->hours - 1; h >= 0; h--) {
+		double *tmp;
+
+		solar_oracle_hour(o, s, h_wh[h], va, vb, o->u + (size_t)h * (o->levels + 1));
+		tmp = va;
+		va = vb;
+		vb = tmp;
+	}
+out:
+	free(h_wh);
+	free(va);
+	free(vb);
+	if (rc < 0)
+		solar_oracle_free(o);
+	return rc;
+}
+
+double solar_oracle_duty(const struct solar_oracle *o, double t, double e_wh)
+{
+	int h = (int)floor((t - o->t0) / 3600.0), i = (int)floor(e_wh / o->de_wh);
+
+	if (h < 0)
+		h = 0;
+	if (h >= o->hours)
+		h = o->hours - 1;
+	i = i < 0 ? 0 : i > o->levels ? o->levels : i;
+	return o->umax * o->u[(size_t)h * (o->levels + 1) + i] / SOLAR_ORACLE_NU;
+}
+
+void solar_oracle_free(struct solar_oracle *o)
+{
+	free(o->u);
+	o->u = NULL;
+}

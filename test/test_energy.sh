@@ -1,0 +1,43 @@
+#!/bin/sh
+# thermpace energy: the off-grid rig of issue 15 on the plain week and a
+# scenario without a location; energy_budget events carry their forecast;
+# bad arguments and files give one line and the documented exit status.
+. test/lib.sh
+
+expect_exit 0 "energy --help" "$TP_BIN" energy --help
+check "help names the options" grep -q -- '--energy-floor' "$TMPD/out"
+
+expect_exit 0 "the plain week runs" "$TP_BIN" energy -s fixtures/solar/rig-plain.ini -e "$TMPD/ev.jsonl"
+cp "$TMPD/out" "$TMPD/week.txt"
+check "a row per controller" sh -c "grep -c -E '^(oracle|paced|threshold|unpaced) ' '$TMPD/week.txt' | grep -qx 4"
+check "the week: 7 days, the location from [site]" grep -q '45.000 N 8.000 E, 7.0 days' "$TMPD/week.txt"
+check "targets printed with met/not met" sh -c "grep -c '^target .*: \(met\|not met\)\$' '$TMPD/week.txt' | grep -qx 3"
+# 167 hours from the first row to the last, a budget each 15 min
+check "energy_budget events, every 15 min of the week" sh -c "[ \$(grep -c '\"event\": *\"energy_budget\"' '$TMPD/ev.jsonl') -eq 668 ]"
+check "each event carries its forecast and the side that won" sh -c \
+  "head -1 '$TMPD/ev.jsonl' | grep -q 'harvest_lo_wh' && head -1 '$TMPD/ev.jsonl' | grep -q '\"limit\": *\"\(energy\|thermal\)\"'"
+check "the thermal budget (10 tok/s) wins on a full July battery" grep -q '"limit": *"thermal"' "$TMPD/ev.jsonl"
+
+# options override the scenario
+"$TP_BIN" energy -s fixtures/solar/rig-plain.ini --energy-floor 0.5 --reserve-hours 0 --confidence 0.9 >"$TMPD/o2" 2>&1
+check "--energy-floor and --reserve-hours in the header" grep -q 'floor 50 %, reserve 0.0 h, confidence 0.90' "$TMPD/o2"
+
+# a plain series with no [site]: refused with a clear line
+sed '/^\[site\]/,/^longitude/d' fixtures/solar/rig-plain.ini >"$TMPD/nosite.ini"
+cp fixtures/solar/plain-week.csv "$TMPD/"
+expect_exit 1 "no location: exit 1" "$TP_BIN" energy -s "$TMPD/nosite.ini"
+check "no location: says so" grep -q 'no location' "$TMPD/err"
+
+expect_exit 2 "bad floor" "$TP_BIN" energy --energy-floor 2
+check "bad floor: one line" sh -c "[ \$(wc -l <'$TMPD/err') -eq 1 ]"
+expect_exit 2 "unknown option" "$TP_BIN" energy --bogus
+expect_exit 2 "stray argument" "$TP_BIN" energy extra
+expect_exit 1 "missing scenario" "$TP_BIN" energy -s "$TMPD/none.ini"
+printf 'time,ghi\n100,5\n50,5\n' >"$TMPD/back.csv"
+expect_exit 1 "irradiance going back in time" "$TP_BIN" energy -s fixtures/solar/rig-plain.ini -i "$TMPD/back.csv"
+check "names the file and line" grep -q 'back.csv:3: time does not increase' "$TMPD/err"
+printf '[battery]\ncapacity_ah = lots\n' >"$TMPD/badkey.ini"
+expect_exit 1 "a bad scenario key" "$TP_BIN" energy -s "$TMPD/badkey.ini"
+check "names the key" grep -q 'capacity_ah must be a number' "$TMPD/err"
+
+done_testing

@@ -1,0 +1,114 @@
+/* The energy budget: the token rate that keeps the battery above its floor, beside the thermal one.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "event.h"
+#include "power/power.h"
+#include "test.h"
+
+#define T_JUNE21 993081600.0 /* 2001-06-21 00:00 UTC */
+
+static void budget_setup(struct power_budget_cfg *c, struct power_panel *p, struct power_harvest *h)
+{
+	power_budget_cfg_default(c);
+	power_panel_default(p);
+	power_harvest_init(h, 0.3, -79.95);
+}
+
+static void test_budget(void)
+{
+	struct power_site gso = {36.1, -79.95};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest h;
+	struct power_budget_out o, o2;
+	struct power_budget_in in = {T_JUNE21 + 17.3 * 3600.0, 1.0, 0.0, 256.0, NAN, INFINITY};
+	char line[1024];
+	json_t *ev;
+
+	budget_setup(&c, &p, &h);
+	/* Noon, battery full: the panel's surplus is spent, flat out. */
+	power_budget_step(&c, &gso, &p, &h, &in, &o);
+	CHECK_NEAR(o.tok_s, power_load_max_tok_s(&c.load), 1e-9);
+	CHECK_STR(o.limit, "energy");
+	CHECK(o.harvest_lo_wh < o.harvest_wh && o.harvest_wh < o.harvest_hi_wh);
+	/* The thermal budget is smaller: it wins, and says so. */
+	in.thermal_tok_s = 4.0;
+	power_budget_step(&c, &gso, &p, &h, &in, &o);
+	CHECK_NEAR(o.tok_s, 4.0, 1e-12);
+	CHECK_STR(o.limit, "thermal");
+	/* Evening, battery at the floor: nothing. */
+	in.thermal_tok_s = INFINITY;
+	in.t_unix = T_JUNE21 + 24 * 3600.0 + 2 * 3600.0;
+	in.soc = 0.2;
+	power_budget_step(&c, &gso, &p, &h, &in, &o);
+	CHECK_NEAR(o.tok_s, 0.0, 1e-12);
+	/* More charge, more budget; a higher confidence, less. */
+	in.soc = 0.4;
+	power_budget_step(&c, &gso, &p, &h, &in, &o);
+	printf("# 02:00 UTC at 40 %%: %.3f tok/s, min soc %.3f, harvest %.0f/%.0f/%.0f Wh\n",
+	       o.tok_s, o.min_soc, o.harvest_lo_wh, o.harvest_wh, o.harvest_hi_wh);
+	CHECK(o.tok_s > 0.0 && o.tok_s < power_load_max_tok_s(&c.load));
+	CHECK(o.min_soc >= c.floor - 1e-6);
+	c.confidence = 0.99;
+	power_budget_step(&c, &gso, &p, &h, &in, &o2);
+	CHECK(o2.tok_s < o.tok_s);
+	ev = power_budget_event(&o, 12.5);
+	CHECK(ev != NULL);
+	CHECK(tp_event_format(ev, line, sizeof(line)) > 0);
+	CHECK(strstr(line, "energy_budget") != NULL);
+	CHECK(strstr(line, "harvest_lo_wh") != NULL && strstr(line, "\"limit\"") != NULL);
+	json_decref(ev);
+}
+
+/* Days at ratio r of a clear sky (80 W from 06:00 to 18:00 local solar time). */
+static void feed_days(struct power_harvest *h, double t0, int days, double r)
+{
+	double t;
+	int d;
+
+	for (d = 0; d < days; d++)
+		for (t = 0; t < 86400.0; t += 300.0) {
+			double clear = t >= 6 * 3600.0 && t < 18 * 3600.0 ? 80.0 : 0.0;
+
+			power_harvest_add(h, t0 + d * 86400.0 + t + 300.0, r * clear, clear, 300.0,
+					  1);
+		}
+}
+
+static void test_dark_spell_reserve(void)
+{
+	struct power_site site = {45.0, 0.0};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest dark, bright;
+	struct power_budget_out od, ob;
+	double t0 = T_JUNE21 - 170 * 86400.0; /* early January */
+	struct power_budget_in in = {
+	    t0 + 10 * 86400.0 + 20 * 3600.0, 0.7, 0.0, 256.0, NAN, INFINITY};
+
+	budget_setup(&c, &p, &dark);
+	power_harvest_init(&dark, 0.3, 0.0);
+	power_harvest_init(&bright, 0.3, 0.0);
+	feed_days(&dark, t0, 8, 0.9);
+	feed_days(&dark, t0 + 8 * 86400.0, 2, 0.05);
+	feed_days(&bright, t0, 10, 0.9);
+	CHECK_NEAR(power_harvest_day_quantile(&dark, 0.0), 0.05, 0.01);
+	CHECK_NEAR(power_harvest_day_quantile(&bright, 1.0), 0.9, 0.01);
+	power_budget_step(&c, &site, &p, &dark, &in, &od);
+	power_budget_step(&c, &site, &p, &bright, &in, &ob);
+	printf("# winter evening at 70 %%: dark %.2f tok/s (reserve %.0f Wh), bright %.2f tok/s "
+	       "(reserve %.0f Wh)\n",
+	       od.tok_s, od.reserve_wh, ob.tok_s, ob.reserve_wh);
+	CHECK(od.reserve_wh > 50.0);
+	CHECK(ob.reserve_wh < od.reserve_wh);
+	CHECK(od.tok_s < ob.tok_s);
+}
+
+int main(void)
+{
+	RUN(test_budget);
+	RUN(test_dark_spell_reserve);
+	return test_done();
+}
