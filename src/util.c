@@ -223,6 +223,23 @@ int tp_mkdir_p(const char *path, unsigned mode)
 	return 0;
 }
 
+FILE *tp_fopen_out(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int tp_write_file_atomic(const char *path, const char *buf, size_t len)
 {
 	char tmp[4096];

@@ -53,6 +53,13 @@ int tp_utc_now(char *out, size_t n);
 /* mkdir -p; existing directories are fine, an existing non-directory is -ENOTDIR. */
 int tp_mkdir_p(const char *path, unsigned mode);
 
+/*
+ * An output file named on the command line, for writing: created or
+ * truncated, never opened through a symbolic link (-ELOOP in errno),
+ * close-on-exec. NULL with errno set on failure.
+ */
+FILE *tp_fopen_out(const char *path);
+
 /* Writes buf to path atomically (temporary file, fsync, rename). */
 int tp_write_file_atomic(const char *path, const char *buf, size_t len);
 

@@ -280,4 +280,12 @@ awk -F, 'BEGIN { OFS = "," } /^#/ || /^t,/ { print; next } { if ($1 >= 400 && $1
 check "real trace, clock fallen under load: kernel_throttle clock_drop" \
   grep -q '"event":"kernel_throttle","state":"start","clause":"clock_drop"' "$TMPD/pi.jsonl"
 check "... ending when the clock is back" grep -q '"event":"kernel_throttle","state":"end"' "$TMPD/pi.jsonl"
+# -o: the events to a file, the same bytes as on stdout; never through a link
+"$TP_BIN" replay fixtures/sessions/sim-offset-step >"$TMPD/o.stdout" 2>/dev/null
+expect_exit 0 "replay -o FILE" "$TP_BIN" replay fixtures/sessions/sim-offset-step -o "$TMPD/o.file"
+check "... the same events as on stdout" cmp -s "$TMPD/o.stdout" "$TMPD/o.file"
+check "... and nothing on stdout" test ! -s "$TMPD/out"
+ln -s "$TMPD/victim" "$TMPD/o.link"
+expect_exit 1 "replay -o through a symbolic link is refused" "$TP_BIN" replay fixtures/sessions/sim-offset-step -o "$TMPD/o.link"
+check "... the link's target untouched" test ! -e "$TMPD/victim"
 done_testing

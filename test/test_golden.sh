@@ -7,7 +7,7 @@ G=test/golden
 for d in fixtures/sessions/*/; do
   n=$(basename "$d")
   if [ ! -f "$G/$n.events.jsonl" ]; then not_ok "$n: no golden (tools/golden writes it)"; continue; fi
-  "$TP_BIN" replay "$d" -o "$TMPD/$n.csv" >"$TMPD/$n.jsonl" 2>"$TMPD/err"
+  "$TP_BIN" replay "$d" --channels "$TMPD/$n.csv" >"$TMPD/$n.jsonl" 2>"$TMPD/err"
   if cmp -s "$G/$n.events.jsonl" "$TMPD/$n.jsonl"; then ok "$n: events as the golden"
   else not_ok "$n: events differ from the golden"; diff "$G/$n.events.jsonl" "$TMPD/$n.jsonl" | head -5 | sed 's/^/#   /'; fi
   want=$(grep " $n.csv\$" "$G/channels.sha256" | cut -d' ' -f1)

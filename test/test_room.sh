@@ -48,7 +48,7 @@ rate = 0
 INI
 for s in const warm; do
   "$TP_BIN" sim --scenario "$TMPD/$s.ini" -o "$TMPD/s/$s" >/dev/null 2>&1
-  "$TP_BIN" replay "$TMPD/s/$s" -o "$TMPD/$s.csv" >"$TMPD/$s.events" 2>/dev/null
+  "$TP_BIN" replay "$TMPD/s/$s" --channels "$TMPD/$s.csv" >"$TMPD/$s.events" 2>/dev/null
   mkdir -p "$TMPD/e-$s" && ln -s "$TMPD/s/$s" "$TMPD/e-$s/"
   "$TP_BIN" eval "$TMPD/e-$s" --json >"$TMPD/$s.json" 2>/dev/null
 done
@@ -81,7 +81,7 @@ assert 28.5 < e["ambient_c"] < 34 and 1 < e["ambient_sd_c"] < 4, e
 print("ok")
 PY
 expect_exit 0 "replay of a session whose power is guessed from utilisation" \
-  "$TP_BIN" replay fixtures/sessions/sbcbench-nano -o "$TMPD/nopower.csv"
+  "$TP_BIN" replay fixtures/sessions/sbcbench-nano --channels "$TMPD/nopower.csv"
 check "guessed power: a wider standard deviation than a measured one's" py "$TMPD/out" <<'PY'
 import json, sys
 e = [json.loads(l) for l in open(sys.argv[1]) if '"session_stop"' in l][-1]

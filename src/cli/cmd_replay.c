@@ -1,8 +1,9 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
- *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio] [--model FILE]
- *                  [--hide-clocks]
- * Runs the pipeline over a recorded session; events as JSON Lines on stdout.
+ *                  [--ttc-warn S] [-o EVENTS] [--channels OUT.csv] [--no-audio]
+ *                  [--model FILE] [--hide-clocks]
+ * Runs the pipeline over a recorded session; events as JSON Lines on stdout
+ * (or -o EVENTS, the output as in every command).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 		   "  -z, --control-zone Z    zone type or temp.* channel to forecast\n"
 		   "  -w, --ttc-warn S        ceiling_forecast when the time to ceiling falls\n"
 		   "                          under S seconds (default 300)\n"
-		   "  -o, --channels OUT.csv  also write every channel seen or computed\n"
+		   "  -o, --output FILE       write the events there instead of stdout\n"
+		   "      --channels OUT.csv  also write every channel seen or computed\n"
 		   "                          (audio.*, forecast.*) per frame\n"
 		   "  -A, --no-audio          do not analyse the session's audio.wav\n"
 		   "  -m, --model FILE        overlay a thermal model saved by 'thermpace fit\n"
@@ -90,7 +92,8 @@ int cmd_replay(int argc, char **argv)
 	    {"ceiling", required_argument, NULL, 'c'},
 	    {"control-zone", required_argument, NULL, 'z'},
 	    {"ttc-warn", required_argument, NULL, 'w'},
-	    {"channels", required_argument, NULL, 'o'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"channels", required_argument, NULL, 'C'},
 	    {"no-audio", no_argument, NULL, 'A'},
 	    {"model", required_argument, NULL, 'm'},
 	    {"hide-clocks", no_argument, NULL, 'H'},
@@ -99,7 +102,8 @@ int cmd_replay(int argc, char **argv)
 	};
 	struct tp_replay_opts ro;
 	struct chan_out co;
-	const char *chan_path = NULL;
+	const char *chan_path = NULL, *out_path = NULL;
+	FILE *out = stdout;
 	char err[1024];
 	int c, ret, status = TP_EXIT_OK;
 
@@ -110,6 +114,9 @@ int cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
+			out_path = optarg;
+			break;
+		case 'C':
 			chan_path = optarg;
 			break;
 		case 'A':
@@ -138,6 +145,13 @@ int cmd_replay(int argc, char **argv)
 		tp_err("replay: expects one session directory or CSV file (see --help)");
 		return TP_EXIT_USAGE;
 	}
+	if (out_path) {
+		out = tp_fopen_out(out_path);
+		if (!out) {
+			tp_err("cannot create '%s': %s", out_path, strerror(errno));
+			return TP_EXIT_FAILURE;
+		}
+	}
 	if (chan_path) {
 		co.f = fopen(chan_path, "we");
 		if (!co.f) {
@@ -147,8 +161,8 @@ int cmd_replay(int argc, char **argv)
 		co.path = chan_path;
 	}
 	tp_progress_init(&co.prog, "replay");
-	ret = tp_replay_run(argv[optind], &ro, stdout, chan_path || co.prog.on ? on_frame : NULL,
-			    &co, err, sizeof(err));
+	ret = tp_replay_run(argv[optind], &ro, out, chan_path || co.prog.on ? on_frame : NULL, &co,
+			    err, sizeof(err));
 	tp_progress_end(&co.prog);
 	if (ret < 0) {
 		tp_err("%s", err);
@@ -158,7 +172,7 @@ int cmd_replay(int argc, char **argv)
 		tp_err("cannot write '%s': %s", chan_path, strerror(errno));
 		status = TP_EXIT_FAILURE;
 	}
-	if (fflush(stdout) == EOF && status == TP_EXIT_OK) {
+	if ((out == stdout ? fflush(out) : fclose(out)) == EOF && status == TP_EXIT_OK) {
 		tp_err("cannot write the events: %s", strerror(errno));
 		status = TP_EXIT_FAILURE;
 	}
