@@ -64,6 +64,8 @@ void tp_daemon_sound_save(struct daemon *d)
 	s = tp_audio_agg_sound(agg);
 	if (!isnan(s->first_judged_t))
 		snprintf(when, sizeof(when), "at %.0f s", s->first_judged_t);
+	if (s->learned == 0 && s->judged == 0)
+		return; /* too short a run to say anything */
 	if (s->learned == 0 || sound_path(d, path, sizeof(path), 1) < 0) {
 		tp_err("sound model: %ld s learned, %ld judged, first judged second %s", s->learned,
 		       s->judged, when);
