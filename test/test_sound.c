@@ -6,6 +6,9 @@
  */
 #include "test.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "sim/sim_rng.h"
 #include "brain/sound.h"
 
@@ -127,10 +130,119 @@ static void test_new_source_is_a_shift(void)
 	CHECK_INT(thr, 0);
 }
 
+/* A temporary directory's file: path[n]. */
+static void tmp_path(char *path, size_t n, const char *dir, const char *name)
+{
+	snprintf(path, n, "%s/%s", dir, name);
+}
+
+/* A model saved after five minutes of calls judges the next run's first settled seconds. */
+static void test_saved_model_judges_at_once(void)
+{
+	static struct tp_sound s, r, fresh;
+	static const char *const bands[] = {"audio.band_a_db", "audio.band_b_db"};
+	char dir[] = "/tmp/tp-sound-XXXXXX", path[128], err[320];
+	struct tp_sound_verdict v;
+	struct tp_sound_obs o;
+	struct tp_sound_load l;
+	struct board b = {.hz_per_w = 300};
+	double t = 0, heard = NAN;
+	int k, thr = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	tmp_path(path, sizeof(path), dir, "nano.sound.ini");
+	tp_rng_seed(&b.rng, 6, 1);
+	tp_sound_init(&s);
+	tp_sound_set_bands(&s, bands, 2);
+	calls(&s, &b, &t, 300, &thr);
+	CHECK(s.learned > 200);
+	CHECK_INT(tp_sound_save(&s, "nano", path, err, sizeof(err)), 0);
+	tp_sound_init(&r);
+	tp_sound_set_bands(&r, bands, 2);
+	CHECK_INT(tp_sound_load(&r, path, err, sizeof(err)), 0);
+	for (k = 0; k < TP_SOUND_CLASSES; k++)
+		CHECK_NEAR(r.c[k].n, s.c[k].n, 1e-6 * s.c[k].n);
+	CHECK_NEAR(r.c[2].rms.my, s.c[2].rms.my, 1e-6);
+	CHECK_INT(r.learned, 0);
+	/* the loaded model judges from the third second (two to settle); a fresh one after 15 */
+	tp_sound_init(&fresh);
+	for (k = 0, t = 0; k < 40; k++, t += 1) {
+		enum tp_sound_kind got;
+
+		b.shift_hz = k >= 10 ? 150 : 0;
+		second(&b, 7.2, 12, &o, &l); /* the decode the model heard */
+		got = tp_sound_push(&r, t, &o, &l, &v);
+		tp_sound_push(&fresh, t, &o, &l, &v);
+		if (got == TP_SOUND_THROTTLE_START && isnan(heard))
+			heard = k;
+	}
+	CHECK(r.first_judged_t <= 2);
+	CHECK(fresh.first_judged_t >= TP_SOUND_READY);
+	CHECK(heard >= 10 && heard <= 14);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A malformed, foreign or linked model is refused with FILE:LINE; s stays as it was. */
+static void test_bad_model_refused(void)
+{
+	static struct tp_sound s;
+	static const char *const bands[] = {"audio.band_a_db"};
+	char dir[] = "/tmp/tp-sound-XXXXXX", path[128], link[128], err[320];
+	FILE *f;
+
+	tp_sound_init(&s);
+	tp_sound_set_bands(&s, bands, 1);
+	CHECK_INT(tp_sound_parse(&s, "[sound]\nversion = 1\n[idle]\nn = 3\nrms = 1 2 3\n", "m", err,
+				 sizeof(err)),
+		  -EINVAL);
+	CHECK_STR(err, "m:5: [idle] rms: not 7 numbers (w mx my sxx sxy r2 nr, w sxx r2 nr >= 0)");
+	CHECK_INT(tp_sound_parse(&s, "[sound]\nversion = 1\n[decode]\nline.9 = 1 1\n", "m", err,
+				 sizeof(err)),
+		  -EINVAL);
+	CHECK_STR(err, "m:4: [decode] line.9: unknown key");
+	CHECK_INT(tp_sound_parse(&s, "[sound]\nversion = 1\nband.0 = audio.band_z_db\n", "m", err,
+				 sizeof(err)),
+		  -EINVAL);
+	CHECK_INT(tp_sound_parse(&s, "[idle]\nn = 3\n", "m", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "m: no [sound] version = 1: not a saved sound model");
+	CHECK_INT(tp_sound_parse(&s, "[sound]\nversion = 1\n[idle]\nline.0 = 0.5 3\n", "m", err,
+				 sizeof(err)),
+		  -EINVAL);
+	CHECK_INT(
+	    tp_sound_parse(&s, "[sound]\nversion = 1\n[idle]\nn = nan\n", "m", err, sizeof(err)),
+	    -EINVAL);
+	CHECK(s.c[0].n == 0);
+	CHECK_INT(
+	    tp_sound_parse(&s, "[sound]\nversion = 1\n[idle]\nn = 3\n", "m", err, sizeof(err)), 0);
+	CHECK(s.c[0].n == 3);
+	CHECK(mkdtemp(dir) != NULL);
+	tmp_path(path, sizeof(path), dir, "b.sound.ini");
+	tmp_path(link, sizeof(link), dir, "l.sound.ini");
+	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), -ENOENT);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("[sound]\nversion = 1\n", f);
+		fclose(f);
+	}
+	CHECK(symlink(path, link) == 0);
+	CHECK_INT(tp_sound_load(&s, link, err, sizeof(err)), -ELOOP);
+	chmod(path, 0666);
+	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), -EPERM);
+	chmod(path, 0644);
+	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), 0);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_load_explains);
 	RUN(test_throttle_heard);
 	RUN(test_new_source_is_a_shift);
+	RUN(test_saved_model_judges_at_once);
+	RUN(test_bad_model_refused);
 	return test_done();
 }

@@ -39,6 +39,7 @@ void tp_sound_init(struct tp_sound *s)
 	s->p_prev = s->rate_prev = NAN;
 	s->p_lo = INFINITY;
 	s->p_hi = -INFINITY;
+	s->first_judged_t = NAN;
 }
 
 void tp_sound_set_bands(struct tp_sound *s, const char *const *names, int n)
@@ -463,12 +464,16 @@ enum tp_sound_kind tp_sound_push(struct tp_sound *s, double t, const struct tp_s
 		match(c, o, x, slot);
 		s->nm = 0;
 		if (judged(c, x)) {
+			if (s->judged++ == 0)
+				s->first_judged_t = t;
 			score(s, c, t, o, slot, x);
 			kind = judge(s, t, cls, l, out);
 		}
 		/* only what the load explains is learned */
-		if (s->nm == 0 && !s->throttle && !s->moved_bits)
+		if (s->nm == 0 && !s->throttle && !s->moved_bits) {
 			learn(c, o, slot, x);
+			s->learned++;
+		}
 	}
 	if (!isnan(l->power_w)) {
 		s->p_lo = fmin(s->p_lo, l->power_w);

@@ -46,6 +46,7 @@
  */
 
 #include <jansson.h>
+#include <stddef.h>
 
 #define TP_SOUND_CLASSES  3
 #define TP_SOUND_SLOTS	  8
@@ -138,6 +139,8 @@ struct tp_sound {
 	int nm; /* this second's moved features */
 	struct tp_sound_moved m[TP_SOUND_MAX_MOVE];
 	const char *band_name[TP_SOUND_BANDS]; /* channels, for the evidence (borrowed) */
+	long learned, judged;		       /* settled seconds learned and judged since init */
+	double first_judged_t;		       /* the first judged second's end (NaN: none yet) */
 };
 
 void tp_sound_init(struct tp_sound *s);
@@ -164,5 +167,26 @@ enum tp_sound_kind tp_sound_push(struct tp_sound *s, double t, const struct tp_s
 
 /* 1 while a throttle is heard. */
 int tp_sound_throttled(const struct tp_sound *s);
+
+/*
+ * The learned model saved per board (STATE/BOARD.sound.ini, docs/acoustics.md):
+ * an INI file, [sound] (version = 1, board, power_lo/power_hi, band.B = the
+ * band's channel) and per load class [idle] [prefill] [decode]: n, heard.BIN,
+ * rms and band.B (fits: w mx my sxx sxy r2 nr), line.K (presence n),
+ * line.K.hz and line.K.db (fits). Only what is learned is kept: a loaded
+ * model judges from its first settled second.
+ *
+ * tp_sound_save writes it atomically (a temporary file renamed over path,
+ * never through a link). tp_sound_load reads path only when it is a regular
+ * file (not a link) of this user or root that no one else can write;
+ * -ENOENT when absent, -EPERM when not trusted, -EINVAL when malformed
+ * ("FILE:LINE: what" in err), s unchanged on any failure. tp_sound_parse
+ * is its parser over text named name. A model whose band channels differ
+ * from s's (set by tp_sound_set_bands) is refused.
+ */
+int tp_sound_save(const struct tp_sound *s, const char *board, const char *path, char *err,
+		  size_t n);
+int tp_sound_load(struct tp_sound *s, const char *path, char *err, size_t n);
+int tp_sound_parse(struct tp_sound *s, const char *text, const char *name, char *err, size_t n);
 
 #endif

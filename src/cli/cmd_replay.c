@@ -1,7 +1,8 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
  *                  [--ttc-warn S] [-o EVENTS] [--channels OUT.csv] [--no-audio]
- *                  [--model FILE] [--hide-clocks]
+ *                  [--model FILE] [--hide-clocks] [--sound-model FILE]
+ *                  [--save-sound-model FILE]
  * Runs the pipeline over a recorded session; events as JSON Lines on stdout
  * (or -o EVENTS, the output as in every command).
  */
@@ -45,6 +46,9 @@ static void usage(FILE *f)
 		   "                          --save' on the board's [model] priors\n"
 		   "  -H, --hide-clocks       read no clock or cooling-state channel (freq.*,\n"
 		   "                          state.cool_*): throttles must be heard\n"
+		   "  -S, --sound-model FILE  start the audio's sound model from one saved by\n"
+		   "                          run, attach or serve (STATE/BOARD.sound.ini)\n"
+		   "  --save-sound-model FILE write the sound model learned at the end\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -97,6 +101,8 @@ int cmd_replay(int argc, char **argv)
 	    {"no-audio", no_argument, NULL, 'A'},
 	    {"model", required_argument, NULL, 'm'},
 	    {"hide-clocks", no_argument, NULL, 'H'},
+	    {"sound-model", required_argument, NULL, 'S'},
+	    {"save-sound-model", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -111,7 +117,7 @@ int cmd_replay(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:Hh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:HS:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out_path = optarg;
@@ -121,6 +127,12 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'A':
 			ro.no_audio = 1;
+			break;
+		case 'S':
+			ro.sound_model = optarg;
+			break;
+		case 'W':
+			ro.save_sound_model = optarg;
 			break;
 		case 'm':
 			tp_board_use_model(optarg, NULL);

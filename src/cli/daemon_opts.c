@@ -112,7 +112,9 @@ static void usage(FILE *f, enum daemon_mode mode)
 	       "  --channel K|mix      analyse channel K (1 = first) or the mean of all (default)\n"
 	       "  --model FILE         thermal model saved by 'thermpace fit --save' (default:\n"
 	       "                       STATE/BOARD.model.ini when present, STATE being\n"
-	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace)\n");
+	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace); with\n"
+	       "                       --device the sound model is read from and kept in\n"
+	       "                       STATE/BOARD.sound.ini\n");
 	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -609,10 +611,9 @@ int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_
 	if (ret != 0)
 		return ret;
 	state = getenv("THERMPACE_STATE_DIR");
+	c->o.state_dir = state && state[0] ? state : "/var/lib/thermpace";
 	/* the board is loaded later, by the daemon: every load overlays the saved model */
-	tp_board_use_model(c->o.model, c->o.model	   ? NULL
-				       : state && state[0] ? state
-							   : "/var/lib/thermpace");
+	tp_board_use_model(c->o.model, c->o.model ? NULL : c->o.state_dir);
 	ret = check_board(mode, c->o.board);
 	return ret < 0 ? ret : operands(argc, argv, mode, &c->o);
 }

@@ -48,6 +48,8 @@ struct tp_daemon_opts {
 	unsigned audio_rate; /* Hz, 48000 when 0 */
 	int audio_channel;   /* 0-based channel or DSP_CHANNEL_MIX (the default) */
 	const char *model;   /* --model FILE as given (tp_board_use_model is the CLI's) */
+	const char
+	    *state_dir; /* saved models (the sound model: STATE/BOARD.sound.ini), NULL: none */
 	/* run: the command; attach and serve: pid, cgroup or (serve) a systemd unit */
 	char *const *argv;
 	pid_t attach_pid;

@@ -118,4 +118,14 @@ void tp_daemon_pump(struct daemon *d, int *fd, int to);
 /* The terminal back from the child's group (when it was handed over). */
 void tp_daemon_take_terminal(struct daemon *d);
 
+/*
+ * The sound model of the board's audio (pace_sound.c): read from
+ * STATE/BOARD.sound.ini once the audio is open (a bad one: one warning,
+ * learning starts afresh), written there when the audio closes after it
+ * learned something, with a line saying how many seconds it learned and
+ * when it first judged one.
+ */
+void tp_daemon_sound_load(struct daemon *d);
+void tp_daemon_sound_save(struct daemon *d);
+
 #endif

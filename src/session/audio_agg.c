@@ -99,6 +99,11 @@ fail:
 	return ret;
 }
 
+struct tp_sound *tp_audio_agg_sound(struct tp_audio_agg *a)
+{
+	return &a->snd;
+}
+
 void tp_audio_agg_close(struct tp_audio_agg *a)
 {
 	if (!a)

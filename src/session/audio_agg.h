@@ -41,6 +41,7 @@
 struct tp_audio_agg;
 struct dsp_change_shift;
 struct tp_sound_verdict;
+struct tp_sound;
 
 /*
  * An analyzer for rate Hz with the default options; its fields are added
@@ -110,6 +111,9 @@ long tp_audio_agg_shifts(const struct tp_audio_agg *a);
  * of memory; the caller owns it.
  */
 json_t *tp_audio_agg_shift_event(const struct dsp_change_shift *s);
+
+/* The sound model the seconds are scored by (to load a saved one, or save it). */
+struct tp_sound *tp_audio_agg_sound(struct tp_audio_agg *a);
 
 void tp_audio_agg_close(struct tp_audio_agg *a);
 

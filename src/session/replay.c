@@ -11,6 +11,7 @@
 #include "session.h"
 #include "telemetry_csv.h"
 #include "util.h"
+#include "brain/sound.h"
 #include "wav.h"
 
 #define AUDIO_BLOCK 4096 /* samples decoded at a time */
@@ -31,6 +32,7 @@ void tp_replay_opts_init(struct tp_replay_opts *o)
 	o->ttc_warn_s = NAN;
 	o->no_audio = 0;
 	o->hide_clocks = 0;
+	o->sound_model = o->save_sound_model = NULL;
 }
 
 int tp_replay_hidden(const char *name)
@@ -165,6 +167,39 @@ int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir)
 	return tp_strlcpy(out, path, n);
 }
 
+/* --sound-model: the saved model the audio's starts from. */
+static int sound_start(struct audio_in *au, const struct tp_replay_opts *o, char *err, size_t n)
+{
+	if (!o->sound_model && !o->save_sound_model)
+		return 0;
+	if (!au) {
+		tp_err("no audio to analyse: the sound model is neither read nor written");
+		return 0;
+	}
+	if (!o->sound_model)
+		return 0;
+	return tp_sound_load(tp_audio_agg_sound(au->agg), o->sound_model, err, n);
+}
+
+/* What the sound model learned and judged; --save-sound-model. */
+static int sound_end(struct audio_in *au, const struct tp_replay_opts *o, const char *bname,
+		     char *err, size_t n)
+{
+	const struct tp_sound *s;
+	char when[64] = "none";
+
+	if (!au || (!o->sound_model && !o->save_sound_model))
+		return 0;
+	s = tp_audio_agg_sound(au->agg);
+	if (!isnan(s->first_judged_t))
+		snprintf(when, sizeof(when), "at %.0f s", s->first_judged_t);
+	tp_err("sound model: %ld s learned, %ld judged, first judged second %s", s->learned,
+	       s->judged, when);
+	if (!o->save_sound_model)
+		return 0;
+	return tp_sound_save(s, bname && bname[0] ? bname : "unknown", o->save_sound_model, err, n);
+}
+
 /* Loads board bname (none when NULL or empty); *have_board says to free b. */
 static int replay_board(const char *bname, struct tp_board *b, int *have_board, char *err, size_t n)
 {
@@ -274,6 +309,9 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 	*set = *tp_csv_reader_channels(r);
 	if (is_dir && !o->no_audio)
 		au = audio_open(path, &man, set);
+	ret = sound_start(au, o, err, n);
+	if (ret < 0)
+		goto out;
 	ret = tp_pipeline_open(&p, have_board ? &board : NULL, set, &po, events ? &log : NULL, merr,
 			       sizeof(merr));
 	if (ret < 0) {
@@ -291,6 +329,8 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		tp_err(
 		    "%s:%ld: the last row is cut short (the recording was interrupted): left out",
 		    csv, tp_csv_reader_cut(r));
+	if (ret == 0)
+		ret = sound_end(au, o, bname, err, n);
 out:
 	tp_pipeline_close(p);
 	audio_close(au);

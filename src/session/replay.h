@@ -30,6 +30,12 @@ struct tp_replay_opts {
 	double ttc_warn_s;	  /* NAN: default */
 	int no_audio;		  /* 1: leave audio.wav alone */
 	int hide_clocks;	  /* 1: freq.* and state.cool_* read as absent */
+	/*
+	 * The audio's sound model starts from this saved one (NULL: learned
+	 * afresh) and is written to save_sound_model at the end (NULL: not);
+	 * with either, a line on stderr says what it learned and judged.
+	 */
+	const char *sound_model, *save_sound_model;
 };
 
 void tp_replay_opts_init(struct tp_replay_opts *o);
