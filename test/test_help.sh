@@ -89,6 +89,12 @@ if command -v script >/dev/null 2>&1; then
   script -qec "'$TP_BIN' replay fixtures/sessions/orin-janus >/dev/null" /dev/null >"$TMPD/tty" 2>&1
   check "replay: progress on a terminal, the line cleared at the end" \
     sh -c "grep -q 'replay: [0-9]* s of session' '$TMPD/tty' && tail -c 4 '$TMPD/tty' | od -c | grep -q 'K'"
+  script -qec "'$TP_BIN' sim --scenario fixtures/scenarios/net/nano-clean.ini -o '$TMPD/simp' >/dev/null" /dev/null >"$TMPD/tty" 2>&1
+  check "sim: progress on a terminal" grep -q 'sim: [0-9]* of [0-9]* board seconds' "$TMPD/tty"
+  script -qec "'$TP_BIN' fit fixtures/sessions/pi3b-1111000011 >/dev/null" /dev/null >"$TMPD/tty" 2>&1
+  check "fit: progress on a terminal, each step" sh -c "grep -q 'fit: identifying the model' '$TMPD/tty' && grep -q 'fit: validating' '$TMPD/tty'"
+  "$TP_BIN" fit fixtures/sessions/pi3b-1111000011 >/dev/null 2>"$TMPD/plain"
+  check "fit: nothing extra when stderr is not a terminal" test ! -s "$TMPD/plain"
 else
   skip "progress on a terminal" "script (bsdutils) is not installed"
 fi

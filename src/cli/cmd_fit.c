@@ -343,16 +343,25 @@ static int split_index(const struct series *s, double f)
 static int run_fit(const struct series *s, const double *u, const struct tp_fit_params *prior,
 		   double split_f, struct model *m)
 {
+	struct tp_progress prog;
 	int ret;
 
+	tp_progress_init(&prog, "fit");
+	tp_progress_say(&prog, "identifying the model from %d readings", s->n);
 	ret = tp_fit_identify(s->t, u, s->y, s->n, prior, &m->whole);
 	if (ret == 0) {
 		m->split = split_index(s, split_f);
+		prog.last = -1; /* each step said */
+		tp_progress_say(&prog, "identifying on the first %d readings", m->split);
 		ret = tp_fit_identify(s->t, u, s->y, m->split, prior, &m->part);
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		prog.last = -1;
+		tp_progress_say(&prog, "validating on the other %d", s->n - m->split);
 		ret = tp_fit_validate(&m->part.p, s->t, u, s->y, s->n, m->split, HORIZON_S,
 				      &m->score);
+	}
+	tp_progress_end(&prog);
 	if (ret == -ENOMEM)
 		tp_err("fit: out of memory");
 	else if (ret < 0)

@@ -399,9 +399,11 @@ static int sim_run_open_loop(const struct sim_opts *o, struct sim_run *run)
 	struct tp_plant *plant = &run->plant;
 	struct sim_session *ss = &run->ss;
 	struct tp_simload load;
+	struct tp_progress prog;
 	long k, nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
 	int ret;
 
+	tp_progress_init(&prog, "sim");
 	memset(ss, 0, sizeof(*ss));
 	tp_chanset_init(&ss->set);
 	if (tp_plant_init(plant, s, s->seed, &ss->set) < 0) {
@@ -444,7 +446,9 @@ static int sim_run_open_loop(const struct sim_opts *o, struct sim_run *run)
 			tp_plant_sample(plant, ss->v);
 			ret = sim_session_row(ss, t_row);
 		}
+		tp_progress_say(&prog, "%.0f of %.0f board seconds", t_row, s->duration_s);
 	}
+	tp_progress_end(&prog);
 	if (ret == 0 && tp_plant_finish(plant) < 0) {
 		tp_err("sim: cannot write '%s/truth.jsonl'", ss->dir);
 		ret = -EIO;
