@@ -276,7 +276,7 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 
 	return z->state == TP_DRIFT_OK && !z->stuck && !z->w.lost && !z->invalid &&
 	       z->spike_n == 0 && d->episode != 1 && d->episode != 3 && !d->common_suspect &&
-	       !(d->t_now < z->held_until);
+	       !d->pend && !(d->t_now < z->held_until);
 }
 
 void tp_drift_hold(struct tp_drift *d, int j, double until_t)

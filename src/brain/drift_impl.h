@@ -14,6 +14,9 @@
  *                   across zones, and the hand-over of a decided change
  *   drift_trend.c   the common-mode trend fit (a shared onset and time
  *                   constant) and the cooling change derived from it
+ *   drift_power.c   the room told from the heatsink by how the common
+ *                   shift depends on the power, and the change reported
+ *                   unknown until the load has moved enough to tell
  *
  * All of it works on struct tp_drift alone: nothing here reads the
  * pipeline or the thermal model; the caller hands everything in through
@@ -21,6 +24,7 @@
  */
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "board.h"
 #include "channel.h"
@@ -153,6 +157,14 @@ struct tp_drift {
 	double tr_k[TP_DRIFT_MAX_ZONES]; /* NaN: the zone takes the median */
 	double tr_kmed;
 	double tau2_model; /* the controlled zone's heatsink time constant, s */
+
+	/*
+	 * A common-mode change reported with verdict unknown (room or
+	 * heatsink, the load not moved enough to tell): judged again every
+	 * minute; the models hold their resistances meanwhile.
+	 */
+	int pend;
+	double pend_onset, pend_t, pend_shift, pend_last;
 };
 
 /* ---- drift.c: helpers the files share ---- */
@@ -193,6 +205,32 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
  */
 int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
 		       int *moved);
+
+/* ---- drift_power.c ---- */
+
+enum tp_drift_power_verdict {
+	TP_DRIFT_POWER_UNTOLD = 0, /* the load has not moved enough */
+	TP_DRIFT_POWER_ROOM,
+	TP_DRIFT_POWER_COOLING,
+};
+
+/* The fit of the common shift since an onset as c + r·t + b·rise. */
+struct tp_drift_power {
+	enum tp_drift_power_verdict verdict;
+	double b, b_se; /* relative change of the heatsink's resistance, its standard error */
+	double c;	/* the constant part, K */
+	double rise;	/* the mean heatsink rise over the fitted blocks, K */
+};
+
+/* Tests the common shift since onset (shift K when judged); returns the verdict. */
+int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
+			struct tp_drift_power *pw);
+
+/* Why pw could not tell the room from the heatsink, into why[n]. */
+void tp_drift_power_reason(const struct tp_drift_power *pw, char *why, size_t n);
+
+/* The change pending, if any, judged again (every minute): its verdict emitted once told. */
+void tp_drift_power_pending(struct tp_drift *d, double t, const struct tp_evidence *e);
 
 /* ---- drift_trend.c ---- */
 

@@ -246,16 +246,28 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
  * holds it, so it is the ambient after the change.
  */
 static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double shift,
-			const struct tp_drift_model *mdl, const struct tp_evidence *e)
+			const char *why, const struct tp_drift_model *mdl,
+			const struct tp_evidence *e)
 {
 	json_t *ev = tp_event_new(t, cooling ? "cooling_degraded" : "ambient_shift"), *o;
 	int j;
 
 	if (!ev)
 		return;
-	json_object_set_new(ev, "verdict",
-			    json_string(cooling ? "cooling_change" : "ambient_change"));
-	tp_event_set_num(ev, "confidence", tp_drift_r3(conf));
+	if (why) {
+		/* the room or the heatsink: not told at one power */
+		json_t *c = json_array();
+
+		json_object_set_new(ev, "verdict", json_string("unknown"));
+		json_object_set_new(ev, "reason", json_string(why));
+		json_array_append_new(c, json_string("ambient_change"));
+		json_array_append_new(c, json_string("cooling_change"));
+		json_object_set_new(ev, "candidates", c);
+	} else {
+		json_object_set_new(ev, "verdict",
+				    json_string(cooling ? "cooling_change" : "ambient_change"));
+		tp_event_set_num(ev, "confidence", tp_drift_r3(conf));
+	}
 	tp_event_set_num(ev, "from_c", mdl->ambient_c - shift);
 	tp_event_set_num(ev, "to_c", mdl->ambient_c);
 	tp_event_set_num(ev, "shift_c", shift);
@@ -373,7 +385,9 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 			 const struct tp_evidence *e)
 {
 	double sa, ss, sd, kap, chi2, corr, shift;
-	int n, nt, moved, cool, amb;
+	int n, nt, moved, cool, amb, pv = TP_DRIFT_POWER_ROOM;
+	struct tp_drift_power pw;
+	char why[200];
 
 	if (t - d->ep_start < COMMON_MIN_S)
 		return;
@@ -393,7 +407,13 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 		return;
 	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
-	if (!amb && (cool || (chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))) {
+	if (!amb && !cool && !(chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))
+		amb = 1;
+	/* alike zones: the room, or the heatsink they share; the power tells */
+	if (amb && shift > 0)
+		pv = tp_drift_power_test(d, d->ep_onset, shift, &pw);
+	/* cooler: the room (a heatsink does not get better by itself) */
+	if (!amb || pv == TP_DRIFT_POWER_COOLING) {
 		decide(d, t, 3);
 		/* a first estimate, refined every minute while it develops */
 		if (d->tr_t < t)
@@ -401,13 +421,21 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 		tp_drift_trend_cooling(d, t, 1);
 		emit_common(d, t, 1,
 			    tp_drift_clamp(1 - COMMON_CHI2_AMB / fmax(chi2, 1e-9), 0.5, 0.99),
-			    shift, mdl, e);
-	} else {
-		decide(d, t, 2);
-		emit_common(d, t, 0,
-			    nt >= 2 ? tp_drift_clamp(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
-			    shift, mdl, e);
+			    shift, NULL, mdl, e);
+		return;
 	}
+	decide(d, t, 2);
+	if (pv == TP_DRIFT_POWER_UNTOLD) {
+		/* handed over as the room (alike at this power), judged again */
+		tp_drift_power_reason(&pw, why, sizeof(why));
+		d->pend = 1;
+		d->pend_onset = d->ep_onset;
+		d->pend_t = t;
+		d->pend_last = t;
+		d->pend_shift = shift;
+	}
+	emit_common(d, t, 0, nt >= 2 ? tp_drift_clamp(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
+		    shift, pv == TP_DRIFT_POWER_UNTOLD ? why : NULL, mdl, e);
 }
 
 /* A decided change: followed until it has been still for a while. */
@@ -443,6 +471,7 @@ static void common_follow(struct tp_drift *d, double t)
 void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			 const struct tp_evidence *e)
 {
+	tp_drift_power_pending(d, t, e);
 	if (d->episode == 0) {
 		common_quiet(d, t, mdl);
 		return;

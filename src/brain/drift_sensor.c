@@ -49,6 +49,11 @@
 #define TELL_SIGMAS	    3.0	   /* a gain must move the residual this many block sd */
 #define FAULT_END_BLOCKS    12
 
+/* an alarm must still stand when first reported: the last minute's residual */
+#define STAND_K	     0.6 /* K at least, ... */
+#define STAND_LOAD_K 1.0 /* ... and this when a change of load witnessed its onset */
+#define STAND_BLOCKS 6
+
 #define COOL_SHARE_S   3600.0 /* after a cooling change, for this long ... */
 #define COOL_SHARE_ERR 0.25   /* ... a zone off by this share of its change is the model */
 
@@ -645,6 +650,30 @@ static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
 	return 0;
 }
 
+/*
+ * A first report must still stand: the last minute's residual at least
+ * STAND_K, and STAND_LOAD_K when a change of load came with the onset (a
+ * model richer boards defeat errs most just after the load moves, and
+ * that error fades as the heat settles; a sensor's stays). 0 when it does
+ * not: the alarm is dropped and the zone judged afresh.
+ */
+static int alarm_stands(struct tp_drift_zone *z, const struct tp_evidence *e)
+{
+	double sum = 0, need = STAND_K;
+	int i, n = 0;
+
+	for (i = 0; i < z->hn && n < STAND_BLOCKS; i++, n++)
+		sum += z->hd[(z->hpos - 1 - i + TP_DRIFT_HIST) % TP_DRIFT_HIST];
+	if (e && !isnan(e->load_step_t) && e->load_step_t >= z->onset - WITNESS_S)
+		need = STAND_LOAD_K;
+	if (n > 0 && fabs(sum / n) >= need)
+		return 1;
+	z->state = TP_DRIFT_OK;
+	z->gp = z->gn = 0;
+	z->tp0 = z->tn0 = z->ht[(z->hpos - 1 + TP_DRIFT_HIST) % TP_DRIFT_HIST];
+	return 0;
+}
+
 /* The fault decided (kind, parameter, confidence): reported, replacing an unknown one. */
 static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind, double param,
 		   double conf, const char *shape, double ref, const char *why,
@@ -713,6 +742,9 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (!load_told(d, z, &w, w0, var, why, sizeof(why))) {
 		if (unknown || wait < CLASSIFY_MAX_S)
 			return; /* the load may yet move and tell gain from offset */
+		/* a residual still growing the alarm's way is no fading model error */
+		if (!(f.b_d < f.b_o - BIC_PREFER && f.bd[2] * z->sign > 0) && !alarm_stands(z, e))
+			return;
 		/* a sensor fault all the same: its shape, not its kind */
 		if (f.b_d < f.b_o - BIC_PREFER)
 			report(d, j, t, TP_FAULT_UNKNOWN, f.bd[2], 1 - exp(-0.25 * (f.b_o - f.b_d)),

@@ -33,6 +33,8 @@ struct tp_forecast {
 	double joules_per_token_net; /* session: (energy - idle·time) / tokens */
 	double joules_per_token_gross;
 	double ceiling_c;
+	/* the uncertainty band at 30/120/600 s from the errors seen (fc_band.h), °C */
+	double temp_lo[3], temp_hi[3];
 };
 
 /*

@@ -238,6 +238,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->ek_P[1][1] = pow(isnan(p->jpt_prior) ? 2.0 : p->jpt_prior + 0.1, 2);
 	memset(&p->fc, 0, sizeof(p->fc));
 	p->fc.ceiling_c = p->ceiling;
+	tp_fc_band_init(&p->band);
 	*out = p;
 	return 0;
 fail:
@@ -524,6 +525,25 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 		    tp_pipeline_ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
 }
 
+/* The band's edges at 30/120/600 s about the frame's forecast (NaN: none). */
+static void forecast_band(struct tp_pipeline *p, double t, double pw)
+{
+	struct tp_forecast *f = &p->fc;
+	double fc[3], w;
+	static const double hs[3] = {30, 120, 600};
+	int i;
+
+	fc[0] = f->valid ? f->temp_30s : NAN;
+	fc[1] = f->valid ? f->temp_120s : NAN;
+	fc[2] = f->valid ? f->temp_600s : NAN;
+	tp_fc_band_frame(&p->band, t, f->valid ? f->temp_now : NAN, p->p_now, fc, pw);
+	for (i = 0; i < 3; i++) {
+		w = tp_fc_band_half(&p->band, hs[i], fc[i] - f->temp_now);
+		f->temp_lo[i] = fc[i] - w;
+		f->temp_hi[i] = fc[i] + w;
+	}
+}
+
 static void compute_forecast(struct tp_pipeline *p, double t)
 {
 	struct tp_forecast *f = &p->fc;
@@ -547,6 +567,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 		f->temp_now = f->temp_30s = f->temp_120s = f->temp_600s = NAN;
 		f->time_to_ceiling_s = f->sustainable_power_w = f->sustainable_rate = NAN;
 		f->power_w = p->p_now;
+		forecast_band(p, t, NAN);
 		return;
 	}
 	f->valid = 1;
@@ -561,6 +582,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
 	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
+	forecast_band(p, t, pw);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w = tp_forecast_sustainable_power_held(
 	    &p->tm, z, p->anchor, p->ceiling - p->margin, pw, p->gain_prior);

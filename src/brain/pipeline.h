@@ -94,6 +94,16 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 /* tp_pipeline_predict plus the control offset: NaN before the first check. */
 double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, double horizon_s);
 
+/*
+ * The same at the upper edge of the forecast's uncertainty band at
+ * horizon_s (the errors the forecast made, fc_band.h), less the band a
+ * steady state has (the reading's scatter, which the governor's bias
+ * correction tracks), times weight (0..1): the pessimistic prediction the
+ * horizon governor paces against.
+ */
+double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_w, double horizon_s,
+				      double weight);
+
 /* The last check's offset (K) and gain (K/W), NaN before the first. */
 void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w);
 

@@ -41,6 +41,20 @@ double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, 
 	return tp_pipeline_predict(p, power_w, horizon_s) + p->ctl_offset;
 }
 
+double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_w, double horizon_s,
+				      double weight)
+{
+	double v = tp_pipeline_control_predict(p, power_w, horizon_s);
+	double now = tp_pipeline_control_predict(p, power_w, 0);
+
+	/* the band's part that grows with the change predicted: at a steady
+	 * state the reading's own scatter is the bias correction's to track */
+	if (!(weight > 0))
+		return v;
+	return v + weight * (tp_fc_band_half(&p->band, horizon_s, v - now) -
+			     tp_fc_band_half(&p->band, horizon_s, 0));
+}
+
 void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w)
 {
 	*offset_k = p->ctl_offset;

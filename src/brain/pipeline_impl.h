@@ -25,6 +25,7 @@
 #include "drift.h"
 #include "event.h"
 #include "evidence.h"
+#include "fc_band.h"
 #include "forecast.h"
 #include "lost.h"
 #include "sound.h"
@@ -70,6 +71,7 @@ struct tp_pipeline {
 	struct tp_drift *dd;
 	struct tp_throttle th;
 	struct tp_forecast fc;
+	struct tp_fc_band band;
 
 	/* running state */
 	int started;

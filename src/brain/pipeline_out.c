@@ -13,7 +13,9 @@ static const char *const out_names[] = {
     "forecast.temp_now",	 "forecast.temp_30s",	       "forecast.temp_120s",
     "forecast.temp_600s",	 "forecast.time_to_ceiling_s", "forecast.sustainable_power_w",
     "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
-    "forecast.idle_w",		 "forecast.joules_per_token",
+    "forecast.idle_w",		 "forecast.joules_per_token",  "forecast.temp_30s_lo",
+    "forecast.temp_30s_hi",	 "forecast.temp_120s_lo",      "forecast.temp_120s_hi",
+    "forecast.temp_600s_lo",	 "forecast.temp_600s_hi",
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
@@ -42,6 +44,22 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 		tp_event_set_num(ev, "temp_30s", f->temp_30s);
 		tp_event_set_num(ev, "temp_120s", f->temp_120s);
 		tp_event_set_num(ev, "temp_600s", f->temp_600s);
+		{
+			/* the band from the errors seen: [lo, hi] per horizon */
+			json_t *bd = json_object();
+			static const char *const hk[3] = {"30s", "120s", "600s"};
+			int i;
+
+			for (i = 0; bd && i < 3; i++) {
+				json_t *a = json_array();
+
+				json_array_append_new(a, json_real(f->temp_lo[i]));
+				json_array_append_new(a, json_real(f->temp_hi[i]));
+				json_object_set_new(bd, hk[i], a);
+			}
+			if (bd)
+				json_object_set_new(ev, "band_c", bd);
+		}
 		tp_event_set_num(ev, "power_w", f->power_w);
 		tp_event_set_num(ev, "sustainable_power_w", f->sustainable_power_w);
 		tp_event_set_num(ev, "sustainable_rate", f->sustainable_rate);
@@ -342,6 +360,7 @@ int tp_pipeline_out_channels(const struct tp_pipeline *p, struct tp_chanset *set
 void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
 {
 	const struct tp_forecast *f = &p->fc;
+	int i;
 
 	v[0] = f->temp_now;
 	v[1] = f->temp_30s;
@@ -354,4 +373,8 @@ void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
 	v[8] = f->power_w;
 	v[9] = f->idle_w;
 	v[10] = f->joules_per_token;
+	for (i = 0; i < 3; i++) {
+		v[11 + 2 * i] = f->valid ? f->temp_lo[i] : NAN;
+		v[12 + 2 * i] = f->valid ? f->temp_hi[i] : NAN;
+	}
 }

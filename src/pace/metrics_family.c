@@ -164,6 +164,15 @@ static int patterned(enum tp_kind kind, const char *body, struct tp_metrics_fami
 	if (kind == TP_KIND_FORECAST && strncmp(body, "temp_", 5) == 0 && body[5] >= '0' &&
 	    body[5] <= '9') {
 		v = strtol(body + 5, &end, 10);
+		if ((strcmp(end, "s_lo") == 0 || strcmp(end, "s_hi") == 0) && v >= 0 &&
+		    v <= 1000000) {
+			/* the forecast's uncertainty band from the errors it made */
+			set_label(f, "horizon_seconds", body + 5, (size_t)(end - body - 5));
+			set_label(f, "edge", end + 2, 2);
+			f->help = "Edges of the forecast's 90 % band at a horizon, from the errors "
+				  "the forecast made.";
+			return put(f->name, sizeof(f->name), "thermpace_forecast_band_celsius");
+		}
 		if (strcmp(end, "s") != 0 || v < 0 || v > 1000000)
 			return -ENOENT;
 		set_label(f, "horizon_seconds", body + 5, strlen(body + 5) - 1);

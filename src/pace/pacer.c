@@ -8,6 +8,7 @@
 #include "util.h"
 
 #define RATE_WINDOW_S 2.0
+#define BAND_FULL_K   3.0 /* the forecast band counts in full this far under the set point */
 
 static const char *const src_names[TP_TOK_NSOURCES] = {"socket", "llama-cli", "llama-server"};
 
@@ -348,11 +349,20 @@ json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_in
 	return ev;
 }
 
-/* The pipeline's prediction, anchored on the measured temperature. */
+/*
+ * The pipeline's prediction, anchored on the measured temperature, at the
+ * upper edge of its uncertainty band: the governor paces against the
+ * pessimistic forecast.
+ */
 static int predict_cb(void *ctx, double power_w, double horizon_s, double *temp_c)
 {
 	const struct tp_pacer *p = ctx;
-	double v = tp_pipeline_control_predict(p->pl, power_w, horizon_s);
+	double now = tp_pipeline_control_predict(p->pl, power_w, 0);
+	/* pessimistic on the way up; near the set point the bias correction
+	 * tracks it, and a band there would only cost throughput */
+	double w = (p->gov.cfg.setpoint_c - now) / BAND_FULL_K;
+	double v = tp_pipeline_control_predict_hi(p->pl, power_w, horizon_s,
+						  isnan(w) ? 0 : fmin(1, fmax(0, w)));
 
 	if (isnan(v))
 		return -EDOM;

@@ -545,7 +545,7 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 			first = j;
 		if (decided < 0 && !is_unknown(&evs[j]))
 			decided = j;
-		if (firstc < 0 && event_correct(&evs[j], r, k))
+		if (firstc < 0 && !is_unknown(&evs[j]) && event_correct(&evs[j], r, k))
 			firstc = j;
 		if (timed < 0 && (event_correct(&evs[j], r, k) ||
 				  (is_unknown(&evs[j]) && strcmp(evs[j].channel, r->channel) == 0)))

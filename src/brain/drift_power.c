@@ -1,0 +1,216 @@
+#include "drift_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+
+/*
+ * The room told from the cooling by how the common shift depends on the
+ * power (drift.h). Every zone of a board sits on one heatsink, so a change
+ * of the heatsink's resistance moves every zone alike, as a change of the
+ * room does: at one power the two cannot be told apart, and the zones'
+ * pattern (drift_room.c) calls both the room. They differ in how the shift
+ * depends on the power: a change of the cooling scales the rise (the
+ * shift follows the heatsink's rise, b·rise), a change of the room moves
+ * the reading at every power (a constant c, or a slow trend r·t).
+ *
+ * Over the blocks since the onset the mean raw residual of the zones (their
+ * reading less the power-only model, relative to its level before the
+ * onset) is fitted as c + r·(t - onset) + b·rise, rise being the models'
+ * heatsink rise (the power through the heatsink's lag). b is the relative
+ * change of the heatsink's resistance; its standard error says whether the
+ * load has moved enough to tell: until it has, the change is reported with
+ * verdict unknown and the reason, and judged again every minute while the
+ * models hold their resistances.
+ */
+
+#define PW_PRE_S       120.0  /* the level before the onset: this long */
+#define PW_SETTLE_TAU  0.5    /* blocks this many heatsink time constants after the onset */
+#define PW_MIN_BLOCKS  12     /* fitted blocks at least */
+#define PW_SE_SHARE    0.2    /* b·rise known to this share of the shift: told */
+#define PW_COOL_SHARE  0.5    /* b·rise explains this share of the shift: the cooling */
+#define PW_AMB_SHARE   0.25   /* ... at most this share: the room */
+#define PW_SD_MIN_K    0.15   /* block residual floor, K */
+#define PW_CORR_BLOCKS 4.0    /* neighbouring blocks' errors are alike: this many count as one */
+#define PW_EVERY_S     60.0   /* judged this often while pending */
+#define PW_PENDING_MAX 3600.0 /* then left unknown */
+
+/* Solves the 3x3 normal equations a·x = c; writes x and the diagonal of a^-1. */
+static int solve3(double a[3][3], const double *c, double *x, double *inv_diag)
+{
+	double det, inv[3][3];
+	int i, k;
+
+	inv[0][0] = a[1][1] * a[2][2] - a[1][2] * a[2][1];
+	inv[0][1] = a[0][2] * a[2][1] - a[0][1] * a[2][2];
+	inv[0][2] = a[0][1] * a[1][2] - a[0][2] * a[1][1];
+	inv[1][0] = a[1][2] * a[2][0] - a[1][0] * a[2][2];
+	inv[1][1] = a[0][0] * a[2][2] - a[0][2] * a[2][0];
+	inv[1][2] = a[0][2] * a[1][0] - a[0][0] * a[1][2];
+	inv[2][0] = a[1][0] * a[2][1] - a[1][1] * a[2][0];
+	inv[2][1] = a[0][1] * a[2][0] - a[0][0] * a[2][1];
+	inv[2][2] = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+	det = a[0][0] * inv[0][0] + a[0][1] * inv[1][0] + a[0][2] * inv[2][0];
+	if (!(fabs(det) > 1e-12))
+		return -1;
+	for (i = 0; i < 3; i++) {
+		x[i] = 0;
+		for (k = 0; k < 3; k++)
+			x[i] += inv[i][k] / det * c[k];
+		inv_diag[i] = inv[i][i] / det;
+	}
+	return 0;
+}
+
+/* The zones the test uses, with their raw residual before the onset. */
+static int power_zones(const struct tp_drift *d, double onset, int *use, double *ref)
+{
+	int nref[TP_DRIFT_MAX_ZONES], i, j, n = 0;
+
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		use[j] = z->base_ready && z->state != TP_DRIFT_FAULT && !z->stuck && !z->w.lost &&
+			 !z->invalid;
+		ref[j] = 0;
+		nref[j] = 0;
+	}
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] < onset - PW_PRE_S || d->ht[k] >= onset)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->hr[k][j]) && !isnan(d->h2[k][j])) {
+				ref[j] += d->hr[k][j];
+				nref[j]++;
+			}
+	}
+	for (j = 0; j < d->nz; j++) {
+		use[j] = use[j] && nref[j] > 0;
+		if (use[j])
+			ref[j] /= nref[j];
+		n += use[j];
+	}
+	return n;
+}
+
+int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
+			struct tp_drift_power *pw)
+{
+	double ref[TP_DRIFT_MAX_ZONES], a[3][3] = {{0}}, c[3] = {0}, x[3], iv[3];
+	double syy = 0, sse, var, tau = d->tau2_model > 0 ? d->tau2_model : 900, rmean = 0;
+	int use[TP_DRIFT_MAX_ZONES], i, j, n = 0, r, s;
+
+	pw->verdict = TP_DRIFT_POWER_UNTOLD;
+	pw->b = pw->b_se = pw->c = pw->rise = NAN;
+	if (power_zones(d, onset, use, ref) < 1)
+		return pw->verdict;
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i), m = 0;
+		double y = 0, q = 0, g[3];
+
+		if (d->ht[k] < onset + PW_SETTLE_TAU * tau)
+			continue;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->hr[k][j]) && !isnan(d->h2[k][j])) {
+				y += d->hr[k][j] - ref[j];
+				q += d->h2[k][j];
+				m++;
+			}
+		if (m == 0)
+			continue;
+		y /= m;
+		q /= m;
+		g[0] = 1;
+		g[1] = (d->ht[k] - onset) / 3600.0;
+		g[2] = q;
+		for (r = 0; r < 3; r++) {
+			for (s = 0; s < 3; s++)
+				a[r][s] += g[r] * g[s];
+			c[r] += g[r] * y;
+		}
+		syy += y * y;
+		rmean += q;
+		n++;
+	}
+	if (n < PW_MIN_BLOCKS || solve3(a, c, x, iv) < 0)
+		return pw->verdict;
+	sse = syy - (x[0] * c[0] + x[1] * c[1] + x[2] * c[2]);
+	var = PW_CORR_BLOCKS * fmax(sse / (n - 3), PW_SD_MIN_K * PW_SD_MIN_K);
+	rmean /= n;
+	pw->c = x[0];
+	pw->b = x[2];
+	pw->b_se = sqrt(var * fmax(iv[2], 0));
+	pw->rise = rmean;
+	/* what the cooling explains of the shift at the mean rise, and how well known */
+	if (pw->b_se * rmean > PW_SE_SHARE * fabs(shift))
+		return pw->verdict;
+	if (pw->b * rmean * (shift > 0 ? 1 : -1) > PW_COOL_SHARE * fabs(shift) &&
+	    fabs(pw->b) > 3 * pw->b_se)
+		pw->verdict = TP_DRIFT_POWER_COOLING;
+	else if (fabs(pw->b * rmean) < PW_AMB_SHARE * fabs(shift))
+		pw->verdict = TP_DRIFT_POWER_ROOM;
+	return pw->verdict;
+}
+
+void tp_drift_power_reason(const struct tp_drift_power *pw, char *why, size_t n)
+{
+	if (isnan(pw->b_se))
+		snprintf(why, n,
+			 "the load has not moved since the change: a change of the room and of "
+			 "the heatsink move every zone alike at one power");
+	else
+		snprintf(why, n,
+			 "the load has not moved enough to tell the room from the heatsink: the "
+			 "heatsink's share %.2f +- %.2f K at a rise of %.1f K",
+			 pw->b * pw->rise, pw->b_se * pw->rise, pw->rise);
+}
+
+/* The pending change decided: its verdict as an event. */
+static void power_emit(struct tp_drift *d, double t, const struct tp_drift_power *pw,
+		       const struct tp_evidence *e)
+{
+	int cool = pw->verdict == TP_DRIFT_POWER_COOLING;
+	json_t *ev = tp_event_new(t, cool ? "cooling_degraded" : "ambient_shift"), *o;
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "verdict", json_string(cool ? "cooling_change" : "ambient_change"));
+	tp_event_set_num(
+	    ev, "confidence",
+	    tp_drift_r3(tp_drift_clamp(1 - pw->b_se / fmax(fabs(pw->b), 1e-9) / 3, 0.5, 0.99)));
+	tp_event_set_num(ev, "shift_c", d->pend_shift);
+	tp_event_set_num(ev, "onset_t", d->pend_onset);
+	tp_event_set_num(ev, "resolves_t", d->pend_t);
+	if (cool) {
+		tp_event_set_num(ev, "r_factor", tp_drift_r3(1 + pw->b));
+		tp_event_set_num(ev, "change_t", d->pend_onset);
+	}
+	o = json_object();
+	if (o) {
+		/* the shift fitted as c + b·rise: what each explanation takes */
+		tp_event_set_num(o, "room_c", tp_drift_r3(pw->c));
+		tp_event_set_num(o, "sink_share_c", tp_drift_r3(pw->b * pw->rise));
+		tp_event_set_num(o, "sink_share_sd_c", tp_drift_r3(pw->b_se * pw->rise));
+		tp_event_set_num(o, "sink_rise_c", tp_drift_r3(pw->rise));
+		json_object_set_new(ev, "power_dependence", o);
+	}
+	tp_drift_emit(d, ev, e);
+}
+
+void tp_drift_power_pending(struct tp_drift *d, double t, const struct tp_evidence *e)
+{
+	struct tp_drift_power pw;
+
+	if (!d->pend || t - d->pend_last < PW_EVERY_S)
+		return;
+	d->pend_last = t;
+	if (d->episode == 1 || t - d->pend_t > PW_PENDING_MAX) {
+		d->pend = 0; /* another change, or too long: left unknown */
+		return;
+	}
+	if (tp_drift_power_test(d, d->pend_onset, d->pend_shift, &pw) == TP_DRIFT_POWER_UNTOLD)
+		return;
+	d->pend = 0;
+	power_emit(d, t, &pw, e);
+}
