@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "pace/actuator.h"
+#include "pace/agent.h"
 #include "util.h"
 #include "wav.h"
 
@@ -32,6 +33,10 @@ static void usage(FILE *f, int attach)
 	       "                       signal when no client came within 5 s)\n"
 	       "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
 	       "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+	       "  --agent ADDR:PORT    answer HAProxy's agent check there (':PORT': the\n"
+	       "                       loopback): weight from headroom, drain, down\n"
+	       "                       (docs/fleet.md)\n"
+	       "  --agent-hold S       least seconds before the agent's answer relaxes (10)\n"
 	       "  --metrics-textfile DIR  write DIR/thermpace.prom each second (atomically) for\n"
 	       "                       node_exporter's textfile collector\n"
 	       "  --events FILE        write events.jsonl there\n"
@@ -145,6 +150,11 @@ static int value_option(int c, const char *cmd, int attach, struct tp_daemon_opt
 			return bad(cmd, "--pid", optarg, "a process id");
 		o->attach_pid = (pid_t)lv;
 		return 0;
+	case 'Y':
+		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 86400)
+			return bad(cmd, "--agent-hold", optarg, "seconds");
+		o->agent_hold_s = dv;
+		return 0;
 	case 'F':
 		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1e6)
 			return bad(cmd, "--fixed-rate", optarg, "tokens/s");
@@ -175,6 +185,14 @@ static int path_option(int c, const char *cmd, int attach, struct tp_daemon_opts
 	case 'T':
 		o->metrics_textfile = optarg;
 		return 0;
+	case 'W': {
+		char host[256], port[16];
+
+		if (tp_agent_parse_addr(optarg, host, sizeof(host), port, sizeof(port)) < 0)
+			return bad(cmd, "--agent", optarg, "HOST:PORT, [V6]:PORT or :PORT");
+		o->agent = optarg;
+		return 0;
+	}
 	case 'e':
 		o->events = optarg;
 		return 0;
@@ -251,6 +269,8 @@ static const struct option long_opts[] = {
     {"controller", required_argument, NULL, 'k'},
     {"metrics", required_argument, NULL, 'm'},
     {"metrics-textfile", required_argument, NULL, 'T'},
+    {"agent", required_argument, NULL, 'W'},
+    {"agent-hold", required_argument, NULL, 'Y'},
     {"events", required_argument, NULL, 'e'},
     {"llama-server", required_argument, NULL, 'l'},
     {"interval", required_argument, NULL, 'i'},
