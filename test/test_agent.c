@@ -99,6 +99,20 @@ static void test_drain_and_down(void)
 	tp_eventlog_init(&log, f, 1);
 	tp_agent_init(&a, NULL, &log); /* drain: ttc < 60 s or < 1 K under */
 	tp_agent_decide(&a, &in);
+	/* one short forecast is not enough: TP_AGENT_CONFIRM in a row */
+	for (int i = 1; i < TP_AGENT_CONFIRM; i++) {
+		in = cool(0.1 * i);
+		in.ttc_s = 40.0;
+		CHECK_INT(tp_agent_decide(&a, &in), 0);
+	}
+	in = cool(0.5);
+	in.ttc_s = INFINITY;
+	tp_agent_decide(&a, &in);
+	for (int i = 1; i < TP_AGENT_CONFIRM; i++) {
+		in = cool(0.5 + 0.1 * i);
+		in.ttc_s = 40.0;
+		CHECK_INT(tp_agent_decide(&a, &in), 0);
+	}
 	in = cool(1);
 	in.ttc_s = 40.0;
 	CHECK_INT(tp_agent_decide(&a, &in), 1);

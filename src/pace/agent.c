@@ -149,11 +149,36 @@ int tp_agent_open(struct tp_agent *a, const char *addr, const struct tp_agent_op
 	return listen_on(a, addr, err, n);
 }
 
+/*
+ * The time to ceiling at the held power on the model as the governor sees
+ * it (tp_pipeline_control_predict: the model with the reading's offset), on
+ * a grid up to 240 s, INFINITY past it; the forecast's own where the control
+ * check has not run yet. The control prediction is what the pacer trusts:
+ * a forecast that puts the zone at the ceiling now while it reads several
+ * kelvin under drains a board for nothing.
+ */
+static double ttc_at(const struct tp_pipeline *pl, const struct tp_forecast *fc)
+{
+	static const double h[] = {2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 240};
+	double pred;
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(h); i++) {
+		pred = tp_pipeline_control_predict(pl, fc->power_w, h[i]);
+		if (isnan(pred))
+			return fc->time_to_ceiling_s;
+		if (pred >= fc->ceiling_c)
+			return h[i];
+	}
+	return INFINITY;
+}
+
 void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, const double *v,
 			 int alive, double now, double t)
 {
 	const struct tp_forecast *fc = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
-	double pmax = p->gov.cfg.p_max_w, sus_w, idle;
+	double pmax = p->gov.cfg.p_max_w, idle, jpt, granted;
+	int steers;
 
 	memset(in, 0, sizeof(*in));
 	in->now = now;
@@ -163,22 +188,31 @@ void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, co
 	in->temp_meas = p->i_temp >= 0 ? v[p->i_temp] : NAN;
 	in->temp_c = isfinite(in->temp_meas) ? in->temp_meas : fc && fc->valid ? fc->temp_now : NAN;
 	in->ceiling_c = fc && fc->valid ? fc->ceiling_c : NAN;
-	in->ttc_s = fc && fc->valid ? fc->time_to_ceiling_s : NAN;
-	in->thermal_rate = NAN;
-	in->nominal_rate = NAN;
-	in->energy_rate = NAN;
+	in->ttc_s = in->thermal_rate = in->nominal_rate = in->energy_rate = NAN;
 	if (!fc || !fc->valid)
 		return;
 	idle = fc->idle_w;
-	sus_w = fc->sustainable_power_w;
-	if (isfinite(fc->sustainable_rate) && fc->joules_per_token > 0 && isfinite(idle) &&
-	    pmax > idle) {
-		in->thermal_rate = fc->sustainable_rate;
-		in->nominal_rate = (pmax - idle) / fc->joules_per_token;
-	} else if (isfinite(sus_w) && isfinite(idle) && pmax > idle) {
+	if (!isfinite(idle) || !(pmax > idle))
+		return;
+	/*
+	 * The model steers the pacer (horizon mode): its forecast and its
+	 * sustainable rate hold. Otherwise (the pacer fell back to PI: the
+	 * model is off the readings) the granted rate is the board's headroom,
+	 * and only the reading can drain it.
+	 */
+	steers = fc->model_valid && p->out.mode == TP_GOV_HORIZON;
+	in->ttc_s = steers ? ttc_at(p->pl, fc) : INFINITY;
+	jpt = fc->joules_per_token;
+	granted = tp_pacer_granted(p);
+	if (jpt > 0) {
+		in->nominal_rate = (pmax - idle) / jpt;
+		in->thermal_rate = steers	 ? fc->sustainable_rate
+				   : granted < 0 ? in->nominal_rate
+						 : granted;
+	} else {
 		/* no energy per token yet: the same ratio in watts above idle */
-		in->thermal_rate = sus_w - idle;
 		in->nominal_rate = pmax - idle;
+		in->thermal_rate = steers ? fc->sustainable_power_w - idle : p->out.power_w - idle;
 	}
 }
 
@@ -216,7 +250,7 @@ static enum tp_agent_state wanted_state(const struct tp_agent *a, const struct t
 			 a->o.drain_margin_c);
 		return TP_AGENT_DRAIN;
 	}
-	if (in->ttc_s < k * a->o.drain_ttc_s) {
+	if (in->ttc_s < k * a->o.drain_ttc_s && (back || a->ttc_short >= TP_AGENT_CONFIRM)) {
 		snprintf(why, n, "ceiling in %.0f s (drain under %.0f)", in->ttc_s,
 			 a->o.drain_ttc_s);
 		return TP_AGENT_DRAIN;
@@ -253,11 +287,13 @@ static void emit_change(struct tp_agent *a, const struct tp_agent_input *in, con
 int tp_agent_decide(struct tp_agent *a, const struct tp_agent_input *in)
 {
 	char why[TP_AGENT_WHY_MAX];
-	enum tp_agent_state s = wanted_state(a, in, why, sizeof(why)), before = a->state;
+	enum tp_agent_state s, before = a->state;
 	int w = wanted_weight(in), w_before = a->weight, held, changed = 0;
 
 	if (!a->started || isfinite(in->temp_meas))
 		a->temp_seen = in->now;
+	a->ttc_short = in->ttc_s < a->o.drain_ttc_s ? a->ttc_short + 1 : 0;
+	s = wanted_state(a, in, why, sizeof(why));
 	held = in->now - a->since >= a->o.hold_s;
 	if (!a->started || s > a->state || (s < a->state && held)) {
 		changed = !a->started || s != a->state;

@@ -39,6 +39,7 @@
 #define TP_AGENT_LINGER_S 2.0
 #define TP_AGENT_LINE_MAX 128
 #define TP_AGENT_WHY_MAX  96
+#define TP_AGENT_CONFIRM  3   /* decisions in a row a short time to ceiling must last */
 #define TP_AGENT_BLIND_S  5.0 /* no reading this long: blind (lost.h's rule) */
 
 enum tp_agent_state {
@@ -88,6 +89,7 @@ struct tp_agent {
 	double since;	  /* state entered (now) */
 	double w_since;	  /* weight set (now) */
 	double temp_seen; /* the last reading (now) */
+	int ttc_short;	  /* decisions in a row with a short time to ceiling */
 	char why[TP_AGENT_WHY_MAX];
 	char line[TP_AGENT_LINE_MAX];
 	size_t len;

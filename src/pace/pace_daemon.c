@@ -85,7 +85,10 @@ struct daemon {
 	int have_child;
 	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
 	struct tp_pace_tokens tok;
-	struct tp_agent agent; /* fd -1: none */
+	struct tp_agent agent;	/* fd -1: none */
+	struct tp_chanset aset; /* /metrics with --agent: the pacer's frame and the agent's */
+	double av[TP_MAX_CHANNELS];
+	int a_weight, a_state; /* their indexes in aset, -1 before the first */
 	int tty_handed;	       /* the terminal was given to the child's group */
 	pid_t target;	       /* attach --pid */
 	int pidfd;
@@ -357,10 +360,26 @@ static void agent_tick(struct daemon *d)
 	struct tp_agent_input in;
 	double now = tp_mono_now();
 
+	const struct tp_pacer *p = &d->loop.pacer;
+
 	if (d->agent.fd < 0)
 		return;
-	tp_agent_input_from(&in, &d->loop.pacer, d->v, target_alive(d), now, now - d->t0);
+	tp_agent_input_from(&in, p, d->v, target_alive(d), now, now - d->t0);
 	tp_agent_decide(&d->agent, &in);
+	if (!d->metrics)
+		return;
+	/* the pacer's frame again, with the agent's answer */
+	if (d->a_weight < 0) {
+		d->aset = p->mset;
+		d->a_weight = tp_chanset_add(&d->aset, "state.agent_weight");
+		d->a_state = tp_chanset_add(&d->aset, "state.agent_state");
+		if (d->a_weight < 0 || d->a_state < 0)
+			return;
+	}
+	memcpy(d->av, p->mv, sizeof(double) * (size_t)p->mset.n);
+	d->av[d->a_weight] = d->agent.state == TP_AGENT_UP ? d->agent.weight / 100.0 : 0.0;
+	d->av[d->a_state] = (double)d->agent.state;
+	tp_metrics_update(d->metrics, &d->aset, d->av, now - d->t0);
 }
 
 static int loop(struct daemon *d, const sigset_t *unblocked)
@@ -764,6 +783,7 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 	d->o = o;
 	d->out_rd = d->err_rd = d->pidfd = -1;
 	tp_agent_init(&d->agent, NULL, NULL); /* none until --agent opens it */
+	d->a_weight = d->a_state = -1;
 	got_signal = got_child = 0;
 	if (setup_signals(&unblocked) < 0) {
 		tp_err("cannot set up signal handling: %s", strerror(errno));
