@@ -18,6 +18,12 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# systemd reads units and tmpfiles.d under /usr/local/lib too
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -25,17 +31,19 @@ AR         ?= ar
 CLANG      ?= clang
 CLANG_FORMAT ?= clang-format
 
-PKGS := alsa kissfft-float sndfile inih jansson
+PKGS := alsa kissfft-float inih jansson
 # Loaded when first used (src/dynlib.h): headers at build time, the shared
 # object by soname at run time; only tests and fuzz targets that call them
-# directly link them.
-PKGS_LAZY := libcurl libmicrohttpd
+# directly link them. libsystemd: sd_notify (READY, STATUS, RELOADING,
+# STOPPING, WATCHDOG) for 'thermpace serve' as a Type=notify service,
+# loaded only when NOTIFY_SOCKET is set (src/pace/pace_serve.c).
+PKGS_LAZY := libcurl libmicrohttpd libsystemd sndfile
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
-        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+        libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
-        collectd-core haproxy \
+        collectd-core help2man haproxy \
         chromium
 
 # pkg-config runs when a compile or link first needs its answer, once, and
@@ -58,6 +66,7 @@ SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DTHERMPACE_VERSION='"$(VERSION)"' \
                -DTHERMPACE_DATADIR='"$(DATADIR)/thermpace"' \
+               -DTHERMPACE_SYSCONFDIR='"$(SYSCONFDIR)"' \
                -Isrc -Idsp $(PKG_CFLAGS) $(WARN) $(WERROR)
 
 # src/ is the shared base plus one folder a wing (CONTRIBUTING.md); dsp/ is
@@ -76,7 +85,7 @@ HDRS := $(wildcard src/*.h src/*/*.h dsp/*.h test/*.h)
 CLIENT_SRC := src/client/thermpace_client.c
 
 .PHONY: all check check-rel check-san check-gen check-fuzz fuzz bench lint format deps \
-        install uninstall clean demo
+        install uninstall clean demo docs
 all: $(addprefix build/rel/,$(PROG_NAMES)) build/rel/libthermpace-client.a
 
 # $(1): variant dir, $(2): src/WING/NAME_main.c; the variant's flags are
@@ -188,13 +197,33 @@ deps:
 demo: all
 	@tools/demo build/rel
 
-install: all
+# the manual pages and the bash completion, from the program's own --help
+# texts (help2man): they cannot drift from what the parsers take
+docs: build/rel/docs/stamp
+build/rel/docs/stamp: build/rel/thermpace tools/gen-docs
+	tools/gen-docs build/rel/thermpace build/rel/docs >/dev/null
+	@touch $@
+
+install: all docs
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 build/rel/docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 build/rel/docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 build/rel/docs/completion/thermpace $(DESTDIR)$(BASHCOMPDIR)/thermpace
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
 	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
 	install -d $(DESTDIR)$(DATADIR)/thermpace/prometheus $(DESTDIR)$(DATADIR)/thermpace/grafana
 	install -m 644 dist/prometheus/thermpace.rules.yml $(DESTDIR)$(DATADIR)/thermpace/prometheus/
 	install -m 644 dist/grafana/thermpace.json $(DESTDIR)$(DATADIR)/thermpace/grafana/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/thermpace \
+	  $(DESTDIR)$(DATADIR)/doc/thermpace
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g;s|/etc/thermpace/|$(SYSCONFDIR)/thermpace/|g' \
+	  dist/thermpace.service > $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service
+	install -m 644 dist/thermpace.conf $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
+	install -m 644 dist/thermpace.ini $(DESTDIR)$(DATADIR)/doc/thermpace/thermpace.ini.example
+	@# a configuration already there is the user's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini ] || \
+	  install -m 644 dist/thermpace.ini $(DESTDIR)$(SYSCONFDIR)/thermpace/thermpace.ini
 	@if [ -f build/rel/libthermpace-client.a ]; then \
 	  install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
 	  install -m 644 build/rel/libthermpace-client.a $(DESTDIR)$(LIBDIR)/ && \
@@ -204,7 +233,10 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
-	rm -rf $(DESTDIR)$(DATADIR)/thermpace
+	rm -f $(DESTDIR)$(MANDIR)/man1/thermpace.1 $(DESTDIR)$(MANDIR)/man1/thermpace-*.1 \
+	      $(DESTDIR)$(MANDIR)/man5/thermpace.ini.5 $(DESTDIR)$(BASHCOMPDIR)/thermpace
+	rm -rf $(DESTDIR)$(DATADIR)/thermpace $(DESTDIR)$(DATADIR)/doc/thermpace
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/thermpace.pc
 

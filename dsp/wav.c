@@ -11,46 +11,20 @@
 
 #include <sndfile.h>
 
-#include "dynlib.h"
+#include "sndfile_dl.h"
 #include "util.h"
 
 /* Interleaved samples read per libsndfile call (mono reads go through it). */
 #define CHUNK_SAMPLES 65536
 
-/* libsndfile, loaded when a WAV file is first opened (src/dynlib.h says why) */
-static struct {
-	void *handle;
-	__typeof__(sf_open) *open;
-	__typeof__(sf_open_virtual) *open_virtual;
-	__typeof__(sf_open_fd) *open_fd;
-	__typeof__(sf_strerror) *strerror;
-	__typeof__(sf_readf_float) *readf_float;
-	__typeof__(sf_error) *error;
-	__typeof__(sf_close) *close;
-	__typeof__(sf_command) *command;
-	__typeof__(sf_writef_short) *writef_short;
-	__typeof__(sf_writef_int) *writef_int;
-	__typeof__(sf_writef_float) *writef_float;
-} sn;
+/* libsndfile's functions (dsp/sndfile_dl.h): set by the first open */
+static const struct dsp_sndfile *sf_api;
 
 static int sndfile_load(char *err, size_t n)
 {
-	static const char *const sonames[] = {"libsndfile.so.1", NULL};
-	const struct tp_dynsym syms[] = {
-	    {"sf_open", (void **)&sn.open},
-	    {"sf_open_virtual", (void **)&sn.open_virtual},
-	    {"sf_open_fd", (void **)&sn.open_fd},
-	    {"sf_strerror", (void **)&sn.strerror},
-	    {"sf_readf_float", (void **)&sn.readf_float},
-	    {"sf_error", (void **)&sn.error},
-	    {"sf_close", (void **)&sn.close},
-	    {"sf_command", (void **)&sn.command},
-	    {"sf_writef_short", (void **)&sn.writef_short},
-	    {"sf_writef_int", (void **)&sn.writef_int},
-	    {"sf_writef_float", (void **)&sn.writef_float},
-	};
-
-	return tp_dynlib_open(&sn.handle, sonames, syms, TP_ARRAY_LEN(syms), "libsndfile1", err, n);
+	if (!sf_api)
+		sf_api = dsp_sndfile(err, n);
+	return sf_api ? 0 : -ENOENT;
 }
 
 struct mem_io {
@@ -218,7 +192,7 @@ static void check_truncation(SNDFILE *sf, struct dsp_wav_info *info)
 	unsigned long long declared, present;
 
 	log[0] = '\0';
-	sn.command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
+	sf_api->command(sf, SFC_GET_LOG_INFO, log, sizeof(log));
 	for (p = strstr(log, "data : "); p; p = strstr(p + 1, "data : ")) {
 		if (sscanf(p, "data : %llu (should be %llu)", &declared, &present) != 2)
 			continue;
@@ -286,9 +260,9 @@ int dsp_wav_reader_open(struct dsp_wav_reader **out, const char *path, char *err
 		return -ENOMEM;
 	}
 	memset(&si, 0, sizeof(si));
-	r->sf = sn.open(path, SFM_READ, &si);
+	r->sf = sf_api->open(path, SFM_READ, &si);
 	if (!r->sf) {
-		copy_reason(err, n, sn.strerror(NULL));
+		copy_reason(err, n, sf_api->strerror(NULL));
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -325,9 +299,9 @@ int dsp_wav_reader_open_mem(struct dsp_wav_reader **out, const void *data, size_
 	r->mem.data = data;
 	r->mem.size = (sf_count_t)size;
 	memset(&si, 0, sizeof(si));
-	r->sf = sn.open_virtual(&vio, SFM_READ, &si, &r->mem);
+	r->sf = sf_api->open_virtual(&vio, SFM_READ, &si, &r->mem);
 	if (!r->sf) {
-		copy_reason(err, n, sn.strerror(NULL));
+		copy_reason(err, n, sf_api->strerror(NULL));
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -348,9 +322,9 @@ const struct dsp_wav_info *dsp_wav_reader_info(const struct dsp_wav_reader *r)
 
 long dsp_wav_reader_read(struct dsp_wav_reader *r, float *interleaved, size_t max)
 {
-	sf_count_t got = sn.readf_float(r->sf, interleaved, (sf_count_t)max);
+	sf_count_t got = sf_api->readf_float(r->sf, interleaved, (sf_count_t)max);
 
-	if (got < 0 || (got == 0 && sn.error(r->sf) != SF_ERR_NO_ERROR))
+	if (got < 0 || (got == 0 && sf_api->error(r->sf) != SF_ERR_NO_ERROR))
 		return -EIO;
 	return (long)got;
 }
@@ -406,7 +380,7 @@ void dsp_wav_reader_close(struct dsp_wav_reader *r)
 	if (!r)
 		return;
 	if (r->sf)
-		sn.close(r->sf);
+		sf_api->close(r->sf);
 	free(r->chunk);
 	free(r);
 }
@@ -469,9 +443,9 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 		copy_reason(err, n, strerror(errno));
 		goto fail;
 	}
-	w->sf = sn.open_fd(fd, SFM_WRITE, &si, SF_TRUE);
+	w->sf = sf_api->open_fd(fd, SFM_WRITE, &si, SF_TRUE);
 	if (!w->sf) {
-		copy_reason(err, n, sn.strerror(NULL));
+		copy_reason(err, n, sf_api->strerror(NULL));
 		close(fd);
 		unlink(path);
 		ret = -EIO;
@@ -482,7 +456,7 @@ int dsp_wav_writer_open(struct dsp_wav_writer **out, const char *path, int rate,
 	 * once a second of frames, not on every write (libsndfile's automatic
 	 * update seeks and rewrites it each time: three system calls a period).
 	 */
-	sn.command(w->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+	sf_api->command(w->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
 	*out = w;
 	return 0;
 fail:
@@ -500,13 +474,13 @@ int dsp_wav_writer_write(struct dsp_wav_writer *w, const void *interleaved, size
 	errno = 0;
 	switch (w->fmt) {
 	case DSP_FMT_S16:
-		got = sn.writef_short(w->sf, interleaved, (sf_count_t)frames);
+		got = sf_api->writef_short(w->sf, interleaved, (sf_count_t)frames);
 		break;
 	case DSP_FMT_S32:
-		got = sn.writef_int(w->sf, interleaved, (sf_count_t)frames);
+		got = sf_api->writef_int(w->sf, interleaved, (sf_count_t)frames);
 		break;
 	default:
-		got = sn.writef_float(w->sf, interleaved, (sf_count_t)frames);
+		got = sf_api->writef_float(w->sf, interleaved, (sf_count_t)frames);
 		break;
 	}
 	if (got > 0)
@@ -523,8 +497,8 @@ int dsp_wav_writer_sync(struct dsp_wav_writer *w)
 	if (w->frames == w->header_frames)
 		return 0;
 	errno = 0;
-	sn.command(w->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-	if (sn.error(w->sf) != SF_ERR_NO_ERROR)
+	sf_api->command(w->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	if (sf_api->error(w->sf) != SF_ERR_NO_ERROR)
 		return errno > 0 ? -errno : -EIO;
 	w->header_frames = w->frames;
 	return 0;
@@ -554,7 +528,7 @@ int dsp_wav_writer_close(struct dsp_wav_writer *w)
 
 	if (!w)
 		return 0;
-	if (w->sf && sn.close(w->sf) != 0)
+	if (w->sf && sf_api->close(w->sf) != 0)
 		ret = -EIO;
 	free(w->zeros);
 	free(w);

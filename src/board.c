@@ -246,6 +246,7 @@ static int ini_append(struct tp_ini *ini, const char *sec, const char *key, cons
 	tp_strlcpy(e->section, sec, sizeof(e->section));
 	tp_strlcpy(e->key, key, sizeof(e->key));
 	tp_strlcpy(e->value, value, sizeof(e->value));
+	e->line = 0;
 	return 0;
 }
 
@@ -331,12 +332,51 @@ static int overlay_saved(struct tp_board *b)
 	return ret;
 }
 
+/* Every section and key a profile may hold (board.h): a misspelled one is refused. */
+static const char *const board_keys[] = {
+    "name", "description", "source", "match_model", "match_compatible", "match_dmi", NULL};
+static const char *const ceiling_keys[] = {"zone",     "ceiling_c",	  "trip_c",
+					   "margin_c", "ambient_limit_c", NULL};
+static const char *const zone_keys[] = {"role", "channel", "invalid", "min_c", "max_c", NULL};
+static const char *const rail_keys[] = {"source", "channel", "total", "device", "chip",
+					"label",  "domain",  "adc",   "parts",	NULL};
+static const char *const clock_keys[] = {"kind", "channel", "policy", "device", NULL};
+static const char *const hwmon_keys[] = {"ignore", NULL};
+static const char *const vcgencmd_keys[] = {"throttled", "interval_s", NULL};
+static const char *const actuator_keys[] = {"allow", NULL};
+
+static int check_keys(struct tp_board *b)
+{
+	const char *mk[TP_ARRAY_LEN(model_keys) + 1];
+	const struct tp_ini_known known[] = {
+	    {"board", board_keys},
+	    {"ceiling", ceiling_keys},
+	    {"zone.", zone_keys},
+	    {"rail.", rail_keys},
+	    {"clock.", clock_keys},
+	    {"hwmon", hwmon_keys},
+	    {"vcgencmd", vcgencmd_keys},
+	    {"actuators", actuator_keys},
+	    {"model", mk},
+	    {NULL, NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < TP_ARRAY_LEN(model_keys); i++)
+		mk[i] = model_keys[i];
+	mk[i] = NULL;
+	return tp_ini_check_keys(&b->ini, b->path, known, b->err, sizeof(b->err));
+}
+
 static int parse(struct tp_board *b)
 {
 	const char *v;
 	int i, ret;
 	char last[TP_INI_NAME_MAX] = "";
 
+	ret = check_keys(b);
+	if (ret < 0)
+		return ret;
 	v = tp_ini_get(&b->ini, "board", "name");
 	if (!v)
 		return bad(b, "board", "name", "missing");

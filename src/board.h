@@ -45,7 +45,9 @@
  *   [model]      priors: idle_w, joules_per_token, r_die, tau_die_s, r_sink,
  *                tau_sink_s, ambient_c
  *
- * Unknown sections and keys are kept in ini for the modules that use them.
+ * Sources and clocks read their own keys from ini. An unknown section or
+ * key fails the load with "FILE:LINE: unknown key 'K' in [S]": a misspelled
+ * ceiling_c must not leave the board paced against the default.
  */
 
 #include "ini_file.h"

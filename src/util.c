@@ -269,3 +269,41 @@ fail:
 	unlink(tmp);
 	return ret;
 }
+
+void tp_progress_init(struct tp_progress *p, const char *what)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = isatty(STDERR_FILENO);
+	p->start = tp_mono_now();
+	p->last = -1;
+	tp_strlcpy(p->what, what, sizeof(p->what));
+}
+
+void tp_progress_say(struct tp_progress *p, const char *fmt, ...)
+{
+	double now;
+	char msg[160];
+	va_list ap;
+
+	if (!p->on)
+		return;
+	now = tp_mono_now();
+	if (p->last >= 0 && now - p->last < 0.25)
+		return;
+	p->last = now;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r\033[K%s: %s (%.0f s)", p->what, msg, now - p->start);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+void tp_progress_end(struct tp_progress *p)
+{
+	if (p->on && p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	p->shown = 0;
+}

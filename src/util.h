@@ -62,4 +62,21 @@ int tp_strlcpy(char *dst, const char *src, size_t n);
 /* Trims blanks at both ends in place; returns s. */
 char *tp_trim(char *s);
 
+/*
+ * Progress of a long command on a terminal: one line on stderr rewritten
+ * in place at most 4 times a second, cleared at the end. Nothing at all
+ * when stderr is not a terminal (a log or a pipe gets no control codes).
+ */
+struct tp_progress {
+	int on;
+	double last, start;
+	char what[32];
+	int shown;
+};
+void tp_progress_init(struct tp_progress *p, const char *what);
+/* "what: MSG (N s)"; MSG formatted like printf */
+void tp_progress_say(struct tp_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void tp_progress_end(struct tp_progress *p);
+
 #endif

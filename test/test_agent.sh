@@ -54,6 +54,21 @@ n=$(grep -c '"event":"agent_state"' "$TMPD/ev.jsonl")
 check "every change an agent_state event ($n)" [ "$n" -ge 4 ]
 check "the drain's event says why" grep -q '"state":"drain","before":"up".*"reason":"[0-9.]* C under the ceiling' "$TMPD/ev.jsonl"
 check "the blind one too" grep -q '"state":"down",.*"reason":"blind' "$TMPD/ev.jsonl"
+# serve governing a process: up while it runs, down once it is gone (the
+# inference server); the address from the configuration file's [daemon]
+sleep 300 &
+tgt=$!
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cp -r fixtures/sysfs/jetson-nano "$TMPD/root2"
+printf '[daemon]\nagent = 127.0.0.1:%s\nagent_hold = 1\n' "$port" >"$TMPD/tp.ini"
+"$TP_BIN" serve --config "$TMPD/tp.ini" --root "$TMPD/root2" --runtime-dir "$TMPD/rt2" \
+  --interval 0.2 --pid "$tgt" --actuator socket >/dev/null 2>"$TMPD/serve.err" &
+sp=$!
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "serve: up ready while the process runs"; else not_ok "serve: no up answer: '$(cat "$TMPD/ans")'"; sed 's/^/#   /' "$TMPD/serve.err"; fi
+kill "$tgt"; wait "$tgt" 2>/dev/null
+if wait_answer "$port" '^down #the inference process is gone'; then ok "serve: down once it is gone"; else not_ok "serve: no down: '$(cat "$TMPD/ans")'"; fi
+kill -TERM "$sp"; wait "$sp"
 expect_exit 2 "a bad --agent address: exit 2" "$TP_BIN" run --agent localhost -- true
 check "... with one line naming it" grep -q "^thermpace: run: --agent wants HOST:PORT.*'localhost'" "$TMPD/err"
+sed 's/^/#   /' "$TMPD/err"
 done_testing

@@ -144,6 +144,93 @@ static void test_ini_and_board(void)
 	tp_board_free(&b);
 }
 
+/* Line numbers, and unknown sections and keys refused with them. */
+static void test_ini_unknown_keys(void)
+{
+	static const char *const akeys[] = {"x", "y", NULL};
+	static const char *const zkeys[] = {"role", NULL};
+	static const struct tp_ini_known known[] = {{"a", akeys}, {"zone.", zkeys}, {NULL, NULL}};
+	struct tp_ini ini;
+	char err[256];
+
+	CHECK_INT(tp_ini_load_mem(&ini, "; c\n[a]\nx = 1\n\n[zone.cpu]\nrole = die\n", "m"), 0);
+	CHECK_INT(ini.n, 2);
+	if (ini.n == 2) {
+		CHECK_INT(ini.e[0].line, 3);
+		CHECK_INT(ini.e[1].line, 6);
+	}
+	CHECK_INT(tp_ini_check_keys(&ini, "m", known, err, sizeof(err)), 0);
+	tp_ini_free(&ini);
+	CHECK_INT(tp_ini_load_mem(&ini, "[a]\nx = 1\n[zone.cpu]\nrole = die\nrol = x\n", "m"), 0);
+	CHECK_INT(tp_ini_check_keys(&ini, "m", known, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "m:5: unknown key 'rol' in [zone.cpu]");
+	tp_ini_free(&ini);
+	CHECK_INT(tp_ini_load_mem(&ini, "[b]\nx = 1\n", "m"), 0);
+	CHECK_INT(tp_ini_check_keys(&ini, "m", known, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "m:2: unknown section [b]");
+	tp_ini_free(&ini);
+	/* "zone." alone is not a zone */
+	CHECK_INT(tp_ini_load_mem(&ini, "[zone.]\nrole = die\n", "m"), 0);
+	CHECK_INT(tp_ini_check_keys(&ini, "m", known, err, sizeof(err)), -EINVAL);
+	tp_ini_free(&ini);
+}
+
+/* Every shipped profile loads; one misspelled key fails with its line. */
+static void test_board_unknown_key(void)
+{
+	static const char *const names[] = {"jetson-agx-orin",
+					    "jetson-nano",
+					    "jetson-orin-nano",
+					    "jetson-xavier-nx",
+					    "rk3588",
+					    "rpi3b",
+					    "rpi4",
+					    "rpi5",
+					    "sim-orin",
+					    "sim-pi5",
+					    "sim",
+					    "x86-generic"};
+	char path[64], bad[] = "/tmp/tp-core-XXXXXX";
+	char text[8192], *p;
+	struct tp_board b;
+	size_t i;
+	int fd, len;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "boards/%s.ini", names[i]);
+		CHECK_INT(tp_board_load(&b, path), 0);
+		if (b.err[0])
+			printf("# %s\n", b.err);
+		tp_board_free(&b);
+	}
+	len = tp_read_text("boards/rpi5.ini", text, sizeof(text));
+	CHECK(len > 0);
+	p = strstr(text, "\nceiling_c");
+	CHECK(p != NULL);
+	if (len <= 0 || !p)
+		return;
+	memmove(p + 5, p + 6, strlen(p + 6) + 1); /* ceilng_c */
+	fd = mkstemp(bad);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	CHECK(tp_board_load(&b, bad) < 0);
+	CHECK(strstr(b.err, "unknown key 'ceilng_c' in [ceiling]") != NULL);
+	{
+		char want[64];
+		int line = 1;
+
+		for (const char *q = text; q <= p; q++)
+			line += *q == '\n';
+		snprintf(want, sizeof(want), "%s:%d: ", bad, line);
+		CHECK(strncmp(b.err, want, strlen(want)) == 0);
+	}
+	tp_board_free(&b);
+	unlink(bad);
+}
+
 static void test_event_format(void)
 {
 	json_t *ev = tp_event_new(12.3456789, "sensor_offset");
@@ -192,6 +279,8 @@ int main(void)
 	RUN(test_csv_roundtrip);
 	RUN(test_csv_rejects);
 	RUN(test_ini_and_board);
+	RUN(test_ini_unknown_keys);
+	RUN(test_board_unknown_key);
 	RUN(test_event_format);
 	RUN(test_manifest_roundtrip);
 	return test_done();

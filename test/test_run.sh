@@ -56,7 +56,7 @@ expect_exit 2 "attach without a target" "$TP_BIN" attach
 expect_exit 2 "attach with both targets" "$TP_BIN" attach --pid 2 --cgroup /x
 expect_exit 0 "restore --help" "$TP_BIN" restore --help
 expect_exit 2 "restore with an argument" "$TP_BIN" restore extra
-expect_exit 1 "run on an unknown board" run --board no-such-board -- true
+expect_exit 2 "run on an unknown board: a bad argument" run --board no-such-board -- true
 
 # ---- exit status and output ----
 expect_exit 7 "exit status is the command's" run -- sh -c 'exit 7'
@@ -79,6 +79,13 @@ check "a call's energy_summary from llama-cli" \
 check "the session's energy_summary" grep -q '"event":"energy_summary","duration_s"' "$TMPD/ev1.jsonl"
 expect_exit 0 "cooperative tokens counted" run --events "$TMPD/ev2.jsonl" -- "$LG" -C -n 25 -c 3 -g 0.3 -d 256 -q
 check "summary counts 75 tokens" grep -q '^thermpace: 75 tokens' "$TMPD/err"
+expect_exit 0 "run --json: the summary as JSON" run --json -- "$LG" -C -n 25 -c 2 -g 0.2 -d 256 -q
+check "run --json: one JSON object with the tokens, energy and duration" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+assert d["tokens"] == 50 and d["energy_j"] > 0 and d["duration_s"] > 0 and d["throttle_events"] == 0, d
+assert d["j_per_token"] > 0 and d["peak_c"] == 31.5, d
+' "$TMPD/err"
 check "three calls, one energy_summary each" \
   test "$(grep -c '"scope":"call",.*"source":"socket","t_start".*"tokens":25' "$TMPD/ev2.jsonl")" = 3
 check "the first pace_change says why" grep -q '"event":"pace_change".*"reason":' "$TMPD/ev2.jsonl"

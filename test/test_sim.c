@@ -809,6 +809,80 @@ static void test_audio(void)
 	CHECK_INT(test_rmtree(dir), 0);
 }
 
+/* Synthesizes 1 s at state 0 then 2 s at state 2 (power 6 W, 10 tokens/s). */
+static int board_wav(const char *path, const char *scenario, uint64_t seed, float *x)
+{
+	static struct tp_sim_audio a;
+	char err[256];
+	SF_INFO info;
+	SNDFILE *sf;
+	int k, ok = 1;
+
+	if (load(&scen, scenario) < 0)
+		return -1;
+	if (tp_sim_audio_open(&a, path, &scen, seed, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		return -1;
+	}
+	for (k = 1; k <= 30; k++)
+		ok &= tp_sim_audio_feed(&a, k * 0.1, 6.0, k <= 10 ? 0 : 2, 10) == 0;
+	ok &= tp_sim_audio_close(&a) == 0;
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	if (!sf)
+		return -1;
+	ok &= sf_readf_float(sf, x, 3 * 48000) == 3 * 48000;
+	sf_close(sf);
+	return ok ? 0 : -1;
+}
+
+#define BOARD_SOUND                                                                                \
+	"[audio]\nrate = 48000\nduration_s = 3\nfan_rpm = 3000\nfan_rpm_per_state = 1500\n"        \
+	"fan_blades = 7\nfan_db = -45\nhum_hz = 50\nhum_db = -45\n"
+
+/* A board that sounds like one: fan, hum, coupling, a real background. */
+static void test_audio_board(void)
+{
+	static float x[3 * 48000], y[3 * 48000];
+	static struct tp_sim_audio a;
+	char dir[256], path[512], err[256];
+
+	CHECK_INT(test_tmpdir(dir, sizeof(dir), "sim"), 0);
+	snprintf(path, sizeof(path), "%s/a.wav", dir);
+	CHECK_INT(board_wav(path, BOARD_SOUND, 3, x), 0);
+	/* blade pass 3000 / 60 * 7 = 350 Hz, speeding up toward 700 Hz with state 2 */
+	CHECK_NEAR(peak_hz(x + 12000, 24000, 48000, 200, 1000), 350, 5);
+	CHECK(peak_hz(x + 120000, 24000, 48000, 200, 1000) > 450);
+	CHECK_NEAR(peak_hz(x + 12000, 24000, 48000, 30, 70), 50, 5);
+	/* the whine still follows power and state: 5000 + 300 * 2.2 - 150 * 2 */
+	CHECK_NEAR(peak_hz(x + 120000, 24000, 48000, 4000, 7900), 5000 + 300 * 2.2 - 150 * 2, 5);
+
+	/* coupling drawn per seed: seeds differ, level within the spread */
+	CHECK_INT(board_wav(path, BOARD_SOUND "couple_db = 10\nhum_db = -200\nfan_rpm = 0\n", 3, x),
+		  0);
+	CHECK_INT(board_wav(path, BOARD_SOUND "couple_db = 10\nhum_db = -200\nfan_rpm = 0\n", 4, y),
+		  0);
+	CHECK(fabs(20 * log10(rms(x, 48000) / rms(y, 48000))) > 0.1);
+	CHECK(fabs(20 * log10(rms(x, 48000) / rms(y, 48000))) < 20.1);
+
+	/* a real recording as background: louder than without it */
+	CHECK_INT(board_wav(path, BOARD_SOUND "background = fixtures/audio/fridge-hum.wav\n", 3, y),
+		  0);
+	CHECK_INT(board_wav(path, BOARD_SOUND, 3, x), 0);
+	CHECK(rms(y, 3 * 48000) > rms(x, 3 * 48000));
+
+	/* a background at another rate is refused with one line */
+	CHECK_INT(load(&scen, "[audio]\nrate = 16000\nduration_s = 3\n"
+			      "background = fixtures/audio/fridge-hum.wav\n"),
+		  0);
+	CHECK(tp_sim_audio_open(&a, path, &scen, 1, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "48000 Hz, the audio is 16000 Hz") != NULL);
+	CHECK_INT(load(&scen, "[audio]\nrate = 48000\nduration_s = 3\nbackground = none.wav\n"), 0);
+	CHECK(tp_sim_audio_open(&a, path, &scen, 1, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "background 'none.wav'") != NULL);
+	CHECK_INT(test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	RUN(test_rng);
@@ -825,5 +899,6 @@ int main(void)
 	RUN(test_load_profiles);
 	RUN(test_scenario_errors);
 	RUN(test_audio);
+	RUN(test_audio_board);
 	return test_done();
 }

@@ -75,7 +75,7 @@ expect_exit 0 "sim, another seed" "$TP_BIN" sim --scenario "$TMPD/all.ini" --see
 check "another seed: other telemetry" sh -c "! cmp -s '$TMPD/s1/telemetry.csv' '$TMPD/s3/telemetry.csv'"
 check "another seed: other audio" sh -c "! cmp -s '$TMPD/s1/audio.wav' '$TMPD/s3/audio.wav'"
 expect_exit 0 "sim --no-audio over the same directory" \
-  "$TP_BIN" sim --scenario "$TMPD/all.ini" --no-audio -o "$TMPD/s3"
+  "$TP_BIN" sim --scenario "$TMPD/all.ini" --no-audio --force -o "$TMPD/s3"
 check "--no-audio removes a stale audio.wav" test ! -e "$TMPD/s3/audio.wav"
 
 printf '[scenario]\nduration_s = 10\n[audio]\nrate = 48000\nduration_s = 1000\n' >"$TMPD/au.ini"
@@ -86,12 +86,12 @@ check "default: 28 C ambient in the manifest" grep -qx 'final_ambient_c = 28.000
 
 # every scenario of the library loads and runs
 for f in fixtures/scenarios/*.ini fixtures/scenarios/sessions/*.ini; do
-  expect_exit 0 "library $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 30 --no-audio -o "$TMPD/lib"
+  expect_exit 0 "library $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 30 --no-audio --force -o "$TMPD/lib"
 done
 
 # the network plant's scenarios run; their truth has parseable samples eval scores
 for f in fixtures/scenarios/net/*.ini; do
-  expect_exit 0 "net $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 120 --no-audio -o "$TMPD/net"
+  expect_exit 0 "net $(basename "$f") runs" "$TP_BIN" sim --scenario "$f" --duration 120 --no-audio --force -o "$TMPD/net"
 done
 "$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-clean.ini --duration 2400 --seed 4 -o "$TMPD/net4" >/dev/null 2>&1
 check "net: 40 truth samples" test "$(grep -c '"kind":"truth_sample"' "$TMPD/net4/truth.jsonl")" = 40
@@ -111,6 +111,20 @@ check "drift-throttle: spurious kernel throttle" grep -q '"kind":"kernel_throttl
 expect_exit 0 "hot-throttle runs" "$TP_BIN" sim --scenario fixtures/scenarios/hot-throttle.ini -o "$TMPD/ht"
 check "hot-throttle: genuine kernel throttle" grep -q '"kind":"kernel_throttle".*"spurious":false' "$TMPD/ht/truth.jsonl"
 check "hot-throttle: no sensor blamed" sh -c "! grep -q causes_throttle '$TMPD/ht/truth.jsonl'"
+
+# clocks hidden: by the scenario (no columns) and by replay (never read)
+{ cat fixtures/scenarios/hot-throttle.ini; printf '[sensors]\nhide_clocks = 1\n'; } >"$TMPD/hide.ini"
+expect_exit 0 "sim with hide_clocks" "$TP_BIN" sim --scenario "$TMPD/hide.ini" --no-audio -o "$TMPD/hide"
+check "hide_clocks: no freq.* or state.cool_* column" \
+  sh -c "grep -v '^#' '$TMPD/hide/telemetry.csv' | head -1 | grep -q 'power.board' && ! grep -v '^#' '$TMPD/hide/telemetry.csv' | head -1 | grep -q 'freq\.\|state\.cool_'"
+check "hide_clocks: the kernel still throttles (truth)" grep -q '"kind":"kernel_throttle"' "$TMPD/hide/truth.jsonl"
+printf '[sensors]\nhide_clocks = 2\n' >"$TMPD/hide-bad.ini"
+expect_exit 2 "hide_clocks = 2" "$TP_BIN" sim --scenario "$TMPD/hide-bad.ini" -o "$TMPD/x"
+check "hide_clocks = 2: says what is wrong" grep -q 'hide_clocks: must be 0 or 1$' "$TMPD/err"
+expect_exit 0 "replay hot-throttle" "$TP_BIN" replay --no-audio "$TMPD/ht"
+check "replay: clocks give kernel_throttle" grep -q '"event":"kernel_throttle"' "$TMPD/out"
+expect_exit 0 "replay --hide-clocks hot-throttle" "$TP_BIN" replay --no-audio --hide-clocks "$TMPD/ht"
+check "replay --hide-clocks: no clock clause fires" sh -c "! grep -q '\"event\":\"kernel_throttle\"' '$TMPD/out'"
 
 # the fixture sessions in the tree are what the simulator writes today
 if tools/sim-fixtures "$TP_BUILD" "$TMPD/fx" >/dev/null 2>"$TMPD/err"; then

@@ -104,13 +104,23 @@ void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, do
 void tp_pipeline_close(struct tp_pipeline *p);
 
 /*
- * A witness from outside the frames: the acoustic change detector
- * (dsp/change.h) confirmed at t that the board's sound moved (a change of
- * load or of the regulator's state). The detectors take it into their
+ * A witness from outside the frames: the sound model (brain/sound.h)
+ * confirmed at t that the board's sound moved in a way its load does not
+ * explain. The detectors take it into their
  * evidence (heat without a change of load or of sound is suspect); the
  * caller emits the acoustic_shift event itself.
  */
 void tp_pipeline_acoustic_shift(struct tp_pipeline *p, double t);
+
+struct tp_sound_verdict;
+
+/*
+ * A throttle heard (brain/sound.h): TP_SOUND_THROTTLE_START turns the
+ * throttle detector's `acoustic` clause on with v as its evidence (it opens
+ * a kernel_throttle episode, or joins the one a readable clause opened),
+ * TP_SOUND_THROTTLE_END turns it off.
+ */
+void tp_pipeline_acoustic_throttle(struct tp_pipeline *p, const struct tp_sound_verdict *v);
 
 /* The controlled zone's channel ("temp.cpu"). */
 const char *tp_pipeline_control_channel(const struct tp_pipeline *p);

@@ -27,6 +27,7 @@
 #include "evidence.h"
 #include "forecast.h"
 #include "lost.h"
+#include "sound.h"
 #include "pipeline.h"
 #include "tmodel.h"
 
@@ -119,6 +120,8 @@ struct tp_pipeline {
 	int rc_k2, rc_have;
 
 	/* throttle episode */
+	struct tp_sound_verdict heard; /* the last throttle the sound model heard */
+	int have_heard;
 	char thr_verdict[32];
 	char thr_sensor[TP_CHANNEL_NAME_MAX];
 	long events_at_start;

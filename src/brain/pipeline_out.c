@@ -186,6 +186,33 @@ static void throttle_verdict(struct tp_pipeline *p, json_t *ev)
 		json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
 }
 
+void tp_pipeline_acoustic_throttle(struct tp_pipeline *p, const struct tp_sound_verdict *v)
+{
+	if (!p)
+		return;
+	if (v->kind == TP_SOUND_THROTTLE_START) {
+		p->heard = *v;
+		p->have_heard = 1;
+		tp_throttle_set_acoustic(&p->th, 1);
+	} else if (v->kind == TP_SOUND_THROTTLE_END) {
+		tp_throttle_set_acoustic(&p->th, 0);
+	}
+}
+
+/* What the sound model heard, when it heard the episode. */
+static void acoustic_evidence(struct tp_pipeline *p, json_t *ev)
+{
+	json_t *o;
+
+	if (!p->have_heard || !p->th.heard)
+		return;
+	o = tp_sound_verdict_json(&p->heard);
+	if (!o)
+		return;
+	tp_event_set_num(o, "t", p->heard.t);
+	json_object_set_new(ev, "acoustic", o);
+}
+
 void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const struct tp_evidence *e)
 {
 	json_t *ev, *cl;
@@ -213,6 +240,7 @@ void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const stru
 		if (p->thr_sensor[0])
 			json_object_set_new(ev, "faulty_sensor", json_string(p->thr_sensor));
 	}
+	acoustic_evidence(p, ev);
 	tp_evidence_add(ev, e);
 	if (p->log)
 		tp_event_emit(p->log, ev);

@@ -14,12 +14,19 @@
 
 static const char *const clause_names[TP_CLAUSE_COUNT] = {
     "none",	   "cooling_state",	 "freq_cap",   "rpi_bits",
-    "x86_counter", "freq_below_request", "clock_drop",
+    "x86_counter", "freq_below_request", "clock_drop", "acoustic",
 };
 
 const char *tp_throttle_clause_name(enum tp_clause c)
 {
 	return (unsigned)c < TP_CLAUSE_COUNT ? clause_names[c] : "none";
+}
+
+void tp_throttle_set_acoustic(struct tp_throttle *th, int on)
+{
+	th->acoustic = on;
+	if (on && th->active)
+		th->heard = 1;
 }
 
 static struct tp_throttle_clock *clock_for(struct tp_throttle *th, const char *name)
@@ -198,6 +205,8 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 			mask |= 1u << TP_CLAUSE_X86_COUNTER;
 		th->last_x86 = x;
 	}
+	if (th->acoustic)
+		mask |= 1u << TP_CLAUSE_ACOUSTIC;
 	th->active_mask = mask;
 	if (!th->active) {
 		if (!mask)
@@ -206,6 +215,7 @@ int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loa
 			if (mask & (1u << i))
 				break;
 		th->active = 1;
+		th->heard = th->acoustic;
 		th->clause = (enum tp_clause)i;
 		th->start_t = t;
 		th->clear_n = 0;

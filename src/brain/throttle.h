@@ -18,6 +18,11 @@
  *   clock_drop          the same against the highest level the clock held
  *                       for three polls, for traces that do not say what
  *                       was requested
+ *   acoustic            the sound model heard one (brain/sound.h: a tonal
+ *                       line glided or fell quieter in a way the load does
+ *                       not explain); set from outside the frames with
+ *                       tp_throttle_set_acoustic, so a throttle is found
+ *                       where no clock can be read
  *
  * Measured clocks jitter: a clock counted from cycles reads a few % over
  * its nominal value (2.30-2.35 GHz against a 2.2 GHz maximum). A clock is
@@ -44,6 +49,7 @@ enum tp_clause {
 	TP_CLAUSE_X86_COUNTER,
 	TP_CLAUSE_FREQ_BELOW_REQUEST,
 	TP_CLAUSE_CLOCK_DROP,
+	TP_CLAUSE_ACOUSTIC,
 	TP_CLAUSE_COUNT
 };
 
@@ -74,6 +80,8 @@ struct tp_throttle {
 	double start_t;
 	double cool_now, rpi_bits;
 	int loaded;
+	int acoustic; /* the sound model hears a throttle now */
+	int heard;    /* ... at some time in the open episode */
 };
 
 void tp_throttle_init(struct tp_throttle *th, const struct tp_chanset *in);
@@ -86,6 +94,9 @@ void tp_throttle_init(struct tp_throttle *th, const struct tp_chanset *in);
 int tp_throttle_frame(struct tp_throttle *th, double t, const double *v, int loaded);
 
 const char *tp_throttle_clause_name(enum tp_clause c);
+
+/* The acoustic clause holds (on 1) or not from the next frame on. */
+void tp_throttle_set_acoustic(struct tp_throttle *th, int on);
 
 /* Clock evidence of the "cpu" clock (else the first read), NaN when absent. */
 void tp_throttle_clock(const struct tp_throttle *th, double *cur, double *max, double *hwmax);

@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		   "  -b, --board NAME        board profile (default: each manifest's)\n"
 		   "  -c, --ceiling C         ceiling of the controlled zone, degrees C\n"
 		   "  -w, --ttc-warn S        ceiling_forecast threshold, seconds (default 300)\n"
+		   "  -H, --hide-clocks       read no clock or cooling-state channel (freq.*,\n"
+		   "                          state.cool_*): throttles must be heard\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -48,7 +50,8 @@ static int filter_dir(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
-static int eval_path(struct tp_eval *ev, const char *path, const struct tp_replay_opts *ro)
+static int eval_path(struct tp_eval *ev, const char *path, const struct tp_replay_opts *ro,
+		     struct tp_progress *prog)
 {
 	struct dirent **list = NULL;
 	char err[1024], sub[4096];
@@ -77,6 +80,7 @@ static int eval_path(struct tp_eval *ev, const char *path, const struct tp_repla
 		    snprintf(sub, sizeof(sub), "%s/%s", path, list[i]->d_name) < (int)sizeof(sub) &&
 		    is_session(sub)) {
 			found++;
+			tp_progress_say(prog, "%s: session %d of %d", path, i + 1, n);
 			ret = tp_eval_session(ev, sub, ro, err, sizeof(err));
 			if (ret < 0)
 				tp_err("%s", err);
@@ -94,17 +98,23 @@ static int eval_path(struct tp_eval *ev, const char *path, const struct tp_repla
 int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},	       {"board", required_argument, NULL, 'b'},
-	    {"ceiling", required_argument, NULL, 'c'}, {"ttc-warn", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"board", required_argument, NULL, 'b'},
+	    {"ceiling", required_argument, NULL, 'c'},
+	    {"ttc-warn", required_argument, NULL, 'w'},
+	    {"hide-clocks", no_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct tp_replay_opts ro;
 	struct tp_eval ev;
+	struct tp_progress prog;
 	int c, json = 0, i, status = TP_EXIT_OK;
 
 	tp_replay_opts_init(&ro);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jb:c:w:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jb:c:w:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -116,11 +126,12 @@ int cmd_eval(int argc, char **argv)
 		case 'c':
 		case 'z':
 		case 'w':
+		case 'H':
 			if (tp_replay_opts_set(&ro, c, optarg) < 0)
 				return TP_EXIT_USAGE;
 			break;
 		default:
-			tp_err("eval: bad arguments (see 'thermpace eval --help')");
+			tp_err_option("eval", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}
@@ -129,9 +140,11 @@ int cmd_eval(int argc, char **argv)
 		return TP_EXIT_USAGE;
 	}
 	tp_eval_init(&ev);
+	tp_progress_init(&prog, "eval");
 	for (i = optind; i < argc && status == TP_EXIT_OK; i++)
-		if (eval_path(&ev, argv[i], &ro) < 0)
+		if (eval_path(&ev, argv[i], &ro, &prog) < 0)
 			status = TP_EXIT_FAILURE;
+	tp_progress_end(&prog);
 	if (status == TP_EXIT_OK) {
 		if (json)
 			tp_eval_print_json(&ev, stdout);

@@ -80,7 +80,7 @@ static int parse_args(int argc, char **argv, struct tp_record_opts *o,
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->dir = optarg;
@@ -128,9 +128,7 @@ static int parse_args(int argc, char **argv, struct tp_record_opts *o,
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("record: unknown or incomplete option '%s' (see 'thermpace record "
-			       "--help')",
-			       argv[optind - 1]);
+			tp_err_option("record", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

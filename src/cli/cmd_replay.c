@@ -1,6 +1,7 @@
 /*
  * thermpace replay DIR|FILE.csv [--board B] [--ceiling C] [--control-zone Z]
  *                  [--ttc-warn S] [--channels OUT.csv] [--no-audio] [--model FILE]
+ *                  [--hide-clocks]
  * Runs the pipeline over a recorded session; events as JSON Lines on stdout.
  */
 #include <errno.h>
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		   "  -A, --no-audio          do not analyse the session's audio.wav\n"
 		   "  -m, --model FILE        overlay a thermal model saved by 'thermpace fit\n"
 		   "                          --save' on the board's [model] priors\n"
+		   "  -H, --hide-clocks       read no clock or cooling-state channel (freq.*,\n"
+		   "                          state.cool_*): throttles must be heard\n"
 		   "  -h, --help              this text\n");
 }
 
@@ -49,6 +52,7 @@ struct chan_out {
 	int started, nin, nout;
 	double row[TP_MAX_CHANNELS];
 	const char *path;
+	struct tp_progress prog; /* on a terminal: the session time replayed */
 };
 
 static int on_frame(void *ctx, double t, const double *v, const struct tp_chanset *in,
@@ -57,6 +61,9 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 	struct chan_out *c = ctx;
 	int i;
 
+	tp_progress_say(&c->prog, "%.0f s of session", t);
+	if (!c->f)
+		return 0;
 	if (!c->started) {
 		struct tp_chanset set = *in;
 
@@ -86,6 +93,7 @@ int cmd_replay(int argc, char **argv)
 	    {"channels", required_argument, NULL, 'o'},
 	    {"no-audio", no_argument, NULL, 'A'},
 	    {"model", required_argument, NULL, 'm'},
+	    {"hide-clocks", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -98,7 +106,8 @@ int cmd_replay(int argc, char **argv)
 	tp_replay_opts_init(&ro);
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:c:z:w:o:Am:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:c:z:w:o:Am:Hh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			chan_path = optarg;
@@ -116,11 +125,12 @@ int cmd_replay(int argc, char **argv)
 		case 'c':
 		case 'z':
 		case 'w':
+		case 'H':
 			if (tp_replay_opts_set(&ro, c, optarg) < 0)
 				return TP_EXIT_USAGE;
 			break;
 		default:
-			tp_err("replay: bad arguments (see 'thermpace replay --help')");
+			tp_err_option("replay", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}
@@ -136,8 +146,10 @@ int cmd_replay(int argc, char **argv)
 		}
 		co.path = chan_path;
 	}
-	ret = tp_replay_run(argv[optind], &ro, stdout, chan_path ? on_frame : NULL, &co, err,
-			    sizeof(err));
+	tp_progress_init(&co.prog, "replay");
+	ret = tp_replay_run(argv[optind], &ro, stdout, chan_path || co.prog.on ? on_frame : NULL,
+			    &co, err, sizeof(err));
+	tp_progress_end(&co.prog);
 	if (ret < 0) {
 		tp_err("%s", err);
 		status = TP_EXIT_FAILURE;

@@ -39,7 +39,7 @@ int cmd_restore(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
 			dir = optarg;
@@ -51,8 +51,7 @@ int cmd_restore(int argc, char **argv)
 			usage(stdout);
 			return TP_EXIT_OK;
 		default:
-			tp_err("restore: unknown option '%s' (see 'thermpace restore --help')",
-			       argv[optind - 1]);
+			tp_err_option("restore", c, argv);
 			return TP_EXIT_USAGE;
 		}
 	}

@@ -7,12 +7,5 @@
 
 int cmd_run(int argc, char **argv)
 {
-	struct tp_daemon_opts o;
-	int ret;
-
-	tp_daemon_opts_init(&o);
-	ret = daemon_opts_parse(argc, argv, 0, &o);
-	if (ret != 0)
-		return ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
-	return tp_daemon_main(&o);
+	return daemon_opts_main(argc, argv, DAEMON_RUN);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -48,6 +49,7 @@ struct sim_opts {
 	const char *agent;   /* --agent ADDR:PORT */
 	double agent_hold_s; /* NAN: the agent's default */
 	long population;     /* 0: one scenario; N: scenarios of sim_population.h */
+	int force;	     /* replace the session -o already holds */
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
     {"load", required_argument, NULL, 'L'},	{"speed", required_argument, NULL, 'K'},
     {"json", no_argument, NULL, 'J'},		{"population", required_argument, NULL, 'P'},
     {"agent", required_argument, NULL, 'W'},	{"agent-hold", required_argument, NULL, 'Y'},
+    {"json", no_argument, NULL, 'J'},		{"force", no_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 };
 
@@ -73,7 +76,9 @@ static void usage(FILE *f)
 		"  -S, --seed N         random seed (default: the scenario's seed)\n"
 		"  -d, --duration S     override the scenario's duration_s\n"
 		"      --no-audio       write no audio.wav\n"
-		"  -o, --output DIR     session directory (created)\n"
+		"  -o, --output DIR     session directory (created; one that holds a session\n"
+		"                       is refused)\n"
+		"      --force          replace the session DIR holds (its files removed first)\n"
 		"  -h, --help           this help\n\n"
 		"      --population N   N scenarios drawn across the network plant's board\n"
 		"                       classes, loads and fault kinds (docs/simulator.md),\n"
@@ -188,6 +193,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 				return -EINVAL;
 			}
 			o->population = l;
+			break;
+		case 'F':
+			o->force = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -616,6 +624,39 @@ static int sim_run_population(const struct sim_opts *o, struct sim_run *run)
 	return TP_EXIT_OK;
 }
 
+/*
+ * -o DIR: refused when it holds a session (a second run's files would mix
+ * with the first's: an old events.jsonl read with a new telemetry.csv);
+ * with --force, the session's files go first. 0, or an exit status.
+ */
+static int check_out(const struct sim_opts *o)
+{
+	static const char *const files[] = {"manifest.ini", "telemetry.csv", "events.jsonl",
+					    "truth.jsonl", "audio.wav"};
+	char path[4096];
+	struct stat st;
+	size_t i;
+
+	if (!o->out)
+		return 0;
+	for (i = 0; i < TP_ARRAY_LEN(files); i++) {
+		if (tp_session_path(path, sizeof(path), o->out, files[i]) < 0 ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (!o->force) {
+			tp_err("sim: '%s' already holds a session (%s): choose another -o, or "
+			       "--force to replace it",
+			       o->out, files[i]);
+			return TP_EXIT_FAILURE;
+		}
+		if (unlink(path) < 0) {
+			tp_err("sim: cannot remove '%s': %s", path, strerror(errno));
+			return TP_EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	struct sim_run *run;
@@ -636,6 +677,8 @@ int cmd_sim(int argc, char **argv)
 		return ret;
 	}
 	ret = load_scenario(&o, &run->s);
+	if (ret == TP_EXIT_OK)
+		ret = check_out(&o);
 	if (ret == TP_EXIT_OK)
 		ret = o.closed ? sim_run_closed_loop(&o, run) : sim_run_open_loop(&o, run);
 	free(run);

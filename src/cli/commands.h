@@ -32,6 +32,7 @@ TP_COMMAND(replay);
 TP_COMMAND(eval);
 TP_COMMAND(run);
 TP_COMMAND(attach);
+TP_COMMAND(serve);
 TP_COMMAND(restore);
 TP_COMMAND(report);
 TP_COMMAND(fit);

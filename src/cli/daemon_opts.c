@@ -5,19 +5,79 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "board.h"
+#include "commands.h"
 #include "pace/actuator.h"
 #include "pace/agent.h"
 #include "util.h"
 #include "wav.h"
 
-static void usage(FILE *f, int attach)
+#ifndef THERMPACE_SYSCONFDIR
+#define THERMPACE_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG THERMPACE_SYSCONFDIR "/thermpace/thermpace.ini"
+
+static const char *const mode_name[] = {"run", "attach", "serve"};
+
+/* Every option; the file's key is the name with '_' for '-'. */
+static const struct option long_opts[] = {
+    {"board", required_argument, NULL, 'b'},
+    {"root", required_argument, NULL, 'r'},
+    {"ceiling", required_argument, NULL, 'c'},
+    {"actuator", required_argument, NULL, 'a'},
+    {"controller", required_argument, NULL, 'k'},
+    {"metrics", required_argument, NULL, 'm'},
+    {"metrics-textfile", required_argument, NULL, 'X'},
+    {"agent", required_argument, NULL, 'Q'},
+    {"agent-hold", required_argument, NULL, 'Y'},
+    {"events", required_argument, NULL, 'e'},
+    {"llama-server", required_argument, NULL, 'l'},
+    {"interval", required_argument, NULL, 'i'},
+    {"runtime-dir", required_argument, NULL, 'R'},
+    {"socket", required_argument, NULL, 's'},
+    {"cgroup-root", required_argument, NULL, 'G'},
+    {"duty-period", required_argument, NULL, 'D'},
+    {"max-clients", required_argument, NULL, 'M'},
+    {"fixed-rate", required_argument, NULL, 'F'},
+    {"fixed-setting", required_argument, NULL, 'S'},
+    {"device", required_argument, NULL, 'A'},
+    {"rate", required_argument, NULL, 'H'},
+    {"channel", required_argument, NULL, 'C'},
+    {"model", required_argument, NULL, 'O'},
+    /* [serve] from here */
+    {"pid", required_argument, NULL, 'p'},
+    {"cgroup", required_argument, NULL, 'g'},
+    {"unit", required_argument, NULL, 'U'},
+    {"session-dir", required_argument, NULL, 'W'},
+    {"session-rotate", required_argument, NULL, 'T'},
+    /* [run] */
+    {"session", required_argument, NULL, 'w'},
+    /* the command line only */
+    {"config", required_argument, NULL, 'f'},
+    {"check-config", no_argument, NULL, 'K'},
+    {"json", no_argument, NULL, 'J'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f, enum daemon_mode mode)
 {
-	if (attach)
+	if (mode == DAEMON_ATTACH)
 		fprintf(f, "usage: thermpace attach (--pid N | --cgroup PATH) [OPTIONS]\n\n"
 			   "Governs a process (or a cgroup) that already runs, until it ends or a\n"
 			   "signal (SIGINT, SIGTERM, SIGHUP) ends thermpace; exit status 0.\n\n");
+	else if (mode == DAEMON_SERVE)
+		fprintf(f,
+			"usage: thermpace serve [--config FILE] [OPTIONS]\n\n"
+			"The daemon as a system service, without a command: telemetry, the\n"
+			"governor, the pacing socket for cooperative clients, an attached target\n"
+			"(--pid, --cgroup or --unit), metrics and events, until SIGTERM or SIGINT\n"
+			"(what it changed is put back). SIGHUP reads the configuration again: a\n"
+			"bad file keeps the one running. Tells systemd READY, STATUS and WATCHDOG\n"
+			"(Type=notify). docs/service.md says more.\n\n");
 	else
 		fprintf(f, "usage: thermpace run [OPTIONS] -- CMD [ARGS...]\n\n"
 			   "Runs CMD under the governor: its output passes through untouched, its\n"
@@ -25,7 +85,9 @@ static void usage(FILE *f, int attach)
 			   "ceiling. Ends with one summary line on stderr; the exit status is\n"
 			   "CMD's (128 + the signal when a signal killed it).\n\n");
 	fprintf(
-	    f, "  --board B            board profile (default: detected)\n"
+	    f, "  --config FILE        options from FILE first (default " DEFAULT_CONFIG "\n"
+	       "                       when it exists; 'none': no file); the command line wins\n"
+	       "  --board B            board profile (default: detected)\n"
 	       "  --root DIR           read sysfs and procfs under DIR instead of /\n"
 	       "  --ceiling C          ceiling in C (default: the board's)\n"
 	       "  --actuator A         auto|socket|cgroup|cpufreq|devfreq|signal (default auto:\n"
@@ -33,12 +95,12 @@ static void usage(FILE *f, int attach)
 	       "                       signal when no client came within 5 s)\n"
 	       "  --controller K       horizon|pi|stepwise|none (default horizon)\n"
 	       "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
+	       "  --metrics-textfile DIR  write DIR/thermpace.prom each second (atomically) for\n"
+	       "                       node_exporter's textfile collector\n"
 	       "  --agent ADDR:PORT    answer HAProxy's agent check there (':PORT': the\n"
 	       "                       loopback): weight from headroom, drain, down\n"
 	       "                       (docs/fleet.md)\n"
 	       "  --agent-hold S       least seconds before the agent's answer relaxes (10)\n"
-	       "  --metrics-textfile DIR  write DIR/thermpace.prom each second (atomically) for\n"
-	       "                       node_exporter's textfile collector\n"
 	       "  --events FILE        write events.jsonl there\n"
 	       "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
 	       "  --interval S         seconds between ticks (default 1)\n"
@@ -58,9 +120,25 @@ static void usage(FILE *f, int attach)
 	       "  --model FILE         thermal model saved by 'thermpace fit --save' (default:\n"
 	       "                       STATE/BOARD.model.ini when present, STATE being\n"
 	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace)\n");
-	if (attach)
+	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
+	if (mode == DAEMON_SERVE)
+		fprintf(
+		    f,
+		    "  --unit NAME          a systemd unit (llama-server.service): its cgroup\n"
+		    "  --check-config       read the configuration and the options, say whether\n"
+		    "                       they are good (exit 0) or why not (exit 2), and stop\n"
+		    "  --session-dir DIR    record a session (telemetry.csv, events.jsonl) in a\n"
+		    "                       new directory under DIR at each start and reload\n");
+	if (mode != DAEMON_SERVE)
+		fprintf(
+		    f, "  --json               the closing summary as one JSON object on stderr\n");
+	if (mode == DAEMON_RUN)
+		fprintf(
+		    f,
+		    "  --session DIR        record the run as a session (telemetry.csv,\n"
+		    "                       events.jsonl, manifest.ini) for replay and report\n");
 	fprintf(f, "  -h, --help           this text\n\n"
 		   "Tokens are counted from clients of the pacing socket (libthermpace-client),\n"
 		   "from llama-completion's 'eval time = ... / N runs' line in CMD's output\n"
@@ -68,161 +146,350 @@ static void usage(FILE *f, int attach)
 		   "Chat llama-cli prints rates only: not counted. docs/pacing.md says more.\n");
 }
 
-static int bad(const char *cmd, const char *opt, const char *val, const char *want)
+/* Where a value came from: the command line (where NULL) or FILE:LINE. */
+struct from {
+	enum daemon_mode mode;
+	const char *where;
+};
+
+/* The long name of option code c. */
+static const char *opt_name(int c)
 {
-	tp_err("%s: %s wants %s, not '%s'", cmd, opt, want, val);
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (lo->val == c)
+			return lo->name;
+	return "?";
+}
+
+/* An option given to a command it is not for. */
+static int not_here(const struct from *x, int c, const char *cmds)
+{
+	if (x->where)
+		tp_err("%s: %s is for %s", x->where, opt_name(c), cmds);
+	else
+		tp_err("%s: --%s is for %s", mode_name[x->mode], opt_name(c), cmds);
+	return -EINVAL;
+}
+
+static int bad(const struct from *x, const char *opt, const char *val, const char *want)
+{
+	char key[32];
+	size_t i;
+
+	if (!x->where) {
+		tp_err("%s: --%s wants %s, not '%s'", mode_name[x->mode], opt, want, val);
+		return -EINVAL;
+	}
+	tp_strlcpy(key, opt, sizeof(key));
+	for (i = 0; key[i]; i++)
+		if (key[i] == '-')
+			key[i] = '_';
+	tp_err("%s: %s wants %s, not '%s'", x->where, key, want, val);
 	return -EINVAL;
 }
 
 /* --device, --rate, --channel: 0, 1 when c is none of them, or -EINVAL. */
-static int audio_option(int c, const char *cmd, struct tp_daemon_opts *o)
+static int audio_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
 	long lv;
 
 	switch (c) {
 	case 'A':
-		if (!optarg[0])
-			return bad(cmd, "--device", optarg, "an ALSA PCM name");
-		o->audio_device = optarg;
+		if (!arg[0])
+			return bad(x, "device", arg, "an ALSA PCM name");
+		o->audio_device = arg;
 		return 0;
 	case 'H':
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 1000 || lv > 768000)
-			return bad(cmd, "--rate", optarg, "Hz from 1000 to 768000");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 1000 || lv > 768000)
+			return bad(x, "rate", arg, "Hz from 1000 to 768000");
 		o->audio_rate = (unsigned)lv;
 		return 0;
 	case 'C':
-		if (strcmp(optarg, "mix") == 0)
+		if (strcmp(arg, "mix") == 0)
 			o->audio_channel = DSP_CHANNEL_MIX;
-		else if (tp_parse_long(optarg, &lv) == 0 && lv >= 1 && lv <= 256)
+		else if (tp_parse_long(arg, &lv) == 0 && lv >= 1 && lv <= 256)
 			o->audio_channel = (int)lv - 1;
 		else
-			return bad(cmd, "--channel", optarg, "a channel number from 1 or 'mix'");
+			return bad(x, "channel", arg, "a channel number from 1 or 'mix'");
 		return 0;
 	}
 	return 1;
 }
 
+static int number(const struct from *x, const char *opt, const char *arg, double lo, double hi,
+		  const char *want, double *out)
+{
+	double dv;
+
+	if (tp_parse_double(arg, &dv) < 0 || dv < lo || dv > hi)
+		return bad(x, opt, arg, want);
+	*out = dv;
+	return 0;
+}
+
 /* The options with a number or a choice for a value: 0, 1 when c is none of them, or -EINVAL. */
-static int value_option(int c, const char *cmd, int attach, struct tp_daemon_opts *o)
+static int value_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
 	enum tp_act_kind k;
-	double dv;
 	long lv;
 
 	switch (c) {
 	case 'c':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < -50 || dv > 200)
-			return bad(cmd, "--ceiling", optarg, "a temperature in C");
-		o->ceiling_c = dv;
-		return 0;
+		return number(x, "ceiling", arg, -50, 200, "a temperature in C", &o->ceiling_c);
 	case 'a':
-		if (strcmp(optarg, "auto") == 0)
+		if (strcmp(arg, "auto") == 0)
 			o->actuator = TP_DAEMON_ACT_AUTO;
-		else if (tp_act_kind_parse(optarg, &k) == 0)
+		else if (tp_act_kind_parse(arg, &k) == 0)
 			o->actuator = (int)k;
 		else
-			return bad(cmd, "--actuator", optarg,
+			return bad(x, "actuator", arg,
 				   "auto, socket, cgroup, cpufreq, devfreq or signal");
 		return 0;
 	case 'k':
-		if (tp_gov_kind_parse(optarg, &o->controller) < 0)
-			return bad(cmd, "--controller", optarg, "horizon, pi, stepwise or none");
+		if (tp_gov_kind_parse(arg, &o->controller) < 0)
+			return bad(x, "controller", arg, "horizon, pi, stepwise or none");
 		return 0;
 	case 'i':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-			return bad(cmd, "--interval", optarg, "seconds from 0.01 to 60");
-		o->interval_s = dv;
-		return 0;
+		return number(x, "interval", arg, 0.01, 60, "seconds from 0.01 to 60",
+			      &o->interval_s);
 	case 'D':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0.01 || dv > 60)
-			return bad(cmd, "--duty-period", optarg, "seconds from 0.01 to 60");
-		o->duty_period_s = dv;
-		return 0;
+		return number(x, "duty-period", arg, 0.01, 60, "seconds from 0.01 to 60",
+			      &o->duty_period_s);
 	case 'M':
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 1 || lv > TP_DAEMON_MAX_CLIENTS)
-			return bad(cmd, "--max-clients", optarg, "a count from 1 to 256");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 1 || lv > TP_DAEMON_MAX_CLIENTS)
+			return bad(x, "max-clients", arg, "a count from 1 to 256");
 		o->max_clients = (int)lv;
 		return 0;
 	case 'p':
-		if (!attach)
-			return bad(cmd, "--pid", optarg, "to be given to attach");
-		if (tp_parse_long(optarg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
-			return bad(cmd, "--pid", optarg, "a process id");
+		if (x->mode == DAEMON_RUN)
+			return not_here(x, c, "attach and serve");
+		if (tp_parse_long(arg, &lv) < 0 || lv < 2 || lv > 0x3fffffff)
+			return bad(x, "pid", arg, "a process id");
 		o->attach_pid = (pid_t)lv;
 		return 0;
+	case 'T':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		if (number(x, "session-rotate", arg, 0, 1e7, "seconds (0: never)",
+			   &o->session_rotate_s) < 0)
+			return -EINVAL;
+		if (o->session_rotate_s > 0 && o->session_rotate_s < 1)
+			return bad(x, "session-rotate", arg, "0 (never) or 1 s or more");
+		return 0;
 	case 'Y':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 86400)
-			return bad(cmd, "--agent-hold", optarg, "seconds");
-		o->agent_hold_s = dv;
-		return 0;
+		return number(x, "agent-hold", arg, 0, 86400, "seconds", &o->agent_hold_s);
 	case 'F':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1e6)
-			return bad(cmd, "--fixed-rate", optarg, "tokens/s");
-		o->fixed_rate = dv;
-		return 0;
+		return number(x, "fixed-rate", arg, 0, 1e6, "tokens/s", &o->fixed_rate);
 	case 'S':
-		if (tp_parse_double(optarg, &dv) < 0 || dv < 0 || dv > 1)
-			return bad(cmd, "--fixed-setting", optarg, "a fraction from 0 to 1");
-		o->fixed_setting = dv;
-		return 0;
+		return number(x, "fixed-setting", arg, 0, 1, "a fraction from 0 to 1",
+			      &o->fixed_setting);
 	}
-	return audio_option(c, cmd, o);
+	return audio_option(x, c, arg, o);
+}
+
+/* --metrics: HOST:PORT, [V6]:PORT or :PORT, port 0 to 65535 (metrics_http.h resolves it). */
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+static int listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	size_t hl;
+	long p;
+
+	if (!colon || !colon[1] || colon[1] == '+' || colon[1] == '-' ||
+	    tp_parse_long(colon + 1, &p) < 0 || p < 0 || p > 65535)
+		return 0;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']')
+		return 1;
+	return memchr(s, ':', hl) == NULL; /* a bare IPv6 address needs brackets */
 }
 
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
-static int path_option(int c, const char *cmd, int attach, struct tp_daemon_opts *o)
+static int path_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
+	if (!arg[0] && strchr("brmXQelRsGgUWw", c))
+		return bad(x, opt_name(c), arg, "a name or a path");
 	switch (c) {
 	case 'b':
-		o->board = optarg;
+		o->board = arg;
 		return 0;
 	case 'r':
-		o->root = optarg;
+		o->root = arg;
 		return 0;
 	case 'm':
-		o->metrics = optarg;
+		if (!listen_ok(arg))
+			return bad(x, "metrics", arg, "HOST:PORT, [V6]:PORT or :PORT");
+		o->metrics = arg;
 		return 0;
-	case 'T':
-		o->metrics_textfile = optarg;
+	case 'X':
+		o->metrics_textfile = arg;
 		return 0;
-	case 'W': {
+	case 'Q': {
 		char host[256], port[16];
 
-		if (tp_agent_parse_addr(optarg, host, sizeof(host), port, sizeof(port)) < 0)
-			return bad(cmd, "--agent", optarg, "HOST:PORT, [V6]:PORT or :PORT");
-		o->agent = optarg;
+		if (tp_agent_parse_addr(arg, host, sizeof(host), port, sizeof(port)) < 0)
+			return bad(x, "agent", arg, "HOST:PORT, [V6]:PORT or :PORT");
+		o->agent = arg;
 		return 0;
 	}
 	case 'e':
-		o->events = optarg;
+		o->events = arg;
 		return 0;
 	case 'l':
-		o->llama_server = optarg;
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+			return bad(x, "llama-server", arg, "an http:// or https:// URL");
+		o->llama_server = arg;
 		return 0;
 	case 'R':
-		o->runtime_dir = optarg;
+		o->runtime_dir = arg;
 		return 0;
 	case 's':
-		o->socket = optarg;
+		o->socket = arg;
 		return 0;
 	case 'G':
-		o->cgroup_base = optarg;
+		o->cgroup_base = arg;
 		return 0;
 	case 'g':
-		if (!attach)
-			return bad(cmd, "--cgroup", optarg, "to be given to attach");
-		o->attach_cgroup = optarg;
+		if (x->mode == DAEMON_RUN)
+			return not_here(x, c, "attach and serve");
+		o->attach_cgroup = arg;
+		return 0;
+	case 'U':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		o->unit = arg;
+		return 0;
+	case 'W':
+		if (x->mode != DAEMON_SERVE)
+			return not_here(x, c, "serve");
+		o->session_dir = arg;
+		return 0;
+	case 'w':
+		if (x->mode != DAEMON_RUN)
+			return not_here(x, c, "run");
+		o->session = arg;
+		return 0;
+	case 'O':
+		if (arg[0] && !is_file(arg))
+			return bad(x, "model", arg, "a model file (thermpace fit --save)");
+		o->model = arg[0] ? arg : NULL;
 		return 0;
 	}
 	return 1;
 }
 
-static int unknown_option(const char *cmd, char **argv)
+static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
+	int ret;
+
+	if (c == '?' || c == ':' || !arg)
+		return 1;
+	ret = value_option(x, c, arg, o);
+
+	return ret == 1 ? path_option(x, c, arg, o) : ret;
+}
+
+#define N_DAEMON_KEYS 23 /* long_opts[0..23): any section */
+#define N_SERVE_KEYS  5	 /* then [serve]'s own, then [run]'s one */
+
+/* The command a section is for: a mode, -1 for [daemon] (every one), -2 unknown. */
+static int section_mode(const char *section)
+{
+	int m;
+
+	if (strcmp(section, "daemon") == 0)
+		return -1;
+	for (m = 0; m < (int)TP_ARRAY_LEN(mode_name); m++)
+		if (strcmp(section, mode_name[m]) == 0)
+			return m;
+	return -2;
+}
+
+/* The option code of a key in a section for command m (-1: [daemon]), or 0. */
+static int key_code(int m, const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; long_opts[i].name; i++) {
+		const char *n = long_opts[i].name;
+
+		if (i >= N_DAEMON_KEYS &&
+		    !(m == DAEMON_SERVE && i < N_DAEMON_KEYS + N_SERVE_KEYS) &&
+		    !(m == DAEMON_RUN && i == N_DAEMON_KEYS + N_SERVE_KEYS))
+			continue;
+		for (j = 0; n[j] && key[j] && (n[j] == '-' ? '_' : n[j]) == key[j]; j++)
+			;
+		if (!n[j] && !key[j])
+			return long_opts[i].val;
+	}
+	return 0;
+}
+
+/*
+ * One entry of the file: into o when it is [daemon]'s (pass 0) or the
+ * command's own section's (pass 1); another command's is checked only.
+ */
+static int apply_entry(struct daemon_conf *c, const struct tp_ini_entry *e, enum daemon_mode mode,
+		       int pass)
+{
+	char where[4200];
+	int m = section_mode(e->section), code;
+	struct from x = {mode, where};
+	struct tp_daemon_opts scratch;
+
+	snprintf(where, sizeof(where), "%s:%d", c->path, e->line);
+	if (m == -2) {
+		tp_err("%s: unknown section [%s] (daemon, run, attach, serve)", where, e->section);
+		return -EINVAL;
+	}
+	code = key_code(m, e->key);
+	if (!code) {
+		tp_err("%s: unknown key '%s' in [%s]", where, e->key, e->section);
+		return -EINVAL;
+	}
+	if ((pass == 0 && m == -1) || (pass == 1 && m == (int)mode))
+		return apply(&x, code, e->value, &c->o);
+	if (pass == 1 || m == (int)mode)
+		return 0;
+	/* another command's, on pass 0: checked, not used */
+	x.mode = m < 0 ? mode : (enum daemon_mode)m;
+	tp_daemon_opts_init(&scratch);
+	return apply(&x, code, e->value, &scratch);
+}
+
+/* [daemon] first, then the command's own section over it, wherever they are in the file. */
+static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
+{
+	int pass, i, ret;
+
+	ret = tp_ini_load(&c->ini, c->path);
+	if (ret < 0) {
+		tp_err("%s", c->ini.err);
+		return -EINVAL;
+	}
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < c->ini.n; i++) {
+			ret = apply_entry(c, &c->ini.e[i], mode, pass);
+			if (ret < 0)
+				return ret;
+		}
+	return 0;
+}
+
+static int unknown_option(enum daemon_mode mode, char **argv)
+{
+	const char *cmd = mode_name[mode];
+
 	if (optopt)
-		tp_err("%s: option '-%c' is unknown or needs a value (see "
-		       "'thermpace %s "
-		       "--help')",
+		tp_err("%s: option '-%c' is unknown or needs a value (see 'thermpace %s --help')",
 		       cmd, optopt, cmd);
 	else
 		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, argv[optind - 1],
@@ -230,29 +497,79 @@ static int unknown_option(const char *cmd, char **argv)
 	return -EINVAL;
 }
 
-/* What is left after the options: attach takes none, run the command. */
-static int operands(int argc, char **argv, int attach, struct tp_daemon_opts *o)
+/*
+ * The command line: pass 0 finds --config and --help and checks every
+ * option; pass 1 applies them over the file's values.
+ */
+static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_mode mode, int pass,
+		      const char **config)
 {
+	struct from x = {mode, NULL};
+	struct tp_daemon_opts scratch;
+	int ch, ret;
+
+	tp_daemon_opts_init(&scratch);
+	optind = 0; /* glibc: start afresh (SIGHUP parses again) */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout, mode);
+			return 1;
+		}
+		if (ch == '?' || ch == ':') {
+			tp_err_option(mode_name[mode], ch, argv);
+			return -EINVAL;
+		}
+		if (ch == 'f') {
+			*config = optarg;
+			continue;
+		}
+		if (ch == 'J' && mode != DAEMON_SERVE) {
+			(pass ? &c->o : &scratch)->json_summary = 1;
+			continue;
+		}
+		if (ch == 'K' && mode == DAEMON_SERVE) {
+			c->check_only = 1;
+			continue;
+		}
+		ret = apply(&x, ch, optarg, pass ? &c->o : &scratch);
+		if (ret == 1)
+			return unknown_option(mode, argv);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* What is left after the options, and the options together. */
+static int operands(int argc, char **argv, enum daemon_mode mode, struct tp_daemon_opts *o)
+{
+	const char *cmd = mode_name[mode];
+	int ntarget = (o->attach_pid > 0) + (o->attach_cgroup != NULL) + (o->unit != NULL);
+
 	if ((o->audio_rate || o->audio_channel != DSP_CHANNEL_MIX) && !o->audio_device) {
-		tp_err("%s: --rate and --channel need --device PCM", attach ? "attach" : "run");
+		tp_err("%s: --rate and --channel need --device PCM", cmd);
 		return -EINVAL;
 	}
-	if (attach) {
-		if (optind < argc) {
-			tp_err("attach: unexpected argument '%s'", argv[optind]);
-			return -EINVAL;
-		}
-		if ((o->attach_pid > 0) == (o->attach_cgroup != NULL)) {
-			tp_err("attach: give one of --pid N or --cgroup PATH");
-			return -EINVAL;
-		}
-		if (o->attach_cgroup && o->actuator != TP_DAEMON_ACT_AUTO &&
-		    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
-			tp_err("attach: --cgroup works with the cgroup actuator only");
-			return -EINVAL;
-		}
-		return 0;
+	if (mode != DAEMON_RUN && optind < argc) {
+		tp_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+		return -EINVAL;
 	}
+	if (mode == DAEMON_ATTACH && ntarget != 1) {
+		tp_err("attach: give one of --pid N or --cgroup PATH");
+		return -EINVAL;
+	}
+	if (mode == DAEMON_SERVE && ntarget > 1) {
+		tp_err("serve: give at most one of --pid, --cgroup and --unit");
+		return -EINVAL;
+	}
+	if ((o->attach_cgroup || o->unit) && o->actuator != TP_DAEMON_ACT_AUTO &&
+	    o->actuator != TP_ACT_CGROUP && o->actuator != TP_ACT_SOCKET) {
+		tp_err("%s: --cgroup and --unit work with the cgroup actuator only", cmd);
+		return -EINVAL;
+	}
+	if (mode != DAEMON_RUN)
+		return 0;
 	if (optind >= argc) {
 		tp_err("run: no command given (thermpace run [OPTIONS] -- CMD [ARGS...])");
 		return -EINVAL;
@@ -261,62 +578,82 @@ static int operands(int argc, char **argv, int attach, struct tp_daemon_opts *o)
 	return 0;
 }
 
-static const struct option long_opts[] = {
-    {"board", required_argument, NULL, 'b'},
-    {"root", required_argument, NULL, 'r'},
-    {"ceiling", required_argument, NULL, 'c'},
-    {"actuator", required_argument, NULL, 'a'},
-    {"controller", required_argument, NULL, 'k'},
-    {"metrics", required_argument, NULL, 'm'},
-    {"metrics-textfile", required_argument, NULL, 'T'},
-    {"agent", required_argument, NULL, 'W'},
-    {"agent-hold", required_argument, NULL, 'Y'},
-    {"events", required_argument, NULL, 'e'},
-    {"llama-server", required_argument, NULL, 'l'},
-    {"interval", required_argument, NULL, 'i'},
-    {"runtime-dir", required_argument, NULL, 'R'},
-    {"socket", required_argument, NULL, 's'},
-    {"cgroup-root", required_argument, NULL, 'G'},
-    {"duty-period", required_argument, NULL, 'D'},
-    {"max-clients", required_argument, NULL, 'M'},
-    {"pid", required_argument, NULL, 'p'},
-    {"cgroup", required_argument, NULL, 'g'},
-    {"fixed-rate", required_argument, NULL, 'F'},
-    {"fixed-setting", required_argument, NULL, 'S'},
-    {"device", required_argument, NULL, 'A'},
-    {"rate", required_argument, NULL, 'H'},
-    {"channel", required_argument, NULL, 'C'},
-    {"model", required_argument, NULL, 'O'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-int daemon_opts_parse(int argc, char **argv, int attach, struct tp_daemon_opts *o)
+/*
+ * A board named is loaded once here, with the model it would take: one
+ * that does not exist or does not load is a bad argument (exit 2, and a
+ * reload keeps the configuration in use), not a failure at run time.
+ */
+static int check_board(enum daemon_mode mode, const char *name)
 {
-	const char *cmd = attach ? "attach" : "run", *model = NULL, *state;
-	int c, ret;
+	struct tp_board *b;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout, attach);
-			return 1;
-		}
-		if (c == 'O') {
-			model = optarg;
-			continue;
-		}
-		ret = value_option(c, cmd, attach, o);
-		if (ret == 1)
-			ret = path_option(c, cmd, attach, o);
-		if (ret == 1)
-			return unknown_option(cmd, argv);
+	if (!name)
+		return 0;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		tp_err("%s: %s", mode_name[mode], strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	ret = tp_board_load(b, name);
+	if (ret < 0)
+		tp_err("%s: %s", mode_name[mode], b->err);
+	tp_board_free(b);
+	free(b);
+	return ret < 0 ? -EINVAL : 0;
+}
+
+int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_mode mode)
+{
+	const char *config = NULL, *state;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	tp_daemon_opts_init(&c->o);
+	c->o.serve = mode == DAEMON_SERVE;
+	ret = parse_argv(c, argc, argv, mode, 0, &config);
+	if (ret != 0)
+		return ret;
+	if (!config && access(DEFAULT_CONFIG, F_OK) == 0)
+		config = DEFAULT_CONFIG;
+	if (config && strcmp(config, "none") != 0) {
+		tp_strlcpy(c->path, config, sizeof(c->path));
+		ret = apply_file(c, mode);
 		if (ret < 0)
 			return ret;
 	}
+	ret = parse_argv(c, argc, argv, mode, 1, &config);
+	if (ret != 0)
+		return ret;
 	state = getenv("THERMPACE_STATE_DIR");
 	/* the board is loaded later, by the daemon: every load overlays the saved model */
-	tp_board_use_model(model, model ? NULL : state && state[0] ? state : "/var/lib/thermpace");
-	return operands(argc, argv, attach, o);
+	tp_board_use_model(c->o.model, c->o.model	   ? NULL
+				       : state && state[0] ? state
+							   : "/var/lib/thermpace");
+	ret = check_board(mode, c->o.board);
+	return ret < 0 ? ret : operands(argc, argv, mode, &c->o);
+}
+
+void daemon_conf_free(struct daemon_conf *c)
+{
+	tp_ini_free(&c->ini);
+}
+
+int daemon_opts_main(int argc, char **argv, enum daemon_mode mode)
+{
+	struct daemon_conf *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		tp_err("%s: %s", mode_name[mode], strerror(ENOMEM));
+		return TP_EXIT_FAILURE;
+	}
+	ret = daemon_conf_build(c, argc, argv, mode);
+	if (ret == 0)
+		ret = tp_daemon_main(&c->o);
+	else
+		ret = ret > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
+	daemon_conf_free(c);
+	free(c);
+	return ret;
 }

@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "run an inference command under the governor"},
     {"attach", cmd_attach, "govern a process or cgroup that already runs"},
+    {"serve", cmd_serve, "the daemon as a system service (systemd, no command)"},
     {"restore", cmd_restore, "put back any cap a killed daemon left"},
     {"probe", cmd_probe, "show the board, its channels and actuators"},
     {"record", cmd_record, "record a lab session (telemetry, audio)"},
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 		   "token generation before the kernel throttles.\n\ncommands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
-	fprintf(f, "\n'thermpace COMMAND --help' describes each command.\n");
+	fprintf(f, "\n'thermpace COMMAND --help' describes each command; 'thermpace --version'\n"
+		   "(-V) says which thermpace this is.\n");
 }
 
 /* Output lost on a full disk or a closed pipe is a failure, not success. */
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return finish(TP_EXIT_OK);
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
 		printf("thermpace %s\n", THERMPACE_VERSION);
 		return finish(TP_EXIT_OK);
 	}

@@ -41,6 +41,7 @@ int tp_loop_tick(struct tp_loop *l, double t, double *v, double now)
 		return ret;
 	if (l->audio) {
 		/* the seconds known by t; an acoustic shift reaches the pipeline first */
+		tp_audio_agg_frame(l->audio, t, v);
 		tp_audio_agg_advance(l->audio, t, l->pl, &l->log);
 		tp_audio_agg_fill(l->audio, v);
 	}

@@ -10,8 +10,10 @@
  * (pace_server.h, pace_protocol.h), the state file that puts back whatever
  * was changed (pace_state.h), llama's token sources (llama_output.h,
  * llama_scrape.h), /metrics (metrics_http.h, prom_text.h), the event
- * stream's counts (pace_events.h) and the daemon behind `run` and `attach`
- * (pace_daemon.h; its options are parsed in src/cli/daemon_opts.c).
+ * stream's counts (pace_events.h) and the daemon behind `run`, `attach` and
+ * `serve` (pace_daemon.h; its options are parsed in src/cli/daemon_opts.c),
+ * with the sessions it records (pace_session.h) and systemd's side of a
+ * service (pace_serve.h).
  *
  * It may include the root (board, channel, energy, event, util...), dsp/,
  * brain/ (the pipeline: it consumes the brain's outputs, the forecast, the

@@ -1,4 +1,4 @@
-#include "pace_daemon.h"
+#include "pace_daemon_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,52 +55,12 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->interval_s = 1.0;
 	o->duty_period_s = 0.5;
 	o->auto_wait_s = 5.0;
+	o->session_rotate_s = 86400;
 	o->max_clients = 64;
 	o->fixed_rate = NAN;
 	o->fixed_setting = NAN;
 	o->agent_hold_s = NAN;
 	o->audio_channel = -1; /* DSP_CHANNEL_MIX */
-}
-
-/* ---- the daemon's state ---- */
-
-struct daemon {
-	const struct tp_daemon_opts *o;
-	struct tp_board b;
-	int have_board;
-	struct tp_telemetry *tel;
-	struct tp_audio_live *audio; /* NULL without --device */
-	struct tp_chanset set;
-	double v[TP_MAX_CHANNELS];
-	struct tp_loop loop; /* events, pipeline, pacer */
-	FILE *events_file;
-	struct tp_metrics *metrics;
-	struct tp_pace_state st;
-	int have_state;
-	struct tp_pace_server srv;
-	int have_srv;
-	struct tp_actuator act;
-	int have_act;
-	struct tp_child child;
-	int have_child;
-	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
-	struct tp_pace_tokens tok;
-	struct tp_agent agent;	/* fd -1: none */
-	struct tp_chanset aset; /* /metrics with --agent: the pacer's frame and the agent's */
-	double av[TP_MAX_CHANNELS];
-	int a_weight, a_state; /* their indexes in aset, -1 before the first */
-	int tty_handed;	       /* the terminal was given to the child's group */
-	pid_t target;	       /* attach --pid */
-	int pidfd;
-	double t0, next_tick, start;
-	long clients_seen;
-	int auto_done;
-	char sock[108];
-};
-
-static double session_t(const struct daemon *d)
-{
-	return tp_mono_now() - d->t0;
 }
 
 static void hook_tokens(void *ctx, long n, double now)
@@ -135,8 +95,10 @@ static int load_board(struct daemon *d)
 	int ret;
 
 	if (d->o->board) {
+		tp_strlcpy(d->board_id, d->o->board, sizeof(d->board_id));
 		ret = tp_board_load(&d->b, d->o->board);
 	} else if (tp_board_detect(d->o->root, name, sizeof(name), why, sizeof(why)) == 0) {
+		tp_strlcpy(d->board_id, name, sizeof(d->board_id));
 		ret = tp_board_load(&d->b, name);
 	} else {
 		tp_err("cannot detect the board under '%s': give --board NAME", d->o->root);
@@ -167,8 +129,8 @@ static int open_actuator(struct daemon *d, int kind)
 
 	switch (kind) {
 	case TP_ACT_CGROUP:
-		ret = tp_act_cgroup_open(&d->act, &d->st, d->o->root, d->o->cgroup_base,
-					 d->o->attach_cgroup, d->target > 0 ? d->target : 0);
+		ret = tp_act_cgroup_open(&d->act, &d->st, d->o->root, d->o->cgroup_base, d->cgroup,
+					 d->target > 0 ? d->target : 0);
 		break;
 	case TP_ACT_CPUFREQ:
 	case TP_ACT_DEVFREQ:
@@ -212,12 +174,12 @@ static void auto_switch(struct daemon *d)
 	for (i = 0; i < TP_ARRAY_LEN(order); i++) {
 		if (!p[order[i]].usable)
 			continue;
-		if (order[i] == TP_ACT_CGROUP && d->o->attach_cgroup == NULL && d->target <= 0 &&
+		if (order[i] == TP_ACT_CGROUP && d->cgroup == NULL && d->target <= 0 &&
 		    !d->have_child)
 			continue;
 		if (open_actuator(d, order[i]) < 0)
 			continue;
-		if (order[i] == TP_ACT_CGROUP && !d->o->attach_cgroup) {
+		if (order[i] == TP_ACT_CGROUP && !d->cgroup) {
 			pid_t pid = d->target > 0 ? d->target : d->child.pid;
 
 			if (tp_actuator_add_pid(&d->act, pid) < 0) {
@@ -227,7 +189,7 @@ static void auto_switch(struct daemon *d)
 				continue;
 			}
 		}
-		ev = tp_event_new(session_t(d), "actuator_choice");
+		ev = tp_event_new(tp_daemon_t(d), "actuator_choice");
 		if (ev) {
 			json_object_set_new(ev, "actuator",
 					    json_string(tp_act_kind_name(order[i])));
@@ -245,14 +207,14 @@ static int setup_actuator(struct daemon *d)
 {
 	int kind = d->o->actuator, ret;
 
-	if (kind == TP_DAEMON_ACT_AUTO && d->o->attach_cgroup)
+	if (kind == TP_DAEMON_ACT_AUTO && d->cgroup)
 		kind = TP_ACT_CGROUP;
 	if (kind == TP_DAEMON_ACT_AUTO || kind == TP_ACT_SOCKET || d->have_act)
 		return 0;
 	ret = open_actuator(d, kind);
 	if (ret < 0)
 		return ret;
-	if (kind == TP_ACT_CGROUP && !d->o->attach_cgroup && d->target > 0) {
+	if (kind == TP_ACT_CGROUP && !d->cgroup && d->target > 0) {
 		ret = tp_actuator_add_pid(&d->act, d->target);
 		if (ret < 0) {
 			tp_err("%s", d->act.err);
@@ -260,41 +222,6 @@ static int setup_actuator(struct daemon *d)
 		}
 	}
 	return 0;
-}
-
-/* ---- the child's output: passed through untouched, parsed on the way ---- */
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* our own output is gone: keep draining the child */
-		buf += w;
-		len -= (size_t)w;
-	}
-}
-
-static void pump_output(struct daemon *d, int *fd, int to)
-{
-	char buf[65536];
-	ssize_t r;
-
-	r = read(*fd, buf, sizeof(buf));
-	if (r < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (r <= 0) {
-		tp_pace_tokens_output(&d->tok, to, NULL, 0, 1, session_t(d));
-		close(*fd);
-		*fd = -1;
-		return;
-	}
-	write_all(to, buf, (size_t)r);
-	tp_pace_tokens_output(&d->tok, to, buf, (size_t)r, 0, session_t(d));
 }
 
 /* ---- the loop ---- */
@@ -326,6 +253,13 @@ static void tick(struct daemon *d)
 	tp_loop_tick(&d->loop, now - d->t0, d->v, now);
 	if (d->have_srv)
 		tp_pace_server_tick(&d->srv, now);
+	if (d->session) {
+		tp_pace_session_row(d->session, now - d->t0, d->v);
+		if (now >= d->next_rotate)
+			tp_daemon_rotate_session(d);
+	}
+	if (d->o->serve)
+		tp_daemon_serve_status(d, 0);
 }
 
 /* 1 while what is governed still runs. */
@@ -347,8 +281,8 @@ static int target_alive(struct daemon *d)
 		p = strrchr(text, ')');
 		return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
 	}
-	if (d->o->attach_cgroup) {
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", d->o->attach_cgroup);
+	if (d->cgroup) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", d->cgroup);
 		return tp_read_text(procs, buf, sizeof(buf)) > 0;
 	}
 	return 1;
@@ -357,10 +291,9 @@ static int target_alive(struct daemon *d)
 /* The agent check's answer from the tick just made. */
 static void agent_tick(struct daemon *d)
 {
+	const struct tp_pacer *p = &d->loop.pacer;
 	struct tp_agent_input in;
 	double now = tp_mono_now();
-
-	const struct tp_pacer *p = &d->loop.pacer;
 
 	if (d->agent.fd < 0)
 		return;
@@ -404,7 +337,14 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			got_child = 0;
 			tp_child_reap(&d->child, 0);
 		}
-		if (!target_alive(d) && d->out_rd < 0 && d->err_rd < 0)
+		if (got_signal == SIGHUP && d->o->serve) {
+			got_signal = 0;
+			if (tp_daemon_reload(d) == 0)
+				return 1; /* restart on d->next */
+		}
+		if (d->o->serve && !stopping && tp_daemon_watch_unit(d))
+			return 1;
+		if (!d->o->serve && !target_alive(d) && d->out_rd < 0 && d->err_rd < 0)
 			return 0;
 		if (!target_alive(d) && d->have_child) {
 			/* it ended: take what is left of its output, then go */
@@ -414,6 +354,10 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			}
 		}
 		if (got_signal && !stopping) {
+			tp_strlcpy(d->stop_why, "signal", sizeof(d->stop_why));
+			if (d->o->serve)
+				tp_serve_notify_stopping(&d->notify,
+							 "stopping: putting back what changed");
 			stopping = 1;
 			stop_deadline = tp_mono_now() + STOP_WAIT_S;
 			/* put everything back first: a stopped child must run to end */
@@ -461,6 +405,8 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			if (wake < due)
 				due = wake;
 		}
+		if (d->o->serve)
+			due = fmin(due, tp_serve_notify_poll(&d->notify, tp_mono_now()));
 		if (stopping && stop_deadline < due)
 			due = stop_deadline;
 		wake = fmax(0.0, due - tp_mono_now());
@@ -478,9 +424,9 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			tp_pace_server_handle(&d->srv, p, nsrv, tp_mono_now());
 		tp_agent_handle(&d->agent, p + i_agt, n_agt, tp_mono_now());
 		if (i_out >= 0 && p[i_out].revents)
-			pump_output(d, &d->out_rd, 1);
+			tp_daemon_pump(d, &d->out_rd, 1);
 		if (i_err >= 0 && p[i_err].revents)
-			pump_output(d, &d->err_rd, 2);
+			tp_daemon_pump(d, &d->err_rd, 2);
 		if (i_pid >= 0 && p[i_pid].revents) {
 			close(d->pidfd);
 			d->pidfd = -1;
@@ -511,89 +457,6 @@ static int setup_signals(sigset_t *unblocked)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
 	return sigprocmask(SIG_BLOCK, &block, unblocked) < 0 ? -errno : 0;
-}
-
-/* The terminal goes to the child's group (Ctrl-C reaches it, not us). */
-static void hand_terminal(struct daemon *d)
-{
-	struct sigaction sa, old;
-
-	if (!isatty(0) || tcgetpgrp(0) != getpgrp())
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGTTOU, &sa, &old);
-	if (tcsetpgrp(0, d->child.pid) == 0)
-		d->tty_handed = 1;
-	sigaction(SIGTTOU, &old, NULL);
-}
-
-static void take_terminal(struct daemon *d)
-{
-	struct sigaction sa, old;
-
-	if (!d->tty_handed)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGTTOU, &sa, &old);
-	tcsetpgrp(0, getpgrp());
-	sigaction(SIGTTOU, &old, NULL);
-	d->tty_handed = 0;
-}
-
-static int start_child(struct daemon *d)
-{
-	struct tp_child_opts co;
-	int out[2], err[2], ret;
-
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -errno;
-	}
-	d->out_rd = out[0];
-	d->err_rd = err[0];
-	if (!d->o->no_guard) {
-		ret = tp_pace_state_guard(&d->st, out[0], err[0]);
-		if (ret < 0) {
-			tp_err("cannot start the guardian process: %s", strerror(-ret));
-			close(out[1]);
-			close(err[1]);
-			return ret;
-		}
-	}
-	memset(&co, 0, sizeof(co));
-	co.argv = d->o->argv;
-	co.socket_path = d->have_srv ? d->sock : NULL;
-	co.out_fd = out[1];
-	co.err_fd = err[1];
-	ret = tp_child_spawn(&d->child, &co);
-	close(out[1]);
-	close(err[1]);
-	if (ret < 0) {
-		tp_err("cannot start '%s': %s", d->o->argv[0], strerror(-ret));
-		return ret;
-	}
-	d->have_child = 1;
-	if (!d->o->no_guard)
-		tp_pace_state_anchor(&d->st, d->child.pid);
-	if (d->have_act && d->act.kind == TP_ACT_CGROUP) {
-		ret = tp_actuator_add_pid(&d->act, d->child.pid);
-		if (ret < 0)
-			tp_err("%s", d->act.err); /* it runs, uncapped: said, not fatal */
-	}
-	if (d->have_act && d->act.kind == TP_ACT_SIGNAL)
-		d->act.sig_pid = d->child.pid;
-	hand_terminal(d);
-	ret = tp_child_release(&d->child);
-	if (ret < 0) {
-		tp_err("cannot run '%s': %s", d->o->argv[0], strerror(-ret));
-		return ret;
-	}
-	return 0;
 }
 
 /* The board, the telemetry sources and the frame layout; the sinks the loop writes to. */
@@ -627,7 +490,8 @@ static int open_sources(struct daemon *d)
 		}
 	}
 	if (o->events) {
-		d->events_file = fopen(o->events, "we");
+		/* a service appends: a restart or a reload keeps what came before */
+		d->events_file = fopen(o->events, o->serve ? "ae" : "we");
 		if (!d->events_file) {
 			ret = -errno;
 			tp_err("cannot create '%s': %s", o->events, strerror(errno));
@@ -648,13 +512,30 @@ static int open_sources(struct daemon *d)
 }
 
 /* The state file and the pacing socket in the runtime directory. */
+int tp_daemon_socket_path(const struct tp_daemon_opts *o, char *rt, size_t rn, char *out, size_t n)
+{
+	int ret = tp_pace_runtime_dir(rt, rn, o->runtime_dir);
+
+	if (ret < 0)
+		return ret;
+	if (o->socket) {
+		tp_strlcpy(out, o->socket, n);
+		return 0;
+	}
+	return snprintf(out, n, "%s/%s", rt, TP_PACE_SOCKET_NAME) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
 static int open_socket(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
 	char rt[512];
 	int ret;
 
-	ret = tp_pace_runtime_dir(rt, sizeof(rt), o->runtime_dir);
+	ret = tp_daemon_socket_path(o, rt, sizeof(rt), d->sock, sizeof(d->sock));
+	if (ret == -ENAMETOOLONG) {
+		tp_err("socket path too long: '%s/%s'", rt, TP_PACE_SOCKET_NAME);
+		return ret;
+	}
 	if (ret == 0)
 		ret = tp_pace_state_open(&d->st, rt);
 	if (ret < 0) {
@@ -662,14 +543,8 @@ static int open_socket(struct daemon *d)
 		return ret;
 	}
 	d->have_state = 1;
-	if (o->socket)
-		tp_strlcpy(d->sock, o->socket, sizeof(d->sock));
-	else if (snprintf(d->sock, sizeof(d->sock), "%s/%s", rt, TP_PACE_SOCKET_NAME) >=
-		 (int)sizeof(d->sock)) {
-		tp_err("socket path too long: '%s/%s'", rt, TP_PACE_SOCKET_NAME);
-		return -ENAMETOOLONG;
-	}
-	ret = tp_pace_server_open(&d->srv, d->sock, o->max_clients, 0660);
+	/* a reload on the same socket keeps it, and its clients, open */
+	ret = d->have_srv ? 0 : tp_pace_server_open(&d->srv, d->sock, o->max_clients, 0660);
 	if (ret < 0) {
 		tp_err("cannot listen on '%s': %s%s", d->sock, strerror(-ret),
 		       ret == -EADDRINUSE ? " (another thermpace daemon runs there)" : "");
@@ -696,7 +571,10 @@ static int open_all(struct daemon *d)
 		return ret;
 	tp_pipeline_opts_init(&popts);
 	popts.ceiling_c = o->ceiling_c;
-	ret = tp_loop_open(&d->loop, &d->b, &d->set, &popts, d->events_file, d->metrics, err,
+	ret = tp_daemon_open_session(d);
+	if (ret < 0)
+		return ret;
+	ret = tp_loop_open(&d->loop, &d->b, &d->set, &popts, d->events_sink, d->metrics, err,
 			   sizeof(err));
 	if (ret < 0) {
 		tp_err("%s", err);
@@ -741,7 +619,7 @@ static int open_all(struct daemon *d)
 	if (!o->llama_server)
 		return 0;
 	return tp_pace_tokens_scrape(&d->tok, o->llama_server, o->interval_s, o->argv != NULL,
-				     session_t(d));
+				     tp_daemon_t(d));
 }
 
 static void close_all(struct daemon *d)
@@ -749,15 +627,19 @@ static void close_all(struct daemon *d)
 	tp_pace_tokens_close(&d->tok);
 	tp_agent_close(&d->agent);
 	if (d->have_srv)
-		tp_pace_server_close(&d->srv);
+		if (!d->keep_srv)
+			tp_pace_server_close(&d->srv);
 	if (d->have_act)
 		tp_actuator_close(&d->act);
 	if (d->have_state) {
 		tp_pace_state_restore(&d->st, stderr);
 		tp_pace_state_close(&d->st);
 	}
-	take_terminal(d);
+	tp_daemon_take_terminal(d);
 	tp_loop_close(&d->loop);
+	if (d->events_sink && d->events_sink != d->events_file)
+		fclose(d->events_sink); /* the tee */
+	tp_pace_session_close(d->session, d->stop_why[0] ? d->stop_why : "end");
 	if (d->events_file)
 		fclose(d->events_file);
 	tp_metrics_close(d->metrics);
@@ -774,6 +656,30 @@ static void close_all(struct daemon *d)
 		tp_board_free(&d->b);
 }
 
+/* attach and serve: the process to watch, and the guardian (run starts it with the child). */
+static int attach_target(struct daemon *d)
+{
+	int ret;
+
+	if (d->o->attach_pid > 0) {
+		d->target = d->o->attach_pid;
+		if (kill(d->target, 0) < 0 && errno == ESRCH) {
+			tp_err("%s: no process %d", d->o->serve ? "serve" : "attach",
+			       (int)d->target);
+			return -ESRCH;
+		}
+#ifdef SYS_pidfd_open
+		d->pidfd = (int)syscall(SYS_pidfd_open, d->target, 0);
+#endif
+	}
+	if (d->o->no_guard)
+		return 0;
+	ret = tp_pace_state_guard(&d->st, -1, -1);
+	if (ret < 0)
+		tp_err("cannot start the guardian process: %s", strerror(-ret));
+	return ret;
+}
+
 static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 {
 	sigset_t unblocked;
@@ -784,43 +690,32 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 	d->out_rd = d->err_rd = d->pidfd = -1;
 	tp_agent_init(&d->agent, NULL, NULL); /* none until --agent opens it */
 	d->a_weight = d->a_state = -1;
-	got_signal = got_child = 0;
 	if (setup_signals(&unblocked) < 0) {
 		tp_err("cannot set up signal handling: %s", strerror(errno));
 		return 1;
 	}
 	d->t0 = tp_mono_now();
-	ret = open_all(d);
+	tp_serve_notify_init(&d->notify, d->t0);
+	ret = tp_daemon_find_target(d);
+	if (ret == 0)
+		ret = open_all(d);
 	if (ret < 0)
 		goto out;
 	if (o->argv) {
-		ret = start_child(d);
+		ret = tp_daemon_start_child(d);
 		if (ret < 0) {
 			status = (ret == -ENOENT) ? 127 : (ret == -EACCES) ? 126 : 1;
 			goto out;
 		}
-	} else {
-		if (o->attach_pid > 0) {
-			d->target = o->attach_pid;
-			if (kill(d->target, 0) < 0 && errno == ESRCH) {
-				tp_err("attach: no process %d", (int)d->target);
-				goto out;
-			}
-#ifdef SYS_pidfd_open
-			d->pidfd = (int)syscall(SYS_pidfd_open, d->target, 0);
-#endif
-		}
-		if (!o->no_guard) {
-			ret = tp_pace_state_guard(&d->st, -1, -1);
-			if (ret < 0) {
-				tp_err("cannot start the guardian process: %s", strerror(-ret));
-				goto out;
-			}
-		}
+	} else if (attach_target(d) < 0) {
+		goto out;
 	}
 	ret = setup_actuator(d);
 	if (ret < 0)
 		goto out;
+	if (o->serve)
+		tp_daemon_serve_status(d, 1); /* READY=1 */
+	d->running = 1;
 	ret = loop(d, &unblocked);
 	if (d->have_child) {
 		tp_child_reap(&d->child, 1);
@@ -833,8 +728,11 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 	d->auto_done = 1;
 	tick(d);
 	tp_loop_finish(&d->loop);
-	tp_pacer_summary(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
-			 sizeof(line));
+	if (!d->o->json_summary ||
+	    tp_pacer_summary_json(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
+				  sizeof(line)) < 0)
+		tp_pacer_summary(&d->loop.pacer, tp_loop_events(&d->loop, "kernel_throttle"), line,
+				 sizeof(line));
 	close_all(d);
 	fprintf(stderr, "%s\n", line);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
@@ -852,13 +750,39 @@ out:
 int tp_daemon_main(const struct tp_daemon_opts *o)
 {
 	struct daemon *d = calloc(1, sizeof(*d)); /* large: not on the stack */
-	int status;
+	const struct tp_daemon_opts *prev = NULL; /* serve: what ran before a reload */
+	struct tp_pace_server srv;
+	int status, keep;
 
 	if (!d) {
 		tp_err("cannot start: %s", strerror(ENOMEM));
 		return 1;
 	}
-	status = daemon_run(d, o);
+	got_signal = got_child = 0; /* once: one that comes during a reload is kept */
+	for (;;) {
+		status = daemon_run(d, o);
+		if (status != 0 && prev && !d->running) {
+			/* the new options did not start (a board that does not load...) */
+			tp_err(
+			    "reload: the new configuration did not start; back to the one before");
+			o = prev;
+			prev = NULL;
+			memset(d, 0, sizeof(*d));
+			continue;
+		}
+		if (!d->next || status != 0)
+			break;
+		prev = o;
+		o = d->next; /* serve: SIGHUP gave a new configuration */
+		keep = d->keep_srv;
+		if (keep)
+			srv = d->srv;
+		memset(d, 0, sizeof(*d));
+		if (keep) { /* the same socket: its clients stay connected */
+			d->srv = srv;
+			d->have_srv = 1;
+		}
+	}
 	free(d);
 	return status;
 }

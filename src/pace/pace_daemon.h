@@ -2,7 +2,8 @@
 #define THERMPACE_PACE_DAEMON_H
 
 /*
- * The daemon behind `thermpace run` and `thermpace attach` (docs/pacing.md):
+ * The daemon behind `thermpace run`, `attach` and `serve` (docs/pacing.md,
+ * docs/service.md):
  * telemetry sources, live audio (session/audio_live.h), the pipeline, the
  * pacer and its actuator, the cooperative socket, token counting (socket,
  * llama-cli's output, llama-server's /metrics), the /metrics exporter and
@@ -48,10 +49,28 @@ struct tp_daemon_opts {
 	const char *audio_device;
 	unsigned audio_rate; /* Hz, 48000 when 0 */
 	int audio_channel;   /* 0-based channel or DSP_CHANNEL_MIX (the default) */
-	/* run: the command; attach: pid or cgroup */
+	const char *model;   /* --model FILE as given (tp_board_use_model is the CLI's) */
+	/* run: the command; attach and serve: pid, cgroup or (serve) a systemd unit */
 	char *const *argv;
 	pid_t attach_pid;
 	const char *attach_cgroup;
+	const char *unit;	 /* a systemd unit whose cgroup is governed */
+	const char *session;	 /* run: record the run as a session there (a new directory) */
+	const char *session_dir; /* serve: a new session under it at each start */
+	double session_rotate_s; /* serve: and a new one this often (0: never) */
+	/*
+	 * serve: no child; runs until SIGTERM or SIGINT, what it changed put
+	 * back. On SIGHUP, reload (when not NULL) reads the configuration
+	 * again: 0 and *next (kept valid while the daemon runs on it, and cur
+	 * too until the next call) restart the daemon inside the process on
+	 * the new options, or on cur again when they fail to start; < 0 keeps
+	 * cur (reload said why).
+	 */
+	int serve;
+	int json_summary; /* the closing summary as one JSON object */
+	int (*reload)(void *ctx, const struct tp_daemon_opts *cur,
+		      const struct tp_daemon_opts **next);
+	void *reload_ctx;
 };
 
 void tp_daemon_opts_init(struct tp_daemon_opts *o);

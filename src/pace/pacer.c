@@ -582,6 +582,38 @@ double tp_pacer_granted(const struct tp_pacer *p)
 	return p->granted;
 }
 
+int tp_pacer_summary_json(struct tp_pacer *p, long throttle_events, char *out, size_t n)
+{
+	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
+	double e = tp_pacer_energy_j(p), gross = NAN, net = NAN;
+	json_t *o = json_object();
+	size_t len;
+
+	if (energy_known(p)) {
+		tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
+		net = net_checked(p, net, idle, secs > 0 ? e / secs : NAN, p->t_last);
+	} else {
+		e = NAN;
+	}
+	if (!(p->tokens > 0))
+		gross = net = NAN;
+	json_object_set_new(o, "tokens", json_integer((json_int_t)p->tokens));
+	tp_event_set_num(o, "energy_j", e);
+	tp_event_set_num(o, "j_per_token", gross);
+	tp_event_set_num(o, "j_per_token_net", net);
+	tp_event_set_num(o, "duration_s", secs);
+	tp_event_set_num(o, "peak_c", isfinite(p->peak_temp) ? p->peak_temp : NAN);
+	json_object_set_new(
+	    o, "throttle_events",
+	    json_integer(throttle_events >= 0 ? throttle_events : p->throttle_edges));
+	len = json_dumpb(o, out, n ? n - 1 : 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (len == 0 || len >= n)
+		return -ENOSPC;
+	out[len] = '\0';
+	return 0;
+}
+
 void tp_pacer_summary(struct tp_pacer *p, long throttle_events, char *out, size_t n)
 {
 	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);

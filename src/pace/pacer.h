@@ -198,4 +198,11 @@ double tp_pacer_granted(const struct tp_pacer *p);
  */
 void tp_pacer_summary(struct tp_pacer *p, long throttle_events, char *out, size_t n);
 
+/*
+ * The same as one JSON object on one line (tokens, energy_j, j_per_token,
+ * j_per_token_net, duration_s, peak_c, throttle_events; null where
+ * unknown). Returns 0, or -ENOSPC when out[n] is too small.
+ */
+int tp_pacer_summary_json(struct tp_pacer *p, long throttle_events, char *out, size_t n);
+
 #endif

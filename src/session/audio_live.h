@@ -7,8 +7,9 @@
  * (audio_agg.h) that replay computes from audio.wav, in the caller's poll
  * loop. The caller adds the descriptors and the timer to its poll, calls
  * handle after it, and joins the aggregates to its frames (the loop does:
- * tp_audio_agg_advance and tp_audio_agg_fill between the token count and
- * the pipeline step).
+ * tp_audio_agg_frame, tp_audio_agg_advance and tp_audio_agg_fill between
+ * the token count and the pipeline step; the frame gives the sound model
+ * its load).
  *
  * A sound card wakes the poll once per period (100 ms); alsa-lib's file
  * plugin (a raw stream or a FIFO behind it) is paced on the timer. An

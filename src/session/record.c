@@ -75,6 +75,11 @@ double tp_record_start_mono(const struct tp_record *rec)
 	return rec->start_mono;
 }
 
+const struct tp_chanset *tp_record_channels(const struct tp_record *rec)
+{
+	return &rec->set;
+}
+
 const char *tp_record_dir(const struct tp_record *rec)
 {
 	return rec->dir;
@@ -118,7 +123,7 @@ static int write_manifest(struct tp_record *rec, const char *state)
 /* One tick: sample, write the row whole, flush it. */
 static int sample_row(struct tp_record *rec)
 {
-	int ret;
+	int ret, i;
 
 	tp_telemetry_sample(rec->tel, rec->v);
 	if (rec->rows == 0)
@@ -134,6 +139,9 @@ static int sample_row(struct tp_record *rec)
 		return ret;
 	}
 	rec->rows++;
+	for (i = 0; i < rec->nsrc; i++)
+		if (rec->src[i].row)
+			rec->src[i].row(rec->src[i].ctx, rec->last_t, rec->v, rec);
 	return 0;
 }
 
@@ -393,9 +401,9 @@ static int loop(struct tp_record *rec)
 int tp_record_run(struct tp_record *rec, char *err, size_t n)
 {
 	struct tp_record_source ticker = {"telemetry", NULL,	      NULL, one_fd,
-					  ticker_fill, ticker_handle, NULL};
+					  ticker_fill, ticker_handle, NULL, NULL};
 	struct tp_record_source sigs = {"signal",    NULL,	    NULL, one_fd,
-					signal_fill, signal_handle, NULL};
+					signal_fill, signal_handle, NULL, NULL};
 	char comm[4][4200];
 	const char *comments[5];
 	int i, ret, started = 0;

@@ -50,6 +50,11 @@ struct tp_record_source {
 	int (*handle)(void *ctx, struct pollfd *pfd, int n, struct tp_record *rec);
 	/* At the end, whatever ended it, before the manifest is rewritten. May be NULL. */
 	void (*stop)(void *ctx, struct tp_record *rec);
+	/*
+	 * After each telemetry row is written, with its time and values (laid
+	 * out as tp_record_channels). May be NULL.
+	 */
+	void (*row)(void *ctx, double t, const double *v, struct tp_record *rec);
 };
 
 struct tp_record_opts {
@@ -93,6 +98,9 @@ struct tp_manifest *tp_record_manifest(struct tp_record *rec);
 double tp_record_start_mono(const struct tp_record *rec);
 
 const char *tp_record_dir(const struct tp_record *rec);
+
+/* The telemetry's channels (the columns of every row), from open on. */
+const struct tp_chanset *tp_record_channels(const struct tp_record *rec);
 
 /* After tp_record_run: rows written, channels, why it stopped, last t, energy.board (NaN if none).
  */

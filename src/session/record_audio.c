@@ -134,7 +134,8 @@ static int audio_start(void *ctx, struct tp_record *rec)
 	if (dsp_capture_rate(a->cap) != o.rate)
 		tp_err("record: audio: PCM '%s' runs at %u Hz, not %u", a->o.device,
 		       dsp_capture_rate(a->cap), o.rate);
-	tp_chanset_init(&a->agg_set);
+	/* the telemetry's columns first: the sound model reads the load of each row */
+	a->agg_set = *tp_record_channels(rec);
 	ret = tp_audio_agg_open(&a->agg, (int)dsp_capture_rate(a->cap), &a->agg_set, a->err,
 				sizeof(a->err));
 	if (ret < 0) {
@@ -225,9 +226,19 @@ static int audio_handle(void *ctx, struct pollfd *pfd, int n, struct tp_record *
 		return (int)got;
 	}
 	note_first_frame(a, rec);
-	/* the seconds known by now, scored live: acoustic_shift events as replay gives them */
-	tp_audio_agg_advance(a->agg, tp_mono_now() - tp_record_start_mono(rec), NULL, &a->log);
 	return 0;
+}
+
+/* Each row: its load, then the seconds known by its time scored as replay scores them. */
+static void audio_row(void *ctx, double t, const double *v, struct tp_record *rec)
+{
+	struct tp_record_audio *a = ctx;
+
+	(void)rec;
+	if (!a->cap)
+		return;
+	tp_audio_agg_frame(a->agg, t, v);
+	tp_audio_agg_advance(a->agg, t, NULL, &a->log);
 }
 
 static void audio_stop(void *ctx, struct tp_record *rec)
@@ -252,8 +263,8 @@ static void audio_stop(void *ctx, struct tp_record *rec)
 
 int tp_record_audio_attach(struct tp_record_audio *a, struct tp_record *rec)
 {
-	struct tp_record_source src = {"audio",	     a,		audio_start, audio_nfds, audio_fill,
-				       audio_handle, audio_stop};
+	struct tp_record_source src = {
+	    "audio", a, audio_start, audio_nfds, audio_fill, audio_handle, audio_stop, audio_row};
 
 	return tp_record_add_source(rec, &src);
 }

@@ -30,6 +30,12 @@ void tp_replay_opts_init(struct tp_replay_opts *o)
 	o->control_zone = NULL;
 	o->ttc_warn_s = NAN;
 	o->no_audio = 0;
+	o->hide_clocks = 0;
+}
+
+int tp_replay_hidden(const char *name)
+{
+	return strncmp(name, "freq.", 5) == 0 || strncmp(name, "state.cool_", 11) == 0;
 }
 
 int tp_replay_opts_set(struct tp_replay_opts *o, int opt, const char *arg)
@@ -53,6 +59,9 @@ int tp_replay_opts_set(struct tp_replay_opts *o, int opt, const char *arg)
 			tp_err("--ttc-warn: '%s' is not a positive number of seconds", arg);
 			return -EINVAL;
 		}
+		return 1;
+	case 'H':
+		o->hide_clocks = 1;
 		return 1;
 	default:
 		return 0;
@@ -130,6 +139,7 @@ static void audio_advance(struct audio_in *au, double t, double *v, struct tp_pi
 {
 	long k;
 
+	tp_audio_agg_frame(au->agg, t, v);
 	while (tp_audio_agg_advance(au->agg, t, p, log) == 0 && !au->eof) {
 		k = dsp_wav_reader_read_mono(au->r, DSP_CHANNEL_MIX, au->buf, AUDIO_BLOCK);
 		if (k <= 0) {
@@ -172,11 +182,11 @@ static int replay_board(const char *bname, struct tp_board *b, int *have_board, 
 /* The frames of r through the audio (may be NULL), the pipeline and on_frame. */
 static int replay_frames(struct tp_csv_reader *r, struct audio_in *au, struct tp_pipeline *p,
 			 struct tp_eventlog *log, const struct tp_chanset *set, double *v,
-			 tp_replay_frame_fn on_frame, void *ctx, const char *path, char *err,
-			 size_t n)
+			 const struct tp_replay_opts *o, tp_replay_frame_fn on_frame, void *ctx,
+			 const char *path, char *err, size_t n)
 {
 	double t;
-	int ret;
+	int ret, i;
 
 	for (;;) {
 		ret = tp_csv_reader_next(r, &t, v);
@@ -186,6 +196,9 @@ static int replay_frames(struct tp_csv_reader *r, struct audio_in *au, struct tp
 		}
 		if (ret == 0)
 			return 0;
+		for (i = 0; o->hide_clocks && i < set->n; i++)
+			if (tp_replay_hidden(set->name[i]))
+				v[i] = NAN;
 		if (au)
 			audio_advance(au, t, v, p, log);
 		tp_pipeline_step(p, t, v);
@@ -273,7 +286,7 @@ int tp_replay_run(const char *path, const struct tp_replay_opts *o, FILE *events
 		snprintf(err, n, "out of memory");
 		goto out;
 	}
-	ret = replay_frames(r, au, p, events ? &log : NULL, set, v, on_frame, ctx, path, err, n);
+	ret = replay_frames(r, au, p, events ? &log : NULL, set, v, o, on_frame, ctx, path, err, n);
 	if (ret == 0 && tp_csv_reader_cut(r))
 		tp_err(
 		    "%s:%ld: the last row is cut short (the recording was interrupted): left out",

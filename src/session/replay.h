@@ -29,13 +29,16 @@ struct tp_replay_opts {
 	const char *control_zone; /* NULL: the board's */
 	double ttc_warn_s;	  /* NAN: default */
 	int no_audio;		  /* 1: leave audio.wav alone */
+	int hide_clocks;	  /* 1: freq.* and state.cool_* read as absent */
 };
 
 void tp_replay_opts_init(struct tp_replay_opts *o);
 
 /*
  * The options replay and eval share, by their short letters: 'b' board,
- * 'c' ceiling (degrees C), 'z' control zone, 'w' ttc-warn (seconds).
+ * 'c' ceiling (degrees C), 'z' control zone, 'w' ttc-warn (seconds), 'H'
+ * hide-clocks (the clock and cooling-state channels never read: throttles
+ * must then be heard).
  * Returns 1 when opt was one of them, 0 when it was not, -EINVAL (after one
  * line on stderr) when its value is not valid.
  */
@@ -64,6 +67,9 @@ struct dsp_change_shift;
  * confidence). NULL when out of memory; the caller owns it.
  */
 json_t *tp_replay_shift_event(const struct dsp_change_shift *s);
+
+/* 1 when hide_clocks leaves channel name out (freq.*, state.cool_*). */
+int tp_replay_hidden(const char *name);
 
 /* The telemetry CSV of a session directory or the file itself, into out[n]. */
 int tp_replay_csv_path(const char *path, char *out, size_t n, int *is_dir);

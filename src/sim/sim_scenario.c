@@ -115,17 +115,7 @@ void tp_scenario_default(struct tp_scenario *s)
 	s->curr_noise_a = 0.006;
 	s->curr_lsb_a = 0.008;
 
-	s->audio_rate = 48000;
-	s->audio_start_s = 0;
-	s->audio_duration_s = 30;
-	s->audio_max_mb = 16;
-	s->whine_hz = 5000;
-	s->whine_hz_per_w = 300;
-	s->hz_per_state = 150;
-	s->whine_db = -50;
-	s->whine_db_per_w = 3;
-	s->noise_db = -62;
-	s->am_depth = 0.3;
+	tp_scenario_audio_default(s);
 
 	s->load.profile = TP_SIM_LOAD_CONSTANT;
 	s->load.rate = INFINITY;
@@ -170,16 +160,6 @@ static const struct dkey dkeys[] = {
     {"sensors", "volt_lsb_v", OFF(volt_lsb_v), 0, 10},
     {"sensors", "curr_noise_a", OFF(curr_noise_a), 0, 100},
     {"sensors", "curr_lsb_a", OFF(curr_lsb_a), 0, 100},
-    {"audio", "start_s", OFF(audio_start_s), 0, 1e8},
-    {"audio", "duration_s", OFF(audio_duration_s), 0, 1e8},
-    {"audio", "max_mb", OFF(audio_max_mb), 0, 4000},
-    {"audio", "whine_hz", OFF(whine_hz), 0, 96000},
-    {"audio", "whine_hz_per_w", OFF(whine_hz_per_w), -10000, 10000},
-    {"audio", "hz_per_state", OFF(hz_per_state), -10000, 10000},
-    {"audio", "whine_db", OFF(whine_db), -200, 0},
-    {"audio", "whine_db_per_w", OFF(whine_db_per_w), -60, 60},
-    {"audio", "noise_db", OFF(noise_db), -200, 0},
-    {"audio", "am_depth", OFF(am_depth), 0, 1},
     {"load", "call_tokens", OFF(load.call_tokens), 1, 1e7},
     {"load", "gap_s", OFF(load.gap_s), 0, 1e7},
     {"load", "gap_jitter", OFF(load.gap_jitter), 0, 1},
@@ -439,21 +419,12 @@ static int load_key(struct parse *p, const char *key, const char *v)
 	return 1;
 }
 
-static int audio_key(struct parse *p, const char *key, const char *v)
+static int audio_key(struct parse *p, const char *sec, const char *key, const char *v)
 {
-	double d;
-	int ret;
+	char what[160];
+	int ret = tp_scenario_audio_key(p->s, sec, key, v, p->name, what, sizeof(what));
 
-	if (strcmp(key, "rate") != 0)
-		return 1;
-	ret = get_num(p, "audio", key, v, 0, 192000, &d);
-	if (ret < 0)
-		return ret;
-	if (d != floor(d) || (d != 0 && d < 8000))
-		return fail(p, "audio", key,
-			    "must be 0 (no audio) or an integer from 8000 to 192000");
-	p->s->audio_rate = (int)d;
-	return 0;
+	return ret < 0 ? fail(p, sec, key, what) : ret;
 }
 
 static struct tp_sim_zone *zone_for(struct parse *p, const char *sec)
@@ -631,11 +602,11 @@ static int entry(struct parse *p, const struct tp_ini_entry *en)
 	else if (strcmp(sec, "throttle") == 0)
 		ret = throttle_key(p, key, v);
 	else if (strcmp(sec, "sensors") == 0)
-		ret = 1;
+		ret = audio_key(p, sec, key, v);
 	else if (strcmp(sec, "load") == 0)
 		ret = load_key(p, key, v);
 	else if (strcmp(sec, "audio") == 0)
-		ret = audio_key(p, key, v);
+		ret = audio_key(p, sec, key, v);
 	else if (strncmp(sec, "zone.", 5) == 0)
 		return zone_key(p, sec, key, v);
 	else if (strncmp(sec, "event.", 6) == 0)
@@ -672,6 +643,8 @@ int tp_scenario_channels(const struct tp_scenario *s, struct tp_chanset *set)
 			return ret;
 	}
 	for (i = 0; i < TP_SIM_NFIXED; i++) {
+		if (tp_scenario_hidden(s, tp_sim_fixed_channels[i]))
+			continue;
 		ret = tp_chanset_add(set, tp_sim_fixed_channels[i]);
 		if (ret < 0)
 			return ret;
@@ -734,8 +707,9 @@ static int check_event(struct parse *p, struct tp_sim_event *e)
 static int check(struct parse *p)
 {
 	struct tp_scenario *s = p->s;
+	const char *key = NULL;
+	char what[160];
 	int i, j, enabled = 0;
-	double mb, secs;
 
 	if (s->interval_s > s->duration_s)
 		return fail(p, "scenario", "interval_s", "longer than duration_s");
@@ -753,21 +727,8 @@ static int check(struct parse *p)
 		return fail(p, "load", "step", "profile steps needs at least one step");
 	if (s->load.profile == TP_SIM_LOAD_CALLS && s->max_rate <= 0)
 		return fail(p, "load", "profile", "calls need max_rate > 0");
-	if (s->audio_rate > 0) {
-		if (s->audio_start_s >= s->duration_s)
-			return fail(p, "audio", "start_s", "at or after the end of the scenario");
-		secs = fmin(s->audio_duration_s, s->duration_s - s->audio_start_s);
-		mb = secs * s->audio_rate * 2 / 1e6;
-		if (mb > s->audio_max_mb) {
-			char what[160];
-
-			snprintf(what, sizeof(what),
-				 "audio would take %.0f MB (max_mb %g): lower rate or "
-				 "duration_s, or set rate = 0",
-				 mb, s->audio_max_mb);
-			return fail(p, "audio", "duration_s", what);
-		}
-	}
+	if (tp_scenario_audio_check(s, &key, what, sizeof(what)) < 0)
+		return fail(p, "audio", key, what);
 	for (i = 0; i < s->nevents; i++) {
 		int ret = check_event(p, &s->ev[i]);
 

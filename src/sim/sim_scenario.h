@@ -16,14 +16,16 @@
  *   [throttle] zone, trip_c, hyst_c, poll_s, freqs_mhz, idle_mhz, clause,
  *              clock_exponent
  *   [sensors]  quant_c, noise_c, volt_v, volt_noise_v, volt_lsb_v, curr_noise_a,
- *              curr_lsb_a
+ *              curr_lsb_a, hide_clocks
  *   [zone.N]   enabled, k_die, k_sink, k_air, bias_c, noise_c (channel temp.N);
  *              node, tau_s, period_s (network model)
  *   [load]     profile = constant|steps|calls, rate, step (repeatable
  *              "T_S RATE"), call_tokens, gap_s, gap_jitter, start_s
  *   [audio]    rate (0: none), start_s, duration_s, max_mb, whine_hz,
- *              whine_hz_per_w, hz_per_state, whine_db, whine_db_per_w, noise_db,
- *              am_depth
+ *              whine_hz_per_w, hz_per_state, whine_db, whine_db_per_w,
+ *              db_per_state, noise_db, am_depth, fan_rpm, fan_rpm_per_state,
+ *              fan_blades, fan_db, hum_hz, hum_db, couple_db, background,
+ *              background_db
  *   [event.N]  kind (a truth.jsonl kind), t_start, t_end, and per kind:
  *              to_c; r_factor, stage; channel, offset_c, rate_c_per_min;
  *              gain, ramp_s; value_c; amplitude_c, per_min
@@ -160,12 +162,18 @@ struct tp_scenario {
 	int nzones;
 	struct tp_sim_zone zones[TP_SIM_MAX_ZONES];
 	double volt_v, volt_noise_v, volt_lsb_v, curr_noise_a, curr_lsb_a;
+	int hide_clocks; /* 1: no freq.* or state.cool_* channels (sound alone) */
 
 	/* audio */
 	int audio_rate; /* 0: no audio.wav */
 	double audio_start_s, audio_duration_s, audio_max_mb;
 	double whine_hz, whine_hz_per_w, hz_per_state, whine_db, whine_db_per_w, noise_db;
-	double am_depth;
+	double am_depth, whine_db_per_state;
+	double fan_rpm, fan_rpm_per_state, fan_blades, fan_db; /* fan_rpm 0: no fan */
+	double hum_hz, hum_db;				       /* mains hum */
+	double couple_db;      /* microphone coupling: gain drawn in ±couple_db per seed */
+	char background[1024]; /* a WAV mixed in, looped; "" none */
+	double background_db;  /* its gain */
 
 	struct tp_sim_load load;
 
@@ -196,11 +204,15 @@ const char *tp_sim_event_kind_name(enum tp_sim_event_kind kind);
 /* Index of the zone whose channel is temp.NAME, or -1. */
 int tp_scenario_zone(const struct tp_scenario *s, const char *channel);
 
+/* 1 when the scenario hides channel (hide_clocks: freq.*, state.cool_*). */
+int tp_scenario_hidden(const struct tp_scenario *s, const char *channel);
+
 /*
  * Adds the plant's output channels to set in the order the plant writes
  * them: enabled temp.* zones, then power.board, volt.board, curr.board,
  * freq.cpu, freq.cpu_max, freq.cpu_hwmax, state.cool_cpu, state.cool_max,
- * util.cpu, tokens.total, rate.tokens. Negative errno when the set is full.
+ * util.cpu, tokens.total, rate.tokens (less the hidden ones). Negative errno
+ * when the set is full.
  */
 int tp_scenario_channels(const struct tp_scenario *s, struct tp_chanset *set);
 
