@@ -297,7 +297,8 @@ static void agent_tick(struct daemon *d)
 
 	if (d->agent.fd < 0)
 		return;
-	tp_agent_input_from(&in, p, d->v, target_alive(d), now, now - d->t0);
+	/* serve --unit: a unit that does not run is an inference server gone */
+	tp_agent_input_from(&in, p, d->v, target_alive(d) && !d->unit_waiting, now, now - d->t0);
 	tp_agent_decide(&d->agent, &in);
 	if (!d->metrics)
 		return;
