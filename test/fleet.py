@@ -33,7 +33,7 @@ import threading
 import time
 
 HAPROXY = os.environ.get("HAPROXY", "/usr/sbin/haproxy")
-TAIL_WALL_S = 25.0  # default --tail
+TAIL_WALL_S = 60.0  # default --tail: longer than the slowest request in flight at the end
 
 # name, ambient (C), ambient later (None: stays), plant seed
 BOARDS = [("b1", 22.0, None, 11), ("b2", 25.0, None, 12), ("b3-hot", 36.0, 42.0, 13)]
@@ -61,7 +61,8 @@ def scenario(path, name, amb, hot, seed, duration, tail):
 def haproxy_cfg(path, sock, port, boards, mode, inter_ms):
     lines = [
         "global", "  maxconn 512", "  stats socket %s mode 600 level admin" % sock,
-        "defaults", "  mode http", "  timeout connect 2s", "  timeout client 120s",
+        "  log stderr format raw local0 info",
+        "defaults", "  mode http", "  log global", "  option httplog", "  timeout connect 2s", "  timeout client 120s",
         "  timeout server 120s", "  retries 2", "  option redispatch",
         "frontend fleet", "  bind 127.0.0.1:%d" % port, "  default_backend boards",
         "backend boards", "  balance roundrobin",

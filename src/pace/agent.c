@@ -209,10 +209,12 @@ void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, co
 		in->thermal_rate = steers	 ? fc->sustainable_rate
 				   : granted < 0 ? in->nominal_rate
 						 : granted;
+		in->rate_from = steers ? "forecast" : "granted";
 	} else {
 		/* no energy per token yet: the same ratio in watts above idle */
 		in->nominal_rate = pmax - idle;
 		in->thermal_rate = steers ? fc->sustainable_power_w - idle : p->out.power_w - idle;
+		in->rate_from = steers ? "forecast, W above idle" : "budget, W above idle";
 	}
 }
 
@@ -277,7 +279,9 @@ static void emit_change(struct tp_agent *a, const struct tp_agent_input *in, con
 	tp_event_set_num(ev, "temp_c", in->temp_c);
 	tp_event_set_num(ev, "ceiling_c", in->ceiling_c);
 	tp_event_set_num(ev, "time_to_ceiling_s", isinf(in->ttc_s) ? NAN : in->ttc_s);
-	tp_event_set_num(ev, "sustainable_rate", in->thermal_rate);
+	tp_event_set_num(ev, "rate", in->thermal_rate);
+	json_object_set_new(ev, "rate_from",
+			    in->rate_from ? json_string(in->rate_from) : json_null());
 	tp_event_set_num(ev, "nominal_rate", in->nominal_rate);
 	tp_event_set_num(ev, "energy_rate", in->energy_rate);
 	json_object_set_new(ev, "answer", json_stringn(a->line, a->len ? a->len - 1 : 0));

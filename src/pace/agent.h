@@ -66,10 +66,11 @@ struct tp_agent_input {
 	double temp_meas; /* the control zone's reading this frame (NaN: none) */
 	double temp_c;	  /* the pacer's: the reading, else the model's estimate */
 	double ceiling_c;
-	double ttc_s;	     /* time to ceiling at the held power; INFINITY: never */
-	double thermal_rate; /* sustainable tokens/s (NaN: unknown) */
-	double nominal_rate; /* tokens/s at full power (NaN: unknown) */
-	double energy_rate;  /* the energy budget's tokens/s (NaN: none) */
+	double ttc_s;	       /* time to ceiling at the held power; INFINITY: never */
+	double thermal_rate;   /* sustainable tokens/s (NaN: unknown) */
+	const char *rate_from; /* where thermal_rate came from: "forecast", "granted"; NULL */
+	double nominal_rate;   /* tokens/s at full power (NaN: unknown) */
+	double energy_rate;    /* the energy budget's tokens/s (NaN: none) */
 };
 
 struct tp_agent_conn {
