@@ -43,7 +43,7 @@ DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
-        collectd-core help2man \
+        collectd-core help2man haproxy \
         chromium
 
 # pkg-config runs when a compile or link first needs its answer, once, and

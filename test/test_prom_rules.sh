@@ -48,10 +48,11 @@ cp -r fixtures/sysfs/jetson-nano "$TMPD/nano"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 M="$TMPD/live.txt"
 "$TP_BIN" run --root "$TMPD/nano" --runtime-dir "$TMPD/rt" --interval 0.2 --device fixture \
-  --metrics "127.0.0.1:$port" -- "$LG" -C -q -n 400 -r 40 -d 64 >/dev/null 2>&1 &
+  --metrics "127.0.0.1:$port" --agent 127.0.0.1:0 -- "$LG" -C -q -n 400 -r 40 -d 64 >/dev/null 2>&1 &
 d=$!
 full() { curl -s "http://127.0.0.1:$port/metrics" >"$M" && grep -q '^thermpace_acoustic_rms' "$M" &&
-  grep -q '^thermpace_forecast_temperature_celsius' "$M" && grep -q '^thermpace_tokens_total [1-9]' "$M"; }
+  grep -q '^thermpace_forecast_temperature_celsius' "$M" && grep -q '^thermpace_tokens_total [1-9]' "$M" &&
+  grep -q '^thermpace_agent_state' "$M"; }
 n=200
 while [ $n -gt 0 ] && ! full; do sleep 0.05; n=$((n - 1)); done
 kill -TERM "$d" 2>/dev/null; wait "$d"

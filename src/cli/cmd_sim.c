@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "pace/agent.h"
 #include "pace/governor.h"
 #include "session/session.h"
 #include "sim/sim_closed.h"
@@ -45,8 +46,10 @@ struct sim_opts {
 	const char *load;
 	double speed;
 	int json;
-	long population; /* 0: one scenario; N: scenarios of sim_population.h */
-	int force;	 /* replace the session -o already holds */
+	const char *agent;   /* --agent ADDR:PORT */
+	double agent_hold_s; /* NAN: the agent's default */
+	long population;     /* 0: one scenario; N: scenarios of sim_population.h */
+	int force;	     /* replace the session -o already holds */
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +58,7 @@ static const struct option long_opts[] = {
     {"output", required_argument, NULL, 'o'},	{"controller", required_argument, NULL, 'c'},
     {"load", required_argument, NULL, 'L'},	{"speed", required_argument, NULL, 'K'},
     {"json", no_argument, NULL, 'J'},		{"population", required_argument, NULL, 'P'},
+    {"agent", required_argument, NULL, 'W'},	{"agent-hold", required_argument, NULL, 'Y'},
     {"json", no_argument, NULL, 'J'},		{"force", no_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 };
@@ -86,7 +90,32 @@ static void usage(FILE *f)
 		"  -L, --load CMD       the child, run by /bin/sh -c (default: thermpace-loadgen\n"
 		"                       --cooperative, endless); THERMPACE_SOCKET is set for it\n"
 		"  -K, --speed K        board seconds per wall second (default 60)\n"
-		"      --json           print the score as one JSON object\n");
+		"      --json           print the score as one JSON object\n"
+		"      --agent ADDR:PORT  answer HAProxy's agent check there, as run does\n"
+		"                       (docs/fleet.md); --agent-hold S: its hold, wall seconds\n");
+}
+
+/* --agent, --agent-hold: 0, or -EINVAL (message printed). */
+static int agent_option(int c, struct sim_opts *o)
+{
+	char host[256], port[16];
+
+	if (c == 'W') {
+		if (tp_agent_parse_addr(optarg, host, sizeof(host), port, sizeof(port)) < 0) {
+			tp_err("sim: --agent wants HOST:PORT, [V6]:PORT or :PORT, not '%s'",
+			       optarg);
+			return -EINVAL;
+		}
+		o->agent = optarg;
+		o->closed = 1;
+		return 0;
+	}
+	if (tp_parse_double(optarg, &o->agent_hold_s) < 0 || o->agent_hold_s < 0 ||
+	    o->agent_hold_s > 86400) {
+		tp_err("sim: --agent-hold wants seconds, not '%s'", optarg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* 0: run; 1: help shown; -EINVAL: bad arguments (message printed). */
@@ -99,6 +128,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	o->duration_s = NAN;
 	o->controller = TP_GOV_HORIZON;
 	o->speed = 60;
+	o->agent_hold_s = NAN;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:S:d:o:c:L:K:h", long_opts, NULL)) != -1) {
@@ -150,6 +180,11 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'J':
 			o->json = 1;
+			break;
+		case 'W':
+		case 'Y':
+			if (agent_option(c, o) < 0)
+				return -EINVAL;
 			break;
 		case 'P':
 			if (tp_parse_long(optarg, &l) < 0 || l < 1 || l > 100000) {
@@ -493,6 +528,8 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct sim_run *run)
 	co.controller = o->controller;
 	co.load = o->load;
 	co.speed = o->speed;
+	co.agent = o->agent;
+	co.agent_hold_s = o->agent_hold_s;
 	co.progress = o->json ? NULL : stdout;
 	co.progress_s = 600;
 	if (o->out) {

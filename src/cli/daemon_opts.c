@@ -11,6 +11,7 @@
 #include "board.h"
 #include "commands.h"
 #include "pace/actuator.h"
+#include "pace/agent.h"
 #include "util.h"
 #include "wav.h"
 
@@ -30,6 +31,8 @@ static const struct option long_opts[] = {
     {"controller", required_argument, NULL, 'k'},
     {"metrics", required_argument, NULL, 'm'},
     {"metrics-textfile", required_argument, NULL, 'X'},
+    {"agent", required_argument, NULL, 'Q'},
+    {"agent-hold", required_argument, NULL, 'Y'},
     {"events", required_argument, NULL, 'e'},
     {"llama-server", required_argument, NULL, 'l'},
     {"interval", required_argument, NULL, 'i'},
@@ -94,6 +97,10 @@ static void usage(FILE *f, enum daemon_mode mode)
 	       "  --metrics ADDR:PORT  serve Prometheus /metrics there\n"
 	       "  --metrics-textfile DIR  write DIR/thermpace.prom each second (atomically) for\n"
 	       "                       node_exporter's textfile collector\n"
+	       "  --agent ADDR:PORT    answer HAProxy's agent check there (':PORT': the\n"
+	       "                       loopback): weight from headroom, drain, down\n"
+	       "                       (docs/fleet.md)\n"
+	       "  --agent-hold S       least seconds before the agent's answer relaxes (10)\n"
 	       "  --events FILE        write events.jsonl there\n"
 	       "  --llama-server URL   count tokens from a llama-server's /metrics counters\n"
 	       "  --interval S         seconds between ticks (default 1)\n"
@@ -273,6 +280,8 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 		if (o->session_rotate_s > 0 && o->session_rotate_s < 1)
 			return bad(x, "session-rotate", arg, "0 (never) or 1 s or more");
 		return 0;
+	case 'Y':
+		return number(x, "agent-hold", arg, 0, 86400, "seconds", &o->agent_hold_s);
 	case 'F':
 		return number(x, "fixed-rate", arg, 0, 1e6, "tokens/s", &o->fixed_rate);
 	case 'S':
@@ -308,7 +317,7 @@ static int listen_ok(const char *s)
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
 static int path_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
-	if (!arg[0] && strchr("brmXelRsGgUWw", c))
+	if (!arg[0] && strchr("brmXQelRsGgUWw", c))
 		return bad(x, opt_name(c), arg, "a name or a path");
 	switch (c) {
 	case 'b':
@@ -325,6 +334,14 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 	case 'X':
 		o->metrics_textfile = arg;
 		return 0;
+	case 'Q': {
+		char host[256], port[16];
+
+		if (tp_agent_parse_addr(arg, host, sizeof(host), port, sizeof(port)) < 0)
+			return bad(x, "agent", arg, "HOST:PORT, [V6]:PORT or :PORT");
+		o->agent = arg;
+		return 0;
+	}
 	case 'e':
 		o->events = arg;
 		return 0;
@@ -382,7 +399,7 @@ static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_
 	return ret == 1 ? path_option(x, c, arg, o) : ret;
 }
 
-#define N_DAEMON_KEYS 21 /* long_opts[0..21): any section */
+#define N_DAEMON_KEYS 23 /* long_opts[0..23): any section */
 #define N_SERVE_KEYS  5	 /* then [serve]'s own, then [run]'s one */
 
 /* The command a section is for: a mode, -1 for [daemon] (every one), -2 unknown. */

@@ -40,6 +40,12 @@ static const struct {
      "1 while thermpace sees the kernel or firmware throttle, else 0.", 0},
     {"state.pacing_blind", "thermpace_pacing_blind", NULL, NULL,
      "1 while the governor paces without a temperature reading, else 0.", 0},
+    {"state.agent_weight", "thermpace_agent_weight_ratio", NULL, NULL,
+     "Weight the HAProxy agent check answers, as a share of the server's (0 when draining or "
+     "down).",
+     0},
+    {"state.agent_state", "thermpace_agent_state", NULL, NULL,
+     "The HAProxy agent check's answer: 0 up, 1 drain, 2 down.", 0},
     {"tokens.total", "thermpace_tokens_total", NULL, NULL,
      "Tokens generated since the daemon started.", 1},
     {"forecast.temp_now", "thermpace_forecast_temperature_celsius", "horizon_seconds", "0",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "actuator.h"
+#include "agent.h"
 #include "board.h"
 #include "event.h"
 #include "metrics_http.h"
@@ -28,7 +29,7 @@
 #include "telemetry/telemetry.h"
 #include "util.h"
 
-#define MAX_POLL    (8 + TP_DAEMON_MAX_CLIENTS)
+#define MAX_POLL    (8 + TP_DAEMON_MAX_CLIENTS + TP_AGENT_CONNS + 1)
 #define STOP_WAIT_S 10.0 /* after forwarding a signal, SIGKILL past this */
 
 static volatile sig_atomic_t got_signal, got_child;
@@ -58,6 +59,7 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->max_clients = 64;
 	o->fixed_rate = NAN;
 	o->fixed_setting = NAN;
+	o->agent_hold_s = NAN;
 	o->audio_channel = -1; /* DSP_CHANNEL_MIX */
 }
 
@@ -286,12 +288,40 @@ static int target_alive(struct daemon *d)
 	return 1;
 }
 
+/* The agent check's answer from the tick just made. */
+static void agent_tick(struct daemon *d)
+{
+	const struct tp_pacer *p = &d->loop.pacer;
+	struct tp_agent_input in;
+	double now = tp_mono_now();
+
+	if (d->agent.fd < 0)
+		return;
+	/* serve --unit: a unit that does not run is an inference server gone */
+	tp_agent_input_from(&in, p, d->v, target_alive(d) && !d->unit_waiting, now, now - d->t0);
+	tp_agent_decide(&d->agent, &in);
+	if (!d->metrics)
+		return;
+	/* the pacer's frame again, with the agent's answer */
+	if (d->a_weight < 0) {
+		d->aset = p->mset;
+		d->a_weight = tp_chanset_add(&d->aset, "state.agent_weight");
+		d->a_state = tp_chanset_add(&d->aset, "state.agent_state");
+		if (d->a_weight < 0 || d->a_state < 0)
+			return;
+	}
+	memcpy(d->av, p->mv, sizeof(double) * (size_t)p->mset.n);
+	d->av[d->a_weight] = d->agent.state == TP_AGENT_UP ? d->agent.weight / 100.0 : 0.0;
+	d->av[d->a_state] = (double)d->agent.state;
+	tp_metrics_update(d->metrics, &d->aset, d->av, now - d->t0);
+}
+
 static int loop(struct daemon *d, const sigset_t *unblocked)
 {
 	struct pollfd p[MAX_POLL];
 	struct timespec ts;
 	double now, due, wake;
-	int n, nsrv, i_out, i_err, i_pid, i_aud, n_aud, r, stopping = 0;
+	int n, nsrv, i_out, i_err, i_pid, i_aud, n_aud, i_agt, n_agt, r, stopping = 0;
 	double stop_deadline = 0;
 
 	d->next_tick = tp_mono_now();
@@ -299,6 +329,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		now = tp_mono_now();
 		if (now >= d->next_tick) {
 			tick(d);
+			agent_tick(d);
 			d->next_tick += d->o->interval_s;
 			if (d->next_tick < now) /* far behind: no burst of ticks */
 				d->next_tick = now + d->o->interval_s;
@@ -363,6 +394,9 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			p[n].events = POLLIN;
 			i_pid = n++;
 		}
+		i_agt = n;
+		n_agt = tp_agent_pollfds(&d->agent, p + n, MAX_POLL - n);
+		n += n_agt;
 		due = d->next_tick;
 		n_aud = tp_audio_live_pollfds(d->audio, p + n, MAX_POLL - n, &due);
 		i_aud = n;
@@ -389,6 +423,7 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			continue;
 		if (nsrv > 0)
 			tp_pace_server_handle(&d->srv, p, nsrv, tp_mono_now());
+		tp_agent_handle(&d->agent, p + i_agt, n_agt, tp_mono_now());
 		if (i_out >= 0 && p[i_out].revents)
 			tp_daemon_pump(d, &d->out_rd, 1);
 		if (i_err >= 0 && p[i_err].revents)
@@ -571,6 +606,18 @@ static int open_all(struct daemon *d)
 			return ret;
 	}
 	tp_pace_tokens_init(&d->tok, &d->loop.pacer);
+	if (o->agent) {
+		struct tp_agent_opts ao;
+
+		tp_agent_opts_init(&ao);
+		if (isfinite(o->agent_hold_s))
+			ao.hold_s = o->agent_hold_s;
+		ret = tp_agent_open(&d->agent, o->agent, &ao, &d->loop.log, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("%s", err);
+			return ret;
+		}
+	}
 	if (!o->llama_server)
 		return 0;
 	return tp_pace_tokens_scrape(&d->tok, o->llama_server, o->interval_s, o->argv != NULL,
@@ -580,6 +627,7 @@ static int open_all(struct daemon *d)
 static void close_all(struct daemon *d)
 {
 	tp_pace_tokens_close(&d->tok);
+	tp_agent_close(&d->agent);
 	if (d->have_srv)
 		if (!d->keep_srv)
 			tp_pace_server_close(&d->srv);
@@ -643,6 +691,8 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 
 	d->o = o;
 	d->out_rd = d->err_rd = d->pidfd = -1;
+	tp_agent_init(&d->agent, NULL, NULL); /* none until --agent opens it */
+	d->a_weight = d->a_state = -1;
 	if (setup_signals(&unblocked) < 0) {
 		tp_err("cannot set up signal handling: %s", strerror(errno));
 		return 1;

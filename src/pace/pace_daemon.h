@@ -30,6 +30,8 @@ struct tp_daemon_opts {
 	int actuator;	   /* enum tp_act_kind or TP_DAEMON_ACT_AUTO */
 	enum tp_gov_kind controller;
 	const char *metrics;	      /* ADDR:PORT, NULL: none */
+	const char *agent;	      /* HAProxy agent check on ADDR:PORT (agent.h), NULL: none */
+	double agent_hold_s;	      /* its hold time (NaN: agent.h's default) */
 	const char *metrics_textfile; /* DIR for node_exporter's textfile collector, NULL: none */
 	const char *events;	      /* events.jsonl path, NULL: none */
 	const char *runtime_dir;      /* NULL: tp_pace_runtime_dir's default */

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "actuator.h"
+#include "agent.h"
 #include "board.h"
 #include "loop.h"
 #include "metrics_http.h"
@@ -54,8 +55,12 @@ struct daemon {
 	int have_child;
 	int out_rd, err_rd; /* the child's stdout / stderr pipes, -1 when closed */
 	struct tp_pace_tokens tok;
-	int tty_handed; /* the terminal was given to the child's group */
-	pid_t target;	/* attach --pid */
+	struct tp_agent agent;	/* --agent; fd -1: none */
+	struct tp_chanset aset; /* /metrics with --agent: the pacer's frame and the agent's */
+	double av[TP_MAX_CHANNELS];
+	int a_weight, a_state; /* their indexes in aset, -1 before the first */
+	int tty_handed;	       /* the terminal was given to the child's group */
+	pid_t target;	       /* attach --pid */
 	int pidfd;
 	const char *cgroup;	/* the governed cgroup (--cgroup, --unit's), NULL: none */
 	char unit_cgroup[4096]; /* --unit's, resolved */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "loadgen.h"
+#include "loadgen_http.h"
 #include "util.h"
 
 static volatile int stop_flag;
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 		   "      --name NAME       client name given to the daemon (default loadgen)\n"
 		   "  -q, --quiet           do not print the tokens' text\n"
 		   "      --exit-status N   exit with N when done (tests)\n"
+		   "      --http ADDR:PORT  serve POST /completion {\"n_predict\":N} and GET\n"
+		   "                        /health there, as llama-server (docs/fleet.md)\n"
+		   "      --slots N         --http: requests generated at once (default 4)\n"
 		   "  -h, --help            this text\n\n"
 		   "Not cooperative, it prints llama-cli's closing timing lines on stderr at\n"
 		   "the end of each call, \"eval time = ... ms / N runs\" included.\n");
@@ -78,10 +82,13 @@ int main(int argc, char **argv)
 	    {"name", required_argument, NULL, 'N'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"exit-status", required_argument, NULL, 'x'},
+	    {"http", required_argument, NULL, 'H'},
+	    {"slots", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct tp_loadgen_opts o;
+	struct tp_lgh_opts ho = {NULL, 4, 64};
 	struct sigaction sa;
 	long v, exit_status = 0;
 	int c, ret;
@@ -123,7 +130,19 @@ int main(int argc, char **argv)
 			o.socket_path = optarg;
 			break;
 		case 'N':
+			if (optarg[strcspn(optarg, "\"\\\t\r\n")] != '\0') {
+				fprintf(stderr, "thermpace-loadgen: bad name '%s'\n", optarg);
+				return 2;
+			}
 			o.name = optarg;
+			break;
+		case 'H':
+			ho.listen = optarg;
+			break;
+		case 'S':
+			if (parse_long_arg(optarg, 1, 64, "slot count", &v) < 0)
+				return 2;
+			ho.slots = (int)v;
 			break;
 		case 'q':
 			o.quiet = 1;
@@ -148,7 +167,10 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = tp_loadgen_run(&o, stdout, stderr, &stop_flag);
+	if (ho.listen)
+		ret = tp_lgh_serve(&ho, &o, stderr, &stop_flag);
+	else
+		ret = tp_loadgen_run(&o, stdout, stderr, &stop_flag);
 	if (ret < 0 && ret != -EPIPE)
 		return 1;
 	if (stop_flag)

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "pace/pace_child.h"
 #include "pace/pace.h"
+#include "pace/agent.h"
 #include "pace/pace_server.h"
 #include "pace/pacer.h"
 #include "brain/pipeline.h"
@@ -42,6 +43,7 @@ struct sim {
 	struct tp_board b;
 	struct tp_loop loop;
 	struct tp_pace_server srv;
+	struct tp_agent agent; /* fd -1: none */
 	struct tp_child child;
 	int srv_open, have_dir, devnull;
 	char dir[32], sock[64], loadgen[PATH_MAX];
@@ -126,20 +128,23 @@ static void serve_until(struct sim *l, struct tp_child *c, double deadline)
 {
 	struct pollfd p[MAX_POLL];
 	double now;
-	int n, ms;
+	int n, n_agt, ms;
 
 	for (;;) {
 		now = tp_mono_now();
 		if (now >= deadline || stop_flag)
 			return;
-		n = tp_pace_server_pollfds(&l->srv, p, MAX_POLL);
+		n = tp_pace_server_pollfds(&l->srv, p, MAX_POLL - TP_AGENT_CONNS - 1);
+		n_agt = tp_agent_pollfds(&l->agent, p + n, MAX_POLL - n);
 		ms = (int)ceil((deadline - now) * 1e3);
 		if (c->reaped || ms < 20)
 			ms = ms > 0 ? ms : 0;
 		else
 			ms = 20; /* look at the child now and then */
-		if (poll(p, (nfds_t)n, ms) > 0)
+		if (poll(p, (nfds_t)(n + n_agt), ms) > 0) {
 			tp_pace_server_handle(&l->srv, p, n, tp_mono_now());
+			tp_agent_handle(&l->agent, p + n, n_agt, tp_mono_now());
+		}
 		if (!c->reaped)
 			tp_child_reap(c, 0);
 	}
@@ -204,8 +209,18 @@ static int sim_open(struct sim *l, char *err, size_t n)
 	po.rate_cap = l->s->max_rate; /* the board cannot make more: never "unlimited" */
 	po.tokens_from_frame = 1;     /* the board's count, as a meter would give it */
 	ret = tp_loop_pacer(&l->loop, &po, &l->b, l->set, &l->srv, NULL, NULL);
-	if (ret < 0)
+	if (ret < 0) {
 		snprintf(err, n, "cannot set up the pacer: %s", strerror(-ret));
+		return ret;
+	}
+	if (l->o->agent) {
+		struct tp_agent_opts ao;
+
+		tp_agent_opts_init(&ao);
+		if (isfinite(l->o->agent_hold_s))
+			ao.hold_s = l->o->agent_hold_s;
+		ret = tp_agent_open(&l->agent, l->o->agent, &ao, &l->loop.log, err, n);
+	}
 	return ret;
 }
 
@@ -332,6 +347,13 @@ static int run_rows(struct sim *l)
 		advance_row(l, t_row);
 		tp_loop_tick(&l->loop, t_row, l->v, tp_mono_now());
 		tp_pace_server_tick(&l->srv, tp_mono_now());
+		if (l->agent.fd >= 0) {
+			struct tp_agent_input in;
+
+			tp_agent_input_from(&in, &l->loop.pacer, l->v, !l->child.reaped,
+					    tp_mono_now(), t_row);
+			tp_agent_decide(&l->agent, &in);
+		}
 		if (l->o->row && (ret = l->o->row(l->o->row_ctx, t_row, l->v)) < 0)
 			return ret;
 		if (l->o->progress && l->o->progress_s > 0 &&
@@ -439,10 +461,12 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 	l->sc = sc;
 	l->speed = o->speed;
 	l->devnull = -1;
+	tp_agent_init(&l->agent, NULL, NULL); /* none until sim_open opens it */
 	ret = sim_open(l, err, n);
 	if (ret == 0)
 		ret = sim_run(l, err, n);
 	stop_child(&l->child);
+	tp_agent_close(&l->agent);
 	tp_loop_close(&l->loop);
 	if (l->srv_open)
 		tp_pace_server_close(&l->srv);

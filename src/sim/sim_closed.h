@@ -40,6 +40,10 @@ struct tp_sim_closed_opts {
 	FILE *events;	  /* events.jsonl; NULL: none written */
 	FILE *progress;	  /* a line every progress_s of board time; NULL: none */
 	double progress_s;
+	/* HAProxy's agent check on ADDR:PORT (pace/agent.h), NULL: none; its hold, wall s (NaN:
+	 * default) */
+	const char *agent;
+	double agent_hold_s;
 	/* each frame, for the session's telemetry.csv; may be NULL */
 	int (*row)(void *ctx, double t, const double *v);
 	void *row_ctx;

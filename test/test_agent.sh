@@ -1,0 +1,74 @@
+#!/bin/sh
+# The HAProxy agent check of `thermpace run --agent`: a real daemon over a
+# sysfs fixture tree whose temperatures the test moves, asked over TCP as
+# HAProxy asks (agent-send first, one line back): the weight, a drain near
+# the ceiling, down when blind, each change an agent_state event.
+. test/lib.sh
+LG=$TP_BUILD/thermpace-loadgen
+cp -r fixtures/sysfs/jetson-nano "$TMPD/root"
+zone=$TMPD/root/sys/class/thermal/thermal_zone1 # CPU-therm, the Nano's control zone
+
+# ask PORT: the agent's one line, or nothing when nobody answers
+ask() {
+  python3 - "$1" <<'PY'
+import socket, sys
+try:
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+    s.sendall(b"board\n")
+    out = b""
+    while True:
+        b = s.recv(256)
+        if not b:
+            break
+        out += b
+    sys.stdout.write(out.decode())
+except OSError:
+    pass
+PY
+}
+# wait_answer PORT REGEX: up to 15 s for an answer matching REGEX; last answer in $TMPD/ans
+wait_answer() {
+  i=0
+  while [ $i -lt 60 ]; do
+    ask "$1" >"$TMPD/ans"
+    grep -Eq "$2" "$TMPD/ans" && return 0
+    sleep 0.25; i=$((i + 1))
+  done
+  return 1
+}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$TP_BIN" run --root "$TMPD/root" --runtime-dir "$TMPD/rt" --fixed-rate 20 --agent ":$port" \
+  --agent-hold 1 --interval 0.2 --events "$TMPD/ev.jsonl" -- \
+  "$LG" --cooperative --quiet --dim 64 --tokens 0 >/dev/null 2>"$TMPD/run.err" &
+pid=$!
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "a cool board answers up ready with a weight ($(cat "$TMPD/ans"))"; else not_ok "no up answer: '$(cat "$TMPD/ans")'"; sed 's/^/#   /' "$TMPD/run.err"; fi
+echo 79500 >"$zone/temp" # 0.5 K under the 80 C ceiling
+if wait_answer "$port" '^drain #'; then ok "near the ceiling: drain ($(cat "$TMPD/ans"))"; else not_ok "no drain: '$(cat "$TMPD/ans")'"; fi
+echo 40000 >"$zone/temp"
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "cool again: up ready after the hold"; else not_ok "no recovery: '$(cat "$TMPD/ans")'"; fi
+: >"$zone/temp" # the sensor reads nothing (its descriptor is kept open: no rename)
+if wait_answer "$port" '^down #blind'; then ok "no temperature: down ($(cat "$TMPD/ans"))"; else not_ok "no down when blind: '$(cat "$TMPD/ans")'"; fi
+kill -TERM "$pid"; wait "$pid"
+n=$(grep -c '"event":"agent_state"' "$TMPD/ev.jsonl")
+check "every change an agent_state event ($n)" [ "$n" -ge 4 ]
+check "the drain's event says why" grep -q '"state":"drain","before":"up".*"reason":"[0-9.]* C under the ceiling' "$TMPD/ev.jsonl"
+check "the blind one too" grep -q '"state":"down",.*"reason":"blind' "$TMPD/ev.jsonl"
+# serve governing a process: up while it runs, down once it is gone (the
+# inference server); the address from the configuration file's [daemon]
+sleep 300 &
+tgt=$!
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cp -r fixtures/sysfs/jetson-nano "$TMPD/root2"
+printf '[daemon]\nagent = 127.0.0.1:%s\nagent_hold = 1\n' "$port" >"$TMPD/tp.ini"
+"$TP_BIN" serve --config "$TMPD/tp.ini" --root "$TMPD/root2" --runtime-dir "$TMPD/rt2" \
+  --interval 0.2 --pid "$tgt" --actuator socket >/dev/null 2>"$TMPD/serve.err" &
+sp=$!
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "serve: up ready while the process runs"; else not_ok "serve: no up answer: '$(cat "$TMPD/ans")'"; sed 's/^/#   /' "$TMPD/serve.err"; fi
+kill "$tgt"; wait "$tgt" 2>/dev/null
+if wait_answer "$port" '^down #the inference process is gone'; then ok "serve: down once it is gone"; else not_ok "serve: no down: '$(cat "$TMPD/ans")'"; fi
+kill -TERM "$sp"; wait "$sp"
+expect_exit 2 "a bad --agent address: exit 2" "$TP_BIN" run --agent localhost -- true
+check "... with one line naming it" grep -q "^thermpace: run: --agent wants HOST:PORT.*'localhost'" "$TMPD/err"
+sed 's/^/#   /' "$TMPD/err"
+done_testing
