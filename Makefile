@@ -200,14 +200,16 @@ demo: all
 # the manual pages and the bash completion, from the program's own --help
 # texts (help2man): they cannot drift from what the parsers take
 docs: build/rel/docs/stamp
-build/rel/docs/stamp: build/rel/thermpace tools/gen-docs
+build/rel/docs/stamp: build/rel/thermpace tools/gen-docs docs/protocol.md
 	tools/gen-docs build/rel/thermpace build/rel/docs >/dev/null
 	@touch $@
 
 install: all docs
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 build/rel/docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 build/rel/docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 build/rel/docs/man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 build/rel/docs/completion/thermpace $(DESTDIR)$(BASHCOMPDIR)/thermpace
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
@@ -234,7 +236,8 @@ install: all docs
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROG_NAMES))
 	rm -f $(DESTDIR)$(MANDIR)/man1/thermpace.1 $(DESTDIR)$(MANDIR)/man1/thermpace-*.1 \
-	      $(DESTDIR)$(MANDIR)/man5/thermpace.ini.5 $(DESTDIR)$(BASHCOMPDIR)/thermpace
+	      $(DESTDIR)$(MANDIR)/man5/thermpace.ini.5 $(DESTDIR)$(MANDIR)/man7/thermpace-protocol.7 \
+	      $(DESTDIR)$(BASHCOMPDIR)/thermpace
 	rm -rf $(DESTDIR)$(DATADIR)/thermpace $(DESTDIR)$(DATADIR)/doc/thermpace
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/thermpace.service $(DESTDIR)$(TMPFILESDIR)/thermpace.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libthermpace-client.a $(DESTDIR)$(INCLUDEDIR)/thermpace.h \

@@ -67,6 +67,10 @@ if command -v help2man >/dev/null 2>&1; then
   want=$(($(echo "$cmds" | wc -w) + 2))
   check "a page for thermpace, each command and thermpace.ini ($n of $want)" test "$n" = "$want"
   check "the pages render without a warning${warn:+ (warned:$warn)}" test -z "$warn"
+  proto=$TMPD/docs/man/thermpace-protocol.7
+  LC_ALL=C.UTF-8 groff -ww -z -t -man "$proto" 2>"$TMPD/g"
+  check "thermpace-protocol(7) from docs/protocol.md renders without a warning" test ! -s "$TMPD/g"
+  check "... with every request of the protocol" sh -c "for r in HELLO NEXT TOKENS 'CALL BEGIN' RATE PING BYE; do grep -q \"\$r\" '$proto' || exit 1; done"
   check "thermpace-serve(1) has --unit" grep -q 'unit' "$TMPD/docs/man/thermpace-serve.1"
   check "thermpace.ini(5) has unit, in [serve] only" grep -A2 -q '^\.B unit' "$TMPD/docs/man/thermpace.ini.5"
   check "thermpace.ini(5): pid in [serve] only, as the parser takes it" \
