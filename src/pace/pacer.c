@@ -592,30 +592,45 @@ double tp_pacer_granted(const struct tp_pacer *p)
 	return p->granted;
 }
 
+/* The closing figures, NaN where unknown; both summaries are written from them. */
+struct summary {
+	double tokens, energy_j, gross, net, secs, peak_c;
+	long throttles;
+};
+
+static void summarize(struct tp_pacer *p, long throttle_events, struct summary *m)
+{
+	double idle = idle_now(p);
+
+	m->tokens = p->tokens;
+	m->secs = p->started ? p->t_last - p->t_first : 0;
+	m->energy_j = m->gross = m->net = NAN;
+	if (energy_known(p)) {
+		m->energy_j = tp_pacer_energy_j(p);
+		tp_energy_per_token(m->energy_j, p->tokens, idle, m->secs, &m->gross, &m->net);
+		m->net = net_checked(p, m->net, idle, m->secs > 0 ? m->energy_j / m->secs : NAN,
+				     p->t_last);
+	}
+	if (!(p->tokens > 0))
+		m->gross = m->net = NAN;
+	m->peak_c = isfinite(p->peak_temp) ? p->peak_temp : NAN;
+	m->throttles = throttle_events >= 0 ? throttle_events : p->throttle_edges;
+}
+
 int tp_pacer_summary_json(struct tp_pacer *p, long throttle_events, char *out, size_t n)
 {
-	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
-	double e = tp_pacer_energy_j(p), gross = NAN, net = NAN;
+	struct summary m;
 	json_t *o = json_object();
 	size_t len;
 
-	if (energy_known(p)) {
-		tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
-		net = net_checked(p, net, idle, secs > 0 ? e / secs : NAN, p->t_last);
-	} else {
-		e = NAN;
-	}
-	if (!(p->tokens > 0))
-		gross = net = NAN;
-	json_object_set_new(o, "tokens", json_integer((json_int_t)p->tokens));
-	tp_event_set_num(o, "energy_j", e);
-	tp_event_set_num(o, "j_per_token", gross);
-	tp_event_set_num(o, "j_per_token_net", net);
-	tp_event_set_num(o, "duration_s", secs);
-	tp_event_set_num(o, "peak_c", isfinite(p->peak_temp) ? p->peak_temp : NAN);
-	json_object_set_new(
-	    o, "throttle_events",
-	    json_integer(throttle_events >= 0 ? throttle_events : p->throttle_edges));
+	summarize(p, throttle_events, &m);
+	json_object_set_new(o, "tokens", json_integer((json_int_t)m.tokens));
+	tp_event_set_num(o, "energy_j", m.energy_j);
+	tp_event_set_num(o, "j_per_token", m.gross);
+	tp_event_set_num(o, "j_per_token_net", m.net);
+	tp_event_set_num(o, "duration_s", m.secs);
+	tp_event_set_num(o, "peak_c", m.peak_c);
+	json_object_set_new(o, "throttle_events", json_integer(m.throttles));
 	len = json_dumpb(o, out, n ? n - 1 : 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (len == 0 || len >= n)
@@ -626,24 +641,20 @@ int tp_pacer_summary_json(struct tp_pacer *p, long throttle_events, char *out, s
 
 void tp_pacer_summary(struct tp_pacer *p, long throttle_events, char *out, size_t n)
 {
-	double secs = p->started ? p->t_last - p->t_first : 0, idle = idle_now(p);
-	double e = tp_pacer_energy_j(p), gross, net;
 	char ej[48] = "n/a J (no power measured)", jpt[96] = "no tokens", peak[32] = "unknown C";
+	struct summary m;
 
-	if (energy_known(p)) {
-		snprintf(ej, sizeof(ej), "%.1f J", e);
-		tp_energy_per_token(e, p->tokens, idle, secs, &gross, &net);
-		net = net_checked(p, net, idle, secs > 0 ? e / secs : NAN, p->t_last);
-		if (p->tokens > 0 && isnan(net))
-			snprintf(jpt, sizeof(jpt), "%.4g J/token (net of idle n/a)", gross);
-		else if (p->tokens > 0)
-			snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)", gross, net);
-	} else if (p->tokens > 0) {
+	summarize(p, throttle_events, &m);
+	if (!isnan(m.energy_j))
+		snprintf(ej, sizeof(ej), "%.1f J", m.energy_j);
+	if (m.tokens > 0 && isnan(m.energy_j))
 		snprintf(jpt, sizeof(jpt), "n/a J/token");
-	}
-	if (isfinite(p->peak_temp))
-		snprintf(peak, sizeof(peak), "%.1f C", p->peak_temp);
+	else if (m.tokens > 0 && isnan(m.net))
+		snprintf(jpt, sizeof(jpt), "%.4g J/token (net of idle n/a)", m.gross);
+	else if (m.tokens > 0)
+		snprintf(jpt, sizeof(jpt), "%.4g J/token (%.4g net of idle)", m.gross, m.net);
+	if (!isnan(m.peak_c))
+		snprintf(peak, sizeof(peak), "%.1f C", m.peak_c);
 	snprintf(out, n, "thermpace: %.0f tokens, %s, %s, %.1f s, peak %s, %ld throttle events",
-		 p->tokens, ej, jpt, secs, peak,
-		 throttle_events >= 0 ? throttle_events : p->throttle_edges);
+		 m.tokens, ej, jpt, m.secs, peak, m.throttles);
 }
