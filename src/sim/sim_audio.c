@@ -123,6 +123,7 @@ int tp_sim_audio_open(struct tp_sim_audio *a, const char *path, const struct tp_
 		snprintf(err, n, "cannot create '%s': %s", path, strerror(errno));
 		goto fail;
 	}
+	a->api = sf;
 	a->sf = sf->open_fd(fd, SFM_WRITE, &info, SF_TRUE);
 	if (!a->sf) {
 		snprintf(err, n, "cannot create '%s': %s", path, sf->strerror(NULL));
@@ -143,8 +144,7 @@ fail:
 
 static int flush_block(struct tp_sim_audio *a, int k)
 {
-	/* loaded by tp_sim_audio_open: a->sf exists only then */
-	return dsp_sndfile(NULL, 0)->write_float(a->sf, a->buf, k) == k ? 0 : -EIO;
+	return a->api->write_float(a->sf, a->buf, k) == k ? 0 : -EIO;
 }
 
 /* The fan's blade-pass tone and its second harmonic at speed rpm. */
@@ -269,7 +269,7 @@ int tp_sim_audio_close(struct tp_sim_audio *a)
 {
 	int ret = 0;
 
-	if (a->sf && dsp_sndfile(NULL, 0)->close(a->sf) != 0)
+	if (a->sf && a->api->close(a->sf) != 0)
 		ret = -EIO;
 	a->sf = NULL;
 	free(a->bg);

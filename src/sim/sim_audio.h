@@ -30,10 +30,13 @@
 #include "sim_rng.h"
 #include "sim_scenario.h"
 
+struct dsp_sndfile;
+
 #define TP_SIM_AUDIO_BLOCK 2048
 
 struct tp_sim_audio {
 	SNDFILE *sf;
+	const struct dsp_sndfile *api; /* libsndfile, loaded at open */
 	int rate;
 	long long first_frame, end_frame; /* absolute frame numbers at rate */
 	long long next_frame;
