@@ -35,7 +35,7 @@ const char *tp_sound_class_name(int c)
 void tp_sound_init(struct tp_sound *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->cls_hist[0] = s->cls_hist[1] = -1;
+	s->cls_prev = -1;
 	s->p_prev = s->rate_prev = NAN;
 	s->p_lo = INFINITY;
 	s->p_hi = -INFINITY;
@@ -108,8 +108,6 @@ static int load_class(const struct tp_sound *s, const struct tp_sound_load *l)
 {
 	if (!isnan(l->rate) && l->rate > RATE_BUSY)
 		return 2;
-	if (!isnan(l->rate) && !isnan(l->util))
-		return l->util >= UTIL_BUSY ? 1 : 0;
 	if (!isnan(l->util))
 		return l->util >= UTIL_BUSY ? 1 : 0;
 	if (!isnan(l->power_w) && s->p_hi - s->p_lo >= 0.5 &&
@@ -122,7 +120,7 @@ static int settled(const struct tp_sound *s, int cls, const struct tp_sound_load
 {
 	double p = l->power_w, r = l->rate;
 
-	if (cls != s->cls_hist[0])
+	if (cls != s->cls_prev)
 		return 0;
 	if (!isnan(p) && !isnan(s->p_prev) && fabs(p - s->p_prev) > fmax(0.2, 0.05 * fabs(p)))
 		return 0;
@@ -479,8 +477,7 @@ enum tp_sound_kind tp_sound_push(struct tp_sound *s, double t, const struct tp_s
 		s->p_lo = fmin(s->p_lo, l->power_w);
 		s->p_hi = fmax(s->p_hi, l->power_w);
 	}
-	s->cls_hist[1] = s->cls_hist[0];
-	s->cls_hist[0] = cls;
+	s->cls_prev = cls;
 	s->p_prev = l->power_w;
 	s->rate_prev = l->rate;
 	return kind;

@@ -16,7 +16,7 @@
  * 8 % (or 15 Hz); one that joins none starts a line.
  *
  * Scoring: a second is judged only when the load has settled (the same
- * class as the two seconds before, power within max(0.2 W, 5 %) and token
+ * class as the second before, power within max(0.2 W, 5 %) and token
  * rate within 15 % of the second before) and its class has been heard for
  * TP_SOUND_READY seconds, 10 of them (decayed as the fits forget) within
  * about 6 % of this power: a call starting or stopping is never a change,
@@ -132,7 +132,7 @@ struct tp_sound_verdict {
 
 struct tp_sound {
 	struct tp_sound_class c[TP_SOUND_CLASSES];
-	int cls_hist[2];
+	int cls_prev; /* the class of the second before, -1 at first */
 	double p_prev, rate_prev, p_lo, p_hi;
 	unsigned moved_bits, glide_bits; /* the last settled seconds judged, newest in bit 0 */
 	int throttle, calm;
