@@ -161,7 +161,7 @@ int cmd_energy(int argc, char **argv)
 	memset(&ir, 0, sizeof(ir));
 	if (energy_setup(&o, &s, &ir) < 0)
 		goto out;
-	if (o.events && !(ev = fopen(o.events, "w"))) {
+	if (o.events && !(ev = tp_fopen_out(o.events))) {
 		tp_err("energy: cannot write '%s': %s", o.events, strerror(errno));
 		goto out;
 	}

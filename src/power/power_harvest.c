@@ -1,6 +1,9 @@
 #include "power/power_harvest.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "stats.h"
 
 #define POWER_HARVEST_PRIOR_MEAN 0.6
 #define POWER_HARVEST_PRIOR_SD	 0.35
@@ -125,21 +128,14 @@ void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_a
 
 double power_harvest_day_quantile(const struct power_harvest *h, double p)
 {
-	double v[POWER_HARVEST_DAYS], x, pos;
-	int i, j, n = h->ndays;
+	double v[POWER_HARVEST_DAYS];
+	int n = h->ndays;
 
 	if (n < 3)
 		return 0.25;
-	for (i = 0; i < n; i++) { /* insertion sort: 30 at most */
-		x = h->day_ratio[i];
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	p = p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p;
-	pos = p * (n - 1);
-	i = (int)pos;
-	return i + 1 < n ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[n - 1];
+	memcpy(v, h->day_ratio, (size_t)n * sizeof(v[0]));
+	dsp_sort(v, n);
+	return dsp_sorted_quantile(v, n, p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p);
 }
 
 double power_harvest_z(double p)
