@@ -399,8 +399,15 @@ static int apply(const struct from *x, int c, const char *arg, struct tp_daemon_
 	return ret == 1 ? path_option(x, c, arg, o) : ret;
 }
 
-#define N_DAEMON_KEYS 23 /* long_opts[0..23): any section */
-#define N_SERVE_KEYS  5	 /* then [serve]'s own, then [run]'s one */
+/* The index of the option called name in long_opts[] (its end when there is none). */
+static size_t opt_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; long_opts[i].name && strcmp(long_opts[i].name, name) != 0; i++)
+		;
+	return i;
+}
 
 /* The command a section is for: a mode, -1 for [daemon] (every one), -2 unknown. */
 static int section_mode(const char *section)
@@ -418,14 +425,15 @@ static int section_mode(const char *section)
 /* The option code of a key in a section for command m (-1: [daemon]), or 0. */
 static int key_code(int m, const char *key)
 {
+	/* [daemon] keys up to "pid", [serve]'s to "session", [run]'s to "config" */
+	size_t serve0 = opt_index("pid"), run0 = opt_index("session"), cli0 = opt_index("config");
 	size_t i, j;
 
 	for (i = 0; long_opts[i].name; i++) {
 		const char *n = long_opts[i].name;
 
-		if (i >= N_DAEMON_KEYS &&
-		    !(m == DAEMON_SERVE && i < N_DAEMON_KEYS + N_SERVE_KEYS) &&
-		    !(m == DAEMON_RUN && i == N_DAEMON_KEYS + N_SERVE_KEYS))
+		if (i >= serve0 && !(m == DAEMON_SERVE && i < run0) &&
+		    !(m == DAEMON_RUN && i >= run0 && i < cli0))
 			continue;
 		for (j = 0; n[j] && key[j] && (n[j] == '-' ? '_' : n[j]) == key[j]; j++)
 			;
@@ -486,19 +494,6 @@ static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
 	return 0;
 }
 
-static int unknown_option(enum daemon_mode mode, char **argv)
-{
-	const char *cmd = mode_name[mode];
-
-	if (optopt)
-		tp_err("%s: option '-%c' is unknown or needs a value (see 'thermpace %s --help')",
-		       cmd, optopt, cmd);
-	else
-		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, argv[optind - 1],
-		       cmd);
-	return -EINVAL;
-}
-
 /*
  * The command line: pass 0 finds --config and --help and checks every
  * option; pass 1 applies them over the file's values.
@@ -535,8 +530,10 @@ static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_
 			continue;
 		}
 		ret = apply(&x, ch, optarg, pass ? &c->o : &scratch);
-		if (ret == 1)
-			return unknown_option(mode, argv);
+		if (ret == 1) {
+			tp_err_option(mode_name[mode], '?', argv); /* not for this command */
+			return -EINVAL;
+		}
 		if (ret < 0)
 			return ret;
 	}
