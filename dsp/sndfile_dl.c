@@ -14,6 +14,7 @@ const struct dsp_sndfile *dsp_sndfile(char *err, size_t n)
 	    {"sf_open_fd", (void **)&sn.open_fd},
 	    {"sf_strerror", (void **)&sn.strerror},
 	    {"sf_readf_float", (void **)&sn.readf_float},
+	    {"sf_seek", (void **)&sn.seek},
 	    {"sf_error", (void **)&sn.error},
 	    {"sf_close", (void **)&sn.close},
 	    {"sf_command", (void **)&sn.command},

@@ -17,6 +17,7 @@ struct dsp_sndfile {
 	__typeof__(sf_open_fd) *open_fd;
 	__typeof__(sf_strerror) *strerror;
 	__typeof__(sf_readf_float) *readf_float;
+	__typeof__(sf_seek) *seek;
 	__typeof__(sf_error) *error;
 	__typeof__(sf_close) *close;
 	__typeof__(sf_command) *command;

@@ -329,6 +329,13 @@ long dsp_wav_reader_read(struct dsp_wav_reader *r, float *interleaved, size_t ma
 	return (long)got;
 }
 
+int dsp_wav_reader_seek(struct dsp_wav_reader *r, long long frame)
+{
+	if (frame < 0 || frame > r->info.frames)
+		return -EINVAL;
+	return sf_api->seek(r->sf, (sf_count_t)frame, SEEK_SET) == (sf_count_t)frame ? 0 : -EIO;
+}
+
 long dsp_wav_reader_read_mono(struct dsp_wav_reader *r, int ch, float *mono, size_t max)
 {
 	int nch = r->info.channels;

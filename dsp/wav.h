@@ -74,6 +74,12 @@ long dsp_wav_reader_read_mono(struct dsp_wav_reader *r, int ch, float *mono, siz
 /* Reads up to max interleaved frames (max * channels floats). Same returns. */
 long dsp_wav_reader_read(struct dsp_wav_reader *r, float *interleaved, size_t max);
 
+/*
+ * Moves the next read to frame (0-based, at most info.frames). 0, or
+ * -EINVAL for a frame out of range, -EIO when the file cannot seek.
+ */
+int dsp_wav_reader_seek(struct dsp_wav_reader *r, long long frame);
+
 /* Closes; r may be NULL. */
 void dsp_wav_reader_close(struct dsp_wav_reader *r);
 

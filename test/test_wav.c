@@ -256,6 +256,14 @@ static void test_writer_roundtrip(void)
 		CHECK_INT(dsp_wav_reader_read_mono(r, 0, back, 3000), 2000);
 		CHECK_INT(dsp_wav_reader_read_mono(r, 0, back, 3000), 0);
 		CHECK_INT(dsp_wav_reader_read_mono(r, 3, back, 10), -EINVAL);
+		/* a seek back: frame 500 again, as first read */
+		CHECK_INT(dsp_wav_reader_seek(r, 500), 0);
+		CHECK_INT(dsp_wav_reader_read(r, back, 2), 2);
+		CHECK(fabs(back[0] - (fmts[f] == DSP_FMT_S16   ? s16[1500] / 32768.0
+				      : fmts[f] == DSP_FMT_S32 ? s32[1500] / 2147483648.0
+							       : fl[1500])) <= 1e-7);
+		CHECK_INT(dsp_wav_reader_seek(r, 6001), -EINVAL);
+		CHECK_INT(dsp_wav_reader_seek(r, -1), -EINVAL);
 		dsp_wav_reader_close(r);
 	}
 }
