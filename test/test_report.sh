@@ -72,6 +72,32 @@ n="$TMPD/net"
 expect_exit 0 "report of a network-plant session" "$TP_BIN" report "$n" -o "$TMPD/n.html"
 check "true die temperature from truth.jsonl" grep -q 'data-name="true die (truth)" fill="none" stroke="#000" stroke-dasharray="2,2" d="M' "$TMPD/n.html"
 
+# a board with rails only (no power.board): the page's energy and J/token
+# are the session's energy_summary, from the one account (the Orin fixture
+# with its power.board column taken out and a token counter added)
+r="$TMPD/rails"
+mkdir -p "$r"
+cp fixtures/sessions/orin-janus/manifest.ini "$r/"
+awk -F, '/^#/ { print; next }
+  !c { for (i = 1; i <= NF; i++) if ($i == "power.board") c = i; hdr = 1 }
+  { out = $1; for (i = 2; i <= NF; i++) if (i != c) out = out "," $i
+    if (hdr) { print out ",tokens.total"; hdr = 0 } else print out "," ($1 * 12) }' \
+  fixtures/sessions/orin-janus/telemetry.csv >"$r/telemetry.csv"
+"$TP_BIN" replay "$r" 2>/dev/null | grep '"energy_summary"' | tail -1 >"$TMPD/rails.sum"
+ej=$(sed 's/.*"energy_j":\([0-9.e+-]*\).*/\1/' "$TMPD/rails.sum")
+jpt=$(sed 's/.*"joules_per_token":\([0-9.e+-]*\).*/\1/' "$TMPD/rails.sum")
+jn=$(sed 's/.*"joules_per_token_net":\([0-9.e+-]*\).*/\1/' "$TMPD/rails.sum")
+check "rails-only session has no power.board" sh -c "! head -4 '$r/telemetry.csv' | grep -q power.board"
+check "replay's energy_summary from the rails ($ej J)" grep -q '"energy_source":"rails"' "$TMPD/rails.sum"
+expect_exit 0 "report of a rails-only session" "$TP_BIN" report "$r" -o "$TMPD/rails.html"
+e1=$(awk -v e="$ej" 'BEGIN { printf "%.1f", e }')
+j1=$(awk -v e="$jpt" 'BEGIN { printf "%.3f", e }')
+j2=$(awk -v e="$jn" 'BEGIN { printf "%.3f", e }')
+check "page's energy is energy_summary's ($e1 J)" grep -q "<td>$e1 J (" "$TMPD/rails.html"
+check "page's J/token is energy_summary's ($j1)" grep -q "<td>$j1 J/token</td>" "$TMPD/rails.html"
+check "page's net J/token is energy_summary's ($j2)" grep -q "<td>$j2 J/token (idle" "$TMPD/rails.html"
+check "rolling J/token drawn" grep -q 'data-name="J/token (60 s)"[^>]* d="M' "$TMPD/rails.html"
+
 printf '{"t":1,"event":"x"}\nnot json\n' >"$s/events.jsonl"
 expect_exit 1 "bad events.jsonl fails" "$TP_BIN" report "$s" -o "$TMPD/r2.html"
 check "error names file and line" grep -q 'events.jsonl:2:' "$TMPD/err"

@@ -59,6 +59,10 @@ struct rp_session {
 	char ctrl[TP_CHANNEL_NAME_MAX]; /* controlled zone's channel */
 	double ceiling_c, setpoint_c;
 
+	/* the replay's energy account (energy.h): the session's energy so far, J */
+	struct rp_series ecum;
+	int esrc; /* its source at the end (enum tp_energy_source) */
+
 	/* the summary */
 	double energy_j, tokens, idle_w, jpt_gross, jpt_net;
 	const char *energy_src;
@@ -80,9 +84,13 @@ const struct rp_series *rp_find(const struct rp_session *s, const char *name);
 /* report_measure.c */
 int rp_session_measure(struct rp_session *s);
 
-/* report_spectro.c: 0, or a negative errno (the page then goes without it) */
-int rp_spectro_make(struct rp_spectro *sp, const char *wav, double t0_s, double t1_s, int width,
-		    char *err, size_t n);
+/*
+ * report_spectro.c: 0, or a negative errno (the page then goes without it).
+ * lines (NULL: none wanted): three series the tonal lines tracked over the
+ * spectrogram's own columns go to, loudest first.
+ */
+int rp_spectro_make(struct rp_spectro *sp, struct rp_series *lines, const char *wav, double t0_s,
+		    int width, char *err, size_t n);
 void rp_spectro_write_bmp_b64(FILE *f, const struct rp_spectro *sp);
 
 /* report_svg.c: charts on shared axes */

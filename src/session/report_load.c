@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "energy.h"
 #include "replay.h"
 #include "telemetry_csv.h"
 #include "truth.h"
@@ -85,6 +86,27 @@ out:
 	return ret;
 }
 
+/* The telemetry's channels: its header, the rows being the replay's to read. */
+static int load_header(struct rp_session *s, const char *path, char *err, size_t n)
+{
+	struct tp_csv_reader *rd = NULL;
+	int ret, i;
+
+	ret = tp_csv_reader_open(&rd, path);
+	if (ret < 0) {
+		if (rd)
+			snprintf(err, n, "%s", tp_csv_reader_error(rd));
+		else
+			snprintf(err, n, "cannot open '%s': %s", path, strerror(-ret));
+	} else {
+		s->set = *tp_csv_reader_channels(rd);
+		for (i = 0; i < s->set.n; i++)
+			tp_strlcpy(s->s[i].name, s->set.name[i], sizeof(s->s[i].name));
+	}
+	tp_csv_reader_close(rd);
+	return ret;
+}
+
 /* Events from a stream of JSON lines; name stands for it in messages. */
 static int load_events(json_t *arr, FILE *f, const char *name, char *err, size_t n)
 {
@@ -143,37 +165,61 @@ out:
 	return ret;
 }
 
-/* The replay's view of each frame: forecasts, ceiling, tonal lines. */
+/*
+ * The replay's view of each frame: the telemetry itself (read once, by the
+ * replay), forecasts, ceiling, recorded tonal lines and the energy account.
+ */
 struct replay_ctx {
 	struct rp_session *s;
 	int fc120, idle, line[3], have_fc;
+	long frames;
 	double out[64];
 	int err;
 };
+
+static void on_first_frame(struct replay_ctx *c, const struct tp_pipeline *p)
+{
+	struct rp_session *s = c->s;
+	struct tp_chanset fs;
+	int k;
+
+	tp_chanset_init(&fs);
+	tp_pipeline_out_channels(p, &fs);
+	c->fc120 = tp_chanset_find(&fs, "forecast.temp_120s");
+	c->idle = tp_chanset_find(&fs, "forecast.idle_w");
+	for (k = 0; k < 3; k++) {
+		char name[32];
+
+		/* recorded ones only: the decoded audio's come from the spectrogram */
+		snprintf(name, sizeof(name), "audio.peak%d_hz", k + 1);
+		c->line[k] = tp_chanset_find(&s->set, name);
+	}
+	snprintf(s->ctrl, sizeof(s->ctrl), "%s", tp_pipeline_control_channel(p));
+	s->ceiling_c = tp_pipeline_ceiling(p);
+}
 
 static int on_frame(void *vctx, double t, const double *v, const struct tp_chanset *in,
 		    const struct tp_pipeline *p)
 {
 	struct replay_ctx *c = vctx;
 	struct rp_session *s = c->s;
+	enum tp_energy_source src;
+	double e;
 	int k;
 
-	if (c->fc120 == -2) {
-		struct tp_chanset fs;
-
-		tp_chanset_init(&fs);
-		tp_pipeline_out_channels(p, &fs);
-		c->fc120 = tp_chanset_find(&fs, "forecast.temp_120s");
-		c->idle = tp_chanset_find(&fs, "forecast.idle_w");
-		for (k = 0; k < 3; k++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "audio.peak%d_hz", k + 1);
-			c->line[k] = tp_chanset_find(in, name);
-		}
-		snprintf(s->ctrl, sizeof(s->ctrl), "%s", tp_pipeline_control_channel(p));
-		s->ceiling_c = tp_pipeline_ceiling(p);
+	(void)in;
+	if (c->frames++ == 0) {
+		on_first_frame(c, p);
+		s->t0 = t;
 	}
+	s->t1 = t;
+	for (k = 0; k < s->set.n; k++) /* the telemetry's channels come first */
+		if (!isnan(v[k]))
+			c->err |= rp_series_push(&s->s[k], t, v[k]);
+	e = tp_energy_account_session(tp_pipeline_energy(p), &src);
+	s->esrc = (int)src;
+	if (isfinite(e))
+		c->err |= rp_series_push(&s->ecum, t, e);
 	if (c->fc120 >= 0 && tp_pipeline_out_count(p) <= 64) {
 		tp_pipeline_out_values(p, c->out);
 		if (c->idle >= 0 && isfinite(c->out[c->idle]))
@@ -190,30 +236,48 @@ static int on_frame(void *vctx, double t, const double *v, const struct tp_chans
 }
 
 /*
- * The pipeline over the session: the forecast when the telemetry has none,
- * the ceiling and the controlled zone, the tonal lines, and the events when
- * the session has no events.jsonl (into ev, may be NULL).
+ * The pipeline over the session, which reads its telemetry for the report
+ * as it goes: the forecast when the telemetry has none, the ceiling and the
+ * controlled zone, the energy account, and the events when the session has
+ * no events.jsonl (into ev, may be NULL). With the session's own events the
+ * audio is left to the spectrogram: the replay would only decode it again.
+ * A replay that fails before its first frame leaves the telemetry to be
+ * read on its own, with a note; one that fails later is the telemetry's
+ * error.
  */
-static void replay(struct rp_session *s, FILE *ev)
+static int replay(struct rp_session *s, FILE *ev, const char *csv, char *err, size_t n)
 {
 	struct tp_replay_opts o;
 	struct replay_ctx c;
-	char err[512];
-	const struct rp_series *fc = rp_find(s, "forecast.temp_120s");
-	int k;
+	char rerr[512];
+	const struct rp_series *fc;
+	int k, ret;
 
 	memset(&c, 0, sizeof(c));
 	c.s = s;
-	c.fc120 = -2;
+	c.have_fc = tp_chanset_find(&s->set, "forecast.temp_120s") >= 0;
 	tp_replay_opts_init(&o);
-	if (fc) {
-		c.have_fc = 1;
-		for (k = 0; k < (int)fc->n; k++)
-			if (rp_series_push(&s->x[RP_FC_120], fc->t[k] + RP_FC_H_S, fc->v[k]) < 0)
-				return;
+	o.no_audio = ev == NULL;
+	ret = tp_replay_run(s->has_m ? s->dir : csv, &o, ev, on_frame, &c, rerr, sizeof(rerr));
+	if (c.err) {
+		snprintf(err, n, "out of memory reading '%s'", csv);
+		return -ENOMEM;
 	}
-	if (tp_replay_run(s->dir, &o, ev, on_frame, &c, err, sizeof(err)) < 0)
-		snprintf(s->note, sizeof(s->note), "replay of the pipeline failed: %s", err);
+	if (ret < 0 && c.frames > 0) {
+		snprintf(err, n, "%s", rerr);
+		return ret;
+	}
+	if (ret < 0) {
+		snprintf(s->note, sizeof(s->note), "replay of the pipeline failed: %s", rerr);
+		ret = load_telemetry(s, csv, err, n);
+		if (ret < 0)
+			return ret;
+	}
+	fc = rp_find(s, "forecast.temp_120s");
+	for (k = 0; fc && k < (int)fc->n; k++)
+		if (rp_series_push(&s->x[RP_FC_120], fc->t[k] + RP_FC_H_S, fc->v[k]) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 static const char *const extra_names[RP_NEXTRA] = {
@@ -222,7 +286,7 @@ static const char *const extra_names[RP_NEXTRA] = {
     "report.line1_hz",	    "report.line2_hz",	   "report.line3_hz",
 };
 
-static int load_all_events(struct rp_session *s, char *err, size_t n)
+static int load_all_events(struct rp_session *s, const char *csv, char *err, size_t n)
 {
 	char path[4096];
 	FILE *f, *mem;
@@ -237,9 +301,7 @@ static int load_all_events(struct rp_session *s, char *err, size_t n)
 	if (f) {
 		ret = load_events(s->events, f, path, err, n);
 		fclose(f);
-		if (ret == 0)
-			replay(s, NULL);
-		return ret;
+		return ret < 0 ? ret : replay(s, NULL, csv, err, n);
 	}
 	if (errno != ENOENT) {
 		snprintf(err, n, "cannot read '%s': %s", path, strerror(errno));
@@ -250,8 +312,12 @@ static int load_all_events(struct rp_session *s, char *err, size_t n)
 	mem = open_memstream(&buf, &len);
 	if (!mem)
 		return -ENOMEM;
-	replay(s, mem);
+	ret = replay(s, mem, csv, err, n);
 	fclose(mem);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
 	mem = fmemopen(buf, len ? len : 1, "r");
 	ret = mem ? load_events(s->events, mem, "replayed events", err, n) : -ENOMEM;
 	if (mem)
@@ -281,10 +347,10 @@ int rp_session_load(struct rp_session *s, const char *dir, char *err, size_t n)
 		snprintf(err, n, "session path too long: '%s'", dir);
 		return ret;
 	}
-	ret = load_telemetry(s, path, err, n);
+	ret = load_header(s, path, err, n);
 	if (ret < 0)
 		return ret;
-	ret = load_all_events(s, err, n);
+	ret = load_all_events(s, path, err, n);
 	if (ret < 0)
 		return ret;
 	if (tp_session_path(path, sizeof(path), dir, "truth.jsonl") == 0) {
@@ -309,6 +375,8 @@ void rp_session_free(struct rp_session *s)
 		free(s->x[i].t);
 		free(s->x[i].v);
 	}
+	free(s->ecum.t);
+	free(s->ecum.v);
 	free(s->spec.px);
 	json_decref(s->events);
 }

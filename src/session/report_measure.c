@@ -79,52 +79,36 @@ static int forecast_band(struct rp_session *s)
 	return ret;
 }
 
-/* Energy (the one account), tokens and the rolling joules per token. */
+/*
+ * Energy from the one account, the replay's pipeline's (energy.h): the
+ * session's energy as energy_summary has it, whatever it was measured from
+ * (energy counter, board power, the sum of the rails); tokens and the
+ * rolling joules per token over it.
+ */
 static int energy(struct rp_session *s)
 {
-	struct tp_energy_account *a = malloc(sizeof(*a));
-	const struct rp_series *pw = rp_find(s, "power.board"), *en = rp_find(s, "energy.board");
+	const struct rp_series *ec = s->ecum.n ? &s->ecum : NULL;
 	const struct rp_series *tok = rp_find(s, "tokens.total"),
 			       *idle = rp_find(s, "forecast.idle_w");
-	enum tp_energy_source src;
-	double *cum = NULL;
-	size_t i, j = 0, hp = 0, he = 0, ht = 0, ht2 = 0;
+	size_t i, j = 0, ht = 0, ht2 = 0;
 	int ret = 0;
 
-	if (!a)
-		return -ENOMEM;
-	tp_energy_account_init(a);
-	if (pw || en) {
-		const struct rp_series *base = pw ? pw : en;
+	for (i = 0; ec && tok && i < ec->n && ret == 0; i++) {
+		double t = ec->t[i], dk;
 
-		cum = malloc(base->n * sizeof(double));
-		if (!cum) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < base->n; i++) {
-			double t = base->t[i];
-			double p = pw ? value_at(pw, t, &hp) : NAN;
-			double c = en ? value_at(en, t, &he) : NAN;
-
-			tp_energy_account_frame(a, t, c, p, p);
-			cum[i] = tp_energy_account_total(a);
-			/* rolling J/token: energy over tokens in the window before t */
-			while (j < i && base->t[j] < t - RP_JPT_WINDOW_S)
-				j++;
-			if (tok && i > j && t - base->t[j] >= RP_JPT_WINDOW_S * 0.9) {
-				double dk = value_at(tok, t, &ht) - value_at(tok, base->t[j], &ht2);
-
-				if (dk > 0 && ret == 0)
-					ret = rp_series_push(&s->x[RP_JPT], t,
-							     (cum[i] - cum[j]) / dk);
-			}
-		}
+		/* rolling J/token: energy over tokens in the window before t */
+		while (j < i && ec->t[j] < t - RP_JPT_WINDOW_S)
+			j++;
+		if (i == j || t - ec->t[j] < RP_JPT_WINDOW_S * 0.9)
+			continue;
+		dk = value_at(tok, t, &ht) - value_at(tok, ec->t[j], &ht2);
+		if (dk > 0)
+			ret = rp_series_push(&s->x[RP_JPT], t, (ec->v[i] - ec->v[j]) / dk);
 	}
-	s->energy_j = tp_energy_account_session(a, &src);
-	s->energy_src = src == TP_ENERGY_COUNTER ? "energy counter"
-			: src == TP_ENERGY_POWER ? "measured power"
-						 : "none";
+	s->energy_j = ec ? ec->v[ec->n - 1] : NAN;
+	s->energy_src = !ec			       ? "none"
+			: s->esrc == TP_ENERGY_COUNTER ? "energy counter"
+						       : "measured power";
 	s->tokens = tok ? tok->v[tok->n - 1] - tok->v[0] : NAN;
 	if (idle) /* the session's own estimate, else the replay's (NaN: none) */
 		s->idle_w = idle->v[idle->n - 1];
@@ -132,9 +116,6 @@ static int energy(struct rp_session *s)
 			    &s->jpt_gross, &s->jpt_net);
 	if (isnan(s->idle_w))
 		s->jpt_net = NAN;
-out:
-	free(cum);
-	free(a);
 	return ret;
 }
 
@@ -281,8 +262,8 @@ int rp_session_measure(struct rp_session *s)
 	if (s->has_m && s->m.audio_rate > 0 &&
 	    tp_session_path(path, sizeof(path), s->dir,
 			    s->m.audio_file[0] ? s->m.audio_file : "audio.wav") == 0 &&
-	    rp_spectro_make(&s->spec, path, s->m.audio_first_frame_t, s->t1, SPEC_COLUMNS, err,
-			    sizeof(err)) < 0)
+	    rp_spectro_make(&s->spec, s->x[RP_LINE1].n ? NULL : &s->x[RP_LINE1], path,
+			    s->m.audio_first_frame_t, SPEC_COLUMNS, err, sizeof(err)) < 0)
 		snprintf(s->note, sizeof(s->note), "no spectrogram: %s", err);
 	return 0;
 }

@@ -4,6 +4,11 @@
  * windowed frames (KissFFT's real transform) taken inside it, in dB, as
  * palette indices; written as an 8-bit BMP in base64 for an <image> in the
  * page (a BMP needs no library and the browser draws it as it is).
+ *
+ * The tonal lines come from the same columns: the peaks of each column's
+ * mean spectrum (dsp/peaks.h) followed from column to column (dsp/
+ * tracker.h), a track drawn once it has been seen in LINE_HITS columns,
+ * so that the audio is decoded once for the picture and the lines alike.
  */
 #include "report_impl.h"
 
@@ -14,12 +19,21 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "peaks.h"
+#include "tracker.h"
 #include "wav.h"
 
 #define ROWS	     160
 #define PER_COLUMN   4 /* frames averaged per column */
 #define BLOCK	     65536
+#define READ_MIN     1024 /* fewest samples read at a time */
 #define DYN_RANGE_DB 70.0
+#define LINES	     3
+#define LINE_THR_DB  10.0 /* a peak's height over the local median, as the analyzer's */
+#define LINE_HITS    3	  /* columns a track is seen in before it is drawn */
+#define LINE_MISSES  2	  /* columns it may be missed */
+#define LINE_GATE    2.0  /* association gate, bins */
+#define MAX_PEAKS    16
 
 struct sp_work {
 	struct dsp_wav_reader *r;
@@ -31,14 +45,29 @@ struct sp_work {
 	double *pow, *col; /* nfft/2+1 bins; the columns' dB, w*ROWS */
 	long long base, have, frames;
 	size_t cap;
+	double rate;
+	/* the tonal lines (lines NULL: none wanted) */
+	struct rp_series *lines;
+	struct dsp_peakfinder *pf;
+	struct dsp_tracker *tr;
+	float *pwf;
+	double amp_scale;
 };
 
-/* Makes samples [start, start+nfft) present in buf; 0, or 1 past the end. */
+/*
+ * Makes samples [start, start+nfft) present in buf; 0, or 1 past the end.
+ * Samples no frame needs are skipped by a seek where the file allows one,
+ * so that a long session's audio is not all decoded for 4 frames a column.
+ */
 static int sp_window(struct sp_work *w, long long start)
 {
+	if (start > w->base + w->have + w->nfft && dsp_wav_reader_seek(w->r, start) == 0) {
+		w->base = start;
+		w->have = 0;
+	}
 	while (start + w->nfft > w->base + w->have) {
 		long got;
-		long long drop = start - w->base;
+		long long drop = start - w->base, want;
 
 		if (drop > w->have)
 			drop = w->have;
@@ -47,8 +76,13 @@ static int sp_window(struct sp_work *w, long long start)
 			w->base += drop;
 			w->have -= drop;
 		}
-		got = dsp_wav_reader_read_mono(w->r, DSP_CHANNEL_MIX, w->buf + w->have,
-					       w->cap - (size_t)w->have);
+		want = start + w->nfft - (w->base + w->have);
+		if (want < READ_MIN)
+			want = READ_MIN;
+		if (want > (long long)w->cap - w->have)
+			want = (long long)w->cap - w->have;
+		got =
+		    dsp_wav_reader_read_mono(w->r, DSP_CHANNEL_MIX, w->buf + w->have, (size_t)want);
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
@@ -87,6 +121,33 @@ static void sp_column(struct sp_work *w, struct rp_spectro *sp, int c, int nfram
 	}
 }
 
+static int track_louder(const void *a, const void *b)
+{
+	const struct dsp_track *x = a, *y = b;
+
+	return (x->db < y->db) - (x->db > y->db);
+}
+
+/* The lines of the column at t from its summed spectrum (nframes frames). */
+static int sp_lines(struct sp_work *w, double t, int nframes)
+{
+	struct dsp_peak pk[MAX_PEAKS];
+	struct dsp_track tk[DSP_MAX_TRACKS];
+	int bins = w->nfft / 2 + 1, i, np, nt, used = 0, ret = 0;
+
+	for (i = 0; i < bins; i++)
+		w->pwf[i] = (float)(w->pow[i] / nframes);
+	np = dsp_peakfinder_find(w->pf, w->pwf, w->rate / w->nfft, w->amp_scale, LINE_THR_DB, pk,
+				 MAX_PEAKS);
+	dsp_tracker_update(w->tr, t, pk, np);
+	nt = dsp_tracker_live(w->tr, tk, DSP_MAX_TRACKS);
+	qsort(tk, (size_t)nt, sizeof(tk[0]), track_louder);
+	for (i = 0; i < nt && used < LINES && ret == 0; i++)
+		if (tk[i].misses == 0 && tk[i].hits >= LINE_HITS)
+			ret = rp_series_push(&w->lines[used++], t, tk[i].hz);
+	return ret;
+}
+
 static int sp_compute(struct sp_work *w, struct rp_spectro *sp)
 {
 	long long per_col = w->frames / sp->w;
@@ -112,6 +173,9 @@ static int sp_compute(struct sp_work *w, struct rp_spectro *sp)
 		if (ret == 1)
 			ret = 0;
 		sp_column(w, sp, c, got ? got : 1);
+		if (w->lines && got && ret == 0)
+			ret = sp_lines(w, sp->t0 + ((double)c + 0.5) * (double)per_col / w->rate,
+				       got);
 	}
 	return ret;
 }
@@ -133,8 +197,27 @@ static void sp_quantise(struct sp_work *w, struct rp_spectro *sp)
 	}
 }
 
-int rp_spectro_make(struct rp_spectro *sp, const char *wav, double t0_s, double t1_s, int width,
-		    char *err, size_t n)
+/* The peak finder and tracker of the lines, and the window's amplitude scale. */
+static int sp_lines_open(struct sp_work *w)
+{
+	int bins = w->nfft / 2 + 1, ret;
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < w->nfft; i++)
+		sum += w->win[i];
+	w->amp_scale = 2.0 / sum;
+	w->pwf = malloc((size_t)bins * sizeof(float));
+	if (!w->pwf)
+		return -ENOMEM;
+	ret = dsp_peakfinder_open(&w->pf, bins, bins >= 8 * 32 ? 32 : 4 + bins / 64);
+	if (ret == 0)
+		ret = dsp_tracker_open(&w->tr, LINE_GATE * w->rate / w->nfft, LINE_MISSES, 1);
+	return ret;
+}
+
+int rp_spectro_make(struct rp_spectro *sp, struct rp_series *lines, const char *wav, double t0_s,
+		    int width, char *err, size_t n)
 {
 	struct sp_work w;
 	const struct dsp_wav_info *info;
@@ -160,7 +243,7 @@ int rp_spectro_make(struct rp_spectro *sp, const char *wav, double t0_s, double 
 	sp->h = ROWS;
 	sp->t0 = t0_s;
 	sp->t1 = t0_s + (double)w.frames / info->rate;
-	(void)t1_s;
+	w.rate = info->rate;
 	sp->fmax_hz = info->rate / 2.0;
 	w.cap = BLOCK + (size_t)w.nfft;
 	w.buf = malloc(w.cap * sizeof(float));
@@ -178,6 +261,12 @@ int rp_spectro_make(struct rp_spectro *sp, const char *wav, double t0_s, double 
 	}
 	for (i = 0; i < w.nfft; i++)
 		w.win[i] = (float)(0.5 - 0.5 * cos(2 * M_PI * i / w.nfft));
+	w.lines = lines;
+	if (lines && sp_lines_open(&w) < 0) {
+		snprintf(err, n, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
 	ret = sp_compute(&w, sp);
 	if (ret < 0) {
 		snprintf(err, n, "cannot read '%s': %s", wav, strerror(-ret));
@@ -196,6 +285,9 @@ out:
 	free(w.out);
 	free(w.pow);
 	free(w.col);
+	free(w.pwf);
+	dsp_peakfinder_close(w.pf);
+	dsp_tracker_close(w.tr);
 	dsp_wav_reader_close(w.r);
 	return ret;
 }
