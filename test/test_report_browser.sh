@@ -25,6 +25,8 @@ for id in events temp power jpt rate clock state spectro; do
   check "chart $id present and not empty" grep -q "^chart $id ok" "$TMPD/one.dom"
 done
 check "no empty chart" sh -c "! grep -q '^chart .* EMPTY' '$TMPD/one.dom'"
+l=$(grep '^legend' "$TMPD/one.dom" | tr '\n' ';')
+check "every legend inside its chart, none over another ($l)" grep -Eq '^legends [1-9][0-9]* outside 0 overlapping 0(<|$)' "$TMPD/one.dom"
 check "hover shows the marker's tip" grep -q '^tip shown ' "$TMPD/one.dom"
 check "tip carries the verdict and evidence" grep -Eq '^tip shown .*verdict .*evidence: ' "$TMPD/one.dom"
 check "screenshot kept ($art/report.png)" test -s "$art/report.png"
@@ -34,6 +36,8 @@ check "chromium loads the pair" chromium_dump "$TMPD/two.html" "$TMPD/two.dom" "
 for id in temp temp2 power power2 events events2; do
   check "pair: chart $id present and not empty" grep -q "^chart $id ok" "$TMPD/two.dom"
 done
+l=$(grep '^legend' "$TMPD/two.dom" | tr '\n' ';')
+check "pair: every legend inside its chart, none over another ($l)" grep -Eq '^legends [1-9][0-9]* outside 0 overlapping 0(<|$)' "$TMPD/two.dom"
 c=$(chromium_console "$TMPD/two.err")
 check "pair: no console message (${c:-none})" test -z "$c"
 done_testing

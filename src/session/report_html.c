@@ -60,6 +60,13 @@ static const char script[] =
     "m.dispatchEvent(new MouseEvent('mouseover',{bubbles:true,clientX:r.x,clientY:r.y}));"
     "out.push('tip '+(tip.style.display==='block'?'shown':'hidden')+' '+"
     "tip.textContent.replace(/\\n/g,' ').slice(0,300));}else out.push('tip none');"
+    "var ln=0,lo=0,lv=0;document.querySelectorAll('figure.chart svg').forEach(function(s){"
+    "var W=s.viewBox.baseVal.width,bs=[];s.querySelectorAll('.legend').forEach(function(g){"
+    "var b=g.getBBox();ln++;if(b.x<0||b.x+b.width>W+0.5){lo++;out.push('legend outside '+"
+    "s.parentNode.id+' '+g.textContent);}bs.forEach(function(o){if(b.x<o.x+o.width&&"
+    "o.x<b.x+b.width&&b.y<o.y+o.height&&o.y<b.y+b.height){lv++;out.push('legend overlap '+"
+    "s.parentNode.id+' '+g.textContent);}});bs.push(b);});});"
+    "out.push('legends '+ln+' outside '+lo+' overlapping '+lv);"
     "errs.forEach(function(e){out.push('error '+e);});"
     "var pre=document.createElement('pre');pre.id='selftest';"
     "pre.textContent=out.join('\\n');document.body.appendChild(pre);});})();";
@@ -119,8 +126,7 @@ static int kind_range(const struct page *pg, enum tp_kind kind, double *lo, doub
 	return found;
 }
 
-static int kind_series(FILE *f, const struct rp_axes *a, const struct rp_session *s,
-		       enum tp_kind kind, int legend)
+static void kind_series(FILE *f, struct rp_axes *a, const struct rp_session *s, enum tp_kind kind)
 {
 	int i, used = 0;
 
@@ -129,10 +135,9 @@ static int kind_series(FILE *f, const struct rp_axes *a, const struct rp_session
 			const char *c = palette[used % TP_ARRAY_LEN(palette)];
 
 			rp_svg_series(f, a, &s->s[i], c, NULL, s->set.name[i]);
-			rp_svg_legend(f, legend + used, c, s->set.name[i], NULL);
+			rp_svg_legend(f, a, c, s->set.name[i], NULL);
 			used++;
 		}
-	return used;
 }
 
 static void row_open(FILE *f)
@@ -158,7 +163,6 @@ static void temps(FILE *f, const struct page *pg)
 	for (k = 0; k < pg->n; k++) {
 		const struct rp_session *s = &pg->s[k];
 		struct rp_axes a;
-		int used;
 
 		axes_init(&a, pg, s, lo, hi, 1, "&#176;C", 260);
 		rp_svg_open(
@@ -166,12 +170,12 @@ static void temps(FILE *f, const struct page *pg)
 		    "Temperatures: zones, ceiling, set point, 120 s forecast with its band");
 		rp_svg_axes(f, &a, "temperature");
 		rp_svg_band(f, &a, &s->x[RP_FC_LO], &s->x[RP_FC_HI], "#8e44ad");
-		used = kind_series(f, &a, s, TP_KIND_TEMP, 0);
+		kind_series(f, &a, s, TP_KIND_TEMP);
 		rp_svg_series(f, &a, &s->x[RP_FC_120], "#8e44ad", "4,3", "forecast 120 s ahead");
-		rp_svg_legend(f, used++, "#8e44ad", "forecast 120 s (band 2 RMS)", "4,3");
+		rp_svg_legend(f, &a, "#8e44ad", "forecast 120 s (band 2 RMS)", "4,3");
 		if (s->x[RP_TRUE_DIE].n) {
 			rp_svg_series(f, &a, &s->x[RP_TRUE_DIE], "#000", "2,2", "true die (truth)");
-			rp_svg_legend(f, used++, "#000", "true die (truth.jsonl)", "2,2");
+			rp_svg_legend(f, &a, "#000", "true die (truth.jsonl)", "2,2");
 		}
 		rp_svg_hline(f, &a, s->ceiling_c, "#b00020", "ceiling");
 		rp_svg_hline(f, &a, s->setpoint_c, "#d35400", "set point");
@@ -208,7 +212,7 @@ static void kind_chart(FILE *f, const struct page *pg, enum tp_kind kind, const 
 		a.step = step;
 		rp_svg_open(f, &a, idk, title);
 		rp_svg_axes(f, &a, ylabel);
-		kind_series(f, &a, &pg->s[k], kind, 0);
+		kind_series(f, &a, &pg->s[k], kind);
 		rp_svg_close(f);
 	}
 	fputs("</div>\n", f);
@@ -234,11 +238,11 @@ static void rates(FILE *f, const struct page *pg)
 		rp_svg_axes(f, &a, "rate");
 		rp_svg_series(f, &a, rp_find(&pg->s[k], "rate.tokens"), "#2980b9", NULL,
 			      "achieved (rate.tokens)");
-		rp_svg_legend(f, 0, "#2980b9", "achieved", NULL);
+		rp_svg_legend(f, &a, "#2980b9", "achieved", NULL);
 		a.step = 1;
 		rp_svg_series(f, &a, &pg->s[k].x[RP_GRANTED], "#d35400", NULL,
 			      "granted (pace_change)");
-		rp_svg_legend(f, 1, "#d35400", "granted (pace_change)", NULL);
+		rp_svg_legend(f, &a, "#d35400", "granted (pace_change)", NULL);
 		rp_svg_close(f);
 	}
 	fputs("</div>\n", f);

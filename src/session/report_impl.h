@@ -103,6 +103,7 @@ struct rp_axes {
 	int w, h;	       /* plot area, px */
 	int step;	       /* draw as steps */
 	char clip[48];	       /* the plot area's clipPath id, set by rp_svg_open */
+	int leg_x, leg_y;      /* where the next legend goes, from the plot's top left */
 };
 
 #define RP_ML 112 /* left margin, px: room for the event kinds */
@@ -120,7 +121,13 @@ void rp_svg_band(FILE *f, const struct rp_axes *a, const struct rp_series *lo,
 		 const struct rp_series *hi, const char *color);
 void rp_svg_hline(FILE *f, const struct rp_axes *a, double v, const char *color, const char *label);
 void rp_svg_dots(FILE *f, const struct rp_axes *a, const struct rp_series *s, const char *color);
-void rp_svg_legend(FILE *f, int i, const char *color, const char *label, const char *dash);
+/*
+ * The next legend entry of a: entries laid left to right, wrapped to a new
+ * line where the next would leave the plot, a label too long for the plot
+ * shortened with an ellipsis.
+ */
+void rp_svg_legend(FILE *f, struct rp_axes *a, const char *color, const char *label,
+		   const char *dash);
 void rp_html_escape(FILE *f, const char *s);
 double rp_x(const struct rp_axes *a, double t);
 double rp_y(const struct rp_axes *a, double v);

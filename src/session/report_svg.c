@@ -307,14 +307,50 @@ void rp_svg_dots(FILE *f, const struct rp_axes *a, const struct rp_series *s, co
 	fputs("\"/>\n", f);
 }
 
-void rp_svg_legend(FILE *f, int i, const char *color, const char *label, const char *dash)
-{
-	int x = RP_ML + 8 + 150 * (i % 5), y = RP_MT + 12 + 14 * (i / 5);
+#define LEG_CHAR_PX 6.5 /* a character of the 11 px legend, generously */
+#define LEG_KEY_PX  20	/* the line before the label */
+#define LEG_GAP_PX  14	/* between entries */
+#define LEG_LINE_PX 14
 
+/* Characters label shows (an entity, "&#176;", is one). */
+static int shown_len(const char *label, int *cut, int max)
+{
+	int n = 0;
+	const char *p = label;
+
+	*cut = -1;
+	while (*p) {
+		const char *e = *p == '&' ? strchr(p, ';') : NULL;
+
+		if (n == max && *cut < 0)
+			*cut = (int)(p - label);
+		p = e ? e + 1 : p + 1;
+		n++;
+	}
+	return n;
+}
+
+void rp_svg_legend(FILE *f, struct rp_axes *a, const char *color, const char *label,
+		   const char *dash)
+{
+	int room = a->w - 16, max = (int)((room - LEG_KEY_PX) / LEG_CHAR_PX) - 1, cut, n, w, x, y;
+
+	n = shown_len(label, &cut, max > 1 ? max : 1);
+	if (cut >= 0)
+		n = max + 1; /* max characters and the ellipsis */
+	w = LEG_KEY_PX + (int)ceil(n * LEG_CHAR_PX);
+	if (a->leg_x > 0 && a->leg_x + w > room) {
+		a->leg_x = 0;
+		a->leg_y += LEG_LINE_PX;
+	}
+	x = RP_ML + 8 + a->leg_x;
+	y = RP_MT + 12 + a->leg_y;
+	a->leg_x += w + LEG_GAP_PX;
 	fprintf(f,
 		"<g class=\"legend\"><line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
 		"stroke=\"%s\"%s%s%s/>"
-		"<text x=\"%d\" y=\"%d\">%s</text></g>\n",
+		"<text x=\"%d\" y=\"%d\">%.*s%s</text></g>\n",
 		x, x + 16, y - 4, y - 4, color, dash ? " stroke-dasharray=\"" : "",
-		dash ? dash : "", dash ? "\"" : "", x + 20, y, label);
+		dash ? dash : "", dash ? "\"" : "", x + 20, y, cut >= 0 ? cut : (int)strlen(label),
+		label, cut >= 0 ? "&#8230;" : "");
 }
