@@ -98,6 +98,34 @@ check "page's J/token is energy_summary's ($j1)" grep -q "<td>$j1 J/token</td>" 
 check "page's net J/token is energy_summary's ($j2)" grep -q "<td>$j2 J/token (idle" "$TMPD/rails.html"
 check "rolling J/token drawn" grep -q 'data-name="J/token (60 s)"[^>]* d="M' "$TMPD/rails.html"
 
+# an off-grid session (hand-made: fixtures/report/offgrid/SOURCE): the
+# energy chart, state of charge in the summary, the budgets on the rate chart
+o=fixtures/report/offgrid
+expect_exit 0 "report of an off-grid session" "$TP_BIN" report "$o" -o "$TMPD/o.html"
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "battery.soc") c = i; next }
+  { if (m == "" || $c + 0 < m) { m = $c + 0; mt = $1 } e = $c }
+  END { printf "min %.1f %% at %.0f s, end %.1f %%", m, mt, e }' "$o/telemetry.csv")
+check "state of charge min and end in the summary ($want)" grep -q "<th>battery state of charge</th><td>$want</td>" "$TMPD/o.html"
+for n in battery.soc battery.power solar.power solar.forecast; do
+  check "energy chart draws $n" grep -q "<path class=\"series\"[^>]*data-name=\"$n\"[^>]* d=\"M" "$TMPD/o.html"
+done
+check "watts on a second axis" grep -q '<g class="ax y2">.*>power (W)</text>' "$TMPD/o.html"
+check "energy budget on the rate chart" grep -q 'data-name="energy budget"[^>]* d="M' "$TMPD/o.html"
+check "thermal budget on the rate chart" grep -q 'data-name="thermal budget"[^>]* d="M' "$TMPD/o.html"
+check "energy_budget events on the lane" grep -q 'data-kind="energy_budget"' "$TMPD/o.html"
+check "a session without a battery has no energy chart" sh -c "test -s '$TMPD/r.html' && ! grep -q 'id=\"energy\"' '$TMPD/r.html' && ! grep -q 'battery state of charge' '$TMPD/r.html'"
+# energy_budget events alone: the state of charge and budgets from them
+e="$TMPD/evonly"
+mkdir -p "$e"
+cp "$o/manifest.ini" "$o/events.jsonl" "$e/"
+cut -d, -f1-5 "$o/telemetry.csv" >"$e/telemetry.csv"
+expect_exit 0 "report of a session with energy_budget events only" "$TP_BIN" report "$e" -o "$TMPD/e.html"
+want=$(sed 's/.*"t":\([0-9.]*\),.*"soc":\([0-9.]*\),.*/\1 \2/' "$e/events.jsonl" |
+  awk '{ if (m == "" || $2 < m) { m = $2; mt = $1 } e = $2 } END { printf "min %.1f %% at %.0f s, end %.1f %%", m * 100, mt, e * 100 }')
+check "state of charge from the events ($want)" grep -q "<td>$want</td>" "$TMPD/e.html"
+check "events' state of charge drawn" grep -q 'class="series dots" data-name="report.budget_soc"' "$TMPD/e.html"
+check "events' budgets on the rate chart" grep -q 'data-name="thermal budget"[^>]* d="M' "$TMPD/e.html"
+
 printf '{"t":1,"event":"x"}\nnot json\n' >"$s/events.jsonl"
 expect_exit 1 "bad events.jsonl fails" "$TP_BIN" report "$s" -o "$TMPD/r2.html"
 check "error names file and line" grep -q 'events.jsonl:2:' "$TMPD/err"

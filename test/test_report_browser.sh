@@ -40,4 +40,15 @@ l=$(grep '^legend' "$TMPD/two.dom" | tr '\n' ';')
 check "pair: every legend inside its chart, none over another ($l)" grep -Eq '^legends [1-9][0-9]* outside 0 overlapping 0(<|$)' "$TMPD/two.dom"
 c=$(chromium_console "$TMPD/two.err")
 check "pair: no console message (${c:-none})" test -z "$c"
+
+# an off-grid session: the energy chart beside the others
+expect_exit 0 "report of an off-grid session" "$TP_BIN" report fixtures/report/offgrid -o "$TMPD/o.html"
+check "chromium loads it" chromium_dump "$TMPD/o.html" "$TMPD/o.dom" "$TMPD/o.err" "$art/report-offgrid.png"
+for id in energy rate temp; do
+  check "off-grid: chart $id present and not empty" grep -q "^chart $id ok" "$TMPD/o.dom"
+done
+l=$(grep '^legend' "$TMPD/o.dom" | tr '\n' ';')
+check "off-grid: every legend inside its chart ($l)" grep -Eq '^legends [1-9][0-9]* outside 0 overlapping 0(<|$)' "$TMPD/o.dom"
+c=$(chromium_console "$TMPD/o.err")
+check "off-grid: no console message (${c:-none})" test -z "$c"
 done_testing

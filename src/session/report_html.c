@@ -218,6 +218,31 @@ static void kind_chart(FILE *f, const struct page *pg, enum tp_kind kind, const 
 	fputs("</div>\n", f);
 }
 
+/* The channel name, else the report's own series of the same (NULL: neither). */
+static const struct rp_series *either(const struct rp_session *s, const char *name, int extra)
+{
+	const struct rp_series *c = rp_find(s, name);
+
+	return c ? c : s->x[extra].n ? &s->x[extra] : NULL;
+}
+
+/* The energy and thermal budgets (the channels, else energy_budget's), as steps. */
+static void budgets(FILE *f, struct rp_axes *a, const struct rp_session *s)
+{
+	const struct rp_series *e = either(s, "budget.energy_rate", RP_EB_ENERGY),
+			       *t = either(s, "budget.thermal_rate", RP_EB_THERMAL);
+
+	a->step = 1;
+	if (e) {
+		rp_svg_series(f, a, e, "#27ae60", "5,3", "energy budget");
+		rp_svg_legend(f, a, "#27ae60", "energy budget", "5,3");
+	}
+	if (t) {
+		rp_svg_series(f, a, t, "#c0392b", "5,3", "thermal budget");
+		rp_svg_legend(f, a, "#c0392b", "thermal budget", "5,3");
+	}
+}
+
 static void rates(FILE *f, const struct page *pg)
 {
 	double lo = INFINITY, hi = -INFINITY;
@@ -226,6 +251,8 @@ static void rates(FILE *f, const struct page *pg)
 	for (k = 0; k < pg->n; k++) {
 		range_add(&lo, &hi, rp_find(&pg->s[k], "rate.tokens"));
 		range_add(&lo, &hi, &pg->s[k].x[RP_GRANTED]);
+		range_add(&lo, &hi, either(&pg->s[k], "budget.energy_rate", RP_EB_ENERGY));
+		range_add(&lo, &hi, either(&pg->s[k], "budget.thermal_rate", RP_EB_THERMAL));
 	}
 	if (!isfinite(lo))
 		return;
@@ -243,6 +270,7 @@ static void rates(FILE *f, const struct page *pg)
 		rp_svg_series(f, &a, &pg->s[k].x[RP_GRANTED], "#d35400", NULL,
 			      "granted (pace_change)");
 		rp_svg_legend(f, &a, "#d35400", "granted (pace_change)", NULL);
+		budgets(f, &a, &pg->s[k]);
 		rp_svg_close(f);
 	}
 	fputs("</div>\n", f);
@@ -267,6 +295,74 @@ static void joules(FILE *f, const struct page *pg)
 		rp_svg_series(f, &a, &pg->s[k].x[RP_JPT], "#16a085", NULL, "J/token (60 s)");
 		rp_svg_close(f);
 	}
+	fputs("</div>\n", f);
+}
+
+static const char *const watt_names[] = {"battery.power", "solar.power", "solar.forecast"};
+static const char *const watt_labels[] = {"battery (W, + charging)", "solar (W)",
+					  "solar forecast (W)"};
+static const char *const watt_colors[] = {"#2980b9", "#e67e22", "#e67e22"};
+
+/* One session's energy chart: state of charge on the left, watts on the right. */
+static void energy_one(FILE *f, const struct page *pg, const struct rp_session *s, int k,
+		       double wlo, double whi)
+{
+	const struct rp_series *soc = either(s, "battery.soc", RP_EB_SOC);
+	struct rp_axes a, b;
+	int i;
+
+	axes_init(&a, pg, s, 0, 100, 1, "%", 200);
+	a.right = 44;
+	axes_init(&b, pg, s, wlo, whi, 1, "W", 200);
+	rp_svg_open(f, &a, k ? "energy2" : "energy",
+		    "Energy: battery state of charge, battery and solar power");
+	rp_svg_axes(f, &a, "state of charge");
+	if (isfinite(wlo))
+		rp_svg_axis_right(f, &a, &b, "power");
+	if (soc == &s->x[RP_EB_SOC]) {
+		rp_svg_dots(f, &a, soc, "#000");
+		rp_svg_legend(f, &a, "#000", "state of charge (energy_budget)", NULL);
+	} else if (soc) {
+		rp_svg_series(f, &a, soc, "#000", NULL, "battery.soc");
+		rp_svg_legend(f, &a, "#000", "state of charge (%)", NULL);
+	}
+	for (i = 0; i < (int)TP_ARRAY_LEN(watt_names); i++) {
+		const struct rp_series *w = rp_find(s, watt_names[i]);
+		const char *dash = i == 2 ? "4,3" : NULL;
+
+		if (!w)
+			continue;
+		rp_svg_series(f, &b, w, watt_colors[i], dash, watt_names[i]);
+		rp_svg_legend(f, &a, watt_colors[i], watt_labels[i], dash);
+	}
+	if (isfinite(wlo) && wlo < 0 && whi > 0)
+		rp_svg_hline(f, &b, 0, "#999", "0 W");
+	rp_svg_close(f);
+}
+
+/*
+ * The off-grid energy chart, when a session has a battery, a panel or
+ * energy_budget events (sessions without them have none).
+ */
+static void energy(FILE *f, const struct page *pg)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int k, i, any = 0;
+
+	for (k = 0; k < pg->n; k++) {
+		any |= either(&pg->s[k], "battery.soc", RP_EB_SOC) != NULL;
+		for (i = 0; i < (int)TP_ARRAY_LEN(watt_names); i++)
+			range_add(&lo, &hi, rp_find(&pg->s[k], watt_names[i]));
+	}
+	if (!any && !isfinite(lo))
+		return;
+	if (isfinite(lo)) {
+		lo = fmin(lo, 0);
+		hi = fmax(hi, 0);
+	}
+	row_open(f);
+	for (k = 0; k < pg->n; k++)
+		energy_one(f, pg, &pg->s[k], k, lo, hi);
 	fputs("</div>\n", f);
 }
 
@@ -423,6 +519,20 @@ static void summary_rows2(FILE *f, const struct page *pg)
 			fprintf(f, " (true die %.1f &#176;C)", s->true_peak_c);
 		fputs("</td>", f);
 	}
+	for (k = 0; k < pg->n && isnan(pg->s[k].soc_end); k++)
+		;
+	if (k < pg->n) { /* a battery: its state of charge */
+		srow(f, "battery state of charge");
+		for (k = 0; k < pg->n; k++) {
+			const struct rp_session *s = &pg->s[k];
+
+			if (isfinite(s->soc_end))
+				fprintf(f, "<td>min %.1f %% at %.0f s, end %.1f %%</td>",
+					s->soc_min, s->soc_min_t, s->soc_end);
+			else
+				fputs("<td>&#8212;</td>", f);
+		}
+	}
 	srow(f, "kernel throttles");
 	for (k = 0; k < pg->n; k++) {
 		const struct rp_session *s = &pg->s[k];
@@ -485,6 +595,7 @@ static void page(FILE *f, const struct page *pg)
 	temps(f, pg);
 	kind_chart(f, pg, TP_KIND_POWER, "power", "Power", "power", 0);
 	joules(f, pg);
+	energy(f, pg);
 	rates(f, pg);
 	kind_chart(f, pg, TP_KIND_FREQ, "clock", "Clocks", "clock", 0);
 	kind_chart(f, pg, TP_KIND_STATE, "state", "Cooling and throttle states (steps)", "state",

@@ -29,6 +29,9 @@ enum rp_extra {
 	RP_LINE1,    /* tracked tonal lines, Hz */
 	RP_LINE2,
 	RP_LINE3,
+	RP_EB_SOC,     /* energy_budget events: state of charge, % */
+	RP_EB_ENERGY,  /* their energy budget, tokens/s */
+	RP_EB_THERMAL, /* their thermal budget, tokens/s */
 	RP_NEXTRA,
 };
 
@@ -67,6 +70,7 @@ struct rp_session {
 	double energy_j, tokens, idle_w, jpt_gross, jpt_net;
 	const char *energy_src;
 	double over_s, peak_c, peak_t, true_peak_c;
+	double soc_min, soc_min_t, soc_end; /* battery state of charge, %; NaN: none */
 	int throttles, faults;
 	char throttles_text[256]; /* "verdict: count, ..." */
 	char faults_text[256];
@@ -102,6 +106,7 @@ struct rp_axes {
 	const char *start_utc; /* clock time of t = 0, "" when unknown */
 	int w, h;	       /* plot area, px */
 	int step;	       /* draw as steps */
+	int right;	       /* room right of the plot for a second axis, px */
 	char clip[48];	       /* the plot area's clipPath id, set by rp_svg_open */
 	int leg_x, leg_y;      /* where the next legend goes, from the plot's top left */
 };
@@ -114,6 +119,9 @@ struct rp_axes {
 void rp_svg_open(FILE *f, struct rp_axes *a, const char *id, const char *title);
 void rp_svg_close(FILE *f);
 void rp_svg_axes(FILE *f, const struct rp_axes *a, const char *ylabel);
+/* b's value axis on the right of a's plot (a.right px wide), same time axis. */
+void rp_svg_axis_right(FILE *f, const struct rp_axes *a, const struct rp_axes *b,
+		       const char *ylabel);
 /* Decimated to px columns, each keeping its minimum and maximum. */
 void rp_svg_series(FILE *f, const struct rp_axes *a, const struct rp_series *s, const char *color,
 		   const char *dash, const char *label);

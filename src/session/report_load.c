@@ -281,9 +281,10 @@ static int replay(struct rp_session *s, FILE *ev, const char *csv, char *err, si
 }
 
 static const char *const extra_names[RP_NEXTRA] = {
-    "report.forecast_120s", "report.forecast_lo",  "report.forecast_hi",
-    "report.true_die_c",    "report.granted_rate", "report.joules_per_token",
-    "report.line1_hz",	    "report.line2_hz",	   "report.line3_hz",
+    "report.forecast_120s", "report.forecast_lo",   "report.forecast_hi",
+    "report.true_die_c",    "report.granted_rate",  "report.joules_per_token",
+    "report.line1_hz",	    "report.line2_hz",	    "report.line3_hz",
+    "report.budget_soc",    "report.energy_budget", "report.thermal_budget",
 };
 
 static int load_all_events(struct rp_session *s, const char *csv, char *err, size_t n)

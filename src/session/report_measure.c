@@ -146,6 +146,22 @@ static void append(char *out, size_t n, const char *name, int count)
 	snprintf(out + len, n - len, "%s%s: %d", len ? ", " : "", name, count);
 }
 
+/* An energy_budget event's state of charge (a fraction: %) and budgets. */
+static int budget_event(struct rp_session *s, json_t *ev, double t)
+{
+	static const char *const key[] = {"soc", "energy_tok_s", "thermal_tok_s"};
+	int i, ret = 0;
+
+	for (i = 0; i < 3 && ret == 0; i++) {
+		json_t *v = json_object_get(ev, key[i]);
+
+		if (json_is_number(v))
+			ret = rp_series_push(&s->x[RP_EB_SOC + i], t,
+					     json_number_value(v) * (i == 0 ? 100 : 1));
+	}
+	return ret;
+}
+
 /* Granted rate and set point from pace_change; throttles; faults. */
 static int events(struct rp_session *s)
 {
@@ -175,6 +191,8 @@ static int events(struct rp_session *s)
 			    !json_is_number(json_object_get(ev, "rate_to")))
 				r = NAN;
 			ret = rp_series_push(&s->x[RP_GRANTED], t, r);
+		} else if (strcmp(name, "energy_budget") == 0) {
+			ret = budget_event(s, ev, t);
 		} else if (strcmp(name, "kernel_throttle") == 0 &&
 			   !(state && strcmp(state, "end") == 0)) {
 			s->throttles++;
@@ -223,6 +241,24 @@ static void board_figures(struct rp_session *s)
 	free(b);
 }
 
+/* The battery's state of charge: its lowest and its last (the channel, else energy_budget's). */
+static void soc_figures(struct rp_session *s)
+{
+	const struct rp_series *soc = rp_find(s, "battery.soc");
+	size_t i;
+
+	if (!soc)
+		soc = rp_find(s, "report.budget_soc");
+	s->soc_min = s->soc_min_t = s->soc_end = NAN;
+	for (i = 0; soc && i < soc->n; i++)
+		if (isnan(s->soc_min) || soc->v[i] < s->soc_min) {
+			s->soc_min = soc->v[i];
+			s->soc_min_t = soc->t[i];
+		}
+	if (soc)
+		s->soc_end = soc->v[soc->n - 1];
+}
+
 /* Seconds over the ceiling and the peak, on the controlled zone. */
 static void ceiling_figures(struct rp_session *s)
 {
@@ -259,6 +295,7 @@ int rp_session_measure(struct rp_session *s)
 	if (ret < 0)
 		return ret;
 	ceiling_figures(s);
+	soc_figures(s);
 	if (s->has_m && s->m.audio_rate > 0 &&
 	    tp_session_path(path, sizeof(path), s->dir,
 			    s->m.audio_file[0] ? s->m.audio_file : "audio.wav") == 0 &&

@@ -47,7 +47,7 @@ double rp_y(const struct rp_axes *a, double v)
 
 void rp_svg_open(FILE *f, struct rp_axes *a, const char *id, const char *title)
 {
-	int W = RP_ML + a->w + RP_MR, H = RP_MT + a->h + RP_MB;
+	int W = RP_ML + a->w + RP_MR + a->right, H = RP_MT + a->h + RP_MB;
 
 	fprintf(f,
 		"<figure class=\"chart\" id=\"%s\"><figcaption>%s</figcaption>"
@@ -158,6 +158,27 @@ void rp_svg_axes(FILE *f, const struct rp_axes *a, const char *ylabel)
 	}
 	fprintf(f, "<text class=\"unit\" x=\"%d\" y=\"%d\">elapsed%s</text></g>\n", RP_ML - 16,
 		y0 + 13, a->start_utc && a->start_utc[0] ? " / UTC" : "");
+}
+
+void rp_svg_axis_right(FILE *f, const struct rp_axes *a, const struct rp_axes *b,
+		       const char *ylabel)
+{
+	double ys = nice_step(b->hi - b->lo, 5), v;
+	int x0 = RP_ML + a->w;
+
+	fputs("<g class=\"ax y2\">", f);
+	for (v = ceil(b->lo / ys) * ys; v <= b->hi + ys * 1e-6; v += ys) {
+		double y = rp_y(b, v);
+
+		fprintf(f,
+			"<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
+			"<text x=\"%d\" y=\"%.1f\">%g</text>",
+			x0, x0 + 4, y, y, x0 + 6, y + 4, fabs(v) < ys * 1e-6 ? 0.0 : v);
+	}
+	fprintf(f,
+		"<text class=\"unit\" transform=\"translate(%d %d) rotate(90)\">%s (%s)</text>"
+		"</g>\n",
+		x0 + RP_MR + a->right - 6, RP_MT + a->h / 2, ylabel, b->unit);
 }
 
 /* One column's extremes, in the order they came. */
