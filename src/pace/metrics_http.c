@@ -1,11 +1,8 @@
 #include "metrics_http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +13,7 @@
 
 #include "metrics_textfile.h"
 #include "dynlib.h"
+#include "tcp.h"
 #include "util.h"
 
 #define MAX_EVENTS     64
@@ -408,93 +406,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return serve_metrics(m, c);
 }
 
-/* "host:port", "[v6]:port", ":port" into host[hn] ("" for any) and port[pn]. */
-static int split_listen(const char *addr, char *host, size_t hn, char *port, size_t pn)
-{
-	const char *colon = strrchr(addr, ':'), *h = addr;
-	size_t hl;
-	long p;
-
-	if (!colon || !colon[1] || strlen(colon + 1) >= pn)
-		return -EINVAL;
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	} else if (memchr(h, ':', hl)) {
-		return -EINVAL; /* a bare IPv6 address needs brackets */
-	}
-	if (hl >= hn)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memcpy(port, colon + 1, strlen(colon + 1) + 1);
-	if (tp_parse_long(port, &p) < 0 || p < 0 || p > 65535 || port[0] == '+' || port[0] == '-')
-		return -EINVAL;
-	return 0;
-}
-
-static int is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return 0;
-}
-
 static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[256], port[16];
-	int fd = -1, ret, one = 1, saved = 0;
+	int fd = tp_tcp_listen(addr, 16, 0, port_out, err, n);
 
-	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) < 0) {
-		snprintf(err, n, "bad listen address '%s' (want HOST:PORT, [V6]:PORT or :PORT)",
-			 addr);
-		return -EINVAL;
-	}
-	/* ":PORT" is the loopback: other hosts only when an address is given */
-	if (!host[0])
-		tp_strlcpy(host, "127.0.0.1", sizeof(host));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (ret != 0) {
-		snprintf(err, n, "cannot resolve '%s': %s", addr, gai_strerror(ret));
-		return -EINVAL;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		snprintf(err, n, "cannot listen on '%s': %s", addr, strerror(saved));
-		return -(saved ? saved : EADDRNOTAVAIL);
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		saved = errno;
-		close(fd);
-		snprintf(err, n, "cannot listen on '%s': %s", addr, strerror(saved));
-		return -saved;
-	}
-	*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						   : ((struct sockaddr_in *)&ss)->sin_port);
-	if (!is_loopback(&ss))
+	if (fd >= 0 && !tp_tcp_loopback(fd))
 		tp_err("metrics on '%s' can be reached from other hosts (':PORT' keeps them on "
 		       "the loopback)",
 		       addr);
