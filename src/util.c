@@ -240,18 +240,17 @@ FILE *tp_fopen_out(const char *path)
 	return f;
 }
 
-int tp_write_file_atomic(const char *path, const char *buf, size_t len)
+int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const char *buf,
+			    size_t len, int flags)
 {
-	char tmp[4096];
+	const int oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	int fd, ret = 0;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	/* never through a link, never into a file someone else made */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a crash */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dirfd, tmp, oflags, 0644);
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0) /* left by a crash */
+		fd = openat(dirfd, tmp, oflags, 0644);
 	if (fd < 0)
 		return -errno;
 	while (off < len) {
@@ -265,7 +264,7 @@ int tp_write_file_atomic(const char *path, const char *buf, size_t len)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0) {
+	if ((flags & TP_WRITE_FSYNC) && fsync(fd) < 0) {
 		ret = -errno;
 		goto fail;
 	}
@@ -274,17 +273,26 @@ int tp_write_file_atomic(const char *path, const char *buf, size_t len)
 		ret = -errno;
 		goto fail;
 	}
-	if (rename(tmp, path) < 0) {
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		ret = -errno;
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	return ret;
+}
+
+int tp_write_file_atomic(const char *path, const char *buf, size_t len)
+{
+	char tmp[4096];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	return tp_write_file_atomic_at(AT_FDCWD, path, tmp, buf, len, TP_WRITE_FSYNC);
 }
 
 void tp_progress_init(struct tp_progress *p, const char *what)

@@ -60,8 +60,19 @@ int tp_mkdir_p(const char *path, unsigned mode);
  */
 FILE *tp_fopen_out(const char *path);
 
-/* Writes buf to path atomically (temporary file, fsync, rename). */
+/* Writes buf to path atomically (temporary file PATH.tmp, fsync, rename). */
 int tp_write_file_atomic(const char *path, const char *buf, size_t len);
+
+#define TP_WRITE_FSYNC 1 /* tp_write_file_atomic_at: fsync before the rename */
+
+/*
+ * The same in the directory dirfd (AT_FDCWD: the current one): buf into
+ * the new file tmp there (one a crash left is replaced; never through a
+ * link), fsync'd with TP_WRITE_FSYNC, then renamed to name. On failure tmp
+ * is removed and name is as it was.
+ */
+int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const char *buf,
+			    size_t len, int flags);
 
 /* Copies src into dst[n], truncating; returns -ENAMETOOLONG when truncated. */
 int tp_strlcpy(char *dst, const char *src, size_t n);
