@@ -240,6 +240,39 @@ FILE *tp_fopen_out(const char *path)
 	return f;
 }
 
+/* Owned by the effective user (or root) and writable by no one else. */
+static int trusted(const struct stat *st)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int tp_open_trusted(const char *path, long long *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st)) {
+		close(fd);
+		return -EPERM;
+	}
+	if (size)
+		*size = (long long)st.st_size;
+	return fd;
+}
+
+int tp_trusted_dir(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return trusted(&st) ? 0 : -EPERM;
+}
+
 int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const char *buf,
 			    size_t len, int flags)
 {

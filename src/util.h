@@ -60,6 +60,21 @@ int tp_mkdir_p(const char *path, unsigned mode);
  */
 FILE *tp_fopen_out(const char *path);
 
+/*
+ * Files a daemon running as root may act on: owned by the effective user
+ * (or root) and writable by no one else, so that one another user could
+ * have planted or edited is never read.
+ *
+ * tp_open_trusted opens the regular file path for reading, never through a
+ * symbolic link: the descriptor (close-on-exec) and its size in *size (may
+ * be NULL); -ELOOP for a link, -EPERM for a file that is not a trusted
+ * regular one, another negative errno when it cannot be opened.
+ */
+int tp_open_trusted(const char *path, long long *size);
+
+/* 0 when dir is a trusted directory (not a link); -ENOTDIR, -EPERM or -errno. */
+int tp_trusted_dir(const char *dir);
+
 /* Writes buf to path atomically (temporary file PATH.tmp, fsync, rename). */
 int tp_write_file_atomic(const char *path, const char *buf, size_t len);
 

@@ -316,38 +316,35 @@ out:
 
 int tp_sound_load(struct tp_sound *s, const char *path, char *err, size_t n)
 {
-	struct stat st;
 	char *text = NULL;
 	ssize_t got = 0, r;
+	long long size;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, n, "%s: %s", path,
-			 ret == -ELOOP ? "a symbolic link, not read" : strerror(-ret));
-		return ret;
-	}
-	ret = -EPERM;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	fd = tp_open_trusted(path, &size);
+	if (fd == -EPERM) {
 		snprintf(err, n,
 			 "%s: not read: not a regular file of uid %d that only it can write", path,
 			 (int)geteuid());
-		goto out;
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(err, n, "%s: %s", path,
+			 fd == -ELOOP ? "a symbolic link, not read" : strerror(-fd));
+		return fd;
 	}
 	ret = -EFBIG;
-	if (st.st_size > FILE_MAX) {
+	if (size > FILE_MAX) {
 		snprintf(err, n, "%s: over %d bytes: not a saved sound model", path, FILE_MAX);
 		goto out;
 	}
 	ret = -ENOMEM;
-	text = malloc((size_t)st.st_size + 1);
+	text = malloc((size_t)size + 1);
 	if (!text) {
 		snprintf(err, n, "out of memory");
 		goto out;
 	}
-	while (got < st.st_size && (r = read(fd, text + got, (size_t)(st.st_size - got))) != 0) {
+	while (got < size && (r = read(fd, text + got, (size_t)(size - got))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
