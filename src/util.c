@@ -240,6 +240,22 @@ FILE *tp_fopen_out(const char *path)
 	return f;
 }
 
+void tp_buf_printf(struct tp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->full)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= b->cap - b->len)
+		b->full = 1;
+	else
+		b->len += (size_t)k;
+}
+
 /* Owned by the effective user (or root) and writable by no one else. */
 static int trusted(const struct stat *st)
 {

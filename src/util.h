@@ -61,6 +61,19 @@ int tp_mkdir_p(const char *path, unsigned mode);
 FILE *tp_fopen_out(const char *path);
 
 /*
+ * A bounded text buffer: tp_buf_printf appends while the text fits in
+ * buf[cap] (always terminated); the first piece that does not is dropped,
+ * full is set and nothing more is appended. No allocation.
+ */
+struct tp_buf {
+	char *buf;
+	size_t cap, len;
+	int full;
+};
+
+void tp_buf_printf(struct tp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
  * Files a daemon running as root may act on: owned by the effective user
  * (or root) and writable by no one else, so that one another user could
  * have planted or edited is never read.

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,47 +20,25 @@ static const char *const class_sections[TP_SOUND_CLASSES] = {"idle", "prefill", 
 
 /* ---- writing ---- */
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	int full;
-};
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (t->full)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= t->cap - t->len)
-		t->full = 1;
-	else
-		t->len += (size_t)k;
-}
-
-static void put_fit(struct text *t, const char *key, int idx, const char *sub,
+static void put_fit(struct tp_buf *t, const char *key, int idx, const char *sub,
 		    const struct tp_sound_fit *f)
 {
 	if (idx >= 0)
-		put(t, "%s.%d%s = ", key, idx, sub);
+		tp_buf_printf(t, "%s.%d%s = ", key, idx, sub);
 	else
-		put(t, "%s = ", key);
-	put(t, "%.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", f->w, f->mx, f->my, f->sxx, f->sxy, f->r2,
-	    f->nr);
+		tp_buf_printf(t, "%s = ", key);
+	tp_buf_printf(t, "%.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", f->w, f->mx, f->my, f->sxx, f->sxy,
+		      f->r2, f->nr);
 }
 
-static void put_class(struct text *t, const struct tp_sound_class *c, int k)
+static void put_class(struct tp_buf *t, const struct tp_sound_class *c, int k)
 {
 	int i;
 
-	put(t, "\n[%s]\nn = %.9g\n", class_sections[k], c->n);
+	tp_buf_printf(t, "\n[%s]\nn = %.9g\n", class_sections[k], c->n);
 	for (i = 0; i < TP_SOUND_PBINS; i++)
 		if (c->heard_at[i] > 1e-6)
-			put(t, "heard.%d = %.9g\n", i, c->heard_at[i]);
+			tp_buf_printf(t, "heard.%d = %.9g\n", i, c->heard_at[i]);
 	put_fit(t, "rms", -1, "", &c->rms);
 	for (i = 0; i < TP_SOUND_BANDS; i++)
 		if (c->band[i].w > 0)
@@ -71,7 +48,7 @@ static void put_class(struct text *t, const struct tp_sound_class *c, int k)
 
 		if (!ln->used)
 			continue;
-		put(t, "line.%d = %.9g %.9g\n", i, ln->presence, ln->n);
+		tp_buf_printf(t, "line.%d = %.9g %.9g\n", i, ln->presence, ln->n);
 		put_fit(t, "line", i, ".hz", &ln->hz);
 		put_fit(t, "line", i, ".db", &ln->db);
 	}
@@ -80,7 +57,7 @@ static void put_class(struct text *t, const struct tp_sound_class *c, int k)
 int tp_sound_save(const struct tp_sound *s, const char *board, const char *path, char *err,
 		  size_t n)
 {
-	struct text t = {0};
+	struct tp_buf t = {0};
 	int i, ret;
 
 	t.cap = FILE_MAX;
@@ -89,14 +66,15 @@ int tp_sound_save(const struct tp_sound *s, const char *board, const char *path,
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
-	put(&t, "# the sound model of board %s as thermpace learned it (docs/acoustics.md)\n",
-	    board);
-	put(&t, "[sound]\nversion = %d\nboard = %s\n", SAVE_VERSION, board);
+	tp_buf_printf(&t,
+		      "# the sound model of board %s as thermpace learned it (docs/acoustics.md)\n",
+		      board);
+	tp_buf_printf(&t, "[sound]\nversion = %d\nboard = %s\n", SAVE_VERSION, board);
 	if (isfinite(s->p_lo) && isfinite(s->p_hi))
-		put(&t, "power_lo = %.9g\npower_hi = %.9g\n", s->p_lo, s->p_hi);
+		tp_buf_printf(&t, "power_lo = %.9g\npower_hi = %.9g\n", s->p_lo, s->p_hi);
 	for (i = 0; i < TP_SOUND_BANDS; i++)
 		if (s->band_name[i])
-			put(&t, "band.%d = %s\n", i, s->band_name[i]);
+			tp_buf_printf(&t, "band.%d = %s\n", i, s->band_name[i]);
 	for (i = 0; i < TP_SOUND_CLASSES; i++)
 		if (s->c[i].n > 0)
 			put_class(&t, &s->c[i], i);

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +73,6 @@ struct tp_metrics {
 	} conn[CONN_MAX];
 };
 
-struct out {
-	char *buf;
-	size_t n, len;
-	int overflow;
-};
-
 /* libmicrohttpd, loaded when a listen address is first given (src/dynlib.h) */
 static struct {
 	void *handle;
@@ -109,80 +102,61 @@ static int mhd_load(char *err, size_t n)
 			      err, n);
 }
 
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(o->buf + o->len, o->n - o->len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= o->n - o->len) {
-		o->overflow = 1;
-		return;
-	}
-	o->len += (size_t)k;
-}
-
-static void emit_value(struct out *o, double v)
+static void emit_value(struct tp_buf *o, double v)
 {
 	if (isnan(v))
-		emit(o, " NaN\n");
+		tp_buf_printf(o, " NaN\n");
 	else if (isinf(v))
-		emit(o, " %sInf\n", v > 0 ? "+" : "-");
+		tp_buf_printf(o, " %sInf\n", v > 0 ? "+" : "-");
 	else
-		emit(o, " %.10g\n", v);
+		tp_buf_printf(o, " %.10g\n", v);
 }
 
 /* A label value with \ " and newline escaped. */
-static void emit_label(struct out *o, const char *s)
+static void emit_label(struct tp_buf *o, const char *s)
 {
 	if (!strpbrk(s, "\\\"\n")) {
-		emit(o, "%s", s);
+		tp_buf_printf(o, "%s", s);
 		return;
 	}
 	for (; *s; s++) {
 		if (*s == '\\')
-			emit(o, "\\\\");
+			tp_buf_printf(o, "\\\\");
 		else if (*s == '"')
-			emit(o, "\\\"");
+			tp_buf_printf(o, "\\\"");
 		else if (*s == '\n')
-			emit(o, "\\n");
+			tp_buf_printf(o, "\\n");
 		else
-			emit(o, "%c", *s);
+			tp_buf_printf(o, "%c", *s);
 	}
 }
 
 /* HELP and TYPE of a family, then its one sample without labels when value is given. */
-static void emit_family(struct out *o, const char *name, const char *type, const char *help)
+static void emit_family(struct tp_buf *o, const char *name, const char *type, const char *help)
 {
-	emit(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	tp_buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void emit_gauge(struct out *o, const char *name, const char *help, double v)
+static void emit_gauge(struct tp_buf *o, const char *name, const char *help, double v)
 {
 	emit_family(o, name, "gauge", help);
-	emit(o, "%s", name);
+	tp_buf_printf(o, "%s", name);
 	emit_value(o, v);
 }
 
 /* name{k="v",...} value */
-static void emit_sample(struct out *o, const struct tp_metrics_family *f, double v)
+static void emit_sample(struct tp_buf *o, const struct tp_metrics_family *f, double v)
 {
 	int k;
 
-	emit(o, "%s", f->name);
+	tp_buf_printf(o, "%s", f->name);
 	for (k = 0; k < f->nlabels; k++) {
-		emit(o, "%s%s=\"", k ? "," : "{", f->label[k][0]);
+		tp_buf_printf(o, "%s%s=\"", k ? "," : "{", f->label[k][0]);
 		emit_label(o, f->label[k][1]);
-		emit(o, "\"");
+		tp_buf_printf(o, "\"");
 	}
 	if (f->nlabels)
-		emit(o, "}");
+		tp_buf_printf(o, "}");
 	emit_value(o, v);
 }
 
@@ -214,7 +188,7 @@ static int member(const struct frame *f, const struct tp_metrics_family *fam, in
 }
 
 /* The channels, one family per name: channels that map to the same name go together. */
-static void render_channels(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+static void render_channels(const struct frame *f, struct tp_metrics_family *fam, struct tp_buf *o)
 {
 	int i, j, dup;
 
@@ -235,19 +209,19 @@ static void render_channels(const struct frame *f, struct tp_metrics_family *fam
 	}
 }
 
-static void render_board(const struct tp_metrics_board *b, struct out *o)
+static void render_board(const struct tp_metrics_board *b, struct tp_buf *o)
 {
 	if (!b->board[0] && !b->control[0])
 		return;
 	emit_family(o, "thermpace_board_info", "gauge",
 		    "The board profile in use and the channel it paces on.");
-	emit(o, "thermpace_board_info{board=\"");
+	tp_buf_printf(o, "thermpace_board_info{board=\"");
 	emit_label(o, b->board);
-	emit(o, "\",description=\"");
+	tp_buf_printf(o, "\",description=\"");
 	emit_label(o, b->description);
-	emit(o, "\",control=\"");
+	tp_buf_printf(o, "\",control=\"");
 	emit_label(o, b->control);
-	emit(o, "\"} 1\n");
+	tp_buf_printf(o, "\"} 1\n");
 	if (!isnan(b->ceiling_c))
 		emit_gauge(o, "thermpace_ceiling_celsius",
 			   "Temperature the controlled zone must stay under.", b->ceiling_c);
@@ -257,34 +231,34 @@ static void render_board(const struct tp_metrics_board *b, struct out *o)
 			   b->set_point_c);
 }
 
-static void render_events(const struct frame *f, struct out *o)
+static void render_events(const struct frame *f, struct tp_buf *o)
 {
 	int i;
 
 	emit_family(o, "thermpace_events_total", "counter", "Events logged, by kind.");
 	for (i = 0; i < f->nevents; i++) {
-		emit(o, "thermpace_events_total{event=\"");
+		tp_buf_printf(o, "thermpace_events_total{event=\"");
 		emit_label(o, f->event[i]);
-		emit(o, "\"} %llu\n", f->event_count[i]);
+		tp_buf_printf(o, "\"} %llu\n", f->event_count[i]);
 	}
 	emit_family(o, "thermpace_verdicts_total", "counter",
 		    "Events logged with a verdict, by kind and verdict.");
 	for (i = 0; i < f->nverdicts; i++) {
-		emit(o, "thermpace_verdicts_total{event=\"");
+		tp_buf_printf(o, "thermpace_verdicts_total{event=\"");
 		emit_label(o, f->verdict[i][0]);
-		emit(o, "\",verdict=\"");
+		tp_buf_printf(o, "\",verdict=\"");
 		emit_label(o, f->verdict[i][1]);
-		emit(o, "\"} %llu\n", f->verdict_count[i]);
+		tp_buf_printf(o, "\"} %llu\n", f->verdict_count[i]);
 	}
 }
 
-static void render_frame(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+static void render_frame(const struct frame *f, struct tp_metrics_family *fam, struct tp_buf *o)
 {
 	emit_gauge(o, "thermpace_up", "1 while thermpace runs.", 1);
 	emit_family(o, "thermpace_build_info", "gauge", "Version of thermpace.");
-	emit(o, "thermpace_build_info{version=\"%s\"} 1\n", THERMPACE_VERSION);
+	tp_buf_printf(o, "thermpace_build_info{version=\"%s\"} 1\n", THERMPACE_VERSION);
 	emit_family(o, "thermpace_frames_total", "counter", "Telemetry frames published.");
-	emit(o, "thermpace_frames_total %llu\n", f->frames);
+	tp_buf_printf(o, "thermpace_frames_total %llu\n", f->frames);
 	if (f->frames)
 		emit_gauge(o, "thermpace_frame_time_seconds",
 			   "Time of the latest frame, seconds since session start.", f->t);
@@ -319,7 +293,7 @@ static void snapshot(struct tp_metrics *m)
 
 int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 {
-	struct out o = {buf, n, 0, 0};
+	struct tp_buf o = {buf, n, 0, 0};
 
 	if (n == 0)
 		return -ENOSPC;
@@ -327,7 +301,7 @@ int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 	snapshot(m);
 	render_frame(&m->shadow, m->fam, &o);
 	pthread_mutex_unlock(&m->render_lock);
-	if (o.overflow) {
+	if (o.full) {
 		buf[0] = '\0';
 		return -ENOSPC;
 	}
