@@ -16,8 +16,6 @@
 #define FILE_MAX     (256 * 1024) /* a saved model is ~40 KiB at most */
 #define FIT_NUMS     7
 
-static const char *const class_sections[TP_SOUND_CLASSES] = {"idle", "prefill", "decode"};
-
 /* ---- writing ---- */
 
 static void put_fit(struct tp_buf *t, const char *key, int idx, const char *sub,
@@ -35,7 +33,7 @@ static void put_class(struct tp_buf *t, const struct tp_sound_class *c, int k)
 {
 	int i;
 
-	tp_buf_printf(t, "\n[%s]\nn = %.9g\n", class_sections[k], c->n);
+	tp_buf_printf(t, "\n[%s]\nn = %.9g\n", tp_sound_class_name(k), c->n);
 	for (i = 0; i < TP_SOUND_PBINS; i++)
 		if (c->heard_at[i] > 1e-6)
 			tp_buf_printf(t, "heard.%d = %.9g\n", i, c->heard_at[i]);
@@ -93,22 +91,32 @@ out:
 
 /* ---- reading ---- */
 
-/* Exactly k finite numbers separated by blanks. */
+/* Exactly k numbers (tp_parse_double) separated by blanks. */
 static int nums(const char *v, double *out, int k)
 {
-	char *end;
+	char tok[64];
+	size_t len;
 	int i;
 
 	for (i = 0; i < k; i++) {
-		errno = 0;
-		out[i] = strtod(v, &end);
-		if (end == v || errno == ERANGE || !isfinite(out[i]))
+		v += strspn(v, " \t");
+		len = strcspn(v, " \t");
+		if (len == 0 || len >= sizeof(tok))
 			return -EINVAL;
-		v = end;
+		memcpy(tok, v, len);
+		tok[len] = '\0';
+		if (tp_parse_double(tok, &out[i]) < 0)
+			return -EINVAL;
+		v += len;
 	}
-	while (*v == ' ' || *v == '\t')
-		v++;
+	v += strspn(v, " \t");
 	return *v ? -EINVAL : 0;
+}
+
+/* One number >= 0 (tp_parse_double) into *out: 0 or -EINVAL. */
+static int nonneg(const char *v, double *out)
+{
+	return tp_parse_double(v, out) < 0 || *out < 0 ? -EINVAL : 0;
 }
 
 static int parse_fit(const char *v, struct tp_sound_fit *f)
@@ -154,7 +162,7 @@ static int class_key(struct tp_sound_class *c, unsigned *parts, const char *key,
 
 	*why = "not a number >= 0";
 	if (strcmp(key, "n") == 0)
-		return nums(v, &c->n, 1) < 0 || c->n < 0 ? -EINVAL : 0;
+		return nonneg(v, &c->n);
 	*why = "not 7 numbers (w mx my sxx sxy r2 nr, w sxx r2 nr >= 0)";
 	if (strcmp(key, "rms") == 0)
 		return parse_fit(v, &c->rms);
@@ -162,7 +170,7 @@ static int class_key(struct tp_sound_class *c, unsigned *parts, const char *key,
 		return parse_fit(v, &c->band[i]);
 	if ((i = indexed(key, "heard", TP_SOUND_PBINS, &rest)) >= 0 && !*rest) {
 		*why = "not a number >= 0";
-		return nums(v, &c->heard_at[i], 1) < 0 || c->heard_at[i] < 0 ? -EINVAL : 0;
+		return nonneg(v, &c->heard_at[i]);
 	}
 	if ((i = indexed(key, "line", TP_SOUND_SLOTS, &rest)) >= 0) {
 		c->line[i].used = 1;
@@ -195,15 +203,15 @@ static int sound_key(struct tp_sound *m, const struct tp_sound *s, const char *k
 	*why = "not a number";
 	if (strcmp(key, "version") == 0) {
 		*why = "not version 1";
-		*version = nums(v, &x, 1) == 0 && x == SAVE_VERSION;
+		*version = tp_parse_double(v, &x) == 0 && x == SAVE_VERSION;
 		return *version ? 0 : -EINVAL;
 	}
 	if (strcmp(key, "board") == 0)
 		return 0;
 	if (strcmp(key, "power_lo") == 0)
-		return nums(v, &m->p_lo, 1);
+		return tp_parse_double(v, &m->p_lo) < 0 ? -EINVAL : 0;
 	if (strcmp(key, "power_hi") == 0)
-		return nums(v, &m->p_hi, 1);
+		return tp_parse_double(v, &m->p_hi) < 0 ? -EINVAL : 0;
 	if ((i = indexed(key, "band", TP_SOUND_BANDS, &rest)) >= 0 && !*rest) {
 		*why = "a band this analyzer does not have (another analysis)";
 		return s->band_name[i] && strcmp(s->band_name[i], v) != 0 ? -EINVAL : 0;
@@ -217,7 +225,7 @@ static int class_of(const char *section)
 	int k;
 
 	for (k = 0; k < TP_SOUND_CLASSES; k++)
-		if (strcmp(section, class_sections[k]) == 0)
+		if (strcmp(section, tp_sound_class_name(k)) == 0)
 			return k;
 	return -1;
 }
@@ -254,7 +262,7 @@ static int parse_entries(struct tp_sound *m, const struct tp_sound *s, const str
 		for (j = 0; j < TP_SOUND_SLOTS; j++)
 			if (parts[k][j] && parts[k][j] != 7u) {
 				snprintf(err, n, "%s: [%s] line.%d needs line.%d, .hz and .db",
-					 name, class_sections[k], j, j);
+					 name, tp_sound_class_name(k), j, j);
 				return -EINVAL;
 			}
 	return 0;
