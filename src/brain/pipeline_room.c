@@ -40,8 +40,8 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 		/* a board found at rest: its stages full of the first power */
 		p->room_s1 = p->room_s2 = p->p_now;
 	} else if (dt > 0) {
-		p->room_s1 += (1 - exp(-dt / pr->tau1_s)) * (p->p_now - p->room_s1);
-		p->room_s2 += (1 - exp(-dt / pr->tau2_s)) * (p->p_now - p->room_s2);
+		p->room_s1 = tp_pipeline_ema(p->room_s1, p->p_now, dt, pr->tau1_s);
+		p->room_s2 = tp_pipeline_ema(p->room_s2, p->p_now, dt, pr->tau2_s);
 	}
 	p->room_t = t;
 	x = p->reading[c];
