@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "session.h"
-#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -71,25 +70,6 @@ int tp_import_split(char *line, char **cell, int max)
 	}
 }
 
-/* The median gap between rows (the upper middle one), 1 s when unknown. */
-static double median_interval(const struct tp_import_table *tb)
-{
-	double *d, m;
-	int i;
-
-	if (tb->nrows < 2)
-		return 1.0;
-	d = malloc((size_t)(tb->nrows - 1) * sizeof(*d));
-	if (!d)
-		return 1.0;
-	for (i = 1; i < tb->nrows; i++)
-		d[i - 1] = tb->t[i] - tb->t[i - 1];
-	dsp_sort(d, tb->nrows - 1);
-	m = d[(tb->nrows - 1) / 2];
-	free(d);
-	return m > 0 ? m : 1.0;
-}
-
 static int write_csv(const struct tp_import_table *tb, const char *path,
 		     const char *const *comments)
 {
@@ -134,7 +114,7 @@ int tp_import_table_write(const struct tp_import_table *tb, const char *dir, con
 	/* the formats carry local time without a zone: UTC is not known */
 	tp_strlcpy(m.start_utc, "unknown", sizeof(m.start_utc));
 	m.start_monotonic = 0;
-	m.interval_s = median_interval(tb);
+	m.interval_s = tp_session_interval_s(tb->t, sizeof(*tb->t), tb->nrows);
 	snprintf(ex, sizeof(ex),
 		 "[import]\nformat = %s\nfile = %.150s\nstart_local = %s\nrows = %d\n"
 		 "skipped = %ld\n%s",

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "session.h"
-#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -644,30 +643,6 @@ double tp_sbcbench_t(const struct tp_sbcbench *sb, int row)
 	return sb->rows[row].local_s - sb->rows[0].local_s;
 }
 
-/*
- * The usual sampling interval: the median of the gaps between rows, the
- * upper middle one for an even count rather than dsp_sorted_median's mean
- * of two, so that it is always a gap the log has (and the manifests
- * imported so far keep their interval_s).
- */
-static double median_interval(const struct tp_sbcbench *sb)
-{
-	double *d, m;
-	int i;
-
-	if (sb->nrows < 2)
-		return 1.0;
-	d = malloc((size_t)(sb->nrows - 1) * sizeof(*d));
-	if (!d)
-		return 1.0;
-	for (i = 1; i < sb->nrows; i++)
-		d[i - 1] = sb->rows[i].local_s - sb->rows[i - 1].local_s;
-	dsp_sort(d, sb->nrows - 1);
-	m = d[(sb->nrows - 1) / 2];
-	free(d);
-	return m > 0 ? m : 1.0;
-}
-
 static int write_csv(const struct tp_sbcbench *sb, const char *path, const char *const *comments)
 {
 	double v[TP_MAX_CHANNELS];
@@ -722,7 +697,9 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 		tp_strlcpy(m.start_utc, "unknown", sizeof(m.start_utc));
 	}
 	m.start_monotonic = 0;
-	m.interval_s = median_interval(sb);
+	m.interval_s = sb->nrows < 2 ? 1.0
+				     : tp_session_interval_s(&sb->rows[0].local_s,
+							     sizeof(sb->rows[0]), sb->nrows);
 	snprintf(extra, sizeof(extra),
 		 "[import]\nformat = sbc-bench\nfile = %.150s\ndevice = %s\ntables = %d\n"
 		 "rows = %d\nskipped = %ld\nduplicates = %ld\n",

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 void tp_manifest_init(struct tp_manifest *m, const char *board, const char *source)
@@ -153,4 +155,24 @@ out:
 	else
 		tp_ini_free(&ini);
 	return ret;
+}
+
+double tp_session_interval_s(const double *t, size_t stride, int n)
+{
+	const char *p = (const char *)t;
+	double *d, m;
+	int i;
+
+	if (n < 2)
+		return 1.0;
+	d = malloc((size_t)(n - 1) * sizeof(*d));
+	if (!d)
+		return 1.0;
+	for (i = 1; i < n; i++)
+		d[i - 1] = *(const double *)(p + (size_t)i * stride) -
+			   *(const double *)(p + (size_t)(i - 1) * stride);
+	dsp_sort(d, n - 1);
+	m = d[(n - 1) / 2];
+	free(d);
+	return m > 0 ? m : 1.0;
 }

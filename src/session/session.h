@@ -64,4 +64,14 @@ int tp_manifest_read(struct tp_manifest *m, struct tp_ini *ini, const char *dir,
 /* DIR/NAME into out[n]. */
 int tp_session_path(char *out, size_t n, const char *dir, const char *name);
 
+/*
+ * The usual sampling interval of an imported trace, for the manifest's
+ * interval_s: the median of the gaps between its n times, the upper middle
+ * one for an even count rather than dsp_sorted_median's mean of two, so
+ * that it is always a gap the trace has. The times are t[0], then every
+ * stride bytes after it (a field of an array of rows), increasing. 1 s
+ * when unknown (fewer than two times, or no gap above 0).
+ */
+double tp_session_interval_s(const double *t, size_t stride, int n);
+
 #endif
