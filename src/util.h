@@ -2,10 +2,19 @@
 #define THERMPACE_UTIL_H
 
 /*
+ * The root (the files in src/ itself): the shared base every wing builds
+ * on. It owns these helpers, INI files (ini_file.h), channels and frames
+ * (channel.h), board profiles and their model priors (board.h), events
+ * (event.h), sysfs attribute I/O (sysfs.h), TCP listeners (tcp.h), lazily
+ * loaded libraries (dynlib.h) and the one energy account (energy.h). It
+ * may include the root and dsp/ only (tools/lint-includes); every wing may
+ * include it.
+ *
  * Small helpers shared by every module: error messages, bounded path
- * joining, strict number parsing, small-file reads and the monotonic clock.
- * Every function returns 0 or a negative errno; out-parameters are written
- * only on success.
+ * joining, strict number parsing, small-file reads and writes, the bounded
+ * text buffer, the trusted-file check and the monotonic clock. Every
+ * function returns 0 or a negative errno; out-parameters are written only
+ * on success.
  */
 
 #include <stddef.h>

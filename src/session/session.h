@@ -8,8 +8,8 @@
  * one-second audio aggregates both live and replay compute (audio_agg) and
  * the live audio source of the pacing loop (audio_live), and the importers
  * of foreign traces (tegrastats, sbc-bench). It may include the
- * root, dsp/, brain/ and telemetry/ (tools/lint-includes); pace/, sim/ and
- * cli/ build on it, never the other way.
+ * root, dsp/, brain/, telemetry/ and power/ (tools/lint-includes); pace/,
+ * sim/ and cli/ build on it, never the other way.
  *
  * A session directory (DESIGN §4):
  *   manifest.ini    what, where, when (this module)
