@@ -643,49 +643,29 @@ double tp_sbcbench_t(const struct tp_sbcbench *sb, int row)
 	return sb->rows[row].local_s - sb->rows[0].local_s;
 }
 
-static int write_csv(const struct tp_sbcbench *sb, const char *path, const char *const *comments)
-{
-	double v[TP_MAX_CHANNELS];
+struct rows {
+	const struct tp_sbcbench *sb;
 	struct tp_chanset set;
-	struct tp_csv_writer w;
-	char tmp[4200];
-	FILE *f;
-	int i, ret = 0;
+};
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	tp_sbcbench_channels(sb, &set);
-	ret = tp_csv_writer_open(&w, f, &set, comments);
-	for (i = 0; ret == 0 && i < sb->nrows; i++) {
-		tp_sbcbench_frame(sb, &set, i, v);
-		ret = tp_csv_writer_row(&w, tp_sbcbench_t(sb, i), v);
-	}
-	if (fclose(f) == EOF && ret == 0)
-		ret = -EIO;
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+static const double *sbc_row(const void *ctx, int i, double *t, double *v)
+{
+	const struct rows *r = ctx;
+
+	tp_sbcbench_frame(r->sb, &r->set, i, v);
+	*t = tp_sbcbench_t(r->sb, i);
+	return v;
 }
 
 int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, const char *board,
 			      const char *source_name, char *err, size_t n)
 {
 	struct tp_manifest m;
-	char extra[1024], path[4096], c_board[128], c_src[300], c_start[64], c_dev[200];
+	char extra[1024], c_board[128], c_src[300], c_start[64], c_dev[200];
 	const char *comments[5];
 	const char *b = board ? board : (sb->board[0] ? sb->board : "unknown");
-	int ret;
+	struct rows r = {.sb = sb};
 
-	ret = tp_mkdir_p(dir, 0755);
-	if (ret < 0) {
-		snprintf(err, n, "cannot create '%s': %s", dir, strerror(-ret));
-		return ret;
-	}
 	tp_manifest_init(&m, b, "import");
 	if (sb->has_start) {
 		time_t t = (time_t)((long long)sb->rows[0].local_s - sb->tz_offset_s);
@@ -715,22 +695,8 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 	comments[2] = c_start;
 	comments[3] = c_dev;
 	comments[4] = NULL;
-	if (tp_session_path(path, sizeof(path), dir, "telemetry.csv") < 0) {
-		snprintf(err, n, "path too long: '%s'", dir);
-		return -ENAMETOOLONG;
-	}
-	ret = write_csv(sb, path, comments);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
-		return ret;
-	}
-	/* the manifest last: a directory that has one holds a whole session */
-	ret = tp_manifest_write(&m, dir);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	tp_sbcbench_channels(sb, &r.set);
+	return tp_session_write_import(dir, &m, &r.set, comments, sb->nrows, sbc_row, &r, err, n);
 }
 
 void tp_sbcbench_free(struct tp_sbcbench *sb)
