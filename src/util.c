@@ -240,6 +240,18 @@ FILE *tp_fopen_out(const char *path)
 	return f;
 }
 
+double tp_ema(double prev, double x, double dt, double tau)
+{
+	double a;
+
+	if (isnan(prev))
+		return x;
+	if (isnan(x))
+		return prev;
+	a = dt > 0 ? 1 - exp(-dt / tau) : 0;
+	return prev + a * (x - prev);
+}
+
 void tp_buf_printf(struct tp_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -70,6 +70,12 @@ int tp_mkdir_p(const char *path, unsigned mode);
 FILE *tp_fopen_out(const char *path);
 
 /*
+ * Exponential filter: prev moved toward x by 1 - exp(-dt / tau) (not at
+ * all for dt <= 0); x itself when prev is NaN, prev when x is NaN.
+ */
+double tp_ema(double prev, double x, double dt, double tau);
+
+/*
  * A bounded text buffer: tp_buf_printf appends while the text fits in
  * buf[cap] (always terminated); the first piece that does not is dropped,
  * full is set and nothing more is appended. No allocation.
