@@ -49,7 +49,7 @@ int tp_board_dir(char *out, size_t n)
 	return -ENOENT;
 }
 
-const char *tp_zone_role_name(enum tp_zone_role role)
+const char *tp_board_zone_role_name(enum tp_zone_role role)
 {
 	switch (role) {
 	case TP_ROLE_DIE:
@@ -70,7 +70,7 @@ static int parse_role(const char *s, enum tp_zone_role *out)
 	size_t i;
 
 	for (i = 0; i < TP_ARRAY_LEN(roles); i++)
-		if (strcmp(s, tp_zone_role_name(roles[i])) == 0) {
+		if (strcmp(s, tp_board_zone_role_name(roles[i])) == 0) {
 			*out = roles[i];
 			return 0;
 		}

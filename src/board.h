@@ -163,6 +163,6 @@ int tp_board_allows(const struct tp_board *b, const char *actuator);
 /* 1 when v is one of the zone's sentinel values or outside its range. */
 int tp_board_zone_invalid(const struct tp_board_zone *z, double v);
 
-const char *tp_zone_role_name(enum tp_zone_role role);
+const char *tp_board_zone_role_name(enum tp_zone_role role);
 
 #endif

@@ -13,7 +13,7 @@ static double trend_g(const struct tp_fc_trend *tr, int i, double t)
 	return t > tr->t_on[i] ? 1 - exp(-(t - tr->t_on[i]) / tr->tau[i]) : 0;
 }
 
-double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
+double tp_forecast_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
 {
 	double s = 0;
 	int i;
@@ -27,7 +27,7 @@ double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
 	return s;
 }
 
-double tp_fc_trend_final(const struct tp_fc_trend *tr)
+double tp_forecast_trend_final(const struct tp_fc_trend *tr)
 {
 	double s = 0;
 	int i;
@@ -44,7 +44,7 @@ double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c,
 			   double horizon_s, const struct tp_fc_trend *tr)
 {
 	return intercept_c + tp_tmodel_rise_at(m, z, power_w, horizon_s) +
-	       tp_fc_trend_motion(tr, horizon_s);
+	       tp_forecast_trend_motion(tr, horizon_s);
 }
 
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,

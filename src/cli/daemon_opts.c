@@ -11,7 +11,7 @@
 #include "board.h"
 #include "commands.h"
 #include "pace/actuator.h"
-#include "pace/agent.h"
+#include "tcp.h"
 #include "util.h"
 #include "wav.h"
 
@@ -299,19 +299,12 @@ static int is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }
 
+/* A listen address tp_tcp_listen takes (HOST:PORT, [V6]:PORT or :PORT). */
 static int listen_ok(const char *s)
 {
-	const char *colon = strrchr(s, ':');
-	size_t hl;
-	long p;
+	char host[256], port[16];
 
-	if (!colon || !colon[1] || colon[1] == '+' || colon[1] == '-' ||
-	    tp_parse_long(colon + 1, &p) < 0 || p < 0 || p > 65535)
-		return 0;
-	hl = (size_t)(colon - s);
-	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']')
-		return 1;
-	return memchr(s, ':', hl) == NULL; /* a bare IPv6 address needs brackets */
+	return tp_tcp_parse_addr(s, host, sizeof(host), port, sizeof(port)) == 0;
 }
 
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
@@ -334,14 +327,11 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 	case 'X':
 		o->metrics_textfile = arg;
 		return 0;
-	case 'Q': {
-		char host[256], port[16];
-
-		if (tp_agent_parse_addr(arg, host, sizeof(host), port, sizeof(port)) < 0)
+	case 'Q':
+		if (!listen_ok(arg))
 			return bad(x, "agent", arg, "HOST:PORT, [V6]:PORT or :PORT");
 		o->agent = arg;
 		return 0;
-	}
 	case 'e':
 		o->events = arg;
 		return 0;

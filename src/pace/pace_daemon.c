@@ -489,7 +489,7 @@ static int open_sources(struct daemon *d)
 			tp_err("audio: %s", err);
 			return ret;
 		}
-		tp_daemon_sound_load(d);
+		tp_pace_sound_load(d);
 	}
 	if (o->events) {
 		/* a service appends: a restart or a reload keeps what came before */
@@ -647,7 +647,7 @@ static void close_all(struct daemon *d)
 	tp_metrics_close(d->metrics);
 	if (d->tel)
 		tp_telemetry_close(d->tel);
-	tp_daemon_sound_save(d);
+	tp_pace_sound_save(d);
 	tp_audio_live_close(d->audio);
 	if (d->out_rd >= 0)
 		close(d->out_rd);

@@ -130,7 +130,7 @@ void tp_daemon_take_terminal(struct daemon *d);
  * learned something, with a line saying how many seconds it learned and
  * when it first judged one.
  */
-void tp_daemon_sound_load(struct daemon *d);
-void tp_daemon_sound_save(struct daemon *d);
+void tp_pace_sound_load(struct daemon *d);
+void tp_pace_sound_save(struct daemon *d);
 
 #endif

@@ -101,7 +101,7 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	    b && isfinite(b->ambient_limit_c) ? b->ambient_limit_c
 					      : tp_board_model_or(b, "ambient_c", NAN),
 	    tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN));
-	tp_power_map_init(&p->map, p->idle_prior, p_max);
+	tp_act_power_map_init(&p->map, p->idle_prior, p_max);
 	tp_energy_account_init(&p->own_energy);
 	p->energy = pl ? tp_pipeline_energy(pl) : &p->own_energy;
 	p->setting = 1;
@@ -425,13 +425,13 @@ static void actuate(struct tp_pacer *p, double t, const double *v, double now)
 		rate = p->o.fixed_rate;
 	if (p->act) {
 		if (isfinite(pw) && p->frames > 1)
-			tp_power_map_update(&p->map, p->setting, pw);
+			tp_act_power_map_update(&p->map, p->setting, pw);
 		if (!isnan(p->o.fixed_setting))
 			s = p->o.fixed_setting;
 		else if (p->out.rate < 0)
 			s = 1;
 		else
-			s = tp_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+			s = tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
 		ret = tp_actuator_set(p->act, s, now);
 		if (ret < 0)
 			actuator_error(p, t, ret);
