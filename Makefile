@@ -183,7 +183,7 @@ LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] f
 lint:
 	@tools/lint-banned $(LINT_FILES)
 	@tools/lint-includes $(LINT_FILES)
-	@tools/lint-size $(wildcard src/*.c src/*/*.c)
+	@tools/lint-size $(wildcard src/*.c src/*/*.c dsp/*.c)
 	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
 	@echo "lint: ok"
 format:
