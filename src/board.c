@@ -344,6 +344,7 @@ static const char *const clock_keys[] = {"kind", "channel", "policy", "device", 
 static const char *const hwmon_keys[] = {"ignore", NULL};
 static const char *const vcgencmd_keys[] = {"throttled", "interval_s", NULL};
 static const char *const actuator_keys[] = {"allow", NULL};
+static const char *const energy_keys[] = {"vedirect", NULL};
 
 static int check_keys(struct tp_board *b)
 {
@@ -357,6 +358,7 @@ static int check_keys(struct tp_board *b)
 	    {"hwmon", hwmon_keys},
 	    {"vcgencmd", vcgencmd_keys},
 	    {"actuators", actuator_keys},
+	    {"energy", energy_keys},
 	    {"model", mk},
 	    {NULL, NULL},
 	};

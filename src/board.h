@@ -42,6 +42,9 @@
  *   [vcgencmd]   throttled = 0|1 (default 1), interval_s (default 1): the
  *                Raspberry Pi firmware's throttle bits (telemetry_rpi.c)
  *   [actuators]  allow = comma list of socket,cgroup,cpufreq,devfreq,signal
+ *   [energy]     vedirect = serial port of a Victron MPPT or BMV (VE.Direct
+ *                text protocol, under the root: /dev/ttyUSB0); gives
+ *                battery.* and solar.* channels (telemetry_vedirect.c)
  *   [model]      priors: idle_w, joules_per_token, r_die, tau_die_s, r_sink,
  *                tau_sink_s, ambient_c
  *

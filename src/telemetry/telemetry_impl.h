@@ -4,7 +4,8 @@
 /*
  * Inside telemetry: what the core (telemetry.c) gives each sensor kind
  * (telemetry_thermal.c, telemetry_cpufreq.c, telemetry_hwmon.c,
- * telemetry_ina3221.c, telemetry_rapl.c, telemetry_rpi.c). Not for use
+ * telemetry_ina3221.c, telemetry_rapl.c, telemetry_rpi.c,
+ * telemetry_vedirect.c). Not for use
  * outside telemetry_*.c.
  *
  * A sensor kind is one table row, struct tp_tel_ops: open() finds its
@@ -120,6 +121,7 @@ extern const struct tp_tel_ops tp_tel_ina3221_iio_ops;
 extern const struct tp_tel_ops tp_tel_hwmon_ops;
 extern const struct tp_tel_ops tp_tel_rapl_ops;
 extern const struct tp_tel_ops tp_tel_rpi_ops;
+extern const struct tp_tel_ops tp_tel_vedirect_ops;
 
 /*
  * Registers channel name (made unique with a _N suffix when the set has it

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Energy sources in telemetry: a Victron VE.Direct device on a serial port
+# (a pseudo-terminal the test feeds, test/vedirect_feed.py) named by the
+# profile's [energy] vedirect key gives battery.* and solar.* channels
+# that probe shows and record writes.
+. test/lib.sh
+
+if ! command -v python3 >/dev/null 2>&1; then
+  skip "VE.Direct through a pseudo-terminal" "python3 is not installed"
+  done_testing; exit $?
+fi
+root=$TMPD/root
+mkdir -p "$root/dev"
+{ sed '/^\[board\]/,$!d' boards/x86-generic.ini; printf '\n[energy]\nvedirect = /dev/ttyUSB0\n'; } >"$TMPD/rig.ini"
+
+feed() { # SECONDS ARGS...: starts the feeder, waits for its port
+  python3 test/vedirect_feed.py "$root/dev/ttyUSB0" "$@" &
+  feeder=$!
+  i=0
+  while [ ! -e "$root/dev/ttyUSB0" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+# a good MPPT block, a bad one (99 V), HEX frames, a block split across writes
+feed 6 --synthetic
+expect_exit 0 "probe with a VE.Direct MPPT" "$TP_BIN" probe --root "$root" --board "$TMPD/rig.ini"
+cp "$TMPD/out" "$TMPD/probe-mppt"
+check "battery.voltage 13.29 V from the port" grep -Eq '^  battery\.voltage +13\.29 V +vedirect +/dev/ttyUSB0$' "$TMPD/probe-mppt"
+check "battery.current 4.1 A" grep -Eq '^  battery\.current +4\.1 A ' "$TMPD/probe-mppt"
+check "battery.power V x I = 54.489 W" grep -Eq '^  battery\.power +54\.489 W ' "$TMPD/probe-mppt"
+check "solar.power 56 W" grep -Eq '^  solar\.power +56 W ' "$TMPD/probe-mppt"
+check "solar.voltage 37.62 V" grep -Eq '^  solar\.voltage +37\.62 V ' "$TMPD/probe-mppt"
+check "the bad block's 99 V never shown" sh -c "! grep -q ' 99 V' '$TMPD/probe-mppt'"
+check "battery.soc: an MPPT sends none, said so" sh -c "grep -A2 '^  battery.soc ' '$TMPD/probe-mppt' | grep -q 'pending: the device sends no SOC'"
+rm -rf "$TMPD/sess"
+expect_exit 0 "record 1.5 s with the VE.Direct source" "$TP_BIN" record -o "$TMPD/sess" --duration 1.5 --interval 0.1 --root "$root" --board "$TMPD/rig.ini"
+check "telemetry.csv has the battery and solar columns" sh -c "grep -v '^#' '$TMPD/sess/telemetry.csv' | head -1 | grep -q 'battery.voltage.*battery.current.*battery.power.*battery.soc.*solar.power.*solar.voltage'"
+check "every row carries 13.29 V, never 99" python3 -c '
+import csv, sys
+rows = [r for r in csv.reader(l for l in open(sys.argv[1]) if not l.startswith("#"))]
+h, rows = rows[0], rows[1:]
+v = [r[h.index("battery.voltage")] for r in rows]
+p = [r[h.index("solar.power")] for r in rows]
+assert len(rows) >= 10 and all(float(x) == 13.29 for x in v), v
+assert all(float(x) == 56 for x in p), p
+' "$TMPD/sess/telemetry.csv"
+wait $feeder
+
+# a real BMV-700 capture (fixtures/vedirect/SOURCE): state of charge and P
+feed 5 --dump fixtures/vedirect/bmv700.dump
+expect_exit 0 "probe with a real BMV-700 capture" "$TP_BIN" probe --root "$root" --board "$TMPD/rig.ini"
+check "battery.soc 83.8 or 83.9 %" grep -Eq '^  battery\.soc +83\.[89] % ' "$TMPD/out"
+check "battery.power is the BMV's P, -92 W" grep -Eq '^  battery\.power +-92 W ' "$TMPD/out"
+check "battery.current about -7.6 A (discharging)" grep -Eq '^  battery\.current +-7\.6[0-9]* A ' "$TMPD/out"
+check "solar.power: a BMV sends none, said so" sh -c "grep -A2 '^  solar.power ' '$TMPD/out' | grep -q 'pending: the device sends no PPV'"
+wait $feeder
+
+# the port is absent: a note, stale channels, still a report
+expect_exit 0 "probe with the port absent" "$TP_BIN" probe --root "$root" --board "$TMPD/rig.ini"
+check "a note says the port cannot be opened" grep -q 'vedirect: cannot open /dev/ttyUSB0' "$TMPD/out"
+check "battery.voltage is listed as not readable" sh -c "grep -A2 '^  battery.voltage ' '$TMPD/out' | grep -q 'unreadable: cannot read'"
+
+# a misspelled key in [energy] fails the profile's load
+{ cat "$TMPD/rig.ini"; echo "vedirekt = /dev/ttyS0"; } >"$TMPD/typo.ini"
+expect_exit 1 "a misspelled [energy] key is refused" "$TP_BIN" probe --root "$root" --board "$TMPD/typo.ini"
+check "names the key" grep -q "unknown key 'vedirekt' in \[energy\]" "$TMPD/err"
+done_testing
