@@ -63,4 +63,27 @@ check "battery.voltage is listed as not readable" sh -c "grep -A2 '^  battery.vo
 { cat "$TMPD/rig.ini"; echo "vedirekt = /dev/ttyS0"; } >"$TMPD/typo.ini"
 expect_exit 1 "a misspelled [energy] key is refused" "$TP_BIN" probe --root "$root" --board "$TMPD/typo.ini"
 check "names the key" grep -q "unknown key 'vedirekt' in \[energy\]" "$TMPD/err"
+
+# INA rails a profile names battery and solar (fixtures/energy/ina-rig):
+# libsensors reads /sys/class/hwmon only, so the tree is bound there in a
+# private mount namespace
+rig=fixtures/energy/ina-rig
+if unshare -m sh -c 'mount --bind /tmp /mnt 2>/dev/null || mount --bind /tmp /media' 2>/dev/null; then
+  unshare -m sh -c 'mount --bind "$1/sys/class" /sys/class && exec "$2" probe --root "$1" --board "$1/rig.ini"' \
+    sh "$PWD/$rig" "$TP_BIN" >"$TMPD/ina" 2>"$TMPD/ina.err"
+  check "probe of the INA rig exits 0" test $? = 0
+  check "INA226 bus voltage is battery.voltage 13.2 V" grep -Eq '^  battery\.voltage +13\.2 V +hwmon +/sys/class/hwmon/hwmon0/in1_input$' "$TMPD/ina"
+  check "INA226 current is battery.current -1.5 A" grep -Eq '^  battery\.current +-1\.5 A +hwmon ' "$TMPD/ina"
+  check "battery.power is the signed V x I, -19.8 W (power1 reads +19.8)" grep -Eq '^  battery\.power +-19\.8 W +hwmon +battery\.voltage x battery\.current$' "$TMPD/ina"
+  check "INA3221 channel 'solar' is solar.voltage 18.4 V" grep -Eq '^  solar\.voltage +18\.4 V +ina3221-hwmon ' "$TMPD/ina"
+  check "solar.current 2.1 A" grep -Eq '^  solar\.current +2\.1 A +ina3221-hwmon ' "$TMPD/ina"
+  check "solar.power 38.64 W" grep -Eq '^  solar\.power +38\.64 W +ina3221-hwmon ' "$TMPD/ina"
+  check "the board's rail stays power.board" grep -Eq '^  power\.board +6\.096 W ' "$TMPD/ina"
+  check "no volt.ina226_in1 left beside battery.voltage" sh -c "! grep -q 'volt.ina226_in1\\|power.ina226\\|curr.ina226' '$TMPD/ina'"
+else
+  skip "INA rails named battery and solar" "unshare -m with a bind mount is refused here (libsensors needs it)"
+fi
+{ sed '/^\[rail\.battery\]/,$d' $rig/rig.ini; printf '[rail.battery]\nsource = hwmon\nchannel = battery.voltage\n'; } >"$TMPD/badrail.ini"
+expect_exit 1 "a rail's channel must be a power: battery.voltage refused" "$TP_BIN" probe --root "$root" --board "$TMPD/badrail.ini"
+check "says what a rail's channel may be" grep -q 'battery.power or solar.power' "$TMPD/err"
 done_testing

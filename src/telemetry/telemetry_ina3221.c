@@ -27,12 +27,20 @@
 #define MAX_RAILS 12
 #define IIO_DRV	  "sys/bus/i2c/drivers/ina3221x"
 
-/* volt.X and curr.X for power channel power.X (X after the first '.'). */
+/*
+ * volt.X and curr.X for power channel power.X (X after the first '.');
+ * battery.voltage and battery.current for battery.power (solar.* alike).
+ */
 static void sibling(const char *power, const char *kind, char *out, size_t n)
 {
 	const char *dot = strchr(power, '.');
+	enum tp_kind k = tp_channel_kind(power);
 
-	snprintf(out, n, "%s.%s", kind, dot ? dot + 1 : power);
+	if (k == TP_KIND_BATTERY || k == TP_KIND_SOLAR)
+		snprintf(out, n, "%.*s.%s", (int)(dot - power), power,
+			 strcmp(kind, "volt") == 0 ? "voltage" : "current");
+	else
+		snprintf(out, n, "%s.%s", kind, dot ? dot + 1 : power);
 }
 
 /* ---- hwmon form (called by telemetry_hwmon.c) ---- */
