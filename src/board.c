@@ -343,8 +343,9 @@ static const char *const board_keys[] = {
 static const char *const ceiling_keys[] = {"zone",     "ceiling_c",	  "trip_c",
 					   "margin_c", "ambient_limit_c", NULL};
 static const char *const zone_keys[] = {"role", "channel", "invalid", "min_c", "max_c", NULL};
-static const char *const rail_keys[] = {"source", "channel", "total", "device",	 "chip",    "label",
-					"domain", "adc",     "parts", "voltage", "current", NULL};
+static const char *const rail_keys[] = {"source",  "channel", "total", "device", "chip",
+					"label",   "domain",  "adc",   "parts",	 "voltage",
+					"current", "invert",  NULL};
 static const char *const clock_keys[] = {"kind", "channel", "policy", "device", NULL};
 static const char *const hwmon_keys[] = {"ignore", NULL};
 static const char *const vcgencmd_keys[] = {"throttled", "interval_s", NULL};

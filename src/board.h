@@ -21,7 +21,9 @@
  *                channel = power.NAME, or battery.power / solar.power for
  *                the rail of the battery or the panel (its voltage and
  *                current become battery.voltage, battery.current, ...;
- *                ina3221 and hwmon sources), total = 1 for the board-total rail
+ *                ina3221 and hwmon sources; invert = 1 when the shunt reads
+ *                current out of the battery as positive), total = 1 for
+ *                the board-total rail
  *                (never summed with its children), and source-specific keys:
  *                  ina3221-iio:   device = IIO device directory under the root
  *                                 (sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0);

@@ -79,6 +79,14 @@ if unshare -m sh -c 'mount --bind /tmp /mnt 2>/dev/null || mount --bind /tmp /me
   check "solar.current 2.1 A" grep -Eq '^  solar\.current +2\.1 A +ina3221-hwmon ' "$TMPD/ina"
   check "solar.power 38.64 W" grep -Eq '^  solar\.power +38\.64 W +ina3221-hwmon ' "$TMPD/ina"
   check "the board's rail stays power.board" grep -Eq '^  power\.board +6\.096 W ' "$TMPD/ina"
+  # invert = 1: a shunt wired to read current out of the battery as positive
+  sed 's/^channel = \(battery\|solar\)\.power$/&\ninvert = 1/' $rig/rig.ini >"$TMPD/inv.ini"
+  unshare -m sh -c 'mount --bind "$1/sys/class" /sys/class && exec "$2" probe --root "$1" --board "$3"' \
+    sh "$PWD/$rig" "$TP_BIN" "$TMPD/inv.ini" >"$TMPD/inv" 2>"$TMPD/inv.err"
+  check "invert = 1: battery.current +1.5 A" grep -Eq '^  battery\.current +1\.5 A ' "$TMPD/inv"
+  check "invert = 1: battery.power +19.8 W" grep -Eq '^  battery\.power +19\.8 W ' "$TMPD/inv"
+  check "invert = 1: solar.power -38.64 W (INA3221)" grep -Eq '^  solar\.power +-38\.64 W ' "$TMPD/inv"
+  check "invert = 1: voltages unchanged" grep -Eq '^  battery\.voltage +13\.2 V ' "$TMPD/inv"
   check "no volt.ina226_in1 left beside battery.voltage" sh -c "! grep -q 'volt.ina226_in1\\|power.ina226\\|curr.ina226' '$TMPD/ina'"
 else
   skip "INA rails named battery and solar" "unshare -m with a bind mount is refused here (libsensors needs it)"

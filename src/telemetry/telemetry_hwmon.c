@@ -197,7 +197,7 @@ static void energy_power(struct tp_telemetry *tel, const sensors_chip_name *chip
 	snprintf(v, sizeof(v), "%s/%s_input", chip->path, energy_feature(tel, r, 1));
 	snprintf(c, sizeof(c), "%s/%s_input", chip->path, energy_feature(tel, r, 0));
 	tp_tel_item_init(tel, it, ch, v, 1e-3);
-	tp_tel_item_factor(tel, it, c, 1e-3);
+	tp_tel_item_factor(tel, it, c, tp_tel_rail_inverted(tel, r) ? -1e-3 : 1e-3);
 }
 
 static int ina3221_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_chip_name *chip,
@@ -253,7 +253,7 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 
 	while ((f = sensors_get_features(chip, &nr)) != NULL && hw->n < MAX_ITEMS) {
 		const sensors_subfeature *sf = NULL;
-		const struct tp_board_rail *rail = NULL;
+		const struct tp_board_rail *rail = NULL, *part = NULL;
 		const char *kind;
 		char name[TP_CHANNEL_NAME_MAX * 2], path[TP_TEL_PATH_MAX];
 		char spre[TP_CHANNEL_NAME_MAX], slab[TP_CHANNEL_NAME_MAX], *label;
@@ -305,8 +305,10 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 		tp_tel_sanitize(label, slab, sizeof(slab));
 		if (rail)
 			tp_strlcpy(name, rail->channel, sizeof(name));
-		else if (!energy_part(tel, chip, f, name, sizeof(name)))
+		else if (!(part = energy_part(tel, chip, f, name, sizeof(name))))
 			snprintf(name, sizeof(name), "%s.%s_%s", kind, spre, slab);
+		if (part && f->type == SENSORS_FEATURE_CURR && tp_tel_rail_inverted(tel, part))
+			scale = -scale;
 		name[TP_CHANNEL_NAME_MAX - 1] = '\0';
 		if (rail && energy_rail(rail)) /* read as V x I, not from the power file */
 			snprintf(path, sizeof(path), "%.*s.voltage x %.*s.current",

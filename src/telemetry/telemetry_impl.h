@@ -215,6 +215,13 @@ const char *tp_tel_key(const struct tp_telemetry *tel, const char *section, cons
 int tp_tel_list(struct tp_telemetry *tel, const char *rel, const char *prefix, char (*names)[64],
 		int max);
 
+/*
+ * 1 when the profile's rail says invert = 1: its shunt reads current out
+ * of the battery as positive, so current and power are negated (battery.*
+ * is positive into the battery).
+ */
+int tp_tel_rail_inverted(const struct tp_telemetry *tel, const struct tp_board_rail *r);
+
 /* Registers channel ch as the board total (power.board) when the rail is the total one. */
 void tp_tel_mark_total(struct tp_telemetry *tel, int ch);
 
