@@ -25,6 +25,16 @@ static void test_channel_names(void)
 	CHECK(tp_channel_kind("power.board") == TP_KIND_POWER);
 	CHECK(tp_channel_kind("cpu") == TP_KIND_UNKNOWN);
 	CHECK(tp_channel_kind("bogus.x") == TP_KIND_UNKNOWN);
+	/* the energy store and the harvest: the unit comes from the name */
+	CHECK(tp_channel_kind("battery.soc") == TP_KIND_BATTERY);
+	CHECK(tp_channel_kind("solar.power") == TP_KIND_SOLAR);
+	CHECK_STR(tp_channel_unit("battery.voltage"), "V");
+	CHECK_STR(tp_channel_unit("battery.current"), "A");
+	CHECK_STR(tp_channel_unit("battery.power"), "W");
+	CHECK_STR(tp_channel_unit("battery.soc"), "%");
+	CHECK_STR(tp_channel_unit("solar.voltage"), "V");
+	CHECK_STR(tp_channel_unit("solar.other"), "");
+	CHECK_STR(tp_channel_unit("temp.cpu"), "C");
 	CHECK_INT(tp_chanset_add(&set, "temp.cpu"), 0);
 	CHECK_INT(tp_chanset_add(&set, "power.board"), 1);
 	CHECK_INT(tp_chanset_add(&set, "temp.cpu"), 0);
