@@ -5,8 +5,16 @@
 
 #define TTC_GRID     48
 #define TTC_BISECT_S 0.25
-#define SUS_GAIN_LO  0.5 /* the gain a sustainable power is extrapolated with, */
-#define SUS_GAIN_HI  2.0 /* within these factors of the class's */
+/*
+ * The gain a sustainable power is extrapolated with, within these factors
+ * of the class's. Below: a board's secant resistance spreads about 10 %
+ * around its class's (ROOM_R_REL_SD, pipeline_room.c), and a heatsink does
+ * not get better by itself, so a gain under 2.5 sd of that is the model's
+ * intercept and gain trading off under a load whose mean never moved, not
+ * the board. Above: a cooling degradation may double it.
+ */
+#define SUS_GAIN_LO 0.75
+#define SUS_GAIN_HI 2.0
 
 static double trend_g(const struct tp_fc_trend *tr, int i, double t)
 {
