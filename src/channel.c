@@ -9,12 +9,14 @@ static const struct {
 	enum tp_kind kind;
 	const char *unit;
 } kinds[] = {
-    {"temp", TP_KIND_TEMP, "C"},     {"power", TP_KIND_POWER, "W"},
-    {"energy", TP_KIND_ENERGY, "J"}, {"volt", TP_KIND_VOLT, "V"},
-    {"curr", TP_KIND_CURR, "A"},     {"freq", TP_KIND_FREQ, "Hz"},
-    {"util", TP_KIND_UTIL, "1"},     {"state", TP_KIND_STATE, ""},
-    {"tokens", TP_KIND_TOKENS, ""},  {"rate", TP_KIND_RATE, "tok/s"},
-    {"audio", TP_KIND_AUDIO, ""},    {"forecast", TP_KIND_FORECAST, ""},
+    {"temp", TP_KIND_TEMP, "C"},	 {"power", TP_KIND_POWER, "W"},
+    {"energy", TP_KIND_ENERGY, "J"},	 {"volt", TP_KIND_VOLT, "V"},
+    {"curr", TP_KIND_CURR, "A"},	 {"freq", TP_KIND_FREQ, "Hz"},
+    {"util", TP_KIND_UTIL, "1"},	 {"state", TP_KIND_STATE, ""},
+    {"tokens", TP_KIND_TOKENS, ""},	 {"rate", TP_KIND_RATE, "tok/s"},
+    {"audio", TP_KIND_AUDIO, ""},	 {"forecast", TP_KIND_FORECAST, ""},
+    {"battery", TP_KIND_BATTERY, ""},	 {"solar", TP_KIND_SOLAR, "W"},
+    {"budget", TP_KIND_BUDGET, "tok/s"},
 };
 
 enum tp_kind tp_channel_kind(const char *name)

@@ -30,6 +30,9 @@ enum tp_kind {
 	TP_KIND_RATE,	  /* tokens/s */
 	TP_KIND_AUDIO,	  /* acoustic feature, unit in the name */
 	TP_KIND_FORECAST, /* model output, unit in the name */
+	TP_KIND_BATTERY,  /* the battery (soc %, power W, ...), unit by name */
+	TP_KIND_SOLAR,	  /* the panel (power, forecast: W) */
+	TP_KIND_BUDGET,	  /* token-rate budgets, tokens/s */
 };
 
 struct tp_chanset {
