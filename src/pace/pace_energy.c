@@ -65,12 +65,17 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 	memset(e, 0, sizeof(*e));
 	e->t_last = e->t_dec = NAN;
 	e->ev_t = NAN;
-	if (o->off)
-		return 1;
-	ret = power_source_supply_open(&e->src[e->nsrc], root, o->battery);
+	if (o->nut) { /* named: it comes first */
+		ret = power_nut_open(&e->src[e->nsrc], o->nut, err, n);
+		if (ret < 0)
+			return ret;
+		e->nsrc++;
+	}
+	ret = o->off ? -ENOENT : power_source_supply_open(&e->src[e->nsrc], root, o->battery);
 	if (ret == 0)
 		e->nsrc++;
-	else if (o->battery || ret != -ENOENT) {
+	else if ((o->battery && !o->off) || ret != -ENOENT) {
+		tp_pace_energy_close(e);
 		snprintf(err, n, "cannot read the battery '%s' under '%s': %s",
 			 o->battery ? o->battery : "(the first)", root, strerror(-ret));
 		return ret;

@@ -46,7 +46,7 @@
 #define TP_PACE_ENERGY_SOURCES 4
 
 struct tp_pace_energy_opts {
-	int off;		 /* no energy budget even where a source is found */
+	int off;		 /* no power_supply battery (only --nut, if any) */
 	const char *battery;	 /* power_supply name; NULL: the first battery */
 	const char *nut;	 /* UPS@HOST[:PORT]; NULL: none */
 	double floor;		 /* 0..1, NaN: power_budget's default */

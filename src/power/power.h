@@ -18,6 +18,7 @@
  *                      the thermal budget; energy_budget events
  *   power_irradiance.h readers of irradiance series (TMY3, PVGIS, time,GHI)
  *   power_supply.h     the Linux power_supply class (a battery, a charger)
+ *   power_nut.h        a UPS through Network UPS Tools (libupsclient)
  *   power_source.h     the energy-source interface every reader plugs into:
  *                      struct power_reading (soc, voltage, current, power,
  *                      capacity, runtime, solar, load and input power, on
@@ -34,6 +35,7 @@
 #include "power/power_budget.h"
 #include "power/power_harvest.h"
 #include "power/power_irradiance.h"
+#include "power/power_nut.h"
 #include "power/power_solar.h"
 #include "power/power_source.h"
 #include "power/power_supply.h"
