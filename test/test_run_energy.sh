@@ -84,6 +84,32 @@ assert 2.3 < float(rows[-1]["budget.energy_rate"]) < 2.9
 PY
 expect_exit 0 "the session replays" "$TP_BIN" replay "$TMPD/s"
 
+# ---- /metrics: the battery, the panel and both budgets, clean for promtool ----
+if command -v curl >/dev/null 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  $RUN --reserve-hours 0 --metrics "127.0.0.1:$port" -- sleep 30 >/dev/null 2>&1 &
+  d=$!
+  M="$TMPD/metrics.txt"
+  n=100
+  while [ $n -gt 0 ]; do
+    curl -s "http://127.0.0.1:$port/metrics" >"$M" 2>/dev/null && grep -q '^thermpace_budget_tokens_per_second{budget="energy"}' "$M" && break
+    sleep 0.1; n=$((n - 1))
+  done
+  kill -TERM "$d" 2>/dev/null; wait "$d"
+  check "/metrics: the charge and the battery's power" sh -c "grep -q '^thermpace_battery_charge_percent 62\$' '$M' &&
+    grep -q '^thermpace_battery_power_watts -5.28\$' '$M'"
+  check "/metrics: both budgets (the thermal one unlimited: +Inf)" sh -c "grep -q '^thermpace_budget_tokens_per_second{budget=\"energy\"} 2\.6' '$M' &&
+    grep -q '^thermpace_budget_tokens_per_second{budget=\"thermal\"} +Inf\$' '$M'"
+  if command -v promtool >/dev/null 2>&1; then
+    check "promtool check metrics: clean" sh -c "promtool check metrics <'$M' >'$TMPD/promtool.out' 2>&1"
+    sed 's/^/#   promtool: /' "$TMPD/promtool.out" | head -5
+  else
+    skip "promtool check metrics" "promtool not installed (Debian package 'prometheus')"
+  fi
+else
+  skip "/metrics" "curl not installed"
+fi
+
 # ---- on the mains: the energy side does not limit ----
 echo 1 >"$PS/AC/online"
 echo Charging >"$B/status"
