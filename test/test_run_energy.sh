@@ -121,6 +121,22 @@ check "the child is not held to the battery ($got tokens/s > 3 x $rate)" \
   awk -v a="$got" -v r="$rate" 'BEGIN { exit !(a > 3 * r) }'
 echo 0 >"$PS/AC/online"
 
+# ---- the cloudiness learned, read back from the state directory ----
+ST="$TMPD/state"
+mkdir -m 700 "$ST"
+cp fuzz/corpus/harvest_state/saved "$ST/jetson-nano.harvest.ini"
+expect_exit 0 "a site: the saved cloudiness used" env THERMPACE_STATE_DIR="$ST" $RUN --latitude 48.1 \
+  --longitude 11.6 --reserve-hours 0 --events "$TMPD/site.jsonl" -- "$LG" -C -n 5 -d 64 -q
+check "... said" grep -q "using the cloudiness learned in '$ST/jetson-nano.harvest.ini'" "$TMPD/err"
+check "... the budget counts on a harvest in the next 24 h" python3 -c '
+import json, sys
+e = next(json.loads(l) for l in open(sys.argv[1]) if "energy_budget" in l)
+assert 0 < e["harvest_lo_wh"] < e["harvest_wh"] < e["harvest_hi_wh"], e
+' "$TMPD/site.jsonl"
+expect_exit 0 "a site far away: the saved cloudiness not used" env THERMPACE_STATE_DIR="$ST" $RUN \
+  --latitude 40.7 --longitude -74 --reserve-hours 0 -- "$LG" -C -n 5 -d 64 -q
+check "... said why" grep -q "warning: the cloudiness saved is not used.*another longitude" "$TMPD/err"
+
 # ---- --battery off: no energy budget ----
 expect_exit 0 "--battery off" $RUN --battery off --events "$TMPD/off.jsonl" -- "$LG" -C -n 5 -d 64 -q
 check "--battery off: no energy_budget event" sh -c "! grep -q energy_budget '$TMPD/off.jsonl'"

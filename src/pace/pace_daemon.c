@@ -467,6 +467,7 @@ static int setup_signals(sigset_t *unblocked)
 static int open_sources(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
+	struct tp_pace_energy_opts eo;
 	char err[1024];
 	int ret;
 
@@ -479,7 +480,10 @@ static int open_sources(struct daemon *d)
 		tp_err("%s", err);
 		return ret;
 	}
-	ret = tp_pace_energy_open(&d->energy, &o->energy, o->root, &d->set, err, sizeof(err));
+	eo = o->energy;
+	eo.state_dir = o->state_dir;
+	eo.board = d->b.name;
+	ret = tp_pace_energy_open(&d->energy, &eo, o->root, &d->set, err, sizeof(err));
 	if (ret < 0) {
 		tp_err("%s", err);
 		return ret;

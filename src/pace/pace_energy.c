@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pace_state.h"
 #include "util.h"
 
 #define DEFAULT_CAPACITY_WH 256.0 /* 20 Ah at 12.8 V: the rig of issue 15 */
@@ -57,6 +58,29 @@ static void setup_site(struct tp_pace_energy *e, const struct tp_pace_energy_opt
 	power_harvest_init(&e->harv, 0.3, e->site.lon_deg);
 }
 
+/* STATE/BOARD.harvest.ini read when there is a good one. */
+static void load_harvest(struct tp_pace_energy *e, const struct tp_pace_energy_opts *o)
+{
+	char err[512];
+	int ret;
+
+	e->harv_path[0] = '\0';
+	if (!e->have_site || !o->state_dir || !o->state_dir[0] || !o->board || !o->board[0] ||
+	    strchr(o->board, '/') || tp_pace_state_check_dir(o->state_dir) < 0)
+		return;
+	if (snprintf(e->harv_path, sizeof(e->harv_path), "%s/%s.harvest.ini", o->state_dir,
+		     o->board) >= (int)sizeof(e->harv_path)) {
+		e->harv_path[0] = '\0';
+		return;
+	}
+	ret = power_harvest_load(&e->harv, e->harv_path, err, sizeof(err));
+	if (ret == 0)
+		tp_err("using the cloudiness learned in '%s'", e->harv_path);
+	else if (ret != -ENOENT)
+		tp_err("warning: the cloudiness saved is not used, learning starts afresh: %s",
+		       err);
+}
+
 int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_opts *o,
 			const char *root, struct tp_chanset *set, char *err, size_t n)
 {
@@ -89,6 +113,7 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 		e->cfg.reserve_hours = o->reserve_h;
 	e->capacity_wh = isfinite(o->capacity_wh) ? o->capacity_wh : DEFAULT_CAPACITY_WH;
 	setup_site(e, o);
+	load_harvest(e, o);
 	ret = add_channels(e, set);
 	if (ret < 0) {
 		snprintf(err, n, "too many channels for the energy budget");
@@ -276,8 +301,17 @@ double tp_pace_energy_decide(struct tp_pace_energy *e, struct tp_eventlog *log, 
 
 void tp_pace_energy_close(struct tp_pace_energy *e)
 {
+	char err[512];
 	int i;
 
+	if (e->nsrc > 0 && e->harv_path[0] && e->harv.updates > 0) {
+		if (power_harvest_save(&e->harv, e->harv_path, err, sizeof(err)) < 0)
+			tp_err("warning: the cloudiness learned is not kept: %s", err);
+		else
+			tp_err("harvest: %ld hours learned; kept in '%s'", e->harv.updates,
+			       e->harv_path);
+	}
+	e->harv_path[0] = '\0';
 	for (i = 0; i < e->nsrc; i++)
 		power_source_close(&e->src[i]);
 	e->nsrc = 0;

@@ -29,6 +29,10 @@
  * battery alone carries the horizon. On the mains (a UPS on line, a mains
  * supply online) the energy budget does not limit.
  *
+ * With a site, the cloudiness learned from solar.power is read from
+ * STATE/BOARD.harvest.ini at open and written there at close when
+ * something was learned (a state directory as pace_state.h checks it).
+ *
  * energy_budget events: at the first decision, when the limit changes
  * side, when the energy budget moves by more than 10 %, when the mains come
  * or go, and every 10 minutes; each carries the forecast behind it.
@@ -54,6 +58,8 @@ struct tp_pace_energy_opts {
 	double capacity_wh;	 /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
 	double lat_deg, lon_deg; /* NaN: no site, no harvest forecast */
 	double panel_w, tilt_deg, azimuth_deg; /* NaN: 100 W, the latitude, south */
+	/* the cloudiness learned kept in STATE/BOARD.harvest.ini; NULL: not kept */
+	const char *state_dir, *board;
 };
 
 void tp_pace_energy_opts_init(struct tp_pace_energy_opts *o);
@@ -68,6 +74,7 @@ struct tp_pace_energy {
 	struct power_panel panel;
 	int have_site;
 	struct power_harvest harv;
+	char harv_path[4096];	  /* "" : not kept */
 	struct power_battery est; /* counting when no source says the charge */
 	int est_started;
 	double capacity_wh; /* the configured one */
@@ -107,6 +114,7 @@ double tp_pace_energy_decide(struct tp_pace_energy *e, struct tp_eventlog *log, 
 			     double thermal_tok_s, double idle_w, double p_max_w,
 			     double joules_per_token, double *v);
 
+/* The sources closed, the cloudiness learned kept (said on stderr). */
 void tp_pace_energy_close(struct tp_pace_energy *e);
 
 #endif
