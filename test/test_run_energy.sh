@@ -84,6 +84,17 @@ assert 2.3 < float(rows[-1]["budget.energy_rate"]) < 2.9
 PY
 expect_exit 0 "the session replays" "$TP_BIN" replay "$TMPD/s"
 
+# ---- a child that does not cooperate: the actuator holds it to the energy budget ----
+"$LG" -n 1500 -d 512 -q 2>"$TMPD/unpaced.err"
+base=$(tps "$TMPD/unpaced.err")
+expect_exit 0 "the signal actuator on the battery" $RUN --reserve-hours 0 --actuator signal --duty-period 0.2 \
+  --events "$TMPD/sig.jsonl" -- "$LG" -n 1500 -d 512 -q
+got=$(tps "$TMPD/err")
+# 2.6 tokens/s at 0.279 J above 3.8 W idle: 4.53 W of the profile's 7.6, a duty near 0.19
+check "the duty follows the energy budget ($got tokens/s, unpaced $base)" \
+  awk -v a="$got" -v b="$base" 'BEGIN { exit !(a <= 0.5 * b) }'
+check "... and energy_budget says so" test "$(field "$TMPD/sig.jsonl" energy_budget limit)" = energy
+
 # ---- /metrics: the battery, the panel and both budgets, clean for promtool ----
 if command -v curl >/dev/null 2>&1; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
