@@ -27,7 +27,9 @@
  * counted from the current (power/power_battery.h), started from the
  * voltage. Without a site (latitude, longitude) no harvest is forecast: the
  * battery alone carries the horizon. On the mains (a UPS on line, a mains
- * supply online) the energy budget does not limit.
+ * supply online), or while no source says a charge (a UPS whose upsd went
+ * away: said once on stderr), the energy budget does not limit: it never
+ * stalls the inference on a reading it does not have.
  *
  * With a site, the cloudiness learned from solar.power is read from
  * STATE/BOARD.harvest.ini at open and written there at close when
