@@ -54,6 +54,21 @@ check "battery.current about -7.6 A (discharging)" grep -Eq '^  battery\.current
 check "solar.power: a BMV sends none, said so" sh -c "grep -A2 '^  solar.power ' '$TMPD/out' | grep -q 'pending: the device sends no PPV'"
 wait $feeder
 
+# the same BMV as the daemon's energy source: its state of charge is the
+# one the energy budget plans on (no power_supply battery, no UPS here)
+feed 8 --dump fixtures/vedirect/bmv700.dump
+expect_exit 0 "run with the BMV-700 as the energy source" "$TP_BIN" run --root "$root" --board "$TMPD/rig.ini" \
+  --runtime-dir "$TMPD/rt" --interval 0.2 --events "$TMPD/bmv-ev.jsonl" -- "$TP_BUILD/thermpace-loadgen" -C -n 8 -d 64 -q
+check "stderr names the board's channels as the energy source" grep -q "energy budget: reading the board's battery and solar channels" "$TMPD/err"
+check "energy_budget plans on the BMV's charge (0.838 or 0.839)" python3 -c '
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if "\"energy_budget\"" in l]
+assert e, "no energy_budget event"
+assert 0.8375 <= e[0]["soc"] <= 0.8395, e[0]
+assert e[0]["battery_power_w"] == -92, e[0]
+' "$TMPD/bmv-ev.jsonl"
+wait $feeder
+
 # the port is absent: a note, stale channels, still a report
 expect_exit 0 "probe with the port absent" "$TP_BIN" probe --root "$root" --board "$TMPD/rig.ini"
 check "a note says the port cannot be opened" grep -q 'vedirect: cannot open /dev/ttyUSB0' "$TMPD/out"

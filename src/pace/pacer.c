@@ -490,7 +490,21 @@ int tp_pacer_count(struct tp_pacer *p, double t, double *v)
 	return 0;
 }
 
-void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
+/* The energy budget beside the governor's: the smaller is granted. */
+static void energy_cap(struct tp_pacer *p, const struct tp_gov_input *in, double t, double *v)
+{
+	double thermal = p->out.rate < 0 ? INFINITY : p->out.rate, energy;
+
+	energy = tp_pace_energy_decide(p->ebudget, p->log, t, thermal, in->idle_w,
+				       p->gov.cfg.p_max_w, in->joules_per_token, v);
+	if (!(energy < thermal))
+		return;
+	p->out.rate = energy;
+	if (in->joules_per_token > 0)
+		p->out.power_w = fmin(p->out.power_w, in->idle_w + energy * in->joules_per_token);
+}
+
+void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now)
 {
 	const struct tp_forecast *f = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
 	struct tp_gov_input in;
@@ -534,6 +548,8 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 	p->blind = isnan(temp) && p->gov.cfg.kind != TP_GOV_NONE;
 	if (p->blind)
 		say_blind(p, t, isfinite(pw));
+	if (p->ebudget)
+		energy_cap(p, &in, t, v);
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
 		json_t *ev = tp_pacer_pace_change(&p->gov, &in, &p->out);
