@@ -177,8 +177,10 @@ fuzz:
 	else echo "fuzz: $(CLANG) not found (make deps installs it)"; exit 1; fi
 
 bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
-	@for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || exit 1; done
-	@for b in $(sort $(wildcard test/bench_*.sh)); do echo "== $$b"; sh $$b build/rel || exit 1; done
+	@missed=; \
+	for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || missed="$$missed $$b"; done; \
+	for b in $(sort $(wildcard test/bench_*.sh)); do echo "== $$b"; sh $$b build/rel || missed="$$missed $$b"; done; \
+	if [ -n "$$missed" ]; then echo "bench: targets not met in:$$missed"; exit 1; fi; echo "bench: every target met"
 
 LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
 lint:
