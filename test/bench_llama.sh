@@ -9,7 +9,12 @@
 # leaves the process: S for the signal duty, min(1, S * ncpu / threads) for
 # the quota. Target: each within 5 % of the expected rate. Skips with the
 # reason when llama.cpp or numpy is absent (tools/llama-build builds it).
+# Then llama-server at a granted rate through the rate feedback (below).
 # Usage: test/bench_llama.sh [BUILD_DIR]   (from the source tree root)
+# Knobs: BENCH_LLAMA_SERVER_ONLY=1 (the second part only),
+# BENCH_LLAMA_SERVER_ACTUATORS ("signal cgroup"), BENCH_LLAMA_PAIRS (3),
+# BENCH_LLAMA_WARM (25 s), BENCH_LLAMA_MEASURE (60 s), BENCH_LLAMA_NPREDICT
+# (32), BENCH_LLAMA_EVENTS=DIR (keep the paced runs' events).
 build=${1:-build/rel}
 TP=$build/thermpace
 CACHE=$(tools/llama-build --path)
@@ -22,7 +27,8 @@ if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   echo "   skipped: python3-numpy (Debian) is not installed: no model can be written"; exit 0
 fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# BENCH_LLAMA_EVENTS=DIR keeps the paced runs' events there
+trap '[ -n "${BENCH_LLAMA_EVENTS:-}" ] && cp "$tmp"/fb.* "$BENCH_LLAMA_EVENTS"/ 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 /usr/bin/python3 tools/llama-tiny-gguf "$CACHE/src/gguf-py" "$tmp/m.gguf" 512 8 1408 2048 || exit 1
 cp -r fixtures/sysfs/jetson-nano "$tmp/root"
 ncpu=$(getconf _NPROCESSORS_ONLN)
@@ -57,15 +63,101 @@ one() { # one ACTUATOR SETTING SHARE [ARGS...]
   [ "$verdict" = met ] || missed=1
   printf '   %-8s %-8s %-6s %-10s %-10s %-8s %s\n' "$act" "$s" "$share" "$2" "$3" "$1" "within 5 %: $verdict"
 }
-for s in 0.5 0.25; do
+[ -n "${BENCH_LLAMA_SERVER_ONLY:-}" ] || for s in 0.5 0.25; do
   one signal $s $s
 done
-if [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
+if [ -n "${BENCH_LLAMA_SERVER_ONLY:-}" ]; then :
+elif [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
   for s in 0.25 0.125; do
     share=$(awk -v s="$s" -v n="$ncpu" -v t="$threads" 'BEGIN { f = s * n / t; print (f > 1 ? 1 : f) }')
     one cgroup $s "$share" --cgroup-root /sys/fs/cgroup/cpu
   done
 else
   echo "   cgroup: skipped (the cgroup v1 cpu controller is not writable here)"
+fi
+
+# ---- llama-server at a granted rate: the rate feedback ----
+# llama-server (one slot, one thread) kept busy by a client sending requests
+# of NP tokens back to back; unpaced, then under `thermpace run --fixed-rate
+# R --llama-server URL` with R = the unpaced rate x F, by the signal duty and
+# the cgroup v1 quota. The feedback corrects the setting from the server's
+# tokens_predicted_total over its generation and prompt seconds. Achieved:
+# the tokens of the requests that ended in the measuring window over its
+# wall time, as the client saw them (WARM s to converge first).
+SRV="$BIN/llama-server"
+NP=${BENCH_LLAMA_NPREDICT:-32}
+WARM=${BENCH_LLAMA_WARM:-25}
+MEAS=${BENCH_LLAMA_MEASURE:-60}
+PAIRS=${BENCH_LLAMA_PAIRS:-3}
+if [ ! -x "$SRV" ] || ! command -v curl >/dev/null 2>&1; then
+  echo "   llama-server: skipped (no llama-server in $BIN, or no curl)"; exit $missed
+fi
+cat >"$tmp/client.py" <<'PY'
+import json, sys, time, urllib.request
+url, warm, meas, npred = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+body = json.dumps({"prompt": "hello", "n_predict": npred, "seed": 42, "ignore_eos": True}).encode()
+t0 = time.monotonic(); ends = []
+while True:
+    req = urllib.request.Request(url + "/completion", body, {"Content-Type": "application/json"})
+    n = json.load(urllib.request.urlopen(req, timeout=300)).get("tokens_predicted", 0)
+    t = time.monotonic() - t0
+    ends.append((t, n))
+    if t >= warm + meas:
+        break
+w = [e for e in ends if e[0] >= warm]
+if len(w) < 3:
+    sys.exit(1)
+print("%.3f" % (sum(n for _, n in w[1:]) / (w[-1][0] - w[0][0])))
+PY
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL=http://127.0.0.1:$port
+LS="$SRV -m $tmp/m.gguf --port $port --metrics -t $threads -c 512 -np 1"
+up() { i=0; until curl -sf "$URL/health" >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); [ $i -gt 600 ] && return 1; done; return 0; }
+# serve WARM MEAS CMD...: CMD serves on URL; prints the client's rate
+serve() {
+  w=$1 m=$2; shift 2
+  "$@" >/dev/null 2>"$tmp/srv.err" &
+  pid=$!
+  up && python3 "$tmp/client.py" "$URL" "$w" "$m" "$NP"
+  kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+echo "   llama-server at a granted rate (--fixed-rate R = unpaced x F, the rate feedback on),"
+echo "   $NP tokens a request, ${WARM} s to settle, ${MEAS} s measured, median of $PAIRS pairs"
+printf '   %-8s %-6s %-10s %-10s %-10s %-8s %s\n' actuator F unpaced granted achieved ratio target
+srv() { # srv ACTUATOR F [ARGS...]
+  act=$1 f=$2; shift 2
+  : >"$tmp/pairs"
+  k=0
+  while [ $k -lt "$PAIRS" ]; do
+    k=$((k + 1))
+    r0=$(serve 3 10 $LS)
+    [ -n "$r0" ] || continue
+    g=$(awk -v u="$r0" -v f="$f" 'BEGIN { printf "%.3f", u * f }')
+    r1=$(serve "$WARM" "$MEAS" "$TP" run --root "$tmp/root" --runtime-dir "$tmp/rt" --interval 0.2 \
+      --actuator "$act" --fixed-rate "$g" --llama-server "$URL/metrics" --events "$tmp/fb.$act.$f.$k" "$@" -- $LS)
+    [ -n "$r1" ] && awk -v a="$r1" -v g="$g" -v u="$r0" 'BEGIN { printf "%.4f %s %s %s\n", a / g, u, g, a }' >>"$tmp/pairs"
+  done
+  if [ ! -s "$tmp/pairs" ]; then
+    printf '   %-8s %-6s %-10s %-10s %-10s %-8s %s\n' "$act" "$f" - - - - "not met (no rate measured)"
+    missed=1; return
+  fi
+  set -- $(sort -n "$tmp/pairs" | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }')
+  verdict=$(awk -v x="$1" 'BEGIN { print (x >= 0.95 && x <= 1.05) ? "met" : "not met" }')
+  [ "$verdict" = met ] || missed=1
+  printf '   %-8s %-6s %-10s %-10s %-10s %-8s %s\n' "$act" "$f" "$2" "$3" "$4" "$1" "within 5 %: $verdict"
+}
+ACTS=${BENCH_LLAMA_SERVER_ACTUATORS:-signal cgroup}
+case " $ACTS " in *" signal "*)
+  for f in 0.5 0.25; do
+    srv signal $f
+  done
+esac
+case " $ACTS " in *" cgroup "*) ;; *) exit $missed ;; esac
+if [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
+  for f in 0.5 0.25; do
+    srv cgroup $f --cgroup-root /sys/fs/cgroup/cpu
+  done
+else
+  echo "   llama-server, cgroup: skipped (the cgroup v1 cpu controller is not writable here)"
 fi
 exit $missed

@@ -11,7 +11,7 @@ expect_exit 0 "-V says the version" "$TP_BIN" -V
 check "... the same as --version" sh -c "test \"\$('$TP_BIN' -V)\" = \"\$('$TP_BIN' --version)\""
 
 # options a table has and its --help does not say: the tests' own knobs
-hidden="--fixed-rate --fixed-setting --session-rotate"
+hidden="--session-rotate"
 for c in $cmds; do
   "$TP_BIN" "$c" --help >"$TMPD/help.$c" 2>&1 || not_ok "$c --help exits 0"
 done

@@ -31,6 +31,13 @@ static void say_source(struct tp_pace_tokens *k, double t, const char *source, c
 	tp_event_emit(k->pacer->log, ev);
 }
 
+/* The seconds the server spent on requests: generating, and the prompts when reported. */
+static double work_secs(const struct tp_llama_counters *c)
+{
+	return c->tokens_predicted_seconds_total +
+	       (isfinite(c->prompt_seconds_total) ? c->prompt_seconds_total : 0);
+}
+
 static void *scrape_loop(void *arg)
 {
 	struct tp_pace_tokens *k = arg;
@@ -43,12 +50,18 @@ static void *scrape_loop(void *arg)
 
 		pthread_mutex_lock(&k->lock);
 		if (ret == 0) {
-			double raw = c.tokens_predicted_total;
+			double raw = c.tokens_predicted_total, rs = work_secs(&c);
 
 			/* a counter that went down: the server restarted from 0 */
-			if (k->have_base)
-				k->total += raw >= k->base ? raw - k->base : raw;
+			if (k->have_base && raw >= k->base) {
+				k->total += raw - k->base;
+				k->secs += fmax(0, rs - k->secs_base);
+			} else if (k->have_base) {
+				k->total += raw;
+				k->secs += rs;
+			}
 			k->base = raw;
+			k->secs_base = rs;
 			k->have_base = 1;
 			k->fresh = 1;
 			k->ok_once = 1;
@@ -81,12 +94,15 @@ int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double inte
 	/* a server started here starts at 0: tokens before the first scrape count */
 	k->have_base = started;
 	k->base = 0;
+	k->secs_base = 0;
 	if (pthread_create(&k->th, NULL, scrape_loop, k) != 0) {
 		pthread_mutex_destroy(&k->lock);
 		tp_err("cannot start the llama-server scraper");
 		return -EAGAIN;
 	}
 	k->running = 1;
+	tp_pacer_work_source(k->pacer, "llama-server's tokens_predicted_total over its generation "
+				       "and prompt seconds, moved at the end of each request");
 	say_source(k, t, "llama-server",
 		   started ? "its /metrics counter tokens_predicted_total, from 0 (started here)"
 			   : "its /metrics counter tokens_predicted_total, from the first scrape");
@@ -95,13 +111,15 @@ int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double inte
 
 void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 {
-	double total = NAN;
+	double total = NAN, secs = 0;
 
 	if (!k->running)
 		return;
 	pthread_mutex_lock(&k->lock);
-	if (k->fresh)
+	if (k->fresh) {
 		total = k->total;
+		secs = k->secs;
+	}
 	k->fresh = 0;
 	/* a server still loading refuses: said only past 30 s or after it answered */
 	if (k->failed_once == 1 && (k->ok_once || t > 30)) {
@@ -111,7 +129,9 @@ void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 	pthread_mutex_unlock(&k->lock);
 	if (!isnan(total) && total > k->scraped) {
 		tp_pacer_tokens(k->pacer, TP_TOK_LLAMA_SERVER, total - k->scraped, t);
+		tp_pacer_work(k->pacer, total - k->scraped, secs - k->scraped_secs);
 		k->scraped = total;
+		k->scraped_secs = secs;
 	}
 }
 

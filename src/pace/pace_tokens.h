@@ -14,6 +14,11 @@
  *                        running one, from the first scrape. A decrease is
  *                        a restart (counted from 0 again). The child's own
  *                        log lines are then passed through, not counted.
+ *                        Its generation and prompt seconds
+ *                        (tokens_predicted_seconds_total,
+ *                        prompt_seconds_total) counted the same way feed
+ *                        the rate feedback with the tokens (tp_pacer_work):
+ *                        the server moves them at the end of each request.
  *   otherwise            the eval lines of the child's output
  *                        (llama_output.h: generated = runs + 1 for the
  *                        one-shot program, = tokens for llama-server's log).
@@ -45,11 +50,12 @@ struct tp_pace_tokens {
 	double interval_s;
 	volatile int stop;
 	/* under lock */
-	double total, base; /* tokens counted; the last raw counter */
+	double total, base;	/* tokens counted; the last raw counter */
+	double secs, secs_base; /* generation and prompt seconds the same way */
 	int have_base, fresh, failed_once, ok_once;
 	char err[256];
 	/* the sampler's side */
-	double scraped;
+	double scraped, scraped_secs;
 };
 
 void tp_pace_tokens_init(struct tp_pace_tokens *k, struct tp_pacer *pacer);

@@ -103,6 +103,7 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	    tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN));
 	tp_act_power_map_init(&p->map, p->idle_prior, p_max);
 	tp_energy_account_init(&p->own_energy);
+	tp_rate_loop_init(&p->rl);
 	p->energy = pl ? tp_pipeline_energy(pl) : &p->own_energy;
 	p->setting = 1;
 	p->granted = -1;
@@ -288,6 +289,18 @@ void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, dou
 	p->last_token_t = t;
 }
 
+void tp_pacer_work(struct tp_pacer *p, double tokens, double secs)
+{
+	if (p->tok_src[TP_TOK_SOCKET] > 0)
+		return;
+	tp_rate_loop_add(&p->rl, tokens, secs);
+}
+
+void tp_pacer_work_source(struct tp_pacer *p, const char *how)
+{
+	p->work_source = how;
+}
+
 void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t)
 {
 	if (!p->explicit_calls) {
@@ -313,6 +326,7 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 	if (p->tok_src[TP_TOK_SOCKET] > 0 || !(n > 0))
 		return;
 	tp_pacer_tokens(p, TP_TOK_LLAMA_CLI, n, t);
+	tp_pacer_work(p, n, (isfinite(eval_s) ? eval_s : 0) + (isfinite(prompt_s) ? prompt_s : 0));
 	c.t1 = t;
 	c.t0 = t - (isfinite(eval_s) ? eval_s : 0) - (isfinite(prompt_s) ? prompt_s : 0);
 	c.tok0 = 0;
@@ -416,6 +430,78 @@ static void actuator_error(struct tp_pacer *p, double t, int err)
 	tp_event_emit(p->log, ev);
 }
 
+/* The rate feedback, said once: live (a source counts while the process runs) or not. */
+static void say_feedback(struct tp_pacer *p, double t)
+{
+	const char *how = p->work_source
+			      ? p->work_source
+			      : "the eval lines of calls as they end; a one-shot llama-completion "
+				"says its count only at exit: paced by the open-loop setting";
+	json_t *ev;
+
+	if (p->fb_said)
+		return;
+	p->fb_said = 1;
+	fprintf(stderr, "thermpace: rate feedback (%s): %s\n", tp_act_kind_name(p->act->kind), how);
+	ev = p->log ? tp_event_new(t, "rate_feedback") : NULL;
+	if (!ev)
+		return;
+	json_object_set_new(ev, "actuator", json_string(tp_act_kind_name(p->act->kind)));
+	json_object_set_new(ev, "live", json_boolean(p->work_source != NULL));
+	json_object_set_new(ev, "how", json_string(how));
+	tp_event_emit(p->log, ev);
+}
+
+/* A window of the feedback closed: logged when the setting moved by 5 % or more. */
+static void log_feedback(struct tp_pacer *p, double t, double s)
+{
+	json_t *ev;
+
+	if (!p->log || (p->rl.updates > 1 && fabs(s - p->fb_logged) < 0.05 * p->fb_logged))
+		return;
+	p->fb_logged = s;
+	ev = tp_event_new(t, "rate_feedback");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "actuator", json_string(tp_act_kind_name(p->act->kind)));
+	tp_event_set_num(ev, "granted", p->rl.last_target);
+	tp_event_set_num(ev, "achieved", p->rl.last_achieved);
+	tp_event_set_num(ev, "setting_from", p->setting);
+	tp_event_set_num(ev, "setting", s);
+	tp_event_emit(p->log, ev);
+}
+
+/*
+ * A non-cooperative actuator's setting: the fixed one; 1 when unlimited;
+ * else the open-loop setting (the power map's for the budget, 1 for a fixed
+ * rate) corrected by the rate feedback toward the granted rate.
+ */
+static double act_setting(struct tp_pacer *p, double t)
+{
+	double target = !isnan(p->o.fixed_rate) ? p->o.fixed_rate : p->out.rate, open, s;
+	int up = 0;
+
+	if (!isnan(p->o.fixed_setting))
+		return p->o.fixed_setting;
+	if (target < 0 || isnan(target)) {
+		tp_rate_loop_drop(&p->rl);
+		return 1;
+	}
+	if (target == 0)
+		return p->act->s_min;
+	say_feedback(p, t);
+	/* a window spans many duty periods: where a stop falls then matters little */
+	if (p->act->kind == TP_ACT_SIGNAL)
+		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
+	open = !isnan(p->o.fixed_rate)
+		   ? 1
+		   : tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+	s = tp_rate_loop_setting(&p->rl, open, target, p->act->s_min, &up);
+	if (up)
+		log_feedback(p, t, s);
+	return s;
+}
+
 static void actuate(struct tp_pacer *p, double t, const double *v, double now)
 {
 	double pw = p->i_power >= 0 ? v[p->i_power] : NAN, s, rate = p->out.rate;
@@ -426,12 +512,7 @@ static void actuate(struct tp_pacer *p, double t, const double *v, double now)
 	if (p->act) {
 		if (isfinite(pw) && p->frames > 1)
 			tp_act_power_map_update(&p->map, p->setting, pw);
-		if (!isnan(p->o.fixed_setting))
-			s = p->o.fixed_setting;
-		else if (p->out.rate < 0)
-			s = 1;
-		else
-			s = tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+		s = act_setting(p, t);
 		ret = tp_actuator_set(p->act, s, now);
 		if (ret < 0)
 			actuator_error(p, t, ret);

@@ -32,6 +32,7 @@
 #include "metrics_http.h"
 #include "pace_energy.h"
 #include "pace_server.h"
+#include "rate_loop.h"
 #include "brain/pipeline.h"
 
 #define TP_PACER_CALLS 16 /* calls waiting for their end frame */
@@ -88,6 +89,14 @@ struct tp_pacer {
 	double setting; /* actuator setting in force since the last frame */
 	double granted; /* rate granted on the socket (< 0 unlimited) */
 	int act_failed;
+	/*
+	 * the rate feedback of a non-cooperative actuator (rate_loop.h): work
+	 * done (tokens over the process's seconds) from a live source
+	 */
+	struct tp_rate_loop rl;
+	const char *work_source; /* how the live source measures (static); NULL: none said */
+	int fb_said;		 /* rate_feedback said (stderr and event) */
+	double fb_logged;	 /* the setting of the last rate_feedback update event */
 
 	/* tokens */
 	double tokens;
@@ -174,6 +183,20 @@ json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_in
 
 /* Tokens counted from a source at session time t. */
 void tp_pacer_tokens(struct tp_pacer *p, enum tp_token_source src, double n, double t);
+
+/*
+ * Work done, for the rate feedback of a non-cooperative actuator: tokens
+ * finished over secs seconds the process spent on them (idle time in
+ * neither). Ignored once a client counts on the socket.
+ */
+void tp_pacer_work(struct tp_pacer *p, double tokens, double secs);
+
+/*
+ * Says that a live source feeds tp_pacer_work while the process runs (how:
+ * a static string for the log); without one the feedback is fed only by
+ * the eval lines of calls as they end.
+ */
+void tp_pacer_work_source(struct tp_pacer *p, const char *how);
 
 /* An explicit call boundary (CALL BEGIN / CALL END). */
 void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t);

@@ -1,0 +1,58 @@
+#ifndef THERMPACE_RATE_LOOP_H
+#define THERMPACE_RATE_LOOP_H
+
+/*
+ * The rate feedback of the non-cooperative actuators (signal, cgroup,
+ * cpufreq, devfreq): a setting is not a rate (a throttled llama.cpp needs
+ * more CPU per token than a free-running one, docs/pacing.md), so where the
+ * governed process's tokens are known while it runs, the setting is
+ * corrected until the achieved rate is the granted one.
+ *
+ * The measure is work done: tokens finished over the seconds the process
+ * spent on them (llama-server's tokens_predicted_total over its generation
+ * and prompt seconds, an eval line's tokens over its eval and prompt time).
+ * Idle time is in neither, so a server idle between requests never looks
+ * "too slow" and winds nothing up.
+ *
+ * The correction c is an integrator on log(granted / achieved), updated once
+ * a window holds at least min_window_s of work and min_tokens tokens: with
+ * gain 1 for the first window and any window off by more than a factor
+ * 1.28 (a rate proportional to the setting lands in one step; a flat
+ * stretch, such as a quota spanning more CPUs than the process uses, is
+ * crossed quickly; a rate growing up to twice as fast as the setting still
+ * converges), else with gain 0.4 (noise averaged over a few windows). The
+ * setting is open * exp(c), clamped to [max(s_min, 0.01), 1] (s_min: the
+ * actuator's), and c is clamped with it (anti-windup: at a limit the
+ * integrator stops where the limit is). Nothing allocates.
+ */
+
+struct tp_rate_loop {
+	double
+	    min_window_s;  /* seconds of work a window needs (default 3; the caller may raise it) */
+	double min_tokens; /* tokens a window needs (default 8) */
+	double corr;	   /* log correction */
+	double w_tokens, w_secs;
+	long updates;
+	double last_achieved; /* tokens/s of the last closed window; NaN: none */
+	double last_target;   /* the rate the last window was judged against */
+};
+
+void tp_rate_loop_init(struct tp_rate_loop *l);
+
+/* Work done: tokens finished over secs seconds of the process's work (> 0). */
+void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs);
+
+/* Drops the open window (the target went away: unlimited, a fixed setting). */
+void tp_rate_loop_drop(struct tp_rate_loop *l);
+
+/*
+ * The setting for a granted rate (tokens/s, > 0), the open-loop setting
+ * (the power map's, or 1) and the actuator's lowest setting: closes the window when it is full (the
+ * correction moves), then returns the corrected, clamped setting. 1 when
+ * the closed window was an update (the caller may log it), else 0, in
+ * *updated when not NULL.
+ */
+double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted, double s_min,
+			    int *updated);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * The rate feedback of the non-cooperative actuators (src/pace/rate_loop.h)
+ * against plants whose rate is not the setting: one that needs more CPU per
+ * token when throttled (llama.cpp measured: rate = free x s^1.3), one with a
+ * flat top (a quota spanning two CPUs for one thread), a granted rate out of
+ * reach (anti-windup), idle gaps (no work: nothing moves), noisy windows.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "pace/rate_loop.h"
+#include "test.h"
+
+/* tokens/s of a plant at setting s */
+typedef double (*plant_fn)(double s);
+
+static double throttled(double s)
+{
+	return 40 * pow(s, 1.3);
+}
+
+static double quota_2cpu(double s)
+{
+	return 30 * fmin(1.0, 2 * s) * pow(fmin(1.0, 2 * s), 0.3);
+}
+
+/*
+ * Runs the loop over ticks of dt: each tick the plant at the setting in
+ * force does dt of work (busy), or nothing (idle); work is given to the loop
+ * in chunks of `chunk` seconds (a request ending). Returns the last setting.
+ */
+static double drive(struct tp_rate_loop *l, plant_fn f, double granted, double open, double s_min,
+		    double seconds, double chunk, double *s_io)
+{
+	double s = *s_io, acc_tok = 0, acc_s = 0, t;
+
+	for (t = 0; t < seconds; t += 0.2) {
+		acc_tok += f(s) * 0.2;
+		acc_s += 0.2;
+		if (acc_s >= chunk - 1e-9) {
+			tp_rate_loop_add(l, acc_tok, acc_s);
+			acc_tok = acc_s = 0;
+		}
+		s = tp_rate_loop_setting(l, open, granted, s_min, NULL);
+	}
+	*s_io = s;
+	return s;
+}
+
+static void test_converges_on_a_throttled_plant(void)
+{
+	struct tp_rate_loop l;
+	double s = 1;
+
+	tp_rate_loop_init(&l);
+	drive(&l, throttled, 10, 1, 0.05, 120, 1.0, &s);
+	/* 40 s^1.3 = 10 at s = 0.25^(1/1.3) = 0.344; an open-loop s = 0.25 gives 6.6 */
+	CHECK_NEAR(throttled(s), 10, 0.1);
+	CHECK_NEAR(s, pow(0.25, 1 / 1.3), 0.01);
+	CHECK(l.updates >= 10);
+}
+
+static void test_flat_top_and_out_of_reach(void)
+{
+	struct tp_rate_loop l;
+	double s = 1;
+
+	tp_rate_loop_init(&l);
+	drive(&l, quota_2cpu, 12, 1, 0.02, 120, 1.5, &s);
+	CHECK_NEAR(quota_2cpu(s), 12, 0.15);
+	/* more than the process can do: the setting sits at 1 and the
+	 * integrator with it (anti-windup) */
+	tp_rate_loop_init(&l);
+	s = 1;
+	drive(&l, throttled, 100, 1, 0.05, 60, 1.0, &s);
+	CHECK_NEAR(s, 1, 1e-12);
+	CHECK_NEAR(l.corr, 0, 1e-12);
+	/* then a reachable rate: it comes down at once, no wound-up credit */
+	drive(&l, throttled, 10, 1, 0.05, 60, 1.0, &s);
+	CHECK_NEAR(throttled(s), 10, 0.2);
+	/* below the floor's rate: the floor, the integrator held there */
+	drive(&l, throttled, 0.01, 1, 0.05, 60, 1.0, &s);
+	CHECK_NEAR(s, 0.05, 1e-12);
+	CHECK_NEAR(l.corr, log(0.05), 1e-9);
+}
+
+static void test_idle_moves_nothing(void)
+{
+	struct tp_rate_loop l;
+	double s = 1, s1, t;
+	int up = 0, any = 0;
+
+	tp_rate_loop_init(&l);
+	drive(&l, throttled, 10, 1, 0.05, 60, 1.0, &s);
+	s1 = s;
+	/* a long idle: no work comes, the setting stays, nothing updates */
+	for (t = 0; t < 600; t += 0.2) {
+		s = tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+		any |= up;
+	}
+	CHECK(!any);
+	CHECK_NEAR(s, s1, 1e-12);
+	/* work again: still on target, not pushed up by the idle time */
+	drive(&l, throttled, 10, 1, 0.05, 10, 1.0, &s);
+	CHECK_NEAR(throttled(s), 10, 0.2);
+}
+
+static void test_window_and_open_loop(void)
+{
+	struct tp_rate_loop l;
+	double s;
+	int up = 1;
+
+	tp_rate_loop_init(&l);
+	/* too little work for a window: the open-loop setting, no update */
+	tp_rate_loop_add(&l, 5, 1);
+	s = tp_rate_loop_setting(&l, 0.6, 2, 0.05, &up);
+	CHECK(!up);
+	CHECK_NEAR(s, 0.6, 1e-12);
+	/* a full window at twice the rate: the first update halves (gain 1) */
+	tp_rate_loop_add(&l, 15, 4);
+	s = tp_rate_loop_setting(&l, 0.6, 2, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.last_achieved, 4, 1e-12);
+	CHECK_NEAR(s, 0.3, 1e-12);
+	/* the open-loop setting moves (the budget): the correction rides on it */
+	s = tp_rate_loop_setting(&l, 0.4, 2, 0.05, &up);
+	CHECK_NEAR(s, 0.2, 1e-12);
+	/* bad work is ignored; a dropped window starts again */
+	tp_rate_loop_add(&l, NAN, 5);
+	tp_rate_loop_add(&l, 10, 0);
+	tp_rate_loop_add(&l, -3, 5);
+	CHECK_NEAR(l.w_tokens, 0, 0);
+	tp_rate_loop_add(&l, 10, 5);
+	tp_rate_loop_drop(&l);
+	s = tp_rate_loop_setting(&l, 0.4, 2, 0.05, &up);
+	CHECK(!up);
+	/* a clock actuator's s_min 0: floored at 0.01, never 0 or NaN */
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 1000, 5);
+	s = tp_rate_loop_setting(&l, 1, 0.001, 0, &up);
+	CHECK_NEAR(s, 0.01, 1e-12);
+}
+
+/* Noisy windows (±20 % per window, deterministic): the mean rate is on target. */
+static void test_noise_averages(void)
+{
+	struct tp_rate_loop l;
+	double s = 1, tok = 0, secs = 0, t, noise;
+	unsigned x = 12345;
+
+	tp_rate_loop_init(&l);
+	for (t = 0; t < 1200; t += 0.2) {
+		x = x * 1103515245u + 12345u;
+		noise = 1 + 0.2 * (((double)(x >> 8 & 0xffff) / 65535.0) * 2 - 1);
+		if (t >= 300) {
+			tok += throttled(s) * noise * 0.2;
+			secs += 0.2;
+		}
+		tp_rate_loop_add(&l, throttled(s) * noise * 0.2, 0.2);
+		s = tp_rate_loop_setting(&l, 1, 10, 0.05, NULL);
+	}
+	CHECK_NEAR(tok / secs, 10, 0.2);
+}
+
+int main(void)
+{
+	RUN(test_converges_on_a_throttled_plant);
+	RUN(test_flat_top_and_out_of_reach);
+	RUN(test_idle_moves_nothing);
+	RUN(test_window_and_open_loop);
+	RUN(test_noise_averages);
+	return test_done();
+}
