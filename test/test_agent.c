@@ -166,6 +166,47 @@ static void test_drain_and_down(void)
 	CHECK_INT(log.count, a.changes);
 }
 
+/* The inference server stops answering (its scrapes fail): down at once, up after the hold. */
+static void test_server_down(void)
+{
+	struct tp_agent a;
+	struct tp_agent_input in = cool(0);
+	long changes;
+
+	tp_agent_init(&a, NULL, NULL);
+	tp_agent_decide(&a, &in);
+	in = cool(1);
+	in.server_down = 1;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: timed out");
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line,
+		  "down #the inference server does not answer (3 scrapes failed: timed out)\n");
+	/* the same cause again: no new event */
+	changes = a.changes;
+	in.now = in.t = 2;
+	CHECK_INT(tp_agent_decide(&a, &in), 0);
+	CHECK_INT(a.changes, changes);
+	/* another cause while down: the reason follows */
+	in.now = in.t = 3;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: refused");
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK(strstr(a.line, "refused") != NULL);
+	/* answering again: still down until the hold (10 s) has passed in down */
+	in = cool(5);
+	tp_agent_decide(&a, &in);
+	CHECK_INT(a.state, TP_AGENT_DOWN);
+	in = cool(11.5);
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line, "up ready 50%\n");
+	/* the process gone wins over the server's silence (the cause that explains it) */
+	in = cool(20);
+	in.alive = 0;
+	in.server_down = 1;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: refused");
+	tp_agent_decide(&a, &in);
+	CHECK(strncmp(a.line, "down #the inference process is gone", 35) == 0);
+}
+
 static int dial(int port)
 {
 	struct sockaddr_in sa;
@@ -284,6 +325,7 @@ int main(void)
 	RUN(test_weight_from_headroom);
 	RUN(test_hysteresis);
 	RUN(test_drain_and_down);
+	RUN(test_server_down);
 	RUN(test_socket);
 	RUN(test_bad_address);
 	return test_done();

@@ -68,6 +68,41 @@ if wait_answer "$port" '^up ready [0-9]+%$'; then ok "serve: up ready while the 
 kill "$tgt"; wait "$tgt" 2>/dev/null
 if wait_answer "$port" '^down #the inference process is gone'; then ok "serve: down once it is gone"; else not_ok "serve: no down: '$(cat "$TMPD/ans")'"; fi
 kill -TERM "$sp"; wait "$sp"
+# the inference server stops answering (SIGSTOP: the kernel still accepts
+# its connections, nothing answers): down once its scrapes have failed
+# TP_PACE_TOKENS_DOWN_FAILS (3) times in a row, up again after SIGCONT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cp -r fixtures/sysfs/jetson-nano "$TMPD/root3"
+"$TP_BIN" run --root "$TMPD/root3" --runtime-dir "$TMPD/rt3" --fixed-rate 50 --agent ":$port" \
+  --agent-hold 1 --interval 0.2 --actuator socket --llama-server "http://127.0.0.1:$hport/metrics" \
+  --events "$TMPD/ev3.jsonl" -- "$LG" --cooperative --quiet --dim 64 --http ":$hport" \
+  >/dev/null 2>"$TMPD/run3.err" &
+rp=$!
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "a llama-server stand-in answering: up ready"; else not_ok "no up answer: '$(cat "$TMPD/ans")'"; sed 's/^/#   /' "$TMPD/run3.err"; fi
+check "its /metrics scraped for the tokens" grep -q '"event":"token_source","source":"llama-server"' "$TMPD/ev3.jsonl"
+# the stand-in's pid (run's child sits under the guardian's process tree): argv[0] and its port
+srv=$(python3 - "$hport" <<'PY'
+import os, sys
+for p in os.listdir("/proc"):
+    try:
+        a = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+    except (OSError, ValueError):
+        continue
+    if a[0].endswith(b"thermpace-loadgen") and (":" + sys.argv[1]).encode() in a:
+        print(p)
+PY
+)
+t0=$(date +%s)
+kill -STOP "$srv"
+if wait_answer "$port" '^down #the inference server does not answer \(3 scrapes failed: timed out\)$'; then
+  ok "stopped (accepts, never answers): down in $(($(date +%s) - t0)) s ($(cat "$TMPD/ans"))"
+else not_ok "no down for a stopped server: '$(cat "$TMPD/ans")'"; fi
+kill -CONT "$srv"
+if wait_answer "$port" '^up ready [0-9]+%$'; then ok "answering again: up ready"; else not_ok "no recovery after SIGCONT: '$(cat "$TMPD/ans")'"; fi
+kill -TERM "$rp"; wait "$rp"; grep agent_state "$TMPD/ev3.jsonl" | sed "s/^/#   /"
+check "the down's event says why" grep -q '"state":"down","before":"up".*"reason":"the inference server does not answer (3 scrapes failed: timed out)"' "$TMPD/ev3.jsonl"
+check "and the recovery's" grep -q '"state":"up","before":"down".*"reason":"recovered"' "$TMPD/ev3.jsonl"
 expect_exit 2 "a bad --agent address: exit 2" "$TP_BIN" run --agent localhost -- true
 check "... with one line naming it" grep -q "^thermpace: run: --agent wants HOST:PORT.*'localhost'" "$TMPD/err"
 sed 's/^/#   /' "$TMPD/err"

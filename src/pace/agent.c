@@ -243,6 +243,10 @@ static enum tp_agent_state wanted_state(const struct tp_agent *a, const struct t
 		snprintf(why, n, "the inference process is gone");
 		return TP_AGENT_DOWN;
 	}
+	if (in->server_down) {
+		snprintf(why, n, "the inference server does not answer (%s)", in->server_why);
+		return TP_AGENT_DOWN;
+	}
 	if (in->blind || (isnan(in->temp_meas) && in->now - a->temp_seen >= TP_AGENT_BLIND_S)) {
 		snprintf(why, n, "blind: no temperature of the controlled zone");
 		return TP_AGENT_DOWN;
@@ -257,7 +261,7 @@ static enum tp_agent_state wanted_state(const struct tp_agent *a, const struct t
 			 a->o.drain_ttc_s);
 		return TP_AGENT_DRAIN;
 	}
-	snprintf(why, n, "%s", back ? "recovered" : "headroom");
+	snprintf(why, n, "%s", a->state != TP_AGENT_UP ? "recovered" : "headroom");
 	return TP_AGENT_UP;
 }
 

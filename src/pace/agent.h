@@ -14,8 +14,12 @@
  *                         drain_ttc_s, or the zone within drain_margin_c of
  *                         the ceiling; no new request until it recovers
  *   down #WHY             it cannot pace: no reading of the controlled
- *                         zone for TP_AGENT_BLIND_S (blind), or the
- *                         inference process is gone
+ *                         zone for TP_AGENT_BLIND_S (blind), the
+ *                         inference process is gone, or the inference
+ *                         server no longer answers (--llama-server: its
+ *                         scrapes failed TP_PACE_TOKENS_DOWN_FAILS times in
+ *                         a row, pace_tokens.h; a hung server is a failed
+ *                         scrape after the 2 s timeout)
  *
  * "up ready" together take a board back from both HAProxy's operational
  * down and its administrative drain. Hysteresis: a state or a weight moves
@@ -71,6 +75,8 @@ struct tp_agent_input {
 	const char *rate_from; /* where thermal_rate came from: "forecast", "granted"; NULL */
 	double nominal_rate;   /* tokens/s at full power (NaN: unknown) */
 	double energy_rate;    /* the energy budget's tokens/s (NaN: none) */
+	int server_down;       /* the inference server does not answer */
+	char server_why[TP_AGENT_WHY_MAX / 2]; /* how (pace_tokens: failed scrapes) */
 };
 
 struct tp_agent_conn {
