@@ -37,13 +37,14 @@ PKGS := alsa kissfft-float inih jansson
 # directly link them. libsystemd: sd_notify (READY, STATUS, RELOADING,
 # STOPPING, WATCHDOG) for 'thermpace serve' as a Type=notify service,
 # loaded only when NOTIFY_SOCKET is set (src/pace/pace_serve.c).
-PKGS_LAZY := libcurl libmicrohttpd libsystemd sndfile
+# libupsclient: a UPS through Network UPS Tools (--nut; it brings NSS).
+PKGS_LAZY := libcurl libmicrohttpd libsystemd sndfile libupsclient
 # prometheus: its promtool validates the /metrics exposition in the tests.
 DEBS := build-essential pkg-config clang clang-format libclang-rt-dev \
         libasound2-dev libkissfft-dev libsensors-dev libsndfile1-dev \
         libinih-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
         alsa-utils lm-sensors util-linux python3 python3-numpy prometheus cmake git \
-        collectd-core help2man haproxy \
+        collectd-core help2man haproxy nut-server libupsclient-dev \
         chromium
 
 # pkg-config runs when a compile or link first needs its answer, once, and
@@ -183,7 +184,7 @@ LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] f
 lint:
 	@tools/lint-banned $(LINT_FILES)
 	@tools/lint-includes $(LINT_FILES)
-	@tools/lint-size $(wildcard src/*.c src/*/*.c)
+	@tools/lint-size $(wildcard src/*.c src/*/*.c dsp/*.c)
 	@$(CLANG_FORMAT) --dry-run --Werror $(LINT_FILES)
 	@echo "lint: ok"
 format:

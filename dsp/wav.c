@@ -279,7 +279,8 @@ fail:
 int dsp_wav_reader_open_mem(struct dsp_wav_reader **out, const void *data, size_t size, char *err,
 			    size_t n)
 {
-	static SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
+	/* libsndfile copies the table at the open: no static one */
+	SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
 	struct dsp_wav_reader *r;
 	SF_INFO si;
 	int ret;

@@ -1,9 +1,9 @@
-/* Fuzz target: the agent check's listen address (--agent) over arbitrary bytes. */
+/* Fuzz target: the listen address (--agent, --metrics, loadgen --http) over arbitrary bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "pace/agent.h"
+#include "tcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,6 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = sizeof(addr) - 1;
 	memcpy(addr, data, size);
 	addr[size] = '\0';
-	(void)tp_agent_parse_addr(addr, host, sizeof(host), port, sizeof(port));
+	(void)tp_tcp_parse_addr(addr, host, sizeof(host), port, sizeof(port));
 	return 0;
 }

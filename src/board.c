@@ -49,7 +49,7 @@ int tp_board_dir(char *out, size_t n)
 	return -ENOENT;
 }
 
-const char *tp_zone_role_name(enum tp_zone_role role)
+const char *tp_board_zone_role_name(enum tp_zone_role role)
 {
 	switch (role) {
 	case TP_ROLE_DIE:
@@ -70,7 +70,7 @@ static int parse_role(const char *s, enum tp_zone_role *out)
 	size_t i;
 
 	for (i = 0; i < TP_ARRAY_LEN(roles); i++)
-		if (strcmp(s, tp_zone_role_name(roles[i])) == 0) {
+		if (strcmp(s, tp_board_zone_role_name(roles[i])) == 0) {
 			*out = roles[i];
 			return 0;
 		}
@@ -137,8 +137,13 @@ static int parse_rail(struct tp_board *b, const char *sec)
 		return bad(b, sec, "source", "missing");
 	tp_strlcpy(r->source, v, sizeof(r->source));
 	v = tp_ini_get(&b->ini, sec, "channel");
-	if (!v || strncmp(v, "power.", 6) != 0 || !tp_channel_name_valid(v))
-		return bad(b, sec, "channel", "missing or not power.NAME (letters, digits, _ . -)");
+	if (!v ||
+	    (strncmp(v, "power.", 6) != 0 && strcmp(v, "battery.power") != 0 &&
+	     strcmp(v, "solar.power") != 0) ||
+	    !tp_channel_name_valid(v))
+		return bad(b, sec, "channel",
+			   "missing or not power.NAME (letters, digits, _ . -), battery.power or "
+			   "solar.power");
 	tp_strlcpy(r->channel, v, sizeof(r->channel));
 	v = tp_ini_get(&b->ini, sec, "total");
 	r->total = v && strcmp(v, "1") == 0;
@@ -338,12 +343,14 @@ static const char *const board_keys[] = {
 static const char *const ceiling_keys[] = {"zone",     "ceiling_c",	  "trip_c",
 					   "margin_c", "ambient_limit_c", NULL};
 static const char *const zone_keys[] = {"role", "channel", "invalid", "min_c", "max_c", NULL};
-static const char *const rail_keys[] = {"source", "channel", "total", "device", "chip",
-					"label",  "domain",  "adc",   "parts",	NULL};
+static const char *const rail_keys[] = {"source",  "channel", "total", "device", "chip",
+					"label",   "domain",  "adc",   "parts",	 "voltage",
+					"current", "invert",  NULL};
 static const char *const clock_keys[] = {"kind", "channel", "policy", "device", NULL};
 static const char *const hwmon_keys[] = {"ignore", NULL};
 static const char *const vcgencmd_keys[] = {"throttled", "interval_s", NULL};
 static const char *const actuator_keys[] = {"allow", NULL};
+static const char *const energy_keys[] = {"vedirect", NULL};
 
 static int check_keys(struct tp_board *b)
 {
@@ -357,6 +364,7 @@ static int check_keys(struct tp_board *b)
 	    {"hwmon", hwmon_keys},
 	    {"vcgencmd", vcgencmd_keys},
 	    {"actuators", actuator_keys},
+	    {"energy", energy_keys},
 	    {"model", mk},
 	    {NULL, NULL},
 	};

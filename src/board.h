@@ -18,7 +18,12 @@
  *   [zone.TYPE]  role = die|board|ambient|other, channel = temp.NAME,
  *                invalid = sentinel °C values (comma list), min_c, max_c
  *   [rail.NAME]  source = ina3221-iio|ina3221-hwmon|hwmon|rapl|vcgencmd|sum,
- *                channel = power.NAME, total = 1 for the board-total rail
+ *                channel = power.NAME, or battery.power / solar.power for
+ *                the rail of the battery or the panel (its voltage and
+ *                current become battery.voltage, battery.current, ...;
+ *                ina3221 and hwmon sources; invert = 1 when the shunt reads
+ *                current out of the battery as positive), total = 1 for
+ *                the board-total rail
  *                (never summed with its children), and source-specific keys:
  *                  ina3221-iio:   device = IIO device directory under the root
  *                                 (sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0);
@@ -26,7 +31,12 @@
  *                  ina3221-hwmon: chip = libsensors chip prefix (default ina3221),
  *                                 label = inK_label (default NAME)
  *                  hwmon:         chip = libsensors chip prefix, label = feature
- *                                 label (default NAME); a power feature
+ *                                 label (default NAME); a power feature. A
+ *                                 battery or solar rail (an INA219/INA226,
+ *                                 driver ina2xx) also takes voltage and
+ *                                 current, the features of the bus voltage
+ *                                 and current (default in1, curr1), and
+ *                                 its power is their signed product
  *                  rapl:          domain = powercap domain name (default NAME,
  *                                 e.g. package-0); a total rail's counter is
  *                                 energy.board
@@ -42,6 +52,9 @@
  *   [vcgencmd]   throttled = 0|1 (default 1), interval_s (default 1): the
  *                Raspberry Pi firmware's throttle bits (telemetry_rpi.c)
  *   [actuators]  allow = comma list of socket,cgroup,cpufreq,devfreq,signal
+ *   [energy]     vedirect = serial port of a Victron MPPT or BMV (VE.Direct
+ *                text protocol, under the root: /dev/ttyUSB0); gives
+ *                battery.* and solar.* channels (telemetry_vedirect.c)
  *   [model]      priors: idle_w, joules_per_token, r_die, tau_die_s, r_sink,
  *                tau_sink_s, ambient_c
  *
@@ -163,6 +176,6 @@ int tp_board_allows(const struct tp_board *b, const char *actuator);
 /* 1 when v is one of the zone's sentinel values or outside its range. */
 int tp_board_zone_invalid(const struct tp_board_zone *z, double v);
 
-const char *tp_zone_role_name(enum tp_zone_role role);
+const char *tp_board_zone_role_name(enum tp_zone_role role);
 
 #endif

@@ -15,7 +15,7 @@ static const struct {
     {"util", TP_KIND_UTIL, "1"},	 {"state", TP_KIND_STATE, ""},
     {"tokens", TP_KIND_TOKENS, ""},	 {"rate", TP_KIND_RATE, "tok/s"},
     {"audio", TP_KIND_AUDIO, ""},	 {"forecast", TP_KIND_FORECAST, ""},
-    {"battery", TP_KIND_BATTERY, ""},	 {"solar", TP_KIND_SOLAR, "W"},
+    {"battery", TP_KIND_BATTERY, ""},	 {"solar", TP_KIND_SOLAR, ""},
     {"budget", TP_KIND_BUDGET, "tok/s"},
 };
 
@@ -40,6 +40,24 @@ const char *tp_kind_unit(enum tp_kind kind)
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (kinds[i].kind == kind)
 			return kinds[i].unit;
+	return "";
+}
+
+const char *tp_channel_unit(const char *name)
+{
+	static const char *const by_name[][2] = {
+	    {"voltage", "V"}, {"current", "A"}, {"power", "W"},
+	    {"soc", "%"},     {"energy", "J"},	{"forecast", "W"},
+	};
+	enum tp_kind kind = tp_channel_kind(name);
+	const char *body = strchr(name, '.');
+	size_t i;
+
+	if (kind != TP_KIND_BATTERY && kind != TP_KIND_SOLAR)
+		return tp_kind_unit(kind);
+	for (i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		if (strcmp(body + 1, by_name[i][0]) == 0)
+			return by_name[i][1];
 	return "";
 }
 

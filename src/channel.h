@@ -30,8 +30,8 @@ enum tp_kind {
 	TP_KIND_RATE,	  /* tokens/s */
 	TP_KIND_AUDIO,	  /* acoustic feature, unit in the name */
 	TP_KIND_FORECAST, /* model output, unit in the name */
-	TP_KIND_BATTERY,  /* the battery (soc %, power W, ...), unit by name */
-	TP_KIND_SOLAR,	  /* the panel (power, forecast: W) */
+	TP_KIND_BATTERY,  /* the energy store: unit by name (tp_channel_unit) */
+	TP_KIND_SOLAR,	  /* the harvest: unit by name (tp_channel_unit) */
 	TP_KIND_BUDGET,	  /* token-rate budgets, tokens/s */
 };
 
@@ -45,6 +45,13 @@ enum tp_kind tp_channel_kind(const char *name);
 
 /* Unit string of a kind ("C", "W", "J", "V", "A", "Hz", "1", "", ...). */
 const char *tp_kind_unit(enum tp_kind kind);
+
+/*
+ * Unit of a channel: its kind's, or for battery.* and solar.* the one its
+ * name says (voltage V, current A, power W, soc %, energy J; "" else).
+ * battery.current and battery.power are positive into the battery.
+ */
+const char *tp_channel_unit(const char *name);
 
 /* A valid name: known kind, '.', then [a-z0-9_.-]+, shorter than the max. */
 int tp_channel_name_valid(const char *name);

@@ -240,18 +240,78 @@ FILE *tp_fopen_out(const char *path)
 	return f;
 }
 
-int tp_write_file_atomic(const char *path, const char *buf, size_t len)
+double tp_ema(double prev, double x, double dt, double tau)
 {
-	char tmp[4096];
+	double a;
+
+	if (isnan(prev))
+		return x;
+	if (isnan(x))
+		return prev;
+	a = dt > 0 ? 1 - exp(-dt / tau) : 0;
+	return prev + a * (x - prev);
+}
+
+void tp_buf_printf(struct tp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->full)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= b->cap - b->len)
+		b->full = 1;
+	else
+		b->len += (size_t)k;
+}
+
+/* Owned by the effective user (or root) and writable by no one else. */
+static int trusted(const struct stat *st)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int tp_open_trusted(const char *path, long long *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st)) {
+		close(fd);
+		return -EPERM;
+	}
+	if (size)
+		*size = (long long)st.st_size;
+	return fd;
+}
+
+int tp_trusted_dir(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return trusted(&st) ? 0 : -EPERM;
+}
+
+int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const char *buf,
+			    size_t len, int flags)
+{
+	const int oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	int fd, ret = 0;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	/* never through a link, never into a file someone else made */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a crash */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dirfd, tmp, oflags, 0644);
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0) /* left by a crash */
+		fd = openat(dirfd, tmp, oflags, 0644);
 	if (fd < 0)
 		return -errno;
 	while (off < len) {
@@ -265,7 +325,7 @@ int tp_write_file_atomic(const char *path, const char *buf, size_t len)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0) {
+	if ((flags & TP_WRITE_FSYNC) && fsync(fd) < 0) {
 		ret = -errno;
 		goto fail;
 	}
@@ -274,17 +334,26 @@ int tp_write_file_atomic(const char *path, const char *buf, size_t len)
 		ret = -errno;
 		goto fail;
 	}
-	if (rename(tmp, path) < 0) {
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		ret = -errno;
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	return ret;
+}
+
+int tp_write_file_atomic(const char *path, const char *buf, size_t len)
+{
+	char tmp[4096];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	return tp_write_file_atomic_at(AT_FDCWD, path, tmp, buf, len, TP_WRITE_FSYNC);
 }
 
 void tp_progress_init(struct tp_progress *p, const char *what)

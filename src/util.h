@@ -2,10 +2,19 @@
 #define THERMPACE_UTIL_H
 
 /*
+ * The root (the files in src/ itself): the shared base every wing builds
+ * on. It owns these helpers, INI files (ini_file.h), channels and frames
+ * (channel.h), board profiles and their model priors (board.h), events
+ * (event.h), sysfs attribute I/O (sysfs.h), TCP listeners (tcp.h), lazily
+ * loaded libraries (dynlib.h) and the one energy account (energy.h). It
+ * may include the root and dsp/ only (tools/lint-includes); every wing may
+ * include it.
+ *
  * Small helpers shared by every module: error messages, bounded path
- * joining, strict number parsing, small-file reads and the monotonic clock.
- * Every function returns 0 or a negative errno; out-parameters are written
- * only on success.
+ * joining, strict number parsing, small-file reads and writes, the bounded
+ * text buffer, the trusted-file check and the monotonic clock. Every
+ * function returns 0 or a negative errno; out-parameters are written only
+ * on success.
  */
 
 #include <stddef.h>
@@ -60,8 +69,53 @@ int tp_mkdir_p(const char *path, unsigned mode);
  */
 FILE *tp_fopen_out(const char *path);
 
-/* Writes buf to path atomically (temporary file, fsync, rename). */
+/*
+ * Exponential filter: prev moved toward x by 1 - exp(-dt / tau) (not at
+ * all for dt <= 0); x itself when prev is NaN, prev when x is NaN.
+ */
+double tp_ema(double prev, double x, double dt, double tau);
+
+/*
+ * A bounded text buffer: tp_buf_printf appends while the text fits in
+ * buf[cap] (always terminated); the first piece that does not is dropped,
+ * full is set and nothing more is appended. No allocation.
+ */
+struct tp_buf {
+	char *buf;
+	size_t cap, len;
+	int full;
+};
+
+void tp_buf_printf(struct tp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Files a daemon running as root may act on: owned by the effective user
+ * (or root) and writable by no one else, so that one another user could
+ * have planted or edited is never read.
+ *
+ * tp_open_trusted opens the regular file path for reading, never through a
+ * symbolic link: the descriptor (close-on-exec) and its size in *size (may
+ * be NULL); -ELOOP for a link, -EPERM for a file that is not a trusted
+ * regular one, another negative errno when it cannot be opened.
+ */
+int tp_open_trusted(const char *path, long long *size);
+
+/* 0 when dir is a trusted directory (not a link); -ENOTDIR, -EPERM or -errno. */
+int tp_trusted_dir(const char *dir);
+
+/* Writes buf to path atomically (temporary file PATH.tmp, fsync, rename). */
 int tp_write_file_atomic(const char *path, const char *buf, size_t len);
+
+#define TP_WRITE_FSYNC 1 /* tp_write_file_atomic_at: fsync before the rename */
+
+/*
+ * The same in the directory dirfd (AT_FDCWD: the current one): buf into
+ * the new file tmp there (one a crash left is replaced; never through a
+ * link), fsync'd with TP_WRITE_FSYNC, then renamed to name. On failure tmp
+ * is removed and name is as it was.
+ */
+int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const char *buf,
+			    size_t len, int flags);
 
 /* Copies src into dst[n], truncating; returns -ENAMETOOLONG when truncated. */
 int tp_strlcpy(char *dst, const char *src, size_t n);

@@ -526,23 +526,23 @@ static void test_power_map(void)
 	double s;
 	int i;
 
-	tp_power_map_init(&m, 3.8, 7.2);
-	CHECK_NEAR(tp_power_map_setting(&m, 5.5, 0.05), 0.5, 1e-9);
-	CHECK_NEAR(tp_power_map_setting(&m, 1.0, 0.05), 0.05, 0);
-	CHECK_NEAR(tp_power_map_setting(&m, 99, 0.05), 1.0, 0);
+	tp_act_power_map_init(&m, 3.8, 7.2);
+	CHECK_NEAR(tp_act_power_map_setting(&m, 5.5, 0.05), 0.5, 1e-9);
+	CHECK_NEAR(tp_act_power_map_setting(&m, 1.0, 0.05), 0.05, 0);
+	CHECK_NEAR(tp_act_power_map_setting(&m, 99, 0.05), 1.0, 0);
 	/* the board really draws 4 + 2 s: learned within a few dozen samples */
 	for (i = 0; i < 60; i++) {
 		s = 0.2 + 0.6 * (double)(i % 7) / 6.0;
-		tp_power_map_update(&m, s, 4.0 + 2.0 * s + 0.02 * ((i % 3) - 1));
+		tp_act_power_map_update(&m, s, 4.0 + 2.0 * s + 0.02 * ((i % 3) - 1));
 	}
 	CHECK_NEAR(m.a, 4.0, 0.05);
 	CHECK_NEAR(m.b, 2.0, 0.1);
-	CHECK_NEAR(tp_power_map_setting(&m, 5.0, 0.05), 0.5, 0.05);
+	CHECK_NEAR(tp_act_power_map_setting(&m, 5.0, 0.05), 0.5, 0.05);
 	/* a nonsense fit (power falling with the setting) is not trusted */
 	for (i = 0; i < 200; i++)
-		tp_power_map_update(&m, (i % 2) ? 0.9 : 0.1, (i % 2) ? 4.0 : 7.0);
+		tp_act_power_map_update(&m, (i % 2) ? 0.9 : 0.1, (i % 2) ? 4.0 : 7.0);
 	CHECK(m.b < 0);
-	CHECK_NEAR(tp_power_map_setting(&m, 5.5, 0.05), 0.5, 1e-9); /* the prior */
+	CHECK_NEAR(tp_act_power_map_setting(&m, 5.5, 0.05), 0.5, 1e-9); /* the prior */
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "pace/agent.h"
+#include "tcp.h"
 
 /* A board 20 K under an 80 C ceiling, half its nominal rate sustainable. */
 static struct tp_agent_input cool(double now)
@@ -303,13 +304,13 @@ static void test_bad_address(void)
 	struct tp_agent a;
 	char err[256], host[64], port[16];
 
-	CHECK_INT(tp_agent_parse_addr(":9101", host, sizeof(host), port, sizeof(port)), 0);
+	CHECK_INT(tp_tcp_parse_addr(":9101", host, sizeof(host), port, sizeof(port)), 0);
 	CHECK_STR(host, "");
 	CHECK_STR(port, "9101");
-	CHECK_INT(tp_agent_parse_addr("[::1]:80", host, sizeof(host), port, sizeof(port)), 0);
+	CHECK_INT(tp_tcp_parse_addr("[::1]:80", host, sizeof(host), port, sizeof(port)), 0);
 	CHECK_STR(host, "::1");
-	CHECK_INT(tp_agent_parse_addr(":+80", host, sizeof(host), port, sizeof(port)), -EINVAL);
-	CHECK_INT(tp_agent_parse_addr(":65536", host, sizeof(host), port, sizeof(port)), -EINVAL);
+	CHECK_INT(tp_tcp_parse_addr(":+80", host, sizeof(host), port, sizeof(port)), -EINVAL);
+	CHECK_INT(tp_tcp_parse_addr(":65536", host, sizeof(host), port, sizeof(port)), -EINVAL);
 
 	CHECK_INT(tp_agent_open(&a, "localhost", NULL, NULL, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "bad address 'localhost'") != NULL);

@@ -392,26 +392,26 @@ static void test_forecast_trend_terms(void)
 	struct tp_fc_trend tr;
 
 	memset(&tr, 0, sizeof(tr));
-	CHECK_NEAR(tp_fc_trend_motion(NULL, 100), 0, 0);
+	CHECK_NEAR(tp_forecast_trend_motion(NULL, 100), 0, 0);
 	tr.n = 1;
 	tr.t_now = 1000;
 	tr.k[0] = 4;
 	tr.t_on[0] = 400;
 	tr.tau[0] = 600;
 	/* 4 (exp(-1) - exp(-2)) from now to 600 s on, 4 exp(-1) in all */
-	CHECK_NEAR(tp_fc_trend_motion(&tr, 600), 4 * (exp(-1) - exp(-2)), 1e-12);
-	CHECK_NEAR(tp_fc_trend_final(&tr), 4 * exp(-1), 1e-12);
+	CHECK_NEAR(tp_forecast_trend_motion(&tr, 600), 4 * (exp(-1) - exp(-2)), 1e-12);
+	CHECK_NEAR(tp_forecast_trend_final(&tr), 4 * exp(-1), 1e-12);
 	/* a second term that cancels the first: nothing left to come */
 	tr.n = 2;
 	tr.k[1] = -4;
 	tr.t_on[1] = 400;
 	tr.tau[1] = 600;
-	CHECK_NEAR(tp_fc_trend_motion(&tr, 600), 0, 1e-12);
+	CHECK_NEAR(tp_forecast_trend_motion(&tr, 600), 0, 1e-12);
 	/* an onset still ahead counts from the onset */
 	tr.n = 1;
 	tr.t_on[0] = 1200;
-	CHECK_NEAR(tp_fc_trend_motion(&tr, 100), 0, 0);
-	CHECK_NEAR(tp_fc_trend_motion(&tr, 800), 4 * (1 - exp(-1)), 1e-12);
+	CHECK_NEAR(tp_forecast_trend_motion(&tr, 100), 0, 0);
+	CHECK_NEAR(tp_forecast_trend_motion(&tr, 800), 4 * (1 - exp(-1)), 1e-12);
 }
 
 static void test_pipeline_is_deterministic(void)

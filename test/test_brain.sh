@@ -69,6 +69,18 @@ for seed in 1 2 3; do
   check "glitch seed $seed: $n trips the telemetry did not see, every one unknown with the reason ($u)" \
     sh -c "[ $n -gt 0 ] && [ $u = $n ]"
 done
+# a healthy slow, coarse zone: the pi5 board thermistor (0.5 K steps behind
+# a 20 s lag) holds one value for 30-40 s between 400-token calls while the
+# model expects 1 K of motion; no stuck-at claim before the run outlasts
+# its usual ones (thermpace sim --population 240 --seed 1, scenario 118,
+# its sensor_lost event left out: a sensor_stuck on temp.board at 3815 s)
+printf '%s\n' '[scenario]' 'description = pi5 chat calls, 31 C room' 'board = sim-pi5' \
+  'duration_s = 4237' 'seed = 197782907010478' '[plant]' 'model = network' 'class = pi5' \
+  'ambient_c = 31.3' 'initial = steady' 'max_rate = 5' '[throttle]' 'zone = temp.cpu' \
+  '[audio]' 'rate = 0' '[load]' 'profile = calls' 'call_tokens = 400' 'gap_s = 13.7' \
+  'gap_jitter = 0.8' >"$TMPD/pi5runs.ini"
+"$TP_BIN" sim --scenario "$TMPD/pi5runs.ini" --no-audio -o "$TMPD/pi5runs" >/dev/null 2>&1
+expect_kinds "pi5 board thermistor's long runs: no sensor_stuck, no fault" "$TMPD/pi5runs" ""
 # no power reading: the model only echoes the reading, no evidence for heat
 mkdir -p "$TMPD/nopower"
 cp $S/sim-hot-throttle/manifest.ini "$TMPD/nopower/"

@@ -326,6 +326,12 @@ static void test_metric_names(void)
 	    {"audio.peak12_hz", "thermpace_acoustic_peak_hertz", "peak=12,stat=mean", "g"},
 	    {"audio.peak1_db", "thermpace_acoustic_peak_decibels", "peak=1,stat=mean", "g"},
 	    {"audio.band_db", "thermpace_audio_band_decibels", "", "g"},
+	    {"battery.soc", "thermpace_battery_charge_percent", "", "g"},
+	    {"battery.power", "thermpace_battery_power_watts", "", "g"},
+	    {"solar.power", "thermpace_solar_power_watts", "", "g"},
+	    {"solar.forecast", "thermpace_solar_forecast_watts", "", "g"},
+	    {"budget.energy_rate", "thermpace_budget_tokens_per_second", "budget=energy", "g"},
+	    {"budget.thermal_rate", "thermpace_budget_tokens_per_second", "budget=thermal", "g"},
 	};
 	struct tp_metrics_family f;
 	char labels[256];

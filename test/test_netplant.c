@@ -547,6 +547,44 @@ static void test_oracle(void)
 	CHECK(dyn_fan4 > dyn_fan0 + 3);
 }
 
+/*
+ * No drawn board is one no real board of its class could be: over 300
+ * seeds a class, full load in a 25 °C room within 1.3× the class's rise
+ * and power, no runaway in a 42 °C room, idle there below the 85 °C trip.
+ * Unbounded, a pi5 ran away to 186 °C at 18 W (population 1, scenario 29).
+ */
+static void test_draw_bounded(void)
+{
+	const char *names[] = {"nano", "pi5", "orin"};
+	struct tp_netplant_params nom, p;
+	double t[NN], nt[NN], pw, npw, worst = 0;
+	int c, ok = 1;
+	uint64_t seed;
+
+	for (c = 0; c < 3; c++) {
+		nom = nominal(names[c]);
+		CHECK_INT(
+		    tp_netplant_steady(&nom, 25, nom.full_dyn_w, nom.decode_cpu_share, 0, nt, &npw),
+		    0);
+		for (seed = 1000; seed < 1300; seed++) {
+			tp_netplant_draw(&p, &nom, seed);
+			ok &= tp_netplant_steady(&p, 25, p.full_dyn_w, p.decode_cpu_share, 0, t,
+						 &pw) == 0;
+			ok &= fmax(t[0], t[1]) - 25 <= 1.3 * (fmax(nt[0], nt[1]) - 25) + 1e-6;
+			ok &= pw <= 1.3 * npw + 1e-6;
+			ok &= tp_netplant_steady(&p, 42, p.full_dyn_w, p.decode_cpu_share, 0, t,
+						 &pw) == 0;
+			ok &= fmax(t[0], t[1]) < p.leak_max_c - 1;
+			worst = fmax(worst, fmax(t[0], t[1]));
+			ok &= tp_netplant_steady(&p, 42, 0, p.decode_cpu_share, 0, t, &pw) == 0;
+			ok &= fmax(t[0], t[1]) <= 85;
+		}
+	}
+	printf("# draw: hottest die at full load, 42 C room, fan off, over 900 boards: %.1f C\n",
+	       worst);
+	CHECK(ok);
+}
+
 int main(void)
 {
 	RUN(test_classes);
@@ -559,6 +597,7 @@ int main(void)
 	RUN(test_nano_nominal);
 	RUN(test_draw);
 	RUN(test_draw_robust);
+	RUN(test_draw_bounded);
 	RUN(test_sensor);
 	RUN(test_oracle);
 	return test_done();

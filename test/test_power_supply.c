@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "power/power_source.h"
 #include "power/power_supply.h"
 #include "test.h"
 #include "util.h"
@@ -100,6 +101,43 @@ static void test_reread(void)
 	test_rmtree(dir);
 }
 
+/* The energy-source interface over the class: the first battery, the mains beside it. */
+static void test_source(void)
+{
+	struct power_source src;
+	struct power_reading r, more;
+
+	CHECK_INT(power_source_supply_open(&src, ROOT, NULL), 0);
+	CHECK_STR(src.name, "power_supply:BAT0");
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.soc, 0.57, 1e-12);
+	CHECK_NEAR(r.power_w, -7.215, 1e-9);
+	CHECK_NEAR(r.capacity_wh, 49.49, 1e-9);
+	CHECK_NEAR(r.grid, 0.0, 0.0); /* AC offline */
+	CHECK(isnan(r.solar_w) && isnan(r.runtime_s) && isnan(r.current_a));
+	power_source_close(&src);
+	power_source_close(&src); /* twice: nothing */
+
+	CHECK_INT(power_source_supply_open(&src, ROOT, "lifepo4"), 0);
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.soc, 0.83, 1e-12);
+	CHECK_NEAR(r.capacity_wh, 20.0 * 13.28, 1e-9); /* charge_full at the voltage */
+	power_source_close(&src);
+	CHECK_INT(power_source_supply_open(&src, ROOT, "BAT9"), -ENOENT);
+	CHECK_INT(power_source_supply_open(&src, "fixtures/sysfs/rk3588", NULL), -ENOENT);
+
+	/* merge: the first that knows a field wins */
+	power_reading_clear(&r);
+	power_reading_clear(&more);
+	r.soc = 0.5;
+	more.soc = 0.9;
+	more.solar_w = 40;
+	power_reading_merge(&r, &more);
+	CHECK_NEAR(r.soc, 0.5, 0.0);
+	CHECK_NEAR(r.solar_w, 40, 0.0);
+	CHECK(isnan(r.voltage_v));
+}
+
 int main(void)
 {
 	RUN(test_list);
@@ -107,5 +145,6 @@ int main(void)
 	RUN(test_lifepo4_signed_current);
 	RUN(test_mains_and_missing);
 	RUN(test_reread);
+	RUN(test_source);
 	return test_done();
 }

@@ -141,7 +141,7 @@ static void test_saved_model_judges_at_once(void)
 {
 	static struct tp_sound s, r, fresh;
 	static const char *const bands[] = {"audio.band_a_db", "audio.band_b_db"};
-	char dir[] = "/tmp/tp-sound-XXXXXX", path[128], err[320];
+	char dir[256], path[320], err[320];
 	struct tp_sound_verdict v;
 	struct tp_sound_obs o;
 	struct tp_sound_load l;
@@ -149,7 +149,10 @@ static void test_saved_model_judges_at_once(void)
 	double t = 0, heard = NAN;
 	int k, thr = 0;
 
-	CHECK(mkdtemp(dir) != NULL);
+	if (test_tmpdir(dir, sizeof(dir), "sound") < 0) {
+		CHECK(!"a temporary directory");
+		return;
+	}
 	tmp_path(path, sizeof(path), dir, "nano.sound.ini");
 	tp_rng_seed(&b.rng, 6, 1);
 	tp_sound_init(&s);
@@ -179,8 +182,7 @@ static void test_saved_model_judges_at_once(void)
 	CHECK(r.first_judged_t <= 2);
 	CHECK(fresh.first_judged_t >= TP_SOUND_READY);
 	CHECK(heard >= 10 && heard <= 14);
-	unlink(path);
-	rmdir(dir);
+	test_rmtree(dir);
 }
 
 /* A malformed, foreign or linked model is refused with FILE:LINE; s stays as it was. */
@@ -188,7 +190,7 @@ static void test_bad_model_refused(void)
 {
 	static struct tp_sound s;
 	static const char *const bands[] = {"audio.band_a_db"};
-	char dir[] = "/tmp/tp-sound-XXXXXX", path[128], link[128], err[320];
+	char dir[256], path[320], link[320], err[320];
 	FILE *f;
 
 	tp_sound_init(&s);
@@ -216,7 +218,10 @@ static void test_bad_model_refused(void)
 	CHECK_INT(
 	    tp_sound_parse(&s, "[sound]\nversion = 1\n[idle]\nn = 3\n", "m", err, sizeof(err)), 0);
 	CHECK(s.c[0].n == 3);
-	CHECK(mkdtemp(dir) != NULL);
+	if (test_tmpdir(dir, sizeof(dir), "sound") < 0) {
+		CHECK(!"a temporary directory");
+		return;
+	}
 	tmp_path(path, sizeof(path), dir, "b.sound.ini");
 	tmp_path(link, sizeof(link), dir, "l.sound.ini");
 	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), -ENOENT);
@@ -232,9 +237,7 @@ static void test_bad_model_refused(void)
 	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), -EPERM);
 	chmod(path, 0644);
 	CHECK_INT(tp_sound_load(&s, path, err, sizeof(err)), 0);
-	unlink(link);
-	unlink(path);
-	rmdir(dir);
+	test_rmtree(dir);
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
 #define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
 #define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
+#define STUCK_RUN_MULT	 1.5  /* a run must outlast the longest normal one by this */
 
 /* spike gate */
 #define SPIKE_MIN_K    2.5
@@ -103,7 +104,8 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	dur = t - z->run_start;
 	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
 	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
-	if (dur < STUCK_MIN_S)
+	/* a slow, coarse zone holds one value this long when healthy: no proof of stuck */
+	if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
 		return;
 	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
 		return;

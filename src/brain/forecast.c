@@ -5,15 +5,23 @@
 
 #define TTC_GRID     48
 #define TTC_BISECT_S 0.25
-#define SUS_GAIN_LO  0.5 /* the gain a sustainable power is extrapolated with, */
-#define SUS_GAIN_HI  2.0 /* within these factors of the class's */
+/*
+ * The gain a sustainable power is extrapolated with, within these factors
+ * of the class's. Below: a board's secant resistance spreads about 10 %
+ * around its class's (ROOM_R_REL_SD, pipeline_room.c), and a heatsink does
+ * not get better by itself, so a gain under 2.5 sd of that is the model's
+ * intercept and gain trading off under a load whose mean never moved, not
+ * the board. Above: a cooling degradation may double it.
+ */
+#define SUS_GAIN_LO 0.75
+#define SUS_GAIN_HI 2.0
 
 static double trend_g(const struct tp_fc_trend *tr, int i, double t)
 {
 	return t > tr->t_on[i] ? 1 - exp(-(t - tr->t_on[i]) / tr->tau[i]) : 0;
 }
 
-double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
+double tp_forecast_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
 {
 	double s = 0;
 	int i;
@@ -27,7 +35,7 @@ double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s)
 	return s;
 }
 
-double tp_fc_trend_final(const struct tp_fc_trend *tr)
+double tp_forecast_trend_final(const struct tp_fc_trend *tr)
 {
 	double s = 0;
 	int i;
@@ -44,7 +52,7 @@ double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c,
 			   double horizon_s, const struct tp_fc_trend *tr)
 {
 	return intercept_c + tp_tmodel_rise_at(m, z, power_w, horizon_s) +
-	       tp_fc_trend_motion(tr, horizon_s);
+	       tp_forecast_trend_motion(tr, horizon_s);
 }
 
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,

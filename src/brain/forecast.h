@@ -51,10 +51,10 @@ struct tp_fc_trend {
 };
 
 /* The trend's motion from t_now to t_now + horizon_s, K (0 for NULL). */
-double tp_fc_trend_motion(const struct tp_fc_trend *tr, double horizon_s);
+double tp_forecast_trend_motion(const struct tp_fc_trend *tr, double horizon_s);
 
 /* Its motion still to come, horizon infinite. */
-double tp_fc_trend_final(const struct tp_fc_trend *tr);
+double tp_forecast_trend_final(const struct tp_fc_trend *tr);
 
 /* Controlled-zone temperature after horizon_s with power held at power_w. */
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,

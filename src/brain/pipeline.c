@@ -268,18 +268,6 @@ static void hold(double *dst, const double *v, int idx)
 		*dst = v[idx];
 }
 
-double tp_pipeline_ema(double prev, double x, double dt, double tau)
-{
-	double a;
-
-	if (isnan(prev))
-		return x;
-	if (isnan(x))
-		return prev;
-	a = dt > 0 ? 1 - exp(-dt / tau) : 0;
-	return prev + a * (x - prev);
-}
-
 static double frame_power(struct tp_pipeline *p)
 {
 	const double *v = p->v;
@@ -450,7 +438,7 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 				p->ek_P[i][j] -= K[i] * Ph[j];
 		}
 		p->ek_n++;
-		p->ek_rbar = tp_pipeline_ema(p->ek_rbar, r, dt, RBAR_TAU_S);
+		p->ek_rbar = tp_ema(p->ek_rbar, r, dt, RBAR_TAU_S);
 	}
 }
 
@@ -509,8 +497,7 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 		return;
 	}
 	age = t - p->p_level_t0;
-	p->p_level =
-	    tp_pipeline_ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
+	p->p_level = tp_ema(p->p_level, p->p_now, dt, fmin(fmax(age, LEVEL_MIN_S), LEVEL_MAX_S));
 	d = p->p_ema60 - p->p_level;
 	lim = fmax(fmax(LEVEL_MIN_W, 0.03 * fabs(p->p_level)), LEVEL_SIGMAS * sqrt(p->p_level_var));
 	if (fabs(d) > lim && age > LEVEL_MIN_S) {
@@ -521,8 +508,7 @@ static void level_frame(struct tp_pipeline *p, double t, double dt)
 	}
 	/* how far the minute's mean wanders around a steady level */
 	if (age > 2 * LEVEL_MIN_S)
-		p->p_level_var =
-		    tp_pipeline_ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
+		p->p_level_var = tp_ema(p->p_level_var, fmin(d * d, lim * lim), dt, LEVEL_MAX_S);
 }
 
 /* The band's edges at 30/120/600 s about the frame's forecast (NaN: none). */
@@ -692,8 +678,8 @@ static void hold_inputs(struct tp_pipeline *p, double t)
 	if (p->i_audio_rms >= 0 && !isnan(p->v[p->i_audio_rms]) && p->v[p->i_audio_rms] > -150) {
 		double x = p->v[p->i_audio_rms], da = isnan(p->audio_t) ? 0 : t - p->audio_t;
 
-		p->audio_fast = tp_pipeline_ema(p->audio_fast, x, da, 10);
-		p->audio_slow = tp_pipeline_ema(p->audio_slow, x, da, 300);
+		p->audio_fast = tp_ema(p->audio_fast, x, da, 10);
+		p->audio_slow = tp_ema(p->audio_slow, x, da, 300);
 		p->audio_t = t;
 	}
 }
@@ -748,9 +734,9 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	hold_inputs(p, t);
 
 	pw = model_power(p, t);
-	p->p_ema10 = tp_pipeline_ema(p->p_ema10, p->p_now, dt, 10);
-	p->p_ema60 = tp_pipeline_ema(p->p_ema60, p->p_now, dt, 60);
-	p->p_ema300 = tp_pipeline_ema(p->p_ema300, p->p_now, dt, 300);
+	p->p_ema10 = tp_ema(p->p_ema10, p->p_now, dt, 10);
+	p->p_ema60 = tp_ema(p->p_ema60, p->p_now, dt, 60);
+	p->p_ema300 = tp_ema(p->p_ema300, p->p_now, dt, 300);
 	level_frame(p, t, dt);
 	energy_frame(p, t, dt);
 	tp_tmodel_power(&p->tm, t, pw);

@@ -7,13 +7,15 @@
 
 #include <math.h>
 
+#include "util.h"
+
 #define OFFSET_TAU_S 20.0 /* filter of the model's disagreement with the reading */
 #define OFFSET_MAX_K 3.0  /* a model further off than this is not used */
 
 int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, double power_w,
 			      double p_lo_w, double p_hi_w)
 {
-	double now = tp_pipeline_predict(p, power_w, 0), raw, g, a;
+	double now = tp_pipeline_predict(p, power_w, 0), raw, g;
 
 	if (isnan(now) || isnan(temp_c) || isnan(power_w))
 		return 0;
@@ -22,8 +24,7 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 		p->ctl_offset = raw;
 		p->ctl_have = 1;
 	} else if (t > p->ctl_t) {
-		a = 1 - exp(-(t - p->ctl_t) / OFFSET_TAU_S);
-		p->ctl_offset += a * (raw - p->ctl_offset);
+		p->ctl_offset = tp_ema(p->ctl_offset, raw, t - p->ctl_t, OFFSET_TAU_S);
 	}
 	p->ctl_t = t;
 	g = (tp_pipeline_predict(p, p_hi_w, 1e6) - tp_pipeline_predict(p, p_lo_w, 1e6)) /

@@ -134,11 +134,6 @@ struct tp_pipeline {
 	int ctl_have;
 };
 
-/* ---- pipeline.c ---- */
-
-/* Exponential filter of x with time constant tau over dt (NaN: held). */
-double tp_pipeline_ema(double prev, double x, double dt, double tau);
-
 /* ---- pipeline_zones.c ---- */
 
 /* The model's view of every zone now: prediction, its variance, rises. */

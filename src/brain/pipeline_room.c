@@ -19,6 +19,8 @@
 
 #include <math.h>
 
+#include "util.h"
+
 /* a board's secant resistance around its class's, relative: the room it
  * implies missed by 9-12 % of the rise over a population (docs/brain.md) */
 #define ROOM_R_REL_SD  0.10
@@ -40,16 +42,16 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 		/* a board found at rest: its stages full of the first power */
 		p->room_s1 = p->room_s2 = p->p_now;
 	} else if (dt > 0) {
-		p->room_s1 += (1 - exp(-dt / pr->tau1_s)) * (p->p_now - p->room_s1);
-		p->room_s2 += (1 - exp(-dt / pr->tau2_s)) * (p->p_now - p->room_s2);
+		p->room_s1 = tp_ema(p->room_s1, p->p_now, dt, pr->tau1_s);
+		p->room_s2 = tp_ema(p->room_s2, p->p_now, dt, pr->tau2_s);
 	}
 	p->room_t = t;
 	x = p->reading[c];
 	/* a reading the drift detector distrusts says nothing of the room */
 	if (isnan(x) || p->hold || tp_drift_zone_faulty(p->dd, c))
 		return;
-	p->room_sec = tp_pipeline_ema(p->room_sec, x - pr->r1 * p->room_s1 - pr->r2 * p->room_s2,
-				      dt, ROOM_SEC_TAU_S);
+	p->room_sec =
+	    tp_ema(p->room_sec, x - pr->r1 * p->room_s1 - pr->r2 * p->room_s2, dt, ROOM_SEC_TAU_S);
 }
 
 void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, double *sd_c)

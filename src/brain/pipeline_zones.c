@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "stats.h"
+#include "util.h"
 
 #define ANCHOR_TAU_S 10.0   /* the forecast starts from the filtered reading */
 #define BOOST_S	     1800.0 /* the models re-identify this long after a cooling change */
@@ -181,7 +182,7 @@ void tp_pipeline_zones_anchor(struct tp_pipeline *p, double t, double dt)
 		a = x - rise;
 	}
 	if (!isnan(a)) {
-		p->anchor = p->have_anchor ? tp_pipeline_ema(p->anchor, a, dt, ANCHOR_TAU_S) : a;
+		p->anchor = p->have_anchor ? tp_ema(p->anchor, a, dt, ANCHOR_TAU_S) : a;
 		p->have_anchor = 1;
 	}
 }

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,51 +16,27 @@
 #define FILE_MAX     (256 * 1024) /* a saved model is ~40 KiB at most */
 #define FIT_NUMS     7
 
-static const char *const class_sections[TP_SOUND_CLASSES] = {"idle", "prefill", "decode"};
-
 /* ---- writing ---- */
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	int full;
-};
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (t->full)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= t->cap - t->len)
-		t->full = 1;
-	else
-		t->len += (size_t)k;
-}
-
-static void put_fit(struct text *t, const char *key, int idx, const char *sub,
+static void put_fit(struct tp_buf *t, const char *key, int idx, const char *sub,
 		    const struct tp_sound_fit *f)
 {
 	if (idx >= 0)
-		put(t, "%s.%d%s = ", key, idx, sub);
+		tp_buf_printf(t, "%s.%d%s = ", key, idx, sub);
 	else
-		put(t, "%s = ", key);
-	put(t, "%.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", f->w, f->mx, f->my, f->sxx, f->sxy, f->r2,
-	    f->nr);
+		tp_buf_printf(t, "%s = ", key);
+	tp_buf_printf(t, "%.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", f->w, f->mx, f->my, f->sxx, f->sxy,
+		      f->r2, f->nr);
 }
 
-static void put_class(struct text *t, const struct tp_sound_class *c, int k)
+static void put_class(struct tp_buf *t, const struct tp_sound_class *c, int k)
 {
 	int i;
 
-	put(t, "\n[%s]\nn = %.9g\n", class_sections[k], c->n);
+	tp_buf_printf(t, "\n[%s]\nn = %.9g\n", tp_sound_class_name(k), c->n);
 	for (i = 0; i < TP_SOUND_PBINS; i++)
 		if (c->heard_at[i] > 1e-6)
-			put(t, "heard.%d = %.9g\n", i, c->heard_at[i]);
+			tp_buf_printf(t, "heard.%d = %.9g\n", i, c->heard_at[i]);
 	put_fit(t, "rms", -1, "", &c->rms);
 	for (i = 0; i < TP_SOUND_BANDS; i++)
 		if (c->band[i].w > 0)
@@ -71,7 +46,7 @@ static void put_class(struct text *t, const struct tp_sound_class *c, int k)
 
 		if (!ln->used)
 			continue;
-		put(t, "line.%d = %.9g %.9g\n", i, ln->presence, ln->n);
+		tp_buf_printf(t, "line.%d = %.9g %.9g\n", i, ln->presence, ln->n);
 		put_fit(t, "line", i, ".hz", &ln->hz);
 		put_fit(t, "line", i, ".db", &ln->db);
 	}
@@ -80,7 +55,7 @@ static void put_class(struct text *t, const struct tp_sound_class *c, int k)
 int tp_sound_save(const struct tp_sound *s, const char *board, const char *path, char *err,
 		  size_t n)
 {
-	struct text t = {0};
+	struct tp_buf t = {0};
 	int i, ret;
 
 	t.cap = FILE_MAX;
@@ -89,14 +64,15 @@ int tp_sound_save(const struct tp_sound *s, const char *board, const char *path,
 		snprintf(err, n, "out of memory");
 		return -ENOMEM;
 	}
-	put(&t, "# the sound model of board %s as thermpace learned it (docs/acoustics.md)\n",
-	    board);
-	put(&t, "[sound]\nversion = %d\nboard = %s\n", SAVE_VERSION, board);
+	tp_buf_printf(&t,
+		      "# the sound model of board %s as thermpace learned it (docs/acoustics.md)\n",
+		      board);
+	tp_buf_printf(&t, "[sound]\nversion = %d\nboard = %s\n", SAVE_VERSION, board);
 	if (isfinite(s->p_lo) && isfinite(s->p_hi))
-		put(&t, "power_lo = %.9g\npower_hi = %.9g\n", s->p_lo, s->p_hi);
+		tp_buf_printf(&t, "power_lo = %.9g\npower_hi = %.9g\n", s->p_lo, s->p_hi);
 	for (i = 0; i < TP_SOUND_BANDS; i++)
 		if (s->band_name[i])
-			put(&t, "band.%d = %s\n", i, s->band_name[i]);
+			tp_buf_printf(&t, "band.%d = %s\n", i, s->band_name[i]);
 	for (i = 0; i < TP_SOUND_CLASSES; i++)
 		if (s->c[i].n > 0)
 			put_class(&t, &s->c[i], i);
@@ -115,22 +91,32 @@ out:
 
 /* ---- reading ---- */
 
-/* Exactly k finite numbers separated by blanks. */
+/* Exactly k numbers (tp_parse_double) separated by blanks. */
 static int nums(const char *v, double *out, int k)
 {
-	char *end;
+	char tok[64];
+	size_t len;
 	int i;
 
 	for (i = 0; i < k; i++) {
-		errno = 0;
-		out[i] = strtod(v, &end);
-		if (end == v || errno == ERANGE || !isfinite(out[i]))
+		v += strspn(v, " \t");
+		len = strcspn(v, " \t");
+		if (len == 0 || len >= sizeof(tok))
 			return -EINVAL;
-		v = end;
+		memcpy(tok, v, len);
+		tok[len] = '\0';
+		if (tp_parse_double(tok, &out[i]) < 0)
+			return -EINVAL;
+		v += len;
 	}
-	while (*v == ' ' || *v == '\t')
-		v++;
+	v += strspn(v, " \t");
 	return *v ? -EINVAL : 0;
+}
+
+/* One number >= 0 (tp_parse_double) into *out: 0 or -EINVAL. */
+static int nonneg(const char *v, double *out)
+{
+	return tp_parse_double(v, out) < 0 || *out < 0 ? -EINVAL : 0;
 }
 
 static int parse_fit(const char *v, struct tp_sound_fit *f)
@@ -176,7 +162,7 @@ static int class_key(struct tp_sound_class *c, unsigned *parts, const char *key,
 
 	*why = "not a number >= 0";
 	if (strcmp(key, "n") == 0)
-		return nums(v, &c->n, 1) < 0 || c->n < 0 ? -EINVAL : 0;
+		return nonneg(v, &c->n);
 	*why = "not 7 numbers (w mx my sxx sxy r2 nr, w sxx r2 nr >= 0)";
 	if (strcmp(key, "rms") == 0)
 		return parse_fit(v, &c->rms);
@@ -184,7 +170,7 @@ static int class_key(struct tp_sound_class *c, unsigned *parts, const char *key,
 		return parse_fit(v, &c->band[i]);
 	if ((i = indexed(key, "heard", TP_SOUND_PBINS, &rest)) >= 0 && !*rest) {
 		*why = "not a number >= 0";
-		return nums(v, &c->heard_at[i], 1) < 0 || c->heard_at[i] < 0 ? -EINVAL : 0;
+		return nonneg(v, &c->heard_at[i]);
 	}
 	if ((i = indexed(key, "line", TP_SOUND_SLOTS, &rest)) >= 0) {
 		c->line[i].used = 1;
@@ -217,15 +203,15 @@ static int sound_key(struct tp_sound *m, const struct tp_sound *s, const char *k
 	*why = "not a number";
 	if (strcmp(key, "version") == 0) {
 		*why = "not version 1";
-		*version = nums(v, &x, 1) == 0 && x == SAVE_VERSION;
+		*version = tp_parse_double(v, &x) == 0 && x == SAVE_VERSION;
 		return *version ? 0 : -EINVAL;
 	}
 	if (strcmp(key, "board") == 0)
 		return 0;
 	if (strcmp(key, "power_lo") == 0)
-		return nums(v, &m->p_lo, 1);
+		return tp_parse_double(v, &m->p_lo) < 0 ? -EINVAL : 0;
 	if (strcmp(key, "power_hi") == 0)
-		return nums(v, &m->p_hi, 1);
+		return tp_parse_double(v, &m->p_hi) < 0 ? -EINVAL : 0;
 	if ((i = indexed(key, "band", TP_SOUND_BANDS, &rest)) >= 0 && !*rest) {
 		*why = "a band this analyzer does not have (another analysis)";
 		return s->band_name[i] && strcmp(s->band_name[i], v) != 0 ? -EINVAL : 0;
@@ -239,7 +225,7 @@ static int class_of(const char *section)
 	int k;
 
 	for (k = 0; k < TP_SOUND_CLASSES; k++)
-		if (strcmp(section, class_sections[k]) == 0)
+		if (strcmp(section, tp_sound_class_name(k)) == 0)
 			return k;
 	return -1;
 }
@@ -276,7 +262,7 @@ static int parse_entries(struct tp_sound *m, const struct tp_sound *s, const str
 		for (j = 0; j < TP_SOUND_SLOTS; j++)
 			if (parts[k][j] && parts[k][j] != 7u) {
 				snprintf(err, n, "%s: [%s] line.%d needs line.%d, .hz and .db",
-					 name, class_sections[k], j, j);
+					 name, tp_sound_class_name(k), j, j);
 				return -EINVAL;
 			}
 	return 0;
@@ -316,38 +302,35 @@ out:
 
 int tp_sound_load(struct tp_sound *s, const char *path, char *err, size_t n)
 {
-	struct stat st;
 	char *text = NULL;
 	ssize_t got = 0, r;
+	long long size;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, n, "%s: %s", path,
-			 ret == -ELOOP ? "a symbolic link, not read" : strerror(-ret));
-		return ret;
-	}
-	ret = -EPERM;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	fd = tp_open_trusted(path, &size);
+	if (fd == -EPERM) {
 		snprintf(err, n,
 			 "%s: not read: not a regular file of uid %d that only it can write", path,
 			 (int)geteuid());
-		goto out;
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(err, n, "%s: %s", path,
+			 fd == -ELOOP ? "a symbolic link, not read" : strerror(-fd));
+		return fd;
 	}
 	ret = -EFBIG;
-	if (st.st_size > FILE_MAX) {
+	if (size > FILE_MAX) {
 		snprintf(err, n, "%s: over %d bytes: not a saved sound model", path, FILE_MAX);
 		goto out;
 	}
 	ret = -ENOMEM;
-	text = malloc((size_t)st.st_size + 1);
+	text = malloc((size_t)size + 1);
 	if (!text) {
 		snprintf(err, n, "out of memory");
 		goto out;
 	}
-	while (got < st.st_size && (r = read(fd, text + got, (size_t)(st.st_size - got))) != 0) {
+	while (got < size && (r = read(fd, text + got, (size_t)(size - got))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {

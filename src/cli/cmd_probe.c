@@ -4,13 +4,15 @@
  * file, the channels judged invalid and why, notes on sources skipped, and
  * the actuators with the privilege each lacks. One sample is taken; a rate
  * (RAPL power) shows as pending. Output is stable for a fixture tree, so
- * fixtures/sysfs/BOARD.probe.stdout files are its golden tests. With
- * --json the same as one JSON object on stdout.
+ * fixtures/sysfs/BOARD.probe.stdout files are its golden tests. The energy
+ * sources (a power_supply battery, a UPS through --nut) follow when there
+ * are some. With --json the same as one JSON object on stdout.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +21,26 @@
 
 #include "pace/actuator.h"
 #include "board.h"
+#include "power/power_nut.h"
+#include "power/power_source.h"
 #include "commands.h"
 #include "telemetry/telemetry.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: thermpace probe [--root DIR] [--board NAME] [--json]\n\n"
+	fprintf(f, "usage: thermpace probe [--root DIR] [--board NAME] [--nut UPS@HOST[:PORT]]\n"
+		   "                       [--battery NAME] [--json]\n\n"
 		   "Shows the board detected and why, every telemetry channel found (value,\n"
 		   "unit, source file), the channels judged invalid and why, and the\n"
 		   "actuators with the privilege each one lacks.\n\n"
 		   "  --root DIR     read sysfs and procfs under DIR instead of / (fixture trees)\n"
 		   "  --board NAME   use this board profile (boards/NAME.ini or a path) instead\n"
 		   "                 of detecting it\n"
+		   "  --nut UPS@HOST[:PORT]  also read this UPS through Network UPS Tools (upsd)\n"
+		   "  --battery NAME the power_supply battery to show (default: the first)\n"
 		   "  --json         the same as one JSON object (board, root, channels,\n"
-		   "                 invalid channels, notes, actuators)\n"
+		   "                 invalid channels, notes, actuators, energy)\n"
 		   "  -h, --help     this text\n");
 }
 
@@ -198,8 +205,112 @@ static json_t *json_actuators(const char *root, const struct tp_board *b)
 	return a;
 }
 
+/* ---- energy sources ---- */
+
+#define PROBE_SOURCES 2
+
+/* The fields of a reading as channels: name, unit, scale. */
+static const struct {
+	const char *name, *unit;
+	size_t off;
+	double scale;
+} energy_fields[] = {
+    {"battery.soc", "%", offsetof(struct power_reading, soc), 100.0},
+    {"battery.power", "W", offsetof(struct power_reading, power_w), 1.0},
+    {"battery.voltage", "V", offsetof(struct power_reading, voltage_v), 1.0},
+    {"battery.current", "A", offsetof(struct power_reading, current_a), 1.0},
+    {"battery.capacity_wh", "Wh", offsetof(struct power_reading, capacity_wh), 1.0},
+    {"battery.runtime_s", "s", offsetof(struct power_reading, runtime_s), 1.0},
+    {"battery.load_w", "W", offsetof(struct power_reading, load_w), 1.0},
+    {"battery.input_w", "W", offsetof(struct power_reading, input_w), 1.0},
+    {"solar.power", "W", offsetof(struct power_reading, solar_w), 1.0},
+};
+
+static double energy_field(const struct power_reading *r, size_t i)
+{
+	return *(const double *)(const void *)((const char *)r + energy_fields[i].off) *
+	       energy_fields[i].scale;
+}
+
+/* The sources opened into src (the count), or a negative errno after a message. */
+static int open_energy(const char *root, const char *battery, const char *nut,
+		       struct power_source *src)
+{
+	char err[512];
+	int n = 0, ret;
+
+	if (nut) {
+		ret = power_nut_open(&src[n], nut, err, sizeof(err));
+		if (ret < 0) {
+			tp_err("probe: %s", err);
+			return ret;
+		}
+		n++;
+	}
+	ret = power_source_supply_open(&src[n], root, battery);
+	if (ret == 0)
+		return n + 1;
+	if (battery) {
+		tp_err("probe: no battery '%s' under '%s': %s", battery, root, strerror(-ret));
+		while (n > 0)
+			power_source_close(&src[--n]);
+		return ret;
+	}
+	return n;
+}
+
+static void print_energy(struct power_source *src, int n)
+{
+	struct power_reading r;
+	size_t i;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		printf("%senergy source %s:\n", k ? "" : "\n", src[k].name);
+		if (power_source_read(&src[k], &r) < 0) {
+			printf("  unreadable\n");
+			continue;
+		}
+		for (i = 0; i < TP_ARRAY_LEN(energy_fields); i++)
+			if (!isnan(energy_field(&r, i)))
+				printf("  %-22s %10.4g %s\n", energy_fields[i].name,
+				       energy_field(&r, i), energy_fields[i].unit);
+		printf("  %-22s %10s\n", "mains",
+		       isnan(r.grid)  ? "unknown"
+		       : r.grid > 0.5 ? "yes"
+				      : "no");
+	}
+}
+
+static json_t *json_energy(struct power_source *src, int n)
+{
+	struct power_reading r;
+	json_t *a = json_array(), *o, *ch;
+	size_t i;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		o = json_pack("{s:s}", "source", src[k].name);
+		if (power_source_read(&src[k], &r) < 0) {
+			json_object_set_new(o, "readable", json_false());
+			json_array_append_new(a, o);
+			continue;
+		}
+		ch = json_object();
+		for (i = 0; i < TP_ARRAY_LEN(energy_fields); i++)
+			json_object_set_new(ch, energy_fields[i].name,
+					    num_or_null(energy_field(&r, i)));
+		json_object_set_new(o, "readable", json_true());
+		json_object_set_new(o, "channels", ch);
+		json_object_set_new(o, "mains",
+				    isnan(r.grid) ? json_null() : json_boolean(r.grid > 0.5));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static int print_json(const struct tp_telemetry *tel, const struct tp_board *b, const char *why,
-		      const char *root)
+		      const char *root, struct power_source *src, int nsrc)
 {
 	json_t *o = json_object(), *notes = json_array();
 	const char *note;
@@ -212,11 +323,46 @@ static int print_json(const struct tp_telemetry *tel, const struct tp_board *b, 
 		json_array_append_new(notes, json_string(note));
 	json_object_set_new(o, "notes", notes);
 	json_object_set_new(o, "actuators", json_actuators(root, b));
+	if (nsrc > 0)
+		json_object_set_new(o, "energy", json_energy(src, nsrc));
 	ret = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (ret == 0)
 		putchar('\n');
 	return ret;
+}
+
+/*
+ * The board named or detected into b: 1 loaded, 0 none matched (why says
+ * so), or a negative errno after a message (-ENOENT: the name is unknown).
+ */
+static int load_board(const char *root, const char *board, struct tp_board *b, char *why, size_t n)
+{
+	char name[TP_INI_NAME_MAX];
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (board) {
+		ret = tp_board_load(b, board);
+		if (ret < 0) {
+			tp_err("probe: %s", b->err);
+			tp_board_free(b);
+			return ret == -ENOENT ? -ENOENT : -EINVAL;
+		}
+		snprintf(why, n, "chosen with --board");
+		return 1;
+	}
+	if (tp_board_detect(root, name, sizeof(name), why, n) != 0) {
+		snprintf(why, n, "no profile matched the device-tree model or DMI; use --board");
+		return 0;
+	}
+	ret = tp_board_load(b, name);
+	if (ret < 0) {
+		tp_err("probe: board '%s' detected but its profile fails: %s", name, b->err);
+		tp_board_free(b);
+		return -EINVAL;
+	}
+	return 1;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -225,14 +371,18 @@ int cmd_probe(int argc, char **argv)
 	    {"root", required_argument, NULL, 'r'},
 	    {"board", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"nut", required_argument, NULL, 'n'},
+	    {"battery", required_argument, NULL, 'B'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *board = NULL;
+	const char *root = "/", *board = NULL, *nut = NULL, *battery = NULL;
+	struct power_source src[PROBE_SOURCES];
+	int nsrc = 0;
 	struct tp_board b;
 	struct tp_telemetry *tel = NULL;
 	struct tp_chanset set;
-	char name[TP_INI_NAME_MAX], why[640], err[512];
+	char why[640], err[512];
 	double v[TP_MAX_CHANNELS];
 	int c, ret, have_board = 0, status = TP_EXIT_OK, i, json = 0;
 	const char *note;
@@ -250,6 +400,12 @@ int cmd_probe(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'n':
+			nut = optarg;
+			break;
+		case 'B':
+			battery = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return TP_EXIT_OK;
@@ -266,28 +422,10 @@ int cmd_probe(int argc, char **argv)
 		tp_err("probe: cannot open root '%s': %s", root, strerror(errno));
 		return TP_EXIT_FAILURE;
 	}
-	memset(&b, 0, sizeof(b));
-	if (board) {
-		ret = tp_board_load(&b, board);
-		if (ret < 0) {
-			tp_err("probe: %s", b.err);
-			tp_board_free(&b);
-			return ret == -ENOENT ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
-		}
-		have_board = 1;
-		snprintf(why, sizeof(why), "chosen with --board");
-	} else if (tp_board_detect(root, name, sizeof(name), why, sizeof(why)) == 0) {
-		ret = tp_board_load(&b, name);
-		if (ret < 0) {
-			tp_err("probe: board '%s' detected but its profile fails: %s", name, b.err);
-			tp_board_free(&b);
-			return TP_EXIT_FAILURE;
-		}
-		have_board = 1;
-	} else {
-		snprintf(why, sizeof(why),
-			 "no profile matched the device-tree model or DMI; use --board");
-	}
+	ret = load_board(root, board, &b, why, sizeof(why));
+	if (ret < 0)
+		return ret == -ENOENT ? TP_EXIT_USAGE : TP_EXIT_FAILURE;
+	have_board = ret == 1;
 	tp_chanset_init(&set);
 	ret = tp_telemetry_open(&tel, root, have_board ? &b : NULL, &set, err, sizeof(err));
 	if (ret < 0) {
@@ -298,9 +436,15 @@ int cmd_probe(int argc, char **argv)
 	tp_telemetry_set_report(tel, quiet, NULL);
 	tp_frame_clear(v, set.n);
 	tp_telemetry_sample(tel, v);
+	nsrc = open_energy(root, battery, nut, src);
+	if (nsrc < 0) {
+		status = TP_EXIT_FAILURE;
+		nsrc = 0;
+		goto out;
+	}
 
 	if (json) {
-		if (print_json(tel, have_board ? &b : NULL, why, root) < 0)
+		if (print_json(tel, have_board ? &b : NULL, why, root, src, nsrc) < 0)
 			status = TP_EXIT_FAILURE;
 		goto flush;
 	}
@@ -313,12 +457,15 @@ int cmd_probe(int argc, char **argv)
 		printf("  %s\n", note);
 	}
 	print_actuators(root, have_board ? &b : NULL);
+	print_energy(src, nsrc);
 flush:
 	if (fflush(stdout) == EOF) {
 		tp_err("probe: cannot write the output: %s", strerror(errno));
 		status = TP_EXIT_FAILURE;
 	}
 out:
+	while (nsrc > 0)
+		power_source_close(&src[--nsrc]);
 	tp_telemetry_close(tel);
 	if (have_board)
 		tp_board_free(&b);

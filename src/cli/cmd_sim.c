@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "pace/agent.h"
 #include "pace/governor.h"
 #include "session/session.h"
 #include "sim/sim_closed.h"
@@ -31,6 +30,7 @@
 #include "sim/sim_scenario.h"
 #include "session/truth.h"
 #include "session/telemetry_csv.h"
+#include "tcp.h"
 #include "util.h"
 
 struct sim_opts {
@@ -101,7 +101,7 @@ static int agent_option(int c, struct sim_opts *o)
 	char host[256], port[16];
 
 	if (c == 'W') {
-		if (tp_agent_parse_addr(optarg, host, sizeof(host), port, sizeof(port)) < 0) {
+		if (tp_tcp_parse_addr(optarg, host, sizeof(host), port, sizeof(port)) < 0) {
 			tp_err("sim: --agent wants HOST:PORT, [V6]:PORT or :PORT, not '%s'",
 			       optarg);
 			return -EINVAL;

@@ -11,7 +11,7 @@
 #include "board.h"
 #include "commands.h"
 #include "pace/actuator.h"
-#include "pace/agent.h"
+#include "tcp.h"
 #include "util.h"
 #include "wav.h"
 
@@ -47,6 +47,16 @@ static const struct option long_opts[] = {
     {"rate", required_argument, NULL, 'H'},
     {"channel", required_argument, NULL, 'C'},
     {"model", required_argument, NULL, 'O'},
+    {"battery", required_argument, NULL, 'B'},
+    {"battery-wh", required_argument, NULL, 'P'},
+    {"nut", required_argument, NULL, 'N'},
+    {"energy-floor", required_argument, NULL, 'E'},
+    {"reserve-hours", required_argument, NULL, 'V'},
+    {"latitude", required_argument, NULL, 'L'},
+    {"longitude", required_argument, NULL, 'Z'},
+    {"panel-w", required_argument, NULL, 'I'},
+    {"panel-tilt", required_argument, NULL, 'j'},
+    {"panel-azimuth", required_argument, NULL, 'z'},
     /* [serve] from here */
     {"pid", required_argument, NULL, 'p'},
     {"cgroup", required_argument, NULL, 'g'},
@@ -121,7 +131,25 @@ static void usage(FILE *f, enum daemon_mode mode)
 	       "                       STATE/BOARD.model.ini when present, STATE being\n"
 	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace); with\n"
 	       "                       --device the sound model is read from and kept in\n"
-	       "                       STATE/BOARD.sound.ini\n");
+	       "                       STATE/BOARD.sound.ini\n"
+	       "  --battery NAME|off   the power_supply battery (default: the first battery\n"
+	       "                       under ROOT/sys/class/power_supply; 'off': none, no\n"
+	       "                       energy budget but --nut's); with a battery or --nut\n"
+	       "                       the granted rate is also held to what keeps the\n"
+	       "                       charge above the floor until the next forecast\n"
+	       "                       harvest (docs/energy.md)\n"
+	       "  --battery-wh WH      its capacity when it does not say (default 256)\n"
+	       "  --nut UPS@HOST[:PORT]  a UPS or battery through Network UPS Tools (upsd)\n"
+	       "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
+	       "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
+	       "  --latitude DEG       the panel's site, north positive: with --longitude\n"
+	       "                       the harvest is forecast (clear sky times the\n"
+	       "                       cloudiness learned); without, none is counted on\n"
+	       "  --longitude DEG      east positive\n"
+	       "  --panel-w W          the panel's rating (default 100)\n"
+	       "  --panel-tilt DEG     its tilt (default: the latitude)\n"
+	       "  --panel-azimuth DEG  the direction it faces, 180 south (default: the\n"
+	       "                       equator's)\n");
 	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -284,6 +312,28 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 		return number(x, "agent-hold", arg, 0, 86400, "seconds", &o->agent_hold_s);
 	case 'F':
 		return number(x, "fixed-rate", arg, 0, 1e6, "tokens/s", &o->fixed_rate);
+	case 'P':
+		return number(x, "battery-wh", arg, 0.1, 1e7, "watt-hours", &o->energy.capacity_wh);
+	case 'E':
+		return number(x, "energy-floor", arg, 0, 0.95, "a fraction from 0 to 0.95",
+			      &o->energy.floor);
+	case 'V':
+		return number(x, "reserve-hours", arg, 0, 720, "hours from 0 to 720",
+			      &o->energy.reserve_h);
+	case 'L':
+		return number(x, "latitude", arg, -90, 90, "degrees from -90 to 90",
+			      &o->energy.lat_deg);
+	case 'Z':
+		return number(x, "longitude", arg, -180, 180, "degrees from -180 to 180",
+			      &o->energy.lon_deg);
+	case 'I':
+		return number(x, "panel-w", arg, 0, 1e6, "watts", &o->energy.panel_w);
+	case 'j':
+		return number(x, "panel-tilt", arg, 0, 90, "degrees from 0 to 90",
+			      &o->energy.tilt_deg);
+	case 'z':
+		return number(x, "panel-azimuth", arg, 0, 360, "degrees from 0 to 360",
+			      &o->energy.azimuth_deg);
 	case 'S':
 		return number(x, "fixed-setting", arg, 0, 1, "a fraction from 0 to 1",
 			      &o->fixed_setting);
@@ -299,25 +349,18 @@ static int is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }
 
+/* A listen address tp_tcp_listen takes (HOST:PORT, [V6]:PORT or :PORT). */
 static int listen_ok(const char *s)
 {
-	const char *colon = strrchr(s, ':');
-	size_t hl;
-	long p;
+	char host[256], port[16];
 
-	if (!colon || !colon[1] || colon[1] == '+' || colon[1] == '-' ||
-	    tp_parse_long(colon + 1, &p) < 0 || p < 0 || p > 65535)
-		return 0;
-	hl = (size_t)(colon - s);
-	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']')
-		return 1;
-	return memchr(s, ':', hl) == NULL; /* a bare IPv6 address needs brackets */
+	return tp_tcp_parse_addr(s, host, sizeof(host), port, sizeof(port)) == 0;
 }
 
 /* The options with a name or a path for a value: 0, 1 when c is none of them, or -EINVAL. */
 static int path_option(const struct from *x, int c, const char *arg, struct tp_daemon_opts *o)
 {
-	if (!arg[0] && strchr("brmXQelRsGgUWw", c))
+	if (!arg[0] && strchr("brmXQelRsGgUWwBN", c))
 		return bad(x, opt_name(c), arg, "a name or a path");
 	switch (c) {
 	case 'b':
@@ -334,14 +377,22 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 	case 'X':
 		o->metrics_textfile = arg;
 		return 0;
-	case 'Q': {
-		char host[256], port[16];
-
-		if (tp_agent_parse_addr(arg, host, sizeof(host), port, sizeof(port)) < 0)
+	case 'B':
+		if (strchr(arg, '/'))
+			return bad(x, "battery", arg, "a power_supply name or 'off'");
+		o->energy.off = strcmp(arg, "off") == 0;
+		o->energy.battery = o->energy.off ? NULL : arg;
+		return 0;
+	case 'N':
+		if (!strchr(arg, '@') || arg[0] == '@')
+			return bad(x, "nut", arg, "UPS@HOST[:PORT]");
+		o->energy.nut = arg;
+		return 0;
+	case 'Q':
+		if (!listen_ok(arg))
 			return bad(x, "agent", arg, "HOST:PORT, [V6]:PORT or :PORT");
 		o->agent = arg;
 		return 0;
-	}
 	case 'e':
 		o->events = arg;
 		return 0;

@@ -13,7 +13,10 @@
  *   [daemon]  board, root, ceiling, actuator, controller, metrics, events,
  *             llama_server, interval, runtime_dir, socket, cgroup_root,
  *             duty_period, max_clients, device, rate, channel, model,
- *             fixed_rate, fixed_setting: for run, attach and serve
+ *             fixed_rate, fixed_setting, and the energy budget's battery,
+ *             battery_wh, nut, energy_floor, reserve_hours, latitude,
+ *             longitude, panel_w, panel_tilt, panel_azimuth: for run,
+ *             attach and serve
  *   [serve]   any of those for serve alone, and pid, cgroup, unit,
  *             session_dir, session_rotate
  *   [run]     any of those for run alone, and session

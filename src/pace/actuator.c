@@ -276,7 +276,7 @@ void tp_actuator_close(struct tp_actuator *a)
 	a->state = NULL;
 }
 
-void tp_power_map_init(struct tp_power_map *m, double idle_w, double full_w)
+void tp_act_power_map_init(struct tp_power_map *m, double idle_w, double full_w)
 {
 	memset(m, 0, sizeof(*m));
 	m->prior_a = m->a = idle_w;
@@ -286,7 +286,7 @@ void tp_power_map_init(struct tp_power_map *m, double idle_w, double full_w)
 	m->lambda = 0.98;
 }
 
-void tp_power_map_update(struct tp_power_map *m, double s, double power_w)
+void tp_act_power_map_update(struct tp_power_map *m, double s, double power_w)
 {
 	double phi[2] = {1.0, s}, pphi[2], denom, k[2], err, np[2][2];
 	int i, j;
@@ -311,7 +311,7 @@ void tp_power_map_update(struct tp_power_map *m, double s, double power_w)
 	m->n++;
 }
 
-double tp_power_map_setting(const struct tp_power_map *m, double budget_w, double s_min)
+double tp_act_power_map_setting(const struct tp_power_map *m, double budget_w, double s_min)
 {
 	double a = m->a, b = m->b, s;
 

@@ -143,10 +143,10 @@ struct tp_power_map {
 	long n;
 };
 
-void tp_power_map_init(struct tp_power_map *m, double idle_w, double full_w);
-void tp_power_map_update(struct tp_power_map *m, double setting, double power_w);
+void tp_act_power_map_init(struct tp_power_map *m, double idle_w, double full_w);
+void tp_act_power_map_update(struct tp_power_map *m, double setting, double power_w);
 
 /* The setting whose predicted power is budget_w, clamped to [s_min, 1]. */
-double tp_power_map_setting(const struct tp_power_map *m, double budget_w, double s_min);
+double tp_act_power_map_setting(const struct tp_power_map *m, double budget_w, double s_min);
 
 #endif

@@ -2,13 +2,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tcp.h"
 #include "util.h"
 
 void tp_agent_opts_init(struct tp_agent_opts *o)
@@ -65,80 +64,16 @@ void tp_agent_init(struct tp_agent *a, const struct tp_agent_opts *o, struct tp_
 	make_line(a);
 }
 
-int tp_agent_parse_addr(const char *addr, char *host, size_t hn, char *port, size_t pn)
-{
-	const char *colon = strrchr(addr, ':'), *h = addr;
-	size_t hl;
-	long p;
-
-	if (!colon || !colon[1] || strlen(colon + 1) >= pn)
-		return -EINVAL;
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	} else if (memchr(h, ':', hl)) {
-		return -EINVAL;
-	}
-	if (hl >= hn)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memcpy(port, colon + 1, strlen(colon + 1) + 1);
-	if (port[0] < '0' || port[0] > '9' || tp_parse_long(port, &p) < 0 || p > 65535)
-		return -EINVAL;
-	return 0;
-}
-
 static int listen_on(struct tp_agent *a, const char *addr, char *err, size_t n)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[256], port[16];
-	int fd = -1, one = 1, saved = 0, ret;
+	char why[256];
+	int fd = tp_tcp_listen(addr, 64, TP_TCP_NONBLOCK, &a->port, why, sizeof(why));
 
-	if (tp_agent_parse_addr(addr, host, sizeof(host), port, sizeof(port)) < 0) {
-		snprintf(err, n, "agent: bad address '%s' (want HOST:PORT, [V6]:PORT or :PORT)",
-			 addr);
-		return -EINVAL;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	ret = getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &res);
-	if (ret != 0) {
-		snprintf(err, n, "agent: cannot resolve '%s': %s", addr, gai_strerror(ret));
-		return -EINVAL;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
 	if (fd < 0) {
-		snprintf(err, n, "agent: cannot listen on '%s': %s", addr, strerror(saved));
-		return -(saved ? saved : EADDRNOTAVAIL);
+		snprintf(err, n, "agent: %s", why);
+		return fd;
 	}
 	a->fd = fd;
-	a->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						 : ((struct sockaddr_in *)&ss)->sin_port);
 	return 0;
 }
 

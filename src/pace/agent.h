@@ -126,12 +126,6 @@ void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, co
 			 int alive, double now, double t);
 
 /*
- * "HOST:PORT", "[V6]:PORT" or ":PORT" (host "": the loopback) into
- * host[hn] and port[pn]; -EINVAL when it is none of them.
- */
-int tp_agent_parse_addr(const char *addr, char *host, size_t hn, char *port, size_t pn);
-
-/*
  * One decision (each tick): state, weight and line; an agent_state event
  * when the answer changed. Returns 1 when it changed, 0 otherwise.
  */

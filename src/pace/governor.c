@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "util.h"
+
 #define BISECT_STEPS   32
 #define BIAS_NEAR_K    2.0  /* the bias integrates only this close to the set point */
 #define BIAS_SHORT_H_S 30.0 /* ... and while a horizon this short binds (tracking) */
@@ -220,7 +222,7 @@ static void pi_step(struct tp_governor *g, const struct tp_gov_input *in, double
 		if (!g->ff_ok || entering)
 			g->ff_w = ff;
 		else if (dt > 0)
-			g->ff_w += (ff - g->ff_w) * (1 - exp(-dt / PI_FF_TAU_S));
+			g->ff_w = tp_ema(g->ff_w, ff, dt, PI_FF_TAU_S);
 		g->ff_ok = 1;
 	}
 	ff = g->ff_ok ? g->ff_w : 0;

@@ -23,6 +23,10 @@ static const struct {
     {TP_KIND_UTIL, "thermpace_utilization_ratio", "domain", "Utilization, 0 to 1.", 0},
 };
 
+#define BUDGET_HELP                                                                                \
+	"Token-rate budgets: the energy budget (keeps the battery above its floor until the next " \
+	"harvest) and the thermal one; the smaller is granted (+Inf: no limit)."
+
 /* A channel with a family of its own, or a member of a labelled one. */
 static const struct {
 	const char *channel, *name, *label, *value, *help;
@@ -63,6 +67,26 @@ static const struct {
      "Board power when no tokens are generated, as measured.", 0},
     {"forecast.joules_per_token", "thermpace_energy_per_token_joules", NULL, NULL,
      "Board energy per generated token, as measured.", 0},
+    {"battery.soc", "thermpace_battery_charge_percent", NULL, NULL,
+     "State of charge of the battery the energy budget paces to, percent.", 0},
+    {"battery.power", "thermpace_battery_power_watts", NULL, NULL,
+     "Power into the battery (negative while it discharges).", 0},
+    {"battery.voltage", "thermpace_battery_voltage_volts", NULL, NULL,
+     "Voltage at the battery's terminals.", 0},
+    {"battery.runtime_s", "thermpace_battery_runtime_seconds", NULL, NULL,
+     "Time the battery lasts at the present load, as its source (a UPS) estimates.", 0},
+    {"battery.load_w", "thermpace_battery_load_watts", NULL, NULL,
+     "Power the battery's load draws (a UPS's output).", 0},
+    {"battery.input_w", "thermpace_battery_input_watts", NULL, NULL,
+     "Power taken from the mains (a UPS's input).", 0},
+    {"solar.power", "thermpace_solar_power_watts", NULL, NULL,
+     "Power the solar panel gives, as the charge controller measures it.", 0},
+    {"solar.forecast", "thermpace_solar_forecast_watts", NULL, NULL,
+     "Panel power forecast now: the clear-sky model times the cloudiness learned.", 0},
+    {"budget.energy_rate", "thermpace_budget_tokens_per_second", "budget", "energy", BUDGET_HELP,
+     0},
+    {"budget.thermal_rate", "thermpace_budget_tokens_per_second", "budget", "thermal", BUDGET_HELP,
+     0},
 };
 
 #define RATE_HELP "Token rate: achieved, granted by the governor, sustainable at the ceiling."

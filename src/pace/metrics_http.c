@@ -1,13 +1,9 @@
 #include "metrics_http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +12,7 @@
 
 #include "metrics_textfile.h"
 #include "dynlib.h"
+#include "tcp.h"
 #include "util.h"
 
 #define MAX_EVENTS     64
@@ -76,12 +73,6 @@ struct tp_metrics {
 	} conn[CONN_MAX];
 };
 
-struct out {
-	char *buf;
-	size_t n, len;
-	int overflow;
-};
-
 /* libmicrohttpd, loaded when a listen address is first given (src/dynlib.h) */
 static struct {
 	void *handle;
@@ -111,80 +102,61 @@ static int mhd_load(char *err, size_t n)
 			      err, n);
 }
 
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(o->buf + o->len, o->n - o->len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= o->n - o->len) {
-		o->overflow = 1;
-		return;
-	}
-	o->len += (size_t)k;
-}
-
-static void emit_value(struct out *o, double v)
+static void emit_value(struct tp_buf *o, double v)
 {
 	if (isnan(v))
-		emit(o, " NaN\n");
+		tp_buf_printf(o, " NaN\n");
 	else if (isinf(v))
-		emit(o, " %sInf\n", v > 0 ? "+" : "-");
+		tp_buf_printf(o, " %sInf\n", v > 0 ? "+" : "-");
 	else
-		emit(o, " %.10g\n", v);
+		tp_buf_printf(o, " %.10g\n", v);
 }
 
 /* A label value with \ " and newline escaped. */
-static void emit_label(struct out *o, const char *s)
+static void emit_label(struct tp_buf *o, const char *s)
 {
 	if (!strpbrk(s, "\\\"\n")) {
-		emit(o, "%s", s);
+		tp_buf_printf(o, "%s", s);
 		return;
 	}
 	for (; *s; s++) {
 		if (*s == '\\')
-			emit(o, "\\\\");
+			tp_buf_printf(o, "\\\\");
 		else if (*s == '"')
-			emit(o, "\\\"");
+			tp_buf_printf(o, "\\\"");
 		else if (*s == '\n')
-			emit(o, "\\n");
+			tp_buf_printf(o, "\\n");
 		else
-			emit(o, "%c", *s);
+			tp_buf_printf(o, "%c", *s);
 	}
 }
 
 /* HELP and TYPE of a family, then its one sample without labels when value is given. */
-static void emit_family(struct out *o, const char *name, const char *type, const char *help)
+static void emit_family(struct tp_buf *o, const char *name, const char *type, const char *help)
 {
-	emit(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	tp_buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void emit_gauge(struct out *o, const char *name, const char *help, double v)
+static void emit_gauge(struct tp_buf *o, const char *name, const char *help, double v)
 {
 	emit_family(o, name, "gauge", help);
-	emit(o, "%s", name);
+	tp_buf_printf(o, "%s", name);
 	emit_value(o, v);
 }
 
 /* name{k="v",...} value */
-static void emit_sample(struct out *o, const struct tp_metrics_family *f, double v)
+static void emit_sample(struct tp_buf *o, const struct tp_metrics_family *f, double v)
 {
 	int k;
 
-	emit(o, "%s", f->name);
+	tp_buf_printf(o, "%s", f->name);
 	for (k = 0; k < f->nlabels; k++) {
-		emit(o, "%s%s=\"", k ? "," : "{", f->label[k][0]);
+		tp_buf_printf(o, "%s%s=\"", k ? "," : "{", f->label[k][0]);
 		emit_label(o, f->label[k][1]);
-		emit(o, "\"");
+		tp_buf_printf(o, "\"");
 	}
 	if (f->nlabels)
-		emit(o, "}");
+		tp_buf_printf(o, "}");
 	emit_value(o, v);
 }
 
@@ -216,7 +188,7 @@ static int member(const struct frame *f, const struct tp_metrics_family *fam, in
 }
 
 /* The channels, one family per name: channels that map to the same name go together. */
-static void render_channels(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+static void render_channels(const struct frame *f, struct tp_metrics_family *fam, struct tp_buf *o)
 {
 	int i, j, dup;
 
@@ -237,19 +209,19 @@ static void render_channels(const struct frame *f, struct tp_metrics_family *fam
 	}
 }
 
-static void render_board(const struct tp_metrics_board *b, struct out *o)
+static void render_board(const struct tp_metrics_board *b, struct tp_buf *o)
 {
 	if (!b->board[0] && !b->control[0])
 		return;
 	emit_family(o, "thermpace_board_info", "gauge",
 		    "The board profile in use and the channel it paces on.");
-	emit(o, "thermpace_board_info{board=\"");
+	tp_buf_printf(o, "thermpace_board_info{board=\"");
 	emit_label(o, b->board);
-	emit(o, "\",description=\"");
+	tp_buf_printf(o, "\",description=\"");
 	emit_label(o, b->description);
-	emit(o, "\",control=\"");
+	tp_buf_printf(o, "\",control=\"");
 	emit_label(o, b->control);
-	emit(o, "\"} 1\n");
+	tp_buf_printf(o, "\"} 1\n");
 	if (!isnan(b->ceiling_c))
 		emit_gauge(o, "thermpace_ceiling_celsius",
 			   "Temperature the controlled zone must stay under.", b->ceiling_c);
@@ -259,34 +231,34 @@ static void render_board(const struct tp_metrics_board *b, struct out *o)
 			   b->set_point_c);
 }
 
-static void render_events(const struct frame *f, struct out *o)
+static void render_events(const struct frame *f, struct tp_buf *o)
 {
 	int i;
 
 	emit_family(o, "thermpace_events_total", "counter", "Events logged, by kind.");
 	for (i = 0; i < f->nevents; i++) {
-		emit(o, "thermpace_events_total{event=\"");
+		tp_buf_printf(o, "thermpace_events_total{event=\"");
 		emit_label(o, f->event[i]);
-		emit(o, "\"} %llu\n", f->event_count[i]);
+		tp_buf_printf(o, "\"} %llu\n", f->event_count[i]);
 	}
 	emit_family(o, "thermpace_verdicts_total", "counter",
 		    "Events logged with a verdict, by kind and verdict.");
 	for (i = 0; i < f->nverdicts; i++) {
-		emit(o, "thermpace_verdicts_total{event=\"");
+		tp_buf_printf(o, "thermpace_verdicts_total{event=\"");
 		emit_label(o, f->verdict[i][0]);
-		emit(o, "\",verdict=\"");
+		tp_buf_printf(o, "\",verdict=\"");
 		emit_label(o, f->verdict[i][1]);
-		emit(o, "\"} %llu\n", f->verdict_count[i]);
+		tp_buf_printf(o, "\"} %llu\n", f->verdict_count[i]);
 	}
 }
 
-static void render_frame(const struct frame *f, struct tp_metrics_family *fam, struct out *o)
+static void render_frame(const struct frame *f, struct tp_metrics_family *fam, struct tp_buf *o)
 {
 	emit_gauge(o, "thermpace_up", "1 while thermpace runs.", 1);
 	emit_family(o, "thermpace_build_info", "gauge", "Version of thermpace.");
-	emit(o, "thermpace_build_info{version=\"%s\"} 1\n", THERMPACE_VERSION);
+	tp_buf_printf(o, "thermpace_build_info{version=\"%s\"} 1\n", THERMPACE_VERSION);
 	emit_family(o, "thermpace_frames_total", "counter", "Telemetry frames published.");
-	emit(o, "thermpace_frames_total %llu\n", f->frames);
+	tp_buf_printf(o, "thermpace_frames_total %llu\n", f->frames);
 	if (f->frames)
 		emit_gauge(o, "thermpace_frame_time_seconds",
 			   "Time of the latest frame, seconds since session start.", f->t);
@@ -321,7 +293,7 @@ static void snapshot(struct tp_metrics *m)
 
 int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 {
-	struct out o = {buf, n, 0, 0};
+	struct tp_buf o = {buf, n, 0, 0};
 
 	if (n == 0)
 		return -ENOSPC;
@@ -329,7 +301,7 @@ int tp_metrics_render(struct tp_metrics *m, char *buf, size_t n)
 	snapshot(m);
 	render_frame(&m->shadow, m->fam, &o);
 	pthread_mutex_unlock(&m->render_lock);
-	if (o.overflow) {
+	if (o.full) {
 		buf[0] = '\0';
 		return -ENOSPC;
 	}
@@ -408,93 +380,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return serve_metrics(m, c);
 }
 
-/* "host:port", "[v6]:port", ":port" into host[hn] ("" for any) and port[pn]. */
-static int split_listen(const char *addr, char *host, size_t hn, char *port, size_t pn)
-{
-	const char *colon = strrchr(addr, ':'), *h = addr;
-	size_t hl;
-	long p;
-
-	if (!colon || !colon[1] || strlen(colon + 1) >= pn)
-		return -EINVAL;
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	} else if (memchr(h, ':', hl)) {
-		return -EINVAL; /* a bare IPv6 address needs brackets */
-	}
-	if (hl >= hn)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memcpy(port, colon + 1, strlen(colon + 1) + 1);
-	if (tp_parse_long(port, &p) < 0 || p < 0 || p > 65535 || port[0] == '+' || port[0] == '-')
-		return -EINVAL;
-	return 0;
-}
-
-static int is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return 0;
-}
-
 static int bind_listen(const char *addr, int *port_out, char *err, size_t n)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[256], port[16];
-	int fd = -1, ret, one = 1, saved = 0;
+	int fd = tp_tcp_listen(addr, 16, 0, port_out, err, n);
 
-	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) < 0) {
-		snprintf(err, n, "bad listen address '%s' (want HOST:PORT, [V6]:PORT or :PORT)",
-			 addr);
-		return -EINVAL;
-	}
-	/* ":PORT" is the loopback: other hosts only when an address is given */
-	if (!host[0])
-		tp_strlcpy(host, "127.0.0.1", sizeof(host));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (ret != 0) {
-		snprintf(err, n, "cannot resolve '%s': %s", addr, gai_strerror(ret));
-		return -EINVAL;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		snprintf(err, n, "cannot listen on '%s': %s", addr, strerror(saved));
-		return -(saved ? saved : EADDRNOTAVAIL);
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		saved = errno;
-		close(fd);
-		snprintf(err, n, "cannot listen on '%s': %s", addr, strerror(saved));
-		return -saved;
-	}
-	*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						   : ((struct sockaddr_in *)&ss)->sin_port);
-	if (!is_loopback(&ss))
+	if (fd >= 0 && !tp_tcp_loopback(fd))
 		tp_err("metrics on '%s' can be reached from other hosts (':PORT' keeps them on "
 		       "the loopback)",
 		       addr);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "metrics_http.h"
+#include "util.h"
 
 #define FILE_NAME "thermpace.prom"
 #define TMP_NAME  ".thermpace.prom.tmp"
@@ -21,22 +22,6 @@ struct tp_metrics_textfile {
 	size_t cap;
 	char path[4096];
 };
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		off += (size_t)w;
-	}
-	return 0;
-}
 
 /* The rendered text into tf->buf; it grows (rarely: more channels) when too small. */
 static int render(struct tp_metrics_textfile *tf, struct tp_metrics *m)
@@ -58,26 +43,12 @@ static int render(struct tp_metrics_textfile *tf, struct tp_metrics *m)
 
 int tp_metrics_textfile_write(struct tp_metrics_textfile *tf, struct tp_metrics *m)
 {
-	int fd, len, ret;
+	int len = render(tf, m);
 
-	len = render(tf, m);
 	if (len < 0)
 		return len;
-	fd =
-	    openat(tf->dirfd, TMP_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST && unlinkat(tf->dirfd, TMP_NAME, 0) == 0)
-		fd = openat(tf->dirfd, TMP_NAME,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, tf->buf, (size_t)len);
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	if (ret == 0 && renameat(tf->dirfd, TMP_NAME, tf->dirfd, FILE_NAME) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlinkat(tf->dirfd, TMP_NAME, 0);
-	return ret;
+	/* not fsync'd: it is rewritten every second */
+	return tp_write_file_atomic_at(tf->dirfd, FILE_NAME, TMP_NAME, tf->buf, (size_t)len, 0);
 }
 
 int tp_metrics_textfile_open(struct tp_metrics_textfile **out, const char *dir,

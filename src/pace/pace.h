@@ -15,11 +15,12 @@
  * with the sessions it records (pace_session.h) and systemd's side of a
  * service (pace_serve.h).
  *
- * It may include the root (board, channel, energy, event, util...), dsp/,
- * brain/ (the pipeline: it consumes the brain's outputs, the forecast, the
- * throttle verdict and the energy account), telemetry/ through its public header telemetry.h only
- * (never telemetry_impl.h), and session/. The simulator (src/sim/) and the CLI use it; it uses
- * neither.
+ * It may include the root (board, channel, energy, event, tcp, util...),
+ * dsp/, brain/ (the pipeline: it consumes the brain's outputs, the
+ * forecast, the throttle verdict and the energy account), telemetry/
+ * through its public header telemetry.h only (never telemetry_impl.h),
+ * session/ and power/ (tools/lint-includes). The simulator (src/sim/) and
+ * the CLI use it; it uses neither.
  */
 
 #include "loop.h"

@@ -61,6 +61,7 @@ void tp_daemon_opts_init(struct tp_daemon_opts *o)
 	o->fixed_setting = NAN;
 	o->agent_hold_s = NAN;
 	o->audio_channel = -1; /* DSP_CHANNEL_MIX */
+	tp_pace_energy_opts_init(&o->energy);
 }
 
 static void hook_tokens(void *ctx, long n, double now)
@@ -241,6 +242,8 @@ static void sample(void *ctx, double t, double *v, double now)
 		v[i] = NAN;
 	if (d->tel)
 		tp_telemetry_sample(d->tel, v);
+	if (d->have_energy)
+		tp_pace_energy_sample(&d->energy, t, v);
 	tp_pace_tokens_sample(&d->tok, t);
 	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && t >= d->o->auto_wait_s)
 		auto_switch(d);
@@ -466,6 +469,7 @@ static int setup_signals(sigset_t *unblocked)
 static int open_sources(struct daemon *d)
 {
 	const struct tp_daemon_opts *o = d->o;
+	struct tp_pace_energy_opts eo;
 	char err[1024];
 	int ret;
 
@@ -478,6 +482,15 @@ static int open_sources(struct daemon *d)
 		tp_err("%s", err);
 		return ret;
 	}
+	eo = o->energy;
+	eo.state_dir = o->state_dir;
+	eo.board = d->b.name;
+	ret = tp_pace_energy_open(&d->energy, &eo, o->root, &d->set, err, sizeof(err));
+	if (ret < 0) {
+		tp_err("%s", err);
+		return ret;
+	}
+	d->have_energy = ret == 0;
 	ret = tp_pacer_add_channels(&d->set);
 	if (ret < 0) {
 		tp_err("too many channels");
@@ -491,7 +504,7 @@ static int open_sources(struct daemon *d)
 			tp_err("audio: %s", err);
 			return ret;
 		}
-		tp_daemon_sound_load(d);
+		tp_pace_sound_load(d);
 	}
 	if (o->events) {
 		/* a service appends: a restart or a reload keeps what came before */
@@ -601,6 +614,8 @@ static int open_all(struct daemon *d)
 		tp_err("cannot set up the pacer: %s", strerror(-ret));
 		return ret;
 	}
+	if (d->have_energy)
+		d->loop.pacer.ebudget = &d->energy;
 	/* run: the cgroup exists before the child, which enters it before exec */
 	if (o->argv && o->actuator == TP_ACT_CGROUP) {
 		ret = open_actuator(d, TP_ACT_CGROUP);
@@ -649,7 +664,8 @@ static void close_all(struct daemon *d)
 	tp_metrics_close(d->metrics);
 	if (d->tel)
 		tp_telemetry_close(d->tel);
-	tp_daemon_sound_save(d);
+	tp_pace_energy_close(&d->energy);
+	tp_pace_sound_save(d);
 	tp_audio_live_close(d->audio);
 	if (d->out_rd >= 0)
 		close(d->out_rd);

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "governor.h"
+#include "pace_energy.h"
 
 #define TP_DAEMON_MAX_CLIENTS 256 /* pacing socket clients at most */
 
@@ -70,6 +71,8 @@ struct tp_daemon_opts {
 	 */
 	int serve;
 	int json_summary; /* the closing summary as one JSON object */
+	/* the energy budget (pace_energy.h): on where a battery or a UPS is found */
+	struct tp_pace_energy_opts energy;
 	int (*reload)(void *ctx, const struct tp_daemon_opts *cur,
 		      const struct tp_daemon_opts **next);
 	void *reload_ctx;

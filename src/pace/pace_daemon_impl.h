@@ -19,6 +19,7 @@
 #include "metrics_http.h"
 #include "pace_child.h"
 #include "pace_daemon.h"
+#include "pace_energy.h"
 #include "pace_server.h"
 #include "pace_session.h"
 #include "pace_state.h"
@@ -36,9 +37,11 @@ struct daemon {
 	struct tp_audio_live *audio; /* NULL without --device */
 	struct tp_chanset set;
 	double v[TP_MAX_CHANNELS];
-	struct tp_loop loop; /* events, pipeline, pacer */
-	FILE *events_file;   /* --events */
-	FILE *events_sink;   /* what the loop writes to: events_file, the session's or both */
+	struct tp_loop loop;	      /* events, pipeline, pacer */
+	struct tp_pace_energy energy; /* the energy budget's sources */
+	int have_energy;
+	FILE *events_file; /* --events */
+	FILE *events_sink; /* what the loop writes to: events_file, the session's or both */
 	struct tp_pace_session *session; /* run --session, serve --session-dir; NULL: none */
 	struct tp_pace_tee *tee;	 /* with a session: the sink's second stream */
 	double next_rotate;		 /* serve: the next session (INFINITY: none) */
@@ -130,7 +133,7 @@ void tp_daemon_take_terminal(struct daemon *d);
  * learned something, with a line saying how many seconds it learned and
  * when it first judged one.
  */
-void tp_daemon_sound_load(struct daemon *d);
-void tp_daemon_sound_save(struct daemon *d);
+void tp_pace_sound_load(struct daemon *d);
+void tp_pace_sound_save(struct daemon *d);
 
 #endif

@@ -36,7 +36,7 @@ static int sound_path(const struct daemon *d, char *out, size_t n, int quiet)
 	return 0;
 }
 
-void tp_daemon_sound_load(struct daemon *d)
+void tp_pace_sound_load(struct daemon *d)
 {
 	struct tp_audio_agg *agg = tp_audio_live_agg(d->audio);
 	char path[4096], err[512];
@@ -52,7 +52,7 @@ void tp_daemon_sound_load(struct daemon *d)
 		       err);
 }
 
-void tp_daemon_sound_save(struct daemon *d)
+void tp_pace_sound_save(struct daemon *d)
 {
 	struct tp_audio_agg *agg = tp_audio_live_agg(d->audio);
 	const struct tp_sound *s;

@@ -82,51 +82,31 @@ static int save(struct tp_pace_state *st)
 	return ret;
 }
 
-/*
- * A directory or file the daemon trusts: owned by the effective user (or
- * root) and writable by no one else. A state file names paths that a root
- * daemon writes, so one that another user could have planted or edited is
- * never read.
- */
-static int trusted(const struct stat *st)
-{
-	return (st->st_uid == geteuid() || st->st_uid == 0) && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
 int tp_pace_state_check_dir(const char *dir)
 {
-	struct stat st;
-
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return trusted(&st) ? 0 : -EPERM;
+	return tp_trusted_dir(dir);
 }
 
 /* The state file at path, opened without following a link, if trusted. */
 static json_t *load_trusted(const char *path, FILE *log)
 {
 	json_error_t jerr;
-	struct stat st;
 	json_t *root;
-	int fd;
+	int fd = tp_open_trusted(path, NULL);
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno != ENOENT && log)
-			fprintf(log, "thermpace: '%s' not read: %s\n", path,
-				errno == ELOOP ? "a symbolic link" : strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st)) {
+	if (fd == -EPERM) {
 		if (log)
 			fprintf(
 			    log,
 			    "thermpace: '%s' not read: not a regular file of uid %d that only it "
 			    "can write\n",
 			    path, (int)geteuid());
-		close(fd);
+		return NULL;
+	}
+	if (fd < 0) {
+		if (fd != -ENOENT && log)
+			fprintf(log, "thermpace: '%s' not read: %s\n", path,
+				fd == -ELOOP ? "a symbolic link" : strerror(-fd));
 		return NULL;
 	}
 	root = json_loadfd(fd, 0, &jerr);

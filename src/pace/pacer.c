@@ -101,7 +101,7 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 	    b && isfinite(b->ambient_limit_c) ? b->ambient_limit_c
 					      : tp_board_model_or(b, "ambient_c", NAN),
 	    tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN));
-	tp_power_map_init(&p->map, p->idle_prior, p_max);
+	tp_act_power_map_init(&p->map, p->idle_prior, p_max);
 	tp_energy_account_init(&p->own_energy);
 	p->energy = pl ? tp_pipeline_energy(pl) : &p->own_energy;
 	p->setting = 1;
@@ -425,13 +425,13 @@ static void actuate(struct tp_pacer *p, double t, const double *v, double now)
 		rate = p->o.fixed_rate;
 	if (p->act) {
 		if (isfinite(pw) && p->frames > 1)
-			tp_power_map_update(&p->map, p->setting, pw);
+			tp_act_power_map_update(&p->map, p->setting, pw);
 		if (!isnan(p->o.fixed_setting))
 			s = p->o.fixed_setting;
 		else if (p->out.rate < 0)
 			s = 1;
 		else
-			s = tp_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+			s = tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
 		ret = tp_actuator_set(p->act, s, now);
 		if (ret < 0)
 			actuator_error(p, t, ret);
@@ -490,7 +490,21 @@ int tp_pacer_count(struct tp_pacer *p, double t, double *v)
 	return 0;
 }
 
-void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
+/* The energy budget beside the governor's: the smaller is granted. */
+static void energy_cap(struct tp_pacer *p, const struct tp_gov_input *in, double t, double *v)
+{
+	double thermal = p->out.rate < 0 ? INFINITY : p->out.rate, energy;
+
+	energy = tp_pace_energy_decide(p->ebudget, p->log, t, thermal, in->idle_w,
+				       p->gov.cfg.p_max_w, in->joules_per_token, v);
+	if (!(energy < thermal))
+		return;
+	p->out.rate = energy;
+	if (in->joules_per_token > 0)
+		p->out.power_w = fmin(p->out.power_w, in->idle_w + energy * in->joules_per_token);
+}
+
+void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now)
 {
 	const struct tp_forecast *f = p->pl ? tp_pipeline_forecast(p->pl) : NULL;
 	struct tp_gov_input in;
@@ -534,6 +548,8 @@ void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now)
 	p->blind = isnan(temp) && p->gov.cfg.kind != TP_GOV_NONE;
 	if (p->blind)
 		say_blind(p, t, isfinite(pw));
+	if (p->ebudget)
+		energy_cap(p, &in, t, v);
 	actuate(p, t, v, now);
 	if (p->out.changed && p->log) {
 		json_t *ev = tp_pacer_pace_change(&p->gov, &in, &p->out);

@@ -30,6 +30,7 @@
 #include "event.h"
 #include "governor.h"
 #include "metrics_http.h"
+#include "pace_energy.h"
 #include "pace_server.h"
 #include "brain/pipeline.h"
 
@@ -72,6 +73,8 @@ struct tp_pacer {
 	struct tp_metrics *metrics;
 	const struct tp_chanset *set;
 	struct tp_pacer_opts o;
+	/* the energy budget beside the thermal one (borrowed), NULL: none */
+	struct tp_pace_energy *ebudget;
 
 	int i_temp, i_power, i_energy, i_tokens, i_rate;
 	struct tp_governor gov;
@@ -150,10 +153,12 @@ int tp_pacer_add_channels(struct tp_chanset *set);
  * tp_pacer_decide: the pipeline's forecast, model validity, throttle
  * verdict and energy account in; the governor's budget out to the socket or
  * the actuator; pace_change and per-call energy_summary events; the frame
- * on /metrics. now is CLOCK_MONOTONIC for the actuators.
+ * on /metrics. With an energy budget (ebudget) the smaller of it and the
+ * governor's rate is granted, its budget.* channels written into v first.
+ * now is CLOCK_MONOTONIC for the actuators.
  */
 int tp_pacer_count(struct tp_pacer *p, double t, double *v);
-void tp_pacer_decide(struct tp_pacer *p, double t, const double *v, double now);
+void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now);
 
 /* Both steps, for a pacer without a pipeline (tests). */
 int tp_pacer_tick(struct tp_pacer *p, double t, double *v, double now);

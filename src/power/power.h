@@ -18,6 +18,14 @@
  *                      the thermal budget; energy_budget events
  *   power_irradiance.h readers of irradiance series (TMY3, PVGIS, time,GHI)
  *   power_supply.h     the Linux power_supply class (a battery, a charger)
+ *   power_nut.h        a UPS through Network UPS Tools (libupsclient)
+ *   power_source.h     the energy-source interface every reader plugs into:
+ *                      struct power_reading (soc, voltage, current, power,
+ *                      capacity, runtime, solar, load and input power, on
+ *                      the mains; NaN where unknown) and struct
+ *                      power_source (read and close behind a context);
+ *                      the power_supply class is one, NUT (power_nut.h)
+ *                      another, and a new reader is one open function
  *
  * It may include the root and dsp/ only (tools/lint-includes); the
  * simulator (src/sim/solar*.c) and the command line use it.
@@ -27,7 +35,9 @@
 #include "power/power_budget.h"
 #include "power/power_harvest.h"
 #include "power/power_irradiance.h"
+#include "power/power_nut.h"
 #include "power/power_solar.h"
+#include "power/power_source.h"
 #include "power/power_supply.h"
 
 #endif

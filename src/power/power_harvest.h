@@ -24,6 +24,8 @@
  * 0.6 ± 0.35.
  */
 
+#include <stddef.h>
+
 #define POWER_HARVEST_SLOTS 24
 #define POWER_HARVEST_DAYS  30
 
@@ -61,6 +63,21 @@ void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_a
  * a bad day has been of late. 0.25 before three days are known.
  */
 double power_harvest_day_quantile(const struct power_harvest *h, double p);
+
+/*
+ * The cloudiness learned, kept across restarts (the daemon's
+ * STATE/BOARD.harvest.ini): each slot seen (mean, var) and the whole days'
+ * ratios, oldest first. Save writes it atomically; parse reads an INI of
+ * it over h (the slots it names, the days) and refuses, with "NAME: why" in
+ * err, a version it does not know, a value out of range (-EINVAL) or a file
+ * learned more than a degree of longitude away (-ESTALE: its hours are not
+ * these); h is untouched then. load: the same from a file (-ENOENT: none).
+ */
+struct tp_ini;
+int power_harvest_save(const struct power_harvest *h, const char *path, char *err, size_t n);
+int power_harvest_parse(struct power_harvest *h, const struct tp_ini *ini, const char *name,
+			char *err, size_t n);
+int power_harvest_load(struct power_harvest *h, const char *path, char *err, size_t n);
 
 /* One-sided normal quantile: z with P(X <= z) = p (0.5 <= p < 1). */
 double power_harvest_z(double p);

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "session.h"
-#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -71,48 +70,13 @@ int tp_import_split(char *line, char **cell, int max)
 	}
 }
 
-/* The median gap between rows (the upper middle one), 1 s when unknown. */
-static double median_interval(const struct tp_import_table *tb)
+static const double *table_row(const void *ctx, int i, double *t, double *v)
 {
-	double *d, m;
-	int i;
+	const struct tp_import_table *tb = ctx;
 
-	if (tb->nrows < 2)
-		return 1.0;
-	d = malloc((size_t)(tb->nrows - 1) * sizeof(*d));
-	if (!d)
-		return 1.0;
-	for (i = 1; i < tb->nrows; i++)
-		d[i - 1] = tb->t[i] - tb->t[i - 1];
-	dsp_sort(d, tb->nrows - 1);
-	m = d[(tb->nrows - 1) / 2];
-	free(d);
-	return m > 0 ? m : 1.0;
-}
-
-static int write_csv(const struct tp_import_table *tb, const char *path,
-		     const char *const *comments)
-{
-	struct tp_csv_writer w;
-	char tmp[4200];
-	FILE *f;
-	int i, ret;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	ret = tp_csv_writer_open(&w, f, &tb->set, comments);
-	for (i = 0; ret == 0 && i < tb->nrows; i++)
-		ret = tp_csv_writer_row(&w, tb->t[i], tb->v + (size_t)i * (size_t)tb->set.n);
-	if (fclose(f) == EOF && ret == 0)
-		ret = -EIO;
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+	(void)v;
+	*t = tb->t[i];
+	return tb->v + (size_t)i * (size_t)tb->set.n;
 }
 
 int tp_import_table_write(const struct tp_import_table *tb, const char *dir, const char *board,
@@ -120,21 +84,15 @@ int tp_import_table_write(const struct tp_import_table *tb, const char *dir, con
 			  size_t n)
 {
 	struct tp_manifest m;
-	char ex[2048], path[4096], c_board[128], c_src[300], c_start[80];
+	char ex[2048], c_board[128], c_src[300], c_start[80];
 	const char *comments[4];
 	const char *b = board ? board : "unknown";
-	int ret;
 
-	ret = tp_mkdir_p(dir, 0755);
-	if (ret < 0) {
-		snprintf(err, n, "cannot create '%s': %s", dir, strerror(-ret));
-		return ret;
-	}
 	tp_manifest_init(&m, b, "import");
 	/* the formats carry local time without a zone: UTC is not known */
 	tp_strlcpy(m.start_utc, "unknown", sizeof(m.start_utc));
 	m.start_monotonic = 0;
-	m.interval_s = median_interval(tb);
+	m.interval_s = tp_session_interval_s(tb->t, sizeof(*tb->t), tb->nrows);
 	snprintf(ex, sizeof(ex),
 		 "[import]\nformat = %s\nfile = %.150s\nstart_local = %s\nrows = %d\n"
 		 "skipped = %ld\n%s",
@@ -149,22 +107,8 @@ int tp_import_table_write(const struct tp_import_table *tb, const char *dir, con
 	comments[1] = c_src;
 	comments[2] = c_start;
 	comments[3] = NULL;
-	if (tp_session_path(path, sizeof(path), dir, "telemetry.csv") < 0) {
-		snprintf(err, n, "path too long: '%s'", dir);
-		return -ENAMETOOLONG;
-	}
-	ret = write_csv(tb, path, comments);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
-		return ret;
-	}
-	/* the manifest last: a directory that has one holds a whole session */
-	ret = tp_manifest_write(&m, dir);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	return tp_session_write_import(dir, &m, &tb->set, comments, tb->nrows, table_row, tb, err,
+				       n);
 }
 
 void tp_import_table_free(struct tp_import_table *tb)

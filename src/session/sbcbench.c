@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "session.h"
-#include "stats.h"
 #include "telemetry_csv.h"
 #include "util.h"
 
@@ -644,73 +643,29 @@ double tp_sbcbench_t(const struct tp_sbcbench *sb, int row)
 	return sb->rows[row].local_s - sb->rows[0].local_s;
 }
 
-/*
- * The usual sampling interval: the median of the gaps between rows, the
- * upper middle one for an even count rather than dsp_sorted_median's mean
- * of two, so that it is always a gap the log has (and the manifests
- * imported so far keep their interval_s).
- */
-static double median_interval(const struct tp_sbcbench *sb)
-{
-	double *d, m;
-	int i;
-
-	if (sb->nrows < 2)
-		return 1.0;
-	d = malloc((size_t)(sb->nrows - 1) * sizeof(*d));
-	if (!d)
-		return 1.0;
-	for (i = 1; i < sb->nrows; i++)
-		d[i - 1] = sb->rows[i].local_s - sb->rows[i - 1].local_s;
-	dsp_sort(d, sb->nrows - 1);
-	m = d[(sb->nrows - 1) / 2];
-	free(d);
-	return m > 0 ? m : 1.0;
-}
-
-static int write_csv(const struct tp_sbcbench *sb, const char *path, const char *const *comments)
-{
-	double v[TP_MAX_CHANNELS];
+struct rows {
+	const struct tp_sbcbench *sb;
 	struct tp_chanset set;
-	struct tp_csv_writer w;
-	char tmp[4200];
-	FILE *f;
-	int i, ret = 0;
+};
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	tp_sbcbench_channels(sb, &set);
-	ret = tp_csv_writer_open(&w, f, &set, comments);
-	for (i = 0; ret == 0 && i < sb->nrows; i++) {
-		tp_sbcbench_frame(sb, &set, i, v);
-		ret = tp_csv_writer_row(&w, tp_sbcbench_t(sb, i), v);
-	}
-	if (fclose(f) == EOF && ret == 0)
-		ret = -EIO;
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+static const double *sbc_row(const void *ctx, int i, double *t, double *v)
+{
+	const struct rows *r = ctx;
+
+	tp_sbcbench_frame(r->sb, &r->set, i, v);
+	*t = tp_sbcbench_t(r->sb, i);
+	return v;
 }
 
 int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, const char *board,
 			      const char *source_name, char *err, size_t n)
 {
 	struct tp_manifest m;
-	char extra[1024], path[4096], c_board[128], c_src[300], c_start[64], c_dev[200];
+	char extra[1024], c_board[128], c_src[300], c_start[64], c_dev[200];
 	const char *comments[5];
 	const char *b = board ? board : (sb->board[0] ? sb->board : "unknown");
-	int ret;
+	struct rows r = {.sb = sb};
 
-	ret = tp_mkdir_p(dir, 0755);
-	if (ret < 0) {
-		snprintf(err, n, "cannot create '%s': %s", dir, strerror(-ret));
-		return ret;
-	}
 	tp_manifest_init(&m, b, "import");
 	if (sb->has_start) {
 		time_t t = (time_t)((long long)sb->rows[0].local_s - sb->tz_offset_s);
@@ -722,7 +677,9 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 		tp_strlcpy(m.start_utc, "unknown", sizeof(m.start_utc));
 	}
 	m.start_monotonic = 0;
-	m.interval_s = median_interval(sb);
+	m.interval_s = sb->nrows < 2 ? 1.0
+				     : tp_session_interval_s(&sb->rows[0].local_s,
+							     sizeof(sb->rows[0]), sb->nrows);
 	snprintf(extra, sizeof(extra),
 		 "[import]\nformat = sbc-bench\nfile = %.150s\ndevice = %s\ntables = %d\n"
 		 "rows = %d\nskipped = %ld\nduplicates = %ld\n",
@@ -738,22 +695,8 @@ int tp_sbcbench_write_session(const struct tp_sbcbench *sb, const char *dir, con
 	comments[2] = c_start;
 	comments[3] = c_dev;
 	comments[4] = NULL;
-	if (tp_session_path(path, sizeof(path), dir, "telemetry.csv") < 0) {
-		snprintf(err, n, "path too long: '%s'", dir);
-		return -ENAMETOOLONG;
-	}
-	ret = write_csv(sb, path, comments);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
-		return ret;
-	}
-	/* the manifest last: a directory that has one holds a whole session */
-	ret = tp_manifest_write(&m, dir);
-	if (ret < 0) {
-		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	tp_sbcbench_channels(sb, &r.set);
+	return tp_session_write_import(dir, &m, &r.set, comments, sb->nrows, sbc_row, &r, err, n);
 }
 
 void tp_sbcbench_free(struct tp_sbcbench *sb)

@@ -2,8 +2,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "stats.h"
+#include "telemetry_csv.h"
 #include "util.h"
 
 void tp_manifest_init(struct tp_manifest *m, const char *board, const char *source)
@@ -153,4 +158,83 @@ out:
 	else
 		tp_ini_free(&ini);
 	return ret;
+}
+
+double tp_session_interval_s(const double *t, size_t stride, int n)
+{
+	const char *p = (const char *)t;
+	double *d, m;
+	int i;
+
+	if (n < 2)
+		return 1.0;
+	d = malloc((size_t)(n - 1) * sizeof(*d));
+	if (!d)
+		return 1.0;
+	for (i = 1; i < n; i++)
+		d[i - 1] = *(const double *)(p + (size_t)i * stride) -
+			   *(const double *)(p + (size_t)(i - 1) * stride);
+	dsp_sort(d, n - 1);
+	m = d[(n - 1) / 2];
+	free(d);
+	return m > 0 ? m : 1.0;
+}
+
+static int write_rows(const char *path, const struct tp_chanset *set, const char *const *comments,
+		      int nrows, tp_session_row_fn row, const void *ctx)
+{
+	double v[TP_MAX_CHANNELS], t;
+	struct tp_csv_writer w;
+	char tmp[4200];
+	FILE *f;
+	int i, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	ret = tp_csv_writer_open(&w, f, set, comments);
+	for (i = 0; ret == 0 && i < nrows; i++) {
+		const double *r = row(ctx, i, &t, v);
+
+		ret = tp_csv_writer_row(&w, t, r);
+	}
+	if (fclose(f) == EOF && ret == 0)
+		ret = -EIO;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+int tp_session_write_import(const char *dir, const struct tp_manifest *m,
+			    const struct tp_chanset *set, const char *const *comments, int nrows,
+			    tp_session_row_fn row, const void *ctx, char *err, size_t n)
+{
+	char path[4096];
+	int ret;
+
+	ret = tp_mkdir_p(dir, 0755);
+	if (ret < 0) {
+		snprintf(err, n, "cannot create '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (tp_session_path(path, sizeof(path), dir, "telemetry.csv") < 0) {
+		snprintf(err, n, "path too long: '%s'", dir);
+		return -ENAMETOOLONG;
+	}
+	ret = write_rows(path, set, comments, nrows, row, ctx);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	/* the manifest last: a directory that has one holds a whole session */
+	ret = tp_manifest_write(m, dir);
+	if (ret < 0) {
+		snprintf(err, n, "cannot write '%s/manifest.ini': %s", dir, strerror(-ret));
+		return ret;
+	}
+	return 0;
 }

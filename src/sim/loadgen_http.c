@@ -4,7 +4,6 @@
 #include <math.h>
 #include <time.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "client/thermpace.h"
+#include "tcp.h"
 #include "util.h"
 
 #define OUT_MAX (TP_LGH_MAX_TOKENS * 4 + 512)
@@ -163,44 +163,12 @@ struct server {
 
 static int listen_on(struct server *s)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char host[256], port[16];
-	const char *colon = strrchr(s->o->listen, ':');
-	int fd = -1, one = 1, saved = EINVAL;
-	size_t hl;
+	char err[320];
+	int fd = tp_tcp_listen(s->o->listen, 128, TP_TCP_NONBLOCK, NULL, err, sizeof(err));
 
-	if (!colon || !colon[1] || strlen(colon + 1) >= sizeof(port) ||
-	    (hl = (size_t)(colon - s->o->listen)) >= sizeof(host)) {
-		fprintf(s->err, "thermpace-loadgen: bad --http address '%s' (HOST:PORT)\n",
-			s->o->listen);
-		return -EINVAL;
-	}
-	memcpy(host, s->o->listen, hl);
-	host[hl] = '\0';
-	tp_strlcpy(port, colon + 1, sizeof(port));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if (getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &res) != 0)
-		res = NULL;
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	if (res)
-		freeaddrinfo(res);
 	if (fd < 0) {
-		fprintf(s->err, "thermpace-loadgen: cannot listen on '%s': %s\n", s->o->listen,
-			strerror(saved));
-		return -saved;
+		fprintf(s->err, "thermpace-loadgen: --http: %s\n", err);
+		return fd;
 	}
 	s->fd = fd;
 	return 0;

@@ -55,7 +55,7 @@ struct tp_lgh_req {
 int tp_lgh_parse(const char *buf, size_t len, struct tp_lgh_req *r);
 
 struct tp_lgh_opts {
-	const char *listen; /* HOST:PORT or :PORT (the loopback) */
+	const char *listen; /* HOST:PORT, [V6]:PORT or :PORT (the loopback): tcp.h */
 	int slots;	    /* requests generated at once (default 4) */
 	int conns;	    /* connections at most (default 64) */
 };

@@ -110,7 +110,10 @@ int tp_netplant_class(struct tp_netplant_params *p, const char *name);
  * clipped to ±2.5 and kept at least 0.25 from 0, so that no nonzero value
  * equals its nominal one; idle shares renormalized; zeros stay zero. Same
  * seed, same board. The counts and the numerics (fan_max_state,
- * leak_ref_c, conv_ref_k, substep_s) are kept.
+ * leak_ref_c, conv_ref_k, substep_s) are kept. A board no real board of
+ * the class could be (idle above the trip in a hot room, a full-load rise
+ * or power beyond 1.3× the class's, a thermal runaway) is drawn again from
+ * the seed's next stream (docs/netplant.md).
  */
 void tp_netplant_draw(struct tp_netplant_params *out, const struct tp_netplant_params *nominal,
 		      uint64_t seed);

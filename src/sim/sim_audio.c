@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sndfile_dl.h"
+#include "util.h"
 #include "wav.h"
 
 #define RNG_AUDIO  7
@@ -208,7 +209,7 @@ static void fan_step(struct tp_sim_audio *a, double t, int cool_state)
 
 	a->rpm_prev = a->rpm;
 	if (dt > 0)
-		a->rpm += (target - a->rpm) * (1 - exp(-dt / FAN_TAU_S));
+		a->rpm = tp_ema(a->rpm, target, dt, FAN_TAU_S);
 	a->t_prev = t;
 }
 

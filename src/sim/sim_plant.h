@@ -5,8 +5,8 @@
  * The sim wing: the simulated board (this plant, its scenario, load and
  * audio), the closed loop that runs the governor against it, and the load
  * generator thermpace-loadgen. It writes sessions like a real board would;
- * it may include the root, dsp/, brain/, session/, pace/ and client/
- * (tools/lint-includes), and only cli/ includes it.
+ * it may include the root, dsp/, brain/, session/, pace/, client/ and
+ * power/ (tools/lint-includes), and only cli/ includes it.
  *
  * The simulated board (docs/simulator.md): two thermal stages in series (a
  * fast die stage and a slow heatsink stage) over an ambient that reaches the

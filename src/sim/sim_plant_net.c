@@ -47,6 +47,32 @@ static double dyn_w(const struct tp_plant *p, double rate)
 	return rate > 0 ? p->net.jpt * rate : 0;
 }
 
+/*
+ * The steady state of the initial rate; where that would hold the kernel's
+ * die above its trip, the throttled one at the trip instead (a board that
+ * has run at that rate for long sits where its throttle holds it, not
+ * where the unthrottled plant would settle), and idle when even idle is
+ * above the trip.
+ */
+static void settle_initial(struct tp_plant *p)
+{
+	const struct tp_scenario *s = &p->s;
+	struct tp_plant_net *n = &p->net;
+	double dyn = dyn_w(p, fmin(s->initial_rate, s->max_rate)), w;
+	int ret;
+
+	if (p->kernel_zone >= 0) {
+		ret = tp_netplant_sustainable_power(&n->np.p, tp_netplant_ambient(&n->np),
+						    (enum tp_netplant_node)n->node, s->trip_c,
+						    n->cpu_share, n->np.fan_state, &w);
+		if (ret == -ERANGE)
+			dyn = 0;
+		else if (ret == 0 && w < dyn)
+			dyn = w;
+	}
+	tp_netplant_settle(&n->np, dyn, n->cpu_share);
+}
+
 int tp_plant_net_init(struct tp_plant *p, uint64_t seed)
 {
 	const struct tp_scenario *s = &p->s;
@@ -67,16 +93,6 @@ int tp_plant_net_init(struct tp_plant *p, uint64_t seed)
 	n->fs = 1;
 	n->cpu_share = isnan(s->cpu_share) ? n->base.decode_cpu_share : s->cpu_share;
 	n->jpt = s->max_rate > 0 ? n->base.full_dyn_w / s->max_rate : 0;
-	if (s->initial_steady)
-		tp_netplant_settle(&n->np, dyn_w(p, fmin(s->initial_rate, s->max_rate)),
-				   n->cpu_share);
-	for (z = 0; z < s->nzones; z++) {
-		struct tp_netplant_sensor_spec sp;
-
-		zone_spec(&s->zones[z], &sp);
-		tp_netplant_sensor_init(&n->sens[z], &sp);
-		n->zone_c[z] = tp_netplant_sensor_read(&n->sens[z], &n->np);
-	}
 	/* the die the kernel's zone reads; the hotter half at decode otherwise */
 	kn = -1;
 	if (p->kernel_zone >= 0) {
@@ -88,6 +104,15 @@ int tp_plant_net_init(struct tp_plant *p, uint64_t seed)
 						 : -1;
 	}
 	n->node = kn >= 0 ? kn : n->cpu_share >= 0.5 ? TP_NETPLANT_CPU : TP_NETPLANT_GPU;
+	if (s->initial_steady)
+		settle_initial(p);
+	for (z = 0; z < s->nzones; z++) {
+		struct tp_netplant_sensor_spec sp;
+
+		zone_spec(&s->zones[z], &sp);
+		tp_netplant_sensor_init(&n->sens[z], &sp);
+		n->zone_c[z] = tp_netplant_sensor_read(&n->sens[z], &n->np);
+	}
 	return 0;
 }
 

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,30 +55,6 @@ const char *tp_population_kind_name(int k)
 	return k >= 0 && k < TP_POP_KINDS ? kind_names[k] : "?";
 }
 
-struct out {
-	char *buf;
-	size_t n, len;
-	int full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(o->buf + o->len, o->n - o->len, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= o->n - o->len)
-		o->full = 1;
-	else
-		o->len += (size_t)k;
-}
-
 static double uni(struct tp_rng *r, double lo, double hi)
 {
 	return lo + (hi - lo) * tp_rng_uniform(r);
@@ -97,107 +72,116 @@ static double secs(double s)
 }
 
 /* The [load] section: calls (half), a steady batch rate or steps between levels. */
-static void put_load(struct out *o, struct tp_rng *r, double max_rate, double duration)
+static void put_load(struct tp_buf *o, struct tp_rng *r, double max_rate, double duration)
 {
 	static const double tokens[] = {50, 100, 200, 400};
 	double u = tp_rng_uniform(r), t;
 	int i, n;
 
-	put(o, "\n[load]\n");
+	tp_buf_printf(o, "\n[load]\n");
 	if (u < 0.5) {
-		put(o, "profile = calls\ncall_tokens = %.0f\ngap_s = %.1f\ngap_jitter = 0.8\n",
+		tp_buf_printf(
+		    o, "profile = calls\ncall_tokens = %.0f\ngap_s = %.1f\ngap_jitter = 0.8\n",
 		    tokens[(int)(tp_rng_uniform(r) * 4) & 3], uni(r, 2, 20));
 		return;
 	}
 	if (u < 0.75) {
-		put(o, "profile = constant\nrate = %.2f\n", max_rate * uni(r, 0.2, 1.0));
+		tp_buf_printf(o, "profile = constant\nrate = %.2f\n", max_rate * uni(r, 0.2, 1.0));
 		return;
 	}
-	put(o, "profile = steps\nrate = %.2f\n", max_rate * uni(r, 0, 1));
+	tp_buf_printf(o, "profile = steps\nrate = %.2f\n", max_rate * uni(r, 0, 1));
 	n = 3 + (int)(tp_rng_uniform(r) * 3);
 	for (i = 0, t = 0; i < n; i++) {
 		t += uni(r, 0.5, 1.5) * duration / (n + 1);
 		if (t >= duration)
 			break;
 		/* idle a third of the time, otherwise a share of the full rate */
-		put(o, "step = %.0f %.2f\n", secs(t),
-		    tp_rng_uniform(r) < 0.33 ? 0.0 : max_rate * uni(r, 0.3, 1.0));
+		tp_buf_printf(o, "step = %.0f %.2f\n", secs(t),
+			      tp_rng_uniform(r) < 0.33 ? 0.0 : max_rate * uni(r, 0.3, 1.0));
 	}
 }
 
 /* The [event.*] sections of kind k from t0; returns the session's duration. */
-static double put_fault(struct out *o, struct tp_rng *r, int k, double t0, double amb)
+static double put_fault(struct tp_buf *o, struct tp_rng *r, int k, double t0, double amb)
 {
 	const char *ch = channels[(int)(tp_rng_uniform(r) * 3) % 3];
 	double t1;
 
 	switch (k) {
 	case K_AMB_STEP:
-		put(o, "\n[event.room]\nkind = ambient_step\nt_start = %.0f\nto_c = %.1f\n", t0,
-		    amb + sign(r) * uni(r, 3, 8));
+		tp_buf_printf(o,
+			      "\n[event.room]\nkind = ambient_step\nt_start = %.0f\nto_c = %.1f\n",
+			      t0, amb + sign(r) * uni(r, 3, 8));
 		return t0 + 3600;
 	case K_AMB_RAMP:
 		t1 = t0 + secs(uni(r, 1800, 3600));
-		put(o,
-		    "\n[event.room]\nkind = ambient_ramp\nt_start = %.0f\nt_end = %.0f\n"
-		    "to_c = %.1f\n",
-		    t0, t1, amb + sign(r) * uni(r, 4, 10));
+		tp_buf_printf(o,
+			      "\n[event.room]\nkind = ambient_ramp\nt_start = %.0f\nt_end = %.0f\n"
+			      "to_c = %.1f\n",
+			      t0, t1, amb + sign(r) * uni(r, 4, 10));
 		return t1 + 1800;
 	case K_COOL_SINK:
 	case K_COOL_DIE:
-		put(o,
-		    "\n[event.cooling]\nkind = cooling_degraded\nt_start = %.0f\n"
-		    "r_factor = %.2f\nstage = %s\n",
-		    t0, k == K_COOL_DIE ? uni(r, 1.5, 2.5) : uni(r, 1.3, 1.8),
-		    k == K_COOL_DIE ? "die" : "sink");
+		tp_buf_printf(o,
+			      "\n[event.cooling]\nkind = cooling_degraded\nt_start = %.0f\n"
+			      "r_factor = %.2f\nstage = %s\n",
+			      t0, k == K_COOL_DIE ? uni(r, 1.5, 2.5) : uni(r, 1.3, 1.8),
+			      k == K_COOL_DIE ? "die" : "sink");
 		return t0 + 3600;
 	case K_ROOM_AND_COOLING:
-		put(o, "\n[event.room]\nkind = ambient_step\nt_start = %.0f\nto_c = %.1f\n", t0,
-		    amb + sign(r) * uni(r, 3, 8));
-		put(o,
-		    "\n[event.cooling]\nkind = cooling_degraded\nt_start = %.0f\n"
-		    "r_factor = %.2f\nstage = sink\n",
-		    t0, uni(r, 1.3, 1.8));
+		tp_buf_printf(o,
+			      "\n[event.room]\nkind = ambient_step\nt_start = %.0f\nto_c = %.1f\n",
+			      t0, amb + sign(r) * uni(r, 3, 8));
+		tp_buf_printf(o,
+			      "\n[event.cooling]\nkind = cooling_degraded\nt_start = %.0f\n"
+			      "r_factor = %.2f\nstage = sink\n",
+			      t0, uni(r, 1.3, 1.8));
 		return t0 + 3600;
 	case K_OFFSET:
-		put(o,
+		tp_buf_printf(
+		    o,
 		    "\n[event.sensor]\nkind = sensor_offset\nchannel = %s\nt_start = %.0f\n"
 		    "offset_c = %.2f\n",
 		    ch, t0, sign(r) * uni(r, 1, 3));
 		return t0 + 1800;
 	case K_DRIFT:
-		put(o,
+		tp_buf_printf(
+		    o,
 		    "\n[event.sensor]\nkind = sensor_offset\nchannel = %s\nt_start = %.0f\n"
 		    "rate_c_per_min = %.3f\n",
 		    ch, t0, sign(r) * uni(r, 0.03, 0.1));
 		return t0 + 3600;
 	case K_GAIN:
 		t1 = secs(uni(r, 600, 3600));
-		put(o,
+		tp_buf_printf(
+		    o,
 		    "\n[event.sensor]\nkind = sensor_gain\nchannel = %s\nt_start = %.0f\n"
 		    "gain = %.3f\nramp_s = %.0f\n",
 		    ch, t0, tp_rng_uniform(r) < 0.7 ? uni(r, 1.04, 1.10) : uni(r, 0.90, 0.96), t1);
 		return t0 + t1 + 1800;
 	case K_STUCK:
 		t1 = t0 + secs(uni(r, 600, 1800));
-		put(o,
+		tp_buf_printf(
+		    o,
 		    "\n[event.sensor]\nkind = sensor_stuck\nchannel = %s\nt_start = %.0f\n"
 		    "t_end = %.0f\n",
 		    ch, t0, t1);
 		return t1 + 600;
 	case K_SPIKE:
 		t1 = t0 + secs(uni(r, 600, 1800));
-		put(o,
+		tp_buf_printf(
+		    o,
 		    "\n[event.sensor]\nkind = sensor_spike\nchannel = %s\nt_start = %.0f\n"
 		    "t_end = %.0f\namplitude_c = %.1f\nper_min = %.2f\n",
 		    ch, t0, t1, uni(r, 6, 15), uni(r, 0.5, 3));
 		return t1 + 600;
 	case K_LOST:
-		put(o, "\n[event.sensor]\nkind = sensor_lost\nchannel = %s\nt_start = %.0f\n", ch,
+		tp_buf_printf(
+		    o, "\n[event.sensor]\nkind = sensor_lost\nchannel = %s\nt_start = %.0f\n", ch,
 		    t0);
 		if (tp_rng_uniform(r) < 0.5) {
 			t1 = t0 + secs(uni(r, 60, 900));
-			put(o, "t_end = %.0f\n", t1);
+			tp_buf_printf(o, "t_end = %.0f\n", t1);
 			return t1 + 900;
 		}
 		return t0 + 1200;
@@ -209,9 +193,9 @@ static double put_fault(struct out *o, struct tp_rng *r, int k, double t0, doubl
 int tp_population_scenario(uint64_t seed, long index, char *buf, size_t n, char *name, size_t nn)
 {
 	const struct pop_class *c;
-	struct out head = {buf, n, 0, 0};
+	struct tp_buf head = {buf, n, 0, 0};
 	char events[2048], load[2048];
-	struct out ev = {events, sizeof(events), 0, 0}, ld = {load, sizeof(load), 0, 0};
+	struct tp_buf ev = {events, sizeof(events), 0, 0}, ld = {load, sizeof(load), 0, 0};
 	struct tp_rng r;
 	double amb, t0, duration;
 	int k;
@@ -228,15 +212,15 @@ int tp_population_scenario(uint64_t seed, long index, char *buf, size_t n, char 
 	put_load(&ld, &r, c->max_rate, duration);
 	if (snprintf(name, nn, "pop-%04ld-%s-%s", index, c->cls, kind_names[k]) >= (int)nn)
 		return -ENOSPC;
-	put(&head,
-	    "; population %llu, scenario %ld (thermpace sim --population)\n"
-	    "[scenario]\nname = %s\n"
-	    "description = network plant, class %s, drawn parameters: %s\n"
-	    "board = %s\nduration_s = %.0f\ninterval_s = 1\nseed = %llu\n"
-	    "\n[plant]\nmodel = network\nclass = %s\nambient_c = %.1f\ninitial = steady\n"
-	    "max_rate = %g\n\n[throttle]\nzone = %s\n\n[audio]\nrate = 0\n%s%s",
-	    (unsigned long long)seed, index, name, c->cls, kind_names[k], c->board, duration,
-	    (unsigned long long)(tp_rng_next(&r) >> 16), c->cls, amb, c->max_rate, c->throttle_zone,
-	    load, events);
+	tp_buf_printf(&head,
+		      "; population %llu, scenario %ld (thermpace sim --population)\n"
+		      "[scenario]\nname = %s\n"
+		      "description = network plant, class %s, drawn parameters: %s\n"
+		      "board = %s\nduration_s = %.0f\ninterval_s = 1\nseed = %llu\n"
+		      "\n[plant]\nmodel = network\nclass = %s\nambient_c = %.1f\ninitial = steady\n"
+		      "max_rate = %g\n\n[throttle]\nzone = %s\n\n[audio]\nrate = 0\n%s%s",
+		      (unsigned long long)seed, index, name, c->cls, kind_names[k], c->board,
+		      duration, (unsigned long long)(tp_rng_next(&r) >> 16), c->cls, amb,
+		      c->max_rate, c->throttle_zone, load, events);
 	return head.full || ev.full || ld.full ? -ENOSPC : 0;
 }

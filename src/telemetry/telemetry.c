@@ -25,8 +25,9 @@
 #define RETRY_S		  1.0
 
 static const struct tp_tel_ops *const kinds[] = {
-    &tp_tel_thermal_ops,     &tp_tel_cpufreq_ops, &tp_tel_devfreq_ops, &tp_tel_x86_throttle_ops,
-    &tp_tel_ina3221_iio_ops, &tp_tel_hwmon_ops,	  &tp_tel_rapl_ops,    &tp_tel_rpi_ops,
+    &tp_tel_thermal_ops,      &tp_tel_cpufreq_ops,     &tp_tel_devfreq_ops,
+    &tp_tel_x86_throttle_ops, &tp_tel_ina3221_iio_ops, &tp_tel_hwmon_ops,
+    &tp_tel_rapl_ops,	      &tp_tel_rpi_ops,	       &tp_tel_vedirect_ops,
 };
 
 static void set_err(struct tp_telemetry *tel, const char *fmt, ...)
@@ -235,9 +236,14 @@ int tp_tel_list(struct tp_telemetry *tel, const char *rel, const char *prefix, c
 	return (int)n;
 }
 
-static void kind_range(enum tp_kind kind, double *lo, double *hi)
+static void kind_range(enum tp_kind kind, const char *name, double *lo, double *hi)
 {
 	switch (kind) {
+	case TP_KIND_BATTERY:
+	case TP_KIND_SOLAR:
+		*lo = strcmp(tp_channel_unit(name), "%") == 0 ? 0 : -1e5;
+		*hi = strcmp(tp_channel_unit(name), "%") == 0 ? 100 : 1e5;
+		break;
 	case TP_KIND_TEMP:
 		*lo = -40;
 		*hi = 150;
@@ -307,7 +313,7 @@ int tp_tel_add(struct tp_telemetry *tel, const char *name, const char *source, c
 	c->status = TP_CHAN_PENDING;
 	c->value = NAN;
 	c->raw = NAN;
-	kind_range(c->kind, &c->lo, &c->hi);
+	kind_range(c->kind, uniq, &c->lo, &c->hi);
 	return tel->nchan++;
 }
 
@@ -385,7 +391,7 @@ void tp_tel_pending(struct tp_telemetry *tel, int ch, const char *reason, double
 static const char *judge(const struct tp_tel_chan *c, double value, char *buf, size_t n,
 			 int *declared)
 {
-	const char *unit = tp_kind_unit(c->kind);
+	const char *unit = tp_channel_unit(c->name);
 	double lo = c->lo, hi = c->hi;
 	int i;
 
@@ -440,7 +446,7 @@ void tp_tel_set(struct tp_telemetry *tel, int ch, double value, double *v)
 		char msg[TP_TEL_PATH_MAX + 128];
 
 		snprintf(msg, sizeof(msg), "%s: valid again (%.10g %s from '%s')", c->name, value,
-			 tp_kind_unit(c->kind), c->path);
+			 tp_channel_unit(c->name), c->path);
 		c->reported = 0;
 		report(tel, ch, msg);
 	}
@@ -857,7 +863,7 @@ int tp_telemetry_chan(const struct tp_telemetry *tel, int i, struct tp_telemetry
 		return -ERANGE;
 	c = &tel->chan[i];
 	out->name = c->name;
-	out->unit = tp_kind_unit(c->kind);
+	out->unit = tp_channel_unit(c->name);
 	out->source = c->source;
 	out->path = c->path;
 	out->detail = c->detail;

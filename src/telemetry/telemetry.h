@@ -10,8 +10,11 @@
  * Live telemetry sources (DESIGN §2, §5): thermal zones and cooling
  * devices, cpufreq policies, devfreq clocks, x86 thermal_throttle counters,
  * hwmon through libsensors, the Jetson INA3221 power monitor (IIO on
- * JetPack <= 4, hwmon on JetPack >= 5), Intel RAPL energy counters and the
- * Raspberry Pi firmware's throttle bits and PMIC readings (vcgencmd).
+ * JetPack <= 4, hwmon on JetPack >= 5), Intel RAPL energy counters, the
+ * Raspberry Pi firmware's throttle bits and PMIC readings (vcgencmd), and
+ * the battery and the panel: a Victron charge controller or battery
+ * monitor on a serial port (VE.Direct, vedirect.h) and INA rails a profile
+ * names battery.power or solar.power.
  *
  * Lifecycle, collectd style: tp_telemetry_open finds every source under a
  * root directory ("/" live, a fixture tree in tests), registers one channel
@@ -93,7 +96,7 @@ struct tp_telemetry_chan {
 	const char *unit;   /* "C", "W", "Hz", ... (tp_kind_unit) */
 	const char *source; /* "thermal", "cooling", "cpufreq", "devfreq", "x86-throttle",
 			       "hwmon", "ina3221-iio", "ina3221-hwmon", "rapl", "vcgencmd",
-			       "derived" */
+			       "vedirect", "derived" */
 	const char *path;   /* where it is read, relative to the root ("/sys/...") */
 	const char *detail; /* more facts (zone type and trips, cooling max_state, ...), or "" */
 	int index;	    /* in the channel set */

@@ -16,7 +16,11 @@
  *
  * Channels: KIND.CHIP_LABEL (temp.coretemp_package_id_0, volt.rp1_adc_in1);
  * a profile [rail.NAME] with source = hwmon, chip and label keys names a
- * power feature instead. INA3221 chips go to telemetry_ina3221.c (rails,
+ * power feature instead. A rail whose channel is battery.power or
+ * solar.power (an INA219/INA226 on the battery or the panel, driver
+ * ina2xx: in1 bus voltage mV, curr1 mA, power1 µW) also names its bus
+ * voltage and current (battery.voltage, battery.current), and its power
+ * is their signed product. INA3221 chips go to telemetry_ina3221.c (rails,
  * P = V·I). Chips that mirror a thermal zone (virtual, named like a zone
  * type) are left to the thermal source.
  */
@@ -137,6 +141,65 @@ static const struct tp_board_rail *hwmon_rail(struct tp_telemetry *tel, const ch
 	return NULL;
 }
 
+/* 1 when the rail is the battery's or the panel's (battery.power, solar.power). */
+static int energy_rail(const struct tp_board_rail *r)
+{
+	enum tp_kind k = tp_channel_kind(r->channel);
+
+	return k == TP_KIND_BATTERY || k == TP_KIND_SOLAR;
+}
+
+/* The feature (in1, curr1) a battery or solar rail's voltage or current key names. */
+static const char *energy_feature(struct tp_telemetry *tel, const struct tp_board_rail *r, int volt)
+{
+	const char *v = tp_ini_get(&tel->b->ini, r->section, volt ? "voltage" : "current");
+
+	return v ? v : volt ? "in1" : "curr1";
+}
+
+/*
+ * The bus voltage or current of a battery or solar rail on this chip:
+ * battery.voltage, solar.current, ... into name; NULL when f is neither.
+ */
+static const struct tp_board_rail *energy_part(struct tp_telemetry *tel,
+					       const sensors_chip_name *chip,
+					       const sensors_feature *f, char *name, size_t n)
+{
+	int i, volt = f->type == SENSORS_FEATURE_IN;
+
+	if (!volt && f->type != SENSORS_FEATURE_CURR)
+		return NULL;
+	for (i = 0; tel->b && i < tel->b->nrails; i++) {
+		const struct tp_board_rail *r = &tel->b->rails[i];
+		const char *c = tp_ini_get(&tel->b->ini, r->section, "chip");
+
+		if (strcmp(r->source, "hwmon") != 0 || !energy_rail(r) || !c ||
+		    strcmp(c, chip->prefix) != 0 ||
+		    strcmp(energy_feature(tel, r, volt), f->name) != 0)
+			continue;
+		snprintf(name, n, "%.*s.%s", (int)strcspn(r->channel, "."), r->channel,
+			 volt ? "voltage" : "current");
+		return r;
+	}
+	return NULL;
+}
+
+/*
+ * A battery or solar rail's power: the signed product of its bus voltage
+ * and current (an INA226's power1 is unsigned: charging and discharging
+ * would read alike).
+ */
+static void energy_power(struct tp_telemetry *tel, const sensors_chip_name *chip,
+			 const struct tp_board_rail *r, struct tp_tel_item *it, int ch)
+{
+	char v[TP_TEL_PATH_MAX], c[TP_TEL_PATH_MAX];
+
+	snprintf(v, sizeof(v), "%s/%s_input", chip->path, energy_feature(tel, r, 1));
+	snprintf(c, sizeof(c), "%s/%s_input", chip->path, energy_feature(tel, r, 0));
+	tp_tel_item_init(tel, it, ch, v, 1e-3);
+	tp_tel_item_factor(tel, it, c, tp_tel_rail_inverted(tel, r) ? -1e-3 : 1e-3);
+}
+
 static int ina3221_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_chip_name *chip,
 			int *matched)
 {
@@ -190,7 +253,7 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 
 	while ((f = sensors_get_features(chip, &nr)) != NULL && hw->n < MAX_ITEMS) {
 		const sensors_subfeature *sf = NULL;
-		const struct tp_board_rail *rail = NULL;
+		const struct tp_board_rail *rail = NULL, *part = NULL;
 		const char *kind;
 		char name[TP_CHANNEL_NAME_MAX * 2], path[TP_TEL_PATH_MAX];
 		char spre[TP_CHANNEL_NAME_MAX], slab[TP_CHANNEL_NAME_MAX], *label;
@@ -242,9 +305,14 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 		tp_tel_sanitize(label, slab, sizeof(slab));
 		if (rail)
 			tp_strlcpy(name, rail->channel, sizeof(name));
-		else
+		else if (!(part = energy_part(tel, chip, f, name, sizeof(name))))
 			snprintf(name, sizeof(name), "%s.%s_%s", kind, spre, slab);
+		if (part && f->type == SENSORS_FEATURE_CURR && tp_tel_rail_inverted(tel, part))
+			scale = -scale;
 		name[TP_CHANNEL_NAME_MAX - 1] = '\0';
+		if (rail && energy_rail(rail)) /* read as V x I, not from the power file */
+			snprintf(path, sizeof(path), "%.*s.voltage x %.*s.current",
+				 (int)strcspn(name, "."), name, (int)strcspn(name, "."), name);
 		ch = tp_tel_add(tel, name, "hwmon", path);
 		if (ch == -ENOSPC) {
 			free(label);
@@ -253,13 +321,17 @@ static int plain_chip(struct tp_telemetry *tel, struct hwmon *hw, const sensors_
 		if (ch >= 0) {
 			struct hw_item *h = &hw->item[hw->n++];
 
-			tp_tel_item_init(tel, &h->it, ch, path, scale);
+			if (rail && energy_rail(rail))
+				energy_power(tel, chip, rail, &h->it, ch);
+			else
+				tp_tel_item_init(tel, &h->it, ch, path, scale);
 			h->relative = relative;
 			h->last = NAN;
 			h->counted = 0;
-			tp_tel_detail(tel, ch, "hwmon %s \"%s\"%s%s", chip->prefix, label,
+			tp_tel_detail(tel, ch, "hwmon %s \"%s\"%s%s%s", chip->prefix, label,
 				      relative ? ", since the first sample" : "",
-				      rail && rail->total ? ", the board total" : "");
+				      rail && rail->total ? ", the board total" : "",
+				      rail && energy_rail(rail) ? ", V x I (signed)" : "");
 			if (rail) {
 				matched[ridx] = 1;
 				if (rail->total)

@@ -4,7 +4,8 @@
 /*
  * Inside telemetry: what the core (telemetry.c) gives each sensor kind
  * (telemetry_thermal.c, telemetry_cpufreq.c, telemetry_hwmon.c,
- * telemetry_ina3221.c, telemetry_rapl.c, telemetry_rpi.c). Not for use
+ * telemetry_ina3221.c, telemetry_rapl.c, telemetry_rpi.c,
+ * telemetry_vedirect.c). Not for use
  * outside telemetry_*.c.
  *
  * A sensor kind is one table row, struct tp_tel_ops: open() finds its
@@ -120,6 +121,7 @@ extern const struct tp_tel_ops tp_tel_ina3221_iio_ops;
 extern const struct tp_tel_ops tp_tel_hwmon_ops;
 extern const struct tp_tel_ops tp_tel_rapl_ops;
 extern const struct tp_tel_ops tp_tel_rpi_ops;
+extern const struct tp_tel_ops tp_tel_vedirect_ops;
 
 /*
  * Registers channel name (made unique with a _N suffix when the set has it
@@ -212,6 +214,13 @@ const char *tp_tel_key(const struct tp_telemetry *tel, const char *section, cons
  */
 int tp_tel_list(struct tp_telemetry *tel, const char *rel, const char *prefix, char (*names)[64],
 		int max);
+
+/*
+ * 1 when the profile's rail says invert = 1: its shunt reads current out
+ * of the battery as positive, so current and power are negated (battery.*
+ * is positive into the battery).
+ */
+int tp_tel_rail_inverted(const struct tp_telemetry *tel, const struct tp_board_rail *r);
 
 /* Registers channel ch as the board total (power.board) when the rail is the total one. */
 void tp_tel_mark_total(struct tp_telemetry *tel, int ch);

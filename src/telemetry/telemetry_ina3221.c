@@ -27,12 +27,27 @@
 #define MAX_RAILS 12
 #define IIO_DRV	  "sys/bus/i2c/drivers/ina3221x"
 
-/* volt.X and curr.X for power channel power.X (X after the first '.'). */
+/*
+ * volt.X and curr.X for power channel power.X (X after the first '.');
+ * battery.voltage and battery.current for battery.power (solar.* alike).
+ */
 static void sibling(const char *power, const char *kind, char *out, size_t n)
 {
 	const char *dot = strchr(power, '.');
+	enum tp_kind k = tp_channel_kind(power);
 
-	snprintf(out, n, "%s.%s", kind, dot ? dot + 1 : power);
+	if (k == TP_KIND_BATTERY || k == TP_KIND_SOLAR)
+		snprintf(out, n, "%.*s.%s", (int)(dot - power), power,
+			 strcmp(kind, "volt") == 0 ? "voltage" : "current");
+	else
+		snprintf(out, n, "%s.%s", kind, dot ? dot + 1 : power);
+}
+
+int tp_tel_rail_inverted(const struct tp_telemetry *tel, const struct tp_board_rail *r)
+{
+	const char *v = tel->b && r ? tp_ini_get(&tel->b->ini, r->section, "invert") : NULL;
+
+	return v && strcmp(v, "1") == 0;
 }
 
 /* ---- hwmon form (called by telemetry_hwmon.c) ---- */
@@ -82,8 +97,10 @@ int tp_tel_ina3221_hwmon_rail(struct tp_telemetry *tel, const char *chip, const 
 		tp_tel_item_close(&r->volt);
 		return ch == -ENOSPC ? ch : 0;
 	}
-	tp_tel_item_init(tel, &r->curr, ch, curr_path, 0.001);
-	tp_tel_detail(tel, ch, "INA3221 %s current", label);
+	tp_tel_item_init(tel, &r->curr, ch, curr_path,
+			 tp_tel_rail_inverted(tel, br) ? -0.001 : 0.001);
+	tp_tel_detail(tel, ch, "INA3221 %s current%s", label,
+		      tp_tel_rail_inverted(tel, br) ? ", negated (invert = 1)" : "");
 	snprintf(desc, sizeof(desc), "%s x %s", tel->chan[r->volt.ch].name,
 		 tel->chan[r->curr.ch].name);
 	r->pch = tp_tel_add(tel, pname, "ina3221-hwmon", desc);

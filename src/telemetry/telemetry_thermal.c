@@ -100,7 +100,7 @@ static int open_zones(struct tp_telemetry *tel, struct thermal *th)
 		tp_tel_item_init(tel, &th->zone[th->nz++], ch, rel, 0.001);
 		trips(tel, names[i], tr, sizeof(tr));
 		tp_tel_detail(tel, ch, "zone %s%s%s%s%s", type, z ? " (" : "",
-			      z ? tp_zone_role_name(z->role) : "", z ? ")" : "",
+			      z ? tp_board_zone_role_name(z->role) : "", z ? ")" : "",
 			      tr[0] ? "; trips: " : "");
 		if (tr[0]) {
 			size_t dl = strlen(tel->chan[ch].detail);

@@ -1,0 +1,155 @@
+#include "power/power_source.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "power/power_supply.h"
+#include "util.h"
+
+void power_reading_clear(struct power_reading *r)
+{
+	r->soc = r->voltage_v = r->current_a = r->power_w = NAN;
+	r->capacity_wh = r->runtime_s = r->solar_w = r->load_w = r->input_w = r->grid = NAN;
+}
+
+static void power_reading_take(double *dst, double src)
+{
+	if (isnan(*dst))
+		*dst = src;
+}
+
+void power_reading_merge(struct power_reading *dst, const struct power_reading *src)
+{
+	power_reading_take(&dst->soc, src->soc);
+	power_reading_take(&dst->voltage_v, src->voltage_v);
+	power_reading_take(&dst->current_a, src->current_a);
+	power_reading_take(&dst->power_w, src->power_w);
+	power_reading_take(&dst->capacity_wh, src->capacity_wh);
+	power_reading_take(&dst->runtime_s, src->runtime_s);
+	power_reading_take(&dst->solar_w, src->solar_w);
+	power_reading_take(&dst->load_w, src->load_w);
+	power_reading_take(&dst->input_w, src->input_w);
+	power_reading_take(&dst->grid, src->grid);
+}
+
+int power_source_read(struct power_source *s, struct power_reading *r)
+{
+	power_reading_clear(r);
+	if (!s->ops || !s->ops->read)
+		return -EINVAL;
+	return s->ops->read(s->ctx, r);
+}
+
+void power_source_close(struct power_source *s)
+{
+	if (s->ops && s->ops->close)
+		s->ops->close(s->ctx);
+	s->ops = NULL;
+	s->ctx = NULL;
+}
+
+/* ---- the power_supply class ---- */
+
+struct power_source_supply {
+	struct power_supply bat;
+	struct power_supply mains[4]; /* Mains, USB, ... supplies beside it */
+	int nmains;
+};
+
+static int power_source_supply_read(void *ctx, struct power_reading *r)
+{
+	struct power_source_supply *s = ctx;
+	struct power_supply_reading b, m;
+	int i, ret = power_supply_read(&s->bat, &b);
+
+	if (ret < 0)
+		return ret;
+	r->soc = b.capacity;
+	if (isnan(r->soc) && b.energy_full_wh > 0)
+		r->soc = b.energy_wh / b.energy_full_wh;
+	if (isnan(r->soc) && b.charge_full_ah > 0)
+		r->soc = b.charge_ah / b.charge_full_ah;
+	r->voltage_v = b.voltage_v;
+	r->current_a = b.current_a;
+	r->power_w = b.power_w;
+	r->capacity_wh = b.energy_full_wh;
+	if (isnan(r->capacity_wh) && isfinite(b.charge_full_ah) && isfinite(b.voltage_v))
+		r->capacity_wh = b.charge_full_ah * b.voltage_v;
+	for (i = 0; i < s->nmains; i++)
+		if (power_supply_read(&s->mains[i], &m) == 0 && isfinite(m.online))
+			r->grid = fmax(isnan(r->grid) ? 0.0 : r->grid, m.online > 0 ? 1.0 : 0.0);
+	return 0;
+}
+
+static void power_source_supply_close(void *ctx)
+{
+	struct power_source_supply *s = ctx;
+	int i;
+
+	if (!s)
+		return;
+	power_supply_close(&s->bat);
+	for (i = 0; i < s->nmains; i++)
+		power_supply_close(&s->mains[i]);
+	free(s);
+}
+
+static const struct power_source_ops power_source_supply_ops = {
+    "power_supply", power_source_supply_read, power_source_supply_close};
+
+/* The supply's type ("Battery", "Mains", ...) into out[n]; "" when unreadable. */
+static void power_source_supply_type(const char *root, const char *name, char *out, size_t n)
+{
+	struct power_supply ps;
+	struct power_supply_reading r;
+
+	out[0] = '\0';
+	if (power_supply_open(&ps, root, name) < 0)
+		return;
+	if (power_supply_read(&ps, &r) == 0)
+		tp_strlcpy(out, r.type, n);
+	power_supply_close(&ps);
+}
+
+int power_source_supply_open(struct power_source *s, const char *root, const char *name)
+{
+	char names[POWER_SUPPLY_MAX][64], type[24];
+	struct power_source_supply *ps;
+	const char *bat = name;
+	int n, i, ret;
+
+	n = power_supply_list(root, names, POWER_SUPPLY_MAX);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && !bat; i++) {
+		power_source_supply_type(root, names[i], type, sizeof(type));
+		if (strcmp(type, "Battery") == 0)
+			bat = names[i];
+	}
+	if (!bat)
+		return -ENOENT;
+	ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	ret = power_supply_open(&ps->bat, root, bat);
+	if (ret < 0) {
+		free(ps);
+		return ret;
+	}
+	for (i = 0; i < n && ps->nmains < (int)TP_ARRAY_LEN(ps->mains); i++) {
+		if (strcmp(names[i], bat) == 0)
+			continue;
+		power_source_supply_type(root, names[i], type, sizeof(type));
+		if (strcmp(type, "Battery") == 0 || !type[0])
+			continue;
+		if (power_supply_open(&ps->mains[ps->nmains], root, names[i]) == 0)
+			ps->nmains++;
+	}
+	snprintf(s->name, sizeof(s->name), "power_supply:%s", bat);
+	s->ops = &power_source_supply_ops;
+	s->ctx = ps;
+	return 0;
+}

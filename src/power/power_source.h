@@ -1,0 +1,73 @@
+#ifndef THERMPACE_POWER_SOURCE_H
+#define THERMPACE_POWER_SOURCE_H
+
+/*
+ * An energy source: whatever tells the daemon about the battery and the
+ * harvest (the Linux power_supply class, Network UPS Tools, a VE.Direct
+ * charge controller, INA channels a board profile labels battery or solar).
+ * Each gives the same small reading, NaN for what it does not know; the
+ * daemon's energy budget (src/pace/pace_energy.h) merges the readings of
+ * every source it opened, the first that knows a field winning.
+ *
+ * A source is a table of two functions and a context:
+ *
+ *   read   fills a reading (already cleared to NaN by power_source_read);
+ *          0, or a negative errno when nothing could be read this time
+ *          (the budget then keeps its last reading and says so once)
+ *   close  frees ctx; a source with no ctx passes NULL or a no-op
+ *
+ * A new kind of source is one file with an open function filling a struct
+ * power_source (power_source_supply_open below is the pattern) and a line
+ * where the daemon opens it.
+ *
+ * Signs and units: power and current positive into the battery, W and A;
+ * soc 0..1; capacity Wh; runtime s; grid 1 while the load runs from the
+ * mains (a UPS on line, a mains adapter online), 0 on battery, NaN unknown:
+ * on the mains the energy budget does not limit.
+ */
+
+struct power_reading {
+	double soc;	    /* state of charge the source reports, 0..1 */
+	double voltage_v;   /* battery terminals */
+	double current_a;   /* into the battery */
+	double power_w;	    /* into the battery */
+	double capacity_wh; /* full charge */
+	double runtime_s;   /* the source's own estimate of the time left */
+	double solar_w;	    /* the panel's power (a charge controller's PV input) */
+	double load_w;	    /* the load's power (a UPS's output) */
+	double input_w;	    /* power taken from the mains or the charger's input */
+	double grid;	    /* 1 on the mains, 0 on battery */
+};
+
+struct power_source_ops {
+	const char *kind; /* "power_supply", "nut", "vedirect", ... */
+	int (*read)(void *ctx, struct power_reading *r);
+	void (*close)(void *ctx);
+};
+
+struct power_source {
+	char name[96]; /* what the user would recognise: "power_supply:BAT0", "nut:ups@host" */
+	const struct power_source_ops *ops;
+	void *ctx; /* owned by the source */
+};
+
+/* Every field NaN. */
+void power_reading_clear(struct power_reading *r);
+
+/* Fields of dst still NaN taken from src. */
+void power_reading_merge(struct power_reading *dst, const struct power_reading *src);
+
+/* Clears r, then the source's read. */
+int power_source_read(struct power_source *s, struct power_reading *r);
+
+/* The source's close; s may be closed twice. */
+void power_source_close(struct power_source *s);
+
+/*
+ * A battery of the power_supply class as a source: NAME, or with name NULL
+ * the first supply of type Battery (sorted by name). A mains or USB supply
+ * online beside it sets grid. -ENOENT when there is no such battery.
+ */
+int power_source_supply_open(struct power_source *s, const char *root, const char *name);
+
+#endif
