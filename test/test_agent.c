@@ -25,6 +25,7 @@ static struct tp_agent_input cool(double now)
 	in.thermal_rate = 6.0;
 	in.nominal_rate = 12.0;
 	in.energy_rate = NAN;
+	in.soc = in.floor_soc = NAN;
 	return in;
 }
 
@@ -167,6 +168,91 @@ static void test_drain_and_down(void)
 	CHECK_INT(log.count, a.changes);
 }
 
+/* The inference server stops answering (its scrapes fail): down at once, up after the hold. */
+static void test_server_down(void)
+{
+	struct tp_agent a;
+	struct tp_agent_input in = cool(0);
+	long changes;
+
+	tp_agent_init(&a, NULL, NULL);
+	tp_agent_decide(&a, &in);
+	in = cool(1);
+	in.server_down = 1;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: timed out");
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line,
+		  "down #the inference server does not answer (3 scrapes failed: timed out)\n");
+	/* the same cause again: no new event */
+	changes = a.changes;
+	in.now = in.t = 2;
+	CHECK_INT(tp_agent_decide(&a, &in), 0);
+	CHECK_INT(a.changes, changes);
+	/* another cause while down: the reason follows */
+	in.now = in.t = 3;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: refused");
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK(strstr(a.line, "refused") != NULL);
+	/* answering again: still down until the hold (10 s) has passed in down */
+	in = cool(5);
+	tp_agent_decide(&a, &in);
+	CHECK_INT(a.state, TP_AGENT_DOWN);
+	in = cool(11.5);
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line, "up ready 50%\n");
+	/* the process gone wins over the server's silence (the cause that explains it) */
+	in = cool(20);
+	in.alive = 0;
+	in.server_down = 1;
+	snprintf(in.server_why, sizeof(in.server_why), "3 scrapes failed: refused");
+	tp_agent_decide(&a, &in);
+	CHECK(strncmp(a.line, "down #the inference process is gone", 35) == 0);
+}
+
+/* The battery at its energy floor: drain; back 2 points above it after the hold. */
+static void test_energy_floor(void)
+{
+	struct tp_agent a;
+	struct tp_agent_input in = cool(0);
+	char buf[2048];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct tp_eventlog log;
+
+	tp_eventlog_init(&log, f, 1);
+	tp_agent_init(&a, NULL, &log); /* drain under floor + 1 point */
+	in.soc = 0.40;
+	in.floor_soc = 0.20;
+	in.energy_rate = 1.2; /* a tenth of nominal: the energy side weighs */
+	tp_agent_decide(&a, &in);
+	CHECK_STR(a.line, "up ready 10%\n");
+	in = cool(1);
+	in.soc = 0.205;
+	in.floor_soc = 0.20;
+	in.energy_rate = 0.0;
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line, "drain #battery 20% at its 20% energy floor (drain under 21%)\n");
+	/* 1.5 points above: out of the drain band, not yet 2 points clear */
+	in = cool(20);
+	in.soc = 0.215;
+	in.floor_soc = 0.20;
+	tp_agent_decide(&a, &in);
+	CHECK_INT(a.state, TP_AGENT_DRAIN);
+	in = cool(21);
+	in.soc = 0.25;
+	in.floor_soc = 0.20;
+	in.energy_rate = 3.0;
+	CHECK_INT(tp_agent_decide(&a, &in), 1);
+	CHECK_STR(a.line, "up ready 25%\n");
+	/* on the mains the budget does not limit: no charge, no floor (NaN), no drain */
+	in = cool(22);
+	in.soc = NAN;
+	tp_agent_decide(&a, &in);
+	CHECK_INT(a.state, TP_AGENT_UP);
+	fclose(f);
+	CHECK(strstr(buf, "\"state\":\"drain\",\"before\":\"up\"") != NULL);
+	CHECK(strstr(buf, "\"soc\":0.205,\"floor_soc\":0.2") != NULL);
+}
+
 static int dial(int port)
 {
 	struct sockaddr_in sa;
@@ -285,6 +371,8 @@ int main(void)
 	RUN(test_weight_from_headroom);
 	RUN(test_hysteresis);
 	RUN(test_drain_and_down);
+	RUN(test_server_down);
+	RUN(test_energy_floor);
 	RUN(test_socket);
 	RUN(test_bad_address);
 	return test_done();

@@ -36,6 +36,12 @@ static void test_routes_and_bad(void)
 	CHECK_INT(r.route, TP_LGH_NOT_FOUND);
 	CHECK(parse("GET /completion HTTP/1.1\r\n\r\n", &r) > 0);
 	CHECK_INT(r.route, TP_LGH_BAD_METHOD);
+	CHECK(parse("GET /metrics HTTP/1.1\r\n\r\n", &r) > 0);
+	CHECK_INT(r.route, TP_LGH_METRICS);
+	CHECK(parse("POST /metrics HTTP/1.1\r\n\r\n", &r) > 0);
+	CHECK_INT(r.route, TP_LGH_BAD_METHOD);
+	CHECK(parse("GET /metricsx HTTP/1.1\r\n\r\n", &r) > 0);
+	CHECK_INT(r.route, TP_LGH_NOT_FOUND);
 	CHECK_INT(parse("GARBAGE\r\n\r\n", &r), -EINVAL);
 	CHECK_INT(parse("POST /completion HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]", &r), -EINVAL);
 	CHECK_INT(

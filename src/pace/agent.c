@@ -16,6 +16,7 @@ void tp_agent_opts_init(struct tp_agent_opts *o)
 	o->drain_margin_c = 1.0;
 	o->dead_band_pct = 10.0;
 	o->hold_s = 10.0;
+	o->drain_soc_margin = 0.01;
 }
 
 const char *tp_agent_state_name(enum tp_agent_state s)
@@ -108,6 +109,24 @@ static double ttc_at(const struct tp_pipeline *pl, const struct tp_forecast *fc)
 	return INFINITY;
 }
 
+/*
+ * The energy budget's side (pace_energy.h), once it has decided: its rate
+ * (tokens/s: only with an energy per token to set it against the nominal
+ * rate), the charge and the floor. On the mains, or with no charge known,
+ * the budget is unlimited and nothing is taken.
+ */
+static void energy_from(struct tp_agent_input *in, const struct tp_pacer *p, double jpt)
+{
+	const struct tp_pace_energy *e = p->ebudget;
+
+	if (!e || !isfinite(e->t_dec) || !isfinite(e->out.energy_tok_s))
+		return;
+	in->soc = e->out.soc;
+	in->floor_soc = e->out.floor_soc;
+	if (jpt > 0)
+		in->energy_rate = fmax(0.0, e->out.energy_tok_s);
+}
+
 void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, const double *v,
 			 int alive, double now, double t)
 {
@@ -124,6 +143,8 @@ void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, co
 	in->temp_c = isfinite(in->temp_meas) ? in->temp_meas : fc && fc->valid ? fc->temp_now : NAN;
 	in->ceiling_c = fc && fc->valid ? fc->ceiling_c : NAN;
 	in->ttc_s = in->thermal_rate = in->nominal_rate = in->energy_rate = NAN;
+	in->soc = in->floor_soc = NAN;
+	energy_from(in, p, fc && fc->valid ? fc->joules_per_token : NAN);
 	if (!fc || !fc->valid)
 		return;
 	idle = fc->idle_w;
@@ -178,9 +199,20 @@ static enum tp_agent_state wanted_state(const struct tp_agent *a, const struct t
 		snprintf(why, n, "the inference process is gone");
 		return TP_AGENT_DOWN;
 	}
+	if (in->server_down) {
+		snprintf(why, n, "the inference server does not answer (%s)", in->server_why);
+		return TP_AGENT_DOWN;
+	}
 	if (in->blind || (isnan(in->temp_meas) && in->now - a->temp_seen >= TP_AGENT_BLIND_S)) {
 		snprintf(why, n, "blind: no temperature of the controlled zone");
 		return TP_AGENT_DOWN;
+	}
+	if (isfinite(in->soc) && isfinite(in->floor_soc) &&
+	    in->soc < in->floor_soc + k * a->o.drain_soc_margin) {
+		snprintf(why, n, "battery %.0f%% at its %.0f%% energy floor (drain under %.0f%%)",
+			 100 * in->soc, 100 * in->floor_soc,
+			 100 * (in->floor_soc + a->o.drain_soc_margin));
+		return TP_AGENT_DRAIN;
 	}
 	if (isfinite(margin) && margin < k * a->o.drain_margin_c) {
 		snprintf(why, n, "%.1f C under the ceiling (drain under %.1f)", margin,
@@ -192,7 +224,7 @@ static enum tp_agent_state wanted_state(const struct tp_agent *a, const struct t
 			 a->o.drain_ttc_s);
 		return TP_AGENT_DRAIN;
 	}
-	snprintf(why, n, "%s", back ? "recovered" : "headroom");
+	snprintf(why, n, "%s", a->state != TP_AGENT_UP ? "recovered" : "headroom");
 	return TP_AGENT_UP;
 }
 
@@ -219,6 +251,8 @@ static void emit_change(struct tp_agent *a, const struct tp_agent_input *in, con
 			    in->rate_from ? json_string(in->rate_from) : json_null());
 	tp_event_set_num(ev, "nominal_rate", in->nominal_rate);
 	tp_event_set_num(ev, "energy_rate", in->energy_rate);
+	tp_event_set_num(ev, "soc", in->soc);
+	tp_event_set_num(ev, "floor_soc", in->floor_soc);
 	json_object_set_new(ev, "answer", json_stringn(a->line, a->len ? a->len - 1 : 0));
 	tp_event_emit(a->log, ev);
 }

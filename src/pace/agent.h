@@ -12,10 +12,17 @@
  *                         thermal and energy budgets), 1..100 %
  *   drain #WHY            close to the ceiling: the time to ceiling under
  *                         drain_ttc_s, or the zone within drain_margin_c of
- *                         the ceiling; no new request until it recovers
+ *                         the ceiling; or at the energy floor: the battery
+ *                         within drain_soc_margin of the energy budget's
+ *                         floor (pace_energy.h; not on the mains); no new
+ *                         request until it recovers
  *   down #WHY             it cannot pace: no reading of the controlled
- *                         zone for TP_AGENT_BLIND_S (blind), or the
- *                         inference process is gone
+ *                         zone for TP_AGENT_BLIND_S (blind), the
+ *                         inference process is gone, or the inference
+ *                         server no longer answers (--llama-server: its
+ *                         scrapes failed TP_PACE_TOKENS_DOWN_FAILS times in
+ *                         a row, pace_tokens.h; a hung server is a failed
+ *                         scrape after the 2 s timeout)
  *
  * "up ready" together take a board back from both HAProxy's operational
  * down and its administrative drain. Hysteresis: a state or a weight moves
@@ -49,10 +56,11 @@ enum tp_agent_state {
 };
 
 struct tp_agent_opts {
-	double drain_ttc_s;    /* drain under this time to ceiling (default 60 s) */
-	double drain_margin_c; /* drain this close to the ceiling (default 1 K) */
-	double dead_band_pct;  /* a weight moves by this much at least (default 10) */
-	double hold_s;	       /* least time before a less safe answer (default 10 s) */
+	double drain_ttc_s;	 /* drain under this time to ceiling (default 60 s) */
+	double drain_margin_c;	 /* drain this close to the ceiling (default 1 K) */
+	double dead_band_pct;	 /* a weight moves by this much at least (default 10) */
+	double hold_s;		 /* least time before a less safe answer (default 10 s) */
+	double drain_soc_margin; /* drain this close above the energy floor (default 0.01) */
 };
 
 void tp_agent_opts_init(struct tp_agent_opts *o);
@@ -70,7 +78,10 @@ struct tp_agent_input {
 	double thermal_rate;   /* sustainable tokens/s (NaN: unknown) */
 	const char *rate_from; /* where thermal_rate came from: "forecast", "granted"; NULL */
 	double nominal_rate;   /* tokens/s at full power (NaN: unknown) */
-	double energy_rate;    /* the energy budget's tokens/s (NaN: none) */
+	double energy_rate;    /* the energy budget's tokens/s (NaN: none, or it does not limit) */
+	double soc, floor_soc; /* the battery's charge and the budget's floor, 0..1 (NaN: none) */
+	int server_down;       /* the inference server does not answer */
+	char server_why[TP_AGENT_WHY_MAX / 2]; /* how (pace_tokens: failed scrapes) */
 };
 
 struct tp_agent_conn {

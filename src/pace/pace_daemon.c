@@ -302,6 +302,8 @@ static void agent_tick(struct daemon *d)
 		return;
 	/* serve --unit: a unit that does not run is an inference server gone */
 	tp_agent_input_from(&in, p, d->v, target_alive(d) && !d->unit_waiting, now, now - d->t0);
+	in.server_down =
+	    tp_pace_tokens_answering(&d->tok, in.server_why, sizeof(in.server_why)) == 0;
 	tp_agent_decide(&d->agent, &in);
 	if (!d->metrics)
 		return;

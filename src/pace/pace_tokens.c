@@ -65,9 +65,14 @@ static void *scrape_loop(void *arg)
 			k->have_base = 1;
 			k->fresh = 1;
 			k->ok_once = 1;
-		} else if (!k->failed_once) {
-			k->failed_once = 1;
-			snprintf(k->err, sizeof(k->err), "%s", err);
+			k->fails = 0;
+		} else {
+			k->fails++;
+			k->last_ret = ret;
+			if (!k->failed_once) {
+				k->failed_once = 1;
+				snprintf(k->err, sizeof(k->err), "%s", err);
+			}
 		}
 		pthread_mutex_unlock(&k->lock);
 		ts.tv_sec = (time_t)k->interval_s;
@@ -133,6 +138,28 @@ void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 		k->scraped = total;
 		k->scraped_secs = secs;
 	}
+}
+
+int tp_pace_tokens_answering(struct tp_pace_tokens *k, char *why, size_t n)
+{
+	int fails, ret;
+
+	if (!k->running)
+		return -1;
+	pthread_mutex_lock(&k->lock);
+	fails = k->fails;
+	ret = k->last_ret;
+	pthread_mutex_unlock(&k->lock);
+	if (fails < TP_PACE_TOKENS_DOWN_FAILS)
+		return 1;
+	/* the count only at the threshold: the reason stays the same while it lasts */
+	snprintf(why, n, "%d scrapes failed: %s", TP_PACE_TOKENS_DOWN_FAILS,
+		 ret == -ETIMEDOUT	? "timed out"
+		 : ret == -ECONNREFUSED ? "refused"
+		 : ret == -EPROTO	? "HTTP error"
+		 : ret == -ENOENT	? "no token counters"
+					: strerror(-ret));
+	return 0;
 }
 
 static void lines_seen(struct tp_pace_tokens *k, struct tp_llama_output *lo, int bits, double t)

@@ -27,6 +27,12 @@
  *
  * A cooperative client's tokens on the pacing socket win over both (the
  * pacer drops the others once the socket has counted).
+ *
+ * The scrape is also the server's health (the agent check's `down`, in
+ * agent.h): TP_PACE_TOKENS_DOWN_FAILS scrapes in a row that failed (refused,
+ * no answer within the 2 s timeout, an HTTP error) say it does not answer;
+ * one that succeeds says it does again. No I/O in the loop: the scraper's
+ * thread counts, the loop reads the count.
  */
 
 #include <pthread.h>
@@ -35,6 +41,8 @@
 #include "llama_output.h"
 #include "llama_scrape.h"
 #include "pacer.h"
+
+#define TP_PACE_TOKENS_DOWN_FAILS 3
 
 struct tp_pace_tokens {
 	struct tp_pacer *pacer; /* borrowed */
@@ -53,6 +61,8 @@ struct tp_pace_tokens {
 	double total, base;	/* tokens counted; the last raw counter */
 	double secs, secs_base; /* generation and prompt seconds the same way */
 	int have_base, fresh, failed_once, ok_once;
+	int fails;    /* scrapes in a row that failed */
+	int last_ret; /* the last failure's negative errno */
 	char err[256];
 	/* the sampler's side */
 	double scraped, scraped_secs;
@@ -69,6 +79,13 @@ int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double inte
 
 /* The tokens scraped since the last call into the pacer at session time t. */
 void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t);
+
+/*
+ * Whether the server answers its scrapes: 1 yes, 0 no (TP_PACE_TOKENS_DOWN_FAILS
+ * in a row failed; why[n] says how many and how the last failed), -1 when
+ * nothing is scraped.
+ */
+int tp_pace_tokens_answering(struct tp_pace_tokens *k, char *why, size_t n);
 
 /*
  * The child's output (stream 1 or 2), len bytes (finish: the stream ended,

@@ -116,6 +116,10 @@ int tp_lgh_parse(const char *buf, size_t len, struct tp_lgh_req *r)
 		q.route = (size_t)(sp1 - buf) == 3 && strncmp(buf, "GET", 3) == 0
 			      ? TP_LGH_HEALTH
 			      : TP_LGH_BAD_METHOD;
+	} else if ((size_t)(sp2 - sp1 - 1) == 8 && strncmp(sp1 + 1, "/metrics", 8) == 0) {
+		q.route = (size_t)(sp1 - buf) == 3 && strncmp(buf, "GET", 3) == 0
+			      ? TP_LGH_METRICS
+			      : TP_LGH_BAD_METHOD;
 	} else {
 		q.route = TP_LGH_NOT_FOUND;
 	}
@@ -152,6 +156,9 @@ struct server {
 	struct thermpace *tp;
 	int unpaced;
 	double t_slot; /* --max-rate: the last token's slot */
+	/* /metrics: llama-server's counters */
+	long tokens_total;
+	double gen_seconds;
 };
 
 static int listen_on(struct server *s)
@@ -167,16 +174,38 @@ static int listen_on(struct server *s)
 	return 0;
 }
 
-static void reply(struct conn *c, int code, const char *status, const char *body)
+static void reply_as(struct conn *c, int code, const char *status, const char *type,
+		     const char *body)
 {
 	int k = snprintf(c->out, sizeof(c->out),
-			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-			 code, status, strlen(body), body);
+			 code, status, type, strlen(body), body);
 
 	c->out_len = k < 0 ? 0 : (size_t)k >= sizeof(c->out) ? sizeof(c->out) - 1 : (size_t)k;
 	c->out_off = 0;
 	c->st = C_WRITE;
+}
+
+static void reply(struct conn *c, int code, const char *status, const char *body)
+{
+	reply_as(c, code, status, "application/json", body);
+}
+
+/* llama-server's /metrics (its names and types), the counters only. */
+static void metrics(struct server *s, struct conn *c)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.\n"
+		 "# TYPE llamacpp:tokens_predicted_total counter\n"
+		 "llamacpp:tokens_predicted_total %ld\n"
+		 "# HELP llamacpp:tokens_predicted_seconds_total Predict process time\n"
+		 "# TYPE llamacpp:tokens_predicted_seconds_total counter\n"
+		 "llamacpp:tokens_predicted_seconds_total %.6f\n",
+		 s->tokens_total, s->gen_seconds);
+	reply_as(c, 200, "OK", "text/plain; version=0.0.4", body);
 }
 
 /* The completion's answer, llama-server's fields and the board's. */
@@ -228,6 +257,9 @@ static void on_request(struct server *s, struct conn *c)
 		return;
 	case TP_LGH_HEALTH:
 		reply(c, 200, "OK", "{\"status\":\"ok\"}");
+		return;
+	case TP_LGH_METRICS:
+		metrics(s, c);
 		return;
 	case TP_LGH_NOT_FOUND:
 		reply(c, 404, "Not Found", "{\"error\":\"not found\"}");
@@ -323,6 +355,8 @@ static struct conn *next_turn(struct server *s)
 /* One token for the request whose turn it is, asked of the daemon first. */
 static void generate(struct server *s, struct conn *c)
 {
+	double t0;
+
 	if (s->tp && !s->unpaced && thermpace_next(s->tp, 1) < 0) {
 		s->unpaced = 1;
 		fprintf(s->err, "thermpace-loadgen: pacing socket lost, going on unpaced\n");
@@ -339,7 +373,10 @@ static void generate(struct server *s, struct conn *c)
 			nanosleep(&ts, NULL);
 		}
 	}
+	t0 = tp_mono_now();
 	tp_loadgen_model_step(&s->m, s->gen->work);
+	s->gen_seconds += tp_mono_now() - t0;
+	s->tokens_total++;
 	if (s->tp && !s->unpaced && thermpace_tokens(s->tp, 1) < 0)
 		s->unpaced = 1;
 	if (++c->made >= c->want)

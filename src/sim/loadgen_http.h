@@ -11,6 +11,12 @@
  *                                            tokens_predicted, the board's
  *                                            name, t_arrival (CLOCK_MONOTONIC)
  *   GET /health                              {"status":"ok"}
+ *   GET /metrics                             llama-server's Prometheus
+ *                                            counters (llama-server
+ *                                            --metrics): tokens predicted
+ *                                            and the seconds spent on them,
+ *                                            what `thermpace run/serve
+ *                                            --llama-server URL` scrapes
  *
  * One thread, one poll loop: every token is asked of the thermpace daemon
  * first (cooperative, libthermpace-client), so the board's pace is the
@@ -30,6 +36,7 @@
 enum tp_lgh_route {
 	TP_LGH_COMPLETION = 0,
 	TP_LGH_HEALTH,
+	TP_LGH_METRICS,
 	TP_LGH_NOT_FOUND,
 	TP_LGH_BAD_METHOD,
 };
