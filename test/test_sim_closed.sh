@@ -44,4 +44,25 @@ check "truth.jsonl" test -e "$out/truth.jsonl"
 expect_exit 1 "a load that fails" "$TP_BIN" sim --controller pi --speed 300 -d 60 --load 'exit 3'
 check "says so" grep -q 'the load failed before making a token (exit status 3)' "$TMPD/err"
 
+# the virtual load: no child, no wall clock; the same score on every run
+expect_exit 0 "closed loop on a virtual load" "$TP_BIN" sim --controller horizon --virtual-load \
+  -d 1800 --json
+cp "$TMPD/out" "$TMPD/virt1.json"
+expect_exit 0 "the same again" "$TP_BIN" sim --controller horizon --virtual-load -d 1800 --json
+python3 - "$TMPD/virt1.json" "$TMPD/out" <<'PY' >"$TMPD/py.out" 2>&1
+import json, sys
+a, b = (json.loads(open(f).read()) for f in sys.argv[1:3])
+for k in ("wall_s",):
+    a.pop(k); b.pop(k)
+assert a == b, (a, b)                           # deterministic
+assert a["speed"] == 1.0
+assert a["tokens"] > 1800 * 5, a["tokens"]      # the load took what was granted
+assert abs(a["tokens"] - a["child_tokens"]) < 0.02 * a["tokens"]
+assert a["seconds_above_ceiling"] == 0 and a["kernel_throttles"] == 0
+assert a["late_s"] == 0
+PY
+check "virtual load: deterministic, paced, plausible ($(tr '\n' ' ' <"$TMPD/py.out"))" \
+  test ! -s "$TMPD/py.out"
+check "--virtual-load is documented" sh -c "'$TP_BIN' sim --help | grep -q -- --virtual-load"
+
 done_testing

@@ -48,12 +48,24 @@ double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_
 	double v = tp_pipeline_control_predict(p, power_w, horizon_s);
 	double now = tp_pipeline_control_predict(p, power_w, 0);
 
+	double extra;
+
 	/* the band's part that grows with the change predicted: at a steady
 	 * state the reading's own scatter is the bias correction's to track */
 	if (!(weight > 0))
 		return v;
-	return v + weight * (tp_fc_band_half(&p->band, horizon_s, v - now) -
-			     tp_fc_band_half(&p->band, horizon_s, 0));
+	extra = weight * (tp_fc_band_half(&p->band, horizon_s, v - now) -
+			  tp_fc_band_half(&p->band, horizon_s, 0));
+	/*
+	 * At most the change predicted: the pessimistic forecast is twice the
+	 * rise on the way up and no change on the way down. A band wider than
+	 * that (forecasts that lately missed by more than the changes they
+	 * predicted, as after a change of the board the model has not yet
+	 * learned) says the model knows the change no better than repeating
+	 * the reading does; taken whole it would forecast heating at idle and
+	 * hold the load off a board far under its set point.
+	 */
+	return v + fmin(extra, fabs(v - now));
 }
 
 void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w)

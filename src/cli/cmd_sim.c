@@ -44,6 +44,7 @@ struct sim_opts {
 	int closed;
 	enum tp_gov_kind controller;
 	const char *load;
+	int virtual_load; /* --virtual-load: no child, board time as fast as it computes */
 	double speed;
 	int json;
 	const char *agent;   /* --agent ADDR:PORT */
@@ -53,14 +54,23 @@ struct sim_opts {
 };
 
 static const struct option long_opts[] = {
-    {"scenario", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
-    {"duration", required_argument, NULL, 'd'}, {"no-audio", no_argument, NULL, 'A'},
-    {"output", required_argument, NULL, 'o'},	{"controller", required_argument, NULL, 'c'},
-    {"load", required_argument, NULL, 'L'},	{"speed", required_argument, NULL, 'K'},
-    {"json", no_argument, NULL, 'J'},		{"population", required_argument, NULL, 'P'},
-    {"agent", required_argument, NULL, 'W'},	{"agent-hold", required_argument, NULL, 'Y'},
-    {"json", no_argument, NULL, 'J'},		{"force", no_argument, NULL, 'F'},
-    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
+    {"scenario", required_argument, NULL, 's'},
+    {"seed", required_argument, NULL, 'S'},
+    {"duration", required_argument, NULL, 'd'},
+    {"no-audio", no_argument, NULL, 'A'},
+    {"output", required_argument, NULL, 'o'},
+    {"controller", required_argument, NULL, 'c'},
+    {"load", required_argument, NULL, 'L'},
+    {"speed", required_argument, NULL, 'K'},
+    {"json", no_argument, NULL, 'J'},
+    {"population", required_argument, NULL, 'P'},
+    {"agent", required_argument, NULL, 'W'},
+    {"agent-hold", required_argument, NULL, 'Y'},
+    {"json", no_argument, NULL, 'J'},
+    {"force", no_argument, NULL, 'F'},
+    {"virtual-load", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
@@ -90,6 +100,9 @@ static void usage(FILE *f)
 		"  -L, --load CMD       the child, run by /bin/sh -c (default: thermpace-loadgen\n"
 		"                       --cooperative, endless); THERMPACE_SOCKET is set for it\n"
 		"  -K, --speed K        board seconds per wall second (default 60)\n"
+		"      --virtual-load   no child: the load takes every token granted (up to\n"
+		"                       the scenario's max_rate), board time as fast as it\n"
+		"                       computes (no wall clock: the same score anywhere)\n"
 		"      --json           print the score as one JSON object\n"
 		"      --agent ADDR:PORT  answer HAProxy's agent check there, as run does\n"
 		"                       (docs/fleet.md); --agent-hold S: its hold, wall seconds\n");
@@ -169,6 +182,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			break;
 		case 'L':
 			o->load = optarg;
+			o->closed = 1;
+			break;
+		case 'V':
+			o->virtual_load = 1;
 			o->closed = 1;
 			break;
 		case 'K':
@@ -528,6 +545,7 @@ static int sim_run_closed_loop(const struct sim_opts *o, struct sim_run *run)
 	co.controller = o->controller;
 	co.load = o->load;
 	co.speed = o->speed;
+	co.virtual_load = o->virtual_load;
 	co.agent = o->agent;
 	co.agent_hold_s = o->agent_hold_s;
 	co.progress = o->json ? NULL : stdout;

@@ -312,6 +312,20 @@ static void advance_row(struct sim *l, double t_row)
 	}
 }
 
+/* The virtual load's tokens over the row ending at t_row: what the pacer grants. */
+static void virtual_tokens(struct sim *l, double t_row)
+{
+	double g = tp_pacer_granted(&l->loop.pacer), rate = l->s->max_rate, n;
+
+	if (g >= 0 && g < rate)
+		rate = g;
+	n = rate * l->s->interval_s;
+	if (n <= 0)
+		return;
+	l->child_tokens += n; /* speed 1: board tokens */
+	tp_pacer_tokens(&l->loop.pacer, TP_TOK_SOCKET, n, t_row);
+}
+
 /* The rows: t = 0, then every interval until the duration, a stop or a failed load. */
 static int run_rows(struct sim *l)
 {
@@ -334,6 +348,10 @@ static int run_rows(struct sim *l)
 	sc->peak_die_c = tp_plant_die_c(l->p);
 	for (k = 1; k <= nrows && !stop_flag; k++) {
 		t_row = (double)k * s->interval_s;
+		if (l->o->virtual_load) {
+			virtual_tokens(l, t_row);
+			goto advance;
+		}
 		serve_until(l, &l->child, l->wall0 + t_row / l->speed);
 		if (l->child.reaped && !l->child_gone) {
 			l->child_gone = 1;
@@ -344,6 +362,7 @@ static int run_rows(struct sim *l)
 				       /* it finished: the board idles to the end */
 		}
 		sc->late_s = fmax(sc->late_s, tp_mono_now() - (l->wall0 + t_row / l->speed));
+	advance:
 		advance_row(l, t_row);
 		tp_loop_tick(&l->loop, t_row, l->v, tp_mono_now());
 		tp_pace_server_tick(&l->srv, tp_mono_now());
@@ -399,14 +418,16 @@ static int sim_run(struct sim *l, char *err, size_t n)
 	struct sigaction sa, old_int, old_term;
 	int ret;
 
-	ret = load_argv(l, err, n);
-	if (ret < 0)
-		return ret;
+	if (!l->o->virtual_load) {
+		ret = load_argv(l, err, n);
+		if (ret < 0)
+			return ret;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	ret = start_load(l, err, n);
+	ret = l->o->virtual_load ? 0 : start_load(l, err, n);
 	if (ret < 0)
 		goto restore_signals;
 	ret = run_rows(l);
@@ -459,7 +480,7 @@ int tp_sim_closed_run(const struct tp_scenario *s, struct tp_plant *p, struct tp
 	l->v = v;
 	l->o = o;
 	l->sc = sc;
-	l->speed = o->speed;
+	l->speed = o->virtual_load ? 1 : o->speed;
 	l->devnull = -1;
 	tp_agent_init(&l->agent, NULL, NULL); /* none until sim_open opens it */
 	ret = sim_open(l, err, n);

@@ -16,6 +16,12 @@
  * conserved), so that the coarse arrival of real tokens at high speeds does
  * not ripple the die.
  *
+ * A virtual load (virtual_load) replaces the child: each row it makes the
+ * tokens the pacer grants (the full rate when unpaced) and hands them to the
+ * pacer as a cooperative client's; board time runs as fast as the loop
+ * computes and no wall clock or process timing enters the result (the
+ * governor judged on the board alone, same result on any machine).
+ *
  * Score (struct tp_sim_score) against the plant's truth: tokens generated,
  * seconds above the ceiling, overshoot over the set point, kernel throttles,
  * throughput against the oracle's sustainable rate (tp_plant_sustainable_rate
@@ -36,9 +42,12 @@
 struct tp_sim_closed_opts {
 	enum tp_gov_kind controller;
 	const char *load; /* command line for /bin/sh -c; NULL: thermpace-loadgen */
-	double speed;	  /* board seconds per wall second (> 0) */
-	FILE *events;	  /* events.jsonl; NULL: none written */
-	FILE *progress;	  /* a line every progress_s of board time; NULL: none */
+	/* no child and no wall clock: the load takes every token granted (up to the
+	 * board's full rate), made in board time as fast as the loop computes */
+	int virtual_load;
+	double speed;	/* board seconds per wall second (> 0) */
+	FILE *events;	/* events.jsonl; NULL: none written */
+	FILE *progress; /* a line every progress_s of board time; NULL: none */
 	double progress_s;
 	/* HAProxy's agent check on ADDR:PORT (pace/agent.h), NULL: none; its hold, wall s (NaN:
 	 * default) */
