@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fleet benchmark (make bench): three simulated boards on the loopback, each
-# a closed loop pacing its own HTTP inference stand-in, one of them in a hot
-# spot, behind Debian's haproxy (test/fleet.py). The same offered load (a
+# a `thermpace serve --scenario` on its own plant pacing its own HTTP
+# inference stand-in, one of them in a hot spot, behind Debian's haproxy (test/fleet.py). The same offered load (a
 # fixed number of concurrent clients) is routed once with the agent check's
 # weights and once plain round-robin. Prints the fleet table and each target
 # met or not met; exits 1 when a target is missed, 0 with a reason when

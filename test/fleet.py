@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A fleet of simulated boards behind HAProxy, on one machine (docs/fleet.md).
 
-Three boards, each a `thermpace sim` closed loop (its own simulated plant, a
-network plant drawn with its own seed) pacing its own inference stand-in,
-`thermpace-loadgen --http` (cooperative: every token is asked of the board's
-pacer first), with the HAProxy agent check on (`--agent`). One board is in a
+Three boards, each a `thermpace serve --scenario` (the daemon on its own
+simulated plant, a network plant drawn with its own seed, sped up --speed
+times) pacing its own inference stand-in, `thermpace-loadgen --http` on the
+board's pacing socket (cooperative: every token is asked of the board's
+pacer first), with the HAProxy agent check on (`--agent`) and the stand-in's
+/metrics scraped (`--llama-server`: the agent says down when it is gone). One board is in a
 hot spot (its ambient steps up a third of the way in). Debian's haproxy in
 front: `--mode agent` routes with the agent's weights (weighted round-robin,
 agent-check), `--mode rr` plain round-robin. A fixed number of concurrent
@@ -231,16 +233,31 @@ def main():
                  "hot_c": hot}
             sc = os.path.join(tmp, name + ".ini")
             scenario(sc, name, amb, hot, seed, a.duration, int(a.tail * a.speed))
-            load = ("%s --http 127.0.0.1:%d --cooperative --quiet --dim 64 --slots 4 --name %s"
-                    % (lg, b["http"], name))
+            rt = os.path.join(tmp, name + ".run")
+            os.mkdir(rt)
             b["out"] = open(os.path.join(tmp, name + ".json"), "w")
             b["proc"] = subprocess.Popen(
-                [tp, "sim", "--scenario", sc, "--speed", str(a.speed), "--load", load,
+                [tp, "serve", "--config", "none", "--scenario", sc, "--speed", str(a.speed),
+                 "--runtime-dir", rt, "--actuator", "socket",
                  "--agent", "127.0.0.1:%d" % b["agent"], "--agent-hold", "2",
-                 "-o", os.path.join(tmp, name), "--json"],
+                 "--llama-server", "http://127.0.0.1:%d/metrics" % b["http"],
+                 "--events", os.path.join(tmp, name + ".events.jsonl")],
                 stdout=b["out"], stderr=open(os.path.join(tmp, name + ".err"), "w"))
             procs.append(b["proc"])
             boards.append(b)
+            sock = os.path.join(rt, "pace.sock")
+            deadline = time.monotonic() + 20
+            while not os.path.exists(sock) and b["proc"].poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not os.path.exists(sock):
+                raise RuntimeError("board %s: serve did not open its socket: %s" % (
+                    name, open(os.path.join(tmp, name + ".err")).read()))
+            b["load"] = subprocess.Popen(
+                [lg, "--http", "127.0.0.1:%d" % b["http"], "--socket", sock, "--quiet",
+                 "--dim", "64", "--slots", "4", "--name", name],
+                stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, name + ".lg.err"), "w"))
+            procs.append(b["load"])
         for b in boards:
             if not wait_port(b["http"], time.monotonic() + 20):
                 raise RuntimeError("board %s: its server never answered" % b["name"])
@@ -273,13 +290,18 @@ def main():
         stop.set()
         for t in th:
             t.join(timeout=max(a.tail - 5, 5))
+        # the requests in flight have ended (or the tail is over): each board stops,
+        # its daemon first (it prints the plant's score), then its stand-in
         for b in boards:
+            b["proc"].terminate()
             try:
-                b["proc"].wait(timeout=a.tail + 60)
+                b["proc"].wait(timeout=30)
             except subprocess.TimeoutExpired:
-                b["proc"].terminate()
+                b["proc"].kill()
                 b["proc"].wait()
             b["out"].close()
+            b["load"].terminate()
+            b["load"].wait(timeout=10)
         done = [r for r in reqs if r["ok"] and r["t_done"] - t0 <= t_end]
         failed = [r for r in reqs if not r["ok"]]
         lat = [r["t_done"] - r["t_send"] for r in done]

@@ -183,6 +183,49 @@ expect_exit 1 "a name systemd would refuse" "$TP_BIN" serve --config none --root
   --runtime-dir "$RT" --unit '../x'
 expect_exit 2 "two targets" "$TP_BIN" serve --config none --pid 1 --unit x.service
 expect_exit 2 "an operand" "$TP_BIN" serve --config none extra
+
+# --scenario: the daemon on a simulated plant, 60 board seconds a wall second,
+# driven by a cooperative client's tokens; kept across a reload; its score at the end
+RS="$TMPD/rs"
+mkdir -p "$RS"
+"$TP_BIN" serve --config none --scenario fixtures/scenarios/default.ini --speed 60 \
+  --runtime-dir "$RS" --actuator socket --events "$TMPD/sim-ev.jsonl" \
+  >"$TMPD/score.json" 2>"$TMPD/sim-err" &
+d=$!
+check "a simulated board: the socket opens" wait_for 5 test -S "$RS/pace.sock"
+TP_LG="${TP_BUILD:-build/rel}/thermpace-loadgen"
+"$TP_LG" --socket "$RS/pace.sock" --tokens 0 --quiet >/dev/null 2>&1 &
+lg=$!
+sleep 1.5
+kill -HUP $d
+sleep 1.5
+kill -TERM $lg; wait $lg
+kill -TERM $d; wait $d; rc=$?
+check "... ends cleanly ($rc)" test "$rc" = 0
+check "... no warning about the simulator's profile" sh -c "! grep -q 'simulator' '$TMPD/sim-err'"
+check "... its score on stdout" python3 - "$TMPD/score.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+# about 3 wall s at 60x, across the reload: the plant ran on
+assert d["speed"] == 60 and d["duration_s"] > 120, d
+assert d["tokens"] > 0 and abs(d["tokens"] - 60 * d["child_tokens"]) < 60 * 20, d
+assert d["seconds_above_ceiling"] == 0 and d["peak_die_c"] > 0 and d["energy_true_j"] > 0, d
+PY
+check "... the events on the board's clock" python3 - "$TMPD/sim-ev.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+starts = [e for e in ev if e["event"] == "session_start"]
+assert len(starts) == 2 and starts[0]["board"] == "sim", starts
+assert max(e["t"] for e in ev) > 40, max(e["t"] for e in ev)
+PY
+expect_exit 2 "--speed 0 is refused" "$TP_BIN" serve --config none \
+  --scenario fixtures/scenarios/default.ini --speed 0
+check "... in one line" test "$(wc -l <"$TMPD/err")" = 1
+expect_exit 2 "--speed without --scenario" "$TP_BIN" serve --config none --speed 60
+expect_exit 2 "--scenario with --root" "$TP_BIN" serve --config none --root "$ROOT" \
+  --scenario fixtures/scenarios/default.ini
+expect_exit 2 "--scenario that is not a file" "$TP_BIN" serve --config none --scenario "$TMPD/none.ini"
+expect_exit 2 "--scenario is for serve" "$TP_BIN" run --config none --scenario x -- true
 expect_exit 0 "--help" "$TP_BIN" serve --help
 check "... names --unit" grep -q -- '--unit NAME' "$TMPD/out"
 done_testing

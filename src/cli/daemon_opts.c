@@ -69,6 +69,8 @@ static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'f'},
     {"check-config", no_argument, NULL, 'K'},
     {"json", no_argument, NULL, 'J'},
+    {"scenario", required_argument, NULL, 'x'},
+    {"speed", required_argument, NULL, 'y'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -165,7 +167,17 @@ static void usage(FILE *f, enum daemon_mode mode)
 		    "  --check-config       read the configuration and the options, say whether\n"
 		    "                       they are good (exit 0) or why not (exit 2), and stop\n"
 		    "  --session-dir DIR    record a session (telemetry.csv, events.jsonl) in a\n"
-		    "                       new directory under DIR at each start and reload\n");
+		    "                       new directory under DIR at each start and reload\n"
+		    "  --scenario FILE      govern a simulated board (a 'thermpace sim' scenario)\n"
+		    "                       instead of the one under --root: its plant runs "
+		    "beside\n"
+		    "                       the daemon, its score printed as JSON on stdout at "
+		    "the\n"
+		    "                       end (docs/fleet.md); not with --root, --board, --unit\n"
+		    "                       or --cgroup\n"
+		    "  --speed K            the simulated board's seconds per wall second "
+		    "(default\n"
+		    "                       1); --interval counts board seconds\n");
 	if (mode != DAEMON_SERVE)
 		fprintf(
 		    f, "  --json               the closing summary as one JSON object on stderr\n");
@@ -550,6 +562,41 @@ static int apply_file(struct daemon_conf *c, enum daemon_mode mode)
 	return 0;
 }
 
+/* serve --scenario FILE, --speed K */
+static int plant_option(struct daemon_conf *c, int ch, const char *arg)
+{
+	if (ch == 'x') {
+		if (!is_file(arg)) {
+			tp_err("serve: --scenario wants a scenario file, not '%s'", arg);
+			return -EINVAL;
+		}
+		c->scenario = arg;
+		return 0;
+	}
+	if (tp_parse_double(arg, &c->speed) < 0 || !(c->speed > 0) || c->speed > 1e4) {
+		tp_err("serve: --speed wants a factor > 0 (at most 10000), not '%s'", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* serve --scenario: the plant is the board, so what names a real one is refused. */
+static int plant_check(const struct daemon_conf *c)
+{
+	const struct tp_daemon_opts *o = &c->o;
+
+	if (!c->scenario && c->speed > 0) {
+		tp_err("serve: --speed needs --scenario FILE");
+		return -EINVAL;
+	}
+	if (c->scenario && (strcmp(o->root, "/") != 0 || o->board || o->unit || o->attach_cgroup)) {
+		tp_err("serve: --scenario simulates the board: not with --root, --board, --unit "
+		       "or --cgroup");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * The command line: pass 0 finds --config and --help and checks every
  * option; pass 1 applies them over the file's values.
@@ -583,6 +630,15 @@ static int parse_argv(struct daemon_conf *c, int argc, char **argv, enum daemon_
 		}
 		if (ch == 'K' && mode == DAEMON_SERVE) {
 			c->check_only = 1;
+			continue;
+		}
+		if (ch == 'x' || ch == 'y') {
+			struct from xs = {mode, NULL};
+
+			ret = mode == DAEMON_SERVE ? plant_option(c, ch, optarg)
+						   : not_here(&xs, ch, "serve");
+			if (ret < 0)
+				return ret;
 			continue;
 		}
 		ret = apply(&x, ch, optarg, pass ? &c->o : &scratch);
@@ -684,7 +740,9 @@ int daemon_conf_build(struct daemon_conf *c, int argc, char **argv, enum daemon_
 	c->o.state_dir = state && state[0] ? state : "/var/lib/thermpace";
 	/* the board is loaded later, by the daemon: every load overlays the saved model */
 	tp_board_use_model(c->o.model, c->o.model ? NULL : c->o.state_dir);
-	ret = check_board(mode, c->o.board);
+	ret = plant_check(c);
+	if (ret == 0)
+		ret = check_board(mode, c->o.board);
 	return ret < 0 ? ret : operands(argc, argv, mode, &c->o);
 }
 

@@ -36,9 +36,11 @@ enum daemon_mode { DAEMON_RUN, DAEMON_ATTACH, DAEMON_SERVE };
 
 struct daemon_conf {
 	struct tp_daemon_opts o;
-	struct tp_ini ini; /* the file's values, which o points into */
-	char path[4096];   /* the file read, "" when none */
-	int check_only;	   /* serve --check-config */
+	struct tp_ini ini;    /* the file's values, which o points into */
+	char path[4096];      /* the file read, "" when none */
+	int check_only;	      /* serve --check-config */
+	const char *scenario; /* serve --scenario: a simulated plant (the command line only) */
+	double speed;	      /* serve --speed: its board seconds per wall second */
 };
 
 /*

@@ -68,7 +68,9 @@ static void hook_tokens(void *ctx, long n, double now)
 {
 	struct daemon *d = ctx;
 
-	tp_pacer_tokens(&d->loop.pacer, TP_TOK_SOCKET, (double)n, now - d->t0);
+	d->plant_tokens += (double)n * d->speed; /* the plant's demand (none without one) */
+	tp_pacer_tokens(&d->loop.pacer, TP_TOK_SOCKET, (double)n * d->speed,
+			tp_daemon_board_t(d, now));
 }
 
 static void hook_call(void *ctx, int begin, double now, const char *name)
@@ -76,7 +78,7 @@ static void hook_call(void *ctx, int begin, double now, const char *name)
 	struct daemon *d = ctx;
 
 	(void)name;
-	tp_pacer_call_mark(&d->loop.pacer, begin, now - d->t0);
+	tp_pacer_call_mark(&d->loop.pacer, begin, tp_daemon_board_t(d, now));
 }
 
 static void hook_client(void *ctx, int connected, const char *name, pid_t pid, double now)
@@ -95,6 +97,14 @@ static int load_board(struct daemon *d)
 	char name[TP_INI_NAME_MAX], why[640];
 	int ret;
 
+	if (d->o->plant) { /* the simulator's profile, with its plant behind it */
+		tp_strlcpy(d->board_id, d->o->plant->board, sizeof(d->board_id));
+		ret = tp_board_load(&d->b, d->o->plant->board);
+		d->have_board = 1;
+		if (ret < 0)
+			tp_err("%s", d->b.err);
+		return ret < 0 ? ret : 0;
+	}
 	if (d->o->board) {
 		tp_strlcpy(d->board_id, d->o->board, sizeof(d->board_id));
 		ret = tp_board_load(&d->b, d->o->board);
@@ -242,10 +252,15 @@ static void sample(void *ctx, double t, double *v, double now)
 		v[i] = NAN;
 	if (d->tel)
 		tp_telemetry_sample(d->tel, v);
+	if (d->o->plant) {
+		d->o->plant->step(d->o->plant->ctx, t, d->plant_tokens, v);
+		d->plant_tokens = 0;
+	}
 	if (d->have_energy)
 		tp_pace_energy_sample(&d->energy, t, v);
 	tp_pace_tokens_sample(&d->tok, t);
-	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && t >= d->o->auto_wait_s)
+	if (d->o->actuator == TP_DAEMON_ACT_AUTO && !d->auto_done && !d->o->plant &&
+	    t >= d->o->auto_wait_s)
 		auto_switch(d);
 }
 
@@ -253,11 +268,11 @@ static void tick(struct daemon *d)
 {
 	double now = tp_mono_now();
 
-	tp_loop_tick(&d->loop, now - d->t0, d->v, now);
+	tp_loop_tick(&d->loop, tp_daemon_board_t(d, now), d->v, now);
 	if (d->have_srv)
 		tp_pace_server_tick(&d->srv, now);
 	if (d->session) {
-		tp_pace_session_row(d->session, now - d->t0, d->v);
+		tp_pace_session_row(d->session, tp_daemon_board_t(d, now), d->v);
 		if (now >= d->next_rotate)
 			tp_daemon_rotate_session(d);
 	}
@@ -301,7 +316,8 @@ static void agent_tick(struct daemon *d)
 	if (d->agent.fd < 0)
 		return;
 	/* serve --unit: a unit that does not run is an inference server gone */
-	tp_agent_input_from(&in, p, d->v, target_alive(d) && !d->unit_waiting, now, now - d->t0);
+	tp_agent_input_from(&in, p, d->v, target_alive(d) && !d->unit_waiting, now,
+			    tp_daemon_board_t(d, now));
 	in.server_down =
 	    tp_pace_tokens_answering(&d->tok, in.server_why, sizeof(in.server_why)) == 0;
 	tp_agent_decide(&d->agent, &in);
@@ -318,7 +334,7 @@ static void agent_tick(struct daemon *d)
 	memcpy(d->av, p->mv, sizeof(double) * (size_t)p->mset.n);
 	d->av[d->a_weight] = d->agent.state == TP_AGENT_UP ? d->agent.weight / 100.0 : 0.0;
 	d->av[d->a_state] = (double)d->agent.state;
-	tp_metrics_update(d->metrics, &d->aset, d->av, now - d->t0);
+	tp_metrics_update(d->metrics, &d->aset, d->av, tp_daemon_board_t(d, now));
 }
 
 static int loop(struct daemon *d, const sigset_t *unblocked)
@@ -335,9 +351,9 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 		if (now >= d->next_tick) {
 			tick(d);
 			agent_tick(d);
-			d->next_tick += d->o->interval_s;
+			d->next_tick += d->o->interval_s / d->speed;
 			if (d->next_tick < now) /* far behind: no burst of ticks */
-				d->next_tick = now + d->o->interval_s;
+				d->next_tick = now + d->o->interval_s / d->speed;
 		}
 		if (got_child && d->have_child) {
 			got_child = 0;
@@ -477,7 +493,10 @@ static int open_sources(struct daemon *d)
 	if (ret < 0)
 		return ret;
 	tp_chanset_init(&d->set);
-	ret = tp_telemetry_open(&d->tel, o->root, &d->b, &d->set, err, sizeof(err));
+	if (o->plant)
+		ret = o->plant->channels(o->plant->ctx, &d->set, err, sizeof(err));
+	else
+		ret = tp_telemetry_open(&d->tel, o->root, &d->b, &d->set, err, sizeof(err));
 	if (ret < 0) {
 		tp_err("%s", err);
 		return ret;
@@ -485,7 +504,9 @@ static int open_sources(struct daemon *d)
 	eo = o->energy;
 	eo.state_dir = o->state_dir;
 	eo.board = d->b.name;
-	ret = tp_pace_energy_open(&d->energy, &eo, o->root, &d->set, err, sizeof(err));
+	/* a simulated board: this machine's batteries are not its */
+	ret =
+	    o->plant ? 1 : tp_pace_energy_open(&d->energy, &eo, o->root, &d->set, err, sizeof(err));
 	if (ret < 0) {
 		tp_err("%s", err);
 		return ret;
@@ -609,6 +630,10 @@ static int open_all(struct daemon *d)
 	po.ceiling_c = o->ceiling_c;
 	po.fixed_rate = o->fixed_rate;
 	po.fixed_setting = o->fixed_setting;
+	if (o->plant) {
+		po.rate_cap = o->plant->rate_cap; /* the board cannot make more */
+		po.tokens_from_frame = 1;	  /* the plant's count, as a meter gives it */
+	}
 	ret = tp_loop_pacer(&d->loop, &po, &d->b, &d->set, &d->srv, NULL, d->metrics);
 	if (ret < 0) {
 		tp_err("cannot set up the pacer: %s", strerror(-ret));
@@ -637,8 +662,8 @@ static int open_all(struct daemon *d)
 	}
 	if (!o->llama_server)
 		return 0;
-	return tp_pace_tokens_scrape(&d->tok, o->llama_server, o->interval_s, o->argv != NULL,
-				     tp_daemon_t(d));
+	return tp_pace_tokens_scrape(&d->tok, o->llama_server, o->plant ? 1.0 : o->interval_s,
+				     o->argv != NULL, tp_daemon_t(d));
 }
 
 static void close_all(struct daemon *d)
@@ -716,6 +741,7 @@ static int daemon_run(struct daemon *d, const struct tp_daemon_opts *o)
 		return 1;
 	}
 	d->t0 = tp_mono_now();
+	d->speed = o->plant ? o->plant->speed : 1.0;
 	tp_serve_notify_init(&d->notify, d->t0);
 	ret = tp_daemon_find_target(d);
 	if (ret == 0)

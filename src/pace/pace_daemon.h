@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "governor.h"
+#include "channel.h"
 #include "pace_energy.h"
 
 #define TP_DAEMON_MAX_CLIENTS 256 /* pacing socket clients at most */
@@ -22,6 +23,29 @@
 enum tp_daemon_actuator {
 	TP_DAEMON_ACT_AUTO = -1, /* socket; a non-cooperative one if no client comes */
 				 /* else an enum tp_act_kind */
+};
+
+/*
+ * A simulated plant in place of sysfs (serve --scenario: the plant is
+ * src/sim/'s, reached through these hooks). The board runs speed times the
+ * wall clock: the loop's time, the tick (--interval counts board seconds),
+ * the events and /metrics are board time; the pacing socket, the agent
+ * check and llama-server's scrape (once a wall second) stay on wall time.
+ * A client's token on the socket is speed board tokens, as in `sim`.
+ */
+struct tp_daemon_plant {
+	double speed;	   /* board seconds per wall second (> 0) */
+	const char *board; /* the profile the plant simulates */
+	double rate_cap;   /* tokens/s the board can make at most */
+	/* the plant's channels into set (empty); < 0 with err[n] said */
+	int (*channels)(void *ctx, struct tp_chanset *set, char *err, size_t n);
+	/*
+	 * Each frame: the plant to board time t (since this start of the
+	 * daemon: a reload starts at 0 again) on tokens (board tokens since
+	 * the last step), then its sample into v.
+	 */
+	void (*step)(void *ctx, double t, double tokens, double *v);
+	void *ctx;
 };
 
 struct tp_daemon_opts {
@@ -70,7 +94,8 @@ struct tp_daemon_opts {
 	 * cur (reload said why).
 	 */
 	int serve;
-	int json_summary; /* the closing summary as one JSON object */
+	int json_summary;		     /* the closing summary as one JSON object */
+	const struct tp_daemon_plant *plant; /* NULL: the board under root */
 	/* the energy budget (pace_energy.h): on where a battery or a UPS is found */
 	struct tp_pace_energy_opts energy;
 	int (*reload)(void *ctx, const struct tp_daemon_opts *cur,

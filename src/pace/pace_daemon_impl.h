@@ -75,15 +75,23 @@ struct daemon {
 	char board_id[64];  /* the profile as loaded (a name or a path): the session's board */
 	const struct tp_daemon_opts *next; /* serve: the options a SIGHUP reload gave */
 	double t0, next_tick, start;
+	double speed;	     /* board seconds per wall second: 1, or the plant's */
+	double plant_tokens; /* board tokens on the socket since the plant's last step */
 	long clients_seen;
 	int auto_done;
 	char sock[108];
 };
 
-/* Seconds since the daemon started (the session's time). */
+/* Board seconds since the daemon started at wall time now (the session's time). */
+static inline double tp_daemon_board_t(const struct daemon *d, double now)
+{
+	return (now - d->t0) * d->speed;
+}
+
+/* Board seconds since the daemon started, now. */
 static inline double tp_daemon_t(const struct daemon *d)
 {
-	return tp_mono_now() - d->t0;
+	return tp_daemon_board_t(d, tp_mono_now());
 }
 
 /*

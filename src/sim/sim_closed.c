@@ -49,9 +49,8 @@ struct sim {
 	char dir[32], sock[64], loadgen[PATH_MAX];
 	char *argv[8];
 	double wall0, speed, child_tokens, setpoint;
-	/* the rows */
-	double backlog_max, dropped, ss_start, ss_tok, ss_sus;
-	int cool_prev, child_gone;
+	struct tp_sim_drive dr; /* the plant on the child's tokens */
+	int child_gone;
 };
 
 static double board_time(const struct sim *l, double now)
@@ -269,20 +268,34 @@ static int start_load(struct sim *l, char *err, size_t n)
 	return ret;
 }
 
-/* The plant from its time to t_row on the child's tokens; the score's sums. */
-static void advance_row(struct sim *l, double t_row)
+void tp_sim_drive_init(struct tp_sim_drive *dr, const struct tp_scenario *s,
+		       struct tp_sim_score *sc, const struct tp_plant *p, double ceiling_c,
+		       double setpoint_c, double speed)
 {
-	const struct tp_scenario *s = l->s;
-	struct tp_plant *p = l->p;
-	struct tp_sim_score *sc = l->sc;
+	memset(dr, 0, sizeof(*dr));
+	dr->s = s;
+	dr->sc = sc;
+	dr->ceiling_c = ceiling_c;
+	dr->setpoint_c = setpoint_c;
+	/* room for two child tokens, or the board's full rate over two smoothing times */
+	dr->backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * speed);
+	dr->ss_start = s->duration_s * 2.0 / 3.0;
+	sc->peak_die_c = tp_plant_die_c(p);
+}
+
+void tp_sim_drive_advance(struct tp_sim_drive *dr, struct tp_plant *p, double board_tokens,
+			  double t_row)
+{
+	const struct tp_scenario *s = dr->s;
+	struct tp_sim_score *sc = dr->sc;
 	double backlog, demand, t0, tok0, h, gen;
 
-	/* the child's tokens since the last row, smoothed into the plant's demand */
-	backlog = l->child_tokens * l->speed - tp_plant_tokens(p) - l->dropped;
-	if (backlog > l->backlog_max) {
+	/* the load's tokens since the last row, smoothed into the plant's demand */
+	backlog = board_tokens - tp_plant_tokens(p) - dr->dropped;
+	if (backlog > dr->backlog_max) {
 		/* made faster than the (throttled) board could: not carried forever */
-		l->dropped += backlog - l->backlog_max;
-		backlog = l->backlog_max;
+		dr->dropped += backlog - dr->backlog_max;
+		backlog = dr->backlog_max;
 	}
 	backlog = fmax(0, backlog);
 	/* one demand for the whole row: the power is steady between two samples */
@@ -295,19 +308,19 @@ static void advance_row(struct sim *l, double t_row)
 			h = t_row - t0;
 		tp_plant_advance(p, h, demand);
 		gen = tp_plant_tokens(p) - tok0;
-		if (tp_plant_die_c(p) > l->b.ceiling_c)
+		if (tp_plant_die_c(p) > dr->ceiling_c)
 			sc->seconds_above_ceiling += h;
-		sc->overshoot_k = fmax(sc->overshoot_k, tp_plant_die_c(p) - l->setpoint);
+		sc->overshoot_k = fmax(sc->overshoot_k, tp_plant_die_c(p) - dr->setpoint_c);
 		sc->peak_die_c = fmax(sc->peak_die_c, tp_plant_die_c(p));
 		if (tp_plant_cool_state(p) > 0) {
 			sc->throttled_s += h;
-			if (l->cool_prev == 0)
+			if (dr->cool_prev == 0)
 				sc->kernel_throttles++;
 		}
-		l->cool_prev = tp_plant_cool_state(p);
-		if (t0 >= l->ss_start - 1e-9) {
-			l->ss_tok += gen;
-			l->ss_sus += tp_plant_sustainable_rate(p, l->setpoint) * h;
+		dr->cool_prev = tp_plant_cool_state(p);
+		if (t0 >= dr->ss_start - 1e-9) {
+			dr->ss_tok += gen;
+			dr->ss_sus += tp_plant_sustainable_rate(p, dr->setpoint_c) * h;
 		}
 	}
 }
@@ -337,15 +350,12 @@ static int run_rows(struct sim *l)
 
 	/* t = 0: the first frame and the first grant */
 	nrows = (long)floor(s->duration_s / s->interval_s + 1e-9);
-	/* room for two child tokens, or the board's full rate over two smoothing times */
-	l->backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * l->speed);
-	l->ss_start = s->duration_s * 2.0 / 3.0;
 	l->wall0 = tp_mono_now();
 	tp_frame_clear(l->v, l->set->n);
 	tp_loop_tick(&l->loop, 0, l->v, l->wall0);
 	if (l->o->row && (ret = l->o->row(l->o->row_ctx, 0, l->v)) < 0)
 		return ret;
-	sc->peak_die_c = tp_plant_die_c(l->p);
+	tp_sim_drive_init(&l->dr, s, sc, l->p, l->b.ceiling_c, l->setpoint, l->speed);
 	for (k = 1; k <= nrows && !stop_flag; k++) {
 		t_row = (double)k * s->interval_s;
 		if (l->o->virtual_load) {
@@ -363,7 +373,7 @@ static int run_rows(struct sim *l)
 		}
 		sc->late_s = fmax(sc->late_s, tp_mono_now() - (l->wall0 + t_row / l->speed));
 	advance:
-		advance_row(l, t_row);
+		tp_sim_drive_advance(&l->dr, l->p, l->child_tokens * l->speed, t_row);
 		tp_loop_tick(&l->loop, t_row, l->v, tp_mono_now());
 		tp_pace_server_tick(&l->srv, tp_mono_now());
 		if (l->agent.fd >= 0) {
@@ -397,11 +407,13 @@ static void score(struct sim *l)
 	sc->child_tokens = l->child_tokens;
 	sc->setpoint_c = l->setpoint;
 	sc->ceiling_c = l->b.ceiling_c;
-	sc->mean_rate_ss =
-	    sc->duration_s > l->ss_start ? l->ss_tok / (sc->duration_s - l->ss_start) : NAN;
-	sc->sustainable_rate_ss =
-	    sc->duration_s > l->ss_start ? l->ss_sus / (sc->duration_s - l->ss_start) : NAN;
-	sc->throughput_vs_sustainable = l->ss_sus > 0 ? l->ss_tok / l->ss_sus : NAN;
+	sc->mean_rate_ss = sc->duration_s > l->dr.ss_start
+			       ? l->dr.ss_tok / (sc->duration_s - l->dr.ss_start)
+			       : NAN;
+	sc->sustainable_rate_ss = sc->duration_s > l->dr.ss_start
+				      ? l->dr.ss_sus / (sc->duration_s - l->dr.ss_start)
+				      : NAN;
+	sc->throughput_vs_sustainable = l->dr.ss_sus > 0 ? l->dr.ss_tok / l->dr.ss_sus : NAN;
 	sc->energy_j = tp_pacer_energy_j(&l->loop.pacer);
 	sc->energy_true_j = tp_plant_energy_j(p);
 	sc->energy_error_rel = sc->energy_true_j > 0

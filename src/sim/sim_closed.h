@@ -76,6 +76,32 @@ struct tp_sim_score {
 };
 
 /*
+ * The plant driven by a token count (the closed loop's and `serve
+ * --scenario`'s): the tokens the load made (board tokens: the load's times
+ * the speed) become the plant's demand, smoothed over SIM_CLOSED_SMOOTH_S,
+ * the backlog held to what the board could make over two smoothing times
+ * (or two loads' tokens), in substeps of the scenario's step_s; the score's
+ * sums (seconds above the ceiling, overshoot, peak, throttles) and the
+ * steady-state window's (the last third) kept on the way.
+ */
+struct tp_sim_drive {
+	const struct tp_scenario *s;
+	struct tp_sim_score *sc; /* the sums go there */
+	double ceiling_c, setpoint_c;
+	double backlog_max, dropped, ss_start, ss_tok, ss_sus;
+	int cool_prev;
+};
+
+/* Before the first row: sc's peak set to the plant's die now; the sums add to sc's. */
+void tp_sim_drive_init(struct tp_sim_drive *dr, const struct tp_scenario *s,
+		       struct tp_sim_score *sc, const struct tp_plant *p, double ceiling_c,
+		       double setpoint_c, double speed);
+
+/* The plant from its time to t_row (board s) on board_tokens made so far in all. */
+void tp_sim_drive_advance(struct tp_sim_drive *dr, struct tp_plant *p, double board_tokens,
+			  double t_row);
+
+/*
  * Runs the closed loop on an initialised plant p whose channels are in set
  * (v has room for set->n + 2 values). On failure err[n] says what failed.
  */
