@@ -619,13 +619,31 @@ static void test_client_library(void)
 		CHECK_INT(thermpace_rate(tp, &g, &m), 0);
 		CHECK_NEAR(g, 200, 1e-9);
 		CHECK_INT(thermpace_tokens(tp, 2000000), -EINVAL);
+		{ /* thermpace_ask: the same schedule, without the sleep */
+			long us = -1, sum = 0;
+
+			CHECK_INT(thermpace_ask(tp, 65, &us), -EINVAL);
+			for (i = 0; i < 10; i++) {
+				ret = thermpace_ask(tp, 1, &us);
+				if (ret != 1 || us < 0 || us > 1000000)
+					break;
+				sum += us;
+				usleep((useconds_t)us);
+				if (thermpace_tokens(tp, 1) < 0)
+					break;
+			}
+			CHECK_INT(i, 10);
+			/* ten reservations at 200/s: their waits add up to about the schedule */
+			printf("# 10 asked tokens at 200/s: waits summed to %ld us\n", sum);
+			CHECK(sum > 0);
+		}
 		thermpace_close(tp);
 	}
 	serving = 0;
 	pthread_join(th, NULL);
-	CHECK_INT(f.tokens, 101);
+	CHECK_INT(f.tokens, 111);
 	CHECK_INT(f.calls_ended, 1);
-	CHECK_INT(f.s.st.granted_tokens, 101);
+	CHECK_INT(f.s.st.granted_tokens, 111);
 	fixture_close(&f);
 	/* the daemon gone: the calls fail, they do not hang */
 	CHECK(thermpace_open(&tp, f.path, "x") < 0);

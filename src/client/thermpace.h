@@ -62,6 +62,15 @@ int thermpace_open(struct thermpace **out, const char *path, const char *name);
  */
 int thermpace_next(struct thermpace *tp, unsigned n);
 
+/*
+ * thermpace_next without the sleep, for a caller with its own event loop:
+ * asks once for n tokens (1..64). Returns 1 when they are reserved (make
+ * them *wait_us microseconds from now; do not ask for them again), 0 when
+ * nothing is reserved (ask again in *wait_us microseconds), or a negative
+ * errno.
+ */
+int thermpace_ask(struct thermpace *tp, unsigned n, long *wait_us);
+
 /* Reports n tokens made (0..1000000). */
 int thermpace_tokens(struct thermpace *tp, unsigned n);
 

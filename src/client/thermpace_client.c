@@ -260,6 +260,26 @@ int thermpace_next(struct thermpace *tp, unsigned n)
 	return 0;
 }
 
+int thermpace_ask(struct thermpace *tp, unsigned n, long *wait_us)
+{
+	char line[LINE_MAX_BYTES], reply[LINE_MAX_BYTES];
+	long us;
+	int go, ret;
+
+	if (!tp || !wait_us)
+		return -EINVAL;
+	if (n < 1 || n > NEXT_MAX)
+		return -EINVAL;
+	snprintf(line, sizeof(line), "NEXT %u\n", n);
+	ret = request(tp, line, reply, sizeof(reply));
+	if (ret < 0)
+		return ret;
+	if (parse_go(reply, &go, &us) < 0)
+		return fail(tp, -EPROTO);
+	*wait_us = us;
+	return go;
+}
+
 static int simple(struct thermpace *tp, const char *line, const char *want)
 {
 	char reply[LINE_MAX_BYTES];

@@ -155,7 +155,9 @@ struct server {
 	struct tp_loadgen_model m;
 	struct thermpace *tp;
 	int unpaced;
-	double t_slot; /* --max-rate: the last token's slot */
+	int reserved;	      /* a token is reserved on the daemon's schedule */
+	double go_at, ask_at; /* when it may be made; when to ask again */
+	double t_slot;	      /* --max-rate: the last token's slot */
 	/* /metrics: llama-server's counters */
 	long tokens_total;
 	double gen_seconds;
@@ -357,10 +359,7 @@ static void generate(struct server *s, struct conn *c)
 {
 	double t0;
 
-	if (s->tp && !s->unpaced && thermpace_next(s->tp, 1) < 0) {
-		s->unpaced = 1;
-		fprintf(s->err, "thermpace-loadgen: pacing socket lost, going on unpaced\n");
-	}
+	s->reserved = 0;
 	if (s->gen->max_rate > 0) {
 		struct timespec ts;
 		double now = tp_mono_now(), wait;
@@ -383,6 +382,49 @@ static void generate(struct server *s, struct conn *c)
 		answer(s, c);
 }
 
+/*
+ * Whether the next token may be made now, asked of the daemon without
+ * sleeping (thermpace_ask), so that requests, /health and /metrics are
+ * answered while a token waits for its slot.
+ */
+static int may_make(struct server *s)
+{
+	double now = tp_mono_now();
+	long us;
+	int r;
+
+	if (!s->tp || s->unpaced)
+		return 1;
+	if (s->reserved)
+		return now >= s->go_at;
+	if (now < s->ask_at)
+		return 0;
+	r = thermpace_ask(s->tp, 1, &us);
+	if (r < 0) {
+		s->unpaced = 1;
+		fprintf(s->err, "thermpace-loadgen: pacing socket lost, going on unpaced\n");
+		return 1;
+	}
+	if (r == 0) {
+		s->ask_at = now + (double)us * 1e-6;
+		return 0;
+	}
+	s->reserved = 1;
+	s->go_at = now + (double)us * 1e-6;
+	return us == 0;
+}
+
+/* The poll's timeout in ms: until the reserved token's slot, or the next ask. */
+static int pace_wait_ms(const struct server *s)
+{
+	double until;
+
+	if (!s->tp || s->unpaced)
+		return 0;
+	until = (s->reserved ? s->go_at : s->ask_at) - tp_mono_now();
+	return until <= 0 ? 0 : (int)fmin(200.0, ceil(until * 1e3));
+}
+
 static void serve(struct server *s, volatile int *stop)
 {
 	struct conn *g;
@@ -399,7 +441,7 @@ static void serve(struct server *s, volatile int *stop)
 			s->p[n++].events = s->c[i].st == C_READ ? POLLIN : POLLOUT;
 		}
 		g = next_turn(s);
-		if (poll(s->p, (nfds_t)n, g ? 0 : 200) > 0) {
+		if (poll(s->p, (nfds_t)n, g ? pace_wait_ms(s) : 200) > 0) {
 			if (s->p[0].revents)
 				accept_all(s);
 			for (k = 1; k < n; k++)
@@ -410,7 +452,7 @@ static void serve(struct server *s, volatile int *stop)
 						break;
 					}
 		}
-		if (g && g->st == C_GEN)
+		if (g && g->st == C_GEN && may_make(s))
 			generate(s, g);
 	}
 }
