@@ -106,9 +106,55 @@ static void test_dark_spell_reserve(void)
 	CHECK(od.tok_s < ob.tok_s);
 }
 
+/*
+ * keep_full_days: the season, from the clear-sky model alone (no history).
+ * A 100 W panel at 45 N gives about 310 Wh on a clear January day, 3.3 days
+ * of the 3.8 W board: at 4 the battery is kept full; in June (about 640
+ * Wh, 7 days) nothing changes.
+ */
+static void test_keep_full_season(void)
+{
+	struct power_site site = {45.0, 0.0};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest h;
+	struct power_budget_out off, on;
+	double jan = T_JUNE21 - 170 * 86400.0;
+	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+
+	budget_setup(&c, &p, &h);
+	power_harvest_init(&h, 0.3, 0.0);
+	feed_days(&h, jan - 10 * 86400.0, 10, 0.9);
+	power_budget_step(&c, &site, &p, &h, &in, &off);
+	c.keep_full_days = 4.0;
+	power_budget_step(&c, &site, &p, &h, &in, &on);
+	printf("# January evening at 90 %%: %.2f tok/s (reserve %.0f Wh), kept full: %.2f tok/s "
+	       "(reserve %.0f Wh), clear day %.0f Wh\n",
+	       off.tok_s, off.reserve_wh, on.tok_s, on.reserve_wh, on.clear_day_wh);
+	CHECK(on.clear_day_wh > 200.0 && on.clear_day_wh < 400.0);
+	CHECK(off.tok_s > 0.0);
+	CHECK_NEAR(on.reserve_wh, (c.full_soc - c.floor) * 256.0, 1e-9);
+	CHECK_NEAR(on.tok_s, 0.0, 1e-12);
+	/* Full at a winter noon: what the charger would curtail is still spent. */
+	in.t_unix = jan + 12 * 3600.0;
+	in.soc = 1.0;
+	power_budget_step(&c, &site, &p, &h, &in, &on);
+	CHECK(on.surplus && on.tok_s > 0.0);
+	/* June: a clear day is 7 days of idle, the reserve is history's. */
+	in.t_unix = T_JUNE21 + 20 * 3600.0;
+	in.soc = 0.9;
+	power_budget_step(&c, &site, &p, &h, &in, &on);
+	c.keep_full_days = 0.0;
+	power_budget_step(&c, &site, &p, &h, &in, &off);
+	CHECK(on.clear_day_wh > 4.0 * 24.0 * 3.8 / 0.98);
+	CHECK_NEAR(on.reserve_wh, off.reserve_wh, 1e-9);
+	CHECK_NEAR(on.tok_s, off.tok_s, 1e-9);
+}
+
 int main(void)
 {
 	RUN(test_budget);
 	RUN(test_dark_spell_reserve);
+	RUN(test_keep_full_season);
 	return test_done();
 }

@@ -28,6 +28,7 @@ void power_budget_cfg_default(struct power_budget_cfg *c)
 {
 	c->floor = 0.2;
 	c->reserve_hours = 24.0;
+	c->keep_full_days = 0.0;
 	c->confidence = 0.8;
 	c->horizon_h = 24.0;
 	c->step_s = 900.0;
@@ -101,6 +102,11 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 	deficit_w =
 	    c->load.idle_w / c->eta_d - out->dark_ratio * out->clear_day_wh / 24.0 * c->eta_c;
 	out->reserve_wh = c->reserve_hours * (deficit_w > 0.0 ? deficit_w : 0.0);
+	/* A dark season: a clear day gives under keep_full_days days of idle. */
+	if (c->keep_full_days > 0.0 &&
+	    out->clear_day_wh * c->eta_c < c->keep_full_days * 24.0 * c->load.idle_w / c->eta_d &&
+	    out->reserve_wh < (c->full_soc - c->floor) * cap)
+		out->reserve_wh = (c->full_soc - c->floor) * cap;
 	keep = c->floor * cap + out->reserve_wh;
 	if (!isfinite(panel_now)) {
 		double lo, mid, hi;

@@ -22,6 +22,12 @@
  *     reserve_hours·max(0, idle_w/eta_d - ratio·clear_day_wh/24·eta_c).
  *     Where even a bad day carries the idle board (summer) nothing is kept;
  *     in a dark season the reserve approaches reserve_hours of idle.
+ *     keep_full_days > 0 sizes it by the season instead of by history:
+ *     while the clear-sky harvest of the next 24 h (after the charger, at
+ *     eta_c) is under keep_full_days days of the idle board's need
+ *     (24·idle_w/eta_d), the reserve is the whole battery above the floor
+ *     (up to full_soc): a dark spell that starts tomorrow finds it full,
+ *     and only what a full battery would curtail is spent (3). 0: off.
  *  3. Surplus: when the battery is full (soc >= full_soc) and the panel
  *     gives more than idle + P now, what would be curtailed is spent.
  *  4. The budget in tokens/s is P / (marginal J per token), capped at the
@@ -52,9 +58,10 @@ double power_load_max_tok_s(const struct power_load *l);
 double power_load_j_per_token(const struct power_load *l);
 
 struct power_budget_cfg {
-	double floor;	      /* state of charge kept, 0..1 */
-	double reserve_hours; /* hours of dark spell carried above the floor */
-	double confidence;    /* of the harvest's lower band, 0.5..0.999 */
+	double floor;	       /* state of charge kept, 0..1 */
+	double reserve_hours;  /* hours of dark spell carried above the floor */
+	double keep_full_days; /* full while a clear day gives fewer days of idle (0: off) */
+	double confidence;     /* of the harvest's lower band, 0.5..0.999 */
 	double horizon_h;
 	double step_s;
 	double full_soc; /* at or above: the battery counts as full */

@@ -24,7 +24,8 @@
  *             eta_charge, eta_discharge, sensor_gain, sensor_offset_a
  *   [load] idle_w, gen_w, call_j, call_tokens
  *   [thermal] max_tok_s (the thermal budget; 0 or absent: none)
- *   [energy] floor, reserve_hours, confidence, horizon_h, interval_s
+ *   [energy] floor, reserve_hours, keep_full_days, confidence, horizon_h,
+ *            interval_s
  *   [threshold] stop_soc, resume_soc
  *   [irradiance] file (relative to the scenario's folder), step_s
  */
