@@ -21,6 +21,8 @@ check "the thermal budget (10 tok/s) wins on a full July battery" grep -q '"limi
 # options override the scenario
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --energy-floor 0.5 --reserve-hours 0 --confidence 0.9 >"$TMPD/o2" 2>&1
 check "--energy-floor and --reserve-hours in the header" grep -q 'floor 50 %, reserve 0.0 h, confidence 0.90' "$TMPD/o2"
+"$TP_BIN" energy -s fixtures/solar/rig-plain.ini --keep-full-days 4 >"$TMPD/o3" 2>&1
+check "--keep-full-days in the header" grep -q 'kept full below 4.0 days of idle a clear day' "$TMPD/o3"
 
 # a plain series with no [site]: refused with a clear line
 sed '/^\[site\]/,/^longitude/d' fixtures/solar/rig-plain.ini >"$TMPD/nosite.ini"
@@ -30,6 +32,7 @@ check "no location: says so" grep -q 'no location' "$TMPD/err"
 
 expect_exit 2 "bad floor" "$TP_BIN" energy --energy-floor 2
 check "bad floor: one line" sh -c "[ \$(wc -l <'$TMPD/err') -eq 1 ]"
+expect_exit 2 "bad --keep-full-days" "$TP_BIN" energy --keep-full-days -1
 expect_exit 2 "unknown option" "$TP_BIN" energy --bogus
 expect_exit 2 "stray argument" "$TP_BIN" energy extra
 expect_exit 1 "missing scenario" "$TP_BIN" energy -s "$TMPD/none.ini"

@@ -52,6 +52,7 @@ static const struct option long_opts[] = {
     {"nut", required_argument, NULL, 'N'},
     {"energy-floor", required_argument, NULL, 'E'},
     {"reserve-hours", required_argument, NULL, 'V'},
+    {"keep-full-days", required_argument, NULL, 'n'},
     {"latitude", required_argument, NULL, 'L'},
     {"longitude", required_argument, NULL, 'Z'},
     {"panel-w", required_argument, NULL, 'I'},
@@ -138,25 +139,28 @@ static void usage(FILE *f, enum daemon_mode mode)
 	       "                       STATE/BOARD.model.ini when present, STATE being\n"
 	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace); with\n"
 	       "                       --device the sound model is read from and kept in\n"
-	       "                       STATE/BOARD.sound.ini\n"
-	       "  --battery NAME|off   the power_supply battery (default: the first battery\n"
-	       "                       under ROOT/sys/class/power_supply; 'off': none, no\n"
-	       "                       energy budget but --nut's); with a battery or --nut\n"
-	       "                       the granted rate is also held to what keeps the\n"
-	       "                       charge above the floor until the next forecast\n"
-	       "                       harvest (docs/energy.md)\n"
-	       "  --battery-wh WH      its capacity when it does not say (default 256)\n"
-	       "  --nut UPS@HOST[:PORT]  a UPS or battery through Network UPS Tools (upsd)\n"
-	       "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
-	       "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
-	       "  --latitude DEG       the panel's site, north positive: with --longitude\n"
-	       "                       the harvest is forecast (clear sky times the\n"
-	       "                       cloudiness learned); without, none is counted on\n"
-	       "  --longitude DEG      east positive\n"
-	       "  --panel-w W          the panel's rating (default 100)\n"
-	       "  --panel-tilt DEG     its tilt (default: the latitude)\n"
-	       "  --panel-azimuth DEG  the direction it faces, 180 south (default: the\n"
-	       "                       equator's)\n");
+	       "                       STATE/BOARD.sound.ini\n");
+	fputs("  --battery NAME|off   the power_supply battery (default: the first battery\n"
+	      "                       under ROOT/sys/class/power_supply; 'off': none, no\n"
+	      "                       energy budget but --nut's); with a battery or --nut\n"
+	      "                       the granted rate is also held to what keeps the\n"
+	      "                       charge above the floor until the next forecast\n"
+	      "                       harvest (docs/energy.md)\n"
+	      "  --battery-wh WH      its capacity when it does not say (default 256)\n"
+	      "  --nut UPS@HOST[:PORT]  a UPS or battery through Network UPS Tools (upsd)\n"
+	      "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
+	      "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
+	      "  --keep-full-days K   keep the battery full while a clear day's harvest gives\n"
+	      "                       under K days of idle (dark seasons; 0: off, the default)\n"
+	      "  --latitude DEG       the panel's site, north positive: with --longitude\n"
+	      "                       the harvest is forecast (clear sky times the\n"
+	      "                       cloudiness learned); without, none is counted on\n"
+	      "  --longitude DEG      east positive\n"
+	      "  --panel-w W          the panel's rating (default 100)\n"
+	      "  --panel-tilt DEG     its tilt (default: the latitude)\n"
+	      "  --panel-azimuth DEG  the direction it faces, 180 south (default: the\n"
+	      "                       equator's)\n",
+	      f);
 	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -337,6 +341,9 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 	case 'V':
 		return number(x, "reserve-hours", arg, 0, 720, "hours from 0 to 720",
 			      &o->energy.reserve_h);
+	case 'n':
+		return number(x, "keep-full-days", arg, 0, 30, "days from 0 to 30",
+			      &o->energy.keep_full_days);
 	case 'L':
 		return number(x, "latitude", arg, -90, 90, "degrees from -90 to 90",
 			      &o->energy.lat_deg);

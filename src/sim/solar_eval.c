@@ -29,10 +29,14 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 
 	fprintf(out,
 		"scenario %s: %s (%s) at %.3f N %.3f E, %.1f days, floor %.0f %%, "
-		"reserve %.1f h, confidence %.2f\n",
+		"reserve %.1f h, confidence %.2f",
 		s->name, s->irradiance, power_irradiance_format_name(ir->format), s->site.lat_deg,
 		s->site.lon_deg, o->days, s->budget.floor * 100.0, s->budget.reserve_hours,
 		s->budget.confidence);
+	if (s->budget.keep_full_days > 0)
+		fprintf(out, ", kept full below %.1f days of idle a clear day",
+			s->budget.keep_full_days);
+	fputc('\n', out);
 	fprintf(out, "%-10s %13s %11s %11s %13s %9s %12s %13s %8s\n", "policy", "below_floor_h",
 		"brownout_h", "tokens/day", "tokens/year", "of_oracle", "harvest_kwh",
 		"curtailed_kwh", "min_soc");
