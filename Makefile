@@ -177,9 +177,13 @@ fuzz:
 	else echo "fuzz: $(CLANG) not found (make deps installs it)"; exit 1; fi
 
 bench: all $(patsubst %.c,build/rel/%,$(BENCH_SRC))
-	@missed=; \
-	for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)); do echo "== $$b"; $$b || missed="$$missed $$b"; done; \
-	for b in $(sort $(wildcard test/bench_*.sh)); do echo "== $$b"; sh $$b build/rel || missed="$$missed $$b"; done; \
+	@missed=; out=$$(mktemp); \
+	for b in $(patsubst %.c,build/rel/%,$(BENCH_SRC)) $(sort $(wildcard test/bench_*.sh)); do \
+	  echo "== $$b"; \
+	  case $$b in *.sh) run="sh $$b build/rel";; *) run=$$b;; esac; \
+	  { $$run || echo "bench: $$b exited with an error"; } 2>&1 | tee "$$out"; \
+	  grep -qi 'not met\|exited with an error' "$$out" && missed="$$missed $$b"; \
+	done; rm -f "$$out"; \
 	if [ -n "$$missed" ]; then echo "bench: targets not met in:$$missed"; exit 1; fi; echo "bench: every target met"
 
 LINT_FILES := $(sort $(wildcard src/*.[ch] src/*/*.[ch] dsp/*.[ch] test/*.[ch] fuzz/*.[ch]))
