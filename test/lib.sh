@@ -18,3 +18,24 @@ expect_exit() {
   if [ "$rc" = "$code" ]; then ok "$name"; else not_ok "$name (exit $rc, wanted $code)"; sed 's/^/#   /' "$TMPD/err"; fi
 }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
+# alsa_fixture RAW: an ALSA PCM named "fixture" whose capture reads the raw
+# S32_LE stream RAW (alsa-lib's file plugin), for --device fixture
+alsa_fixture() {
+  cat >"$TMPD/alsa.conf" <<CONF
+pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$1" format "raw" }
+CONF
+  export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+}
+# alsa_fixture_wav WAV: the same, capturing the left channel of a 16-bit
+# stereo WAV (written to $TMPD/fan.raw as raw S32_LE mono: the capture's
+# first choice)
+alsa_fixture_wav() {
+  python3 - "$1" "$TMPD/fan.raw" <<'PY'
+import struct, sys, wave
+w = wave.open(sys.argv[1], 'rb')
+n = w.getnframes()
+s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
+open(sys.argv[2], 'wb').write(struct.pack('<%di' % n, *[v << 16 for v in s[0::2]]))
+PY
+  alsa_fixture "$TMPD/fan.raw"
+}

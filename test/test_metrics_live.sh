@@ -29,17 +29,7 @@ promtool_ok() {
 }
 
 # the fan's left channel as a raw S32_LE mono stream, ~10 s (then repeated)
-python3 - "$FAN" "$TMPD/fan.raw" <<'PY'
-import struct, sys, wave
-w = wave.open(sys.argv[1], 'rb')
-n = w.getnframes()
-s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
-open(sys.argv[2], 'wb').write(struct.pack('<%di' % n, *[v << 16 for v in s[0::2]]))
-PY
-cat >"$TMPD/alsa.conf" <<CONF
-pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$TMPD/fan.raw" format "raw" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+alsa_fixture_wav "$FAN"
 
 # ---- the Jetson Nano with a microphone and a token-making child ----
 cp -r fixtures/sysfs/jetson-nano "$TMPD/nano"

@@ -33,17 +33,7 @@ if ! command -v curl >/dev/null 2>&1; then
   done_testing; exit $?
 fi
 # ---- a live daemon with every channel kind it can have ----
-python3 - fixtures/audio/computer-fan-hum-48k.wav "$TMPD/fan.raw" <<'PY'
-import struct, sys, wave
-w = wave.open(sys.argv[1], 'rb')
-n = w.getnframes()
-s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
-open(sys.argv[2], 'wb').write(struct.pack('<%di' % n, *[v << 16 for v in s[0::2]]))
-PY
-cat >"$TMPD/alsa.conf" <<CONF
-pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$TMPD/fan.raw" format "raw" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+alsa_fixture_wav fixtures/audio/computer-fan-hum-48k.wav
 cp -r fixtures/sysfs/jetson-nano "$TMPD/nano"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 M="$TMPD/live.txt"

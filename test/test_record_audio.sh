@@ -9,17 +9,7 @@ fx=fixtures/sysfs/jetson-nano
 FAN=fixtures/audio/computer-fan-hum-48k.wav
 
 # the fan's left channel as a raw S32_LE mono stream (the capture's first choice)
-python3 - "$FAN" "$TMPD/fan.raw" <<'PY'
-import struct, sys, wave
-w = wave.open(sys.argv[1], 'rb')
-n = w.getnframes()
-s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
-open(sys.argv[2], 'wb').write(struct.pack('<%di' % n, *[v << 16 for v in s[0::2]]))
-PY
-cat >"$TMPD/alsa.conf" <<CONF
-pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$TMPD/fan.raw" format "raw" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+alsa_fixture_wav "$FAN"
 
 # the first frames of a WAV's data chunk equal the raw stream's
 same_samples() {

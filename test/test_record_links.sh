@@ -6,10 +6,7 @@
 . test/lib.sh
 fx=fixtures/sysfs/jetson-nano
 head -c 192000 /dev/urandom >"$TMPD/noise.raw"
-cat >"$TMPD/alsa.conf" <<CONF
-pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$TMPD/noise.raw" format "raw" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+alsa_fixture "$TMPD/noise.raw"
 
 for f in audio.wav events.jsonl; do
   d="$TMPD/s-$f"

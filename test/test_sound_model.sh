@@ -9,17 +9,7 @@
 . test/lib.sh
 FAN=fixtures/audio/computer-fan-hum-48k.wav
 
-python3 - "$FAN" "$TMPD/fan.raw" <<'PY'
-import struct, sys, wave
-w = wave.open(sys.argv[1], 'rb')
-n = w.getnframes()
-s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
-open(sys.argv[2], 'wb').write(struct.pack('<%di' % n, *[v << 16 for v in s[0::2]]))
-PY
-cat >"$TMPD/alsa.conf" <<CONF
-pcm.fixture { type file slave.pcm "null" file "/dev/null" infile "$TMPD/fan.raw" format "raw" }
-CONF
-export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$TMPD/alsa.conf"
+alsa_fixture_wav "$FAN"
 cp -r fixtures/sysfs/jetson-nano "$TMPD/nano"
 # run NAME STATE SECONDS: a run with the microphone, its stderr in $TMPD/NAME.err
 run() {
