@@ -51,23 +51,39 @@ const struct rp_series *rp_find(const struct rp_session *s, const char *name)
 	return NULL;
 }
 
+/*
+ * The telemetry opened and its channels taken (the series named after
+ * them); *rd is the reader, to be closed by the caller even on failure.
+ */
+static int open_telemetry(struct rp_session *s, const char *path, struct tp_csv_reader **rd,
+			  char *err, size_t n)
+{
+	int ret, i;
+
+	*rd = NULL;
+	ret = tp_csv_reader_open(rd, path);
+	if (ret < 0) {
+		if (*rd)
+			snprintf(err, n, "%s", tp_csv_reader_error(*rd));
+		else
+			snprintf(err, n, "cannot open '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	s->set = *tp_csv_reader_channels(*rd);
+	for (i = 0; i < s->set.n; i++)
+		tp_strlcpy(s->s[i].name, s->set.name[i], sizeof(s->s[i].name));
+	return 0;
+}
+
 static int load_telemetry(struct rp_session *s, const char *path, char *err, size_t n)
 {
-	struct tp_csv_reader *rd = NULL;
+	struct tp_csv_reader *rd;
 	double t, v[TP_MAX_CHANNELS];
 	int ret, i, rows = 0;
 
-	ret = tp_csv_reader_open(&rd, path);
-	if (ret < 0) {
-		if (rd)
-			snprintf(err, n, "%s", tp_csv_reader_error(rd));
-		else
-			snprintf(err, n, "cannot open '%s': %s", path, strerror(-ret));
+	ret = open_telemetry(s, path, &rd, err, n);
+	if (ret < 0)
 		goto out;
-	}
-	s->set = *tp_csv_reader_channels(rd);
-	for (i = 0; i < s->set.n; i++)
-		tp_strlcpy(s->s[i].name, s->set.name[i], sizeof(s->s[i].name));
 	while ((ret = tp_csv_reader_next(rd, &t, v)) > 0) {
 		if (rows++ == 0)
 			s->t0 = t;
@@ -89,20 +105,9 @@ out:
 /* The telemetry's channels: its header, the rows being the replay's to read. */
 static int load_header(struct rp_session *s, const char *path, char *err, size_t n)
 {
-	struct tp_csv_reader *rd = NULL;
-	int ret, i;
+	struct tp_csv_reader *rd;
+	int ret = open_telemetry(s, path, &rd, err, n);
 
-	ret = tp_csv_reader_open(&rd, path);
-	if (ret < 0) {
-		if (rd)
-			snprintf(err, n, "%s", tp_csv_reader_error(rd));
-		else
-			snprintf(err, n, "cannot open '%s': %s", path, strerror(-ret));
-	} else {
-		s->set = *tp_csv_reader_channels(rd);
-		for (i = 0; i < s->set.n; i++)
-			tp_strlcpy(s->s[i].name, s->set.name[i], sizeof(s->s[i].name));
-	}
 	tp_csv_reader_close(rd);
 	return ret;
 }
