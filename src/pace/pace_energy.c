@@ -205,7 +205,7 @@ static void count_soc(struct tp_pace_energy *e, double dt)
 		power_battery_cfg_default(&bc);
 		cells = fmax(1.0, round(r->voltage_v / 3.3));
 		bc.cells = cells;
-		bc.capacity_ah = e->capacity_wh / (cells * 3.2);
+		bc.capacity_ah = e->capacity_wh / (cells * POWER_LIFEPO4_NOMINAL_V);
 		power_battery_init(&e->est, &bc,
 				   power_battery_ocv_soc(cells, r->voltage_v, &slope));
 		e->est_started = 1;

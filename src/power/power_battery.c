@@ -150,8 +150,3 @@ double power_battery_uncertainty(const struct power_battery *b)
 	     b->capacity_ah;
 	return u;
 }
-
-double power_battery_energy_wh(const struct power_battery *b)
-{
-	return b->soc * b->capacity_ah * b->cfg.cells * 3.2;
-}

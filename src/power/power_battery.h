@@ -30,6 +30,9 @@
  * Currents are amperes, positive into the battery; voltages are the pack's.
  */
 
+/* A LiFePO4 cell's nominal voltage: charge times it is energy. */
+#define POWER_LIFEPO4_NOMINAL_V 3.2
+
 struct power_battery_cfg {
 	double capacity_ah; /* nominal, the learning's start */
 	double cells;	    /* in series (4 for a 12.8 V pack) */
@@ -74,8 +77,5 @@ double power_battery_ocv_soc(double cells, double volts, double *slope_mv_pct);
  * times the charge moved since it; 5 % more before the first anchor.
  */
 double power_battery_uncertainty(const struct power_battery *b);
-
-/* Energy in the battery at its nominal voltage (3.2 V per cell), Wh. */
-double power_battery_energy_wh(const struct power_battery *b);
 
 #endif

@@ -45,7 +45,8 @@ static void solar_decide(struct solar_state *st, double t, struct solar_result *
 			struct power_budget_in in = {t,
 						     st->est.soc,
 						     power_battery_uncertainty(&st->est),
-						     st->est.capacity_ah * s->cells * 3.2,
+						     st->est.capacity_ah * s->cells *
+							 POWER_LIFEPO4_NOMINAL_V,
 						     NAN,
 						     s->thermal_tok_s};
 			struct power_budget_out o;
@@ -75,7 +76,8 @@ static void solar_sense(struct solar_state *st, double p_batt_w, int absorbing, 
 {
 	const struct solar_scenario *s = st->s;
 	double soc = st->e_wh / st->cap_wh, ocv = power_battery_ocv(s->cells, soc);
-	double i = p_batt_w / (s->cells * 3.2), v; /* charge at the nominal voltage */
+	double i = p_batt_w / (s->cells * POWER_LIFEPO4_NOMINAL_V),
+	       v; /* charge at the nominal voltage */
 
 	st->vp += (i * s->r1_ohm - st->vp) * (1.0 - exp(-dt / s->tau_s));
 	v = ocv + i * s->r0_ohm + st->vp;

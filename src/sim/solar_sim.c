@@ -46,7 +46,7 @@ void solar_scenario_default(struct solar_scenario *s)
 
 double solar_scenario_capacity_wh(const struct solar_scenario *s)
 {
-	return s->capacity_ah * s->cells * 3.2;
+	return s->capacity_ah * s->cells * POWER_LIFEPO4_NOMINAL_V;
 }
 
 struct solar_key {
