@@ -3,12 +3,13 @@
 # LiFePO4, 3.8 W idle, 7.2 W generating, 29.5 J per 50-token call, thermal
 # budget 10 tokens/s), a year of each real irradiance file: hours below the
 # 20 % floor, brownouts and tokens per day of the oracle that knows the
-# weather, the energy budget (paced), the fixed threshold (generate until
-# 20 %, stop until 50 %) and no pacing. Targets: the paced hours below the
-# floor no more than the oracle's (0 where it has 0), tokens per year at
-# least 90 % of the oracle's, the thermal budget never exceeded. Then the
-# trade-offs the reserve and the dark season's full battery (keep_full_days,
-# the reserve at 0) buy on each file.
+# weather, the energy budget (paced: the dark spell's reserve learned at the
+# budget's confidence, 0.8), the fixed threshold (generate until 20 %, stop
+# until 50 %) and no pacing. Targets: the paced hours below the floor no
+# more than the oracle's (0 where it has 0), tokens per year at least 90 %
+# of the oracle's, the thermal budget never exceeded. Then the trade-offs
+# on each file: the fixed reserve of hours (the spell off), the spell's
+# confidence, and the dark season's full battery (keep_full_days).
 # Usage: sh test/bench_energy.sh [BUILD_DIR]
 set -eu
 build=${1:-${TP_BUILD:-build/rel}}
@@ -18,23 +19,23 @@ for rig in rig rig-pvgis; do
   echo "-- fixtures/solar/$rig.ini"
   "$bin" energy -s "fixtures/solar/$rig.ini"
 done
-echo "-- the reserve's trade-off (paced only; the oracle's hours below the floor are the bound)"
-printf '%-10s %14s %14s %14s\n' file reserve_h below_floor_h of_oracle
+echo "-- the trade-offs (paced only; the oracle's hours below the floor are the bound)"
+printf '%-10s %-32s %14s %10s\n' file setting below_floor_h of_oracle
+row() { # FILE SETTING ARGS...
+  f=$1
+  set=$2
+  shift 2
+  "$bin" energy -s "fixtures/solar/$f.ini" "$@" |
+    awk -v f="$f" -v s="$set" '$1 == "paced" { printf "%-10s %-32s %14s %10s\n", f, s, $2, $6 }'
+}
 for rig in rig rig-pvgis; do
-  for r in 0 12 24 48 72; do
-    "$bin" energy -s "fixtures/solar/$rig.ini" -r "$r" |
-      awk -v f="$rig" -v r="$r" '$1 == "paced" { printf "%-10s %14s %14s %14s\n", f, r, $2, $6 }'
+  for r in 0 24 48; do
+    row "$rig" "spell off, reserve ${r} h" -p 0 -r "$r"
   done
-done
-echo "-- the dark season's full battery (paced only, reserve 0 h: full while a clear day gives under K days of idle)"
-printf '%-10s %14s %14s %14s\n' file keep_full_days below_floor_h of_oracle
-tmp=$(mktemp "${TMPDIR:-/tmp}/bench_energy.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
-for rig in rig rig-pvgis; do
-  for k in 3.5 4 4.5; do
-    sed -e "s|^file = |file = $PWD/fixtures/solar/|" -e "s/^keep_full_days = .*/keep_full_days = $k/" \
-      -e "s/^reserve_hours = .*/reserve_hours = 0/" "fixtures/solar/$rig.ini" >"$tmp"
-    "$bin" energy -s "$tmp" |
-      awk -v f="$rig" -v k="$k" '$1 == "paced" { printf "%-10s %14s %14s %14s\n", f, k, $2, $6 }'
+  for p in 0.8 0.9 0.95; do
+    row "$rig" "spell at $p" -p "$p"
+  done
+  for k in 3.5 4; do
+    row "$rig" "spell at 0.8, keep_full_days $k" -k "$k"
   done
 done

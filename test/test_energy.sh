@@ -23,6 +23,9 @@ check "the thermal budget (10 tok/s) wins on a full July battery" grep -q '"limi
 check "--energy-floor and --reserve-hours in the header" grep -q 'floor 50 %, reserve 0.0 h, confidence 0.90' "$TMPD/o2"
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --keep-full-days 4 >"$TMPD/o3" 2>&1
 check "--keep-full-days in the header" grep -q 'kept full below 4.0 days of idle a clear day' "$TMPD/o3"
+"$TP_BIN" energy -s fixtures/solar/rig-plain.ini --spell-confidence 0.9 -e "$TMPD/ev4.jsonl" >"$TMPD/o4" 2>&1
+check "--spell-confidence in the header" grep -q 'dark spells carried at 0.90' "$TMPD/o4"
+check "... and the spell learned in the events" grep -q '"spell_p"' "$TMPD/ev4.jsonl"
 
 # a plain series with no [site]: refused with a clear line
 sed '/^\[site\]/,/^longitude/d' fixtures/solar/rig-plain.ini >"$TMPD/nosite.ini"
@@ -33,6 +36,7 @@ check "no location: says so" grep -q 'no location' "$TMPD/err"
 expect_exit 2 "bad floor" "$TP_BIN" energy --energy-floor 2
 check "bad floor: one line" sh -c "[ \$(wc -l <'$TMPD/err') -eq 1 ]"
 expect_exit 2 "bad --keep-full-days" "$TP_BIN" energy --keep-full-days -1
+expect_exit 2 "bad --spell-confidence" "$TP_BIN" energy --spell-confidence 1
 expect_exit 2 "unknown option" "$TP_BIN" energy --bogus
 expect_exit 2 "stray argument" "$TP_BIN" energy extra
 expect_exit 1 "missing scenario" "$TP_BIN" energy -s "$TMPD/none.ini"

@@ -151,10 +151,68 @@ static void test_keep_full_season(void)
 	CHECK_NEAR(on.tok_s, off.tok_s, 1e-9);
 }
 
+/*
+ * The dark spell learned as a two-state chain of short and bright days
+ * (power_harvest_spell_days). Nothing seen: Laplace's rule gives 1/2 each
+ * way, so at 0.8 a spell outlasts 2 short days with 1/2·1/4 <= 0.2, and a
+ * short day is prior-middle (half the idle need short): the reserve is
+ * exactly one day of idle. Bright weeks make it 0; spells that last make
+ * it longer; more confidence, a longer reserve, capped at the battery.
+ */
+static void test_spell_reserve(void)
+{
+	struct power_site site = {45.0, 0.0};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest h;
+	struct power_budget_out o, o2;
+	double jan = T_JUNE21 - 170 * 86400.0, need = 24.0 * 3.8 / 0.98, p_next, r_short;
+	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+	int d;
+
+	budget_setup(&c, &p, &h);
+	power_harvest_init(&h, 0.3, 0.0);
+	c.reserve_hours = 0.0;
+	power_budget_step(&c, &site, &p, &h, &in, &o);
+	CHECK_NEAR(o.reserve_wh, 0.0, 0.0); /* off */
+	c.spell_confidence = 0.8;
+	power_budget_step(&c, &site, &p, &h, &in, &o);
+	CHECK_NEAR(o.spell_p, 0.5, 1e-12);
+	CHECK_NEAR(o.spell_days, 2.0, 0.0);
+	CHECK_NEAR(o.reserve_wh, need, 1e-9);
+	/* Ten bright days (and a bright today): P(short tomorrow) = 1/12, nothing kept. */
+	feed_days(&h, jan - 10 * 86400.0, 10, 0.9);
+	in.t_unix = jan + 16 * 3600.0;
+	power_budget_step(&c, &site, &p, &h, &in, &o);
+	CHECK(o.spell_p < 0.1);
+	CHECK_NEAR(o.reserve_wh, 0.0, 0.0);
+	/* Spells of three short days between two bright ones, today short. */
+	power_harvest_init(&h, 0.3, 0.0);
+	for (d = 0; d < 15; d++)
+		feed_days(&h, jan - (15 - d) * 86400.0, 1, d % 5 < 2 ? 0.9 : 0.05);
+	CHECK(power_harvest_spell_days(&h, 0.3, 0.2, &p_next, &r_short) >= 1);
+	/* Eight short days closed, the ninth still today, and the prior one. */
+	CHECK_NEAR(r_short, (8 * 0.05 + 0.15) / 9.0, 1e-9);
+	power_budget_step(&c, &site, &p, &h, &in, &o);
+	printf("# in a spell at 0.8: P(short) %.2f, %.0f days, reserve %.0f Wh, %.2f tok/s\n",
+	       o.spell_p, o.spell_days, o.reserve_wh, o.tok_s);
+	CHECK(o.spell_p > 0.5 && o.spell_days >= 2.0);
+	CHECK(o.reserve_wh > need);
+	c.spell_confidence = 0.95;
+	power_budget_step(&c, &site, &p, &h, &in, &o2);
+	CHECK(o2.spell_days > o.spell_days && o2.tok_s <= o.tok_s);
+	CHECK(o2.reserve_wh <= (c.full_soc - c.floor) * 256.0 + 1e-9);
+	/* The larger reserve wins: reserve_hours' when it is larger. */
+	c.reserve_hours = 100.0;
+	power_budget_step(&c, &site, &p, &h, &in, &o2);
+	CHECK(o2.reserve_wh >= o.reserve_wh);
+}
+
 int main(void)
 {
 	RUN(test_budget);
 	RUN(test_dark_spell_reserve);
 	RUN(test_keep_full_season);
+	RUN(test_spell_reserve);
 	return test_done();
 }

@@ -1,6 +1,7 @@
 /*
  * thermpace energy [--scenario FILE] [--irradiance FILE] [--energy-floor F]
- *                  [--reserve-hours H] [--keep-full-days K] [--confidence C] [--events FILE]
+ *                  [--reserve-hours H] [--keep-full-days K] [--spell-confidence P]
+ *                  [--confidence C] [--events FILE]
  * A year (or whatever the series holds) of the off-grid rig (issue 15)
  * under the oracle, the energy budget, the fixed threshold and no pacing:
  * the table of src/sim/solar_eval.h on stdout.
@@ -19,7 +20,7 @@
 
 struct energy_opts {
 	const char *scenario, *irradiance, *events;
-	double floor, reserve_h, confidence, keep_full;
+	double floor, reserve_h, confidence, keep_full, spell;
 };
 
 static void energy_usage(FILE *f)
@@ -37,6 +38,8 @@ static void energy_usage(FILE *f)
 		"  -r, --reserve-hours H    hours of idle kept above the floor besides\n"
 		"  -k, --keep-full-days K   the battery kept full while a clear day gives under\n"
 		"                           K days of idle (0: off; default: scenario's)\n"
+		"  -p, --spell-confidence P a reserve for the dark spell learned from the days\n"
+		"                           seen, outlasted with probability 1 - P (0: off)\n"
 		"  -c, --confidence C       of the harvest forecast's lower band, 0.5..0.999\n"
 		"  -e, --events FILE        the energy budget's energy_budget events (JSON lines)\n"
 		"  -h, --help               this text\n");
@@ -59,6 +62,7 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 	    {"energy-floor", required_argument, NULL, 'f'},
 	    {"reserve-hours", required_argument, NULL, 'r'},
 	    {"keep-full-days", required_argument, NULL, 'k'},
+	    {"spell-confidence", required_argument, NULL, 'p'},
 	    {"confidence", required_argument, NULL, 'c'},
 	    {"events", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
@@ -68,10 +72,10 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->scenario = ENERGY_DEFAULT_SCENARIO;
-	o->floor = o->reserve_h = o->confidence = o->keep_full = NAN;
+	o->floor = o->reserve_h = o->confidence = o->keep_full = o->spell = NAN;
 	optind = 1;
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, ":s:i:f:r:k:c:e:h", lo, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, ":s:i:f:r:k:p:c:e:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->scenario = optarg;
@@ -90,6 +94,9 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 			break;
 		case 'k':
 			rc = energy_num("--keep-full-days", optarg, 0.0, 30.0, &o->keep_full);
+			break;
+		case 'p':
+			rc = energy_num("--spell-confidence", optarg, 0.0, 0.999, &o->spell);
 			break;
 		case 'c':
 			rc = energy_num("--confidence", optarg, 0.5, 0.999, &o->confidence);
@@ -131,6 +138,8 @@ static int energy_setup(const struct energy_opts *o, struct solar_scenario *s,
 		s->budget.confidence = o->confidence;
 	if (isfinite(o->keep_full))
 		s->budget.keep_full_days = o->keep_full;
+	if (isfinite(o->spell))
+		s->budget.spell_confidence = o->spell;
 	if (!s->irradiance[0]) {
 		tp_err("energy: '%s' names no [irradiance] file and --irradiance is absent",
 		       o->scenario);

@@ -29,6 +29,7 @@ void power_budget_cfg_default(struct power_budget_cfg *c)
 	c->floor = 0.2;
 	c->reserve_hours = 24.0;
 	c->keep_full_days = 0.0;
+	c->spell_confidence = 0.0;
 	c->confidence = 0.8;
 	c->horizon_h = 24.0;
 	c->step_s = 900.0;
@@ -56,6 +57,33 @@ static double power_budget_min_wh(const struct power_budget_cfg *c, const double
 			lo = e;
 	}
 	return lo;
+}
+
+/*
+ * The dark spell's reserve: as many short days (each short of the idle
+ * need by the short days' mean ratio of a clear day) as a spell outlasts
+ * with probability at most 1 - spell_confidence; the larger reserve wins.
+ */
+static void power_budget_spell(const struct power_budget_cfg *c, const struct power_harvest *h,
+			       double cap, struct power_budget_out *out)
+{
+	double need_wh = 24.0 * c->load.idle_w / c->eta_d, day_wh = out->clear_day_wh * c->eta_c;
+	double r_short, deficit, wh, most = (c->full_soc - c->floor) * cap;
+	int n;
+
+	out->spell_days = 0.0;
+	out->spell_p = NAN;
+	if (!(c->spell_confidence > 0.0) || !(day_wh > 0.0))
+		return;
+	n = power_harvest_spell_days(h, need_wh / day_wh, 1.0 - c->spell_confidence, &out->spell_p,
+				     &r_short);
+	deficit = need_wh - r_short * day_wh;
+	wh = n * (deficit > 0.0 ? deficit : 0.0);
+	out->spell_days = n;
+	if (wh > most)
+		wh = most;
+	if (wh > out->reserve_wh)
+		out->reserve_wh = wh;
 }
 
 /* The forecast: lower band into harvest_w[], the three totals into out. */
@@ -102,6 +130,7 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 	deficit_w =
 	    c->load.idle_w / c->eta_d - out->dark_ratio * out->clear_day_wh / 24.0 * c->eta_c;
 	out->reserve_wh = c->reserve_hours * (deficit_w > 0.0 ? deficit_w : 0.0);
+	power_budget_spell(c, h, cap, out);
 	/* A dark season: a clear day gives under keep_full_days days of idle. */
 	if (c->keep_full_days > 0.0 &&
 	    out->clear_day_wh * c->eta_c < c->keep_full_days * 24.0 * c->load.idle_w / c->eta_d &&
@@ -176,5 +205,9 @@ json_t *power_budget_event(const struct power_budget_out *o, double t)
 	tp_event_set_num(ev, "harvest_hi_wh", o->harvest_hi_wh);
 	tp_event_set_num(ev, "dark_ratio", o->dark_ratio);
 	tp_event_set_num(ev, "reserve_wh", o->reserve_wh);
+	if (o->spell_p > 0.0) {
+		tp_event_set_num(ev, "spell_days", o->spell_days);
+		tp_event_set_num(ev, "spell_p", o->spell_p);
+	}
 	return ev;
 }

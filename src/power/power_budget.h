@@ -28,6 +28,13 @@
  *     (24·idle_w/eta_d), the reserve is the whole battery above the floor
  *     (up to full_soc): a dark spell that starts tomorrow finds it full,
  *     and only what a full battery would curtail is spent (3). 0: off.
+ *     spell_confidence P > 0 sizes it by the dark spells learned
+ *     (power_harvest_spell_days): a day is short when a clear day's
+ *     harvest times its ratio (after the charger, at eta_c) is under the
+ *     idle board's 24·idle_w/eta_d; the reserve is n short days, each
+ *     short of that need by the short days' mean ratio, n the length a
+ *     spell outlasts with probability at most 1 - P (up to full_soc). The
+ *     larger of it and reserve_hours' wins. 0: off.
  *  3. Surplus: when the battery is full (soc >= full_soc) and the panel
  *     gives more than idle + P now, what would be curtailed is spent.
  *  4. The budget in tokens/s is P / (marginal J per token), capped at the
@@ -58,10 +65,11 @@ double power_load_max_tok_s(const struct power_load *l);
 double power_load_j_per_token(const struct power_load *l);
 
 struct power_budget_cfg {
-	double floor;	       /* state of charge kept, 0..1 */
-	double reserve_hours;  /* hours of dark spell carried above the floor */
-	double keep_full_days; /* full while a clear day gives fewer days of idle (0: off) */
-	double confidence;     /* of the harvest's lower band, 0.5..0.999 */
+	double floor;		 /* state of charge kept, 0..1 */
+	double reserve_hours;	 /* hours of dark spell carried above the floor */
+	double keep_full_days;	 /* full while a clear day gives fewer days of idle (0: off) */
+	double spell_confidence; /* a dark spell outlasts the reserve with 1 - this (0: off) */
+	double confidence;	 /* of the harvest's lower band, 0.5..0.999 */
 	double horizon_h;
 	double step_s;
 	double full_soc; /* at or above: the battery counts as full */
@@ -92,6 +100,8 @@ struct power_budget_out {
 	double clear_day_wh; /* clear sky, next 24 h, after the charger */
 	double dark_ratio;   /* a bad day's ratio: the 1 - confidence quantile of recent days */
 	double reserve_wh;   /* kept above the floor for a dark spell */
+	double spell_days;   /* short days the reserve carries (spell_confidence) */
+	double spell_p;	     /* P(tomorrow is short), learned */
 	double horizon_h, confidence;
 };
 

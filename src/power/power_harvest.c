@@ -138,6 +138,45 @@ double power_harvest_day_quantile(const struct power_harvest *h, double p)
 	return dsp_sorted_quantile(v, n, p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p);
 }
 
+int power_harvest_spell_days(const struct power_harvest *h, double short_ratio, double eps,
+			     double *p_next, double *r_short)
+{
+	int k, n, prev = -1, cur, n_s = 0, n_ss = 0, n_n = 0, n_ns = 0, shorts = 0;
+	double sum = 0.0, r, q, s;
+
+	for (k = 0; k <= h->ndays; k++) {
+		if (k < h->ndays) {
+			r = h->day_ratio[(h->day_next - h->ndays + k + 2 * POWER_HARVEST_DAYS) %
+					 POWER_HARVEST_DAYS];
+			if (r < short_ratio) {
+				sum += r;
+				shorts++;
+			}
+		} else if (h->day_clear_wh >= 10.0 * POWER_HARVEST_MIN_WH) {
+			r = h->day_obs_wh / h->day_clear_wh; /* today so far */
+		} else {
+			break;
+		}
+		cur = r < short_ratio;
+		if (prev == 1) {
+			n_s++;
+			n_ss += cur;
+		} else if (prev == 0) {
+			n_n++;
+			n_ns += cur;
+		}
+		prev = cur;
+	}
+	q = (n_ss + 1.0) / (n_s + 2.0);
+	s = prev == 1 ? q : (n_ns + 1.0) / (n_n + 2.0);
+	for (n = 0; n < POWER_HARVEST_DAYS && s * pow(q, n) > eps; n++)
+		;
+	*p_next = s;
+	/* A short day lies in [0, short_ratio): the prior one at its middle. */
+	*r_short = (sum + 0.5 * short_ratio) / (shorts + 1.0);
+	return n;
+}
+
 double power_harvest_z(double p)
 {
 	/* Abramowitz and Stegun 26.2.23, error below 4.5e-4. */

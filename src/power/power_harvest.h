@@ -65,6 +65,24 @@ void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_a
 double power_harvest_day_quantile(const struct power_harvest *h, double p);
 
 /*
+ * Dark spells, learned from the whole days kept (no new state): a day is
+ * short when its ratio is under short_ratio (its harvest does not carry
+ * the idle board). Whether tomorrow is short is a two-state Markov chain
+ * whose transition probabilities are counted over the consecutive days
+ * kept, by Laplace's rule of succession ((k + 1)/(n + 2), so a short
+ * history leans to 1/2): q = P(short | short), p = P(short | not short).
+ * Today's state is today's ratio so far once 10 Wh of clear sky has
+ * passed, else the last day kept's. Returns the spell's length in days
+ * that a spell outlasts with probability at most eps: the least n >= 0
+ * with P(short tomorrow)·q^n <= eps (at most POWER_HARVEST_DAYS).
+ * *p_next: P(short tomorrow); *r_short: the short days' mean ratio with
+ * one more at short_ratio/2 (the middle of what a short day can be), so
+ * a history without a short day does not make the spell free.
+ */
+int power_harvest_spell_days(const struct power_harvest *h, double short_ratio, double eps,
+			     double *p_next, double *r_short);
+
+/*
  * The cloudiness learned, kept across restarts (the daemon's
  * STATE/BOARD.harvest.ini): each slot seen (mean, var) and the whole days'
  * ratios, oldest first. Save writes it atomically; parse reads an INI of

@@ -33,6 +33,8 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 		s->name, s->irradiance, power_irradiance_format_name(ir->format), s->site.lat_deg,
 		s->site.lon_deg, o->days, s->budget.floor * 100.0, s->budget.reserve_hours,
 		s->budget.confidence);
+	if (s->budget.spell_confidence > 0)
+		fprintf(out, ", dark spells carried at %.2f", s->budget.spell_confidence);
 	if (s->budget.keep_full_days > 0)
 		fprintf(out, ", kept full below %.1f days of idle a clear day",
 			s->budget.keep_full_days);

@@ -87,6 +87,7 @@ static const struct solar_key solar_keys[] = {
     SK("energy", "floor", budget.floor, 0, 0.95),
     SK("energy", "reserve_hours", budget.reserve_hours, 0, 1000),
     SK("energy", "keep_full_days", budget.keep_full_days, 0, 100),
+    SK("energy", "spell_confidence", budget.spell_confidence, 0, 0.999),
     SK("energy", "confidence", budget.confidence, 0.5, 0.999),
     SK("energy", "horizon_h", budget.horizon_h, 1, 120),
     SK("energy", "interval_s", interval_s, 1, 86400),
