@@ -10,7 +10,8 @@
 # of the profile's load above the floor,
 #   rate = ((soc - floor) * 264 Wh * 0.98 / 24 h - 3.8 W) / 0.279 J,
 # in the energy_budget events, the granted rate, the clients' own rate and
-# the /metrics families.
+# the /metrics families. Then the pack's charge turns unreadable and comes
+# back: said once each way, the energy side not limiting meanwhile.
 . test/lib.sh
 LG="$TP_BUILD/thermpace-loadgen"
 ROOT="$TMPD/root"
@@ -146,6 +147,27 @@ check "serve: the budget at 80 % above 30 % ($2, want $want30)" near "$2" "$want
 got=$(tps "$TMPD/c.err")
 check "serve: a client after the reload runs at it ($got tokens/s)" \
   awk -v a="$got" -v r="$want30" 'BEGIN { exit !(a != "" && a <= 1.25 * r && a >= 0.5 * r) }'
+
+# the pack's charge unreadable mid-run (directories in place of its
+# attributes: reads fail, as a fuel gauge's do with EIO): said once, the
+# energy side stops limiting; readable again: said once, limiting again
+cp -r "$B" "$TMPD/pack"
+for f in capacity voltage_now current_now; do rm "$B/$f"; mkdir "$B/$f"; done
+check "serve: the pack unreadable: an energy_source event, lost" wait_for 5 grep -q \
+  '"energy_source","source":"power_supply:lifepo4","state":"lost","error":"lifepo4 gives no charge, nor a voltage and a current to count it from","charge_from":null' "$TMPD/serve.jsonl"
+check "serve: ... said on stderr" grep -q 'warning: energy source power_supply:lifepo4 lost (lifepo4 gives no charge.*): no other source says the charge' "$TMPD/serve.err"
+check "serve /metrics: ... the energy budget unlimited (+Inf)" wait_for 5 sh -c \
+  "curl -s http://127.0.0.1:$port/metrics | grep -q '^thermpace_budget_tokens_per_second{budget=\"energy\"} +Inf\$'"
+set -- $(events "$TMPD/serve.jsonl" energy_budget limit energy_tok_s | tail -1)
+check "serve: ... energy_budget: the thermal side, no energy budget ($1 $2)" test "$1 $2" = "thermal null"
+for f in capacity voltage_now current_now; do rmdir "$B/$f"; cp "$TMPD/pack/$f" "$B/$f"; done
+check "serve: the pack readable again: back" wait_for 5 grep -q \
+  '"energy_source","source":"power_supply:lifepo4","state":"back","charge_from":"power_supply:lifepo4"' "$TMPD/serve.jsonl"
+wait_for 5 sh -c "curl -s http://127.0.0.1:$port/metrics >'$M' && ! grep -q '^thermpace_budget_tokens_per_second{budget=\"energy\"} +Inf' '$M'"
+check "serve /metrics: ... its budget again" near "$(metric "$M" 'thermpace_budget_tokens_per_second{budget="energy"}')" "$want30" 0.001
+n_ev=$(grep -c '"event":"energy_source"' "$TMPD/serve.jsonl")
+n_err=$(grep -c 'energy source power_supply:lifepo4' "$TMPD/serve.err")
+check "serve: ... one loss and one return said ($n_ev events, $n_err lines)" test "$n_ev $n_err" = "2 2"
 kill -TERM $d; wait $d; rc=$?
 check "serve: SIGTERM, exit 0 ($rc)" test "$rc" = 0
 done_testing

@@ -30,9 +30,15 @@
  * counted from the current (power/power_battery.h), started from the
  * voltage. Without a site (latitude, longitude) no harvest is forecast: the
  * battery alone carries the horizon. On the mains (a UPS on line, a mains
- * supply online), or while no source says a charge (a UPS whose upsd went
- * away: said once on stderr), the energy budget does not limit: it never
- * stalls the inference on a reading it does not have.
+ * supply online), or while no source says a charge, the energy budget does
+ * not limit: it never stalls the inference on a reading it does not have.
+ *
+ * A source lost mid-run (upsd stopped, a power_supply battery removed or
+ * its reads failing; one never read is given 5 s to start) is said once,
+ * an energy_source event {"source", "state": "lost", "error", "charge_from"}
+ * and a line on stderr; the others go on, the next that knows the charge
+ * giving it (charge_from; null: none does, the energy side stops
+ * limiting). Its return is said once too ("state": "back").
  *
  * With a site, the cloudiness learned from solar.power is read from
  * STATE/BOARD.harvest.ini at open and written there at close when
@@ -74,7 +80,11 @@ struct tp_pace_energy {
 	struct power_source src[TP_PACE_ENERGY_SOURCES];
 	int nsrc;
 	struct power_reading r; /* the sources' merged reading this tick */
-	int read_said;		/* a failed read said once */
+	/* each source: read at least once, lost now, its loss or return said */
+	int ever[TP_PACE_ENERGY_SOURCES], lost[TP_PACE_ENERGY_SOURCES];
+	int said[TP_PACE_ENERGY_SOURCES];
+	int soc_from;	/* the source the charge came from this tick, -1: none */
+	double t_first; /* the first sample's session time, NaN: none yet */
 	struct power_budget_cfg cfg;
 	struct power_site site;
 	struct power_panel panel;

@@ -43,12 +43,15 @@ struct power_source_ops {
 	const char *kind; /* "power_supply", "nut", "vedirect", ... */
 	int (*read)(void *ctx, struct power_reading *r);
 	void (*close)(void *ctx);
+	/* optional: why the last read failed, in words ("upsd at ...: ..."); NULL: strerror */
+	const char *(*why)(void *ctx);
 };
 
 struct power_source {
 	char name[96]; /* what the user would recognise: "power_supply:BAT0", "nut:ups@host" */
 	const struct power_source_ops *ops;
-	void *ctx; /* owned by the source */
+	void *ctx;     /* owned by the source */
+	char why[160]; /* why the last read failed ("" after one that did not) */
 };
 
 /* Every field NaN. */
@@ -57,7 +60,7 @@ void power_reading_clear(struct power_reading *r);
 /* Fields of dst still NaN taken from src. */
 void power_reading_merge(struct power_reading *dst, const struct power_reading *src);
 
-/* Clears r, then the source's read. */
+/* Clears r, then the source's read; a failure's reason in s->why. */
 int power_source_read(struct power_source *s, struct power_reading *r);
 
 /* The source's close; s may be closed twice. */
@@ -67,6 +70,12 @@ void power_source_close(struct power_source *s);
  * A battery of the power_supply class as a source: NAME, or with name NULL
  * the first supply of type Battery (sorted by name). A mains or USB supply
  * online beside it sets grid. -ENOENT when there is no such battery.
+ *
+ * A read fails when the battery was removed (-ENODEV) or says nothing of
+ * its charge (-ENODATA: no capacity, energy or charge, and not both voltage
+ * and current: a fuel gauge whose reads fail); the next read opens it again
+ * by name, the supplies beside it too, so a battery that comes back is read
+ * again.
  */
 int power_source_supply_open(struct power_source *s, const char *root, const char *name);
 
