@@ -107,7 +107,7 @@ static void test_source(void)
 	struct power_source src;
 	struct power_reading r, more;
 
-	CHECK_INT(power_source_supply_open(&src, ROOT, NULL), 0);
+	CHECK_INT(power_source_supply_open(&src, ROOT, NULL, NULL), 0);
 	CHECK_STR(src.name, "power_supply:BAT0");
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.57, 1e-12);
@@ -118,13 +118,13 @@ static void test_source(void)
 	power_source_close(&src);
 	power_source_close(&src); /* twice: nothing */
 
-	CHECK_INT(power_source_supply_open(&src, ROOT, "lifepo4"), 0);
+	CHECK_INT(power_source_supply_open(&src, ROOT, "lifepo4", NULL), 0);
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.83, 1e-12);
 	CHECK_NEAR(r.capacity_wh, 20.0 * 13.28, 1e-9); /* charge_full at the voltage */
 	power_source_close(&src);
-	CHECK_INT(power_source_supply_open(&src, ROOT, "BAT9"), -ENOENT);
-	CHECK_INT(power_source_supply_open(&src, "fixtures/sysfs/rk3588", NULL), -ENOENT);
+	CHECK_INT(power_source_supply_open(&src, ROOT, "BAT9", NULL), -ENOENT);
+	CHECK_INT(power_source_supply_open(&src, "fixtures/sysfs/rk3588", NULL, NULL), -ENOENT);
 
 	/* merge: the first that knows a field wins */
 	power_reading_clear(&r);
@@ -190,7 +190,7 @@ static void test_source_lost(void)
 	put_pack(root);
 	snprintf(bat, sizeof(bat), "%s/sys/class/power_supply/pack", root);
 	snprintf(dat, sizeof(dat), "%s/sys/class/power_supply/AC", root);
-	CHECK_INT(power_source_supply_open(&src, root, NULL), 0);
+	CHECK_INT(power_source_supply_open(&src, root, NULL, NULL), 0);
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.62, 1e-12);
 	CHECK_NEAR(r.grid, 0.0, 0.0);
@@ -237,6 +237,66 @@ static void test_source_lost(void)
 	test_rmtree(root);
 }
 
+/*
+ * The panel's input named: a USB supply the panel feeds gives solar_w (V x
+ * I, power_now when there, 0 offline) and is not the mains; unnamed it is.
+ */
+static void test_solar_input(void)
+{
+	char root[512], usb[600], path[700];
+	struct power_source bat, sol;
+	struct power_reading r;
+
+	if (test_tmpdir(root, sizeof(root), "psu-solar") < 0) {
+		SKIP("no scratch directory");
+		return;
+	}
+	put_pack(root);
+	snprintf(usb, sizeof(usb), "%s/sys/class/power_supply/usb", root);
+	tp_mkdir_p(usb, 0755);
+	put_file(usb, "type", "USB\n");
+	put_file(usb, "online", "1\n");
+	put_file(usb, "voltage_now", "18000000\n");
+	put_file(usb, "current_now", "2500000\n");
+	CHECK_INT(power_source_supply_open(&bat, root, NULL, NULL), 0);
+	CHECK_INT(power_source_read(&bat, &r), 0);
+	CHECK_NEAR(r.grid, 1.0, 0.0); /* unnamed, an online USB supply is the mains */
+	power_source_close(&bat);
+
+	CHECK_INT(power_source_supply_open(&bat, root, NULL, "usb"), 0);
+	CHECK_INT(power_source_read(&bat, &r), 0);
+	CHECK_NEAR(r.grid, 0.0, 0.0); /* named the panel: only AC, offline */
+	CHECK(isnan(r.solar_w));
+	CHECK_INT(power_source_solar_open(&sol, root, "usb"), 0);
+	CHECK_STR(sol.name, "power_supply:usb (the panel)");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 45.0, 1e-9);
+	CHECK(isnan(r.soc) && isnan(r.grid) && isnan(r.power_w));
+	put_file(usb, "power_now", "44100000\n"); /* a new file: opened again, read */
+	snprintf(path, sizeof(path), "%s/online", usb);
+	remove(path);
+	put_file(usb, "online", "1\n");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 44.1, 1e-9);
+	put_file(usb, "online", "0\n"); /* night: no panel voltage */
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 0.0, 0.0);
+	test_rmtree(usb);
+	CHECK_INT(power_source_read(&sol, &r), -ENOENT);
+	CHECK(strstr(sol.why, "usb is gone") != NULL);
+	tp_mkdir_p(usb, 0755);
+	put_file(usb, "type", "USB\n");
+	CHECK_INT(power_source_read(&sol, &r), -ENODATA);
+	CHECK(strstr(sol.why, "usb gives no power_now") != NULL);
+	put_file(usb, "power_now", "12000000\n");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 12.0, 1e-9);
+	power_source_close(&sol);
+	power_source_close(&bat);
+	CHECK_INT(power_source_solar_open(&sol, root, "panel9"), -ENOENT);
+	test_rmtree(root);
+}
+
 int main(void)
 {
 	RUN(test_list);
@@ -246,5 +306,6 @@ int main(void)
 	RUN(test_reread);
 	RUN(test_source);
 	RUN(test_source_lost);
+	RUN(test_solar_input);
 	return test_done();
 }

@@ -247,7 +247,7 @@ static int open_energy(const char *root, const char *battery, const char *nut,
 		}
 		n++;
 	}
-	ret = power_source_supply_open(&src[n], root, battery);
+	ret = power_source_supply_open(&src[n], root, battery, NULL);
 	if (ret == 0)
 		return n + 1;
 	if (battery) {

@@ -170,13 +170,25 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 		e->nsrc++;
 	}
 	board_open(e, set);
-	ret = o->off ? -ENOENT : power_source_supply_open(&e->src[e->nsrc], root, o->battery);
+	ret = o->off
+		  ? -ENOENT
+		  : power_source_supply_open(&e->src[e->nsrc], root, o->battery, o->solar_supply);
 	if (ret == 0)
 		e->nsrc++;
 	else if ((o->battery && !o->off) || ret != -ENOENT) {
 		tp_pace_energy_close(e);
 		snprintf(err, n, "cannot read the battery '%s' under '%s': %s",
 			 o->battery ? o->battery : "(the first)", root, strerror(-ret));
+		return ret;
+	}
+	ret =
+	    o->solar_supply ? power_source_solar_open(&e->src[e->nsrc], root, o->solar_supply) : 1;
+	if (ret == 0) {
+		e->nsrc++;
+	} else if (ret < 0) {
+		tp_pace_energy_close(e);
+		snprintf(err, n, "cannot read the solar supply '%s' under '%s': %s",
+			 o->solar_supply, root, strerror(-ret));
 		return ret;
 	}
 	if (e->nsrc == 0)

@@ -6,7 +6,8 @@
  * (power/power_source.h: a UPS through NUT, the battery and panel channels
  * the board's own telemetry gives (a VE.Direct charge controller, INA rails
  * the profile names battery or solar), a power_supply battery under the
- * root; the first that knows a field wins, in that order) read as a source
+ * root, the power_supply the user names as the panel's input; the first
+ * that knows a field wins, in that order) read as a source
  * of the frame, and each tick the token rate
  * that keeps the battery above its floor until the next forecast harvest
  * (power/power_budget.h) set beside the governor's thermal budget; the
@@ -61,14 +62,15 @@
 #define TP_PACE_ENERGY_SOURCES 4
 
 struct tp_pace_energy_opts {
-	int off;		 /* no power_supply battery (only --nut, if any) */
-	const char *battery;	 /* power_supply name; NULL: the first battery */
-	const char *nut;	 /* UPS@HOST[:PORT]; NULL: none */
-	double floor;		 /* 0..1, NaN: power_budget's default */
-	double reserve_h;	 /* NaN: power_budget's default */
-	double keep_full_days;	 /* NaN: power_budget's default (0: off) */
-	double capacity_wh;	 /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
-	double lat_deg, lon_deg; /* NaN: no site, no harvest forecast */
+	int off;		  /* no power_supply battery (only --nut, if any) */
+	const char *battery;	  /* power_supply name; NULL: the first battery */
+	const char *nut;	  /* UPS@HOST[:PORT]; NULL: none */
+	const char *solar_supply; /* the power_supply that is the panel's input; NULL: none */
+	double floor;		  /* 0..1, NaN: power_budget's default */
+	double reserve_h;	  /* NaN: power_budget's default */
+	double keep_full_days;	  /* NaN: power_budget's default (0: off) */
+	double capacity_wh;	  /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
+	double lat_deg, lon_deg;  /* NaN: no site, no harvest forecast */
 	double panel_w, tilt_deg, azimuth_deg; /* NaN: 100 W, the latitude, south */
 	/* the cloudiness learned kept in STATE/BOARD.harvest.ini; NULL: not kept */
 	const char *state_dir, *board;

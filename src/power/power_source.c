@@ -190,7 +190,8 @@ static void power_source_supply_type(const char *root, const char *name, char *o
 	power_supply_close(&ps);
 }
 
-int power_source_supply_open(struct power_source *s, const char *root, const char *name)
+int power_source_supply_open(struct power_source *s, const char *root, const char *name,
+			     const char *solar)
 {
 	char names[POWER_SUPPLY_MAX][64], type[24];
 	struct power_source_supply *ps;
@@ -222,7 +223,7 @@ int power_source_supply_open(struct power_source *s, const char *root, const cha
 	}
 	ps->up = 1;
 	for (i = 0; i < n && ps->nmains < (int)TP_ARRAY_LEN(ps->mains); i++) {
-		if (strcmp(names[i], bat) == 0)
+		if (strcmp(names[i], bat) == 0 || (solar && strcmp(names[i], solar) == 0))
 			continue;
 		power_source_supply_type(root, names[i], type, sizeof(type));
 		if (strcmp(type, "Battery") == 0 || !type[0])
@@ -232,6 +233,94 @@ int power_source_supply_open(struct power_source *s, const char *root, const cha
 	}
 	snprintf(s->name, sizeof(s->name), "power_supply:%s", bat);
 	s->ops = &power_source_supply_ops;
+	s->ctx = ps;
+	return 0;
+}
+
+/* ---- the panel's input, a supply of the class ---- */
+
+struct power_source_solar {
+	struct power_supply ps;
+	int up;
+	char root[4096], name[64], why[128];
+};
+
+static int power_source_solar_read(void *ctx, struct power_reading *r)
+{
+	struct power_source_solar *s = ctx;
+	struct power_supply_reading m;
+	int ret = s->up ? 0 : power_supply_open(&s->ps, s->root, s->name);
+
+	s->up = ret == 0;
+	if (ret == 0)
+		ret = power_supply_read(&s->ps, &m);
+	if (ret == -ENODEV) { /* its files replaced: what is there now */
+		power_supply_close(&s->ps);
+		ret = power_supply_open(&s->ps, s->root, s->name);
+		if (ret == 0)
+			ret = power_supply_read(&s->ps, &m);
+	}
+	if (ret == 0 && m.online == 0.0)
+		r->solar_w = 0.0;
+	else if (ret == 0 && isfinite(m.power_w))
+		r->solar_w =
+		    fabs(m.power_w); /* supplied: a "Discharging" status does not turn it */
+	else if (ret == 0)
+		ret = -ENODATA;
+	if (ret == 0)
+		return 0;
+	if (ret == -ENODATA)
+		snprintf(s->why, sizeof(s->why),
+			 "%s gives no power_now, nor voltage_now and current_now", s->name);
+	else if (ret == -ENOENT || ret == -ENODEV)
+		snprintf(s->why, sizeof(s->why), "%s is gone from the power_supply class under %s",
+			 s->name, s->root);
+	else
+		snprintf(s->why, sizeof(s->why), "%s: %s", s->name, strerror(-ret));
+	power_supply_close(&s->ps);
+	s->up = 0;
+	return ret;
+}
+
+static const char *power_source_solar_why(void *ctx)
+{
+	return ((struct power_source_solar *)ctx)->why;
+}
+
+static void power_source_solar_close(void *ctx)
+{
+	struct power_source_solar *s = ctx;
+
+	if (!s)
+		return;
+	if (s->up)
+		power_supply_close(&s->ps);
+	free(s);
+}
+
+static const struct power_source_ops power_source_solar_ops = {
+    "power_supply", power_source_solar_read, power_source_solar_close, power_source_solar_why};
+
+int power_source_solar_open(struct power_source *s, const char *root, const char *name)
+{
+	struct power_source_solar *ps = calloc(1, sizeof(*ps));
+	int ret;
+
+	if (!ps)
+		return -ENOMEM;
+	if (tp_strlcpy(ps->root, root, sizeof(ps->root)) < 0 ||
+	    tp_strlcpy(ps->name, name, sizeof(ps->name)) < 0) {
+		free(ps);
+		return -ENAMETOOLONG;
+	}
+	ret = power_supply_open(&ps->ps, root, name);
+	if (ret < 0) {
+		free(ps);
+		return ret;
+	}
+	ps->up = 1;
+	snprintf(s->name, sizeof(s->name), "power_supply:%s (the panel)", name);
+	s->ops = &power_source_solar_ops;
 	s->ctx = ps;
 	return 0;
 }

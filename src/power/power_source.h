@@ -69,7 +69,9 @@ void power_source_close(struct power_source *s);
 /*
  * A battery of the power_supply class as a source: NAME, or with name NULL
  * the first supply of type Battery (sorted by name). A mains or USB supply
- * online beside it sets grid. -ENOENT when there is no such battery.
+ * online beside it sets grid, but for the one named solar (the panel's
+ * input: power_source_solar_open; NULL: none). -ENOENT when there is no
+ * such battery.
  *
  * A read fails when the battery was removed (-ENODEV) or says nothing of
  * its charge (-ENODATA: no capacity, energy or charge, and not both voltage
@@ -77,6 +79,19 @@ void power_source_close(struct power_source *s);
  * by name, the supplies beside it too, so a battery that comes back is read
  * again.
  */
-int power_source_supply_open(struct power_source *s, const char *root, const char *name);
+int power_source_supply_open(struct power_source *s, const char *root, const char *name,
+			     const char *solar);
+
+/*
+ * A supply of the power_supply class that is the panel's input to the
+ * charge controller (a USB or Mains supply whose VBUS the panel feeds), as
+ * a source of solar_w alone: its power_now, else voltage_now x current_now
+ * (the ABI's VBUS voltage and IBUS current supplied now); 0 while it is
+ * offline (no panel voltage: night). Only the user can say a supply is the
+ * panel: a mains adapter reads the same. Removed or without a power
+ * reading, reads fail (-ENODEV, -ENODATA) and open it again by name.
+ * -ENOENT when there is no such supply.
+ */
+int power_source_solar_open(struct power_source *s, const char *root, const char *name);
 
 #endif
