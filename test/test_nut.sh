@@ -145,8 +145,9 @@ echo 0 >"$PS/AC/online"
 RS="$TMPD/rs"
 mkdir -m 700 "$RS"
 EV="$TMPD/lost.jsonl"
+# (--actuator socket: its clients come later than auto's 5 s)
 "$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RS" --interval 0.25 --nut "$UPS" \
-  --reserve-hours 0 --events "$EV" >/dev/null 2>"$TMPD/serve.err" &
+  --actuator socket --reserve-hours 0 --events "$EV" >/dev/null 2>"$TMPD/serve.err" &
 d=$!
 # last KEY...: the last energy_budget's KEYs (a script: wait_for runs it in sh -c)
 cat >"$TMPD/last" <<EOP
@@ -164,7 +165,7 @@ check "the UPS's 80 % planned on" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc lim
 kill "$UPSD_PID"
 wait "$UPSD_PID" 2>/dev/null
 UPSD_PID=
-check "upsd stopped: an energy_source event, lost, the pack's charge next" wait_for 10 grep -q \
+check "upsd stopped: an energy_source event, lost (after 5 s held), the pack's charge next" wait_for 15 grep -q \
   '"energy_source","source":"nut:'"$UPS"'","state":"lost","error":"[^"]*","charge_from":"power_supply:lifepo4"' "$EV"
 check "... said on stderr" grep -q "warning: energy source nut:$UPS lost (.*): the energy budget goes on with power_supply:lifepo4's charge" "$TMPD/serve.err"
 set -- $(last soc limit energy_tok_s)
@@ -177,10 +178,10 @@ got=$(tps)
 check "... a client held to it ($got tokens/s)" awk -v a="$got" -v w="$want" 'BEGIN { exit !(a != "" && a >= 0.5 * w && a <= 1.25 * w) }'
 cp -r "$B" "$TMPD/pack.away"
 rm -rf "$B" # (a move would keep its files linked, still read: a real removal is gone)
-check "the pack removed too: lost, nothing says the charge" wait_for 10 grep -q \
+check "the pack removed too: lost, nothing says the charge" wait_for 15 grep -q \
   '"energy_source","source":"power_supply:lifepo4","state":"lost","error":"lifepo4 is gone[^"]*","charge_from":null' "$EV"
 check "... said on stderr" grep -q "warning: energy source power_supply:lifepo4 lost (.*): no other source says the charge, the energy budget does not limit until it is back" "$TMPD/serve.err"
-check "... the energy side does not limit" wait_for 5 sh -c "[ \"\$('$TMPD/last' limit energy_tok_s soc)\" = 'thermal null null' ]"
+check "... the energy side does not limit" wait_for 10 sh -c "[ \"\$('$TMPD/last' limit energy_tok_s soc)\" = 'thermal null null' ]"
 "$TP_BUILD/thermpace-loadgen" -s "$RS/pace.sock" -n 40 -d 64 -q 2>"$TMPD/lg.err"
 got=$(tps)
 check "... a client is not starved ($got tokens/s, the pack's budget was $want)" \
@@ -188,13 +189,13 @@ check "... a client is not starved ($got tokens/s, the pack's budget was $want)"
 cp -r "$TMPD/pack.away" "$B"
 check "the pack back: said once, planned on again" wait_for 10 grep -q \
   '"energy_source","source":"power_supply:lifepo4","state":"back","charge_from":"power_supply:lifepo4"' "$EV"
-check "... its 62 % again" wait_for 5 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.62 energy' ]"
+check "... its 62 % again" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.62 energy' ]"
 "$NUTBIN/upsd" -u "$me" -D >"$N/upsd2.log" 2>&1 &
 UPSD_PID=$!
 check "upsd back: said once within NUT's 10 s retry" wait_for 15 grep -q \
   '"energy_source","source":"nut:'"$UPS"'","state":"back","charge_from":"nut:'"$UPS"'"' "$EV"
 check "... said on stderr" grep -q "energy source nut:$UPS is back: the energy budget reads it again" "$TMPD/serve.err"
-check "... the UPS's 80 % planned on again" wait_for 5 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.8 energy' ]"
+check "... the UPS's 80 % planned on again" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.8 energy' ]"
 kill -TERM $d; wait $d; rc=$?
 check "serve ends cleanly ($rc)" test "$rc" = 0
 check "each loss and return said once: 2 lost, 2 back" test "$(said '"lost"') $(said '"back"')" = "2 2"

@@ -12,7 +12,8 @@
 #define DEFAULT_CAPACITY_WH 256.0 /* 20 Ah at 12.8 V: the rig of issue 15 */
 #define EVENT_EVERY_S	    600.0
 #define EVENT_MOVE	    0.10 /* a relative move of the energy budget worth an event */
-#define SOURCE_GRACE_S	    5.0	 /* a source never read is not lost before this */
+/* a source failing is held on its last reading this long, then lost; never read: its grace */
+#define SOURCE_HOLD_S 5.0
 
 void tp_pace_energy_opts_init(struct tp_pace_energy_opts *o)
 {
@@ -244,24 +245,29 @@ static void put(double *v, int i, double x)
 /*
  * One source read into e->r (1: read); its loss or return noted, said by
  * say_lost; the first saying the charge, and the first giving a current to
- * count it from, noted.
+ * count it from, noted. A read failing is held on the source's last reading
+ * for SOURCE_HOLD_S (a fuel gauge's one EIO is not a loss), then the source
+ * is lost; one never read is lost SOURCE_HOLD_S after the first sample.
  */
 static int read_source(struct tp_pace_energy *e, int i, double t, int *count_from)
 {
-	struct power_reading one;
+	struct power_reading *one = &e->last[i];
 
-	if (power_source_read(&e->src[i], &one) < 0) {
-		if (e->ever[i] || t - e->t_first >= SOURCE_GRACE_S)
+	if (power_source_read(&e->src[i], &e->now) == 0) {
+		*one = e->now;
+		e->t_ok[i] = t;
+		e->ever[i] = 1;
+		e->lost[i] = 0;
+	} else if (!e->ever[i] || t - e->t_ok[i] >= SOURCE_HOLD_S) {
+		if (e->ever[i] || t - e->t_first >= SOURCE_HOLD_S)
 			e->lost[i] = 1;
 		return 0;
 	}
-	e->ever[i] = 1;
-	e->lost[i] = 0;
-	if (e->soc_from < 0 && isfinite(one.soc))
+	if (e->soc_from < 0 && isfinite(one->soc))
 		e->soc_from = i;
-	if (*count_from < 0 && isfinite(one.current_a) && isfinite(one.voltage_v))
+	if (*count_from < 0 && isfinite(one->current_a) && isfinite(one->voltage_v))
 		*count_from = i;
-	power_reading_merge(&e->r, &one);
+	power_reading_merge(&e->r, one);
 	return 1;
 }
 

@@ -34,8 +34,10 @@
  * supply online), or while no source says a charge, the energy budget does
  * not limit: it never stalls the inference on a reading it does not have.
  *
- * A source lost mid-run (upsd stopped, a power_supply battery removed or
- * its reads failing; one never read is given 5 s to start) is said once,
+ * A source whose read fails is held on its last reading for 5 s (a fuel
+ * gauge's one EIO is no loss), then lost (upsd stopped, a power_supply
+ * battery removed or its reads failing; one never read is given 5 s from
+ * the first sample to start). A loss is said once,
  * an energy_source event {"source", "state": "lost", "error", "charge_from"}
  * and a line on stderr; the others go on, the next that knows the charge
  * giving it (charge_from; null: none does, the energy side stops
@@ -85,6 +87,9 @@ struct tp_pace_energy {
 	/* each source: read at least once, lost now, its loss or return said */
 	int ever[TP_PACE_ENERGY_SOURCES], lost[TP_PACE_ENERGY_SOURCES];
 	int said[TP_PACE_ENERGY_SOURCES];
+	/* each source's last good reading and its session time (held a while on a failure) */
+	struct power_reading last[TP_PACE_ENERGY_SOURCES], now;
+	double t_ok[TP_PACE_ENERGY_SOURCES];
 	int soc_from;	/* the source the charge came from this tick, -1: none */
 	double t_first; /* the first sample's session time, NaN: none yet */
 	struct power_budget_cfg cfg;
