@@ -157,6 +157,13 @@ echo USB >"$U/type"
 echo 1 >"$U/online"
 echo 18000000 >"$U/voltage_now"
 echo 2500000 >"$U/current_now"
+expect_exit 0 "probe --solar-supply usb" "$TP_BIN" probe --root "$ROOT" --solar-supply usb
+check "... the panel's supply as a source: 45 W" sh -c "grep -A1 '^energy source power_supply:usb (the panel):' '$TMPD/out' | grep -q '^  solar.power  *45 W'"
+check "... the battery not on the mains" sh -c "grep -A8 '^energy source power_supply:lifepo4:' '$TMPD/out' | grep -q '^  mains  *no'"
+expect_exit 0 "probe without it" "$TP_BIN" probe --root "$ROOT"
+check "... the battery on the mains (the USB supply online)" sh -c "grep -A8 '^energy source power_supply:lifepo4:' '$TMPD/out' | grep -q '^  mains  *yes'"
+expect_exit 1 "probe --solar-supply that is not there" "$TP_BIN" probe --root "$ROOT" --solar-supply panel9
+check "... said" grep -q "probe: no solar supply 'panel9'" "$TMPD/err"
 expect_exit 0 "unnamed, an online USB supply is the mains" $RUN --reserve-hours 0 --events "$TMPD/usb.jsonl" \
   -- "$LG" -C -n 5 -d 64 -q
 check "... energy_budget: on the mains" test "$(field "$TMPD/usb.jsonl" energy_budget mains)" = True
