@@ -120,5 +120,87 @@ assert max(socs) >= 75 and min(socs) <= 50, socs
 assert any(r["battery.runtime_s"] and float(r["battery.runtime_s"]) == 3000 for r in rows)
 assert any(r["battery.input_w"] and float(r["battery.input_w"]) == 9.5 for r in rows)
 PY
+
+# ---- the UPS lost mid-run, a power_supply pack beside it ----
+# upsd stopped: said once, the pack's charge planned on; the pack removed
+# too: said once, the energy side stops limiting (the client is not
+# starved); each back: said once, read again (upsd within NUT's 10 s retry)
+kill "$DRV_PID"
+wait "$DRV_PID" 2>/dev/null
+printf 'ups.status: OB DISCHRG\nbattery.charge: 80\nbattery.runtime: 5000\nups.realpower: 7.2\n' >"$N/steady.dev"
+printf '[dummy]\n  driver = dummy-ups\n  port = %s/steady.dev\n  desc = "steady"\n' "$N" >"$N/ups.conf"
+start_driver
+wait_for 10 sh -c "'$TP_BIN' probe --root '$ROOT' --nut '$UPS' 2>/dev/null | grep -q 'battery.soc  *80 %'"
+PS="$ROOT/sys/class/power_supply"
+B="$PS/lifepo4"
+mkdir -p "$B" "$PS/AC"
+echo Battery >"$B/type"
+echo Discharging >"$B/status"
+echo 62 >"$B/capacity"
+echo 13200000 >"$B/voltage_now"
+echo 400000 >"$B/current_now"
+echo 20000000 >"$B/charge_full"
+echo Mains >"$PS/AC/type"
+echo 0 >"$PS/AC/online"
+RS="$TMPD/rs"
+mkdir -m 700 "$RS"
+EV="$TMPD/lost.jsonl"
+# (--actuator socket: its clients come later than auto's 5 s)
+"$TP_BIN" serve --config none --root "$ROOT" --runtime-dir "$RS" --interval 0.25 --nut "$UPS" \
+  --actuator socket --reserve-hours 0 --events "$EV" >/dev/null 2>"$TMPD/serve.err" &
+d=$!
+# last KEY...: the last energy_budget's KEYs (a script: wait_for runs it in sh -c)
+cat >"$TMPD/last" <<EOP
+#!/usr/bin/python3
+import json, sys
+ev = [json.loads(l) for l in open("$EV") if '"energy_budget"' in l]
+print(" ".join("null" if not ev or ev[-1].get(k) is None else str(ev[-1][k]) for k in sys.argv[1:]))
+EOP
+chmod +x "$TMPD/last"
+last() { "$TMPD/last" "$@"; }
+said() { grep '"event":"energy_source"' "$EV" | grep -c "$1"; }
+check "serve reads the UPS first, then the pack" wait_for 10 grep -q \
+  "energy budget: reading nut:$UPS, then power_supply:lifepo4" "$TMPD/serve.err"
+check "the UPS's 80 % planned on" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.8 energy' ]"
+kill "$UPSD_PID"
+wait "$UPSD_PID" 2>/dev/null
+UPSD_PID=
+check "upsd stopped: an energy_source event, lost (after 5 s held), the pack's charge next" wait_for 15 grep -q \
+  '"energy_source","source":"nut:'"$UPS"'","state":"lost","error":"[^"]*","charge_from":"power_supply:lifepo4"' "$EV"
+check "... said on stderr" grep -q "warning: energy source nut:$UPS lost (.*): the energy budget goes on with power_supply:lifepo4's charge" "$TMPD/serve.err"
+set -- $(last soc limit energy_tok_s)
+want=$(awk 'BEGIN { printf "%.6f", ((0.62 - 0.2) * 264 * 0.98 / 24 - 3.8) / 0.279 }')
+check "... the budget on the pack's 62 % ($1 $2 $3, want $want)" awk -v s="$1" -v l="$2" -v r="$3" -v w="$want" \
+  'BEGIN { d = r - w; if (d < 0) d = -d; exit !(s == 0.62 && l == "energy" && d < 0.001 * w) }'
+tps() { sed -n 's/^thermpace-loadgen: .*, \([0-9.]*\) tokens\/s.*/\1/p' "$TMPD/lg.err"; }
+"$TP_BUILD/thermpace-loadgen" -s "$RS/pace.sock" -n 10 -d 64 -q 2>"$TMPD/lg.err"
+got=$(tps)
+check "... a client held to it ($got tokens/s)" awk -v a="$got" -v w="$want" 'BEGIN { exit !(a != "" && a >= 0.5 * w && a <= 1.25 * w) }'
+cp -r "$B" "$TMPD/pack.away"
+rm -rf "$B" # (a move would keep its files linked, still read: a real removal is gone)
+check "the pack removed too: lost, nothing says the charge" wait_for 15 grep -q \
+  '"energy_source","source":"power_supply:lifepo4","state":"lost","error":"lifepo4 is gone[^"]*","charge_from":null' "$EV"
+check "... said on stderr" grep -q "warning: energy source power_supply:lifepo4 lost (.*): no other source says the charge, the energy budget does not limit until it is back" "$TMPD/serve.err"
+check "... the energy side does not limit" wait_for 10 sh -c "[ \"\$('$TMPD/last' limit energy_tok_s soc)\" = 'thermal null null' ]"
+"$TP_BUILD/thermpace-loadgen" -s "$RS/pace.sock" -n 40 -d 64 -q 2>"$TMPD/lg.err"
+got=$(tps)
+check "... a client is not starved ($got tokens/s, the pack's budget was $want)" \
+  awk -v a="$got" -v w="$want" 'BEGIN { exit !(a > 4 * w) }'
+cp -r "$TMPD/pack.away" "$B"
+check "the pack back: said once, planned on again" wait_for 10 grep -q \
+  '"energy_source","source":"power_supply:lifepo4","state":"back","charge_from":"power_supply:lifepo4"' "$EV"
+check "... its 62 % again" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.62 energy' ]"
+"$NUTBIN/upsd" -u "$me" -D >"$N/upsd2.log" 2>&1 &
+UPSD_PID=$!
+check "upsd back: said once within NUT's 10 s retry" wait_for 15 grep -q \
+  '"energy_source","source":"nut:'"$UPS"'","state":"back","charge_from":"nut:'"$UPS"'"' "$EV"
+check "... said on stderr" grep -q "energy source nut:$UPS is back: the energy budget reads it again" "$TMPD/serve.err"
+check "... the UPS's 80 % planned on again" wait_for 10 sh -c "[ \"\$('$TMPD/last' soc limit)\" = '0.8 energy' ]"
+kill -TERM $d; wait $d; rc=$?
+check "serve ends cleanly ($rc)" test "$rc" = 0
+check "each loss and return said once: 2 lost, 2 back" test "$(said '"lost"') $(said '"back"')" = "2 2"
+n_lost=$(grep -c 'warning: energy source .* lost' "$TMPD/serve.err")
+n_back=$(grep -c '^thermpace: energy source .* is back:' "$TMPD/serve.err")
+check "... and once each on stderr ($n_lost lost, $n_back back)" test "$n_lost $n_back" = "2 2"
 stop_nut
 done_testing

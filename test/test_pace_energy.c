@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pace/pace_energy.h"
 #include "test.h"
 #include "util.h"
@@ -140,9 +142,120 @@ static void test_counted_and_mains(void)
 	test_rmtree(dir);
 }
 
+/* The energy_source events in f: "STATE:CHARGE_FROM" each, joined by spaces, into out[n]. */
+static void source_events(FILE *f, char *out, size_t n)
+{
+	char line[4096];
+	size_t len = 0;
+	json_t *ev;
+	const char *from;
+
+	out[0] = '\0';
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		ev = json_loads(line, 0, NULL);
+		if (ev &&
+		    strcmp(json_string_value(json_object_get(ev, "event")), "energy_source") == 0) {
+			from = json_string_value(json_object_get(ev, "charge_from"));
+			len += (size_t)snprintf(out + len, n - len, "%s%s:%s", len ? " " : "",
+						json_string_value(json_object_get(ev, "state")),
+						from ? from : "none");
+		}
+		json_decref(ev);
+	}
+}
+
+/*
+ * Ticks of 1 s from *t up to t1: the board's battery.soc channel (index
+ * soc) set to board_pct (NaN: silent), each tick sampled and decided with a
+ * thermal budget of 7 tokens/s; the last decision returned.
+ */
+static double ticks(struct tp_pace_energy *e, struct tp_eventlog *log, double *v, int soc,
+		    double board_pct, double *t, double t1)
+{
+	double r = NAN;
+
+	for (; *t < t1; *t += 1.0) {
+		v[soc] = board_pct;
+		tp_pace_energy_sample(e, *t, v);
+		r = tp_pace_energy_decide(e, log, *t, 7.0, NAN, NAN, NAN, v);
+	}
+	return r;
+}
+
+/*
+ * Sources lost mid-run: the board's battery channel (first) goes quiet, the
+ * power_supply pack's charge is planned on; the pack removed too, the energy
+ * side stops limiting; each loss and return said once, not each tick; a
+ * failure shorter than the hold is no loss (the last reading held); a
+ * source never read is given its grace before it is said lost.
+ */
+static void test_lost_and_back(void)
+{
+	char dir[512], bat[600], err[256], said[512];
+	struct tp_pace_energy_opts o;
+	struct tp_pace_energy e;
+	struct tp_chanset set;
+	struct tp_eventlog log;
+	double v[TP_MAX_CHANNELS], t = 0.0;
+	int i, soc;
+	FILE *f = tmpfile();
+
+	if (!f || test_tmpdir(dir, sizeof(dir), "energy-lost") < 0) {
+		SKIP("no scratch directory");
+		return;
+	}
+	snprintf(bat, sizeof(bat), "%s/sys/class/power_supply/pack", dir);
+	CHECK_INT(tp_mkdir_p(bat, 0755), 0);
+	write_attr(bat, "type", "Battery\n");
+	write_attr(bat, "capacity", "62\n");
+	tp_pace_energy_opts_init(&o);
+	o.reserve_h = 0;
+	tp_chanset_init(&set);
+	soc = tp_chanset_add(&set, "battery.soc"); /* as the telemetry's VE.Direct gives it */
+	CHECK_INT(tp_pace_energy_open(&e, &o, dir, &set, err, sizeof(err)), 0);
+	CHECK_INT(e.nsrc, 2);
+	tp_eventlog_init(&log, f, 1);
+	for (i = 0; i < set.n; i++)
+		v[i] = NAN;
+	/* the board's channel silent from the start: not lost within the grace */
+	ticks(&e, &log, v, soc, NAN, &t, 4.5);
+	source_events(f, said, sizeof(said));
+	CHECK_STR(said, "");
+	CHECK_NEAR(e.r.soc, 0.62, 1e-12);
+	ticks(&e, &log, v, soc, 80.0, &t, 8.5); /* it speaks: its 80 % wins */
+	CHECK_NEAR(e.r.soc, 0.80, 1e-12);
+	ticks(&e, &log, v, soc, NAN, &t, 11.5); /* 3 s quiet: held, no loss */
+	CHECK_NEAR(e.r.soc, 0.80, 1e-12);
+	ticks(&e, &log, v, soc, 80.0, &t, 12.5);
+	source_events(f, said, sizeof(said));
+	CHECK_STR(said, "");
+	ticks(&e, &log, v, soc, NAN, &t, 18.5); /* quiet 6 s: lost, the pack's 62 % */
+	CHECK_NEAR(e.r.soc, 0.62, 1e-12);
+	CHECK_STR(e.out.limit, "energy");
+	test_rmtree(bat); /* the pack too: nothing says the charge, no limit */
+	CHECK(isinf(ticks(&e, &log, v, soc, NAN, &t, 25.5)));
+	CHECK_STR(e.out.limit, "thermal");
+	CHECK_NEAR(e.out.tok_s, 7.0, 0.0);
+	CHECK(strstr(e.src[1].why, "pack is gone") != NULL);
+	CHECK_INT(tp_mkdir_p(bat, 0755), 0); /* both back */
+	write_attr(bat, "type", "Battery\n");
+	write_attr(bat, "capacity", "60\n");
+	CHECK(isfinite(ticks(&e, &log, v, soc, 79.0, &t, 27.5)));
+	CHECK_NEAR(e.r.soc, 0.79, 1e-12);
+	source_events(f, said, sizeof(said));
+	CHECK_STR(said, "lost:power_supply:pack lost:none back:the board's battery and solar "
+			"channels back:the board's battery and solar channels");
+	tp_pace_energy_close(&e);
+	fclose(f);
+	test_rmtree(dir);
+}
+
 int main(void)
 {
 	RUN(test_budget);
 	RUN(test_counted_and_mains);
+	RUN(test_lost_and_back);
 	return test_done();
 }

@@ -107,7 +107,7 @@ static void test_source(void)
 	struct power_source src;
 	struct power_reading r, more;
 
-	CHECK_INT(power_source_supply_open(&src, ROOT, NULL), 0);
+	CHECK_INT(power_source_supply_open(&src, ROOT, NULL, NULL), 0);
 	CHECK_STR(src.name, "power_supply:BAT0");
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.57, 1e-12);
@@ -118,13 +118,13 @@ static void test_source(void)
 	power_source_close(&src);
 	power_source_close(&src); /* twice: nothing */
 
-	CHECK_INT(power_source_supply_open(&src, ROOT, "lifepo4"), 0);
+	CHECK_INT(power_source_supply_open(&src, ROOT, "lifepo4", NULL), 0);
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.83, 1e-12);
 	CHECK_NEAR(r.capacity_wh, 20.0 * 13.28, 1e-9); /* charge_full at the voltage */
 	power_source_close(&src);
-	CHECK_INT(power_source_supply_open(&src, ROOT, "BAT9"), -ENOENT);
-	CHECK_INT(power_source_supply_open(&src, "fixtures/sysfs/rk3588", NULL), -ENOENT);
+	CHECK_INT(power_source_supply_open(&src, ROOT, "BAT9", NULL), -ENOENT);
+	CHECK_INT(power_source_supply_open(&src, "fixtures/sysfs/rk3588", NULL, NULL), -ENOENT);
 
 	/* merge: the first that knows a field wins */
 	power_reading_clear(&r);
@@ -138,6 +138,165 @@ static void test_source(void)
 	CHECK(isnan(r.voltage_v));
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A pack written under dir: Battery, 62 %, 13.2 V, 0.4 A out; a mains supply offline. */
+static void put_pack(const char *root)
+{
+	char bat[600], ac[600];
+
+	snprintf(bat, sizeof(bat), "%s/sys/class/power_supply/pack", root);
+	snprintf(ac, sizeof(ac), "%s/sys/class/power_supply/AC", root);
+	tp_mkdir_p(bat, 0755);
+	tp_mkdir_p(ac, 0755);
+	put_file(bat, "type", "Battery\n");
+	put_file(bat, "status", "Discharging\n");
+	put_file(bat, "capacity", "62\n");
+	put_file(bat, "voltage_now", "13200000\n");
+	put_file(bat, "current_now", "400000\n");
+	put_file(ac, "type", "Mains\n");
+	put_file(ac, "online", "0\n");
+}
+
+/*
+ * A battery lost mid-run and back: removed (its files gone from under the
+ * descriptors), then back; its charge attributes unreadable (directories
+ * in their place: reads fail with EISDIR, as a fuel gauge's fail with EIO),
+ * then readable again. Each failure says why; each return reads again.
+ */
+static void test_source_lost(void)
+{
+	static const char *const attrs[] = {"capacity", "voltage_now", "current_now"};
+	char root[512], bat[600], path[700], dat[600];
+	struct power_source src;
+	struct power_reading r;
+	size_t i;
+
+	if (test_tmpdir(root, sizeof(root), "psu-lost") < 0) {
+		SKIP("no scratch directory");
+		return;
+	}
+	put_pack(root);
+	snprintf(bat, sizeof(bat), "%s/sys/class/power_supply/pack", root);
+	snprintf(dat, sizeof(dat), "%s/sys/class/power_supply/AC", root);
+	CHECK_INT(power_source_supply_open(&src, root, NULL, NULL), 0);
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.soc, 0.62, 1e-12);
+	CHECK_NEAR(r.grid, 0.0, 0.0);
+	CHECK_STR(src.why, "");
+
+	test_rmtree(bat);
+	CHECK_INT(power_source_read(&src, &r), -ENOENT);
+	CHECK(strstr(src.why, "pack is gone from the power_supply class under") != NULL);
+	CHECK(isnan(r.soc));
+	CHECK_INT(power_source_read(&src, &r), -ENOENT); /* still gone */
+
+	put_pack(root);
+	put_file(dat, "online", "1\n"); /* the mains came with it: its file rewritten in place */
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.soc, 0.62, 1e-12);
+	CHECK_NEAR(r.grid, 1.0, 0.0);
+	CHECK_STR(src.why, "");
+
+	for (i = 0; i < TP_ARRAY_LEN(attrs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", bat, attrs[i]);
+		remove(path);
+		tp_mkdir_p(path, 0755);
+	}
+	CHECK_INT(power_source_read(&src, &r), -ENODATA);
+	CHECK(strstr(src.why, "pack gives no charge") != NULL);
+	for (i = 0; i < TP_ARRAY_LEN(attrs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", bat, attrs[i]);
+		remove(path);
+	}
+	put_file(bat, "capacity", "55\n");
+	put_file(bat, "voltage_now", "13100000\n");
+	put_file(bat, "current_now", "400000\n");
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.soc, 0.55, 1e-12);
+	CHECK_NEAR(r.power_w, -13.1 * 0.4, 1e-9);
+
+	/* the mains supply replaced (a new file): opened again, read */
+	snprintf(path, sizeof(path), "%s/online", dat);
+	remove(path);
+	put_file(dat, "online", "0\n");
+	CHECK_INT(power_source_read(&src, &r), 0);
+	CHECK_NEAR(r.grid, 0.0, 0.0);
+	power_source_close(&src);
+	test_rmtree(root);
+}
+
+/*
+ * The panel's input named: a USB supply the panel feeds gives solar_w (V x
+ * I, power_now when there, 0 offline) and is not the mains; unnamed it is.
+ */
+static void test_solar_input(void)
+{
+	char root[512], usb[600], path[700];
+	struct power_source bat, sol;
+	struct power_reading r;
+
+	if (test_tmpdir(root, sizeof(root), "psu-solar") < 0) {
+		SKIP("no scratch directory");
+		return;
+	}
+	put_pack(root);
+	snprintf(usb, sizeof(usb), "%s/sys/class/power_supply/usb", root);
+	tp_mkdir_p(usb, 0755);
+	put_file(usb, "type", "USB\n");
+	put_file(usb, "online", "1\n");
+	put_file(usb, "voltage_now", "18000000\n");
+	put_file(usb, "current_now", "2500000\n");
+	CHECK_INT(power_source_supply_open(&bat, root, NULL, NULL), 0);
+	CHECK_INT(power_source_read(&bat, &r), 0);
+	CHECK_NEAR(r.grid, 1.0, 0.0); /* unnamed, an online USB supply is the mains */
+	power_source_close(&bat);
+
+	CHECK_INT(power_source_supply_open(&bat, root, NULL, "usb"), 0);
+	CHECK_INT(power_source_read(&bat, &r), 0);
+	CHECK_NEAR(r.grid, 0.0, 0.0); /* named the panel: only AC, offline */
+	CHECK(isnan(r.solar_w));
+	CHECK_INT(power_source_solar_open(&sol, root, "usb"), 0);
+	CHECK_STR(sol.name, "power_supply:usb (the panel)");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 45.0, 1e-9);
+	CHECK(isnan(r.soc) && isnan(r.grid) && isnan(r.power_w));
+	put_file(usb, "power_now", "44100000\n"); /* a new file: opened again, read */
+	snprintf(path, sizeof(path), "%s/online", usb);
+	remove(path);
+	put_file(usb, "online", "1\n");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 44.1, 1e-9);
+	put_file(usb, "online", "0\n"); /* night: no panel voltage */
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 0.0, 0.0);
+	test_rmtree(usb);
+	CHECK_INT(power_source_read(&sol, &r), -ENOENT);
+	CHECK(strstr(sol.why, "usb is gone") != NULL);
+	tp_mkdir_p(usb, 0755);
+	put_file(usb, "type", "USB\n");
+	CHECK_INT(power_source_read(&sol, &r), -ENODATA);
+	CHECK(strstr(sol.why, "usb gives no power_now") != NULL);
+	put_file(usb, "power_now", "12000000\n");
+	CHECK_INT(power_source_read(&sol, &r), 0);
+	CHECK_NEAR(r.solar_w, 12.0, 1e-9);
+	power_source_close(&sol);
+	power_source_close(&bat);
+	CHECK_INT(power_source_solar_open(&sol, root, "panel9"), -ENOENT);
+	test_rmtree(root);
+}
+
 int main(void)
 {
 	RUN(test_list);
@@ -146,5 +305,7 @@ int main(void)
 	RUN(test_mains_and_missing);
 	RUN(test_reread);
 	RUN(test_source);
+	RUN(test_source_lost);
+	RUN(test_solar_input);
 	return test_done();
 }

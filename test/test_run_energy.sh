@@ -150,6 +150,43 @@ expect_exit 0 "a site far away: the saved cloudiness not used" env THERMPACE_STA
   --latitude 40.7 --longitude -74 --reserve-hours 0 -- "$LG" -C -n 5 -d 64 -q
 check "... said why" grep -q "warning: the cloudiness saved is not used.*another longitude" "$TMPD/err"
 
+# ---- the panel's input named: its power is the harvest, its being online not the mains ----
+U="$PS/usb"
+mkdir -p "$U"
+echo USB >"$U/type"
+echo 1 >"$U/online"
+echo 18000000 >"$U/voltage_now"
+echo 2500000 >"$U/current_now"
+expect_exit 0 "probe --solar-supply usb" "$TP_BIN" probe --root "$ROOT" --solar-supply usb
+check "... the panel's supply as a source: 45 W" sh -c "grep -A1 '^energy source power_supply:usb (the panel):' '$TMPD/out' | grep -q '^  solar.power  *45 W'"
+check "... the battery not on the mains" sh -c "grep -A8 '^energy source power_supply:lifepo4:' '$TMPD/out' | grep -q '^  mains  *no'"
+expect_exit 0 "probe without it" "$TP_BIN" probe --root "$ROOT"
+check "... the battery on the mains (the USB supply online)" sh -c "grep -A8 '^energy source power_supply:lifepo4:' '$TMPD/out' | grep -q '^  mains  *yes'"
+expect_exit 1 "probe --solar-supply that is not there" "$TP_BIN" probe --root "$ROOT" --solar-supply panel9
+check "... said" grep -q "probe: no solar supply 'panel9'" "$TMPD/err"
+expect_exit 0 "unnamed, an online USB supply is the mains" $RUN --reserve-hours 0 --events "$TMPD/usb.jsonl" \
+  -- "$LG" -C -n 5 -d 64 -q
+check "... energy_budget: on the mains" test "$(field "$TMPD/usb.jsonl" energy_budget mains)" = True
+expect_exit 0 "--solar-supply usb" $RUN --reserve-hours 0 --solar-supply usb --events "$TMPD/sol.jsonl" \
+  --session "$TMPD/sol" -- "$LG" -C -n 5 -d 64 -q
+check "... named as a source" grep -q 'energy budget: reading power_supply:lifepo4, then power_supply:usb (the panel)' "$TMPD/err"
+check "... energy_budget: on the battery, limited, the panel's 45 W" python3 - "$TMPD/sol.jsonl" <<'PY'
+import json, sys
+e = next(json.loads(l) for l in open(sys.argv[1]) if '"energy_budget"' in l)
+assert e["mains"] is False and e["limit"] == "energy" and e["solar_w"] == 45.0, e
+PY
+check "... solar.power recorded: 18 V x 2.5 A" python3 - "$TMPD/sol/telemetry.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+assert rows and all(float(r["solar.power"]) == 45.0 for r in rows), rows[-1]
+PY
+expect_exit 1 "a solar supply that is not there: a failure that says so" $RUN --solar-supply panel9 -- true
+check "... naming it" grep -q "cannot read the solar supply 'panel9'" "$TMPD/err"
+expect_exit 2 "--solar-supply with a slash is refused" $RUN --solar-supply ../usb -- true
+printf '[daemon]\nsolar_supply = usb\n' >"$TMPD/sol.ini"
+expect_exit 0 "solar_supply in the configuration" "$TP_BIN" serve --config "$TMPD/sol.ini" --check-config
+rm -rf "$U"
+
 # ---- --battery off: no energy budget ----
 expect_exit 0 "--battery off" $RUN --battery off --events "$TMPD/off.jsonl" -- "$LG" -C -n 5 -d 64 -q
 check "--battery off: no energy_budget event" sh -c "! grep -q energy_budget '$TMPD/off.jsonl'"

@@ -30,7 +30,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: thermpace probe [--root DIR] [--board NAME] [--nut UPS@HOST[:PORT]]\n"
-		   "                       [--battery NAME] [--json]\n\n"
+		   "                       [--battery NAME] [--solar-supply NAME] [--json]\n\n"
 		   "Shows the board detected and why, every telemetry channel found (value,\n"
 		   "unit, source file), the channels judged invalid and why, and the\n"
 		   "actuators with the privilege each one lacks.\n\n"
@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		   "                 of detecting it\n"
 		   "  --nut UPS@HOST[:PORT]  also read this UPS through Network UPS Tools (upsd)\n"
 		   "  --battery NAME the power_supply battery to show (default: the first)\n"
+		   "  --solar-supply NAME  the power_supply the panel feeds, shown as solar.power\n"
+		   "                 (and not counted as the mains)\n"
 		   "  --json         the same as one JSON object (board, root, channels,\n"
 		   "                 invalid channels, notes, actuators, energy)\n"
 		   "  -h, --help     this text\n");
@@ -207,7 +209,7 @@ static json_t *json_actuators(const char *root, const struct tp_board *b)
 
 /* ---- energy sources ---- */
 
-#define PROBE_SOURCES 2
+#define PROBE_SOURCES 3
 
 /* The fields of a reading as channels: name, unit, scale. */
 static const struct {
@@ -233,7 +235,7 @@ static double energy_field(const struct power_reading *r, size_t i)
 }
 
 /* The sources opened into src (the count), or a negative errno after a message. */
-static int open_energy(const char *root, const char *battery, const char *nut,
+static int open_energy(const char *root, const char *battery, const char *nut, const char *solar,
 		       struct power_source *src)
 {
 	char err[512];
@@ -247,16 +249,25 @@ static int open_energy(const char *root, const char *battery, const char *nut,
 		}
 		n++;
 	}
-	ret = power_source_supply_open(&src[n], root, battery);
+	ret = power_source_supply_open(&src[n], root, battery, solar);
 	if (ret == 0)
-		return n + 1;
-	if (battery) {
+		n++;
+	else if (battery) {
 		tp_err("probe: no battery '%s' under '%s': %s", battery, root, strerror(-ret));
-		while (n > 0)
-			power_source_close(&src[--n]);
-		return ret;
+		goto fail;
+	}
+	ret = solar ? power_source_solar_open(&src[n], root, solar) : 1;
+	if (ret == 0)
+		n++;
+	else if (ret < 0) {
+		tp_err("probe: no solar supply '%s' under '%s': %s", solar, root, strerror(-ret));
+		goto fail;
 	}
 	return n;
+fail:
+	while (n > 0)
+		power_source_close(&src[--n]);
+	return ret;
 }
 
 static void print_energy(struct power_source *src, int n)
@@ -268,7 +279,7 @@ static void print_energy(struct power_source *src, int n)
 	for (k = 0; k < n; k++) {
 		printf("%senergy source %s:\n", k ? "" : "\n", src[k].name);
 		if (power_source_read(&src[k], &r) < 0) {
-			printf("  unreadable\n");
+			printf("  unreadable: %s\n", src[k].why);
 			continue;
 		}
 		for (i = 0; i < TP_ARRAY_LEN(energy_fields); i++)
@@ -373,10 +384,11 @@ int cmd_probe(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"nut", required_argument, NULL, 'n'},
 	    {"battery", required_argument, NULL, 'B'},
+	    {"solar-supply", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *board = NULL, *nut = NULL, *battery = NULL;
+	const char *root = "/", *board = NULL, *nut = NULL, *battery = NULL, *solar = NULL;
 	struct power_source src[PROBE_SOURCES];
 	int nsrc = 0;
 	struct tp_board b;
@@ -405,6 +417,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case 'B':
 			battery = optarg;
+			break;
+		case 's':
+			solar = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -436,7 +451,7 @@ int cmd_probe(int argc, char **argv)
 	tp_telemetry_set_report(tel, quiet, NULL);
 	tp_frame_clear(v, set.n);
 	tp_telemetry_sample(tel, v);
-	nsrc = open_energy(root, battery, nut, src);
+	nsrc = open_energy(root, battery, nut, solar, src);
 	if (nsrc < 0) {
 		status = TP_EXIT_FAILURE;
 		nsrc = 0;

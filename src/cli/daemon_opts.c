@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
     {"battery", required_argument, NULL, 'B'},
     {"battery-wh", required_argument, NULL, 'P'},
     {"nut", required_argument, NULL, 'N'},
+    {"solar-supply", required_argument, NULL, 'u'},
     {"energy-floor", required_argument, NULL, 'E'},
     {"reserve-hours", required_argument, NULL, 'V'},
     {"keep-full-days", required_argument, NULL, 'n'},
@@ -75,6 +76,35 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* The energy budget's options, in every mode's usage. */
+static void usage_energy(FILE *f)
+{
+	fputs("  --battery NAME|off   the power_supply battery (default: the first battery\n"
+	      "                       under ROOT/sys/class/power_supply; 'off': none, no\n"
+	      "                       energy budget but --nut's); with a battery or --nut\n"
+	      "                       the granted rate is also held to what keeps the\n"
+	      "                       charge above the floor until the next forecast\n"
+	      "                       harvest (docs/energy.md)\n"
+	      "  --battery-wh WH      its capacity when it does not say (default 256)\n"
+	      "  --nut UPS@HOST[:PORT]  a UPS or battery through Network UPS Tools (upsd)\n"
+	      "  --solar-supply NAME  the power_supply the panel feeds (a charger's USB or\n"
+	      "                       Mains input): its power is the harvest, its being\n"
+	      "                       online not the mains (docs/energy.md)\n"
+	      "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
+	      "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
+	      "  --keep-full-days K   keep the battery full while a clear day's harvest gives\n"
+	      "                       under K days of idle (dark seasons; 0: off, the default)\n"
+	      "  --latitude DEG       the panel's site, north positive: with --longitude\n"
+	      "                       the harvest is forecast (clear sky times the\n"
+	      "                       cloudiness learned); without, none is counted on\n"
+	      "  --longitude DEG      east positive\n"
+	      "  --panel-w W          the panel's rating (default 100)\n"
+	      "  --panel-tilt DEG     its tilt (default: the latitude)\n"
+	      "  --panel-azimuth DEG  the direction it faces, 180 south (default: the\n"
+	      "                       equator's)\n",
+	      f);
+}
 
 static void usage(FILE *f, enum daemon_mode mode)
 {
@@ -140,27 +170,7 @@ static void usage(FILE *f, enum daemon_mode mode)
 	       "                       $THERMPACE_STATE_DIR or /var/lib/thermpace); with\n"
 	       "                       --device the sound model is read from and kept in\n"
 	       "                       STATE/BOARD.sound.ini\n");
-	fputs("  --battery NAME|off   the power_supply battery (default: the first battery\n"
-	      "                       under ROOT/sys/class/power_supply; 'off': none, no\n"
-	      "                       energy budget but --nut's); with a battery or --nut\n"
-	      "                       the granted rate is also held to what keeps the\n"
-	      "                       charge above the floor until the next forecast\n"
-	      "                       harvest (docs/energy.md)\n"
-	      "  --battery-wh WH      its capacity when it does not say (default 256)\n"
-	      "  --nut UPS@HOST[:PORT]  a UPS or battery through Network UPS Tools (upsd)\n"
-	      "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
-	      "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
-	      "  --keep-full-days K   keep the battery full while a clear day's harvest gives\n"
-	      "                       under K days of idle (dark seasons; 0: off, the default)\n"
-	      "  --latitude DEG       the panel's site, north positive: with --longitude\n"
-	      "                       the harvest is forecast (clear sky times the\n"
-	      "                       cloudiness learned); without, none is counted on\n"
-	      "  --longitude DEG      east positive\n"
-	      "  --panel-w W          the panel's rating (default 100)\n"
-	      "  --panel-tilt DEG     its tilt (default: the latitude)\n"
-	      "  --panel-azimuth DEG  the direction it faces, 180 south (default: the\n"
-	      "                       equator's)\n",
-	      f);
+	usage_energy(f);
 	if (mode != DAEMON_RUN)
 		fprintf(f, "  --pid N              the process (its group when it leads one)\n"
 			   "  --cgroup PATH        the cgroup (its cpu.max or cpu.cfs_quota_us)\n");
@@ -411,6 +421,11 @@ static int path_option(const struct from *x, int c, const char *arg, struct tp_d
 		if (!strchr(arg, '@') || arg[0] == '@')
 			return bad(x, "nut", arg, "UPS@HOST[:PORT]");
 		o->energy.nut = arg;
+		return 0;
+	case 'u':
+		if (!arg[0] || strchr(arg, '/') || strcmp(arg, "..") == 0 || strlen(arg) >= 64)
+			return bad(x, "solar-supply", arg, "a power_supply name");
+		o->energy.solar_supply = arg;
 		return 0;
 	case 'Q':
 		if (!listen_ok(arg))

@@ -12,6 +12,8 @@
 #define DEFAULT_CAPACITY_WH 256.0 /* 20 Ah at 12.8 V: the rig of issue 15 */
 #define EVENT_EVERY_S	    600.0
 #define EVENT_MOVE	    0.10 /* a relative move of the energy budget worth an event */
+/* a source failing is held on its last reading this long, then lost; never read: its grace */
+#define SOURCE_HOLD_S 5.0
 
 void tp_pace_energy_opts_init(struct tp_pace_energy_opts *o)
 {
@@ -112,7 +114,13 @@ static void board_close(void *ctx)
 	(void)ctx;
 }
 
-static const struct power_source_ops board_ops = {"telemetry", board_read, board_close};
+static const char *board_why(void *ctx)
+{
+	(void)ctx;
+	return "the telemetry gives none of the battery and solar channels";
+}
+
+static const struct power_source_ops board_ops = {"telemetry", board_read, board_close, board_why};
 
 /* A source when the telemetry gave any battery or panel channel; 0 when it did, 1 if not. */
 static int board_open(struct tp_pace_energy *e, const struct tp_chanset *set)
@@ -153,7 +161,8 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 	int ret;
 
 	memset(e, 0, sizeof(*e));
-	e->t_last = e->t_dec = NAN;
+	e->t_last = e->t_dec = e->t_first = NAN;
+	e->soc_from = -1;
 	e->ev_t = NAN;
 	if (o->nut) { /* named: it comes first */
 		ret = power_nut_open(&e->src[e->nsrc], o->nut, err, n);
@@ -162,13 +171,25 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 		e->nsrc++;
 	}
 	board_open(e, set);
-	ret = o->off ? -ENOENT : power_source_supply_open(&e->src[e->nsrc], root, o->battery);
+	ret = o->off
+		  ? -ENOENT
+		  : power_source_supply_open(&e->src[e->nsrc], root, o->battery, o->solar_supply);
 	if (ret == 0)
 		e->nsrc++;
 	else if ((o->battery && !o->off) || ret != -ENOENT) {
 		tp_pace_energy_close(e);
 		snprintf(err, n, "cannot read the battery '%s' under '%s': %s",
 			 o->battery ? o->battery : "(the first)", root, strerror(-ret));
+		return ret;
+	}
+	ret =
+	    o->solar_supply ? power_source_solar_open(&e->src[e->nsrc], root, o->solar_supply) : 1;
+	if (ret == 0) {
+		e->nsrc++;
+	} else if (ret < 0) {
+		tp_pace_energy_close(e);
+		snprintf(err, n, "cannot read the solar supply '%s' under '%s': %s",
+			 o->solar_supply, root, strerror(-ret));
 		return ret;
 	}
 	if (e->nsrc == 0)
@@ -221,25 +242,50 @@ static void put(double *v, int i, double x)
 		v[i] = x;
 }
 
+/*
+ * One source read into e->r (1: read); its loss or return noted, said by
+ * say_lost; the first saying the charge, and the first giving a current to
+ * count it from, noted. A read failing is held on the source's last reading
+ * for SOURCE_HOLD_S (a fuel gauge's one EIO is not a loss), then the source
+ * is lost; one never read is lost SOURCE_HOLD_S after the first sample.
+ */
+static int read_source(struct tp_pace_energy *e, int i, double t, int *count_from)
+{
+	struct power_reading *one = &e->last[i];
+
+	if (power_source_read(&e->src[i], &e->now) == 0) {
+		*one = e->now;
+		e->t_ok[i] = t;
+		e->ever[i] = 1;
+		e->lost[i] = 0;
+	} else if (!e->ever[i] || t - e->t_ok[i] >= SOURCE_HOLD_S) {
+		if (e->ever[i] || t - e->t_first >= SOURCE_HOLD_S)
+			e->lost[i] = 1;
+		return 0;
+	}
+	if (e->soc_from < 0 && isfinite(one->soc))
+		e->soc_from = i;
+	if (*count_from < 0 && isfinite(one->current_a) && isfinite(one->voltage_v))
+		*count_from = i;
+	power_reading_merge(&e->r, one);
+	return 1;
+}
+
 void tp_pace_energy_sample(struct tp_pace_energy *e, double t, double *v)
 {
-	struct power_reading one;
-	int i, got = 0;
+	int i, got = 0, count_from = -1;
 
 	if (e->nsrc == 0)
 		return;
 	e->frame = v;
+	if (isnan(e->t_first))
+		e->t_first = t;
 	power_reading_clear(&e->r);
+	e->soc_from = -1;
 	for (i = 0; i < e->nsrc; i++)
-		if (power_source_read(&e->src[i], &one) == 0) {
-			power_reading_merge(&e->r, &one);
-			got++;
-		} else if (!e->read_said) {
-			e->read_said = 1;
-			tp_err("warning: energy source %s could not be read: the energy budget "
-			       "goes on with what the others say",
-			       e->src[i].name);
-		}
+		got += read_source(e, i, t, &count_from);
+	if (e->soc_from < 0)
+		e->soc_from = count_from; /* no source says it: counted from this one's current */
 	if (isnan(e->r.power_w) && isfinite(e->r.current_a) && isfinite(e->r.voltage_v))
 		e->r.power_w = e->r.current_a * e->r.voltage_v;
 	if (isnan(e->r.soc) && got)
@@ -252,6 +298,45 @@ void tp_pace_energy_sample(struct tp_pace_energy *e, double t, double *v)
 	put(v, e->i_runtime, e->r.runtime_s);
 	put(v, e->i_load, e->r.load_w);
 	put(v, e->i_input, e->r.input_w);
+}
+
+/*
+ * A source's loss or return said once: an energy_source event and a line
+ * on stderr, with the source the charge comes from now.
+ */
+static void say_lost(struct tp_pace_energy *e, struct tp_eventlog *log, double t)
+{
+	const char *from;
+	json_t *ev;
+	int i;
+
+	for (i = 0; i < e->nsrc; i++) {
+		if (e->lost[i] == e->said[i])
+			continue;
+		e->said[i] = e->lost[i];
+		from = e->soc_from >= 0 ? e->src[e->soc_from].name : NULL;
+		if (e->lost[i] && from)
+			tp_err(
+			    "warning: energy source %s lost (%s): the energy budget goes on with "
+			    "%s's charge",
+			    e->src[i].name, e->src[i].why, from);
+		else if (e->lost[i])
+			tp_err("warning: energy source %s lost (%s): no other source says the "
+			       "charge, the energy budget does not limit until it is back",
+			       e->src[i].name, e->src[i].why);
+		else
+			tp_err("energy source %s is back: the energy budget reads it again",
+			       e->src[i].name);
+		ev = log ? tp_event_new(t, "energy_source") : NULL;
+		if (!ev)
+			continue;
+		json_object_set_new(ev, "source", json_string(e->src[i].name));
+		json_object_set_new(ev, "state", json_string(e->lost[i] ? "lost" : "back"));
+		if (e->lost[i])
+			json_object_set_new(ev, "error", json_string(e->src[i].why));
+		json_object_set_new(ev, "charge_from", from ? json_string(from) : json_null());
+		tp_event_emit(log, ev);
+	}
 }
 
 /* The load the budget plans on: the daemon's idle, full and per-token figures. */
@@ -366,6 +451,7 @@ double tp_pace_energy_decide(struct tp_pace_energy *e, struct tp_eventlog *log, 
 	put(v, e->i_fcst, mid);
 	put(v, e->i_erate, e->out.energy_tok_s);
 	put(v, e->i_trate, thermal_tok_s);
+	say_lost(e, log, t);
 	emit(e, log, t, mains);
 	return e->out.energy_tok_s;
 }

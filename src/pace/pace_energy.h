@@ -6,7 +6,8 @@
  * (power/power_source.h: a UPS through NUT, the battery and panel channels
  * the board's own telemetry gives (a VE.Direct charge controller, INA rails
  * the profile names battery or solar), a power_supply battery under the
- * root; the first that knows a field wins, in that order) read as a source
+ * root, the power_supply the user names as the panel's input; the first
+ * that knows a field wins, in that order) read as a source
  * of the frame, and each tick the token rate
  * that keeps the battery above its floor until the next forecast harvest
  * (power/power_budget.h) set beside the governor's thermal budget; the
@@ -30,9 +31,17 @@
  * counted from the current (power/power_battery.h), started from the
  * voltage. Without a site (latitude, longitude) no harvest is forecast: the
  * battery alone carries the horizon. On the mains (a UPS on line, a mains
- * supply online), or while no source says a charge (a UPS whose upsd went
- * away: said once on stderr), the energy budget does not limit: it never
- * stalls the inference on a reading it does not have.
+ * supply online), or while no source says a charge, the energy budget does
+ * not limit: it never stalls the inference on a reading it does not have.
+ *
+ * A source whose read fails is held on its last reading for 5 s (a fuel
+ * gauge's one EIO is no loss), then lost (upsd stopped, a power_supply
+ * battery removed or its reads failing; one never read is given 5 s from
+ * the first sample to start). A loss is said once,
+ * an energy_source event {"source", "state": "lost", "error", "charge_from"}
+ * and a line on stderr; the others go on, the next that knows the charge
+ * giving it (charge_from; null: none does, the energy side stops
+ * limiting). Its return is said once too ("state": "back").
  *
  * With a site, the cloudiness learned from solar.power is read from
  * STATE/BOARD.harvest.ini at open and written there at close when
@@ -55,14 +64,15 @@
 #define TP_PACE_ENERGY_SOURCES 4
 
 struct tp_pace_energy_opts {
-	int off;		 /* no power_supply battery (only --nut, if any) */
-	const char *battery;	 /* power_supply name; NULL: the first battery */
-	const char *nut;	 /* UPS@HOST[:PORT]; NULL: none */
-	double floor;		 /* 0..1, NaN: power_budget's default */
-	double reserve_h;	 /* NaN: power_budget's default */
-	double keep_full_days;	 /* NaN: power_budget's default (0: off) */
-	double capacity_wh;	 /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
-	double lat_deg, lon_deg; /* NaN: no site, no harvest forecast */
+	int off;		  /* no power_supply battery (only --nut, if any) */
+	const char *battery;	  /* power_supply name; NULL: the first battery */
+	const char *nut;	  /* UPS@HOST[:PORT]; NULL: none */
+	const char *solar_supply; /* the power_supply that is the panel's input; NULL: none */
+	double floor;		  /* 0..1, NaN: power_budget's default */
+	double reserve_h;	  /* NaN: power_budget's default */
+	double keep_full_days;	  /* NaN: power_budget's default (0: off) */
+	double capacity_wh;	  /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
+	double lat_deg, lon_deg;  /* NaN: no site, no harvest forecast */
 	double panel_w, tilt_deg, azimuth_deg; /* NaN: 100 W, the latitude, south */
 	/* the cloudiness learned kept in STATE/BOARD.harvest.ini; NULL: not kept */
 	const char *state_dir, *board;
@@ -74,7 +84,14 @@ struct tp_pace_energy {
 	struct power_source src[TP_PACE_ENERGY_SOURCES];
 	int nsrc;
 	struct power_reading r; /* the sources' merged reading this tick */
-	int read_said;		/* a failed read said once */
+	/* each source: read at least once, lost now, its loss or return said */
+	int ever[TP_PACE_ENERGY_SOURCES], lost[TP_PACE_ENERGY_SOURCES];
+	int said[TP_PACE_ENERGY_SOURCES];
+	/* each source's last good reading and its session time (held a while on a failure) */
+	struct power_reading last[TP_PACE_ENERGY_SOURCES], now;
+	double t_ok[TP_PACE_ENERGY_SOURCES];
+	int soc_from;	/* the source the charge came from this tick, -1: none */
+	double t_first; /* the first sample's session time, NaN: none yet */
 	struct power_budget_cfg cfg;
 	struct power_site site;
 	struct power_panel panel;

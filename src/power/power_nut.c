@@ -219,7 +219,13 @@ static void power_nut_close(void *ctx)
 	free(c);
 }
 
-static const struct power_source_ops power_nut_ops = {"nut", power_nut_read, power_nut_close};
+static const char *power_nut_why(void *ctx)
+{
+	return ((struct power_nut *)ctx)->err;
+}
+
+static const struct power_source_ops power_nut_ops = {"nut", power_nut_read, power_nut_close,
+						      power_nut_why};
 
 int power_nut_open(struct power_source *s, const char *spec, char *err, size_t n)
 {

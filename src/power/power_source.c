@@ -37,10 +37,19 @@ void power_reading_merge(struct power_reading *dst, const struct power_reading *
 
 int power_source_read(struct power_source *s, struct power_reading *r)
 {
+	const char *why;
+	int ret;
+
 	power_reading_clear(r);
 	if (!s->ops || !s->ops->read)
 		return -EINVAL;
-	return s->ops->read(s->ctx, r);
+	ret = s->ops->read(s->ctx, r);
+	s->why[0] = '\0';
+	if (ret < 0) {
+		why = s->ops->why ? s->ops->why(s->ctx) : NULL;
+		tp_strlcpy(s->why, why && why[0] ? why : strerror(-ret), sizeof(s->why));
+	}
+	return ret;
 }
 
 void power_source_close(struct power_source *s)
@@ -57,16 +66,58 @@ struct power_source_supply {
 	struct power_supply bat;
 	struct power_supply mains[4]; /* Mains, USB, ... supplies beside it */
 	int nmains;
+	int up; /* the supplies open; 0: opened again at the next read */
+	char root[4096];
+	char bat_name[64], mains_name[4][64];
+	char why[128];
 };
+
+/* Every supply of the source closed (each may be open or not). */
+static void power_source_supply_shut(struct power_source_supply *s)
+{
+	int i;
+
+	power_supply_close(&s->bat);
+	for (i = 0; i < s->nmains; i++)
+		power_supply_close(&s->mains[i]);
+	s->up = 0;
+}
+
+/* The battery and the supplies beside it opened again by name. */
+static int power_source_supply_reopen(struct power_source_supply *s)
+{
+	int i, ret = power_supply_open(&s->bat, s->root, s->bat_name);
+
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < s->nmains; i++)
+		power_supply_open(&s->mains[i], s->root, s->mains_name[i]); /* absent: fds -1 */
+	s->up = 1;
+	return 0;
+}
+
+/* The charge said, or the voltage and the current it is counted from. */
+static int power_source_knows_charge(const struct power_reading *r)
+{
+	return isfinite(r->soc) || (isfinite(r->voltage_v) && isfinite(r->current_a));
+}
 
 static int power_source_supply_read(void *ctx, struct power_reading *r)
 {
 	struct power_source_supply *s = ctx;
 	struct power_supply_reading b, m;
-	int i, ret = power_supply_read(&s->bat, &b);
+	int i, ret = s->up ? 0 : power_source_supply_reopen(s);
 
+	if (ret == 0)
+		ret = power_supply_read(&s->bat, &b);
+	if (ret == -ENODEV) { /* its files replaced: what is there now */
+		power_source_supply_shut(s);
+		ret = power_source_supply_reopen(s);
+		if (ret == 0)
+			ret = power_supply_read(&s->bat, &b);
+	}
 	if (ret < 0)
-		return ret;
+		goto fail;
 	r->soc = b.capacity;
 	if (isnan(r->soc) && b.energy_full_wh > 0)
 		r->soc = b.energy_wh / b.energy_full_wh;
@@ -78,27 +129,52 @@ static int power_source_supply_read(void *ctx, struct power_reading *r)
 	r->capacity_wh = b.energy_full_wh;
 	if (isnan(r->capacity_wh) && isfinite(b.charge_full_ah) && isfinite(b.voltage_v))
 		r->capacity_wh = b.charge_full_ah * b.voltage_v;
-	for (i = 0; i < s->nmains; i++)
-		if (power_supply_read(&s->mains[i], &m) == 0 && isfinite(m.online))
+	if (!power_source_knows_charge(r)) {
+		ret = -ENODATA;
+		goto fail;
+	}
+	for (i = 0; i < s->nmains; i++) {
+		ret = power_supply_read(&s->mains[i], &m);
+		if (ret == -ENODEV) {
+			power_supply_close(&s->mains[i]);
+			power_supply_open(&s->mains[i], s->root, s->mains_name[i]);
+			ret = power_supply_read(&s->mains[i], &m);
+		}
+		if (ret == 0 && isfinite(m.online))
 			r->grid = fmax(isnan(r->grid) ? 0.0 : r->grid, m.online > 0 ? 1.0 : 0.0);
+	}
 	return 0;
+fail:
+	if (ret == -ENODATA)
+		snprintf(s->why, sizeof(s->why),
+			 "%s gives no charge, nor a voltage and a current to count it from",
+			 s->bat_name);
+	else if (ret == -ENOENT || ret == -ENODEV)
+		snprintf(s->why, sizeof(s->why), "%s is gone from the power_supply class under %s",
+			 s->bat_name, s->root);
+	else
+		snprintf(s->why, sizeof(s->why), "%s: %s", s->bat_name, strerror(-ret));
+	power_source_supply_shut(s);
+	return ret;
+}
+
+static const char *power_source_supply_why(void *ctx)
+{
+	return ((struct power_source_supply *)ctx)->why;
 }
 
 static void power_source_supply_close(void *ctx)
 {
 	struct power_source_supply *s = ctx;
-	int i;
 
 	if (!s)
 		return;
-	power_supply_close(&s->bat);
-	for (i = 0; i < s->nmains; i++)
-		power_supply_close(&s->mains[i]);
+	power_source_supply_shut(s);
 	free(s);
 }
 
 static const struct power_source_ops power_source_supply_ops = {
-    "power_supply", power_source_supply_read, power_source_supply_close};
+    "power_supply", power_source_supply_read, power_source_supply_close, power_source_supply_why};
 
 /* The supply's type ("Battery", "Mains", ...) into out[n]; "" when unreadable. */
 static void power_source_supply_type(const char *root, const char *name, char *out, size_t n)
@@ -114,7 +190,8 @@ static void power_source_supply_type(const char *root, const char *name, char *o
 	power_supply_close(&ps);
 }
 
-int power_source_supply_open(struct power_source *s, const char *root, const char *name)
+int power_source_supply_open(struct power_source *s, const char *root, const char *name,
+			     const char *solar)
 {
 	char names[POWER_SUPPLY_MAX][64], type[24];
 	struct power_source_supply *ps;
@@ -134,22 +211,116 @@ int power_source_supply_open(struct power_source *s, const char *root, const cha
 	ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
+	if (tp_strlcpy(ps->root, root, sizeof(ps->root)) < 0 ||
+	    tp_strlcpy(ps->bat_name, bat, sizeof(ps->bat_name)) < 0) {
+		free(ps);
+		return -ENAMETOOLONG;
+	}
 	ret = power_supply_open(&ps->bat, root, bat);
 	if (ret < 0) {
 		free(ps);
 		return ret;
 	}
+	ps->up = 1;
 	for (i = 0; i < n && ps->nmains < (int)TP_ARRAY_LEN(ps->mains); i++) {
-		if (strcmp(names[i], bat) == 0)
+		if (strcmp(names[i], bat) == 0 || (solar && strcmp(names[i], solar) == 0))
 			continue;
 		power_source_supply_type(root, names[i], type, sizeof(type));
 		if (strcmp(type, "Battery") == 0 || !type[0])
 			continue;
 		if (power_supply_open(&ps->mains[ps->nmains], root, names[i]) == 0)
-			ps->nmains++;
+			tp_strlcpy(ps->mains_name[ps->nmains++], names[i], 64);
 	}
 	snprintf(s->name, sizeof(s->name), "power_supply:%s", bat);
 	s->ops = &power_source_supply_ops;
+	s->ctx = ps;
+	return 0;
+}
+
+/* ---- the panel's input, a supply of the class ---- */
+
+struct power_source_solar {
+	struct power_supply ps;
+	int up;
+	char root[4096], name[64], why[128];
+};
+
+static int power_source_solar_read(void *ctx, struct power_reading *r)
+{
+	struct power_source_solar *s = ctx;
+	struct power_supply_reading m;
+	int ret = s->up ? 0 : power_supply_open(&s->ps, s->root, s->name);
+
+	s->up = ret == 0;
+	if (ret == 0)
+		ret = power_supply_read(&s->ps, &m);
+	if (ret == -ENODEV) { /* its files replaced: what is there now */
+		power_supply_close(&s->ps);
+		ret = power_supply_open(&s->ps, s->root, s->name);
+		if (ret == 0)
+			ret = power_supply_read(&s->ps, &m);
+	}
+	if (ret == 0 && m.online == 0.0)
+		r->solar_w = 0.0;
+	else if (ret == 0 && isfinite(m.power_w))
+		r->solar_w =
+		    fabs(m.power_w); /* supplied: a "Discharging" status does not turn it */
+	else if (ret == 0)
+		ret = -ENODATA;
+	if (ret == 0)
+		return 0;
+	if (ret == -ENODATA)
+		snprintf(s->why, sizeof(s->why),
+			 "%s gives no power_now, nor voltage_now and current_now", s->name);
+	else if (ret == -ENOENT || ret == -ENODEV)
+		snprintf(s->why, sizeof(s->why), "%s is gone from the power_supply class under %s",
+			 s->name, s->root);
+	else
+		snprintf(s->why, sizeof(s->why), "%s: %s", s->name, strerror(-ret));
+	power_supply_close(&s->ps);
+	s->up = 0;
+	return ret;
+}
+
+static const char *power_source_solar_why(void *ctx)
+{
+	return ((struct power_source_solar *)ctx)->why;
+}
+
+static void power_source_solar_close(void *ctx)
+{
+	struct power_source_solar *s = ctx;
+
+	if (!s)
+		return;
+	if (s->up)
+		power_supply_close(&s->ps);
+	free(s);
+}
+
+static const struct power_source_ops power_source_solar_ops = {
+    "power_supply", power_source_solar_read, power_source_solar_close, power_source_solar_why};
+
+int power_source_solar_open(struct power_source *s, const char *root, const char *name)
+{
+	struct power_source_solar *ps = calloc(1, sizeof(*ps));
+	int ret;
+
+	if (!ps)
+		return -ENOMEM;
+	if (tp_strlcpy(ps->root, root, sizeof(ps->root)) < 0 ||
+	    tp_strlcpy(ps->name, name, sizeof(ps->name)) < 0) {
+		free(ps);
+		return -ENAMETOOLONG;
+	}
+	ret = power_supply_open(&ps->ps, root, name);
+	if (ret < 0) {
+		free(ps);
+		return ret;
+	}
+	ps->up = 1;
+	snprintf(s->name, sizeof(s->name), "power_supply:%s (the panel)", name);
+	s->ops = &power_source_solar_ops;
 	s->ctx = ps;
 	return 0;
 }

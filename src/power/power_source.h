@@ -43,12 +43,15 @@ struct power_source_ops {
 	const char *kind; /* "power_supply", "nut", "vedirect", ... */
 	int (*read)(void *ctx, struct power_reading *r);
 	void (*close)(void *ctx);
+	/* optional: why the last read failed, in words ("upsd at ...: ..."); NULL: strerror */
+	const char *(*why)(void *ctx);
 };
 
 struct power_source {
 	char name[96]; /* what the user would recognise: "power_supply:BAT0", "nut:ups@host" */
 	const struct power_source_ops *ops;
-	void *ctx; /* owned by the source */
+	void *ctx;     /* owned by the source */
+	char why[160]; /* why the last read failed ("" after one that did not) */
 };
 
 /* Every field NaN. */
@@ -57,7 +60,7 @@ void power_reading_clear(struct power_reading *r);
 /* Fields of dst still NaN taken from src. */
 void power_reading_merge(struct power_reading *dst, const struct power_reading *src);
 
-/* Clears r, then the source's read. */
+/* Clears r, then the source's read; a failure's reason in s->why. */
 int power_source_read(struct power_source *s, struct power_reading *r);
 
 /* The source's close; s may be closed twice. */
@@ -66,8 +69,29 @@ void power_source_close(struct power_source *s);
 /*
  * A battery of the power_supply class as a source: NAME, or with name NULL
  * the first supply of type Battery (sorted by name). A mains or USB supply
- * online beside it sets grid. -ENOENT when there is no such battery.
+ * online beside it sets grid, but for the one named solar (the panel's
+ * input: power_source_solar_open; NULL: none). -ENOENT when there is no
+ * such battery.
+ *
+ * A read fails when the battery was removed (-ENODEV) or says nothing of
+ * its charge (-ENODATA: no capacity, energy or charge, and not both voltage
+ * and current: a fuel gauge whose reads fail); the next read opens it again
+ * by name, the supplies beside it too, so a battery that comes back is read
+ * again.
  */
-int power_source_supply_open(struct power_source *s, const char *root, const char *name);
+int power_source_supply_open(struct power_source *s, const char *root, const char *name,
+			     const char *solar);
+
+/*
+ * A supply of the power_supply class that is the panel's input to the
+ * charge controller (a USB or Mains supply whose VBUS the panel feeds), as
+ * a source of solar_w alone: its power_now, else voltage_now x current_now
+ * (the ABI's VBUS voltage and IBUS current supplied now); 0 while it is
+ * offline (no panel voltage: night). Only the user can say a supply is the
+ * panel: a mains adapter reads the same. Removed or without a power
+ * reading, reads fail (-ENODEV, -ENODATA) and open it again by name.
+ * -ENOENT when there is no such supply.
+ */
+int power_source_solar_open(struct power_source *s, const char *root, const char *name);
 
 #endif

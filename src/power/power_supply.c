@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sysfs.h"
@@ -95,12 +96,37 @@ static void power_supply_word(int fd, char *out, size_t n)
 		tp_strlcpy(out, tp_trim(buf), n);
 }
 
+/*
+ * The supply's attributes gone from under their descriptors: a removed
+ * device's sysfs files fail their reads with ENODEV, a file unlinked (the
+ * tree replaced: a test's fixture) keeps reading what it last held, so a
+ * link count of 0 on any of them says the same.
+ */
+static int power_supply_unlinked(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_nlink == 0;
+}
+
+static int power_supply_removed(const struct power_supply *ps)
+{
+	int i;
+
+	for (i = 0; i < POWER_SUPPLY_NATTR; i++)
+		if (power_supply_unlinked(ps->fd[i]))
+			return 1;
+	return power_supply_unlinked(ps->fd_type) || power_supply_unlinked(ps->fd_status);
+}
+
 int power_supply_read(struct power_supply *ps, struct power_supply_reading *r)
 {
 	double v[POWER_SUPPLY_NATTR];
 	long long x;
 	int i, got = 0;
 
+	if (power_supply_removed(ps))
+		return -ENODEV;
 	for (i = 0; i < POWER_SUPPLY_NATTR; i++) {
 		v[i] = NAN;
 		if (ps->fd[i] >= 0 && tp_sysfs_read_ll(ps->fd[i], &x) == 0) {

@@ -43,7 +43,11 @@ int power_supply_list(const char *root, char names[][64], int max);
 /* -ENOENT when the supply is not there. */
 int power_supply_open(struct power_supply *ps, const char *root, const char *name);
 
-/* 0 with r filled; a negative errno when no attribute could be read. */
+/*
+ * 0 with r filled; a negative errno when no attribute could be read, or
+ * -ENODEV when the supply was removed (its files gone from under the
+ * descriptors: open it again by name when it comes back).
+ */
 int power_supply_read(struct power_supply *ps, struct power_supply_reading *r);
 
 void power_supply_close(struct power_supply *ps);
