@@ -60,7 +60,7 @@ printf '[model]\nr_die = 1.5\ntau_die_s = 20\n' >"$TMPD/rpi5.model.ini"
 sed -e 's/^;\([a-z_]* =\)/\1/' -e '/^pid =/d' -e '/^cgroup =/d' \
   -e "s|^model = .*|model = $TMPD/rpi5.model.ini|" dist/thermpace.ini >"$TMPD/all.ini"
 expect_exit 0 "every key of the example is a real key" "$TP_BIN" serve --config "$TMPD/all.ini" --check-config
-check "... all 37 (every option but the tests' fixed_rate and fixed_setting, one target)" test "$(grep -c '^[a-z_]* =' "$TMPD/all.ini")" = 37
+check "... all 38 (every option but the tests' fixed_rate and fixed_setting, one target)" test "$(grep -c '^[a-z_]* =' "$TMPD/all.ini")" = 38
 printf '[daemon]\nintervall = 1\n' >"$TMPD/bad.ini"
 expect_exit 2 "a bad file: --check-config exits 2" "$TP_BIN" serve --config "$TMPD/bad.ini" --check-config
 check "... with FILE:LINE: why" grep -q "bad.ini:2: unknown key 'intervall' in \[daemon\]" "$TMPD/err"

@@ -45,9 +45,11 @@ expect_exit 2 "--nut without a host is refused" $RUN --nut ups -- true
 expect_exit 2 "--latitude out of range is refused" $RUN --latitude 91 -- true
 expect_exit 2 "--keep-full-days out of range is refused" $RUN --keep-full-days 40 -- true
 check "... naming the option" grep -q -- '--keep-full-days wants days from 0 to 30' "$TMPD/err"
+expect_exit 2 "--spell-confidence out of range is refused" $RUN --spell-confidence 1 -- true
+check "... naming the option" grep -q -- '--spell-confidence wants a probability from 0 to 0.999' "$TMPD/err"
 expect_exit 1 "a battery named that is not there: a failure that says so" $RUN --battery BAT7 -- true
 check "... naming it" grep -q "cannot read the battery 'BAT7'" "$TMPD/err"
-printf '[daemon]\nenergy_floor = 0.3\nreserve_hours = 12\nkeep_full_days = 4\nlatitude = 48.1\nlongitude = 11.6\npanel_w = 100\npanel_tilt = 35\npanel_azimuth = 180\nbattery_wh = 256\n' >"$TMPD/good.ini"
+printf '[daemon]\nenergy_floor = 0.3\nreserve_hours = 12\nkeep_full_days = 4\nspell_confidence = 0.8\nlatitude = 48.1\nlongitude = 11.6\npanel_w = 100\npanel_tilt = 35\npanel_azimuth = 180\nbattery_wh = 256\n' >"$TMPD/good.ini"
 expect_exit 0 "the energy keys in the configuration" "$TP_BIN" serve --config "$TMPD/good.ini" --check-config
 printf '[daemon]\nenergy_floor = 2\n' >"$TMPD/bad.ini"
 expect_exit 2 "a bad energy_floor in the configuration" "$TP_BIN" serve --config "$TMPD/bad.ini" --check-config
@@ -86,6 +88,19 @@ assert 2.3 < float(rows[-1]["budget.energy_rate"]) < 2.9
 PY
 expect_exit 0 "the session replays" "$TP_BIN" replay "$TMPD/s"
 
+# the dark spell's reserve (nothing learned yet: the chain's even odds) and
+# the same site without it: the reserve is said and never adds tokens
+SITE="--latitude 48.1 --longitude 11.6 --panel-w 100"
+expect_exit 0 "run with the dark spell's reserve" env THERMPACE_STATE_DIR="$TMPD/st1" $RUN --reserve-hours 0 $SITE \
+  --spell-confidence 0.9 --events "$TMPD/sp.jsonl" -- sleep 1
+expect_exit 0 "... and without" env THERMPACE_STATE_DIR="$TMPD/st0" $RUN --reserve-hours 0 $SITE \
+  --events "$TMPD/sp0.jsonl" -- sleep 1
+check "energy_budget: the spell's days and odds, a smaller budget" python3 - "$TMPD/sp.jsonl" "$TMPD/sp0.jsonl" <<'PY'
+import json, sys
+a, b = ([json.loads(l) for l in open(f) if '"energy_budget"' in l][0] for f in sys.argv[1:3])
+assert a["spell_days"] >= 1 and 0 < a["spell_p"] < 1, a
+assert "spell_days" not in b and a["tok_s"] <= b["tok_s"], (a, b)
+PY
 # ---- a child that does not cooperate: the actuator holds it to the energy budget ----
 "$LG" -n 1500 -d 512 -q 2>"$TMPD/unpaced.err"
 base=$(tps "$TMPD/unpaced.err")

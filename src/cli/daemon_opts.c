@@ -54,6 +54,7 @@ static const struct option long_opts[] = {
     {"energy-floor", required_argument, NULL, 'E'},
     {"reserve-hours", required_argument, NULL, 'V'},
     {"keep-full-days", required_argument, NULL, 'n'},
+    {"spell-confidence", required_argument, NULL, 'q'},
     {"latitude", required_argument, NULL, 'L'},
     {"longitude", required_argument, NULL, 'Z'},
     {"panel-w", required_argument, NULL, 'I'},
@@ -95,6 +96,8 @@ static void usage_energy(FILE *f)
 	      "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
 	      "  --keep-full-days K   keep the battery full while a clear day's harvest gives\n"
 	      "                       under K days of idle (dark seasons; 0: off, the default)\n"
+	      "  --spell-confidence P carry the dark spells learned from the days seen with\n"
+	      "                       probability P (0: off, the default; 0 to 0.999)\n"
 	      "  --latitude DEG       the panel's site, north positive: with --longitude\n"
 	      "                       the harvest is forecast (clear sky times the\n"
 	      "                       cloudiness learned); without, none is counted on\n"
@@ -354,6 +357,9 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 	case 'n':
 		return number(x, "keep-full-days", arg, 0, 30, "days from 0 to 30",
 			      &o->energy.keep_full_days);
+	case 'q':
+		return number(x, "spell-confidence", arg, 0, 0.999, "a probability from 0 to 0.999",
+			      &o->energy.spell_confidence);
 	case 'L':
 		return number(x, "latitude", arg, -90, 90, "degrees from -90 to 90",
 			      &o->energy.lat_deg);

@@ -18,7 +18,7 @@
 void tp_pace_energy_opts_init(struct tp_pace_energy_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->floor = o->reserve_h = o->capacity_wh = o->keep_full_days = NAN;
+	o->floor = o->reserve_h = o->capacity_wh = o->keep_full_days = o->spell_confidence = NAN;
 	o->lat_deg = o->lon_deg = NAN;
 	o->panel_w = o->tilt_deg = o->azimuth_deg = NAN;
 }
@@ -202,6 +202,8 @@ int tp_pace_energy_open(struct tp_pace_energy *e, const struct tp_pace_energy_op
 		e->cfg.reserve_hours = o->reserve_h;
 	if (isfinite(o->keep_full_days))
 		e->cfg.keep_full_days = o->keep_full_days;
+	if (isfinite(o->spell_confidence))
+		e->cfg.spell_confidence = o->spell_confidence;
 	e->capacity_wh = isfinite(o->capacity_wh) ? o->capacity_wh : DEFAULT_CAPACITY_WH;
 	setup_site(e, o);
 	load_harvest(e, o);

@@ -71,6 +71,7 @@ struct tp_pace_energy_opts {
 	double floor;		  /* 0..1, NaN: power_budget's default */
 	double reserve_h;	  /* NaN: power_budget's default */
 	double keep_full_days;	  /* NaN: power_budget's default (0: off) */
+	double spell_confidence;  /* NaN: power_budget's default (0: off) */
 	double capacity_wh;	  /* when no source says; NaN: 256 Wh (20 Ah at 12.8 V) */
 	double lat_deg, lon_deg;  /* NaN: no site, no harvest forecast */
 	double panel_w, tilt_deg, azimuth_deg; /* NaN: 100 W, the latitude, south */
