@@ -301,6 +301,11 @@ void tp_pacer_work_source(struct tp_pacer *p, const char *how)
 	p->work_source = how;
 }
 
+void tp_pacer_eval_work(struct tp_pacer *p, int on)
+{
+	p->eval_work_off = !on;
+}
+
 void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t)
 {
 	if (!p->explicit_calls) {
@@ -326,7 +331,9 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 	if (p->tok_src[TP_TOK_SOCKET] > 0 || !(n > 0))
 		return;
 	tp_pacer_tokens(p, TP_TOK_LLAMA_CLI, n, t);
-	tp_pacer_work(p, n, (isfinite(eval_s) ? eval_s : 0) + (isfinite(prompt_s) ? prompt_s : 0));
+	if (!p->eval_work_off)
+		tp_pacer_work(
+		    p, n, (isfinite(eval_s) ? eval_s : 0) + (isfinite(prompt_s) ? prompt_s : 0));
 	c.t1 = t;
 	c.t0 = t - (isfinite(eval_s) ? eval_s : 0) - (isfinite(prompt_s) ? prompt_s : 0);
 	c.tok0 = 0;
