@@ -497,12 +497,18 @@ static double act_setting(struct tp_pacer *p, double t)
 	if (target == 0)
 		return p->act->s_min;
 	say_feedback(p, t);
-	/* a window spans many duty periods: where a stop falls then matters little */
-	if (p->act->kind == TP_ACT_SIGNAL)
-		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
 	open = !isnan(p->o.fixed_rate)
 		   ? 1
 		   : tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+	/*
+	 * a window spans many duty periods: where a stop falls then matters
+	 * little; a first one at full duty has no stops
+	 */
+	if (p->act->kind == TP_ACT_SIGNAL) {
+		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
+		p->rl.far_window_s = fmax(1.0, 4 * p->act->period_s);
+		p->rl.first_window_s = open >= 1 ? 0.4 : p->rl.far_window_s;
+	}
 	s = tp_rate_loop_setting(&p->rl, open, target, p->act->s_min, &up);
 	if (up)
 		log_feedback(p, t, s);
