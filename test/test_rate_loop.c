@@ -242,6 +242,14 @@ static void test_early_windows(void)
 	tp_rate_loop_add(&l, 11, 1);
 	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
 	CHECK(!up);
+	/* intervals that finished no token (a stopped process) keep their time */
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 8, 0.2);
+	tp_rate_loop_add(&l, 0, 0.2);
+	tp_rate_loop_add(&l, 0, 0.4);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.last_achieved, 10, 1e-9);
 	/* far (off by more than 1.5) after far_window_s */
 	tp_rate_loop_init(&l);
 	l.updates = 1;

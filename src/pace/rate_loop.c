@@ -23,7 +23,8 @@ void tp_rate_loop_init(struct tp_rate_loop *l)
 
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
 {
-	if (!(tokens > 0) || !(secs > 0) || !isfinite(tokens) || !isfinite(secs))
+	/* work that finished no token (stopped, a prompt) still took its time */
+	if (!(tokens >= 0) || !(secs > 0) || !isfinite(tokens) || !isfinite(secs))
 		return;
 	l->w_tokens += tokens;
 	l->w_secs += secs;

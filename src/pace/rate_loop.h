@@ -56,7 +56,11 @@ struct tp_rate_loop {
 
 void tp_rate_loop_init(struct tp_rate_loop *l);
 
-/* Work done: tokens finished over secs seconds of the process's work (> 0). */
+/*
+ * Work done: tokens (>= 0) finished over secs seconds (> 0) of the
+ * process's work. Seconds that finished none count: a live source sampled
+ * while the process was stopped gives 0 tokens over its interval.
+ */
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs);
 
 /* Drops the open window and the debt (the target went away: unlimited, a fixed setting). */
