@@ -59,26 +59,29 @@ static void test_arithmetic(void)
 	/* the base */
 	CHECK_INT(tp_llama_writes_step(&w, 47, 1.2, &n, &s), 0);
 	CHECK_INT(w.state, TP_LLAMA_WRITES_LIVE);
-	/* one write per token */
+	/* one write per token; the first interval stands for the 0.2 s before the base too */
 	CHECK_INT(tp_llama_writes_step(&w, 57, 1.4, &n, &s), 1);
+	CHECK_NEAR(n, 20, 1e-9);
+	CHECK_NEAR(s, 0.4, 1e-12);
+	CHECK_INT(tp_llama_writes_step(&w, 67, 1.6, &n, &s), 1);
 	CHECK_NEAR(n, 10, 0);
 	CHECK_NEAR(s, 0.2, 1e-12);
 	/* stderr output: its interval is dropped, a new base after settling */
-	tp_llama_writes_stderr(&w, 1.5);
-	CHECK_INT(tp_llama_writes_step(&w, 90, 1.6, &n, &s), 0);
-	CHECK_INT(tp_llama_writes_step(&w, 91, 1.7, &n, &s), 0);
-	CHECK_INT(tp_llama_writes_step(&w, 96, 2.0, &n, &s), 1);
+	tp_llama_writes_stderr(&w, 1.7);
+	CHECK_INT(tp_llama_writes_step(&w, 90, 1.8, &n, &s), 0);
+	CHECK_INT(tp_llama_writes_step(&w, 91, 1.9, &n, &s), 0);
+	CHECK_INT(tp_llama_writes_step(&w, 96, 2.2, &n, &s), 1); /* no lead again */
 	CHECK_NEAR(n, 5, 0);
 	CHECK_NEAR(s, 0.3, 1e-12);
 	/* a second generate line changes nothing */
-	tp_llama_writes_generate(&w, 2.1);
+	tp_llama_writes_generate(&w, 2.3);
 	CHECK_INT(w.state, TP_LLAMA_WRITES_LIVE);
 	/* no time passed: nothing given */
-	CHECK_INT(tp_llama_writes_step(&w, 97, 2.0, &n, &s), 0);
-	/* the check at the eval line: what was given, then stopped */
+	CHECK_INT(tp_llama_writes_step(&w, 97, 2.2, &n, &s), 0);
+	/* the check at the eval line: the writes counted, then stopped */
 	CHECK_INT(tp_llama_writes_check(&w, &n, &s), 1);
-	CHECK_NEAR(n, 15, 0);
-	CHECK_NEAR(s, 0.5, 1e-12);
+	CHECK_NEAR(n, 25, 0);
+	CHECK_NEAR(s, 0.7, 1e-12);
 	CHECK_INT(tp_llama_writes_step(&w, 200, 3.0, &n, &s), 0);
 	/* never started: no check */
 	tp_llama_writes_init(&w);
@@ -122,8 +125,9 @@ static void test_read(void)
 	CHECK_INT(tp_llama_writes_sample(&w, 1, &n, &s), 0);
 	CHECK_INT(write_file(path, "rchar: 5\nwchar: 9\nsyscr: 1\nsyscw: 120\n"), 0);
 	CHECK_INT(tp_llama_writes_sample(&w, 2, &n, &s), 1);
-	CHECK_NEAR(n, 20, 0);
-	CHECK_NEAR(s, 1, 1e-12);
+	CHECK_NEAR(n, 40, 1e-9); /* 20 writes in 1 s, standing for the 1 s before too */
+	CHECK_NEAR(s, 2, 1e-12);
+	CHECK_NEAR(w.counted, 20, 0);
 	/* unreadable (the process ended): stopped */
 	CHECK_INT(write_file(path, ""), 0);
 	CHECK_INT(tp_llama_writes_sample(&w, 3, &n, &s), 0);

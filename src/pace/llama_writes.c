@@ -95,6 +95,7 @@ int tp_llama_writes_step(struct tp_llama_writes *w, double syscw, double t, doub
 		if (w->counted == 0 && w->secs == 0) {
 			w->base = syscw;
 			w->t_base = t;
+			w->lead_s = t - w->t_armed;
 		}
 		w->last = syscw;
 		w->last_t = t;
@@ -111,6 +112,12 @@ int tp_llama_writes_step(struct tp_llama_writes *w, double syscw, double t, doub
 	w->secs += dt;
 	*tokens = dn;
 	*secs = dt;
+	if (w->lead_s > 0) {
+		/* the first interval stands for the time before the base too */
+		*tokens = dn * (dt + w->lead_s) / dt;
+		*secs = dt + w->lead_s;
+		w->lead_s = 0;
+	}
 	return 1;
 }
 

@@ -53,6 +53,7 @@ struct tp_llama_writes {
 	double t_armed; /* when it was armed: the base comes TP_LLAMA_WRITES_SETTLE_S later */
 	double counted; /* writes given out since the base */
 	double secs;	/* seconds given out since the base */
+	double lead_s;	/* from the generate line to the base: given with the first interval */
 };
 
 void tp_llama_writes_init(struct tp_llama_writes *w);
@@ -78,7 +79,11 @@ void tp_llama_writes_stderr(struct tp_llama_writes *w, double t);
 /*
  * One sample of the write count syscw at session time t: 1 with the writes
  * since the last sample in *tokens over *secs seconds (while live), else 0.
- * A count that goes down or is not finite stops it.
+ * The first interval after the first base also stands for the seconds from
+ * the generate line to the base, at its own rate (the process generated
+ * then too, unpaced until the feedback's first window: leaving them out
+ * would leave its lead out of the debt, rate_loop.h). A count that goes
+ * down or is not finite stops it.
  */
 int tp_llama_writes_step(struct tp_llama_writes *w, double syscw, double t, double *tokens,
 			 double *secs);

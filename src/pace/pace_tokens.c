@@ -127,9 +127,10 @@ int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid)
 	if (ret < 0)
 		return ret;
 	tp_pacer_work_source(k->pacer,
-			     "a one-shot llama.cpp's write calls while it generates (/proc/PID/io "
-			     "syscw: one per token's piece), approximate; the count stays the "
-			     "eval line's");
+			     "a one-shot llama.cpp's write calls from its 'generate:' line on "
+			     "(/proc/PID/io syscw: one per token's piece), approximate; the count "
+			     "stays the eval line's; a program that never prints that line: its "
+			     "eval lines");
 	return 0;
 }
 

@@ -440,10 +440,11 @@ static void actuator_error(struct tp_pacer *p, double t, int err)
 /* The rate feedback, said once: live (a source counts while the process runs) or not. */
 static void say_feedback(struct tp_pacer *p, double t)
 {
-	const char *how = p->work_source
-			      ? p->work_source
-			      : "the eval lines of calls as they end; a one-shot llama-completion "
-				"says its count only at exit: paced by the open-loop setting";
+	const char *how =
+	    p->work_source ? p->work_source
+			   : "the eval lines of calls as they end; a program that says its count "
+			     "only at exit (attached to, or not llama.cpp) is paced by the "
+			     "open-loop setting";
 	json_t *ev;
 
 	if (p->fb_said)
