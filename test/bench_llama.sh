@@ -1,17 +1,24 @@
 #!/bin/sh
 # Pacing a real llama.cpp (make bench): llama-completion generating with a
 # ~100 MB random-weight GGUF (tools/llama-tiny-gguf 512 8 1408 2048, a few
-# dozen tokens a second on one core) under `thermpace run --fixed-setting S`
+# dozen tokens a second on one core) under `thermpace run --fixed-rate R`
 # by the signal actuator (SIGSTOP/SIGCONT duty) and the cgroup v1 cpu
-# controller (a quota spanning every online CPU). The achieved decode rate is
-# llama.cpp's own (`eval time = T ms / N runs`, wall time, stops included);
-# the expected rate is the unpaced rate times the share of CPU the setting
-# leaves the process: S for the signal duty, min(1, S * ncpu / threads) for
-# the quota. Target: each within 5 % of the expected rate. Skips with the
-# reason when llama.cpp or numpy is absent (tools/llama-build builds it).
+# controller (a quota spanning every online CPU), R = the unpaced rate
+# (measured right before) x F. The one-shot program says its count only at
+# exit; while it runs the rate feedback is fed by its write calls, one per
+# token's piece (src/pace/llama_writes.h). Achieved: the generated text's
+# pieces over the wall time they took, timed as they come out of the run's
+# stdout (this model's pieces are one byte each, and the same in every run
+# with the same seed); the unpaced rate is measured the same way. Target:
+# achieved within 5 % of granted, the median of 3 pairs. llama.cpp's own
+# eval-line rate is printed beside it: it times the decodes only, so a
+# paced run's stops outside a decode are not in it. Skips with the reason
+# when llama.cpp or numpy is absent (tools/llama-build builds it).
 # Then llama-server at a granted rate through the rate feedback (below).
 # Usage: test/bench_llama.sh [BUILD_DIR]   (from the source tree root)
-# Knobs: BENCH_LLAMA_SERVER_ONLY=1 (the second part only),
+# Knobs: BENCH_LLAMA_TOKENS (200, the one-shot -n), BENCH_LLAMA_ONESHOT_ONLY=1
+# (the first part only), BENCH_LLAMA_ONESHOT_ACTUATORS ("signal cgroup"),
+# BENCH_LLAMA_SERVER_ONLY=1 (the second part only),
 # BENCH_LLAMA_SERVER_ACTUATORS ("signal cgroup"), BENCH_LLAMA_PAIRS (3),
 # BENCH_LLAMA_WARM (25 s), BENCH_LLAMA_MEASURE (60 s), BENCH_LLAMA_NPREDICT
 # (32), BENCH_LLAMA_EVENTS=DIR (keep the paced runs' events).
@@ -36,41 +43,70 @@ threads=1
 LC="$BIN/llama-completion -m $tmp/m.gguf -p hello -s 42 -no-cnv -t $threads -c 2048 --ignore-eos -n $N"
 missed=0
 
-# rate FILE: llama.cpp's decode rate, tokens per second of wall time
+# rate FILE: llama.cpp's decode rate, tokens per second of its eval time
 rate() { sed -n 's/.* eval time = *\([0-9.]*\) ms \/ *\([0-9]*\) runs.*/\2 \1/p' "$1" |
   awk '$2 > 0 { printf "%.3f", $1 * 1000 / $2 }'; }
+# stamped OUT CMD...: runs CMD with its stdout timed as it comes (output
+# dropped), then prints pieces per second of wall time from the first
+# output (the prompt's echo, as generation starts) to the last
+cat >"$tmp/stamp.py" <<'PY'
+import os, subprocess, sys, time
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE)
+fd, n, first, last = p.stdout.fileno(), 0, None, None
+while True:
+    b = os.read(fd, 65536)
+    if not b:
+        break
+    t = time.monotonic()
+    if first is None:
+        first = (t, len(b))
+    n += len(b)
+    last = (t, n)
+p.wait()
+if first and last[0] > first[0]:
+    print("%.3f" % ((last[1] - first[1]) / (last[0] - first[0])))
+PY
+stamped() { python3 "$tmp/stamp.py" "$@"; }
 
 echo "== pacing real llama.cpp ($(sed -n 's/.*"tag": *"\([^"]*\)".*/\1/p' "$CACHE/llama.cpp.info.json" 2>/dev/null)), $N tokens, $threads thread, $ncpu CPUs"
-echo "   each paced run right after an unpaced one; ratio = achieved / (unpaced x share), median of 3 pairs"
-printf '   %-8s %-8s %-6s %-10s %-10s %-8s %s\n' actuator setting share unpaced achieved ratio target
-one() { # one ACTUATOR SETTING SHARE [ARGS...]
-  act=$1 s=$2 share=$3; shift 3
+echo "   one-shot llama-completion at a granted rate (--fixed-rate R = unpaced x F, fed live by its"
+echo "   write calls); each paced run right after an unpaced one; median of 3 pairs; rates: pieces/s"
+echo "   of wall time; eval: the same ratio from llama.cpp's eval lines (decode time only)"
+printf '   %-8s %-6s %-10s %-10s %-10s %-8s %-8s %s\n' actuator F unpaced granted achieved ratio eval target
+one() { # one ACTUATOR F [ARGS...]
+  act=$1 f=$2; shift 2
   : >"$tmp/pairs"
   for k in 1 2 3; do
-    $LC >/dev/null 2>"$tmp/e0"
-    "$TP" run --root "$tmp/root" --runtime-dir "$tmp/rt" --interval 0.2 --actuator "$act" \
-      --fixed-setting "$s" "$@" -- $LC >/dev/null 2>"$tmp/e1"
-    r0=$(rate "$tmp/e0") r1=$(rate "$tmp/e1")
-    [ -n "$r0" ] && [ -n "$r1" ] &&
-      awk -v a="$r1" -v u="$r0" -v f="$share" 'BEGIN { printf "%.4f %s %s\n", a / (u * f), u, a }' >>"$tmp/pairs"
+    r0=$(stamped $LC 2>"$tmp/e0")
+    [ -n "$r0" ] || continue
+    g=$(awk -v u="$r0" -v f="$f" 'BEGIN { printf "%.3f", u * f }')
+    r1=$(stamped "$TP" run --root "$tmp/root" --runtime-dir "$tmp/rt" --interval 0.2 --actuator "$act" \
+      --fixed-rate "$g" --events "$tmp/fb.one.$act.$f.$k" "$@" -- $LC 2>"$tmp/e1")
+    e0=$(rate "$tmp/e0") e1=$(rate "$tmp/e1")
+    [ -n "$r1" ] && [ -n "$e0" ] && [ -n "$e1" ] &&
+      awk -v a="$r1" -v g="$g" -v u="$r0" -v e0="$e0" -v e1="$e1" -v f="$f" \
+        'BEGIN { printf "%.4f %s %s %s %.4f\n", a / g, u, g, a, e1 / (e0 * f) }' >>"$tmp/pairs"
   done
   if [ ! -s "$tmp/pairs" ]; then
-    printf '   %-8s %-8s %-6s %-10s %-10s %-8s %s\n' "$act" "$s" "$share" - - - "not met (no eval line)"
+    printf '   %-8s %-6s %-10s %-10s %-10s %-8s %-8s %s\n' "$act" "$f" - - - - - "not met (no rate measured)"
     missed=1; return
   fi
   set -- $(sort -n "$tmp/pairs" | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }')
   verdict=$(awk -v x="$1" 'BEGIN { print (x >= 0.95 && x <= 1.05) ? "met" : "not met" }')
   [ "$verdict" = met ] || missed=1
-  printf '   %-8s %-8s %-6s %-10s %-10s %-8s %s\n' "$act" "$s" "$share" "$2" "$3" "$1" "within 5 %: $verdict"
+  printf '   %-8s %-6s %-10s %-10s %-10s %-8s %-8s %s\n' "$act" "$f" "$2" "$3" "$4" "$1" "$5" "within 5 %: $verdict"
 }
-[ -n "${BENCH_LLAMA_SERVER_ONLY:-}" ] || for s in 0.5 0.25; do
-  one signal $s $s
-done
+ONE_ACTS=${BENCH_LLAMA_ONESHOT_ACTUATORS:-signal cgroup}
+case " $ONE_ACTS " in *" signal "*)
+  [ -n "${BENCH_LLAMA_SERVER_ONLY:-}" ] || for f in 0.5 0.25; do
+    one signal $f
+  done
+esac
 if [ -n "${BENCH_LLAMA_SERVER_ONLY:-}" ]; then :
+elif case " $ONE_ACTS " in *" cgroup "*) false ;; *) true ;; esac; then :
 elif [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
-  for s in 0.25 0.125; do
-    share=$(awk -v s="$s" -v n="$ncpu" -v t="$threads" 'BEGIN { f = s * n / t; print (f > 1 ? 1 : f) }')
-    one cgroup $s "$share" --cgroup-root /sys/fs/cgroup/cpu
+  for f in 0.5 0.25; do
+    one cgroup $f --cgroup-root /sys/fs/cgroup/cpu
   done
 else
   echo "   cgroup: skipped (the cgroup v1 cpu controller is not writable here)"
@@ -84,6 +120,7 @@ fi
 # tokens_predicted_total over its generation and prompt seconds. Achieved:
 # the tokens of the requests that ended in the measuring window over its
 # wall time, as the client saw them (WARM s to converge first).
+[ -z "${BENCH_LLAMA_ONESHOT_ONLY:-}" ] || exit $missed
 SRV="$BIN/llama-server"
 NP=${BENCH_LLAMA_NPREDICT:-32}
 WARM=${BENCH_LLAMA_WARM:-25}

@@ -42,13 +42,15 @@ static void test_perf_context_whole(void)
 	if (!text)
 		return;
 	tp_llama_output_init(&p);
-	CHECK_INT(tp_llama_output_feed(&p, text, len), TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL);
+	CHECK_INT(tp_llama_output_feed(&p, text, len),
+		  TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL | TP_LLAMA_GENERATE);
 	CHECK_INT(p.eval.count, 1);
 	CHECK_NEAR(p.eval.tokens, 127, 0);
 	CHECK_NEAR(p.eval.seconds, 124.9736, 1e-9);
 	CHECK_INT(p.prompt.count, 1);
 	CHECK_NEAR(p.prompt.tokens, 23, 0);
 	CHECK_NEAR(p.prompt.seconds, 0.30559, 1e-12);
+	CHECK_INT(p.generate_lines, 1); /* the start of generation */
 	CHECK_INT(p.lines, 11);
 	free(text);
 }
@@ -71,8 +73,9 @@ static void test_perf_context_every_split(void)
 		tp_llama_output_init(&p);
 		seen = tp_llama_output_feed(&p, text, cut);
 		seen |= tp_llama_output_feed(&p, text + cut, len - cut);
-		if (seen != (TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL) || p.eval.tokens != 127 ||
-		    fabs(p.eval.seconds - 124.9736) > 1e-9 || p.eval.count != 1)
+		if (seen != (TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL | TP_LLAMA_GENERATE) ||
+		    p.eval.tokens != 127 || fabs(p.eval.seconds - 124.9736) > 1e-9 ||
+		    p.eval.count != 1)
 			bad++;
 	}
 	CHECK_INT(bad, 0);
@@ -83,7 +86,7 @@ static void test_perf_context_every_split(void)
 		tp_llama_output_init(&p);
 		for (i = 0; i < len; i++)
 			seen |= tp_llama_output_feed(&p, text + i, 1);
-		CHECK_INT(seen, TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL);
+		CHECK_INT(seen, TP_LLAMA_EVAL | TP_LLAMA_PROMPT_EVAL | TP_LLAMA_GENERATE);
 		CHECK_NEAR(p.eval.tokens, 127, 0);
 	}
 	free(text);
@@ -323,6 +326,7 @@ static void test_real_llama_completion(void)
 	CHECK_INT(p.format, TP_LLAMA_FMT_COMMON_PERF);
 	CHECK_NEAR(p.generated, 200, 0);
 	CHECK_NEAR(p.prompt.tokens, 7, 0);
+	CHECK_INT(p.generate_lines, 1); /* "0.00.3xx I generate: n_ctx = 2048, ..." */
 	free(text);
 }
 
@@ -417,6 +421,7 @@ static void test_real_b4753(void)
 	CHECK_INT(p.format, TP_LLAMA_FMT_PERF_CONTEXT);
 	CHECK_NEAR(p.generated, 200, 0);
 	CHECK_NEAR(p.prompt.tokens, 7, 0);
+	CHECK_INT(p.generate_lines, 1); /* "generate: n_ctx = 2048, ..." */
 	free(text);
 
 	text = slurp("fixtures/llama/b4753-server-log.txt", &len);

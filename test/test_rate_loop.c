@@ -112,6 +112,7 @@ static void test_window_and_open_loop(void)
 	int up = 1;
 
 	tp_rate_loop_init(&l);
+	l.payback_s = 0; /* the windows alone (the debt: test_debt) */
 	/* too little work for a window: the open-loop setting, no update */
 	tp_rate_loop_add(&l, 5, 1);
 	s = tp_rate_loop_setting(&l, 0.6, 2, 0.05, &up);
@@ -163,6 +164,100 @@ static void test_noise_averages(void)
 	CHECK_NEAR(tok / secs, 10, 0.2);
 }
 
+/* The mean rate of a run of `seconds` from setting 1, live work every 0.2 s. */
+static double run_mean(double payback_s, plant_fn f, double granted, double seconds)
+{
+	struct tp_rate_loop l;
+	double s = 1, tokens = 0, t;
+
+	tp_rate_loop_init(&l);
+	l.payback_s = payback_s;
+	for (t = 0; t < seconds - 1e-9; t += 0.2) {
+		tokens += f(s) * 0.2;
+		tp_rate_loop_add(&l, f(s) * 0.2, 0.2);
+		s = tp_rate_loop_setting(&l, 1, granted, 0.05, NULL);
+	}
+	return tokens / seconds;
+}
+
+/*
+ * A one-shot run starts at the open-loop setting (1 for a fixed rate): the
+ * tokens it got ahead before the loop settled are paid back, so that the
+ * run's mean rate is the granted one; without the debt it stays ahead.
+ */
+static void test_debt(void)
+{
+	struct tp_rate_loop l;
+	double s;
+	int up;
+
+	/* 20 s at 10 tokens/s granted: 30 tokens/s free with a flat top to s = 0.5, or 40 s^1.3 */
+	CHECK_NEAR(run_mean(6, quota_2cpu, 10, 20), 10, 0.5);
+	CHECK(run_mean(0, throttled, 10, 20) > 10.5);
+	CHECK_NEAR(run_mean(6, throttled, 10, 20), 10, 0.5);
+	/* the arithmetic: 20 tokens in 2 s at 5 granted, 10 ahead, paid back over 4 s */
+	tp_rate_loop_init(&l);
+	l.payback_s = 4;
+	tp_rate_loop_add(&l, 20, 2);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.debt, 10, 1e-12);
+	CHECK_NEAR(s, (5 - 10 / 4.0) / 10, 1e-12); /* judged against 2.5, gain 1 */
+	/* out of reach at setting 1: behind, but no debt is kept */
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 10, 1);
+	s = tp_rate_loop_setting(&l, 1, 100, 0.05, &up);
+	CHECK_NEAR(s, 1, 0);
+	CHECK_NEAR(l.debt, 0, 0);
+	/* a granted rate that moves by more than 10 % starts a new account */
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 20, 2);
+	tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	tp_rate_loop_add(&l, 10, 1);
+	tp_rate_loop_add(&l, 10, 1);
+	tp_rate_loop_add(&l, 10, 1);
+	tp_rate_loop_setting(&l, 1, 8, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.debt, 30 - 8 * 3, 1e-12);
+	/* dropped with the window */
+	tp_rate_loop_drop(&l);
+	CHECK_NEAR(l.debt, 0, 0);
+}
+
+/* The first window closes early (the open-loop setting costs most there). */
+static void test_early_windows(void)
+{
+	struct tp_rate_loop l;
+	int up;
+
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 8, 0.2);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(!up); /* under first_window_s */
+	tp_rate_loop_add(&l, 8, 0.2);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.last_achieved, 40, 1e-9);
+	/* near the target a window waits for min_window_s */
+	tp_rate_loop_add(&l, 11, 1);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(!up);
+	/* intervals that finished no token (a stopped process) keep their time */
+	tp_rate_loop_init(&l);
+	tp_rate_loop_add(&l, 8, 0.2);
+	tp_rate_loop_add(&l, 0, 0.2);
+	tp_rate_loop_add(&l, 0, 0.4);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.last_achieved, 10, 1e-9);
+	/* far (off by more than 1.5) after far_window_s */
+	tp_rate_loop_init(&l);
+	l.updates = 1;
+	tp_rate_loop_add(&l, 16, 1);
+	tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up);
+}
+
 int main(void)
 {
 	RUN(test_converges_on_a_throttled_plant);
@@ -170,5 +265,7 @@ int main(void)
 	RUN(test_idle_moves_nothing);
 	RUN(test_window_and_open_loop);
 	RUN(test_noise_averages);
+	RUN(test_debt);
+	RUN(test_early_windows);
 	return test_done();
 }

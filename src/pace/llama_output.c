@@ -195,6 +195,11 @@ static int take_line(struct tp_llama_output *p)
 			p->len = 0;
 			return TP_LLAMA_RATES;
 		}
+		if (!memchr(p->buf, '\0', len) && strstr(p->buf, "generate: n_ctx = ")) {
+			p->generate_lines++;
+			p->len = 0;
+			return TP_LLAMA_GENERATE;
+		}
 	}
 	p->len = 0;
 	if (!kind)

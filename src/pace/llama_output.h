@@ -23,7 +23,10 @@
  *
  * Today's chat llama-cli prints only rates, "[ Prompt: 120.2 t/s |
  * Generation: 493.1 t/s ]": no count is derivable from it; the line is
- * recognised (TP_LLAMA_RATES) so that the caller can say so. Lines such as "sampling time", "load
+ * recognised (TP_LLAMA_RATES) so that the caller can say so. The one-shot
+ * program's "generate: n_ctx = 2048, n_batch = ..." (stderr, printed just
+ * before it echoes the prompt and generates, in every version checked) is
+ * recognised too (TP_LLAMA_GENERATE): the start of generation. Lines such as "sampling time", "load
  * time" and "total time = ... / 150 tokens" are not eval lines and are ignored.
  *
  * The parser is a fixed-size value: feeding it never allocates. A line
@@ -39,6 +42,7 @@
 #define TP_LLAMA_EVAL	     1 /* an "eval time" line */
 #define TP_LLAMA_PROMPT_EVAL 2 /* a "prompt eval time" line */
 #define TP_LLAMA_RATES	     4 /* chat llama-cli's "[ Prompt: ... | Generation: ... ]" */
+#define TP_LLAMA_GENERATE    8 /* the one-shot program's "generate: n_ctx = ..." */
 
 /* Where an eval line comes from (its prefix and unit). */
 enum tp_llama_format {
@@ -67,7 +71,8 @@ struct tp_llama_output {
 	enum tp_llama_format format;
 	double generated;
 	double generated_sum;
-	long rates_lines; /* chat llama-cli's rate lines seen */
+	long rates_lines;    /* chat llama-cli's rate lines seen */
+	long generate_lines; /* "generate: n_ctx = ..." lines seen */
 	/* private */
 	char buf[TP_LLAMA_LINE_MAX];
 	size_t len;

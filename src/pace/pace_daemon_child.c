@@ -125,5 +125,7 @@ int tp_daemon_start_child(struct daemon *d)
 		tp_err("cannot run '%s': %s", d->o->argv[0], strerror(-ret));
 		return ret;
 	}
+	/* the live source of the rate feedback; without it, eval lines feed it */
+	tp_pace_tokens_watch(&d->tok, (int)d->child.pid);
 	return 0;
 }

@@ -15,6 +15,7 @@ void tp_pace_tokens_init(struct tp_pace_tokens *k, struct tp_pacer *pacer)
 	k->pacer = pacer;
 	tp_llama_output_init(&k->lo_out);
 	tp_llama_output_init(&k->lo_err);
+	tp_llama_writes_init(&k->wr);
 }
 
 /* The choice, once: an event and a line on stderr. */
@@ -114,10 +115,37 @@ int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double inte
 	return 0;
 }
 
+int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid)
+{
+	char path[64];
+	int ret;
+
+	if (k->from_server)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/io", pid);
+	ret = tp_llama_writes_open(&k->wr, path);
+	if (ret < 0)
+		return ret;
+	tp_pacer_work_source(k->pacer,
+			     "a one-shot llama.cpp's write calls from its 'generate:' line on "
+			     "(/proc/PID/io syscw: one per token's piece), approximate; the count "
+			     "stays the eval line's; a program that never prints that line: its "
+			     "eval lines");
+	return 0;
+}
+
 void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 {
-	double total = NAN, secs = 0;
+	double total = NAN, secs = 0, n;
 
+	if (tp_llama_writes_sample(&k->wr, t, &n, &secs) == 1) {
+		tp_pacer_work(k->pacer, n, secs);
+		if (!k->wr_fed) {
+			k->wr_fed = 1;
+			tp_pacer_eval_work(k->pacer, 0);
+		}
+	}
+	secs = 0;
 	if (!k->running)
 		return;
 	pthread_mutex_lock(&k->lock);
@@ -162,10 +190,33 @@ int tp_pace_tokens_answering(struct tp_pace_tokens *k, char *why, size_t n)
 	return 0;
 }
 
+/* The live write count against the eval line's exact count: an event. */
+static void check_live(struct tp_pace_tokens *k, double exact, double t)
+{
+	double writes, secs;
+	json_t *ev;
+
+	if (!tp_llama_writes_check(&k->wr, &writes, &secs) || !k->pacer->log)
+		return;
+	ev = tp_event_new(t, "live_count_check");
+	if (!ev)
+		return;
+	json_object_set_new(ev, "source", json_string("write calls"));
+	tp_event_set_num(ev, "live", writes);
+	tp_event_set_num(ev, "secs", secs);
+	tp_event_set_num(ev, "exact", exact);
+	tp_event_set_num(ev, "live_per_token", exact > 0 ? writes / exact : NAN);
+	json_object_set_new(ev, "fed", json_boolean(k->wr_fed));
+	tp_event_emit(k->pacer->log, ev);
+}
+
 static void lines_seen(struct tp_pace_tokens *k, struct tp_llama_output *lo, int bits, double t)
 {
 	char how[128];
 	double n;
+
+	if ((bits & TP_LLAMA_GENERATE) && !k->from_server)
+		tp_llama_writes_generate(&k->wr, t);
 
 	if ((bits & TP_LLAMA_RATES) && !k->said_rates && !k->from_server && lo->eval.count == 0) {
 		k->said_rates = 1;
@@ -188,6 +239,7 @@ static void lines_seen(struct tp_pace_tokens *k, struct tp_llama_output *lo, int
 		k->taken_err = lo->generated_sum;
 	else
 		k->taken_out = lo->generated_sum;
+	check_live(k, n, t);
 	tp_pacer_llama_call(k->pacer, n, lo->eval.seconds,
 			    lo->prompt.count > 0 ? lo->prompt.seconds : NAN, t);
 }
@@ -196,8 +248,11 @@ void tp_pace_tokens_output(struct tp_pace_tokens *k, int stream, const char *dat
 			   int finish, double t)
 {
 	struct tp_llama_output *lo = stream == 2 ? &k->lo_err : &k->lo_out;
-	int bits = finish ? tp_llama_output_finish(lo) : tp_llama_output_feed(lo, data, len);
+	int bits;
 
+	if (stream == 2 && len > 0)
+		tp_llama_writes_stderr(&k->wr, t); /* its writes are not tokens */
+	bits = finish ? tp_llama_output_finish(lo) : tp_llama_output_feed(lo, data, len);
 	lines_seen(k, lo, bits, t);
 }
 
@@ -211,4 +266,5 @@ void tp_pace_tokens_close(struct tp_pace_tokens *k)
 	}
 	tp_llama_scrape_close(k->s);
 	k->s = NULL;
+	tp_llama_writes_close(&k->wr);
 }

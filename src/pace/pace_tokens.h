@@ -23,7 +23,13 @@
  *                        (llama_output.h: generated = runs + 1 for the
  *                        one-shot program, = tokens for llama-server's log).
  *                        Chat llama-cli prints rates only: said once, not
- *                        counted.
+ *                        counted. While a one-shot program generates, its
+ *                        write calls (llama_writes.h) feed the rate
+ *                        feedback live (tp_pacer_work), approximately; the
+ *                        eval line stays the count and is then not fed to
+ *                        the feedback again; at the eval line the live
+ *                        count is checked against it (a live_count_check
+ *                        event).
  *
  * A cooperative client's tokens on the pacing socket win over both (the
  * pacer drops the others once the socket has counted).
@@ -40,6 +46,7 @@
 
 #include "llama_output.h"
 #include "llama_scrape.h"
+#include "llama_writes.h"
 #include "pacer.h"
 
 #define TP_PACE_TOKENS_DOWN_FAILS 3
@@ -50,6 +57,8 @@ struct tp_pace_tokens {
 	int said_output, said_rates;
 	struct tp_llama_output lo_out, lo_err;
 	double taken_out, taken_err; /* generated tokens already given to the pacer */
+	struct tp_llama_writes wr;   /* the child's write calls: the live source */
+	int wr_fed;		     /* the live source has fed the feedback */
 	/* the scraper thread */
 	pthread_t th;
 	int running;
@@ -77,7 +86,17 @@ void tp_pace_tokens_init(struct tp_pace_tokens *k, struct tp_pacer *pacer);
 int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double interval_s, int started,
 			  double t);
 
-/* The tokens scraped since the last call into the pacer at session time t. */
+/*
+ * Watches the child pid's write calls (/proc/PID/io) as the live source of
+ * the rate feedback of a one-shot llama.cpp; nothing with --llama-server.
+ * 0, or the open's negative errno (then the feedback is fed by eval lines).
+ */
+int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid);
+
+/*
+ * The tokens scraped since the last call into the pacer at session time t;
+ * the live write count's since the last sample into the feedback.
+ */
 void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t);
 
 /*

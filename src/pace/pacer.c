@@ -301,6 +301,11 @@ void tp_pacer_work_source(struct tp_pacer *p, const char *how)
 	p->work_source = how;
 }
 
+void tp_pacer_eval_work(struct tp_pacer *p, int on)
+{
+	p->eval_work_off = !on;
+}
+
 void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t)
 {
 	if (!p->explicit_calls) {
@@ -326,7 +331,9 @@ void tp_pacer_llama_call(struct tp_pacer *p, double n, double eval_s, double pro
 	if (p->tok_src[TP_TOK_SOCKET] > 0 || !(n > 0))
 		return;
 	tp_pacer_tokens(p, TP_TOK_LLAMA_CLI, n, t);
-	tp_pacer_work(p, n, (isfinite(eval_s) ? eval_s : 0) + (isfinite(prompt_s) ? prompt_s : 0));
+	if (!p->eval_work_off)
+		tp_pacer_work(
+		    p, n, (isfinite(eval_s) ? eval_s : 0) + (isfinite(prompt_s) ? prompt_s : 0));
 	c.t1 = t;
 	c.t0 = t - (isfinite(eval_s) ? eval_s : 0) - (isfinite(prompt_s) ? prompt_s : 0);
 	c.tok0 = 0;
@@ -433,10 +440,11 @@ static void actuator_error(struct tp_pacer *p, double t, int err)
 /* The rate feedback, said once: live (a source counts while the process runs) or not. */
 static void say_feedback(struct tp_pacer *p, double t)
 {
-	const char *how = p->work_source
-			      ? p->work_source
-			      : "the eval lines of calls as they end; a one-shot llama-completion "
-				"says its count only at exit: paced by the open-loop setting";
+	const char *how =
+	    p->work_source ? p->work_source
+			   : "the eval lines of calls as they end; a program that says its count "
+			     "only at exit (attached to, or not llama.cpp) is paced by the "
+			     "open-loop setting";
 	json_t *ev;
 
 	if (p->fb_said)
@@ -490,12 +498,18 @@ static double act_setting(struct tp_pacer *p, double t)
 	if (target == 0)
 		return p->act->s_min;
 	say_feedback(p, t);
-	/* a window spans many duty periods: where a stop falls then matters little */
-	if (p->act->kind == TP_ACT_SIGNAL)
-		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
 	open = !isnan(p->o.fixed_rate)
 		   ? 1
 		   : tp_act_power_map_setting(&p->map, p->out.power_w, p->act->s_min);
+	/*
+	 * a window spans many duty periods: where a stop falls then matters
+	 * little; a first one at full duty has no stops
+	 */
+	if (p->act->kind == TP_ACT_SIGNAL) {
+		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
+		p->rl.far_window_s = fmax(1.0, 4 * p->act->period_s);
+		p->rl.first_window_s = open >= 1 ? 0.4 : p->rl.far_window_s;
+	}
 	s = tp_rate_loop_setting(&p->rl, open, target, p->act->s_min, &up);
 	if (up)
 		log_feedback(p, t, s);

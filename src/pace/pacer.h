@@ -96,6 +96,7 @@ struct tp_pacer {
 	struct tp_rate_loop rl;
 	const char *work_source; /* how the live source measures (static); NULL: none said */
 	int fb_said;		 /* rate_feedback said (stderr and event) */
+	int eval_work_off;	 /* a live source fed the feedback: eval lines do not */
 	double fb_logged;	 /* the setting of the last rate_feedback update event */
 
 	/* tokens */
@@ -197,6 +198,12 @@ void tp_pacer_work(struct tp_pacer *p, double tokens, double secs);
  * the eval lines of calls as they end.
  */
 void tp_pacer_work_source(struct tp_pacer *p, const char *how);
+
+/*
+ * Whether eval lines feed the rate feedback (on by default): off once a
+ * live source has fed it the same tokens (never both).
+ */
+void tp_pacer_eval_work(struct tp_pacer *p, int on);
 
 /* An explicit call boundary (CALL BEGIN / CALL END). */
 void tp_pacer_call_mark(struct tp_pacer *p, int begin, double t);

@@ -3,56 +3,100 @@
 #include <math.h>
 #include <string.h>
 
-#define GAIN_FAR 1.0  /* the first window, or one off by more than FAR */
-#define GAIN	 0.4  /* near the target: noise averaged over a few windows */
-#define FAR	 0.25 /* log(granted / achieved) beyond which a window is far */
+#define GAIN_FAR   1.0	 /* the first window, or one off by more than FAR */
+#define GAIN	   0.4	 /* near the target: noise averaged over a few windows */
+#define FAR	   0.25	 /* log(granted / achieved) beyond which a window is far */
+#define FAR_EARLY  0.405 /* log 1.5: beyond it a window may close early */
+#define DEBT_RESET 0.1	 /* log(granted / the last one) beyond which the debt restarts */
 
 void tp_rate_loop_init(struct tp_rate_loop *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->min_window_s = 3.0;
 	l->min_tokens = 8;
+	l->first_window_s = 0.4;
+	l->payback_s = 6;
+	l->far_window_s = 1.0;
 	l->last_achieved = NAN;
 	l->last_target = NAN;
 }
 
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
 {
-	if (!(tokens > 0) || !(secs > 0) || !isfinite(tokens) || !isfinite(secs))
+	/* work that finished no token (stopped, a prompt) still took its time */
+	if (!(tokens >= 0) || !(secs > 0) || !isfinite(tokens) || !isfinite(secs))
 		return;
 	l->w_tokens += tokens;
 	l->w_secs += secs;
 }
 
-void tp_rate_loop_drop(struct tp_rate_loop *l)
+static void window_reset(struct tp_rate_loop *l)
 {
 	l->w_tokens = 0;
 	l->w_secs = 0;
 }
 
+void tp_rate_loop_drop(struct tp_rate_loop *l)
+{
+	window_reset(l);
+	l->debt = 0;
+}
+
+/*
+ * The debt after a window (tokens ahead of the granted rate over the work
+ * so far), and the rate the window is judged against: the granted one less
+ * the debt paid back over payback_s, within a factor 1.5 of it.
+ */
+static double debt_target(struct tp_rate_loop *l, double granted)
+{
+	double lim = 0.5 * granted * l->payback_s;
+
+	if (isfinite(l->last_target) && fabs(log(granted / l->last_target)) > DEBT_RESET)
+		l->debt = 0; /* a new target: a new account */
+	l->debt += l->w_tokens - granted * l->w_secs;
+	l->debt = fmax(-lim, fmin(lim, l->debt));
+	return l->payback_s > 0 ? granted - l->debt / l->payback_s : granted;
+}
+
+/* Whether the open window closes with error e: full, or an early one long enough. */
+static int window_full(const struct tp_rate_loop *l, double e)
+{
+	if (l->w_secs >= l->min_window_s)
+		return 1;
+	if (l->updates == 0)
+		return l->w_secs >= l->first_window_s;
+	return fabs(e) > FAR_EARLY && l->w_secs >= l->far_window_s;
+}
+
 double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted, double s_min,
 			    int *updated)
 {
-	double floor = isfinite(s_min) && s_min > 0.01 ? fmin(s_min, 1.0) : 0.01, achieved, e;
+	double floor = isfinite(s_min) && s_min > 0.01 ? fmin(s_min, 1.0) : 0.01, achieved, e, s;
 	int up = 0;
 
 	if (!(open > 0) || !isfinite(open))
 		open = 1;
 	open = fmax(floor, fmin(1.0, open));
-	if (granted > 0 && isfinite(granted) && l->w_secs >= l->min_window_s &&
-	    l->w_tokens >= l->min_tokens) {
-		achieved = l->w_tokens / l->w_secs;
-		e = log(granted / achieved);
-		l->corr += (l->updates == 0 || fabs(e) > FAR ? GAIN_FAR : GAIN) * e;
+	achieved = l->w_secs > 0 ? l->w_tokens / l->w_secs : NAN;
+	e = granted > 0 && isfinite(granted) ? log(granted / achieved) : NAN;
+	if (isfinite(e) && l->w_tokens >= l->min_tokens && window_full(l, e)) {
+		/* far or not is judged on the granted rate, the step on the debt's */
+		double g = debt_target(l, granted);
+
+		l->corr += (l->updates == 0 || fabs(e) > FAR ? GAIN_FAR : GAIN) * log(g / achieved);
 		l->last_achieved = achieved;
 		l->last_target = granted;
 		l->updates++;
-		tp_rate_loop_drop(l);
+		window_reset(l);
 		up = 1;
 	}
 	/* anti-windup: the integrator stops where the setting's limit is */
 	l->corr = fmax(log(floor / open), fmin(log(1.0 / open), l->corr));
+	s = fmax(floor, fmin(1.0, open * exp(l->corr)));
+	/* nor does the debt grow where the setting cannot pay it back */
+	if ((s >= 1.0 && l->debt < 0) || (s <= floor && l->debt > 0))
+		l->debt = 0;
 	if (updated)
 		*updated = up;
-	return fmax(floor, fmin(1.0, open * exp(l->corr)));
+	return s;
 }

@@ -15,12 +15,25 @@
  * "too slow" and winds nothing up.
  *
  * The correction c is an integrator on log(granted / achieved), updated once
- * a window holds at least min_window_s of work and min_tokens tokens: with
+ * a window holds at least min_window_s of work and min_tokens tokens, or
+ * earlier where waiting costs most: the first window after first_window_s
+ * (the process runs at the open-loop setting until then: a one-shot
+ * program's whole run is the measure), and a window off by more than a
+ * factor 1.5 after far_window_s (noise within such a window is smaller than
+ * that; the caller raises both for a coarse actuator). Each with
  * gain 1 for the first window and any window off by more than a factor
  * 1.28 (a rate proportional to the setting lands in one step; a flat
  * stretch, such as a quota spanning more CPUs than the process uses, is
  * crossed quickly; a rate growing up to twice as fast as the setting still
- * converges), else with gain 0.4 (noise averaged over a few windows). The
+ * converges), else with gain 0.4 (noise averaged over a few windows).
+ * A window is judged against the granted rate less the debt paid back over
+ * payback_s (within a factor 1.5 of it): the debt is the tokens ahead of (or
+ * behind) the granted rate over all the work so far, so that the mean rate
+ * over a run is the granted one, the windows at the open-loop setting
+ * before the loop settled included (the first window is judged as far or
+ * not on the granted rate itself). The debt restarts when the granted rate
+ * moves by more than 10 % and is not kept where the setting is at a limit
+ * and cannot pay it back; dropping the window drops it too. The
  * setting is open * exp(c), clamped to [max(s_min, 0.01), 1] (s_min: the
  * actuator's), and c is clamped with it (anti-windup: at a limit the
  * integrator stops where the limit is). Nothing allocates.
@@ -30,7 +43,11 @@ struct tp_rate_loop {
 	double
 	    min_window_s;  /* seconds of work a window needs (default 3; the caller may raise it) */
 	double min_tokens; /* tokens a window needs (default 8) */
-	double corr;	   /* log correction */
+	double first_window_s; /* seconds the first window needs (default 0.4) */
+	double far_window_s;   /* seconds a window off by a factor 1.5 needs (default 1) */
+	double payback_s;      /* seconds of work over which the debt is paid back (default 6) */
+	double corr;	       /* log correction */
+	double debt; /* tokens ahead (> 0) or behind the granted rate over the work so far */
 	double w_tokens, w_secs;
 	long updates;
 	double last_achieved; /* tokens/s of the last closed window; NaN: none */
@@ -39,10 +56,14 @@ struct tp_rate_loop {
 
 void tp_rate_loop_init(struct tp_rate_loop *l);
 
-/* Work done: tokens finished over secs seconds of the process's work (> 0). */
+/*
+ * Work done: tokens (>= 0) finished over secs seconds (> 0) of the
+ * process's work. Seconds that finished none count: a live source sampled
+ * while the process was stopped gives 0 tokens over its interval.
+ */
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs);
 
-/* Drops the open window (the target went away: unlimited, a fixed setting). */
+/* Drops the open window and the debt (the target went away: unlimited, a fixed setting). */
 void tp_rate_loop_drop(struct tp_rate_loop *l);
 
 /*
