@@ -402,6 +402,66 @@ static void test_throttle_verdict_without_model(void)
 	free(ev);
 }
 
+/*
+ * A Raspberry Pi's get_throttled bits, set to bits from 10 s on, on a cool
+ * CPU (60 C) without a board profile: the kernel_throttle start event
+ * (malloc'ed), NULL when none.
+ */
+static char *rpi_trip(double bits)
+{
+	static const char *const names[] = {"temp.cpu", "state.rpi_throttled", NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_eventlog log;
+	char err[256], *buf = NULL, *ev = NULL, *start, *end;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	double v[2];
+	int k;
+
+	set_of(&s, names);
+	tp_eventlog_init(&log, mem, 0);
+	if (tp_pipeline_open(&p, NULL, &s, NULL, &log, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+	} else {
+		for (k = 0; k <= 20; k++) {
+			v[0] = 60 + 0.5 * (k % 2);
+			v[1] = k >= 10 ? bits : 0;
+			CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		}
+		tp_pipeline_close(p);
+	}
+	fclose(mem);
+	start = buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
+	end = start ? strchr(start, '\n') : NULL;
+	if (start)
+		ev = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	free(buf);
+	return ev;
+}
+
+static void test_throttle_verdict_rpi_bits(void)
+{
+	char *ev;
+
+	/* under-voltage now, throttled now (and both have occurred) */
+	ev = rpi_trip(0x50005);
+	CHECK(ev && strstr(ev, "\"clause\":\"rpi_bits\""));
+	CHECK(ev && strstr(ev, "\"verdict\":\"undervoltage\""));
+	free(ev);
+	/* under-voltage and the soft temperature limit: the heat is judged,
+	 * and a CPU at 60 C with no model says nothing either way */
+	ev = rpi_trip(0xD);
+	CHECK(ev && !strstr(ev, "\"verdict\":\"undervoltage\""));
+	CHECK(ev && !strstr(ev, "\"verdict\":\"thermal\""));
+	free(ev);
+	/* the sticky "has occurred" bits alone: no throttle now */
+	ev = rpi_trip(0xF0000);
+	CHECK(ev == NULL);
+	free(ev);
+}
+
 static void test_pipeline_clean_board_is_quiet(void)
 {
 	size_t len;
@@ -536,6 +596,7 @@ int main(void)
 	RUN(test_truth_rejects_malformed);
 	RUN(test_truth_missing_file);
 	RUN(test_throttle_verdict_without_model);
+	RUN(test_throttle_verdict_rpi_bits);
 	RUN(test_pipeline_clean_board_is_quiet);
 	RUN(test_pipeline_names_the_offset_sensor);
 	RUN(test_pipeline_room_is_not_a_sensor);
