@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "brain/throttle.h"
+#include "board.h"
 #include "brain/pipeline.h"
 #include "test.h"
 #include "session/truth.h"
@@ -327,6 +328,140 @@ static int count(const char *buf, const char *needle)
 	return n;
 }
 
+/*
+ * The kernel's verdict on boards/sim.ini (trip 85 C; temp.cpu and temp.gpu
+ * die zones, temp.board the board) with no power reading, so no model to
+ * check the heat against: 20 s at the given readings, the cooling device
+ * stepped up at 10 s. The kernel_throttle start event (malloc'ed).
+ */
+static char *trip_without_model(double cpu, double gpu, double board)
+{
+	static const char *const names[] = {"temp.cpu", "temp.gpu", "temp.board", "state.cool_cpu",
+					    NULL};
+	struct tp_board b;
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_eventlog log;
+	char err[256], *buf = NULL, *ev = NULL, *start, *end;
+	size_t len = 0;
+	FILE *mem;
+	double v[4];
+	int k;
+
+	if (tp_board_load(&b, "boards/sim.ini") < 0) {
+		tp_board_free(&b);
+		printf("# skip: boards/sim.ini not readable from here\n");
+		return NULL;
+	}
+	mem = open_memstream(&buf, &len);
+	set_of(&s, names);
+	tp_eventlog_init(&log, mem, 0);
+	if (tp_pipeline_open(&p, &b, &s, NULL, &log, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+	} else {
+		for (k = 0; k <= 20; k++) {
+			v[0] = cpu + 0.5 * (k % 2);
+			v[1] = gpu;
+			v[2] = board;
+			v[3] = k >= 10;
+			CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		}
+		tp_pipeline_close(p);
+	}
+	fclose(mem);
+	start = buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
+	end = start ? strchr(start, '\n') : NULL;
+	if (start)
+		ev = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	free(buf);
+	tp_board_free(&b);
+	return ev;
+}
+
+static void test_throttle_verdict_without_model(void)
+{
+	char *ev;
+
+	/* two sensors on the die at the trip: the heat, whatever the model */
+	ev = trip_without_model(84.5, 84.0, 80.0);
+	CHECK(ev && strstr(ev, "\"zone\":\"temp.cpu\""));
+	CHECK(ev && strstr(ev, "\"witness\":\"temp.gpu\",\"verdict\":\"thermal\""));
+	free(ev);
+	/* one at the trip, the other 15 K under it: a lone sensor, no model,
+	 * no evidence either way */
+	ev = trip_without_model(84.5, 70.0, 65.0);
+	CHECK(ev && strstr(ev, "\"verdict\":\"unknown\",\"reason\":\"no thermal model"));
+	CHECK(ev && !strstr(ev, "\"witness\""));
+	free(ev);
+	/* a board thermistor over every die is not what the die's trip saw:
+	 * the die zone is judged, and the second die sensor agrees */
+	ev = trip_without_model(84.5, 84.0, 90.0);
+	CHECK(ev && strstr(ev, "\"zone\":\"temp.cpu\""));
+	CHECK(ev && strstr(ev, "\"verdict\":\"thermal\""));
+	free(ev);
+}
+
+/*
+ * A Raspberry Pi's get_throttled bits, set to bits from 10 s on, on a cool
+ * CPU (60 C) without a board profile: the kernel_throttle start event
+ * (malloc'ed), NULL when none.
+ */
+static char *rpi_trip(double bits)
+{
+	static const char *const names[] = {"temp.cpu", "state.rpi_throttled", NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_eventlog log;
+	char err[256], *buf = NULL, *ev = NULL, *start, *end;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	double v[2];
+	int k;
+
+	set_of(&s, names);
+	tp_eventlog_init(&log, mem, 0);
+	if (tp_pipeline_open(&p, NULL, &s, NULL, &log, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+	} else {
+		for (k = 0; k <= 20; k++) {
+			v[0] = 60 + 0.5 * (k % 2);
+			v[1] = k >= 10 ? bits : 0;
+			CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		}
+		tp_pipeline_close(p);
+	}
+	fclose(mem);
+	start = buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
+	end = start ? strchr(start, '\n') : NULL;
+	if (start)
+		ev = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	free(buf);
+	return ev;
+}
+
+static void test_throttle_verdict_rpi_bits(void)
+{
+	char *ev;
+
+	/* under-voltage now, throttled now (and both have occurred) */
+	ev = rpi_trip(0x50005);
+	CHECK(ev && strstr(ev, "\"clause\":\"rpi_bits\""));
+	CHECK(ev && strstr(ev, "\"verdict\":\"undervoltage\""));
+	free(ev);
+	/* under-voltage and the soft temperature limit: the heat is judged,
+	 * and a CPU at 60 C with no model says nothing either way */
+	ev = rpi_trip(0xD);
+	CHECK(ev && !strstr(ev, "\"verdict\":\"undervoltage\""));
+	CHECK(ev && !strstr(ev, "\"verdict\":\"thermal\""));
+	free(ev);
+	/* the sticky "has occurred" bits alone: no throttle now */
+	ev = rpi_trip(0xF0000);
+	CHECK(ev == NULL);
+	free(ev);
+}
+
 static void test_pipeline_clean_board_is_quiet(void)
 {
 	size_t len;
@@ -460,6 +595,8 @@ int main(void)
 	RUN(test_truth_reads_records);
 	RUN(test_truth_rejects_malformed);
 	RUN(test_truth_missing_file);
+	RUN(test_throttle_verdict_without_model);
+	RUN(test_throttle_verdict_rpi_bits);
 	RUN(test_pipeline_clean_board_is_quiet);
 	RUN(test_pipeline_names_the_offset_sensor);
 	RUN(test_pipeline_room_is_not_a_sensor);

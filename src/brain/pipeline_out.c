@@ -101,40 +101,102 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 
 #define TRIP_NEAR_K 3.0 /* a zone this close to the trip, by reading and by model: the heat */
 
-/* The zone the kernel most likely tripped on: the hottest die or other zone (-1: none). */
+/* A zone a passive trip watches: a die, or the zone the ceiling is on. */
+static int trip_zone(const struct tp_pipeline *p, int j)
+{
+	return j == p->ctrl || (p->bz[j] && p->bz[j]->role == TP_ROLE_DIE);
+}
+
+/*
+ * The zone the kernel most likely tripped on: the hottest die zone (or the
+ * ceiling's); without one, the hottest zone that is not the room. A board
+ * or other zone reading over every die is not what the die's trip saw: the
+ * board is heated by the die, never hotter than it (-1: no zone read).
+ */
 static int hottest_zone(const struct tp_pipeline *p, double *value)
 {
 	double best = -INFINITY, x;
-	int j, hot = -1;
+	int j, hot = -1, pass;
 
-	for (j = 0; j < p->nz; j++) {
-		if (!tp_drift_zone_last(p->dd, j, &x))
-			continue;
-		if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
-			continue;
-		if (x > best) {
+	for (pass = 0; pass < 2 && hot < 0; pass++)
+		for (j = 0; j < p->nz; j++) {
+			if (!tp_drift_zone_last(p->dd, j, &x))
+				continue;
+			if (p->bz[j] && p->bz[j]->role == TP_ROLE_AMBIENT)
+				continue;
+			if ((pass == 0 && !trip_zone(p, j)) || !(x > best))
+				continue;
 			best = x;
 			hot = j;
 		}
-	}
 	*value = best;
 	return hot;
 }
 
 /*
+ * A second sensor on the die that agrees the heat is at the trip: another
+ * die zone, not known faulty, reading within near of the trip. One sensor
+ * alone at the trip may be a fault; two on the same silicon are the heat
+ * (a fault on one sensor leaves the other where the die is). -1: none.
+ */
+static int second_witness(const struct tp_pipeline *p, int hot, double near)
+{
+	double x, best = -INFINITY;
+	int k, w = -1;
+
+	for (k = 0; k < p->nz; k++) {
+		if (k == hot || !p->bz[k] || p->bz[k]->role != TP_ROLE_DIE)
+			continue;
+		if (tp_drift_zone_faulty(p->dd, k) || !tp_drift_zone_last(p->dd, k, &x))
+			continue;
+		if (x >= p->trip - near && x > best) {
+			best = x;
+			w = k;
+		}
+	}
+	return w;
+}
+
+/*
+ * Every sensor on the die flagged faulty at once, the hot one among two or
+ * more: one heat the model has not learned (a cooling or room change), not
+ * sensors, which fail one at a time.
+ */
+static int die_common_mode(const struct tp_pipeline *p, int hot)
+{
+	double x;
+	int k, others = 0;
+
+	for (k = 0; k < p->nz; k++) {
+		if (k == hot || !p->bz[k] || p->bz[k]->role != TP_ROLE_DIE ||
+		    !tp_drift_zone_last(p->dd, k, &x))
+			continue;
+		if (!tp_drift_zone_faulty(p->dd, k))
+			return 0;
+		others++;
+	}
+	return others > 0;
+}
+
+/*
  * The verdict on a throttle from the hottest zone, reading against model:
- * sensor_drift when the zone is known faulty or reads far over what the
+ * sensor_drift when the zone is known faulty (alone on its die) or reads far over what the
  * model and the other zones say; thermal only when both the reading and
- * the model put the zone at the trip; not_thermal when both are far under
- * the ceiling; unknown, with the reason, when nothing supports either (no
- * model, or a trip the telemetry never saw). conf is NaN for unknown.
+ * the model put the zone at the trip, or, where the model cannot judge
+ * (no power reading, or it has not seen the board long enough), when the
+ * reading and a second sensor on the die do; not_thermal when both are far
+ * under the ceiling; unknown, with the reason, when nothing supports
+ * either (a lone sensor and no model, or a trip the telemetry never saw).
+ * conf is NaN for unknown.
  */
 static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, double best,
 				double *conf, char *why, size_t n)
 {
 	double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
-	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot), near;
-	int others_ok = 1, faulty = tp_drift_zone_faulty(p->dd, hot), k;
+	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot);
+	double near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
+	int others_ok = 1, k, w;
+	int faulty = tp_drift_zone_faulty(p->dd, hot) && !die_common_mode(p, hot);
 
 	for (k = 0; k < p->nz; k++)
 		if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
@@ -149,18 +211,23 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 		return "sensor_drift";
 	}
 	/* a model without power, or one that has not seen the board, only
-	 * echoes the reading: no evidence either way */
+	 * echoes the reading: a second sensor on the die is the evidence */
 	if (isnan(est) || p->psrc == PWR_NONE || !p->fc.model_valid) {
+		w = best >= p->trip - near ? second_witness(p, hot, near) : -1;
+		if (w >= 0) {
+			json_object_set_new(ev, "witness", json_string(p->zch[w]));
+			*conf = 0.7;
+			return "thermal";
+		}
 		snprintf(why, n,
 			 "%s: %s reads %.1f C and cannot be checked against the heat the board "
-			 "makes",
+			 "makes, and no second sensor on the die reads within %.1f K of the trip",
 			 isnan(est) || p->psrc == PWR_NONE ? "no thermal model (no power reading)"
 							   : "the thermal model has not seen the "
 							     "board long enough",
-			 p->zch[hot], best);
+			 p->zch[hot], best, near);
 		return "unknown";
 	}
-	near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
 	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
