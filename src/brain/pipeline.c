@@ -620,6 +620,7 @@ static void init_frame(struct tp_pipeline *p, double t)
 	x = p->reading[c];
 	if (!isnan(x) && p->init_nx == 0 && isnan(p->init_p0)) {
 		p->init_p0 = p->p_now;
+		p->init_x0 = x;
 		if (x < pr.ambient_c + (pr.r1 + pr.r2) * p->idle_prior - INIT_COLD_K) {
 			tp_tmodel_set_state(&p->tm, fmax(0, (x - pr.ambient_c) / (pr.r1 + pr.r2)),
 					    1);
@@ -653,7 +654,16 @@ static void init_frame(struct tp_pipeline *p, double t)
 	 * heatsink would not have moved: the readings would fall behind the
 	 * model by this much a second */
 	h1 = -pr.r2 * (pbar - p->init_p0) / pr.tau2_s;
-	if (fabs(slope - h1) < fabs(slope)) {
+	/*
+	 * ... and only where the first reading is nearer the prior's
+	 * equilibrium at the minute's mean than at the first power: a board
+	 * that rested at idle before a load came (a power step at the start)
+	 * lags its model by the die stage and the sensor in that minute too,
+	 * which alone is no sign that its heatsink was already warm.
+	 */
+	if (fabs(slope - h1) < fabs(slope) &&
+	    fabs(p->init_x0 - pr.ambient_c - (pr.r1 + pr.r2) * pbar) <
+		fabs(p->init_x0 - pr.ambient_c - (pr.r1 + pr.r2) * p->init_p0)) {
 		tp_tmodel_set_state(&p->tm, pbar, 0);
 		p->tm.p_mid = p->tm.p_slow = pbar;
 	}

@@ -103,6 +103,7 @@ struct tp_pipeline {
 	/* the state the board starts from, judged over the first minute */
 	int init_done;
 	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
+	double init_x0; /* the controlled zone's first reading */
 
 	/* the model's input */
 	int started_power;
