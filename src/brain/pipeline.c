@@ -200,6 +200,11 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->ceiling = !isnan(p->o.ceiling_c) ? p->o.ceiling_c : b ? b->ceiling_c : 85;
 	p->margin = !isnan(p->o.margin_c) ? p->o.margin_c : b ? b->margin_c : 3;
 	p->trip = b ? b->trip_c : p->ceiling + 5;
+	/* the profile's offset belongs to its own controlled zone */
+	p->zone_low = b && p->ctrl >= 0 && p->bz[p->ctrl] &&
+			      strcmp(p->bz[p->ctrl]->type, b->control_zone) == 0
+			  ? b->zone_low_c
+			  : 0;
 	p->idle_prior = tp_board_model_or(b, "idle_w", 2.0);
 	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
 	p->load_w = tp_board_model_or(b, "load_w", 5.0);
@@ -571,7 +576,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	forecast_band(p, t, pw);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w = tp_forecast_sustainable_power_held(
-	    &p->tm, z, p->anchor, p->ceiling - p->margin, pw, p->gain_prior);
+	    &p->tm, z, p->anchor, p->ceiling - p->margin - p->zone_low, pw, p->gain_prior);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);

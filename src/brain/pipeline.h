@@ -139,6 +139,14 @@ const char *tp_pipeline_control_channel(const struct tp_pipeline *p);
 double tp_pipeline_ceiling(const struct tp_pipeline *p);
 
 /*
+ * How far the controlled zone reads under the die it stands for (the
+ * board profile's zone_low_c when the zone is the profile's controlled
+ * one; 0 otherwise), K: the set point the readings are held to is that
+ * much lower, and so is the sustainable power published.
+ */
+double tp_pipeline_zone_low(const struct tp_pipeline *p);
+
+/*
  * Computed channels (forecast.*), for replay --channels: names into set
  * (appended), values of the last frame into v (same order).
  */

@@ -68,6 +68,11 @@ double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_
 	return v + fmin(extra, fabs(v - now));
 }
 
+double tp_pipeline_zone_low(const struct tp_pipeline *p)
+{
+	return p->zone_low;
+}
+
 void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w)
 {
 	*offset_k = p->ctl_offset;

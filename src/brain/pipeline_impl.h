@@ -65,6 +65,7 @@ struct tp_pipeline {
 	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
 	double sink[MAX_ZONES], cool[MAX_ZONES];
 	double ceiling, margin, trip;
+	double zone_low; /* the controlled zone reads this far under its die (board), K */
 	double idle_prior, jpt_prior, load_w;
 
 	struct tp_tmodel tm;

@@ -94,6 +94,8 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 		  : b		       ? b->ceiling_c
 				       : 80;
 	margin = !isnan(o->margin_c) ? o->margin_c : (b && b->margin_c > 0 ? b->margin_c : 3);
+	/* a zone that reads under its die is held that much lower */
+	margin += pl ? tp_pipeline_zone_low(pl) : b ? b->zone_low_c : 0;
 	tp_gov_config_default(&cfg, o->controller, ceiling - margin, ceiling, p->idle_prior, p_max);
 	tp_governor_init(&p->gov, &cfg);
 	p->safe_w = tp_gov_safe_power(
