@@ -446,7 +446,11 @@ static void test_pipeline_load_step_from_rest(void)
 		v[0] = 0.5 * floor(2 * (y + 0.1 * nrand()) + 0.5);
 		v[1] = pw + 0.05 * nrand();
 		CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		if (k >= 300)
+			tp_pipeline_control_check(p, k, v[0], v[1], 3.8, 7.2);
 	}
+	/* the reading comes in 0.5 K steps: the die may stand a quarter over it */
+	CHECK_NEAR(tp_pipeline_control_guard(p), 0.25, 1e-9);
 	g = (tp_pipeline_predict(p, 8, 1e6) - tp_pipeline_predict(p, 4, 1e6)) / 4;
 	/* the board's steady state at full load: 25 + 7.4 x 7.2 = 78.3 C */
 	printf("#   after 900 s from rest: gain %.2f K/W (board 7.4), steady state %.2f C (78.3)\n",

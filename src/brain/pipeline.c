@@ -209,7 +209,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
 	p->load_w = tp_board_model_or(b, "load_w", 5.0);
 	p->gain_prior = tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN);
-	p->ctl_offset = p->ctl_gain = NAN;
+	p->ctl_offset = p->ctl_gain = p->ctl_step = p->ctl_last_c = NAN;
 
 	for (i = 0; i < p->nz; i++) {
 		zone_prior(b, p->bz[i], &pri[i]);

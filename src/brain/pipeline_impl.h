@@ -133,6 +133,9 @@ struct tp_pipeline {
 	/* the model judged for control (pipeline_control.c) */
 	double gain_prior; /* r_die + r_sink of the board's priors, K/W */
 	double ctl_offset, ctl_gain, ctl_t;
+	double ctl_rise;   /* how fast the offset grows, K/s (filtered) */
+	double ctl_step;   /* the reading's resolution seen so far, K (NaN: none yet) */
+	double ctl_last_c; /* the last reading */
 	int ctl_have;
 };
 
