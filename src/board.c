@@ -340,8 +340,8 @@ static int overlay_saved(struct tp_board *b)
 /* Every section and key a profile may hold (board.h): a misspelled one is refused. */
 static const char *const board_keys[] = {
     "name", "description", "source", "match_model", "match_compatible", "match_dmi", NULL};
-static const char *const ceiling_keys[] = {"zone",     "ceiling_c",	  "trip_c",
-					   "margin_c", "ambient_limit_c", NULL};
+static const char *const ceiling_keys[] = {
+    "zone", "ceiling_c", "trip_c", "margin_c", "ambient_limit_c", "zone_low_c", NULL};
 static const char *const zone_keys[] = {"role", "channel", "invalid", "min_c", "max_c", NULL};
 static const char *const rail_keys[] = {"source",  "channel", "total", "device", "chip",
 					"label",   "domain",  "adc",   "parts",	 "voltage",
@@ -414,6 +414,9 @@ static int parse(struct tp_board *b)
 		return bad(b, "ceiling", "margin_c", "not a number");
 	if (tp_ini_double_or(&b->ini, "ceiling", "ambient_limit_c", NAN, &b->ambient_limit_c) < 0)
 		return bad(b, "ceiling", "ambient_limit_c", "not a number");
+	if (tp_ini_double_or(&b->ini, "ceiling", "zone_low_c", 0, &b->zone_low_c) < 0 ||
+	    !(b->zone_low_c >= 0 && b->zone_low_c <= 10))
+		return bad(b, "ceiling", "zone_low_c", "not a number from 0 to 10");
 	v = tp_ini_get(&b->ini, "actuators", "allow");
 	tp_strlcpy(b->actuators, v ? v : "socket", sizeof(b->actuators));
 

@@ -14,7 +14,10 @@
  *   [ceiling]    zone (type of the zone the governor controls), ceiling_c (°C the
  *                controlled zone must stay under), trip_c (the kernel's passive
  *                trip), margin_c (set point = ceiling_c - margin_c),
- *                ambient_limit_c (design ambient at which full load meets the ceiling)
+ *                ambient_limit_c (design ambient at which full load meets the ceiling),
+ *                zone_low_c (how far the controlled zone reads under the die it
+ *                stands for, K, default 0: sensor placement or a known offset;
+ *                the governor aims that much under the set point)
  *   [zone.TYPE]  role = die|board|ambient|other, channel = temp.NAME,
  *                invalid = sentinel °C values (comma list), min_c, max_c
  *   [rail.NAME]  source = ina3221-iio|ina3221-hwmon|hwmon|rapl|vcgencmd|sum,
@@ -104,6 +107,7 @@ struct tp_board {
 
 	char control_zone[TP_INI_NAME_MAX];
 	double ceiling_c, trip_c, margin_c, ambient_limit_c;
+	double zone_low_c; /* the controlled zone reads this far under its die, K */
 
 	int nzones, nrails, nclocks;
 	struct tp_board_zone zones[TP_BOARD_MAX_ZONES];

@@ -549,6 +549,52 @@ static void test_forecast_trend_terms(void)
 	CHECK_NEAR(tp_forecast_trend_motion(&tr, 800), 4 * (1 - exp(-1)), 1e-12);
 }
 
+/*
+ * A board that rested at idle before the load came: the first power reading
+ * is idle, then a step to full. Its die sits under a spreader (three nodes,
+ * not the model's two) and its sensor lags by ten seconds, so the first
+ * minute heats slower than the prior's die stage says, which is no sign
+ * that the heatsink was already warm: the model must start from the rest
+ * state and learn a gain near the board's (7.4 K/W) from the climb.
+ */
+static void test_pipeline_load_step_from_rest(void)
+{
+	static const char *const names[] = {"temp.cpu", "power.board", NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	char err[128];
+	double xd = 0.4 * 3.8, xb = 1.0 * 3.8, xs = 6 * 3.8, y = 25 + xd + xb + xs, v[2], g;
+	int k;
+
+	rng = 7;
+	set_of(&s, names);
+	CHECK_INT(tp_pipeline_open(&p, NULL, &s, NULL, NULL, err, sizeof(err)), 0);
+	if (!p)
+		return;
+	for (k = 0; k <= 900; k++) {
+		double pw = k == 0 ? 3.8 : 7.2;
+
+		xd = exp(-1.0 / 8) * xd + 0.4 * (1 - exp(-1.0 / 8)) * pw;
+		xb = exp(-1.0 / 120) * xb + 1.0 * (1 - exp(-1.0 / 120)) * pw;
+		xs = exp(-1.0 / 700) * xs + 6.0 * (1 - exp(-1.0 / 700)) * pw;
+		y = exp(-1.0 / 10) * y + (1 - exp(-1.0 / 10)) * (25 + xd + xb + xs);
+		v[0] = 0.5 * floor(2 * (y + 0.1 * nrand()) + 0.5);
+		v[1] = pw + 0.05 * nrand();
+		CHECK_INT(tp_pipeline_step(p, k, v), 0);
+		if (k >= 300)
+			tp_pipeline_control_check(p, k, v[0], v[1], 3.8, 7.2);
+	}
+	/* the reading comes in 0.5 K steps: the die may stand a quarter over it */
+	CHECK_NEAR(tp_pipeline_control_guard(p), 0.25, 1e-9);
+	g = (tp_pipeline_predict(p, 8, 1e6) - tp_pipeline_predict(p, 4, 1e6)) / 4;
+	/* the board's steady state at full load: 25 + 7.4 x 7.2 = 78.3 C */
+	printf("#   after 900 s from rest: gain %.2f K/W (board 7.4), steady state %.2f C (78.3)\n",
+	       g, tp_pipeline_predict(p, 7.2, 1e6));
+	CHECK(g > 0.9 * 7.4 && g < 1.2 * 7.4);
+	CHECK_NEAR(tp_pipeline_predict(p, 7.2, 1e6), 25 + 7.4 * 7.2, 2.0);
+	tp_pipeline_close(p);
+}
+
 static void test_pipeline_is_deterministic(void)
 {
 	size_t a, b;
@@ -601,6 +647,7 @@ int main(void)
 	RUN(test_pipeline_names_the_offset_sensor);
 	RUN(test_pipeline_room_is_not_a_sensor);
 	RUN(test_forecast_trend_terms);
+	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_pipeline_is_deterministic);
 	RUN(test_pipeline_without_temperatures);
 	return test_done();

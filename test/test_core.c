@@ -281,6 +281,38 @@ static void test_manifest_roundtrip(void)
 	CHECK_INT(test_rmtree(dir), 0);
 }
 
+/* zone_low_c: read, defaulted to 0, and out of its range refused by name. */
+static void test_board_zone_low(void)
+{
+	static const char *const text = "[board]\nname = t\nsource = test\n"
+					"[ceiling]\nzone = cpu\nzone_low_c = -1\n";
+	char dir[256], path[320];
+	struct tp_board b;
+	int fd;
+
+	CHECK_INT(tp_board_load(&b, "boards/sim-orin.ini"), 0);
+	CHECK_NEAR(b.zone_low_c, 0.5, 0);
+	tp_board_free(&b);
+	CHECK_INT(tp_board_load(&b, "boards/sim.ini"), 0);
+	CHECK_NEAR(b.zone_low_c, 0, 0);
+	tp_board_free(&b);
+	if (test_tmpdir(dir, sizeof(dir), "core") < 0) {
+		CHECK(!"a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/low.ini", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+		close(fd);
+		CHECK(tp_board_load(&b, path) < 0);
+		CHECK(strstr(b.err, "[ceiling] zone_low_c: not a number from 0 to 10") != NULL);
+		tp_board_free(&b);
+	}
+	test_rmtree(dir);
+}
+
 int main(void)
 {
 	RUN(test_channel_names);
@@ -290,6 +322,7 @@ int main(void)
 	RUN(test_ini_and_board);
 	RUN(test_ini_unknown_keys);
 	RUN(test_board_unknown_key);
+	RUN(test_board_zone_low);
 	RUN(test_event_format);
 	RUN(test_manifest_roundtrip);
 	return test_done();

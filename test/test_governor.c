@@ -133,6 +133,78 @@ static void test_horizon_exact_model(void)
 	CHECK(r.events < 60); /* not one per tick */
 }
 
+/*
+ * A reading in 0.5 K steps (rounded) and a model anchored on it, as the
+ * pipeline's is (the reading plus the change the model predicts): with
+ * the guard of half a step the board itself settles about a quarter kelvin
+ * under the set point, not a whole step under it (integrating only the
+ * readings over the held set point would hold it there), and without the
+ * guard it sits on the set point.
+ */
+struct anchored {
+	struct model m;
+	double reading;
+};
+
+static int predict_anchored(void *ctx, double power, double h, double *temp)
+{
+	struct anchored *a = ctx;
+	double now, later;
+
+	predict(&a->m, power, 0, &now);
+	predict(&a->m, power, h, &later);
+	*temp = a->reading + later - now;
+	return 0;
+}
+
+static void quantized_loop(double guard, double *mean_tail, double *max_tail)
+{
+	struct plant p = {30, 1.2, 20, 6.0, 600, 1.2 * IDLE, 6.0 * IDLE};
+	struct anchored a = {{&p, 1.0, 0, 0}, NAN};
+	struct tp_gov_config cfg;
+	struct tp_governor g;
+	struct tp_gov_input in;
+	struct tp_gov_output out;
+	double t, rate, sum = 0;
+
+	tp_gov_config_default(&cfg, TP_GOV_HORIZON, 77, 80, IDLE, IDLE + JPT * RMAX);
+	tp_governor_init(&g, &cfg);
+	*max_tail = -1e9;
+	for (t = 0; t < 10800; t += 1) {
+		memset(&in, 0, sizeof(in));
+		in.t = t;
+		in.temp_c = a.reading = 0.5 * round(2 * plant_temp(&p));
+		in.idle_w = IDLE;
+		in.joules_per_token = JPT;
+		in.predict = predict_anchored;
+		in.predict_ctx = &a;
+		in.model_valid = 1;
+		in.sustainable_w = NAN;
+		in.guard_k = guard;
+		tp_governor_step(&g, &in, &out);
+		rate = out.rate < 0 ? RMAX : fmin(out.rate, RMAX);
+		plant_step(&p, IDLE + JPT * rate, 1);
+		if (t >= 10800 - 3600) {
+			sum += plant_temp(&p) / 3600;
+			*max_tail = fmax(*max_tail, plant_temp(&p));
+		}
+	}
+	*mean_tail = sum;
+}
+
+static void test_horizon_guard_on_a_stepped_reading(void)
+{
+	double mean, mx;
+
+	quantized_loop(0.25, &mean, &mx);
+	printf("# guard 0.25 K, reading in 0.5 K steps: tail mean %.3f C, max %.3f C\n", mean, mx);
+	CHECK(mean > 76.5 && mean < 76.8);
+	CHECK(mx < 77.0);
+	quantized_loop(0, &mean, &mx);
+	printf("# no guard: tail mean %.3f C, max %.3f C\n", mean, mx);
+	CHECK(mean > 76.7 && mx < 77.25);
+}
+
 static void test_horizon_cool_runs_free(void)
 {
 	struct result r;
@@ -287,6 +359,7 @@ int main(void)
 {
 	RUN(test_horizon_exact_model);
 	RUN(test_horizon_cool_runs_free);
+	RUN(test_horizon_guard_on_a_stepped_reading);
 	RUN(test_horizon_model_errors);
 	RUN(test_pi_fallback);
 	RUN(test_stepwise_baseline);

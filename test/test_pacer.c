@@ -358,6 +358,51 @@ static void test_calls_add_up_to_the_session(void)
 	tp_board_free(&b);
 }
 
+/*
+ * A controlled zone that reads under its die (the profile's zone_low_c):
+ * the readings are held that much under the set point, by the governor
+ * and in the sustainable power the pipeline publishes; a zone the user
+ * picked instead is not the profile's and keeps the set point.
+ */
+static void zone_low_setpoint(const char *board, const char *zone, double want_sp, double want_low)
+{
+	struct tp_loop *lp = calloc(1, sizeof(*lp));
+	struct tp_board b;
+	struct tp_chanset set;
+	struct tp_pacer_opts po;
+	struct tp_pipeline_opts plo;
+	char err[256];
+
+	if (!lp || tp_board_load(&b, board) < 0) {
+		free(lp);
+		CHECK(!"the board loads");
+		return;
+	}
+	tp_chanset_init(&set);
+	tp_chanset_add(&set, "power.board");
+	tp_chanset_add(&set, "temp.gpu");
+	tp_chanset_add(&set, "temp.cpu");
+	tp_pacer_add_channels(&set);
+	tp_pipeline_opts_init(&plo);
+	plo.control_zone = zone;
+	CHECK_INT(tp_loop_open(lp, &b, &set, &plo, NULL, NULL, err, sizeof(err)), 0);
+	tp_pacer_opts_init(&po);
+	CHECK_INT(tp_loop_pacer(lp, &po, &b, &set, NULL, NULL, NULL), 0);
+	CHECK_NEAR(lp->pacer.gov.cfg.setpoint_c, want_sp, 1e-12);
+	CHECK_NEAR(tp_pipeline_zone_low(lp->pl), want_low, 1e-12);
+	tp_loop_close(lp);
+	free(lp);
+	tp_board_free(&b);
+}
+
+static void test_zone_low_lowers_the_setpoint(void)
+{
+	/* sim-orin: ceiling 80, margin 3, temp.gpu reads its die 0.5 K low */
+	zone_low_setpoint("boards/sim-orin.ini", NULL, 76.5, 0.5);
+	zone_low_setpoint("boards/sim-orin.ini", "temp.cpu", 77, 0);
+	zone_low_setpoint("boards/sim.ini", NULL, 77, 0);
+}
+
 int main(void)
 {
 	RUN(test_bursts_are_calls);
@@ -366,5 +411,6 @@ int main(void)
 	RUN(test_calls_add_up_to_the_session);
 	RUN(test_blind_and_unknown_energy);
 	RUN(test_idle_above_measured);
+	RUN(test_zone_low_lowers_the_setpoint);
 	return test_done();
 }

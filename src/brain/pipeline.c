@@ -200,11 +200,16 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->ceiling = !isnan(p->o.ceiling_c) ? p->o.ceiling_c : b ? b->ceiling_c : 85;
 	p->margin = !isnan(p->o.margin_c) ? p->o.margin_c : b ? b->margin_c : 3;
 	p->trip = b ? b->trip_c : p->ceiling + 5;
+	/* the profile's offset belongs to its own controlled zone */
+	p->zone_low = b && p->ctrl >= 0 && p->bz[p->ctrl] &&
+			      strcmp(p->bz[p->ctrl]->type, b->control_zone) == 0
+			  ? b->zone_low_c
+			  : 0;
 	p->idle_prior = tp_board_model_or(b, "idle_w", 2.0);
 	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
 	p->load_w = tp_board_model_or(b, "load_w", 5.0);
 	p->gain_prior = tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN);
-	p->ctl_offset = p->ctl_gain = NAN;
+	p->ctl_offset = p->ctl_gain = p->ctl_step = p->ctl_last_c = NAN;
 
 	for (i = 0; i < p->nz; i++) {
 		zone_prior(b, p->bz[i], &pri[i]);
@@ -571,7 +576,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	forecast_band(p, t, pw);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w = tp_forecast_sustainable_power_held(
-	    &p->tm, z, p->anchor, p->ceiling - p->margin, pw, p->gain_prior);
+	    &p->tm, z, p->anchor, p->ceiling - p->margin - p->zone_low, pw, p->gain_prior);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);
@@ -620,6 +625,7 @@ static void init_frame(struct tp_pipeline *p, double t)
 	x = p->reading[c];
 	if (!isnan(x) && p->init_nx == 0 && isnan(p->init_p0)) {
 		p->init_p0 = p->p_now;
+		p->init_x0 = x;
 		if (x < pr.ambient_c + (pr.r1 + pr.r2) * p->idle_prior - INIT_COLD_K) {
 			tp_tmodel_set_state(&p->tm, fmax(0, (x - pr.ambient_c) / (pr.r1 + pr.r2)),
 					    1);
@@ -653,7 +659,16 @@ static void init_frame(struct tp_pipeline *p, double t)
 	 * heatsink would not have moved: the readings would fall behind the
 	 * model by this much a second */
 	h1 = -pr.r2 * (pbar - p->init_p0) / pr.tau2_s;
-	if (fabs(slope - h1) < fabs(slope)) {
+	/*
+	 * ... and only where the first reading is nearer the prior's
+	 * equilibrium at the minute's mean than at the first power: a board
+	 * that rested at idle before a load came (a power step at the start)
+	 * lags its model by the die stage and the sensor in that minute too,
+	 * which alone is no sign that its heatsink was already warm.
+	 */
+	if (fabs(slope - h1) < fabs(slope) &&
+	    fabs(p->init_x0 - pr.ambient_c - (pr.r1 + pr.r2) * pbar) <
+		fabs(p->init_x0 - pr.ambient_c - (pr.r1 + pr.r2) * p->init_p0)) {
 		tp_tmodel_set_state(&p->tm, pbar, 0);
 		p->tm.p_mid = p->tm.p_slow = pbar;
 	}

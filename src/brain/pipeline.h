@@ -139,6 +139,23 @@ const char *tp_pipeline_control_channel(const struct tp_pipeline *p);
 double tp_pipeline_ceiling(const struct tp_pipeline *p);
 
 /*
+ * How far the controlled zone reads under the die it stands for (the
+ * board profile's zone_low_c when the zone is the profile's controlled
+ * one; 0 otherwise), K: the set point the readings are held to is that
+ * much lower, and so is the sustainable power published.
+ */
+double tp_pipeline_zone_low(const struct tp_pipeline *p);
+
+/*
+ * How far the die may stand over what the controlled zone's reading shows:
+ * half the reading's resolution (the smallest step seen between two of
+ * its readings; a zone in 0.5 K steps shows 77 for 76.75 to 77.25), at
+ * most 0.5 K, K; 0 before two readings differ. The governor holds the
+ * readings that much under its set point.
+ */
+double tp_pipeline_control_guard(const struct tp_pipeline *p);
+
+/*
  * Computed channels (forecast.*), for replay --channels: names into set
  * (appended), values of the last frame into v (same order).
  */

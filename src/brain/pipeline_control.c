@@ -9,8 +9,12 @@
 
 #include "util.h"
 
-#define OFFSET_TAU_S 20.0 /* filter of the model's disagreement with the reading */
-#define OFFSET_MAX_K 3.0  /* a model further off than this is not used */
+#define OFFSET_TAU_S 20.0  /* filter of the model's disagreement with the reading */
+#define OFFSET_MAX_K 3.0   /* a model further off than this is not used */
+#define STEP_MIN_K   1e-6  /* readings closer than this are the same */
+#define GUARD_MAX_K  0.5   /* a coarser zone is held no further under */
+#define RISE_TAU_S   60.0  /* filter of the offset's rate of change */
+#define RISE_H_S     120.0 /* that rate goes on this long at most */
 
 int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, double power_w,
 			      double p_lo_w, double p_hi_w)
@@ -19,12 +23,22 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 
 	if (isnan(now) || isnan(temp_c) || isnan(power_w))
 		return 0;
+	/* the reading's resolution: the smallest step between two readings */
+	if (isfinite(p->ctl_last_c) && fabs(temp_c - p->ctl_last_c) > STEP_MIN_K &&
+	    !(fabs(temp_c - p->ctl_last_c) >= p->ctl_step))
+		p->ctl_step = fabs(temp_c - p->ctl_last_c);
+	p->ctl_last_c = temp_c;
 	raw = temp_c - now;
 	if (!p->ctl_have) {
 		p->ctl_offset = raw;
 		p->ctl_have = 1;
+		p->ctl_rise = 0;
 	} else if (t > p->ctl_t) {
+		double before = p->ctl_offset;
+
 		p->ctl_offset = tp_ema(p->ctl_offset, raw, t - p->ctl_t, OFFSET_TAU_S);
+		p->ctl_rise = tp_ema(p->ctl_rise, (p->ctl_offset - before) / (t - p->ctl_t),
+				     t - p->ctl_t, RISE_TAU_S);
 	}
 	p->ctl_t = t;
 	g = (tp_pipeline_predict(p, p_hi_w, 1e6) - tp_pipeline_predict(p, p_lo_w, 1e6)) /
@@ -37,9 +51,19 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 	return 1;
 }
 
+/*
+ * The offset goes on as it moves: a change the model does not know (the
+ * room warming the board, a cooling that degrades) shows first as an
+ * offset that grows, and grows on for minutes. Only a growing one is
+ * carried ahead (the safe side), and for RISE_H_S at most: such changes
+ * settle.
+ */
 double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, double horizon_s)
 {
-	return tp_pipeline_predict(p, power_w, horizon_s) + p->ctl_offset;
+	double ahead = fmax(0, p->ctl_rise) * fmin(fmax(horizon_s, 0), RISE_H_S);
+
+	return tp_pipeline_predict(p, power_w, horizon_s) + p->ctl_offset +
+	       (isfinite(ahead) ? ahead : 0);
 }
 
 double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_w, double horizon_s,
@@ -66,6 +90,16 @@ double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_
 	 * hold the load off a board far under its set point.
 	 */
 	return v + fmin(extra, fabs(v - now));
+}
+
+double tp_pipeline_control_guard(const struct tp_pipeline *p)
+{
+	return isfinite(p->ctl_step) ? fmin(0.5 * p->ctl_step, GUARD_MAX_K) : 0;
+}
+
+double tp_pipeline_zone_low(const struct tp_pipeline *p)
+{
+	return p->zone_low;
 }
 
 void tp_pipeline_control_state(const struct tp_pipeline *p, double *offset_k, double *gain_k_per_w)

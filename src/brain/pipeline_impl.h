@@ -65,6 +65,7 @@ struct tp_pipeline {
 	double reading[MAX_ZONES], pred[MAX_ZONES], pvar[MAX_ZONES], die[MAX_ZONES];
 	double sink[MAX_ZONES], cool[MAX_ZONES];
 	double ceiling, margin, trip;
+	double zone_low; /* the controlled zone reads this far under its die (board), K */
 	double idle_prior, jpt_prior, load_w;
 
 	struct tp_tmodel tm;
@@ -103,6 +104,7 @@ struct tp_pipeline {
 	/* the state the board starts from, judged over the first minute */
 	int init_done;
 	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
+	double init_x0; /* the controlled zone's first reading */
 
 	/* the model's input */
 	int started_power;
@@ -131,6 +133,9 @@ struct tp_pipeline {
 	/* the model judged for control (pipeline_control.c) */
 	double gain_prior; /* r_die + r_sink of the board's priors, K/W */
 	double ctl_offset, ctl_gain, ctl_t;
+	double ctl_rise;   /* how fast the offset grows, K/s (filtered) */
+	double ctl_step;   /* the reading's resolution seen so far, K (NaN: none yet) */
+	double ctl_last_c; /* the last reading */
 	int ctl_have;
 };
 

@@ -127,10 +127,16 @@ static int peak(const struct tp_governor *g, const struct tp_gov_input *in, doub
 	return 0;
 }
 
+/* The set point the horizon controller holds: the guard under the configured one. */
+static double held_setpoint(const struct tp_governor *g, const struct tp_gov_input *in)
+{
+	return g->cfg.setpoint_c - (in->guard_k > 0 ? in->guard_k : 0);
+}
+
 /* Slack of the tightest horizon: how far under the set point it stays at p. */
 static int slack(const struct tp_governor *g, const struct tp_gov_input *in, double p, double *s)
 {
-	double best = -INFINITY, v;
+	double best = -INFINITY, v, sp = held_setpoint(g, in);
 	int i, ret;
 
 	for (i = 0; i < g->cfg.nhorizons; i++) {
@@ -139,7 +145,7 @@ static int slack(const struct tp_governor *g, const struct tp_gov_input *in, dou
 			return ret;
 		if (isnan(v))
 			return -EDOM;
-		best = fmax(best, v + g->bias_k - g->cfg.setpoint_c);
+		best = fmax(best, v + g->bias_k - sp);
 	}
 	*s = -best;
 	return 0;
@@ -189,11 +195,16 @@ static int horizon_step(struct tp_governor *g, const struct tp_gov_input *in, do
 	 * horizon binds, the temperature is near it) integrate the tracking
 	 * error, so that a model whose gain is a little off still settles on
 	 * the set point; above the set point it always integrates (safe side).
+	 * The error is the held set point's (the guard under the configured
+	 * one), the safe side the configured one's: a reading in steps whose
+	 * held set point falls between two of them is over it half the time,
+	 * and integrating only those halves would hold it a step lower.
 	 */
-	err = in->temp_c - c->setpoint_c;
+	err = in->temp_c - held_setpoint(g, in);
 	if (dt > 0 && c->bias_tau_s > 0 &&
-	    (err > 0 || (strcmp(out->reason, "forecast") == 0 &&
-			 out->binding_h_s <= BIAS_SHORT_H_S && fabs(err) < BIAS_NEAR_K))) {
+	    (in->temp_c > c->setpoint_c ||
+	     (strcmp(out->reason, "forecast") == 0 && out->binding_h_s <= BIAS_SHORT_H_S &&
+	      fabs(err) < BIAS_NEAR_K))) {
 		g->bias_k += dt / c->bias_tau_s * err;
 		g->bias_k = fmax(-c->bias_max_k, fmin(c->bias_max_k, g->bias_k));
 	}

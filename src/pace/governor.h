@@ -66,6 +66,12 @@ struct tp_gov_input {
 	int model_valid;
 	double sustainable_w; /* feed-forward for PI; NaN: use the last budget */
 	/*
+	 * Horizon: the readings and predictions are held this far under the
+	 * set point (K; 0 or NaN: none): the die, which the reading shows
+	 * only to its resolution, stays under the set point.
+	 */
+	double guard_k;
+	/*
 	 * Blind (temp_c NaN): the budget held instead, the profile's safe power
 	 * (tp_gov_safe_power) where the board's power is measured; NaN where
 	 * nothing is measured: then the governor stops pacing (full power,

@@ -94,6 +94,8 @@ int tp_pacer_init(struct tp_pacer *p, const struct tp_pacer_opts *o, const struc
 		  : b		       ? b->ceiling_c
 				       : 80;
 	margin = !isnan(o->margin_c) ? o->margin_c : (b && b->margin_c > 0 ? b->margin_c : 3);
+	/* a zone that reads under its die is held that much lower */
+	margin += pl ? tp_pipeline_zone_low(pl) : b ? b->zone_low_c : 0;
 	tp_gov_config_default(&cfg, o->controller, ceiling - margin, ceiling, p->idle_prior, p_max);
 	tp_governor_init(&p->gov, &cfg);
 	p->safe_w = tp_gov_safe_power(
@@ -367,6 +369,7 @@ json_t *tp_pacer_pace_change(const struct tp_governor *g, const struct tp_gov_in
 	tp_event_set_num(ev, "idle_w", in->idle_w);
 	tp_event_set_num(ev, "joules_per_token", in->joules_per_token);
 	json_object_set_new(ev, "model_valid", json_boolean(in->model_valid));
+	tp_event_set_num(ev, "guard_k", in->guard_k);
 	return ev;
 }
 
@@ -635,6 +638,7 @@ void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now)
 	    tp_pipeline_control_check(p->pl, t, temp, isfinite(pw) ? pw : p->gov.power_w,
 				      p->gov.cfg.p_min_w, p->gov.cfg.p_max_w);
 	in.sustainable_w = f ? f->sustainable_power_w : NAN;
+	in.guard_k = p->pl ? tp_pipeline_control_guard(p->pl) : 0;
 	/* blind: the safe budget where power is measured, else unpaced */
 	in.blind_w = isfinite(pw) ? p->safe_w : NAN;
 	tp_governor_step(&p->gov, &in, &p->out);
