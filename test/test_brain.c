@@ -486,7 +486,17 @@ static void test_drift_die_stage_test(void)
 	d = drift_with_history(60);
 	step_from(d, 52, one);
 	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
-	CHECK_INT(dt.ndie, 2);
+	CHECK_INT(dt.ndie, 1);
+	tp_drift_close(d);
+	/* the dies and the board's zone swapped: the zone that stays is not
+	 * the one least coupled to the die */
+	d = drift_with_history(60);
+	{
+		static const double board_and_gpu[3] = {0, 0.9, 1.0};
+
+		step_from(d, 52, board_and_gpu);
+	}
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
 	tp_drift_close(d);
 	d = drift_with_history(60);
 	{

@@ -227,9 +227,10 @@ struct tp_drift_die {
 
 /*
  * The die stage against the board at t: each zone's raw residual over the
- * last minute against the blocks in [r0, r1); zones whose models' die rise
- * is near the largest are the die's. Returns 1 when every die zone stepped
- * up alike while the board's did not and the power held.
+ * last minute against the blocks in [r0, r1): the zones that stepped are
+ * the die's, the others the board's. Returns 1 when two or more stepped up
+ * alike while the rest, the zone with the smallest die rise among them,
+ * did not, and the power held.
  */
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		      struct tp_drift_die *dt);

@@ -17,25 +17,25 @@
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
-#define COMMON_TEST_BLOCKS 6	  /* the last minute of a common-mode change is judged */
-#define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room */
-#define COOL_FIT_S	   900.0  /* the models do not learn this long after a cooling change */
-#define TREND_OPEN_S	   30.0	  /* refit period while a change is being judged */
-#define TREND_EVERY_S	   60.0	  /* ... and once it is decided */
-#define TREND_DONE_TAU	   5.0	  /* no refit once the change is this many tau old */
-#define DIE_NOW_S	   60.0	  /* the die stage: the last minute ... */
-#define DIE_REF_S	   300.0  /* ... against this long before ... */
-#define DIE_GAP_S	   60.0	  /* ... the minute before it */
-#define DIE_ZONE_SHARE	   0.75	  /* a die zone: its die rise this share of the largest */
-#define DIE_MIN_K	   0.3	  /* the die zones' step at least this, K ... */
-#define DIE_NOISE	   4.0	  /* ... and this many times its noise */
-#define DIE_ALIKE	   2.5	  /* the die zones' steps within this ratio of each other */
-#define DIE_BOARD_SHARE	   0.5	  /* the board's step below this share of the dies' */
-#define DIE_HITS	   6	  /* blocks in a row */
-#define DIE_REARM_S	   1800.0 /* reported once in this long */
-#define DIE_SETTLE_S	   180.0  /* then followed this long ... */
-#define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
-#define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
+#define COMMON_TEST_BLOCKS 6	 /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	 /* zones this alike moved with the room */
+#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
+#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
+#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
+#define DIE_NOW_S	   60.0	 /* the die stage: the last minute ... */
+#define DIE_REF_S	   300.0 /* ... against this long before ... */
+#define DIE_GAP_S	   60.0	 /* ... the minute before it */
+#define DIE_MIN_K	   0.3	 /* the die zones' step at least this, K ... */
+#define DIE_NOISE	   4.0	 /* ... and this many times its noise */
+#define DIE_ALIKE	   2.5	 /* the die zones' steps within this ratio of each other */
+#define DIE_BOARD_SHARE                                                                            \
+	0.7		/* the board's step below this share of the dies' (a heatsink: 0.85-0.95) */
+#define DIE_HITS      6 /* blocks in a row */
+#define DIE_REARM_S   1800.0 /* reported once in this long */
+#define DIE_SETTLE_S  180.0  /* then followed this long ... */
+#define DIE_GROW      1.3    /* ... growing by no more than this factor */
+#define DIE_POWER_REL 0.15   /* the power's minute mean this close to the reference's */
 
 /* ---- fits ---- */
 
@@ -545,9 +545,9 @@ static int power_held(const struct tp_drift *d, double t, double r0, double r1)
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		      struct tp_drift_die *dt)
 {
-	double ref[TP_DRIFT_MAX_ZONES], h1[TP_DRIFT_MAX_ZONES], var = 0, hmax = 0, lo = INFINITY;
-	double hi = -INFINITY;
-	int j, nv = 0, nnow = 0;
+	double ref[TP_DRIFT_MAX_ZONES], h1[TP_DRIFT_MAX_ZONES], var = 0, smax = -INFINITY;
+	double lo = INFINITY, hi = -INFINITY;
+	int j, nv = 0, nnow = 0, jb = -1;
 
 	memset(dt, 0, sizeof(*dt));
 	for (j = 0; j < d->nz; j++) {
@@ -568,16 +568,19 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		dt->shift[j] = now - ref[j];
 		var += v;
 		nv++;
-		hmax = fmax(hmax, h1[j]);
+		smax = fmax(smax, dt->shift[j]);
+		if (jb < 0 || h1[j] < h1[jb])
+			jb = j;
 	}
-	if (nv < 2 || !(hmax > 0) || !power_held(d, t, r0, r1))
+	if (nv < 2 || !power_held(d, t, r0, r1))
 		return 0;
-	/* the step of a minute's mean against a five minutes' one, blocks' noise */
+	/* the step of a minute's mean against the reference's, blocks' noise */
 	dt->sd = sqrt(var / nv * (1.0 / nnow + BLOCK_S / (r1 - r0)));
+	/* the zones that moved are the die's; the board stayed */
 	for (j = 0; j < d->nz; j++) {
 		if (isnan(dt->shift[j]))
 			continue;
-		dt->is_die[j] = h1[j] >= DIE_ZONE_SHARE * hmax;
+		dt->is_die[j] = dt->shift[j] >= DIE_BOARD_SHARE * smax;
 		if (dt->is_die[j]) {
 			dt->die_shift += dt->shift[j];
 			dt->ndie++;
@@ -588,8 +591,12 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 			dt->nboard++;
 		}
 	}
-	/* one die zone alone that steps is its sensor's business */
-	if (dt->ndie < 2 || dt->nboard < 1)
+	/*
+	 * One zone alone that steps is its sensor's business; and the zone
+	 * least coupled to the die (the smallest die rise in its model: the
+	 * board) is the one that stays, or it is no die stage.
+	 */
+	if (dt->ndie < 2 || dt->nboard < 1 || dt->is_die[jb])
 		return 0;
 	dt->die_shift /= dt->ndie;
 	dt->board_shift /= dt->nboard;
