@@ -58,6 +58,14 @@ enum tp_fault_kind {
 	TP_FAULT_UNKNOWN, /* the sensor reads wrong; offset or gain not yet told apart */
 };
 
+/* What the die-stage test found (tp_drift_die_test). */
+struct tp_drift_die {
+	int ndie, nboard;		   /* zones on each side */
+	double shift[TP_DRIFT_MAX_ZONES];  /* each zone's raw residual step, K (NaN: unused) */
+	int is_die[TP_DRIFT_MAX_ZONES];	   /* 1: a die zone, 0: a board zone, -1: unused */
+	double die_shift, board_shift, sd; /* the means of each side, the step's noise (K) */
+};
+
 struct tp_drift_zone {
 	char channel[TP_CHANNEL_NAME_MAX];
 	struct tp_board_zone bz; /* range and sentinel table */
@@ -176,6 +184,8 @@ struct tp_drift {
 	 */
 	int die_hits;
 	double die_done_t, die_r0, die_r1, die_step, die_cand_t;
+	double die_max, die_board_max; /* the largest mean steps while it settles */
+	struct tp_drift_die die_found; /* what was found */
 };
 
 /* ---- drift.c: helpers the files share ---- */
@@ -216,14 +226,6 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
  */
 int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
 		       int *moved);
-
-/* What the die-stage test found (tp_drift_die_test). */
-struct tp_drift_die {
-	int ndie, nboard;		   /* zones on each side */
-	double shift[TP_DRIFT_MAX_ZONES];  /* each zone's raw residual step, K (NaN: unused) */
-	int is_die[TP_DRIFT_MAX_ZONES];	   /* 1: a die zone, 0: a board zone, -1: unused */
-	double die_shift, board_shift, sd; /* the means of each side, the step's noise (K) */
-};
 
 /*
  * The die stage against the board at t: each zone's raw residual over the

@@ -17,25 +17,24 @@
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
-#define COMMON_TEST_BLOCKS 6	 /* the last minute of a common-mode change is judged */
-#define COMMON_CHI2_AMB	   2.0	 /* zones this alike moved with the room */
-#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
-#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
-#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
-#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
-#define DIE_NOW_S	   60.0	 /* the die stage: the last minute ... */
-#define DIE_REF_S	   300.0 /* ... against this long before ... */
-#define DIE_GAP_S	   60.0	 /* ... the minute before it */
-#define DIE_MIN_K	   0.3	 /* the die zones' step at least this, K ... */
-#define DIE_NOISE	   4.0	 /* ... and this many times its noise */
-#define DIE_ALIKE	   2.5	 /* the die zones' steps within this ratio of each other */
-#define DIE_BOARD_SHARE                                                                            \
-	0.7		/* the board's step below this share of the dies' (a heatsink: 0.85-0.95) */
-#define DIE_HITS      6 /* blocks in a row */
-#define DIE_REARM_S   1800.0 /* reported once in this long */
-#define DIE_SETTLE_S  180.0  /* then followed this long ... */
-#define DIE_GROW      1.3    /* ... growing by no more than this factor */
-#define DIE_POWER_REL 0.15   /* the power's minute mean this close to the reference's */
+#define COMMON_TEST_BLOCKS 6	  /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room */
+#define COOL_FIT_S	   900.0  /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S	   30.0	  /* refit period while a change is being judged */
+#define TREND_EVERY_S	   60.0	  /* ... and once it is decided */
+#define TREND_DONE_TAU	   5.0	  /* no refit once the change is this many tau old */
+#define DIE_NOW_S	   60.0	  /* the die stage: the last minute ... */
+#define DIE_REF_S	   300.0  /* ... against this long before ... */
+#define DIE_GAP_S	   60.0	  /* ... the minute before it */
+#define DIE_MIN_K	   0.3	  /* the die zones' step at least this, K ... */
+#define DIE_NOISE	   4.0	  /* ... and this many times its noise */
+#define DIE_ALIKE	   2.5	  /* the die zones' steps within this ratio of each other */
+#define DIE_BOARD_SHARE	   0.75	  /* the board's step under this share of the dies' */
+#define DIE_HITS	   6	  /* blocks in a row */
+#define DIE_REARM_S	   1800.0 /* reported once in this long */
+#define DIE_SETTLE_S	   180.0  /* then followed this long ... */
+#define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
+#define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
 
 /* ---- fits ---- */
 
@@ -629,6 +628,32 @@ static void die_emit(struct tp_drift *d, double t, const struct tp_drift_die *dt
 	tp_drift_emit(d, ev, e);
 }
 
+/* The step found, followed: the largest mean step of its die and of its board zones. */
+static void die_follow(struct tp_drift *d, double t)
+{
+	const struct tp_drift_die *f = &d->die_found;
+	struct tp_drift_die dt;
+	double sd = 0, sb = 0;
+	int j, nd = 0, nb = 0;
+
+	tp_drift_die_test(d, t, d->die_r0, d->die_r1, &dt);
+	for (j = 0; j < d->nz; j++) {
+		if (isnan(dt.shift[j]) || f->is_die[j] < 0)
+			continue;
+		if (f->is_die[j]) {
+			sd += dt.shift[j];
+			nd++;
+		} else {
+			sb += dt.shift[j];
+			nb++;
+		}
+	}
+	if (nd > 0 && nb > 0) {
+		d->die_max = fmax(d->die_max, sd / nd);
+		d->die_board_max = fmax(d->die_board_max, sb / nb);
+	}
+}
+
 /*
  * The die's own path to the heatsink (thermal paste pumped out, a lid
  * lifting) conducts less: the die zones read hotter by their die rise's
@@ -638,8 +663,9 @@ static void die_emit(struct tp_drift *d, double t, const struct tp_drift_die *dt
  * load is not a step of the die stage) and no common change is open.
  *
  * The die stage settles within its own time constant (seconds): a step
- * that goes on growing against the same reference is the heatsink or the
- * room reaching the dies before the board, left to the common mode.
+ * that goes on growing against the same reference, or whose board catches
+ * up, is the heatsink or the room reaching the dies before the board, left
+ * to the common mode. One that shrinks was learnt by the models meanwhile.
  */
 static void die_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 		      const struct tp_evidence *e)
@@ -647,32 +673,38 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 	struct tp_drift_die dt;
 
 	if (t - d->t_first < d->warmup_s || t - d->die_done_t < DIE_REARM_S || d->episode == 1 ||
-	    mdl->load_changed || mdl->hold ||
-	    t - mdl->last_jump_t < DIE_REF_S + DIE_GAP_S + DIE_NOW_S) {
+	    mdl->load_changed || mdl->hold) {
 		d->die_hits = 0;
 		return;
 	}
-	if (d->die_hits < DIE_HITS) {
-		d->die_r0 = t - DIE_GAP_S - DIE_REF_S;
-		d->die_r1 = t - DIE_GAP_S;
-	}
-	/* found: judged again once it had time to settle */
-	if (d->die_hits >= DIE_HITS && t - d->die_cand_t < DIE_SETTLE_S)
+	/* found: followed against the same reference until it had time to settle */
+	if (d->die_hits >= DIE_HITS) {
+		die_follow(d, t);
+		if (t - d->die_cand_t < DIE_SETTLE_S)
+			return;
+		d->die_hits = 0;
+		/* it did not grow, and the board did not catch up with it (the
+		 * models may have learnt it meanwhile: it may have shrunk) */
+		if (d->die_max <= DIE_GROW * d->die_step &&
+		    d->die_board_max < DIE_BOARD_SHARE * d->die_max) {
+			d->die_done_t = t;
+			die_emit(d, t, &d->die_found, e);
+		}
 		return;
+	}
+	d->die_r0 = t - DIE_GAP_S - DIE_REF_S;
+	d->die_r1 = t - DIE_GAP_S;
+	/* a block that misses (a burst the models followed badly) sets it back */
 	if (!tp_drift_die_test(d, t, d->die_r0, d->die_r1, &dt)) {
-		d->die_hits = 0;
+		d->die_hits = d->die_hits > 0 ? d->die_hits - 1 : 0;
 		return;
 	}
 	if (++d->die_hits == DIE_HITS) {
-		d->die_step = dt.die_shift;
+		d->die_found = dt;
+		d->die_step = d->die_max = dt.die_shift;
+		d->die_board_max = dt.board_shift;
 		d->die_cand_t = t;
 	}
-	if (d->die_hits <= DIE_HITS)
-		return;
-	d->die_hits = 0;
-	d->die_done_t = t;
-	if (dt.die_shift <= DIE_GROW * d->die_step)
-		die_emit(d, t, &dt, e);
 }
 
 void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
