@@ -488,6 +488,26 @@ static void test_drift_die_stage_test(void)
 	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
 	CHECK_INT(dt.ndie, 1);
 	tp_drift_close(d);
+	/* the gpu and the board step, the cpu's zone (the smallest die rise
+	 * under a GPU-bound load) does not: the die stage by the rise alone,
+	 * not where the board profile names the cpu's zone a die's */
+	d = drift_with_history(60);
+	{
+		static const double gpu_board[3] = {0, 1.0, 0.9};
+		int i;
+
+		for (i = 0; i < 60; i++) {
+			d->h1[i][0] = 0.3f;
+			d->h1[i][2] = 3.0f;
+		}
+		step_from(d, 52, gpu_board);
+	}
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 1);
+	d->z[0].bz.role = TP_ROLE_DIE;
+	d->z[1].bz.role = TP_ROLE_DIE;
+	d->z[2].bz.role = TP_ROLE_BOARD;
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
 	/* the dies and the board's zone swapped: the zone that stays is not
 	 * the one least coupled to the die */
 	d = drift_with_history(60);

@@ -597,6 +597,12 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 	 */
 	if (dt->ndie < 2 || dt->nboard < 1 || dt->is_die[jb])
 		return 0;
+	/* where the board profile names the zones' roles, every die zone
+	 * stepped and no board zone did */
+	for (j = 0; j < d->nz; j++)
+		if (dt->is_die[j] >= 0 && ((d->z[j].bz.role == TP_ROLE_DIE && !dt->is_die[j]) ||
+					   (d->z[j].bz.role == TP_ROLE_BOARD && dt->is_die[j])))
+			return 0;
 	dt->die_shift /= dt->ndie;
 	dt->board_shift /= dt->nboard;
 	return lo > fmax(DIE_MIN_K, DIE_NOISE * dt->sd) && hi < DIE_ALIKE * lo &&
