@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brain/drift_impl.h"
 #include "brain/throttle.h"
 #include "board.h"
 #include "brain/pipeline.h"
@@ -242,7 +243,7 @@ static double nrand(void)
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
-enum fault { F_NONE, F_OFFSET_GPU, F_AMBIENT };
+enum fault { F_NONE, F_OFFSET_GPU, F_AMBIENT, F_DIE };
 
 /* F_AMBIENT: the 600-s forecast made at 1600 s, the level then, and what
  * the cpu zone really did 600 s later (its mean over a minute) */
@@ -289,6 +290,11 @@ static char *run_synthetic(enum fault f, size_t *len)
 		v[1] =
 		    amb + 0.8 * xd + xs + 0.2 * nrand() + (f == F_OFFSET_GPU && k >= 1200 ? 2 : 0);
 		v[2] = amb + 0.1 * xd + 0.75 * xs + 0.2 * nrand();
+		if (f == F_DIE && k >= 1200) {
+			/* the die's paste: its stage 30 % warmer, the board's path not */
+			v[0] += 0.3 * xd;
+			v[1] += 0.3 * 0.8 * xd;
+		}
 		v[3] = pw + 0.05 * nrand();
 		CHECK_INT(tp_pipeline_step(p, k, v), 0);
 		if (k == 1600) {
@@ -522,6 +528,196 @@ static void test_pipeline_room_is_not_a_sensor(void)
 	free(buf);
 }
 
+static void test_pipeline_die_stage(void)
+{
+	size_t len;
+	char *buf = run_synthetic(F_DIE, &len), *die, *sensor;
+
+	if (!buf)
+		return;
+	/* the cpu and the gpu 2.2 and 1.7 K warmer at the same power, the board
+	 * not: the die stage's cooling, reported before any sensor is blamed */
+	CHECK_INT(count(buf, "\"event\":\"cooling_degraded\",\"verdict\":\"cooling_change\""), 1);
+	die = strstr(buf, "\"stage\":\"die\"");
+	sensor = strstr(buf, "\"event\":\"sensor_");
+	CHECK(die != NULL);
+	CHECK(sensor == NULL || sensor > die);
+	CHECK_INT(count(buf, "\"event\":\"ambient_shift\""), 0);
+	free(buf);
+}
+
+/* ---- the drift detector's room, heatsink and die stage, on its history ---- */
+
+/* A three-zone detector (cpu, gpu, board) with nb blocks of history. */
+static struct tp_drift *drift_with_history(int nb)
+{
+	static const char *const ch[] = {"temp.cpu", "temp.gpu", "temp.board"};
+	struct tp_drift *d = NULL;
+	int i, j;
+
+	if (tp_drift_open(&d, 3, ch, NULL, 0, NULL) < 0)
+		return NULL;
+	for (j = 0; j < 3; j++)
+		d->z[j].base_ready = 1;
+	for (i = 0; i < nb; i++) {
+		d->ht[i] = (i + 1) * BLOCK_S;
+		d->hp[i] = 6;
+		for (j = 0; j < 3; j++) {
+			d->hr[i][j] = (float)(0.05 * nrand());
+			d->h1[i][j] = j == 2 ? 0.5f : 6.0f; /* the board's die stage is small */
+			d->h2[i][j] = 30;
+		}
+	}
+	d->hn = nb;
+	d->hpos = nb % TP_DRIFT_HIST;
+	return d;
+}
+
+/* Adds step[j] K to zone j's raw residual from block b0 on. */
+static void step_from(struct tp_drift *d, int b0, const double *step)
+{
+	int i, j;
+
+	for (i = b0; i < d->hn; i++)
+		for (j = 0; j < 3; j++)
+			d->hr[i][j] += (float)step[j];
+}
+
+static void test_drift_die_stage_test(void)
+{
+	static const double die[3] = {1.0, 0.8, 0.1}, room[3] = {1.0, 1.0, 1.0};
+	static const double one[3] = {1.0, 0, 0}, sink[3] = {1.0, 1.0, 0.9};
+	struct tp_drift_die dt;
+	struct tp_drift *d;
+	double t = 60 * BLOCK_S;
+
+	rng = 5;
+	/* the dies step up alike, the board does not: the die stage */
+	d = drift_with_history(60);
+	if (!d)
+		return;
+	step_from(d, 52, die);
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 1);
+	CHECK_INT(dt.ndie, 2);
+	CHECK_INT(dt.nboard, 1);
+	CHECK_INT(dt.is_die[2], 0);
+	CHECK_NEAR(dt.die_shift, 0.9, 0.1);
+	CHECK_NEAR(dt.board_shift, 0.1, 0.1);
+	/* ... but not while the load moves */
+	for (int i = 54; i < 60; i++)
+		d->hp[i] = 8;
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+	/* every zone alike (the room), the board nearly so (the heatsink), one
+	 * die zone alone (its sensor), or too small a step: not the die stage */
+	d = drift_with_history(60);
+	step_from(d, 52, room);
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+	d = drift_with_history(60);
+	step_from(d, 52, sink);
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+	d = drift_with_history(60);
+	step_from(d, 52, one);
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	CHECK_INT(dt.ndie, 1);
+	tp_drift_close(d);
+	/* the gpu and the board step, the cpu's zone (the smallest die rise
+	 * under a GPU-bound load) does not: the die stage by the rise alone,
+	 * not where the board profile names the cpu's zone a die's */
+	d = drift_with_history(60);
+	{
+		static const double gpu_board[3] = {0, 1.0, 0.9};
+		int i;
+
+		for (i = 0; i < 60; i++) {
+			d->h1[i][0] = 0.3f;
+			d->h1[i][2] = 3.0f;
+		}
+		step_from(d, 52, gpu_board);
+	}
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 1);
+	d->z[0].bz.role = TP_ROLE_DIE;
+	d->z[1].bz.role = TP_ROLE_DIE;
+	d->z[2].bz.role = TP_ROLE_BOARD;
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+	/* the dies and the board's zone swapped: the zone that stays is not
+	 * the one least coupled to the die */
+	d = drift_with_history(60);
+	{
+		static const double board_and_gpu[3] = {0, 0.9, 1.0};
+
+		step_from(d, 52, board_and_gpu);
+	}
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+	d = drift_with_history(60);
+	{
+		static const double small[3] = {0.15, 0.15, 0};
+
+		step_from(d, 52, small);
+	}
+	CHECK_INT(tp_drift_die_test(d, t, t - 420, t - 120, &dt), 0);
+	tp_drift_close(d);
+}
+
+/*
+ * The common shift since block 60 is c (the room) plus b times each zone's
+ * heatsink rise (the heatsink's resistance), the rise moving between 20
+ * and 35 K every 20 minutes (an idle night, a batch run).
+ */
+static struct tp_drift *power_history(double c, double b)
+{
+	struct tp_drift *d = drift_with_history(400);
+	int i, j;
+
+	if (!d)
+		return NULL;
+	d->tau2_model = 300;
+	for (i = 0; i < 400; i++)
+		for (j = 0; j < 3; j++) {
+			d->h2[i][j] = (i / 120) % 2 ? 20.0f : 35.0f;
+			if (i >= 60)
+				d->hr[i][j] += (float)(c + b * d->h2[i][j]);
+		}
+	return d;
+}
+
+static void test_drift_power_verdicts(void)
+{
+	struct tp_drift_power pw;
+	struct tp_drift *d;
+	double onset = 60 * BLOCK_S + 1;
+
+	rng = 7;
+	d = power_history(3, 0);
+	if (!d)
+		return;
+	/* judged when decided at 1 K: the change is 3 K now, and the room's */
+	CHECK_INT(tp_drift_power_test(d, onset, 1.0, &pw), TP_DRIFT_POWER_ROOM);
+	CHECK_NEAR(pw.size, 3, 0.1);
+	CHECK_NEAR(pw.b, 0, 0.01);
+	tp_drift_close(d);
+	d = power_history(0, 0.15);
+	CHECK_INT(tp_drift_power_test(d, onset, 1.0, &pw), TP_DRIFT_POWER_COOLING);
+	CHECK_NEAR(pw.b, 0.15, 0.01);
+	tp_drift_close(d);
+	/* the room 3 K warmer and the heatsink 10 % worse: both */
+	d = power_history(3, 0.1);
+	CHECK_INT(tp_drift_power_test(d, onset, 1.0, &pw), TP_DRIFT_POWER_BOTH);
+	CHECK_NEAR(pw.b, 0.1, 0.01);
+	CHECK_NEAR(pw.c, 3, 0.3);
+	tp_drift_close(d);
+	/* a load that never moved: untold */
+	d = drift_with_history(400);
+	d->tau2_model = 300;
+	step_from(d, 60, (const double[3]){3, 3, 3});
+	CHECK_INT(tp_drift_power_test(d, onset, 1.0, &pw), TP_DRIFT_POWER_UNTOLD);
+	tp_drift_close(d);
+}
+
 static void test_forecast_trend_terms(void)
 {
 	struct tp_fc_trend tr;
@@ -646,6 +842,9 @@ int main(void)
 	RUN(test_pipeline_clean_board_is_quiet);
 	RUN(test_pipeline_names_the_offset_sensor);
 	RUN(test_pipeline_room_is_not_a_sensor);
+	RUN(test_pipeline_die_stage);
+	RUN(test_drift_die_stage_test);
+	RUN(test_drift_power_verdicts);
 	RUN(test_forecast_trend_terms);
 	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_pipeline_is_deterministic);

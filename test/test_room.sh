@@ -89,4 +89,31 @@ assert 3.0 < e["ambient_sd_c"] < 4.0 and 15 < e["ambient_c"] < 30, e
 print("ok")
 PY
 
+# the die's paste pumped out on a Pi-5-like board (die-to-heatsink / 1.8 at
+# 1 h): the dies step up, the board hardly; reported as the die stage's
+# cooling, eval scoring it right; a heatsink change of the same library is
+# never called the die's
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-cooling-die.ini --no-audio -d 4500 \
+  -o "$TMPD/die" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/die" >"$TMPD/die.events" 2>"$TMPD/err"
+check "die stage: cooling_degraded, stage die, within 5 min of the change" py "$TMPD/die.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"cooling_degraded"' in l]
+assert len(e) == 1 and e[0]["stage"] == "die" and e[0]["verdict"] == "cooling_change", e
+assert 3600 < e[0]["t"] < 3900 and abs(e[0]["onset_t"] - 3600) <= 60, e[0]
+assert e[0]["die_shift_c"] > 0.5 and e[0]["board_shift_c"] < 0.75 * e[0]["die_shift_c"], e[0]
+print("ok")
+PY
+"$TP_BIN" eval --json "$TMPD/die" >"$TMPD/die.json" 2>"$TMPD/err"
+check "... which eval counts right" py "$TMPD/die.json" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))["faults"]["cooling_degraded"]
+assert k["faults"] == 1 and k["accuracy"] == 1.0, k
+print("ok")
+PY
+"$TP_BIN" sim --scenario fixtures/scenarios/net/orin-cooling-degraded.ini --no-audio -d 5400 \
+  -o "$TMPD/sink" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/sink" >"$TMPD/sink.events" 2>"$TMPD/err"
+check "a heatsink change is not the die stage" sh -c "! grep -q '\"stage\":\"die\"' '$TMPD/sink.events'"
+
 done_testing

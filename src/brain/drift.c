@@ -30,6 +30,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
 	d->last_jump_t = -INFINITY;
+	d->die_done_t = -INFINITY;
 	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];

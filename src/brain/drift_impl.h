@@ -58,6 +58,14 @@ enum tp_fault_kind {
 	TP_FAULT_UNKNOWN, /* the sensor reads wrong; offset or gain not yet told apart */
 };
 
+/* What the die-stage test found (tp_drift_die_test). */
+struct tp_drift_die {
+	int ndie, nboard;		   /* zones on each side */
+	double shift[TP_DRIFT_MAX_ZONES];  /* each zone's raw residual step, K (NaN: unused) */
+	int is_die[TP_DRIFT_MAX_ZONES];	   /* 1: a die zone, 0: a board zone, -1: unused */
+	double die_shift, board_shift, sd; /* the means of each side, the step's noise (K) */
+};
+
 struct tp_drift_zone {
 	char channel[TP_CHANNEL_NAME_MAX];
 	struct tp_board_zone bz; /* range and sentinel table */
@@ -165,6 +173,19 @@ struct tp_drift {
 	 */
 	int pend;
 	double pend_onset, pend_t, pend_shift, pend_last;
+
+	/*
+	 * The die stage (drift_room.c): the die zones' raw residuals step up
+	 * together while the board's stays: the die's path to the heatsink
+	 * (its paste) conducts less. hits counts the blocks in a row that say
+	 * so, against the reference window [r0, r1) held from the first;
+	 * step is the die zones' step when it was first found at cand_t;
+	 * done_t is when it was last judged.
+	 */
+	int die_hits;
+	double die_done_t, die_r0, die_r1, die_step, die_cand_t;
+	double die_max, die_board_max; /* the largest mean steps while it settles */
+	struct tp_drift_die die_found; /* what was found */
 };
 
 /* ---- drift.c: helpers the files share ---- */
@@ -206,12 +227,23 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
 int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
 		       int *moved);
 
+/*
+ * The die stage against the board at t: each zone's raw residual over the
+ * last minute against the blocks in [r0, r1): the zones that stepped are
+ * the die's, the others the board's. Returns 1 when two or more stepped up
+ * alike while the rest, the zone with the smallest die rise among them,
+ * did not, and the power held.
+ */
+int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
+		      struct tp_drift_die *dt);
+
 /* ---- drift_power.c ---- */
 
 enum tp_drift_power_verdict {
 	TP_DRIFT_POWER_UNTOLD = 0, /* the load has not moved enough */
 	TP_DRIFT_POWER_ROOM,
 	TP_DRIFT_POWER_COOLING,
+	TP_DRIFT_POWER_BOTH, /* the room and the heatsink, each its share */
 };
 
 /* The fit of the common shift since an onset as c + r·t + b·rise. */
@@ -220,6 +252,7 @@ struct tp_drift_power {
 	double b, b_se; /* relative change of the heatsink's resistance, its standard error */
 	double c;	/* the constant part, K */
 	double rise;	/* the mean heatsink rise over the fitted blocks, K */
+	double size;	/* the change's present size, K (the shift judged, grown since) */
 };
 
 /* Tests the common shift since onset (shift K when judged); returns the verdict. */

@@ -27,12 +27,13 @@
 #define PW_SETTLE_TAU  0.5    /* blocks this many heatsink time constants after the onset */
 #define PW_MIN_BLOCKS  12     /* fitted blocks at least */
 #define PW_SE_SHARE    0.2    /* b·rise known to this share of the shift: told */
-#define PW_COOL_SHARE  0.5    /* b·rise explains this share of the shift: the cooling */
-#define PW_AMB_SHARE   0.25   /* ... at most this share: the room */
+#define PW_COOL_SHARE  0.75   /* b·rise explains this share of the shift: the cooling */
+#define PW_AMB_SHARE   0.25   /* ... at most this share: the room; between: both */
 #define PW_SD_MIN_K    0.15   /* block residual floor, K */
 #define PW_CORR_BLOCKS 4.0    /* neighbouring blocks' errors are alike: this many count as one */
 #define PW_EVERY_S     60.0   /* judged this often while pending */
 #define PW_PENDING_MAX 3600.0 /* then left unknown */
+#define PW_NOW_BLOCKS  6      /* the change's present size: the mean of this many last blocks */
 
 /* Solves the 3x3 normal equations a·x = c; writes x and the diagonal of a^-1. */
 static int solve3(double a[3][3], const double *c, double *x, double *inv_diag)
@@ -99,10 +100,12 @@ int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
 {
 	double ref[TP_DRIFT_MAX_ZONES], a[3][3] = {{0}}, c[3] = {0}, x[3], iv[3];
 	double syy = 0, sse, var, tau = d->tau2_model > 0 ? d->tau2_model : 900, rmean = 0;
+	double ylast[PW_NOW_BLOCKS], size;
 	int use[TP_DRIFT_MAX_ZONES], i, j, n = 0, r, s;
 
 	pw->verdict = TP_DRIFT_POWER_UNTOLD;
 	pw->b = pw->b_se = pw->c = pw->rise = NAN;
+	pw->size = shift;
 	if (power_zones(d, onset, use, ref) < 1)
 		return pw->verdict;
 	for (i = 0; i < d->hn; i++) {
@@ -131,6 +134,7 @@ int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
 		}
 		syy += y * y;
 		rmean += q;
+		ylast[n % PW_NOW_BLOCKS] = y;
 		n++;
 	}
 	if (n < PW_MIN_BLOCKS || solve3(a, c, x, iv) < 0)
@@ -142,14 +146,25 @@ int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
 	pw->b = x[2];
 	pw->b_se = sqrt(var * fmax(iv[2], 0));
 	pw->rise = rmean;
+	/*
+	 * The change is judged at its present size: the shift handed in was
+	 * taken when the episode was decided, a minute after it showed, and a
+	 * step of the room or the heatsink has grown since (by the heatsink's
+	 * lag) to several times that.
+	 */
+	for (size = 0, i = 0; i < PW_NOW_BLOCKS; i++)
+		size += ylast[i] / PW_NOW_BLOCKS;
+	pw->size = size * shift > 0 && fabs(size) > fabs(shift) ? size : shift;
+	size = fabs(pw->size);
 	/* what the cooling explains of the shift at the mean rise, and how well known */
-	if (pw->b_se * rmean > PW_SE_SHARE * fabs(shift))
+	if (pw->b_se * rmean > PW_SE_SHARE * size)
 		return pw->verdict;
-	if (pw->b * rmean * (shift > 0 ? 1 : -1) > PW_COOL_SHARE * fabs(shift) &&
-	    fabs(pw->b) > 3 * pw->b_se)
-		pw->verdict = TP_DRIFT_POWER_COOLING;
-	else if (fabs(pw->b * rmean) < PW_AMB_SHARE * fabs(shift))
+	if (fabs(pw->b * rmean) < PW_AMB_SHARE * size)
 		pw->verdict = TP_DRIFT_POWER_ROOM;
+	else if (pw->b > 3 * pw->b_se) /* a heatsink does not get better by itself */
+		pw->verdict = pw->b * rmean * (shift > 0 ? 1 : -1) > PW_COOL_SHARE * size
+				  ? TP_DRIFT_POWER_COOLING
+				  : TP_DRIFT_POWER_BOTH;
 	return pw->verdict;
 }
 
@@ -166,12 +181,15 @@ void tp_drift_power_reason(const struct tp_drift_power *pw, char *why, size_t n)
 			 pw->b * pw->rise, pw->b_se * pw->rise, pw->rise);
 }
 
-/* The pending change decided: its verdict as an event. */
-static void power_emit(struct tp_drift *d, double t, const struct tp_drift_power *pw,
+/*
+ * The pending change decided: its verdict as an event, one for each of
+ * the room and the heatsink when both changed (cool: the heatsink's).
+ */
+static void power_emit(struct tp_drift *d, double t, const struct tp_drift_power *pw, int cool,
 		       const struct tp_evidence *e)
 {
-	int cool = pw->verdict == TP_DRIFT_POWER_COOLING;
 	json_t *ev = tp_event_new(t, cool ? "cooling_degraded" : "ambient_shift"), *o;
+	double sink = pw->b * pw->rise;
 
 	if (!ev)
 		return;
@@ -179,7 +197,11 @@ static void power_emit(struct tp_drift *d, double t, const struct tp_drift_power
 	tp_event_set_num(
 	    ev, "confidence",
 	    tp_drift_r3(tp_drift_clamp(1 - pw->b_se / fmax(fabs(pw->b), 1e-9) / 3, 0.5, 0.99)));
-	tp_event_set_num(ev, "shift_c", d->pend_shift);
+	/* the change as it stands now, split between the two where both moved */
+	tp_event_set_num(ev, "shift_c",
+			 tp_drift_r3(pw->verdict != TP_DRIFT_POWER_BOTH ? pw->size
+				     : cool				? sink
+									: pw->size - sink));
 	tp_event_set_num(ev, "onset_t", d->pend_onset);
 	tp_event_set_num(ev, "resolves_t", d->pend_t);
 	if (cool) {
@@ -190,7 +212,7 @@ static void power_emit(struct tp_drift *d, double t, const struct tp_drift_power
 	if (o) {
 		/* the shift fitted as c + b·rise: what each explanation takes */
 		tp_event_set_num(o, "room_c", tp_drift_r3(pw->c));
-		tp_event_set_num(o, "sink_share_c", tp_drift_r3(pw->b * pw->rise));
+		tp_event_set_num(o, "sink_share_c", tp_drift_r3(sink));
 		tp_event_set_num(o, "sink_share_sd_c", tp_drift_r3(pw->b_se * pw->rise));
 		tp_event_set_num(o, "sink_rise_c", tp_drift_r3(pw->rise));
 		json_object_set_new(ev, "power_dependence", o);
@@ -212,5 +234,8 @@ void tp_drift_power_pending(struct tp_drift *d, double t, const struct tp_eviden
 	if (tp_drift_power_test(d, d->pend_onset, d->pend_shift, &pw) == TP_DRIFT_POWER_UNTOLD)
 		return;
 	d->pend = 0;
-	power_emit(d, t, &pw, e);
+	if (pw.verdict != TP_DRIFT_POWER_COOLING)
+		power_emit(d, t, &pw, 0, e);
+	if (pw.verdict != TP_DRIFT_POWER_ROOM)
+		power_emit(d, t, &pw, 1, e);
 }

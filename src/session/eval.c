@@ -197,6 +197,7 @@ static double meas_at(const struct collect *c, double t)
 
 struct evrec {
 	double t;
+	double at; /* when the change it names was reported: t, or the report it resolves */
 	char kind[32];
 	char channel[64];
 	char state[16];
@@ -233,6 +234,10 @@ static int parse_events(const char *buf, size_t len, struct evrec **out, int *no
 		}
 		memset(&e[n], 0, sizeof(e[n]));
 		e[n].t = json_number_value(json_object_get(o, "t"));
+		/* a verdict that resolves an earlier unknown is dated by that report */
+		v = json_object_get(o, "resolves_t");
+		e[n].at = json_is_number(v) && json_number_value(v) <= e[n].t ? json_number_value(v)
+									      : e[n].t;
 		v = json_object_get(o, "event");
 		tp_strlcpy(e[n].kind, json_is_string(v) ? json_string_value(v) : "",
 			   sizeof(e[n].kind));
@@ -434,7 +439,7 @@ static int event_explains(const struct evrec *e, const struct tp_truth_rec *r, i
 	int ev_common =
 	    strcmp(e->kind, "ambient_shift") == 0 || strcmp(e->kind, "cooling_degraded") == 0;
 
-	if (e->t < r->t_start - 1 || e->t > end_of(r, t_end) + FAULT_GRACE_S)
+	if (e->at < r->t_start - 1 || e->at > end_of(r, t_end) + FAULT_GRACE_S)
 		return 0;
 	if (common_kind(k))
 		return 1; /* any fault event while the room or the cooling changes */
@@ -447,6 +452,28 @@ static int event_correct(const struct evrec *e, const struct tp_truth_rec *r, in
 	if (strcmp(e->kind, kind_event[k]) != 0)
 		return 0;
 	return common_kind(k) || strcmp(e->channel, r->channel) == 0;
+}
+
+/*
+ * Two changes at once (the room and the cooling): the verdict that names
+ * the other one, right for it, neither classifies this one nor makes it
+ * wrong; each is scored by its own.
+ */
+static int owned_elsewhere(const struct evrec *e, const struct tp_truth_file *ts, int ri, int k,
+			   double t_end)
+{
+	int i;
+
+	if (!common_kind(k) || event_correct(e, &ts->r[ri], k))
+		return 0;
+	for (i = 0; i < ts->n; i++) {
+		int k2 = truth_kind(&ts->r[i]);
+
+		if (i != ri && common_kind(k2) && event_explains(e, &ts->r[i], k2, t_end) &&
+		    event_correct(e, &ts->r[i], k2))
+			return 1;
+	}
+	return 0;
 }
 
 /* Scores the forecasts of one session and logs its time-to-ceiling line. */
@@ -532,9 +559,11 @@ static int is_unknown(const struct evrec *e)
  * the faulty sensor. A fault only ever reported as unknown is undecided:
  * detected, neither right nor wrong.
  */
-static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k, struct evrec *evs,
-			int nev, double t_end, const char *dir, struct fault_tally *tally)
+static void score_fault(struct tp_eval *ev, const struct tp_truth_file *ts, int ri, int k,
+			struct evrec *evs, int nev, double t_end, const char *dir,
+			struct fault_tally *tally)
 {
+	const struct tp_truth_rec *r = &ts->r[ri];
 	int j, first = -1, firstc = -1, decided = -1, timed = -1;
 
 	for (j = 0; j < nev; j++) {
@@ -543,7 +572,8 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_rec *r, int k,
 		evs[j].used = 1;
 		if (first < 0)
 			first = j;
-		if (decided < 0 && !is_unknown(&evs[j]))
+		if (decided < 0 && !is_unknown(&evs[j]) &&
+		    !owned_elsewhere(&evs[j], ts, ri, k, t_end))
 			decided = j;
 		if (firstc < 0 && !is_unknown(&evs[j]) && event_correct(&evs[j], r, k))
 			firstc = j;
@@ -606,7 +636,7 @@ static void score_faults(struct tp_eval *ev, const struct tp_truth_file *ts, str
 		int k = truth_kind(&ts->r[i]);
 
 		if (k >= 0)
-			score_fault(ev, &ts->r[i], k, evs, nev, t_end, dir, tally);
+			score_fault(ev, ts, i, k, evs, nev, t_end, dir, tally);
 	}
 	for (j = 0; j < nev; j++)
 		if (is_fault_event(&evs[j])) {
