@@ -12,6 +12,8 @@
  *                   gain shapes
  *   drift_room.c    the common mode: ambient_shift and cooling_degraded
  *                   across zones, and the hand-over of a decided change
+ *   drift_shape.c   the shapes of a zone alarm (offset, drift, gain, a
+ *                   creeping gain) fitted and compared by BIC
  *   drift_trend.c   the common-mode trend fit (a shared onset and time
  *                   constant) and the cooling change derived from it
  *   drift_power.c   the room told from the heatsink by how the common
@@ -100,6 +102,7 @@ struct tp_drift_zone {
 	double o;	/* slow residual bias of this zone's model */
 	double blk_var; /* block residual variance when healthy */
 	double d;	/* last block's zone-specific residual */
+	double dm;	/* its running mean over a few minutes */
 	double gp, gn, tp0, tn0;
 	enum tp_drift_state state;
 	enum tp_fault_kind kind;
@@ -211,6 +214,52 @@ void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, doubl
 
 /* Zone j's block closed at t: its CUSUM, classification and fault end. */
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e);
+
+/* ---- drift_shape.c ---- */
+
+#define TP_DRIFT_BIC_DECIDE 10.0 /* evidence that names the kind of a sensor fault */
+#define TP_DRIFT_BIC_PREFER 2.0	 /* evidence that the residual grows (a ramp) */
+
+/*
+ * The blocks a zone alarm's classification fits, from before its onset
+ * on: time, residual d (K), reference level x (the temperature the zone
+ * would read if its sensor were right, °C) and model rise q (K); the
+ * caller fills n and those four, tp_drift_shape_fit the rest.
+ */
+struct tp_drift_shape {
+	int n;
+	double t[TP_DRIFT_HIST], d[TP_DRIFT_HIST], x[TP_DRIFT_HIST], q[TP_DRIFT_HIST];
+
+	int npre;		    /* blocks before the onset */
+	double xref, qref;	    /* mean level and rise before the onset */
+	double xrange;		    /* the level's range since the onset (minute means), K */
+	double b_o, b_d, b_g, b_gr; /* BIC: offset, drift, gain, growing gain */
+	double step;		    /* the offset's step, K */
+	double d_step, rate;	    /* the drift's step, K, and rate, K/min */
+	double gain;		    /* the gain the sensor shows since the onset */
+	double level_slope;	    /* the gain shape's error per K of level */
+	double level_slope_r;	    /* the growing gain's */
+	double slope_se;	    /* their standard error, K/K */
+	double err, xpost;	    /* mean error and level since the onset */
+	double slope;		    /* the model's own error per K of level, before the onset */
+	/* regressors */
+	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
+	    xc[TP_DRIFT_HIST], y[TP_DRIFT_HIST];
+};
+
+/* Fits the four shapes with the alarm's onset at onset; var: the block variance, K^2. */
+void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var);
+
+/*
+ * What the fits say of an alarm of sign sign (+1 reads high), told non-zero
+ * when the level has moved enough since the onset for a gain to show:
+ * TP_FAULT_GAIN once the error follows the level (BIC by TP_DRIFT_BIC_DECIDE),
+ * _OFFSET or _DRIFT once the level moved and the error did not follow
+ * (its slope well under half a gain's), else TP_FAULT_UNKNOWN. *ramp: the residual grows the
+ * alarm's way; *conf: how sure (the kind's, or for an unknown the shape's).
+ */
+enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
+					  int *ramp, double *conf);
 
 /* ---- drift_room.c ---- */
 

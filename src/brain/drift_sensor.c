@@ -27,6 +27,7 @@
 #define SPIKE_MAX_S    10.0
 #define SPIKE_REPORT_S 30.0
 #define SPIKE_ARM_S    120.0
+#define SPIKE_BACK     0.5 /* a held reading is back within this share of the gate */
 
 /* CUSUM on block means of the zone-specific residual */
 #define K_MIN_K	     0.35
@@ -35,20 +36,18 @@
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
 #define VAR_TAU_S    3600.0
+#define LEAN_TAU_S   300.0 /* the residual's running mean: a lean, not noise */
 #define BLK_SD_MIN   0.08
 #define BLK_SD_MAX   0.3
 
 /* classification of a zone alarm */
-#define CLASSIFY_MIN_S	    30.0
-#define CLASSIFY_MAX_S	    300.0  /* the rise flat: then an offset */
-#define CLASSIFY_GAIN_MAX_S 2400.0 /* the rise moving: gain and drift told apart */
-#define CLASSIFY_PRE_S	    600.0  /* history before the onset the fits see */
-#define CLASSIFY_RISE_K	    3.0	   /* the rise moved this much: a gain can be seen */
-#define LOAD_SETTLE_S	    120.0  /* blocks this soon after a load jump are not fitted */
-#define BIC_DECIDE	    10.0   /* evidence that ends the wait early */
-#define BIC_PREFER	    2.0	   /* at the deadline, gain must beat offset by this */
-#define TELL_SIGMAS	    3.0	   /* a gain must move the residual this many block sd */
-#define FAULT_END_BLOCKS    12
+#define CLASSIFY_MIN_S	 30.0
+#define CLASSIFY_MAX_S	 300.0 /* the rise flat: then an offset */
+#define CLASSIFY_PRE_S	 600.0 /* history before the onset the fits see */
+#define CLASSIFY_RISE_K	 3.0   /* the level moved this much: a gain can be seen */
+#define LOAD_SETTLE_S	 120.0 /* blocks this soon after a load jump are not fitted */
+#define TELL_SIGMAS	 1.0   /* a gain must move the residual this many block sd */
+#define FAULT_END_BLOCKS 12
 
 /* an alarm must still stand when first reported: the last minute's residual */
 #define STAND_K	     0.6 /* K at least, ... */
@@ -246,6 +245,13 @@ static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
 		if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
 			return 1; /* held back until we know it came back */
 		z->spike_n = -1;  /* it stays: a step, let the CUSUM see it */
+	} else if (z->spike_n > 0 && fabs(r) > SPIKE_BACK * gate && r * z->spike_peak > 0) {
+		/* still off the same way (a step the size of the gate dithers
+		 * across it): not back yet */
+		z->spike_n++;
+		if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
+			return 1;
+		z->spike_n = -1;
 	} else if (fabs(r) <= gate) {
 		if (z->spike_n > 0)
 			spike_report(d, j, t, e);
@@ -407,11 +413,6 @@ static void emit_fault(struct tp_drift *d, int j, double t, double conf, const c
 	tp_drift_emit(d, ev, e);
 }
 
-static double bic(double sse, int n, int k, double var)
-{
-	return n * log(sse / n + var) + k * log((double)n);
-}
-
 /*
  * Does a heatsink change explain this alarm, together with the other
  * zones? Only if other zones moved too, each in proportion to its
@@ -426,229 +427,102 @@ static int cooling_explains(const struct tp_drift *d, int j)
 }
 
 /*
- * Least squares of y on k (<= 4) regressors x[0..k-1][n]; writes the
- * coefficients into beta[k] and returns the sum of squared residuals
- * (INFINITY when the regressors are collinear).
+ * Zone j's reported fault ends at t (why: NULL, it went quiet, and the
+ * next alarm's fits start after it; else the reason, the common mode's
+ * doing, and its blocks stay in reach), the zone judged afresh.
  */
-static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta)
+static void end_fault(struct tp_drift *d, int j, double t, const char *why,
+		      const struct tp_evidence *e)
 {
-	double a[4][5], sse = 0;
-	int i, r, c, p;
+	struct tp_drift_zone *z = &d->z[j];
+	json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j, 0.8);
 
-	for (r = 0; r < k; r++) {
-		for (c = 0; c < k; c++) {
-			a[r][c] = 0;
-			for (i = 0; i < n; i++)
-				a[r][c] += x[r][i] * x[c][i];
-		}
-		a[r][k] = 0;
-		for (i = 0; i < n; i++)
-			a[r][k] += x[r][i] * y[i];
+	if (ev) {
+		json_object_set_new(ev, "state", json_string("end"));
+		tp_event_set_num(ev, "residual", z->d);
+		if (why)
+			json_object_set_new(ev, "reason", json_string(why));
+		tp_drift_emit(d, ev, e);
 	}
-	/* Gauss-Jordan with partial pivoting */
-	for (c = 0; c < k; c++) {
-		double best = 0, scale = 0;
-
-		p = -1;
-		for (r = 0; r < k; r++)
-			scale = fmax(scale, fabs(a[r][r]));
-		for (r = c; r < k; r++)
-			if (fabs(a[r][c]) > best) {
-				best = fabs(a[r][c]);
-				p = r;
-			}
-		if (p < 0 || best <= 1e-10 * (scale + 1e-300))
-			return INFINITY;
-		for (i = 0; i <= k; i++) {
-			double tmp = a[c][i];
-
-			a[c][i] = a[p][i];
-			a[p][i] = tmp;
-		}
-		for (r = 0; r < k; r++) {
-			double f;
-
-			if (r == c)
-				continue;
-			f = a[r][c] / a[c][c];
-			for (i = c; i <= k; i++)
-				a[r][i] -= f * a[c][i];
-		}
-	}
-	for (r = 0; r < k; r++)
-		beta[r] = a[r][k] / a[r][r];
-	for (i = 0; i < n; i++) {
-		double f = y[i];
-
-		for (r = 0; r < k; r++)
-			f -= beta[r] * x[r][i];
-		sse += f * f;
-	}
-	return sse;
+	z->state = TP_DRIFT_OK;
+	z->kind = TP_FAULT_NONE;
+	z->gp = z->gn = 0;
+	z->spike_n = 0;
+	if (!why)
+		z->fault_end_t = t;
 }
 
 /*
  * An alarm the common mode explains: the zone moved as the heatsink
  * would (common mode, not its sensor), or within what the share of a
  * cooling change handed to this zone could be off by (the model's error,
- * taken into its bias). 1 when it was, the zone back to OK.
+ * taken into its bias). 1 when it was, the zone back to OK (a fault
+ * already reported ended, with the reason).
  */
-static int classify_common(struct tp_drift *d, int j, double t)
+static int classify_common(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
+	int cooling = cooling_explains(d, j);
 
-	if (cooling_explains(d, j)) {
-		z->state = TP_DRIFT_OK;
-		z->gp = z->gn = 0;
-		return 1;
-	}
-	if (d->cool_applied && t - d->cool_app_t < COOL_SHARE_S &&
-	    fabs(z->d) < COOL_SHARE_ERR * fabs(d->cool_excess[j])) {
+	if (!cooling && !(d->cool_applied && t - d->cool_app_t < COOL_SHARE_S &&
+			  fabs(z->d) < COOL_SHARE_ERR * fabs(d->cool_excess[j])))
+		return 0;
+	if (!cooling)
 		z->o += z->d;
-		z->state = TP_DRIFT_OK;
-		z->gp = z->gn = 0;
-		return 1;
-	}
-	return 0;
+	if (z->state == TP_DRIFT_FAULT)
+		end_fault(d, j, t,
+			  cooling ? "the other zones moved with it: the cooling"
+				  : "within the share of a cooling change",
+			  e);
+	z->state = TP_DRIFT_OK;
+	z->gp = z->gn = 0;
+	return 1;
 }
 
-/* The blocks a classification fits, with its regressors. */
-struct shape_window {
-	int n, npre;
-	double qref, qrange, qmean; /* the rise before the onset, its range (minute means), mean */
-	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST], hq[TP_DRIFT_HIST];
-	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], qq[TP_DRIFT_HIST];
-};
-
-/* The BIC of each shape and its coefficients. */
-struct shape_fits {
-	double b_o, b_d, b_g, b_gr;
-	double bo[4], bd[4], bg[4], bgr[4];
-};
-
-/*
- * The step, the ramp and the rise (relative to its mean before the onset)
- * as regressors; whether the rise moved enough, on a minute's running
- * mean (the flicker of token generation is no load change), for a gain
- * to be seen.
- */
-static void shape_regressors(struct shape_window *w, double onset)
+/* The mean power over the blocks since t0, W (NaN: none). */
+static double power_mean(const struct tp_drift *d, double t0)
 {
-	double qmin = INFINITY, qmax = -INFINITY, qref = 0;
-	int i, n = w->n, npre = 0;
+	double sum = 0;
+	int i, n = 0;
 
-	for (i = 0; i < n; i++) {
-		w->one[i] = 1;
-		w->st[i] = w->ht[i] > onset;
-		w->rp[i] = w->ht[i] > onset ? (w->ht[i] - onset) / 60.0 : 0;
-		w->qq[i] = w->hq[i];
-		if (!w->st[i]) {
-			qref += w->hq[i];
-			npre++;
+	for (i = 0; i < d->hn; i++)
+		if (d->ht[tp_drift_ring(d, i)] >= t0) {
+			sum += d->hp[tp_drift_ring(d, i)];
+			n++;
 		}
-	}
-	qref = npre ? qref / npre : w->hq[0];
-	for (i = 0; i < n; i++) {
-		double m = 0;
-		int k, c = 0;
-
-		for (k = i; k >= 0 && k > i - 6; k--) {
-			m += w->hq[k];
-			c++;
-		}
-		m /= c;
-		qmin = fmin(qmin, m);
-		qmax = fmax(qmax, m);
-		w->qq[i] = w->hq[i] - qref;
-	}
-	w->npre = npre;
-	w->qref = qref;
-	w->qrange = qmax - qmin;
-	w->qmean = qref;
-}
-
-static void shape_fit(const struct shape_window *w, double var, struct shape_fits *f)
-{
-	const double *xo[2], *xd[3], *xg[2], *xgr[3];
-	int n = w->n;
-
-	xo[0] = w->one;
-	xo[1] = w->st;
-	xd[0] = w->one;
-	xd[1] = w->st;
-	xd[2] = w->rp;
-	xg[0] = w->one;
-	xg[1] = w->qq;
-	xgr[0] = w->one;
-	xgr[1] = w->qq;
-	xgr[2] = w->rp;
-	if (w->npre > 0) {
-		f->b_o = bic(lsq_k(w->hd, xo, 2, n, f->bo), n, 2, var);
-		f->b_d = bic(lsq_k(w->hd, xd, 3, n, f->bd), n, 3, var);
-	} else {
-		/* no block before the onset: the step is the constant */
-		f->b_o = bic(lsq_k(w->hd, xo, 1, n, f->bo), n, 1, var);
-		f->bo[1] = f->bo[0];
-		f->bo[0] = 0;
-		xd[1] = w->rp;
-		f->b_d = bic(lsq_k(w->hd, xd, 2, n, f->bd), n, 2, var);
-		f->bd[2] = f->bd[1];
-		f->bd[1] = f->bd[0];
-		f->bd[0] = 0;
-	}
-	f->b_g = bic(lsq_k(w->hd, xg, 2, n, f->bg), n, 2, var);
-	f->b_gr = bic(lsq_k(w->hd, xgr, 3, n, f->bgr), n, 3, var);
-}
-
-/* The range of the power's minute means over the blocks since t0, and its mean, W. */
-static double power_range(const struct tp_drift *d, double t0, double *mean)
-{
-	double lo = INFINITY, hi = -INFINITY, sum = 0, m;
-	int i, k, n = 0, c;
-
-	for (i = 0; i < d->hn; i++) {
-		if (d->ht[tp_drift_ring(d, i)] < t0)
-			continue;
-		for (m = 0, c = 0, k = i; k >= 0 && k > i - 6; k--, c++)
-			m += d->hp[tp_drift_ring(d, k)];
-		m /= c;
-		lo = fmin(lo, m);
-		hi = fmax(hi, m);
-		sum += d->hp[tp_drift_ring(d, i)];
-		n++;
-	}
-	*mean = n ? sum / n : NAN;
-	return n ? hi - lo : 0;
+	return n ? sum / n : NAN;
 }
 
 /*
- * Has the rise moved enough to tell a gain from an offset? A gain g makes
- * the residual (g - 1)·T at a reading of T °C, so the residual of size
- * |d| would move by |d|·Δrise/T as the rise moves by Δrise: that must
- * stand TELL_SIGMAS block deviations clear of the noise. When it has not,
- * writes the reason (in watts, the rise per watt from the zone's own
- * levels) into why.
+ * Has the level moved enough since the onset to tell a gain from an
+ * offset? A gain g makes the residual (g - 1)·T at a reading of T °C, so
+ * the residual of size |d| would move by |d|·ΔT/T as the level moves by
+ * ΔT: that must stand TELL_SIGMAS block deviations clear of the noise.
+ * When it has not, writes the reason (in watts, the rise per watt from the
+ * zone's own levels) into why.
  */
 static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
-		     const struct shape_window *w, double w0, double var, char *why, size_t n)
+		     const struct tp_drift_shape *w, double var, char *why, size_t n)
 {
-	double size = fmax(fabs(z->d), 0.1), level = fmax(fabs(z->x_blk), 1.0), pmean, prange;
-	double need = fmax(CLASSIFY_RISE_K, TELL_SIGMAS * sqrt(var) * level / size), per_w;
+	double size = fmax(fabs(z->d), 0.1), level = fmax(fabs(z->x_blk), 1.0), pmean, per_w;
+	double need = fmax(CLASSIFY_RISE_K, TELL_SIGMAS * sqrt(var) * level / size);
 
-	if (w->qrange >= need)
+	if (w->xrange >= need)
 		return 1;
-	prange = power_range(d, w0 + BLOCK_S, &pmean);
-	per_w = pmean > 0 && w->qmean > 0 ? w->qmean / pmean : NAN;
+	pmean = power_mean(d, z->onset + BLOCK_S);
+	per_w = pmean > 0 && w->qref > 0 ? w->qref / pmean : NAN;
+	/* in watts at the zone's own rise per watt: the level's range as the
+	 * load moved it */
 	if (isnan(per_w))
 		snprintf(why, n,
-			 "load has not moved enough to tell gain from offset: rise range %.1f K, "
+			 "load has not moved enough to tell gain from offset: level range %.1f K, "
 			 "need %.1f K",
-			 w->qrange, need);
+			 w->xrange, need);
 	else
 		snprintf(why, n,
 			 "load has not moved enough to tell gain from offset: power range %.2f W, "
 			 "need %.2f W",
-			 prange, need / per_w);
+			 w->xrange / per_w, need / per_w);
 	return 0;
 }
 
@@ -700,82 +574,62 @@ static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind,
 }
 
 /*
- * What the zone's residual d has done over a window that reaches back
- * before the alarm's onset (to see the load changes around it), by BIC:
- *
- *   offset   c + a·[t > onset]                a step that stays
- *   drift    c + a·[t > onset] + r·(t - onset) an offset that grows
- *   gain     c + b·rise                        the error scales with the
- *   gain+r   c + b·rise + r·(t - onset)        zone's rise above ambient
- *
- * rise is the zone's own model rise (die and heatsink): an offset does not
- * care how hot the zone runs, a gain error (and a model that absorbed part
- * of one as a larger resistance) does. With the rise flat the two look
- * alike: the classifier waits for the load to move (up to 5 minutes), then
- * reports the fault as sensor_calibration with verdict unknown and the
- * reason, and goes on watching; once the load has moved enough it says
- * which (a clear BIC difference). With the rise moving, it waits until one
- * explanation is clearly better (up to 40 minutes), else unknown as well.
+ * What the zone's residual d has done since before the alarm's onset
+ * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
+ * the zone's reference level). While the level stays put a gain fits like
+ * an offset (a creeping one like a drift): the classifier waits up to
+ * CLASSIFY_MAX_S for the load to move, then reports the fault as
+ * sensor_calibration with verdict unknown, its shape (a step or a ramp)
+ * and the reason, and goes on watching every block; once the level has
+ * moved enough and BIC names a kind by TP_DRIFT_BIC_DECIDE, it says which
+ * (the unknown ended with resolved_as).
  */
 static void classify(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	struct shape_window w;
-	struct shape_fits f;
-	double wait = t - z->alarm_t, var, w0, b_off, b_gain, post = 0;
-	int i, unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
+	struct tp_drift_shape w;
+	double wait = t - z->alarm_t, var, w0, conf, post = 0;
+	int i, told, ramp, unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
+	enum tp_fault_kind kind;
 	char why[160];
 
-	if (classify_common(d, j, t))
+	if (classify_common(d, j, t, e))
 		return;
 	w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
 	/* not while the die still answers a load jump: the model's lag there
 	 * is no sensor's doing */
-	w.n = hist_from(z, w0 + BLOCK_S, w.ht, w.hd, w.hx, w.hq, 1);
+	w.n = hist_from(z, w0 + BLOCK_S, w.t, w.d, w.x, w.q, 1);
 	for (i = 0; i < w.n; i++)
-		post += w.ht[i] > z->onset;
+		post += w.t[i] > z->onset;
 	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
-	shape_regressors(&w, z->onset);
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
-	shape_fit(&w, var, &f);
-	b_off = fmin(f.b_o, f.b_d);
-	b_gain = fmin(f.b_g, f.b_gr);
-	if (!load_told(d, z, &w, w0, var, why, sizeof(why))) {
-		if (unknown || wait < CLASSIFY_MAX_S)
-			return; /* the load may yet move and tell gain from offset */
-		/* a residual still growing the alarm's way is no fading model error */
-		if (!(f.b_d < f.b_o - BIC_PREFER && f.bd[2] * z->sign > 0) && !alarm_stands(z, e))
-			return;
-		/* a sensor fault all the same: its shape, not its kind */
-		if (f.b_d < f.b_o - BIC_PREFER)
-			report(d, j, t, TP_FAULT_UNKNOWN, f.bd[2], 1 - exp(-0.25 * (f.b_o - f.b_d)),
-			       "ramp", w.qref, why, e);
-		else
-			report(d, j, t, TP_FAULT_UNKNOWN, f.bo[1], 0.9, "step", w.qref, why, e);
+	tp_drift_shape_fit(&w, z->onset, var);
+	told = load_told(d, z, &w, var, why, sizeof(why));
+	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
+	if (kind == TP_FAULT_GAIN) {
+		int creep = w.b_gr < w.b_g;
+
+		report(d, j, t, kind, w.gain, conf, creep ? "gain_ramp" : "gain", w.xref, "", e);
 		return;
 	}
-	if (fabs(b_off - b_gain) < BIC_DECIDE) {
-		if (unknown || wait < CLASSIFY_GAIN_MAX_S)
-			return;
-		if (fabs(b_off - b_gain) < BIC_PREFER) {
-			snprintf(why, sizeof(why),
-				 "gain and offset explain the readings alike (BIC %.1f apart)",
-				 fabs(b_off - b_gain));
-			report(d, j, t, TP_FAULT_UNKNOWN, f.bo[1], 0.9, "step", w.qref, why, e);
-			return;
-		}
+	if (kind != TP_FAULT_UNKNOWN) {
+		report(d, j, t, kind, kind == TP_FAULT_DRIFT ? w.rate : w.step, conf,
+		       kind == TP_FAULT_DRIFT ? "ramp" : "step", w.xref, "", e);
+		return;
 	}
-	if (b_gain < b_off)
-		report(d, j, t, TP_FAULT_GAIN, 1 + (f.b_g <= f.b_gr ? f.bg[1] : f.bgr[1]),
-		       1 - exp(-0.25 * (b_off - b_gain)), f.b_g <= f.b_gr ? "gain" : "gain_ramp",
-		       w.qref, "", e);
-	else if (f.b_d < f.b_o - BIC_PREFER)
-		report(d, j, t, TP_FAULT_DRIFT, f.bd[2], 1 - exp(-0.25 * (f.b_o - f.b_d)), "ramp",
-		       w.qref, "", e);
-	else
-		report(d, j, t, TP_FAULT_OFFSET, f.bo[1], 1 - exp(-0.25 * fabs(b_gain - b_off)),
-		       "step", w.qref, "", e);
+	if (unknown || wait < CLASSIFY_MAX_S)
+		return; /* the load may yet move and tell gain from offset */
+	/* a residual still growing the alarm's way is no fading model error */
+	if (!ramp && !alarm_stands(z, e))
+		return;
+	if (told)
+		snprintf(why, sizeof(why),
+			 "gain and offset explain the readings alike (BIC %.1f apart)",
+			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)));
+	/* a sensor fault all the same: its shape, not its kind */
+	report(d, j, t, TP_FAULT_UNKNOWN, ramp ? w.rate : w.step, conf, ramp ? "ramp" : "step",
+	       w.xref, why, e);
 }
 
 /* ---- blocks ---- */
@@ -810,6 +664,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		z->tp0 = z->tn0 = t;
 		return;
 	}
+	z->dm += BLOCK_S / LEAN_TAU_S * (dd - z->dm);
 	sig = sqrt(z->blk_var);
 	k = fmax(K_MIN_K, K_SIGMAS * sig);
 	h = H_MULT * k;
@@ -827,8 +682,9 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 			z->onset = z->sign > 0 ? z->tp0 : z->tn0;
 			break;
 		}
-		/* winsorised: a slow drift must not teach the detector to ignore it */
-		{
+		/* winsorised, and not while the residual leans one way: a slow
+		 * drift must not teach the detector to ignore it */
+		if (fabs(z->dm) < sig) {
 			double w = tp_drift_clamp(dd, -2 * sig, 2 * sig);
 
 			z->blk_var += BLOCK_S / VAR_TAU_S * (w * w - z->blk_var);
@@ -860,20 +716,8 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 			z->quiet_n++;
 		else
 			z->quiet_n = 0;
-		if (z->quiet_n >= FAULT_END_BLOCKS) {
-			json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j, 0.8);
-
-			if (ev) {
-				json_object_set_new(ev, "state", json_string("end"));
-				tp_event_set_num(ev, "residual", dd);
-				tp_drift_emit(d, ev, e);
-			}
-			z->state = TP_DRIFT_OK;
-			z->kind = TP_FAULT_NONE;
-			z->gp = z->gn = 0;
-			z->spike_n = 0;
-			z->fault_end_t = t;
-		}
+		if (z->quiet_n >= FAULT_END_BLOCKS)
+			end_fault(d, j, t, NULL, e);
 		break;
 	}
 }

@@ -203,6 +203,7 @@ struct evrec {
 	char state[16];
 	char verdict[32];
 	char faulty[64];
+	int resolves; /* names the kind of the unknown fault just ended (resolved_as) */
 	int used;
 };
 
@@ -253,6 +254,12 @@ static int parse_events(const char *buf, size_t len, struct evrec **out, int *no
 		v = json_object_get(o, "faulty_sensor");
 		if (json_is_string(v))
 			tp_strlcpy(e[n].faulty, json_string_value(v), sizeof(e[n].faulty));
+		/* the verdict that follows an unknown's end with resolved_as is
+		 * that alarm told, not another one */
+		e[n].resolves = n > 0 && e[n - 1].resolves < 0 && e[n - 1].t == e[n].t &&
+				strcmp(e[n - 1].channel, e[n].channel) == 0;
+		if (json_is_string(json_object_get(o, "resolved_as")))
+			e[n].resolves = -1;
 		json_decref(o);
 		n++;
 	}
@@ -641,7 +648,7 @@ static void score_faults(struct tp_eval *ev, const struct tp_truth_file *ts, str
 	for (j = 0; j < nev; j++)
 		if (is_fault_event(&evs[j])) {
 			ev->fault_events++;
-			if (!evs[j].used) {
+			if (!evs[j].used && evs[j].resolves <= 0) {
 				ev->false_alarms++;
 				tally->false_alarms++;
 				tp_eval_logf(ev, "  %-22s false alarm: %s %s at %.0f\n", dir,

@@ -1,0 +1,240 @@
+#include "drift_impl.h"
+
+#include <math.h>
+
+/*
+ * The shapes of a zone alarm (drift_impl.h): the zone's residual d over a
+ * window reaching back before the onset, fitted four ways by least squares
+ * and compared by BIC. With S the step at the onset, R the minutes since
+ * it and X the reference level (the temperature the zone would read if its
+ * sensor were right, °C):
+ *
+ *   offset   c + a·S                  a step that stays
+ *   drift    c + a·S + r·R            an offset that grows
+ *   gain     c + a·S + b·S·X          the error follows the level
+ *   gain+r   c + a·S + r·R + b·S·X    ... and grows
+ *
+ * A gain g makes the error (g - 1)·X, b = g - 1; but a zone model that
+ * learned part of a creeping gain as a larger resistance before the alarm
+ * leaves an error that follows the level less, or against it: b free,
+ * either sign, is what tells a gain from an offset (drift_sensor.c's
+ * gain-drift scenario).
+ *
+ * Before the fits, the model's own error that grows with the level (a
+ * resistance learned a little off), k·(X - X̄) with X̄ the level before the
+ * onset, is taken out of d: k from the blocks before the onset alone, held
+ * near nought by a prior of MODEL_SLOPE_SD K/K where the level did not
+ * move there. After the onset a slope is the sensor's.
+ *
+ * While X stays put, S·X is a multiple of S: gain and offset fit alike,
+ * the gain one parameter dearer, and BIC cannot name either by
+ * TP_DRIFT_BIC_DECIDE. Only the level's motion after the onset tells them
+ * (tp_drift_shape_verdict).
+ */
+
+#define MODEL_SLOPE_SD 0.02 /* K of model error per K of level, a priori */
+#define SLOPE_SHARE    0.5  /* an offset: the level slope under this share of a gain's */
+#define SLOPE_SIGMAS   3.0  /* ... by this many standard errors */
+#define RAMP_DECIDE    2.0  /* a ramp's kind needs this many times TP_DRIFT_BIC_DECIDE */
+
+static double bic(double sse, int n, int k, double var)
+{
+	return n * log(sse / n + var) + k * log((double)n);
+}
+
+/*
+ * Least squares of y on k (<= 4) regressors x[0..k-1][n]; writes the
+ * coefficients into beta[k] and returns the sum of squared residuals
+ * (INFINITY when the regressors are collinear).
+ */
+static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta)
+{
+	double a[4][5], sse = 0;
+	int i, r, c, p;
+
+	for (r = 0; r < k; r++) {
+		for (c = 0; c < k; c++) {
+			a[r][c] = 0;
+			for (i = 0; i < n; i++)
+				a[r][c] += x[r][i] * x[c][i];
+		}
+		a[r][k] = 0;
+		for (i = 0; i < n; i++)
+			a[r][k] += x[r][i] * y[i];
+	}
+	/* Gauss-Jordan with partial pivoting */
+	for (c = 0; c < k; c++) {
+		double best = 0, scale = 0;
+
+		p = -1;
+		for (r = 0; r < k; r++)
+			scale = fmax(scale, fabs(a[r][r]));
+		for (r = c; r < k; r++)
+			if (fabs(a[r][c]) > best) {
+				best = fabs(a[r][c]);
+				p = r;
+			}
+		if (p < 0 || best <= 1e-10 * (scale + 1e-300))
+			return INFINITY;
+		for (i = 0; i <= k; i++) {
+			double tmp = a[c][i];
+
+			a[c][i] = a[p][i];
+			a[p][i] = tmp;
+		}
+		for (r = 0; r < k; r++) {
+			double f;
+
+			if (r == c)
+				continue;
+			f = a[r][c] / a[c][c];
+			for (i = c; i <= k; i++)
+				a[r][i] -= f * a[c][i];
+		}
+	}
+	for (r = 0; r < k; r++)
+		beta[r] = a[r][k] / a[r][r];
+	for (i = 0; i < n; i++) {
+		double f = y[i];
+
+		for (r = 0; r < k; r++)
+			f -= beta[r] * x[r][i];
+		sse += f * f;
+	}
+	return sse;
+}
+
+/* The regressors, the levels before the onset and the level's range after it. */
+static void regressors(struct tp_drift_shape *s, double onset)
+{
+	double xmin = INFINITY, xmax = -INFINITY, xref = 0, qref = 0;
+	int i, k, npre = 0, n = s->n;
+
+	for (i = 0; i < n; i++) {
+		int post = s->t[i] > onset;
+
+		s->one[i] = 1;
+		s->st[i] = post;
+		s->rp[i] = post ? (s->t[i] - onset) / 60.0 : 0;
+		if (!post) {
+			xref += s->x[i];
+			qref += s->q[i];
+			npre++;
+		}
+	}
+	s->npre = npre;
+	s->xref = npre ? xref / npre : (n ? s->x[0] : 0);
+	s->qref = npre ? qref / npre : (n ? s->q[0] : 0);
+	for (i = 0; i < n; i++) {
+		double m = 0;
+		int c = 0;
+
+		s->sx[i] = s->st[i] * s->x[i];
+		s->xc[i] = s->x[i] - s->xref;
+		if (!s->st[i])
+			continue;
+		/* a minute's running mean: the flicker of token generation is no move */
+		for (k = i; k >= 0 && k > i - 6 && s->st[k]; k--, c++)
+			m += s->x[k];
+		m /= c;
+		xmin = fmin(xmin, m);
+		xmax = fmax(xmax, m);
+	}
+	s->xrange = xmax >= xmin ? xmax - xmin : 0;
+}
+
+/*
+ * The model's own slope against the level, from the blocks before the
+ * onset (held near nought by the prior: a level that did not move there
+ * teaches nothing), taken out of every block's residual into y.
+ */
+static double model_slope(struct tp_drift_shape *s, double var)
+{
+	double sxx = var / (MODEL_SLOPE_SD * MODEL_SLOPE_SD), sxd = 0, dm = 0, k;
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!s->st[i])
+			dm += s->d[i] / s->npre;
+	for (i = 0; i < s->n; i++)
+		if (!s->st[i]) {
+			sxx += s->xc[i] * s->xc[i];
+			sxd += s->xc[i] * (s->d[i] - dm);
+		}
+	k = sxd / sxx;
+	for (i = 0; i < s->n; i++)
+		s->y[i] = s->d[i] - k * s->xc[i];
+	return k;
+}
+
+void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var)
+{
+	const double *o[2] = {s->one, s->st}, *d[3] = {s->one, s->st, s->rp};
+	const double *g[3] = {s->one, s->st, s->sx}, *gr[4] = {s->one, s->st, s->rp, s->sx};
+	double bo[4], bd[4], bg[4], bgr[4], xm = 0, ym = 0;
+	int np = 0;
+	int n = s->n, c, i, pre;
+
+	regressors(s, onset);
+	pre = s->npre > 0;
+	s->slope = pre ? model_slope(s, var) : 0;
+	if (!pre)
+		for (i = 0; i < n; i++)
+			s->y[i] = s->d[i];
+	/* the constant first; with no block before the onset the step is the
+	 * constant (left out) */
+	c = pre;
+	s->b_o = bic(lsq_k(s->y, o + 1 - c, 1 + c, n, bo), n, 1 + c, var);
+	s->b_d = bic(lsq_k(s->y, d + 1 - c, 2 + c, n, bd), n, 2 + c, var);
+	s->b_g = bic(lsq_k(s->y, g + 1 - c, 2 + c, n, bg), n, 2 + c, var);
+	s->b_gr = bic(lsq_k(s->y, gr + 1 - c, 3 + c, n, bgr), n, 3 + c, var);
+	s->step = bo[c];
+	s->d_step = bd[c];
+	s->rate = bd[c + 1];
+	s->level_slope = bg[c + 1];
+	s->level_slope_r = bgr[c + 2];
+	/* the gain the sensor shows: its error over the level since the onset;
+	 * the slope's standard error from the level's spread since the onset */
+	for (i = 0; i < n; i++)
+		if (s->st[i]) {
+			xm += s->x[i];
+			ym += s->y[i] - (pre ? bo[0] : 0);
+			np++;
+		}
+	s->err = np > 0 ? ym / np : 0;
+	s->xpost = np > 0 ? xm / np : s->xref;
+	s->gain = s->xpost != 0 ? 1 + s->err / s->xpost : 1;
+	for (i = 0, xm = 0; i < n; i++)
+		if (s->st[i])
+			xm += (s->x[i] - s->xpost) * (s->x[i] - s->xpost);
+	s->slope_se = xm > 0 ? sqrt(var / xm) : INFINITY;
+}
+
+enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
+					  int *ramp, double *conf)
+{
+	double b_off, b_gain, gap, need, b, gain_b;
+
+	/* a residual still growing the alarm's way: a ramp, of whatever kind */
+	*ramp = s->b_d < s->b_o - TP_DRIFT_BIC_PREFER && s->rate * sign > 0;
+	b_off = *ramp ? s->b_d : s->b_o;
+	b_gain = *ramp ? s->b_gr : s->b_g;
+	b = *ramp ? s->level_slope_r : s->level_slope;
+	gap = b_off - b_gain;
+	/* a ramp's kind, with the level moving the way time does, is easily
+	 * mistaken: twice the evidence */
+	need = *ramp ? RAMP_DECIDE * TP_DRIFT_BIC_DECIDE : TP_DRIFT_BIC_DECIDE;
+	/* the slope a gain of this size would show, and a fair share of it */
+	gain_b = SLOPE_SHARE * fabs(s->err) / fmax(fabs(s->xpost), 1);
+	if (told && isfinite(b_gain) && gap >= need) {
+		*conf = 1 - exp(-0.25 * gap);
+		return TP_FAULT_GAIN;
+	}
+	if (told && isfinite(s->slope_se) && fabs(b) + SLOPE_SIGMAS * s->slope_se < gain_b) {
+		/* the level moved and the error did not follow it */
+		*conf = 1 - exp(-0.5 * (gain_b - fabs(b)) / s->slope_se);
+		return *ramp ? TP_FAULT_DRIFT : TP_FAULT_OFFSET;
+	}
+	*conf = *ramp ? 1 - exp(-0.25 * (s->b_o - s->b_d)) : 0.9;
+	return TP_FAULT_UNKNOWN;
+}
