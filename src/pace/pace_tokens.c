@@ -126,11 +126,6 @@ int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid)
 	ret = tp_llama_writes_open(&k->wr, path);
 	if (ret < 0)
 		return ret;
-	tp_pacer_work_source(k->pacer,
-			     "a one-shot llama.cpp's write calls from its 'generate:' line on "
-			     "(/proc/PID/io syscw: one per token's piece), approximate; the count "
-			     "stays the eval line's; a program that never prints that line: its "
-			     "eval lines");
 	return 0;
 }
 
@@ -141,8 +136,14 @@ void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 	if (tp_llama_writes_sample(&k->wr, t, &n, &secs) == 1) {
 		tp_pacer_work(k->pacer, n, secs);
 		if (!k->wr_fed) {
+			/* said live from here: a program that never prints that line
+			 * stays on its eval lines, as said at the start */
 			k->wr_fed = 1;
 			tp_pacer_eval_work(k->pacer, 0);
+			tp_pacer_work_source(
+			    k->pacer, "a one-shot llama.cpp's write calls from its 'generate:' "
+				      "line on (/proc/PID/io syscw: one per token's piece), "
+				      "approximate; the count stays the eval line's");
 		}
 	}
 	secs = 0;

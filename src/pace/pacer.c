@@ -440,9 +440,15 @@ static void actuator_error(struct tp_pacer *p, double t, int err)
 	tp_event_emit(p->log, ev);
 }
 
-/* The rate feedback, said once: live (a source counts while the process runs) or not. */
+/*
+ * The rate feedback, said once: live (a source counts while the process
+ * runs) or not; said again once, live, when a live source starts later (a
+ * one-shot llama.cpp's write count from its 'generate:' line on).
+ */
 static void say_feedback(struct tp_pacer *p, double t)
 {
+	int said = p->work_source ? 2 : 1;
+
 	const char *how =
 	    p->work_source ? p->work_source
 			   : "the eval lines of calls as they end; a program that says its count "
@@ -450,9 +456,9 @@ static void say_feedback(struct tp_pacer *p, double t)
 			     "open-loop setting";
 	json_t *ev;
 
-	if (p->fb_said)
+	if (p->fb_said >= said)
 		return;
-	p->fb_said = 1;
+	p->fb_said = said;
 	fprintf(stderr, "thermpace: rate feedback (%s): %s\n", tp_act_kind_name(p->act->kind), how);
 	ev = p->log ? tp_event_new(t, "rate_feedback") : NULL;
 	if (!ev)

@@ -95,7 +95,7 @@ struct tp_pacer {
 	 */
 	struct tp_rate_loop rl;
 	const char *work_source; /* how the live source measures (static); NULL: none said */
-	int fb_said;		 /* rate_feedback said (stderr and event) */
+	int fb_said;		 /* rate_feedback said (stderr and event): 1 not live, 2 live */
 	int eval_work_off;	 /* a live source fed the feedback: eval lines do not */
 	double fb_logged;	 /* the setting of the last rate_feedback update event */
 
