@@ -18,6 +18,22 @@ expect_exit() {
   if [ "$rc" = "$code" ]; then ok "$name"; else not_ok "$name (exit $rc, wanted $code)"; sed 's/^/#   /' "$TMPD/err"; fi
 }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
+# lifepo4_pack ROOT: a 20 Ah LiFePO4 battery at 62 % (13.2 V, 0.4 A) in
+# ROOT's power_supply class, beside a mains supply that is offline; sets PS
+# (the class) and B (the battery's directory)
+lifepo4_pack() {
+  PS="$1/sys/class/power_supply"
+  B="$PS/lifepo4"
+  mkdir -p "$B" "$PS/AC"
+  echo Battery >"$B/type"
+  echo Discharging >"$B/status"
+  echo 62 >"$B/capacity"
+  echo 13200000 >"$B/voltage_now"
+  echo 400000 >"$B/current_now"
+  echo 20000000 >"$B/charge_full"
+  echo Mains >"$PS/AC/type"
+  echo 0 >"$PS/AC/online"
+}
 # alsa_fixture RAW: an ALSA PCM named "fixture" whose capture reads the raw
 # S32_LE stream RAW (alsa-lib's file plugin), for --device fixture
 alsa_fixture() {

@@ -12,17 +12,7 @@ RT="$TMPD/rt"
 cp -r fixtures/sysfs/jetson-nano "$ROOT"
 # no rails: the energy per token stays the profile's (0.279 J above 3.8 W idle)
 rm -rf "$ROOT/sys/bus/i2c"
-PS="$ROOT/sys/class/power_supply"
-B="$PS/lifepo4"
-mkdir -p "$B" "$PS/AC"
-echo Battery >"$B/type"
-echo Discharging >"$B/status"
-echo 62 >"$B/capacity"
-echo 13200000 >"$B/voltage_now"
-echo 400000 >"$B/current_now"
-echo 20000000 >"$B/charge_full"
-echo Mains >"$PS/AC/type"
-echo 0 >"$PS/AC/online"
+lifepo4_pack "$ROOT"
 RUN="$TP_BIN run --root $ROOT --runtime-dir $RT --interval 0.2"
 tps() { sed -n 's/^thermpace-loadgen: .*, \([0-9.]*\) tokens\/s.*/\1/p' "$1" | tail -1; }
 # field FILE EVENT KEY: KEY of the first EVENT in FILE

@@ -18,17 +18,7 @@ ROOT="$TMPD/root"
 cp -r fixtures/sysfs/jetson-nano "$ROOT"
 # no rails: the load planned on stays the profile's (3.8 W idle, 0.279 J/token)
 rm -rf "$ROOT/sys/bus/i2c"
-PS="$ROOT/sys/class/power_supply"
-B="$PS/lifepo4"
-mkdir -p "$B" "$PS/AC"
-echo Battery >"$B/type"
-echo Discharging >"$B/status"
-echo 62 >"$B/capacity"
-echo 13200000 >"$B/voltage_now"
-echo 400000 >"$B/current_now"
-echo 20000000 >"$B/charge_full"
-echo Mains >"$PS/AC/type"
-echo 0 >"$PS/AC/online"
+lifepo4_pack "$ROOT"
 wait_for() {
   n=$(($1 * 20)); shift
   while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
