@@ -105,6 +105,25 @@ static inline int test_tmpdir(char *dir, size_t n, const char *name)
 	return mkdtemp(dir) ? 0 : -errno;
 }
 
+/*
+ * Writes text to dir/name (truncating it, or creating it: a sysfs-like
+ * attribute of a fixture tree). Returns 0 or a negative errno.
+ */
+static inline int test_write_at(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	FILE *f;
+	int k = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+	if (k < 0 || (size_t)k >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
 static inline int test_rmtree_entry(const char *path, const struct stat *st, int flag,
 				    struct FTW *ftw)
 {

@@ -98,16 +98,6 @@ static void test_arithmetic(void)
 	CHECK_INT(w.state, TP_LLAMA_WRITES_DONE);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static void test_read(void)
 {
 	char dir[256], path[512];
@@ -119,17 +109,17 @@ static void test_read(void)
 	snprintf(path, sizeof(path), "%s/io", dir);
 	tp_llama_writes_init(&w);
 	CHECK(tp_llama_writes_open(&w, path) == -ENOENT);
-	CHECK_INT(write_file(path, "rchar: 5\nwchar: 7\nsyscr: 1\nsyscw: 100\n"), 0);
+	CHECK_INT(test_write_at(dir, "io", "rchar: 5\nwchar: 7\nsyscr: 1\nsyscw: 100\n"), 0);
 	CHECK_INT(tp_llama_writes_open(&w, path), 0);
 	tp_llama_writes_generate(&w, 0);
 	CHECK_INT(tp_llama_writes_sample(&w, 1, &n, &s), 0);
-	CHECK_INT(write_file(path, "rchar: 5\nwchar: 9\nsyscr: 1\nsyscw: 120\n"), 0);
+	CHECK_INT(test_write_at(dir, "io", "rchar: 5\nwchar: 9\nsyscr: 1\nsyscw: 120\n"), 0);
 	CHECK_INT(tp_llama_writes_sample(&w, 2, &n, &s), 1);
 	CHECK_NEAR(n, 40, 1e-9); /* 20 writes in 1 s, standing for the 1 s before too */
 	CHECK_NEAR(s, 2, 1e-12);
 	CHECK_NEAR(w.counted, 20, 0);
 	/* unreadable (the process ended): stopped */
-	CHECK_INT(write_file(path, ""), 0);
+	CHECK_INT(test_write_at(dir, "io", ""), 0);
 	CHECK_INT(tp_llama_writes_sample(&w, 3, &n, &s), 0);
 	CHECK_INT(w.state, TP_LLAMA_WRITES_DONE);
 	tp_llama_writes_close(&w);

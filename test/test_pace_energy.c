@@ -80,19 +80,6 @@ static void test_budget(void)
 	fclose(f);
 }
 
-static void write_attr(const char *dir, const char *name, const char *value)
-{
-	char path[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(value, f);
-		fclose(f);
-	}
-}
-
 /* A charger IC that gives only voltage and current; the mains online. */
 static void test_counted_and_mains(void)
 {
@@ -111,11 +98,11 @@ static void test_counted_and_mains(void)
 	snprintf(ac, sizeof(ac), "%s/sys/class/power_supply/usb", dir);
 	CHECK_INT(tp_mkdir_p(bat, 0755), 0);
 	CHECK_INT(tp_mkdir_p(ac, 0755), 0);
-	write_attr(bat, "type", "Battery\n");
-	write_attr(bat, "voltage_now", "12900000\n"); /* 4 cells at rest: ~12 % */
-	write_attr(bat, "current_now", "-200000\n");
-	write_attr(ac, "type", "USB\n");
-	write_attr(ac, "online", "0\n");
+	test_write_at(bat, "type", "Battery\n");
+	test_write_at(bat, "voltage_now", "12900000\n"); /* 4 cells at rest: ~12 % */
+	test_write_at(bat, "current_now", "-200000\n");
+	test_write_at(ac, "type", "USB\n");
+	test_write_at(ac, "online", "0\n");
 	tp_pace_energy_opts_init(&o);
 	tp_chanset_init(&set);
 	CHECK_INT(tp_pace_energy_open(&e, &o, dir, &set, err, sizeof(err)), 0);
@@ -126,7 +113,7 @@ static void test_counted_and_mains(void)
 	CHECK(e.r.soc > 0.05 && e.r.soc < 0.2);
 	CHECK_NEAR(e.r.power_w, -0.2 * 12.9, 1e-9);
 	CHECK_NEAR(tp_pace_energy_decide(&e, NULL, 0.0, 5.0, NAN, NAN, NAN, v), 0.0, 0.0);
-	write_attr(ac, "online", "1\n");
+	test_write_at(ac, "online", "1\n");
 	tp_pace_energy_sample(&e, 1.0, v);
 	CHECK(isinf(tp_pace_energy_decide(&e, NULL, 1.0, 5.0, NAN, NAN, NAN, v)));
 	CHECK_STR(e.out.limit, "thermal");
@@ -208,8 +195,8 @@ static void test_lost_and_back(void)
 	}
 	snprintf(bat, sizeof(bat), "%s/sys/class/power_supply/pack", dir);
 	CHECK_INT(tp_mkdir_p(bat, 0755), 0);
-	write_attr(bat, "type", "Battery\n");
-	write_attr(bat, "capacity", "62\n");
+	test_write_at(bat, "type", "Battery\n");
+	test_write_at(bat, "capacity", "62\n");
 	tp_pace_energy_opts_init(&o);
 	o.reserve_h = 0;
 	tp_chanset_init(&set);
@@ -240,8 +227,8 @@ static void test_lost_and_back(void)
 	CHECK_NEAR(e.out.tok_s, 7.0, 0.0);
 	CHECK(strstr(e.src[1].why, "pack is gone") != NULL);
 	CHECK_INT(tp_mkdir_p(bat, 0755), 0); /* both back */
-	write_attr(bat, "type", "Battery\n");
-	write_attr(bat, "capacity", "60\n");
+	test_write_at(bat, "type", "Battery\n");
+	test_write_at(bat, "capacity", "60\n");
 	CHECK(isfinite(ticks(&e, &log, v, soc, 79.0, &t, 27.5)));
 	CHECK_NEAR(e.r.soc, 0.79, 1e-12);
 	source_events(f, said, sizeof(said));

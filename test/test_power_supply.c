@@ -138,19 +138,6 @@ static void test_source(void)
 	CHECK(isnan(r.voltage_v));
 }
 
-static void put_file(const char *dir, const char *name, const char *text)
-{
-	char path[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
 /* A pack written under dir: Battery, 62 %, 13.2 V, 0.4 A out; a mains supply offline. */
 static void put_pack(const char *root)
 {
@@ -160,13 +147,13 @@ static void put_pack(const char *root)
 	snprintf(ac, sizeof(ac), "%s/sys/class/power_supply/AC", root);
 	tp_mkdir_p(bat, 0755);
 	tp_mkdir_p(ac, 0755);
-	put_file(bat, "type", "Battery\n");
-	put_file(bat, "status", "Discharging\n");
-	put_file(bat, "capacity", "62\n");
-	put_file(bat, "voltage_now", "13200000\n");
-	put_file(bat, "current_now", "400000\n");
-	put_file(ac, "type", "Mains\n");
-	put_file(ac, "online", "0\n");
+	test_write_at(bat, "type", "Battery\n");
+	test_write_at(bat, "status", "Discharging\n");
+	test_write_at(bat, "capacity", "62\n");
+	test_write_at(bat, "voltage_now", "13200000\n");
+	test_write_at(bat, "current_now", "400000\n");
+	test_write_at(ac, "type", "Mains\n");
+	test_write_at(ac, "online", "0\n");
 }
 
 /*
@@ -203,7 +190,8 @@ static void test_source_lost(void)
 	CHECK_INT(power_source_read(&src, &r), -ENOENT); /* still gone */
 
 	put_pack(root);
-	put_file(dat, "online", "1\n"); /* the mains came with it: its file rewritten in place */
+	test_write_at(dat, "online",
+		      "1\n"); /* the mains came with it: its file rewritten in place */
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.62, 1e-12);
 	CHECK_NEAR(r.grid, 1.0, 0.0);
@@ -220,9 +208,9 @@ static void test_source_lost(void)
 		snprintf(path, sizeof(path), "%s/%s", bat, attrs[i]);
 		remove(path);
 	}
-	put_file(bat, "capacity", "55\n");
-	put_file(bat, "voltage_now", "13100000\n");
-	put_file(bat, "current_now", "400000\n");
+	test_write_at(bat, "capacity", "55\n");
+	test_write_at(bat, "voltage_now", "13100000\n");
+	test_write_at(bat, "current_now", "400000\n");
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.soc, 0.55, 1e-12);
 	CHECK_NEAR(r.power_w, -13.1 * 0.4, 1e-9);
@@ -230,7 +218,7 @@ static void test_source_lost(void)
 	/* the mains supply replaced (a new file): opened again, read */
 	snprintf(path, sizeof(path), "%s/online", dat);
 	remove(path);
-	put_file(dat, "online", "0\n");
+	test_write_at(dat, "online", "0\n");
 	CHECK_INT(power_source_read(&src, &r), 0);
 	CHECK_NEAR(r.grid, 0.0, 0.0);
 	power_source_close(&src);
@@ -254,10 +242,10 @@ static void test_solar_input(void)
 	put_pack(root);
 	snprintf(usb, sizeof(usb), "%s/sys/class/power_supply/usb", root);
 	tp_mkdir_p(usb, 0755);
-	put_file(usb, "type", "USB\n");
-	put_file(usb, "online", "1\n");
-	put_file(usb, "voltage_now", "18000000\n");
-	put_file(usb, "current_now", "2500000\n");
+	test_write_at(usb, "type", "USB\n");
+	test_write_at(usb, "online", "1\n");
+	test_write_at(usb, "voltage_now", "18000000\n");
+	test_write_at(usb, "current_now", "2500000\n");
 	CHECK_INT(power_source_supply_open(&bat, root, NULL, NULL), 0);
 	CHECK_INT(power_source_read(&bat, &r), 0);
 	CHECK_NEAR(r.grid, 1.0, 0.0); /* unnamed, an online USB supply is the mains */
@@ -272,23 +260,23 @@ static void test_solar_input(void)
 	CHECK_INT(power_source_read(&sol, &r), 0);
 	CHECK_NEAR(r.solar_w, 45.0, 1e-9);
 	CHECK(isnan(r.soc) && isnan(r.grid) && isnan(r.power_w));
-	put_file(usb, "power_now", "44100000\n"); /* a new file: opened again, read */
+	test_write_at(usb, "power_now", "44100000\n"); /* a new file: opened again, read */
 	snprintf(path, sizeof(path), "%s/online", usb);
 	remove(path);
-	put_file(usb, "online", "1\n");
+	test_write_at(usb, "online", "1\n");
 	CHECK_INT(power_source_read(&sol, &r), 0);
 	CHECK_NEAR(r.solar_w, 44.1, 1e-9);
-	put_file(usb, "online", "0\n"); /* night: no panel voltage */
+	test_write_at(usb, "online", "0\n"); /* night: no panel voltage */
 	CHECK_INT(power_source_read(&sol, &r), 0);
 	CHECK_NEAR(r.solar_w, 0.0, 0.0);
 	test_rmtree(usb);
 	CHECK_INT(power_source_read(&sol, &r), -ENOENT);
 	CHECK(strstr(sol.why, "usb is gone") != NULL);
 	tp_mkdir_p(usb, 0755);
-	put_file(usb, "type", "USB\n");
+	test_write_at(usb, "type", "USB\n");
 	CHECK_INT(power_source_read(&sol, &r), -ENODATA);
 	CHECK(strstr(sol.why, "usb gives no power_now") != NULL);
-	put_file(usb, "power_now", "12000000\n");
+	test_write_at(usb, "power_now", "12000000\n");
 	CHECK_INT(power_source_read(&sol, &r), 0);
 	CHECK_NEAR(r.solar_w, 12.0, 1e-9);
 	power_source_close(&sol);
