@@ -334,6 +334,16 @@ static int count(const char *buf, const char *needle)
 	return n;
 }
 
+/* The kernel_throttle start event's line in the events text (malloc'ed), NULL when none. */
+static char *throttle_start_line(const char *buf)
+{
+	const char *start =
+	    buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
+	const char *end = start ? strchr(start, '\n') : NULL;
+
+	return start ? strndup(start, end ? (size_t)(end - start) : strlen(start)) : NULL;
+}
+
 /*
  * The kernel's verdict on boards/sim.ini (trip 85 C; temp.cpu and temp.gpu
  * die zones, temp.board the board) with no power reading, so no model to
@@ -348,7 +358,7 @@ static char *trip_without_model(double cpu, double gpu, double board)
 	struct tp_chanset s;
 	struct tp_pipeline *p = NULL;
 	struct tp_eventlog log;
-	char err[256], *buf = NULL, *ev = NULL, *start, *end;
+	char err[256], *buf = NULL, *ev = NULL;
 	size_t len = 0;
 	FILE *mem;
 	double v[4];
@@ -376,10 +386,7 @@ static char *trip_without_model(double cpu, double gpu, double board)
 		tp_pipeline_close(p);
 	}
 	fclose(mem);
-	start = buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
-	end = start ? strchr(start, '\n') : NULL;
-	if (start)
-		ev = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	ev = throttle_start_line(buf);
 	free(buf);
 	tp_board_free(&b);
 	return ev;
@@ -419,7 +426,7 @@ static char *rpi_trip(double bits)
 	struct tp_chanset s;
 	struct tp_pipeline *p = NULL;
 	struct tp_eventlog log;
-	char err[256], *buf = NULL, *ev = NULL, *start, *end;
+	char err[256], *buf = NULL, *ev = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
 	double v[2];
@@ -439,10 +446,7 @@ static char *rpi_trip(double bits)
 		tp_pipeline_close(p);
 	}
 	fclose(mem);
-	start = buf ? strstr(buf, "\"event\":\"kernel_throttle\",\"state\":\"start\"") : NULL;
-	end = start ? strchr(start, '\n') : NULL;
-	if (start)
-		ev = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	ev = throttle_start_line(buf);
 	free(buf);
 	return ev;
 }
