@@ -96,6 +96,21 @@ static int power_source_supply_reopen(struct power_source_supply *s)
 	return 0;
 }
 
+/*
+ * Why a supply of the class under root failed its read (ret): nodata when
+ * it said nothing of use (-ENODATA), gone, or the error.
+ */
+static void power_source_why(char *why, size_t n, int ret, const char *name, const char *root,
+			     const char *nodata)
+{
+	if (ret == -ENODATA)
+		snprintf(why, n, "%s gives %s", name, nodata);
+	else if (ret == -ENOENT || ret == -ENODEV)
+		snprintf(why, n, "%s is gone from the power_supply class under %s", name, root);
+	else
+		snprintf(why, n, "%s: %s", name, strerror(-ret));
+}
+
 /* The charge said, or the voltage and the current it is counted from. */
 static int power_source_knows_charge(const struct power_reading *r)
 {
@@ -134,26 +149,14 @@ static int power_source_supply_read(void *ctx, struct power_reading *r)
 		goto fail;
 	}
 	for (i = 0; i < s->nmains; i++) {
-		ret = power_supply_read(&s->mains[i], &m);
-		if (ret == -ENODEV) {
-			power_supply_close(&s->mains[i]);
-			power_supply_open(&s->mains[i], s->root, s->mains_name[i]);
-			ret = power_supply_read(&s->mains[i], &m);
-		}
+		ret = power_supply_read_again(&s->mains[i], s->root, &m);
 		if (ret == 0 && isfinite(m.online))
 			r->grid = fmax(isnan(r->grid) ? 0.0 : r->grid, m.online > 0 ? 1.0 : 0.0);
 	}
 	return 0;
 fail:
-	if (ret == -ENODATA)
-		snprintf(s->why, sizeof(s->why),
-			 "%s gives no charge, nor a voltage and a current to count it from",
-			 s->bat_name);
-	else if (ret == -ENOENT || ret == -ENODEV)
-		snprintf(s->why, sizeof(s->why), "%s is gone from the power_supply class under %s",
-			 s->bat_name, s->root);
-	else
-		snprintf(s->why, sizeof(s->why), "%s: %s", s->bat_name, strerror(-ret));
+	power_source_why(s->why, sizeof(s->why), ret, s->bat_name, s->root,
+			 "no charge, nor a voltage and a current to count it from");
 	power_source_supply_shut(s);
 	return ret;
 }
@@ -253,13 +256,7 @@ static int power_source_solar_read(void *ctx, struct power_reading *r)
 
 	s->up = ret == 0;
 	if (ret == 0)
-		ret = power_supply_read(&s->ps, &m);
-	if (ret == -ENODEV) { /* its files replaced: what is there now */
-		power_supply_close(&s->ps);
-		ret = power_supply_open(&s->ps, s->root, s->name);
-		if (ret == 0)
-			ret = power_supply_read(&s->ps, &m);
-	}
+		ret = power_supply_read_again(&s->ps, s->root, &m);
 	if (ret == 0 && m.online == 0.0)
 		r->solar_w = 0.0;
 	else if (ret == 0 && isfinite(m.power_w))
@@ -269,14 +266,8 @@ static int power_source_solar_read(void *ctx, struct power_reading *r)
 		ret = -ENODATA;
 	if (ret == 0)
 		return 0;
-	if (ret == -ENODATA)
-		snprintf(s->why, sizeof(s->why),
-			 "%s gives no power_now, nor voltage_now and current_now", s->name);
-	else if (ret == -ENOENT || ret == -ENODEV)
-		snprintf(s->why, sizeof(s->why), "%s is gone from the power_supply class under %s",
-			 s->name, s->root);
-	else
-		snprintf(s->why, sizeof(s->why), "%s: %s", s->name, strerror(-ret));
+	power_source_why(s->why, sizeof(s->why), ret, s->name, s->root,
+			 "no power_now, nor voltage_now and current_now");
 	power_supply_close(&s->ps);
 	s->up = 0;
 	return ret;

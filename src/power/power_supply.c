@@ -156,6 +156,20 @@ int power_supply_read(struct power_supply *ps, struct power_supply_reading *r)
 	return 0;
 }
 
+int power_supply_read_again(struct power_supply *ps, const char *root,
+			    struct power_supply_reading *r)
+{
+	char name[sizeof(ps->name)];
+	int ret = power_supply_read(ps, r);
+
+	if (ret != -ENODEV)
+		return ret;
+	tp_strlcpy(name, ps->name, sizeof(name));
+	power_supply_close(ps);
+	ret = power_supply_open(ps, root, name);
+	return ret < 0 ? ret : power_supply_read(ps, r);
+}
+
 void power_supply_close(struct power_supply *ps)
 {
 	int i;

@@ -50,6 +50,14 @@ int power_supply_open(struct power_supply *ps, const char *root, const char *nam
  */
 int power_supply_read(struct power_supply *ps, struct power_supply_reading *r);
 
+/*
+ * power_supply_read, and where the supply's files were replaced (-ENODEV:
+ * removed, or removed and back) opened again by its name under root and
+ * read once more: what is there now, or why not.
+ */
+int power_supply_read_again(struct power_supply *ps, const char *root,
+			    struct power_supply_reading *r);
+
 void power_supply_close(struct power_supply *ps);
 
 #endif
