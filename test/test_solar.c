@@ -195,6 +195,47 @@ static void test_january_ordering(void)
 	power_irradiance_free(&ir);
 }
 
+/*
+ * Missing data is not weather: two July days whose daylit hours read an
+ * exact 0 W/m² are skipped, not run as darkness; a lone daylit zero is
+ * bridged from its neighbours; PVGIS's May gap is found, TMY3 has none.
+ */
+static void test_missing_data(void)
+{
+	struct solar_scenario s;
+	struct power_irradiance ir;
+	struct solar_result dark, skipped;
+	size_t i, marked;
+
+	CHECK_INT(load_rig(&s, &ir, "fixtures/solar/rig-plain.ini"), 0);
+	for (i = 24; i < 72; i++) /* days 2 and 3 of the week */
+		ir.ghi[i] = 0.0;
+	ir.ghi[4 * 24 + 12] = 0.0; /* a lone noon on day 5 */
+	CHECK_INT(solar_run(&s, &ir, SOLAR_UNPACED, NULL, NULL, &dark), 0);
+	printf("# two days of zeros run as darkness: %.1f h below the floor\n", dark.below_floor_h);
+	CHECK(dark.below_floor_h > 0.0);
+	marked = solar_mark_missing(&s, &ir);
+	CHECK(marked >= 30 && marked <= 40); /* dawn of day 2 to dusk of day 3 */
+	CHECK(isnan(ir.ghi[36]));
+	CHECK(ir.ghi[4 * 24 + 12] > 100.0);	       /* bridged */
+	CHECK(ir.ghi[24] == 0.0 && ir.ghi[71] == 0.0); /* real nights kept */
+	CHECK_INT(solar_run(&s, &ir, SOLAR_UNPACED, NULL, NULL, &skipped), 0);
+	printf("# skipped: %.1f h missing, %.1f h below the floor\n", skipped.missing_h,
+	       skipped.below_floor_h);
+	CHECK(skipped.missing_h > 30.0 && skipped.missing_h < 42.0);
+	CHECK_NEAR(skipped.below_floor_h, 0.0, 1e-12);
+	CHECK_NEAR(skipped.days, 7.0 - skipped.missing_h / 24.0, 0.05);
+	power_irradiance_free(&ir);
+	/* PVGIS 45N 8E: 16 May 13:00 to 19 May 09:00 UTC reads 0 in daylight. */
+	CHECK_INT(load_rig(&s, &ir, "fixtures/solar/rig-pvgis.ini"), 0);
+	marked = solar_mark_missing(&s, &ir);
+	CHECK_INT(marked, 69);
+	power_irradiance_free(&ir);
+	CHECK_INT(load_rig(&s, &ir, "fixtures/solar/rig.ini"), 0);
+	CHECK_INT(solar_mark_missing(&s, &ir), 0);
+	power_irradiance_free(&ir);
+}
+
 int main(void)
 {
 	RUN(test_read_tmy3);
@@ -203,5 +244,6 @@ int main(void)
 	RUN(test_clear_sky_envelope);
 	RUN(test_week_unpaced);
 	RUN(test_january_ordering);
+	RUN(test_missing_data);
 	return test_done();
 }

@@ -160,6 +160,7 @@ static int energy_setup(const struct energy_opts *o, struct solar_scenario *s,
 		       s->irradiance);
 		return -EINVAL;
 	}
+	solar_mark_missing(s, ir);
 	return 0;
 }
 

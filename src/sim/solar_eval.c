@@ -38,6 +38,8 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 	if (s->budget.keep_full_days > 0)
 		fprintf(out, ", kept full below %.1f days of idle a clear day",
 			s->budget.keep_full_days);
+	if (o->missing_h > 0)
+		fprintf(out, ", %.1f h of missing data skipped", o->missing_h);
 	fputc('\n', out);
 	fprintf(out, "%-10s %13s %11s %11s %13s %9s %12s %13s %8s\n", "policy", "below_floor_h",
 		"brownout_h", "tokens/day", "tokens/year", "of_oracle", "harvest_kwh",

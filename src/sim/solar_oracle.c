@@ -8,20 +8,28 @@
 #define SOLAR_ORACLE_DE_WH   0.5
 #define SOLAR_ORACLE_PENALTY 1e9 /* tokens one hour below the floor is worth */
 
-/* Energy the charger gives each hour of the series (Wh), on the simulator's steps. */
+/*
+ * Energy the charger gives each hour of the series (Wh), on the simulator's
+ * steps, and the share of the hour the simulator runs (missing data skipped).
+ */
 static int solar_oracle_harvest(const struct solar_scenario *s, const struct power_irradiance *ir,
-				double t0, int hours, double *h_wh)
+				double t0, int hours, double *h_wh, double *run)
 {
 	struct solar_cursor cur = {ir, 0};
-	double dt = s->step_s, t;
+	double dt = s->step_s, t, pv;
 	int k;
 
 	memset(h_wh, 0, (size_t)hours * sizeof(double));
+	memset(run, 0, (size_t)hours * sizeof(double));
 	for (t = t0; t + dt <= ir->t[ir->n - 1] + 1e-6; t += dt) {
 		k = (int)((t - t0) / 3600.0);
 		if (k >= hours)
 			break;
-		h_wh[k] += solar_panel_w(s, &cur, t + dt * 0.5) * s->charger_eff * dt / 3600.0;
+		pv = solar_panel_w(s, &cur, t + dt * 0.5);
+		if (isnan(pv))
+			continue;
+		h_wh[k] += pv * s->charger_eff * dt / 3600.0;
+		run[k] += dt / 3600.0;
 	}
 	return 0;
 }
@@ -39,9 +47,10 @@ static double solar_oracle_interp(const double *v, int levels, double de, double
 	return v[i] + (x - i) * (v[i + 1] - v[i]);
 }
 
-/* One hour backwards: vcur from vnext, the chosen duties into u. */
+/* One hour backwards (run: the share of it simulated): vcur from vnext, the duties into u. */
 static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_scenario *s,
-			      double h_wh, const double *vnext, double *vcur, unsigned char *u)
+			      double h_wh, double run, const double *vnext, double *vcur,
+			      unsigned char *u)
 {
 	double span = s->load.gen_w - s->load.idle_w, rate = power_load_max_tok_s(&s->load);
 	double keep = (s->budget.floor + 0.01) * o->cap_wh, lvd = s->lvd_soc * o->cap_wh;
@@ -54,16 +63,16 @@ static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_s
 		for (k = 0; k <= SOLAR_ORACLE_NU; k++) {
 			double d = o->umax * k / SOLAR_ORACLE_NU, net, e2, tok, val;
 
-			net = h_wh - s->load.idle_w - d * span;
+			net = h_wh - run * (s->load.idle_w + d * span);
 			e2 = net >= 0.0 ? fmin(o->cap_wh, e + net * s->eta_c) : e + net / s->eta_d;
-			tok = d * rate * 3600.0;
+			tok = d * rate * 3600.0 * run;
 			if (e2 <= lvd) {
 				tok = 0.0; /* the load is cut: nothing generated */
 				e2 = fmax(e2, 0.0);
 			}
 			val = tok + solar_oracle_interp(vnext, o->levels, o->de_wh, e2);
 			if (e2 < keep)
-				val -= SOLAR_ORACLE_PENALTY;
+				val -= SOLAR_ORACLE_PENALTY * run;
 			if (val > best) {
 				best = val;
 				bk = k;
@@ -77,7 +86,7 @@ static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_s
 int solar_oracle_build(struct solar_oracle *o, const struct solar_scenario *s,
 		       const struct power_irradiance *ir)
 {
-	double *h_wh = NULL, *va = NULL, *vb = NULL;
+	double *h_wh = NULL, *run = NULL, *va = NULL, *vb = NULL;
 	int h, rc = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -90,24 +99,27 @@ int solar_oracle_build(struct solar_oracle *o, const struct solar_scenario *s,
 	o->de_wh = o->cap_wh / o->levels;
 	o->umax = fmin(1.0, s->thermal_tok_s / power_load_max_tok_s(&s->load));
 	h_wh = malloc((size_t)o->hours * sizeof(double));
+	run = malloc((size_t)o->hours * sizeof(double));
 	va = calloc((size_t)o->levels + 1, sizeof(double));
 	vb = calloc((size_t)o->levels + 1, sizeof(double));
 	o->u = malloc((size_t)o->hours * ((size_t)o->levels + 1));
-	if (!h_wh || !va || !vb || !o->u) {
+	if (!h_wh || !run || !va || !vb || !o->u) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	solar_oracle_harvest(s, ir, o->t0, o->hours, h_wh);
+	solar_oracle_harvest(s, ir, o->t0, o->hours, h_wh, run);
 	for (h = o->hours - 1; h >= 0; h--) {
 		double *tmp;
 
-		solar_oracle_hour(o, s, h_wh[h], va, vb, o->u + (size_t)h * (o->levels + 1));
+		solar_oracle_hour(o, s, h_wh[h], run[h], va, vb,
+				  o->u + (size_t)h * (o->levels + 1));
 		tmp = va;
 		va = vb;
 		vb = tmp;
 	}
 out:
 	free(h_wh);
+	free(run);
 	free(va);
 	free(vb);
 	if (rc < 0)

@@ -172,10 +172,16 @@ int solar_run(const struct solar_scenario *s, const struct power_irradiance *ir,
 	res->min_soc = s->soc0;
 	t1 = ir->t[ir->n - 1];
 	for (t = st.t0; t + dt <= t1 + 1e-6; t += dt) {
+		double pv = solar_panel_w(s, &cur, t + dt * 0.5);
+
+		if (isnan(pv)) { /* missing data: no weather, the rig not run */
+			res->missing_h += dt / 3600.0;
+			continue;
+		}
 		solar_decide(&st, t, res);
-		solar_step(&st, t, dt, solar_panel_w(s, &cur, t + dt * 0.5), res);
+		solar_step(&st, t, dt, pv, res);
 	}
-	res->days = (t - st.t0) / 86400.0;
+	res->days = (t - st.t0) / 86400.0 - res->missing_h / 24.0;
 	res->tokens_per_day = res->days > 0.0 ? res->tokens / res->days : 0.0;
 	res->capacity_ah = st.est.capacity_ah;
 	return 0;

@@ -162,6 +162,59 @@ out:
 	return rc;
 }
 
+/* The sun at least 10 degrees up: even the darkest overcast gives a few % of clear sky. */
+#define SOLAR_DAYLIT_COS  0.17364817766693033 /* sin 10 degrees */
+#define SOLAR_SHORT_GAP_S (3 * 3600.0)
+
+static int solar_daylit(const struct solar_scenario *s, double t)
+{
+	double cz, az;
+
+	power_solar_position(&s->site, t, &cz, &az);
+	return cz >= SOLAR_DAYLIT_COS;
+}
+
+/* Samples a..b (missing, NaN) bridged linearly from their valid neighbours. */
+static void solar_bridge(struct power_irradiance *ir, size_t a, size_t b)
+{
+	double g0 = a > 0 ? ir->ghi[a - 1] : NAN, g1 = b + 1 < ir->n ? ir->ghi[b + 1] : NAN;
+	double t0 = a > 0 ? ir->t[a - 1] : ir->t[a], t1 = b + 1 < ir->n ? ir->t[b + 1] : ir->t[b];
+	size_t i;
+
+	g0 = isfinite(g0) ? g0 : isfinite(g1) ? g1 : 0.0;
+	g1 = isfinite(g1) ? g1 : g0;
+	for (i = a; i <= b; i++)
+		ir->ghi[i] = t1 > t0 ? g0 + (g1 - g0) * (ir->t[i] - t0) / (t1 - t0) : g0;
+}
+
+size_t solar_mark_missing(const struct solar_scenario *s, struct power_irradiance *ir)
+{
+	size_t i = 0, j, first, last, marked = 0;
+	int lit;
+
+	while (i < ir->n) {
+		if (ir->ghi[i] != 0.0) {
+			i++;
+			continue;
+		}
+		/* A run of zeros i..j-1; its daylit zeros first..last. */
+		for (j = i, lit = 0, first = last = i; j < ir->n && ir->ghi[j] == 0.0; j++)
+			if (solar_daylit(s, ir->t[j])) {
+				first = lit ? first : j;
+				last = j;
+				lit = 1;
+			}
+		if (lit && ir->t[last] - ir->t[first] < SOLAR_SHORT_GAP_S) {
+			solar_bridge(ir, first, last);
+		} else if (lit) {
+			for (; first <= last; first++, marked++)
+				ir->ghi[first] = NAN;
+		}
+		i = j;
+	}
+	return marked;
+}
+
 double solar_panel_w(const struct solar_scenario *s, struct solar_cursor *c, double t)
 {
 	const struct power_irradiance *ir = c->ir;
@@ -176,12 +229,14 @@ double solar_panel_w(const struct solar_scenario *s, struct solar_cursor *c, dou
 		tair = t <= ir->t[0] ? ir->tair[0] : ir->tair[ir->n - 1];
 	} else {
 		f = (t - ir->t[i]) / (ir->t[i + 1] - ir->t[i]);
-		/* A gap longer than three hours is dark, not interpolated. */
-		ghi = ir->t[i + 1] - ir->t[i] > 3 * 3600.0
-			  ? 0.0
+		/* A gap longer than three hours is missing data, not weather: NaN, skipped. */
+		ghi = ir->t[i + 1] - ir->t[i] > SOLAR_SHORT_GAP_S
+			  ? NAN
 			  : ir->ghi[i] + f * (ir->ghi[i + 1] - ir->ghi[i]);
 		tair = isfinite(ir->tair[i + 1]) ? ir->tair[i] + f * (ir->tair[i + 1] - ir->tair[i])
 						 : ir->tair[i];
 	}
+	if (isnan(ghi))
+		return NAN;
 	return power_solar_panel_w(&s->panel, power_solar_poa(&s->site, &s->panel, t, ghi), tair);
 }

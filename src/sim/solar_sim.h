@@ -67,6 +67,7 @@ struct solar_result {
 	double days;
 	double below_floor_h; /* true state of charge under the floor */
 	double brownout_h;    /* load disconnected */
+	double missing_h;     /* missing data skipped (solar_mark_missing) */
 	double tokens, tokens_per_day;
 	double harvest_wh, curtailed_wh;
 	double min_soc;
@@ -83,7 +84,23 @@ struct solar_cursor {
 	size_t i;
 };
 
-/* Available panel power (W) at t; the cursor moves forward only. */
+/*
+ * Missing data is not weather. An irradiance file's exact 0 W/m² with the
+ * sun at least 10 degrees up is a gap in the record (a satellite's or a
+ * sensor's), not a dark sky: under the densest overcast the diffuse sky
+ * still gives a few per cent of clear sky (PVGIS 45N 8E: at least 4 W/m²
+ * in every other daylit hour). In each run of zeros the span from its
+ * first daylit zero to its last is missing: under three hours it is
+ * bridged linearly from its neighbours (as a short gap in time is); longer,
+ * it is set to NaN (the nights inside it too) and the simulator and the
+ * oracle skip it: no harvest, no load, no hours counted (solar_result's
+ * missing_h). A gap of more than three hours between rows is missing the
+ * same way. Returns the samples set to NaN. TMY3 files are serially
+ * complete; PVGIS's have no flag for a gap, hence the rule.
+ */
+size_t solar_mark_missing(const struct solar_scenario *s, struct power_irradiance *ir);
+
+/* Available panel power (W) at t (NaN: missing data); the cursor moves forward only. */
 double solar_panel_w(const struct solar_scenario *s, struct solar_cursor *c, double t);
 
 /*
