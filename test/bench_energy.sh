@@ -9,7 +9,9 @@
 # more than the oracle's (0 where it has 0), tokens per year at least 90 %
 # of the oracle's, the thermal budget never exceeded. Then the trade-offs
 # on each file: the fixed reserve of hours (the spell off), the spell's
-# confidence, and the dark season's full battery (keep_full_days).
+# confidence, and the dark season's full battery (keep_full_days; auto:
+# while a clear day cannot run the board flat out and refill the battery
+# from the floor, the threshold drawn from the rig itself).
 # Usage: sh test/bench_energy.sh [BUILD_DIR]
 set -eu
 build=${1:-${TP_BUILD:-build/rel}}
@@ -35,7 +37,7 @@ for rig in rig rig-pvgis; do
   for p in 0.8 0.9 0.95; do
     row "$rig" "spell at $p" -p "$p"
   done
-  for k in 3.5 4; do
+  for k in 3.5 4 auto; do
     row "$rig" "spell at 0.8, keep_full_days $k" -k "$k"
   done
 done

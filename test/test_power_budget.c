@@ -152,6 +152,51 @@ static void test_keep_full_season(void)
 }
 
 /*
+ * keep_full_days = auto: the dark season drawn from the rig (the pack, the
+ * load, the charger). The rig of issue 15: (0.78·256 + 24·7.2/0.98) /
+ * (24·3.8/0.98) = 4.04 days of idle. A clear January day at 45 N (about
+ * 310 Wh) cannot run the board flat out and refill the pack: kept full. A
+ * clear June day can: nothing changes. A pack twice as large makes the
+ * threshold higher (a clear day refills less of it).
+ */
+static void test_keep_full_auto(void)
+{
+	struct power_site site = {45.0, 0.0};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest h;
+	struct power_budget_out off, on;
+	double jan = T_JUNE21 - 170 * 86400.0;
+	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+
+	budget_setup(&c, &p, &h);
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0),
+		   (0.78 * 256.0 + 24.0 * 7.2 / 0.98) / (24.0 * 3.8 / 0.98), 1e-9);
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0), 4.04, 0.005);
+	CHECK(power_budget_dark_days(&c, 512.0) > power_budget_dark_days(&c, 256.0));
+	CHECK_NEAR(power_budget_dark_days(&c, 0.0), 0.0, 1e-12);
+	power_harvest_init(&h, 0.3, 0.0);
+	feed_days(&h, jan - 10 * 86400.0, 10, 0.9);
+	power_budget_step(&c, &site, &p, &h, &in, &off);
+	CHECK(!off.dark_season && off.keep_full_days == 0.0);
+	c.keep_full_days = POWER_BUDGET_KEEP_FULL_AUTO;
+	power_budget_step(&c, &site, &p, &h, &in, &on);
+	CHECK(on.dark_season);
+	CHECK_NEAR(on.keep_full_days, power_budget_dark_days(&c, 256.0), 1e-12);
+	CHECK_NEAR(on.reserve_wh, (c.full_soc - c.floor) * 256.0, 1e-9);
+	CHECK_NEAR(on.tok_s, 0.0, 1e-12);
+	CHECK(off.tok_s > 0.0);
+	/* June: a clear day runs the board and refills the pack; the reserve is history's. */
+	in.t_unix = T_JUNE21 + 20 * 3600.0;
+	power_budget_step(&c, &site, &p, &h, &in, &on);
+	c.keep_full_days = 0.0;
+	power_budget_step(&c, &site, &p, &h, &in, &off);
+	CHECK(!on.dark_season);
+	CHECK_NEAR(on.reserve_wh, off.reserve_wh, 1e-9);
+	CHECK_NEAR(on.tok_s, off.tok_s, 1e-9);
+}
+
+/*
  * The dark spell learned as a two-state chain of short and bright days
  * (power_harvest_spell_days). Nothing seen: Laplace's rule gives 1/2 each
  * way, so at 0.8 a spell outlasts 2 short days with 1/2·1/4 <= 0.2, and a
@@ -213,6 +258,7 @@ int main(void)
 	RUN(test_budget);
 	RUN(test_dark_spell_reserve);
 	RUN(test_keep_full_season);
+	RUN(test_keep_full_auto);
 	RUN(test_spell_reserve);
 	return test_done();
 }

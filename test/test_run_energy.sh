@@ -34,13 +34,16 @@ check "... naming the option" grep -q -- '--energy-floor wants a fraction from 0
 expect_exit 2 "--nut without a host is refused" $RUN --nut ups -- true
 expect_exit 2 "--latitude out of range is refused" $RUN --latitude 91 -- true
 expect_exit 2 "--keep-full-days out of range is refused" $RUN --keep-full-days 40 -- true
-check "... naming the option" grep -q -- '--keep-full-days wants days from 0 to 30' "$TMPD/err"
+check "... naming the option" grep -q -- '--keep-full-days wants days from 0 to 30 or auto' "$TMPD/err"
+expect_exit 2 "--keep-full-days of a word other than auto is refused" $RUN --keep-full-days always -- true
 expect_exit 2 "--spell-confidence out of range is refused" $RUN --spell-confidence 1 -- true
 check "... naming the option" grep -q -- '--spell-confidence wants a probability from 0 to 0.999' "$TMPD/err"
 expect_exit 1 "a battery named that is not there: a failure that says so" $RUN --battery BAT7 -- true
 check "... naming it" grep -q "cannot read the battery 'BAT7'" "$TMPD/err"
 printf '[daemon]\nenergy_floor = 0.3\nreserve_hours = 12\nkeep_full_days = 4\nspell_confidence = 0.8\nlatitude = 48.1\nlongitude = 11.6\npanel_w = 100\npanel_tilt = 35\npanel_azimuth = 180\nbattery_wh = 256\n' >"$TMPD/good.ini"
 expect_exit 0 "the energy keys in the configuration" "$TP_BIN" serve --config "$TMPD/good.ini" --check-config
+sed 's/^keep_full_days = 4/keep_full_days = auto/' "$TMPD/good.ini" >"$TMPD/auto.ini"
+expect_exit 0 "keep_full_days = auto in the configuration" "$TP_BIN" serve --config "$TMPD/auto.ini" --check-config
 printf '[daemon]\nenergy_floor = 2\n' >"$TMPD/bad.ini"
 expect_exit 2 "a bad energy_floor in the configuration" "$TP_BIN" serve --config "$TMPD/bad.ini" --check-config
 check "... as FILE:LINE" grep -q "bad.ini:2: energy_floor wants" "$TMPD/err"

@@ -37,7 +37,9 @@ static void energy_usage(FILE *f)
 		"  -f, --energy-floor F     state of charge kept, 0..0.95 (default: scenario's)\n"
 		"  -r, --reserve-hours H    hours of idle kept above the floor besides\n"
 		"  -k, --keep-full-days K   the battery kept full while a clear day gives under\n"
-		"                           K days of idle (0: off; default: scenario's)\n"
+		"                           K days of idle (0: off; auto: while a clear day\n"
+		"                           cannot run the board flat out and refill the\n"
+		"                           battery from the floor; default: scenario's)\n"
 		"  -p, --spell-confidence P a reserve for the dark spell learned from the days\n"
 		"                           seen, outlasted with probability 1 - P (0: off)\n"
 		"  -c, --confidence C       of the harvest forecast's lower band, 0.5..0.999\n"
@@ -93,7 +95,11 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 			rc = energy_num("--reserve-hours", optarg, 0.0, 1000.0, &o->reserve_h);
 			break;
 		case 'k':
-			rc = energy_num("--keep-full-days", optarg, 0.0, 30.0, &o->keep_full);
+			if (strcmp(optarg, "auto") == 0)
+				o->keep_full = POWER_BUDGET_KEEP_FULL_AUTO;
+			else
+				rc = energy_num("--keep-full-days", optarg, 0.0, 30.0,
+						&o->keep_full);
 			break;
 		case 'p':
 			rc = energy_num("--spell-confidence", optarg, 0.0, 0.999, &o->spell);

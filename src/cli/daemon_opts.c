@@ -95,7 +95,9 @@ static void usage_energy(FILE *f)
 	      "  --energy-floor F     state of charge kept, 0 to 0.95 (default 0.2)\n"
 	      "  --reserve-hours H    hours of a dark spell kept above the floor (24)\n"
 	      "  --keep-full-days K   keep the battery full while a clear day's harvest gives\n"
-	      "                       under K days of idle (dark seasons; 0: off, the default)\n"
+	      "                       under K days of idle (dark seasons; 0: off, the default;\n"
+	      "                       auto: while a clear day cannot run the board flat out\n"
+	      "                       and refill the battery from the floor)\n"
 	      "  --spell-confidence P carry the dark spells learned from the days seen with\n"
 	      "                       probability P (0: off, the default; 0 to 0.999)\n"
 	      "  --latitude DEG       the panel's site, north positive: with --longitude\n"
@@ -355,7 +357,11 @@ static int value_option(const struct from *x, int c, const char *arg, struct tp_
 		return number(x, "reserve-hours", arg, 0, 720, "hours from 0 to 720",
 			      &o->energy.reserve_h);
 	case 'n':
-		return number(x, "keep-full-days", arg, 0, 30, "days from 0 to 30",
+		if (strcmp(arg, "auto") == 0) {
+			o->energy.keep_full_days = POWER_BUDGET_KEEP_FULL_AUTO;
+			return 0;
+		}
+		return number(x, "keep-full-days", arg, 0, 30, "days from 0 to 30 or auto",
 			      &o->energy.keep_full_days);
 	case 'q':
 		return number(x, "spell-confidence", arg, 0, 0.999, "a probability from 0 to 0.999",

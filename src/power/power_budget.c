@@ -40,6 +40,15 @@ void power_budget_cfg_default(struct power_budget_cfg *c)
 	power_load_default(&c->load);
 }
 
+double power_budget_dark_days(const struct power_budget_cfg *c, double cap_wh)
+{
+	double need = 24.0 * c->load.idle_w / c->eta_d;
+
+	if (!(need > 0.0) || !(cap_wh > 0.0))
+		return 0.0;
+	return ((c->full_soc - c->floor) * cap_wh + 24.0 * c->load.gen_w / c->eta_d) / need;
+}
+
 /* Lowest energy (Wh) over the horizon holding generating power p. */
 static double power_budget_min_wh(const struct power_budget_cfg *c, const double *harvest_w, int n,
 				  double e0, double cap, double p)
@@ -132,9 +141,12 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 	out->reserve_wh = c->reserve_hours * (deficit_w > 0.0 ? deficit_w : 0.0);
 	power_budget_spell(c, h, cap, out);
 	/* A dark season: a clear day gives under keep_full_days days of idle. */
-	if (c->keep_full_days > 0.0 &&
-	    out->clear_day_wh * c->eta_c < c->keep_full_days * 24.0 * c->load.idle_w / c->eta_d &&
-	    out->reserve_wh < (c->full_soc - c->floor) * cap)
+	out->keep_full_days =
+	    c->keep_full_days < 0.0 ? power_budget_dark_days(c, cap) : c->keep_full_days;
+	out->dark_season =
+	    out->keep_full_days > 0.0 &&
+	    out->clear_day_wh * c->eta_c < out->keep_full_days * 24.0 * c->load.idle_w / c->eta_d;
+	if (out->dark_season && out->reserve_wh < (c->full_soc - c->floor) * cap)
 		out->reserve_wh = (c->full_soc - c->floor) * cap;
 	keep = c->floor * cap + out->reserve_wh;
 	if (!isfinite(panel_now)) {
@@ -205,6 +217,10 @@ json_t *power_budget_event(const struct power_budget_out *o, double t)
 	tp_event_set_num(ev, "harvest_hi_wh", o->harvest_hi_wh);
 	tp_event_set_num(ev, "dark_ratio", o->dark_ratio);
 	tp_event_set_num(ev, "reserve_wh", o->reserve_wh);
+	if (o->keep_full_days > 0.0) {
+		tp_event_set_num(ev, "keep_full_days", o->keep_full_days);
+		json_object_set_new(ev, "dark_season", json_boolean(o->dark_season));
+	}
 	if (o->spell_p > 0.0) {
 		tp_event_set_num(ev, "spell_days", o->spell_days);
 		tp_event_set_num(ev, "spell_p", o->spell_p);

@@ -27,7 +27,8 @@
  *     eta_c) is under keep_full_days days of the idle board's need
  *     (24·idle_w/eta_d), the reserve is the whole battery above the floor
  *     (up to full_soc): a dark spell that starts tomorrow finds it full,
- *     and only what a full battery would curtail is spent (3). 0: off.
+ *     and only what a full battery would curtail is spent (3). 0: off;
+ *     POWER_BUDGET_KEEP_FULL_AUTO: the rig's own (power_budget_dark_days).
  *     spell_confidence P > 0 sizes it by the dark spells learned
  *     (power_harvest_spell_days): a day is short when a clear day's
  *     harvest times its ratio (after the charger, at eta_c) is under the
@@ -67,7 +68,8 @@ double power_load_j_per_token(const struct power_load *l);
 struct power_budget_cfg {
 	double floor;		 /* state of charge kept, 0..1 */
 	double reserve_hours;	 /* hours of dark spell carried above the floor */
-	double keep_full_days;	 /* full while a clear day gives fewer days of idle (0: off) */
+	double keep_full_days;	 /* full while a clear day gives fewer days of idle (0: off,
+				    POWER_BUDGET_KEEP_FULL_AUTO: power_budget_dark_days) */
 	double spell_confidence; /* a dark spell outlasts the reserve with 1 - this (0: off) */
 	double confidence;	 /* of the harvest's lower band, 0.5..0.999 */
 	double horizon_h;
@@ -78,6 +80,20 @@ struct power_budget_cfg {
 };
 
 void power_budget_cfg_default(struct power_budget_cfg *c);
+
+/*
+ * keep_full_days = auto: the dark season drawn from the rig itself. A
+ * season is dark while a clear day cannot both carry the board flat out
+ * for 24 h and refill the pack from its floor: clear_day·eta_c <
+ * (full_soc - floor)·cap + 24·gen_w/eta_d, i.e. keep_full_days =
+ * ((full_soc - floor)·cap + 24·gen_w/eta_d) / (24·idle_w/eta_d). Then what
+ * the board spends at night is not given back by the next sun while it
+ * runs, and a dark spell that starts tomorrow finds the pack as the night
+ * left it. 4.04 days for the rig of issue 15 (256 Wh, 3.8 W idle, 7.2 W
+ * flat out). No history, no tuning: the pack, the load and the charger.
+ */
+#define POWER_BUDGET_KEEP_FULL_AUTO (-1.0)
+double power_budget_dark_days(const struct power_budget_cfg *c, double cap_wh);
 
 struct power_budget_in {
 	double t_unix;
@@ -97,11 +113,13 @@ struct power_budget_out {
 	double soc, soc_uncertainty, floor_soc;
 	double min_soc; /* lowest forecast over the horizon at the budget */
 	double harvest_lo_wh, harvest_wh, harvest_hi_wh; /* forecast over the horizon */
-	double clear_day_wh; /* clear sky, next 24 h, after the charger */
-	double dark_ratio;   /* a bad day's ratio: the 1 - confidence quantile of recent days */
-	double reserve_wh;   /* kept above the floor for a dark spell */
-	double spell_days;   /* short days the reserve carries (spell_confidence) */
-	double spell_p;	     /* P(tomorrow is short), learned */
+	double clear_day_wh;   /* clear sky, next 24 h, after the charger */
+	double dark_ratio;     /* a bad day's ratio: the 1 - confidence quantile of recent days */
+	double reserve_wh;     /* kept above the floor for a dark spell */
+	double spell_days;     /* short days the reserve carries (spell_confidence) */
+	double spell_p;	       /* P(tomorrow is short), learned */
+	double keep_full_days; /* the dark season's threshold used (0: off) */
+	int dark_season;       /* the battery kept full: a clear day gives under it */
 	double horizon_h, confidence;
 };
 

@@ -38,6 +38,11 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 	if (s->budget.keep_full_days > 0)
 		fprintf(out, ", kept full below %.1f days of idle a clear day",
 			s->budget.keep_full_days);
+	else if (s->budget.keep_full_days < 0)
+		fprintf(out,
+			", kept full while a clear day cannot run the board flat out and refill "
+			"the battery (%.2f days of idle)",
+			power_budget_dark_days(&s->budget, solar_scenario_capacity_wh(s)));
 	if (o->missing_h > 0)
 		fprintf(out, ", %.1f h of missing data skipped", o->missing_h);
 	fputc('\n', out);

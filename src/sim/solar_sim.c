@@ -107,10 +107,15 @@ static int solar_scenario_keys(struct solar_scenario *s, const struct tp_ini *in
 	for (i = 0; i < SOLAR_NKEYS; i++) {
 		const struct solar_key *k = &solar_keys[i];
 		double *v = (double *)((char *)s + k->off), x;
+		const char *text = tp_ini_get(ini, k->section, k->key);
 		int rc = tp_ini_get_double(ini, k->section, k->key, &x);
 
 		if (rc == -ENOENT)
 			continue;
+		if (v == &s->budget.keep_full_days && text && strcmp(text, "auto") == 0) {
+			*v = POWER_BUDGET_KEEP_FULL_AUTO; /* the rig's own dark season */
+			continue;
+		}
 		if (rc < 0 || !(x >= k->lo && x <= k->hi)) {
 			snprintf(err, n, "%s: [%s] %s must be a number in %g..%g", path, k->section,
 				 k->key, k->lo, k->hi);
