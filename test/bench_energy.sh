@@ -22,13 +22,13 @@ for rig in rig rig-pvgis; do
   "$bin" energy -s "fixtures/solar/$rig.ini"
 done
 echo "-- the trade-offs (paced only; the oracle's hours below the floor are the bound)"
-printf '%-10s %-32s %14s %10s\n' file setting below_floor_h of_oracle
+printf '%-10s %-36s %14s %10s\n' file setting below_floor_h of_oracle
 row() { # FILE SETTING ARGS...
   f=$1
   set=$2
   shift 2
   "$bin" energy -s "fixtures/solar/$f.ini" "$@" |
-    awk -v f="$f" -v s="$set" '$1 == "paced" { printf "%-10s %-32s %14s %10s\n", f, s, $2, $6 }'
+    awk -v f="$f" -v s="$set" '$1 == "paced" { printf "%-10s %-36s %14s %10s\n", f, s, $2, $6 }'
 }
 for rig in rig rig-pvgis; do
   for r in 0 24 48; do
