@@ -575,8 +575,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
 	forecast_band(p, t, pw);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
-	f->sustainable_power_w = tp_forecast_sustainable_power_held(
-	    &p->tm, z, p->anchor, p->ceiling - p->margin - p->zone_low, pw, p->gain_prior);
+	f->sustainable_power_w =
+	    tp_pipeline_room_sustainable(p, p->ceiling - p->margin - p->zone_low, pw);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);

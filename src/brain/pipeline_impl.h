@@ -170,6 +170,16 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt);
 void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, double *sd_c);
 
 /*
+ * The sustainable power, W: the steady state at the held power power_w
+ * moved to set_point_c with the class's secant gain, scaled by what the
+ * reading says of this board's resistance beside its room (the model's
+ * own gain where larger, within twice the class's); without a class gain
+ * or a held power, the model's intercept and gain. NaN without a model.
+ */
+double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_point_c,
+				    double power_w);
+
+/*
  * The idle power that goes with energy per token jpt: the regression's
  * idle where jpt is its own, else the one that keeps its operating point
  * (idle + jpt·rate at the mean rate) where it is: its idle and slope are
