@@ -95,6 +95,8 @@ struct tp_pipeline {
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
+	double ek_wt0, ek_wp, ek_wr; /* the window being summed: start, power, rate */
+	int ek_wn;
 	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
 
 	/* the room (pipeline_room.c): power through the controlled zone's prior
