@@ -46,7 +46,55 @@ gap_jitter = 0.8
 [audio]
 rate = 0
 INI
-for s in const warm; do
+# 50-token calls on a Pi-5-like board in a cool room (19 C): the model's gain
+# from bursts of short calls came out at 0.6 of the board's, and the rate
+# extrapolated with it to the ceiling was 27 % too high
+cat >"$TMPD/calls.ini" <<'INI'
+[scenario]
+board = sim-pi5
+duration_s = 3600
+seed = 13153336309604
+[plant]
+model = network
+class = pi5
+ambient_c = 19.0
+initial = steady
+max_rate = 5
+[throttle]
+zone = temp.cpu
+[load]
+profile = calls
+call_tokens = 50
+gap_s = 15.6
+gap_jitter = 0.8
+[audio]
+rate = 0
+INI
+# an Orin-like board near its full rate, one step up: the rate counted in
+# whole tokens per frame is noise the power does not follow, and the
+# idle/energy-per-token fit on it came out at 9.6 W and 0.14 J/token
+# (about 5 W and 0.43 J on this board), the rate published 46 % high
+cat >"$TMPD/steps.ini" <<'INI'
+[scenario]
+board = sim-orin
+duration_s = 2400
+seed = 170546829587418
+[plant]
+model = network
+class = orin
+ambient_c = 24.1
+initial = steady
+max_rate = 20
+[throttle]
+zone = temp.gpu
+[load]
+profile = steps
+rate = 12.34
+step = 863 14.02
+[audio]
+rate = 0
+INI
+for s in const warm calls steps; do
   "$TP_BIN" sim --scenario "$TMPD/$s.ini" -o "$TMPD/s/$s" >/dev/null 2>&1
   "$TP_BIN" replay "$TMPD/s/$s" --channels "$TMPD/$s.csv" >"$TMPD/$s.events" 2>/dev/null
   mkdir -p "$TMPD/e-$s" && ln -s "$TMPD/s/$s" "$TMPD/e-$s/"
@@ -66,6 +114,27 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["sustainable_rate_scored"] > 30, d
 assert d["sustainable_rate_median_rel_error"] <= 0.25, d["sustainable_rate_median_rel_error"]
+print("ok")
+PY
+check "short calls: the sustainable rate within 15 % (median), 20 % (p90)" py "$TMPD/calls.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sustainable_rate_scored"] > 30, d
+assert d["sustainable_rate_median_rel_error"] <= 0.15, d["sustainable_rate_median_rel_error"]
+assert d["sustainable_rate_p90_rel_error"] <= 0.20, d["sustainable_rate_p90_rel_error"]
+print("ok")
+PY
+check "steady load near full rate: energy per token 0.3-0.6 J, idle under 7.5 W" py "$TMPD/steps.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"energy_summary"' in l][-1]
+assert 0.3 < e["joules_per_token_marginal"] < 0.6 and e["idle_w"] < 7.5, e
+print("ok")
+PY
+check "... and the sustainable rate within 15 % (median)" py "$TMPD/steps.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sustainable_rate_scored"] > 20, d
+assert d["sustainable_rate_median_rel_error"] <= 0.15, d["sustainable_rate_median_rel_error"]
 print("ok")
 PY
 check "a warm room: the ambient nearer the room than the class's 28 C (MAE <= 3.5 K)" py "$TMPD/warm.json" <<'PY'

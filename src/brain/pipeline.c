@@ -9,10 +9,14 @@
 #include "stats.h"
 #include "util.h"
 
-#define MODEL_VALID_S  300.0 /* data before the dynamics are trusted */
-#define LOADED_UTIL    0.5
-#define ENERGY_Q       1e-6  /* random walk of the idle/energy-per-token fit, per s */
-#define RBAR_TAU_S     600.0 /* the fit's operating point: its mean rate */
+#define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
+#define LOADED_UTIL   0.5
+#define ENERGY_Q      1e-6  /* random walk of the idle/energy-per-token fit, per s */
+#define RBAR_TAU_S    600.0 /* the fit's operating point: its mean rate */
+/* the fit takes means over this long: a rate counted in whole tokens per
+ * frame is noise that power does not follow, and on a steady load it
+ * pulled the slope to a fifth of the board's (regression dilution) */
+#define ENERGY_WIN_S   10.0
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
 #define MAX_T_S	       1e11  /* frames later than this are refused */
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
@@ -397,6 +401,32 @@ static double model_ambient(const struct tp_pipeline *p)
 
 /* ---- energy ---- */
 
+/* power = idle + E_token·rate, a two-parameter Kalman regression, on the
+ * means of n frames */
+static void energy_fit(struct tp_pipeline *p, double t, double pm, double r, int n)
+{
+	double h[2] = {1, r}, Ph[2], S, e, K[2];
+	int i, j;
+
+	if (p->ek_n > 0 && t > p->ek_t) {
+		p->ek_P[0][0] += ENERGY_Q * (t - p->ek_t);
+		p->ek_P[1][1] += ENERGY_Q * (t - p->ek_t);
+	}
+	p->ek_t = t;
+	Ph[0] = p->ek_P[0][0] * h[0] + p->ek_P[0][1] * h[1];
+	Ph[1] = p->ek_P[1][0] * h[0] + p->ek_P[1][1] * h[1];
+	S = h[0] * Ph[0] + h[1] * Ph[1] + 0.25;
+	e = pm - (p->ek_th[0] + p->ek_th[1] * r);
+	for (i = 0; i < 2; i++)
+		K[i] = Ph[i] / S;
+	for (i = 0; i < 2; i++) {
+		p->ek_th[i] += K[i] * e;
+		for (j = 0; j < 2; j++)
+			p->ek_P[i][j] -= K[i] * Ph[j];
+	}
+	p->ek_n += n; /* frames, as the thresholds count them */
+}
+
 static void energy_frame(struct tp_pipeline *p, double t, double dt)
 {
 	const double *v = p->v;
@@ -421,28 +451,17 @@ static void energy_frame(struct tp_pipeline *p, double t, double dt)
 	}
 	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
 		r = v[p->i_rate];
-	/* power = idle + E_token·rate, a two-parameter Kalman regression */
 	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
-		double h[2] = {1, r}, Ph[2], S, e, K[2];
-		int i, j;
-
-		if (p->ek_n > 0 && t > p->ek_t) {
-			p->ek_P[0][0] += ENERGY_Q * (t - p->ek_t);
-			p->ek_P[1][1] += ENERGY_Q * (t - p->ek_t);
+		if (p->ek_wn == 0)
+			p->ek_wt0 = t;
+		p->ek_wp += pm;
+		p->ek_wr += r;
+		p->ek_wn++;
+		if (t - p->ek_wt0 >= ENERGY_WIN_S - 1e-6) {
+			energy_fit(p, t, p->ek_wp / p->ek_wn, p->ek_wr / p->ek_wn, p->ek_wn);
+			p->ek_wp = p->ek_wr = 0;
+			p->ek_wn = 0;
 		}
-		p->ek_t = t;
-		Ph[0] = p->ek_P[0][0] * h[0] + p->ek_P[0][1] * h[1];
-		Ph[1] = p->ek_P[1][0] * h[0] + p->ek_P[1][1] * h[1];
-		S = h[0] * Ph[0] + h[1] * Ph[1] + 0.25;
-		e = pm - (p->ek_th[0] + p->ek_th[1] * r);
-		for (i = 0; i < 2; i++)
-			K[i] = Ph[i] / S;
-		for (i = 0; i < 2; i++) {
-			p->ek_th[i] += K[i] * e;
-			for (j = 0; j < 2; j++)
-				p->ek_P[i][j] -= K[i] * Ph[j];
-		}
-		p->ek_n++;
 		p->ek_rbar = tp_ema(p->ek_rbar, r, dt, RBAR_TAU_S);
 	}
 }
@@ -575,8 +594,8 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
 	forecast_band(p, t, pw);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
-	f->sustainable_power_w = tp_forecast_sustainable_power_held(
-	    &p->tm, z, p->anchor, p->ceiling - p->margin - p->zone_low, pw, p->gain_prior);
+	f->sustainable_power_w =
+	    tp_pipeline_room_sustainable(p, p->ceiling - p->margin - p->zone_low, pw);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w) / g);

@@ -95,6 +95,8 @@ struct tp_pipeline {
 	double gen_s; /* seconds with tokens flowing */
 	double ek_th[2], ek_P[2][2], ek_t;
 	int ek_n;
+	double ek_wt0, ek_wp, ek_wr; /* the window being summed: start, power, rate */
+	int ek_wn;
 	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
 
 	/* the room (pipeline_room.c): power through the controlled zone's prior
@@ -168,6 +170,16 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt);
  * the controlled zone's reading implies through the prior's resistances.
  */
 void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, double *sd_c);
+
+/*
+ * The sustainable power, W: the steady state at the held power power_w
+ * moved to set_point_c with the class's secant gain, scaled by what the
+ * reading says of this board's resistance beside its room (the model's
+ * own gain where larger, within twice the class's); without a class gain
+ * or a held power, the model's intercept and gain. NaN without a model.
+ */
+double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_point_c,
+				    double power_w);
 
 /*
  * The idle power that goes with energy per token jpt: the regression's

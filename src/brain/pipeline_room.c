@@ -27,6 +27,9 @@
 #define ROOM_PROXY_SD  0.25 /* ... where the power is guessed from utilisation */
 #define ROOM_PRIOR_SD  4.0  /* rooms around the class's stated one, K */
 #define ROOM_SEC_TAU_S 60.0 /* the implied room, filtered */
+/* the gain a sustainable power is extrapolated with, at most this many
+ * times the class's: a cooling degradation may double it */
+#define SUS_GAIN_HI 2.0
 
 void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 {
@@ -54,26 +57,62 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 	    tp_ema(p->room_sec, x - pr->r1 * p->room_s1 - pr->r2 * p->room_s2, dt, ROOM_SEC_TAU_S);
 }
 
+/*
+ * The reading says room_sec = room + d·rise, d the board's secant
+ * resistance relative to its class's, less one. With the room's prior
+ * around the class's and d's around 0 the two split what the reading
+ * says by their variances: *room_c and *d their posterior means, *sd_c
+ * the room's standard deviation. 0 without a power reading.
+ */
+static int room_split(const struct tp_pipeline *p, double *room_c, double *d, double *sd_c)
+{
+	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
+	double rise, rel, m, vr, va = ROOM_PRIOR_SD * ROOM_PRIOR_SD;
+
+	if (isnan(p->room_sec))
+		return 0;
+	rise = fmax(fabs(pr->r1 * p->room_s1 + pr->r2 * p->room_s2), 1.0);
+	rel = p->psrc == PWR_PROXY ? ROOM_PROXY_SD : ROOM_R_REL_SD;
+	vr = rel * rel * rise * rise;
+	m = p->room_sec - pr->ambient_c;
+	*room_c = pr->ambient_c + va * m / (va + vr);
+	/* within 2.5 sd: a reading far off is more likely the sensor's */
+	*d = fmin(fmax(rel * rel * rise * m / (va + vr), -2.5 * rel), 2.5 * rel);
+	*sd_c = sqrt(va * vr / (va + vr));
+	return 1;
+}
+
 void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, double *sd_c)
 {
-	const struct tp_tm_prior *pr;
-	double rise, rel, w_sec, w_pri;
+	double d;
 
 	*ambient_c = *sd_c = NAN;
 	if (p->ctrl < 0)
 		return;
-	pr = &p->tm.z[p->ctrl].prior;
-	w_pri = 1 / (ROOM_PRIOR_SD * ROOM_PRIOR_SD);
-	if (isnan(p->room_sec)) {
-		*ambient_c = pr->ambient_c;
+	if (!room_split(p, ambient_c, &d, sd_c)) {
+		*ambient_c = p->tm.z[p->ctrl].prior.ambient_c;
 		*sd_c = ROOM_PRIOR_SD;
-		return;
 	}
-	rise = fmax(fabs(pr->r1 * p->room_s1 + pr->r2 * p->room_s2), 1.0);
-	rel = (p->psrc == PWR_PROXY ? ROOM_PROXY_SD : ROOM_R_REL_SD) * rise;
-	w_sec = 1 / (rel * rel);
-	*ambient_c = (w_sec * p->room_sec + w_pri * pr->ambient_c) / (w_sec + w_pri);
-	*sd_c = 1 / sqrt(w_sec + w_pri);
+}
+
+double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_point_c, double power_w)
+{
+	double g, gs, gu, room, d, sd;
+
+	if (p->ctrl < 0 || isnan(p->anchor))
+		return NAN;
+	g = tp_tmodel_gain(&p->tm, p->ctrl);
+	if (!(g > 1e-6))
+		return NAN;
+	if (!isfinite(p->gain_prior) || !(p->gain_prior > 0) || !isfinite(power_w))
+		return (set_point_c - p->anchor) / g;
+	gs = p->gain_prior;
+	if (room_split(p, &room, &d, &sd))
+		gs *= 1 + d;
+	/* the model's gain where it says more: a cooling change handed over */
+	gu = fmax(gs, fmin(g, SUS_GAIN_HI * p->gain_prior));
+	/* from the steady state at the held power */
+	return power_w + (set_point_c - p->anchor - g * power_w) / gu;
 }
 
 double tp_pipeline_room_idle(const struct tp_pipeline *p, double jpt)
