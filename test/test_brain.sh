@@ -186,6 +186,20 @@ for seed in 1 2 3; do
 done
 check "... and no other zone is blamed" \
   sh -c "! grep -v '\"state\":\"end\"' '$TMPD/gain.jsonl' | grep -q '\"event\":\"sensor_[a-z]*\",\"channel\":\"temp.\(cpu\|board\)\"'"
+# --- a drift that makes the kernel throttle (fixtures/scenarios/drift-throttle.ini,
+# an hour): the throttle pulls the true level down while the reading climbs,
+# and the model's error at the clocks the kernel chose follows the level as a
+# gain's would; no gain is told from blocks under the throttle ---
+"$TP_BIN" sim --scenario fixtures/scenarios/drift-throttle.ini --no-audio -o "$TMPD/dthr" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/dthr" >"$TMPD/dthr.jsonl" 2>/dev/null
+check "drift under the kernel's throttle: the kernel throttles" \
+  grep -q '"event":"kernel_throttle","state":"start"' "$TMPD/dthr.jsonl"
+check "... a sensor fault on temp.cpu, shaped a ramp" \
+  grep -qE '"event":"sensor_(calibration|offset)","channel":"temp.cpu".*"shape":"ramp"' "$TMPD/dthr.jsonl"
+check "... never called a gain" \
+  sh -c "! grep -qE '\"(event|resolved_as)\":\"sensor_gain\"' '$TMPD/dthr.jsonl'"
+check "... and no other zone is blamed" \
+  sh -c "! grep -v '\"state\":\"end\"' '$TMPD/dthr.jsonl' | grep -q '\"event\":\"sensor_[a-z]*\",\"channel\":\"temp.\(gpu\|board\)\"'"
 # a gain that grows while the models are still learning the board is not
 # learned as a larger resistance of that zone alone: it is found (its kind
 # unknown while the level has not moved since the onset, then told: a gain)
