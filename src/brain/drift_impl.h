@@ -247,6 +247,7 @@ struct tp_drift_shape {
 	double slope_se;	    /* their standard error, K/K */
 	double err, xpost;	    /* mean error and level since the onset */
 	double slope;		    /* the model's own error per K of level, before the onset */
+	double indep;		    /* the share of the blocks counted independent */
 	/* regressors */
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
 	    xc[TP_DRIFT_HIST], y[TP_DRIFT_HIST];

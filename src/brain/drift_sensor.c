@@ -664,8 +664,9 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		return;
 	if (told)
 		snprintf(why, sizeof(why),
-			 "gain and offset explain the readings alike (BIC %.1f apart)",
-			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)));
+			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
+			 "the blocks counted independent)",
+			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)), 100 * w.indep);
 	/* a sensor fault all the same: its shape, not its kind */
 	report(d, j, t, TP_FAULT_UNKNOWN, ramp ? w.rate : w.step, conf, ramp ? "ramp" : "step",
 	       w.xref, why, e);
