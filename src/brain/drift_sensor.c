@@ -610,6 +610,32 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
 }
 
 /*
+ * Did a jump of the load come with the alarm's onset (a block left out as
+ * unsettled within WITNESS_S of it) while the level stayed put before it?
+ * Then an error that follows the level since the onset is the gain shape
+ * and, alike, the shape of a model whose resistance is off, which only a
+ * level moving before the onset could have shown (drift_shape.c's model
+ * slope): the two are not told apart.
+ */
+static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int i, jump = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+
+		jump |=
+		    fabs(z->ht[k] - z->onset) <= WITNESS_S && !(z->hs[k] & TP_DRIFT_HIST_SETTLED);
+	}
+	for (i = 0; i < w->n && w->t[i] <= z->onset; i++) {
+		lo = fmin(lo, w->x[i]);
+		hi = fmax(hi, w->x[i]);
+	}
+	return jump && !(hi - lo >= CLASSIFY_RISE_K);
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -625,8 +651,8 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp,
-	    unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
+	int post, kernel, told, ramp, jumped = 0;
+	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
 
@@ -646,6 +672,14 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
+	if (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) {
+		kind = TP_FAULT_UNKNOWN;
+		jumped = 1;
+		conf = ramp ? 1 - exp(-0.25 * (w.b_o - w.b_d)) : 0.9;
+		snprintf(why, sizeof(why),
+			 "the error follows the level since a change of load at its onset: the "
+			 "model's resistance or the sensor's gain, not told apart");
+	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
 
@@ -662,7 +696,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && !alarm_stands(z, e))
 		return;
-	if (told)
+	if (told && !jumped)
 		snprintf(why, sizeof(why),
 			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
 			 "the blocks counted independent)",
