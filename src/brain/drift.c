@@ -30,6 +30,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
 	d->last_jump_t = -INFINITY;
+	d->throttle_t = -INFINITY;
 	d->die_done_t = -INFINITY;
 	d->alpha_var = 1;
 	for (j = 0; j < nz; j++) {
@@ -258,6 +259,8 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 	d->hold = mdl->hold;
 	d->load_jump = mdl->load_jump;
 	d->last_jump_t = mdl->last_jump_t;
+	if (mdl->throttled)
+		d->throttle_t = t;
 	if (blk > d->block) {
 		close_block(d, (double)(d->block + 1) * BLOCK_S, mdl, ev);
 		d->block = blk;

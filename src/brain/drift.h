@@ -51,6 +51,7 @@ struct tp_drift_model {
 	int load_jump;	    /* the power jumped lately: a jump of a reading is the model's lag */
 	double last_jump_t; /* the mean load last changed, s (-INFINITY: never) */
 	int hold;	    /* the model's input is missing: judge nothing */
+	int throttled;	    /* the kernel holds the clocks down (a throttle episode) */
 };
 
 /*

@@ -38,6 +38,10 @@
 
 #define BLOCK_S 10.0
 
+/* what a history block is clear of (struct tp_drift_zone's hs) */
+#define TP_DRIFT_HIST_SETTLED 1 /* load jumps: the die has settled */
+#define TP_DRIFT_HIST_FREE    2 /* the kernel's throttle: the load is the caller's */
+
 /* a change of load or sound this long before an onset witnesses it */
 #define WITNESS_S 60.0
 
@@ -114,7 +118,7 @@ struct tp_drift_zone {
 	int hn, hpos;
 	double ht[TP_DRIFT_HIST], hd[TP_DRIFT_HIST], hx[TP_DRIFT_HIST],
 	    hq[TP_DRIFT_HIST];		 /* ... rise */
-	unsigned char hs[TP_DRIFT_HIST]; /* the block is clear of load jumps */
+	unsigned char hs[TP_DRIFT_HIST]; /* TP_DRIFT_HIST_*: what the block is clear of */
 	double fault_end_t;		 /* the last reported fault's end */
 	double held_until;		 /* its model learns nothing until then (caller's hold) */
 };
@@ -138,6 +142,7 @@ struct tp_drift {
 	double pat_chi2, pat_corr;
 	int load_jump;	    /* the power jumped lately (the caller's, this frame) */
 	double last_jump_t; /* the mean load last changed (the caller's, this frame) */
+	double throttle_t;  /* the kernel last held the clocks down (the caller's) */
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
@@ -242,6 +247,7 @@ struct tp_drift_shape {
 	double slope_se;	    /* their standard error, K/K */
 	double err, xpost;	    /* mean error and level since the onset */
 	double slope;		    /* the model's own error per K of level, before the onset */
+	double indep;		    /* the share of the blocks counted independent */
 	/* regressors */
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
 	    xc[TP_DRIFT_HIST], y[TP_DRIFT_HIST];

@@ -300,15 +300,16 @@ void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, doubl
 
 /* ---- classification of a zone alarm ---- */
 
+/* The blocks from t0 on that are clear of what need says (TP_DRIFT_HIST_*). */
 static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x,
-		     double *q, int settled_only)
+		     double *q, unsigned need)
 {
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
 		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 
-		if (z->ht[k] < t0 || (settled_only && !z->hs[k]))
+		if (z->ht[k] < t0 || (z->hs[k] & need) != need)
 			continue;
 		t[n] = z->ht[k];
 		dd[n] = z->hd[k];
@@ -574,6 +575,67 @@ static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind,
 }
 
 /*
+ * The blocks an alarm's classification fits into w, from before its onset
+ * on, and how many of them follow the onset. Not while the die still
+ * answers a load jump (the model's lag there is no sensor's doing), nor
+ * under the kernel's throttle: the kernel moves the load because of the
+ * very readings judged (a drift past the trip), to clocks the model never
+ * saw, and its error there follows the level as a gain's would. *kernel:
+ * 0, none left out; n > 0, n blocks since the onset left out; -1, every
+ * block since the onset was under the throttle, and w holds them all
+ * (their shape counts, their kind is not told from them).
+ */
+static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
+		      struct tp_drift_shape *w, int *kernel)
+{
+	unsigned need = TP_DRIFT_HIST_SETTLED | TP_DRIFT_HIST_FREE;
+	double w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
+	int i, post = 0, all = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+
+		all += z->ht[k] > z->onset && z->ht[k] >= w0 + BLOCK_S &&
+		       (z->hs[k] & TP_DRIFT_HIST_SETTLED);
+	}
+	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, need);
+	for (i = 0; i < w->n; i++)
+		post += w->t[i] > z->onset;
+	*kernel = all - post;
+	if (post >= 3 || all == post)
+		return post;
+	*kernel = -1;
+	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, TP_DRIFT_HIST_SETTLED);
+	return all;
+}
+
+/*
+ * Did a jump of the load come with the alarm's onset (a block left out as
+ * unsettled within WITNESS_S of it) while the level stayed put before it?
+ * Then an error that follows the level since the onset is the gain shape
+ * and, alike, the shape of a model whose resistance is off, which only a
+ * level moving before the onset could have shown (drift_shape.c's model
+ * slope): the two are not told apart.
+ */
+static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int i, jump = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+
+		jump |=
+		    fabs(z->ht[k] - z->onset) <= WITNESS_S && !(z->hs[k] & TP_DRIFT_HIST_SETTLED);
+	}
+	for (i = 0; i < w->n && w->t[i] <= z->onset; i++) {
+		lo = fmin(lo, w->x[i]);
+		hi = fmax(hi, w->x[i]);
+	}
+	return jump && !(hi - lo >= CLASSIFY_RISE_K);
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -588,25 +650,36 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 {
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
-	double wait = t - z->alarm_t, var, w0, conf, post = 0;
-	int i, told, ramp, unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
+	double wait = t - z->alarm_t, var, conf;
+	int post, kernel, told, ramp, jumped = 0;
+	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
-	char why[160];
+	char why[224];
 
 	if (classify_common(d, j, t, e))
 		return;
-	w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
-	/* not while the die still answers a load jump: the model's lag there
-	 * is no sensor's doing */
-	w.n = hist_from(z, w0 + BLOCK_S, w.t, w.d, w.x, w.q, 1);
-	for (i = 0; i < w.n; i++)
-		post += w.t[i] > z->onset;
+	post = fit_window(d, z, &w, &kernel);
 	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
 	tp_drift_shape_fit(&w, z->onset, var);
-	told = load_told(d, z, &w, var, why, sizeof(why));
+	told = kernel >= 0 && load_told(d, z, &w, var, why, sizeof(why));
+	if (kernel < 0)
+		snprintf(why, sizeof(why),
+			 "the level moved only under the kernel's throttle, which the readings "
+			 "drive: no gain or offset told from it");
+	else if (kernel > 0 && !told)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
+	if (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) {
+		kind = TP_FAULT_UNKNOWN;
+		jumped = 1;
+		conf = ramp ? 1 - exp(-0.25 * (w.b_o - w.b_d)) : 0.9;
+		snprintf(why, sizeof(why),
+			 "the error follows the level since a change of load at its onset: the "
+			 "model's resistance or the sensor's gain, not told apart");
+	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
 
@@ -623,10 +696,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && !alarm_stands(z, e))
 		return;
-	if (told)
+	if (told && !jumped)
 		snprintf(why, sizeof(why),
-			 "gain and offset explain the readings alike (BIC %.1f apart)",
-			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)));
+			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
+			 "the blocks counted independent)",
+			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)), 100 * w.indep);
 	/* a sensor fault all the same: its shape, not its kind */
 	report(d, j, t, TP_FAULT_UNKNOWN, ramp ? w.rate : w.step, conf, ramp ? "ramp" : "step",
 	       w.xref, why, e);
@@ -634,10 +708,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 
 /* ---- blocks ---- */
 
-static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, double q, int settled)
+static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, double q,
+		      unsigned clear)
 {
 	z->hq[z->hpos] = q;
-	z->hs[z->hpos] = (unsigned char)settled;
+	z->hs[z->hpos] = (unsigned char)clear;
 	z->ht[z->hpos] = t;
 	z->hd[z->hpos] = dd;
 	z->hx[z->hpos] = x;
@@ -656,7 +731,8 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	dd = z->e_blk - z->o - d->alpha;
 	z->d = dd;
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
-		  t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S);
+		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
+		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
 	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
 		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;

@@ -36,10 +36,61 @@
 #define SLOPE_SHARE    0.5  /* an offset: the level slope under this share of a gain's */
 #define SLOPE_SIGMAS   3.0  /* ... by this many standard errors */
 #define RAMP_DECIDE    2.0  /* a ramp's kind needs this many times TP_DRIFT_BIC_DECIDE */
+#define INDEP_MIN      0.05 /* the least share of the blocks counted independent */
+#define INDEP_BATCH    6    /* blocks in a batch (a minute) ... */
+#define INDEP_BATCHES  6    /* ... and the batches needed to judge the wander */
+#define GAIN_SLOPE_MAX 0.5  /* K of error per K of level a sensor's gain can show */
 
 static double bic(double sse, int n, int k, double var)
 {
 	return n * log(sse / n + var) + k * log((double)n);
+}
+
+/*
+ * The share of the blocks that count as independent, from what the
+ * richest shape (beta, k regressors x) leaves of y: the least of
+ * (1 - ρ)/(1 + ρ), ρ its lag-one autocorrelation, and, over batches of
+ * INDEP_BATCH and three times as many blocks, the variance of the
+ * batches' means against what white noise would give them (a slow wander
+ * under the block noise hides from ρ). What no shape explains and lingers
+ * from block to block (the model's own error while the heat moves, learned
+ * off on a board richer than it) is no evidence for any shape: counted as
+ * white noise it makes any extra term look decisive.
+ */
+static double indep_share(const double *y, const double *const *x, int k, int n, const double *beta)
+{
+	double e[TP_DRIFT_HIST], s0 = 0, s1 = 0, rho, f;
+	int i, r, b;
+
+	for (i = 0; i < n; i++) {
+		e[i] = y[i];
+		for (r = 0; r < k; r++)
+			e[i] -= beta[r] * x[r][i];
+		s0 += e[i] * e[i];
+		if (i > 0)
+			s1 += e[i] * e[i - 1];
+	}
+	if (s0 <= 0)
+		return 1;
+	rho = s1 / s0;
+	f = rho > 0 ? (1 - rho) / (1 + rho) : 1;
+	for (b = INDEP_BATCH; b <= 3 * INDEP_BATCH; b += 2 * INDEP_BATCH) {
+		double sm = 0;
+		int nb = n / b;
+
+		if (nb < INDEP_BATCHES)
+			continue;
+		for (i = 0; i < nb; i++) {
+			double m = 0;
+
+			for (r = 0; r < b; r++)
+				m += e[i * b + r];
+			sm += (m / b) * (m / b);
+		}
+		/* white noise: the batches' mean square is the blocks' over b */
+		f = fmin(f, (s0 / n) / (b * sm / nb));
+	}
+	return fmin(fmax(f, INDEP_MIN), 1);
 }
 
 /*
@@ -171,7 +222,7 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var)
 {
 	const double *o[2] = {s->one, s->st}, *d[3] = {s->one, s->st, s->rp};
 	const double *g[3] = {s->one, s->st, s->sx}, *gr[4] = {s->one, s->st, s->rp, s->sx};
-	double bo[4], bd[4], bg[4], bgr[4], xm = 0, ym = 0;
+	double bo[4], bd[4], bg[4], bgr[4], sse[4], xm = 0, ym = 0, f;
 	int np = 0;
 	int n = s->n, c, i, pre;
 
@@ -184,10 +235,16 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var)
 	/* the constant first; with no block before the onset the step is the
 	 * constant (left out) */
 	c = pre;
-	s->b_o = bic(lsq_k(s->y, o + 1 - c, 1 + c, n, bo), n, 1 + c, var);
-	s->b_d = bic(lsq_k(s->y, d + 1 - c, 2 + c, n, bd), n, 2 + c, var);
-	s->b_g = bic(lsq_k(s->y, g + 1 - c, 2 + c, n, bg), n, 2 + c, var);
-	s->b_gr = bic(lsq_k(s->y, gr + 1 - c, 3 + c, n, bgr), n, 3 + c, var);
+	sse[0] = lsq_k(s->y, o + 1 - c, 1 + c, n, bo);
+	sse[1] = lsq_k(s->y, d + 1 - c, 2 + c, n, bd);
+	sse[2] = lsq_k(s->y, g + 1 - c, 2 + c, n, bg);
+	sse[3] = lsq_k(s->y, gr + 1 - c, 3 + c, n, bgr);
+	f = isfinite(sse[3]) ? indep_share(s->y, gr + 1 - c, 3 + c, n, bgr) : 1;
+	s->indep = f;
+	s->b_o = bic(sse[0], n, 1 + c, var);
+	s->b_d = bic(sse[1], n, 2 + c, var);
+	s->b_g = bic(sse[2], n, 2 + c, var);
+	s->b_gr = bic(sse[3], n, 3 + c, var);
 	s->step = bo[c];
 	s->d_step = bd[c];
 	s->rate = bd[c + 1];
@@ -207,7 +264,7 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var)
 	for (i = 0, xm = 0; i < n; i++)
 		if (s->st[i])
 			xm += (s->x[i] - s->xpost) * (s->x[i] - s->xpost);
-	s->slope_se = xm > 0 ? sqrt(var / xm) : INFINITY;
+	s->slope_se = xm > 0 ? sqrt(var / (f * xm)) : INFINITY;
 }
 
 enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
@@ -220,13 +277,16 @@ enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int si
 	b_off = *ramp ? s->b_d : s->b_o;
 	b_gain = *ramp ? s->b_gr : s->b_g;
 	b = *ramp ? s->level_slope_r : s->level_slope;
-	gap = b_off - b_gain;
+	/* the gain's one term more, over the blocks that count independent */
+	gap = s->indep * (b_off - b_gain + log((double)s->n)) - log(fmax(s->indep * s->n, 2));
 	/* a ramp's kind, with the level moving the way time does, is easily
 	 * mistaken: twice the evidence */
 	need = *ramp ? RAMP_DECIDE * TP_DRIFT_BIC_DECIDE : TP_DRIFT_BIC_DECIDE;
 	/* the slope a gain of this size would show, and a fair share of it */
 	gain_b = SLOPE_SHARE * fabs(s->err) / fmax(fabs(s->xpost), 1);
-	if (told && isfinite(b_gain) && gap >= need) {
+	/* an error that moves with the level by more than GAIN_SLOPE_MAX K/K
+	 * is no calibration's: the model's level is what moved wrong */
+	if (told && isfinite(b_gain) && gap >= need && fabs(b) <= GAIN_SLOPE_MAX) {
 		*conf = 1 - exp(-0.25 * gap);
 		return TP_FAULT_GAIN;
 	}

@@ -49,6 +49,7 @@ void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
 	    p->tm.have_power && fabs(p->p_now - p->p_ema60) > fmax(0.5, 0.15 * fabs(p->p_ema60));
 	dm.last_jump_t = p->last_jump_t;
 	dm.hold = p->hold;
+	dm.throttled = tp_pipeline_throttled(p);
 	tp_drift_frame(p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
 		       &dm, e);
 }
