@@ -686,6 +686,15 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		return;
 	}
 	z->dm += BLOCK_S / LEAN_TAU_S * (dd - z->dm);
+	if (d->outside_range && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
+		/* the load is outside what the models were identified on: a
+		 * zone's error is its model's share of the new heat; nothing is
+		 * judged (the zone keeps learning) until the heat has settled */
+		z->gp = z->gn = 0;
+		z->tp0 = z->tn0 = t;
+		z->state = TP_DRIFT_OK;
+		return;
+	}
 	sig = sqrt(z->blk_var);
 	k = fmax(K_MIN_K, K_SIGMAS * sig);
 	h = H_MULT * k;
