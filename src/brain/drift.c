@@ -13,6 +13,12 @@
 #define AMB_Q_PER_S	 1e-4 /* ambient random walk, K^2/s */
 #define AMB_MEAS_VAR_MIN 0.0025
 
+/* the load range the models have answered for (range_update) */
+#define RANGE_TAU_S    900.0 /* the heatsink's time constant when none is known */
+#define RANGE_MARGIN_W 0.3
+#define RANGE_SPAN     0.1
+#define RANGE_LEVEL    0.2
+
 int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		  const struct tp_board_zone *const *zones, double warmup_s,
 		  struct tp_eventlog *log)
@@ -29,6 +35,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->log = log;
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
+	d->ps = NAN;
 	d->last_jump_t = -INFINITY;
 	d->throttle_t = -INFINITY;
 	d->die_done_t = -INFINITY;
@@ -159,6 +166,35 @@ static double consensus(const double *y, int n, double prev, int *in)
 
 /* ---- blocks and frames ---- */
 
+/*
+ * The power as the heatsink feels it (the block power filtered by its time
+ * constant) against the range of it the models have answered for at
+ * least that long: outside it, by RANGE_MARGIN_W, RANGE_SPAN of the range
+ * or RANGE_LEVEL of the power itself, a zone's model errs by its share of
+ * the new heat, in ways its residual cannot tell from its sensor until the
+ * heat has settled there (a time constant).
+ */
+static void range_update(struct tp_drift *d, double t, double p)
+{
+	double tau = d->tau2_model > 0 ? d->tau2_model : RANGE_TAU_S, lo = INFINITY, hi = -INFINITY,
+	       m;
+	int i;
+
+	if (isnan(p))
+		return;
+	d->ps = isnan(d->ps) ? p : d->ps + fmin(1, BLOCK_S / tau) * (p - d->ps);
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] > t - tau || d->ht[k] < d->t_first + d->warmup_s)
+			continue;
+		lo = fmin(lo, d->hps[k]);
+		hi = fmax(hi, d->hps[k]);
+	}
+	m = fmax(fmax(RANGE_MARGIN_W, RANGE_SPAN * (hi - lo)), RANGE_LEVEL * fabs(d->ps));
+	d->outside_range = lo <= hi && (d->ps < lo - m || d->ps > hi + m);
+}
+
 static void close_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
 			const struct tp_evidence *e)
 {
@@ -223,6 +259,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	d->ht[k] = t;
 	d->ha[k] = d->alpha;
 	d->hp[k] = d->bn_p ? d->bs_p / d->bn_p : NAN;
+	range_update(d, t, d->hp[k]);
+	d->hps[k] = d->ps;
 	for (j = 0; j < TP_DRIFT_MAX_ZONES; j++) {
 		const struct tp_drift_zone *z = &d->z[j];
 		int ok = j < d->nz && z->has_blk && z->base_ready;

@@ -146,7 +146,10 @@ struct tp_drift {
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
-	double amb_model; /* the models' ambient (median intercept), from the caller */
+	double amb_model;  /* the models' ambient (median intercept), from the caller */
+	double ps;	   /* the power as the heatsink feels it (its time constant), W */
+	int outside_range; /* ps is outside what the models have answered for a time constant */
+	double hps[TP_DRIFT_HIST]; /* ps per block */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
 	int hn, hpos;
 	double ht[TP_DRIFT_HIST], ha[TP_DRIFT_HIST], hp[TP_DRIFT_HIST];

@@ -721,6 +721,25 @@ static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, do
 		z->hn++;
 }
 
+/*
+ * Zone j's alarm is not yet reported and no other zone is in alarm: the
+ * others that could judge it are gone (stuck, lost, invalid), not alarmed
+ * with it. It is judged afresh once there are (its model learning
+ * meanwhile), rather than kept, unjudged, until they return. Zones
+ * alarmed together stay so: what moved them all is the room's.
+ */
+static int lone_alarm(const struct tp_drift *d, int j)
+{
+	int k;
+
+	if (d->z[j].state != TP_DRIFT_SUSPECT && d->z[j].state != TP_DRIFT_CLASSIFY)
+		return 0;
+	for (k = 0; k < d->nz; k++)
+		if (k != j && d->z[k].state != TP_DRIFT_OK)
+			return 0;
+	return 1;
+}
+
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
@@ -737,10 +756,21 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
+		if (lone_alarm(d, j))
+			z->state = TP_DRIFT_OK;
 		z->tp0 = z->tn0 = t;
 		return;
 	}
 	z->dm += BLOCK_S / LEAN_TAU_S * (dd - z->dm);
+	if (d->outside_range && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
+		/* the load is outside what the models were identified on: a
+		 * zone's error is its model's share of the new heat; nothing is
+		 * judged (the zone keeps learning) until the heat has settled */
+		z->gp = z->gn = 0;
+		z->tp0 = z->tn0 = t;
+		z->state = TP_DRIFT_OK;
+		return;
+	}
 	sig = sqrt(z->blk_var);
 	k = fmax(K_MIN_K, K_SIGMAS * sig);
 	h = H_MULT * k;
