@@ -3,11 +3,13 @@
 #include <math.h>
 #include <string.h>
 
-#define GAIN_FAR   1.0	 /* the first window, or one off by more than FAR */
-#define GAIN	   0.4	 /* near the target: noise averaged over a few windows */
-#define FAR	   0.25	 /* log(granted / achieved) beyond which a window is far */
-#define FAR_EARLY  0.405 /* log 1.5: beyond it a window may close early */
-#define DEBT_RESET 0.1	 /* log(granted / the last one) beyond which the debt restarts */
+#define GAIN_FAR   1.0 /* the first window, or one off by more than FAR */
+#define GAIN	   0.4 /* near the target: noise averaged over a few windows */
+#define FAR	   0.25 /* log(granted / achieved) beyond which a window is far (and may close early) */
+#define DEBT_RESET 0.1 /* log(granted / the last one) beyond which the debt restarts */
+#define SLOPE_DS   0.1 /* log setting between two windows that measures the slope */
+#define SLOPE_MIN  1.0 /* the slope's range: a flat stretch is stepped as proportional */
+#define SLOPE_MAX  2.0
 
 void tp_rate_loop_init(struct tp_rate_loop *l)
 {
@@ -19,6 +21,9 @@ void tp_rate_loop_init(struct tp_rate_loop *l)
 	l->far_window_s = 1.0;
 	l->last_achieved = NAN;
 	l->last_target = NAN;
+	l->slope = 1;
+	l->s_force = NAN;
+	l->prev_logs = NAN;
 }
 
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
@@ -28,18 +33,37 @@ void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
 		return;
 	l->w_tokens += tokens;
 	l->w_secs += secs;
+	l->w_logs += secs * log(l->s_force);
 }
 
 static void window_reset(struct tp_rate_loop *l)
 {
 	l->w_tokens = 0;
 	l->w_secs = 0;
+	l->w_logs = 0;
 }
 
 void tp_rate_loop_drop(struct tp_rate_loop *l)
 {
 	window_reset(l);
 	l->debt = 0;
+	l->prev_logs = NAN;
+}
+
+/*
+ * The slope d log(rate) / d log(setting) from this window and the last,
+ * where their settings differ enough; kept otherwise.
+ */
+static void slope_update(struct tp_rate_loop *l, double achieved)
+{
+	double logs = l->w_logs / l->w_secs, ds = logs - l->prev_logs, k;
+
+	if (isfinite(ds) && fabs(ds) >= SLOPE_DS && isfinite(l->last_achieved)) {
+		k = log(achieved / l->last_achieved) / ds;
+		if (isfinite(k))
+			l->slope = fmax(SLOPE_MIN, fmin(SLOPE_MAX, k));
+	}
+	l->prev_logs = logs;
 }
 
 /*
@@ -65,7 +89,7 @@ static int window_full(const struct tp_rate_loop *l, double e)
 		return 1;
 	if (l->updates == 0)
 		return l->w_secs >= l->first_window_s;
-	return fabs(e) > FAR_EARLY && l->w_secs >= l->far_window_s;
+	return fabs(e) > FAR && l->w_secs >= l->far_window_s;
 }
 
 double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted, double s_min,
@@ -83,7 +107,9 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 		/* far or not is judged on the granted rate, the step on the debt's */
 		double g = debt_target(l, granted);
 
-		l->corr += (l->updates == 0 || fabs(e) > FAR ? GAIN_FAR : GAIN) * log(g / achieved);
+		slope_update(l, achieved);
+		l->corr += (l->updates == 0 || fabs(e) > FAR ? GAIN_FAR : GAIN) *
+			   log(g / achieved) / l->slope;
 		l->last_achieved = achieved;
 		l->last_target = granted;
 		l->updates++;
@@ -98,5 +124,6 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 		l->debt = 0;
 	if (updated)
 		*updated = up;
+	l->s_force = s;
 	return s;
 }
