@@ -224,6 +224,34 @@ static void test_debt(void)
 	CHECK(up);
 	CHECK_NEAR(l.debt, 10, 1e-12);
 	CHECK_NEAR(s, (5 - 10 / 4.0) / 10, 1e-12); /* judged against 2.5, gain 1 */
+	/*
+	 * a start far ahead (a quota that binds only below the process's share
+	 * of a loaded machine): the whole debt is kept, up to 12 s of the
+	 * granted rate, paid back at half the granted rate at most; a step onto
+	 * the lowest setting keeps it while the process there is behind
+	 */
+	tp_rate_loop_init(&l);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	tp_rate_loop_add(&l, 40, 2);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK_NEAR(l.debt, 30, 1e-12);
+	CHECK_NEAR(s, 2.5 / 20, 1e-12);
+	tp_rate_loop_init(&l);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	tp_rate_loop_add(&l, 400, 2);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK_NEAR(s, 0.05, 1e-12);
+	CHECK_NEAR(l.debt, 60, 1e-12);
+	tp_rate_loop_add(&l, 9, 3);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(s, 0.05, 1e-12);
+	CHECK_NEAR(l.debt, 54, 1e-12);
+	/* at the lowest setting and still ahead: it cannot be paid back */
+	tp_rate_loop_add(&l, 24, 3);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.debt, 0, 0);
 	/* out of reach at setting 1: behind, but no debt is kept */
 	tp_rate_loop_init(&l);
 	tp_rate_loop_add(&l, 10, 1);

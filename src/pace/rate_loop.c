@@ -7,6 +7,7 @@
 #define GAIN	   0.4 /* near the target: noise averaged over a few windows */
 #define FAR	   0.25 /* log(granted / achieved) beyond which a window is far (and may close early) */
 #define DEBT_RESET 0.1 /* log(granted / the last one) beyond which the debt restarts */
+#define DEBT_MAX   2.0 /* the debt's bound, in payback periods of the granted rate */
 #define SLOPE_DS   0.1 /* log setting between two windows that measures the slope */
 #define SLOPE_MIN  1.0 /* the slope's range: a flat stretch is stepped as proportional */
 #define SLOPE_MAX  2.0
@@ -68,18 +69,41 @@ static void slope_update(struct tp_rate_loop *l, double achieved)
 
 /*
  * The debt after a window (tokens ahead of the granted rate over the work
- * so far), and the rate the window is judged against: the granted one less
- * the debt paid back over payback_s, within a factor 1.5 of it.
+ * so far, at most DEBT_MAX payback periods of the granted rate), and the
+ * rate the window is judged against: the granted one less the debt paid
+ * back over payback_s, within a factor 1.5 of it (a larger debt takes
+ * longer).
  */
 static double debt_target(struct tp_rate_loop *l, double granted)
 {
-	double lim = 0.5 * granted * l->payback_s;
+	double lim = DEBT_MAX * granted * l->payback_s, pay;
 
 	if (isfinite(l->last_target) && fabs(log(granted / l->last_target)) > DEBT_RESET)
 		l->debt = 0; /* a new target: a new account */
 	l->debt += l->w_tokens - granted * l->w_secs;
 	l->debt = fmax(-lim, fmin(lim, l->debt));
-	return l->payback_s > 0 ? granted - l->debt / l->payback_s : granted;
+	if (!(l->payback_s > 0))
+		return granted;
+	pay = fmax(-0.5 * granted, fmin(0.5 * granted, l->debt / l->payback_s));
+	return granted - pay;
+}
+
+/*
+ * The debt is not kept where the setting cannot pay it back: judged on the
+ * closed window's own setting (logs, its mean log; NaN: not known, then on
+ * the new one, s) at a limit, 1 with the process behind or the lowest with
+ * it still ahead. A step onto a limit that does pay it back keeps it.
+ */
+static void debt_at_limit(struct tp_rate_loop *l, double logs, double achieved, double granted,
+			  double s, double floor)
+{
+	if (isfinite(logs)) {
+		if ((logs >= -1e-9 && achieved < granted) ||
+		    (logs <= log(floor) + 1e-9 && achieved > granted))
+			l->debt = 0;
+	} else if ((s >= 1.0 && l->debt < 0) || (s <= floor && l->debt > 0)) {
+		l->debt = 0;
+	}
 }
 
 /* Whether the open window closes with error e: full, or an early one long enough. */
@@ -96,6 +120,7 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 			    int *updated)
 {
 	double floor = isfinite(s_min) && s_min > 0.01 ? fmin(s_min, 1.0) : 0.01, achieved, e, s;
+	double logs = l->w_secs > 0 ? l->w_logs / l->w_secs : NAN;
 	int up = 0;
 
 	if (!(open > 0) || !isfinite(open))
@@ -119,9 +144,8 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 	/* anti-windup: the integrator stops where the setting's limit is */
 	l->corr = fmax(log(floor / open), fmin(log(1.0 / open), l->corr));
 	s = fmax(floor, fmin(1.0, open * exp(l->corr)));
-	/* nor does the debt grow where the setting cannot pay it back */
-	if ((s >= 1.0 && l->debt < 0) || (s <= floor && l->debt > 0))
-		l->debt = 0;
+	if (up)
+		debt_at_limit(l, logs, achieved, granted, s, floor);
 	if (updated)
 		*updated = up;
 	l->s_force = s;

@@ -32,13 +32,16 @@
  * measures under 1 and is stepped as proportional, so it is crossed
  * quickly.
  * A window is judged against the granted rate less the debt paid back over
- * payback_s (within a factor 1.5 of it): the debt is the tokens ahead of (or
- * behind) the granted rate over all the work so far, so that the mean rate
- * over a run is the granted one, the windows at the open-loop setting
- * before the loop settled included (the first window is judged as far or
- * not on the granted rate itself). The debt restarts when the granted rate
- * moves by more than 10 % and is not kept where the setting is at a limit
- * and cannot pay it back; dropping the window drops it too. The
+ * payback_s (within a factor 1.5 of it; a larger debt takes longer): the
+ * debt is the tokens ahead of (or behind) the granted rate over all the
+ * work so far, up to 2 payback periods of the granted rate, so that the
+ * mean rate over a run is the granted one, the windows at the open-loop
+ * setting before the loop settled included (the first window is judged as
+ * far or not on the granted rate itself). The debt restarts when the
+ * granted rate moves by more than 10 % and is not kept where a window ran
+ * at a limit and could not pay it back there (at 1 and behind, at the
+ * lowest setting and still ahead); a step onto a limit that pays it back
+ * keeps it. Dropping the window drops it too. The
  * setting is open * exp(c), clamped to [max(s_min, 0.01), 1] (s_min: the
  * actuator's), and c is clamped with it (anti-windup: at a limit the
  * integrator stops where the limit is). Nothing allocates.
