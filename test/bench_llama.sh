@@ -87,7 +87,7 @@ echo "   of wall time; eval: the same ratio from llama.cpp's eval lines (decode 
 echo "   (tokens: the row's count; load: the 1-minute load average before and after the row;"
 echo "   full: pairs whose feedback went to the full setting, the grant out of reach there (the"
 echo "   machine gave less than it while the run lasted); the row's figures are the median of all"
-echo "   pairs, the verdict the median ratio of the others)"
+echo "   pairs, the verdict the median ratio of the others, the mean of the middle two for an even count)"
 printf '   %-8s %-6s %-10s %-10s %-10s %-8s %-8s %-6s %-11s %-5s %s\n' actuator F unpaced granted achieved ratio eval tokens load full target
 one() { # one ACTUATOR F [ARGS...]
   act=$1 f=$2; shift 2
@@ -120,7 +120,7 @@ one() { # one ACTUATOR F [ARGS...]
   # the verdict on the pairs whose grant stayed within reach
   awk '!$6' "$tmp/pairs" >"$tmp/pairs.in"
   if [ -s "$tmp/pairs.in" ]; then
-    x=$(sort -n "$tmp/pairs.in" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    x=$(sort -n "$tmp/pairs.in" | awk '{ v[NR] = $1 } END { printf "%.4f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
     verdict=$(awk -v x="$x" 'BEGIN { print (x >= 0.95 && x <= 1.05) ? "met" : "not met" }')
     [ "$verdict" = met ] || missed=1
     verdict="within 5 %: $verdict ($x)"
