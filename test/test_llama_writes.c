@@ -127,10 +127,58 @@ static void test_read(void)
 	test_rmtree(dir);
 }
 
+/*
+ * Attached: no stderr, the count told from the bytes per write (a real
+ * capture's load-time logs average 22 to 32 bytes a write, its pieces 1).
+ */
+static void test_attached(void)
+{
+	static const char cl[] = "/opt/llama/bin/llama-completion\0-m\0m.gguf\0-n\0200";
+	static const char old[] = "llama-cli\0-m\0m.gguf\0-no-cnv";
+	static const char chat[] = "llama-cli\0-m\0m.gguf";
+	static const char other[] = "python3\0llama-completion";
+	struct tp_llama_writes w;
+	double n = -1, s = -1;
+
+	CHECK_INT(tp_llama_writes_oneshot(cl, sizeof(cl)), 1);
+	CHECK_INT(tp_llama_writes_oneshot(old, sizeof(old)), 1);
+	CHECK_INT(tp_llama_writes_oneshot(chat, sizeof(chat)), 0);
+	CHECK_INT(tp_llama_writes_oneshot(other, sizeof(other)), 0);
+	CHECK_INT(tp_llama_writes_oneshot("", 0), 0);
+	CHECK_INT(tp_llama_writes_parse_bytes("wchar: 1228\nsyscw: 72\n", 22, &n), 0);
+	CHECK_NEAR(n, 1228, 0);
+	tp_llama_writes_init(&w);
+	tp_llama_writes_attached(&w);
+	/* the first sample is the reference; load-time log lines: waiting */
+	CHECK_INT(tp_llama_writes_step_sized(&w, 10, 300, 0.2, &n, &s), 0);
+	CHECK_INT(tp_llama_writes_step_sized(&w, 43, 1364, 0.4, &n, &s), 0);
+	CHECK_INT(w.state, TP_LLAMA_WRITES_WAIT);
+	/* the generate line makes no difference here */
+	tp_llama_writes_generate(&w, 0.5);
+	CHECK_INT(w.state, TP_LLAMA_WRITES_WAIT);
+	/* pieces: counted from the end of this interval */
+	CHECK_INT(tp_llama_writes_step_sized(&w, 46, 1367, 0.6, &n, &s), 0);
+	CHECK_INT(w.state, TP_LLAMA_WRITES_LIVE);
+	CHECK_INT(tp_llama_writes_step_sized(&w, 50, 1375, 0.8, &n, &s), 1);
+	CHECK_NEAR(n, 4, 0);
+	CHECK_NEAR(s, 0.2, 1e-12);
+	/* stopped: no writes, its seconds count */
+	CHECK_INT(tp_llama_writes_step_sized(&w, 50, 1375, 1.0, &n, &s), 1);
+	CHECK_NEAR(n, 0, 0);
+	/* the closing perf lines: dropped, waiting again */
+	CHECK_INT(tp_llama_writes_step_sized(&w, 60, 1900, 1.2, &n, &s), 0);
+	CHECK_INT(w.state, TP_LLAMA_WRITES_WAIT);
+	CHECK_NEAR(w.counted, 4, 0);
+	/* a count that goes down stops it */
+	CHECK_INT(tp_llama_writes_step_sized(&w, 5, 1900, 1.4, &n, &s), 0);
+	CHECK_INT(w.state, TP_LLAMA_WRITES_DONE);
+}
+
 int main(void)
 {
 	RUN(test_parse);
 	RUN(test_arithmetic);
 	RUN(test_read);
+	RUN(test_attached);
 	return test_done();
 }

@@ -164,20 +164,32 @@ static void test_noise_averages(void)
 	CHECK_NEAR(tok / secs, 10, 0.2);
 }
 
-/* The mean rate of a run of `seconds` from setting 1, live work every 0.2 s. */
-static double run_mean(double payback_s, plant_fn f, double granted, double seconds)
+/*
+ * The mean rate of a run of `seconds` from setting 1, live work every 0.2 s,
+ * with windows of min_window_s (far ones after far_window_s).
+ */
+static double run_mean_w(double payback_s, plant_fn f, double granted, double seconds,
+			 double min_window_s, double far_window_s)
 {
 	struct tp_rate_loop l;
 	double s = 1, tokens = 0, t;
 
 	tp_rate_loop_init(&l);
 	l.payback_s = payback_s;
+	l.min_window_s = min_window_s;
+	l.far_window_s = far_window_s;
+	s = tp_rate_loop_setting(&l, 1, granted, 0.05, NULL); /* the pacer's first tick */
 	for (t = 0; t < seconds - 1e-9; t += 0.2) {
 		tokens += f(s) * 0.2;
 		tp_rate_loop_add(&l, f(s) * 0.2, 0.2);
 		s = tp_rate_loop_setting(&l, 1, granted, 0.05, NULL);
 	}
 	return tokens / seconds;
+}
+
+static double run_mean(double payback_s, plant_fn f, double granted, double seconds)
+{
+	return run_mean_w(payback_s, f, granted, seconds, 3, 1);
 }
 
 /*
@@ -193,8 +205,17 @@ static void test_debt(void)
 
 	/* 20 s at 10 tokens/s granted: 30 tokens/s free with a flat top to s = 0.5, or 40 s^1.3 */
 	CHECK_NEAR(run_mean(6, quota_2cpu, 10, 20), 10, 0.5);
-	CHECK(run_mean(0, throttled, 10, 20) > 10.5);
+	CHECK(run_mean(0, throttled, 10, 10) > 10.5);
+	CHECK_NEAR(run_mean(6, throttled, 10, 10), 10, 0.3);
 	CHECK_NEAR(run_mean(6, throttled, 10, 20), 10, 0.5);
+	/*
+	 * the signal duty's windows (10 and 4 periods of 0.5 s) at half the
+	 * free rate: the first step lands short (the rate falls faster than
+	 * the setting), a window 0.7 of the granted rate closes after 2 s, not 5
+	 */
+	CHECK_NEAR(run_mean_w(6, throttled, 20, 8, 5, 2), 20, 0.5);
+	CHECK_NEAR(run_mean_w(6, throttled, 20, 10, 5, 2), 20, 0.5);
+	CHECK_NEAR(run_mean_w(6, throttled, 10, 10, 5, 2), 10, 0.25);
 	/* the arithmetic: 20 tokens in 2 s at 5 granted, 10 ahead, paid back over 4 s */
 	tp_rate_loop_init(&l);
 	l.payback_s = 4;
@@ -203,6 +224,34 @@ static void test_debt(void)
 	CHECK(up);
 	CHECK_NEAR(l.debt, 10, 1e-12);
 	CHECK_NEAR(s, (5 - 10 / 4.0) / 10, 1e-12); /* judged against 2.5, gain 1 */
+	/*
+	 * a start far ahead (a quota that binds only below the process's share
+	 * of a loaded machine): the whole debt is kept, up to 12 s of the
+	 * granted rate, paid back at half the granted rate at most; a step onto
+	 * the lowest setting keeps it while the process there is behind
+	 */
+	tp_rate_loop_init(&l);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	tp_rate_loop_add(&l, 40, 2);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK_NEAR(l.debt, 30, 1e-12);
+	CHECK_NEAR(s, 2.5 / 20, 1e-12);
+	tp_rate_loop_init(&l);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	tp_rate_loop_add(&l, 400, 2);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK_NEAR(s, 0.05, 1e-12);
+	CHECK_NEAR(l.debt, 60, 1e-12);
+	tp_rate_loop_add(&l, 9, 3);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(s, 0.05, 1e-12);
+	CHECK_NEAR(l.debt, 54, 1e-12);
+	/* at the lowest setting and still ahead: it cannot be paid back */
+	tp_rate_loop_add(&l, 24, 3);
+	s = tp_rate_loop_setting(&l, 1, 5, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(l.debt, 0, 0);
 	/* out of reach at setting 1: behind, but no debt is kept */
 	tp_rate_loop_init(&l);
 	tp_rate_loop_add(&l, 10, 1);
@@ -258,6 +307,39 @@ static void test_early_windows(void)
 	CHECK(up);
 }
 
+/*
+ * The slope of log rate over log setting, from two windows whose settings
+ * differ: a rate that falls faster than the setting is stepped by less.
+ */
+static void test_slope(void)
+{
+	struct tp_rate_loop l;
+	double s;
+	int up;
+
+	tp_rate_loop_init(&l);
+	l.payback_s = 0; /* no debt: the steps alone */
+	s = tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	tp_rate_loop_add(&l, throttled(s) * 0.4, 0.4);
+	s = tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up);
+	CHECK_NEAR(s, 0.25, 1e-9); /* the first step: proportional */
+	CHECK_NEAR(l.slope, 1, 0);
+	tp_rate_loop_add(&l, throttled(s) * 2, 2);
+	s = tp_rate_loop_setting(&l, 1, 10, 0.05, &up);
+	CHECK(up); /* far: 6.6 for 10, 13 tokens */
+	CHECK_NEAR(l.slope, 1.3, 1e-9);
+	CHECK_NEAR(throttled(s), 10, 1e-6); /* lands in one step */
+	/* a flat stretch measures less than 1: stepped as proportional */
+	tp_rate_loop_init(&l);
+	s = tp_rate_loop_setting(&l, 1, 7.5, 0.02, &up);
+	tp_rate_loop_add(&l, quota_2cpu(s) * 0.4, 0.4);
+	s = tp_rate_loop_setting(&l, 1, 7.5, 0.02, &up);
+	tp_rate_loop_add(&l, quota_2cpu(s) * 1, 1);
+	tp_rate_loop_setting(&l, 1, 7.5, 0.02, &up);
+	CHECK_NEAR(l.slope, 1, 0);
+}
+
 int main(void)
 {
 	RUN(test_converges_on_a_throttled_plant);
@@ -267,5 +349,6 @@ int main(void)
 	RUN(test_noise_averages);
 	RUN(test_debt);
 	RUN(test_early_windows);
+	RUN(test_slope);
 	return test_done();
 }

@@ -79,6 +79,27 @@ else
   skip "cgroup: a one-shot writer" "the cgroup v1 cpu controller is not writable here"
 fi
 
+# ---- attach: the writer under the name llama-completion, found by pid ----
+# (python3 run through a link of that name: its command line says so);
+# attached, its stderr is not seen, so the count is told from the bytes per
+# write: the load lines (about 47 bytes) are left out, the pieces counted
+ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$TMPD/llama-completion"
+free=$(python3 "$TMPD/oneshot.py" $N 0.005 2>&1 >/dev/null | evalms)
+g=$(awk -v d="$free" -v n=$N 'BEGIN { printf "%.3f", 0.3 * n / d }')
+"$TMPD/llama-completion" "$TMPD/oneshot.py" $N 0.005 >/dev/null 2>"$TMPD/att.err" &
+wpid=$!
+expect_exit 0 "attach --pid to a one-shot writer named llama-completion, --fixed-rate $g" \
+  $TP_BIN attach --pid $wpid --root "$ROOT" --runtime-dir "$TMPD/rt.att" --interval 0.2 \
+  --actuator signal --fixed-rate "$g" --events "$TMPD/ev.att"
+wait $wpid
+check "attach: the feedback is said live, from the bytes per write" \
+  test "$(json "$TMPD/ev.att" '[x["live"] for x in e if x["event"] == "rate_feedback" and "live" in x][-1] and any("attached" in x.get("how", "") for x in e)')" = True
+check "attach: the feedback moved the setting down" \
+  test "$(json "$TMPD/ev.att" 'min([x["setting"] for x in e if x["event"] == "rate_feedback" and "setting" in x] or [1]) < 0.9')" = True
+took=$(evalms <"$TMPD/att.err")
+check "attach: paced well below its free rate ($took s against $free s free, loose: 1.4 x as long)" \
+  awk -v a="$took" -v d="$free" 'BEGIN { exit !(a >= 1.4 * d && d > 0) }'
+
 # ---- the real llama-completion, when cached ----
 CACHE=$(tools/llama-build --path)
 BIN="$CACHE/build/bin"

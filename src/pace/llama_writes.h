@@ -26,6 +26,16 @@
  * piece (a special token not shown) is no write: the count is approximate,
  * which the check at the eval line measures (tp_llama_writes_check).
  *
+ * A process attached to (`thermpace attach --pid`) has no stderr to read:
+ * there the count is told from the bytes (wchar) beside the calls
+ * (tp_llama_writes_attached). An interval whose writes average more than
+ * TP_LLAMA_WRITES_PIECE_BYTES each holds a log line or the prompt's echo
+ * (a load-time log entry is tens of bytes, a piece a few): it is dropped
+ * and the count waits; the first interval of short writes after it starts
+ * the count again from its end. The loading, the prompt and the closing perf
+ * lines are so left out; an interval with no writes while counting (a
+ * stop, a decode) counts its seconds, as for the child.
+ *
  * The arithmetic (tp_llama_writes_step) is separate from the reading so
  * that tests can feed it. Nothing allocates; the io file is opened once and
  * read with pread.
@@ -34,7 +44,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define TP_LLAMA_WRITES_SETTLE_S 0.15
+#define TP_LLAMA_WRITES_SETTLE_S    0.15
+#define TP_LLAMA_WRITES_PIECE_BYTES 16 /* at most, on average, for an attached process */
 
 enum tp_llama_writes_state {
 	TP_LLAMA_WRITES_WAIT = 0, /* generation has not started */
@@ -54,6 +65,8 @@ struct tp_llama_writes {
 	double counted; /* writes given out since the base */
 	double secs;	/* seconds given out since the base */
 	double lead_s;	/* from the generate line to the base: given with the first interval */
+	int by_size;	/* attached: counting told from the bytes per write */
+	double sz_calls, sz_bytes; /* attached: syscw, wchar at the last sample; NaN: none */
 };
 
 void tp_llama_writes_init(struct tp_llama_writes *w);
@@ -67,7 +80,23 @@ int tp_llama_writes_open(struct tp_llama_writes *w, const char *path);
  */
 int tp_llama_writes_parse(const char *text, size_t len, double *syscw);
 
-/* The generate line came (TP_LLAMA_GENERATE) at t: armed when waiting. */
+/*
+ * Parses the "wchar:" field (bytes written) into *wchar: 0, or -EINVAL
+ * when absent or malformed.
+ */
+int tp_llama_writes_parse_bytes(const char *text, size_t len, double *wchar);
+
+/*
+ * Whether a command line (/proc/PID/cmdline: NUL-separated arguments, len
+ * bytes) is a one-shot llama.cpp: llama-completion, or llama-cli with
+ * -no-cnv or --no-conversation (the older one-shot form). 1 or 0.
+ */
+int tp_llama_writes_oneshot(const char *cmdline, size_t len);
+
+/* The process was attached to: counting told from the bytes per write (above). */
+void tp_llama_writes_attached(struct tp_llama_writes *w);
+
+/* The generate line came (TP_LLAMA_GENERATE) at t: armed when waiting (not attached). */
 void tp_llama_writes_generate(struct tp_llama_writes *w, double t);
 
 /*
@@ -88,7 +117,15 @@ void tp_llama_writes_stderr(struct tp_llama_writes *w, double t);
 int tp_llama_writes_step(struct tp_llama_writes *w, double syscw, double t, double *tokens,
 			 double *secs);
 
-/* Reads the io file and steps: as tp_llama_writes_step; a failed read stops it. */
+/*
+ * One sample of syscw and wchar (bytes written): for an attached process,
+ * the gate on the bytes per write, then as tp_llama_writes_step; else
+ * tp_llama_writes_step.
+ */
+int tp_llama_writes_step_sized(struct tp_llama_writes *w, double syscw, double wchar, double t,
+			       double *tokens, double *secs);
+
+/* Reads the io file and steps: as tp_llama_writes_step_sized; a failed read stops it. */
 int tp_llama_writes_sample(struct tp_llama_writes *w, double t, double *tokens, double *secs);
 
 /*

@@ -717,6 +717,9 @@ static int attach_target(struct daemon *d)
 #ifdef SYS_pidfd_open
 		d->pidfd = (int)syscall(SYS_pidfd_open, d->target, 0);
 #endif
+		/* a one-shot llama.cpp: its write calls feed the rate feedback */
+		if (!d->o->serve)
+			tp_pace_tokens_attach(&d->tok, (int)d->target);
 	}
 	if (d->o->no_guard)
 		return 0;

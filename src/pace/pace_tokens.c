@@ -1,10 +1,12 @@
 #include "pace_tokens.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "util.h"
@@ -129,6 +131,29 @@ int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid)
 	return 0;
 }
 
+int tp_pace_tokens_attach(struct tp_pace_tokens *k, int pid)
+{
+	char path[64], cmd[4096];
+	ssize_t r;
+	int fd, ret;
+
+	if (k->from_server)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read(fd, cmd, sizeof(cmd));
+	close(fd);
+	if (r <= 0 || !tp_llama_writes_oneshot(cmd, (size_t)r))
+		return 0;
+	ret = tp_pace_tokens_watch(k, pid);
+	if (ret < 0)
+		return ret;
+	tp_llama_writes_attached(&k->wr);
+	return 1;
+}
+
 void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 {
 	double total = NAN, secs = 0, n;
@@ -141,9 +166,15 @@ void tp_pace_tokens_sample(struct tp_pace_tokens *k, double t)
 			k->wr_fed = 1;
 			tp_pacer_eval_work(k->pacer, 0);
 			tp_pacer_work_source(
-			    k->pacer, "a one-shot llama.cpp's write calls from its 'generate:' "
-				      "line on (/proc/PID/io syscw: one per token's piece), "
-				      "approximate; the count stays the eval line's");
+			    k->pacer,
+			    k->wr.by_size
+				? "an attached one-shot llama.cpp's write calls of a token's "
+				  "piece's size (/proc/PID/io syscw and wchar: one per piece; "
+				  "longer writes, its log lines, left out), approximate; no "
+				  "count (its output is not seen)"
+				: "a one-shot llama.cpp's write calls from its 'generate:' "
+				  "line on (/proc/PID/io syscw: one per token's piece), "
+				  "approximate; the count stays the eval line's");
 		}
 	}
 	secs = 0;

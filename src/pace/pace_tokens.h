@@ -94,6 +94,14 @@ int tp_pace_tokens_scrape(struct tp_pace_tokens *k, const char *url, double inte
 int tp_pace_tokens_watch(struct tp_pace_tokens *k, int pid);
 
 /*
+ * A process attached to (`attach --pid`): where its command line is a
+ * one-shot llama.cpp (tp_llama_writes_oneshot), its write calls become the
+ * live source, told from their sizes (llama_writes.h): 1. 0 for any other
+ * program or with --llama-server; the open's negative errno.
+ */
+int tp_pace_tokens_attach(struct tp_pace_tokens *k, int pid);
+
+/*
  * The tokens scraped since the last call into the pacer at session time t;
  * the live write count's since the last sample into the feedback.
  */

@@ -452,8 +452,8 @@ static void say_feedback(struct tp_pacer *p, double t)
 	const char *how =
 	    p->work_source ? p->work_source
 			   : "the eval lines of calls as they end; a program that says its count "
-			     "only at exit (attached to, or not llama.cpp) is paced by the "
-			     "open-loop setting";
+			     "only at exit and has no live count (not llama.cpp, or one that never "
+			     "prints its generate line) is paced by the open-loop setting";
 	json_t *ev;
 
 	if (p->fb_said >= said)

@@ -19,21 +19,29 @@
  * earlier where waiting costs most: the first window after first_window_s
  * (the process runs at the open-loop setting until then: a one-shot
  * program's whole run is the measure), and a window off by more than a
- * factor 1.5 after far_window_s (noise within such a window is smaller than
- * that; the caller raises both for a coarse actuator). Each with
- * gain 1 for the first window and any window off by more than a factor
- * 1.28 (a rate proportional to the setting lands in one step; a flat
- * stretch, such as a quota spanning more CPUs than the process uses, is
- * crossed quickly; a rate growing up to twice as fast as the setting still
- * converges), else with gain 0.4 (noise averaged over a few windows).
+ * factor 1.28 after far_window_s (the window a gain-1 step is taken on:
+ * noise within it is smaller than that; the caller raises both for a coarse
+ * actuator). Each with gain 1 for the first window and any window off by
+ * more than a factor 1.28, else with gain 0.4 (noise averaged over a few
+ * windows), divided by the slope of log rate over log setting measured
+ * between the last two windows whose settings differ by 10 % or more,
+ * within [1, 2] (1 until measured): a rate proportional to the setting
+ * lands in one step; one that falls faster (llama.cpp under the signal
+ * duty: rate ~ s^1.3) lands in one more instead of overshooting; a flat
+ * stretch, such as a quota spanning more CPUs than the process uses,
+ * measures under 1 and is stepped as proportional, so it is crossed
+ * quickly.
  * A window is judged against the granted rate less the debt paid back over
- * payback_s (within a factor 1.5 of it): the debt is the tokens ahead of (or
- * behind) the granted rate over all the work so far, so that the mean rate
- * over a run is the granted one, the windows at the open-loop setting
- * before the loop settled included (the first window is judged as far or
- * not on the granted rate itself). The debt restarts when the granted rate
- * moves by more than 10 % and is not kept where the setting is at a limit
- * and cannot pay it back; dropping the window drops it too. The
+ * payback_s (within a factor 1.5 of it; a larger debt takes longer): the
+ * debt is the tokens ahead of (or behind) the granted rate over all the
+ * work so far, up to 2 payback periods of the granted rate, so that the
+ * mean rate over a run is the granted one, the windows at the open-loop
+ * setting before the loop settled included (the first window is judged as
+ * far or not on the granted rate itself). The debt restarts when the
+ * granted rate moves by more than 10 % and is not kept where a window ran
+ * at a limit and could not pay it back there (at 1 and behind, at the
+ * lowest setting and still ahead); a step onto a limit that pays it back
+ * keeps it. Dropping the window drops it too. The
  * setting is open * exp(c), clamped to [max(s_min, 0.01), 1] (s_min: the
  * actuator's), and c is clamped with it (anti-windup: at a limit the
  * integrator stops where the limit is). Nothing allocates.
@@ -49,6 +57,10 @@ struct tp_rate_loop {
 	double corr;	       /* log correction */
 	double debt; /* tokens ahead (> 0) or behind the granted rate over the work so far */
 	double w_tokens, w_secs;
+	double w_logs;	  /* the window's seconds times the log setting in force */
+	double s_force;	  /* the setting last returned (in force for the work added) */
+	double prev_logs; /* the last closed window's mean log setting; NaN: none */
+	double slope;	  /* d log(rate) / d log(setting), measured, within [1, 2] */
 	long updates;
 	double last_achieved; /* tokens/s of the last closed window; NaN: none */
 	double last_target;   /* the rate the last window was judged against */
