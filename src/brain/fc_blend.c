@@ -6,9 +6,11 @@
 #include "util.h"
 
 /*
- * The prior: the model alone (both slopes 1) for changes of 0.5 K, worth
- * BLEND_PRIOR_N errors; then errors weigh in as 1/BLEND_MEMORY_N each (at
- * one every horizon/32 s: the last ten horizons or so).
+ * The prior: the model alone (both slopes 1), as if from changes of 0.5 K
+ * within the knot and 2 K beyond it, worth BLEND_PRIOR_N errors (a few
+ * large errors early, of a model still learning, do not overturn it);
+ * then errors weigh in as 1/BLEND_MEMORY_N each (at one every horizon/32
+ * s: the last ten horizons or so).
  */
 #define BLEND_KNOT_K   1.0
 #define BLEND_PRIOR_X  0.25
