@@ -65,4 +65,21 @@ check "virtual load: deterministic, paced, plausible ($(tr '\n' ' ' <"$TMPD/py.o
   test ! -s "$TMPD/py.out"
 check "--virtual-load is documented" sh -c "'$TP_BIN' sim --help | grep -q -- --virtual-load"
 
+# a board that starts over its set point (steady at full load in a 36 C room):
+# over it at first whatever paces it, scored again from its first time under
+sed 's/^ambient_c = 28$/ambient_c = 36/; s/^\[plant\]$/[plant]\ninitial = steady/' \
+  fixtures/scenarios/default.ini >"$TMPD/hot.ini"
+expect_exit 0 "closed loop from over the set point" "$TP_BIN" sim --scenario "$TMPD/hot.ini" \
+  --controller horizon --virtual-load -d 1800 --json
+python3 - "$TMPD/out" <<'PY' >"$TMPD/py.out" 2>&1
+import json, sys
+a = json.loads(open(sys.argv[1]).read())
+assert a["overshoot_k"] > 5 and a["seconds_above_ceiling"] > 0, a   # its start
+assert 0 < a["start_over_s"] < 1800, a["start_over_s"]              # then it came under
+assert a["seconds_above_ceiling_in"] == 0, a["seconds_above_ceiling_in"]
+assert a["overshoot_in_k"] < 0.5, a["overshoot_in_k"]
+PY
+check "from over the set point: its start and its control scored apart ($(tr '\n' ' ' <"$TMPD/py.out"))" \
+  test ! -s "$TMPD/py.out"
+
 done_testing

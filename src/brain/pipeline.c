@@ -248,6 +248,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	memset(&p->fc, 0, sizeof(p->fc));
 	p->fc.ceiling_c = p->ceiling;
 	tp_fc_band_init(&p->band);
+	tp_fc_blend_init(&p->blend);
 	*out = p;
 	return 0;
 fail:
@@ -554,6 +555,33 @@ static void forecast_band(struct tp_pipeline *p, double t, double pw)
 	}
 }
 
+/*
+ * The model's forecasts blended with the mean of the zone's readings by the
+ * errors each made (fc_blend.h), those of a model identified long enough
+ * to be trusted. A reading judged faulty is no forecast of the board: its
+ * estimate (what the forecast starts from) stands in. The band stays the
+ * model's (the governor's, tp_pipeline_control_predict_hi), about the
+ * forecast published.
+ */
+static void forecast_blend(struct tp_pipeline *p, double t)
+{
+	struct tp_forecast *f = &p->fc;
+	double fc[3] = {f->temp_30s, f->temp_120s, f->temp_600s}, out[3];
+	double x = p->reading[p->ctrl];
+	int i;
+
+	if (tp_drift_zone_faulty(p->dd, p->ctrl) || tp_drift_zone_invalid(p->dd, p->ctrl))
+		x = f->temp_now;
+	tp_fc_blend_frame(&p->blend, t, x, fc, f->model_valid, out);
+	for (i = 0; i < 3; i++) {
+		f->temp_lo[i] += out[i] - fc[i];
+		f->temp_hi[i] += out[i] - fc[i];
+	}
+	f->temp_30s = out[0];
+	f->temp_120s = out[1];
+	f->temp_600s = out[2];
+}
+
 static void compute_forecast(struct tp_pipeline *p, double t)
 {
 	struct tp_forecast *f = &p->fc;
@@ -593,6 +621,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
 	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
 	forecast_band(p, t, pw);
+	forecast_blend(p, t);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
 	f->sustainable_power_w =
 	    tp_pipeline_room_sustainable(p, p->ceiling - p->margin - p->zone_low, pw);

@@ -9,12 +9,13 @@
 
 #include "util.h"
 
-#define OFFSET_TAU_S 20.0  /* filter of the model's disagreement with the reading */
-#define OFFSET_MAX_K 3.0   /* a model further off than this is not used */
-#define STEP_MIN_K   1e-6  /* readings closer than this are the same */
-#define GUARD_MAX_K  0.5   /* a coarser zone is held no further under */
-#define RISE_TAU_S   60.0  /* filter of the offset's rate of change */
-#define RISE_H_S     120.0 /* that rate goes on this long at most */
+#define OFFSET_TAU_S	20.0  /* filter of the model's disagreement with the reading */
+#define OFFSET_UP_TAU_S 5.0   /* ... and of a rise over it by more than a reading step */
+#define OFFSET_MAX_K	3.0   /* a model further off than this is not used */
+#define STEP_MIN_K	1e-6  /* readings closer than this are the same */
+#define GUARD_MAX_K	0.5   /* a coarser zone is held no further under */
+#define RISE_TAU_S	60.0  /* filter of the offset's rate of change */
+#define RISE_H_S	120.0 /* that rate goes on this long at most */
 
 int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, double power_w,
 			      double p_lo_w, double p_hi_w)
@@ -28,6 +29,12 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 	    !(fabs(temp_c - p->ctl_last_c) >= p->ctl_step))
 		p->ctl_step = fabs(temp_c - p->ctl_last_c);
 	p->ctl_last_c = temp_c;
+	/*
+	 * A reading over the offset by more than its own step is no
+	 * quantization: a die that got worse at once, a burst the model did
+	 * not see. The safe side follows it within seconds; the rest is
+	 * filtered slowly.
+	 */
 	raw = temp_c - now;
 	if (!p->ctl_have) {
 		p->ctl_offset = raw;
@@ -36,7 +43,9 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
 	} else if (t > p->ctl_t) {
 		double before = p->ctl_offset;
 
-		p->ctl_offset = tp_ema(p->ctl_offset, raw, t - p->ctl_t, OFFSET_TAU_S);
+		p->ctl_offset =
+		    tp_ema(p->ctl_offset, raw, t - p->ctl_t,
+			   raw > p->ctl_offset + p->ctl_step ? OFFSET_UP_TAU_S : OFFSET_TAU_S);
 		p->ctl_rise = tp_ema(p->ctl_rise, (p->ctl_offset - before) / (t - p->ctl_t),
 				     t - p->ctl_t, RISE_TAU_S);
 	}

@@ -26,6 +26,7 @@
 #include "event.h"
 #include "evidence.h"
 #include "fc_band.h"
+#include "fc_blend.h"
 #include "forecast.h"
 #include "lost.h"
 #include "sound.h"
@@ -73,6 +74,7 @@ struct tp_pipeline {
 	struct tp_throttle th;
 	struct tp_forecast fc;
 	struct tp_fc_band band;
+	struct tp_fc_blend blend; /* the forecast with the readings' mean */
 
 	/* running state */
 	int started;

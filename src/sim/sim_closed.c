@@ -281,6 +281,8 @@ void tp_sim_drive_init(struct tp_sim_drive *dr, const struct tp_scenario *s,
 	dr->backlog_max = fmax(2 * s->max_rate * SIM_CLOSED_SMOOTH_S, 2 * speed);
 	dr->ss_start = s->duration_s * 2.0 / 3.0;
 	sc->peak_die_c = tp_plant_die_c(p);
+	dr->in_control = tp_plant_die_c(p) <= setpoint_c;
+	sc->start_over_s = dr->in_control ? 0 : INFINITY; /* never under: infinite */
 }
 
 void tp_sim_drive_advance(struct tp_sim_drive *dr, struct tp_plant *p, double board_tokens,
@@ -311,6 +313,16 @@ void tp_sim_drive_advance(struct tp_sim_drive *dr, struct tp_plant *p, double bo
 		if (tp_plant_die_c(p) > dr->ceiling_c)
 			sc->seconds_above_ceiling += h;
 		sc->overshoot_k = fmax(sc->overshoot_k, tp_plant_die_c(p) - dr->setpoint_c);
+		if (!dr->in_control && tp_plant_die_c(p) <= dr->setpoint_c) {
+			dr->in_control = 1;
+			sc->start_over_s = t0 + h;
+		}
+		if (dr->in_control) {
+			if (tp_plant_die_c(p) > dr->ceiling_c)
+				sc->seconds_above_ceiling_in += h;
+			sc->overshoot_in_k =
+			    fmax(sc->overshoot_in_k, tp_plant_die_c(p) - dr->setpoint_c);
+		}
 		sc->peak_die_c = fmax(sc->peak_die_c, tp_plant_die_c(p));
 		if (tp_plant_cool_state(p) > 0) {
 			sc->throttled_s += h;
@@ -526,6 +538,9 @@ void tp_sim_score_print(FILE *f, const struct tp_sim_score *sc, int json)
 		tp_event_set_num(o, "child_tokens", sc->child_tokens);
 		tp_event_set_num(o, "seconds_above_ceiling", sc->seconds_above_ceiling);
 		tp_event_set_num(o, "overshoot_k", sc->overshoot_k);
+		tp_event_set_num(o, "seconds_above_ceiling_in", sc->seconds_above_ceiling_in);
+		tp_event_set_num(o, "overshoot_in_k", sc->overshoot_in_k);
+		tp_event_set_num(o, "start_over_s", sc->start_over_s);
 		tp_event_set_num(o, "peak_die_c", sc->peak_die_c);
 		tp_event_set_num(o, "setpoint_c", sc->setpoint_c);
 		tp_event_set_num(o, "ceiling_c", sc->ceiling_c);
