@@ -512,12 +512,13 @@ static int die_window(const struct tp_drift *d, int j, double from, double to, d
 }
 
 /*
- * The power's mean over the last minute near the reference window's: the
+ * The power's mean over the last now_s near the reference window's: the
  * models' response to a change of load is not judged as a step of the die
  * stage (a model that learned a change of the cooling into the wrong stage
  * misses the dies and the board differently once the load moves).
  */
-static int power_held(const struct tp_drift *d, double t, double r0, double r1)
+int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double r0, double r1,
+			double rel)
 {
 	double s[2] = {0, 0};
 	int i, n[2] = {0, 0};
@@ -527,7 +528,7 @@ static int power_held(const struct tp_drift *d, double t, double r0, double r1)
 
 		if (isnan(d->hp[k]))
 			continue;
-		w = d->ht[k] >= r0 && d->ht[k] < r1 ? 0 : d->ht[k] > t - DIE_NOW_S ? 1 : -1;
+		w = d->ht[k] >= r0 && d->ht[k] < r1 ? 0 : d->ht[k] > t - now_s ? 1 : -1;
 		if (w >= 0) {
 			s[w] += d->hp[k];
 			n[w]++;
@@ -538,7 +539,7 @@ static int power_held(const struct tp_drift *d, double t, double r0, double r1)
 		return n[0] == 0 && n[1] == 0;
 	s[0] /= n[0];
 	s[1] /= n[1];
-	return fabs(s[1] - s[0]) <= DIE_POWER_REL * fmax(fabs(s[0]), 1e-3);
+	return fabs(s[1] - s[0]) <= rel * fmax(fabs(s[0]), 1e-3);
 }
 
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
@@ -571,7 +572,7 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		if (jb < 0 || h1[j] < h1[jb])
 			jb = j;
 	}
-	if (nv < 2 || !power_held(d, t, r0, r1))
+	if (nv < 2 || !tp_drift_power_held(d, t, DIE_NOW_S, r0, r1, DIE_POWER_REL))
 		return 0;
 	/* the step of a minute's mean against the reference's, blocks' noise */
 	dt->sd = sqrt(var / nv * (1.0 / nnow + BLOCK_S / (r1 - r0)));
@@ -717,6 +718,7 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			 const struct tp_evidence *e)
 {
 	tp_drift_power_pending(d, t, e);
+	tp_drift_share_pending(d, t, e);
 	die_block(d, t, mdl, e);
 	if (d->episode == 0) {
 		common_quiet(d, t, mdl);
