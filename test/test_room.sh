@@ -151,4 +151,50 @@ assert k["faults"] == 1 and k["accuracy"] == 1.0, k
 print("ok")
 PY
 
+# a room cooling 5.6 K over an hour on an Orin-like board idle, then
+# stepping to half its rate: the models call the load changed for an hour
+# after each step, and the room was found only once the ramp had ended;
+# an idle board's tenths of a watt do not explain its degrees
+cat >"$TMPD/rampidle.ini" <<'INI'
+[scenario]
+board = sim-orin
+duration_s = 6450
+seed = 147185603949780
+[plant]
+model = network
+class = orin
+ambient_c = 23.9
+initial = steady
+max_rate = 20
+[throttle]
+zone = temp.gpu
+[audio]
+rate = 0
+[load]
+profile = steps
+rate = 6.81
+step = 1187 0.00
+step = 2693 0.00
+step = 4513 10.82
+step = 5672 11.03
+[event.room]
+kind = ambient_ramp
+t_start = 2659
+t_end = 6150
+to_c = 18.3
+INI
+"$TP_BIN" sim --scenario "$TMPD/rampidle.ini" --no-audio -o "$TMPD/rampidle" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/rampidle" >"$TMPD/rampidle.events" 2>"$TMPD/err"
+mkdir -p "$TMPD/e-rampidle" && ln -s "$TMPD/rampidle" "$TMPD/e-rampidle/"
+"$TP_BIN" eval "$TMPD/e-rampidle" --json >"$TMPD/rampidle.json" 2>"$TMPD/err"
+check "room ramp after a load step: found during the ramp, the room" py "$TMPD/rampidle.events" "$TMPD/rampidle.json" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"ambient_shift"' in l or '"cooling_degraded"' in l]
+assert e and e[0]["event"] == "ambient_shift" and e[0]["shift_c"] < -1.5, e
+assert 2659 < e[0]["onset_t"] and e[0]["t"] < 6150, e[0]
+k = json.load(open(sys.argv[2]))["faults"]["ambient_ramp"]
+assert k["faults"] == 1 and k["accuracy"] == 1.0, k
+print("ok")
+PY
+
 done_testing

@@ -14,6 +14,9 @@
 #define AMB_SUSPECT_K	   0.3
 #define AMB_QUIET_K	   0.3
 #define AMB_REF_TAU_S	   1800.0
+#define LOADX_SPAN_S	   1800.0 /* the load's moves of this long ... */
+#define LOADX_CHUNK	   6	  /* ... in means of this many blocks ... */
+#define LOADX_SHARE	   0.35	  /* ... explain this share of the rise they make */
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
@@ -350,12 +353,60 @@ static void decide(struct tp_drift *d, double t, int episode)
 }
 
 /*
+ * Whether the load's moves of the last half hour could explain a common
+ * deviation dev as the models' error: the range of the power's minute
+ * means there, through the zones' mean rise per watt, by the share of a
+ * rise the models may still be off after a change of load. The models
+ * call any move of the mean power a change of load for as long as their
+ * slow mean lags it (an hour after a step of a few watts), and a few
+ * tenths of a watt are then no excuse for a room's degrees.
+ */
+static int load_explains(const struct tp_drift *d, double t, double dev,
+			 const struct tp_drift_model *mdl)
+{
+	double lo = INFINITY, hi = -INFINITY, s = 0, rise = 0, p;
+	int i, n = 0, nr = 0, j, k;
+
+	if (!mdl->load_changed)
+		return 0;
+	if (d->hn == 0)
+		return 1;
+	for (i = d->hn - 1; i >= 0; i--) {
+		k = tp_drift_ring(d, i);
+		if (d->ht[k] <= t - LOADX_SPAN_S)
+			break;
+		if (isnan(d->hp[k]))
+			continue;
+		s += d->hp[k];
+		if (++n == LOADX_CHUNK) {
+			lo = fmin(lo, s / n);
+			hi = fmax(hi, s / n);
+			s = 0;
+			n = 0;
+		}
+	}
+	k = tp_drift_ring(d, d->hn - 1);
+	p = d->hp[k];
+	for (j = 0; j < d->nz; j++)
+		if (!isnan(d->h1[k][j]) && !isnan(d->h2[k][j])) {
+			rise += d->h1[k][j] + d->h2[k][j];
+			nr++;
+		}
+	/* no power, no rise to scale it by: the models' word stands */
+	if (!(hi >= lo) || nr == 0 || !(p > 0.1))
+		return 1;
+	return fabs(dev) <= LOADX_SHARE * rise / nr / p * (hi - lo);
+}
+
+/*
  * No change open: the reference follows the common mode slowly, and a
- * deviation from it under a steady load opens an episode.
+ * deviation from it under a steady load, or one the load's moves cannot
+ * explain, opens an episode.
  */
 static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
 {
 	double dev;
+	int moved;
 
 	if (t - d->t_first < d->warmup_s)
 		d->alpha_ref = d->alpha;
@@ -368,13 +419,14 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	 * stop learning until it is told apart; after a change of load the
 	 * same misfit is theirs to learn.
 	 */
-	if (t - d->t_first < d->warmup_s || mdl->load_changed || fabs(dev) < AMB_SUSPECT_K / 2)
+	moved = load_explains(d, t, dev, mdl);
+	if (t - d->t_first < d->warmup_s || moved || fabs(dev) < AMB_SUSPECT_K / 2)
 		d->common_suspect = 0;
 	else if (fabs(dev) > AMB_SUSPECT_K)
 		d->common_suspect = 1;
 	if (fabs(dev) < AMB_QUIET_K)
 		d->last_quiet_t = t;
-	if (t - d->t_first >= d->warmup_s && !mdl->load_changed && fabs(dev) > AMB_THRESH_K) {
+	if (t - d->t_first >= d->warmup_s && !moved && fabs(dev) > AMB_THRESH_K) {
 		d->episode = 1;
 		d->ep_onset = d->last_quiet_t;
 		d->ep_start = t;
