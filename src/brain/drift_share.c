@@ -42,6 +42,22 @@ static int reading_window(const struct tp_drift_zone *z, double from, double to,
 	return n;
 }
 
+/* Whether a block after t0 has a power reading. */
+static int power_seen(const struct tp_drift *d, double t0)
+{
+	int i;
+
+	for (i = d->hn - 1; i >= 0; i--) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] <= t0)
+			return 0;
+		if (!isnan(d->hp[k]))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * A change left unknown because the load has not moved: at one power the
  * room and the heatsink move every zone alike, but not quite. Once
@@ -68,7 +84,8 @@ static int share_test(const struct tp_drift *d, double t, double onset, struct s
 
 	sh->die = sh->board = sh->moving = 0;
 	sh->ratio = NAN;
-	if (t - onset < SHARE_AGE_S ||
+	/* the load must be seen to hold: no power measured lately, no verdict */
+	if (!power_seen(d, t - SHARE_NOW_S) || t - onset < SHARE_AGE_S ||
 	    !tp_drift_power_held(d, t, SHARE_NOW_S, onset - SHARE_REF_S, onset, SHARE_POWER_REL))
 		return 0;
 	for (j = 0; j < d->nz; j++) {
