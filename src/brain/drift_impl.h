@@ -19,6 +19,8 @@
  *   drift_power.c   the room told from the heatsink by how the common
  *                   shift depends on the power, and the change reported
  *                   unknown until the load has moved enough to tell
+ *   drift_share.c   the room told from the heatsink at one power, once
+ *                   settled, by the board's share of the dies' shift
  *
  * All of it works on struct tp_drift alone: nothing here reads the
  * pipeline or the thermal model; the caller hands everything in through
@@ -294,6 +296,22 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
  */
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		      struct tp_drift_die *dt);
+
+/*
+ * The power's mean over the last now_s within rel of its mean over
+ * [r0, r1); true also when neither window has a power reading.
+ */
+int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double r0, double r1,
+			double rel);
+
+/* ---- drift_share.c ---- */
+
+/*
+ * The change pending (reported unknown), judged each minute once the power
+ * test had its say: told by the board's share of the dies' shift once it
+ * has settled, its verdict then emitted, resolving the unknown report.
+ */
+void tp_drift_share_pending(struct tp_drift *d, double t, const struct tp_evidence *e);
 
 /* ---- drift_power.c ---- */
 

@@ -14,6 +14,9 @@
 #define AMB_SUSPECT_K	   0.3
 #define AMB_QUIET_K	   0.3
 #define AMB_REF_TAU_S	   1800.0
+#define LOADX_SPAN_S	   1800.0 /* the load's moves of this long ... */
+#define LOADX_CHUNK	   6	  /* ... in means of this many blocks ... */
+#define LOADX_SHARE	   0.35	  /* ... explain this share of the rise they make */
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
@@ -350,12 +353,60 @@ static void decide(struct tp_drift *d, double t, int episode)
 }
 
 /*
+ * Whether the load's moves of the last half hour could explain a common
+ * deviation dev as the models' error: the range of the power's minute
+ * means there, through the zones' mean rise per watt, by the share of a
+ * rise the models may still be off after a change of load. The models
+ * call any move of the mean power a change of load for as long as their
+ * slow mean lags it (an hour after a step of a few watts), and a few
+ * tenths of a watt are then no excuse for a room's degrees.
+ */
+static int load_explains(const struct tp_drift *d, double t, double dev,
+			 const struct tp_drift_model *mdl)
+{
+	double lo = INFINITY, hi = -INFINITY, s = 0, rise = 0, p;
+	int i, n = 0, nr = 0, j, k;
+
+	if (!mdl->load_changed)
+		return 0;
+	if (d->hn == 0)
+		return 1;
+	for (i = d->hn - 1; i >= 0; i--) {
+		k = tp_drift_ring(d, i);
+		if (d->ht[k] <= t - LOADX_SPAN_S)
+			break;
+		if (isnan(d->hp[k]))
+			continue;
+		s += d->hp[k];
+		if (++n == LOADX_CHUNK) {
+			lo = fmin(lo, s / n);
+			hi = fmax(hi, s / n);
+			s = 0;
+			n = 0;
+		}
+	}
+	k = tp_drift_ring(d, d->hn - 1);
+	p = d->hp[k];
+	for (j = 0; j < d->nz; j++)
+		if (!isnan(d->h1[k][j]) && !isnan(d->h2[k][j])) {
+			rise += d->h1[k][j] + d->h2[k][j];
+			nr++;
+		}
+	/* no power, no rise to scale it by: the models' word stands */
+	if (!(hi >= lo) || nr == 0 || !(p > 0.1))
+		return 1;
+	return fabs(dev) <= LOADX_SHARE * rise / nr / p * (hi - lo);
+}
+
+/*
  * No change open: the reference follows the common mode slowly, and a
- * deviation from it under a steady load opens an episode.
+ * deviation from it under a steady load, or one the load's moves cannot
+ * explain, opens an episode.
  */
 static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
 {
 	double dev;
+	int moved;
 
 	if (t - d->t_first < d->warmup_s)
 		d->alpha_ref = d->alpha;
@@ -368,13 +419,14 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	 * stop learning until it is told apart; after a change of load the
 	 * same misfit is theirs to learn.
 	 */
-	if (t - d->t_first < d->warmup_s || mdl->load_changed || fabs(dev) < AMB_SUSPECT_K / 2)
+	moved = load_explains(d, t, dev, mdl);
+	if (t - d->t_first < d->warmup_s || moved || fabs(dev) < AMB_SUSPECT_K / 2)
 		d->common_suspect = 0;
 	else if (fabs(dev) > AMB_SUSPECT_K)
 		d->common_suspect = 1;
 	if (fabs(dev) < AMB_QUIET_K)
 		d->last_quiet_t = t;
-	if (t - d->t_first >= d->warmup_s && !mdl->load_changed && fabs(dev) > AMB_THRESH_K) {
+	if (t - d->t_first >= d->warmup_s && !moved && fabs(dev) > AMB_THRESH_K) {
 		d->episode = 1;
 		d->ep_onset = d->last_quiet_t;
 		d->ep_start = t;
@@ -512,12 +564,13 @@ static int die_window(const struct tp_drift *d, int j, double from, double to, d
 }
 
 /*
- * The power's mean over the last minute near the reference window's: the
+ * The power's mean over the last now_s near the reference window's: the
  * models' response to a change of load is not judged as a step of the die
  * stage (a model that learned a change of the cooling into the wrong stage
  * misses the dies and the board differently once the load moves).
  */
-static int power_held(const struct tp_drift *d, double t, double r0, double r1)
+int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double r0, double r1,
+			double rel)
 {
 	double s[2] = {0, 0};
 	int i, n[2] = {0, 0};
@@ -527,7 +580,7 @@ static int power_held(const struct tp_drift *d, double t, double r0, double r1)
 
 		if (isnan(d->hp[k]))
 			continue;
-		w = d->ht[k] >= r0 && d->ht[k] < r1 ? 0 : d->ht[k] > t - DIE_NOW_S ? 1 : -1;
+		w = d->ht[k] >= r0 && d->ht[k] < r1 ? 0 : d->ht[k] > t - now_s ? 1 : -1;
 		if (w >= 0) {
 			s[w] += d->hp[k];
 			n[w]++;
@@ -538,7 +591,7 @@ static int power_held(const struct tp_drift *d, double t, double r0, double r1)
 		return n[0] == 0 && n[1] == 0;
 	s[0] /= n[0];
 	s[1] /= n[1];
-	return fabs(s[1] - s[0]) <= DIE_POWER_REL * fmax(fabs(s[0]), 1e-3);
+	return fabs(s[1] - s[0]) <= rel * fmax(fabs(s[0]), 1e-3);
 }
 
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
@@ -571,7 +624,7 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		if (jb < 0 || h1[j] < h1[jb])
 			jb = j;
 	}
-	if (nv < 2 || !power_held(d, t, r0, r1))
+	if (nv < 2 || !tp_drift_power_held(d, t, DIE_NOW_S, r0, r1, DIE_POWER_REL))
 		return 0;
 	/* the step of a minute's mean against the reference's, blocks' noise */
 	dt->sd = sqrt(var / nv * (1.0 / nnow + BLOCK_S / (r1 - r0)));
@@ -717,6 +770,7 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
 			 const struct tp_evidence *e)
 {
 	tp_drift_power_pending(d, t, e);
+	tp_drift_share_pending(d, t, e);
 	die_block(d, t, mdl, e);
 	if (d->episode == 0) {
 		common_quiet(d, t, mdl);
