@@ -12,6 +12,7 @@
 
 #define AMB_THRESH_K	   1.5
 #define AMB_SUSPECT_K	   0.3
+#define AMB_REFIT_K	   0.2 /* ... while the models call the load changed */
 #define AMB_QUIET_K	   0.3
 #define AMB_REF_TAU_S	   1800.0
 #define LOADX_SPAN_S	   1800.0 /* the load's moves of this long ... */
@@ -420,9 +421,16 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	 * same misfit is theirs to learn.
 	 */
 	moved = load_explains(d, t, dev, mdl);
+	/*
+	 * While the models call the load changed they refit fast: a switch of
+	 * their heatsink's time constant moved an idle Orin's predictions
+	 * 0.45 K in 20 s, taking in a room's cooling that the load's moves did
+	 * not explain and that stood just short of AMB_SUSPECT_K. There a
+	 * smaller deviation stops their learning.
+	 */
 	if (t - d->t_first < d->warmup_s || moved || fabs(dev) < AMB_SUSPECT_K / 2)
 		d->common_suspect = 0;
-	else if (fabs(dev) > AMB_SUSPECT_K)
+	else if (fabs(dev) > (mdl->load_changed ? AMB_REFIT_K : AMB_SUSPECT_K))
 		d->common_suspect = 1;
 	if (fabs(dev) < AMB_QUIET_K)
 		d->last_quiet_t = t;
