@@ -5,16 +5,6 @@
 
 #define TTC_GRID     48
 #define TTC_BISECT_S 0.25
-/*
- * The gain a sustainable power is extrapolated with, within these factors
- * of the class's. Below: a board's secant resistance spreads about 10 %
- * around its class's (ROOM_R_REL_SD, pipeline_room.c), and a heatsink does
- * not get better by itself, so a gain under 2.5 sd of that is the model's
- * intercept and gain trading off under a load whose mean never moved, not
- * the board. Above: a cooling degradation may double it.
- */
-#define SUS_GAIN_LO 0.75
-#define SUS_GAIN_HI 2.0
 
 static double trend_g(const struct tp_fc_trend *tr, int i, double t)
 {
@@ -107,19 +97,4 @@ double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double in
 	if (!(g > 1e-6) || isnan(intercept_c))
 		return NAN;
 	return (set_point_c - intercept_c) / g;
-}
-
-double tp_forecast_sustainable_power_held(const struct tp_tmodel *m, int z, double intercept_c,
-					  double set_point_c, double power_w, double gain_prior)
-{
-	double g = tp_tmodel_gain(m, z), gu = g;
-
-	if (!(g > 1e-6) || isnan(intercept_c))
-		return NAN;
-	if (isfinite(gain_prior) && gain_prior > 0)
-		gu = fmin(fmax(g, SUS_GAIN_LO * gain_prior), SUS_GAIN_HI * gain_prior);
-	if (gu == g || !isfinite(power_w))
-		return (set_point_c - intercept_c) / g;
-	/* from the steady state at the held power, with the gain the class allows */
-	return power_w + (set_point_c - intercept_c - g * power_w) / gu;
 }

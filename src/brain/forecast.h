@@ -76,14 +76,4 @@ double tp_forecast_ttc_tr(const struct tp_tmodel *m, int z, double intercept_c, 
 double tp_forecast_sustainable_power(const struct tp_tmodel *m, int z, double intercept_c,
 				     double set_point_c);
 
-/*
- * The same, extrapolated from the steady state at power_w with the model's
- * gain held within 0.5-2 times gain_prior (K/W; NaN: not held): a gain
- * identified from fast load swings that the slow stages never followed
- * (short calls on a large heatsink) can be a fraction of the real one. The
- * same as tp_forecast_sustainable_power while the gain is within them.
- */
-double tp_forecast_sustainable_power_held(const struct tp_tmodel *m, int z, double intercept_c,
-					  double set_point_c, double power_w, double gain_prior);
-
 #endif
