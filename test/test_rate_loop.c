@@ -340,6 +340,65 @@ static void test_slope(void)
 	CHECK_NEAR(l.slope, 1, 0);
 }
 
+/* a loaded machine: the signal duty's rate grows more slowly than the duty */
+static double loaded(double s)
+{
+	return 30 * pow(s, 0.4);
+}
+
+/*
+ * Updates until the rate is within 5 % of the granted one, the signal duty's
+ * windows (10 and 4 periods of 0.5 s) from the full duty, steps alone (no
+ * debt); -1 when not within 40 s or when it leaves again before then.
+ */
+static int updates_to_grant(plant_fn f, double granted, double slope_min)
+{
+	struct tp_rate_loop l;
+	double s, t;
+	long at = -1;
+
+	tp_rate_loop_init(&l);
+	l.payback_s = 0;
+	l.min_window_s = 5;
+	l.far_window_s = 2;
+	l.slope_min = slope_min;
+	s = tp_rate_loop_setting(&l, 1, granted, 0.02, NULL);
+	for (t = 0; t < 40; t += 0.2) {
+		tp_rate_loop_add(&l, f(s) * 0.2, 0.2);
+		s = tp_rate_loop_setting(&l, 1, granted, 0.02, NULL);
+		if (fabs(log(f(s) / granted)) < 0.05) {
+			if (at < 0)
+				at = l.updates;
+		} else if (at >= 0) {
+			return -1;
+		}
+	}
+	return (int)at;
+}
+
+/*
+ * The signal duty's slope bound (0.3): a rate that goes as duty^0.4 reaches
+ * the grant in two windows (with the bound at 1 it takes more than ten), and
+ * one that goes as duty^1.3 still lands without overshooting.
+ */
+static void test_slope_under_1(void)
+{
+	int n;
+
+	n = updates_to_grant(loaded, 15, 0.3);
+	CHECK(n >= 1 && n <= 2);
+	n = updates_to_grant(loaded, 8, 0.3);
+	CHECK(n >= 1 && n <= 2);
+	/* near at first (0.81 of the grant): gain 0.4 steps */
+	n = updates_to_grant(throttled, 20, 0.3);
+	CHECK(n >= 1 && n <= 4);
+	n = updates_to_grant(throttled, 8, 0.3);
+	CHECK(n >= 1 && n <= 2);
+	/* the default bound (1): a quota's flat stretch is not taken as a slope */
+	n = updates_to_grant(quota_2cpu, 12, 1);
+	CHECK(n >= 1 && n <= 5);
+}
+
 int main(void)
 {
 	RUN(test_converges_on_a_throttled_plant);
@@ -350,5 +409,6 @@ int main(void)
 	RUN(test_debt);
 	RUN(test_early_windows);
 	RUN(test_slope);
+	RUN(test_slope_under_1);
 	return test_done();
 }

@@ -518,6 +518,9 @@ static double act_setting(struct tp_pacer *p, double t)
 		p->rl.min_window_s = fmax(3.0, 10 * p->act->period_s);
 		p->rl.far_window_s = fmax(1.0, 4 * p->act->period_s);
 		p->rl.first_window_s = open >= 1 ? 0.4 : p->rl.far_window_s;
+		/* under load a duty's rate grows more slowly than the duty (the
+		 * stopped time is partly given back by the scheduler) */
+		p->rl.slope_min = 0.3;
 	}
 	s = tp_rate_loop_setting(&p->rl, open, target, p->act->s_min, &up);
 	if (up)

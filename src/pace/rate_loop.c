@@ -3,14 +3,15 @@
 #include <math.h>
 #include <string.h>
 
-#define GAIN_FAR   1.0 /* the first window, or one off by more than FAR */
-#define GAIN	   0.4 /* near the target: noise averaged over a few windows */
-#define FAR	   0.25 /* log(granted / achieved) beyond which a window is far (and may close early) */
-#define DEBT_RESET 0.1 /* log(granted / the last one) beyond which the debt restarts */
-#define DEBT_MAX   2.0 /* the debt's bound, in payback periods of the granted rate */
-#define SLOPE_DS   0.1 /* log setting between two windows that measures the slope */
-#define SLOPE_MIN  1.0 /* the slope's range: a flat stretch is stepped as proportional */
-#define SLOPE_MAX  2.0
+#define GAIN_FAR     1.0 /* the first window, or one off by more than FAR */
+#define GAIN	     0.4 /* near the target: noise averaged over a few windows */
+#define FAR	     0.25 /* log(granted / achieved) beyond which a window is far (and may close early) */
+#define DEBT_RESET   0.1 /* log(granted / the last one) beyond which the debt restarts */
+#define DEBT_MAX     2.0 /* the debt's bound, in payback periods of the granted rate */
+#define SLOPE_DS     0.1 /* log setting between two windows that measures the slope */
+#define SLOPE_MIN    1.0 /* the slope's range: a flat stretch is stepped as proportional */
+#define SLOPE_MAX    2.0
+#define SLOPE_DS_LOW 0.3 /* log setting between two windows that measures a slope under 1 */
 
 void tp_rate_loop_init(struct tp_rate_loop *l)
 {
@@ -23,6 +24,7 @@ void tp_rate_loop_init(struct tp_rate_loop *l)
 	l->last_achieved = NAN;
 	l->last_target = NAN;
 	l->slope = 1;
+	l->slope_min = SLOPE_MIN;
 	l->s_force = NAN;
 	l->prev_logs = NAN;
 }
@@ -53,16 +55,22 @@ void tp_rate_loop_drop(struct tp_rate_loop *l)
 
 /*
  * The slope d log(rate) / d log(setting) from this window and the last,
- * where their settings differ enough; kept otherwise.
+ * where their settings differ enough; kept otherwise. One under 1 is
+ * trusted (down to slope_min) only from settings that differ by SLOPE_DS_LOW
+ * and a rate that moved the same way: from a smaller step the window's noise
+ * is most of it, and it would multiply the next steps.
  */
 static void slope_update(struct tp_rate_loop *l, double achieved)
 {
 	double logs = l->w_logs / l->w_secs, ds = logs - l->prev_logs, k;
+	double lo = fmin(SLOPE_MIN, fmax(0.1, l->slope_min));
 
 	if (isfinite(ds) && fabs(ds) >= SLOPE_DS && isfinite(l->last_achieved)) {
 		k = log(achieved / l->last_achieved) / ds;
+		if (isfinite(k) && k < SLOPE_MIN && !(k > 0 && fabs(ds) >= SLOPE_DS_LOW))
+			k = SLOPE_MIN;
 		if (isfinite(k))
-			l->slope = fmax(SLOPE_MIN, fmin(SLOPE_MAX, k));
+			l->slope = fmax(lo, fmin(SLOPE_MAX, k));
 	}
 	l->prev_logs = logs;
 }

@@ -25,12 +25,16 @@
  * more than a factor 1.28, else with gain 0.4 (noise averaged over a few
  * windows), divided by the slope of log rate over log setting measured
  * between the last two windows whose settings differ by 10 % or more,
- * within [1, 2] (1 until measured): a rate proportional to the setting
- * lands in one step; one that falls faster (llama.cpp under the signal
- * duty: rate ~ s^1.3) lands in one more instead of overshooting; a flat
- * stretch, such as a quota spanning more CPUs than the process uses,
- * measures under 1 and is stepped as proportional, so it is crossed
- * quickly.
+ * within [slope_min, 2] (1 until measured): a rate proportional to the
+ * setting lands in one step; one that falls faster (llama.cpp under the
+ * signal duty: rate ~ s^1.3) lands in one more instead of overshooting; a
+ * flat stretch, such as a quota spanning more CPUs than the process uses,
+ * measures under 1 and is stepped as proportional (slope_min 1, the
+ * default), so it is crossed quickly. The signal duty's rate can grow more
+ * slowly than the duty (a loaded machine: slope 0.4 measured), so there
+ * slope_min is 0.3 and its steps are larger; a slope under 1 is taken only
+ * from settings 35 % apart and a rate that moved the same way (from a
+ * smaller step a window's noise is most of it), else 1.
  * A window is judged against the granted rate less the debt paid back over
  * payback_s (within a factor 1.5 of it; a larger debt takes longer): the
  * debt is the tokens ahead of (or behind) the granted rate over all the
@@ -60,7 +64,8 @@ struct tp_rate_loop {
 	double w_logs;	  /* the window's seconds times the log setting in force */
 	double s_force;	  /* the setting last returned (in force for the work added) */
 	double prev_logs; /* the last closed window's mean log setting; NaN: none */
-	double slope;	  /* d log(rate) / d log(setting), measured, within [1, 2] */
+	double slope;	  /* d log(rate) / d log(setting), measured, within [slope_min, 2] */
+	double slope_min; /* the slope's lower bound (default 1; the signal duty's: lower) */
 	long updates;
 	double last_achieved; /* tokens/s of the last closed window; NaN: none */
 	double last_target;   /* the rate the last window was judged against */
