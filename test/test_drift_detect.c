@@ -143,8 +143,47 @@ static void test_new_load_range_is_not_judged(void)
 	tp_drift_close(known);
 }
 
+/*
+ * The same lean of a zone's model at a new load, carried on once the
+ * models have seen the heat settle there: the zone's baseline learns it
+ * only slowly, and the alarm it raises once judged again has its onset
+ * after the error was already there. No step at the onset: not reported
+ * as a sensor fault. A sensor that steps by as much at the same load is.
+ */
+static void test_lean_before_onset_is_no_fault(void)
+{
+	struct tp_drift *d = open_three();
+	struct tp_drift *step = open_three();
+	struct frame f, g;
+	double t;
+	int fault_lean = 0, fault_step = 0;
+
+	CHECK(d != NULL && step != NULL);
+	if (!d || !step)
+		return;
+	rng_s = 13;
+	for (t = 0; t < 6000; t++) {
+		double err = t < 1800 ? 0 : 1.5 * (1 - exp(-(t - 1800) / TAU2_S));
+
+		healthy(&f);
+		g = f;
+		f.x[2] += err;
+		feed_at(d, t, &f, t < 1800 ? 6.0 : 2.0);
+		fault_lean |= d->z[2].state == TP_DRIFT_FAULT;
+		if (t >= 4000)
+			g.x[2] += 1.5;
+		feed_at(step, t, &g, t < 1800 ? 6.0 : 2.0);
+		fault_step |= step->z[2].state == TP_DRIFT_FAULT;
+	}
+	CHECK(!fault_lean);
+	CHECK(fault_step);
+	tp_drift_close(d);
+	tp_drift_close(step);
+}
+
 int main(void)
 {
+	RUN(test_lean_before_onset_is_no_fault);
 	RUN(test_new_load_range_is_not_judged);
 	RUN(test_alarm_dropped_without_witness);
 	return test_done();
