@@ -534,8 +534,11 @@ static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
  * most just after the load moves, and that error fades as the heat
  * settles; a sensor's stays). An error that was there before the onset
  * is no step at it: the zone's baseline lagged a slow lean of its model,
- * which the baseline takes (base) lest the same lean alarm again. 0 when
- * it does not stand: the alarm is dropped and the zone judged afresh.
+ * which the baseline takes (base) lest the same lean alarm again; with no
+ * block before the onset (NaN: it came as the warm-up ended, the model
+ * still settling) there is no level it stepped from, and the present one
+ * is taken. 0 when it does not stand: the alarm is dropped and the zone
+ * judged afresh.
  */
 static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_evidence *e)
 {
@@ -546,6 +549,9 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 		sum += z->hd[(z->hpos - 1 - i + TP_DRIFT_HIST) % TP_DRIFT_HIST];
 	if (e && !isnan(e->load_step_t) && e->load_step_t >= z->onset - WITNESS_S)
 		need = STAND_LOAD_K;
+	if (isnan(base))
+		base =
+		    n > 0 ? sum / n : 0; /* no block before the onset: no level it stepped from */
 	if (n > 0 && fabs(sum / n - base) >= need)
 		return 1;
 	z->o += base;
@@ -698,7 +704,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (unknown || wait < CLASSIFY_MAX_S)
 		return; /* the load may yet move and tell gain from offset */
 	/* a residual still growing the alarm's way is no fading model error */
-	if (!ramp && !alarm_stands(z, w.base, e))
+	if (!ramp && !alarm_stands(z, w.npre > 0 ? w.base : NAN, e))
 		return;
 	if (told && !jumped)
 		snprintf(why, sizeof(why),
