@@ -143,8 +143,76 @@ static void test_new_load_range_is_not_judged(void)
 	tp_drift_close(known);
 }
 
+/*
+ * The same lean of a zone's model at a new load, carried on once the
+ * models have seen the heat settle there: the zone's baseline learns it
+ * only slowly, and the alarm it raises once judged again has its onset
+ * after the error was already there. No step at the onset: not reported
+ * as a sensor fault. A sensor that steps by as much at the same load is.
+ */
+static void test_lean_before_onset_is_no_fault(void)
+{
+	struct tp_drift *d = open_three();
+	struct tp_drift *step = open_three();
+	struct frame f, g;
+	double t;
+	int fault_lean = 0, fault_step = 0;
+
+	CHECK(d != NULL && step != NULL);
+	if (!d || !step)
+		return;
+	rng_s = 13;
+	for (t = 0; t < 6000; t++) {
+		double err = t < 1800 ? 0 : 1.5 * (1 - exp(-(t - 1800) / TAU2_S));
+
+		healthy(&f);
+		g = f;
+		f.x[2] += err;
+		feed_at(d, t, &f, t < 1800 ? 6.0 : 2.0);
+		fault_lean |= d->z[2].state == TP_DRIFT_FAULT;
+		if (t >= 4000)
+			g.x[2] += 1.5;
+		feed_at(step, t, &g, t < 1800 ? 6.0 : 2.0);
+		fault_step |= step->z[2].state == TP_DRIFT_FAULT;
+	}
+	CHECK(!fault_lean);
+	CHECK(fault_step);
+	tp_drift_close(d);
+	tp_drift_close(step);
+}
+
+/*
+ * A zone's model still settling as the warm-up ends: its error grows by
+ * 2 K across the end of it, faster than the warm-up's baseline follows,
+ * and the alarm it raises has no block before its onset, no level the
+ * error stepped from. Not reported as a sensor fault.
+ */
+static void test_alarm_at_warmup_end_is_no_fault(void)
+{
+	static const char *const ch[NZ] = {"temp.cpu", "temp.gpu", "temp.board"};
+	struct tp_drift *d = NULL;
+	struct frame f;
+	double t;
+	int fault = 0;
+
+	CHECK(tp_drift_open(&d, NZ, ch, NULL, 300, NULL) == 0);
+	if (!d)
+		return;
+	rng_s = 17;
+	for (t = 0; t < 3000; t++) {
+		healthy(&f);
+		f.x[2] += tp_drift_clamp((t - 280) / 50, 0, 1) * 2.0;
+		feed(d, t, &f);
+		fault |= d->z[2].state == TP_DRIFT_FAULT;
+	}
+	CHECK(!fault);
+	tp_drift_close(d);
+}
+
 int main(void)
 {
+	RUN(test_alarm_at_warmup_end_is_no_fault);
+	RUN(test_lean_before_onset_is_no_fault);
 	RUN(test_new_load_range_is_not_judged);
 	RUN(test_alarm_dropped_without_witness);
 	return test_done();

@@ -245,6 +245,7 @@ struct tp_drift_shape {
 	double xrange;		    /* the level's range since the onset (minute means), K */
 	double b_o, b_d, b_g, b_gr; /* BIC: offset, drift, gain, growing gain */
 	double step;		    /* the offset's step, K */
+	double base;		    /* the residual's level before the onset, K */
 	double d_step, rate;	    /* the drift's step, K, and rate, K/min */
 	double gain;		    /* the gain the sensor shows since the onset */
 	double level_slope;	    /* the gain shape's error per K of level */

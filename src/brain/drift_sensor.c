@@ -529,12 +529,18 @@ static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
 
 /*
  * A first report must still stand: the last minute's residual at least
- * STAND_K, and STAND_LOAD_K when a change of load came with the onset (a
- * model richer boards defeat errs most just after the load moves, and
- * that error fades as the heat settles; a sensor's stays). 0 when it does
- * not: the alarm is dropped and the zone judged afresh.
+ * STAND_K from its level before the onset (base, K), and STAND_LOAD_K when
+ * a change of load came with the onset (a model richer boards defeat errs
+ * most just after the load moves, and that error fades as the heat
+ * settles; a sensor's stays). An error that was there before the onset
+ * is no step at it: the zone's baseline lagged a slow lean of its model,
+ * which the baseline takes (base) lest the same lean alarm again; with no
+ * block before the onset (NaN: it came as the warm-up ended, the model
+ * still settling) there is no level it stepped from, and the present one
+ * is taken. 0 when it does not stand: the alarm is dropped and the zone
+ * judged afresh.
  */
-static int alarm_stands(struct tp_drift_zone *z, const struct tp_evidence *e)
+static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_evidence *e)
 {
 	double sum = 0, need = STAND_K;
 	int i, n = 0;
@@ -543,8 +549,12 @@ static int alarm_stands(struct tp_drift_zone *z, const struct tp_evidence *e)
 		sum += z->hd[(z->hpos - 1 - i + TP_DRIFT_HIST) % TP_DRIFT_HIST];
 	if (e && !isnan(e->load_step_t) && e->load_step_t >= z->onset - WITNESS_S)
 		need = STAND_LOAD_K;
-	if (n > 0 && fabs(sum / n) >= need)
+	if (isnan(base))
+		base =
+		    n > 0 ? sum / n : 0; /* no block before the onset: no level it stepped from */
+	if (n > 0 && fabs(sum / n - base) >= need)
 		return 1;
+	z->o += base;
 	z->state = TP_DRIFT_OK;
 	z->gp = z->gn = 0;
 	z->tp0 = z->tn0 = z->ht[(z->hpos - 1 + TP_DRIFT_HIST) % TP_DRIFT_HIST];
@@ -694,7 +704,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (unknown || wait < CLASSIFY_MAX_S)
 		return; /* the load may yet move and tell gain from offset */
 	/* a residual still growing the alarm's way is no fading model error */
-	if (!ramp && !alarm_stands(z, e))
+	if (!ramp && !alarm_stands(z, w.npre > 0 ? w.base : NAN, e))
 		return;
 	if (told && !jumped)
 		snprintf(why, sizeof(why),

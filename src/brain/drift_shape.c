@@ -246,6 +246,7 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var)
 	s->b_g = bic(sse[2], n, 2 + c, var);
 	s->b_gr = bic(sse[3], n, 3 + c, var);
 	s->step = bo[c];
+	s->base = pre ? bo[0] : 0;
 	s->d_step = bd[c];
 	s->rate = bd[c + 1];
 	s->level_slope = bg[c + 1];
