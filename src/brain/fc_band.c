@@ -23,9 +23,7 @@ void tp_fc_band_init(struct tp_fc_band *b)
 	for (i = 0; i < TP_FC_BAND_NH; i++) {
 		struct tp_fc_band_h *h = &b->h[i];
 
-		h->h_s = horizons_s[i];
-		h->every_s = horizons_s[i] / 32;
-		h->last_t = -INFINITY;
+		tp_fc_ring_init(&h->ring, horizons_s[i]);
 		h->mx = BAND_PRIOR_X;
 		h->mxx = 2 * BAND_PRIOR_X * BAND_PRIOR_X;
 		h->my = BAND_PRIOR_A + BAND_PRIOR_B * h->mx;
@@ -58,20 +56,18 @@ static void fit(const struct tp_fc_band_h *h, double *a, double *b)
 /* The forecasts whose horizon has passed: compared and dropped. */
 static void settle(struct tp_fc_band *b, struct tp_fc_band_h *h, double t, double temp_now)
 {
-	while (h->n > 0) {
-		int k = (h->head - h->n + TP_FC_BAND_RING) % TP_FC_BAND_RING;
-		double span = t - h->rt[k], mean_w;
+	const double *v;
+	double span;
 
-		if (span < h->h_s)
-			break;
-		h->n--;
-		if (isnan(temp_now) || span > 1.5 * h->h_s)
+	while ((v = tp_fc_ring_pop(&h->ring, t, &span))) {
+		double mean_w;
+
+		if (isnan(temp_now) || span > 1.5 * h->ring.h_s)
 			continue;
-		mean_w = (b->energy_j - h->re[k]) / span;
-		if (fabs(mean_w - h->rp[k]) >
-		    fmax(BAND_HELD_SHARE * fabs(h->rp[k]), BAND_HELD_MIN_W))
+		mean_w = (b->energy_j - v[3]) / span;
+		if (fabs(mean_w - v[2]) > fmax(BAND_HELD_SHARE * fabs(v[2]), BAND_HELD_MIN_W))
 			continue; /* the power moved: no test of this forecast */
-		add_error(h, h->rd[k], temp_now - h->rv[k]);
+		add_error(h, v[1], temp_now - v[0]);
 	}
 }
 
@@ -91,18 +87,10 @@ void tp_fc_band_frame(struct tp_fc_band *b, double t, double temp_now, double po
 
 		settle(b, h, t, temp_now);
 		if (isnan(fc[i]) || isnan(temp_now) || isnan(held_w) || isnan(b->last_w) ||
-		    t - h->last_t < h->every_s)
+		    !tp_fc_ring_due(&h->ring, t))
 			continue;
-		if (h->n == TP_FC_BAND_RING)
-			h->n--; /* full: the oldest goes */
-		h->rt[h->head] = t;
-		h->rv[h->head] = fc[i];
-		h->rd[h->head] = fc[i] - temp_now;
-		h->rp[h->head] = held_w;
-		h->re[h->head] = b->energy_j;
-		h->head = (h->head + 1) % TP_FC_BAND_RING;
-		h->n++;
-		h->last_t = t;
+		tp_fc_ring_push(&h->ring, t,
+				(const double[]){fc[i], fc[i] - temp_now, held_w, b->energy_j}, 4);
 	}
 }
 

@@ -1,6 +1,8 @@
 #ifndef THERMPACE_FC_BAND_H
 #define THERMPACE_FC_BAND_H
 
+#include "fc_ring.h"
+
 /*
  * The forecast's uncertainty band, from the errors it actually made.
  * Every forecast at 30, 120 and 600 s is kept (one every horizon/32 s, in
@@ -23,14 +25,10 @@
  * Fixed storage, no allocation; the caller owns the struct.
  */
 
-#define TP_FC_BAND_NH	3
-#define TP_FC_BAND_RING 64
+#define TP_FC_BAND_NH 3
 
 struct tp_fc_band_h {
-	double h_s, every_s, last_t;
-	int head, n; /* ring of pending forecasts: time, forecast, change, power held, energy */
-	double rt[TP_FC_BAND_RING], rv[TP_FC_BAND_RING], rd[TP_FC_BAND_RING];
-	double rp[TP_FC_BAND_RING], re[TP_FC_BAND_RING];
+	struct tp_fc_ring ring;	 /* pending: forecast, change, power held, energy */
 	double mx, mxx, my, mxy; /* moments of x = d^2 and y = e^2 */
 	long count;		 /* errors seen (the prior's not counted) */
 };

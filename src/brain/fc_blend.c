@@ -28,9 +28,7 @@ void tp_fc_blend_init(struct tp_fc_blend *b)
 	for (i = 0; i < TP_FC_BLEND_NH; i++) {
 		struct tp_fc_blend_h *h = &b->h[i];
 
-		h->h_s = horizons_s[i];
-		h->every_s = horizons_s[i] / 32;
-		h->last_t = -INFINITY;
+		tp_fc_ring_init(&h->ring, horizons_s[i]);
 		h->s11 = h->r1 = BLEND_PRIOR_X;
 		h->s22 = h->r2 = BLEND_PRIOR_XL;
 		h->s12 = 0;
@@ -63,17 +61,16 @@ static void slopes(const struct tp_fc_blend_h *h, double *ks, double *kl)
 /* The pairs whose horizon has passed: compared with the reading and dropped. */
 static void settle(struct tp_fc_blend_h *h, double t, double reading_c)
 {
-	while (h->n > 0) {
-		int k = (h->head - h->n + TP_FC_BLEND_RING) % TP_FC_BLEND_RING;
+	const double *v;
+	double span;
+
+	while ((v = tp_fc_ring_pop(&h->ring, t, &span))) {
 		double ds, dl, y, w;
 
-		if (t - h->rt[k] < h->h_s)
-			break;
-		h->n--;
-		if (isnan(reading_c) || t - h->rt[k] > 1.5 * h->h_s)
+		if (isnan(reading_c) || span > 1.5 * h->ring.h_s)
 			continue;
-		split(h->rf[k] - h->ra[k], &ds, &dl);
-		y = reading_c - h->ra[k];
+		split(v[0] - v[1], &ds, &dl);
+		y = reading_c - v[1];
 		w = 1 / fmin(h->n_seen + 1, BLEND_MEMORY_N);
 		h->s11 += w * (ds * ds - h->s11);
 		h->s12 += w * (ds * dl - h->s12);
@@ -120,15 +117,7 @@ void tp_fc_blend_frame(struct tp_fc_blend *b, double t, double reading_c, const 
 		slopes(h, &ks, &kl);
 		split(f - b->mean_c, &ds, &dl);
 		out[i] = b->mean_c + ks * ds + kl * dl;
-		if (!learn || t - h->last_t < h->every_s)
-			continue;
-		if (h->n == TP_FC_BLEND_RING)
-			h->n--; /* full: the oldest goes */
-		h->rt[h->head] = t;
-		h->rf[h->head] = f;
-		h->ra[h->head] = b->mean_c;
-		h->head = (h->head + 1) % TP_FC_BLEND_RING;
-		h->n++;
-		h->last_t = t;
+		if (learn && tp_fc_ring_due(&h->ring, t))
+			tp_fc_ring_push(&h->ring, t, (const double[]){f, b->mean_c}, 2);
 	}
 }

@@ -1,6 +1,8 @@
 #ifndef THERMPACE_FC_BLEND_H
 #define THERMPACE_FC_BLEND_H
 
+#include "fc_ring.h"
+
 /*
  * The forecast blended with the readings, by the errors each made (a
  * combination of forecasts in the manner of Bates and Granger).
@@ -35,13 +37,10 @@
  */
 
 #define TP_FC_BLEND_NH	   3
-#define TP_FC_BLEND_RING   64
 #define TP_FC_BLEND_MEAN_S 15.0 /* the readings' mean: an exponential one */
 
 struct tp_fc_blend_h {
-	double h_s, every_s, last_t;
-	int head, n; /* ring of pending pairs: time, model's forecast, mean's */
-	double rt[TP_FC_BLEND_RING], rf[TP_FC_BLEND_RING], ra[TP_FC_BLEND_RING];
+	struct tp_fc_ring ring;	      /* pending pairs: model's forecast, mean's */
 	double s11, s12, s22, r1, r2; /* moments of d's two parts and the change reached */
 	double n_seen;		      /* errors seen, the prior's included */
 };
