@@ -7,7 +7,8 @@
 #include "power/power.h"
 #include "test.h"
 
-#define T_JUNE21 993081600.0 /* 2001-06-21 00:00 UTC */
+#define T_JUNE21 993081600.0		    /* 2001-06-21 00:00 UTC */
+#define T_JAN	 (T_JUNE21 - 170 * 86400.0) /* 2001-01-02 00:00 UTC, a winter day */
 
 static void budget_setup(struct power_budget_cfg *c, struct power_panel *p, struct power_harvest *h)
 {
@@ -77,6 +78,22 @@ static void feed_days(struct power_harvest *h, double t0, int days, double r)
 		}
 }
 
+/*
+ * A January evening (20:00) at 90 % of a 256 Wh pack after ten days at 0.9
+ * of a clear sky, the rig of budget_setup: what the keep_full tests start
+ * from. Returns the budget's input.
+ */
+static struct power_budget_in january_evening(struct power_budget_cfg *c, struct power_panel *p,
+					      struct power_harvest *h)
+{
+	struct power_budget_in in = {T_JAN + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+
+	budget_setup(c, p, h);
+	power_harvest_init(h, 0.3, 0.0);
+	feed_days(h, T_JAN - 10 * 86400.0, 10, 0.9);
+	return in;
+}
+
 static void test_dark_spell_reserve(void)
 {
 	struct power_site site = {45.0, 0.0};
@@ -84,7 +101,7 @@ static void test_dark_spell_reserve(void)
 	struct power_panel p;
 	struct power_harvest dark, bright;
 	struct power_budget_out od, ob;
-	double t0 = T_JUNE21 - 170 * 86400.0; /* early January */
+	double t0 = T_JAN;
 	struct power_budget_in in = {
 	    t0 + 10 * 86400.0 + 20 * 3600.0, 0.7, 0.0, 256.0, NAN, INFINITY};
 
@@ -119,12 +136,8 @@ static void test_keep_full_season(void)
 	struct power_panel p;
 	struct power_harvest h;
 	struct power_budget_out off, on;
-	double jan = T_JUNE21 - 170 * 86400.0;
-	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+	struct power_budget_in in = january_evening(&c, &p, &h);
 
-	budget_setup(&c, &p, &h);
-	power_harvest_init(&h, 0.3, 0.0);
-	feed_days(&h, jan - 10 * 86400.0, 10, 0.9);
 	power_budget_step(&c, &site, &p, &h, &in, &off);
 	c.keep_full_days = 4.0;
 	power_budget_step(&c, &site, &p, &h, &in, &on);
@@ -136,7 +149,7 @@ static void test_keep_full_season(void)
 	CHECK_NEAR(on.reserve_wh, (c.full_soc - c.floor) * 256.0, 1e-9);
 	CHECK_NEAR(on.tok_s, 0.0, 1e-12);
 	/* Full at a winter noon: what the charger would curtail is still spent. */
-	in.t_unix = jan + 12 * 3600.0;
+	in.t_unix = T_JAN + 12 * 3600.0;
 	in.soc = 1.0;
 	power_budget_step(&c, &site, &p, &h, &in, &on);
 	CHECK(on.surplus && on.tok_s > 0.0);
@@ -166,17 +179,13 @@ static void test_keep_full_auto(void)
 	struct power_panel p;
 	struct power_harvest h;
 	struct power_budget_out off, on;
-	double jan = T_JUNE21 - 170 * 86400.0;
-	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+	struct power_budget_in in = january_evening(&c, &p, &h);
 
-	budget_setup(&c, &p, &h);
 	CHECK_NEAR(power_budget_dark_days(&c, 256.0),
 		   (0.78 * 256.0 + 24.0 * 7.2 / 0.98) / (24.0 * 3.8 / 0.98), 1e-9);
 	CHECK_NEAR(power_budget_dark_days(&c, 256.0), 4.04, 0.005);
 	CHECK(power_budget_dark_days(&c, 512.0) > power_budget_dark_days(&c, 256.0));
 	CHECK_NEAR(power_budget_dark_days(&c, 0.0), 0.0, 1e-12);
-	power_harvest_init(&h, 0.3, 0.0);
-	feed_days(&h, jan - 10 * 86400.0, 10, 0.9);
 	power_budget_step(&c, &site, &p, &h, &in, &off);
 	CHECK(!off.dark_season && off.keep_full_days == 0.0);
 	c.keep_full_days = POWER_BUDGET_KEEP_FULL_AUTO;
@@ -211,7 +220,7 @@ static void test_spell_reserve(void)
 	struct power_panel p;
 	struct power_harvest h;
 	struct power_budget_out o, o2;
-	double jan = T_JUNE21 - 170 * 86400.0, need = 24.0 * 3.8 / 0.98, p_next, r_short;
+	double jan = T_JAN, need = 24.0 * 3.8 / 0.98, p_next, r_short;
 	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
 	int d;
 
