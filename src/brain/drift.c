@@ -78,6 +78,11 @@ int tp_drift_ring(const struct tp_drift *d, int i)
 	return (d->hpos - d->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
 }
 
+int tp_drift_zone_ring(const struct tp_drift_zone *z, int i)
+{
+	return (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+}
+
 /* ---- events ---- */
 
 json_t *tp_drift_zone_event(const struct tp_drift *d, double t, const char *kind, int j,

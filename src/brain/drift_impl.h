@@ -209,6 +209,9 @@ double tp_drift_r3(double v); /* rounded to 3 decimals, for events */
 /* Index into the common ring of the i-th block from the oldest kept. */
 int tp_drift_ring(const struct tp_drift *d, int i);
 
+/* The same in zone z's own ring. */
+int tp_drift_zone_ring(const struct tp_drift_zone *z, int i);
+
 /* A zone event with channel, verdict sensor_fault and confidence. */
 json_t *tp_drift_zone_event(const struct tp_drift *d, double t, const char *kind, int j,
 			    double confidence);

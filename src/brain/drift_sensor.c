@@ -307,7 +307,7 @@ static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
-		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+		int k = tp_drift_zone_ring(z, i);
 
 		if (z->ht[k] < t0 || (z->hs[k] & need) != need)
 			continue;
@@ -603,7 +603,7 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
 	int i, post = 0, all = 0;
 
 	for (i = 0; i < z->hn; i++) {
-		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+		int k = tp_drift_zone_ring(z, i);
 
 		all += z->ht[k] > z->onset && z->ht[k] >= w0 + BLOCK_S &&
 		       (z->hs[k] & TP_DRIFT_HIST_SETTLED);
@@ -633,7 +633,7 @@ static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_sha
 	int i, jump = 0;
 
 	for (i = 0; i < z->hn; i++) {
-		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+		int k = tp_drift_zone_ring(z, i);
 
 		jump |=
 		    fabs(z->ht[k] - z->onset) <= WITNESS_S && !(z->hs[k] & TP_DRIFT_HIST_SETTLED);

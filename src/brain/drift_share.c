@@ -30,7 +30,7 @@ static int reading_window(const struct tp_drift_zone *z, double from, double to,
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
-		int k = (z->hpos - z->hn + i + TP_DRIFT_HIST) % TP_DRIFT_HIST;
+		int k = tp_drift_zone_ring(z, i);
 
 		if (z->ht[k] < from || z->ht[k] >= to || isnan(z->hx[k] + z->hd[k]))
 			continue;
