@@ -9,9 +9,11 @@
 # more than the oracle's (0 where it has 0), tokens per year at least 90 %
 # of the oracle's, the thermal budget never exceeded. Then the trade-offs
 # on each file: the fixed reserve of hours (the spell off), the spell's
-# confidence, and the dark season's full battery (keep_full_days; auto:
-# while a clear day cannot run the board flat out and refill the battery
-# from the floor, the threshold drawn from the rig itself).
+# confidence, and the dark season's battery full at dusk with the night
+# kept (keep_full_days; auto: while a clear day cannot run the board at its
+# thermal budget and refill the battery from the floor, the threshold drawn
+# from the rig itself), with the spell and without, at the budget's
+# confidence and at the forecast's middle (0.5).
 # Usage: sh test/bench_energy.sh [BUILD_DIR]
 set -eu
 build=${1:-${TP_BUILD:-build/rel}}
@@ -40,4 +42,6 @@ for rig in rig rig-pvgis; do
   for k in 3.5 4 auto; do
     row "$rig" "spell at 0.8, keep_full_days $k" -k "$k"
   done
+  row "$rig" "spell off, keep_full_days auto" -p 0 -r 0 -k auto
+  row "$rig" "spell off, auto, confidence 0.5" -p 0 -r 0 -k auto -c 0.5
 done

@@ -22,16 +22,16 @@ check "the thermal budget (10 tok/s) wins on a full July battery" grep -q '"limi
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --energy-floor 0.5 --reserve-hours 0 --confidence 0.9 >"$TMPD/o2" 2>&1
 check "--energy-floor and --reserve-hours in the header" grep -q 'floor 50 %, reserve 0.0 h, confidence 0.90' "$TMPD/o2"
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --keep-full-days 4 >"$TMPD/o3" 2>&1
-check "--keep-full-days in the header" grep -q 'kept full below 4.0 days of idle a clear day' "$TMPD/o3"
+check "--keep-full-days in the header" grep -q 'full at dusk below 4.0 days of idle a clear day' "$TMPD/o3"
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --keep-full-days auto -e "$TMPD/ev5.jsonl" >"$TMPD/o5" 2>&1
-check "--keep-full-days auto: the rig's own threshold in the header" \
-  grep -q 'kept full while a clear day cannot run the board flat out and refill the battery (4.04 days of idle)' "$TMPD/o5"
+check "--keep-full-days auto: the rig's own threshold in the header (the board at its thermal budget)" \
+  grep -q 'full at dusk while a clear day cannot run the board at its most and refill the battery (3.88 days of idle)' "$TMPD/o5"
 check "... and in the events, outside the dark season in July" \
-  grep -q '"keep_full_days": *4.04.*"dark_season": *false' "$TMPD/ev5.jsonl"
+  grep -q '"keep_full_days": *3.878.*"dark_season": *false' "$TMPD/ev5.jsonl"
 sed 's/^keep_full_days = 0/keep_full_days = auto/' fixtures/solar/rig-plain.ini >"$TMPD/auto.ini"
 cp fixtures/solar/plain-week.csv "$TMPD/"
 "$TP_BIN" energy -s "$TMPD/auto.ini" >"$TMPD/o6" 2>&1
-check "keep_full_days = auto in a scenario" grep -q '(4.04 days of idle)' "$TMPD/o6"
+check "keep_full_days = auto in a scenario" grep -q '(3.88 days of idle)' "$TMPD/o6"
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --spell-confidence 0.9 -e "$TMPD/ev4.jsonl" >"$TMPD/o4" 2>&1
 check "--spell-confidence in the header" grep -q 'dark spells carried at 0.90' "$TMPD/o4"
 check "... and the spell learned in the events" grep -q '"spell_p"' "$TMPD/ev4.jsonl"

@@ -146,7 +146,9 @@ static void test_keep_full_season(void)
 	       off.tok_s, off.reserve_wh, on.tok_s, on.reserve_wh, on.clear_day_wh);
 	CHECK(on.clear_day_wh > 200.0 && on.clear_day_wh < 400.0);
 	CHECK(off.tok_s > 0.0);
-	CHECK_NEAR(on.reserve_wh, (c.full_soc - c.floor) * 256.0, 1e-9);
+	CHECK(on.dark_season);
+	/* The night is kept; the reserve itself stays history's. */
+	CHECK_NEAR(on.reserve_wh, off.reserve_wh, 1e-9);
 	CHECK_NEAR(on.tok_s, 0.0, 1e-12);
 	/* Full at a winter noon: what the charger would curtail is still spent. */
 	in.t_unix = T_JAN + 12 * 3600.0;
@@ -181,18 +183,25 @@ static void test_keep_full_auto(void)
 	struct power_budget_out off, on;
 	struct power_budget_in in = january_evening(&c, &p, &h);
 
-	CHECK_NEAR(power_budget_dark_days(&c, 256.0),
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0, INFINITY),
 		   (0.78 * 256.0 + 24.0 * 7.2 / 0.98) / (24.0 * 3.8 / 0.98), 1e-9);
-	CHECK_NEAR(power_budget_dark_days(&c, 256.0), 4.04, 0.005);
-	CHECK(power_budget_dark_days(&c, 512.0) > power_budget_dark_days(&c, 256.0));
-	CHECK_NEAR(power_budget_dark_days(&c, 0.0), 0.0, 1e-12);
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0, INFINITY), 4.04, 0.005);
+	/* The board at most at its thermal budget of 10 tokens/s: 6.59 W, 3.88 days. */
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0, 10.0),
+		   (0.78 * 256.0 + 24.0 * (3.8 + 10.0 * 3.4 * 29.5 / (7.2 * 50.0)) / 0.98) /
+		       (24.0 * 3.8 / 0.98),
+		   1e-9);
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0, 10.0), 3.88, 0.005);
+	CHECK_NEAR(power_budget_dark_days(&c, 256.0, 20.0), 4.04, 0.005);
+	CHECK(power_budget_dark_days(&c, 512.0, INFINITY) >
+	      power_budget_dark_days(&c, 256.0, INFINITY));
+	CHECK_NEAR(power_budget_dark_days(&c, 0.0, INFINITY), 0.0, 1e-12);
 	power_budget_step(&c, &site, &p, &h, &in, &off);
 	CHECK(!off.dark_season && off.keep_full_days == 0.0);
 	c.keep_full_days = POWER_BUDGET_KEEP_FULL_AUTO;
 	power_budget_step(&c, &site, &p, &h, &in, &on);
 	CHECK(on.dark_season);
-	CHECK_NEAR(on.keep_full_days, power_budget_dark_days(&c, 256.0), 1e-12);
-	CHECK_NEAR(on.reserve_wh, (c.full_soc - c.floor) * 256.0, 1e-9);
+	CHECK_NEAR(on.keep_full_days, power_budget_dark_days(&c, 256.0, INFINITY), 1e-12);
 	CHECK_NEAR(on.tok_s, 0.0, 1e-12);
 	CHECK(off.tok_s > 0.0);
 	/* June: a clear day runs the board and refills the pack; the reserve is history's. */
@@ -203,6 +212,61 @@ static void test_keep_full_auto(void)
 	CHECK(!on.dark_season);
 	CHECK_NEAR(on.reserve_wh, off.reserve_wh, 1e-9);
 	CHECK_NEAR(on.tok_s, off.tok_s, 1e-9);
+}
+
+/* Today's morning until hour end_h (local solar) at ratio r, as feed_days. */
+static void feed_morning(struct power_harvest *h, double t0, double end_h, double r)
+{
+	double t;
+
+	for (t = 0; t < end_h * 3600.0; t += 300.0) {
+		double clear = t >= 6 * 3600.0 ? 80.0 : 0.0;
+
+		power_harvest_add(h, t0 + t + 300.0, r * clear, clear, 300.0, 1);
+	}
+}
+
+/*
+ * The dark season's day: the battery is to be full at dusk and the night
+ * kept. A January morning at 80 % after a bright morning: what the rest of
+ * the day still refills by dusk is spent (flat out at 80 %, less at 25 %:
+ * the battery is to be full when the sun stops carrying the idle board).
+ * After a dark morning (a short day so far) nothing is spent, nor
+ * before the day has shown anything (07:00).
+ */
+static void test_keep_full_day(void)
+{
+	struct power_site site = {45.0, 0.0};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest bright, dark;
+	struct power_budget_out o, lo;
+	struct power_budget_in in = january_evening(&c, &p, &bright);
+
+	dark = bright;
+	feed_morning(&bright, T_JAN, 10.0, 0.9);
+	feed_morning(&dark, T_JAN, 10.0, 0.05);
+	c.keep_full_days = POWER_BUDGET_KEEP_FULL_AUTO;
+	in.t_unix = T_JAN + 10 * 3600.0;
+	in.soc = 0.8;
+	power_budget_step(&c, &site, &p, &bright, &in, &o);
+	in.soc = 0.25;
+	power_budget_step(&c, &site, &p, &bright, &in, &lo);
+	printf("# January 10:00 after a bright morning: %.2f tok/s at 80 %%, %.2f at 25 %%\n",
+	       o.tok_s, lo.tok_s);
+	CHECK(o.dark_season && !o.surplus);
+	CHECK(o.tok_s > 0.0);
+	CHECK(lo.tok_s < o.tok_s);
+	in.soc = 0.8;
+	power_budget_step(&c, &site, &p, &dark, &in, &o);
+	CHECK(o.dark_season);
+	CHECK_NEAR(o.tok_s, 0.0, 1e-12);
+	power_harvest_init(&dark, 0.3, 0.0);
+	feed_days(&dark, T_JAN - 10 * 86400.0, 10, 0.9);
+	feed_morning(&dark, T_JAN, 7.0, 0.9);
+	in.t_unix = T_JAN + 7 * 3600.0;
+	power_budget_step(&c, &site, &p, &dark, &in, &o);
+	CHECK_NEAR(o.tok_s, 0.0, 1e-12);
 }
 
 /*
@@ -268,6 +332,7 @@ int main(void)
 	RUN(test_dark_spell_reserve);
 	RUN(test_keep_full_season);
 	RUN(test_keep_full_auto);
+	RUN(test_keep_full_day);
 	RUN(test_spell_reserve);
 	return test_done();
 }

@@ -22,12 +22,18 @@
  *     reserve_hours·max(0, idle_w/eta_d - ratio·clear_day_wh/24·eta_c).
  *     Where even a bad day carries the idle board (summer) nothing is kept;
  *     in a dark season the reserve approaches reserve_hours of idle.
- *     keep_full_days > 0 sizes it by the season instead of by history:
- *     while the clear-sky harvest of the next 24 h (after the charger, at
- *     eta_c) is under keep_full_days days of the idle board's need
- *     (24·idle_w/eta_d), the reserve is the whole battery above the floor
- *     (up to full_soc): a dark spell that starts tomorrow finds it full,
- *     and only what a full battery would curtail is spent (3). 0: off;
+ *     keep_full_days > 0 adds the season to it: while the clear-sky
+ *     harvest of the next 24 h (after the charger, at eta_c) is under
+ *     keep_full_days days of the idle board's need (24·idle_w/eta_d), the
+ *     battery is to be full (full_soc) at dusk and the night is kept, so
+ *     a dark spell that starts tomorrow finds it as full as the day could
+ *     make it. By day (while the clear sky carries the idle board), once
+ *     today has shown it is not short (power_harvest_today: its ratio so
+ *     far times a clear day carries 24 h of idle), the largest power held
+ *     until then that leaves the battery at full_soc when the sun stops
+ *     carrying the idle board, and above the floor and reserve meanwhile,
+ *     on the band of (1); at night, before the day has shown itself and on
+ *     a short day, only what a full battery would curtail (3). 0: off;
  *     POWER_BUDGET_KEEP_FULL_AUTO: the rig's own (power_budget_dark_days).
  *     spell_confidence P > 0 sizes it by the dark spells learned
  *     (power_harvest_spell_days): a day is short when a clear day's
@@ -83,17 +89,21 @@ void power_budget_cfg_default(struct power_budget_cfg *c);
 
 /*
  * keep_full_days = auto: the dark season drawn from the rig itself. A
- * season is dark while a clear day cannot both carry the board flat out
- * for 24 h and refill the pack from its floor: clear_day·eta_c <
- * (full_soc - floor)·cap + 24·gen_w/eta_d, i.e. keep_full_days =
- * ((full_soc - floor)·cap + 24·gen_w/eta_d) / (24·idle_w/eta_d). Then what
- * the board spends at night is not given back by the next sun while it
- * runs, and a dark spell that starts tomorrow finds the pack as the night
- * left it. 4.04 days for the rig of issue 15 (256 Wh, 3.8 W idle, 7.2 W
- * flat out). No history, no tuning: the pack, the load and the charger.
+ * season is dark while a clear day cannot both carry the board at its
+ * most for 24 h and refill the pack from its floor: clear_day·eta_c <
+ * (full_soc - floor)·cap + 24·most/eta_d, i.e. keep_full_days =
+ * ((full_soc - floor)·cap + 24·most/eta_d) / (24·idle_w/eta_d), most the
+ * board's power at its thermal budget (idle_w + thermal_tok_s·J/token; a
+ * budget of INFINITY or above the load's most: gen_w). Then what the
+ * board spends at night is not given back by the next sun while it runs,
+ * and a dark spell that starts tomorrow finds the pack as the night left
+ * it. For the rig of issue 15 (256 Wh, 3.8 W idle, 7.2 W flat out): 4.04
+ * days flat out, 3.88 at its thermal budget of 10 tokens/s (6.59 W). No
+ * history, no tuning: the pack, the load, the charger and the budget.
  */
 #define POWER_BUDGET_KEEP_FULL_AUTO (-1.0)
-double power_budget_dark_days(const struct power_budget_cfg *c, double cap_wh);
+double power_budget_dark_days(const struct power_budget_cfg *c, double cap_wh,
+			      double thermal_tok_s);
 
 struct power_budget_in {
 	double t_unix;
@@ -119,7 +129,7 @@ struct power_budget_out {
 	double spell_days;     /* short days the reserve carries (spell_confidence) */
 	double spell_p;	       /* P(tomorrow is short), learned */
 	double keep_full_days; /* the dark season's threshold used (0: off) */
-	int dark_season;       /* the battery kept full: a clear day gives under it */
+	int dark_season;       /* full at dusk, the night kept: a clear day gives under it */
 	double horizon_h, confidence;
 };
 

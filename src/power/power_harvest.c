@@ -138,6 +138,14 @@ double power_harvest_day_quantile(const struct power_harvest *h, double p)
 	return dsp_sorted_quantile(v, n, p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p);
 }
 
+int power_harvest_today(const struct power_harvest *h, double *ratio)
+{
+	if (!(h->day_clear_wh >= 10.0 * POWER_HARVEST_MIN_WH))
+		return 0;
+	*ratio = h->day_obs_wh / h->day_clear_wh;
+	return 1;
+}
+
 int power_harvest_spell_days(const struct power_harvest *h, double short_ratio, double eps,
 			     double *p_next, double *r_short)
 {
@@ -152,9 +160,7 @@ int power_harvest_spell_days(const struct power_harvest *h, double short_ratio, 
 				sum += r;
 				shorts++;
 			}
-		} else if (h->day_clear_wh >= 10.0 * POWER_HARVEST_MIN_WH) {
-			r = h->day_obs_wh / h->day_clear_wh; /* today so far */
-		} else {
+		} else if (!power_harvest_today(h, &r)) {
 			break;
 		}
 		cur = r < short_ratio;

@@ -65,6 +65,13 @@ void power_harvest_ratio(const struct power_harvest *h, double t_now, double t_a
 double power_harvest_day_quantile(const struct power_harvest *h, double p);
 
 /*
+ * Today's ratio so far (observed over clear-sky energy since local solar
+ * midnight, a curtailed hour counting at its lower bound) into *ratio;
+ * returns 0 and leaves *ratio alone before 10 Wh of clear sky has passed.
+ */
+int power_harvest_today(const struct power_harvest *h, double *ratio);
+
+/*
  * Dark spells, learned from the whole days kept (no new state): a day is
  * short when its ratio is under short_ratio (its harvest does not carry
  * the idle board). Whether tomorrow is short is a two-state Markov chain

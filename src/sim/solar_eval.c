@@ -36,13 +36,14 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 	if (s->budget.spell_confidence > 0)
 		fprintf(out, ", dark spells carried at %.2f", s->budget.spell_confidence);
 	if (s->budget.keep_full_days > 0)
-		fprintf(out, ", kept full below %.1f days of idle a clear day",
+		fprintf(out, ", full at dusk below %.1f days of idle a clear day",
 			s->budget.keep_full_days);
 	else if (s->budget.keep_full_days < 0)
 		fprintf(out,
-			", kept full while a clear day cannot run the board flat out and refill "
-			"the battery (%.2f days of idle)",
-			power_budget_dark_days(&s->budget, solar_scenario_capacity_wh(s)));
+			", full at dusk while a clear day cannot run the board at its most and "
+			"refill the battery (%.2f days of idle)",
+			power_budget_dark_days(&s->budget, solar_scenario_capacity_wh(s),
+					       s->thermal_tok_s));
 	if (o->missing_h > 0)
 		fprintf(out, ", %.1f h of missing data skipped", o->missing_h);
 	fputc('\n', out);
