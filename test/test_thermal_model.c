@@ -131,6 +131,47 @@ static void test_forecast_matches_plant(void)
 		   anchor + tp_tmodel_gain(&model, 0) * 7.0, 1e-6);
 }
 
+/*
+ * A power expected to fall back from a level to the long mean (a load that
+ * changes every few minutes): the forecast along that path against the
+ * plant driven by it, and its two limits.
+ */
+static void test_forecast_path_matches_plant(void)
+{
+	struct plant pl = {2.0, 24, 6.0, 679, 25, 0, 0};
+	struct tp_tm_params p;
+	double now, truth = 0, anchor, h;
+	int k;
+
+	identify(2.0, 24, 6.0, 679, &p, &model);
+	for (k = 0; k < 20000; k++)
+		plant_step(&pl, 5.0, 1.0);
+	now = plant_step(&pl, 5.0, 1.0);
+	tp_tmodel_power(&model, 100000, 5.0);
+	for (k = 1; k <= 20000; k++)
+		tp_tmodel_power(&model, 100000 + k, 5.0);
+	anchor = now - tp_tmodel_rise(&model, 0);
+	/* 9 W now, back toward 3 W with a 200 s lifetime: the plant sees the
+	 * power at each second's middle */
+	for (k = 0; k < 600; k++)
+		truth = plant_step(&pl, 3.0 + 6.0 * exp(-(k + 0.5) / 200), 1.0);
+	CHECK_NEAR(tp_forecast_temp_path(&model, 0, anchor, 9.0, 3.0, 200, 600, NULL), truth, 0.6);
+	/* lifetime without end, or no long mean: the level held */
+	for (h = 0; h <= 600; h += 150) {
+		CHECK_NEAR(tp_forecast_temp_path(&model, 0, anchor, 9.0, 3.0, INFINITY, h, NULL),
+			   tp_forecast_temp(&model, 0, anchor, 9.0, h), 1e-9);
+		CHECK_NEAR(tp_forecast_temp_path(&model, 0, anchor, 9.0, NAN, 200, h, NULL),
+			   tp_forecast_temp(&model, 0, anchor, 9.0, h), 1e-9);
+	}
+	/* a lifetime of a second: the long mean held from now */
+	CHECK_NEAR(tp_forecast_temp_path(&model, 0, anchor, 9.0, 3.0, 1e-3, 600, NULL),
+		   tp_forecast_temp(&model, 0, anchor, 3.0, 600), 1e-3);
+	/* a stage's own time constant as the lifetime: the limit, continuous */
+	CHECK_NEAR(tp_forecast_temp_path(&model, 0, anchor, 9.0, 3.0, p.tau1_s, 300, NULL),
+		   tp_forecast_temp_path(&model, 0, anchor, 9.0, 3.0, p.tau1_s * 1.0001, 300, NULL),
+		   1e-3);
+}
+
 static void test_time_to_ceiling(void)
 {
 	struct tp_tm_params p;
@@ -205,6 +246,7 @@ int main(void)
 	RUN(test_identifies_known_plant);
 	RUN(test_identifies_off_grid_plant);
 	RUN(test_forecast_matches_plant);
+	RUN(test_forecast_path_matches_plant);
 	RUN(test_time_to_ceiling);
 	RUN(test_sustainable_power);
 	RUN(test_cooling_change_reaches_readings_slowly);

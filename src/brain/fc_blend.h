@@ -21,33 +21,47 @@
  * horizon has passed, then both are compared with the reading reached. The
  * forecast published is A plus a share of the change the model predicts
  * beyond it, d = F - A: a share for the first kelvin of it and
- * another for the rest,
+ * another for the rest; and a share of the long mean's distance from A,
+ * c = L - A, L the readings' mean over TP_FC_BLEND_LONG_S:
  *
- *     A + k_s·clamp(d, ±1 K) + k_l·(d - clamp(d, ±1 K)),  k in [0, 1]
+ *     A + k_s·clamp(d, ±1 K) + k_l·(d - clamp(d, ±1 K)) + k_c·c,
+ *     k_s, k_l in [0, 1], k_c in [0, 2]
  *
- * k_s and k_l the least-squares slopes of the change reached (the reading
- * less A) on the two parts, on exponentially weighted moments that start
- * from a prior trusting the model alone (both 1). A model that errs by a
- * kelvin either way at a steady load (a bursty load's phase) loses its
- * small changes to the mean, and keeps the large ones (a load step) that
- * the mean can not know. A frame without a reading (a sensor judged
- * faulty: its mean is of the fault) publishes F.
+ * k_s, k_l and k_c the least-squares slopes of the change reached (the
+ * reading less A) on the three, on exponentially weighted moments that
+ * start from a prior trusting the model alone (k_s = k_l = 1, k_c = 0);
+ * k_c out of its bounds is held there and the other two solved beside it.
+ * A model that errs by a kelvin either way at a steady load (a bursty
+ * load's phase) loses its small changes to the mean, and keeps the large
+ * ones (a load step) that the mean can not know. A bursty load whose calls
+ * come faster than A forgets leaves A at a phase of its duty cycle, and the
+ * reading goes back toward the cycle's mean, for which L stands (k_c near
+ * 1 or over: L itself still holds some of the phase). A negative k_c (the
+ * motion of a board still moving carried on) was tried: it helped the
+ * simulated population a little and cost the real Pi 3B runs, whose die
+ * settles within seconds of each step, 0.3 to 0.9 K at 30 s. A frame
+ * without a reading (a sensor judged faulty: its mean is of the fault)
+ * publishes F.
  *
  * Fixed storage, no allocation; the caller owns the struct.
  */
 
 #define TP_FC_BLEND_NH	   3
 #define TP_FC_BLEND_MEAN_S 15.0 /* the readings' mean: an exponential one */
+#define TP_FC_BLEND_LONG_S 30.0 /* ... and their long one, L */
+#define TP_FC_BLEND_NX	   3	/* the regressors: d's two parts, L - A */
 
 struct tp_fc_blend_h {
-	struct tp_fc_ring ring;	      /* pending pairs: model's forecast, mean's */
-	double s11, s12, s22, r1, r2; /* moments of d's two parts and the change reached */
-	double n_seen;		      /* errors seen, the prior's included */
+	struct tp_fc_ring ring; /* pending: the model's forecast, A, L */
+	/* moments of the regressors and of them with the change reached */
+	double s[TP_FC_BLEND_NX][TP_FC_BLEND_NX], r[TP_FC_BLEND_NX];
+	double n_seen; /* errors seen, the prior's included */
 };
 
 struct tp_fc_blend {
 	struct tp_fc_blend_h h[TP_FC_BLEND_NH];
 	double mean_c, mean_t; /* the readings' mean and its last reading's time */
+	double long_c;	       /* their long mean */
 };
 
 /* Empty blend with its prior (the model alone). */
@@ -69,5 +83,8 @@ void tp_fc_blend_frame(struct tp_fc_blend *b, double t, double reading_c, const 
  * published (1: the model's forecast, 0: the mean).
  */
 double tp_fc_blend_weight(const struct tp_fc_blend *b, int i, double change_k);
+
+/* The share k_c of the way from A back to the long mean L at horizon i. */
+double tp_fc_blend_cycle_weight(const struct tp_fc_blend *b, int i);
 
 #endif

@@ -51,6 +51,34 @@ double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, do
 	return tp_forecast_temp_tr(m, z, intercept_c, power_w, horizon_s, NULL);
 }
 
+/*
+ * A stage of time constant tau_s driven by exp(-s / life_s) from 0: its
+ * value after horizon_s (1 - exp(-h/tau) as life_s grows without end).
+ */
+static double stage_decay(double tau_s, double life_s, double horizon_s)
+{
+	if (!(tau_s > 0))
+		return exp(-horizon_s / life_s);
+	if (fabs(life_s - tau_s) < 1e-6 * tau_s)
+		return horizon_s / tau_s * exp(-horizon_s / tau_s);
+	return life_s / (life_s - tau_s) * (exp(-horizon_s / life_s) - exp(-horizon_s / tau_s));
+}
+
+double tp_forecast_temp_path(const struct tp_tmodel *m, int z, double intercept_c, double level_w,
+			     double long_w, double life_s, double horizon_s,
+			     const struct tp_fc_trend *tr)
+{
+	struct tp_tm_params pp;
+	double d = level_w - long_w, h = fmax(horizon_s, 0);
+
+	if (isnan(long_w) || !(life_s > 0) || !isfinite(life_s))
+		return tp_forecast_temp_tr(m, z, intercept_c, level_w, horizon_s, tr);
+	tp_tmodel_params(m, z, &pp);
+	return tp_forecast_temp_tr(m, z, intercept_c, long_w, horizon_s, tr) +
+	       d * (pp.r1 * stage_decay(pp.tau1_s, life_s, h) +
+		    pp.r2 * stage_decay(pp.tau2_s, life_s, h));
+}
+
 double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 		       double ceiling_c)
 {

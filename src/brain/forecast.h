@@ -64,6 +64,16 @@ double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, do
 double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			   double horizon_s, const struct tp_fc_trend *tr);
 
+/*
+ * The same with the power expected to go from level_w back to long_w:
+ * long_w + (level_w - long_w)·exp(-s / life_s) s seconds ahead (a load
+ * that changes now and then, fc_power.h). life_s infinite or long_w NaN:
+ * level_w held.
+ */
+double tp_forecast_temp_path(const struct tp_tmodel *m, int z, double intercept_c, double level_w,
+			     double long_w, double life_s, double horizon_s,
+			     const struct tp_fc_trend *tr);
+
 /* Time until the zone reaches ceiling_c at power_w; 0 when already there. */
 double tp_forecast_ttc(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 		       double ceiling_c);

@@ -249,6 +249,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->fc.ceiling_c = p->ceiling;
 	tp_fc_band_init(&p->band);
 	tp_fc_blend_init(&p->blend);
+	tp_fc_power_init(&p->fc_pw);
 	*out = p;
 	return 0;
 fail:
@@ -587,7 +588,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	struct tp_forecast *f = &p->fc;
 	struct tp_fc_trend tr;
 	int z = p->ctrl;
-	double g, pw, e, tokens;
+	double g, pw, hw, lw, life, e, tokens;
 	const char *src;
 
 	f->t = t;
@@ -610,19 +611,26 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	}
 	f->valid = 1;
 	f->model_valid = t - p->ctrl_first_t >= MODEL_VALID_S;
-	/* held power: the last minute's mean, the best constant guess of what a
-	 * bursty token stream will draw next (measured on the simulated library) */
+	/* the sustainable power's operating point: the mean since the load
+	 * last changed (level_frame) */
 	pw = isnan(p->p_level) ? p->p_ema60 : p->p_level;
-	f->power_w = pw;
+	/* held power: the mean since the load last changed, a step told
+	 * within seconds, a bursty load's bursts averaged (fc_power.h) */
+	hw = tp_fc_power_held(&p->fc_pw);
+	if (isnan(hw))
+		hw = pw;
+	f->power_w = hw;
 	f->temp_now = p->anchor + tp_tmodel_rise(&p->tm, z);
 	/* a change of the room or the cooling in progress goes on */
 	tp_drift_trend(p->dd, z, t, &tr);
-	f->temp_30s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 30, &tr);
-	f->temp_120s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 120, &tr);
-	f->temp_600s = tp_forecast_temp_tr(&p->tm, z, p->anchor, pw, 600, &tr);
-	forecast_band(p, t, pw);
+	lw = tp_fc_power_long(&p->fc_pw);
+	life = tp_fc_power_lifetime(&p->fc_pw);
+	f->temp_30s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 30, &tr);
+	f->temp_120s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 120, &tr);
+	f->temp_600s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 600, &tr);
+	forecast_band(p, t, hw);
 	forecast_blend(p, t);
-	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, pw, p->ceiling, &tr);
+	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, hw, p->ceiling, &tr);
 	f->sustainable_power_w =
 	    tp_pipeline_room_sustainable(p, p->ceiling - p->margin - p->zone_low, pw);
 	g = f->joules_per_token;
@@ -801,6 +809,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	p->p_ema60 = tp_ema(p->p_ema60, p->p_now, dt, 60);
 	p->p_ema300 = tp_ema(p->p_ema300, p->p_now, dt, 300);
 	level_frame(p, t, dt);
+	tp_fc_power_frame(&p->fc_pw, t, p->p_now);
 	energy_frame(p, t, dt);
 	tp_tmodel_power(&p->tm, t, pw);
 

@@ -27,6 +27,7 @@
 #include "evidence.h"
 #include "fc_band.h"
 #include "fc_blend.h"
+#include "fc_power.h"
 #include "forecast.h"
 #include "lost.h"
 #include "sound.h"
@@ -75,6 +76,7 @@ struct tp_pipeline {
 	struct tp_forecast fc;
 	struct tp_fc_band band;
 	struct tp_fc_blend blend; /* the forecast with the readings' mean */
+	struct tp_fc_power fc_pw; /* the power the temperature forecast holds */
 
 	/* running state */
 	int started;
