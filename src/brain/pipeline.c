@@ -234,7 +234,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->audio_fast = p->audio_slow = p->audio_t = p->acoustic_t = NAN;
 	p->p_now = NAN;
 	p->p_level = NAN;
-	p->ek_rbar = p->room_sec = p->room_t = NAN;
+	p->ek_rbar = p->room_sec = p->room_t = p->lv_slow = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;

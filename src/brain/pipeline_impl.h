@@ -33,8 +33,9 @@
 #include "pipeline.h"
 #include "tmodel.h"
 
-#define MAX_ZONES TP_TM_MAX_ZONES
-#define MAX_RAILS 16
+#define MAX_ZONES    TP_TM_MAX_ZONES
+#define TP_ROOM_BINS 10 /* the room's levels (pipeline_room.c) */
+#define MAX_RAILS    16
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 
@@ -104,6 +105,12 @@ struct tp_pipeline {
 	/* the room (pipeline_room.c): power through the controlled zone's prior
 	 * stages, and the ambient they imply, filtered */
 	double room_s1, room_s2, room_sec, room_t;
+	/* ... and the levels it was seen at: per bin of the prior's rise g,
+	 * weighted sums (1, g, y) of the implied room y, forgotten over hours;
+	 * room_reset once a cooling change was handed over */
+	double lv_w[TP_ROOM_BINS], lv_g[TP_ROOM_BINS], lv_y[TP_ROOM_BINS];
+	double lv_slow; /* the implied room over ten minutes */
+	int room_reset;
 
 	/* the state the board starts from, judged over the first minute */
 	int init_done;
