@@ -13,7 +13,9 @@
  * the room at a stated power), and through them the reading implies a
  * room, wrong by the class's scatter times the rise; the class's own room
  * is wrong by how rooms vary. Published: the two combined by their
- * variances, with the standard deviation that follows.
+ * variances, with the standard deviation that follows; where the load
+ * settled at levels some kelvins apart, or the board was found cold, the
+ * levels tell the room from the resistance (below).
  */
 #include "pipeline_impl.h"
 
@@ -33,21 +35,22 @@
 #define SUS_GAIN_HI 2.0
 
 /*
- * The levels (docs/brain.md): under a load that moves, the reading at two
- * settled powers tells the room from the board's resistance. A frame's
- * implied room counts as one observation per LV_CORR_S (the heatsink makes
- * neighbours alike); its variance is the sensor's own (LV_SIG_Y), the part
- * of the rise not yet settled at the held power times LV_TAU_REL (the
- * board's time constants are not the class's) and the implied room's own
- * motion over LV_SLOW_S times LV_MOVE (what the prior's stages did not
- * explain). Kept per LV_BIN_K of the prior's rise, forgotten over
- * LV_FORGET_S; a bin with LV_MIN_W of weight (minutes settled) is a level,
- * and two levels LV_MIN_SPREAD K apart say something of d. d is no one
- * number: on the network plant a board's rise over its class's differs by
- * about 3.5 % between idle and full load (25-30 K apart), 10 % around the
- * class at every rise, so d(g) is taken as a Gaussian process over the
- * rise, correlated as exp(-Δg²/2·LV_LEN_K²); the room may wander by
- * LV_WANDER between levels.
+ * The levels (docs/brain.md): under a load that moves, the reading at
+ * settled powers some kelvins apart tells the room from the board's
+ * resistance. A frame's implied room counts as one observation per
+ * LV_CORR_S (the heatsink makes neighbours alike); its variance is the
+ * sensor's own (LV_SIG_Y), LV_TAU_REL of the heat a wrong time constant
+ * misplaces (the rise still to come or the rise since the load changed,
+ * the less) and LV_MOVE times the implied room's own motion over LV_SLOW_S
+ * (what the prior's stages did not explain). Kept per LV_BIN_K of the
+ * prior's rise; a bin with LV_MIN_W of weight (minutes settled) is a
+ * level, and levels and the present LV_MIN_SPREAD K apart say something of
+ * d. d is no one number: on the network plant a board's rise over its
+ * class's differs by about 3.5 % between idle and full load (25-30 K
+ * apart), 10 % around the class at every rise, so d(g) is a Gaussian
+ * process over the rise, correlated as exp(-Δg²/2·LV_LEN_K²); each level
+ * may have seen a room LV_WANDER away, and LV_WALK_K2H more per hour since
+ * it was last seen.
  */
 #define LV_SIG_Y      0.5
 #define LV_TAU_REL    0.5
@@ -55,12 +58,14 @@
 #define LV_MOVE	      1.5
 #define LV_CORR_S     600.0
 #define LV_BIN_K      8.0
-#define LV_FORGET_S   7200.0
 #define LV_MIN_W      2.0
 #define LV_MIN_SPREAD 5.0
 #define LV_LEN_K      76.0
-#define LV_ROOM_VAR   1e4 /* the room under the levels: unknown */
-#define LV_WANDER     1.0 /* ... and how far it wanders between levels, K */
+#define LV_WANDER     1.0 /* K */
+#define LV_WALK_K2H   1.0 /* K² per hour */
+#define LV_COLD_W     2.0 /* a cold start's reading: the room within 0.7 K */
+#define LV_COLD_S     120.0
+#define LV_COLD_RISE  0.3
 
 /*
  * The levels the board was seen at: the implied room less the room change
@@ -71,7 +76,7 @@
 static void levels_frame(struct tp_pipeline *p, double dt)
 {
 	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
-	double g, u, w, y, k, m;
+	double g, u, w, y, m;
 	int i;
 
 	if (p->room_reset) {
@@ -80,24 +85,30 @@ static void levels_frame(struct tp_pipeline *p, double dt)
 		memset(p->lv_y, 0, sizeof(p->lv_y));
 		p->room_reset = 0;
 	}
-	/* a throttle makes the power follow the temperature, and so the room */
+	p->lv_var_now = NAN;
+	/* a throttle makes the power follow the temperature, and so the room;
+	 * a cold start still judged is no level yet */
 	if (!(dt > 0) || isnan(p->p_level) || isnan(p->room_sec) || tp_drift_common_open(p->dd) ||
-	    p->th.active)
+	    p->th.active || !isnan(p->lv_cold_t))
 		return;
 	g = pr->r1 * p->room_s1 + pr->r2 * p->room_s2;
-	u = pr->r1 * fabs(p->p_level - p->room_s1) + pr->r2 * fabs(p->p_level - p->room_s2);
+	if (p->last_jump_t != p->lv_jt) {
+		p->lv_jt = p->last_jump_t;
+		p->lv_s1j = p->room_s1;
+		p->lv_s2j = p->room_s2;
+	}
+	/* what a wrong time constant misplaces: the heat yet to come or that
+	 * came since the load last changed, whichever is less */
+	u = fmin(pr->r1 * fabs(p->p_level - p->room_s1) + pr->r2 * fabs(p->p_level - p->room_s2),
+		 pr->r1 * fabs(p->room_s1 - p->lv_s1j) + pr->r2 * fabs(p->room_s2 - p->lv_s2j));
 	y = p->room_sec - tp_drift_applied(p->dd);
 	/* the implied room still moving: the board's stages are not the prior's */
 	p->lv_slow = isnan(p->lv_slow) ? y : tp_ema(p->lv_slow, y, dt, LV_SLOW_S);
 	m = LV_MOVE * (y - p->lv_slow);
-	w = dt / LV_CORR_S / (LV_SIG_Y * LV_SIG_Y + LV_TAU_REL * LV_TAU_REL * u * u + m * m);
-	k = exp(-dt / LV_FORGET_S);
-	for (i = 0; i < TP_ROOM_BINS; i++) {
-		p->lv_w[i] *= k;
-		p->lv_g[i] *= k;
-		p->lv_y[i] *= k;
-	}
+	p->lv_var_now = LV_SIG_Y * LV_SIG_Y + LV_TAU_REL * LV_TAU_REL * u * u + m * m;
+	w = dt / LV_CORR_S / p->lv_var_now;
 	i = (int)fmin(fmax(g / LV_BIN_K, 0), TP_ROOM_BINS - 1);
+	p->lv_t[i] = p->room_t;
 	p->lv_w[i] += w;
 	p->lv_g[i] += w * g;
 	p->lv_y[i] += w * y;
@@ -142,48 +153,115 @@ static int lv_solve(double a[TP_ROOM_BINS][TP_ROOM_BINS], double *b, int n)
 }
 
 /*
- * What the levels say of d at the rise g0: its mean *d and variance *v,
- * from prior sd `sd` (the levels y_i = room + d(g_i)·g_i, the room
- * unknown). 0 where fewer than two levels LV_MIN_SPREAD apart were seen.
+ * The room now from the levels and the present reading together: the room
+ * a priori around the class's (variance va), d(g) around 0 (sd `sd`, the
+ * Gaussian process above), each level y_i = room + g_i·d(g_i) + its noise,
+ * the present y0 at g0 the same with its own. *room_c, *sd_c the room's
+ * posterior, *d the posterior of d(g0). 0 where the levels and the present
+ * do not spread LV_MIN_SPREAD K: then the split below is the same.
  */
-static int levels_d(const struct tp_pipeline *p, double g0, double sd, double *d, double *v)
+static int levels_room(const struct tp_pipeline *p, double g0, double sd, double va, double *room_c,
+		       double *sd_c, double *d)
 {
 	double a[TP_ROOM_BINS][TP_ROOM_BINS], g[TP_ROOM_BINS], y[TP_ROOM_BINS], s2[TP_ROOM_BINS];
-	double c[TP_ROOM_BINS], x[TP_ROOM_BINS], lo = INFINITY, hi = -INFINITY, my = 0, vv;
-	int i, j, n = 0;
+	double xr[TP_ROOM_BINS], xd[TP_ROOM_BINS], a0 = p->tm.z[p->ctrl].prior.ambient_c;
+	double lo = g0, hi = g0, v;
+	int i, j, n = 1;
 
-	for (i = 0; i < TP_ROOM_BINS; i++) {
+	g[0] = g0;
+	y[0] = p->room_sec - tp_drift_applied(p->dd);
+	s2[0] = isnan(p->lv_var_now) ? LV_SIG_Y * LV_SIG_Y : p->lv_var_now;
+	for (i = 0; i < TP_ROOM_BINS && n < TP_ROOM_BINS; i++) {
 		if (!(p->lv_w[i] >= LV_MIN_W))
 			continue;
 		g[n] = p->lv_g[i] / p->lv_w[i];
 		y[n] = p->lv_y[i] / p->lv_w[i];
-		s2[n] = 1 / p->lv_w[i] + LV_WANDER * LV_WANDER;
+		/* the room may have wandered since the level was seen */
+		s2[n] = 1 / p->lv_w[i] + LV_WANDER * LV_WANDER +
+			LV_WALK_K2H * (p->room_t - p->lv_t[i]) / 3600;
 		lo = fmin(lo, g[n]);
 		hi = fmax(hi, g[n]);
-		my += y[n];
 		n++;
 	}
 	if (n < 2 || hi - lo < LV_MIN_SPREAD)
 		return 0;
-	my /= n;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n; j++)
-			a[i][j] = LV_ROOM_VAR + g[i] * g[j] * lv_kern(g[i], g[j], sd);
+			a[i][j] = va + g[i] * g[j] * lv_kern(g[i], g[j], sd);
 		a[i][i] += s2[i];
-		c[i] = x[i] = g[i] * lv_kern(g[i], g0, sd);
-		y[i] -= my;
+		y[i] -= a0;
 	}
-	if (!lv_solve(a, x, n))
+	/* the room: va·1'C⁻¹y, va − va²·1'C⁻¹1; d(g0): c'C⁻¹y, c_i = g_i·K(g_i, g0) */
+	for (i = 0; i < n; i++)
+		xr[i] = y[i];
+	if (!lv_solve(a, xr, n))
 		return 0;
-	/* x = C⁻¹c: the mean c'C⁻¹y, the variance sd² − c'C⁻¹c */
+	*room_c = a0;
 	*d = 0;
-	vv = sd * sd;
+	v = 0;
 	for (i = 0; i < n; i++) {
-		*d += x[i] * y[i];
-		vv -= x[i] * c[i];
+		*room_c += va * xr[i];
+		*d += g[i] * lv_kern(g[i], g0, sd) * xr[i];
 	}
-	*v = fmax(vv, 1e-6);
+	/* the variance needs C⁻¹1: the matrix again (lv_solve leaves it reduced) */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++)
+			a[i][j] = va + g[i] * g[j] * lv_kern(g[i], g[j], sd) + (i == j ? s2[i] : 0);
+		xd[i] = 1;
+	}
+	if (!lv_solve(a, xd, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		v += xd[i];
+	*sd_c = sqrt(fmax(va - va * va * v, 1e-6));
+	*room_c += tp_drift_applied(p->dd); /* the levels' room, moved as decided */
 	return 1;
+}
+
+/*
+ * A first reading well under the board's idle equilibrium (as init_frame
+ * judges it) may be a board found cold: its stages empty, the reading the
+ * room (a sensor's offset aside, which every level shares). Or a board
+ * that idles cooler than its class, or a colder room: a cold board warms
+ * at once, so the stages start empty and the first reading becomes a level
+ * at no rise (worth LV_COLD_W) only if the reading rose by LV_COLD_RISE of
+ * the rise the prior's stages predict over the first LV_COLD_S; otherwise
+ * the board was found at rest after all. 1 when it starts cold.
+ */
+static int room_cold(struct tp_pipeline *p, double t)
+{
+	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
+	double x = p->reading[p->ctrl];
+
+	p->lv_cold_t = NAN;
+	if (isnan(x) || p->hold || tp_drift_zone_faulty(p->dd, p->ctrl) ||
+	    !(x < pr->ambient_c + (pr->r1 + pr->r2) * p->idle_prior - INIT_COLD_K))
+		return 0;
+	p->room_s1 = p->room_s2 = p->lv_s1j = p->lv_s2j = 0;
+	p->lv_jt = p->last_jump_t;
+	p->room_t = p->lv_cold_t = t;
+	p->room_sec = p->lv_slow = p->lv_cold_x = x;
+	return 1;
+}
+
+/* The cold start confirmed or refused, LV_COLD_S in, at reading x. */
+static void room_cold_judge(struct tp_pipeline *p, double t, double x)
+{
+	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
+	double g = pr->r1 * p->room_s1 + pr->r2 * p->room_s2;
+
+	if (isnan(p->lv_cold_t) || t - p->lv_cold_t < LV_COLD_S)
+		return;
+	p->lv_cold_t = NAN;
+	if (x - p->lv_cold_x >= LV_COLD_RISE * g && g > LV_SIG_Y) {
+		p->lv_t[0] = t;
+		p->lv_w[0] += LV_COLD_W;
+		p->lv_y[0] += LV_COLD_W * p->lv_cold_x;
+		return;
+	}
+	/* found at rest: the stages full of the power held */
+	p->room_s1 = p->room_s2 = p->lv_s1j = p->lv_s2j = p->p_level;
+	p->room_sec = p->lv_slow = x - (pr->r1 + pr->r2) * p->p_level;
 }
 
 void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
@@ -197,8 +275,11 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 		return;
 	pr = &p->tm.z[c].prior;
 	if (isnan(p->room_t)) {
+		if (room_cold(p, t))
+			return;
 		/* a board found at rest: its stages full of the first power */
-		p->room_s1 = p->room_s2 = p->p_now;
+		p->room_s1 = p->room_s2 = p->lv_s1j = p->lv_s2j = p->p_now;
+		p->lv_jt = p->last_jump_t;
 	} else if (dt > 0) {
 		p->room_s1 = tp_ema(p->room_s1, p->p_now, dt, pr->tau1_s);
 		p->room_s2 = tp_ema(p->room_s2, p->p_now, dt, pr->tau2_s);
@@ -206,7 +287,10 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 	p->room_t = t;
 	x = p->reading[c];
 	/* a reading the drift detector distrusts says nothing of the room */
-	if (isnan(x) || p->hold || tp_drift_zone_faulty(p->dd, c))
+	if (isnan(x) || tp_drift_zone_faulty(p->dd, c))
+		return;
+	room_cold_judge(p, t, x);
+	if (p->hold)
 		return;
 	p->room_sec =
 	    tp_ema(p->room_sec, x - pr->r1 * p->room_s1 - pr->r2 * p->room_s2, dt, ROOM_SEC_TAU_S);
@@ -224,22 +308,23 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 static int room_split(const struct tp_pipeline *p, double *room_c, double *d, double *sd_c)
 {
 	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
-	double rise, rel, m, vr, vd, d0 = 0, dl, vl, va = ROOM_PRIOR_SD * ROOM_PRIOR_SD;
+	double rise, rel, m, vr, va = ROOM_PRIOR_SD * ROOM_PRIOR_SD;
 
 	if (isnan(p->room_sec))
 		return 0;
 	rise = fmax(fabs(pr->r1 * p->room_s1 + pr->r2 * p->room_s2), 1.0);
+	if (!isnan(p->lv_cold_t)) /* found cold, or resting cooler than its class */
+		rise = fmax(rise, (pr->r1 + pr->r2) * p->idle_prior);
 	rel = p->psrc == PWR_PROXY ? ROOM_PROXY_SD : ROOM_R_REL_SD;
-	vd = rel * rel;
-	if (levels_d(p, pr->r1 * p->room_s1 + pr->r2 * p->room_s2, rel, &dl, &vl)) {
-		d0 = dl;
-		vd = vl;
+	if (levels_room(p, rise, rel, va, room_c, sd_c, d)) {
+		*d = fmin(fmax(*d, -2.5 * rel), 2.5 * rel);
+		return 1;
 	}
-	vr = vd * rise * rise;
-	m = p->room_sec - pr->ambient_c - d0 * rise;
+	vr = rel * rel * rise * rise;
+	m = p->room_sec - pr->ambient_c;
 	*room_c = pr->ambient_c + va * m / (va + vr);
 	/* within 2.5 sd: a reading far off is more likely the sensor's */
-	*d = fmin(fmax(d0 + vd * rise * m / (va + vr), -2.5 * rel), 2.5 * rel);
+	*d = fmin(fmax(rel * rel * rise * m / (va + vr), -2.5 * rel), 2.5 * rel);
 	*sd_c = sqrt(va * vr / (va + vr));
 	return 1;
 }
