@@ -66,6 +66,14 @@
 #define LV_COLD_W     2.0 /* a cold start's reading: the room within 0.7 K */
 #define LV_COLD_S     120.0
 #define LV_COLD_RISE  0.3
+#define LV_STALE_Z    3.0
+
+static void levels_clear(struct tp_pipeline *p)
+{
+	memset(p->lv_w, 0, sizeof(p->lv_w));
+	memset(p->lv_g, 0, sizeof(p->lv_g));
+	memset(p->lv_y, 0, sizeof(p->lv_y));
+}
 
 /*
  * The levels the board was seen at: the implied room less the room change
@@ -73,6 +81,10 @@
  * frame weighted by how settled the prior's stages are at the held power.
  * Nothing is learned while a common-mode change is open.
  */
+static int levels_fit(const struct tp_pipeline *p, double g0, double y0, double s0, double sd,
+		      double va);
+static double room_rel(const struct tp_pipeline *p);
+
 static void levels_frame(struct tp_pipeline *p, double dt)
 {
 	const struct tp_tm_prior *pr = &p->tm.z[p->ctrl].prior;
@@ -80,9 +92,7 @@ static void levels_frame(struct tp_pipeline *p, double dt)
 	int i;
 
 	if (p->room_reset) {
-		memset(p->lv_w, 0, sizeof(p->lv_w));
-		memset(p->lv_g, 0, sizeof(p->lv_g));
-		memset(p->lv_y, 0, sizeof(p->lv_y));
+		levels_clear(p);
 		p->room_reset = 0;
 	}
 	p->lv_var_now = NAN;
@@ -105,8 +115,10 @@ static void levels_frame(struct tp_pipeline *p, double dt)
 	/* the implied room still moving: the board's stages are not the prior's */
 	p->lv_slow = isnan(p->lv_slow) ? y : tp_ema(p->lv_slow, y, dt, LV_SLOW_S);
 	m = LV_MOVE * (y - p->lv_slow);
-	p->lv_var_now = LV_SIG_Y * LV_SIG_Y + LV_TAU_REL * LV_TAU_REL * u * u + m * m;
-	w = dt / LV_CORR_S / p->lv_var_now;
+	p->lv_var_now = LV_SIG_Y * LV_SIG_Y + LV_TAU_REL * LV_TAU_REL * u * u;
+	if (!levels_fit(p, g, y, p->lv_var_now, room_rel(p), ROOM_PRIOR_SD * ROOM_PRIOR_SD))
+		levels_clear(p);
+	w = dt / LV_CORR_S / (p->lv_var_now + m * m);
 	i = (int)fmin(fmax(g / LV_BIN_K, 0), TP_ROOM_BINS - 1);
 	p->lv_t[i] = p->room_t;
 	p->lv_w[i] += w;
@@ -152,8 +164,71 @@ static int lv_solve(double a[TP_ROOM_BINS][TP_ROOM_BINS], double *b, int n)
 	return 1;
 }
 
+/* The levels seen (LV_MIN_W or more): rise, implied room, variance; how many. */
+static int levels_gather(const struct tp_pipeline *p, double *g, double *y, double *s2)
+{
+	int i, n = 0;
+
+	for (i = 0; i < TP_ROOM_BINS && n < TP_ROOM_BINS - 1; i++) {
+		if (!(p->lv_w[i] >= LV_MIN_W))
+			continue;
+		g[n] = p->lv_g[i] / p->lv_w[i];
+		y[n] = p->lv_y[i] / p->lv_w[i];
+		/* the room may have wandered since the level was seen */
+		s2[n] = 1 / p->lv_w[i] + LV_WANDER * LV_WANDER +
+			LV_WALK_K2H * (p->room_t - p->lv_t[i]) / 3600;
+		n++;
+	}
+	return n;
+}
+
+/* The covariance of n implied rooms: the room's, the rises', their own. */
+static void levels_cov(double a[TP_ROOM_BINS][TP_ROOM_BINS], const double *g, const double *s2,
+		       int n, double sd, double va)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			a[i][j] = va + g[i] * g[j] * lv_kern(g[i], g[j], sd) + (i == j ? s2[i] : 0);
+}
+
 /*
- * The room now from the levels and the present reading together: the room
+ * 0 where the present implied room y0 at rise g0 (its variance s0) is more
+ * than LV_STALE_Z off what the levels predict: the room or the heatsink
+ * changed unseen, and the levels are another board's.
+ */
+static int levels_fit(const struct tp_pipeline *p, double g0, double y0, double s0, double sd,
+		      double va)
+{
+	double a[TP_ROOM_BINS][TP_ROOM_BINS], g[TP_ROOM_BINS], y[TP_ROOM_BINS], s2[TP_ROOM_BINS];
+	double k[TP_ROOM_BINS], x[TP_ROOM_BINS], mu = p->tm.z[p->ctrl].prior.ambient_c, v;
+	int i, n = levels_gather(p, g, y, s2);
+
+	if (n == 0)
+		return 1;
+	levels_cov(a, g, s2, n, sd, va);
+	for (i = 0; i < n; i++) {
+		x[i] = y[i] - mu;
+		k[i] = va + g[i] * g0 * lv_kern(g[i], g0, sd);
+	}
+	if (!lv_solve(a, x, n))
+		return 1;
+	for (i = 0; i < n; i++)
+		mu += k[i] * x[i];
+	levels_cov(a, g, s2, n, sd, va);
+	for (i = 0; i < n; i++)
+		x[i] = k[i];
+	if (!lv_solve(a, x, n))
+		return 1;
+	v = va + g0 * g0 * sd * sd + s0;
+	for (i = 0; i < n; i++)
+		v -= k[i] * x[i];
+	return fabs(y0 - mu) <= LV_STALE_Z * sqrt(fmax(v, s0));
+}
+
+/*
+ * The room now from the levels and the present together: the room
  * a priori around the class's (variance va), d(g) around 0 (sd `sd`, the
  * Gaussian process above), each level y_i = room + g_i·d(g_i) + its noise,
  * the present y0 at g0 the same with its own. *room_c, *sd_c the room's
@@ -166,31 +241,21 @@ static int levels_room(const struct tp_pipeline *p, double g0, double sd, double
 	double a[TP_ROOM_BINS][TP_ROOM_BINS], g[TP_ROOM_BINS], y[TP_ROOM_BINS], s2[TP_ROOM_BINS];
 	double xr[TP_ROOM_BINS], xd[TP_ROOM_BINS], a0 = p->tm.z[p->ctrl].prior.ambient_c;
 	double lo = g0, hi = g0, v;
-	int i, j, n = 1;
+	int i, n;
 
 	g[0] = g0;
 	y[0] = p->room_sec - tp_drift_applied(p->dd);
 	s2[0] = isnan(p->lv_var_now) ? LV_SIG_Y * LV_SIG_Y : p->lv_var_now;
-	for (i = 0; i < TP_ROOM_BINS && n < TP_ROOM_BINS; i++) {
-		if (!(p->lv_w[i] >= LV_MIN_W))
-			continue;
-		g[n] = p->lv_g[i] / p->lv_w[i];
-		y[n] = p->lv_y[i] / p->lv_w[i];
-		/* the room may have wandered since the level was seen */
-		s2[n] = 1 / p->lv_w[i] + LV_WANDER * LV_WANDER +
-			LV_WALK_K2H * (p->room_t - p->lv_t[i]) / 3600;
-		lo = fmin(lo, g[n]);
-		hi = fmax(hi, g[n]);
-		n++;
+	n = 1 + levels_gather(p, g + 1, y + 1, s2 + 1);
+	for (i = 1; i < n; i++) {
+		lo = fmin(lo, g[i]);
+		hi = fmax(hi, g[i]);
 	}
 	if (n < 2 || hi - lo < LV_MIN_SPREAD)
 		return 0;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++)
-			a[i][j] = va + g[i] * g[j] * lv_kern(g[i], g[j], sd);
-		a[i][i] += s2[i];
+	levels_cov(a, g, s2, n, sd, va);
+	for (i = 0; i < n; i++)
 		y[i] -= a0;
-	}
 	/* the room: va·1'C⁻¹y, va − va²·1'C⁻¹1; d(g0): c'C⁻¹y, c_i = g_i·K(g_i, g0) */
 	for (i = 0; i < n; i++)
 		xr[i] = y[i];
@@ -204,11 +269,9 @@ static int levels_room(const struct tp_pipeline *p, double g0, double sd, double
 		*d += g[i] * lv_kern(g[i], g0, sd) * xr[i];
 	}
 	/* the variance needs C⁻¹1: the matrix again (lv_solve leaves it reduced) */
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++)
-			a[i][j] = va + g[i] * g[j] * lv_kern(g[i], g[j], sd) + (i == j ? s2[i] : 0);
+	levels_cov(a, g, s2, n, sd, va);
+	for (i = 0; i < n; i++)
 		xd[i] = 1;
-	}
 	if (!lv_solve(a, xd, n))
 		return 0;
 	for (i = 0; i < n; i++)
@@ -297,6 +360,12 @@ void tp_pipeline_room_frame(struct tp_pipeline *p, double t, double dt)
 	levels_frame(p, dt);
 }
 
+/* d's prior sd: the class's scatter, wider where the power is guessed */
+static double room_rel(const struct tp_pipeline *p)
+{
+	return p->psrc == PWR_PROXY ? ROOM_PROXY_SD : ROOM_R_REL_SD;
+}
+
 /*
  * The reading says room_sec = room + d·rise, d the board's secant
  * resistance relative to its class's, less one. d's prior is around 0,
@@ -315,7 +384,7 @@ static int room_split(const struct tp_pipeline *p, double *room_c, double *d, do
 	rise = fmax(fabs(pr->r1 * p->room_s1 + pr->r2 * p->room_s2), 1.0);
 	if (!isnan(p->lv_cold_t)) /* found cold, or resting cooler than its class */
 		rise = fmax(rise, (pr->r1 + pr->r2) * p->idle_prior);
-	rel = p->psrc == PWR_PROXY ? ROOM_PROXY_SD : ROOM_R_REL_SD;
+	rel = room_rel(p);
 	if (levels_room(p, rise, rel, va, room_c, sd_c, d)) {
 		*d = fmin(fmax(*d, -2.5 * rel), 2.5 * rel);
 		return 1;
