@@ -20,7 +20,6 @@
 #define POWER_GAP_S    5.0   /* power silent this long: the model's input is lost */
 #define MAX_T_S	       1e11  /* frames later than this are refused */
 #define INIT_S	       60.0  /* the first minute says what state the board started in */
-#define INIT_COLD_K    10.0  /* this far under the idle equilibrium: a cold start */
 #define POWER_SETTLE_S 120.0 /* ... and this long after it came back */
 #define LEVEL_MIN_S    60.0  /* held power: the mean since the load last changed, */
 #define LEVEL_MAX_S    600.0 /* over at most this long (an exponential window) */
@@ -234,7 +233,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->audio_fast = p->audio_slow = p->audio_t = p->acoustic_t = NAN;
 	p->p_now = NAN;
 	p->p_level = NAN;
-	p->ek_rbar = p->room_sec = p->room_t = NAN;
+	p->ek_rbar = p->room_sec = p->room_t = p->lv_slow = p->lv_var_now = p->lv_cold_t = NAN;
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;

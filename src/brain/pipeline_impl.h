@@ -34,8 +34,10 @@
 #include "pipeline.h"
 #include "tmodel.h"
 
-#define MAX_ZONES TP_TM_MAX_ZONES
-#define MAX_RAILS 16
+#define MAX_ZONES    TP_TM_MAX_ZONES
+#define TP_ROOM_BINS 10	  /* the room's levels (pipeline_room.c) */
+#define INIT_COLD_K  10.0 /* this far under the idle equilibrium: a cold start */
+#define MAX_RAILS    16
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 
@@ -106,6 +108,15 @@ struct tp_pipeline {
 	/* the room (pipeline_room.c): power through the controlled zone's prior
 	 * stages, and the ambient they imply, filtered */
 	double room_s1, room_s2, room_sec, room_t;
+	/* ... and the levels it was seen at: per bin of the prior's rise g,
+	 * weighted sums (1, g, y) of the implied room y and when it was last
+	 * seen; room_reset once a cooling change was handed over */
+	double lv_w[TP_ROOM_BINS], lv_g[TP_ROOM_BINS], lv_y[TP_ROOM_BINS], lv_t[TP_ROOM_BINS];
+	double lv_slow;		      /* the implied room over ten minutes */
+	double lv_var_now;	      /* the present frame's variance (NaN: not judged) */
+	double lv_cold_t, lv_cold_x;  /* a cold start being judged: since, first reading */
+	double lv_jt, lv_s1j, lv_s2j; /* the load's last change seen, the stages then */
+	int room_reset;
 
 	/* the state the board starts from, judged over the first minute */
 	int init_done;

@@ -128,6 +128,7 @@ static void cooling_frame(struct tp_pipeline *p, double t)
 		return;
 	if (took == 2)
 		tp_tmodel_cooling_commit(&p->tm);
+	p->room_reset = 1; /* the levels seen were another heatsink's */
 	for (j = 0; j < p->nz; j++) {
 		double x = tp_tmodel_cooling(&p->tm, j, factor, t_on, exc[j], tau);
 
