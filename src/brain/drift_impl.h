@@ -123,6 +123,7 @@ struct tp_drift_zone {
 	unsigned char hs[TP_DRIFT_HIST]; /* TP_DRIFT_HIST_*: what the block is clear of */
 	double fault_end_t;		 /* the last reported fault's end */
 	double held_until;		 /* its model learns nothing until then (caller's hold) */
+	double relearn_until;		 /* the zone is not judged until then (its model learns) */
 };
 
 struct tp_drift {

@@ -48,6 +48,7 @@
 #define LOAD_SETTLE_S	 120.0 /* blocks this soon after a load jump are not fitted */
 #define TELL_SIGMAS	 1.0   /* a gain must move the residual this many block sd */
 #define FAULT_END_BLOCKS 12
+#define RELEARN_S	 600.0 /* a model's lag of settling heat: learnt this long, unjudged */
 
 /* an alarm must still stand when first reported: the last minute's residual */
 #define STAND_K	     0.6 /* K at least, ... */
@@ -646,6 +647,27 @@ static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_sha
 }
 
 /*
+ * A ramp begun while the heat still moved: the zone's level moved
+ * CLASSIFY_RISE_K or more before the onset, the error grows the way the
+ * level moved and follows it as well as the time (gain fits as well as
+ * ramp). The plant's slow stages settle for ten minutes and more after a
+ * step of the load, and a model whose slow time constant is off misses a
+ * few per cent of the rise; a sensor's drift grows at a level that holds.
+ */
+static int ramp_settling(const struct tp_drift_shape *w, int sign)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int i;
+
+	for (i = 0; i < w->n && i < w->npre; i++) {
+		lo = fmin(lo, w->x[i]);
+		hi = fmax(hi, w->x[i]);
+	}
+	return hi - lo >= CLASSIFY_RISE_K && w->npre > 1 &&
+	       (w->x[w->npre - 1] - w->x[0]) * sign > 0 && w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER;
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -682,6 +704,14 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
+	if (ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) {
+		/* the models' lag of the heat still settling: theirs to
+		 * learn, the zone judged afresh once they have */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		z->relearn_until = t + RELEARN_S;
+		return;
+	}
 	if (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) {
 		kind = TP_FAULT_UNKNOWN;
 		jumped = 1;
@@ -762,8 +792,9 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
-	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
-		/* warming up, or no other zone to tell its sensor from the room */
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2 || t < z->relearn_until) {
+		/* warming up, its model relearning (ramp_settling), or no other
+		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		if (lone_alarm(d, j))
