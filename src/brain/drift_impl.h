@@ -124,6 +124,7 @@ struct tp_drift_zone {
 	double fault_end_t;		 /* the last reported fault's end */
 	double held_until;		 /* its model learns nothing until then (caller's hold) */
 	double relearn_until;		 /* the zone is not judged until then (its model learns) */
+	double unjudged_t;		 /* the last block the load's range left unjudged */
 };
 
 struct tp_drift {

@@ -562,6 +562,35 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 	return 0;
 }
 
+/*
+ * The level an alarm must stand from: the residual's before the onset
+ * (NaN: no block before it). An alarm whose onset is the zone judged again
+ * after a load outside the models' range grew while nothing was judged:
+ * it must stand from the minute before the onset as well.
+ */
+static double stand_base(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
+{
+	double sum = 0, now;
+	int i, m, n = 0;
+
+	if (w->npre == 0)
+		return NAN;
+	if (!(z->onset <= z->unjudged_t + BLOCK_S))
+		return w->base;
+	for (i = 0; i < w->npre; i++)
+		if (w->t[i] > z->onset - STAND_BLOCKS * BLOCK_S) {
+			sum += w->d[i];
+			n++;
+		}
+	if (n == 0)
+		return w->base;
+	/* the nearer of the two to the present level: a step from both */
+	m = w->n - w->npre < STAND_BLOCKS ? w->n - w->npre : STAND_BLOCKS;
+	for (now = 0, i = 0; i < m; i++)
+		now += w->d[w->n - 1 - i] / m;
+	return fabs(now - sum / n) < fabs(now - w->base) ? sum / n : w->base;
+}
+
 /* The fault decided (kind, parameter, confidence): reported, replacing an unknown one. */
 static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind, double param,
 		   double conf, const char *shape, double ref, const char *why,
@@ -734,7 +763,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (unknown || wait < CLASSIFY_MAX_S)
 		return; /* the load may yet move and tell gain from offset */
 	/* a residual still growing the alarm's way is no fading model error */
-	if (!ramp && !alarm_stands(z, w.npre > 0 ? w.base : NAN, e))
+	if (!ramp && !alarm_stands(z, stand_base(z, &w), e))
 		return;
 	if (told && !jumped)
 		snprintf(why, sizeof(why),
@@ -810,6 +839,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		z->gp = z->gn = 0;
 		z->tp0 = z->tn0 = t;
 		z->state = TP_DRIFT_OK;
+		z->unjudged_t = t;
 		return;
 	}
 	sig = sqrt(z->blk_var);
