@@ -655,7 +655,7 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
  * Then an error that follows the level since the onset is the gain shape
  * and, alike, the shape of a model whose resistance is off, which only a
  * level moving before the onset could have shown (drift_shape.c's model
- * slope): the two are not told apart.
+ * slope): the two are not told apart, and the model learns it.
  */
 static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
 {
@@ -712,7 +712,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp, jumped = 0;
+	int post, kernel, told, ramp;
 	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
@@ -733,21 +733,15 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
-	if (ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) {
-		/* the models' lag of the heat still settling: theirs to
-		 * learn, the zone judged afresh once they have */
+	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) ||
+	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w))) {
+		/* the models' lag of the heat still settling, or their
+		 * resistance: theirs to learn, the zone judged afresh once
+		 * they have */
 		z->state = TP_DRIFT_OK;
 		z->gp = z->gn = 0;
 		z->relearn_until = t + RELEARN_S;
 		return;
-	}
-	if (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) {
-		kind = TP_FAULT_UNKNOWN;
-		jumped = 1;
-		conf = ramp ? 1 - exp(-0.25 * (w.b_o - w.b_d)) : 0.9;
-		snprintf(why, sizeof(why),
-			 "the error follows the level since a change of load at its onset: the "
-			 "model's resistance or the sensor's gain, not told apart");
 	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
@@ -765,7 +759,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && !alarm_stands(z, stand_base(z, &w), e))
 		return;
-	if (told && !jumped)
+	if (told)
 		snprintf(why, sizeof(why),
 			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
 			 "the blocks counted independent)",
