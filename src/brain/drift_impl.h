@@ -147,6 +147,7 @@ struct tp_drift {
 	int load_jump;	    /* the power jumped lately (the caller's, this frame) */
 	double last_jump_t; /* the mean load last changed (the caller's, this frame) */
 	double throttle_t;  /* the kernel last held the clocks down (the caller's) */
+	int free_seen;	    /* a block free of the kernel's throttle seen (drift_room.c) */
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
