@@ -123,6 +123,8 @@ struct tp_drift_zone {
 	unsigned char hs[TP_DRIFT_HIST]; /* TP_DRIFT_HIST_*: what the block is clear of */
 	double fault_end_t;		 /* the last reported fault's end */
 	double held_until;		 /* its model learns nothing until then (caller's hold) */
+	double relearn_until;		 /* the zone is not judged until then (its model learns) */
+	double unjudged_t;		 /* the last block the load's range left unjudged */
 };
 
 struct tp_drift {
@@ -145,6 +147,7 @@ struct tp_drift {
 	int load_jump;	    /* the power jumped lately (the caller's, this frame) */
 	double last_jump_t; /* the mean load last changed (the caller's, this frame) */
 	double throttle_t;  /* the kernel last held the clocks down (the caller's) */
+	int free_seen;	    /* a block free of the kernel's throttle seen (drift_room.c) */
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;

@@ -409,7 +409,15 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	double dev;
 	int moved;
 
-	if (t - d->t_first < d->warmup_s)
+	if (!(d->throttle_t >= t - BLOCK_S))
+		d->free_seen = 1;
+	/*
+	 * A board throttled since its first reading: the models never saw it
+	 * under its own load, and the kernel moves that load. The reference
+	 * takes their misfit in as in the warm-up, until a block free of the
+	 * throttle or the reference's own time constant.
+	 */
+	if (t - d->t_first < d->warmup_s || !(d->free_seen || t - d->t_first >= AMB_REF_TAU_S))
 		d->alpha_ref = d->alpha;
 	else if (!d->common_suspect)
 		d->alpha_ref += BLOCK_S / AMB_REF_TAU_S * (d->alpha - d->alpha_ref);

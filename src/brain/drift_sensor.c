@@ -48,6 +48,7 @@
 #define LOAD_SETTLE_S	 120.0 /* blocks this soon after a load jump are not fitted */
 #define TELL_SIGMAS	 1.0   /* a gain must move the residual this many block sd */
 #define FAULT_END_BLOCKS 12
+#define RELEARN_S	 600.0 /* a model's lag of settling heat: learnt this long, unjudged */
 
 /* an alarm must still stand when first reported: the last minute's residual */
 #define STAND_K	     0.6 /* K at least, ... */
@@ -561,6 +562,35 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 	return 0;
 }
 
+/*
+ * The level an alarm must stand from: the residual's before the onset
+ * (NaN: no block before it). An alarm whose onset is the zone judged again
+ * after a load outside the models' range grew while nothing was judged:
+ * it must stand from the minute before the onset as well.
+ */
+static double stand_base(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
+{
+	double sum = 0, now;
+	int i, m, n = 0;
+
+	if (w->npre == 0)
+		return NAN;
+	if (!(z->onset <= z->unjudged_t + BLOCK_S))
+		return w->base;
+	for (i = 0; i < w->npre; i++)
+		if (w->t[i] > z->onset - STAND_BLOCKS * BLOCK_S) {
+			sum += w->d[i];
+			n++;
+		}
+	if (n == 0)
+		return w->base;
+	/* the nearer of the two to the present level: a step from both */
+	m = w->n - w->npre < STAND_BLOCKS ? w->n - w->npre : STAND_BLOCKS;
+	for (now = 0, i = 0; i < m; i++)
+		now += w->d[w->n - 1 - i] / m;
+	return fabs(now - sum / n) < fabs(now - w->base) ? sum / n : w->base;
+}
+
 /* The fault decided (kind, parameter, confidence): reported, replacing an unknown one. */
 static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind, double param,
 		   double conf, const char *shape, double ref, const char *why,
@@ -625,7 +655,7 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
  * Then an error that follows the level since the onset is the gain shape
  * and, alike, the shape of a model whose resistance is off, which only a
  * level moving before the onset could have shown (drift_shape.c's model
- * slope): the two are not told apart.
+ * slope): the two are not told apart, and the model learns it.
  */
 static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
 {
@@ -646,6 +676,27 @@ static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_sha
 }
 
 /*
+ * A ramp begun while the heat still moved: the zone's level moved
+ * CLASSIFY_RISE_K or more before the onset, the error grows the way the
+ * level moved and follows it as well as the time (gain fits as well as
+ * ramp). The plant's slow stages settle for ten minutes and more after a
+ * step of the load, and a model whose slow time constant is off misses a
+ * few per cent of the rise; a sensor's drift grows at a level that holds.
+ */
+static int ramp_settling(const struct tp_drift_shape *w, int sign)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int i;
+
+	for (i = 0; i < w->n && i < w->npre; i++) {
+		lo = fmin(lo, w->x[i]);
+		hi = fmax(hi, w->x[i]);
+	}
+	return hi - lo >= CLASSIFY_RISE_K && w->npre > 1 &&
+	       (w->x[w->npre - 1] - w->x[0]) * sign > 0 && w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER;
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -661,7 +712,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp, jumped = 0;
+	int post, kernel, told, ramp;
 	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
@@ -682,13 +733,15 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
-	if (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) {
-		kind = TP_FAULT_UNKNOWN;
-		jumped = 1;
-		conf = ramp ? 1 - exp(-0.25 * (w.b_o - w.b_d)) : 0.9;
-		snprintf(why, sizeof(why),
-			 "the error follows the level since a change of load at its onset: the "
-			 "model's resistance or the sensor's gain, not told apart");
+	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) ||
+	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w))) {
+		/* the models' lag of the heat still settling, or their
+		 * resistance: theirs to learn, the zone judged afresh once
+		 * they have */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		z->relearn_until = t + RELEARN_S;
+		return;
 	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
@@ -704,9 +757,9 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (unknown || wait < CLASSIFY_MAX_S)
 		return; /* the load may yet move and tell gain from offset */
 	/* a residual still growing the alarm's way is no fading model error */
-	if (!ramp && !alarm_stands(z, w.npre > 0 ? w.base : NAN, e))
+	if (!ramp && !alarm_stands(z, stand_base(z, &w), e))
 		return;
-	if (told && !jumped)
+	if (told)
 		snprintf(why, sizeof(why),
 			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
 			 "the blocks counted independent)",
@@ -762,8 +815,9 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
-	if (t - d->t_first < d->warmup_s || d->n_healthy < 2) {
-		/* warming up, or no other zone to tell its sensor from the room */
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2 || t < z->relearn_until) {
+		/* warming up, its model relearning (ramp_settling), or no other
+		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		if (lone_alarm(d, j))
@@ -779,6 +833,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		z->gp = z->gn = 0;
 		z->tp0 = z->tn0 = t;
 		z->state = TP_DRIFT_OK;
+		z->unjudged_t = t;
 		return;
 	}
 	sig = sqrt(z->blk_var);
