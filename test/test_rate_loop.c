@@ -438,7 +438,7 @@ static double falling_run(double mean, double f, double k, double n_all)
  * A free rate that falls over the run: the trend is measured and followed,
  * so that the run holds the grant (without it the setting lags a window
  * behind the fall all along, and the debt, paid back only as far as the
- * fall lets it, ends the run behind: 0.93-0.97 of the grant here).
+ * fall lets it, ends the run behind: 0.93-0.98 of the grant here).
  */
 static void test_falling_free_rate(void)
 {
