@@ -399,6 +399,59 @@ static void test_slope_under_1(void)
 	CHECK(n >= 1 && n <= 5);
 }
 
+/*
+ * A one-shot llama.cpp whose cost per token grows with its context: its
+ * free rate (at the full setting) is 1 / (a + b n) after n tokens, 150
+ * tokens/s at the start and `mean` on average over the run's `n_all`
+ * tokens (v0.5.0 with the bench's tiny model: 115-175 at first, 45-100 on
+ * average), so that under a fixed grant the setting that holds it keeps
+ * rising. At setting s the rate is free x s^k. Paced from setting 1 at
+ * `f` x the unpaced mean, with the signal duty's windows (10 and 4 periods
+ * of 0.5 s, slope bound 0.3); returns the achieved rate over the granted
+ * one (all n_all tokens over the time they took).
+ */
+static double falling_run(double mean, double f, double k, double n_all)
+{
+	struct tp_rate_loop l;
+	double a = 1.0 / 150, b = 2 * (1 / mean - a) / n_all, g, s, n = 0, t = 0, r;
+
+	g = f * n_all / (a * n_all + b * n_all * n_all / 2);
+	tp_rate_loop_init(&l);
+	l.min_window_s = 5;
+	l.far_window_s = 2;
+	l.slope_min = 0.3;
+	s = tp_rate_loop_setting(&l, 1, g, 0.05, NULL);
+	for (;;) {
+		r = pow(s, k) / (a + b * n);
+		if (n + r * 0.2 >= n_all)
+			break;
+		n += r * 0.2;
+		t += 0.2;
+		tp_rate_loop_add(&l, r * 0.2, 0.2);
+		s = tp_rate_loop_setting(&l, 1, g, 0.05, NULL);
+	}
+	t += (n_all - n) / r;
+	return n_all / t / g;
+}
+
+/*
+ * A free rate that falls over the run: the trend is measured and followed,
+ * so that the run holds the grant (without it the setting lags a window
+ * behind the fall all along, and the debt, paid back only as far as the
+ * fall lets it, ends the run behind: 0.93-0.98 of the grant here).
+ */
+static void test_falling_free_rate(void)
+{
+	double mean[] = {70, 100}, k[] = {1.3, 1.0};
+	int i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++)
+			CHECK_NEAR(falling_run(mean[i], 0.5, k[j], 1500), 1, 0.035);
+	/* the F = 0.25 row: a quarter of the unpaced rate, 825 tokens */
+	CHECK_NEAR(falling_run(70, 0.25, 1.3, 825), 1, 0.035);
+}
+
 int main(void)
 {
 	RUN(test_converges_on_a_throttled_plant);
@@ -410,5 +463,6 @@ int main(void)
 	RUN(test_early_windows);
 	RUN(test_slope);
 	RUN(test_slope_under_1);
+	RUN(test_falling_free_rate);
 	return test_done();
 }

@@ -12,6 +12,8 @@
 #define SLOPE_MIN    1.0 /* the slope's range: a flat stretch is stepped as proportional */
 #define SLOPE_MAX    2.0
 #define SLOPE_DS_LOW 0.3 /* log setting between two windows that measures a slope under 1 */
+#define TREND_GAIN   0.5 /* weight of a new window pair's drift in the trend */
+#define TREND_MAX    0.1 /* the trend's bound, log rate per second of work */
 
 void tp_rate_loop_init(struct tp_rate_loop *l)
 {
@@ -27,6 +29,7 @@ void tp_rate_loop_init(struct tp_rate_loop *l)
 	l->slope_min = SLOPE_MIN;
 	l->s_force = NAN;
 	l->prev_logs = NAN;
+	l->prev_q = NAN;
 }
 
 void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
@@ -37,6 +40,7 @@ void tp_rate_loop_add(struct tp_rate_loop *l, double tokens, double secs)
 	l->w_tokens += tokens;
 	l->w_secs += secs;
 	l->w_logs += secs * log(l->s_force);
+	l->corr -= l->trend * secs / l->slope; /* the free rate's drift, followed */
 }
 
 static void window_reset(struct tp_rate_loop *l)
@@ -51,6 +55,8 @@ void tp_rate_loop_drop(struct tp_rate_loop *l)
 	window_reset(l);
 	l->debt = 0;
 	l->prev_logs = NAN;
+	l->prev_q = NAN;
+	l->trend = 0;
 }
 
 /*
@@ -58,21 +64,46 @@ void tp_rate_loop_drop(struct tp_rate_loop *l)
  * where their settings differ enough; kept otherwise. One under 1 is
  * trusted (down to slope_min) only from settings that differ by SLOPE_DS_LOW
  * and a rate that moved the same way: from a smaller step the window's noise
- * is most of it, and it would multiply the next steps.
+ * is most of it, and it would multiply the next steps. While a trend is
+ * measured the step must be SLOPE_DS_LOW (a smaller one is mostly the
+ * drift's), and the drift between the windows' middles is taken out.
  */
-static void slope_update(struct tp_rate_loop *l, double achieved)
+static void slope_update(struct tp_rate_loop *l, double achieved, double mid)
 {
 	double logs = l->w_logs / l->w_secs, ds = logs - l->prev_logs, k;
 	double lo = fmin(SLOPE_MIN, fmax(0.1, l->slope_min));
+	double need = l->trend != 0 ? SLOPE_DS_LOW : SLOPE_DS;
 
-	if (isfinite(ds) && fabs(ds) >= SLOPE_DS && isfinite(l->last_achieved)) {
-		k = log(achieved / l->last_achieved) / ds;
+	if (isfinite(ds) && fabs(ds) >= need && isfinite(l->last_achieved)) {
+		k = (log(achieved / l->last_achieved) - l->trend * (mid - l->prev_mid)) / ds;
 		if (isfinite(k) && k < SLOPE_MIN && !(k > 0 && fabs(ds) >= SLOPE_DS_LOW))
 			k = SLOPE_MIN;
 		if (isfinite(k))
 			l->slope = fmax(lo, fmin(SLOPE_MAX, k));
 	}
 	l->prev_logs = logs;
+}
+
+/*
+ * The trend: the drift of the free rate per unit setting (log rate less
+ * slope x log setting) from the last window's middle to this one's, per
+ * second of work, averaged over window pairs. Only from two full windows
+ * whose settings differ by less than SLOPE_DS_LOW: over a larger step an
+ * error in the slope would be most of it (such a step measures the slope).
+ */
+static void trend_update(struct tp_rate_loop *l, double achieved, double logs, double ds,
+			 double mid)
+{
+	double q = log(achieved) - l->slope * logs, span = mid - l->prev_mid, v;
+
+	if (isfinite(l->prev_q) && isfinite(ds) && fabs(ds) < SLOPE_DS_LOW &&
+	    l->w_secs >= l->min_window_s && span >= l->min_window_s) {
+		v = (q - l->prev_q) / span;
+		l->trend += TREND_GAIN * (v - l->trend);
+		l->trend = fmax(-TREND_MAX, fmin(TREND_MAX, l->trend));
+	}
+	l->prev_q = q;
+	l->prev_mid = mid;
 }
 
 /*
@@ -138,9 +169,12 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 	e = granted > 0 && isfinite(granted) ? log(granted / achieved) : NAN;
 	if (isfinite(e) && l->w_tokens >= l->min_tokens && window_full(l, e)) {
 		/* far or not is judged on the granted rate, the step on the debt's */
-		double g = debt_target(l, granted);
+		double g = debt_target(l, granted), mid = l->work_s + l->w_secs / 2;
+		double ds = logs - l->prev_logs;
 
-		slope_update(l, achieved);
+		slope_update(l, achieved, mid);
+		trend_update(l, achieved, logs, ds, mid);
+		l->work_s += l->w_secs;
 		l->corr += (l->updates == 0 || fabs(e) > FAR ? GAIN_FAR : GAIN) *
 			   log(g / achieved) / l->slope;
 		l->last_achieved = achieved;
@@ -154,6 +188,9 @@ double tp_rate_loop_setting(struct tp_rate_loop *l, double open, double granted,
 	s = fmax(floor, fmin(1.0, open * exp(l->corr)));
 	if (up)
 		debt_at_limit(l, logs, achieved, granted, s, floor);
+	/* the trend is not followed from a limit (nor into it) */
+	if (s <= floor * (1 + 1e-9) || s >= 1.0 - 1e-9)
+		l->trend = 0;
 	if (updated)
 		*updated = up;
 	l->s_force = s;

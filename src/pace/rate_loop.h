@@ -35,6 +35,20 @@
  * slope_min is 0.3 and its steps are larger; a slope under 1 is taken only
  * from settings 35 % apart and a rate that moved the same way (from a
  * smaller step a window's noise is most of it), else 1.
+ * The free rate itself may drift over a run (a one-shot llama.cpp's cost
+ * per token grows with its context: 150 tokens/s at first, a third of it
+ * 1500 tokens later): an integrator stepped a window at a time then lags
+ * the fall all along, and the debt ends the run behind. So the trend, the
+ * drift of the free rate per unit setting (log rate less slope x log
+ * setting) from one window's middle to the next, per second of work, is
+ * measured between two full windows whose settings differ by less than
+ * 35 % (over a larger step an error in the slope would be most of it;
+ * such a step measures the slope instead, less the trend's share: while a
+ * trend is measured only a step of 35 % does), averaged
+ * over window pairs with weight 0.5, within +-0.1 per second, and followed
+ * as the work goes: each second of work moves the correction by
+ * -trend / slope. It is zeroed where the setting sits at a limit and when
+ * the window is dropped.
  * A window is judged against the granted rate less the debt paid back over
  * payback_s (within a factor 1.5 of it; a larger debt takes longer): the
  * debt is the tokens ahead of (or behind) the granted rate over all the
@@ -69,6 +83,10 @@ struct tp_rate_loop {
 	long updates;
 	double last_achieved; /* tokens/s of the last closed window; NaN: none */
 	double last_target;   /* the rate the last window was judged against */
+	double trend;	      /* d log(free rate) / d second of work, measured; 0 until measured */
+	double work_s;	      /* seconds of work in the closed windows */
+	double prev_q;	 /* the last closed window's log rate less slope x log setting; NaN: none */
+	double prev_mid; /* work_s at that window's middle */
 };
 
 void tp_rate_loop_init(struct tp_rate_loop *l);
