@@ -276,6 +276,13 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var);
 enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
 					  int *ramp, double *conf);
 
+/*
+ * 1 when a gain the verdict named (ramp: its *ramp) is a gain's shape: for
+ * a step, a slope against the level with the error's sign and within a
+ * few times the gain its mean error shows; 0: the zone model's error.
+ */
+int tp_drift_shape_gain_fits(const struct tp_drift_shape *s, int ramp);
+
 /* ---- drift_room.c ---- */
 
 /* The common mode's block closed at t: ambient_shift, cooling_degraded. */

@@ -689,6 +689,14 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why, sizeof(why),
 			 "the error follows the level since a change of load at its onset: the "
 			 "model's resistance or the sensor's gain, not told apart");
+	} else if (kind == TP_FAULT_GAIN && !tp_drift_shape_gain_fits(&w, ramp)) {
+		kind = TP_FAULT_UNKNOWN;
+		jumped = 1;
+		conf = 0.9;
+		snprintf(why, sizeof(why),
+			 "the error follows the level by %+.3f K/K where its mean shows a gain of "
+			 "%.3f: the zone model's error as the load moved, not the sensor's gain",
+			 w.level_slope, w.gain);
 	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
