@@ -113,6 +113,7 @@ struct tp_drift_zone {
 	enum tp_drift_state state;
 	enum tp_fault_kind kind;
 	double onset, alarm_t, quiet_n;
+	int unjudged_n;	    /* blocks in a row its alarm had too few healthy zones to judge it */
 	double fault_param; /* offset K, rate K/min or gain */
 	int sign;
 

@@ -54,6 +54,11 @@
 #define STAND_LOAD_K 1.0 /* ... and this when a change of load witnessed its onset */
 #define STAND_BLOCKS 6
 
+/* alarms raised together, too few healthy zones left to judge them: the
+ * room's or the cooling's to explain within the common mode's reference
+ * time (drift_room.c's AMB_REF_TAU_S), else released */
+#define UNJUDGED_MAX_S 1800.0
+
 #define COOL_SHARE_S   3600.0 /* after a cooling change, for this long ... */
 #define COOL_SHARE_ERR 0.25   /* ... a zone off by this share of its change is the model */
 
@@ -744,7 +749,8 @@ static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, do
  * others that could judge it are gone (stuck, lost, invalid), not alarmed
  * with it. It is judged afresh once there are (its model learning
  * meanwhile), rather than kept, unjudged, until they return. Zones
- * alarmed together stay so: what moved them all is the room's.
+ * alarmed together stay so: what moved them all is the room's (for a
+ * time: unjudged_too_long).
  */
 static int lone_alarm(const struct tp_drift *d, int j)
 {
@@ -756,6 +762,25 @@ static int lone_alarm(const struct tp_drift *d, int j)
 		if (k != j && d->z[k].state != TP_DRIFT_OK)
 			return 0;
 	return 1;
+}
+
+/*
+ * Zones alarmed together with fewer than two healthy zones left: none can
+ * be judged against the others, and while they are not healthy they keep
+ * each other so. Nothing of the room or the cooling has explained them
+ * within UNJUDGED_MAX_S: their baselines have taken the deviation
+ * meanwhile (the warm-up's rate), and they are released to be judged
+ * afresh, rather than held, unjudged, for the rest of the session.
+ */
+static int unjudged_too_long(struct tp_drift *d, int j)
+{
+	struct tp_drift_zone *z = &d->z[j];
+
+	if (z->state != TP_DRIFT_SUSPECT && z->state != TP_DRIFT_CLASSIFY) {
+		z->unjudged_n = 0;
+		return 0;
+	}
+	return ++z->unjudged_n * BLOCK_S >= UNJUDGED_MAX_S;
 }
 
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
@@ -774,11 +799,12 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		/* warming up, or no other zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
-		if (lone_alarm(d, j))
+		if (lone_alarm(d, j) || unjudged_too_long(d, j))
 			z->state = TP_DRIFT_OK;
 		z->tp0 = z->tn0 = t;
 		return;
 	}
+	z->unjudged_n = 0;
 	z->dm += BLOCK_S / LEAN_TAU_S * (dd - z->dm);
 	if (d->outside_range && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
 		/* the load is outside what the models were identified on: a
