@@ -6,9 +6,12 @@
 # --json'. Printed against the targets of issue 9: per fault kind the
 # count, detection rate, accuracy, delays and what the faults were called;
 # then forecast MAE, sustainable-rate error, ambient MAE, false alarms and
-# throttle scores, each beside the same population scored before the room
-# estimation (test/bench/population-before.json, commit 2b1648a) and
-# beside the stages plant's library (the estimator's own model class).
+# throttle scores, each beside the population of the earlier loads
+# (test/bench/population-calls-loads.json, commit 156fa2f: calls, steady
+# rates and steps, no chat sessions, batch runs or idle periods), beside
+# it scored before the room estimation (test/bench/population-before.json,
+# commit 2b1648a) and beside the stages plant's library (the estimator's
+# own model class).
 # Usage: test/bench_population.sh [BUILD_DIR]   (from the source tree root)
 set -eu
 build=${1:-build/rel}
@@ -32,9 +35,10 @@ done
 awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
   printf "== population of %d scenarios (sim --population %d --seed '"$seed"')\n", n, n
   printf "   simulated in %.1f s, replayed and scored in %.1f s\n", b - a, c - b }'
-python3 - "$work/pop.json" test/bench/population-before.json "$work/stages.json" <<'PY'
+python3 - "$work/pop.json" test/bench/population-before.json "$work/stages.json" \
+  test/bench/population-calls-loads.json <<'PY'
 import json, sys
-new, old, stages = (json.load(open(f)) for f in sys.argv[1:4])
+new, old, stages, calls = (json.load(open(f)) for f in sys.argv[1:5])
 fmt = lambda v, p="%.3g": "n/a" if v is None else p % v
 def mark(v, test):
     return "" if v is None or test is None else (" met" if test(v) else " not met")
@@ -42,18 +46,20 @@ def mark(v, test):
 # per fault kind: delay targets (issue 9), classification >= 0.95 for each
 delay_tgt = {"sensor_offset": 600, "sensor_drift": 1800, "sensor_stuck": 120}
 print("\n  per fault kind (network plant)      count  detect  accuracy            "
-      "delay median / p90 (s)        before: accuracy, p90")
+      "delay median / p90 (s)        earlier loads: detect, accuracy; before: accuracy, p90")
 for k, v in new["faults"].items():
     o = old["faults"].get(k, {})
+    c = calls["faults"].get(k, {})
     acc = v.get("accuracy")
     p90 = v.get("delay_p90_s")
     tgt = delay_tgt.get(k)
     dl = "%s / %s" % (fmt(v.get("delay_median_s"), "%.0f"), fmt(p90, "%.0f"))
     if tgt is not None:
         dl += " (<= %d)%s" % (tgt, mark(p90, lambda x: x <= tgt))
-    print("  %-34s %5d  %6.2f  %-18s  %-28s  %s, %s" % (
+    print("  %-34s %5d  %6.2f  %-18s  %-28s  %s, %s; %s, %s" % (
         k, v["faults"], v["detection_rate"], fmt(acc) + mark(acc, lambda x: x >= 0.95),
-        dl, fmt(o.get("accuracy")), fmt(o.get("delay_p90_s"), "%.0f")))
+        dl, fmt(c.get("detection_rate"), "%.2f"), fmt(c.get("accuracy")),
+        fmt(o.get("accuracy")), fmt(o.get("delay_p90_s"), "%.0f")))
     called = ", ".join("%s %d" % c for c in sorted(v["called"].items(), key=lambda c: -c[1]))
     print("  %-34s called: %s" % ("", called))
 
@@ -79,12 +85,12 @@ rows = [
     ("throttle verdict (genuine: thermal)", lambda d: d.get("throttle_genuine_thermal"),
      ">= 0.95", lambda v: v >= 0.95),
 ]
-print("\n  %-36s %-8s %20s %12s %22s" % ("score", "target", "network plant", "before",
-                                          "stages plant (mirror)"))
+print("\n  %-36s %-8s %20s %14s %12s %22s" % ("score", "target", "network plant",
+                                               "earlier loads", "before", "stages plant (mirror)"))
 for label, get, tgt, test in rows:
     v = get(new)
-    print("  %-36s %-8s %20s %12s %22s" % (label, tgt, fmt(v) + mark(v, test), fmt(get(old)),
-                                          fmt(get(stages))))
+    print("  %-36s %-8s %20s %14s %12s %22s" % (label, tgt, fmt(v) + mark(v, test),
+                                               fmt(get(calls)), fmt(get(old)), fmt(get(stages))))
 print("\n  sessions %d (%.0f h, %.0f sensor-h), truth samples %d; stages library %d sessions" % (
     new["sessions"], new["hours"], new["sensor_hours"], new.get("truth_samples", 0),
     stages["sessions"]))

@@ -669,6 +669,47 @@ static void test_load_profiles(void)
 	CHECK(isinf(tp_simload_demand(&g, 25, 1)));
 }
 
+/* Chat sessions: calls with think time for session_s, then idle_s without any. */
+static void test_load_sessions(void)
+{
+	struct tp_simload g;
+	struct tp_chanset set;
+	double t = 0, last_end = 0, longest_idle = 0;
+	int k, idles = 0;
+
+	CHECK_INT(load(&scen, QUIET "[load]\nprofile = calls\ncall_tokens = 50\ngap_s = 30\n"
+				    "gap_jitter = 0\nsession_s = 600\nidle_s = 900\n"),
+		  0);
+	tp_chanset_init(&set);
+	tp_plant_init(&plant_a, &scen, 1, &set);
+	tp_simload_init(&g, &scen, 1);
+	for (k = 0; k < 60000; k++) {
+		double tok0 = tp_plant_tokens(&plant_a), d = tp_simload_demand(&g, t, 0.1);
+
+		tp_plant_advance(&plant_a, 0.1, d);
+		t = tp_plant_time(&plant_a);
+		if (d > 0) {
+			if (t - 0.1 - last_end > 60) {
+				idles++;
+				longest_idle = fmax(longest_idle, t - 0.1 - last_end);
+			}
+			last_end = t;
+		}
+		tp_simload_account(&g, t, tp_plant_tokens(&plant_a) - tok0);
+	}
+	/* 6000 s: five sessions of about 18 calls (34.1 s each; a session is over
+	 * at the first think time that would reach past its 600 s), 900 s idle
+	 * after each */
+	CHECK_INT(idles, 4);
+	CHECK_NEAR(longest_idle, 900, 1);
+	CHECK(g.calls >= 66 && g.calls <= 76);
+	CHECK_NEAR(tp_scenario_mean_rate(&scen), 50 / (50 / 12.2 + 30) * 600 / 1500, 1e-9);
+	/* without session_s the same calls never stop for long */
+	CHECK_INT(load(&scen, QUIET "[load]\nprofile = calls\ngap_s = 30\n"), 0);
+	tp_simload_init(&g, &scen, 1);
+	CHECK(g.session_end_t == 0);
+}
+
 static void test_scenario_errors(void)
 {
 	static const struct {
@@ -688,6 +729,9 @@ static void test_scenario_errors(void)
 	    {"[event.x]\nkind = ambient_ramp\nt_start = 10\nto_c = 30\n",
 	     "test.ini: [event.x] t_end: missing"},
 	    {"[event.x]\nkind = bogus\n", "test.ini: [event.x] kind: must be"},
+	    {"[load]\nprofile = calls\nidle_s = 60\n",
+	     "test.ini: [load] idle_s: needs session_s > 0"},
+	    {"[load]\nsession_s = -5\n", "test.ini: [load] session_s: -5 is out of range"},
 	    {"[load]\nprofile = steps\n", "test.ini: [load] step: profile steps needs"},
 	    {"[load]\nstep = 10 1\nstep = 5 2\n", "test.ini: [load] step: step times must"},
 	    {"[throttle]\nfreqs_mhz = 100, 200\n", "test.ini: [throttle] freqs_mhz: must decrease"},
@@ -897,6 +941,7 @@ int main(void)
 	RUN(test_throttle_for_nothing);
 	RUN(test_real_throttle_not_blamed);
 	RUN(test_load_profiles);
+	RUN(test_load_sessions);
 	RUN(test_scenario_errors);
 	RUN(test_audio);
 	RUN(test_audio_board);

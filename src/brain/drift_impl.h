@@ -113,6 +113,7 @@ struct tp_drift_zone {
 	enum tp_drift_state state;
 	enum tp_fault_kind kind;
 	double onset, alarm_t, quiet_n;
+	int unjudged_n;	    /* blocks in a row its alarm had too few healthy zones to judge it */
 	double fault_param; /* offset K, rate K/min or gain */
 	int sign;
 
@@ -278,6 +279,13 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var);
  */
 enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
 					  int *ramp, double *conf);
+
+/*
+ * 1 when a gain the verdict named (ramp: its *ramp) is a gain's shape: for
+ * a step, a slope against the level with the error's sign and within a
+ * few times the gain its mean error shows; 0: the zone model's error.
+ */
+int tp_drift_shape_gain_fits(const struct tp_drift_shape *s, int ramp);
 
 /* ---- drift_room.c ---- */
 

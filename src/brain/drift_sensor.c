@@ -5,29 +5,10 @@
 #include <string.h>
 
 /*
- * One zone's sensor (drift.h): the tests of each reading (range and
- * sentinel, loss, stuck-at, spike gate) and, per 10 s block, the CUSUM on
- * its zone-specific residual and the classifier that tells a step, a ramp
- * and a gain error apart.
+ * One zone's sensor (drift.h), per 10 s block: the CUSUM on its
+ * zone-specific residual and the classifier that tells a step, a ramp and
+ * a gain error apart (each reading's own tests: drift_reading.c).
  */
-
-#define INVALID_CLEAR 3
-
-/* stuck-at test */
-#define STUCK_MIN_S	 30.0
-#define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
-#define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
-#define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
-#define STUCK_RUN_MULT	 1.5  /* a run must outlast the longest normal one by this */
-
-/* spike gate */
-#define SPIKE_MIN_K    2.5
-#define SPIKE_SIGMAS   6.0
-#define SPIKE_MAX_N    3
-#define SPIKE_MAX_S    10.0
-#define SPIKE_REPORT_S 30.0
-#define SPIKE_ARM_S    120.0
-#define SPIKE_BACK     0.5 /* a held reading is back within this share of the gate */
 
 /* CUSUM on block means of the zone-specific residual */
 #define K_MIN_K	     0.35
@@ -55,249 +36,13 @@
 #define STAND_LOAD_K 1.0 /* ... and this when a change of load witnessed its onset */
 #define STAND_BLOCKS 6
 
+/* alarms raised together, too few healthy zones left to judge them: the
+ * room's or the cooling's to explain within the common mode's reference
+ * time (drift_room.c's AMB_REF_TAU_S), else released */
+#define UNJUDGED_MAX_S 1800.0
+
 #define COOL_SHARE_S   3600.0 /* after a cooling change, for this long ... */
 #define COOL_SHARE_ERR 0.25   /* ... a zone off by this share of its change is the model */
-
-/* ---- per reading ---- */
-
-static void stuck_update(struct tp_drift *d, int j, double t, double x, double pred,
-			 const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	double dur, motion, need;
-	json_t *ev;
-
-	if (z->run_n > 0 && x == z->run_value) {
-		z->run_n++;
-		/* the model's own start-up moves are no motion the sensor missed */
-		if (!isnan(pred) && t - d->t_first >= SPIKE_ARM_S) {
-			if (isnan(z->run_pred_min) || pred < z->run_pred_min)
-				z->run_pred_min = pred;
-			if (isnan(z->run_pred_max) || pred > z->run_pred_max)
-				z->run_pred_max = pred;
-		}
-	} else {
-		if (z->run_n > 0) {
-			if (z->stuck) {
-				z->stuck = 0;
-				ev = tp_drift_zone_event(d, t, "sensor_stuck", j, 0.9);
-				if (ev) {
-					json_object_set_new(ev, "state", json_string("end"));
-					tp_event_set_num(ev, "value_c", z->run_value);
-					tp_event_set_num(ev, "duration_s", t - z->run_start);
-					tp_drift_emit(d, ev, e);
-				}
-			} else if (z->state == TP_DRIFT_OK) {
-				dur = z->w.t_last - z->run_start;
-				if (z->run_n > 1 && dur > z->max_normal_run_s)
-					z->max_normal_run_s = dur;
-			}
-			z->changes++;
-		}
-		z->run_value = x;
-		z->run_start = t;
-		z->run_n = 1;
-		z->run_pred_min = z->run_pred_max = pred;
-	}
-	if (z->stuck || z->run_n < 3 || t - d->t_first < SPIKE_ARM_S)
-		return;
-	dur = t - z->run_start;
-	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
-	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
-	/* a slow, coarse zone holds one value this long when healthy: no proof of stuck */
-	if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
-		return;
-	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
-		return;
-	z->stuck = 1;
-	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
-	if (!ev)
-		return;
-	json_object_set_new(ev, "state", json_string("start"));
-	tp_event_set_num(ev, "value_c", x);
-	tp_event_set_num(ev, "duration_s", dur);
-	tp_event_set_num(ev, "expected_motion_c", motion);
-	tp_event_set_num(ev, "longest_normal_run_s", z->max_normal_run_s);
-	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
-	tp_drift_emit(d, ev, e);
-}
-
-static void spike_report(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	json_t *ev;
-
-	z->spikes_unreported++;
-	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
-		return;
-	ev = tp_drift_zone_event(d, z->spike_t, "sensor_spike", j, 0.9);
-	if (!ev)
-		return;
-	tp_event_set_num(ev, "value", z->spike_value);
-	tp_event_set_num(ev, "prediction", z->spike_value - z->spike_peak);
-	tp_event_set_num(ev, "residual", z->spike_peak);
-	tp_event_set_num(ev, "amplitude_c", z->spike_peak);
-	tp_event_set_num(ev, "duration_s", t - z->spike_t);
-	json_object_set_new(ev, "count", json_integer(z->spikes_unreported));
-	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
-	tp_drift_emit(d, ev, e);
-	z->last_spike_event_t = t;
-	z->spikes_unreported = 0;
-}
-
-/* Loss and return of the channel; 0 when there is no reading. */
-static int zone_present(struct tp_drift *d, int j, double t, double x, const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	double silent;
-	json_t *ev;
-
-	if (isnan(x)) {
-		if (!tp_lost_silent(&z->w, t))
-			return 0;
-		ev = tp_drift_zone_event(d, t, "sensor_lost", j, 0.99);
-		if (!ev)
-			return 0;
-		json_object_set_new(ev, "state", json_string("start"));
-		tp_event_set_num(ev, "last_value", z->w.last_value);
-		tp_event_set_num(ev, "last_t", z->w.t_last);
-		tp_event_set_num(ev, "silent_s", t - z->w.t_last);
-		json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
-		tp_drift_emit(d, ev, e);
-		return 0;
-	}
-	if (tp_lost_reading(&z->w, t, x, &silent)) {
-		ev = tp_drift_zone_event(d, t, "sensor_lost", j, 0.99);
-		if (ev) {
-			json_object_set_new(ev, "state", json_string("end"));
-			tp_event_set_num(ev, "value", x);
-			tp_event_set_num(ev, "silent_s", silent);
-			tp_drift_emit(d, ev, e);
-		}
-	}
-	return 1;
-}
-
-/* The range and sentinel table; 0 while the reading is invalid. */
-static int zone_valid(struct tp_drift *d, int j, double t, double x, const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	json_t *ev;
-
-	if (tp_board_zone_invalid(&z->bz, x)) {
-		z->invalid_ok_n = 0;
-		if (!z->invalid) {
-			const char *why = x < z->bz.min_c   ? "below_min"
-					  : x > z->bz.max_c ? "above_max"
-							    : "sentinel";
-
-			z->invalid = 1;
-			ev = tp_drift_zone_event(d, t, "sensor_invalid", j, 0.99);
-			if (ev) {
-				json_object_set_new(ev, "state", json_string("start"));
-				tp_event_set_num(ev, "value", x);
-				json_object_set_new(ev, "reason", json_string(why));
-				tp_event_set_num(ev, "min_c", z->bz.min_c);
-				tp_event_set_num(ev, "max_c", z->bz.max_c);
-				json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
-				tp_drift_emit(d, ev, e);
-			}
-		}
-		return 0;
-	}
-	if (z->invalid) {
-		if (++z->invalid_ok_n < INVALID_CLEAR)
-			return 0;
-		z->invalid = 0;
-		ev = tp_drift_zone_event(d, t, "sensor_invalid", j, 0.9);
-		if (ev) {
-			json_object_set_new(ev, "state", json_string("end"));
-			tp_event_set_num(ev, "value", x);
-			tp_drift_emit(d, ev, e);
-		}
-	}
-	return 1;
-}
-
-/*
- * The spike gate on u, the reading less the model: 1 while the reading is
- * held back (a jump that may come back).
- */
-static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
-		      const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	double r, gate;
-
-	if (!(z->base_ready && t - d->t_first >= SPIKE_ARM_S && !d->hold &&
-	      (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)))
-		return 0;
-	r = u - z->o - d->alpha;
-	gate = fmax(SPIKE_MIN_K, SPIKE_SIGMAS * sqrt(z->samp_var));
-	/* a jump while the load jumps is the model's lag, not a spike */
-	if (fabs(r) > gate && z->spike_n >= 0 && !d->load_jump) {
-		if (z->spike_n == 0 || fabs(r) > fabs(z->spike_peak)) {
-			if (z->spike_n == 0)
-				z->spike_t = t;
-			z->spike_peak = r;
-			z->spike_value = x;
-		}
-		z->spike_n++;
-		if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
-			return 1; /* held back until we know it came back */
-		z->spike_n = -1;  /* it stays: a step, let the CUSUM see it */
-	} else if (z->spike_n > 0 && fabs(r) > SPIKE_BACK * gate && r * z->spike_peak > 0) {
-		/* still off the same way (a step the size of the gate dithers
-		 * across it): not back yet */
-		z->spike_n++;
-		if (z->spike_n <= SPIKE_MAX_N && t - z->spike_t <= SPIKE_MAX_S)
-			return 1;
-		z->spike_n = -1;
-	} else if (fabs(r) <= gate) {
-		if (z->spike_n > 0)
-			spike_report(d, j, t, e);
-		z->spike_n = 0;
-	}
-	return 0;
-}
-
-void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
-			    double x1, double x2, double cool, const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	double u;
-
-	if (!zone_present(d, j, t, x, e) || !zone_valid(d, j, t, x, e))
-		return;
-	stuck_update(d, j, t, x, pred, e);
-	if (z->stuck || isnan(pred))
-		return;
-
-	u = x - pred - d->applied;
-	if (spike_gate(d, j, t, x, u, e))
-		return;
-	if (z->base_ready && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT) &&
-	    z->spike_n == 0) {
-		/* the reading noise, quickly at first (short traces), winsorised */
-		double r2 = u - z->o - d->alpha, sd = sqrt(z->samp_var);
-		double beta = z->nsamp < 100 ? 1.0 / (z->nsamp + 2) : 0.01;
-
-		r2 = tp_drift_clamp(r2, -4 * sd - 0.5, 4 * sd + 0.5);
-		z->nsamp++;
-		z->samp_var = tp_drift_clamp((1 - beta) * z->samp_var + beta * r2 * r2, 0.0025, 9);
-	}
-	if (d->hold)
-		return; /* the model's input is missing: nothing here is the sensor's doing */
-	z->bs_e += u;
-	z->bs_pred += pred;
-	z->bs_pv += isnan(pv) ? 0 : pv;
-	z->bs_x += x;
-	z->bs_x1 += isnan(x1) ? 0 : x1;
-	z->bs_x2 += isnan(x2) ? 0 : x2;
-	/* against the power-only model: what the room and the cooling did */
-	z->bs_raw += u + d->applied + (isnan(cool) ? 0 : cool);
-	z->bn++;
-}
 
 /* ---- classification of a zone alarm ---- */
 
@@ -712,7 +457,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp;
+	int post, kernel, told, ramp, unfit = 0;
 	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
@@ -743,6 +488,15 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		z->relearn_until = t + RELEARN_S;
 		return;
 	}
+	if (kind == TP_FAULT_GAIN && !tp_drift_shape_gain_fits(&w, ramp)) {
+		kind = TP_FAULT_UNKNOWN;
+		unfit = 1;
+		conf = 0.9;
+		snprintf(why, sizeof(why),
+			 "the error follows the level by %+.3f K/K where its mean shows a gain of "
+			 "%.3f: the zone model's error as the load moved, not the sensor's gain",
+			 w.level_slope, w.gain);
+	}
 	if (kind == TP_FAULT_GAIN) {
 		int creep = w.b_gr < w.b_g;
 
@@ -759,7 +513,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && !alarm_stands(z, stand_base(z, &w), e))
 		return;
-	if (told)
+	if (told && !unfit)
 		snprintf(why, sizeof(why),
 			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
 			 "the blocks counted independent)",
@@ -789,7 +543,8 @@ static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, do
  * others that could judge it are gone (stuck, lost, invalid), not alarmed
  * with it. It is judged afresh once there are (its model learning
  * meanwhile), rather than kept, unjudged, until they return. Zones
- * alarmed together stay so: what moved them all is the room's.
+ * alarmed together stay so: what moved them all is the room's (for a
+ * time: unjudged_too_long).
  */
 static int lone_alarm(const struct tp_drift *d, int j)
 {
@@ -801,6 +556,25 @@ static int lone_alarm(const struct tp_drift *d, int j)
 		if (k != j && d->z[k].state != TP_DRIFT_OK)
 			return 0;
 	return 1;
+}
+
+/*
+ * Zones alarmed together with fewer than two healthy zones left: none can
+ * be judged against the others, and while they are not healthy they keep
+ * each other so. Nothing of the room or the cooling has explained them
+ * within UNJUDGED_MAX_S: their baselines have taken the deviation
+ * meanwhile (the warm-up's rate), and they are released to be judged
+ * afresh, rather than held, unjudged, for the rest of the session.
+ */
+static int unjudged_too_long(struct tp_drift *d, int j)
+{
+	struct tp_drift_zone *z = &d->z[j];
+
+	if (z->state != TP_DRIFT_SUSPECT && z->state != TP_DRIFT_CLASSIFY) {
+		z->unjudged_n = 0;
+		return 0;
+	}
+	return ++z->unjudged_n * BLOCK_S >= UNJUDGED_MAX_S;
 }
 
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
@@ -820,11 +594,12 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
-		if (lone_alarm(d, j))
+		if (lone_alarm(d, j) || unjudged_too_long(d, j))
 			z->state = TP_DRIFT_OK;
 		z->tp0 = z->tn0 = t;
 		return;
 	}
+	z->unjudged_n = 0;
 	z->dm += BLOCK_S / LEAN_TAU_S * (dd - z->dm);
 	if (d->outside_range && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)) {
 		/* the load is outside what the models were identified on: a

@@ -32,14 +32,15 @@
  * (tp_drift_shape_verdict).
  */
 
-#define MODEL_SLOPE_SD 0.02 /* K of model error per K of level, a priori */
-#define SLOPE_SHARE    0.5  /* an offset: the level slope under this share of a gain's */
-#define SLOPE_SIGMAS   3.0  /* ... by this many standard errors */
-#define RAMP_DECIDE    2.0  /* a ramp's kind needs this many times TP_DRIFT_BIC_DECIDE */
-#define INDEP_MIN      0.05 /* the least share of the blocks counted independent */
-#define INDEP_BATCH    6    /* blocks in a batch (a minute) ... */
-#define INDEP_BATCHES  6    /* ... and the batches needed to judge the wander */
-#define GAIN_SLOPE_MAX 0.5  /* K of error per K of level a sensor's gain can show */
+#define MODEL_SLOPE_SD	 0.02 /* K of model error per K of level, a priori */
+#define SLOPE_SHARE	 0.5  /* an offset: the level slope under this share of a gain's */
+#define SLOPE_SIGMAS	 3.0  /* ... by this many standard errors */
+#define RAMP_DECIDE	 2.0  /* a ramp's kind needs this many times TP_DRIFT_BIC_DECIDE */
+#define INDEP_MIN	 0.05 /* the least share of the blocks counted independent */
+#define INDEP_BATCH	 6    /* blocks in a batch (a minute) ... */
+#define INDEP_BATCHES	 6    /* ... and the batches needed to judge the wander */
+#define GAIN_SLOPE_MAX	 0.5  /* K of error per K of level a sensor's gain can show */
+#define GAIN_SLOPE_RATIO 3.0  /* ... and times the gain its mean error shows */
 
 static double bic(double sse, int n, int k, double var)
 {
@@ -298,4 +299,24 @@ enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int si
 	}
 	*conf = *ramp ? 1 - exp(-0.25 * (s->b_o - s->b_d)) : 0.9;
 	return TP_FAULT_UNKNOWN;
+}
+
+/*
+ * A gain named by tp_drift_shape_verdict, judged by what a gain is: its
+ * error is its share of the reading, so it follows the level the way the
+ * error leans (readings high, and the higher the hotter) by about the gain
+ * the mean error since the onset shows. A step leaves the model nothing
+ * learned before the alarm (a creeping gain, a ramp, may have been learned
+ * in part as a resistance and then show a slope of either sign), so a
+ * step's slope against its error, or GAIN_SLOPE_RATIO times the gain it
+ * shows, is the zone model's own error as the load moves the heat: the
+ * network plant's boards err by 0.03-0.2 K/K after a change of load, as
+ * much as the gains the population draws, and an offset under such a
+ * model is no gain.
+ */
+int tp_drift_shape_gain_fits(const struct tp_drift_shape *s, int ramp)
+{
+	double g_eq = s->err / fmax(fabs(s->xpost), 1), b = s->level_slope;
+
+	return ramp || (b * g_eq > 0 && fabs(b) <= GAIN_SLOPE_RATIO * fabs(g_eq));
 }

@@ -5,11 +5,24 @@
 
 #define RNG_LOAD 6
 
-static double next_gap(struct tp_simload *g)
+static double jittered(struct tp_simload *g, double v)
 {
 	double j = g->l.gap_jitter;
 
-	return g->l.gap_s * (1 - j + 2 * j * tp_rng_uniform(&g->rng));
+	return v * (1 - j + 2 * j * tp_rng_uniform(&g->rng));
+}
+
+/* The next call's start: after a think-time gap, or after the session's idle. */
+static double next_call(struct tp_simload *g, double t_end)
+{
+	double t = t_end + jittered(g, g->l.gap_s);
+
+	if (g->l.session_s <= 0 || t < g->session_end_t)
+		return t;
+	/* the session is over with this call: idle, then a new one opens */
+	t = t_end + jittered(g, g->l.idle_s);
+	g->session_end_t = t + jittered(g, g->l.session_s);
+	return t;
 }
 
 void tp_simload_init(struct tp_simload *g, const struct tp_scenario *s, uint64_t seed)
@@ -18,6 +31,8 @@ void tp_simload_init(struct tp_simload *g, const struct tp_scenario *s, uint64_t
 	g->l = s->load;
 	tp_rng_seed(&g->rng, seed, RNG_LOAD);
 	g->next_call_t = g->l.start_s;
+	if (g->l.session_s > 0)
+		g->session_end_t = g->l.start_s + jittered(g, g->l.session_s);
 }
 
 double tp_simload_demand(struct tp_simload *g, double t, double dt)
@@ -53,6 +68,6 @@ void tp_simload_account(struct tp_simload *g, double t_end, double tokens)
 	if (g->call_left <= 1e-6) {
 		g->in_call = 0;
 		g->calls++;
-		g->next_call_t = t_end + next_gap(g);
+		g->next_call_t = next_call(g, t_end);
 	}
 }

@@ -6,8 +6,11 @@
  * server is asked for over time. constant: one rate; steps: a rate that
  * changes at given times; calls: requests of call_tokens tokens generated as
  * fast as the board allows, separated by idle gaps (gap_s · (1 ± jitter),
- * uniform), like an LLM serving requests. A throttled board takes longer
- * per call, so the calls profile follows the tokens really generated.
+ * uniform), like an LLM serving requests. With session_s, the calls come
+ * in chat sessions (session_s · (1 ± jitter) long, the gaps a user's think
+ * time) separated by idle_s · (1 ± jitter) without any. A throttled board
+ * takes longer per call, so the calls profile follows the tokens really
+ * generated.
  */
 
 #include <stdint.h>
@@ -21,7 +24,8 @@ struct tp_simload {
 	int in_call;
 	double call_left; /* tokens still to generate in the current call */
 	double next_call_t;
-	long calls; /* calls completed */
+	double session_end_t; /* sessions: no call starts from here until the next */
+	long calls;	      /* calls completed */
 };
 
 void tp_simload_init(struct tp_simload *g, const struct tp_scenario *s, uint64_t seed);

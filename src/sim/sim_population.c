@@ -1,9 +1,10 @@
 /*
  * Scenario populations on the network plant (sim_population.h). Ranges are
  * those of the fixture library (fixtures/scenarios/, net/) widened around
- * them: rooms 18-32 °C, calls of 50-400 tokens with gaps of 2-20 s, steady
- * batch rates, loads that step between idle and full; faults of the sizes
- * the issue's targets name (offsets from 1 K, drifts from 0.03 K/min).
+ * them: rooms 18-32 °C; loads of chat sessions, batch runs, steps between
+ * idle and full, calls back to back and steady batch rates (put_load);
+ * faults of the sizes the issue's targets name (offsets from 1 K, drifts
+ * from 0.03 K/min).
  */
 #include "sim_population.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "sim_rng.h"
+#include "sim_scenario.h"
 #include "util.h"
 
 #define POP_STREAM 0x706f70ULL /* "pop": the population's own stream of a seed */
@@ -71,24 +73,32 @@ static double secs(double s)
 	return floor(s);
 }
 
-/* The [load] section: calls (half), a steady batch rate or steps between levels. */
-static void put_load(struct tp_buf *o, struct tp_rng *r, double max_rate, double duration)
+/* Batch runs: jobs of 10-40 min at a share of the full rate, idle 5-30 min between. */
+static void put_batch(struct tp_buf *o, struct tp_rng *r, double max_rate, double duration)
 {
-	static const double tokens[] = {50, 100, 200, 400};
-	double u = tp_rng_uniform(r), t;
+	double t = secs(uni(r, 0, 1200)), rate = max_rate * uni(r, 0.5, 1.0);
+	int n = 0;
+
+	/* the first job may be running when the session starts */
+	tp_buf_printf(o, "profile = steps\nrate = %.2f\n", tp_rng_uniform(r) < 0.5 ? rate : 0.0);
+	while (t < duration && n + 2 <= TP_SIM_MAX_STEPS) {
+		tp_buf_printf(o, "step = %.0f %.2f\n", t, rate);
+		t += secs(uni(r, 600, 2400));
+		if (t >= duration)
+			break;
+		tp_buf_printf(o, "step = %.0f 0.00\n", t);
+		t += secs(uni(r, 300, 1800));
+		rate = max_rate * uni(r, 0.5, 1.0);
+		n += 2;
+	}
+}
+
+/* Steps between idle and a share of the full rate, a few over the session. */
+static void put_steps(struct tp_buf *o, struct tp_rng *r, double max_rate, double duration)
+{
+	double t;
 	int i, n;
 
-	tp_buf_printf(o, "\n[load]\n");
-	if (u < 0.5) {
-		tp_buf_printf(
-		    o, "profile = calls\ncall_tokens = %.0f\ngap_s = %.1f\ngap_jitter = 0.8\n",
-		    tokens[(int)(tp_rng_uniform(r) * 4) & 3], uni(r, 2, 20));
-		return;
-	}
-	if (u < 0.75) {
-		tp_buf_printf(o, "profile = constant\nrate = %.2f\n", max_rate * uni(r, 0.2, 1.0));
-		return;
-	}
 	tp_buf_printf(o, "profile = steps\nrate = %.2f\n", max_rate * uni(r, 0, 1));
 	n = 3 + (int)(tp_rng_uniform(r) * 3);
 	for (i = 0, t = 0; i < n; i++) {
@@ -99,6 +109,38 @@ static void put_load(struct tp_buf *o, struct tp_rng *r, double max_rate, double
 		tp_buf_printf(o, "step = %.0f %.2f\n", secs(t),
 			      tp_rng_uniform(r) < 0.33 ? 0.0 : max_rate * uni(r, 0.3, 1.0));
 	}
+}
+
+/*
+ * The [load] section, after issue 9's list: chat sessions (calls with a
+ * user's think time, 5-20 min, then 5-30 min idle) 40 %, batch runs that
+ * start and end 25 %, steps between levels 15 %, and two loads that never
+ * stop, each 10 %: calls back to back (a busy server) and a steady batch
+ * rate.
+ */
+static void put_load(struct tp_buf *o, struct tp_rng *r, double max_rate, double duration)
+{
+	static const double tokens[] = {50, 100, 200, 400};
+	double u = tp_rng_uniform(r), tok = tokens[(int)(tp_rng_uniform(r) * 4) & 3];
+
+	tp_buf_printf(o, "\n[load]\n");
+	if (u < 0.4)
+		tp_buf_printf(
+		    o,
+		    "profile = calls\ncall_tokens = %.0f\ngap_s = %.1f\ngap_jitter = 0.8\n"
+		    "session_s = %.0f\nidle_s = %.0f\nstart_s = %.0f\n",
+		    tok, uni(r, 15, 90), secs(uni(r, 300, 1200)), secs(uni(r, 300, 1800)),
+		    secs(uni(r, 0, 900)));
+	else if (u < 0.65)
+		put_batch(o, r, max_rate, duration);
+	else if (u < 0.8)
+		put_steps(o, r, max_rate, duration);
+	else if (u < 0.9)
+		tp_buf_printf(
+		    o, "profile = calls\ncall_tokens = %.0f\ngap_s = %.1f\ngap_jitter = 0.8\n", tok,
+		    uni(r, 2, 20));
+	else
+		tp_buf_printf(o, "profile = constant\nrate = %.2f\n", max_rate * uni(r, 0.2, 1.0));
 }
 
 /* The [event.*] sections of kind k from t0; returns the session's duration. */
@@ -198,6 +240,7 @@ int tp_population_scenario(uint64_t seed, long index, char *buf, size_t n, char 
 	struct tp_buf ev = {events, sizeof(events), 0, 0}, ld = {load, sizeof(load), 0, 0};
 	struct tp_rng r;
 	double amb, t0, duration;
+	uint64_t plant_seed;
 	int k;
 
 	if (index < 0)
@@ -209,6 +252,8 @@ int tp_population_scenario(uint64_t seed, long index, char *buf, size_t n, char 
 	t0 = secs(uni(&r, 1800, 2700));
 	events[0] = load[0] = '\0';
 	duration = put_fault(&ev, &r, k, t0, amb);
+	/* the board before the load, so that the load's mix leaves the boards be */
+	plant_seed = tp_rng_next(&r) >> 16;
 	put_load(&ld, &r, c->max_rate, duration);
 	if (snprintf(name, nn, "pop-%04ld-%s-%s", index, c->cls, kind_names[k]) >= (int)nn)
 		return -ENOSPC;
@@ -220,7 +265,7 @@ int tp_population_scenario(uint64_t seed, long index, char *buf, size_t n, char 
 		      "\n[plant]\nmodel = network\nclass = %s\nambient_c = %.1f\ninitial = steady\n"
 		      "max_rate = %g\n\n[throttle]\nzone = %s\n\n[audio]\nrate = 0\n%s%s",
 		      (unsigned long long)seed, index, name, c->cls, kind_names[k], c->board,
-		      duration, (unsigned long long)(tp_rng_next(&r) >> 16), c->cls, amb,
-		      c->max_rate, c->throttle_zone, load, events);
+		      duration, (unsigned long long)plant_seed, c->cls, amb, c->max_rate,
+		      c->throttle_zone, load, events);
 	return head.full || ev.full || ld.full ? -ENOSPC : 0;
 }

@@ -164,6 +164,8 @@ static const struct dkey dkeys[] = {
     {"load", "gap_s", OFF(load.gap_s), 0, 1e7},
     {"load", "gap_jitter", OFF(load.gap_jitter), 0, 1},
     {"load", "start_s", OFF(load.start_s), 0, 1e8},
+    {"load", "session_s", OFF(load.session_s), 0, 1e8},
+    {"load", "idle_s", OFF(load.idle_s), 0, 1e8},
 };
 
 /* Event keys and the kinds (bit mask) they apply to. */
@@ -727,6 +729,8 @@ static int check(struct parse *p)
 		return fail(p, "load", "step", "profile steps needs at least one step");
 	if (s->load.profile == TP_SIM_LOAD_CALLS && s->max_rate <= 0)
 		return fail(p, "load", "profile", "calls need max_rate > 0");
+	if (s->load.idle_s > 0 && s->load.session_s <= 0)
+		return fail(p, "load", "idle_s", "needs session_s > 0 (idle between sessions)");
 	if (tp_scenario_audio_check(s, &key, what, sizeof(what)) < 0)
 		return fail(p, "audio", key, what);
 	for (i = 0; i < s->nevents; i++) {
@@ -828,7 +832,9 @@ double tp_scenario_mean_rate(const struct tp_scenario *s)
 		return fmin(ld->step_t[0] > 0 ? ld->rate : ld->step_rate[0], s->max_rate);
 	case TP_SIM_LOAD_CALLS:
 		call_s = ld->call_tokens / s->max_rate;
-		return ld->call_tokens / (call_s + ld->gap_s);
+		/* sessions: calls a share session_s / (session_s + idle_s) of the time */
+		return ld->call_tokens / (call_s + ld->gap_s) *
+		       (ld->session_s > 0 ? ld->session_s / (ld->session_s + ld->idle_s) : 1);
 	}
 	return 0;
 }

@@ -20,7 +20,8 @@
  *   [zone.N]   enabled, k_die, k_sink, k_air, bias_c, noise_c (channel temp.N);
  *              node, tau_s, period_s (network model)
  *   [load]     profile = constant|steps|calls, rate, step (repeatable
- *              "T_S RATE"), call_tokens, gap_s, gap_jitter, start_s
+ *              "T_S RATE"), call_tokens, gap_s, gap_jitter, start_s,
+ *              session_s, idle_s
  *   [audio]    rate (0: none), start_s, duration_s, max_mb, whine_hz,
  *              whine_hz_per_w, hz_per_state, whine_db, whine_db_per_w,
  *              db_per_state, noise_db, am_depth, fan_rpm, fan_rpm_per_state,
@@ -123,6 +124,9 @@ struct tp_sim_load {
 	double gap_s;	    /* calls: mean idle gap between calls */
 	double gap_jitter;  /* calls: gap drawn uniformly in gap_s·(1 ± jitter) */
 	double start_s;	    /* calls: first call starts here */
+	/* calls: chat sessions of session_s · (1 ± gap_jitter) s of calls, each
+	 * followed by idle_s · (1 ± gap_jitter) s without any (0: one session) */
+	double session_s, idle_s;
 };
 
 struct tp_scenario {
