@@ -23,8 +23,10 @@ if kind == "pi":
 else:
     met = v["ahead_120s_mae_c"] <= v["persistence_120s_mae_c"]
     target = "120 s ahead <= persistence"
-print("%-22s r_die %6.3f K/W tau_die %6.1f s r_sink %6.3f K/W tau_sink %6.0f s ambient %6.2f C (%s)"
-      % (name, m["r_die"], m["tau_die_s"], m["r_sink"], m["tau_sink_s"], m["ambient_c"], d["input"]))
+warm = (", warm-up %.1f K over %.0f s" % (m["warmup_c"], m["tau_warmup_s"])
+        if m.get("tau_warmup_s") is not None else "")
+print("%-22s r_die %6.3f K/W tau_die %6.1f s r_sink %6.3f K/W tau_sink %6.0f s ambient %6.2f C (%s%s)"
+      % (name, m["r_die"], m["tau_die_s"], m["r_sink"], m["tau_sink_s"], m["ambient_c"], d["input"], warm))
 print("%-22s validation MAE %.3f K (120 s ahead %.3f K), constant %.3f K, persistence 120 s %.3f K: "
       "target %s: %s" % ("", v["model_mae_c"], v["ahead_120s_mae_c"], v["constant_mae_c"],
                          v["persistence_120s_mae_c"], target, "met" if met else "not met"))

@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NQ		6 /* theta0, ln g1, ln tau1, ln g2, ln tau2, x2_0 */
+#define NQ		8 /* theta0, ln g1, ln tau1, ln g2, ln tau2, x2_0, x3_0, logit of tau3 */
 #define LM_MAX_ITERS	200
 #define MIN_READINGS	30
 #define TAU_MIN_S	1.0
 #define TAU_MAX_S	50000.0
 #define G_MIN		1e-6
 #define ANCHOR_READINGS 10
+#define TAU3_START	5.0 /* the warm-up's decay starts at this many tau2 */
+#define TAU3_MIN	2.0 /* and stays above this many */
+#define WARMUP_SPAN	8.0 /* the stages' time constants a span needs to tell a warm-up */
 
 /* Linear solve of a[m][m]·x = b by Gaussian elimination with pivoting; -1 if singular. */
 static int solve(int m, double a[][NQ], double *b, double *x)
@@ -61,30 +64,56 @@ static double clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static void to_q(const struct tp_fit_params *p, double *q)
+/*
+ * The warm-up's decay lies between TAU3_MIN·tau2 and the longer of half the
+ * span fitted and twice that: well above tau2 so that it can neither take the
+ * heatsink's place nor trade with its start x2_0 (at tau3 = tau2 the two
+ * would be one term), below the span so that it cannot become a second
+ * ambient.
+ */
+static void tau3_range(double tau2, double span_s, double *lo, double *hi)
 {
+	*lo = TAU3_MIN * tau2;
+	*hi = fmax(span_s / 2, 2 * *lo);
+}
+
+static void to_q(const struct tp_fit_params *p, double span_s, double *q)
+{
+	double tau2 = clamp(p->tau2_s, TAU_MIN_S, TAU_MAX_S), lo, hi, f;
+
 	q[0] = p->theta0;
 	q[1] = log(fmax(p->g1, G_MIN));
 	q[2] = log(clamp(p->tau1_s, TAU_MIN_S, TAU_MAX_S));
 	q[3] = log(fmax(p->g2, G_MIN));
 	q[4] = log(clamp(p->tau2_s, TAU_MIN_S, TAU_MAX_S));
 	q[5] = p->x2_0;
+	q[6] = p->x3_0;
+	tau3_range(tau2, span_s, &lo, &hi);
+	f = isfinite(p->tau3_s) && p->tau3_s > tau2 ? p->tau3_s
+						    : fmin(TAU3_START * tau2, (lo + hi) / 2);
+	f = clamp((f - lo) / (hi - lo), 1e-6, 1 - 1e-6);
+	q[7] = log(f / (1 - f));
 }
 
-static void from_q(const double *q, struct tp_fit_params *p)
+static void from_q(const double *q, double span_s, struct tp_fit_params *p)
 {
+	double lo, hi;
+
 	p->theta0 = q[0];
 	p->g1 = exp(clamp(q[1], log(G_MIN), 50));
 	p->tau1_s = exp(clamp(q[2], log(TAU_MIN_S), log(TAU_MAX_S)));
 	p->g2 = exp(clamp(q[3], log(G_MIN), 50));
 	p->tau2_s = exp(clamp(q[4], log(TAU_MIN_S), log(TAU_MAX_S)));
 	p->x2_0 = q[5];
+	p->x3_0 = q[6];
+	tau3_range(p->tau2_s, span_s, &lo, &hi);
+	p->tau3_s = lo + (hi - lo) / (1 + exp(-clamp(q[7], -30, 30)));
 }
 
 void tp_fit_simulate(const struct tp_fit_params *p, const double *t, const double *u, int n,
 		     double *yhat)
 {
-	double x1, x2, uk = 0;
+	double x1, x2, x3, tau3, uk = 0;
 	int k;
 
 	if (n <= 0)
@@ -95,7 +124,9 @@ void tp_fit_simulate(const struct tp_fit_params *p, const double *t, const doubl
 		uk = u[k];
 	x1 = p->g1 * uk;
 	x2 = p->x2_0;
-	yhat[0] = p->theta0 + x1 + x2;
+	x3 = isfinite(p->x3_0) ? p->x3_0 : 0;
+	tau3 = isfinite(p->tau3_s) && p->tau3_s > p->tau2_s ? p->tau3_s : TAU3_START * p->tau2_s;
+	yhat[0] = p->theta0 + x1 + x2 + x3;
 	for (k = 1; k < n; k++) {
 		double dt = t[k] - t[k - 1], a1, a2;
 
@@ -107,7 +138,8 @@ void tp_fit_simulate(const struct tp_fit_params *p, const double *t, const doubl
 		a2 = exp(-dt / p->tau2_s);
 		x1 = a1 * x1 + p->g1 * (1 - a1) * uk;
 		x2 = a2 * x2 + p->g2 * (1 - a2) * uk;
-		yhat[k] = p->theta0 + x1 + x2;
+		x3 *= exp(-dt / tau3);
+		yhat[k] = p->theta0 + x1 + x2 + x3;
 	}
 }
 
@@ -119,7 +151,7 @@ static double cost_of(const double *q, const double *t, const double *u, const d
 	double s = 0;
 	int k;
 
-	from_q(q, &p);
+	from_q(q, t[n - 1] - t[0], &p);
 	tp_fit_simulate(&p, t, u, n, yhat);
 	for (k = 0; k < n; k++)
 		if (isfinite(y[k]))
@@ -128,13 +160,13 @@ static double cost_of(const double *q, const double *t, const double *u, const d
 }
 
 /* J^T J and J^T r by forward differences (yhat[0..n) holds the base simulation). */
-static void normal_eq(const double *q, const double *t, const double *u, const double *y, int n,
-		      const double *yhat, double *scratch, double jtj[][NQ], double *jtr)
+static void normal_eq(const double *q, int nq, const double *t, const double *u, const double *y,
+		      int n, const double *yhat, double *scratch, double jtj[][NQ], double *jtr)
 {
 	double *col[NQ], qh[NQ], h[NQ];
 	int i, j, k;
 
-	for (j = 0; j < NQ; j++) {
+	for (j = 0; j < nq; j++) {
 		col[j] = scratch + (size_t)j * (size_t)n;
 		memcpy(qh, q, sizeof(qh));
 		h[j] = 1e-5 * fmax(fabs(q[j]), 1.0);
@@ -149,22 +181,25 @@ static void normal_eq(const double *q, const double *t, const double *u, const d
 		if (!isfinite(y[k]))
 			continue;
 		r = y[k] - yhat[k];
-		for (j = 0; j < NQ; j++)
+		for (j = 0; j < nq; j++)
 			d[j] = (col[j][k] - yhat[k]) / h[j];
-		for (i = 0; i < NQ; i++) {
+		for (i = 0; i < nq; i++) {
 			jtr[i] += d[i] * r;
 			for (j = 0; j <= i; j++)
 				jtj[i][j] += d[i] * d[j];
 		}
 	}
-	for (i = 0; i < NQ; i++)
-		for (j = i + 1; j < NQ; j++)
+	for (i = 0; i < nq; i++)
+		for (j = i + 1; j < nq; j++)
 			jtj[i][j] = jtj[j][i];
 }
 
-/* Levenberg-Marquardt from q (updated in place); returns the final cost. */
-static double lm(double *q, const double *t, const double *u, const double *y, int n, double *work,
-		 int *iters)
+/*
+ * Levenberg-Marquardt from q (updated in place) over its first nq
+ * parameters (the rest held); returns the final cost.
+ */
+static double lm(double *q, int nq, const double *t, const double *u, const double *y, int n,
+		 double *work, int *iters)
 {
 	double *yhat = work, *trial = work + n, *scratch = work + 2 * (size_t)n;
 	double lambda = 1e-3, cost = cost_of(q, t, u, y, n, yhat);
@@ -174,16 +209,17 @@ static double lm(double *q, const double *t, const double *u, const double *y, i
 		double jtj[NQ][NQ], jtr[NQ], a[NQ][NQ], b[NQ], dq[NQ], qn[NQ], cn;
 		int i, j, better = 0;
 
-		normal_eq(q, t, u, y, n, yhat, scratch, jtj, jtr);
+		normal_eq(q, nq, t, u, y, n, yhat, scratch, jtj, jtr);
 		while (lambda < 1e12) {
-			for (i = 0; i < NQ; i++) {
-				for (j = 0; j < NQ; j++)
+			for (i = 0; i < nq; i++) {
+				for (j = 0; j < nq; j++)
 					a[i][j] = jtj[i][j];
 				a[i][i] += lambda * (jtj[i][i] > 0 ? jtj[i][i] : 1e-12);
 				b[i] = jtr[i];
 			}
-			if (solve(NQ, a, b, dq) == 0) {
-				for (i = 0; i < NQ; i++)
+			if (solve(nq, a, b, dq) == 0) {
+				memcpy(qn, q, sizeof(qn));
+				for (i = 0; i < nq; i++)
 					qn[i] = q[i] + dq[i];
 				cn = cost_of(qn, t, u, y, n, trial);
 				if (cn < cost) {
@@ -314,28 +350,118 @@ static int arx_start(const double *t, const double *u, const double *y, int n,
 	out->g2 = r1 / (1 - p1);
 	out->theta0 = th[4] / den;
 	out->x2_0 = 0;
+	out->x3_0 = 0;
+	out->tau3_s = NAN;
 	ret = isfinite(out->theta0) && isfinite(out->g1) && isfinite(out->g2) ? 0 : -EINVAL;
 out:
 	free(buf);
 	return ret;
 }
 
+/* The data fitted, and LM's scratch. */
+struct fit_data {
+	const double *t, *u, *y; /* u: filled */
+	int n;
+	double span_s, y0;
+	double *work;
+};
+
+/* LM from p over nq parameters; q gets the end, the cost is returned. */
+static double refine(const struct fit_data *d, const struct tp_fit_params *p, int nq, double *q,
+		     int *iters)
+{
+	to_q(p, d->span_s, q);
+	if (nq < NQ)
+		q[6] = 0; /* no warm-up */
+	return lm(q, nq, d->t, d->u, d->y, d->n, d->work, iters);
+}
+
+/* A start from s with the heatsink's stage set by the first reading, no warm-up. */
+static struct tp_fit_params start_at(const struct fit_data *d, const struct tp_fit_params *s)
+{
+	struct tp_fit_params p = *s;
+
+	p.x2_0 = d->y0 - p.theta0 - p.g1 * d->u[0];
+	p.x3_0 = 0;
+	p.tau3_s = NAN;
+	return p;
+}
+
+/* The best end of each kind: without the warm-up [0] and with it [1]. */
+struct fit_ends {
+	double q[2][NQ], cost[2];
+	int iters[2], from_arx[2];
+};
+
+/*
+ * Several starts: the prior and the ARX fit, without the warm-up and then
+ * with it, where the best end without it is a third start (so that the
+ * warm-up can only lower the cost).
+ */
+static void multi_start(const struct fit_data *d, const struct tp_fit_params *prior,
+			struct tp_fit_result *r, struct fit_ends *e)
+{
+	struct tp_fit_params st[3];
+	double qc[NQ], c;
+	int ns = 1, i, w, it;
+
+	st[0] = start_at(d, prior);
+	r->arx_ok = arx_start(d->t, d->u, d->y, d->n, prior, &r->arx) == 0;
+	if (r->arx_ok)
+		st[ns++] = r->arx = start_at(d, &r->arx);
+	for (w = 0; w < 2; w++) {
+		e->cost[w] = INFINITY;
+		if (w == 1)
+			from_q(e->q[0], d->span_s, &st[ns++]);
+		for (i = 0; i < ns; i++) {
+			c = refine(d, &st[i], w ? NQ : NQ - 2, qc, &it);
+			if (c < e->cost[w]) {
+				e->cost[w] = c;
+				memcpy(e->q[w], qc, sizeof(qc));
+				e->iters[w] = it;
+				e->from_arx[w] = i == 1 && r->arx_ok;
+			}
+		}
+	}
+}
+
+/*
+ * Whether the warm-up can be told from the stages: only when both settle
+ * well within the span fitted (WARMUP_SPAN time constants) can a slower
+ * change at the start be a warm-up. On a recording near its steady state,
+ * with a heatsink slower than the recording, the warm-up would merely
+ * follow the drift in the heatsink's place. And its decay must be the
+ * data's choice: one pinned at its longest follows a trend through the
+ * whole recording, trading with the ambient.
+ */
+static int warmup_seen(const double *q, double span_s)
+{
+	struct tp_fit_params p;
+	double lo, hi;
+
+	from_q(q, span_s, &p);
+	tau3_range(p.tau2_s, span_s, &lo, &hi);
+	return q[6] != 0 && WARMUP_SPAN * fmax(p.tau1_s, p.tau2_s) <= span_s &&
+	       p.tau3_s < lo + 0.9 * (hi - lo);
+}
+
 int tp_fit_identify(const double *t, const double *u, const double *y, int n,
 		    const struct tp_fit_params *prior, struct tp_fit_result *out)
 {
 	struct tp_fit_result r;
-	struct tp_fit_params start;
-	double *work, *uf, q[NQ], qa[NQ], cost, cost_a, umin = INFINITY, umax = -INFINITY;
-	double ymin = INFINITY, ymax = -INFINITY, y0 = NAN;
-	int k, m = 0, it = 0, it_a = 0;
+	struct fit_ends e;
+	struct fit_data d = {t, NULL, y, n, t[n - 1] - t[0], NAN, NULL};
+	double *uf, q[NQ], cost, umin = INFINITY, umax = -INFINITY, ymin = INFINITY,
+				 ymax = -INFINITY;
+	int k, m = 0, it, w;
 
 	for (k = 0; k < n; k++) {
 		if (isfinite(y[k])) {
 			m++;
 			ymin = fmin(ymin, y[k]);
 			ymax = fmax(ymax, y[k]);
-			if (isnan(y0))
-				y0 = y[k];
+			if (isnan(d.y0))
+				d.y0 = y[k];
 		}
 		if (isfinite(u[k])) {
 			umin = fmin(umin, u[k]);
@@ -344,33 +470,23 @@ int tp_fit_identify(const double *t, const double *u, const double *y, int n,
 	}
 	if (m < MIN_READINGS || !(umax > umin) || !(ymax > ymin))
 		return -EINVAL;
-	work = malloc((size_t)n * (NQ + 3) * sizeof(*work));
-	if (!work)
+	d.work = malloc((size_t)n * (NQ + 3) * sizeof(*d.work));
+	if (!d.work)
 		return -ENOMEM;
-	uf = work + (size_t)n * (NQ + 2);
+	uf = d.work + (size_t)n * (NQ + 2);
 	if (fill_u(u, n, uf) < 0) {
-		free(work);
+		free(d.work);
 		return -EINVAL;
 	}
+	d.u = uf;
 	memset(&r, 0, sizeof(r));
-	start = *prior;
-	/* the heatsink's start: what the prior says of the first reading */
-	start.x2_0 = y0 - start.theta0 - start.g1 * uf[0];
-	to_q(&start, q);
-	cost = lm(q, t, uf, y, n, work, &it);
-	r.arx_ok = arx_start(t, uf, y, n, prior, &r.arx) == 0;
-	if (r.arx_ok) {
-		r.arx.x2_0 = y0 - r.arx.theta0 - r.arx.g1 * uf[0];
-		to_q(&r.arx, qa);
-		cost_a = lm(qa, t, uf, y, n, work, &it_a);
-		if (cost_a < cost) {
-			memcpy(q, qa, sizeof(q));
-			cost = cost_a;
-			it = it_a;
-			r.from_arx = 1;
-		}
-	}
-	from_q(q, &r.p);
+	multi_start(&d, prior, &r, &e);
+	w = e.cost[1] < e.cost[0] && warmup_seen(e.q[1], d.span_s);
+	memcpy(q, e.q[w], sizeof(q));
+	cost = e.cost[w];
+	r.iters = e.iters[w];
+	r.from_arx = e.from_arx[w];
+	from_q(q, d.span_s, &r.p);
 	if (r.p.tau1_s > r.p.tau2_s) {
 		/* stage 1 is the fast one: swapped, and refined again (the starts differ) */
 		struct tp_fit_params sw = r.p;
@@ -380,14 +496,12 @@ int tp_fit_identify(const double *t, const double *u, const double *y, int n,
 		sw.g2 = r.p.g1;
 		sw.tau2_s = r.p.tau1_s;
 		sw.x2_0 = r.p.x2_0 + (r.p.g1 - r.p.g2) * uf[0];
-		to_q(&sw, q);
-		cost = lm(q, t, uf, y, n, work, &it_a);
-		from_q(q, &r.p);
+		cost = refine(&d, &sw, r.p.x3_0 != 0 ? NQ : NQ - 2, q, &it);
+		from_q(q, d.span_s, &r.p);
 	}
 	r.rmse_c = sqrt(cost / m);
 	r.n = m;
-	r.iters = it;
-	free(work);
+	free(d.work);
 	*out = r;
 	return 0;
 }

@@ -242,6 +242,8 @@ static int load_input(const struct series *s, const struct tp_board *b, double *
 	prior->tau1_s = tp_board_model_or(b, "tau_die_s", 20);
 	prior->tau2_s = tp_board_model_or(b, "tau_sink_s", 600);
 	prior->x2_0 = 0;
+	prior->x3_0 = 0;
+	prior->tau3_s = NAN;
 	if (s->power_ch[0] && varies(s->power, s->n)) {
 		m->input = "power";
 		memcpy(u, s->power, (size_t)s->n * sizeof(*u));
@@ -421,6 +423,12 @@ static void print_text(const struct opts *o, const struct series *s, const char 
 		printf("  joules per token unknown;");
 	printf(" fit rmse %.3f K, start %s, %d iterations\n", m->whole.rmse_c,
 	       m->whole.from_arx ? "arx" : "prior", m->whole.iters);
+	if (m->whole.p.x3_0 != 0)
+		printf(
+		    "  warm-up: the recording starts %.1f K %s the board's equilibrium, decaying\n"
+		    "  with %.0f s (fitted beside the model, not part of it)\n",
+		    fabs(m->whole.p.x3_0), m->whole.p.x3_0 < 0 ? "below" : "above",
+		    m->whole.p.tau3_s);
 	if (!identified(m, s))
 		printf("note: the recording does not pin this model down (a stage at its bound,\n"
 		       "  tau_sink longer than the recording, or an implausible ambient): more\n"
@@ -479,6 +487,8 @@ static int print_json(const struct opts *o, const struct series *s, const char *
 		set_num(mo, "ambient_c", m->ambient_c);
 		set_num(mo, "idle_w", m->idle_w);
 		set_num(mo, "joules_per_token", m->jpt);
+		set_num(mo, "warmup_c", m->whole.p.x3_0);
+		set_num(mo, "tau_warmup_s", m->whole.p.x3_0 != 0 ? m->whole.p.tau3_s : NAN);
 		set_num(mo, "fit_rmse_c", m->whole.rmse_c);
 		json_object_set_new(mo, "from_arx", json_boolean(m->whole.from_arx));
 		json_object_set_new(mo, "identified", json_boolean(identified(m, s)));
