@@ -283,6 +283,44 @@ static void test_none_and_parse(void)
 	CHECK_STR(tp_gov_kind_name(TP_GOV_HORIZON), "horizon");
 }
 
+/*
+ * A board that starts hot at its set point under a load it drew unpaced:
+ * the PI's first budget is cut from the power measured, not held near full
+ * power until the integral winds down (the network plant's orin boards
+ * overshot 1.1-1.4 K that way); a cold start still opens at once.
+ */
+static void test_pi_first_step_from_measured_power(void)
+{
+	struct tp_gov_config cfg;
+	struct tp_governor g;
+	struct tp_gov_input in;
+	struct tp_gov_output out;
+
+	tp_gov_config_default(&cfg, TP_GOV_PI, 77, 80, IDLE, 15.0);
+	tp_governor_init(&g, &cfg);
+	memset(&in, 0, sizeof(in));
+	in.idle_w = IDLE;
+	in.joules_per_token = JPT;
+	in.sustainable_w = NAN;
+	in.temp_c = 77.0;
+	in.power_w = 11.0;
+	tp_governor_step(&g, &in, &out);
+	CHECK(out.power_w < 11.0);
+	CHECK(out.rate >= 0);
+	/* cold: the proportional term opens it fully on the first step */
+	tp_governor_init(&g, &cfg);
+	in.temp_c = 40.0;
+	in.power_w = IDLE + 0.5;
+	tp_governor_step(&g, &in, &out);
+	CHECK_NEAR(out.power_w, 15.0, 1e-9);
+	/* nothing measured: the full budget stays the one in force */
+	tp_governor_init(&g, &cfg);
+	in.temp_c = 60.0;
+	in.power_w = NAN;
+	tp_governor_step(&g, &in, &out);
+	CHECK_NEAR(out.power_w, 15.0, 1e-9);
+}
+
 static void test_rate_conversion_and_slew(void)
 {
 	struct tp_gov_config cfg;
@@ -362,6 +400,7 @@ int main(void)
 	RUN(test_horizon_guard_on_a_stepped_reading);
 	RUN(test_horizon_model_errors);
 	RUN(test_pi_fallback);
+	RUN(test_pi_first_step_from_measured_power);
 	RUN(test_stepwise_baseline);
 	RUN(test_none_and_parse);
 	RUN(test_rate_conversion_and_slew);

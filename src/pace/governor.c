@@ -237,8 +237,15 @@ static void pi_step(struct tp_governor *g, const struct tp_gov_input *in, double
 		g->ff_ok = 1;
 	}
 	ff = g->ff_ok ? g->ff_w : 0;
-	if (entering) /* bumpless: start from the budget in force */
-		g->integ_w = g->power_w - ff - c->pi_kp_w_per_k * e;
+	/*
+	 * Bumpless: start from the budget in force. At the first step none
+	 * is yet, only the power the board draws unpaced (or the full budget
+	 * where it is not measured), and the proportional term acts at once:
+	 * a board that starts hot at its set point is cut from what it draws,
+	 * not held near full power until the integral winds down.
+	 */
+	if (entering)
+		g->integ_w = g->power_w - ff - (g->started ? c->pi_kp_w_per_k * e : 0);
 	u = ff + c->pi_kp_w_per_k * e + g->integ_w;
 	p = fmax(c->p_min_w, fmin(c->p_max_w, u));
 	if (g->started && p > g->power_w + c->slew_up_w_per_s * dt)
@@ -284,6 +291,8 @@ int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 	int fell_back = 0;
 
 	dt = fmax(0.0, fmin(dt, 60.0));
+	if (!g->started && isfinite(in->power_w) && in->power_w > 0)
+		g->power_w = fmax(g->cfg.p_min_w, fmin(g->cfg.p_max_w, in->power_w));
 	memset(out, 0, sizeof(*out));
 	out->binding_h_s = NAN;
 	out->predicted_c = NAN;

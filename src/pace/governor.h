@@ -78,6 +78,11 @@ struct tp_gov_input {
 	 * unlimited rate). Never the idle power: a lost sensor starves nothing.
 	 */
 	double blind_w;
+	/*
+	 * The board's power now (W; NaN or <= 0: not measured). At the first
+	 * step it is the budget in force: what the process draws unpaced.
+	 */
+	double power_w;
 };
 
 struct tp_gov_output {

@@ -650,6 +650,7 @@ void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now)
 	in.guard_k = p->pl ? tp_pipeline_control_guard(p->pl) : 0;
 	/* blind: the safe budget where power is measured, else unpaced */
 	in.blind_w = isfinite(pw) ? p->safe_w : NAN;
+	in.power_w = pw;
 	tp_governor_step(&p->gov, &in, &p->out);
 	if ((unsigned)p->out.mode < 4)
 		p->mode_ticks[p->out.mode]++;
