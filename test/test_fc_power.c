@@ -86,6 +86,28 @@ static void test_lifetime_from_changes(void)
 	CHECK_NEAR(tp_fc_power_long(&steady), 5.0, 1e-9);
 }
 
+/* batch jobs of 20 min with 20 min idle between: a young job holds, an old one ends */
+static void test_lifetime_by_age(void)
+{
+	struct tp_fc_power fp;
+	double t, young, old;
+
+	tp_fc_power_init(&fp);
+	for (t = 0; t < 3 * 2400 + 120; t++)
+		tp_fc_power_frame(&fp, t, fmod(t, 2400) < 1200 ? 9.0 : 2.0);
+	/* two minutes into a job: the levels seen lasted 20 minutes */
+	young = tp_fc_power_lifetime_at(&fp, t, 600);
+	CHECK(young > 3 * tp_fc_power_lifetime(&fp));
+	for (; t < 3 * 2400 + 1140; t++)
+		tp_fc_power_frame(&fp, t, 9.0);
+	/* 19 minutes in: every job seen ended within the next ten */
+	old = tp_fc_power_lifetime_at(&fp, t, 600);
+	CHECK(old < 0.5 * tp_fc_power_lifetime(&fp));
+	CHECK(old < young);
+	/* no horizon: the mean lifetime */
+	CHECK_NEAR(tp_fc_power_lifetime_at(&fp, t, 0), tp_fc_power_lifetime(&fp), 1e-9);
+}
+
 static void test_no_power_changes_nothing(void)
 {
 	struct tp_fc_power fp;
@@ -108,6 +130,7 @@ int main(void)
 	RUN(test_bursts_held_at_their_mean);
 	RUN(test_dip_is_no_change);
 	RUN(test_lifetime_from_changes);
+	RUN(test_lifetime_by_age);
 	RUN(test_no_power_changes_nothing);
 	return test_done();
 }

@@ -32,6 +32,12 @@ static int departs(const struct tp_fc_power *fp, double m, double var)
 
 static void restart(struct tp_fc_power *fp, double t, double level)
 {
+	if (!isnan(fp->level) && t > fp->t0) {
+		fp->lives[fp->i_life] = t - fp->t0;
+		fp->i_life = (fp->i_life + 1) % TP_FC_POWER_LIVES;
+		if (fp->n_lives < TP_FC_POWER_LIVES)
+			fp->n_lives++;
+	}
 	fp->level = level;
 	fp->t0 = t;
 	fp->minute = level; /* the minute before the change is of the old load */
@@ -100,4 +106,25 @@ double tp_fc_power_long(const struct tp_fc_power *fp)
 double tp_fc_power_lifetime(const struct tp_fc_power *fp)
 {
 	return (fp->seen_s + FC_POWER_PRIOR_S) / (fp->changes + 1);
+}
+
+double tp_fc_power_lifetime_at(const struct tp_fc_power *fp, double t, double horizon_s)
+{
+	double life = tp_fc_power_lifetime(fp), age, alive, after, q;
+	int i;
+
+	if (isnan(fp->level) || !(horizon_s > 0))
+		return life;
+	age = fmax(t - fp->t0, 0);
+	/* the prior: one level that ends at the constant rate 1 / life */
+	alive = exp(-age / life);
+	after = exp(-(age + horizon_s) / life);
+	for (i = 0; i < fp->n_lives; i++) {
+		alive += fp->lives[i] > age;
+		after += fp->lives[i] > age + horizon_s;
+	}
+	q = after / alive;
+	if (!(q < 1))
+		return INFINITY;
+	return q > 0 ? -horizon_s / log(q) : 1e-3;
 }

@@ -32,6 +32,17 @@
  * (tp_forecast_temp_path). A steady load keeps a lifetime of hours and its
  * forecast holds the level.
  *
+ * A load that starts and stops (batch jobs of 10-40 minutes, chat sessions
+ * with idle between) does not change at a constant rate: a job that began
+ * a minute ago will likely still run in ten, one that has run longer than
+ * the jobs seen so far likely will not. The last TP_FC_POWER_LIVES levels'
+ * lifetimes give the chance that a level of this age survives s seconds
+ * more (those that lived past its age, against those that lived past its
+ * age plus s), with the exponential above as the prior of one level;
+ * tp_fc_power_lifetime_at turns that chance into the lifetime that gives
+ * it, per horizon (the pipeline's 120 and 600 s forecasts; at 30 s the
+ * age made real Pi 3B runs worse, and they keep the exponential).
+ *
  * Fixed storage, no allocation; the caller owns the struct.
  */
 
@@ -39,17 +50,20 @@
 #define TP_FC_POWER_MAX_S      600.0
 #define TP_FC_POWER_LONG_S     1800.0
 #define TP_FC_POWER_LIFE_MEM_S 3600.0
+#define TP_FC_POWER_LIVES      16 /* the levels' lifetimes remembered */
 
 struct tp_fc_power {
 	double level, t0;    /* the level and when it started */
 	double minute;	     /* the minute's mean */
 	double var_f, var_m; /* how far each wanders about the level, W^2 */
 	double last_t, first_t;
-	double out_t;		/* since when the power is away from the level ... */
-	int out_side;		/* ... on which side (0: it is not) ... */
-	double out_sum, out_n;	/* ... and its sum and count since */
-	double long_w;		/* the long mean */
-	double seen_s, changes; /* time seen and changes told, discounted */
+	double out_t;			 /* since when the power is away from the level ... */
+	int out_side;			 /* ... on which side (0: it is not) ... */
+	double out_sum, out_n;		 /* ... and its sum and count since */
+	double long_w;			 /* the long mean */
+	double seen_s, changes;		 /* time seen and changes told, discounted */
+	double lives[TP_FC_POWER_LIVES]; /* past levels' lifetimes, s (a ring) */
+	int n_lives, i_life;
 };
 
 /* Empty: no power seen. */
@@ -66,5 +80,11 @@ double tp_fc_power_long(const struct tp_fc_power *fp);
 
 /* The level's expected lifetime, s. */
 double tp_fc_power_lifetime(const struct tp_fc_power *fp);
+
+/*
+ * The lifetime whose exponential gives the chance that the level, at its
+ * age at t, lasts horizon_s more, s (INFINITY: it surely does).
+ */
+double tp_fc_power_lifetime_at(const struct tp_fc_power *fp, double t, double horizon_s);
 
 #endif

@@ -587,7 +587,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	struct tp_forecast *f = &p->fc;
 	struct tp_fc_trend tr;
 	int z = p->ctrl;
-	double g, pw, hw, lw, life, e, tokens;
+	double g, pw, hw, lw, e, tokens;
 	const char *src;
 
 	f->t = t;
@@ -623,10 +623,12 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	/* a change of the room or the cooling in progress goes on */
 	tp_drift_trend(p->dd, z, t, &tr);
 	lw = tp_fc_power_long(&p->fc_pw);
-	life = tp_fc_power_lifetime(&p->fc_pw);
-	f->temp_30s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 30, &tr);
-	f->temp_120s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 120, &tr);
-	f->temp_600s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw, life, 600, &tr);
+	f->temp_30s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw,
+					    tp_fc_power_lifetime(&p->fc_pw), 30, &tr);
+	f->temp_120s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw,
+					     tp_fc_power_lifetime_at(&p->fc_pw, t, 120), 120, &tr);
+	f->temp_600s = tp_forecast_temp_path(&p->tm, z, p->anchor, hw, lw,
+					     tp_fc_power_lifetime_at(&p->fc_pw, t, 600), 600, &tr);
 	forecast_band(p, t, hw);
 	forecast_blend(p, t);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, hw, p->ceiling, &tr);
