@@ -30,6 +30,8 @@
 #define TELL_SIGMAS	 1.0   /* a gain must move the residual this many block sd */
 #define FAULT_END_BLOCKS 12
 #define RELEARN_S	 600.0 /* a model's lag of settling heat: learnt this long, unjudged */
+#define HEAT_MARGIN_W	 0.3   /* more heat than the models answered for: by this, ... */
+#define HEAT_LEVEL	 0.5   /* ... or this share of it */
 
 /* an alarm must still stand when first reported: the last minute's residual */
 #define STAND_K	     0.6 /* K at least, ... */
@@ -442,6 +444,37 @@ static int ramp_settling(const struct tp_drift_shape *w, int sign)
 }
 
 /*
+ * The load since RELEARN_S before the alarm's onset is half as much power
+ * again as any before (a session's first calls after an idle start): the
+ * zone models have not answered for that heat. A zone whose own heat is
+ * slow (a board thermistor on the PCB, which the dies heat through the
+ * board and the case) leans by its model's error of it for minutes after
+ * each burst and after the session, a lean with an offset's shape; the
+ * model learns it, and the zone is judged afresh once it has.
+ */
+static int heat_unlearnt(const struct tp_drift *d, const struct tp_drift_zone *z, double t)
+{
+	double old = -INFINITY, now = -INFINITY, first = NAN;
+	int i;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] > t || isnan(d->hp[k]))
+			continue;
+		if (isnan(first))
+			first = d->hp[k];
+		if (d->ht[k] < z->onset - RELEARN_S)
+			old = fmax(old, d->hp[k]);
+		else
+			now = fmax(now, d->hp[k]);
+	}
+	if (isinf(old))
+		old = first; /* all of it since: the heat the models started from */
+	return !isnan(old) && now > old + fmax(HEAT_MARGIN_W, HEAT_LEVEL * fabs(old));
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -479,10 +512,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
 	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) ||
-	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w))) {
-		/* the models' lag of the heat still settling, or their
-		 * resistance: theirs to learn, the zone judged afresh once
-		 * they have */
+	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) ||
+	    (!unknown && heat_unlearnt(d, z, t))) {
+		/* the models' lag of the heat still settling, their
+		 * resistance, or a heat they never answered for: theirs to
+		 * learn, the zone judged afresh once they have */
 		z->state = TP_DRIFT_OK;
 		z->gp = z->gn = 0;
 		z->relearn_until = t + RELEARN_S;
