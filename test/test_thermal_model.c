@@ -104,6 +104,30 @@ static void test_identifies_off_grid_plant(void)
 	CHECK_NEAR(log(p.tau2_s), log(900), log(1.6));
 }
 
+/*
+ * The plant (2 K/W 24 s, 6 K/W 679 s) identified, then both it and a fresh
+ * model state held at 5 W to equilibrium: the reading now, returned, the
+ * identified parameters in *p and the model's anchor (the reading less its
+ * rise) in *anchor.
+ */
+static double steady_at_5w(struct plant *pl, struct tp_tm_params *p, double *anchor)
+{
+	double now;
+	int k;
+
+	identify(2.0, 24, 6.0, 679, p, &model);
+	pl->x1 = pl->x2 = 0;
+	for (k = 0; k < 20000; k++)
+		plant_step(pl, 5.0, 1.0); /* equilibrium at 5 W */
+	now = plant_step(pl, 5.0, 1.0);
+	/* a fresh model state at 5 W: power filters at equilibrium */
+	tp_tmodel_power(&model, 100000, 5.0);
+	for (k = 1; k <= 20000; k++)
+		tp_tmodel_power(&model, 100000 + k, 5.0);
+	*anchor = now - tp_tmodel_rise(&model, 0);
+	return now;
+}
+
 static void test_forecast_matches_plant(void)
 {
 	struct plant pl = {2.0, 24, 6.0, 679, 25, 0, 0};
@@ -111,17 +135,8 @@ static void test_forecast_matches_plant(void)
 	double now, truth = 0, anchor;
 	int k;
 
-	identify(2.0, 24, 6.0, 679, &p, &model);
 	/* continue the same plant from its state: hold 7 W for 600 s */
-	pl.x1 = pl.x2 = 0;
-	for (k = 0; k < 20000; k++)
-		plant_step(&pl, 5.0, 1.0); /* equilibrium at 5 W */
-	now = plant_step(&pl, 5.0, 1.0);
-	/* a fresh model state at 5 W: power filters at equilibrium */
-	tp_tmodel_power(&model, 100000, 5.0);
-	for (k = 1; k <= 20000; k++)
-		tp_tmodel_power(&model, 100000 + k, 5.0);
-	anchor = now - tp_tmodel_rise(&model, 0);
+	now = steady_at_5w(&pl, &p, &anchor);
 	for (k = 0; k < 600; k++)
 		truth = plant_step(&pl, 7.0, 1.0);
 	CHECK_NEAR(tp_forecast_temp(&model, 0, anchor, 7.0, 600), truth, 0.6);
@@ -140,17 +155,10 @@ static void test_forecast_path_matches_plant(void)
 {
 	struct plant pl = {2.0, 24, 6.0, 679, 25, 0, 0};
 	struct tp_tm_params p;
-	double now, truth = 0, anchor, h;
+	double truth = 0, anchor, h;
 	int k;
 
-	identify(2.0, 24, 6.0, 679, &p, &model);
-	for (k = 0; k < 20000; k++)
-		plant_step(&pl, 5.0, 1.0);
-	now = plant_step(&pl, 5.0, 1.0);
-	tp_tmodel_power(&model, 100000, 5.0);
-	for (k = 1; k <= 20000; k++)
-		tp_tmodel_power(&model, 100000 + k, 5.0);
-	anchor = now - tp_tmodel_rise(&model, 0);
+	steady_at_5w(&pl, &p, &anchor);
 	/* 9 W now, back toward 3 W with a 200 s lifetime: the plant sees the
 	 * power at each second's middle */
 	for (k = 0; k < 600; k++)
