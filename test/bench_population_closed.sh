@@ -1,10 +1,11 @@
 #!/bin/sh
 # The closed loop on boards the brain was not built from (make bench): a
 # sample of the population of 'thermpace sim --population' (network plant),
-# every class (nano, pi5, orin) healthy and with the room and cooling
-# changes (clean, ambient_step, ambient_ramp, cooling_sink, cooling_die,
-# room_and_cooling: scenarios 0-4 and 11 of each round of twelve, three
-# rounds: 18 boards), each paced by the horizon governor and by the
+# every class (nano, pi5, orin), every kind of the population's rounds of
+# twelve (healthy, the room and cooling changes, and the sensor faults,
+# the control zone's included: a sensor that fails under the loop is what
+# the governor paces on), three rounds: 36 boards (POPC_ROUNDS, and
+# POPC_KINDS the kinds by their place in a round, 0-11), each paced by the horizon governor and by the
 # step-wise baseline ('thermpace sim --scenario S --controller C
 # --virtual-load', src/sim/sim_closed.c: the load takes every token the
 # pacer grants, board time as fast as it computes, so that no process
@@ -17,9 +18,9 @@
 # the network plant's own truth: seconds over the ceiling, overshoot over the
 # set point, tokens over the plant's true sustainable rate at the set point
 # in the steady-state window (the last third, after every change), kernel
-# throttles. Targets (bench_pacing's, issue 9's closed loop): 0 s over the
-# ceiling, overshoot <= 0.5 K, >= 0.97 of the sustainable rate, each on at
-# least 95 % of the boards. A board that starts over its set point is over
+# throttles. Targets (issue 9's closed loop, and bench_pacing's stricter
+# rate): 0 s over the ceiling, overshoot <= 0.5 K, >= 0.95 (and 0.97) of
+# the sustainable rate, each on at least 95 % of the boards. A board that starts over its set point is over
 # it at first whatever paces it: the first two are printed from the start
 # (issue 9's text) and again from the die's first time under the set point
 # (what the controller holds), with each such board's descent beside the
@@ -32,13 +33,15 @@ bin="$build/thermpace"
 [ -x "$bin" ] || { echo "bench_population_closed: $bin not built" >&2; exit 1; }
 jobs=${POPC_JOBS:-2}
 seed=${POP_SEED:-1}
+rounds=${POPC_ROUNDS:-3}
+kinds=${POPC_KINDS:-0 1 2 3 4 5 6 7 8 9 10 11}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-"$bin" sim --population 36 --seed "$seed" -o "$work/pop" >/dev/null
+"$bin" sim --population $((rounds * 12)) --seed "$seed" -o "$work/pop" >/dev/null
 : >"$work/list"
-for round in 0 1 2; do
-  for k in 0 1 2 3 4 11; do
+for round in $(seq 0 $((rounds - 1))); do
+  for k in $kinds; do
     i=$((round * 12 + k))
     for d in "$work"/pop/pop-"$(printf %04d "$i")"-*; do
       for c in horizon stepwise; do
@@ -138,6 +141,8 @@ for start, what in (("idle", "from the steady state at idle"),
              lambda r: r["start_over_s"] is not None and r["seconds_above_ceiling_in"] == 0),
             ("overshoot <= 0.5 K, from first under the set point",
              lambda r: r["start_over_s"] is not None and r["overshoot_in_k"] <= 0.5),
+            (">= 0.95 of the sustainable rate (steady state)",
+             lambda r: r["throughput_vs_sustainable"] >= 0.95),
             (">= 0.97 of the sustainable rate (steady state)",
              lambda r: r["throughput_vs_sustainable"] >= 0.97),
             ("no kernel throttle", lambda r: r["kernel_throttles"] == 0)):

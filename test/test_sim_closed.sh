@@ -82,4 +82,26 @@ PY
 check "from over the set point: its start and its control scored apart ($(tr '\n' ' ' <"$TMPD/py.out"))" \
   test ! -s "$TMPD/py.out"
 
+# a sensor on the control zone that fails under the closed loop (network
+# plant, population 1: pop-0017 a nano whose zone comes to read 2.1 K low,
+# pop-0008 an orin whose zone sticks): once the brain holds the sensor
+# faulty the governor paces on the hotter of the reading and the model's
+# estimate, and the die stays within 0.5 K of the set point (paced on the
+# reading alone they overshot by 1.65 and 1.55 K)
+"$TP_BIN" sim --population 18 --seed 1 -o "$TMPD/pop" >/dev/null
+for name in pop-0017-nano-sensor_offset pop-0008-orin-sensor_stuck; do
+  sed 's/^initial = steady$/initial = steady\ninitial_rate = 0/' \
+    "$TMPD/pop/$name/scenario.ini" >"$TMPD/$name.ini"
+  expect_exit 0 "closed loop, $name" "$TP_BIN" sim --scenario "$TMPD/$name.ini" \
+    --controller horizon --virtual-load --json
+  python3 - "$TMPD/out" <<'PY' >"$TMPD/py.out" 2>&1
+import json, sys
+a = json.loads(open(sys.argv[1]).read())
+assert a["seconds_above_ceiling"] == 0, a["seconds_above_ceiling"]
+assert a["overshoot_k"] <= 0.5, a["overshoot_k"]
+PY
+  check "$name: the die held under a failing sensor ($(tr '\n' ' ' <"$TMPD/py.out"))" \
+    test ! -s "$TMPD/py.out"
+done
+
 done_testing

@@ -91,6 +91,16 @@ double tp_pipeline_predict(const struct tp_pipeline *p, double power_w, double h
 int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, double power_w,
 			      double p_lo_w, double p_hi_w);
 
+/*
+ * The temperature a governor paces on: the control zone's reading, or,
+ * while the brain holds that zone's sensor faulty (an alarm of any kind,
+ * stuck, lost, invalid), the higher of the reading and the model's
+ * estimate of what a working sensor would read (the forecast's temp_now).
+ * Which of the two is right is not known until the fault is judged; the
+ * hotter is the safe side. NaN only when both are.
+ */
+double tp_pipeline_control_reading(const struct tp_pipeline *p, double reading_c);
+
 /* tp_pipeline_predict plus the control offset: NaN before the first check. */
 double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, double horizon_s);
 

@@ -101,6 +101,15 @@ double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_
 	return v + fmin(extra, fabs(v - now));
 }
 
+double tp_pipeline_control_reading(const struct tp_pipeline *p, double reading_c)
+{
+	double est = p->fc.valid ? p->fc.temp_now : NAN;
+
+	if (p->ctrl < 0 || !tp_drift_zone_faulty(p->dd, p->ctrl) || isnan(est))
+		return reading_c;
+	return isnan(reading_c) ? est : fmax(reading_c, est);
+}
+
 double tp_pipeline_control_guard(const struct tp_pipeline *p)
 {
 	return isfinite(p->ctl_step) ? fmin(0.5 * p->ctl_step, GUARD_MAX_K) : 0;

@@ -619,6 +619,8 @@ void tp_pacer_decide(struct tp_pacer *p, double t, double *v, double now)
 	int thr;
 
 	temp = p->i_temp >= 0 ? v[p->i_temp] : NAN;
+	if (p->pl)
+		temp = tp_pipeline_control_reading(p->pl, temp);
 	if (isnan(temp) && f && f->valid)
 		temp = f->temp_now;
 	if (temp > p->peak_temp)
