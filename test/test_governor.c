@@ -257,6 +257,55 @@ static void test_pi_fallback(void)
 	CHECK(r.mean_rate_tail <= 1.05 * r.sus_rate);
 }
 
+/*
+ * PI from idle on a board whose heatsink fills in two minutes, in a 35 C
+ * room: saturated far under the set point, it cut the power only once the
+ * reading arrived and the heat already in the sink carried the die 0.7 K
+ * over; met 30 s ahead of where it is going, the reading stays under.
+ */
+static double pi_from_idle_max(double lead_s)
+{
+	const double r1 = 1.2, tau1 = 20, r2 = 6, tau2 = 120, amb = 35;
+	const double pmax = IDLE + JPT * RMAX * 1.5;
+	double x1 = r1 * IDLE, x2 = r2 * IDLE, t, mx = -1e9;
+	struct tp_gov_config cfg;
+	struct tp_governor g;
+	struct tp_gov_input in;
+	struct tp_gov_output out;
+
+	tp_gov_config_default(&cfg, TP_GOV_PI, 77, 80, IDLE, pmax);
+	cfg.pi_lead_s = lead_s;
+	tp_governor_init(&g, &cfg);
+	for (t = 0; t < 3600; t += 1) {
+		double a1 = exp(-1 / tau1), a2 = exp(-1 / tau2);
+
+		memset(&in, 0, sizeof(in));
+		in.t = t;
+		in.temp_c = amb + x1 + x2;
+		in.idle_w = IDLE;
+		in.joules_per_token = JPT;
+		in.sustainable_w = NAN;
+		in.power_w = t == 0 ? pmax : NAN;
+		tp_governor_step(&g, &in, &out);
+		x1 = a1 * x1 + r1 * (1 - a1) * out.power_w;
+		x2 = a2 * x2 + r2 * (1 - a2) * out.power_w;
+		mx = fmax(mx, amb + x1 + x2);
+	}
+	return mx;
+}
+
+static void test_pi_leads_a_rising_reading(void)
+{
+	struct tp_gov_config cfg;
+	double led = pi_from_idle_max(30), lagged = pi_from_idle_max(0);
+
+	printf("# pi from idle, fast heatsink: max %.2f C led 30 s, %.2f C not led\n", led, lagged);
+	tp_gov_config_default(&cfg, TP_GOV_PI, 77, 80, IDLE, IDLE + JPT * RMAX);
+	CHECK_NEAR(cfg.pi_lead_s, 30, 1e-9); /* the default leads */
+	CHECK(led <= 77.0);
+	CHECK(lagged > 77.5); /* the board this is about */
+}
+
 static void test_stepwise_baseline(void)
 {
 	struct result r;
@@ -400,6 +449,7 @@ int main(void)
 	RUN(test_horizon_guard_on_a_stepped_reading);
 	RUN(test_horizon_model_errors);
 	RUN(test_pi_fallback);
+	RUN(test_pi_leads_a_rising_reading);
 	RUN(test_pi_first_step_from_measured_power);
 	RUN(test_stepwise_baseline);
 	RUN(test_none_and_parse);

@@ -10,6 +10,8 @@
 #define BIAS_NEAR_K    2.0  /* the bias integrates only this close to the set point */
 #define BIAS_SHORT_H_S 30.0 /* ... and while a horizon this short binds (tracking) */
 #define PI_FF_TAU_S    60.0 /* low-pass of the PI feed-forward */
+#define RATE_FAST_S    10.0 /* the reading's rate: two low-passes ... */
+#define RATE_SLOW_S    40.0 /* ... whose difference over a ramp is its slope times 30 s */
 
 static const char *const kind_names[] = {"none", "horizon", "pi", "stepwise"};
 
@@ -57,6 +59,7 @@ void tp_gov_config_default(struct tp_gov_config *c, enum tp_gov_kind kind, doubl
 	c->pi_ti_s = 60;
 	c->pi_tt_s = 30;
 	c->pi_guard_k = 0.3;
+	c->pi_lead_s = 30;
 	c->step_down_w = 0.25 * range;
 	c->step_up_w = 0.1 * range;
 	c->step_hold_s = 10;
@@ -72,6 +75,7 @@ void tp_governor_init(struct tp_governor *g, const struct tp_gov_config *cfg)
 	g->ev_rate = NAN;
 	g->ev_rate_before = NAN;
 	g->ev_mode = TP_GOV_NONE;
+	g->temp_fast = g->temp_slow = NAN;
 }
 
 double tp_gov_rate_for_power(const struct tp_gov_config *c, double power_w, double idle_w,
@@ -220,8 +224,19 @@ static void pi_step(struct tp_governor *g, const struct tp_gov_input *in, double
 		    struct tp_gov_output *out)
 {
 	const struct tp_gov_config *c = &g->cfg;
+	double rate = (g->temp_fast - g->temp_slow) / (RATE_SLOW_S - RATE_FAST_S);
 	double e = c->setpoint_c - c->pi_guard_k - in->temp_c;
 	double ff, u, p;
+
+	/*
+	 * Without a forecast, a reading on its way up is met where it will be
+	 * pi_lead_s on (about a die's time constant): the heat already in
+	 * the heatsink carries the die on after the power is cut, and PI,
+	 * which saturates far under the set point, would cut it only once the
+	 * reading arrived. A falling reading is not led: that is the safe side.
+	 */
+	if (rate > 0 && c->pi_lead_s > 0)
+		e -= rate * c->pi_lead_s;
 
 	/*
 	 * Feed-forward: the sustainable power, clamped to the range and
@@ -291,6 +306,14 @@ int tp_governor_step(struct tp_governor *g, const struct tp_gov_input *in,
 	int fell_back = 0;
 
 	dt = fmax(0.0, fmin(dt, 60.0));
+	if (isfinite(in->temp_c)) {
+		if (isnan(g->temp_fast)) {
+			g->temp_fast = g->temp_slow = in->temp_c;
+		} else {
+			g->temp_fast = tp_ema(g->temp_fast, in->temp_c, dt, RATE_FAST_S);
+			g->temp_slow = tp_ema(g->temp_slow, in->temp_c, dt, RATE_SLOW_S);
+		}
+	}
 	if (!g->started && isfinite(in->power_w) && in->power_w > 0)
 		g->power_w = fmax(g->cfg.p_min_w, fmin(g->cfg.p_max_w, in->power_w));
 	memset(out, 0, sizeof(*out));

@@ -51,6 +51,7 @@ struct tp_gov_config {
 	double bias_max_k;			/* its clamp */
 	double pi_kp_w_per_k, pi_ti_s, pi_tt_s; /* PI gain, integral and tracking times */
 	double pi_guard_k; /* PI aims this far under the set point: it has no forecast */
+	double pi_lead_s;  /* ... and meets a rising reading this far ahead of it (0: not) */
 	double step_down_w, step_up_w, step_hold_s, step_hyst_k; /* stepwise */
 	double event_rel; /* relative rate move that makes a pace_change */
 };
@@ -104,6 +105,7 @@ struct tp_governor {
 	double bias_k;
 	double integ_w; /* PI integral */
 	double ff_w;	/* PI feed-forward, filtered */
+	double temp_fast, temp_slow; /* the reading filtered twice: its rate of change */
 	int ff_ok;
 	double step_until;
 	/* the state last reported in a pace_change */
