@@ -354,6 +354,11 @@ int tp_drift_zone_stuck(const struct tp_drift *d, int j)
 	return d->z[j].stuck;
 }
 
+int tp_drift_zone_spiking(const struct tp_drift *d, int j)
+{
+	return d->z[j].spike_n > 0;
+}
+
 int tp_drift_zone_last(const struct tp_drift *d, int j, double *value)
 {
 	const struct tp_drift_zone *z = &d->z[j];

@@ -101,6 +101,9 @@ int tp_drift_zone_invalid(const struct tp_drift *d, int j);
 /* 1 while zone j's reading is stuck. */
 int tp_drift_zone_stuck(const struct tp_drift *d, int j);
 
+/* 1 while the spike gate holds the zone's last reading back (a jump that may come back). */
+int tp_drift_zone_spiking(const struct tp_drift *d, int j);
+
 /*
  * 1 when zone j has a reading that counts now (seen, not lost, not
  * invalid), with the last one in *value.

@@ -238,6 +238,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
 	p->ctrl_first_t = NAN;
+	p->ctl_read_c = NAN;
 	p->last_jump_t = -INFINITY;
 	p->init_p0 = NAN;
 	p->ek_th[0] = p->idle_prior;

@@ -97,9 +97,12 @@ int tp_pipeline_control_check(struct tp_pipeline *p, double t, double temp_c, do
  * stuck, lost, invalid), the higher of the reading and the model's
  * estimate of what a working sensor would read (the forecast's temp_now).
  * Which of the two is right is not known until the fault is judged; the
- * hotter is the safe side. NaN only when both are.
+ * hotter is the safe side. NaN only when both are. A reading the spike
+ * gate holds back (a jump of a few seconds that may come back, drift.h)
+ * is the last one it let through: a die cannot jump that far in a second
+ * unless the load did, and then the gate lets it pass.
  */
-double tp_pipeline_control_reading(const struct tp_pipeline *p, double reading_c);
+double tp_pipeline_control_reading(struct tp_pipeline *p, double reading_c);
 
 /* tp_pipeline_predict plus the control offset: NaN before the first check. */
 double tp_pipeline_control_predict(const struct tp_pipeline *p, double power_w, double horizon_s);

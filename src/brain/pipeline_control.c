@@ -101,11 +101,18 @@ double tp_pipeline_control_predict_hi(const struct tp_pipeline *p, double power_
 	return v + fmin(extra, fabs(v - now));
 }
 
-double tp_pipeline_control_reading(const struct tp_pipeline *p, double reading_c)
+double tp_pipeline_control_reading(struct tp_pipeline *p, double reading_c)
 {
 	double est = p->fc.valid ? p->fc.temp_now : NAN;
 
-	if (p->ctrl < 0 || !tp_drift_zone_faulty(p->dd, p->ctrl) || isnan(est))
+	if (p->ctrl < 0)
+		return reading_c;
+	/* a jump the spike gate holds back: the last reading it let through */
+	if (tp_drift_zone_spiking(p->dd, p->ctrl) && isfinite(p->ctl_read_c))
+		reading_c = p->ctl_read_c;
+	else
+		p->ctl_read_c = reading_c;
+	if (!tp_drift_zone_faulty(p->dd, p->ctrl) || isnan(est))
 		return reading_c;
 	return isnan(reading_c) ? est : fmax(reading_c, est);
 }

@@ -93,6 +93,7 @@ struct tp_pipeline {
 	double acoustic_t;			/* the last acoustic shift */
 	double anchor;
 	int have_anchor;
+	double ctl_read_c; /* the control reading last let through (tp_pipeline_control_reading) */
 	double ctrl_first_t;
 
 	/* energy */
