@@ -73,6 +73,23 @@ static void window(struct tp_drift_shape *w, enum fault f, double size, double p
 	w->n = n;
 }
 
+/*
+ * The level moved 15 K for five minutes, ending three minutes before the
+ * onset (a load step and back): the blocks before the onset teach the
+ * zone model's own slope against the level.
+ */
+static void teach(struct tp_drift_shape *w, double model_slope)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->t[i] > ONSET - 480 && w->t[i] <= ONSET - 180) {
+			w->x[i] += 15;
+			w->q[i] += 15;
+			w->d[i] += model_slope * 15;
+		}
+}
+
 static enum tp_fault_kind verdict(struct tp_drift_shape *w, int sign, int *ramp)
 {
 	double conf;
@@ -126,7 +143,8 @@ static void test_flat_ramp_is_unknown(void)
 
 /*
  * Once the level moves (a load step 10 min after the onset; 20 min for the
- * drift, whose creep must first show) each is told.
+ * drift, whose creep must first show) each is told, the level having moved
+ * before the onset as well (the model's own slope known).
  */
 static void test_moved_level_tells(void)
 {
@@ -136,16 +154,20 @@ static void test_moved_level_tells(void)
 
 	for (s = 1; s <= 5; s++) {
 		window(&w, F_OFFSET, 2.0, 1800, ONSET + 600, 15, 0, s);
+		teach(&w, 0);
 		CHECK_INT(verdict(&w, 1, &ramp), TP_FAULT_OFFSET);
 		CHECK_NEAR(w.step, 2.0, 0.1);
 		window(&w, F_GAIN, 0.05, 1800, ONSET + 600, 15, 0, s);
+		teach(&w, 0);
 		CHECK_INT(verdict(&w, 1, &ramp), TP_FAULT_GAIN);
 		CHECK_INT(tp_drift_shape_gain_fits(&w, ramp), 1);
 		CHECK_NEAR(w.gain, 1.05, 0.01);
 		window(&w, F_DRIFT, 0.08, 2400, ONSET + 1200, -15, 0, s);
+		teach(&w, 0);
 		CHECK_INT(verdict(&w, 1, &ramp), TP_FAULT_DRIFT);
 		CHECK_NEAR(w.rate, 0.08, 0.01);
 		window(&w, F_GAIN, -0.05, 1800, ONSET + 600, -15, 0, s);
+		teach(&w, 0);
 		CHECK_INT(verdict(&w, -1, &ramp), TP_FAULT_GAIN);
 		CHECK_INT(tp_drift_shape_gain_fits(&w, ramp), 1);
 		CHECK_NEAR(w.gain, 0.95, 0.01);
@@ -275,6 +297,65 @@ static void test_model_error_slope_is_no_gain(void)
 		}
 }
 
+/*
+ * A gain reading low (0.967: -2 K at 60 °C) on a zone model whose own
+ * error grows by 0.03 K per K of level (the network plant's zone models
+ * err by 0.03-0.2 K/K): the two cancel, and the error stays flat as the
+ * level moves after the onset. Where the level stayed put before the
+ * onset the model's slope is known only to its prior, and the flat error
+ * is no evidence of an offset: unknown. Where the level moved before the
+ * onset too, the model's slope is learned there and the gain is named.
+ */
+static void test_untaught_model_slope_is_unknown(void)
+{
+	static struct tp_drift_shape w;
+	unsigned long s;
+	int ramp;
+
+	for (s = 1; s <= 5; s++) {
+		window(&w, F_GAIN, -2.0 / 60, 1800, ONSET + 600, 15, 0.03, s);
+		CHECK_INT(verdict(&w, -1, &ramp), TP_FAULT_UNKNOWN);
+		CHECK(w.slope_se > 0.02);
+		window(&w, F_GAIN, -2.0 / 60, 1800, ONSET + 600, 15, 0.03, s);
+		teach(&w, 0.03);
+		CHECK_INT(verdict(&w, -1, &ramp), TP_FAULT_GAIN);
+		CHECK_NEAR(w.slope, 0.03, 0.005);
+		CHECK_NEAR(w.gain, 1 - 2.0 / 60, 0.005);
+	}
+}
+
+/*
+ * A ramp whose error leans against the level (population 2, scenario 42:
+ * a drift of +0.09 K/min on a nano's cpu zone, its error since the onset
+ * -0.18 K per K of level, which the growing gain's BIC named a gain of
+ * 1.039): the model's own slope before the onset leaned the error's way
+ * (+0.073 K/K: the drift, grown with the level before the onset), and the
+ * slope since is that lean taken out, no gain. Where the model leaned
+ * against the error before the onset too (the gain-drift scenario: it
+ * took part of a creeping gain as its resistance), the slope against the
+ * error is the gain's.
+ */
+static void test_ramp_against_level_is_no_gain(void)
+{
+	struct tp_drift_shape w;
+
+	memset(&w, 0, sizeof(w));
+	w.err = 2.5;
+	w.xpost = 64.6;
+	w.level_slope_r = -0.18;
+	w.level_slope = -0.47;
+	w.slope = 0.073;
+	CHECK_INT(tp_drift_shape_gain_fits(&w, 1), 0);
+	w.slope = -0.044; /* the model took the gain as its resistance */
+	CHECK_INT(tp_drift_shape_gain_fits(&w, 1), 1);
+	w.slope = 0.073;
+	w.level_slope_r = 0.05; /* the error's way: a creeping gain's */
+	CHECK_INT(tp_drift_shape_gain_fits(&w, 1), 1);
+	w.err = -2.5; /* reading low: the slope and the lean before are against it */
+	w.slope = -0.058;
+	CHECK_INT(tp_drift_shape_gain_fits(&w, 1), 0);
+}
+
 int main(void)
 {
 	RUN(test_flat_step_is_unknown);
@@ -285,5 +366,7 @@ int main(void)
 	RUN(test_lingering_error_is_no_gain);
 	RUN(test_steep_slope_is_no_gain);
 	RUN(test_model_error_slope_is_no_gain);
+	RUN(test_untaught_model_slope_is_unknown);
+	RUN(test_ramp_against_level_is_no_gain);
 	return test_done();
 }

@@ -257,9 +257,10 @@ struct tp_drift_shape {
 	double gain;		    /* the gain the sensor shows since the onset */
 	double level_slope;	    /* the gain shape's error per K of level */
 	double level_slope_r;	    /* the growing gain's */
-	double slope_se;	    /* their standard error, K/K */
+	double slope_se, slope_se_r; /* their standard errors, K/K */
 	double err, xpost;	    /* mean error and level since the onset */
 	double slope;		    /* the model's own error per K of level, before the onset */
+	double slope_var;	    /* its variance, (K/K)^2 */
 	double indep;		    /* the share of the blocks counted independent */
 	/* regressors */
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
@@ -272,10 +273,14 @@ void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var);
 /*
  * What the fits say of an alarm of sign sign (+1 reads high), told non-zero
  * when the level has moved enough since the onset for a gain to show:
- * TP_FAULT_GAIN once the error follows the level (BIC by TP_DRIFT_BIC_DECIDE),
- * _OFFSET or _DRIFT once the level moved and the error did not follow
- * (its slope well under half a gain's), else TP_FAULT_UNKNOWN. *ramp: the residual grows the
- * alarm's way; *conf: how sure (the kind's, or for an unknown the shape's).
+ * TP_FAULT_GAIN once the error follows the level (BIC by TP_DRIFT_BIC_DECIDE,
+ * the slope three standard errors clear of nought), _OFFSET or _DRIFT once
+ * the level moved and the error did not follow (its slope under half a
+ * gain's, within three standard errors of nought and beyond three of a
+ * gain's), else TP_FAULT_UNKNOWN. The standard errors count the model's
+ * own slope as well as the blocks before the onset taught it. *ramp: the
+ * residual grows the alarm's way; *conf: how sure (the kind's, or for an
+ * unknown the shape's).
  */
 enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int sign, int told,
 					  int *ramp, double *conf);
@@ -283,7 +288,10 @@ enum tp_fault_kind tp_drift_shape_verdict(const struct tp_drift_shape *s, int si
 /*
  * 1 when a gain the verdict named (ramp: its *ramp) is a gain's shape: for
  * a step, a slope against the level with the error's sign and within a
- * few times the gain its mean error shows; 0: the zone model's error.
+ * few times the gain its mean error shows; for a ramp, a slope with the
+ * error's sign, or against it where the model leaned against the error
+ * before the onset too (it took part of the gain as its resistance);
+ * 0: the zone model's error.
  */
 int tp_drift_shape_gain_fits(const struct tp_drift_shape *s, int ramp);
 

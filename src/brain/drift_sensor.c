@@ -502,7 +502,14 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		return;
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
 	tp_drift_shape_fit(&w, z->onset, var);
-	told = kernel >= 0 && load_told(d, z, &w, var, why, sizeof(why));
+	/* with no block before the onset, the zone model's own slope against
+	 * the level is unmeasured (the network plant's err by 0.03-0.2 K/K
+	 * once the load moves, as much as a gain): nothing told */
+	told = kernel >= 0 && w.npre > 0 && load_told(d, z, &w, var, why, sizeof(why));
+	if (kernel >= 0 && w.npre == 0)
+		snprintf(why, sizeof(why),
+			 "no block before the onset: the zone model's own error against the "
+			 "level is unknown, and as large as a gain's");
 	if (kernel < 0)
 		snprintf(why, sizeof(why),
 			 "the level moved only under the kernel's throttle, which the readings "
