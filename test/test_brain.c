@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "brain/drift_impl.h"
+#include "brain/pipeline_impl.h"
 #include "brain/throttle.h"
 #include "board.h"
 #include "brain/pipeline.h"
@@ -857,6 +858,68 @@ static void test_control_follows_a_jump(void)
 	tp_pipeline_close(p);
 }
 
+/*
+ * A model whose gain collapsed (on the population: readings corrected for
+ * a fault they did not have, fitted by the intercept, the resistances
+ * clipped at zero): its steady state is its intercept whatever the power,
+ * and a gain of zero published no sustainable power at all for the rest
+ * of the session. The room and the class's resistance stand in: the set
+ * point over the room published, through the class's 7.2 K/W.
+ */
+static void test_sustainable_without_model_gain(void)
+{
+	static const char *const names[] = {"temp.cpu", "power.board", NULL};
+	struct rest_board rb;
+	struct tp_board b;
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_tm_cand *c;
+	char err[256];
+	double v[2], room, sd, sus;
+	int k;
+
+	if (tp_board_load(&b, "boards/sim.ini") < 0) {
+		tp_board_free(&b);
+		printf("# skip: boards/sim.ini not readable from here\n");
+		return;
+	}
+	set_of(&s, names);
+	rng = 11;
+	if (tp_pipeline_open(&p, &b, &s, NULL, NULL, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		tp_board_free(&b);
+		return;
+	}
+	rb.xd = rb.xb = rb.xs = rb.y = 0;
+	for (k = 0; k <= 1800; k++) {
+		double pw = (k / 300) % 2 ? 7.2 : 3.8;
+
+		rb.xd = exp(-1.0 / 8) * rb.xd + 0.4 * (1 - exp(-1.0 / 8)) * pw;
+		rb.xs = exp(-1.0 / 600) * rb.xs + 6.8 * (1 - exp(-1.0 / 600)) * pw;
+		if (k == 0) {
+			rb.xd = 0.4 * pw;
+			rb.xs = 6.8 * pw;
+		}
+		v[0] = 0.5 * floor(2 * (25 + rb.xd + rb.xs + 0.1 * nrand()) + 0.5);
+		v[1] = pw + 0.05 * nrand();
+		CHECK_INT(tp_pipeline_step(p, k, v), 0);
+	}
+	/* the collapse: both resistances clipped at zero */
+	c = &p->tm.z[p->ctrl].c[p->tm.z[p->ctrl].best];
+	c->th[1] = c->th[2] = 0;
+	tp_pipeline_room_ambient(p, &room, &sd);
+	sus = tp_pipeline_room_sustainable(p, 77, 7.2);
+	printf(
+	    "#   room %.2f C, sustainable with no model gain %.2f W ((77 - room) / 7.22 = %.2f)\n",
+	    room, sus, (77 - room) / 7.222);
+	CHECK(isfinite(sus));
+	/* the class's resistance, within the board's scatter about it */
+	CHECK(sus > 0.7 * (77 - room) / 7.222 && sus < 1.3 * (77 - room) / 7.222);
+	tp_pipeline_close(p);
+	tp_board_free(&b);
+}
+
 static void test_pipeline_is_deterministic(void)
 {
 	size_t a, b;
@@ -914,6 +977,7 @@ int main(void)
 	RUN(test_forecast_trend_terms);
 	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_control_follows_a_jump);
+	RUN(test_sustainable_without_model_gain);
 	RUN(test_pipeline_is_deterministic);
 	RUN(test_pipeline_without_temperatures);
 	return test_done();

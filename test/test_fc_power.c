@@ -108,6 +108,33 @@ static void test_lifetime_by_age(void)
 	CHECK_NEAR(tp_fc_power_lifetime_at(&fp, t, 0), tp_fc_power_lifetime(&fp), 1e-9);
 }
 
+/*
+ * A job already running when the power was first seen, then idle: the job
+ * lasted longer than it was seen, which says nothing of whether an idle
+ * 50 s old lasts ten minutes more where the job was seen for less than
+ * that. Counted as a job that ended when it was first seen to, it would
+ * say the idle surely ends before then. Seen for longer, it did outlast
+ * them, and counts for the idle lasting.
+ */
+static void test_first_level_outlived_its_sight(void)
+{
+	struct tp_fc_power fp;
+	double t, seen;
+
+	for (seen = 120; seen <= 1200; seen += 1080) {
+		tp_fc_power_init(&fp);
+		for (t = 0; t < seen; t++)
+			tp_fc_power_frame(&fp, t, 9.0);
+		for (; t < seen + 50; t++)
+			tp_fc_power_frame(&fp, t, 2.0);
+		if (seen < 650) /* the prior's alone: the mean lifetime */
+			CHECK_NEAR(tp_fc_power_lifetime_at(&fp, t, 600), tp_fc_power_lifetime(&fp),
+				   1.0);
+		else
+			CHECK(tp_fc_power_lifetime_at(&fp, t, 600) > tp_fc_power_lifetime(&fp));
+	}
+}
+
 static void test_no_power_changes_nothing(void)
 {
 	struct tp_fc_power fp;
@@ -131,6 +158,7 @@ int main(void)
 	RUN(test_dip_is_no_change);
 	RUN(test_lifetime_from_changes);
 	RUN(test_lifetime_by_age);
+	RUN(test_first_level_outlived_its_sight);
 	RUN(test_no_power_changes_nothing);
 	return test_done();
 }

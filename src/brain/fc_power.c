@@ -33,7 +33,9 @@ static int departs(const struct tp_fc_power *fp, double m, double var)
 static void restart(struct tp_fc_power *fp, double t, double level)
 {
 	if (!isnan(fp->level) && t > fp->t0) {
-		fp->lives[fp->i_life] = t - fp->t0;
+		/* the first level began before it was seen: its life is
+		 * longer than that, kept negative */
+		fp->lives[fp->i_life] = fp->t0 > fp->first_t ? t - fp->t0 : -(t - fp->t0);
 		fp->i_life = (fp->i_life + 1) % TP_FC_POWER_LIVES;
 		if (fp->n_lives < TP_FC_POWER_LIVES)
 			fp->n_lives++;
@@ -120,8 +122,13 @@ double tp_fc_power_lifetime_at(const struct tp_fc_power *fp, double t, double ho
 	alive = exp(-age / life);
 	after = exp(-(age + horizon_s) / life);
 	for (i = 0; i < fp->n_lives; i++) {
-		alive += fp->lives[i] > age;
-		after += fp->lives[i] > age + horizon_s;
+		double l = fp->lives[i];
+
+		if (l < 0 && -l <= age + horizon_s)
+			continue; /* not known to outlive the horizon, nor not to */
+		l = fabs(l);
+		alive += l > age;
+		after += l > age + horizon_s;
 	}
 	q = after / alive;
 	if (!(q < 1))

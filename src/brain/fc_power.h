@@ -41,7 +41,10 @@
  * age plus s), with the exponential above as the prior of one level;
  * tp_fc_power_lifetime_at turns that chance into the lifetime that gives
  * it, per horizon (the pipeline's 120 and 600 s forecasts; at 30 s the
- * age made real Pi 3B runs worse, and they keep the exponential).
+ * age made real Pi 3B runs worse, and they keep the exponential). The
+ * first level was running before it was seen: its life is only known to
+ * be longer than that, and it counts only where that already decides
+ * (kept negative in the ring).
  *
  * Fixed storage, no allocation; the caller owns the struct.
  */
@@ -62,7 +65,7 @@ struct tp_fc_power {
 	double out_sum, out_n;		 /* ... and its sum and count since */
 	double long_w;			 /* the long mean */
 	double seen_s, changes;		 /* time seen and changes told, discounted */
-	double lives[TP_FC_POWER_LIVES]; /* past levels' lifetimes, s (a ring) */
+	double lives[TP_FC_POWER_LIVES]; /* past levels' lifetimes, s (a ring; < 0: at least) */
 	int n_lives, i_life;
 };
 

@@ -33,6 +33,10 @@
 /* the gain a sustainable power is extrapolated with, at most this many
  * times the class's: a cooling degradation may double it */
 #define SUS_GAIN_HI 2.0
+/* ... and a model's gain under this share of the class's is no board's:
+ * its fit collapsed (a real Pi 3B, its power guessed from utilisation,
+ * holds about half its profile's, which is no measurement) */
+#define SUS_GAIN_LO 0.25
 
 /*
  * The levels (docs/brain.md): under a load that moves, the reading at
@@ -414,17 +418,24 @@ void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, do
 double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_point_c, double power_w)
 {
 	double g, gs, gu, room, d, sd;
+	int split;
 
 	if (p->ctrl < 0 || isnan(p->anchor))
 		return NAN;
 	g = tp_tmodel_gain(&p->tm, p->ctrl);
+	if (!isfinite(p->gain_prior) || !(p->gain_prior > 0) || !isfinite(power_w))
+		return g > 1e-6 ? (set_point_c - p->anchor) / g : NAN;
+	gs = p->gain_prior;
+	split = room_split(p, &room, &d, &sd);
+	if (split)
+		gs *= 1 + d;
+	/* a model whose gain collapsed (its resistances clipped at zero while
+	 * its intercept took the heat) says nothing of a steady state: the
+	 * room and the class's resistance, as the board's, stand in */
+	if (split && !(g > SUS_GAIN_LO * p->gain_prior))
+		return (set_point_c - room) / gs;
 	if (!(g > 1e-6))
 		return NAN;
-	if (!isfinite(p->gain_prior) || !(p->gain_prior > 0) || !isfinite(power_w))
-		return (set_point_c - p->anchor) / g;
-	gs = p->gain_prior;
-	if (room_split(p, &room, &d, &sd))
-		gs *= 1 + d;
 	/* the model's gain where it says more: a cooling change handed over */
 	gu = fmax(gs, fmin(g, SUS_GAIN_HI * p->gain_prior));
 	/* from the steady state at the held power */
