@@ -723,6 +723,68 @@ static void test_drift_power_verdicts(void)
 	tp_drift_close(d);
 }
 
+/*
+ * An open common-mode change whose zones moved unlike, ordered by their
+ * levels (cpu 60, gpu 55, board 50 C): zone j's level since block 40
+ * moved by mv[j] K, their mean by 1.5 K. Judged from block 52, opened at
+ * block 42.
+ */
+static struct tp_drift *unlike_change(const double *mv)
+{
+	static const double lvl[3] = {60, 55, 50};
+	struct tp_drift *d = drift_with_history(60);
+	int i, j;
+
+	if (!d)
+		return NULL;
+	d->tau2_model = 300;
+	for (j = 0; j < 3; j++) {
+		d->z[j].has_blk = 1;
+		d->z[j].blk_var = 0.01;
+		d->z[j].x_blk = lvl[j];
+	}
+	for (i = 0; i < 60; i++)
+		for (j = 0; j < 3; j++)
+			d->he[i][j] = (float)(0.05 * nrand() + (i >= 40 ? mv[j] : 0));
+	d->hn = 52;
+	d->episode = 1;
+	d->ep_onset = 40 * BLOCK_S + 1;
+	d->ep_start = 42 * BLOCK_S;
+	d->ep_alpha0 = 0;
+	d->alpha = (mv[0] + mv[1] + mv[2]) / 3;
+	return d;
+}
+
+static void test_drift_cooler_is_no_degradation(void)
+{
+	struct tp_drift_model mdl = {.r2 = 6, .tau2_s = 300, .ambient_c = 25};
+	struct tp_drift *d;
+
+	rng = 11;
+	/* warmer, the hotter zones the more: the cooling, at once */
+	d = unlike_change((const double[3]){2.0, 1.5, 1.0});
+	if (!d)
+		return;
+	tp_drift_room_block(d, 52 * BLOCK_S, &mdl, NULL);
+	CHECK_INT(d->episode, 3);
+	tp_drift_close(d);
+	/* cooler, the hotter zones the less (shifts ordered by heat as a
+	 * cooling change's): no heatsink gets better by itself, nor does a
+	 * room move its zones unlike; left open for them to turn alike ... */
+	d = unlike_change((const double[3]){-1.0, -1.5, -2.0});
+	tp_drift_room_block(d, 52 * BLOCK_S, &mdl, NULL);
+	CHECK_INT(d->episode, 1);
+	CHECK_INT(d->cooling_changed, 0);
+	/* ... and still unlike once the change is judged: the models' misfit,
+	 * nothing reported and the reference taken from there */
+	d->hn = 60;
+	tp_drift_room_block(d, 42 * BLOCK_S + 600, &mdl, NULL);
+	CHECK_INT(d->episode, 0);
+	CHECK_INT(d->cooling_changed, 0);
+	CHECK_NEAR(d->alpha_ref, -1.5, 1e-9);
+	tp_drift_close(d);
+}
+
 static void test_forecast_trend_terms(void)
 {
 	struct tp_fc_trend tr;
@@ -911,6 +973,7 @@ int main(void)
 	RUN(test_pipeline_die_stage);
 	RUN(test_drift_die_stage_test);
 	RUN(test_drift_power_verdicts);
+	RUN(test_drift_cooler_is_no_degradation);
 	RUN(test_forecast_trend_terms);
 	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_control_follows_a_jump);

@@ -481,13 +481,29 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	nt = tp_drift_room_test(d, d->ep_onset, -1, &chi2, &corr, &moved);
 	d->pat_chi2 = chi2;
 	d->pat_corr = corr;
-	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
+	/*
+	 * Unlike and ordered by heat: the cooling, when warmer. A heatsink
+	 * does not get better by itself, and a room moves every zone alike:
+	 * cooler that way, it is heat the models expected and that did not
+	 * come (the load's, a burst's tail), given time to turn alike.
+	 */
+	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR &&
+	       shift > 0;
 	/* alike and not ordered by heat: the room; ordered but not yet
 	 * clearly unlike: wait for the shift to grow */
 	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
 	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 		return;
-	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
+	if (!amb && !cool && shift < 0 && chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR) {
+		/* still ordered by heat: the models' to learn, no change reported */
+		d->episode = 0;
+		d->common_suspect = 0;
+		d->alpha_ref = d->alpha;
+		d->last_quiet_t = t;
+		d->tr_ok = 0;
+		return;
+	}
 	if (!amb && !cool && !(chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))
 		amb = 1;
 	/* alike zones: the room, or the heatsink they share; the power tells */
