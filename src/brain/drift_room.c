@@ -38,6 +38,7 @@
 #define DIE_REARM_S	   1800.0 /* reported once in this long */
 #define DIE_SETTLE_S	   180.0  /* then followed this long ... */
 #define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
+#define DIE_HOLD	   0.7	  /* ... and holding this share of it at the end */
 #define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
 
 /* ---- fits ---- */
@@ -742,6 +743,7 @@ static void die_follow(struct tp_drift *d, double t)
 	if (nd > 0 && nb > 0) {
 		d->die_max = fmax(d->die_max, sd / nd);
 		d->die_board_max = fmax(d->die_board_max, sb / nb);
+		d->die_last = sd / nd;
 	}
 }
 
@@ -774,10 +776,15 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 		if (t - d->die_cand_t < DIE_SETTLE_S)
 			return;
 		d->die_hits = 0;
-		/* it did not grow, and the board did not catch up with it (the
-		 * models may have learnt it meanwhile: it may have shrunk) */
+		/* it did not grow, the board did not catch up with it, and it
+		 * held: a die's path conducts less for good, while the models'
+		 * error after a change of the load's pattern (a nano's calls
+		 * stopped, a pi5's room ramp ended) fades in minutes. On the
+		 * network plant the dies' steps held 0.80-1.13 of their size
+		 * over the 3 minutes, those that were no die stage 0.54-0.57 */
 		if (d->die_max <= DIE_GROW * d->die_step &&
-		    d->die_board_max < DIE_BOARD_SHARE * d->die_max) {
+		    d->die_board_max < DIE_BOARD_SHARE * d->die_max &&
+		    d->die_last >= DIE_HOLD * d->die_step) {
 			d->die_done_t = t;
 			die_emit(d, t, &d->die_found, e);
 		}
@@ -792,7 +799,7 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 	}
 	if (++d->die_hits == DIE_HITS) {
 		d->die_found = dt;
-		d->die_step = d->die_max = dt.die_shift;
+		d->die_step = d->die_max = d->die_last = dt.die_shift;
 		d->die_board_max = dt.board_shift;
 		d->die_cand_t = t;
 	}
