@@ -670,6 +670,47 @@ static void test_drift_die_stage_test(void)
 }
 
 /*
+ * The dies' raw residuals step up 1.0 and 0.8 K at block 40, the board's
+ * 0.1 K, under a load that holds; from block 55 to 65 the step goes to
+ * hold times its size. Fed to the detector block by block up to block 100;
+ * returns whether the die stage was reported.
+ */
+static int die_stage_run(double hold)
+{
+	static const double die[3] = {1.0, 0.8, 0.1};
+	struct tp_drift_model mdl = {.r2 = 6, .tau2_s = 300, .ambient_c = 25};
+	struct tp_drift *d = drift_with_history(100);
+	int i, j, found;
+
+	if (!d)
+		return -1;
+	for (i = 40; i < 100; i++) {
+		double f = i < 55 ? 1 : i >= 65 ? hold : 1 + (hold - 1) * (i - 55) / 10.0;
+
+		for (j = 0; j < 3; j++)
+			d->hr[i][j] += (float)(f * die[j]);
+	}
+	for (i = 45; i <= 100; i++) {
+		d->hn = i;
+		d->hpos = i % TP_DRIFT_HIST;
+		tp_drift_room_block(d, i * BLOCK_S, &mdl, NULL);
+	}
+	found = isfinite(d->die_done_t);
+	tp_drift_close(d);
+	return found;
+}
+
+static void test_drift_die_stage_holds(void)
+{
+	rng = 13;
+	/* a die's paste that conducts less does so for good: reported */
+	CHECK_INT(die_stage_run(1.0), 1);
+	/* a step of the dies alone that fades to half within the minutes it is
+	 * followed is the models' error after a change of the load's pattern */
+	CHECK_INT(die_stage_run(0.5), 0);
+}
+
+/*
  * The common shift since block 60 is c (the room) plus b times each zone's
  * heatsink rise (the heatsink's resistance), the rise moving between 20
  * and 35 K every 20 minutes (an idle night, a batch run).
@@ -721,6 +762,68 @@ static void test_drift_power_verdicts(void)
 	d->tau2_model = 300;
 	step_from(d, 60, (const double[3]){3, 3, 3});
 	CHECK_INT(tp_drift_power_test(d, onset, 1.0, &pw), TP_DRIFT_POWER_UNTOLD);
+	tp_drift_close(d);
+}
+
+/*
+ * An open common-mode change whose zones moved unlike, ordered by their
+ * levels (cpu 60, gpu 55, board 50 C): zone j's level since block 40
+ * moved by mv[j] K, their mean by 1.5 K. Judged from block 52, opened at
+ * block 42.
+ */
+static struct tp_drift *unlike_change(const double *mv)
+{
+	static const double lvl[3] = {60, 55, 50};
+	struct tp_drift *d = drift_with_history(60);
+	int i, j;
+
+	if (!d)
+		return NULL;
+	d->tau2_model = 300;
+	for (j = 0; j < 3; j++) {
+		d->z[j].has_blk = 1;
+		d->z[j].blk_var = 0.01;
+		d->z[j].x_blk = lvl[j];
+	}
+	for (i = 0; i < 60; i++)
+		for (j = 0; j < 3; j++)
+			d->he[i][j] = (float)(0.05 * nrand() + (i >= 40 ? mv[j] : 0));
+	d->hn = 52;
+	d->episode = 1;
+	d->ep_onset = 40 * BLOCK_S + 1;
+	d->ep_start = 42 * BLOCK_S;
+	d->ep_alpha0 = 0;
+	d->alpha = (mv[0] + mv[1] + mv[2]) / 3;
+	return d;
+}
+
+static void test_drift_cooler_is_no_degradation(void)
+{
+	struct tp_drift_model mdl = {.r2 = 6, .tau2_s = 300, .ambient_c = 25};
+	struct tp_drift *d;
+
+	rng = 11;
+	/* warmer, the hotter zones the more: the cooling, at once */
+	d = unlike_change((const double[3]){2.0, 1.5, 1.0});
+	if (!d)
+		return;
+	tp_drift_room_block(d, 52 * BLOCK_S, &mdl, NULL);
+	CHECK_INT(d->episode, 3);
+	tp_drift_close(d);
+	/* cooler, the hotter zones the less (shifts ordered by heat as a
+	 * cooling change's): no heatsink gets better by itself, nor does a
+	 * room move its zones unlike; left open for them to turn alike ... */
+	d = unlike_change((const double[3]){-1.0, -1.5, -2.0});
+	tp_drift_room_block(d, 52 * BLOCK_S, &mdl, NULL);
+	CHECK_INT(d->episode, 1);
+	CHECK_INT(d->cooling_changed, 0);
+	/* ... and still unlike once the change is judged: the models' misfit,
+	 * nothing reported and the reference taken from there */
+	d->hn = 60;
+	tp_drift_room_block(d, 42 * BLOCK_S + 600, &mdl, NULL);
+	CHECK_INT(d->episode, 0);
+	CHECK_INT(d->cooling_changed, 0);
+	CHECK_NEAR(d->alpha_ref, -1.5, 1e-9);
 	tp_drift_close(d);
 }
 
@@ -973,7 +1076,9 @@ int main(void)
 	RUN(test_pipeline_room_is_not_a_sensor);
 	RUN(test_pipeline_die_stage);
 	RUN(test_drift_die_stage_test);
+	RUN(test_drift_die_stage_holds);
 	RUN(test_drift_power_verdicts);
+	RUN(test_drift_cooler_is_no_degradation);
 	RUN(test_forecast_trend_terms);
 	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_control_follows_a_jump);

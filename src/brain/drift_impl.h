@@ -202,6 +202,7 @@ struct tp_drift {
 	int die_hits;
 	double die_done_t, die_r0, die_r1, die_step, die_cand_t;
 	double die_max, die_board_max; /* the largest mean steps while it settles */
+	double die_last;	       /* ... and the last */
 	struct tp_drift_die die_found; /* what was found */
 };
 

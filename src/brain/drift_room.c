@@ -38,6 +38,7 @@
 #define DIE_REARM_S	   1800.0 /* reported once in this long */
 #define DIE_SETTLE_S	   180.0  /* then followed this long ... */
 #define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
+#define DIE_HOLD	   0.7	  /* ... and holding this share of it at the end */
 #define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
 
 /* ---- fits ---- */
@@ -481,13 +482,29 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	nt = tp_drift_room_test(d, d->ep_onset, -1, &chi2, &corr, &moved);
 	d->pat_chi2 = chi2;
 	d->pat_corr = corr;
-	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR;
+	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
+	/*
+	 * Unlike and ordered by heat: the cooling, when warmer. A heatsink
+	 * does not get better by itself, and a room moves every zone alike:
+	 * cooler that way, it is heat the models expected and that did not
+	 * come (the load's, a burst's tail), given time to turn alike.
+	 */
+	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR &&
+	       shift > 0;
 	/* alike and not ordered by heat: the room; ordered but not yet
 	 * clearly unlike: wait for the shift to grow */
 	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
 	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 		return;
-	shift = d->alpha - d->ep_alpha0; /* before decide() hands it over */
+	if (!amb && !cool && shift < 0 && chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR) {
+		/* still ordered by heat: the models' to learn, no change reported */
+		d->episode = 0;
+		d->common_suspect = 0;
+		d->alpha_ref = d->alpha;
+		d->last_quiet_t = t;
+		d->tr_ok = 0;
+		return;
+	}
 	if (!amb && !cool && !(chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))
 		amb = 1;
 	/* alike zones: the room, or the heatsink they share; the power tells */
@@ -726,6 +743,7 @@ static void die_follow(struct tp_drift *d, double t)
 	if (nd > 0 && nb > 0) {
 		d->die_max = fmax(d->die_max, sd / nd);
 		d->die_board_max = fmax(d->die_board_max, sb / nb);
+		d->die_last = sd / nd;
 	}
 }
 
@@ -758,10 +776,15 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 		if (t - d->die_cand_t < DIE_SETTLE_S)
 			return;
 		d->die_hits = 0;
-		/* it did not grow, and the board did not catch up with it (the
-		 * models may have learnt it meanwhile: it may have shrunk) */
+		/* it did not grow, the board did not catch up with it, and it
+		 * held: a die's path conducts less for good, while the models'
+		 * error after a change of the load's pattern (a nano's calls
+		 * stopped, a pi5's room ramp ended) fades in minutes. On the
+		 * network plant the dies' steps held 0.80-1.13 of their size
+		 * over the 3 minutes, those that were no die stage 0.54-0.57 */
 		if (d->die_max <= DIE_GROW * d->die_step &&
-		    d->die_board_max < DIE_BOARD_SHARE * d->die_max) {
+		    d->die_board_max < DIE_BOARD_SHARE * d->die_max &&
+		    d->die_last >= DIE_HOLD * d->die_step) {
 			d->die_done_t = t;
 			die_emit(d, t, &d->die_found, e);
 		}
@@ -776,7 +799,7 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 	}
 	if (++d->die_hits == DIE_HITS) {
 		d->die_found = dt;
-		d->die_step = d->die_max = dt.die_shift;
+		d->die_step = d->die_max = d->die_last = dt.die_shift;
 		d->die_board_max = dt.board_shift;
 		d->die_cand_t = t;
 	}
