@@ -248,21 +248,21 @@ struct tp_drift_shape {
 	int n;
 	double t[TP_DRIFT_HIST], d[TP_DRIFT_HIST], x[TP_DRIFT_HIST], q[TP_DRIFT_HIST];
 
-	int npre;		    /* blocks before the onset */
-	double xref, qref;	    /* mean level and rise before the onset */
-	double xrange;		    /* the level's range since the onset (minute means), K */
-	double b_o, b_d, b_g, b_gr; /* BIC: offset, drift, gain, growing gain */
-	double step;		    /* the offset's step, K */
-	double base;		    /* the residual's level before the onset, K */
-	double d_step, rate;	    /* the drift's step, K, and rate, K/min */
-	double gain;		    /* the gain the sensor shows since the onset */
-	double level_slope;	    /* the gain shape's error per K of level */
-	double level_slope_r;	    /* the growing gain's */
+	int npre;		     /* blocks before the onset */
+	double xref, qref;	     /* mean level and rise before the onset */
+	double xrange;		     /* the level's range since the onset (minute means), K */
+	double b_o, b_d, b_g, b_gr;  /* BIC: offset, drift, gain, growing gain */
+	double step;		     /* the offset's step, K */
+	double base;		     /* the residual's level before the onset, K */
+	double d_step, rate;	     /* the drift's step, K, and rate, K/min */
+	double gain;		     /* the gain the sensor shows since the onset */
+	double level_slope;	     /* the gain shape's error per K of level */
+	double level_slope_r;	     /* the growing gain's */
 	double slope_se, slope_se_r; /* their standard errors, K/K */
-	double err, xpost;	    /* mean error and level since the onset */
-	double slope;		    /* the model's own error per K of level, before the onset */
-	double slope_var;	    /* its variance, (K/K)^2 */
-	double indep;		    /* the share of the blocks counted independent */
+	double err, xpost;	     /* mean error and level since the onset */
+	double slope;		     /* the model's own error per K of level, before the onset */
+	double slope_var;	     /* its variance, (K/K)^2 */
+	double indep;		     /* the share of the blocks counted independent */
 	/* regressors */
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
 	    xc[TP_DRIFT_HIST], y[TP_DRIFT_HIST];

@@ -489,8 +489,7 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	 * cooler that way, it is heat the models expected and that did not
 	 * come (the load's, a burst's tail), given time to turn alike.
 	 */
-	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR &&
-	       shift > 0;
+	cool = nt >= 2 && moved >= 2 && chi2 > COMMON_CHI2_COOL && corr > COMMON_CORR && shift > 0;
 	/* alike and not ordered by heat: the room; ordered but not yet
 	 * clearly unlike: wait for the shift to grow */
 	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);

@@ -103,8 +103,8 @@ struct tp_governor {
 	double last_t;
 	double power_w; /* the budget of the last tick */
 	double bias_k;
-	double integ_w; /* PI integral */
-	double ff_w;	/* PI feed-forward, filtered */
+	double integ_w;		     /* PI integral */
+	double ff_w;		     /* PI feed-forward, filtered */
 	double temp_fast, temp_slow; /* the reading filtered twice: its rate of change */
 	int ff_ok;
 	double step_until;
