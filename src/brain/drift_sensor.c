@@ -17,8 +17,8 @@
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
 #define VAR_TAU_S    3600.0
-#define LEAN_TAU_S   300.0 /* the residual's running mean: a lean, not noise */
-#define JUMP_SIGMAS  2.0	 /* a block's residual this far out, and this far from the last: ... */
+#define LEAN_TAU_S   300.0  /* the residual's running mean: a lean, not noise */
+#define JUMP_SIGMAS  2.0    /* a block's residual this far out, and this far from the last: ... */
 #define JUMP_HOLD_S  1800.0 /* ... its model learns nothing this long at most (sensor_block) */
 #define BLK_SD_MIN   0.08
 #define BLK_SD_MAX   0.3
@@ -629,8 +629,8 @@ static int leans_alone(const struct tp_drift *d, int j, double dd)
 		const struct tp_drift_zone *o = &d->z[k];
 		double ok;
 
-		if (k == j || !o->has_blk || !o->base_ready || o->state != TP_DRIFT_OK || o->stuck ||
-		    o->w.lost || o->invalid)
+		if (k == j || !o->has_blk || !o->base_ready || o->state != TP_DRIFT_OK ||
+		    o->stuck || o->w.lost || o->invalid)
 			continue;
 		ok = o->e_blk - o->o - d->alpha;
 		if (ok * (dd > 0 ? 1 : -1) > sqrt(o->blk_var))
@@ -651,8 +651,8 @@ static int leans_alone(const struct tp_drift *d, int j, double dd)
  * the new power (a 1.1 K offset learnt in 90 s, never alarmed, the die
  * paced 0.8 K over its set point). Held, the step stays in the residual.
  */
-static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, double t,
-		     double dd, double prev, double sig, int held)
+static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, double t, double dd,
+		     double prev, double sig, int held)
 {
 	if (held && t - z->jump_t >= JUMP_HOLD_S)
 		return 0;
