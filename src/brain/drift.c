@@ -321,7 +321,7 @@ int tp_drift_zone_trusted(const struct tp_drift *d, int j)
 {
 	const struct tp_drift_zone *z = &d->z[j];
 
-	return z->state == TP_DRIFT_OK && !z->stuck && !z->w.lost && !z->invalid &&
+	return z->state == TP_DRIFT_OK && !z->jump && !z->stuck && !z->w.lost && !z->invalid &&
 	       z->spike_n == 0 && d->episode != 1 && d->episode != 3 && !d->common_suspect &&
 	       !d->pend && !(d->t_now < z->held_until);
 }

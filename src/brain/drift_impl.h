@@ -110,6 +110,8 @@ struct tp_drift_zone {
 	double d;	/* last block's zone-specific residual */
 	double dm;	/* its running mean over a few minutes */
 	double gp, gn, tp0, tn0;
+	int jump;      /* the residual jumped: its model learns nothing meanwhile ... */
+	double jump_t; /* ... since then (drift_sensor.c's jump_hold) */
 	enum tp_drift_state state;
 	enum tp_fault_kind kind;
 	double onset, alarm_t, quiet_n;

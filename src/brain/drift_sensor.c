@@ -17,7 +17,9 @@
 #define WARMUP_TAU_S 60.0
 #define OFFSET_TAU_S 3600.0
 #define VAR_TAU_S    3600.0
-#define LEAN_TAU_S   300.0 /* the residual's running mean: a lean, not noise */
+#define LEAN_TAU_S   300.0  /* the residual's running mean: a lean, not noise */
+#define JUMP_SIGMAS  2.0    /* a block's residual this far out, and this far from the last: ... */
+#define JUMP_HOLD_S  1800.0 /* ... its model learns nothing this long at most (sensor_block) */
 #define BLK_SD_MIN   0.08
 #define BLK_SD_MAX   0.3
 
@@ -618,11 +620,60 @@ static int unjudged_too_long(struct tp_drift *d, int j)
 	return ++z->unjudged_n * BLOCK_S >= UNJUDGED_MAX_S;
 }
 
+/* No other zone judged healthy leans dd's way by a block deviation of its own. */
+static int leans_alone(const struct tp_drift *d, int j, double dd)
+{
+	int k;
+
+	for (k = 0; k < d->nz; k++) {
+		const struct tp_drift_zone *o = &d->z[k];
+		double ok;
+
+		if (k == j || !o->has_blk || !o->base_ready || o->state != TP_DRIFT_OK ||
+		    o->stuck || o->w.lost || o->invalid)
+			continue;
+		ok = o->e_blk - o->o - d->alpha;
+		if (ok * (dd > 0 ? 1 : -1) > sqrt(o->blk_var))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The zone's residual jumped (JUMP_SIGMAS block deviations, from the last
+ * block as well as from nought) while the load had settled and no other
+ * zone leaned its way: its model learns nothing while the jump stands or
+ * the CUSUM counts it, JUMP_HOLD_S at most. A model still learning its
+ * intercept and resistance takes a sensor's step as a change of them
+ * within a minute or two, faster than the CUSUM counts it, and the more so
+ * under a governor: the control zone's reading steps, the governor moves
+ * the power to hold it, and the model learns the step as the resistance at
+ * the new power (a 1.1 K offset learnt in 90 s, never alarmed, the die
+ * paced 0.8 K over its set point). Held, the step stays in the residual.
+ */
+static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, double t, double dd,
+		     double prev, double sig, int held)
+{
+	if (held && t - z->jump_t >= JUMP_HOLD_S)
+		return 0;
+	if (fabs(dd) > JUMP_SIGMAS * sig && t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S &&
+	    leans_alone(d, j, dd)) {
+		if (!held && fabs(dd - prev) > JUMP_SIGMAS * sig) {
+			z->jump_t = t;
+			return 1;
+		}
+		return held;
+	}
+	return held && (z->gp > 0 || z->gn > 0);
+}
+
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double sig, k, h, dd;
+	double sig, k, h, dd, prev = z->d;
+	int jumped = z->jump;
 
+	z->jump = 0;
 	if (!z->has_blk || !z->base_ready)
 		return;
 	dd = z->e_blk - z->o - d->alpha;
@@ -661,6 +712,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		z->tp0 = t;
 	if (z->gn == 0)
 		z->tn0 = t;
+	z->jump = jump_hold(d, z, j, t, dd, prev, sig, jumped);
 	switch (z->state) {
 	case TP_DRIFT_OK:
 		if (z->gp > h / 2 || z->gn > h / 2) {
