@@ -249,6 +249,51 @@ static void test_learn_off_changes_nothing(void)
 	CHECK_NEAR(b.r1 + b.r2, a.r1 + a.r2, 0);
 }
 
+/*
+ * A board at equilibrium in a room cooler than the prior's: its first
+ * reading lies far under the prior's idle equilibrium, so the start is
+ * guessed cold (the stages set to what the prior's ambient implies, as the
+ * pipeline does). The flat readings that follow say the guess was wrong;
+ * they must settle the start, not the resistance: idle for half an hour,
+ * then short bursts of load, and the total resistance stays the plant's.
+ */
+static void test_wrong_start_guess_keeps_gain(void)
+{
+	struct tp_tm_prior pr;
+	struct tp_tm_params p;
+	struct plant pl = {1.2, 30, 6.0, 900, 20, 0, 0};
+	double idle = 3.8, pw, x;
+	int k;
+
+	rng_state = 777;
+	tp_tmodel_prior_default(&pr);
+	pr.r1 = 1.2;
+	pr.tau1_s = 30;
+	pr.r2 = 6.0;
+	pr.tau2_s = 900;
+	pr.ambient_c = 28;
+	tp_tmodel_init(&model, 1, &pr);
+	pl.x1 = pl.r1 * idle;
+	pl.x2 = pl.r2 * idle;
+	tp_tmodel_power(&model, 0, idle);
+	x = plant_step(&pl, idle, 0);
+	/* 8 K under the prior's equilibrium at idle: taken for a cold start */
+	tp_tmodel_set_state(&model, (x - pr.ambient_c) / (pr.r1 + pr.r2), 1);
+	for (k = 1; k <= 5400; k++) {
+		pw = idle + 0.05 * nrand();
+		if (k >= 1800 && k % 600 < 150)
+			pw += 2.9; /* a burst of generation */
+		x = plant_step(&pl, pw, 1.0) + 0.2 * nrand();
+		tp_tmodel_power(&model, k, pw);
+		tp_tmodel_zone_update(&model, 0, round(2 * x) / 2, 1);
+	}
+	tp_tmodel_params(&model, 0, &p);
+	printf("#   R1 %.3f R2 %.3f intercept %.2f\n", p.r1, p.r2, p.theta0);
+	CHECK_NEAR(p.r1 + p.r2, 7.2, 0.25 * 7.2);
+	/* the part of the rise not taken back lands in the intercept */
+	CHECK_NEAR(p.theta0, 20, 7.0);
+}
+
 int main(void)
 {
 	RUN(test_identifies_known_plant);
@@ -259,5 +304,6 @@ int main(void)
 	RUN(test_sustainable_power);
 	RUN(test_cooling_change_reaches_readings_slowly);
 	RUN(test_learn_off_changes_nothing);
+	RUN(test_wrong_start_guess_keeps_gain);
 	return test_done();
 }

@@ -574,10 +574,28 @@ void tp_tmodel_cooling_commit(struct tp_tmodel *m)
 
 void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die)
 {
-	int i;
+	int i, z, k;
 
 	if (isnan(power_w))
 		return;
+	/*
+	 * The state set is a guess (from a prior's ambient, or a minute of
+	 * readings): how far it moved the heatsink's rise is the start
+	 * transient's uncertainty, which the first readings then settle.
+	 */
+	for (z = 0; z < m->nzones; z++) {
+		struct tp_tm_zone *zz = &m->z[z];
+
+		if (zz->c2_frozen)
+			continue;
+		for (k = 0; k < TP_TM_NBANK; k++) {
+			struct tp_tm_cand *c = &zz->c[k];
+			double d = c->th[2] * (power_w - m->s2[k % TP_TM_NTAU2]);
+
+			if (fabs(d) > zz->prior.noise_c)
+				c->P[3][3] += d * d;
+		}
+	}
 	for (i = 0; i < TP_TM_NTAU2; i++)
 		m->s2[i] = power_w;
 	for (i = 0; die && i < TP_TM_NTAU1; i++)

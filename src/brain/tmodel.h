@@ -139,7 +139,9 @@ double tp_tmodel_rise_at(const struct tp_tmodel *m, int z, double power_w, doubl
 
 /*
  * Sets the heatsink-stage filters (and with die = 1 the die-stage ones too)
- * to power_w: the state the board is believed to start from.
+ * to power_w: the state the board is believed to start from. A guess: the
+ * rise it moved becomes the start transient's uncertainty, which the
+ * readings settle until the transient is frozen.
  */
 void tp_tmodel_set_state(struct tp_tmodel *m, double power_w, int die);
 
