@@ -92,11 +92,17 @@ check "from over the set point: its start and its control scored apart ($(tr '\n
 # moves the power to hold the reading and the model learnt the step as its
 # resistance at the new power unless held (never alarmed, 0.79 K over)
 "$TP_BIN" sim --population 30 --seed 1 -o "$TMPD/pop" >/dev/null
-for name in pop-0017-nano-sensor_offset pop-0008-orin-sensor_stuck pop-0029-pi5-sensor_offset; do
+# from_idle NAME: the population's board NAME in closed loop from its
+# steady state at idle; the JSON result in $TMPD/out, the session in
+# $TMPD/run-NAME
+from_idle() {
   sed 's/^initial = steady$/initial = steady\ninitial_rate = 0/' \
-    "$TMPD/pop/$name/scenario.ini" >"$TMPD/$name.ini"
-  expect_exit 0 "closed loop, $name" "$TP_BIN" sim --scenario "$TMPD/$name.ini" \
-    --controller horizon --virtual-load --json
+    "$TMPD/pop/$1/scenario.ini" >"$TMPD/$1.ini"
+  expect_exit 0 "closed loop, $1" "$TP_BIN" sim --scenario "$TMPD/$1.ini" \
+    --controller horizon --virtual-load --json -o "$TMPD/run-$1"
+}
+for name in pop-0017-nano-sensor_offset pop-0008-orin-sensor_stuck pop-0029-pi5-sensor_offset; do
+  from_idle "$name"
   python3 - "$TMPD/out" <<'PY' >"$TMPD/py.out" 2>&1
 import json, sys
 a = json.loads(open(sys.argv[1]).read())
@@ -106,19 +112,14 @@ PY
   check "$name: the die held under a failing sensor ($(tr '\n' ' ' <"$TMPD/py.out"))" \
     test ! -s "$TMPD/py.out"
 done
-rm -rf "$TMPD/p29"
-expect_exit 0 "closed loop, pop-0029 with its events" "$TP_BIN" sim \
-  --scenario "$TMPD/pop-0029-pi5-sensor_offset.ini" --controller horizon --virtual-load -o "$TMPD/p29"
 check "pop-0029: the control zone's offset alarmed" \
-  grep -q '"event":"sensor_[a-z]*","channel":"temp.cpu",.*"state":"start"' "$TMPD/p29/events.jsonl"
+  grep -q '"event":"sensor_[a-z]*","channel":"temp.cpu",.*"state":"start"' \
+  "$TMPD/run-pop-0029-pi5-sensor_offset/events.jsonl"
 
 # spikes of 7.7 K, three a minute for 19 minutes, on a pi5's control zone
 # (pop-0021): a reading the spike gate holds back is not paced on, so the
 # spikes do not cut the budget (0.946 of the sustainable rate when they did)
-sed 's/^initial = steady$/initial = steady\ninitial_rate = 0/' \
-  "$TMPD/pop/pop-0021-pi5-sensor_spike/scenario.ini" >"$TMPD/spike.ini"
-expect_exit 0 "closed loop, spikes on the control zone" "$TP_BIN" sim --scenario "$TMPD/spike.ini" \
-  --controller horizon --virtual-load --json
+from_idle pop-0021-pi5-sensor_spike
 python3 - "$TMPD/out" <<'PY' >"$TMPD/py.out" 2>&1
 import json, sys
 a = json.loads(open(sys.argv[1]).read())
