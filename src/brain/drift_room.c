@@ -343,6 +343,15 @@ static void apply_ambient(struct tp_drift *d)
 	d->ep_moved += fabs(s);
 }
 
+/* An episode over: the room as it stands now is the reference again. */
+static void episode_end(struct tp_drift *d, double t)
+{
+	d->episode = 0;
+	d->alpha_ref = d->alpha;
+	d->last_quiet_t = t;
+	d->tr_ok = 0;
+}
+
 static void decide(struct tp_drift *d, double t, int episode)
 {
 	d->common_suspect = 0;
@@ -497,11 +506,8 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 		return;
 	if (!amb && !cool && shift < 0 && chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR) {
 		/* still ordered by heat: the models' to learn, no change reported */
-		d->episode = 0;
 		d->common_suspect = 0;
-		d->alpha_ref = d->alpha;
-		d->last_quiet_t = t;
-		d->tr_ok = 0;
+		episode_end(d, t);
 		return;
 	}
 	if (!amb && !cool && !(chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR))
@@ -560,12 +566,8 @@ static void common_follow(struct tp_drift *d, double t)
 		d->ep_level = d->alpha;
 		d->ep_stable_since = t;
 	}
-	if (t - d->ep_stable_since >= COMMON_STABLE_S) {
-		d->episode = 0;
-		d->alpha_ref = d->alpha;
-		d->last_quiet_t = t;
-		d->tr_ok = 0;
-	}
+	if (t - d->ep_stable_since >= COMMON_STABLE_S)
+		episode_end(d, t);
 }
 
 /* ---- the die stage ---- */

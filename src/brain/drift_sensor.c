@@ -629,8 +629,7 @@ static int leans_alone(const struct tp_drift *d, int j, double dd)
 		const struct tp_drift_zone *o = &d->z[k];
 		double ok;
 
-		if (k == j || !o->has_blk || !o->base_ready || o->state != TP_DRIFT_OK ||
-		    o->stuck || o->w.lost || o->invalid)
+		if (k == j || !o->has_blk || !o->base_ready || tp_drift_zone_faulty(d, k))
 			continue;
 		ok = o->e_blk - o->o - d->alpha;
 		if (ok * (dd > 0 ? 1 : -1) > sqrt(o->blk_var))
