@@ -266,4 +266,52 @@ assert k["faults"] == 1 and k["accuracy"] == 1.0, k
 print("ok")
 PY
 
+# a room that ramped 30.7 -> 38.2 °C on a Pi 5-like board and stays there:
+# the room's verdict comes 350 s after the ramp's end (past eval's grace for
+# an ended fault), and it still explains the ramp, the room being where the
+# ramp left it; eval counts it found, no false alarm
+cat >"$TMPD/ramplate.ini" <<'INI'
+[scenario]
+board = sim-pi5
+duration_s = 6423
+interval_s = 1
+seed = 68297078643844
+[plant]
+model = network
+class = pi5
+ambient_c = 30.7
+initial = steady
+max_rate = 5
+[throttle]
+zone = temp.cpu
+[audio]
+rate = 0
+[load]
+profile = steps
+rate = 1.48
+step = 1040 3.79
+step = 1863 0.00
+step = 3144 3.71
+step = 4404 2.33
+[event.room]
+kind = ambient_ramp
+t_start = 2599
+t_end = 4623
+to_c = 38.2
+INI
+"$TP_BIN" sim --scenario "$TMPD/ramplate.ini" --no-audio -o "$TMPD/ramplate" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/ramplate" >"$TMPD/ramplate.events" 2>"$TMPD/err"
+mkdir -p "$TMPD/e-ramplate" && ln -s "$TMPD/ramplate" "$TMPD/e-ramplate/"
+"$TP_BIN" eval "$TMPD/e-ramplate" --json >"$TMPD/ramplate.json" 2>"$TMPD/err"
+check "room found after its ramp ended: the ramp's, no false alarm" py "$TMPD/ramplate.events" "$TMPD/ramplate.json" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"ambient_shift"' in l]
+assert e and e[0]["t"] > 4623 + 300 and e[0]["verdict"] == "ambient_change", e
+d = json.load(open(sys.argv[2]))
+k = d["faults"]["ambient_ramp"]
+assert k["detected"] == 1 and k["correct"] == 1, k
+assert d["false_alarms"] == 0, d["false_alarms"]
+print("ok")
+PY
+
 done_testing

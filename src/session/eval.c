@@ -441,12 +441,42 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 	free(sm);
 }
 
-static int event_explains(const struct evrec *e, const struct tp_truth_rec *r, int k, double t_end)
+/*
+ * Until when the room stays where a ramp left it: the start of the next
+ * change of the room, else the session's end.
+ */
+static double room_held_until(const struct tp_truth_file *ts, const struct tp_truth_rec *r,
+			      double t_end)
+{
+	double until = t_end;
+	int i;
+
+	for (i = 0; i < ts->n; i++) {
+		const struct tp_truth_rec *o = &ts->r[i];
+
+		if (o != r && o->t_start > r->t_start && o->t_start < until &&
+		    (strcmp(o->kind, "ambient_step") == 0 || strcmp(o->kind, "ambient_ramp") == 0))
+			until = o->t_start;
+	}
+	return until;
+}
+
+/*
+ * Does event e explain truth record r (of kind k)? From its start to
+ * FAULT_GRACE_S after its end; a ramped room stays where the ramp left it,
+ * so a verdict of the room (ambient_shift) explains the ramp until the
+ * room changes again, however late.
+ */
+static int event_explains(const struct evrec *e, const struct tp_truth_file *ts,
+			  const struct tp_truth_rec *r, int k, double t_end)
 {
 	int ev_common =
 	    strcmp(e->kind, "ambient_shift") == 0 || strcmp(e->kind, "cooling_degraded") == 0;
+	double end = end_of(r, t_end) + FAULT_GRACE_S;
 
-	if (e->at < r->t_start - 1 || e->at > end_of(r, t_end) + FAULT_GRACE_S)
+	if (strcmp(r->kind, "ambient_ramp") == 0 && strcmp(e->kind, "ambient_shift") == 0)
+		end = fmax(end, room_held_until(ts, r, t_end));
+	if (e->at < r->t_start - 1 || e->at > end)
 		return 0;
 	if (common_kind(k))
 		return 1; /* any fault event while the room or the cooling changes */
@@ -476,7 +506,7 @@ static int owned_elsewhere(const struct evrec *e, const struct tp_truth_file *ts
 	for (i = 0; i < ts->n; i++) {
 		int k2 = truth_kind(&ts->r[i]);
 
-		if (i != ri && common_kind(k2) && event_explains(e, &ts->r[i], k2, t_end) &&
+		if (i != ri && common_kind(k2) && event_explains(e, ts, &ts->r[i], k2, t_end) &&
 		    event_correct(e, &ts->r[i], k2))
 			return 1;
 	}
@@ -574,7 +604,7 @@ static void score_fault(struct tp_eval *ev, const struct tp_truth_file *ts, int 
 	int j, first = -1, firstc = -1, decided = -1, timed = -1;
 
 	for (j = 0; j < nev; j++) {
-		if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], r, k, t_end))
+		if (!is_fault_event(&evs[j]) || !event_explains(&evs[j], ts, r, k, t_end))
 			continue;
 		evs[j].used = 1;
 		if (first < 0)
