@@ -18,6 +18,7 @@
 #define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
 #define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
 #define STUCK_RUN_MULT	 1.5  /* a run must outlast the longest normal one by this */
+#define STUCK_HIST_MULT	 5.0  /* ... and the runs seen span this many times the run needed */
 
 /* spike gate */
 #define SPIKE_MIN_K    2.5
@@ -77,7 +78,11 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	/* a slow, coarse zone holds one value this long when healthy: no proof of stuck */
 	if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
 		return;
-	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need))
+	/* with no motion expected, the longest normal run is all the proof: a
+	 * sample of runs spanning a few minutes (a session's warm-up) has not
+	 * yet seen how long the zone holds a value under a steady load */
+	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need ||
+					z->run_start - d->t_first < STUCK_HIST_MULT * need))
 		return;
 	z->stuck = 1;
 	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
