@@ -7,23 +7,27 @@
 
 #define SOLAR_ORACLE_DE_WH   0.5
 #define SOLAR_ORACLE_PENALTY 1e9 /* tokens one hour below the floor is worth */
+/* the duty table's bound (2.5 years of 300 s steps): a longer series is
+ * planned on a whole multiple of the simulator's step */
+#define SOLAR_ORACLE_MAX_BYTES (128.0 * 1024 * 1024)
 
 /*
- * Energy the charger gives each hour of the series (Wh), on the simulator's
- * steps, and the share of the hour the simulator runs (missing data skipped).
+ * Energy the charger gives each step of the series (Wh), on the
+ * simulator's steps, and the hours of it the simulator runs (missing data
+ * skipped).
  */
 static int solar_oracle_harvest(const struct solar_scenario *s, const struct power_irradiance *ir,
-				double t0, int hours, double *h_wh, double *run)
+				const struct solar_oracle *o, double *h_wh, double *run)
 {
 	struct solar_cursor cur = {ir, 0};
 	double dt = s->step_s, t, pv;
 	int k;
 
-	memset(h_wh, 0, (size_t)hours * sizeof(double));
-	memset(run, 0, (size_t)hours * sizeof(double));
-	for (t = t0; t + dt <= ir->t[ir->n - 1] + 1e-6; t += dt) {
-		k = (int)((t - t0) / 3600.0);
-		if (k >= hours)
+	memset(h_wh, 0, (size_t)o->steps * sizeof(double));
+	memset(run, 0, (size_t)o->steps * sizeof(double));
+	for (t = o->t0; t + dt <= ir->t[ir->n - 1] + 1e-6; t += dt) {
+		k = (int)floor((t - o->t0) / o->step_s + 1e-9);
+		if (k >= o->steps)
 			break;
 		pv = solar_panel_w(s, &cur, t + dt * 0.5);
 		if (isnan(pv))
@@ -47,13 +51,13 @@ static double solar_oracle_interp(const double *v, int levels, double de, double
 	return v[i] + (x - i) * (v[i + 1] - v[i]);
 }
 
-/* One hour backwards (run: the share of it simulated): vcur from vnext, the duties into u. */
-static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_scenario *s,
+/* One step backwards (run: its hours simulated): vcur from vnext, the duties into u. */
+static void solar_oracle_step(const struct solar_oracle *o, const struct solar_scenario *s,
 			      double h_wh, double run, const double *vnext, double *vcur,
 			      unsigned char *u)
 {
 	double span = s->load.gen_w - s->load.idle_w, rate = power_load_max_tok_s(&s->load);
-	double keep = (s->budget.floor + 0.01) * o->cap_wh, lvd = s->lvd_soc * o->cap_wh;
+	double keep = s->budget.floor * o->cap_wh, lvd = s->lvd_soc * o->cap_wh;
 	int i, k;
 
 	for (i = 0; i <= o->levels; i++) {
@@ -86,32 +90,35 @@ static void solar_oracle_hour(const struct solar_oracle *o, const struct solar_s
 int solar_oracle_build(struct solar_oracle *o, const struct solar_scenario *s,
 		       const struct power_irradiance *ir)
 {
-	double *h_wh = NULL, *run = NULL, *va = NULL, *vb = NULL;
+	double *h_wh = NULL, *run = NULL, *va = NULL, *vb = NULL, span;
 	int h, rc = 0;
 
 	memset(o, 0, sizeof(*o));
-	if (ir->n < 2)
+	if (ir->n < 2 || !(s->step_s > 0.0))
 		return -EINVAL;
-	o->t0 = floor(ir->t[0] / 3600.0) * 3600.0;
-	o->hours = (int)ceil((ir->t[ir->n - 1] - o->t0) / 3600.0) + 1;
+	o->t0 = floor(ir->t[0] / 3600.0) * 3600.0; /* solar_run's */
 	o->cap_wh = solar_scenario_capacity_wh(s);
 	o->levels = (int)ceil(o->cap_wh / SOLAR_ORACLE_DE_WH);
+	span = ir->t[ir->n - 1] - o->t0;
+	o->step_s = s->step_s *
+		    fmax(1.0, ceil(span / s->step_s * (o->levels + 1) / SOLAR_ORACLE_MAX_BYTES));
+	o->steps = (int)ceil(span / o->step_s) + 1;
 	o->de_wh = o->cap_wh / o->levels;
 	o->umax = fmin(1.0, s->thermal_tok_s / power_load_max_tok_s(&s->load));
-	h_wh = malloc((size_t)o->hours * sizeof(double));
-	run = malloc((size_t)o->hours * sizeof(double));
+	h_wh = malloc((size_t)o->steps * sizeof(double));
+	run = malloc((size_t)o->steps * sizeof(double));
 	va = calloc((size_t)o->levels + 1, sizeof(double));
 	vb = calloc((size_t)o->levels + 1, sizeof(double));
-	o->u = malloc((size_t)o->hours * ((size_t)o->levels + 1));
+	o->u = malloc((size_t)o->steps * ((size_t)o->levels + 1));
 	if (!h_wh || !run || !va || !vb || !o->u) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	solar_oracle_harvest(s, ir, o->t0, o->hours, h_wh, run);
-	for (h = o->hours - 1; h >= 0; h--) {
+	solar_oracle_harvest(s, ir, o, h_wh, run);
+	for (h = o->steps - 1; h >= 0; h--) {
 		double *tmp;
 
-		solar_oracle_hour(o, s, h_wh[h], run[h], va, vb,
+		solar_oracle_step(o, s, h_wh[h], run[h], va, vb,
 				  o->u + (size_t)h * (o->levels + 1));
 		tmp = va;
 		va = vb;
@@ -129,12 +136,12 @@ out:
 
 double solar_oracle_duty(const struct solar_oracle *o, double t, double e_wh)
 {
-	int h = (int)floor((t - o->t0) / 3600.0), i = (int)floor(e_wh / o->de_wh);
+	int h = (int)floor((t - o->t0) / o->step_s + 1e-9), i = (int)floor(e_wh / o->de_wh);
 
 	if (h < 0)
 		h = 0;
-	if (h >= o->hours)
-		h = o->hours - 1;
+	if (h >= o->steps)
+		h = o->steps - 1;
 	i = i < 0 ? 0 : i > o->levels ? o->levels : i;
 	return o->umax * o->u[(size_t)h * (o->levels + 1) + i] / SOLAR_ORACLE_NU;
 }
