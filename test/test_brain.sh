@@ -94,6 +94,21 @@ printf '%s\n' '[scenario]' 'description = pi5 held at the trip from the start' '
 "$TP_BIN" sim --scenario "$TMPD/pi5trip.ini" --no-audio -o "$TMPD/pi5trip" >/dev/null 2>&1
 expect_kinds "pi5 board thermistor held at the trip in the first minutes: no sensor_stuck" \
   "$TMPD/pi5trip" ""
+# an Orin-like board's thermistor stuck for 22 min under chat calls: its
+# return is no die-stage cooling change (the die zones moved 0.34 K against
+# it, 4.8 times their noise; no die-stage step under 0.5 K was right on the
+# 480 boards of population seeds 1 and 2) (thermpace sim --population 240
+# --seed 1, scenario 224: a cooling_degraded at 4330 s)
+printf '%s\n' '[scenario]' 'description = orin board thermistor stuck' 'board = sim-orin' \
+  'duration_s = 4379' 'interval_s = 1' 'seed = 39254125358738' '[plant]' 'model = network' \
+  'class = orin' 'ambient_c = 25.8' 'initial = steady' 'max_rate = 20' '[throttle]' \
+  'zone = temp.gpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' 'call_tokens = 50' \
+  'gap_s = 46.2' 'gap_jitter = 0.8' 'session_s = 544' 'idle_s = 731' 'start_s = 723' \
+  '[event.sensor]' 'kind = sensor_stuck' 'channel = temp.board' 't_start = 2458' \
+  't_end = 3779' >"$TMPD/orinstuck.ini"
+"$TP_BIN" sim --scenario "$TMPD/orinstuck.ini" --no-audio -o "$TMPD/orinstuck" >/dev/null 2>&1
+expect_kinds "orin board thermistor back from stuck: no die-stage cooling change" \
+  "$TMPD/orinstuck" "sensor_stuck temp.board;"
 # no power reading: the model only echoes the reading; a second sensor on
 # the die at the trip is the evidence for heat, a lone one is no evidence
 mkdir -p "$TMPD/nopower" "$TMPD/nopower1"

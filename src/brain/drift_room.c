@@ -30,7 +30,7 @@
 #define DIE_NOW_S	   60.0	  /* the die stage: the last minute ... */
 #define DIE_REF_S	   300.0  /* ... against this long before ... */
 #define DIE_GAP_S	   60.0	  /* ... the minute before it */
-#define DIE_MIN_K	   0.3	  /* the die zones' step at least this, K ... */
+#define DIE_MIN_K	   0.5	  /* the die zones' step at least this, K ... */
 #define DIE_NOISE	   4.0	  /* ... and this many times its noise */
 #define DIE_ALIKE	   2.5	  /* the die zones' steps within this ratio of each other */
 #define DIE_BOARD_SHARE	   0.75	  /* the board's step under this share of the dies' */
