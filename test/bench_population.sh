@@ -95,5 +95,5 @@ print("\n  sessions %d (%.0f h, %.0f sensor-h), truth samples %d; stages library
     new["sessions"], new["hours"], new["sensor_hours"], new.get("truth_samples", 0),
     stages["sessions"]))
 print("  closed loop (throughput against the true sustainable rate, time over the ceiling,"
-      " overshoot): not scored on the population yet")
+      " overshoot): test/bench_population_closed.sh")
 PY
