@@ -28,7 +28,7 @@ static double bench_spell(double *dt, double *tok_s)
 	struct power_panel p;
 	struct power_harvest h;
 	struct power_budget_out o;
-	struct power_budget_in in = {0, 0.8, 0.02, 256.0, NAN, INFINITY};
+	struct power_budget_in in = {0, 0.8, 0.02, 256.0, NAN, INFINITY, 0.0};
 	double t, t00 = 978307200.0; /* 2001-01-01 */
 	int i;
 

@@ -24,7 +24,7 @@ static void test_budget(void)
 	struct power_panel p;
 	struct power_harvest h;
 	struct power_budget_out o, o2;
-	struct power_budget_in in = {T_JUNE21 + 17.3 * 3600.0, 1.0, 0.0, 256.0, NAN, INFINITY};
+	struct power_budget_in in = {T_JUNE21 + 17.3 * 3600.0, 1.0, 0.0, 256.0, NAN, INFINITY, 0.0};
 	char line[1024];
 	json_t *ev;
 
@@ -86,7 +86,7 @@ static void feed_days(struct power_harvest *h, double t0, int days, double r)
 static struct power_budget_in january_evening(struct power_budget_cfg *c, struct power_panel *p,
 					      struct power_harvest *h)
 {
-	struct power_budget_in in = {T_JAN + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+	struct power_budget_in in = {T_JAN + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY, 0.0};
 
 	budget_setup(c, p, h);
 	power_harvest_init(h, 0.3, 0.0);
@@ -103,7 +103,7 @@ static void test_dark_spell_reserve(void)
 	struct power_budget_out od, ob;
 	double t0 = T_JAN;
 	struct power_budget_in in = {
-	    t0 + 10 * 86400.0 + 20 * 3600.0, 0.7, 0.0, 256.0, NAN, INFINITY};
+	    t0 + 10 * 86400.0 + 20 * 3600.0, 0.7, 0.0, 256.0, NAN, INFINITY, 0.0};
 
 	budget_setup(&c, &p, &dark);
 	power_harvest_init(&dark, 0.3, 0.0);
@@ -277,6 +277,47 @@ static void test_keep_full_day(void)
  * exactly one day of idle. Bright weeks make it 0; spells that last make
  * it longer; more confidence, a longer reserve, capped at the battery.
  */
+/*
+ * The surplus of a full battery as the sun sets: held until the next
+ * budget, it is what the panel will give by then (the clear sky's fall
+ * over hold_s), not what it gives now, so the pack does not pay for the
+ * rest of the hold; a rising sun's is the present's.
+ */
+static void test_surplus_hold(void)
+{
+	struct power_site gso = {36.1, -79.95};
+	struct power_budget_cfg c;
+	struct power_panel p;
+	struct power_harvest h;
+	struct power_budget_out now, held;
+	struct power_budget_in in = {T_JUNE21 + 23.5 * 3600.0, 1.0, 0.0, 256.0, NAN, INFINITY, 0.0};
+	double jpt, c0, c1;
+
+	budget_setup(&c, &p, &h);
+	c.floor = 0.95; /* the night ahead keeps the pack: the surplus alone */
+	jpt = power_load_j_per_token(&c.load);
+	/* 23:30 UTC, about 19:10 at Greensboro: the sun setting */
+	c0 = power_solar_clear_w(&gso, &p, in.t_unix);
+	c1 = power_solar_clear_w(&gso, &p, in.t_unix + 900.0);
+	in.panel_now_w = c0;
+	printf("# sunset: clear sky %.1f W now, %.1f W in 15 min\n", c0, c1);
+	CHECK(c1 < 0.9 * c0 && c1 * c.charger_eff > c.load.idle_w);
+	power_budget_step(&c, &gso, &p, &h, &in, &now);
+	in.hold_s = 900.0;
+	power_budget_step(&c, &gso, &p, &h, &in, &held);
+	CHECK(now.surplus && held.surplus);
+	CHECK_NEAR(now.energy_tok_s * jpt, c0 * c.charger_eff - c.load.idle_w, 1e-6);
+	CHECK_NEAR(held.energy_tok_s * jpt, c1 * c.charger_eff - c.load.idle_w, 1e-6);
+	/* the morning: the panel gives more by the next budget, the present counts */
+	in.t_unix = T_JUNE21 + 12.0 * 3600.0;
+	in.panel_now_w = power_solar_clear_w(&gso, &p, in.t_unix);
+	in.hold_s = 0.0;
+	power_budget_step(&c, &gso, &p, &h, &in, &now);
+	in.hold_s = 900.0;
+	power_budget_step(&c, &gso, &p, &h, &in, &held);
+	CHECK_NEAR(held.energy_tok_s, now.energy_tok_s, 1e-12);
+}
+
 static void test_spell_reserve(void)
 {
 	struct power_site site = {45.0, 0.0};
@@ -285,7 +326,7 @@ static void test_spell_reserve(void)
 	struct power_harvest h;
 	struct power_budget_out o, o2;
 	double jan = T_JAN, need = 24.0 * 3.8 / 0.98, p_next, r_short;
-	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY};
+	struct power_budget_in in = {jan + 20 * 3600.0, 0.9, 0.0, 256.0, NAN, INFINITY, 0.0};
 	int d;
 
 	budget_setup(&c, &p, &h);
@@ -334,5 +375,6 @@ int main(void)
 	RUN(test_keep_full_auto);
 	RUN(test_keep_full_day);
 	RUN(test_spell_reserve);
+	RUN(test_surplus_hold);
 	return test_done();
 }

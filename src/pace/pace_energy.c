@@ -443,6 +443,7 @@ double tp_pace_energy_decide(struct tp_pace_energy *e, struct tp_eventlog *log, 
 						   : e->capacity_wh;
 		in.panel_now_w = e->r.solar_w;
 		in.thermal_tok_s = thermal_tok_s;
+		in.hold_s = dt; /* the next decision comes as this one did */
 		power_budget_step(&e->cfg, &e->site, &e->panel, &e->harv, &in, &e->out);
 	}
 	mid = NAN;

@@ -233,7 +233,12 @@ void power_budget_step(const struct power_budget_cfg *c, const struct power_site
 		p = power_budget_largest(c, harvest_w, n, e0, cap, n, keep, -INFINITY, pmax);
 	out->surplus = 0;
 	if (in->soc >= c->full_soc) {
-		double spare = panel_now * c->charger_eff - c->load.idle_w;
+		/* held until the next budget: a setting sun gives less by then */
+		double hold = isfinite(in->hold_s) && in->hold_s > 0.0 ? in->hold_s : 0.0;
+		double c0 = power_solar_clear_w(site, panel, in->t_unix);
+		double c1 = power_solar_clear_w(site, panel, in->t_unix + hold);
+		double spare = panel_now * (c0 > 0.0 && c1 < c0 ? c1 / c0 : 1.0) * c->charger_eff -
+			       c->load.idle_w;
 
 		if (spare > p) {
 			p = spare < pmax ? spare : pmax;

@@ -43,7 +43,10 @@
  *     spell outlasts with probability at most 1 - P (up to full_soc). The
  *     larger of it and reserve_hours' wins. 0: off.
  *  3. Surplus: when the battery is full (soc >= full_soc) and the panel
- *     gives more than idle + P now, what would be curtailed is spent.
+ *     gives more than idle + P, what would be curtailed is spent: the
+ *     panel's power now, lowered by the clear sky's fall over hold_s (a
+ *     setting sun gives less by the next budget, and a surplus spent past
+ *     it comes from the pack).
  *  4. The budget in tokens/s is P / (marginal J per token), capped at the
  *     load's most; the thermal budget caps it again; the smaller wins and
  *     `limit` says which ("energy" or "thermal").
@@ -112,6 +115,7 @@ struct power_budget_in {
 	double capacity_wh;	/* learned */
 	double panel_now_w;	/* the panel's power now (NaN: the forecast's middle) */
 	double thermal_tok_s;	/* the thermal budget (INFINITY: none) */
+	double hold_s;		/* how long this budget holds, s (0: an instant's) */
 };
 
 struct power_budget_out {

@@ -48,7 +48,8 @@ static void solar_decide(struct solar_state *st, double t, struct solar_result *
 						     st->est.capacity_ah * s->cells *
 							 POWER_LIFEPO4_NOMINAL_V,
 						     NAN,
-						     s->thermal_tok_s};
+						     s->thermal_tok_s,
+						     s->interval_s};
 			struct power_budget_out o;
 
 			power_budget_step(&s->budget, &s->site, &s->panel, &st->harv, &in, &o);
