@@ -102,6 +102,14 @@ for s in const warm calls steps; do
 done
 
 py() { python3 - "$@" >"$TMPD/py" 2>&1 && grep -qx ok "$TMPD/py"; }
+# scored NAME SCENARIO: simulated into $TMPD/NAME, its events in
+# $TMPD/NAME.events and eval's scores (a library of it) in $TMPD/NAME.json
+scored() {
+  "$TP_BIN" sim --scenario "$2" --no-audio -o "$TMPD/$1" >/dev/null 2>&1
+  "$TP_BIN" replay "$TMPD/$1" >"$TMPD/$1.events" 2>"$TMPD/err"
+  mkdir -p "$TMPD/e-$1" && ln -s "$TMPD/$1" "$TMPD/e-$1/"
+  "$TP_BIN" eval "$TMPD/e-$1" --json >"$TMPD/$1.json" 2>"$TMPD/err"
+}
 check "constant load: idle power stays near the board's, not the load's" py "$TMPD/const.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -191,10 +199,7 @@ check "a heatsink change is not the die stage" sh -c "! grep -q '\"stage\":\"die
 # and by its share of the heatsink's in the other: each told then, its
 # verdict resolving the unknown report, and eval scores it right
 for s in nano-ambient-step nano-cooling-degraded; do
-  "$TP_BIN" sim --scenario fixtures/scenarios/net/$s.ini --no-audio -o "$TMPD/$s" >/dev/null 2>&1
-  "$TP_BIN" replay "$TMPD/$s" >"$TMPD/$s.events" 2>"$TMPD/err"
-  mkdir -p "$TMPD/e-$s" && ln -s "$TMPD/$s" "$TMPD/e-$s/"
-  "$TP_BIN" eval "$TMPD/e-$s" --json >"$TMPD/$s.json" 2>"$TMPD/err"
+  scored "$s" "fixtures/scenarios/net/$s.ini"
 done
 check "room step at one load: unknown, then the room by the board's share" py "$TMPD/nano-ambient-step.events" "$TMPD/nano-ambient-step.json" <<'PY'
 import json, sys
@@ -252,10 +257,7 @@ t_start = 2659
 t_end = 6150
 to_c = 18.3
 INI
-"$TP_BIN" sim --scenario "$TMPD/rampidle.ini" --no-audio -o "$TMPD/rampidle" >/dev/null 2>&1
-"$TP_BIN" replay "$TMPD/rampidle" >"$TMPD/rampidle.events" 2>"$TMPD/err"
-mkdir -p "$TMPD/e-rampidle" && ln -s "$TMPD/rampidle" "$TMPD/e-rampidle/"
-"$TP_BIN" eval "$TMPD/e-rampidle" --json >"$TMPD/rampidle.json" 2>"$TMPD/err"
+scored rampidle "$TMPD/rampidle.ini"
 check "room ramp after a load step: found during the ramp, the room" py "$TMPD/rampidle.events" "$TMPD/rampidle.json" <<'PY'
 import json, sys
 e = [json.loads(l) for l in open(sys.argv[1]) if '"ambient_shift"' in l or '"cooling_degraded"' in l]
@@ -299,10 +301,7 @@ t_start = 2599
 t_end = 4623
 to_c = 38.2
 INI
-"$TP_BIN" sim --scenario "$TMPD/ramplate.ini" --no-audio -o "$TMPD/ramplate" >/dev/null 2>&1
-"$TP_BIN" replay "$TMPD/ramplate" >"$TMPD/ramplate.events" 2>"$TMPD/err"
-mkdir -p "$TMPD/e-ramplate" && ln -s "$TMPD/ramplate" "$TMPD/e-ramplate/"
-"$TP_BIN" eval "$TMPD/e-ramplate" --json >"$TMPD/ramplate.json" 2>"$TMPD/err"
+scored ramplate "$TMPD/ramplate.ini"
 check "room found after its ramp ended: the ramp's, no false alarm" py "$TMPD/ramplate.events" "$TMPD/ramplate.json" <<'PY'
 import json, sys
 e = [json.loads(l) for l in open(sys.argv[1]) if '"ambient_shift"' in l]
