@@ -620,6 +620,12 @@ static int unjudged_too_long(struct tp_drift *d, int j)
 	return ++z->unjudged_n * BLOCK_S >= UNJUDGED_MAX_S;
 }
 
+/* Zone z's zone-specific residual this block: its error less its baseline and the room's. */
+static double zone_resid(const struct tp_drift *d, const struct tp_drift_zone *z)
+{
+	return z->e_blk - z->o - d->alpha;
+}
+
 /* No other zone judged healthy leans dd's way by a block deviation of its own. */
 static int leans_alone(const struct tp_drift *d, int j, double dd)
 {
@@ -627,12 +633,10 @@ static int leans_alone(const struct tp_drift *d, int j, double dd)
 
 	for (k = 0; k < d->nz; k++) {
 		const struct tp_drift_zone *o = &d->z[k];
-		double ok;
 
 		if (k == j || !o->has_blk || !o->base_ready || tp_drift_zone_faulty(d, k))
 			continue;
-		ok = o->e_blk - o->o - d->alpha;
-		if (ok * (dd > 0 ? 1 : -1) > sqrt(o->blk_var))
+		if (zone_resid(d, o) * (dd > 0 ? 1 : -1) > sqrt(o->blk_var))
 			return 0;
 	}
 	return 1;
@@ -675,7 +679,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	z->jump = 0;
 	if (!z->has_blk || !z->base_ready)
 		return;
-	dd = z->e_blk - z->o - d->alpha;
+	dd = zone_resid(d, z);
 	z->d = dd;
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
