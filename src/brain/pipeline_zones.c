@@ -144,9 +144,28 @@ static void cooling_frame(struct tp_pipeline *p, double t)
 		tp_tmodel_boost(&p->tm, t + BOOST_S);
 }
 
+/*
+ * What the model's learning did to the controlled zone's rise this frame:
+ * a parameter moved, or the bank chose another member (members differ by
+ * kelvins in the first minutes, while their time constants are told
+ * apart). The reading did not jump; the model did: the anchor takes the
+ * difference at once, so that the forecast starts where the board is and
+ * not where the anchor's filter would take some tens of seconds to bring
+ * it (a Pi 5's start jumped 3 to 4.5 K at a steady reading).
+ */
+static void relearnt_frame(struct tp_pipeline *p, double rise_before)
+{
+	int c = p->ctrl;
+
+	if (isnan(rise_before) || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, c))
+		return;
+	p->anchor -= tp_tmodel_rise(&p->tm, c) - rise_before;
+}
+
 void tp_pipeline_zones_learn(struct tp_pipeline *p, double t)
 {
-	int j;
+	int j, c = p->ctrl;
+	double rise_before = c >= 0 && tp_tmodel_zone_ready(&p->tm, c) ? tp_tmodel_rise(&p->tm, c) : NAN;
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];
@@ -160,6 +179,7 @@ void tp_pipeline_zones_learn(struct tp_pipeline *p, double t)
 				      tp_drift_zone_trusted(p->dd, j) && !p->hold && p->init_done);
 	}
 	tp_tmodel_select(&p->tm);
+	relearnt_frame(p, rise_before);
 	consistency_frame(p, t);
 	cooling_frame(p, t);
 }
