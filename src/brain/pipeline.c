@@ -10,6 +10,7 @@
 #include "util.h"
 
 #define MODEL_VALID_S 300.0 /* data before the dynamics are trusted */
+#define PRIOR_SCALE_MIN_K 5.0 /* scale_priors: the first reading's rise at least this */
 #define LOADED_UTIL   0.5
 #define ENERGY_Q      1e-6  /* random walk of the idle/energy-per-token fit, per s */
 #define RBAR_TAU_S    600.0 /* the fit's operating point: its mean rate */
@@ -679,7 +680,7 @@ static void init_frame(struct tp_pipeline *p, double t)
 
 	if (p->init_done || c < 0 || !p->tm.have_power)
 		return;
-	zone_prior(p->b, p->bz[c], &pr);
+	pr = p->tm.z[c].prior; /* the profile's, or scaled to the first reading */
 	x = p->reading[c];
 	if (!isnan(x) && p->init_nx == 0 && isnan(p->init_p0)) {
 		p->init_p0 = p->p_now;
@@ -730,6 +731,50 @@ static void init_frame(struct tp_pipeline *p, double t)
 		tp_tmodel_set_state(&p->tm, pbar, 0);
 		p->tm.p_mid = p->tm.p_slow = pbar;
 	}
+}
+
+/*
+ * A profile without resistances of its own ([model] r_die, r_sink) starts
+ * from defaults made for boards of a few watts. On a board that draws
+ * tens of watts under a fan (an AGX Orin: 44 W at 68 °C, about 1 K/W),
+ * they put the equilibrium at the first power hundreds of kelvins over
+ * the trip; the anchor takes the difference and stays hundreds under the
+ * room, and every swing of the power is forecast as tens of kelvins. The
+ * first frame that has both tells that: where the defaults' equilibrium
+ * at the first power is over the trip and the reading is under it, every
+ * zone's resistances are scaled (one factor for all) so that the board is
+ * at equilibrium with that power, at least PRIOR_SCALE_MIN_K over the
+ * prior room. Anywhere else (a profile's own resistances, a default that
+ * is merely off) the priors stay as they are and the model learns.
+ */
+static void scale_priors(struct tp_pipeline *p)
+{
+	struct tp_tm_prior pri[MAX_ZONES];
+	double x, pw, g, s;
+	int i, c = p->ctrl;
+
+	if (p->prior_scaled || c < 0 || p->tm.have_power || p->psrc == PWR_NONE)
+		return;
+	pw = frame_power(p);
+	if (isnan(pw))
+		return; /* the model starts at the first power: judged then */
+	p->prior_scaled = 1;
+	x = p->v[p->zin[c]];
+	if (!(pw > 0) || isnan(x) || !(x < p->trip) ||
+	    !isnan(tp_board_model_or(p->b, "r_die", NAN)) ||
+	    !isnan(tp_board_model_or(p->b, "r_sink", NAN)))
+		return;
+	for (i = 0; i < p->nz; i++)
+		pri[i] = p->tm.z[i].prior;
+	g = pri[c].r1 + pri[c].r2;
+	if (!(pri[c].ambient_c + g * pw > p->trip))
+		return;
+	s = fmax(x - pri[c].ambient_c, PRIOR_SCALE_MIN_K) / (g * pw);
+	for (i = 0; i < p->nz; i++) {
+		pri[i].r1 *= s;
+		pri[i].r2 *= s;
+	}
+	tp_tmodel_init(&p->tm, p->nz, pri);
 }
 
 /* ---- the frame ---- */
@@ -806,6 +851,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	p->frames++;
 	hold_inputs(p, t);
 
+	scale_priors(p);
 	pw = model_power(p, t);
 	p->p_ema10 = tp_ema(p->p_ema10, p->p_now, dt, 10);
 	p->p_ema60 = tp_ema(p->p_ema60, p->p_now, dt, 60);
