@@ -313,4 +313,39 @@ assert d["false_alarms"] == 0, d["false_alarms"]
 print("ok")
 PY
 
+# a nano-class board (dies that leak 0.26 W at 25 C, doubling every 30 K)
+# between chat sessions and long idles: the power the sustainable rate
+# leaves for all that is no token's (sustainable power less rate times
+# J/token) is the board's at its set point, not at the idle windows'
+# readings 25 K cooler; the fit's idle alone was 0.25 W under it
+printf '%s\n' '[scenario]' 'description = nano: chat sessions, long idles' 'board = sim' \
+  'duration_s = 7200' 'interval_s = 1' 'seed = 4242' '[plant]' 'model = network' \
+  'class = nano' 'ambient_c = 25' 'initial = steady' 'max_rate = 12.2' '[throttle]' \
+  'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' 'call_tokens = 100' \
+  'gap_s = 10' 'gap_jitter = 0.5' 'session_s = 900' 'idle_s = 900' 'start_s = 300' \
+  >"$TMPD/leak.ini"
+"$TP_BIN" sim --scenario "$TMPD/leak.ini" --no-audio -o "$TMPD/leak" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/leak" --channels "$TMPD/leak.csv" >/dev/null 2>"$TMPD/err"
+check "sustainable rate at the set point: the idle power there, leakage included" \
+  py "$TMPD/leak.csv" "$TMPD/leak/truth.jsonl" <<'PY'
+import csv, json, sys
+truth = {}
+for l in open(sys.argv[2]):
+    r = json.loads(l)
+    if r["kind"] == "truth_sample" and r["t_start"] >= 3600:
+        truth[int(r["t_start"])] = r
+d = []
+for r in csv.DictReader(open(sys.argv[1])):
+    x = truth.get(int(float(r["t"])))
+    if x is None or not r["forecast.sustainable_rate"]:
+        continue
+    jpt = float(r["forecast.joules_per_token"])
+    est = float(r["forecast.sustainable_power_w"]) - float(r["forecast.sustainable_rate"]) * jpt
+    d.append(est - (x["sus_power_w"] - x["sus_rate"] * jpt))
+assert len(d) >= 50, len(d)
+m = sum(d) / len(d)
+assert abs(m) <= 0.1, m
+print("ok")
+PY
+
 done_testing

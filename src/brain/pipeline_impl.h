@@ -104,6 +104,8 @@ struct tp_pipeline {
 	int ek_n;
 	double ek_wt0, ek_wp, ek_wr; /* the window being summed: start, power, rate */
 	int ek_wn;
+	double ek_wx;  /* ... and the controlled zone's reading (NaN: one missing or faulty) */
+	double lk_w, lk_x, lk_p, lk_xx, lk_xp; /* idle windows: power on the reading (leak_at) */
 	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
 
 	/* the room (pipeline_room.c): power through the controlled zone's prior
