@@ -104,7 +104,7 @@ struct tp_pipeline {
 	int ek_n;
 	double ek_wt0, ek_wp, ek_wr; /* the window being summed: start, power, rate */
 	int ek_wn;
-	double ek_wx;  /* ... and the controlled zone's reading (NaN: one missing or faulty) */
+	double ek_wx; /* ... and the controlled zone's reading (NaN: one missing or faulty) */
 	double lk_w, lk_x, lk_p, lk_xx, lk_xp; /* idle windows: power on the reading (leak_at) */
 	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
 
@@ -160,6 +160,28 @@ struct tp_pipeline {
 	double ctl_last_c; /* the last reading */
 	int ctl_have;
 };
+
+/* ---- pipeline.c ---- */
+
+/* The model's input power of this frame from its source (NaN: none). */
+double tp_pipeline_frame_power(const struct tp_pipeline *p);
+
+/* ---- pipeline_energy.c ---- */
+
+/* The energy account, the energy fit and the idle windows take a frame. */
+void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt);
+
+/* The fit's idle power, W (the profile's until 30 frames). */
+double tp_pipeline_idle_w(const struct tp_pipeline *p);
+
+/* The fit's marginal energy per token, J, where precise (the profile's else). */
+double tp_pipeline_jpt_marginal(const struct tp_pipeline *p);
+
+/*
+ * The power that is no token's at the controlled zone's reading x, less
+ * the fit's idle power, W: the idle windows' slope on their reading.
+ */
+double tp_pipeline_leak_at(const struct tp_pipeline *p, double x);
 
 /* ---- pipeline_zones.c ---- */
 

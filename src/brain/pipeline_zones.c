@@ -165,7 +165,8 @@ static void relearnt_frame(struct tp_pipeline *p, double rise_before)
 void tp_pipeline_zones_learn(struct tp_pipeline *p, double t)
 {
 	int j, c = p->ctrl;
-	double rise_before = c >= 0 && tp_tmodel_zone_ready(&p->tm, c) ? tp_tmodel_rise(&p->tm, c) : NAN;
+	double rise_before =
+	    c >= 0 && tp_tmodel_zone_ready(&p->tm, c) ? tp_tmodel_rise(&p->tm, c) : NAN;
 
 	for (j = 0; j < p->nz; j++) {
 		double x = p->reading[j];

@@ -1,0 +1,141 @@
+/* The energy fit: idle power, energy per token, and the idle power at another reading. */
+#include "pipeline_impl.h"
+
+#include <math.h>
+
+#include "util.h"
+
+#define ENERGY_Q   1e-6	 /* random walk of the idle/energy-per-token fit, per s */
+#define RBAR_TAU_S 600.0 /* the fit's operating point: its mean rate */
+/* the fit takes means over this long: a rate counted in whole tokens per
+ * frame is noise that power does not follow, and on a steady load it
+ * pulled the slope to a fifth of the board's (regression dilution) */
+#define ENERGY_WIN_S  10.0
+#define LEAK_MEM_S    7200.0 /* tp_pipeline_leak_at: idle windows remembered this long */
+#define LEAK_MIN_W    30.0   /* ... judged from this many (weighted) ... */
+#define LEAK_MIN_SD_K 0.75   /* ... over readings this spread */
+#define LEAK_MAX_K    0.02   /* ... the slope at most this share of idle per K */
+
+/* power = idle + E_token·rate, a two-parameter Kalman regression, on the
+ * means of n frames */
+static void energy_fit(struct tp_pipeline *p, double t, double pm, double r, int n)
+{
+	double h[2] = {1, r}, Ph[2], S, e, K[2];
+	int i, j;
+
+	if (p->ek_n > 0 && t > p->ek_t) {
+		p->ek_P[0][0] += ENERGY_Q * (t - p->ek_t);
+		p->ek_P[1][1] += ENERGY_Q * (t - p->ek_t);
+	}
+	p->ek_t = t;
+	Ph[0] = p->ek_P[0][0] * h[0] + p->ek_P[0][1] * h[1];
+	Ph[1] = p->ek_P[1][0] * h[0] + p->ek_P[1][1] * h[1];
+	S = h[0] * Ph[0] + h[1] * Ph[1] + 0.25;
+	e = pm - (p->ek_th[0] + p->ek_th[1] * r);
+	for (i = 0; i < 2; i++)
+		K[i] = Ph[i] / S;
+	for (i = 0; i < 2; i++) {
+		p->ek_th[i] += K[i] * e;
+		for (j = 0; j < 2; j++)
+			p->ek_P[i][j] -= K[i] * Ph[j];
+	}
+	p->ek_n += n; /* frames, as the thresholds count them */
+}
+
+/* One idle window (no token): its mean power against its mean reading. */
+static void leak_window(struct tp_pipeline *p, double pm, double x)
+{
+	double a = exp(-ENERGY_WIN_S / LEAK_MEM_S);
+
+	p->lk_w = a * p->lk_w + 1;
+	p->lk_x = a * p->lk_x + x;
+	p->lk_p = a * p->lk_p + pm;
+	p->lk_xx = a * p->lk_xx + x * x;
+	p->lk_xp = a * p->lk_xp + x * pm;
+}
+
+void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt)
+{
+	const double *v = p->v;
+	double pm = NAN, r = NAN;
+
+	if (p->psrc == PWR_BOARD || p->psrc == PWR_RAILS)
+		pm = tp_pipeline_frame_power(p);
+	tp_energy_account_frame(&p->energy, t, p->i_energy >= 0 ? v[p->i_energy] : NAN, pm,
+				p->i_power >= 0 ? v[p->i_power] : NAN);
+	if (p->i_tokens >= 0 && !isnan(v[p->i_tokens])) {
+		double tk = v[p->i_tokens];
+
+		if (isnan(p->tok_first))
+			p->tok_first = tk;
+		if (!isnan(p->tok_prev) && t > p->tok_prev_t && p->i_rate < 0)
+			r = (tk - p->tok_prev) / (t - p->tok_prev_t);
+		if (!isnan(p->tok_prev) && tk > p->tok_prev)
+			p->gen_s += t - p->tok_prev_t;
+		p->tok_prev = tk;
+		p->tok_prev_t = t;
+		p->tok_last = tk;
+	}
+	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
+		r = v[p->i_rate];
+	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
+		int c = p->ctrl;
+		double x = c >= 0 && !tp_drift_zone_faulty(p->dd, c) ? p->v[p->zin[c]] : NAN;
+
+		if (p->ek_wn == 0) {
+			p->ek_wt0 = t;
+			p->ek_wx = 0;
+		}
+		p->ek_wp += pm;
+		p->ek_wr += r;
+		p->ek_wx += x;
+		p->ek_wn++;
+		if (t - p->ek_wt0 >= ENERGY_WIN_S - 1e-6) {
+			energy_fit(p, t, p->ek_wp / p->ek_wn, p->ek_wr / p->ek_wn, p->ek_wn);
+			if (p->ek_wr == 0 && !isnan(p->ek_wx) && !p->hold)
+				leak_window(p, p->ek_wp / p->ek_wn, p->ek_wx / p->ek_wn);
+			p->ek_wp = p->ek_wr = 0;
+			p->ek_wn = 0;
+		}
+		p->ek_rbar = tp_ema(p->ek_rbar, r, dt, RBAR_TAU_S);
+	}
+}
+
+double tp_pipeline_idle_w(const struct tp_pipeline *p)
+{
+	return p->ek_n >= 30 ? p->ek_th[0] : p->idle_prior;
+}
+
+double tp_pipeline_jpt_marginal(const struct tp_pipeline *p)
+{
+	if (p->ek_n >= 30 && p->ek_th[1] > 0 && sqrt(p->ek_P[1][1]) < 0.5 * p->ek_th[1])
+		return p->ek_th[1];
+	return p->jpt_prior;
+}
+
+/*
+ * The power that is no token's at the controlled zone's reading x, less
+ * the idle power the energy fit found (W): silicon leaks more as it heats
+ * (doubling every 30 K or so) and a fan spins faster, so a board idles
+ * higher at its set point than in the idle windows the fit saw. The slope
+ * of the idle windows' power on their reading (discounted over
+ * LEAK_MEM_S), from LEAK_MIN_W windows spread over LEAK_MIN_SD_K, held
+ * within [0, LEAK_MAX_K of the idle power], times x less their mean
+ * reading; 0 until then. On the network plant (population seed 1) the
+ * slopes found were 0.004-0.025 W/K, and the nano class, whose dies leak
+ * 0.26 W at 25 °C, read its sustainable rate at the set point 16 % high
+ * on average without it.
+ */
+double tp_pipeline_leak_at(const struct tp_pipeline *p, double x)
+{
+	double mx, var, c;
+
+	if (!(p->lk_w >= LEAK_MIN_W) || isnan(x))
+		return 0;
+	mx = p->lk_x / p->lk_w;
+	var = p->lk_xx / p->lk_w - mx * mx;
+	if (!(var >= LEAK_MIN_SD_K * LEAK_MIN_SD_K))
+		return 0;
+	c = (p->lk_xp / p->lk_w - mx * p->lk_p / p->lk_w) / var;
+	return fmin(fmax(c, 0), LEAK_MAX_K * fmax(tp_pipeline_idle_w(p), 0)) * (x - mx);
+}
