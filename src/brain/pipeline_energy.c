@@ -82,6 +82,10 @@ void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt)
 		int c = p->ctrl;
 		double x = c >= 0 && !tp_drift_zone_faulty(p->dd, c) ? p->v[p->zin[c]] : NAN;
 
+		/* a sentinel or a reading out of range (judged a frame later) */
+		if (!isnan(x) && p->bz[c] && tp_board_zone_invalid(p->bz[c], x))
+			x = NAN;
+
 		if (p->ek_wn == 0) {
 			p->ek_wt0 = t;
 			p->ek_wx = 0;
