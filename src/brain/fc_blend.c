@@ -18,6 +18,7 @@
 #define BLEND_PRIOR_XC 0.25
 #define BLEND_PRIOR_N  30.0
 #define BLEND_MEMORY_N 300.0
+#define BLEND_PRIOR_XP 0.25
 #define BLEND_KC_MAX   2.0 /* k_c within [0, this] */
 
 static const double horizons_s[TP_FC_BLEND_NH] = {30, 120, 600};
@@ -34,6 +35,7 @@ void tp_fc_blend_init(struct tp_fc_blend *b)
 		h->s[0][0] = h->r[0] = BLEND_PRIOR_X;
 		h->s[1][1] = h->r[1] = BLEND_PRIOR_XL;
 		h->s[2][2] = BLEND_PRIOR_XC;
+		h->s[3][3] = BLEND_PRIOR_XP;
 		h->n_seen = BLEND_PRIOR_N;
 	}
 	b->mean_c = b->long_c = NAN;
@@ -41,57 +43,102 @@ void tp_fc_blend_init(struct tp_fc_blend *b)
 }
 
 /* The regressors: the change d the model predicts beyond the mean, split at
- * the knot, and the long mean's distance c from it. */
-static void regressors(double d, double c, double *x)
+ * the knot, the long mean's distance c from it, the reading's p. */
+static void regressors(double d, double c, double pr, double *x)
 {
 	x[0] = fmin(fmax(d, -BLEND_KNOT_K), BLEND_KNOT_K);
 	x[1] = d - x[0];
 	x[2] = c;
+	x[3] = pr;
 }
 
-/* Determinant of the 3x3 matrix with column j replaced by v (j < 0: none). */
-static double det3(const double (*s)[TP_FC_BLEND_NX], const double *v, int j)
-{
-	double m[3][3];
-	int a, c;
+static const double k_lo[TP_FC_BLEND_NX] = {0, 0, 0, 0};
+static const double k_hi[TP_FC_BLEND_NX] = {1, 1, BLEND_KC_MAX, 1};
 
-	for (a = 0; a < 3; a++)
-		for (c = 0; c < 3; c++)
-			m[a][c] = c == j ? v[a] : s[a][c];
-	return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-	       m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-	       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+/*
+ * The least-squares slopes over the free regressors (free[j]), the others
+ * held at k[j]: Gaussian elimination with partial pivoting; 0 when singular.
+ */
+static int solve_free(const struct tp_fc_blend_h *h, const int *free, double *k)
+{
+	double m[TP_FC_BLEND_NX][TP_FC_BLEND_NX + 1];
+	int idx[TP_FC_BLEND_NX], n = 0, a, c, j;
+
+	for (j = 0; j < TP_FC_BLEND_NX; j++)
+		if (free[j])
+			idx[n++] = j;
+	for (a = 0; a < n; a++) {
+		double rhs = h->r[idx[a]];
+
+		for (j = 0; j < TP_FC_BLEND_NX; j++)
+			if (!free[j])
+				rhs -= h->s[idx[a]][j] * k[j];
+		for (c = 0; c < n; c++)
+			m[a][c] = h->s[idx[a]][idx[c]];
+		m[a][n] = rhs;
+	}
+	for (c = 0; c < n; c++) {
+		int piv = c;
+
+		for (a = c + 1; a < n; a++)
+			if (fabs(m[a][c]) > fabs(m[piv][c]))
+				piv = a;
+		if (!(fabs(m[piv][c]) > 1e-15))
+			return 0;
+		for (j = 0; j <= n; j++) {
+			double tmp = m[c][j];
+
+			m[c][j] = m[piv][j];
+			m[piv][j] = tmp;
+		}
+		for (a = c + 1; a < n; a++) {
+			double f = m[a][c] / m[c][c];
+
+			for (j = c; j <= n; j++)
+				m[a][j] -= f * m[c][j];
+		}
+	}
+	for (a = n - 1; a >= 0; a--) {
+		double v = m[a][n];
+
+		for (c = a + 1; c < n; c++)
+			v -= m[a][c] * k[idx[c]];
+		k[idx[a]] = v / m[a][a];
+	}
+	return 1;
 }
 
 /*
- * The slopes k of the reached change on the regressors (Cramer's rule);
- * k_c out of [0, BLEND_KC_MAX] is held at the bound and the model's two
- * slopes solved again beside it.
+ * The slopes k of the reached change on the regressors, each within its
+ * bounds (k_s, k_l, k_p in [0, 1], k_c in [0, BLEND_KC_MAX]): solved, the
+ * first out of its bounds held there, and the rest solved again beside it.
  */
 static void slopes(const struct tp_fc_blend_h *h, double *k)
 {
-	double det = det3(h->s, NULL, -1), kc, r0, r1, d2;
-	int j;
+	int free[TP_FC_BLEND_NX], j, round;
 
 	k[0] = k[1] = 1; /* no change seen to judge by */
-	k[2] = 0;
-	if (!(det > 1e-15))
-		return;
+	k[2] = k[3] = 0;
 	for (j = 0; j < TP_FC_BLEND_NX; j++)
-		k[j] = det3(h->s, h->r, j) / det;
-	kc = fmin(BLEND_KC_MAX, fmax(0, k[2]));
-	if (kc != k[2]) {
-		r0 = h->r[0] - h->s[0][2] * kc;
-		r1 = h->r[1] - h->s[1][2] * kc;
-		d2 = h->s[0][0] * h->s[1][1] - h->s[0][1] * h->s[0][1];
-		if (d2 > 1e-12) {
-			k[0] = (r0 * h->s[1][1] - r1 * h->s[0][1]) / d2;
-			k[1] = (h->s[0][0] * r1 - h->s[0][1] * r0) / d2;
-		}
-		k[2] = kc;
+		free[j] = 1;
+	for (round = 0; round < TP_FC_BLEND_NX; round++) {
+		double kk[TP_FC_BLEND_NX];
+		int worst = -1;
+
+		memcpy(kk, k, sizeof(kk));
+		if (!solve_free(h, free, kk))
+			break;
+		memcpy(k, kk, sizeof(kk));
+		for (j = 0; j < TP_FC_BLEND_NX && worst < 0; j++)
+			if (free[j] && (k[j] < k_lo[j] || k[j] > k_hi[j]))
+				worst = j;
+		if (worst < 0)
+			break;
+		k[worst] = fmin(k_hi[worst], fmax(k_lo[worst], k[worst]));
+		free[worst] = 0;
 	}
-	k[0] = fmin(1, fmax(0, k[0]));
-	k[1] = fmin(1, fmax(0, k[1]));
+	for (j = 0; j < TP_FC_BLEND_NX; j++)
+		k[j] = fmin(k_hi[j], fmax(k_lo[j], k[j]));
 }
 
 /* The pairs whose horizon has passed: compared with the reading and dropped. */
@@ -106,7 +153,7 @@ static void settle(struct tp_fc_blend_h *h, double t, double reading_c)
 
 		if (isnan(reading_c) || span > 1.5 * h->ring.h_s)
 			continue;
-		regressors(v[0] - v[1], v[2] - v[1], x);
+		regressors(v[0] - v[1], v[2] - v[1], v[3] - v[1], x);
 		y = reading_c - v[1];
 		w = 1 / fmin(h->n_seen + 1, BLEND_MEMORY_N);
 		for (a = 0; a < TP_FC_BLEND_NX; a++) {
@@ -125,7 +172,7 @@ double tp_fc_blend_weight(const struct tp_fc_blend *b, int i, double change_k)
 	if (i < 0 || i >= TP_FC_BLEND_NH || isnan(change_k))
 		return 1;
 	slopes(&b->h[i], k);
-	regressors(change_k, 0, x);
+	regressors(change_k, 0, 0, x);
 	return fabs(change_k) > 1e-12 ? (k[0] * x[0] + k[1] * x[1]) / change_k : k[0];
 }
 
@@ -169,9 +216,10 @@ void tp_fc_blend_frame(struct tp_fc_blend *b, double t, double reading_c, const 
 			continue;
 		}
 		slopes(h, k);
-		regressors(f - b->mean_c, b->long_c - b->mean_c, x);
-		out[i] = b->mean_c + k[0] * x[0] + k[1] * x[1] + k[2] * x[2];
+		regressors(f - b->mean_c, b->long_c - b->mean_c, reading_c - b->mean_c, x);
+		out[i] = b->mean_c + k[0] * x[0] + k[1] * x[1] + k[2] * x[2] + k[3] * x[3];
 		if (learn && tp_fc_ring_due(&h->ring, t))
-			tp_fc_ring_push(&h->ring, t, (const double[]){f, b->mean_c, b->long_c}, 3);
+			tp_fc_ring_push(&h->ring, t,
+					(const double[]){f, b->mean_c, b->long_c, reading_c}, 4);
 	}
 }
