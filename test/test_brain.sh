@@ -109,6 +109,21 @@ printf '%s\n' '[scenario]' 'description = orin board thermistor stuck' 'board = 
 "$TP_BIN" sim --scenario "$TMPD/orinstuck.ini" --no-audio -o "$TMPD/orinstuck" >/dev/null 2>&1
 expect_kinds "orin board thermistor back from stuck: no die-stage cooling change" \
   "$TMPD/orinstuck" "sensor_stuck temp.board;"
+# a nano's CPU thermistor stuck for 28 min through a load stop: what its
+# residual did while it held (the CUSUM was already leaning when the stuck
+# was told, 91 s in) and the model it comes back to are the stuck's, no
+# calibration fault once it reads again (thermpace sim --population 240
+# --seed 2, scenario 92: a sensor_calibration on temp.cpu at 4040 s, its
+# onset at 2120 s inside the stuck episode)
+printf '%s\n' '[scenario]' 'description = nano cpu thermistor stuck' 'board = sim' \
+  'duration_s = 4318' 'interval_s = 1' 'seed = 236947584672913' '[plant]' 'model = network' \
+  'class = nano' 'ambient_c = 20.8' 'initial = steady' 'max_rate = 12.2' '[throttle]' \
+  'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = steps' 'rate = 6.85' \
+  'step = 1013 6.85' 'step = 2544 0.00' 'step = 4222 10.27' '[event.sensor]' \
+  'kind = sensor_stuck' 'channel = temp.cpu' 't_start = 2027' 't_end = 3718' >"$TMPD/nanostuck.ini"
+"$TP_BIN" sim --scenario "$TMPD/nanostuck.ini" --no-audio -o "$TMPD/nanostuck" >/dev/null 2>&1
+expect_kinds "nano cpu thermistor back from stuck: no calibration fault after" \
+  "$TMPD/nanostuck" "sensor_stuck temp.cpu;"
 # no power reading: the model only echoes the reading; a second sensor on
 # the die at the trip is the evidence for heat, a lone one is no evidence
 mkdir -p "$TMPD/nopower" "$TMPD/nopower1"

@@ -1,4 +1,5 @@
 #ifndef THERMPACE_DRIFT_IMPL_H
+#define TP_DRIFT_STUCK_RELEARN_S 600.0 /* a zone back from stuck: unjudged this long */
 #define THERMPACE_DRIFT_IMPL_H
 
 /*

@@ -51,6 +51,8 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 		if (z->run_n > 0) {
 			if (z->stuck) {
 				z->stuck = 0;
+				/* back: its model and baseline relearn before it is judged */
+				z->relearn_until = t + TP_DRIFT_STUCK_RELEARN_S;
 				ev = tp_drift_zone_event(d, t, "sensor_stuck", j, 0.9);
 				if (ev) {
 					json_object_set_new(ev, "state", json_string("end"));
@@ -85,6 +87,11 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 					z->run_start - d->t_first < STUCK_HIST_MULT * need))
 		return;
 	z->stuck = 1;
+	/* what its residual did while it held is the stuck value's, not a calibration's */
+	if (z->state == TP_DRIFT_SUSPECT || z->state == TP_DRIFT_CLASSIFY) {
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+	}
 	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
 	if (!ev)
 		return;
