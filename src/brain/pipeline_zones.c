@@ -5,12 +5,13 @@
 #include "stats.h"
 #include "util.h"
 
-#define ANCHOR_TAU_S 10.0   /* the forecast starts from the filtered reading */
-#define BOOST_S	     1800.0 /* the models re-identify this long after a cooling change */
-#define RC_SD	     0.03   /* resistances this well known are compared across zones */
-#define RC_MOVE	     0.05   /* one zone's moved this much against every other's ... */
-#define RC_STILL     0.015  /* ... while theirs kept their ratios within this */
-#define RC_HOLD_S    900.0  /* then it learns nothing this long */
+#define ANCHOR_TAU_S	10.0   /* the forecast starts from the filtered reading */
+#define BOOST_S		1800.0 /* the models re-identify this long after a cooling change */
+#define RC_SD		0.03   /* resistances this well known are compared across zones */
+#define RC_MOVE		0.05   /* one zone's moved this much against every other's ... */
+#define RC_STILL	0.015  /* ... while theirs kept their ratios within this */
+#define RC_HOLD_S	900.0  /* then it learns nothing this long */
+#define RELEARNT_SIGMAS 3.0    /* a reading this far from the model moved it: kept */
 
 void tp_pipeline_zones_predict(struct tp_pipeline *p)
 {
@@ -146,25 +147,32 @@ static void cooling_frame(struct tp_pipeline *p, double t)
 
 /*
  * What the model's learning did to the controlled zone's rise this frame:
- * a parameter moved, or the bank chose another member (members differ by
- * kelvins in the first minutes, while their time constants are told
- * apart). The reading did not jump; the model did: the anchor takes the
- * difference at once, so that the forecast starts where the board is and
- * not where the anchor's filter would take some tens of seconds to bring
- * it (a Pi 5's start jumped 3 to 4.5 K at a steady reading).
+ * the bank chose another member (members differ by kelvins in the first
+ * minutes, while their time constants are told apart), or a parameter
+ * moved while the reading held where the model put it. The reading did
+ * not jump; the model did: the anchor takes the difference at once, so
+ * that the forecast starts where the board is and not where the anchor's
+ * filter would take some tens of seconds to bring it (a Pi 5's start
+ * jumped 3 to 4.5 K at a steady reading). A reading that surprised the
+ * model (beyond RELEARNT_SIGMAS of its noise: a die stage worse at once)
+ * moved the parameters toward itself, and that move is kept.
  */
-static void relearnt_frame(struct tp_pipeline *p, double rise_before)
+static void relearnt_frame(struct tp_pipeline *p, int best_before, double rise_before)
 {
 	int c = p->ctrl;
+	const struct tp_tm_zone *zz;
 
 	if (isnan(rise_before) || !p->have_anchor || !tp_tmodel_zone_ready(&p->tm, c))
+		return;
+	zz = &p->tm.z[c];
+	if (zz->best == best_before && !(fabs(zz->last_innov) <= RELEARNT_SIGMAS * sqrt(zz->r_var)))
 		return;
 	p->anchor -= tp_tmodel_rise(&p->tm, c) - rise_before;
 }
 
 void tp_pipeline_zones_learn(struct tp_pipeline *p, double t)
 {
-	int j, c = p->ctrl;
+	int j, c = p->ctrl, best_before = c >= 0 ? p->tm.z[c].best : -1;
 	double rise_before =
 	    c >= 0 && tp_tmodel_zone_ready(&p->tm, c) ? tp_tmodel_rise(&p->tm, c) : NAN;
 
@@ -180,7 +188,7 @@ void tp_pipeline_zones_learn(struct tp_pipeline *p, double t)
 				      tp_drift_zone_trusted(p->dd, j) && !p->hold && p->init_done);
 	}
 	tp_tmodel_select(&p->tm);
-	relearnt_frame(p, rise_before);
+	relearnt_frame(p, best_before, rise_before);
 	consistency_frame(p, t);
 	cooling_frame(p, t);
 }
