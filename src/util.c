@@ -252,6 +252,48 @@ double tp_ema(double prev, double x, double dt, double tau)
 	return prev + a * (x - prev);
 }
 
+int tp_solve(int m, int stride, double *a, double *b, double *x, double tiny)
+{
+	int i, j, k;
+
+	for (i = 0; i < m; i++) {
+		int piv = i;
+
+		for (k = i + 1; k < m; k++)
+			if (fabs(a[k * stride + i]) > fabs(a[piv * stride + i]))
+				piv = k;
+		if (!(fabs(a[piv * stride + i]) > tiny))
+			return -1;
+		if (piv != i) {
+			double tb = b[i];
+
+			for (j = 0; j < m; j++) {
+				double tmp = a[i * stride + j];
+
+				a[i * stride + j] = a[piv * stride + j];
+				a[piv * stride + j] = tmp;
+			}
+			b[i] = b[piv];
+			b[piv] = tb;
+		}
+		for (k = i + 1; k < m; k++) {
+			double f = a[k * stride + i] / a[i * stride + i];
+
+			for (j = i; j < m; j++)
+				a[k * stride + j] -= f * a[i * stride + j];
+			b[k] -= f * b[i];
+		}
+	}
+	for (i = m - 1; i >= 0; i--) {
+		double s = b[i];
+
+		for (j = i + 1; j < m; j++)
+			s -= a[i * stride + j] * x[j];
+		x[i] = s / a[i * stride + i];
+	}
+	return 0;
+}
+
 void tp_buf_printf(struct tp_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -76,6 +76,13 @@ FILE *tp_fopen_out(const char *path);
 double tp_ema(double prev, double x, double dt, double tau);
 
 /*
+ * Solves a·x = b for x[0..m), a the m×m matrix held row-major in rows of
+ * stride doubles: Gaussian elimination with partial pivoting; a and b are
+ * overwritten. -1 (x untouched) when a pivot's magnitude is not over tiny.
+ */
+int tp_solve(int m, int stride, double *a, double *b, double *x, double tiny);
+
+/*
  * A bounded text buffer: tp_buf_printf appends while the text fits in
  * buf[cap] (always terminated); the first piece that does not is dropped,
  * full is set and nothing more is appended. No allocation.

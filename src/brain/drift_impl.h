@@ -1,5 +1,4 @@
 #ifndef THERMPACE_DRIFT_IMPL_H
-#define TP_DRIFT_STUCK_RELEARN_S 600.0 /* a zone back from stuck: unjudged this long */
 #define THERMPACE_DRIFT_IMPL_H
 
 /*
@@ -47,6 +46,9 @@
 
 /* a change of load or sound this long before an onset witnesses it */
 #define WITNESS_S 60.0
+
+/* a zone back from stuck: unjudged this long while its model relearns */
+#define TP_DRIFT_STUCK_RELEARN_S 600.0
 
 #define COMMON_CHI2_COOL 6.0	/* zones this unlike moved by their share of the heat ... */
 #define COMMON_CORR	 0.5	/* ... (the hotter zones the more) */

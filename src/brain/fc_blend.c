@@ -56,55 +56,29 @@ static const double k_lo[TP_FC_BLEND_NX] = {0, 0, 0, 0};
 static const double k_hi[TP_FC_BLEND_NX] = {1, 1, BLEND_KC_MAX, 1};
 
 /*
- * The least-squares slopes over the free regressors (free[j]), the others
- * held at k[j]: Gaussian elimination with partial pivoting; 0 when singular.
+ * The least-squares slopes over the free regressors (free[j]) into k, the
+ * others held at k[j] (tp_solve); 0, k untouched, when singular.
  */
 static int solve_free(const struct tp_fc_blend_h *h, const int *free, double *k)
 {
-	double m[TP_FC_BLEND_NX][TP_FC_BLEND_NX + 1];
+	double m[TP_FC_BLEND_NX][TP_FC_BLEND_NX], rhs[TP_FC_BLEND_NX], x[TP_FC_BLEND_NX];
 	int idx[TP_FC_BLEND_NX], n = 0, a, c, j;
 
 	for (j = 0; j < TP_FC_BLEND_NX; j++)
 		if (free[j])
 			idx[n++] = j;
 	for (a = 0; a < n; a++) {
-		double rhs = h->r[idx[a]];
-
+		rhs[a] = h->r[idx[a]];
 		for (j = 0; j < TP_FC_BLEND_NX; j++)
 			if (!free[j])
-				rhs -= h->s[idx[a]][j] * k[j];
+				rhs[a] -= h->s[idx[a]][j] * k[j];
 		for (c = 0; c < n; c++)
 			m[a][c] = h->s[idx[a]][idx[c]];
-		m[a][n] = rhs;
 	}
-	for (c = 0; c < n; c++) {
-		int piv = c;
-
-		for (a = c + 1; a < n; a++)
-			if (fabs(m[a][c]) > fabs(m[piv][c]))
-				piv = a;
-		if (!(fabs(m[piv][c]) > 1e-15))
-			return 0;
-		for (j = 0; j <= n; j++) {
-			double tmp = m[c][j];
-
-			m[c][j] = m[piv][j];
-			m[piv][j] = tmp;
-		}
-		for (a = c + 1; a < n; a++) {
-			double f = m[a][c] / m[c][c];
-
-			for (j = c; j <= n; j++)
-				m[a][j] -= f * m[c][j];
-		}
-	}
-	for (a = n - 1; a >= 0; a--) {
-		double v = m[a][n];
-
-		for (c = a + 1; c < n; c++)
-			v -= m[a][c] * k[idx[c]];
-		k[idx[a]] = v / m[a][a];
-	}
+	if (tp_solve(n, TP_FC_BLEND_NX, &m[0][0], rhs, x, 1e-15) < 0)
+		return 0;
+	for (a = 0; a < n; a++)
+		k[idx[a]] = x[a];
 	return 1;
 }
 
@@ -122,13 +96,10 @@ static void slopes(const struct tp_fc_blend_h *h, double *k)
 	for (j = 0; j < TP_FC_BLEND_NX; j++)
 		free[j] = 1;
 	for (round = 0; round < TP_FC_BLEND_NX; round++) {
-		double kk[TP_FC_BLEND_NX];
 		int worst = -1;
 
-		memcpy(kk, k, sizeof(kk));
-		if (!solve_free(h, free, kk))
-			break;
-		memcpy(k, kk, sizeof(kk));
+		if (!solve_free(h, free, k))
+			break; /* k as it was */
 		for (j = 0; j < TP_FC_BLEND_NX && worst < 0; j++)
 			if (free[j] && (k[j] < k_lo[j] || k[j] > k_hi[j]))
 				worst = j;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define NQ		8 /* theta0, ln g1, ln tau1, ln g2, ln tau2, x2_0, x3_0, logit of tau3 */
 #define LM_MAX_ITERS	200
 #define MIN_READINGS	30
@@ -15,49 +17,6 @@
 #define TAU3_START	5.0 /* the warm-up's decay starts at this many tau2 */
 #define TAU3_MIN	2.0 /* and stays above this many */
 #define WARMUP_SPAN	8.0 /* the stages' time constants a span needs to tell a warm-up */
-
-/* Linear solve of a[m][m]·x = b by Gaussian elimination with pivoting; -1 if singular. */
-static int solve(int m, double a[][NQ], double *b, double *x)
-{
-	int i, j, k;
-
-	for (i = 0; i < m; i++) {
-		int piv = i;
-
-		for (k = i + 1; k < m; k++)
-			if (fabs(a[k][i]) > fabs(a[piv][i]))
-				piv = k;
-		if (!(fabs(a[piv][i]) > 1e-300))
-			return -1;
-		if (piv != i) {
-			double tb = b[i];
-
-			for (j = 0; j < m; j++) {
-				double tmp = a[i][j];
-
-				a[i][j] = a[piv][j];
-				a[piv][j] = tmp;
-			}
-			b[i] = b[piv];
-			b[piv] = tb;
-		}
-		for (k = i + 1; k < m; k++) {
-			double f = a[k][i] / a[i][i];
-
-			for (j = i; j < m; j++)
-				a[k][j] -= f * a[i][j];
-			b[k] -= f * b[i];
-		}
-	}
-	for (i = m - 1; i >= 0; i--) {
-		double s = b[i];
-
-		for (j = i + 1; j < m; j++)
-			s -= a[i][j] * x[j];
-		x[i] = s / a[i][i];
-	}
-	return 0;
-}
 
 static double clamp(double v, double lo, double hi)
 {
@@ -217,7 +176,7 @@ static double lm(double *q, int nq, const double *t, const double *u, const doub
 				a[i][i] += lambda * (jtj[i][i] > 0 ? jtj[i][i] : 1e-12);
 				b[i] = jtr[i];
 			}
-			if (solve(nq, a, b, dq) == 0) {
+			if (tp_solve(nq, NQ, &a[0][0], b, dq, 1e-300) == 0) {
 				memcpy(qn, q, sizeof(qn));
 				for (i = 0; i < nq; i++)
 					qn[i] = q[i] + dq[i];
@@ -307,7 +266,7 @@ static int arx_ls(const double *bu, const double *by, int m, double *th)
 	}
 	if (rows < 10)
 		return -EINVAL;
-	return solve(5, a, b, th) == 0 ? 0 : -EINVAL;
+	return tp_solve(5, NQ, &a[0][0], b, th, 1e-300) == 0 ? 0 : -EINVAL;
 }
 
 /*
