@@ -671,12 +671,12 @@ static void scale_priors(struct tp_pipeline *p)
 	double x, pw, g, s;
 	int i, c = p->ctrl;
 
-	if (p->prior_scaled || c < 0 || p->tm.have_power || p->psrc == PWR_NONE)
+	/* judged once, at the power the model starts from */
+	if (c < 0 || p->tm.have_power || p->psrc == PWR_NONE)
 		return;
 	pw = tp_pipeline_frame_power(p);
 	if (isnan(pw))
-		return; /* the model starts at the first power: judged then */
-	p->prior_scaled = 1;
+		return;
 	x = p->v[p->zin[c]];
 	if (!(pw > 0) || isnan(x) || !(x < p->trip) ||
 	    !isnan(tp_board_model_or(p->b, "r_die", NAN)) ||

@@ -121,8 +121,6 @@ struct tp_pipeline {
 	double lv_jt, lv_s1j, lv_s2j; /* the load's last change seen, the stages then */
 	int room_reset;
 
-	int prior_scaled; /* the priors' resistances judged at the first power (scale_priors) */
-
 	/* the state the board starts from, judged over the first minute */
 	int init_done;
 	double init_p, init_n, init_st, init_sx, init_stt, init_stx, init_nx, init_p0;
