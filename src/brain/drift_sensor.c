@@ -39,6 +39,7 @@
 #define STAND_K	     0.6 /* K at least, ... */
 #define STAND_LOAD_K 1.0 /* ... and this when a change of load witnessed its onset */
 #define STAND_BLOCKS 6
+#define FADE_SHARE   0.5 /* ... and no model error fading: under this share of its peak */
 
 /* alarms raised together, too few healthy zones left to judge them: the
  * room's or the cooling's to explain within the common mode's reference
@@ -278,6 +279,33 @@ static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
 }
 
 /*
+ * Has the alarm's residual faded since its peak (the largest mean of
+ * STAND_BLOCKS blocks in a row since the onset, from base, the alarm's
+ * way), now under FADE_SHARE of it? A sensor's offset holds; a model's
+ * error after the heat moved fades as the heat settles: on the network
+ * plant a board thermistor's model misses the end of a session by 2 K,
+ * which halves within ten minutes while the load holds still.
+ */
+static int alarm_fading(const struct tp_drift_zone *z, double base, double now)
+{
+	double peak = 0, run = 0;
+	int i, n = 0;
+
+	for (i = z->hn - 1; i >= 0; i--) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (z->ht[k] <= z->onset)
+			break;
+		run += z->hd[k] - base;
+		if (++n > STAND_BLOCKS)
+			run -= z->hd[tp_drift_zone_ring(z, i + STAND_BLOCKS)] - base;
+		if (n >= STAND_BLOCKS)
+			peak = fmax(peak, z->sign * run / STAND_BLOCKS);
+	}
+	return peak > 0 && z->sign * (now - base) < FADE_SHARE * peak;
+}
+
+/*
  * A first report must still stand: the last minute's residual at least
  * STAND_K from its level before the onset (base, K), and STAND_LOAD_K when
  * a change of load came with the onset (a model richer boards defeat errs
@@ -288,7 +316,7 @@ static int load_told(const struct tp_drift *d, const struct tp_drift_zone *z,
  * block before the onset (NaN: it came as the warm-up ended, the model
  * still settling) there is no level it stepped from, and the present one
  * is taken. 0 when it does not stand: the alarm is dropped and the zone
- * judged afresh.
+ * judged afresh. Nor when it faded (alarm_fading).
  */
 static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_evidence *e)
 {
@@ -302,7 +330,7 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 	if (isnan(base))
 		base =
 		    n > 0 ? sum / n : 0; /* no block before the onset: no level it stepped from */
-	if (n > 0 && fabs(sum / n - base) >= need)
+	if (n > 0 && fabs(sum / n - base) >= need && !alarm_fading(z, base, sum / n))
 		return 1;
 	z->o += base;
 	z->state = TP_DRIFT_OK;
