@@ -9,6 +9,11 @@
 #include "stats.h"
 #include "util.h"
 
+/* what is still to come of a change in progress (trend_to_come): from a
+ * fit this old at least, and this much at most, K */
+#define COME_AGE_S 300.0
+#define COME_MAX_K 10.0
+
 #define MODEL_VALID_S	  300.0 /* data before the dynamics are trusted */
 #define PRIOR_SCALE_MIN_K 5.0	/* scale_priors: the first reading's rise at least this */
 #define LOADED_UTIL	  0.5
@@ -473,6 +478,33 @@ static void forecast_band(struct tp_pipeline *p, double t, double pw)
 }
 
 /*
+ * What is still to come of a change of the room or the cooling in
+ * progress, K: the fitted trend's rate now times the zone's heatsink time
+ * constant. A first-order response still owes its rate times its time
+ * constant, after a step and along a ramp alike, where the fit's final
+ * size is not known until the response has run its course (its time
+ * constant and size are told apart late; its rate early). Not from a fit
+ * younger than COME_AGE_S (one 50 s old, begun as the load came back,
+ * said -290 K), and within COME_MAX_K: the rooms of the population change
+ * by 10 K at most, and a cooling change that owes more shows in the
+ * reading within minutes.
+ */
+static double trend_to_come(const struct tp_pipeline *p, int z, const struct tp_fc_trend *tr)
+{
+	struct tp_tm_params mp;
+	double s = 0;
+	int i;
+
+	tp_tmodel_params(&p->tm, z, &mp);
+	if (!(mp.tau2_s > 0))
+		return 0;
+	for (i = 0; i < tr->n && i < TP_FC_TREND_TERMS; i++)
+		if (tr->tau[i] > 0 && tr->t_now > tr->t_on[i] + COME_AGE_S)
+			s += tr->k[i] / tr->tau[i] * exp(-(tr->t_now - tr->t_on[i]) / tr->tau[i]);
+	return fmin(fmax(mp.tau2_s * s, -COME_MAX_K), COME_MAX_K);
+}
+
+/*
  * The model's forecasts blended with the mean of the zone's readings by the
  * errors each made (fc_blend.h), those of a model identified long enough
  * to be trusted. A reading judged faulty is no forecast of the board: its
@@ -549,8 +581,9 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	forecast_band(p, t, hw);
 	forecast_blend(p, t);
 	f->time_to_ceiling_s = tp_forecast_ttc_tr(&p->tm, z, p->anchor, hw, p->ceiling, &tr);
-	f->sustainable_power_w =
-	    tp_pipeline_room_sustainable(p, p->ceiling - p->margin - p->zone_low, pw);
+	/* at the steady state a change in progress has run its course */
+	f->sustainable_power_w = tp_pipeline_room_sustainable(
+	    p, p->ceiling - p->margin - p->zone_low - trend_to_come(p, z, &tr), pw);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
 		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w -
