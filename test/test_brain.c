@@ -841,6 +841,10 @@ static void test_forecast_trend_terms(void)
 	/* 4 (exp(-1) - exp(-2)) from now to 600 s on, 4 exp(-1) in all */
 	CHECK_NEAR(tp_forecast_trend_motion(&tr, 600), 4 * (exp(-1) - exp(-2)), 1e-12);
 	CHECK_NEAR(tp_forecast_trend_final(&tr), 4 * exp(-1), 1e-12);
+	/* its rate now, 4 exp(-1) / 600 K/s; none from a term younger than asked */
+	CHECK_NEAR(tp_forecast_trend_rate(&tr, 300), 4 * exp(-1) / 600, 1e-15);
+	CHECK_NEAR(tp_forecast_trend_rate(&tr, 600), 0, 0);
+	CHECK_NEAR(tp_forecast_trend_rate(NULL, 0), 0, 0);
 	/* a second term that cancels the first: nothing left to come */
 	tr.n = 2;
 	tr.k[1] = -4;

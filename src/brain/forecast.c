@@ -38,6 +38,19 @@ double tp_forecast_trend_final(const struct tp_fc_trend *tr)
 	return s;
 }
 
+double tp_forecast_trend_rate(const struct tp_fc_trend *tr, double min_age_s)
+{
+	double s = 0;
+	int i;
+
+	if (!tr)
+		return 0;
+	for (i = 0; i < tr->n && i < TP_FC_TREND_TERMS; i++)
+		if (tr->tau[i] > 0 && tr->t_now > tr->t_on[i] + min_age_s)
+			s += tr->k[i] / tr->tau[i] * exp(-(tr->t_now - tr->t_on[i]) / tr->tau[i]);
+	return s;
+}
+
 double tp_forecast_temp_tr(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			   double horizon_s, const struct tp_fc_trend *tr)
 {

@@ -56,6 +56,9 @@ double tp_forecast_trend_motion(const struct tp_fc_trend *tr, double horizon_s);
 /* Its motion still to come, horizon infinite. */
 double tp_forecast_trend_final(const struct tp_fc_trend *tr);
 
+/* Its rate now, K/s, from the terms begun over min_age_s ago (0 for NULL). */
+double tp_forecast_trend_rate(const struct tp_fc_trend *tr, double min_age_s);
+
 /* Controlled-zone temperature after horizon_s with power held at power_w. */
 double tp_forecast_temp(const struct tp_tmodel *m, int z, double intercept_c, double power_w,
 			double horizon_s);

@@ -492,16 +492,12 @@ static void forecast_band(struct tp_pipeline *p, double t, double pw)
 static double trend_to_come(const struct tp_pipeline *p, int z, const struct tp_fc_trend *tr)
 {
 	struct tp_tm_params mp;
-	double s = 0;
-	int i;
 
 	tp_tmodel_params(&p->tm, z, &mp);
 	if (!(mp.tau2_s > 0))
 		return 0;
-	for (i = 0; i < tr->n && i < TP_FC_TREND_TERMS; i++)
-		if (tr->tau[i] > 0 && tr->t_now > tr->t_on[i] + COME_AGE_S)
-			s += tr->k[i] / tr->tau[i] * exp(-(tr->t_now - tr->t_on[i]) / tr->tau[i]);
-	return fmin(fmax(mp.tau2_s * s, -COME_MAX_K), COME_MAX_K);
+	return fmin(fmax(mp.tau2_s * tp_forecast_trend_rate(tr, COME_AGE_S), -COME_MAX_K),
+		    COME_MAX_K);
 }
 
 /*
