@@ -138,17 +138,15 @@ double tp_pipeline_jpt_marginal(const struct tp_pipeline *p)
  */
 double tp_pipeline_leak_at(const struct tp_pipeline *p, double x)
 {
-	double mx, var, c;
+	double mx, var, idle, c;
 
-	if (isnan(x))
+	if (isnan(x) || !(p->lk_w > 0))
 		return 0;
-	mx = p->lk_w > 0 ? p->lk_x / p->lk_w : NAN;
-	var = p->lk_w > 0 ? p->lk_xx / p->lk_w - mx * mx : NAN;
-	if (!(p->lk_w >= LEAK_MIN_W) || !(var >= LEAK_MIN_SD_K * LEAK_MIN_SD_K)) {
-		if (isnan(mx))
-			return 0;
-		return LEAK_PRIOR_K * fmax(tp_pipeline_idle_w(p), 0) * (x - mx);
-	}
-	c = (p->lk_xp / p->lk_w - mx * p->lk_p / p->lk_w) / var;
-	return fmin(fmax(c, 0), LEAK_MAX_K * fmax(tp_pipeline_idle_w(p), 0)) * (x - mx);
+	mx = p->lk_x / p->lk_w;
+	var = p->lk_xx / p->lk_w - mx * mx;
+	idle = fmax(tp_pipeline_idle_w(p), 0);
+	c = p->lk_w >= LEAK_MIN_W && var >= LEAK_MIN_SD_K * LEAK_MIN_SD_K
+		? (p->lk_xp / p->lk_w - mx * p->lk_p / p->lk_w) / var
+		: LEAK_PRIOR_K * idle;
+	return fmin(fmax(c, 0), LEAK_MAX_K * idle) * (x - mx);
 }
