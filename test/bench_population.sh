@@ -5,7 +5,8 @@
 # of every other fault kind), POP_SEED (1), scored by 'thermpace eval
 # --json'. Printed against the targets of issue 9: per fault kind the
 # count, detection rate, accuracy, delays and what the faults were called;
-# then forecast MAE, sustainable-rate error, ambient MAE, false alarms and
+# then forecast MAE (beside it, the reading held and the forecasts over
+# whose horizon the load held), sustainable-rate error, ambient MAE, false alarms and
 # throttle scores, each beside the population of the earlier loads
 # (test/bench/population-calls-loads.json, commit 156fa2f: calls, steady
 # rates and steps, no chat sessions, batch runs or idle periods), beside
@@ -70,6 +71,9 @@ rows = [
     ("forecast MAE 30 s (K)", lambda d: d.get("forecast_mae_30s"), "<= 0.5", lambda v: v <= 0.5),
     ("forecast MAE 120 s (K)", lambda d: d.get("forecast_mae_120s"), "<= 1.0", lambda v: v <= 1.0),
     ("forecast MAE 600 s (K)", lambda d: d.get("forecast_mae_600s"), "<= 2.0", lambda v: v <= 2.0),
+    ("  the reading held, 600 s (K)", lambda d: d.get("persistence_mae_600s"), "(beside)", None),
+    ("  where the load held, 600 s (K)", lambda d: d.get("forecast_mae_held_600s"), "(beside)",
+     None),
     ("sustainable rate, median rel", lambda d: d.get("sustainable_rate_median_rel_error"),
      "<= 0.10", lambda v: v <= 0.10),
     ("sustainable rate, p90 rel", lambda d: d.get("sustainable_rate_p90_rel_error"),

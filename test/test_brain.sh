@@ -373,6 +373,20 @@ for k in forecast_mae_30s forecast_mae_120s forecast_mae_600s ttc_median_rel_err
   drift_delay_s classification_accuracy false_alarms_per_hour throttle_precision throttle_recall; do
   check "eval --json has $k" grep -q "\"$k\":" "$TMPD/e.json"
 done
+# beside each forecast: the reading held, and the forecasts over whose
+# horizon the load held; under a flat load every one of them, under a load
+# that moves (sim-gain: steps of the rate) not all
+for k in persistence_mae_30s persistence_mae_600s forecast_mae_held_30s forecast_mae_held_600s \
+  forecasts_held_600s; do
+  check "eval --json has $k" grep -q "\"$k\":[0-9]" "$TMPD/e.json"
+done
+check "eval: under a flat load every forecast's load held" \
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["forecasts_scored"] > 0 and j["forecasts_held_30s"] == j["forecasts_scored"] and j["forecast_mae_held_30s"] == j["forecast_mae_30s"]))' "$TMPD/e.json"
+"$TP_BIN" eval --json $S/sim-gain >"$TMPD/g.json" 2>"$TMPD/err"
+check "eval: under steps of the load not every forecast's load held" \
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (0 < j["forecasts_held_600s"] < j["forecasts_held_30s"] < j["forecasts_scored"]))' "$TMPD/g.json"
+check "eval: the table prints the reading held and the load held beside the 600 s forecast" \
+  sh -c "'$TP_BIN' eval $S/sim-gain 2>/dev/null | grep -A2 '^  forecast_mae_600s' | grep -q 'where the load held'"
 # the offset under a flat load is reported unknown (sensor_calibration): no
 # false alarm (eval does not yet count an unknown verdict as a detection)
 check "eval: the offset reported unknown is no false alarm" grep -q '"false_alarms":0' "$TMPD/e.json"

@@ -14,13 +14,7 @@
 #include "truth.h"
 #include "util.h"
 
-#define MODEL_SEEN_S  300.0 /* forecasts are scored once the model has seen this */
-#define TTC_MIN_S     60.0
-#define TTC_SMOOTH_S  60.0 /* crossings of the measured series, smoothed over a minute */
-#define TTC_BELOW_K   2.0  /* only while approaching from this far below the ceiling */
-#define TTC_MAX_S     1800.0
 #define FAULT_GRACE_S 300.0 /* an event this long after a fault ended still explains it */
-#define INTERP_GAP_S  30.0  /* no interpolation across a longer gap */
 
 static const char *const kind_names[TP_EVAL_NKINDS] = {
     "ambient_step", "ambient_ramp", "cooling_degraded", "sensor_offset", "sensor_drift",
@@ -35,7 +29,6 @@ static const char *const called_names[TP_EVAL_NCALLED] = {
     "sensor_stuck",	  "sensor_spike",     "sensor_lost",   "sensor_invalid",
     "sensor_calibration", "unknown",	      "missed",
 };
-static const double horizons[3] = {30, 120, 600};
 
 const char *tp_eval_kind_name(int i)
 {
@@ -160,39 +153,10 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 	fr->ttc = fc->time_to_ceiling_s;
 	fr->sus_rate = fc->sustainable_rate;
 	fr->ambient = fc->ambient_c;
+	fr->held_w = fc->power_w;
 	if (isnan(c->ctrl_first_t) && fc->valid)
 		c->ctrl_first_t = t;
 	return 0;
-}
-
-/* Measured controlled-zone temperature at time t (linear), NaN if unknown. */
-static double meas_at(const struct collect *c, double t)
-{
-	long lo = 0, hi = c->n - 1, mid, a, b;
-
-	if (c->n == 0 || t < c->f[0].t || t > c->f[c->n - 1].t)
-		return NAN;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (c->f[mid].t < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	b = lo;
-	while (b < c->n && isnan(c->f[b].meas))
-		b++;
-	a = lo;
-	while (a >= 0 && (c->f[a].t > t || isnan(c->f[a].meas)))
-		a--;
-	if (a < 0 || b >= c->n)
-		return NAN;
-	if (c->f[b].t - c->f[a].t > INTERP_GAP_S)
-		return NAN;
-	if (c->f[b].t == c->f[a].t)
-		return c->f[a].meas;
-	return c->f[a].meas +
-	       (c->f[b].meas - c->f[a].meas) * (t - c->f[a].t) / (c->f[b].t - c->f[a].t);
 }
 
 struct evrec {
@@ -302,143 +266,9 @@ static int common_kind(int k)
 	return k >= 0 && k <= 2;
 }
 
-static double end_of(const struct tp_truth_rec *r, double t_end_session)
+double tp_eval_truth_end(const struct tp_truth_rec *r, double t_end_session)
 {
 	return isnan(r->t_end) ? t_end_session : r->t_end;
-}
-
-static void push_ttc(struct tp_eval *ev, double rel)
-{
-	if (ev->ttc_n == ev->ttc_cap) {
-		long cap = ev->ttc_cap ? 2 * ev->ttc_cap : 4096;
-		double *nr = realloc(ev->ttc_rel, (size_t)cap * sizeof(double));
-
-		if (!nr)
-			return;
-		ev->ttc_rel = nr;
-		ev->ttc_cap = cap;
-	}
-	ev->ttc_rel[ev->ttc_n++] = rel;
-}
-
-/*
- * 1 when a change of the room or of the cooling begins in truth within
- * (a, b]: a forecast made at a is of the board as it is then (its power
- * held, its cooling and its room as they are); a crossing that a change
- * beginning later causes is no error of it.
- */
-static int plant_changes(const struct tp_truth_file *ts, double a, double b)
-{
-	int i;
-
-	for (i = 0; i < ts->n; i++) {
-		const struct tp_truth_rec *r = &ts->r[i];
-
-		if ((strcmp(r->kind, "ambient_step") == 0 || strcmp(r->kind, "ambient_ramp") == 0 ||
-		     strcmp(r->kind, "cooling_degraded") == 0) &&
-		    r->t_start > a && r->t_start <= b)
-			return 1;
-	}
-	return 0;
-}
-
-/* 1 when the controlled channel has a sensor fault in truth over [a, b]. */
-static int ctrl_faulted(const struct tp_truth_file *ts, const char *ch, double a, double b,
-			double t_end)
-{
-	int i;
-
-	for (i = 0; ch && i < ts->n; i++) {
-		const struct tp_truth_rec *r = &ts->r[i];
-
-		if (tp_truth_is_sensor_kind(r->kind) && strcmp(r->channel, ch) == 0 &&
-		    r->t_start <= b && end_of(r, t_end) + 1 >= a)
-			return 1;
-	}
-	return 0;
-}
-
-static void score_forecasts(struct tp_eval *ev, const struct collect *c,
-			    const struct tp_truth_file *ts, const char *ctrl, double t_end,
-			    double abs_out[3], long n_out[3], long *ttc_n)
-{
-	long i, k, next = -1;
-	long *nextx = NULL;
-	double *sm = NULL;
-	int h;
-
-	for (i = 0; i < c->n; i++) {
-		const struct frame *f = &c->f[i];
-
-		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S)
-			continue;
-		for (h = 0; h < 3; h++) {
-			double m = meas_at(c, f->t + horizons[h]);
-
-			if (isnan(m) || isnan(f->fc[h]) ||
-			    ctrl_faulted(ts, ctrl, f->t, f->t + horizons[h], t_end))
-				continue;
-			abs_out[h] += fabs(f->fc[h] - m);
-			n_out[h]++;
-		}
-	}
-	/*
-	 * Time to ceiling: when the measured series, smoothed over a minute so
-	 * that quantisation noise does not cross for it, first reaches the
-	 * ceiling (scanning back). Scored only while approaching it from below.
-	 */
-	nextx = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(long));
-	sm = malloc((size_t)(c->n > 0 ? c->n : 1) * sizeof(double));
-	if (!nextx || !sm) {
-		free(nextx);
-		free(sm);
-		return;
-	}
-	{
-		long a = 0, b = 0, cnt = 0;
-		double sum = 0;
-
-		for (k = 0; k < c->n; k++) {
-			while (b < c->n && c->f[b].t <= c->f[k].t + TTC_SMOOTH_S / 2) {
-				if (!isnan(c->f[b].meas)) {
-					sum += c->f[b].meas;
-					cnt++;
-				}
-				b++;
-			}
-			while (a < b && c->f[a].t < c->f[k].t - TTC_SMOOTH_S / 2) {
-				if (!isnan(c->f[a].meas)) {
-					sum -= c->f[a].meas;
-					cnt--;
-				}
-				a++;
-			}
-			sm[k] = cnt > 0 ? sum / cnt : NAN;
-		}
-	}
-	for (k = c->n - 1; k >= 0; k--) {
-		if (!isnan(sm[k]) && sm[k] >= c->ceiling)
-			next = k;
-		nextx[k] = next;
-	}
-	for (i = 0; i < c->n; i++) {
-		const struct frame *f = &c->f[i];
-		double actual, rel;
-
-		if (!f->valid || f->t - c->ctrl_first_t < MODEL_SEEN_S || isnan(sm[i]) ||
-		    sm[i] > c->ceiling - TTC_BELOW_K || nextx[i] < 0)
-			continue;
-		actual = c->f[nextx[i]].t - f->t;
-		if (actual < TTC_MIN_S || actual > TTC_MAX_S ||
-		    ctrl_faulted(ts, ctrl, f->t, f->t + actual, t_end) ||
-		    plant_changes(ts, f->t, f->t + actual))
-			continue;
-		rel = isfinite(f->ttc) ? fabs(f->ttc - actual) / actual : 1.0;
-		push_ttc(ev, rel);
-		(*ttc_n)++;
-	}
-	free(nextx);
-	free(sm);
 }
 
 /*
@@ -472,7 +302,7 @@ static int event_explains(const struct evrec *e, const struct tp_truth_file *ts,
 {
 	int ev_common =
 	    strcmp(e->kind, "ambient_shift") == 0 || strcmp(e->kind, "cooling_degraded") == 0;
-	double end = end_of(r, t_end) + FAULT_GRACE_S;
+	double end = tp_eval_truth_end(r, t_end) + FAULT_GRACE_S;
 
 	if (strcmp(r->kind, "ambient_ramp") == 0 && strcmp(e->kind, "ambient_shift") == 0)
 		end = fmax(end, room_held_until(ts, r, t_end));
@@ -511,33 +341,6 @@ static int owned_elsewhere(const struct evrec *e, const struct tp_truth_file *ts
 			return 1;
 	}
 	return 0;
-}
-
-/* Scores the forecasts of one session and logs its time-to-ceiling line. */
-static void score_session_forecasts(struct tp_eval *ev, const struct collect *c,
-				    const struct tp_truth_file *ts, const char *ctrl, double t_end,
-				    const char *dir)
-{
-	double abs_s[3] = {0, 0, 0};
-	long n_s[3] = {0, 0, 0}, ttc_n = 0;
-	long before = ev->ttc_n, q, worse = 0;
-	double sum = 0;
-	int h;
-
-	score_forecasts(ev, c, ts, ctrl, t_end, abs_s, n_s, &ttc_n);
-	for (q = before; q < ev->ttc_n; q++) {
-		sum += ev->ttc_rel[q];
-		worse += ev->ttc_rel[q] > 0.15;
-	}
-	if (ttc_n)
-		tp_eval_logf(ev,
-			     "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
-			     "15 %%\n",
-			     dir, ttc_n, sum / ttc_n, worse);
-	for (h = 0; h < 3; h++) {
-		ev->fc_abs[h] += abs_s[h];
-		ev->fc_n[h] += n_s[h];
-	}
 }
 
 /* The warning lead before each genuine kernel trip. */
@@ -732,7 +535,7 @@ static void score_throttles(struct tp_eval *ev, const struct tp_truth_file *ts,
 			const struct tp_truth_rec *r = &ts->r[i];
 
 			if (strcmp(r->kind, "kernel_throttle") == 0 &&
-			    e.es[j] <= end_of(r, t_end) && e.ee[j] >= r->t_start) {
+			    e.es[j] <= tp_eval_truth_end(r, t_end) && e.ee[j] >= r->t_start) {
 				hit = 1;
 				if (r->spurious) {
 					ev->thr_spurious++;
@@ -757,7 +560,7 @@ static void score_throttles(struct tp_eval *ev, const struct tp_truth_file *ts,
 		if (strcmp(r->kind, "kernel_throttle") != 0)
 			continue;
 		for (j = 0; j < e.ne; j++)
-			if (e.es[j] <= end_of(r, t_end) && e.ee[j] >= r->t_start)
+			if (e.es[j] <= tp_eval_truth_end(r, t_end) && e.ee[j] >= r->t_start)
 				hit = 1;
 		ev->thr_truth++;
 		ev->thr_truth_found += hit;
@@ -832,7 +635,7 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 	ev->sessions++;
 	ev->hours += hours;
 	ev->sensor_hours += hours * c.ntemp;
-	score_session_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, dir);
+	tp_eval_score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, dir);
 	score_trips(ev, &ts, evs, nev, dir);
 	score_faults(ev, &ts, evs, nev, t_end, dir, &tally);
 	score_throttles(ev, &ts, evs, nev, t_end);

@@ -10,6 +10,14 @@
  *                        every frame with a forecast from a model that has
  *                        seen 300 s, the controlled zone's sensor healthy in
  *                        truth over [t, t+H]
+ *   persistence_mae_{30,120,600}s  the same frames' error of the reading at t
+ *                        held (what a forecast must beat), where there is one
+ *   forecast_mae_held_{30,120,600}s  the forecasts among them over whose
+ *                        horizon the load held: the mean of the power the
+ *                        forecast holds over [t, t+H] within 10 % (or
+ *                        0.15 W) of its value at t; the rest are the
+ *                        load's changes no forecast of the board knows
+ *                        (forecasts_held_{...}s: how many)
  *   ttc_median_rel_error |predicted - actual| / actual time to ceiling, at
  *                        frames where the measured controlled zone reaches the
  *                        ceiling 10 s to 30 min later (a forecast of "never"
@@ -70,6 +78,10 @@ struct tp_eval {
 	double hours, sensor_hours;
 	double fc_abs[3];
 	long fc_n[3];
+	double pers_abs[3]; /* the reading at t held: the same frames' error */
+	long pers_n[3];
+	double held_abs[3]; /* the forecasts over whose horizon the load held */
+	long held_n[3];
 	double *ttc_rel;
 	long ttc_n, ttc_cap;
 	int trips, trips_warned;

@@ -43,6 +43,31 @@ static double mae(const struct tp_eval *ev, int h)
 	return ratio(ev->fc_abs[h], (double)ev->fc_n[h]);
 }
 
+static double pers_mae(const struct tp_eval *ev, int h)
+{
+	return ratio(ev->pers_abs[h], (double)ev->pers_n[h]);
+}
+
+static double held_mae(const struct tp_eval *ev, int h)
+{
+	return ratio(ev->held_abs[h], (double)ev->held_n[h]);
+}
+
+/* Beside each forecast's row: the reading held, and the forecasts whose load held. */
+static void forecast_rows(const struct tp_eval *ev, FILE *f, int h, const char *name, double target)
+{
+	char row[64], tg[64];
+
+	snprintf(tg, sizeof(tg), "<= %.1f K", target);
+	tp_eval_row(f, name, mae(ev, h), " K", tg, mae(ev, h) <= target);
+	snprintf(row, sizeof(row), "  the reading held");
+	tp_eval_row(f, row, pers_mae(ev, h), " K", "(the baseline)", -1);
+	snprintf(row, sizeof(row), "  where the load held");
+	snprintf(tg, sizeof(tg), "(%.0f %% of them)",
+		 100 * ratio((double)ev->held_n[h], (double)ev->fc_n[h]));
+	tp_eval_row(f, row, held_mae(ev, h), " K", tg, -1);
+}
+
 /* Quantile q of kind k's delays (linear between ranks), NaN without any. */
 static double kind_quantile(const struct tp_eval *ev, int k, double q)
 {
@@ -105,9 +130,9 @@ void tp_eval_row(FILE *f, const char *name, double v, const char *unit, const ch
 	else
 		snprintf(val, sizeof(val), "%.3g%s", v, unit);
 	fprintf(f, "  %-34s %12s   %-22s %s\n", name, val, target,
-		isnan(v) ? ""
-		: pass	 ? "ok"
-			 : "MISSED");
+		isnan(v) || pass < 0 ? ""
+		: pass		     ? "ok"
+				     : "MISSED");
 }
 
 void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
@@ -126,9 +151,9 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	fprintf(f, "\n%d session(s), %.2f h, %.1f sensor-hours\n\n", ev->sessions, ev->hours,
 		ev->sensor_hours);
 	fprintf(f, "  %-34s %12s   %-22s\n", "score", "value", "target");
-	tp_eval_row(f, "forecast_mae_30s", mae(ev, 0), " K", "<= 0.5 K", mae(ev, 0) <= 0.5);
-	tp_eval_row(f, "forecast_mae_120s", mae(ev, 1), " K", "<= 1.0 K", mae(ev, 1) <= 1.0);
-	tp_eval_row(f, "forecast_mae_600s", mae(ev, 2), " K", "<= 2.0 K", mae(ev, 2) <= 2.0);
+	forecast_rows(ev, f, 0, "forecast_mae_30s", 0.5);
+	forecast_rows(ev, f, 1, "forecast_mae_120s", 1.0);
+	forecast_rows(ev, f, 2, "forecast_mae_600s", 2.0);
 	tp_eval_row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
 	tp_eval_row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
 	for (k = 0; k < TP_EVAL_NKINDS; k++) {
@@ -180,6 +205,15 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	put(o, "forecast_mae_30s", mae(ev, 0));
 	put(o, "forecast_mae_120s", mae(ev, 1));
 	put(o, "forecast_mae_600s", mae(ev, 2));
+	put(o, "persistence_mae_30s", pers_mae(ev, 0));
+	put(o, "persistence_mae_120s", pers_mae(ev, 1));
+	put(o, "persistence_mae_600s", pers_mae(ev, 2));
+	put(o, "forecast_mae_held_30s", held_mae(ev, 0));
+	put(o, "forecast_mae_held_120s", held_mae(ev, 1));
+	put(o, "forecast_mae_held_600s", held_mae(ev, 2));
+	json_object_set_new(o, "forecasts_held_30s", json_integer(ev->held_n[0]));
+	json_object_set_new(o, "forecasts_held_120s", json_integer(ev->held_n[1]));
+	json_object_set_new(o, "forecasts_held_600s", json_integer(ev->held_n[2]));
 	put(o, "ttc_median_rel_error", ttc_median(ev));
 	put(o, "warning_lead_s", ev->trips ? ev->lead_min : NAN);
 	put(o, "warning_lead_mean_s", ev->trips ? ev->lead_sum / ev->trips : NAN);
