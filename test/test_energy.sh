@@ -18,6 +18,36 @@ check "each event carries its forecast and the side that won" sh -c \
   "head -1 '$TMPD/ev.jsonl' | grep -q 'harvest_lo_wh' && head -1 '$TMPD/ev.jsonl' | grep -q '\"limit\": *\"\(energy\|thermal\)\"'"
 check "the thermal budget (10 tok/s) wins on a full July battery" grep -q '"limit": *"thermal"' "$TMPD/ev.jsonl"
 
+# --by-month: a fortnight across the turn of a month, bright days and then
+# dark ones; each month's row, and the months add up to the whole
+awk 'BEGIN { print "time,ghi,t_air"
+  for (d = 0; d < 14; d++) for (h = 0; h < 24; h++) {
+    g = (h >= 7 && h <= 16) ? (d < 5 ? 500 : 25) * sin((h - 6.5) / 10 * 3.14159) : 0
+    printf "2011-%02d-%02dT%02d:00:00Z,%.1f,8.0\n", d < 7 ? 11 : 12, d < 7 ? 24 + d : d - 6, h, g }
+}' >"$TMPD/turn.csv"
+sed "s|^file = .*|file = $TMPD/turn.csv|" fixtures/solar/rig-plain.ini >"$TMPD/turn.ini"
+expect_exit 0 "--by-month runs" "$TP_BIN" energy -s "$TMPD/turn.ini" --by-month
+cp "$TMPD/out" "$TMPD/turn.txt"
+check "--by-month: a row for November and one for December" \
+  sh -c "grep -q '^Nov ' '$TMPD/turn.txt' && grep -q '^Dec ' '$TMPD/turn.txt' && [ \$(grep -c -E '^[A-Z][a-z]{2} ' '$TMPD/turn.txt') -eq 2 ]"
+check "--by-month: the months' days, tokens and hours below the floor add up to the table's" \
+  python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+days = float(re.search(r"([0-9.]+) days", t).group(1))
+rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(oracle|paced|threshold|unpaced) +(.*)$", t, re.M)}
+months = [l.split() for l in t.splitlines() if re.match(r"^[A-Z][a-z]{2} ", l)]
+mdays = sum(float(m[1]) for m in months)
+ok = abs(mdays - days) < 0.05
+for i, p in enumerate(["oracle", "paced", "threshold", "unpaced"]):
+    tok = sum(float(m[2 + 3 * i]) * float(m[1]) for m in months)
+    below = sum(float(m[4 + 3 * i]) for m in months)
+    ok &= abs(tok - float(rows[p][2]) * mdays) <= 1e-3 * float(rows[p][2]) * mdays + 1
+    ok &= abs(below - float(rows[p][0])) <= 0.05 * len(months) + 1e-9
+sys.exit(not ok)' "$TMPD/turn.txt"
+check "--by-month: the dark December is where the fixed threshold spends hours below the floor" \
+  awk '$1 == "Dec" && $11 + 0 > 0 { f = 1 } END { exit !f }' "$TMPD/turn.txt"
+
 # options override the scenario
 "$TP_BIN" energy -s fixtures/solar/rig-plain.ini --energy-floor 0.5 --reserve-hours 0 --confidence 0.9 >"$TMPD/o2" 2>&1
 check "--energy-floor and --reserve-hours in the header" grep -q 'floor 50 %, reserve 0.0 h, confidence 0.90' "$TMPD/o2"

@@ -1,7 +1,7 @@
 /*
  * thermpace energy [--scenario FILE] [--irradiance FILE] [--energy-floor F]
  *                  [--reserve-hours H] [--keep-full-days K] [--spell-confidence P]
- *                  [--confidence C] [--events FILE]
+ *                  [--confidence C] [--events FILE] [--by-month]
  * A year (or whatever the series holds) of the off-grid rig (issue 15)
  * under the oracle, the energy budget, the fixed threshold and no pacing:
  * the table of src/sim/solar_eval.h on stdout.
@@ -21,6 +21,7 @@
 struct energy_opts {
 	const char *scenario, *irradiance, *events;
 	double floor, reserve_h, confidence, keep_full, spell;
+	int by_month;
 };
 
 static void energy_usage(FILE *f)
@@ -45,6 +46,8 @@ static void energy_usage(FILE *f)
 		"                           seen, outlasted with probability 1 - P (0: off)\n"
 		"  -c, --confidence C       of the harvest forecast's lower band, 0.5..0.999\n"
 		"  -e, --events FILE        the energy budget's energy_budget events (JSON lines)\n"
+		"  -m, --by-month           also the table by calendar month: where each policy\n"
+		"                           earns its tokens and spends its hours below the floor\n"
 		"  -h, --help               this text\n");
 }
 
@@ -68,6 +71,7 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 	    {"spell-confidence", required_argument, NULL, 'p'},
 	    {"confidence", required_argument, NULL, 'c'},
 	    {"events", required_argument, NULL, 'e'},
+	    {"by-month", no_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -78,7 +82,7 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 	o->floor = o->reserve_h = o->confidence = o->keep_full = o->spell = NAN;
 	optind = 1;
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, ":s:i:f:r:k:p:c:e:h", lo, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, ":s:i:f:r:k:p:c:e:mh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->scenario = optarg;
@@ -88,6 +92,9 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 			break;
 		case 'e':
 			o->events = optarg;
+			break;
+		case 'm':
+			o->by_month = 1;
 			break;
 		case 'f':
 			rc = energy_num("--energy-floor", optarg, 0.0, 0.95, &o->floor);
@@ -196,6 +203,8 @@ int cmd_energy(int argc, char **argv)
 		goto out;
 	}
 	solar_eval_print(stdout, &s, &ir, res);
+	if (o.by_month)
+		solar_eval_print_months(stdout, res);
 	status = TP_EXIT_OK;
 out:
 	if (ev && fclose(ev) != 0 && status == TP_EXIT_OK) {

@@ -76,3 +76,36 @@ int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct pow
 	fprintf(out, "target thermal budget never exceeded: %s\n", thermal_ok ? "met" : "not met");
 	return hours_ok && tokens_ok && thermal_ok;
 }
+
+void solar_eval_print_months(FILE *out, const struct solar_result res[SOLAR_NPOLICIES])
+{
+	static const char *const names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	const struct solar_result *o = &res[SOLAR_ORACLE];
+	int m, p;
+
+	fprintf(out,
+		"\nby month (UTC): tokens per day, share of the oracle's, hours below the floor\n");
+	fprintf(out, "%-5s %6s", "month", "days");
+	for (p = 0; p < SOLAR_NPOLICIES; p++)
+		fprintf(out, " %11s %7s %7s", solar_policy_name((enum solar_policy)p), "of_orc",
+			"below_h");
+	fputc('\n', out);
+	for (m = 0; m < 12; m++) {
+		double days = o->month_h[m] / 24.0;
+
+		if (!(days > 0.0))
+			continue;
+		fprintf(out, "%-5s %6.2f", names[m], days);
+		for (p = 0; p < SOLAR_NPOLICIES; p++) {
+			const struct solar_result *r = &res[p];
+
+			fprintf(out, " %11.0f %6.1f%% %7.1f", r->month_tokens[m] / days,
+				o->month_tokens[m] > 0.0
+				    ? 100.0 * r->month_tokens[m] / o->month_tokens[m]
+				    : NAN,
+				r->month_below_h[m]);
+		}
+		fputc('\n', out);
+	}
+}

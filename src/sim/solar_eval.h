@@ -22,4 +22,11 @@ int solar_eval_run(const struct solar_scenario *s, const struct power_irradiance
 int solar_eval_print(FILE *out, const struct solar_scenario *s, const struct power_irradiance *ir,
 		     const struct solar_result res[SOLAR_NPOLICIES]);
 
+/*
+ * The same by calendar month (UTC) of the series: per month the days run,
+ * each policy's tokens per day and share of the oracle's, and its hours
+ * below the floor; months the series does not reach are left out.
+ */
+void solar_eval_print_months(FILE *out, const struct solar_result res[SOLAR_NPOLICIES]);
+
 #endif

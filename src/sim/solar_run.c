@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "event.h"
 #include "solar_oracle.h"
@@ -89,6 +90,17 @@ static void solar_sense(struct solar_state *st, double p_batt_w, int absorbing, 
 		res->soc_err_max = fabs(st->est.soc - soc);
 }
 
+/* The calendar month (0-11, UTC) of unix time t. */
+static int solar_month(double t)
+{
+	time_t tt = (time_t)floor(t);
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm))
+		return 0;
+	return tm.tm_mon;
+}
+
 /* One step of dt seconds with pv_w available from the panel. */
 static void solar_step(struct solar_state *st, double t, double dt, double pv_w,
 		       struct solar_result *res)
@@ -96,11 +108,14 @@ static void solar_step(struct solar_state *st, double t, double dt, double pv_w,
 	const struct solar_scenario *s = st->s;
 	double dt_h = dt / 3600.0, supply = pv_w * s->charger_eff, load_w = 0.0, net, p_batt;
 	double curtailed = 0.0, gen_tok_s;
+	int mon = solar_month(t + dt * 0.5);
 
+	res->month_h[mon] += dt_h;
 	if (st->load_on) {
 		load_w = s->load.idle_w + st->duty * (s->load.gen_w - s->load.idle_w);
 		gen_tok_s = st->duty * power_load_max_tok_s(&s->load);
 		res->tokens += gen_tok_s * dt;
+		res->month_tokens[mon] += gen_tok_s * dt;
 		if (gen_tok_s > s->thermal_tok_s + 1e-9)
 			res->over_thermal_s += dt;
 	}
@@ -126,8 +141,10 @@ static void solar_step(struct solar_state *st, double t, double dt, double pv_w,
 		st->load_on = 1;
 	res->harvest_wh += supply * dt_h - curtailed;
 	res->curtailed_wh += curtailed;
-	if (st->e_wh < s->budget.floor * st->cap_wh)
+	if (st->e_wh < s->budget.floor * st->cap_wh) {
 		res->below_floor_h += dt_h;
+		res->month_below_h[mon] += dt_h;
+	}
 	if (!st->load_on)
 		res->brownout_h += dt_h;
 	if (st->e_wh / st->cap_wh < res->min_soc)

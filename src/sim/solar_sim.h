@@ -76,6 +76,8 @@ struct solar_result {
 	double soc_err_max;    /* largest |estimated - true| */
 	long budget_events;
 	long energy_limited, thermal_limited; /* budget intervals by the side that won */
+	/* by calendar month (UTC) of the series: hours run, tokens, hours below the floor */
+	double month_h[12], month_tokens[12], month_below_h[12];
 };
 
 /* A cursor over the series for the panel's power at increasing times. */
