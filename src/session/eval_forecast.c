@@ -18,12 +18,6 @@ static const double horizons[3] = {30, 120, 600};
 #define HELD_REL   0.10
 #define HELD_MIN_W 0.15
 
-/* One session's forecast errors per horizon. */
-struct fc_sums {
-	double abs[3], pers[3], held[3];
-	long n[3], pers_n[3], held_n[3];
-};
-
 /* Measured controlled-zone temperature at time t (linear), NaN if unknown. */
 static double meas_at(const struct collect *c, double t)
 {
@@ -128,7 +122,7 @@ static int load_held(const struct collect *c, const double *cum, const long *bad
 
 static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 			    const struct tp_truth_file *ts, const char *ctrl, double t_end,
-			    struct fc_sums *out, long *ttc_n)
+			    long *ttc_n)
 {
 	long i, k, next = -1, held_j[3] = {0, 0, 0};
 	long *nextx = NULL, *bad;
@@ -160,15 +154,15 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 			    ctrl_faulted(ts, ctrl, f->t, f->t + horizons[h], t_end))
 				continue;
 			e = fabs(f->fc[h] - m);
-			out->abs[h] += e;
-			out->n[h]++;
+			ev->fc_abs[h] += e;
+			ev->fc_n[h]++;
 			if (!isnan(f->meas)) {
-				out->pers[h] += fabs(f->meas - m);
-				out->pers_n[h]++;
+				ev->pers_abs[h] += fabs(f->meas - m);
+				ev->pers_n[h]++;
 			}
 			if (cum && bad && load_held(c, cum, bad, i, horizons[h], &held_j[h])) {
-				out->held[h] += e;
-				out->held_n[h]++;
+				ev->held_abs[h] += e;
+				ev->held_n[h]++;
 			}
 		}
 	}
@@ -237,14 +231,11 @@ void tp_eval_score_forecasts(struct tp_eval *ev, const struct collect *c,
 			     const struct tp_truth_file *ts, const char *ctrl, double t_end,
 			     const char *dir)
 {
-	struct fc_sums fs;
 	long ttc_n = 0;
 	long before = ev->ttc_n, q, worse = 0;
 	double sum = 0;
-	int h;
 
-	memset(&fs, 0, sizeof(fs));
-	score_forecasts(ev, c, ts, ctrl, t_end, &fs, &ttc_n);
+	score_forecasts(ev, c, ts, ctrl, t_end, &ttc_n);
 	for (q = before; q < ev->ttc_n; q++) {
 		sum += ev->ttc_rel[q];
 		worse += ev->ttc_rel[q] > 0.15;
@@ -254,12 +245,4 @@ void tp_eval_score_forecasts(struct tp_eval *ev, const struct collect *c,
 			     "  %-22s time to ceiling: %ld frames, mean rel error %.3f, %ld over "
 			     "15 %%\n",
 			     dir, ttc_n, sum / ttc_n, worse);
-	for (h = 0; h < 3; h++) {
-		ev->fc_abs[h] += fs.abs[h];
-		ev->fc_n[h] += fs.n[h];
-		ev->pers_abs[h] += fs.pers[h];
-		ev->pers_n[h] += fs.pers_n[h];
-		ev->held_abs[h] += fs.held[h];
-		ev->held_n[h] += fs.held_n[h];
-	}
 }

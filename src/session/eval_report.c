@@ -56,16 +56,14 @@ static double held_mae(const struct tp_eval *ev, int h)
 /* Beside each forecast's row: the reading held, and the forecasts whose load held. */
 static void forecast_rows(const struct tp_eval *ev, FILE *f, int h, const char *name, double target)
 {
-	char row[64], tg[64];
+	char tg[64];
 
 	snprintf(tg, sizeof(tg), "<= %.1f K", target);
 	tp_eval_row(f, name, mae(ev, h), " K", tg, mae(ev, h) <= target);
-	snprintf(row, sizeof(row), "  the reading held");
-	tp_eval_row(f, row, pers_mae(ev, h), " K", "(the baseline)", -1);
-	snprintf(row, sizeof(row), "  where the load held");
+	tp_eval_row(f, "  the reading held", pers_mae(ev, h), " K", "(the baseline)", -1);
 	snprintf(tg, sizeof(tg), "(%.0f %% of them)",
 		 100 * ratio((double)ev->held_n[h], (double)ev->fc_n[h]));
-	tp_eval_row(f, row, held_mae(ev, h), " K", tg, -1);
+	tp_eval_row(f, "  where the load held", held_mae(ev, h), " K", tg, -1);
 }
 
 /* Quantile q of kind k's delays (linear between ranks), NaN without any. */
