@@ -387,6 +387,21 @@ check "eval: under steps of the load not every forecast's load held" \
   python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (0 < j["forecasts_held_600s"] < j["forecasts_held_30s"] < j["forecasts_scored"]))' "$TMPD/g.json"
 check "eval: the table prints the reading held and the load held beside the 600 s forecast" \
   sh -c "'$TP_BIN' eval $S/sim-gain 2>/dev/null | grep -A2 '^  forecast_mae_600s' | grep -q 'where the load held'"
+# the time to ceiling likewise: where the load held until the crossing.
+# sim-cooling's load never moves; the library's real traces' loads do
+"$TP_BIN" eval --json $S/sim-cooling >"$TMPD/c.json" 2>"$TMPD/err"
+check "eval: under a flat load every time to ceiling's load held" \
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["ttc_scored"] > 0 and j["ttc_held"] == j["ttc_scored"] and j["ttc_median_rel_error_held"] == j["ttc_median_rel_error"]))' "$TMPD/c.json"
+"$TP_BIN" eval --json $S >"$TMPD/lib.json" 2>"$TMPD/err"
+check "eval: over the library some times to ceiling held their load, not all" \
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (0 < j["ttc_held"] < j["ttc_scored"] and j["ttc_median_rel_error_held"] is not None))' "$TMPD/lib.json"
+# the worst warning lead also over the trips a minute or more into their
+# session: sim-audio's board trips 37 s in, sim-hot-throttle's 980 s after
+# its warning, later
+check "eval: a trip in the first minute is left out of the later trips' worst lead" \
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j["trips"] == 2 and j["trips_in_first_min"] == 1 and j["warning_lead_s"] == 37 and j["warning_lead_after_first_min_s"] == 980))' "$TMPD/lib.json"
+check "eval: the table prints where the load held under the time to ceiling" \
+  sh -c "'$TP_BIN' eval $S/sim-cooling 2>/dev/null | grep -A1 '^  ttc_median_rel_error' | grep -q 'where the load held'"
 # the offset under a flat load is reported unknown (sensor_calibration): no
 # false alarm (eval does not yet count an unknown verdict as a detection)
 check "eval: the offset reported unknown is no false alarm" grep -q '"false_alarms":0' "$TMPD/e.json"

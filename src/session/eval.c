@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define FAULT_GRACE_S 300.0 /* an event this long after a fault ended still explains it */
+#define TRIP_LATE_S   60.0  /* a trip this long into a session can have had the lead asked */
 
 static const char *const kind_names[TP_EVAL_NKINDS] = {
     "ambient_step", "ambient_ramp", "cooling_degraded", "sensor_offset", "sensor_drift",
@@ -69,6 +70,7 @@ void tp_eval_init(struct tp_eval *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->lead_min = INFINITY;
+	ev->lead_min_late = INFINITY;
 }
 
 void tp_eval_free(struct tp_eval *ev)
@@ -78,6 +80,7 @@ void tp_eval_free(struct tp_eval *ev)
 	for (k = 0; k < TP_EVAL_NKINDS; k++)
 		free(ev->kind[k].delay);
 	free(ev->ttc_rel);
+	free(ev->ttc_held);
 	free(ev->sus_rel);
 	free(ev->log);
 	memset(ev, 0, sizeof(*ev));
@@ -343,9 +346,14 @@ static int owned_elsewhere(const struct evrec *e, const struct tp_truth_file *ts
 	return 0;
 }
 
-/* The warning lead before each genuine kernel trip. */
+/*
+ * The warning lead before each genuine kernel trip; the worst is also kept
+ * over the trips TRIP_LATE_S or more after the session's first frame t0
+ * (a board already at its trip point when the recording starts allows no
+ * lead of a minute).
+ */
 static void score_trips(struct tp_eval *ev, const struct tp_truth_file *ts, const struct evrec *evs,
-			int nev, const char *dir)
+			int nev, double t0, const char *dir)
 {
 	int i, j;
 
@@ -377,6 +385,10 @@ static void score_trips(struct tp_eval *ev, const struct tp_truth_file *ts, cons
 			ev->lead_sum += lead;
 			if (lead < ev->lead_min)
 				ev->lead_min = lead;
+			if (r->t_start - t0 < TRIP_LATE_S)
+				ev->trips_early++;
+			else if (lead < ev->lead_min_late)
+				ev->lead_min_late = lead;
 		}
 	}
 }
@@ -636,7 +648,7 @@ int tp_eval_session(struct tp_eval *ev, const char *dir, const struct tp_replay_
 	ev->hours += hours;
 	ev->sensor_hours += hours * c.ntemp;
 	tp_eval_score_forecasts(ev, &c, &ts, ctrl[0] ? ctrl : NULL, t_end, dir);
-	score_trips(ev, &ts, evs, nev, dir);
+	score_trips(ev, &ts, evs, nev, c.f[0].t, dir);
 	score_faults(ev, &ts, evs, nev, t_end, dir, &tally);
 	score_throttles(ev, &ts, evs, nev, t_end);
 	tp_eval_score_samples(ev, &c, &ts, dir);

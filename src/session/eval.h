@@ -22,9 +22,15 @@
  *                        frames where the measured controlled zone reaches the
  *                        ceiling 10 s to 30 min later (a forecast of "never"
  *                        counts as 100 %)
+ *   ttc_median_rel_error_held  the same, over the frames whose load held
+ *                        until the crossing (as the forecasts'; ttc_held:
+ *                        how many)
  *   warning_lead_s       per genuine kernel trip, time from the first
  *                        ceiling_forecast after the previous trip; the worst
  *                        trip is reported (0 when a trip had no warning)
+ *   warning_lead_after_first_min_s  the worst over the trips a minute or
+ *                        more into their session (trips_in_first_min: the
+ *                        others, on boards at their trip point from the start)
  *   faults.KIND          per fault kind: faults, detected, correct, undecided,
  *                        detection_rate, delay_median_s and delay_p90_s (to
  *                        the first correct event, as drift_delay_s), and
@@ -83,9 +89,10 @@ struct tp_eval {
 	double held_abs[3]; /* the forecasts over whose horizon the load held */
 	long held_n[3];
 	double *ttc_rel;
+	unsigned char *ttc_held; /* 1: the load held until the crossing */
 	long ttc_n, ttc_cap;
-	int trips, trips_warned;
-	double lead_min, lead_sum;
+	int trips, trips_warned, trips_early; /* early: in the first TRIP_LATE_S */
+	double lead_min, lead_sum, lead_min_late;
 	struct tp_eval_kind kind[TP_EVAL_NKINDS];
 	int faults, faults_correct, faults_detected, faults_undecided;
 	long false_alarms;

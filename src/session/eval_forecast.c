@@ -48,17 +48,23 @@ static double meas_at(const struct collect *c, double t)
 	       (c->f[b].meas - c->f[a].meas) * (t - c->f[a].t) / (c->f[b].t - c->f[a].t);
 }
 
-static void push_ttc(struct tp_eval *ev, double rel)
+static void push_ttc(struct tp_eval *ev, double rel, int held)
 {
 	if (ev->ttc_n == ev->ttc_cap) {
 		long cap = ev->ttc_cap ? 2 * ev->ttc_cap : 4096;
 		double *nr = realloc(ev->ttc_rel, (size_t)cap * sizeof(double));
+		unsigned char *nh;
 
 		if (!nr)
 			return;
 		ev->ttc_rel = nr;
+		nh = realloc(ev->ttc_held, (size_t)cap);
+		if (!nh)
+			return;
+		ev->ttc_held = nh;
 		ev->ttc_cap = cap;
 	}
+	ev->ttc_held[ev->ttc_n] = (unsigned char)held;
 	ev->ttc_rel[ev->ttc_n++] = rel;
 }
 
@@ -100,24 +106,30 @@ static int ctrl_faulted(const struct tp_truth_file *ts, const char *ch, double a
 }
 
 /*
- * Did the load hold over [t_i, t_i + H]: the mean of the power the
- * forecast holds over it within HELD_REL (or HELD_MIN_W) of its value at
- * t_i, none of it unknown. cum[] are the running sums of held_w (NaN
- * counted in bad[]); *j the last frame within the horizon, moved forward.
+ * Did the load hold from frame i to frame j: the mean of the power the
+ * forecast holds over (i, j] within HELD_REL (or HELD_MIN_W) of its value
+ * at i, none of it unknown. cum[] are the running sums of held_w (NaN
+ * counted in bad[]).
  */
-static int load_held(const struct collect *c, const double *cum, const long *bad, long i,
-		     double horizon_s, long *j)
+static int held_until(const struct collect *c, const double *cum, const long *bad, long i, long j)
 {
 	double w = c->f[i].held_w, mean;
 
+	if (j <= i || !isfinite(w) || bad[j + 1] != bad[i + 1])
+		return 0;
+	mean = (cum[j + 1] - cum[i + 1]) / (double)(j - i);
+	return fabs(mean - w) <= fmax(HELD_MIN_W, HELD_REL * fabs(w));
+}
+
+/* ... over [t_i, t_i + H]; *j the last frame within it, moved forward. */
+static int load_held(const struct collect *c, const double *cum, const long *bad, long i,
+		     double horizon_s, long *j)
+{
 	if (*j < i)
 		*j = i;
 	while (*j + 1 < c->n && c->f[*j + 1].t <= c->f[i].t + horizon_s)
 		(*j)++;
-	if (*j == i || !isfinite(w) || bad[*j + 1] != bad[i + 1])
-		return 0;
-	mean = (cum[*j + 1] - cum[i + 1]) / (double)(*j - i);
-	return fabs(mean - w) <= fmax(HELD_MIN_W, HELD_REL * fabs(w));
+	return held_until(c, cum, bad, i, *j);
 }
 
 static void score_forecasts(struct tp_eval *ev, const struct collect *c,
@@ -166,8 +178,6 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 			}
 		}
 	}
-	free(cum);
-	free(bad);
 	/*
 	 * Time to ceiling: when the measured series, smoothed over a minute so
 	 * that quantisation noise does not cross for it, first reaches the
@@ -178,6 +188,8 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 	if (!nextx || !sm) {
 		free(nextx);
 		free(sm);
+		free(cum);
+		free(bad);
 		return;
 	}
 	{
@@ -220,9 +232,11 @@ static void score_forecasts(struct tp_eval *ev, const struct collect *c,
 		    plant_changes(ts, f->t, f->t + actual))
 			continue;
 		rel = isfinite(f->ttc) ? fabs(f->ttc - actual) / actual : 1.0;
-		push_ttc(ev, rel);
+		push_ttc(ev, rel, cum && bad && held_until(c, cum, bad, i, nextx[i]));
 		(*ttc_n)++;
 	}
+	free(cum);
+	free(bad);
 	free(nextx);
 	free(sm);
 }

@@ -15,18 +15,28 @@
 #include "stats.h"
 #include "util.h"
 
-static double ttc_median(const struct tp_eval *ev)
+/* The median relative error of every time to ceiling scored, or (held)
+ * of those over whose time the load held; *count their number. */
+static double ttc_median(const struct tp_eval *ev, int held, long *count)
 {
 	double *s, m;
-	int n;
+	long i;
+	int n = 0;
 
+	*count = 0;
 	if (ev->ttc_n == 0 || ev->ttc_n > INT_MAX)
 		return NAN;
-	n = (int)ev->ttc_n;
-	s = malloc((size_t)n * sizeof(double));
+	s = malloc((size_t)ev->ttc_n * sizeof(double));
 	if (!s)
 		return NAN;
-	memcpy(s, ev->ttc_rel, (size_t)n * sizeof(double));
+	for (i = 0; i < ev->ttc_n; i++)
+		if (!held || ev->ttc_held[i])
+			s[n++] = ev->ttc_rel[i];
+	*count = n;
+	if (n == 0) {
+		free(s);
+		return NAN;
+	}
 	dsp_sort(s, n);
 	m = dsp_sorted_median(s, n);
 	free(s);
@@ -140,8 +150,9 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	double acc = ratio(ev->faults_correct, ev->faults - ev->faults_undecided);
 	double prec = ratio(ev->thr_episodes_true, ev->thr_episodes);
 	double rec = ratio(ev->thr_truth_found, ev->thr_truth);
-	double ttc = ttc_median(ev);
-	char name[64];
+	long nttc, nheld;
+	double ttc = ttc_median(ev, 0, &nttc), ttc_held = ttc_median(ev, 1, &nheld);
+	char name[64], beside[64];
 	int k;
 
 	if (ev->log)
@@ -153,7 +164,14 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	forecast_rows(ev, f, 1, "forecast_mae_120s", 1.0);
 	forecast_rows(ev, f, 2, "forecast_mae_600s", 2.0);
 	tp_eval_row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
+	snprintf(beside, sizeof(beside), "(%.0f %% of them)",
+		 100 * ratio((double)nheld, (double)nttc));
+	tp_eval_row(f, "  where the load held", ttc_held, "", beside, -1);
 	tp_eval_row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
+	snprintf(beside, sizeof(beside), "(%d of %d trips)", ev->trips - ev->trips_early,
+		 ev->trips);
+	tp_eval_row(f, "  after the first minute",
+		    ev->trips > ev->trips_early ? ev->lead_min_late : NAN, " s", beside, -1);
 	for (k = 0; k < TP_EVAL_NKINDS; k++) {
 		static const double target[TP_EVAL_NKINDS] = {NAN, NAN, NAN, 600, 1800,
 							      NAN, 120, NAN, NAN};
@@ -196,6 +214,7 @@ static void put(json_t *o, const char *k, double v)
 int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 {
 	json_t *o = json_object(), *dd, *dm, *kinds;
+	long nttc, nheld;
 	int k, ret;
 
 	if (!o)
@@ -212,9 +231,12 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	json_object_set_new(o, "forecasts_held_30s", json_integer(ev->held_n[0]));
 	json_object_set_new(o, "forecasts_held_120s", json_integer(ev->held_n[1]));
 	json_object_set_new(o, "forecasts_held_600s", json_integer(ev->held_n[2]));
-	put(o, "ttc_median_rel_error", ttc_median(ev));
+	put(o, "ttc_median_rel_error", ttc_median(ev, 0, &nttc));
+	put(o, "ttc_median_rel_error_held", ttc_median(ev, 1, &nheld));
 	put(o, "warning_lead_s", ev->trips ? ev->lead_min : NAN);
 	put(o, "warning_lead_mean_s", ev->trips ? ev->lead_sum / ev->trips : NAN);
+	put(o, "warning_lead_after_first_min_s",
+	    ev->trips > ev->trips_early ? ev->lead_min_late : NAN);
 	dd = json_object();
 	dm = json_object();
 	kinds = json_object();
@@ -245,7 +267,9 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	put(o, "sensor_hours", ev->sensor_hours);
 	json_object_set_new(o, "forecasts_scored", json_integer(ev->fc_n[0]));
 	json_object_set_new(o, "ttc_scored", json_integer(ev->ttc_n));
+	json_object_set_new(o, "ttc_held", json_integer(nheld));
 	json_object_set_new(o, "trips", json_integer(ev->trips));
+	json_object_set_new(o, "trips_in_first_min", json_integer(ev->trips_early));
 	if (ev->samples > 0)
 		tp_eval_json_samples(ev, o);
 	ret = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
