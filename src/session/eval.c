@@ -80,7 +80,7 @@ void tp_eval_free(struct tp_eval *ev)
 	for (k = 0; k < TP_EVAL_NKINDS; k++)
 		free(ev->kind[k].delay);
 	free(ev->ttc_rel);
-	free(ev->ttc_held);
+	free(ev->ttc_load_held);
 	free(ev->sus_rel);
 	free(ev->log);
 	memset(ev, 0, sizeof(*ev));

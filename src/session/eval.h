@@ -89,7 +89,7 @@ struct tp_eval {
 	double held_abs[3]; /* the forecasts over whose horizon the load held */
 	long held_n[3];
 	double *ttc_rel;
-	unsigned char *ttc_held; /* 1: the load held until the crossing */
+	unsigned char *ttc_load_held; /* per ttc_rel: 1 when the load held until the crossing */
 	long ttc_n, ttc_cap;
 	int trips, trips_warned, trips_early; /* early: in the first TRIP_LATE_S */
 	double lead_min, lead_sum, lead_min_late;

@@ -58,13 +58,13 @@ static void push_ttc(struct tp_eval *ev, double rel, int held)
 		if (!nr)
 			return;
 		ev->ttc_rel = nr;
-		nh = realloc(ev->ttc_held, (size_t)cap);
+		nh = realloc(ev->ttc_load_held, (size_t)cap);
 		if (!nh)
 			return;
-		ev->ttc_held = nh;
+		ev->ttc_load_held = nh;
 		ev->ttc_cap = cap;
 	}
-	ev->ttc_held[ev->ttc_n] = (unsigned char)held;
+	ev->ttc_load_held[ev->ttc_n] = (unsigned char)held;
 	ev->ttc_rel[ev->ttc_n++] = rel;
 }
 

@@ -30,7 +30,7 @@ static double ttc_median(const struct tp_eval *ev, int held, long *count)
 	if (!s)
 		return NAN;
 	for (i = 0; i < ev->ttc_n; i++)
-		if (!held || ev->ttc_held[i])
+		if (!held || ev->ttc_load_held[i])
 			s[n++] = ev->ttc_rel[i];
 	*count = n;
 	if (n == 0) {
@@ -151,7 +151,7 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	double prec = ratio(ev->thr_episodes_true, ev->thr_episodes);
 	double rec = ratio(ev->thr_truth_found, ev->thr_truth);
 	long nttc, nheld;
-	double ttc = ttc_median(ev, 0, &nttc), ttc_held = ttc_median(ev, 1, &nheld);
+	double ttc = ttc_median(ev, 0, &nttc), ttc_h = ttc_median(ev, 1, &nheld);
 	char name[64], beside[64];
 	int k;
 
@@ -166,7 +166,7 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	tp_eval_row(f, "ttc_median_rel_error", ttc, "", "<= 0.15", ttc <= 0.15);
 	snprintf(beside, sizeof(beside), "(%.0f %% of them)",
 		 100 * ratio((double)nheld, (double)nttc));
-	tp_eval_row(f, "  where the load held", ttc_held, "", beside, -1);
+	tp_eval_row(f, "  where the load held", ttc_h, "", beside, -1);
 	tp_eval_row(f, "warning_lead_s (worst trip)", lead, " s", ">= 60 s", lead >= 60);
 	snprintf(beside, sizeof(beside), "(%d of %d trips)", ev->trips - ev->trips_early,
 		 ev->trips);
