@@ -193,6 +193,45 @@ PY
 "$TP_BIN" replay "$TMPD/sink" >"$TMPD/sink.events" 2>"$TMPD/err"
 check "a heatsink change is not the die stage" sh -c "! grep -q '\"stage\":\"die\"' '$TMPD/sink.events'"
 
+# short calls a minute apart on a Pi-5-like board, the die's paste pumped
+# out (die-to-heatsink / 1.6 at 40 min): no minute's mean power equals
+# another's, so the level test above never judges; the dies answer each
+# call more steeply from then on, the board not. The same load with the
+# heatsink's change, or none, is never called the die's.
+sc=fixtures/scenarios/net/pi5-cooling-die-calls.ini
+"$TP_BIN" sim --scenario "$sc" --no-audio -o "$TMPD/diecalls" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/diecalls" >"$TMPD/diecalls.events" 2>"$TMPD/err"
+check "die stage under short calls: by the dies' answer to the steps, within 10 min" \
+  py "$TMPD/diecalls.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"cooling_degraded"' in l]
+assert len(e) == 1 and e[0]["stage"] == "die" and e[0]["method"] == "step_response", e
+assert e[0]["verdict"] == "cooling_change" and 2400 < e[0]["t"] < 3000, e[0]
+assert e[0]["unchanged_t"] < 2400 <= e[0]["onset_t"] < 2700, e[0]
+b, a = e[0]["response_before_k_per_w"], e[0]["response_after_k_per_w"]
+for z in ("temp.cpu", "temp.gpu"):
+    assert a[z] > 1.15 * b[z] and b[z] > 0.1, (z, b, a)
+assert abs(a["temp.board"] - b["temp.board"]) < 0.05, (b, a)
+print("ok")
+PY
+"$TP_BIN" eval --json "$TMPD/diecalls" >"$TMPD/diecalls.json" 2>"$TMPD/err"
+check "... which eval counts right" py "$TMPD/diecalls.json" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))["faults"]["cooling_degraded"]
+assert k["faults"] == 1 and k["accuracy"] == 1.0, k
+print("ok")
+PY
+sed 's/^stage = die/stage = sink/' "$sc" >"$TMPD/sinkcalls.ini"
+grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$sc" >"$TMPD/cleancalls.ini"
+for v in sinkcalls cleancalls; do
+	"$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
+	"$TP_BIN" replay "$TMPD/$v" >"$TMPD/$v.events" 2>"$TMPD/err"
+done
+check "the same calls with the heatsink's change: not the die's answer" \
+  sh -c "grep -q '\"event\":\"ambient_shift\"' '$TMPD/sinkcalls.events' && ! grep -q step_response '$TMPD/sinkcalls.events'"
+check "... and with no change: no event of the room or the cooling" \
+  sh -c "! grep -q 'cooling_degraded\|ambient_shift' '$TMPD/cleancalls.events'"
+
 # one steady load (calls) before and after: a room step and a heatsink
 # change move every zone alike at that power and are first reported
 # unknown; settled, the board moved by the dies' shift in the room's case

@@ -311,6 +311,7 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 	for (j = 0; j < d->nz; j++)
 		tp_drift_sensor_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j],
 				       cool[j], ev);
+	tp_drift_step_frame(d, t, reading, power_w, mdl, ev);
 	if (!isnan(power_w)) {
 		d->bs_p += power_w;
 		d->bn_p++;

@@ -21,6 +21,7 @@
  *                   unknown until the load has moved enough to tell
  *   drift_share.c   the room told from the heatsink at one power, once
  *                   settled, by the board's share of the dies' shift
+ *   drift_step.c    the die stage by the zones' answer to the load's steps
  *
  * All of it works on struct tp_drift alone: nothing here reads the
  * pipeline or the thermal model; the caller hands everything in through
@@ -75,6 +76,28 @@ struct tp_drift_die {
 	double shift[TP_DRIFT_MAX_ZONES];  /* each zone's raw residual step, K (NaN: unused) */
 	int is_die[TP_DRIFT_MAX_ZONES];	   /* 1: a die zone, 0: a board zone, -1: unused */
 	double die_shift, board_shift, sd; /* the means of each side, the step's noise (K) */
+};
+
+/*
+ * The die stage by its step response (drift_step.c): the last frames, the
+ * step of the power being followed, and each zone's answer per watt to
+ * the steps measured (NaN: the zone said nothing).
+ */
+#define TP_DRIFT_STEP_FRAMES 128
+#define TP_DRIFT_STEP_KEPT   64
+
+struct tp_drift_steps {
+	int fn, fpos;
+	double ft[TP_DRIFT_STEP_FRAMES], fp[TP_DRIFT_STEP_FRAMES];
+	float fx[TP_DRIFT_STEP_FRAMES][TP_DRIFT_MAX_ZONES];
+	int open;		       /* a step followed ... */
+	double ts, p0;		       /* ... since ts, from a steady p0 W ... */
+	double x0[TP_DRIFT_MAX_ZONES]; /* ... each zone's level before it */
+	int n, pos, hits;
+	double kt[TP_DRIFT_STEP_KEPT];
+	signed char sign[TP_DRIFT_STEP_KEPT]; /* +1 up, -1 down */
+	double dp[TP_DRIFT_STEP_KEPT];	      /* its size, W */
+	float k[TP_DRIFT_STEP_KEPT][TP_DRIFT_MAX_ZONES];
 };
 
 struct tp_drift_zone {
@@ -209,6 +232,7 @@ struct tp_drift {
 	double die_max, die_board_max; /* the largest mean steps while it settles */
 	double die_last;	       /* ... and the last */
 	struct tp_drift_die die_found; /* what was found */
+	struct tp_drift_steps st;      /* ... and by its step response */
 };
 
 /* ---- drift.c: helpers the files share ---- */
@@ -332,6 +356,15 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
  */
 int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double r0, double r1,
 			double rel);
+
+/* ---- drift_step.c ---- */
+
+/*
+ * One frame for the die stage's step response: cooling_degraded with
+ * stage die once the dies answer the load's steps more steeply.
+ */
+void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, double power_w,
+			 const struct tp_drift_model *mdl, const struct tp_evidence *e);
 
 /* ---- drift_share.c ---- */
 

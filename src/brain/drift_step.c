@@ -1,0 +1,404 @@
+#include "drift_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The die stage by its step response (drift.h, docs/brain.md): each clean
+ * step of the power (steady for STEP_PRE_S before it and for STEP_POST_S
+ * after it) is measured by each zone's rise over its first seconds per
+ * watt, k = (mean reading over [STEP_K0_S, STEP_K1_S] after the step -
+ * mean over the last STEP_X0_S before it) / the power's step. That rise is
+ * the die stage's: the heatsink and the room are minutes away, so a room
+ * or a heatsink that changes leaves it alone, and a die whose path to the
+ * heatsink conducts less (its paste pumped out) answers every step of the
+ * load more steeply from then on. Under a load of calls the level test of
+ * drift_room.c waits for a minute whose mean power equals its reference's;
+ * this one is made of those steps.
+ */
+
+#define STEP_MIN_W  1.0	 /* a step of at least this, W ... */
+#define STEP_STEADY 0.25 /* ... the power within this share of it before and after */
+#define STEP_PRE_S  8.0	 /* steady this long before ... */
+#define STEP_X0_S   3.0	 /* ... the readings' level over the last seconds of it */
+#define STEP_SETTLE 2.0	 /* the power's own transition */
+#define STEP_K0_S   6.0	 /* the die's answer: the readings over [K0, K1] after */
+#define STEP_K1_S   9.0
+#define STEP_POST_S 9.0 /* the power steady until then */
+
+#define STEP_RECENT   6	   /* the steps judged ... */
+#define STEP_GAP      8	   /* ... against those from this many before them ... */
+#define STEP_BASE     16   /* ... at most this many ... */
+#define STEP_BASE_MIN 6	   /* ... and at least this many */
+#define STEP_DIE_K    0.1  /* a die zone answers at least this, K/W */
+#define STEP_BOARD    0.5  /* the board zone under this share of the least die zone's */
+#define STEP_RISE_K   0.06 /* each die zone's answer grew by at least this, K/W ... */
+#define STEP_RISE_REL 0.18 /* ... and this share of its own before */
+#define STEP_SIGMAS   3.0  /* ... and this many of its noise */
+#define STEP_ALIKE    2.5  /* the die zones' relative growths within this ratio */
+#define STEP_SAME_W   0.2  /* the steps judged as large as those before, within this share */
+#define STEP_HITS     2	   /* steps in a row that say so */
+#define STEP_REARM_S  1800.0
+
+static int fring(const struct tp_drift_steps *s, int i)
+{
+	return (s->fpos - s->fn + i + TP_DRIFT_STEP_FRAMES) % TP_DRIFT_STEP_FRAMES;
+}
+
+/*
+ * A zone whose readings say something of its die: present, not stuck or
+ * spiking, and not reported faulty. A zone only suspected (its residual
+ * drifts: the die's step shows there too) answers the load as before: an
+ * offset leaves its answer alone, a gain scales it by a few per cent.
+ */
+static int zone_usable(const struct tp_drift *d, int j)
+{
+	const struct tp_drift_zone *z = &d->z[j];
+
+	return z->state != TP_DRIFT_FAULT && !z->stuck && !z->w.lost && !z->invalid &&
+	       z->spike_n == 0 && !(d->t_now < z->relearn_until);
+}
+
+/*
+ * The power over (from, to] of the frames kept: its mean, least and most;
+ * 0 when a frame there has none or fewer than need have.
+ */
+static int power_span(const struct tp_drift_steps *s, double from, double to, int need,
+		      double *mean, double *lo, double *hi)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (i = 0; i < s->fn; i++) {
+		int k = fring(s, i);
+
+		if (s->ft[k] <= from || s->ft[k] > to)
+			continue;
+		if (isnan(s->fp[k]))
+			return 0;
+		sum += s->fp[k];
+		*lo = fmin(*lo, s->fp[k]);
+		*hi = fmax(*hi, s->fp[k]);
+		n++;
+	}
+	if (n < need)
+		return 0;
+	*mean = sum / n;
+	return 1;
+}
+
+/* Zone j's mean reading over (from, to], NaN with none. */
+static double reading_span(const struct tp_drift_steps *s, int j, double from, double to)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	for (i = 0; i < s->fn; i++) {
+		int k = fring(s, i);
+
+		if (s->ft[k] <= from || s->ft[k] > to || isnan(s->fx[k][j]))
+			continue;
+		sum += s->fx[k][j];
+		n++;
+	}
+	return n > 0 ? sum / n : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int slot(const struct tp_drift_steps *s, int i)
+{
+	return (s->pos - s->n + i + TP_DRIFT_STEP_KEPT) % TP_DRIFT_STEP_KEPT;
+}
+
+/*
+ * Zone j's answers to the steps [i0, i1) of sign sg (+1 up, -1 down): their
+ * median and, from their MAD, standard deviation. A step up and a step
+ * down are not answered alike (the dies' share of the power differs
+ * between a call's start and its end), so each sign is its own sample.
+ */
+static int answers(const struct tp_drift_steps *s, int j, int i0, int i1, int sg, double *med,
+		   double *sd)
+{
+	double v[TP_DRIFT_STEP_KEPT];
+	int i, n = 0;
+
+	for (i = i0; i < i1; i++) {
+		int k = slot(s, i);
+
+		if (s->sign[k] == sg && !isnan(s->k[k][j]))
+			v[n++] = s->k[k][j];
+	}
+	if (n == 0)
+		return 0;
+	*med = median_of(v, n);
+	for (i = 0; i < n; i++)
+		v[i] = fabs(v[i] - *med);
+	*sd = 1.4826 * median_of(v, n);
+	return n;
+}
+
+/*
+ * Zone j over the steps judged [i0, i1) against those in [b0, e0), a gap
+ * of STEP_GAP steps before them (a change just before the steps judged
+ * would be half in the reference otherwise):
+ * its answer before (the mean of the two signs' medians), the median of
+ * the judged steps' growth over their sign's median before, the pooled
+ * standard deviation of one answer, and how many steps before and judged
+ * counted. 0 when too few.
+ */
+static int zone_growth(const struct tp_drift_steps *s, int j, int b0, int e0, int i0, int i1,
+		       double *before, double *growth, double *sd, int *nb)
+{
+	double med[2], sdv[2], dev[TP_DRIFT_STEP_KEPT], ss = 0, sum = 0;
+	int c[2], g, i, nr = 0, ns = 0;
+
+	for (g = 0; g < 2; g++) {
+		c[g] = answers(s, j, b0, e0, g ? -1 : 1, &med[g], &sdv[g]);
+		if (c[g] > 0) {
+			sum += med[g];
+			ns++;
+			ss += sdv[g] * sdv[g] * c[g];
+		}
+	}
+	*nb = c[0] + c[1];
+	if (*nb < STEP_BASE_MIN || ns == 0)
+		return 0;
+	*before = sum / ns;
+	*sd = sqrt(ss / *nb);
+	for (i = i0; i < i1; i++) {
+		int k = slot(s, i);
+
+		g = s->sign[k] < 0;
+		if (!isnan(s->k[k][j]) && c[g] >= 2)
+			dev[nr++] = s->k[k][j] - med[g];
+	}
+	if (nr < STEP_RECENT - 1)
+		return 0;
+	*growth = median_of(dev, nr);
+	return 1;
+}
+
+/* The median size of the steps [i0, i1), W. */
+static double step_size(const struct tp_drift_steps *s, int i0, int i1)
+{
+	double v[TP_DRIFT_STEP_KEPT];
+	int i, n = 0;
+
+	for (i = i0; i < i1; i++)
+		v[n++] = s->dp[slot(s, i)];
+	return n > 0 ? median_of(v, n) : NAN;
+}
+
+struct step_judge {
+	double before[TP_DRIFT_MAX_ZONES], after[TP_DRIFT_MAX_ZONES]; /* NaN: unused */
+	int is_die[TP_DRIFT_MAX_ZONES];
+	int ndie;
+	double growth;	 /* the die zones' mean relative growth */
+	double conf;	 /* 1 - the least die zone's noise over its growth */
+	double onset;	 /* the first step judged ... */
+	double before_t; /* ... and the last one before it */
+};
+
+/*
+ * The last STEP_RECENT steps against those before them: every zone that
+ * answers like a die (at least STEP_DIE_K, the board zone, the least
+ * answering, under STEP_BOARD of it) answers more steeply, alike, the
+ * board not.
+ */
+static int step_judge(const struct tp_drift *d, struct step_judge *jd)
+{
+	const struct tp_drift_steps *s = &d->st;
+	int j, jb = -1, i0 = s->n - STEP_RECENT, e0 = i0 - STEP_GAP, b0 = e0 - STEP_BASE;
+	double lo = INFINITY, hi = -INFINITY, rise_sum = 0, dmin = INFINITY;
+	double rise[TP_DRIFT_MAX_ZONES], sdv[TP_DRIFT_MAX_ZONES];
+	int nb[TP_DRIFT_MAX_ZONES];
+
+	memset(jd, 0, sizeof(*jd));
+	if (e0 < STEP_BASE_MIN)
+		return 0;
+	if (b0 < 0)
+		b0 = 0;
+	/*
+	 * The same load before and after: a change of what runs (prefill
+	 * against decode, CPU against GPU) moves the dies' share of a step,
+	 * and with it their answer per watt of the board's power.
+	 */
+	if (fabs(step_size(s, i0, s->n) - step_size(s, b0, e0)) >
+	    STEP_SAME_W * step_size(s, b0, e0))
+		return 0;
+	for (j = 0; j < d->nz; j++) {
+		jd->before[j] = jd->after[j] = NAN;
+		jd->is_die[j] = -1;
+		if (!zone_usable(d, j) || !zone_growth(s, j, b0, e0, i0, s->n, &jd->before[j],
+						       &rise[j], &sdv[j], &nb[j])) {
+			jd->before[j] = NAN;
+			continue;
+		}
+		jd->after[j] = jd->before[j] + rise[j];
+		if (jb < 0 || jd->before[j] < jd->before[jb])
+			jb = j;
+	}
+	if (jb < 0)
+		return 0;
+	for (j = 0; j < d->nz; j++) {
+		if (isnan(jd->before[j]))
+			continue;
+		jd->is_die[j] = j != jb && jd->before[j] >= STEP_DIE_K;
+		if (jd->is_die[j])
+			dmin = fmin(dmin, jd->before[j]);
+		/* where the board profile names the zones' roles, they agree */
+		if ((d->z[j].bz.role == TP_ROLE_DIE && !jd->is_die[j]) ||
+		    (d->z[j].bz.role == TP_ROLE_BOARD && jd->is_die[j]))
+			return 0;
+	}
+	if (jd->before[jb] >= STEP_BOARD * dmin)
+		return 0;
+	for (j = 0; j < d->nz; j++) {
+		double need, noise;
+
+		if (jd->is_die[j] != 1)
+			continue;
+		/* the noise of a median of the steps judged less one of those before */
+		noise = 1.25 * sdv[j] * sqrt(1.0 / STEP_RECENT + 1.0 / nb[j]);
+		need = fmax(STEP_RISE_K, STEP_RISE_REL * jd->before[j]);
+		if (rise[j] < fmax(need, STEP_SIGMAS * noise))
+			return 0;
+		jd->conf = fmin(jd->ndie ? jd->conf : 1, 1 - noise / rise[j]);
+		lo = fmin(lo, rise[j] / jd->before[j]);
+		hi = fmax(hi, rise[j] / jd->before[j]);
+		rise_sum += rise[j];
+		jd->growth += rise[j] / jd->before[j];
+		jd->ndie++;
+	}
+	if (jd->ndie < 2 || hi > STEP_ALIKE * lo)
+		return 0;
+	jd->growth /= jd->ndie;
+	jd->onset = s->kt[slot(s, i0)];
+	jd->before_t = s->kt[slot(s, e0 - 1)];
+	/* the board's own answer did not grow with them */
+	return fabs(rise[jb]) < STEP_BOARD * rise_sum / jd->ndie;
+}
+
+static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
+		      const struct tp_evidence *e)
+{
+	json_t *ev = tp_event_new(t, "cooling_degraded"), *b, *a;
+	int j;
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "verdict", json_string("cooling_change"));
+	tp_event_set_num(ev, "confidence", tp_drift_r3(tp_drift_clamp(jd->conf, 0.5, 0.99)));
+	json_object_set_new(ev, "stage", json_string("die"));
+	json_object_set_new(ev, "method", json_string("step_response"));
+	tp_event_set_num(ev, "onset_t", jd->onset);
+	tp_event_set_num(ev, "unchanged_t", jd->before_t);
+	tp_event_set_num(ev, "die_response_growth", tp_drift_r3(jd->growth));
+	json_object_set_new(ev, "steps", json_integer(d->st.n));
+	b = json_object();
+	a = json_object();
+	if (b && a) {
+		for (j = 0; j < d->nz; j++)
+			if (!isnan(jd->before[j])) {
+				tp_event_set_num(b, d->z[j].channel, tp_drift_r3(jd->before[j]));
+				tp_event_set_num(a, d->z[j].channel, tp_drift_r3(jd->after[j]));
+			}
+		json_object_set_new(ev, "response_before_k_per_w", b);
+		json_object_set_new(ev, "response_after_k_per_w", a);
+	} else {
+		json_decref(b);
+		json_decref(a);
+	}
+	tp_drift_emit(d, ev, e);
+}
+
+/* The step followed has had its time: its answers kept, judged. */
+static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e)
+{
+	struct tp_drift_steps *s = &d->st;
+	struct step_judge jd;
+	double p1, plo, phi;
+	int j, k;
+
+	s->open = 0;
+	if (!power_span(s, s->ts + STEP_SETTLE, t, 2, &p1, &plo, &phi))
+		return;
+	if (fabs(p1 - s->p0) < STEP_MIN_W || phi - plo > STEP_STEADY * fabs(p1 - s->p0))
+		return;
+	k = s->pos;
+	s->kt[k] = s->ts;
+	s->sign[k] = p1 > s->p0 ? 1 : -1;
+	s->dp[k] = fabs(p1 - s->p0);
+	for (j = 0; j < d->nz; j++) {
+		double x1 = reading_span(s, j, s->ts + STEP_K0_S - 1e-6, s->ts + STEP_K1_S);
+
+		s->k[k][j] = isnan(x1) || isnan(s->x0[j]) || !zone_usable(d, j)
+				 ? NAN
+				 : (float)((x1 - s->x0[j]) / (p1 - s->p0));
+	}
+	s->pos = (s->pos + 1) % TP_DRIFT_STEP_KEPT;
+	if (s->n < TP_DRIFT_STEP_KEPT)
+		s->n++;
+	if (!step_judge(d, &jd)) {
+		s->hits = 0;
+		return;
+	}
+	if (++s->hits < STEP_HITS || t - d->t_first < d->warmup_s ||
+	    t - d->die_done_t < STEP_REARM_S)
+		return;
+	s->hits = 0;
+	d->die_done_t = t;
+	step_emit(d, t, &jd, e);
+	/* what follows is the die as it is now */
+	s->n = 0;
+}
+
+void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, double power_w,
+			 const struct tp_drift_model *mdl, const struct tp_evidence *e)
+{
+	struct tp_drift_steps *s = &d->st;
+	double p0, lo, hi;
+	int j, k;
+
+	k = s->fpos;
+	s->ft[k] = t;
+	s->fp[k] = mdl->hold || mdl->throttled ? NAN : power_w;
+	for (j = 0; j < d->nz; j++)
+		s->fx[k][j] = (float)reading[j];
+	s->fpos = (s->fpos + 1) % TP_DRIFT_STEP_FRAMES;
+	if (s->fn < TP_DRIFT_STEP_FRAMES)
+		s->fn++;
+	if (s->open) {
+		if (isnan(s->fp[k]))
+			s->open = 0;
+		else if (t - s->ts >= STEP_POST_S)
+			step_close(d, t, e);
+		return;
+	}
+	/* a step now: the power steady over the seconds before this frame */
+	if (isnan(s->fp[k]) || s->ft[fring(s, 0)] > t - STEP_PRE_S - 1e-6 ||
+	    !power_span(s, t - STEP_PRE_S - 1e-6, t - 1e-6, 3, &p0, &lo, &hi) ||
+	    fabs(power_w - p0) < STEP_MIN_W || hi - lo > STEP_STEADY * fabs(power_w - p0))
+		return;
+	/* the frame before this one closes the steady span */
+	s->open = 1;
+	s->ts = t;
+	s->p0 = p0;
+	for (j = 0; j < d->nz; j++)
+		s->x0[j] = reading_span(s, j, t - STEP_X0_S - 1e-6, t - 1e-6);
+}
