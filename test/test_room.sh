@@ -193,6 +193,23 @@ PY
 "$TP_BIN" replay "$TMPD/sink" >"$TMPD/sink.events" 2>"$TMPD/err"
 check "a heatsink change is not the die stage" sh -c "! grep -q '\"stage\":\"die\"' '$TMPD/sink.events'"
 
+# a die stage under load steps: found by the level test; the dies' shift,
+# taken by the common mode until then, made the board read low against
+# it, and the board was called a sensor fault two minutes later
+sc=fixtures/scenarios/net/nano-cooling-die-steps.ini
+"$TP_BIN" sim --scenario "$sc" --no-audio -o "$TMPD/diesteps" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/diesteps" >"$TMPD/diesteps.events" 2>"$TMPD/err"
+check "die stage found: its shift is the dies', no sensor called faulty for it" \
+  py "$TMPD/diesteps.events" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+die = [e for e in ev if e["event"] == "cooling_degraded"]
+assert len(die) == 1 and die[0]["stage"] == "die" and 2312 < die[0]["t"] < 2900, die
+bad = [e for e in ev if e["event"].startswith("sensor_")]
+assert not bad, bad
+print("ok")
+PY
+
 # short calls a minute apart on a Pi-5-like board, the die's paste pumped
 # out (die-to-heatsink / 1.6 at 40 min): no minute's mean power equals
 # another's, so the level test above never judges; the dies answer each

@@ -227,7 +227,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		z->bs_e = z->bs_pred = z->bs_pv = z->bs_x = z->bs_x1 = z->bs_x2 = z->bs_raw = 0;
 		z->bn = 0;
 		if (z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->w.lost &&
-		    !z->invalid) {
+		    !z->invalid && !(t < z->die_until)) {
 			v[n] = z->pv_blk;
 			y[n++] = z->e_blk - z->o;
 		}

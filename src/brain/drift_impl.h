@@ -153,6 +153,7 @@ struct tp_drift_zone {
 	double fault_end_t;		 /* the last reported fault's end */
 	double held_until;		 /* its model learns nothing until then (caller's hold) */
 	double relearn_until;		 /* the zone is not judged until then (its model learns) */
+	double die_until;		 /* a die stage: its shift is its own until then */
 	double unjudged_t;		 /* the last block the load's range left unjudged */
 };
 
@@ -349,6 +350,13 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
  */
 int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 		      struct tp_drift_die *dt);
+
+/*
+ * A die stage reported at t, its die zones is_die[j] == 1: their shift is
+ * theirs, not the room's, so they leave the common mode while their
+ * baselines take it, and the alarms it raised meanwhile are withdrawn.
+ */
+void tp_drift_die_taken(struct tp_drift *d, double t, const int *is_die);
 
 /*
  * The power's mean over the last now_s within rel of its mean over

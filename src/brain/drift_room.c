@@ -40,6 +40,7 @@
 #define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
 #define DIE_HOLD	   0.7	  /* ... and holding this share of it at the end */
 #define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
+#define DIE_TAKE_S	   600.0  /* a die stage reported: its zones' baselines take it this long */
 
 /* ---- fits ---- */
 
@@ -696,6 +697,23 @@ int tp_drift_die_test(const struct tp_drift *d, double t, double r0, double r1,
 	       dt->board_shift < DIE_BOARD_SHARE * dt->die_shift;
 }
 
+void tp_drift_die_taken(struct tp_drift *d, double t, const int *is_die)
+{
+	int j;
+
+	for (j = 0; j < d->nz; j++) {
+		struct tp_drift_zone *z = &d->z[j];
+
+		if (is_die[j] == 1)
+			z->die_until = t + DIE_TAKE_S;
+		if (z->state == TP_DRIFT_SUSPECT || z->state == TP_DRIFT_CLASSIFY) {
+			z->state = TP_DRIFT_OK;
+			z->gp = z->gn = 0;
+			z->tp0 = z->tn0 = t;
+		}
+	}
+}
+
 static void die_emit(struct tp_drift *d, double t, const struct tp_drift_die *dt,
 		     const struct tp_evidence *e)
 {
@@ -719,6 +737,7 @@ static void die_emit(struct tp_drift *d, double t, const struct tp_drift_die *dt
 	if (o)
 		json_object_set_new(ev, "zone_shifts", o);
 	tp_drift_emit(d, ev, e);
+	tp_drift_die_taken(d, t, dt->is_die);
 }
 
 /* The step found, followed: the largest mean step of its die and of its board zones. */

@@ -712,7 +712,8 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
-	if (t - d->t_first < d->warmup_s || d->n_healthy < 2 || t < z->relearn_until) {
+	if (t - d->t_first < d->warmup_s || d->n_healthy < 2 || t < z->relearn_until ||
+	    t < z->die_until) {
 		/* warming up, its model relearning (ramp_settling), or no other
 		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;

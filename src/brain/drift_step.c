@@ -325,6 +325,7 @@ static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
 		json_decref(a);
 	}
 	tp_drift_emit(d, ev, e);
+	tp_drift_die_taken(d, t, jd->is_die);
 }
 
 /* The step followed has had its time: its answers kept, judged. */
