@@ -41,6 +41,8 @@
 
 #define BLOCK_S 10.0
 
+#define TP_DRIFT_UP_SPIKES 8 /* spikes up kept per zone (tp_drift_zone_spikes) */
+
 /* what a history block is clear of (struct tp_drift_zone's hs) */
 #define TP_DRIFT_HIST_SETTLED 1 /* load jumps: the die has settled */
 #define TP_DRIFT_HIST_FREE    2 /* the kernel's throttle: the load is the caller's */
@@ -118,6 +120,8 @@ struct tp_drift_zone {
 	/* spike gate */
 	int spike_n; /* readings held back; -1: a step, not a spike */
 	double spike_t, spike_peak, spike_value;
+	double up_t[TP_DRIFT_UP_SPIKES], up_k[TP_DRIFT_UP_SPIKES]; /* the last spikes up: t, K */
+	int up_pos;
 	double last_spike_event_t;
 	int spikes_unreported;
 	double samp_var; /* per-reading residual variance */

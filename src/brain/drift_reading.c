@@ -110,6 +110,11 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	json_t *ev;
 
 	z->spikes_unreported++;
+	if (z->spike_peak > 0) {
+		z->up_t[z->up_pos] = z->spike_t;
+		z->up_k[z->up_pos] = z->spike_peak;
+		z->up_pos = (z->up_pos + 1) % TP_DRIFT_UP_SPIKES;
+	}
 	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
 		return;
 	ev = tp_drift_zone_event(d, z->spike_t, "sensor_spike", j, 0.9);

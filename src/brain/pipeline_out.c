@@ -99,7 +99,10 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 	}
 }
 
-#define TRIP_NEAR_K 3.0 /* a zone this close to the trip, by reading and by model: the heat */
+#define TRIP_NEAR_K	   3.0 /* a zone this close to the trip, by reading and by model: the heat */
+#define SPIKE_TRIP_S	   600.0 /* a zone's spikes up this recent ... */
+#define SPIKE_TRIP_N	   1 /* ... at least this many: one between readings can trip the kernel */
+#define SPIKE_TRIP_UNDER_K 1.0 /* ... when every reading is this far under the trip */
 
 /* A zone a passive trip watches: a die, or the zone the ceiling is on. */
 static int trip_zone(const struct tp_pipeline *p, int j)
@@ -179,6 +182,34 @@ static int die_common_mode(const struct tp_pipeline *p, int hot)
 }
 
 /*
+ * A trip the readings and the model put well under the trip, while a
+ * zone spikes: SPIKE_TRIP_N or more spikes up within SPIKE_TRIP_S, the
+ * largest of which on its reading now reaches within near of the trip.
+ * The kernel reads its sensors more often than the telemetry, so it sees
+ * spikes between readings: one of them tripped it. The zone whose spikes
+ * reach highest over the trip; -1: none.
+ */
+static int spiking_zone(const struct tp_pipeline *p, double near, int *count, double *amp)
+{
+	double x, a, best = -INFINITY;
+	int k, n, w = -1;
+
+	for (k = 0; k < p->nz; k++) {
+		if ((p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
+		    !tp_drift_zone_last(p->dd, k, &x))
+			continue;
+		n = tp_drift_zone_spikes(p->dd, k, SPIKE_TRIP_S, &a);
+		if (n < SPIKE_TRIP_N || x + a < p->trip - near || x + a <= best)
+			continue;
+		best = x + a;
+		w = k;
+		*count = n;
+		*amp = a;
+	}
+	return w;
+}
+
+/*
  * The verdict on a throttle from the hottest zone, reading against model:
  * sensor_drift when the zone is known faulty (alone on its die) or reads far over what the
  * model and the other zones say; thermal only when both the reading and
@@ -195,7 +226,8 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot);
 	double near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
-	int others_ok = 1, k, w;
+	int others_ok = 1, k, w, spikes;
+	double amp;
 	int faulty = tp_drift_zone_faulty(p->dd, hot) && !die_common_mode(p, hot);
 
 	for (k = 0; k < p->nz; k++)
@@ -227,6 +259,16 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 							     "board long enough",
 			 p->zch[hot], best, near);
 		return "unknown";
+	}
+	/* the readings under the trip, a zone spiking: a spike between
+	 * readings is what the kernel saw, however hot the die */
+	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
+	    (w = spiking_zone(p, near, &spikes, &amp)) >= 0) {
+		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
+		json_object_set_new(ev, "spike_count", json_integer(spikes));
+		tp_event_set_num(ev, "spike_max_c", amp);
+		*conf = 0.7;
+		return "sensor_drift";
 	}
 	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
