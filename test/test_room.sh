@@ -102,6 +102,16 @@ for s in const warm calls steps; do
 done
 
 py() { python3 - "$@" >"$TMPD/py" 2>&1 && grep -qx ok "$TMPD/py"; }
+# cooling_right DIR: eval scores the session's one cooling change right
+cooling_right() {
+  "$TP_BIN" eval --json "$1" >"$1.json" 2>"$TMPD/err"
+  check "... which eval counts right" py "$1.json" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))["faults"]["cooling_degraded"]
+assert k["faults"] == 1 and k["accuracy"] == 1.0, k
+print("ok")
+PY
+}
 # scored NAME SCENARIO: simulated into $TMPD/NAME, its events in
 # $TMPD/NAME.events and eval's scores (a library of it) in $TMPD/NAME.json
 scored() {
@@ -181,13 +191,7 @@ assert 3600 < e[0]["t"] < 3900 and abs(e[0]["onset_t"] - 3600) <= 60, e[0]
 assert e[0]["die_shift_c"] > 0.5 and e[0]["board_shift_c"] < 0.75 * e[0]["die_shift_c"], e[0]
 print("ok")
 PY
-"$TP_BIN" eval --json "$TMPD/die" >"$TMPD/die.json" 2>"$TMPD/err"
-check "... which eval counts right" py "$TMPD/die.json" <<'PY'
-import json, sys
-k = json.load(open(sys.argv[1]))["faults"]["cooling_degraded"]
-assert k["faults"] == 1 and k["accuracy"] == 1.0, k
-print("ok")
-PY
+cooling_right "$TMPD/die"
 "$TP_BIN" sim --scenario fixtures/scenarios/net/orin-cooling-degraded.ini --no-audio -d 5400 \
   -o "$TMPD/sink" >/dev/null 2>&1
 "$TP_BIN" replay "$TMPD/sink" >"$TMPD/sink.events" 2>"$TMPD/err"
@@ -231,13 +235,7 @@ for z in ("temp.cpu", "temp.gpu"):
 assert abs(a["temp.board"] - b["temp.board"]) < 0.05, (b, a)
 print("ok")
 PY
-"$TP_BIN" eval --json "$TMPD/diecalls" >"$TMPD/diecalls.json" 2>"$TMPD/err"
-check "... which eval counts right" py "$TMPD/diecalls.json" <<'PY'
-import json, sys
-k = json.load(open(sys.argv[1]))["faults"]["cooling_degraded"]
-assert k["faults"] == 1 and k["accuracy"] == 1.0, k
-print("ok")
-PY
+cooling_right "$TMPD/diecalls"
 sed 's/^stage = die/stage = sink/' "$sc" >"$TMPD/sinkcalls.ini"
 grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$sc" >"$TMPD/cleancalls.ini"
 for v in sinkcalls cleancalls; do
