@@ -182,12 +182,11 @@ static int die_common_mode(const struct tp_pipeline *p, int hot)
 }
 
 /*
- * A trip the readings and the model put well under the trip, while a
- * zone spikes: SPIKE_TRIP_N or more spikes up within SPIKE_TRIP_S, the
- * largest of which on its reading now reaches within near of the trip.
- * The kernel reads its sensors more often than the telemetry, so it sees
- * spikes between readings: one of them tripped it. The zone whose spikes
- * reach highest over the trip; -1: none.
+ * A zone that spikes enough to have tripped the kernel: SPIKE_TRIP_N or
+ * more spikes up within SPIKE_TRIP_S, the largest of which on its reading
+ * now reaches within near of the trip. The kernel reads its sensors more
+ * often than the telemetry, so it sees spikes between readings. The zone
+ * whose spikes reach highest; -1: none.
  */
 static int spiking_zone(const struct tp_pipeline *p, double near, int *count, double *amp)
 {
@@ -211,12 +210,14 @@ static int spiking_zone(const struct tp_pipeline *p, double near, int *count, do
 
 /*
  * The verdict on a throttle from the hottest zone, reading against model:
- * sensor_drift when the zone is known faulty (alone on its die) or reads far over what the
- * model and the other zones say; thermal only when both the reading and
- * the model put the zone at the trip, or, where the model cannot judge
- * (no power reading, or it has not seen the board long enough), when the
- * reading and a second sensor on the die do; not_thermal when both are far
- * under the ceiling; unknown, with the reason, when nothing supports
+ * sensor_drift when the zone is known faulty (alone on its die) or reads
+ * far over what the model and the other zones say, or, the reading
+ * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
+ * reach it (that zone named); thermal only when both the reading and the
+ * model put the zone at the trip, or, where the model cannot judge (no
+ * power reading, or it has not seen the board long enough), when the
+ * reading and a second sensor on the die do; not_thermal when both are
+ * far under the ceiling; unknown, with the reason, when nothing supports
  * either (a lone sensor and no model, or a trip the telemetry never saw).
  * conf is NaN for unknown.
  */
