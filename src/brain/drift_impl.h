@@ -41,6 +41,9 @@
 
 #define BLOCK_S 10.0
 
+/* a die stage is reported once in this long, by either test (die_done_t) */
+#define TP_DRIFT_DIE_REARM_S 1800.0
+
 #define TP_DRIFT_UP_SPIKES 8 /* spikes up kept per zone (tp_drift_zone_spikes) */
 
 /* what a history block is clear of (struct tp_drift_zone's hs) */
@@ -97,8 +100,7 @@ struct tp_drift_steps {
 	double x0[TP_DRIFT_MAX_ZONES]; /* ... each zone's level before it */
 	int n, pos, hits;
 	double kt[TP_DRIFT_STEP_KEPT];
-	signed char sign[TP_DRIFT_STEP_KEPT]; /* +1 up, -1 down */
-	double dp[TP_DRIFT_STEP_KEPT];	      /* its size, W */
+	double dp[TP_DRIFT_STEP_KEPT]; /* the step, W: > 0 up, < 0 down */
 	float k[TP_DRIFT_STEP_KEPT][TP_DRIFT_MAX_ZONES];
 };
 

@@ -21,26 +21,25 @@
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
-#define COMMON_TEST_BLOCKS 6	  /* the last minute of a common-mode change is judged */
-#define COMMON_CHI2_AMB	   2.0	  /* zones this alike moved with the room */
-#define COOL_FIT_S	   900.0  /* the models do not learn this long after a cooling change */
-#define TREND_OPEN_S	   30.0	  /* refit period while a change is being judged */
-#define TREND_EVERY_S	   60.0	  /* ... and once it is decided */
-#define TREND_DONE_TAU	   5.0	  /* no refit once the change is this many tau old */
-#define DIE_NOW_S	   60.0	  /* the die stage: the last minute ... */
-#define DIE_REF_S	   300.0  /* ... against this long before ... */
-#define DIE_GAP_S	   60.0	  /* ... the minute before it */
-#define DIE_MIN_K	   0.5	  /* the die zones' step at least this, K ... */
-#define DIE_NOISE	   4.0	  /* ... and this many times its noise */
-#define DIE_ALIKE	   2.5	  /* the die zones' steps within this ratio of each other */
-#define DIE_BOARD_SHARE	   0.75	  /* the board's step under this share of the dies' */
-#define DIE_HITS	   6	  /* blocks in a row */
-#define DIE_REARM_S	   1800.0 /* reported once in this long */
-#define DIE_SETTLE_S	   180.0  /* then followed this long ... */
-#define DIE_GROW	   1.3	  /* ... growing by no more than this factor */
-#define DIE_HOLD	   0.7	  /* ... and holding this share of it at the end */
-#define DIE_POWER_REL	   0.15	  /* the power's minute mean this close to the reference's */
-#define DIE_TAKE_S	   600.0  /* a die stage reported: its zones' baselines take it this long */
+#define COMMON_TEST_BLOCKS 6	 /* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	 /* zones this alike moved with the room */
+#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
+#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
+#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
+#define DIE_NOW_S	   60.0	 /* the die stage: the last minute ... */
+#define DIE_REF_S	   300.0 /* ... against this long before ... */
+#define DIE_GAP_S	   60.0	 /* ... the minute before it */
+#define DIE_MIN_K	   0.5	 /* the die zones' step at least this, K ... */
+#define DIE_NOISE	   4.0	 /* ... and this many times its noise */
+#define DIE_ALIKE	   2.5	 /* the die zones' steps within this ratio of each other */
+#define DIE_BOARD_SHARE	   0.75	 /* the board's step under this share of the dies' */
+#define DIE_HITS	   6	 /* blocks in a row */
+#define DIE_SETTLE_S	   180.0 /* then followed this long ... */
+#define DIE_GROW	   1.3	 /* ... growing by no more than this factor */
+#define DIE_HOLD	   0.7	 /* ... and holding this share of it at the end */
+#define DIE_POWER_REL	   0.15	 /* the power's minute mean this close to the reference's */
+#define DIE_TAKE_S	   600.0 /* a die stage reported: its zones' baselines take it this long */
 
 /* ---- fits ---- */
 
@@ -785,8 +784,8 @@ static void die_block(struct tp_drift *d, double t, const struct tp_drift_model 
 {
 	struct tp_drift_die dt;
 
-	if (t - d->t_first < d->warmup_s || t - d->die_done_t < DIE_REARM_S || d->episode == 1 ||
-	    mdl->load_changed || mdl->hold) {
+	if (t - d->t_first < d->warmup_s || t - d->die_done_t < TP_DRIFT_DIE_REARM_S ||
+	    d->episode == 1 || mdl->load_changed || mdl->hold) {
 		d->die_hits = 0;
 		return;
 	}

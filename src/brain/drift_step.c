@@ -1,8 +1,9 @@
 #include "drift_impl.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "stats.h"
 
 /*
  * The die stage by its step response (drift.h, docs/brain.md): each clean
@@ -39,7 +40,6 @@
 #define STEP_ALIKE    2.5  /* the die zones' relative growths within this ratio */
 #define STEP_SAME_W   0.2  /* the steps judged as large as those before, within this share */
 #define STEP_HITS     2	   /* steps in a row that say so */
-#define STEP_REARM_S  1800.0
 
 static int fring(const struct tp_drift_steps *s, int i)
 {
@@ -107,19 +107,6 @@ static double reading_span(const struct tp_drift_steps *s, int j, double from, d
 	return n > 0 ? sum / n : NAN;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static int slot(const struct tp_drift_steps *s, int i)
 {
 	return (s->pos - s->n + i + TP_DRIFT_STEP_KEPT) % TP_DRIFT_STEP_KEPT;
@@ -140,15 +127,17 @@ static int answers(const struct tp_drift_steps *s, int j, int i0, int i1, int sg
 	for (i = i0; i < i1; i++) {
 		int k = slot(s, i);
 
-		if (s->sign[k] == sg && !isnan(s->k[k][j]))
+		if ((s->dp[k] > 0 ? 1 : -1) == sg && !isnan(s->k[k][j]))
 			v[n++] = s->k[k][j];
 	}
 	if (n == 0)
 		return 0;
-	*med = median_of(v, n);
+	dsp_sort(v, n);
+	*med = dsp_sorted_median(v, n);
 	for (i = 0; i < n; i++)
 		v[i] = fabs(v[i] - *med);
-	*sd = 1.4826 * median_of(v, n);
+	dsp_sort(v, n);
+	*sd = 1.4826 * dsp_sorted_median(v, n);
 	return n;
 }
 
@@ -183,13 +172,14 @@ static int zone_growth(const struct tp_drift_steps *s, int j, int b0, int e0, in
 	for (i = i0; i < i1; i++) {
 		int k = slot(s, i);
 
-		g = s->sign[k] < 0;
+		g = s->dp[k] < 0;
 		if (!isnan(s->k[k][j]) && c[g] >= 2)
 			dev[nr++] = s->k[k][j] - med[g];
 	}
 	if (nr < STEP_RECENT - 1)
 		return 0;
-	*growth = median_of(dev, nr);
+	dsp_sort(dev, nr);
+	*growth = dsp_sorted_median(dev, nr);
 	return 1;
 }
 
@@ -200,8 +190,11 @@ static double step_size(const struct tp_drift_steps *s, int i0, int i1)
 	int i, n = 0;
 
 	for (i = i0; i < i1; i++)
-		v[n++] = s->dp[slot(s, i)];
-	return n > 0 ? median_of(v, n) : NAN;
+		v[n++] = fabs(s->dp[slot(s, i)]);
+	if (n == 0)
+		return NAN;
+	dsp_sort(v, n);
+	return dsp_sorted_median(v, n);
 }
 
 struct step_judge {
@@ -343,8 +336,7 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 		return;
 	k = s->pos;
 	s->kt[k] = s->ts;
-	s->sign[k] = p1 > s->p0 ? 1 : -1;
-	s->dp[k] = fabs(p1 - s->p0);
+	s->dp[k] = p1 - s->p0;
 	for (j = 0; j < d->nz; j++) {
 		double x1 = reading_span(s, j, s->ts + STEP_K0_S - 1e-6, s->ts + STEP_K1_S);
 
@@ -360,7 +352,7 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 		return;
 	}
 	if (++s->hits < STEP_HITS || t - d->t_first < d->warmup_s ||
-	    t - d->die_done_t < STEP_REARM_S)
+	    t - d->die_done_t < TP_DRIFT_DIE_REARM_S)
 		return;
 	s->hits = 0;
 	d->die_done_t = t;
