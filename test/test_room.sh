@@ -250,7 +250,9 @@ check "... and with no change: no event of the room or the cooling" \
 # a room 7.5 K cooler seven minutes after a small step of the load: every
 # zone cooled alike, which no change of load does, so the models do not
 # learn it while they call the load changed (they had taken it in, and no
-# change was reported)
+# change was reported); handed to them, the change is the shift reported,
+# not the common mode since their first block (the sustainable rate was
+# 12 % off at the median with the whole of it, 3 % with the shift)
 scored roomload fixtures/scenarios/net/pi5-room-after-load-step.ini
 check "room cooled soon after a step of the load: reported, the room's" \
   py "$TMPD/roomload.events" "$TMPD/roomload.json" <<'PY'
@@ -261,6 +263,7 @@ assert e[0]["verdict"] == "ambient_change" and e[0]["shift_c"] < -1.5, e[0]
 assert 2391 < e[0]["t"] < 3000, e[0]
 k = json.load(open(sys.argv[2]))
 assert k["faults"]["ambient_step"]["correct"] == 1, k["faults"]["ambient_step"]
+assert k["sustainable_rate_median_rel_error"] <= 0.06, k["sustainable_rate_median_rel_error"]
 print("ok")
 PY
 
