@@ -35,6 +35,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->log = log;
 	d->warmup_s = warmup_s;
 	d->amb_model = NAN;
+	d->quiet_amb = d->ep_amb0 = NAN;
 	d->ps = NAN;
 	d->last_jump_t = -INFINITY;
 	d->throttle_t = -INFINITY;

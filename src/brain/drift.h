@@ -46,7 +46,7 @@ struct tp_drift;
 /* What the caller says, per frame, besides the readings. */
 struct tp_drift_model {
 	double r2, tau2_s;  /* controlled zone's sink stage */
-	double ambient_c;   /* the models' ambient (median intercept of healthy zones) */
+	double ambient_c;   /* the room published (forecast.ambient_c), °C */
 	int load_changed;   /* the mean power moved lately (the models may learn from it) */
 	int load_jump;	    /* the power jumped lately: a jump of a reading is the model's lag */
 	double last_jump_t; /* the mean load last changed, s (-INFINITY: never) */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
 #include "util.h"
 
 /* what is still to come of a change in progress (trend_to_come): from a
@@ -378,27 +377,13 @@ static void emit_session_start(struct tp_pipeline *p, double t)
 	tp_event_emit(p->log, ev);
 }
 
-/*
- * The ambient the models believe in: the median intercept of the zones
- * whose sensors are trusted, plus what they all miss now.
- */
-static double model_ambient(const struct tp_pipeline *p)
+/* The room published: the one a change of it is reported from. */
+static double room_published(const struct tp_pipeline *p)
 {
-	double v[MAX_ZONES];
-	int j, n = 0;
+	double room, sd;
 
-	for (j = 0; j < p->nz; j++) {
-		struct tp_tm_params mp;
-
-		if (!tp_tmodel_zone_ready(&p->tm, j) || tp_drift_zone_faulty(p->dd, j))
-			continue;
-		tp_tmodel_params(&p->tm, j, &mp);
-		v[n++] = mp.theta0;
-	}
-	if (n == 0)
-		return NAN;
-	dsp_sort(v, n);
-	return dsp_sorted_median(v, n) + tp_drift_applied(p->dd) + tp_drift_common(p->dd);
+	tp_pipeline_room_ambient(p, &room, &sd);
+	return room;
 }
 
 static double energy_total(const struct tp_pipeline *p, const char **src)
@@ -811,7 +796,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	/* the model predicts, the detector judges, the model learns */
 	tp_pipeline_zones_predict(p);
 	fill_evidence(p, &e);
-	tp_pipeline_zones_judge(p, t, model_ambient(p), &e);
+	tp_pipeline_zones_judge(p, t, room_published(p), &e);
 	tp_pipeline_zones_learn(p, t);
 	init_frame(p, t);
 	tp_pipeline_zones_anchor(p, t, dt);

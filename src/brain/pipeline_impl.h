@@ -186,7 +186,7 @@ double tp_pipeline_leak_at(const struct tp_pipeline *p, double x);
 /* The model's view of every zone now: prediction, its variance, rises. */
 void tp_pipeline_zones_predict(struct tp_pipeline *p);
 
-/* The drift detector's frame, told the models' ambient ambient_c. */
+/* The drift detector's frame, told the room published, ambient_c. */
 void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
 			     const struct tp_evidence *e);
 
