@@ -188,8 +188,8 @@ struct tp_drift {
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
 	double quiet_amb, ep_amb0; /* the published room when last quiet; at the episode's onset */
-	double amb_model;  /* the models' ambient (median intercept), from the caller */
-	double ps;	   /* the power as the heatsink feels it (its time constant), W */
+	double amb_model;	   /* the models' ambient (median intercept), from the caller */
+	double ps;		   /* the power as the heatsink feels it (its time constant), W */
 	int outside_range; /* ps is outside what the models have answered for a time constant */
 	double hps[TP_DRIFT_HIST]; /* ps per block */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
@@ -347,6 +347,12 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
  */
 int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *chi2, double *corr,
 		       int *moved);
+
+/* ---- drift_die.c ---- */
+
+/* The die stage by its level, the block closed at t: cooling_degraded, stage die. */
+void tp_drift_die_block(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
+			const struct tp_evidence *e);
 
 /*
  * The die stage against the board at t: each zone's raw residual over the
