@@ -18,6 +18,7 @@ for i in range(20):
     os.write(2, b"llama_model_loader: - kv %2d: some.key = value\n" % i)
 os.write(2, b"generate: n_ctx = 2048, n_batch = 2048, n_predict = %d, n_keep = 1\n\n" % n)
 os.write(1, b" hello")  # the prompt's echo
+time.sleep(0.3)  # its prefill: the first piece comes after it, as in llama-completion
 pieces = [b"a", "\u00e9".encode(), b"xyz", b"", b"b"]  # multi-byte, and an empty one
 t0 = time.monotonic()
 for i in range(n):
