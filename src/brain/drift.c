@@ -34,8 +34,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->nz = nz;
 	d->log = log;
 	d->warmup_s = warmup_s;
-	d->amb_model = NAN;
-	d->quiet_amb = d->ep_amb0 = NAN;
+	d->quiet_amb = NAN;
 	d->ps = NAN;
 	d->last_jump_t = -INFINITY;
 	d->throttle_t = -INFINITY;
@@ -257,7 +256,6 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 			d->alpha_var *= 1 - gain;
 		}
 	}
-	d->amb_model = mdl->ambient_c;
 	if (mdl->tau2_s > 0)
 		d->tau2_model = mdl->tau2_s;
 

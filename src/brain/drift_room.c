@@ -249,8 +249,9 @@ int tp_drift_room_test(const struct tp_drift *d, double t0, int also, double *ch
  * it was handed to the models (handing it over returns alpha to its level
  * when the episode opened): positive when every zone reads warmer. The
  * room it moved from is the one published when the common mode was last
- * quiet before the episode (mdl's ambient then), and it moved to that
- * plus the shift.
+ * quiet before the episode (mdl's ambient then; common_quiet, which keeps
+ * it, does not run while an episode is open), and it moved to that plus
+ * the shift.
  */
 static void emit_common(struct tp_drift *d, double t, int cooling, double conf, double shift,
 			const char *why, const struct tp_drift_model *mdl,
@@ -275,8 +276,8 @@ static void emit_common(struct tp_drift *d, double t, int cooling, double conf, 
 				    json_string(cooling ? "cooling_change" : "ambient_change"));
 		tp_event_set_num(ev, "confidence", tp_drift_r3(conf));
 	}
-	tp_event_set_num(ev, "from_c", d->ep_amb0);
-	tp_event_set_num(ev, "to_c", d->ep_amb0 + shift);
+	tp_event_set_num(ev, "from_c", d->quiet_amb);
+	tp_event_set_num(ev, "to_c", d->quiet_amb + shift);
 	tp_event_set_num(ev, "shift_c", shift);
 	tp_event_set_num(ev, "onset_t", d->ep_onset);
 	{
@@ -480,7 +481,8 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	if (t - d->t_first >= d->warmup_s && !moved && fabs(dev) > AMB_THRESH_K) {
 		d->episode = 1;
 		d->ep_onset = d->last_quiet_t;
-		d->ep_amb0 = isnan(d->quiet_amb) ? mdl->ambient_c : d->quiet_amb;
+		if (isnan(d->quiet_amb)) /* never quiet: the room now */
+			d->quiet_amb = mdl->ambient_c;
 		d->ep_start = t;
 		d->ep_alpha0 = d->alpha_ref;
 		d->tr_ok = 0;
