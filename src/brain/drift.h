@@ -160,6 +160,14 @@ void tp_drift_absorb(struct tp_drift *d, double c);
 int tp_drift_common_open(const struct tp_drift *d);
 
 /*
+ * A common-mode change the models took as the room's that may be the
+ * heatsink's (reported unknown and never told, or told the heatsink's
+ * after they took it): 1 with its size, K (the zones read that much
+ * warmer), and the mean power since its onset, W; 0 when none stands.
+ */
+int tp_drift_untold(const struct tp_drift *d, double *shift_c, double *power_w);
+
+/*
  * The common-mode motion of zone j still to come that the model does not
  * predict, as exponential terms (forecast.h): the fitted trend of a change
  * of the room or the cooling in progress, less what has been handed to the

@@ -227,6 +227,16 @@ struct tp_drift {
 	double pend_onset, pend_t, pend_shift, pend_last;
 
 	/*
+	 * Such a change as it was handed over (the room's, for the models)
+	 * while it was never told, or was told the heatsink's after the models
+	 * had taken it: its size (what its episode handed over; unk_live while
+	 * that episode still follows it) and onset, until it is told the
+	 * room's (tp_drift_untold).
+	 */
+	int unk, unk_live;
+	double unk_shift, unk_onset;
+
+	/*
 	 * The die stage (drift_room.c): the die zones' raw residuals step up
 	 * together while the board's stays: the die's path to the heatsink
 	 * (its paste) conducts less. hits counts the blocks in a row that say

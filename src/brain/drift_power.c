@@ -234,6 +234,8 @@ void tp_drift_power_pending(struct tp_drift *d, double t, const struct tp_eviden
 	if (tp_drift_power_test(d, d->pend_onset, d->pend_shift, &pw) == TP_DRIFT_POWER_UNTOLD)
 		return;
 	d->pend = 0;
+	if (pw.verdict == TP_DRIFT_POWER_ROOM)
+		d->unk = 0; /* the room's, as the models took it */
 	if (pw.verdict != TP_DRIFT_POWER_COOLING)
 		power_emit(d, t, &pw, 0, e);
 	if (pw.verdict != TP_DRIFT_POWER_ROOM)

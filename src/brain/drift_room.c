@@ -336,6 +336,8 @@ static void apply_ambient(struct tp_drift *d)
 	double s = d->alpha - d->ep_alpha0;
 
 	d->applied += s;
+	if (d->unk_live)
+		d->unk_shift += s;
 	d->alpha -= s;
 	d->alpha_ref -= s;
 	d->ep_level -= s;
@@ -346,6 +348,7 @@ static void apply_ambient(struct tp_drift *d)
 static void episode_end(struct tp_drift *d, double t)
 {
 	d->episode = 0;
+	d->unk_live = 0;
 	d->alpha_ref = d->alpha;
 	d->last_quiet_t = t;
 	d->tr_ok = 0;
@@ -567,6 +570,9 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 		d->pend_t = t;
 		d->pend_last = t;
 		d->pend_shift = shift;
+		d->unk = d->unk_live = 1;
+		d->unk_shift = shift;
+		d->unk_onset = d->ep_onset;
 	}
 	emit_common(d, t, 0, nt >= 2 ? tp_drift_clamp(1 - chi2 / COMMON_CHI2_COOL, 0.5, 0.99) : 0.5,
 		    shift, pv == TP_DRIFT_POWER_UNTOLD ? why : NULL, mdl, e);
@@ -639,6 +645,28 @@ double tp_drift_applied(const struct tp_drift *d)
 int tp_drift_common_open(const struct tp_drift *d)
 {
 	return d->episode == 1;
+}
+
+int tp_drift_untold(const struct tp_drift *d, double *shift_c, double *power_w)
+{
+	double s = 0;
+	int i, n = 0;
+
+	if (!d->unk || !(d->unk_shift > 0))
+		return 0;
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] >= d->unk_onset && !isnan(d->hp[k])) {
+			s += d->hp[k];
+			n++;
+		}
+	}
+	if (n == 0 || !(s / n > 0.1))
+		return 0;
+	*shift_c = d->unk_shift;
+	*power_w = s / n;
+	return 1;
 }
 
 int tp_drift_take_cooling(struct tp_drift *d, double *factor, double *t_on, double *tau,

@@ -162,6 +162,8 @@ void tp_drift_share_pending(struct tp_drift *d, double t, const struct tp_eviden
 	v = share_test(d, t, d->pend_onset, &sh);
 	if (v) {
 		d->pend = 0;
+		if (v == 1)
+			d->unk = 0; /* the room's, as the models took it */
 		share_emit(d, t, &sh, v == 2, e);
 	}
 }
