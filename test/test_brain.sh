@@ -95,6 +95,20 @@ printf '%s\n' '[scenario]' 'description = pi5 chat calls, 31 C room' 'board = si
   'gap_jitter = 0.8' >"$TMPD/pi5runs.ini"
 "$TP_BIN" sim --scenario "$TMPD/pi5runs.ini" --no-audio -o "$TMPD/pi5runs" >/dev/null 2>&1
 expect_kinds "pi5 board thermistor's long runs: no sensor_stuck, no fault" "$TMPD/pi5runs" ""
+# a session of 400-token calls ends; the board thermistor's model misses
+# the heat leaving by 2 K, a lean that follows the level as it falls. The
+# level fell 3 K and more before the alarm's onset, which every block of
+# the session shows but few of them settled (a call's jump every minute):
+# the model's to learn, no sensor fault (thermpace sim --population 240
+# --seed 1, scenario 228: a sensor_calibration on temp.board at 3130 s)
+printf '%s\n' '[scenario]' 'description = pi5 chat calls, a session ends' 'board = sim-pi5' \
+  'duration_s = 3400' 'interval_s = 1' 'seed = 45148184922154' '[plant]' 'model = network' \
+  'class = pi5' 'ambient_c = 26.8' 'initial = steady' 'max_rate = 5' '[throttle]' \
+  'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' 'call_tokens = 400' \
+  'gap_s = 60.4' 'gap_jitter = 0.8' 'session_s = 603' 'idle_s = 862' 'start_s = 8' \
+  >"$TMPD/pi5end.ini"
+"$TP_BIN" sim --scenario "$TMPD/pi5end.ini" --no-audio -o "$TMPD/pi5end" >/dev/null 2>&1
+expect_kinds "pi5 board thermistor as a session of calls ends: no fault" "$TMPD/pi5end" ""
 # the same board thermistor held by the kernel's throttle in the first
 # minutes (82.5 C for 65 s at 281-346 s, its longest run till then 20 s):
 # a few minutes of runs are no measure of how long it holds a value, no

@@ -459,18 +459,29 @@ static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_sha
  * ramp). The plant's slow stages settle for ten minutes and more after a
  * step of the load, and a model whose slow time constant is off misses a
  * few per cent of the rise; a sensor's drift grows at a level that holds.
+ * The level is read from every block before the onset, settled or not: a
+ * session of calls jumps the load every minute, and its few settled blocks
+ * hid how far the level fell as it ended.
  */
-static int ramp_settling(const struct tp_drift_shape *w, int sign)
+static int ramp_settling(const struct tp_drift_zone *z, const struct tp_drift_shape *w, int sign)
 {
-	double lo = INFINITY, hi = -INFINITY;
-	int i;
+	double lo = INFINITY, hi = -INFINITY, first = NAN, last = NAN;
+	int i, n = 0;
 
-	for (i = 0; i < w->n && i < w->npre; i++) {
-		lo = fmin(lo, w->x[i]);
-		hi = fmax(hi, w->x[i]);
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (z->ht[k] < z->onset - CLASSIFY_PRE_S || z->ht[k] > z->onset)
+			continue;
+		if (isnan(first))
+			first = z->hx[k];
+		last = z->hx[k];
+		lo = fmin(lo, z->hx[k]);
+		hi = fmax(hi, z->hx[k]);
+		n++;
 	}
-	return hi - lo >= CLASSIFY_RISE_K && w->npre > 1 &&
-	       (w->x[w->npre - 1] - w->x[0]) * sign > 0 && w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER;
+	return n > 1 && hi - lo >= CLASSIFY_RISE_K && (last - first) * sign > 0 &&
+	       w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER;
 }
 
 /*
@@ -548,7 +559,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
-	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(&w, z->sign)) ||
+	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign)) ||
 	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) ||
 	    (!unknown && heat_unlearnt(d, z, t))) {
 		/* the models' lag of the heat still settling, their
