@@ -442,12 +442,12 @@ double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_poin
 	sus = power_w + (set_point_c - p->anchor - g * power_w) / gu;
 	/*
 	 * A change the models took as the room's that may be the heatsink's:
-	 * the smaller of the two. At the power it came at both explain it
-	 * alike; further up the heatsink's grows with the power, and taken
-	 * for the room's it overstates the power the board can hold by a
-	 * third of the rise it leaves (a Nano whose heatsink conducted 74 %
-	 * worse while its room warmed 7 K: 6.0 W published against a true
-	 * 3.9 W, 5-11 tokens/s against 1.8).
+	 * the smaller of the two. As the heatsink's, the intercept is the
+	 * shift lower and the gain the shift over its power higher: at that
+	 * power both explain it alike, and further up the heatsink's grows
+	 * with the power. Taken for the room's, a Nano's heatsink 47 % worse
+	 * at idle published a rate 40-50 % over the true one
+	 * (fixtures/scenarios/net/nano-sink-untold.ini).
 	 */
 	if (tp_drift_untold(p->dd, &s, &pc)) {
 		double gc = gs + s / pc;
