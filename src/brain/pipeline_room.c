@@ -417,7 +417,7 @@ void tp_pipeline_room_ambient(const struct tp_pipeline *p, double *ambient_c, do
 
 double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_point_c, double power_w)
 {
-	double g, gs, gu, room, d, sd, sus, s, pc;
+	double g, gs, gu, room, d, sd, left, sus, s, pc;
 	int split;
 
 	if (p->ctrl < 0 || isnan(p->anchor))
@@ -438,8 +438,9 @@ double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_poin
 		return NAN;
 	/* the model's gain where it says more: a cooling change handed over */
 	gu = fmax(gs, fmin(g, SUS_GAIN_HI * p->gain_prior));
-	/* from the steady state at the held power */
-	sus = power_w + (set_point_c - p->anchor - g * power_w) / gu;
+	/* from the steady state at the held power: the rise left to it */
+	left = set_point_c - p->anchor - g * power_w;
+	sus = power_w + left / gu;
 	/*
 	 * A change the models took as the room's that may be the heatsink's:
 	 * the smaller of the two. As the heatsink's, the intercept is the
@@ -453,9 +454,7 @@ double tp_pipeline_room_sustainable(const struct tp_pipeline *p, double set_poin
 		double gc = gs + s / pc;
 
 		if (gc > gu)
-			sus = fmin(sus, power_w + (set_point_c - p->anchor - g * power_w + s -
-						   s / pc * power_w) /
-						      gc);
+			sus = fmin(sus, power_w + (left + s - s / pc * power_w) / gc);
 	}
 	return sus;
 }
