@@ -166,6 +166,36 @@ printf '%s\n' '[scenario]' 'description = pi5 chat sessions, healthy' 'board = s
 "$TP_BIN" sim --scenario "$TMPD/pi5fade.ini" --no-audio -o "$TMPD/pi5fade" >/dev/null 2>&1
 expect_kinds "pi5 board thermistor's model error fading after a session: no fault" \
   "$TMPD/pi5fade" ""
+# a pi5's CPU thermistor reading 1.09 K low under chat calls: the board
+# thermistor, missing each call by a kelvin, turns suspect beside it; the
+# two would keep each other unjudged for 30 min, the offset taken into the
+# baseline meanwhile, were the board's not healthy again once its residual
+# is back within the slack (thermpace sim --population 240 --seed 1,
+# scenario 29, its first 3000 s: no event at all)
+printf '%s\n' '[scenario]' 'description = pi5 chat calls, cpu thermistor 1.09 K low' \
+  'board = sim-pi5' 'duration_s = 3000' 'interval_s = 1' 'seed = 94368965923695' '[plant]' \
+  'model = network' 'class = pi5' 'ambient_c = 26.7' 'initial = steady' 'max_rate = 5' \
+  '[throttle]' 'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' \
+  'call_tokens = 200' 'gap_s = 41.2' 'gap_jitter = 0.8' 'session_s = 846' 'idle_s = 953' \
+  'start_s = 343' '[event.sensor]' 'kind = sensor_offset' 'channel = temp.cpu' \
+  't_start = 2314' 'offset_c = -1.09' >"$TMPD/pi5off.ini"
+"$TP_BIN" sim --scenario "$TMPD/pi5off.ini" --no-audio -o "$TMPD/pi5off" >/dev/null 2>&1
+expect_kinds "pi5 cpu thermistor 1.09 K low beside a suspect board thermistor: told" \
+  "$TMPD/pi5off" "sensor_calibration temp.cpu;"
+# a healthy pi5 stepping its load: the board thermistor's residual swung
+# by 0.24 K (sd) in the ten minutes before an alarm that stood 0.70 K from
+# there, under three of its own swings: no calibration fault (thermpace sim
+# --population 240 --seed 2, scenario 156: a sensor_calibration on
+# temp.board at 3450 s)
+printf '%s\n' '[scenario]' 'description = pi5 load steps, healthy' 'board = sim-pi5' \
+  'duration_s = 3831' 'interval_s = 1' 'seed = 53510323255249' '[plant]' 'model = network' \
+  'class = pi5' 'ambient_c = 20.0' 'initial = steady' 'max_rate = 5' '[throttle]' \
+  'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = steps' 'rate = 3.00' \
+  'step = 24 3.00' 'step = 781 0.00' 'step = 1348 2.94' 'step = 2284 0.00' \
+  'step = 3791 4.76' >"$TMPD/pi5steps.ini"
+"$TP_BIN" sim --scenario "$TMPD/pi5steps.ini" --no-audio -o "$TMPD/pi5steps" >/dev/null 2>&1
+expect_kinds "pi5 board thermistor's error stepping within its own swing: no fault" \
+  "$TMPD/pi5steps" ""
 # no power reading: the model only echoes the reading; a second sensor on
 # the die at the trip is the evidence for heat, a lone one is no evidence
 mkdir -p "$TMPD/nopower" "$TMPD/nopower1"

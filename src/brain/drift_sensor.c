@@ -39,6 +39,7 @@
 #define STAND_K	     0.6 /* K at least, ... */
 #define STAND_LOAD_K 1.0 /* ... and this when a change of load witnessed its onset */
 #define STAND_BLOCKS 6
+#define STAND_SWING  3.0 /* ... and this many times the residual's sd before the onset */
 #define FADE_SHARE   0.5 /* ... and no model error fading: under this share of its peak */
 
 /* alarms raised together, too few healthy zones left to judge them: the
@@ -306,11 +307,35 @@ static int alarm_fading(const struct tp_drift_zone *z, double base, double now)
 }
 
 /*
+ * How far the zone's residual swung before the alarm's onset: its
+ * standard deviation over the CLASSIFY_PRE_S before it (0: under ten
+ * blocks). A board thermistor's model misses each call of a chat session
+ * by a kelvin either way, and a step of that size is one of its swings.
+ */
+static double swing_before(const struct tp_drift_zone *z)
+{
+	double s1 = 0, s2 = 0;
+	int i, n = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (z->ht[k] < z->onset - CLASSIFY_PRE_S || z->ht[k] > z->onset)
+			continue;
+		s1 += z->hd[k];
+		s2 += z->hd[k] * z->hd[k];
+		n++;
+	}
+	return n >= 10 ? sqrt(fmax(0, s2 / n - (s1 / n) * (s1 / n))) : 0;
+}
+
+/*
  * A first report must still stand: the last minute's residual at least
  * STAND_K from its level before the onset (base, K), and STAND_LOAD_K when
  * a change of load came with the onset (a model richer boards defeat errs
  * most just after the load moves, and that error fades as the heat
- * settles; a sensor's stays). An error that was there before the onset
+ * settles; a sensor's stays), and STAND_SWING times the residual's own
+ * swing before the onset (swing_before). An error that was there before the onset
  * is no step at it: the zone's baseline lagged a slow lean of its model,
  * which the baseline takes (base) lest the same lean alarm again; with no
  * block before the onset (NaN: it came as the warm-up ended, the model
@@ -327,6 +352,7 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 		sum += z->hd[(z->hpos - 1 - i + TP_DRIFT_HIST) % TP_DRIFT_HIST];
 	if (e && !isnan(e->load_step_t) && e->load_step_t >= z->onset - WITNESS_S)
 		need = STAND_LOAD_K;
+	need = fmax(need, STAND_SWING * swing_before(z));
 	if (isnan(base))
 		base =
 		    n > 0 ? sum / n : 0; /* no block before the onset: no level it stepped from */
@@ -727,9 +753,20 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	    t < z->die_until) {
 		/* warming up, its model relearning (ramp_settling), or no other
 		 * zone to tell its sensor from the room */
+		int few = !(t - d->t_first < d->warmup_s) && !(t < z->relearn_until) &&
+			  !(t < z->die_until);
+
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		if (lone_alarm(d, j) || unjudged_too_long(d, j))
+			z->state = TP_DRIFT_OK;
+		else if (few && z->state == TP_DRIFT_SUSPECT &&
+			 fabs(dd) < fmax(K_MIN_K, K_SIGMAS * sqrt(z->blk_var)))
+			/* only suspect, its residual back within the slack:
+			 * healthy again (its CUSUM, cleared here, could not
+			 * have said so), and a judge of the zone in alarm
+			 * beside it, which would otherwise wait unjudged with
+			 * it, its fault taken into its baseline meanwhile */
 			z->state = TP_DRIFT_OK;
 		z->tp0 = z->tn0 = t;
 		return;
