@@ -359,15 +359,16 @@ int tp_drift_zone_spiking(const struct tp_drift *d, int j)
 	return d->z[j].spike_n > 0;
 }
 
-int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, double *max_k)
+int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, int down, double *max_k)
 {
 	const struct tp_drift_zone *z = &d->z[j];
+	const double *st = down ? z->dn_t : z->up_t, *sk = down ? z->dn_k : z->up_k;
 	int i, n = 0;
 
 	*max_k = 0;
 	for (i = 0; i < TP_DRIFT_UP_SPIKES; i++)
-		if (z->up_k[i] > 0 && d->t_now - z->up_t[i] <= within_s) {
-			*max_k = fmax(*max_k, z->up_k[i]);
+		if (sk[i] > 0 && d->t_now - st[i] <= within_s) {
+			*max_k = fmax(*max_k, sk[i]);
 			n++;
 		}
 	return n;

@@ -96,11 +96,12 @@ int tp_drift_zone_held(const struct tp_drift *d, int j);
 int tp_drift_zone_faulty(const struct tp_drift *d, int j);
 
 /*
- * Zone j's spikes up (readings that jumped above the model and came back)
- * within within_s before the last frame, of the last few kept: how many,
- * and the largest in *max_k (K over the model; 0 with none).
+ * Zone j's spikes up (readings that jumped above the model and came back),
+ * or with down set its spikes down, within within_s before the last frame,
+ * of the last few kept each way: how many, and the largest in *max_k (K
+ * off the model; 0 with none).
  */
-int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, double *max_k);
+int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, int down, double *max_k);
 
 /* 1 while zone j's readings are out of range or a sentinel. */
 int tp_drift_zone_invalid(const struct tp_drift *d, int j);

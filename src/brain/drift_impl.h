@@ -44,7 +44,7 @@
 /* a die stage is reported once in this long, by either test (die_done_t) */
 #define TP_DRIFT_DIE_REARM_S 1800.0
 
-#define TP_DRIFT_UP_SPIKES 8 /* spikes up kept per zone (tp_drift_zone_spikes) */
+#define TP_DRIFT_UP_SPIKES 8 /* spikes kept per zone and way (tp_drift_zone_spikes) */
 
 /* what a history block is clear of (struct tp_drift_zone's hs) */
 #define TP_DRIFT_HIST_SETTLED 1 /* load jumps: the die has settled */
@@ -123,7 +123,8 @@ struct tp_drift_zone {
 	int spike_n; /* readings held back; -1: a step, not a spike */
 	double spike_t, spike_peak, spike_value;
 	double up_t[TP_DRIFT_UP_SPIKES], up_k[TP_DRIFT_UP_SPIKES]; /* the last spikes up: t, K */
-	int up_pos;
+	double dn_t[TP_DRIFT_UP_SPIKES], dn_k[TP_DRIFT_UP_SPIKES]; /* ... down: t, K under */
+	int up_pos, dn_pos;
 	double last_spike_event_t;
 	int spikes_unreported;
 	double samp_var; /* per-reading residual variance */

@@ -114,6 +114,10 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 		z->up_t[z->up_pos] = z->spike_t;
 		z->up_k[z->up_pos] = z->spike_peak;
 		z->up_pos = (z->up_pos + 1) % TP_DRIFT_UP_SPIKES;
+	} else if (z->spike_peak < 0) {
+		z->dn_t[z->dn_pos] = z->spike_t;
+		z->dn_k[z->dn_pos] = -z->spike_peak;
+		z->dn_pos = (z->dn_pos + 1) % TP_DRIFT_UP_SPIKES;
 	}
 	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
 		return;

@@ -183,12 +183,13 @@ static int die_common_mode(const struct tp_pipeline *p, int hot)
 
 /*
  * A zone that spikes enough to have tripped the kernel: SPIKE_TRIP_N or
- * more spikes up within SPIKE_TRIP_S, the largest of which on its reading
- * now reaches within near of the trip. The kernel reads its sensors more
- * often than the telemetry, so it sees spikes between readings. The zone
- * whose spikes reach highest; -1: none.
+ * more spikes up within SPIKE_TRIP_S (with down set, spikes down: a sensor
+ * seen jumping that far under its model between readings), the largest of
+ * which on its reading now reaches within near of the trip. The kernel
+ * reads its sensors more often than the telemetry, so it sees spikes
+ * between readings. The zone whose spikes reach highest; -1: none.
  */
-static int spiking_zone(const struct tp_pipeline *p, double near, int *count, double *amp)
+static int spiking_zone(const struct tp_pipeline *p, double near, int down, int *count, double *amp)
 {
 	double x, a, best = -INFINITY;
 	int k, n, w = -1;
@@ -197,7 +198,7 @@ static int spiking_zone(const struct tp_pipeline *p, double near, int *count, do
 		if ((p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
 		    !tp_drift_zone_last(p->dd, k, &x))
 			continue;
-		n = tp_drift_zone_spikes(p->dd, k, SPIKE_TRIP_S, &a);
+		n = tp_drift_zone_spikes(p->dd, k, SPIKE_TRIP_S, down, &a);
 		if (n < SPIKE_TRIP_N || x + a < p->trip - near || x + a <= best)
 			continue;
 		best = x + a;
@@ -213,7 +214,8 @@ static int spiking_zone(const struct tp_pipeline *p, double near, int *count, do
  * sensor_drift when the zone is known faulty (alone on its die) or reads
  * far over what the model and the other zones say, or, the reading
  * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
- * reach it (that zone named); thermal only when both the reading and the
+ * reach it (that zone named), up, or down where no heat explains the trip
+ * either; thermal only when both the reading and the
  * model put the zone at the trip, or, where the model cannot judge (no
  * power reading, or it has not seen the board long enough), when the
  * reading and a second sensor on the die do; not_thermal when both are
@@ -264,7 +266,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	/* the readings under the trip, a zone spiking: a spike between
 	 * readings is what the kernel saw, however hot the die */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
-	    (w = spiking_zone(p, near, &spikes, &amp)) >= 0) {
+	    (w = spiking_zone(p, near, 0, &spikes, &amp)) >= 0) {
 		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
 		json_object_set_new(ev, "spike_count", json_integer(spikes));
 		tp_event_set_num(ev, "spike_max_c", amp);
@@ -274,6 +276,17 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
+	}
+	/* no heat at the trip, a zone seen jumping as far down between
+	 * readings: a sensor that glitches down glitches up as well, between
+	 * the telemetry's readings, where only the kernel sees it */
+	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
+	    (w = spiking_zone(p, near, 1, &spikes, &amp)) >= 0) {
+		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
+		json_object_set_new(ev, "spike_count", json_integer(spikes));
+		tp_event_set_num(ev, "spike_max_c", -amp);
+		*conf = 0.6;
+		return "sensor_drift";
 	}
 	if (est < p->ceiling - 10 && best < p->ceiling - 10) {
 		*conf = 0.6;
