@@ -118,6 +118,29 @@ for e in trips:
         hot += e["t"] > 1842
 assert named >= 3 and hot >= 1, (named, hot)
 PY
+# a pi5 held at its trip by chat calls, its GPU thermistor's gain growing
+# to 1.073: the GPU reads 87-90 C, held faulty, while the CPU, which the
+# kernel watches, reads and is modelled at the trip. Every trip is the
+# heat's, the faulty zone over it named (thermpace sim --population 240
+# --seed 4, scenario 187, its first 3500 s: two trips sensor_drift on
+# temp.gpu)
+printf '%s\n' '[scenario]' 'description = pi5 at the trip, gpu thermistor gain growing' \
+  'board = sim-pi5' 'duration_s = 3500' 'interval_s = 1' 'seed = 157584642337558' '[plant]' \
+  'model = network' 'class = pi5' 'ambient_c = 23.4' 'initial = steady' 'max_rate = 5' \
+  '[throttle]' 'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' \
+  'call_tokens = 400' 'gap_s = 13.8' 'gap_jitter = 0.8' '[event.sensor]' 'kind = sensor_gain' \
+  'channel = temp.gpu' 't_start = 2101' 'gain = 1.073' 'ramp_s = 1527' >"$TMPD/pi5hotgain.ini"
+"$TP_BIN" sim --scenario "$TMPD/pi5hotgain.ini" --no-audio -o "$TMPD/pi5hotgain" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/pi5hotgain" >"$TMPD/hg.jsonl" 2>/dev/null
+check "pi5 at the trip, a faulty gpu thermistor reading over it: every trip thermal, the gpu named over it" \
+  python3 - "$TMPD/hg.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+trips = [e for e in ev if e["event"] == "kernel_throttle" and e["state"] == "start"]
+assert trips and all(e["verdict"] == "thermal" for e in trips), [(e["t"], e["verdict"]) for e in trips]
+over = [e for e in trips if e.get("faulty_hotter") == "temp.gpu"]
+assert len(over) >= 2 and all(e["zone"] == "temp.cpu" and e["value"] >= 84 for e in over), over
+PY
 # a healthy slow, coarse zone: the pi5 board thermistor (0.5 K steps behind
 # a 20 s lag) holds one value for 30-40 s between 400-token calls while the
 # model expects 1 K of motion; no stuck-at claim before the run outlasts

@@ -103,6 +103,8 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 #define SPIKE_TRIP_S	   600.0 /* a zone's spikes up this recent ... */
 #define SPIKE_TRIP_N	   1 /* ... at least this many: one between readings can trip the kernel */
 #define SPIKE_TRIP_UNDER_K 1.0 /* ... when every reading is this far under the trip */
+/* a healthy zone this close to the trip by its reading, a faulty one over it: the heat */
+#define HEALTHY_TRIP_K 1.0
 
 /* A zone a passive trip watches: a die, or the zone the ceiling is on. */
 static int trip_zone(const struct tp_pipeline *p, int j)
@@ -154,6 +156,37 @@ static int second_witness(const struct tp_pipeline *p, int hot, double near)
 			continue;
 		if (x >= p->trip - near && x > best) {
 			best = x;
+			w = k;
+		}
+	}
+	return w;
+}
+
+/*
+ * Another zone the trip watches, not held faulty, at the trip by its
+ * reading (within HEALTHY_TRIP_K) and by its model (within near and the
+ * thermal verdict's margin): the heat the kernel tripped on, with a
+ * faulty zone reading over it. The hottest such; -1: none.
+ */
+static int healthy_at_trip(const struct tp_pipeline *p, int hot, double near, double *value,
+			   double *est)
+{
+	double x, e, sd, best = -INFINITY;
+	int k, w = -1;
+
+	for (k = 0; k < p->nz; k++) {
+		if (k == hot || !trip_zone(p, k) ||
+		    (p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
+		    tp_drift_zone_faulty(p->dd, k) || !tp_drift_zone_last(p->dd, k, &x) ||
+		    !tp_tmodel_zone_ready(&p->tm, k))
+			continue;
+		e = tp_drift_zone_estimate(p->dd, k, tp_tmodel_predict(&p->tm, k));
+		sd = tp_drift_zone_noise_sd(p->dd, k);
+		if (x >= p->trip - HEALTHY_TRIP_K &&
+		    e >= p->trip - near - fmax(3.0, 5 * (isnan(sd) ? 0 : sd)) && x > best) {
+			best = x;
+			*value = x;
+			*est = e;
 			w = k;
 		}
 	}
@@ -241,6 +274,20 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	tp_event_set_num(ev, "prediction", est);
 	tp_event_set_num(ev, "residual", res);
 	if ((faulty && !(res < 1.0)) || (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
+		double hx, he;
+
+		/* a zone that reads true at the trip under the faulty one:
+		 * the heat is real, whatever the faulty one says */
+		w = faulty ? healthy_at_trip(p, hot, near, &hx, &he) : -1;
+		if (w >= 0) {
+			json_object_set_new(ev, "zone", json_string(p->zch[w]));
+			tp_event_set_num(ev, "value", hx);
+			tp_event_set_num(ev, "prediction", he);
+			tp_event_set_num(ev, "residual", hx - he);
+			json_object_set_new(ev, "faulty_hotter", json_string(p->zch[hot]));
+			*conf = 0.8;
+			return "thermal";
+		}
 		tp_strlcpy(p->thr_sensor, p->zch[hot], sizeof(p->thr_sensor));
 		*conf = fmin(0.99, 0.6 + 0.04 * fabs(res));
 		return "sensor_drift";
