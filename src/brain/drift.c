@@ -362,7 +362,7 @@ int tp_drift_zone_spiking(const struct tp_drift *d, int j)
 int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, int down, double *max_k)
 {
 	const struct tp_drift_zone *z = &d->z[j];
-	const double *st = down ? z->dn_t : z->up_t, *sk = down ? z->dn_k : z->up_k;
+	const double *st = z->spk[down != 0].t, *sk = z->spk[down != 0].k;
 	int i, n = 0;
 
 	*max_k = 0;

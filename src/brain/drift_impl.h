@@ -122,9 +122,10 @@ struct tp_drift_zone {
 	/* spike gate */
 	int spike_n; /* readings held back; -1: a step, not a spike */
 	double spike_t, spike_peak, spike_value;
-	double up_t[TP_DRIFT_UP_SPIKES], up_k[TP_DRIFT_UP_SPIKES]; /* the last spikes up: t, K */
-	double dn_t[TP_DRIFT_UP_SPIKES], dn_k[TP_DRIFT_UP_SPIKES]; /* ... down: t, K under */
-	int up_pos, dn_pos;
+	struct {
+		double t[TP_DRIFT_UP_SPIKES], k[TP_DRIFT_UP_SPIKES]; /* when, K off the model */
+		int pos;
+	} spk[2]; /* the last spikes, [0] up and [1] down */
 	double last_spike_event_t;
 	int spikes_unreported;
 	double samp_var; /* per-reading residual variance */

@@ -110,14 +110,12 @@ static void spike_report(struct tp_drift *d, int j, double t, const struct tp_ev
 	json_t *ev;
 
 	z->spikes_unreported++;
-	if (z->spike_peak > 0) {
-		z->up_t[z->up_pos] = z->spike_t;
-		z->up_k[z->up_pos] = z->spike_peak;
-		z->up_pos = (z->up_pos + 1) % TP_DRIFT_UP_SPIKES;
-	} else if (z->spike_peak < 0) {
-		z->dn_t[z->dn_pos] = z->spike_t;
-		z->dn_k[z->dn_pos] = -z->spike_peak;
-		z->dn_pos = (z->dn_pos + 1) % TP_DRIFT_UP_SPIKES;
+	if (z->spike_peak != 0) {
+		int w = z->spike_peak < 0;
+
+		z->spk[w].t[z->spk[w].pos] = z->spike_t;
+		z->spk[w].k[z->spk[w].pos] = fabs(z->spike_peak);
+		z->spk[w].pos = (z->spk[w].pos + 1) % TP_DRIFT_UP_SPIKES;
 	}
 	if (t - z->last_spike_event_t < SPIKE_REPORT_S)
 		return;

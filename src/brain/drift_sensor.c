@@ -335,12 +335,12 @@ static double swing_before(const struct tp_drift_zone *z)
  * a change of load came with the onset (a model richer boards defeat errs
  * most just after the load moves, and that error fades as the heat
  * settles; a sensor's stays), and STAND_SWING times the residual's own
- * swing before the onset (swing_before). An error that was there before the onset
- * is no step at it: the zone's baseline lagged a slow lean of its model,
- * which the baseline takes (base) lest the same lean alarm again; with no
- * block before the onset (NaN: it came as the warm-up ended, the model
- * still settling) there is no level it stepped from, and the present one
- * is taken. 0 when it does not stand: the alarm is dropped and the zone
+ * swing before the onset (swing_before). An error that was there before
+ * the onset is no step at it: the zone's baseline lagged a slow lean of
+ * its model, which the baseline takes (base) lest the same lean alarm
+ * again; with no block before the onset (NaN: it came as the warm-up
+ * ended, the model still settling) there is no level it stepped from, and
+ * the present one is taken. 0 when it does not stand: the alarm is dropped and the zone
  * judged afresh. Nor when it faded (alarm_fading).
  */
 static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_evidence *e)
@@ -739,7 +739,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double sig, k, h, dd, prev = z->d;
-	int jumped = z->jump;
+	int jumped = z->jump, settling;
 
 	z->jump = 0;
 	if (!z->has_blk || !z->base_ready)
@@ -749,18 +749,15 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
-	if (t - d->t_first < d->warmup_s || d->n_healthy < 2 || t < z->relearn_until ||
-	    t < z->die_until) {
+	settling = t - d->t_first < d->warmup_s || t < z->relearn_until || t < z->die_until;
+	if (settling || d->n_healthy < 2) {
 		/* warming up, its model relearning (ramp_settling), or no other
 		 * zone to tell its sensor from the room */
-		int few = !(t - d->t_first < d->warmup_s) && !(t < z->relearn_until) &&
-			  !(t < z->die_until);
-
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
 		z->gp = z->gn = 0;
 		if (lone_alarm(d, j) || unjudged_too_long(d, j))
 			z->state = TP_DRIFT_OK;
-		else if (few && z->state == TP_DRIFT_SUSPECT &&
+		else if (!settling && z->state == TP_DRIFT_SUSPECT &&
 			 fabs(dd) < fmax(K_MIN_K, K_SIGMAS * sqrt(z->blk_var)))
 			/* only suspect, its residual back within the slack:
 			 * healthy again (its CUSUM, cleared here, could not

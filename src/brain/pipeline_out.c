@@ -243,6 +243,25 @@ static int spiking_zone(const struct tp_pipeline *p, double near, int down, int 
 }
 
 /*
+ * The zone spiking_zone finds (spikes up, or with down set down), named
+ * as what the kernel tripped on: 1 with the event's spike fields and
+ * *conf set (spike_max_c negative for spikes down), 0 with none.
+ */
+static int spike_named(struct tp_pipeline *p, json_t *ev, double near, int down, double *conf)
+{
+	double amp;
+	int spikes, w = spiking_zone(p, near, down, &spikes, &amp);
+
+	if (w < 0)
+		return 0;
+	tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
+	json_object_set_new(ev, "spike_count", json_integer(spikes));
+	tp_event_set_num(ev, "spike_max_c", down ? -amp : amp);
+	*conf = down ? 0.6 : 0.7;
+	return 1;
+}
+
+/*
  * The verdict on a throttle from the hottest zone, reading against model:
  * sensor_drift when the zone is known faulty (alone on its die) or reads
  * far over what the model and the other zones say, or, the reading
@@ -262,8 +281,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot);
 	double near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
-	int others_ok = 1, k, w, spikes;
-	double amp;
+	int others_ok = 1, k, w;
 	int faulty = tp_drift_zone_faulty(p->dd, hot) && !die_common_mode(p, hot);
 
 	for (k = 0; k < p->nz; k++)
@@ -312,14 +330,8 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	}
 	/* the readings under the trip, a zone spiking: a spike between
 	 * readings is what the kernel saw, however hot the die */
-	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
-	    (w = spiking_zone(p, near, 0, &spikes, &amp)) >= 0) {
-		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
-		json_object_set_new(ev, "spike_count", json_integer(spikes));
-		tp_event_set_num(ev, "spike_max_c", amp);
-		*conf = 0.7;
+	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 0, conf))
 		return "sensor_drift";
-	}
 	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
@@ -327,14 +339,8 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	/* no heat at the trip, a zone seen jumping as far down between
 	 * readings: a sensor that glitches down glitches up as well, between
 	 * the telemetry's readings, where only the kernel sees it */
-	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
-	    (w = spiking_zone(p, near, 1, &spikes, &amp)) >= 0) {
-		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
-		json_object_set_new(ev, "spike_count", json_integer(spikes));
-		tp_event_set_num(ev, "spike_max_c", -amp);
-		*conf = 0.6;
+	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 1, conf))
 		return "sensor_drift";
-	}
 	if (est < p->ceiling - 10 && best < p->ceiling - 10) {
 		*conf = 0.6;
 		return "not_thermal";
