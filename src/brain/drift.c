@@ -40,6 +40,8 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->throttle_t = -INFINITY;
 	d->die_done_t = -INFINITY;
 	d->alpha_var = 1;
+	for (j = 0; j <= TP_DRIFT_MAX_ZONES; j++)
+		d->cx_ref[j] = NAN;
 	for (j = 0; j < nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 
@@ -52,6 +54,9 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		}
 		z->samp_var = 0.09;
 		z->blk_var = 0.04;
+		z->cx.nin = -1;
+		z->cx.r = NAN;
+		z->cx.t_ready = NAN;
 		z->last_spike_event_t = -INFINITY;
 	}
 	*out = d;
@@ -277,6 +282,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;
 	if (d->hn < TP_DRIFT_HIST)
 		d->hn++;
+	tp_drift_cross_block(d, t);
 	d->bs_p = 0;
 	d->bn_p = 0;
 

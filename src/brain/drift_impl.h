@@ -22,6 +22,9 @@
  *   drift_share.c   the room told from the heatsink at one power, once
  *                   settled, by the board's share of the dies' shift
  *   drift_step.c    the die stage by the zones' answer to the load's steps
+ *   drift_cross.c   each zone told from its neighbours' readings and the
+ *                   power: a zone's alarm that its neighbours explain is
+ *                   its model's error, not its sensor's
  *
  * All of it works on struct tp_drift alone: nothing here reads the
  * pipeline or the thermal model; the caller hands everything in through
@@ -104,6 +107,25 @@ struct tp_drift_steps {
 	float k[TP_DRIFT_STEP_KEPT][TP_DRIFT_MAX_ZONES];
 };
 
+/*
+ * A zone's reading told from its neighbours (drift_cross.c): up to
+ * TP_CROSS_IN other zones' readings and the power, each filtered at
+ * TP_CROSS_TAUS time constants, and a constant.
+ */
+#define TP_CROSS_IN   3
+#define TP_CROSS_TAUS 3
+#define TP_CROSS_DIM  (1 + (TP_CROSS_IN + 1) * TP_CROSS_TAUS)
+
+struct tp_cross {
+	int nin, in[TP_CROSS_IN]; /* the inputs, fixed once chosen (nin -1: none yet) */
+	int power;		  /* the power is an input */
+	int dim;
+	double a[TP_CROSS_DIM][TP_CROSS_DIM], b[TP_CROSS_DIM]; /* normal equations, forgetting */
+	double n;					       /* blocks learned, forgetting */
+	double t_ready; /* when n first reached enough (NaN: not yet) */
+	double r;	/* this block's residual (NaN: none) */
+};
+
 struct tp_drift_zone {
 	char channel[TP_CHANNEL_NAME_MAX];
 	struct tp_board_zone bz; /* range and sentinel table */
@@ -163,6 +185,11 @@ struct tp_drift_zone {
 	double relearn_until;		 /* the zone is not judged until then (its model learns) */
 	double die_until;		 /* a die stage: its shift is its own until then */
 	double unjudged_t;		 /* the last block the load's range left unjudged */
+
+	/* told from its neighbours (drift_cross.c): the fit, and per block of
+	 * the history its residual (NaN: none) */
+	struct tp_cross cx;
+	double hc[TP_DRIFT_HIST];
 };
 
 struct tp_drift {
@@ -219,6 +246,12 @@ struct tp_drift {
 	double tr_k[TP_DRIFT_MAX_ZONES]; /* NaN: the zone takes the median */
 	double tr_kmed;
 	double tau2_model; /* the controlled zone's heatsink time constant, s */
+
+	/* each zone's reading and the power (slot TP_DRIFT_MAX_ZONES) filtered
+	 * for drift_cross.c, less the first value seen; whether this block's
+	 * value was seen (the filters hold when not) */
+	double cx_f[TP_DRIFT_MAX_ZONES + 1][TP_CROSS_TAUS], cx_ref[TP_DRIFT_MAX_ZONES + 1];
+	int cx_ok[TP_DRIFT_MAX_ZONES + 1];
 
 	/*
 	 * A common-mode change reported with verdict unknown (room or
@@ -315,6 +348,10 @@ struct tp_drift_shape {
 	double one[TP_DRIFT_HIST], st[TP_DRIFT_HIST], rp[TP_DRIFT_HIST], sx[TP_DRIFT_HIST],
 	    xc[TP_DRIFT_HIST], y[TP_DRIFT_HIST];
 };
+
+/* drift_cross.c: each block, before the zones are judged; an alarm's verdict */
+void tp_drift_cross_block(struct tp_drift *d, double t);
+int tp_drift_cross_judge(const struct tp_drift *d, int j, double t);
 
 /* Fits the four shapes with the alarm's onset at onset; var: the block variance, K^2. */
 void tp_drift_shape_fit(struct tp_drift_shape *s, double onset, double var);

@@ -557,16 +557,29 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp, unfit = 0;
+	int post, kernel, told, ramp, unfit = 0, cx;
 	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
 
-	if (classify_common(d, j, t, e))
+	/* the neighbours' verdict on a new alarm (drift_cross.c): a step
+	 * they confirm is the sensor's, whatever the common mode or the zone
+	 * model's settling says */
+	cx = unknown ? -1 : tp_drift_cross_judge(d, j, t);
+	if (cx != 1 && classify_common(d, j, t, e))
 		return;
 	post = fit_window(d, z, &w, &kernel);
 	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
+	if (cx == 0) {
+		/* they explain the reading: the zone model's error, its lean
+		 * taken into its baseline and the zone judged afresh */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		z->tp0 = z->tn0 = t;
+		z->o += z->dm;
+		return;
+	}
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
 	tp_drift_shape_fit(&w, z->onset, var);
 	/* with no block before the onset, the zone model's own slope against
@@ -585,9 +598,9 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
 	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
-	if ((ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign)) ||
-	    (kind == TP_FAULT_GAIN && onset_jumped(z, &w)) ||
-	    (!unknown && heat_unlearnt(d, z, t))) {
+	if (cx != 1 && ((ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign)) ||
+			(kind == TP_FAULT_GAIN && onset_jumped(z, &w)) ||
+			(!unknown && heat_unlearnt(d, z, t)))) {
 		/* the models' lag of the heat still settling, their
 		 * resistance, or a heat they never answered for: theirs to
 		 * learn, the zone judged afresh once they have */
@@ -619,7 +632,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (unknown || wait < CLASSIFY_MAX_S)
 		return; /* the load may yet move and tell gain from offset */
 	/* a residual still growing the alarm's way is no fading model error */
-	if (!ramp && !alarm_stands(z, stand_base(z, &w), e))
+	if (!ramp && cx != 1 && !alarm_stands(z, stand_base(z, &w), e))
 		return;
 	if (told && !unfit)
 		snprintf(why, sizeof(why),
@@ -638,6 +651,7 @@ static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, do
 {
 	z->hq[z->hpos] = q;
 	z->hs[z->hpos] = (unsigned char)clear;
+	z->hc[z->hpos] = z->cx.r;
 	z->ht[z->hpos] = t;
 	z->hd[z->hpos] = dd;
 	z->hx[z->hpos] = x;
@@ -750,7 +764,10 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
 	settling = t - d->t_first < d->warmup_s || t < z->relearn_until || t < z->die_until;
-	if (settling || d->n_healthy < 2) {
+	/* an alarm its neighbours' readings confirm needs no healthy zone
+	 * beside it to be judged: it is not taken into its baseline */
+	if (settling || (d->n_healthy < 2 &&
+			 !(z->state == TP_DRIFT_CLASSIFY && tp_drift_cross_judge(d, j, t) == 1))) {
 		/* warming up, its model relearning (ramp_settling), or no other
 		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;

@@ -1,0 +1,241 @@
+#include "drift_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/*
+ * Each zone told from its neighbours. A zone's own model predicts its
+ * reading from the power alone, and on a board richer than it (the heat
+ * split between the dies by the load's mix, a board thermistor heated
+ * through the PCB by both, natural convection) its error follows the load
+ * by a kelvin or two: enough for an alarm with no sensor at fault. The
+ * other zones' readings carry what the power does not say of where the
+ * heat went. Per zone, a least-squares fit of its reading on up to
+ * TP_CROSS_IN other zones' readings and the power, each filtered at
+ * CROSS_TAU_S time constants, and a constant, learnt with forgetting while
+ * it and its inputs are healthy: on the network plant (docs/netplant.md)
+ * its residual's deviation is 0.2-0.3 K where the zone model's error moves
+ * 1-2 K with the load.
+ *
+ * An alarm against it (tp_drift_cross_judge): a sensor's fault is in its
+ * reading, so in both residuals, its own model's and its neighbours'; a
+ * model's error is in its own model's alone, and the neighbours explain
+ * the reading.
+ *
+ * The fit learns a sensor's fault as readily as the zone model does: a
+ * gain that creeps in while the level stays put is a change of its
+ * coefficients. Nothing is learnt while the zone's own residual leans
+ * (CROSS_LEAN_SIGMAS of its block deviation, over drift_sensor.c's few
+ * minutes), and a fit is not believed to explain an alarm whose onset came
+ * within CROSS_VETO_S of its learning enough: what it learnt may be the
+ * fault (tests/test_brain.sh, the gains creeping in).
+ */
+
+static const double CROSS_TAU_S[TP_CROSS_TAUS] = {20.0, 100.0, 400.0};
+
+#define CROSS_WARM_S	  300.0	 /* the filters settle before anything is learnt */
+#define CROSS_MEM_S	  3600.0 /* the fit's memory */
+#define CROSS_MIN_N	  30.0	 /* blocks learnt before its residual counts */
+#define CROSS_RIDGE	  1e-3	 /* per block learnt, on every term but the constant */
+#define CROSS_PRE_S	  600.0	 /* the residual's level before the onset ... */
+#define CROSS_PRE_N	  10	 /* ... from this many blocks at least */
+#define CROSS_POST_N	  3	 /* blocks since the onset to judge from */
+#define CROSS_SHARE	  0.3 /* the neighbours' step under this share of the zone's own: theirs */
+#define CROSS_CONFIRM	  0.5 /* ... at this share or more: the sensor's */
+#define CROSS_VETO_S	  600.0 /* the fit ready this long before an onset it explains */
+#define CROSS_LEAN_SIGMAS 2.0	/* nothing learnt while the zone leans this far */
+
+/* A zone whose reading can be learnt from, or learnt. */
+static int cross_healthy(const struct tp_drift *d, int j)
+{
+	const struct tp_drift_zone *z = &d->z[j];
+
+	return z->has_blk && z->state == TP_DRIFT_OK && !z->stuck && !z->w.lost && !z->invalid &&
+	       z->spike_n == 0;
+}
+
+/* The inputs of zone j, chosen once: the first other zones healthy now, and the power. */
+static void cross_choose(struct tp_drift *d, int j)
+{
+	struct tp_cross *c = &d->z[j].cx;
+	int k;
+
+	c->nin = 0;
+	for (k = 0; k < d->nz && c->nin < TP_CROSS_IN; k++)
+		if (k != j && cross_healthy(d, k))
+			c->in[c->nin++] = k;
+	c->power = d->cx_ok[TP_DRIFT_MAX_ZONES];
+	c->dim = 1 + (c->nin + c->power) * TP_CROSS_TAUS;
+}
+
+/* Zone j's regressors this block into f; 0 when an input has none or is not healthy. */
+static int cross_row(const struct tp_drift *d, const struct tp_cross *c, double *f)
+{
+	int i, m, n = 0;
+
+	f[n++] = 1;
+	for (i = 0; i < c->nin + c->power; i++) {
+		int k = i < c->nin ? c->in[i] : TP_DRIFT_MAX_ZONES;
+
+		if (!d->cx_ok[k] || (k < d->nz && !cross_healthy(d, k)))
+			return 0;
+		for (m = 0; m < TP_CROSS_TAUS; m++)
+			f[n++] = d->cx_f[k][m];
+	}
+	return 1;
+}
+
+/* Solves a·x = b in place (n×n, partial pivoting); 0 when singular. */
+static int cross_solve(double a[TP_CROSS_DIM][TP_CROSS_DIM], double *b, int n)
+{
+	int i, j, k, m;
+	double s;
+
+	for (i = 0; i < n; i++) {
+		for (m = i, k = i + 1; k < n; k++)
+			if (fabs(a[k][i]) > fabs(a[m][i]))
+				m = k;
+		if (!(fabs(a[m][i]) > 1e-12))
+			return 0;
+		for (j = 0; j < n && m != i; j++) {
+			s = a[i][j];
+			a[i][j] = a[m][j];
+			a[m][j] = s;
+		}
+		s = b[i];
+		b[i] = b[m];
+		b[m] = s;
+		for (k = i + 1; k < n; k++) {
+			double q = a[k][i] / a[i][i];
+
+			for (j = i; j < n; j++)
+				a[k][j] -= q * a[i][j];
+			b[k] -= q * b[i];
+		}
+	}
+	for (i = n - 1; i >= 0; i--) {
+		for (j = i + 1; j < n; j++)
+			b[i] -= a[i][j] * b[j];
+		b[i] /= a[i][i];
+	}
+	return 1;
+}
+
+/* The fit's prediction from regressors f (NaN: not learnt enough). */
+static double cross_predict(const struct tp_cross *c, const double *f)
+{
+	double a[TP_CROSS_DIM][TP_CROSS_DIM], beta[TP_CROSS_DIM], y = 0;
+	int i;
+
+	if (c->n < CROSS_MIN_N)
+		return NAN;
+	for (i = 0; i < c->dim; i++) {
+		memcpy(a[i], c->a[i], sizeof(double) * (size_t)c->dim);
+		if (i > 0)
+			a[i][i] += CROSS_RIDGE * c->n;
+		beta[i] = c->b[i];
+	}
+	if (!cross_solve(a, beta, c->dim))
+		return NAN;
+	for (i = 0; i < c->dim; i++)
+		y += beta[i] * f[i];
+	return y;
+}
+
+/* Filters slot k (a zone, or TP_DRIFT_MAX_ZONES the power) with this block's x (NaN: held). */
+static void cross_filter(struct tp_drift *d, int k, double x)
+{
+	int m;
+
+	d->cx_ok[k] = !isnan(x);
+	if (isnan(x))
+		return;
+	if (isnan(d->cx_ref[k])) {
+		d->cx_ref[k] = x; /* the terms near nought: the normal equations kept well scaled */
+		for (m = 0; m < TP_CROSS_TAUS; m++)
+			d->cx_f[k][m] = 0;
+	}
+	for (m = 0; m < TP_CROSS_TAUS; m++)
+		d->cx_f[k][m] +=
+		    (1 - exp(-BLOCK_S / CROSS_TAU_S[m])) * (x - d->cx_ref[k] - d->cx_f[k][m]);
+}
+
+void tp_drift_cross_block(struct tp_drift *d, double t)
+{
+	double lam = exp(-BLOCK_S / CROSS_MEM_S), p = d->bn_p ? d->bs_p / d->bn_p : NAN;
+	int j, k, m;
+
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		cross_filter(d, j, z->has_blk && !z->invalid && !z->w.lost ? z->x_blk : NAN);
+	}
+	cross_filter(d, TP_DRIFT_MAX_ZONES, p);
+	for (j = 0; j < d->nz; j++) {
+		struct tp_drift_zone *z = &d->z[j];
+		struct tp_cross *c = &z->cx;
+		double f[TP_CROSS_DIM], y;
+
+		c->r = NAN;
+		if (t - d->t_first < CROSS_WARM_S || !d->cx_ok[j])
+			continue;
+		if (c->nin < 0) {
+			if (!cross_healthy(d, j))
+				continue;
+			cross_choose(d, j);
+		}
+		if (c->nin == 0 || !cross_row(d, c, f))
+			continue;
+		y = z->x_blk - d->cx_ref[j];
+		c->r = y - cross_predict(c, f);
+		if (!cross_healthy(d, j) || fabs(z->dm) >= CROSS_LEAN_SIGMAS * sqrt(z->blk_var))
+			continue; /* its residual kept, nothing learnt from it */
+		for (k = 0; k < c->dim; k++) {
+			for (m = 0; m < c->dim; m++)
+				c->a[k][m] = lam * c->a[k][m] + f[k] * f[m];
+			c->b[k] = lam * c->b[k] + f[k] * y;
+		}
+		c->n = lam * c->n + 1;
+		if (isnan(c->t_ready) && c->n >= CROSS_MIN_N)
+			c->t_ready = t;
+	}
+}
+
+/*
+ * Zone j's alarm (onset z->onset, sign z->sign) at t: how far its
+ * neighbours' residual stepped since the onset, against its own model's
+ * over the same blocks (CROSS_PRE_S before the onset, and since). 0: under
+ * CROSS_SHARE of it, or against it: the neighbours explain the reading,
+ * and the alarm is the zone model's error. 1: CROSS_CONFIRM of it or more,
+ * the alarm's way: the sensor's. -1: between, or nothing to judge from
+ * (not learnt yet, an input not healthy, or learnt too late to explain it).
+ */
+int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
+{
+	const struct tp_drift_zone *z = &d->z[j];
+	double cpre = 0, opre = 0, cpost = 0, opost = 0, cs, os;
+	int i, npre = 0, npost = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (isnan(z->hc[k]) || z->ht[k] > t || z->ht[k] < z->onset - CROSS_PRE_S)
+			continue;
+		if (z->ht[k] < z->onset) {
+			cpre += z->hc[k];
+			opre += z->hd[k];
+			npre++;
+		} else {
+			cpost += z->hc[k];
+			opost += z->hd[k];
+			npost++;
+		}
+	}
+	if (npre < CROSS_PRE_N || npost < CROSS_POST_N)
+		return -1;
+	cs = z->sign * (cpost / npost - cpre / npre);
+	os = fabs(opost / npost - opre / npre);
+	if (cs < CROSS_SHARE * os)
+		return z->onset - z->cx.t_ready >= CROSS_VETO_S ? 0 : -1;
+	return cs >= CROSS_CONFIRM * os ? 1 : -1;
+}
