@@ -44,6 +44,8 @@ static const double CROSS_TAU_S[TP_CROSS_TAUS] = {20.0, 100.0, 400.0};
 #define CROSS_CONFIRM	  0.5 /* ... at this share or more: the sensor's */
 #define CROSS_VETO_S	  600.0 /* the fit ready this long before an onset it explains */
 #define CROSS_LEAN_SIGMAS 2.0	/* nothing learnt while the zone leans this far */
+/* a prediction leaning on one block's evidence or less confirms nothing */
+#define CROSS_LEVERAGE 1.0
 
 /* A zone whose reading can be learnt from, or learnt. */
 static int cross_healthy(const struct tp_drift *d, int j)
@@ -121,24 +123,43 @@ static int cross_solve(double a[TP_CROSS_DIM][TP_CROSS_DIM], double *b, int n)
 	return 1;
 }
 
-/* The fit's prediction from regressors f (NaN: not learnt enough). */
-static double cross_predict(const struct tp_cross *c, const double *f)
+/* Solves the fit's normal equations, ridge added, for right-hand side x (in place). */
+static int cross_solve_fit(const struct tp_cross *c, double *x)
 {
-	double a[TP_CROSS_DIM][TP_CROSS_DIM], beta[TP_CROSS_DIM], y = 0;
+	double a[TP_CROSS_DIM][TP_CROSS_DIM];
 	int i;
 
-	if (c->n < CROSS_MIN_N)
-		return NAN;
 	for (i = 0; i < c->dim; i++) {
 		memcpy(a[i], c->a[i], sizeof(double) * (size_t)c->dim);
 		if (i > 0)
 			a[i][i] += CROSS_RIDGE * c->n;
-		beta[i] = c->b[i];
 	}
-	if (!cross_solve(a, beta, c->dim))
+	return cross_solve(a, x, c->dim);
+}
+
+/*
+ * The fit's prediction from regressors f (NaN: not learnt enough), and
+ * into c->h its leverage f'(A + ridge)^-1 f: about its terms over the
+ * blocks learnt where f is like what it learnt from, 1 and more where the
+ * prediction leans on one block's worth of evidence or less (the inputs
+ * out of the range learnt: a load never seen).
+ */
+static double cross_predict(struct tp_cross *c, const double *f)
+{
+	double beta[TP_CROSS_DIM], z[TP_CROSS_DIM], y = 0, h = 0;
+	int i;
+
+	if (c->n < CROSS_MIN_N)
 		return NAN;
-	for (i = 0; i < c->dim; i++)
+	memcpy(beta, c->b, sizeof(double) * (size_t)c->dim);
+	memcpy(z, f, sizeof(double) * (size_t)c->dim);
+	if (!cross_solve_fit(c, beta) || !cross_solve_fit(c, z))
+		return NAN;
+	for (i = 0; i < c->dim; i++) {
 		y += beta[i] * f[i];
+		h += z[i] * f[i];
+	}
+	c->h = h;
 	return y;
 }
 
@@ -176,7 +197,7 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
 		struct tp_cross *c = &z->cx;
 		double f[TP_CROSS_DIM], y;
 
-		c->r = NAN;
+		c->r = c->h = NAN;
 		if (t - d->t_first < CROSS_WARM_S || !d->cx_ok[j])
 			continue;
 		if (c->nin < 0) {
@@ -208,7 +229,8 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
  * CROSS_SHARE of it, or against it: the neighbours explain the reading,
  * and the alarm is the zone model's error. 1: CROSS_CONFIRM of it or more,
  * the alarm's way: the sensor's. -1: between, or nothing to judge from
- * (not learnt yet, an input not healthy, or learnt too late to explain it).
+ * (not learnt yet, an input not healthy, learnt too late to explain it,
+ * or too little like what it learnt from to confirm it).
  */
 int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 {
@@ -237,5 +259,16 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 	os = fabs(opost / npost - opre / npre);
 	if (cs < CROSS_SHARE * os)
 		return z->onset - z->cx.t_ready >= CROSS_VETO_S ? 0 : -1;
-	return cs >= CROSS_CONFIRM * os ? 1 : -1;
+	if (cs < CROSS_CONFIRM * os)
+		return -1;
+	/* a confirmation from inputs out of the range learnt is the fit's
+	 * guess (their linear relation still explains a reading there) */
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (!isnan(z->hc[k]) && z->ht[k] >= z->onset && z->ht[k] <= t &&
+		    z->hh[k] > CROSS_LEVERAGE)
+			return -1;
+	}
+	return 1;
 }

@@ -124,6 +124,7 @@ struct tp_cross {
 	double n;					       /* blocks learned, forgetting */
 	double t_ready; /* when n first reached enough (NaN: not yet) */
 	double r;	/* this block's residual (NaN: none) */
+	double h;	/* ... and its prediction's leverage */
 };
 
 struct tp_drift_zone {
@@ -187,9 +188,10 @@ struct tp_drift_zone {
 	double unjudged_t;		 /* the last block the load's range left unjudged */
 
 	/* told from its neighbours (drift_cross.c): the fit, and per block of
-	 * the history its residual (NaN: none) */
+	 * the history its residual (NaN: none) and leverage */
 	struct tp_cross cx;
 	double hc[TP_DRIFT_HIST];
+	float hh[TP_DRIFT_HIST];
 };
 
 struct tp_drift {

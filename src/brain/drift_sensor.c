@@ -652,6 +652,7 @@ static void push_hist(struct tp_drift_zone *z, double t, double dd, double x, do
 	z->hq[z->hpos] = q;
 	z->hs[z->hpos] = (unsigned char)clear;
 	z->hc[z->hpos] = z->cx.r;
+	z->hh[z->hpos] = (float)z->cx.h;
 	z->ht[z->hpos] = t;
 	z->hd[z->hpos] = dd;
 	z->hx[z->hpos] = x;
