@@ -104,8 +104,8 @@ static void alarm_without_witness(int step_t, int want_fault)
 		if (t >= step_t && t < step_t + 60 && tp_drift_zone_faulty(d, 2))
 			alarmed = 1;
 		if (t >= step_t + 300) {
-			unjudged += d->z[2].state == TP_DRIFT_SUSPECT ||
-				    d->z[2].state == TP_DRIFT_CLASSIFY;
+			unjudged +=
+			    d->z[2].state == TP_DRIFT_SUSPECT || d->z[2].state == TP_DRIFT_CLASSIFY;
 			reported |= d->z[2].state == TP_DRIFT_FAULT;
 			judged_afresh += d->z[2].state == TP_DRIFT_OK;
 		}

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "util.h"
+
 /*
  * Each zone told from its neighbours. A zone's own model predicts its
  * reading from the power alone, and on a board richer than it (the heat
@@ -87,54 +89,19 @@ static int cross_row(const struct tp_drift *d, const struct tp_cross *c, double 
 	return 1;
 }
 
-/* Solves a·x = b in place (n×n, partial pivoting); 0 when singular. */
-static int cross_solve(double a[TP_CROSS_DIM][TP_CROSS_DIM], double *b, int n)
+/* Solves the fit's normal equations, ridge added, for right-hand side rhs into x. */
+static int cross_solve_fit(const struct tp_cross *c, const double *rhs, double *x)
 {
-	int i, j, k, m;
-	double s;
-
-	for (i = 0; i < n; i++) {
-		for (m = i, k = i + 1; k < n; k++)
-			if (fabs(a[k][i]) > fabs(a[m][i]))
-				m = k;
-		if (!(fabs(a[m][i]) > 1e-12))
-			return 0;
-		for (j = 0; j < n && m != i; j++) {
-			s = a[i][j];
-			a[i][j] = a[m][j];
-			a[m][j] = s;
-		}
-		s = b[i];
-		b[i] = b[m];
-		b[m] = s;
-		for (k = i + 1; k < n; k++) {
-			double q = a[k][i] / a[i][i];
-
-			for (j = i; j < n; j++)
-				a[k][j] -= q * a[i][j];
-			b[k] -= q * b[i];
-		}
-	}
-	for (i = n - 1; i >= 0; i--) {
-		for (j = i + 1; j < n; j++)
-			b[i] -= a[i][j] * b[j];
-		b[i] /= a[i][i];
-	}
-	return 1;
-}
-
-/* Solves the fit's normal equations, ridge added, for right-hand side x (in place). */
-static int cross_solve_fit(const struct tp_cross *c, double *x)
-{
-	double a[TP_CROSS_DIM][TP_CROSS_DIM];
+	double a[TP_CROSS_DIM][TP_CROSS_DIM], b[TP_CROSS_DIM];
 	int i;
 
 	for (i = 0; i < c->dim; i++) {
 		memcpy(a[i], c->a[i], sizeof(double) * (size_t)c->dim);
 		if (i > 0)
 			a[i][i] += CROSS_RIDGE * c->n;
+		b[i] = rhs[i];
 	}
-	return cross_solve(a, x, c->dim);
+	return tp_solve(c->dim, TP_CROSS_DIM, &a[0][0], b, x, 1e-12) == 0;
 }
 
 /*
@@ -151,9 +118,7 @@ static double cross_predict(struct tp_cross *c, const double *f)
 
 	if (c->n < CROSS_MIN_N)
 		return NAN;
-	memcpy(beta, c->b, sizeof(double) * (size_t)c->dim);
-	memcpy(z, f, sizeof(double) * (size_t)c->dim);
-	if (!cross_solve_fit(c, beta) || !cross_solve_fit(c, z))
+	if (!cross_solve_fit(c, c->b, beta) || !cross_solve_fit(c, f, z))
 		return NAN;
 	for (i = 0; i < c->dim; i++) {
 		y += beta[i] * f[i];
