@@ -30,7 +30,9 @@
  * (CROSS_LEAN_SIGMAS of its block deviation, over drift_sensor.c's few
  * minutes), and a fit is not believed to explain an alarm whose onset came
  * within CROSS_VETO_S of its learning enough: what it learnt may be the
- * fault (tests/test_brain.sh, the gains creeping in).
+ * fault (test/test_brain.sh, the gains creeping in). Nor does it confirm
+ * a sensor from inputs unlike any it learnt from (CROSS_LEVERAGE): its
+ * prediction there is a guess.
  */
 
 static const double CROSS_TAU_S[TP_CROSS_TAUS] = {20.0, 100.0, 400.0};
