@@ -202,7 +202,7 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
 int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 {
 	const struct tp_drift_zone *z = &d->z[j];
-	double cpre = 0, opre = 0, cpost = 0, opost = 0, cs, os;
+	double cpre = 0, opre = 0, cpost = 0, opost = 0, lev = 0, cs, os;
 	int i, npre = 0, npost = 0;
 
 	for (i = 0; i < z->hn; i++) {
@@ -217,6 +217,7 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 		} else {
 			cpost += z->hc[k];
 			opost += z->hd[k];
+			lev = fmax(lev, z->hh[k]);
 			npost++;
 		}
 	}
@@ -226,16 +227,7 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 	os = fabs(opost / npost - opre / npre);
 	if (cs < CROSS_SHARE * os)
 		return z->onset - z->cx.t_ready >= CROSS_VETO_S ? 0 : -1;
-	if (cs < CROSS_CONFIRM * os)
-		return -1;
 	/* a confirmation from inputs out of the range learnt is the fit's
 	 * guess (their linear relation still explains a reading there) */
-	for (i = 0; i < z->hn; i++) {
-		int k = tp_drift_zone_ring(z, i);
-
-		if (!isnan(z->hc[k]) && z->ht[k] >= z->onset && z->ht[k] <= t &&
-		    z->hh[k] > CROSS_LEVERAGE)
-			return -1;
-	}
-	return 1;
+	return cs >= CROSS_CONFIRM * os && !(lev > CROSS_LEVERAGE) ? 1 : -1;
 }

@@ -330,6 +330,18 @@ static double swing_before(const struct tp_drift_zone *z)
 }
 
 /*
+ * An alarm dropped as its model's error: that error (shift, K) taken into
+ * the zone's baseline, its CUSUM cleared from t and the zone judged afresh.
+ */
+static void afresh(struct tp_drift_zone *z, double shift, double t)
+{
+	z->o += shift;
+	z->state = TP_DRIFT_OK;
+	z->gp = z->gn = 0;
+	z->tp0 = z->tn0 = t;
+}
+
+/*
  * A first report must still stand: the last minute's residual at least
  * STAND_K from its level before the onset (base, K), and STAND_LOAD_K when
  * a change of load came with the onset (a model richer boards defeat errs
@@ -340,8 +352,8 @@ static double swing_before(const struct tp_drift_zone *z)
  * its model, which the baseline takes (base) lest the same lean alarm
  * again; with no block before the onset (NaN: it came as the warm-up
  * ended, the model still settling) there is no level it stepped from, and
- * the present one is taken. 0 when it does not stand: the alarm is dropped and the zone
- * judged afresh. Nor when it faded (alarm_fading).
+ * the present one is taken. 0 when it does not stand: the alarm is
+ * dropped and the zone judged afresh. Nor when it faded (alarm_fading).
  */
 static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_evidence *e)
 {
@@ -358,10 +370,7 @@ static int alarm_stands(struct tp_drift_zone *z, double base, const struct tp_ev
 		    n > 0 ? sum / n : 0; /* no block before the onset: no level it stepped from */
 	if (n > 0 && fabs(sum / n - base) >= need && !alarm_fading(z, base, sum / n))
 		return 1;
-	z->o += base;
-	z->state = TP_DRIFT_OK;
-	z->gp = z->gn = 0;
-	z->tp0 = z->tn0 = z->ht[(z->hpos - 1 + TP_DRIFT_HIST) % TP_DRIFT_HIST];
+	afresh(z, base, z->ht[(z->hpos - 1 + TP_DRIFT_HIST) % TP_DRIFT_HIST]);
 	return 0;
 }
 
@@ -574,10 +583,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	if (cx == 0) {
 		/* they explain the reading: the zone model's error, its lean
 		 * taken into its baseline and the zone judged afresh */
-		z->state = TP_DRIFT_OK;
-		z->gp = z->gn = 0;
-		z->tp0 = z->tn0 = t;
-		z->o += z->dm;
+		afresh(z, z->dm, t);
 		return;
 	}
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);

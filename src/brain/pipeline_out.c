@@ -106,6 +106,12 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 /* a healthy zone this close to the trip by its reading, a faulty one over it: the heat */
 #define HEALTHY_TRIP_K 1.0
 
+/* How far a model under the trip still reads it (sd its zone's noise, NaN: unknown). */
+static double model_margin(double sd)
+{
+	return fmax(3.0, 5 * sd); /* fmax: a NaN sd leaves 3 K */
+}
+
 /* A zone a passive trip watches: a die, or the zone the ceiling is on. */
 static int trip_zone(const struct tp_pipeline *p, int j)
 {
@@ -182,8 +188,8 @@ static int healthy_at_trip(const struct tp_pipeline *p, int hot, double near, do
 			continue;
 		e = tp_drift_zone_estimate(p->dd, k, tp_tmodel_predict(&p->tm, k));
 		sd = tp_drift_zone_noise_sd(p->dd, k);
-		if (x >= p->trip - HEALTHY_TRIP_K &&
-		    e >= p->trip - near - fmax(3.0, 5 * (isnan(sd) ? 0 : sd)) && x > best) {
+		if (x >= p->trip - HEALTHY_TRIP_K && e >= p->trip - near - model_margin(sd) &&
+		    x > best) {
 			best = x;
 			*value = x;
 			*est = e;
@@ -291,7 +297,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	tp_event_set_num(ev, "value", best);
 	tp_event_set_num(ev, "prediction", est);
 	tp_event_set_num(ev, "residual", res);
-	if ((faulty && !(res < 1.0)) || (!isnan(res) && res > fmax(3.0, 5 * sd) && others_ok)) {
+	if ((faulty && !(res < 1.0)) || (!isnan(res) && res > model_margin(sd) && others_ok)) {
 		double hx, he;
 
 		/* a zone that reads true at the trip under the faulty one:
@@ -332,7 +338,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	 * readings is what the kernel saw, however hot the die */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 0, conf))
 		return "sensor_drift";
-	if (best >= p->trip - near && est >= p->trip - near - fmax(3.0, 5 * sd)) {
+	if (best >= p->trip - near && est >= p->trip - near - model_margin(sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
 	}
