@@ -19,6 +19,18 @@
 #define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
 #define STUCK_RUN_MULT	 1.5  /* a run must outlast the longest normal one by this */
 #define STUCK_HIST_MULT	 5.0  /* ... and the runs seen span this many times the run needed */
+/*
+ * Past a few seconds a healthy quantized reading holds its value for as
+ * long as its noise keeps it inside the step: a run's length past
+ * STUCK_TAIL_S is about exponential, at a hazard the zone's own runs tell
+ * (on the network plant 0.11-0.18 per second, each 16 s of run a tenth as
+ * likely). With STUCK_TAIL_MIN_N such runs seen, a run that long is stuck
+ * when a healthy zone would hold one that long under STUCK_FA_PER_H times
+ * per sensor-hour, the hazard taken at its lower bound (two deviations).
+ */
+#define STUCK_TAIL_S	 10.0
+#define STUCK_TAIL_MIN_N 5
+#define STUCK_FA_PER_H	 1e-4
 
 /* spike gate */
 #define SPIKE_MIN_K    2.5
@@ -30,6 +42,16 @@
 #define SPIKE_BACK     0.5 /* a held reading is back within this share of the gate */
 
 /* ---- per reading ---- */
+
+/* The run a healthy zone outlasts STUCK_FA_PER_H times per hour, its runs
+ * counted over s_seen seconds watched. */
+static double stuck_tail_need(const struct tp_drift_zone *z, double s_seen)
+{
+	double n = z->tail_n, h = (n - 2 * sqrt(n)) / fmax(z->tail_over_s, z->w.interval_s);
+	double per_h = n / s_seen * 3600;
+
+	return STUCK_TAIL_S + log(fmax(per_h / STUCK_FA_PER_H, 1)) / h;
+}
 
 static void stuck_update(struct tp_drift *d, int j, double t, double x, double pred,
 			 const struct tp_evidence *e)
@@ -64,6 +86,10 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 				dur = z->w.t_last - z->run_start;
 				if (z->run_n > 1 && dur > z->max_normal_run_s)
 					z->max_normal_run_s = dur;
+				if (z->run_n > 1 && dur >= STUCK_TAIL_S) {
+					z->tail_n++;
+					z->tail_over_s += dur - STUCK_TAIL_S;
+				}
 			}
 			z->changes++;
 		}
@@ -77,6 +103,11 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	dur = t - z->run_start;
 	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
 	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
+	if (motion < STUCK_MOTION_K && z->tail_n >= STUCK_TAIL_MIN_N && t > d->t_first) {
+		if (dur < fmax(STUCK_FALLBACK_S, stuck_tail_need(z, t - d->t_first)))
+			return;
+		goto stuck;
+	}
 	/* a slow, coarse zone holds one value this long when healthy: no proof of stuck */
 	if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
 		return;
@@ -86,6 +117,7 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need ||
 					z->run_start - d->t_first < STUCK_HIST_MULT * need))
 		return;
+stuck:
 	z->stuck = 1;
 	/* what its residual did while it held is the stuck value's, not a calibration's */
 	if (z->state == TP_DRIFT_SUSPECT || z->state == TP_DRIFT_CLASSIFY) {
