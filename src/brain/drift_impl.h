@@ -140,8 +140,9 @@ struct tp_drift_zone {
 	int run_n;
 	long changes;
 	double max_normal_run_s;
-	int tail_n;	    /* healthy runs of STUCK_TAIL_S or more ... */
-	double tail_over_s; /* ... and their lengths past it, summed */
+	double max_normal_motion_c; /* the most the model moved through a healthy run */
+	int tail_n;		    /* healthy runs of STUCK_TAIL_S or more ... */
+	double tail_over_s;	    /* ... and their lengths past it, summed */
 	int stuck;
 
 	/* spike gate */

@@ -58,6 +58,7 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 {
 	struct tp_drift_zone *z = &d->z[j];
 	double dur, motion, need;
+	int moved;
 	json_t *ev;
 
 	if (z->run_n > 0 && x == z->run_value) {
@@ -86,6 +87,9 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 				dur = z->w.t_last - z->run_start;
 				if (z->run_n > 1 && dur > z->max_normal_run_s)
 					z->max_normal_run_s = dur;
+				if (z->run_n > 1 && !isnan(z->run_pred_min) &&
+				    z->run_pred_max - z->run_pred_min > z->max_normal_motion_c)
+					z->max_normal_motion_c = z->run_pred_max - z->run_pred_min;
 				if (z->run_n > 1 && dur >= STUCK_TAIL_S) {
 					z->tail_n++;
 					z->tail_over_s += dur - STUCK_TAIL_S;
@@ -102,8 +106,11 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 		return;
 	dur = t - z->run_start;
 	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
+	/* a motion the zone's model has shown through a healthy run (a board
+	 * thermistor's lag that its model lacks) is no proof */
+	moved = motion >= fmax(STUCK_MOTION_K, STUCK_RUN_MULT * z->max_normal_motion_c);
 	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
-	if (motion < STUCK_MOTION_K && z->tail_n >= STUCK_TAIL_MIN_N && t > d->t_first) {
+	if (!moved && z->tail_n >= STUCK_TAIL_MIN_N && t > d->t_first) {
 		if (dur < fmax(STUCK_FALLBACK_S, stuck_tail_need(z, t - d->t_first)))
 			return;
 		goto stuck;
@@ -114,8 +121,8 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	/* with no motion expected, the longest normal run is all the proof: a
 	 * sample of runs spanning a few minutes (a session's warm-up) has not
 	 * yet seen how long the zone holds a value under a steady load */
-	if (motion < STUCK_MOTION_K && (z->changes < STUCK_MIN_CHANGE || dur < need ||
-					z->run_start - d->t_first < STUCK_HIST_MULT * need))
+	if (!moved && (z->changes < STUCK_MIN_CHANGE || dur < need ||
+		       z->run_start - d->t_first < STUCK_HIST_MULT * need))
 		return;
 stuck:
 	z->stuck = 1;
@@ -124,7 +131,7 @@ stuck:
 		z->state = TP_DRIFT_OK;
 		z->gp = z->gn = 0;
 	}
-	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, motion >= STUCK_MOTION_K ? 0.95 : 0.85);
+	ev = tp_drift_zone_event(d, t, "sensor_stuck", j, moved ? 0.95 : 0.85);
 	if (!ev)
 		return;
 	json_object_set_new(ev, "state", json_string("start"));
@@ -132,6 +139,7 @@ stuck:
 	tp_event_set_num(ev, "duration_s", dur);
 	tp_event_set_num(ev, "expected_motion_c", motion);
 	tp_event_set_num(ev, "longest_normal_run_s", z->max_normal_run_s);
+	tp_event_set_num(ev, "largest_normal_motion_c", z->max_normal_motion_c);
 	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
 	tp_drift_emit(d, ev, e);
 }
