@@ -109,22 +109,23 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	/* a motion the zone's model has shown through a healthy run (a board
 	 * thermistor's lag that its model lacks) is no proof */
 	moved = motion >= fmax(STUCK_MOTION_K, STUCK_RUN_MULT * z->max_normal_motion_c);
-	need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
 	if (!moved && z->tail_n >= STUCK_TAIL_MIN_N && t > d->t_first) {
+		/* no motion expected: the zone's tail of runs says how long is long */
 		if (dur < fmax(STUCK_FALLBACK_S, stuck_tail_need(z, t - d->t_first)))
 			return;
-		goto stuck;
+	} else {
+		need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
+		/* a slow, coarse zone holds one value this long when healthy: no proof */
+		if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
+			return;
+		/* with no motion expected and too few long runs seen, the longest
+		 * normal run is all the proof: a sample of runs spanning a few
+		 * minutes (a session's warm-up) has not yet seen how long the zone
+		 * holds a value under a steady load */
+		if (!moved && (z->changes < STUCK_MIN_CHANGE || dur < need ||
+			       z->run_start - d->t_first < STUCK_HIST_MULT * need))
+			return;
 	}
-	/* a slow, coarse zone holds one value this long when healthy: no proof of stuck */
-	if (dur < fmax(STUCK_MIN_S, STUCK_RUN_MULT * z->max_normal_run_s))
-		return;
-	/* with no motion expected, the longest normal run is all the proof: a
-	 * sample of runs spanning a few minutes (a session's warm-up) has not
-	 * yet seen how long the zone holds a value under a steady load */
-	if (!moved && (z->changes < STUCK_MIN_CHANGE || dur < need ||
-		       z->run_start - d->t_first < STUCK_HIST_MULT * need))
-		return;
-stuck:
 	z->stuck = 1;
 	/* what its residual did while it held is the stuck value's, not a calibration's */
 	if (z->state == TP_DRIFT_SUSPECT || z->state == TP_DRIFT_CLASSIFY) {
