@@ -115,15 +115,16 @@ static int cross_solve_fit(const struct tp_cross *c, const double *rhs, double *
  */
 static double cross_predict(struct tp_cross *c, const double *f)
 {
-	double beta[TP_CROSS_DIM], z[TP_CROSS_DIM], y = 0, h = 0;
+	double z[TP_CROSS_DIM], y = 0, h = 0;
 	int i;
 
 	if (c->n < CROSS_MIN_N)
 		return NAN;
-	if (!cross_solve_fit(c, c->b, beta) || !cross_solve_fit(c, f, z))
+	/* the matrix is symmetric: b'(A + ridge)^-1 f is the prediction */
+	if (!cross_solve_fit(c, f, z))
 		return NAN;
 	for (i = 0; i < c->dim; i++) {
-		y += beta[i] * f[i];
+		y += c->b[i] * z[i];
 		h += z[i] * f[i];
 	}
 	c->h = h;
