@@ -13,12 +13,13 @@
 #define INVALID_CLEAR 3
 
 /* stuck-at test */
-#define STUCK_MIN_S	 30.0
-#define STUCK_MOTION_K	 1.0  /* the model expected at least this much change */
-#define STUCK_FALLBACK_S 60.0 /* else: a run this long and 3x the longest normal one */
-#define STUCK_MIN_CHANGE 30   /* changes seen before run lengths mean anything */
-#define STUCK_RUN_MULT	 1.5  /* a run must outlast the longest normal one by this */
-#define STUCK_HIST_MULT	 5.0  /* ... and the runs seen span this many times the run needed */
+#define STUCK_MIN_S	  30.0
+#define STUCK_MOTION_K	  1.0  /* the model expected at least this much change */
+#define STUCK_FALLBACK_S  60.0 /* else: a run this long and 3x the longest normal one */
+#define STUCK_MIN_CHANGE  30   /* changes seen before run lengths mean anything */
+#define STUCK_RUN_MULT	  1.5  /* a run must outlast the longest normal one by this */
+#define STUCK_MOTION_MULT 1.5  /* the motion, the most a healthy run sat through by this */
+#define STUCK_HIST_MULT	  5.0  /* ... and the runs seen span this many times the run needed */
 /*
  * Past a few seconds a healthy quantized reading holds its value for as
  * long as its noise keeps it inside the step: a run's length past
@@ -108,10 +109,10 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 	motion = isnan(z->run_pred_min) ? 0 : z->run_pred_max - z->run_pred_min;
 	/* a motion the zone's model has shown through a healthy run (a board
 	 * thermistor's lag that its model lacks) is no proof */
-	moved = motion >= fmax(STUCK_MOTION_K, STUCK_RUN_MULT * z->max_normal_motion_c);
+	moved = motion >= fmax(STUCK_MOTION_K, STUCK_MOTION_MULT * z->max_normal_motion_c);
 	if (!moved && z->tail_n >= STUCK_TAIL_MIN_N && t > d->t_first) {
 		/* no motion expected: the zone's tail of runs says how long is long */
-		if (dur < fmax(STUCK_FALLBACK_S, stuck_tail_need(z, t - d->t_first)))
+		if (dur < STUCK_FALLBACK_S || dur < stuck_tail_need(z, t - d->t_first))
 			return;
 	} else {
 		need = fmax(STUCK_FALLBACK_S, 3 * z->max_normal_run_s + 5 * z->w.interval_s);
