@@ -81,6 +81,9 @@ TEST_SRC  := $(sort $(wildcard test/test_*.c))
 BENCH_SRC := $(sort $(wildcard test/bench_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 PROG_NAMES := thermpace $(patsubst %_main.c,thermpace-%,$(notdir $(PROG_MAIN)))
+# the bundled off-grid rigs, installed for thermpace energy's default
+SOLAR_FILES := $(wildcard fixtures/solar/*.ini fixtures/solar/*.csv fixtures/solar/*.CSV) \
+               fixtures/solar/SOURCE fixtures/solar/LICENSE.pvlib
 HDRS := $(wildcard src/*.h src/*/*.h dsp/*.h test/*.h)
 # libthermpace-client.a: the cooperative pacing client alone (libc only).
 CLIENT_SRC := src/client/thermpace_client.c
@@ -221,6 +224,9 @@ install: all docs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/thermpace/boards
 	install -m 755 $(addprefix build/rel/,$(PROG_NAMES)) $(DESTDIR)$(BINDIR)/
 	install -m 644 boards/*.ini $(DESTDIR)$(DATADIR)/thermpace/boards/
+	@# the bundled off-grid rigs and their irradiance years (thermpace energy's default)
+	install -d $(DESTDIR)$(DATADIR)/thermpace/solar
+	install -m 644 $(SOLAR_FILES) $(DESTDIR)$(DATADIR)/thermpace/solar/
 	install -d $(DESTDIR)$(DATADIR)/thermpace/prometheus $(DESTDIR)$(DATADIR)/thermpace/grafana
 	install -m 644 dist/prometheus/thermpace.rules.yml $(DESTDIR)$(DATADIR)/thermpace/prometheus/
 	install -m 644 dist/grafana/thermpace.json $(DESTDIR)$(DATADIR)/thermpace/grafana/

@@ -7,46 +7,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "channel.h"
 #include "util.h"
 
-static int dir_exists(const char *p)
+/* A file to read, or a directory to list. */
+static int readable(const char *p)
 {
-	return access(p, R_OK | X_OK) == 0;
+	struct stat st;
+
+	if (stat(p, &st) < 0)
+		return 0;
+	return access(p, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK) == 0;
 }
 
-int tp_board_dir(char *out, size_t n)
+/*
+ * The first of: the source tree beside the executable (build/rel/thermpace),
+ * the installed data directory beside it (PREFIX/bin/thermpace), the one it
+ * was built for, the working directory. tree_rel and share_rel name the
+ * same thing in the tree and under share/thermpace.
+ */
+int tp_data_find(const char *tree_rel, const char *share_rel, char *out, size_t n)
 {
-	const char *env = getenv("THERMPACE_BOARDS");
-	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	char exe[PATH_MAX], cand[2 * PATH_MAX];
 	ssize_t len;
 	char *slash;
 
-	if (env && env[0])
-		return tp_strlcpy(out, env, n);
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len > 0) {
 		exe[len] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			/* build/rel/thermpace in the source tree */
-			snprintf(cand, sizeof(cand), "%s/../../boards", exe);
-			if (dir_exists(cand))
+			snprintf(cand, sizeof(cand), "%s/../../%s", exe, tree_rel);
+			if (readable(cand))
 				return tp_strlcpy(out, cand, n);
-			/* PREFIX/bin/thermpace installed */
-			snprintf(cand, sizeof(cand), "%s/../share/thermpace/boards", exe);
-			if (dir_exists(cand))
+			snprintf(cand, sizeof(cand), "%s/../share/thermpace/%s", exe, share_rel);
+			if (readable(cand))
 				return tp_strlcpy(out, cand, n);
 		}
 	}
-	if (dir_exists(THERMPACE_DATADIR "/boards"))
-		return tp_strlcpy(out, THERMPACE_DATADIR "/boards", n);
-	if (dir_exists("boards"))
-		return tp_strlcpy(out, "boards", n);
+	snprintf(cand, sizeof(cand), "%s/%s", THERMPACE_DATADIR, share_rel);
+	if (readable(cand))
+		return tp_strlcpy(out, cand, n);
+	if (readable(tree_rel))
+		return tp_strlcpy(out, tree_rel, n);
 	return -ENOENT;
+}
+
+int tp_board_dir(char *out, size_t n)
+{
+	const char *env = getenv("THERMPACE_BOARDS");
+
+	if (env && env[0])
+		return tp_strlcpy(out, env, n);
+	return tp_data_find("boards", "boards", out, n);
 }
 
 const char *tp_board_zone_role_name(enum tp_zone_role role)

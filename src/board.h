@@ -132,6 +132,14 @@ void tp_board_free(struct tp_board *b);
 int tp_board_dir(char *out, size_t n);
 
 /*
+ * A file or directory the project ships, into out[n]: tree_rel in the
+ * source tree beside the executable, share_rel under the installed data
+ * directory (PREFIX/share/thermpace beside the executable, then the one it
+ * was built for), tree_rel in the working directory; -ENOENT if none.
+ */
+int tp_data_find(const char *tree_rel, const char *share_rel, char *out, size_t n);
+
+/*
  * Detects the board under root ("/" live): /proc/device-tree/model,
  * /proc/device-tree/compatible and /sys/class/dmi/id/product_name against
  * every profile's match keys; the longest value found wins. Writes the

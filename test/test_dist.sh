@@ -14,6 +14,22 @@ check "its ExecStart names the installed program and configuration" \
   grep -qx "ExecStart=$P/usr/bin/thermpace serve --config $P/etc/thermpace/thermpace.ini" "$UNIT"
 check "tmpfiles.d installed" test -s "$P/usr/lib/tmpfiles.d/thermpace.conf"
 check "the configuration installed" cmp -s dist/thermpace.ini "$P/etc/thermpace/thermpace.ini"
+# the installed program finds its bundled rig from any directory
+check "the bundled rigs installed" test -s "$P/usr/share/thermpace/solar/rig.ini" -a \
+  -s "$P/usr/share/thermpace/solar/723170TYA.CSV" -a -s "$P/usr/share/thermpace/solar/rig-pvgis.ini"
+expect_exit 0 "thermpace energy, installed, run elsewhere: the bundled rig" \
+  sh -c 'cd "$1" && "$2" energy' sh "$TMPD" "$P/usr/bin/thermpace"
+check "... from the installed data, a year of it" \
+  grep -q "^scenario rig-greensboro: $P/usr/share/thermpace/solar/723170TYA.CSV (tmy3).*365.0 days" "$TMPD/out"
+# with no rig anywhere it looks: one line, exit non-zero
+mkdir -p "$TMPD/bare/bin"
+cp "$P/usr/bin/thermpace" "$TMPD/bare/bin/"
+if [ -e /usr/local/share/thermpace/solar/rig.ini ]; then
+  skip "no bundled rig: a clear error" "/usr/local/share/thermpace holds an installed rig"
+else
+  expect_exit 1 "no bundled rig: exit 1" sh -c 'cd "$1" && "$2" energy' sh "$TMPD/bare" "$TMPD/bare/bin/thermpace"
+  check "... saying so, and what to do" grep -q "energy: no bundled rig .*: name one with --scenario" "$TMPD/err"
+fi
 echo "; mine" >>"$P/etc/thermpace/thermpace.ini"
 mk install PREFIX="$P/usr" SYSCONFDIR="$P/etc" >/dev/null 2>&1
 check "a second install keeps the user's configuration" grep -q '^; mine$' "$P/etc/thermpace/thermpace.ini"

@@ -8,18 +8,24 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "board.h"
 #include "commands.h"
 #include "sim/solar_eval.h"
 #include "util.h"
 
 #define ENERGY_DEFAULT_SCENARIO "fixtures/solar/rig.ini"
+#define ENERGY_SHARED_SCENARIO	"solar/rig.ini" /* under the installed data directory */
 
 struct energy_opts {
 	const char *scenario, *irradiance, *events;
+	char found[PATH_MAX], real[PATH_MAX]; /* the bundled rig, found */
 	double floor, reserve_h, confidence, keep_full, spell;
 	int by_month;
 };
@@ -33,7 +39,9 @@ static void energy_usage(FILE *f)
 		"the oracle that knows the weather, the energy budget, the fixed threshold and\n"
 		"no pacing; prints hours below the floor, brownouts and tokens per day.\n\n"
 		"options:\n"
-		"  -s, --scenario FILE      the rig (default " ENERGY_DEFAULT_SCENARIO ")\n"
+		"  -s, --scenario FILE      the rig (default: " ENERGY_DEFAULT_SCENARIO " here\n"
+		"                           or in the source tree, else\n"
+		"                           " THERMPACE_DATADIR "/" ENERGY_SHARED_SCENARIO ")\n"
 		"  -i, --irradiance FILE    TMY3, PVGIS or time,ghi CSV instead of the scenario's\n"
 		"  -f, --energy-floor F     state of charge kept, 0..0.95 (default: scenario's)\n"
 		"  -r, --reserve-hours H    hours of idle kept above the floor besides\n"
@@ -78,7 +86,7 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 	int c, rc = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->scenario = ENERGY_DEFAULT_SCENARIO;
+	o->scenario = NULL;
 	o->floor = o->reserve_h = o->confidence = o->keep_full = o->spell = NAN;
 	optind = 1;
 	opterr = 0;
@@ -129,6 +137,28 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 		rc = -EINVAL;
 	}
 	return rc;
+}
+
+/*
+ * The bundled rig when no --scenario names one: here (the bench's paths
+ * stay relative), else beside the program or where it was installed.
+ */
+static int energy_find_rig(struct energy_opts *o)
+{
+	if (o->scenario)
+		return 0;
+	if (access(ENERGY_DEFAULT_SCENARIO, R_OK) == 0) {
+		o->scenario = ENERGY_DEFAULT_SCENARIO;
+		return 0;
+	}
+	if (tp_data_find(ENERGY_DEFAULT_SCENARIO, ENERGY_SHARED_SCENARIO, o->found,
+			 sizeof(o->found)) == 0) {
+		o->scenario = realpath(o->found, o->real) ? o->real : o->found;
+		return 0;
+	}
+	tp_err("energy: no bundled rig (" ENERGY_DEFAULT_SCENARIO " here, nor " THERMPACE_DATADIR
+	       "/" ENERGY_SHARED_SCENARIO "): name one with --scenario");
+	return -ENOENT;
 }
 
 static int energy_setup(const struct energy_opts *o, struct solar_scenario *s,
@@ -191,7 +221,7 @@ int cmd_energy(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? TP_EXIT_OK : TP_EXIT_USAGE;
 	memset(&ir, 0, sizeof(ir));
-	if (energy_setup(&o, &s, &ir) < 0)
+	if (energy_find_rig(&o) < 0 || energy_setup(&o, &s, &ir) < 0)
 		goto out;
 	if (o.events && !(ev = tp_fopen_out(o.events))) {
 		tp_err("energy: cannot write '%s': %s", o.events, strerror(errno));
