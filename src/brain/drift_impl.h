@@ -465,6 +465,8 @@ struct tp_drift_power {
 	double c;	/* the constant part, K */
 	double rise;	/* the mean heatsink rise over the fitted blocks, K */
 	double size;	/* the change's present size, K (the shift judged, grown since) */
+	double lag_s;	/* told by the lags (NaN: not): the heatsink's lag fitted, s ... */
+	double bic;	/* ... and its margin over the room's */
 };
 
 /* Tests the common shift since onset (shift K when judged); returns the verdict. */
