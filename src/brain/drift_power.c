@@ -203,8 +203,8 @@ static double sink_misfit(const struct tp_drift *d, double onset, const int *use
  * at 2.6 W and 4.7 K at 5 W, and was told the room). Each at its best lag
  * of lag_mult model time constants, the heatsink's rise (c + b·xi) is
  * set against the room's step and trend (c + a·u + r·t) by their misfits
- * (BIC; the neighbouring blocks counted as one in four, the two fits with
- * three parameters each, the lag counted as the heatsink's third). 1, with
+ * (BIC; the neighbouring blocks counted as one in four, and the room not
+ * charged for its one parameter more than the heatsink's). 1, with
  * pw the heatsink's, when it fits by PW_LAG_BIC or more and explains three
  * quarters of the change as it stands.
  */
