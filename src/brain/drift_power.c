@@ -99,52 +99,65 @@ static int power_zones(const struct tp_drift *d, double onset, int *use, double 
 	return n;
 }
 
-/* Block k's mean raw residual (less ref) and heatsink rise over the zones used; 0: none. */
-static int block_yq(const struct tp_drift *d, int k, const int *use, const double *ref, double *y,
-		    double *q)
-{
-	int j, m = 0;
+/* A block since the onset: its time, the zones' mean raw residual (less
+ * their level before) and heatsink rise, and how many zones gave them. */
+struct pw_block {
+	double t, y, q;
+	int m;
+};
 
-	*y = *q = 0;
-	for (j = 0; j < d->nz; j++)
-		if (use[j] && !isnan(d->hr[k][j]) && !isnan(d->h2[k][j])) {
-			*y += d->hr[k][j] - ref[j];
-			*q += d->h2[k][j];
-			m++;
+/* The blocks since the onset into b[TP_DRIFT_HIST]; returns how many. */
+static int power_blocks(const struct tp_drift *d, double onset, const int *use, const double *ref,
+			struct pw_block *b)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+		struct pw_block *p = &b[n];
+
+		if (d->ht[k] < onset)
+			continue;
+		p->t = d->ht[k];
+		p->y = p->q = 0;
+		p->m = 0;
+		for (j = 0; j < d->nz; j++)
+			if (use[j] && !isnan(d->hr[k][j]) && !isnan(d->h2[k][j])) {
+				p->y += d->hr[k][j] - ref[j];
+				p->q += d->h2[k][j];
+				p->m++;
+			}
+		if (p->m) {
+			p->y /= p->m;
+			p->q /= p->m;
 		}
-	if (m) {
-		*y /= m;
-		*q /= m;
+		n++;
 	}
-	return m;
+	return n;
 }
 
 /* The room's misfit since the onset at lag tau_s: c + a·u + r·t, u a step through the lag. */
-static double room_misfit(const struct tp_drift *d, double onset, const int *use, const double *ref,
-			  double tau_s, int *nfit)
+static double room_misfit(const struct pw_block *b, int nb, double onset, double tau_s, int *nfit)
 {
 	double a[3][3] = {{0}}, c[3] = {0}, x[3], iv[3], syy = 0, u = 0, tp = onset;
 	int i, r, s, n = 0;
 
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i);
-		double y, q, g[3];
+	for (i = 0; i < nb; i++) {
+		double g[3];
 
-		if (d->ht[k] < onset)
-			continue;
-		u += (1 - u) * (1 - exp(-(d->ht[k] - tp) / tau_s));
-		tp = d->ht[k];
-		if (!block_yq(d, k, use, ref, &y, &q))
+		u += (1 - u) * (1 - exp(-(b[i].t - tp) / tau_s));
+		tp = b[i].t;
+		if (!b[i].m)
 			continue;
 		g[0] = 1;
 		g[1] = u;
-		g[2] = (d->ht[k] - onset) / 3600.0;
+		g[2] = (b[i].t - onset) / 3600.0;
 		for (r = 0; r < 3; r++) {
 			for (s = 0; s < 3; s++)
 				a[r][s] += g[r] * g[s];
-			c[r] += g[r] * y;
+			c[r] += g[r] * b[i].y;
 		}
-		syy += y * y;
+		syy += b[i].y * b[i].y;
 		n++;
 	}
 	*nfit = n;
@@ -160,26 +173,23 @@ static double room_misfit(const struct tp_drift *d, double onset, const int *use
  * reached through the lag it now has). Writes b, its standard error, c and
  * xi now into pw.
  */
-static double sink_misfit(const struct tp_drift *d, double onset, const int *use, const double *ref,
-			  double tau_s, struct tp_drift_power *pw)
+static double sink_misfit(const struct pw_block *b, int nb, double onset, double tau_s,
+			  struct tp_drift_power *pw)
 {
 	double xi = 0, tp = onset, s1 = 0, sx = 0, sxx = 0, sy = 0, sxy = 0, syy = 0, det, sse;
 	int i;
 
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i);
-		double y, q;
-
-		if (d->ht[k] < onset || !block_yq(d, k, use, ref, &y, &q))
+	for (i = 0; i < nb; i++) {
+		if (!b[i].m)
 			continue;
-		xi += (q - xi) * (1 - exp(-(d->ht[k] - tp) / tau_s));
-		tp = d->ht[k];
+		xi += (b[i].q - xi) * (1 - exp(-(b[i].t - tp) / tau_s));
+		tp = b[i].t;
 		s1 += 1;
 		sx += xi;
 		sxx += xi * xi;
-		sy += y;
-		sxy += xi * y;
-		syy += y * y;
+		sy += b[i].y;
+		sxy += xi * b[i].y;
+		syy += b[i].y * b[i].y;
 	}
 	det = s1 * sxx - sx * sx;
 	if (s1 < PW_MIN_BLOCKS || !(det > 1e-12))
@@ -208,8 +218,8 @@ static double sink_misfit(const struct tp_drift *d, double onset, const int *use
  * pw the heatsink's, when it fits by PW_LAG_BIC or more and explains three
  * quarters of the change as it stands.
  */
-static int lags_tell_cooling(const struct tp_drift *d, double onset, const int *use,
-			     const double *ref, double tau, double shift, struct tp_drift_power *pw)
+static int lags_tell_cooling(const struct pw_block *b, int nb, double onset, double tau,
+			     double shift, struct tp_drift_power *pw)
 {
 	struct tp_drift_power best = *pw, try;
 	double room = INFINITY, sink = INFINITY, m;
@@ -218,13 +228,13 @@ static int lags_tell_cooling(const struct tp_drift *d, double onset, const int *
 	for (g = 0; g < PW_LAGS; g++) {
 		int nf;
 
-		m = room_misfit(d, onset, use, ref, lag_mult[g] * tau, &nf);
+		m = room_misfit(b, nb, onset, lag_mult[g] * tau, &nf);
 		if (m < room) {
 			room = m;
 			n = nf;
 		}
 		try = *pw;
-		m = sink_misfit(d, onset, use, ref, lag_mult[g] * tau, &try);
+		m = sink_misfit(b, nb, onset, lag_mult[g] * tau, &try);
 		if (m < sink) {
 			sink = m;
 			best = try;
@@ -248,39 +258,30 @@ int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
 	double ref[TP_DRIFT_MAX_ZONES], a[3][3] = {{0}}, c[3] = {0}, x[3], iv[3];
 	double syy = 0, sse, var, tau = d->tau2_model > 0 ? d->tau2_model : 900, rmean = 0;
 	double ylast[PW_NOW_BLOCKS], size;
-	int use[TP_DRIFT_MAX_ZONES], i, j, n = 0, r, s;
+	struct pw_block blk[TP_DRIFT_HIST];
+	int use[TP_DRIFT_MAX_ZONES], i, n = 0, nb, r, s;
 
 	pw->verdict = TP_DRIFT_POWER_UNTOLD;
 	pw->b = pw->b_se = pw->c = pw->rise = pw->lag_s = pw->bic = NAN;
 	pw->size = shift;
 	if (power_zones(d, onset, use, ref) < 1)
 		return pw->verdict;
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i), m = 0;
-		double y = 0, q = 0, g[3];
+	nb = power_blocks(d, onset, use, ref, blk);
+	for (i = 0; i < nb; i++) {
+		double y = blk[i].y, g[3];
 
-		if (d->ht[k] < onset + PW_SETTLE_TAU * tau)
+		if (blk[i].t < onset + PW_SETTLE_TAU * tau || !blk[i].m)
 			continue;
-		for (j = 0; j < d->nz; j++)
-			if (use[j] && !isnan(d->hr[k][j]) && !isnan(d->h2[k][j])) {
-				y += d->hr[k][j] - ref[j];
-				q += d->h2[k][j];
-				m++;
-			}
-		if (m == 0)
-			continue;
-		y /= m;
-		q /= m;
 		g[0] = 1;
-		g[1] = (d->ht[k] - onset) / 3600.0;
-		g[2] = q;
+		g[1] = (blk[i].t - onset) / 3600.0;
+		g[2] = blk[i].q;
 		for (r = 0; r < 3; r++) {
 			for (s = 0; s < 3; s++)
 				a[r][s] += g[r] * g[s];
 			c[r] += g[r] * y;
 		}
 		syy += y * y;
-		rmean += q;
+		rmean += blk[i].q;
 		ylast[n % PW_NOW_BLOCKS] = y;
 		n++;
 	}
@@ -306,7 +307,7 @@ int tp_drift_power_test(const struct tp_drift *d, double onset, double shift,
 	/* what the cooling explains of the shift at the mean rise, and how well known */
 	if (pw->b_se * rmean > PW_SE_SHARE * size)
 		return pw->verdict;
-	if (lags_tell_cooling(d, onset, use, ref, tau, shift, pw))
+	if (lags_tell_cooling(blk, nb, onset, tau, shift, pw))
 		return pw->verdict;
 	if (fabs(pw->b * rmean) < PW_AMB_SHARE * size)
 		pw->verdict = TP_DRIFT_POWER_ROOM;

@@ -18,8 +18,8 @@
 #define STUCK_FALLBACK_S  60.0 /* else: a run this long and 3x the longest normal one */
 #define STUCK_MIN_CHANGE  30   /* changes seen before run lengths mean anything */
 #define STUCK_RUN_MULT	  1.5  /* a run must outlast the longest normal one by this */
-#define STUCK_MOTION_MULT 1.5  /* the motion, the most a healthy run sat through by this */
 #define STUCK_HIST_MULT	  5.0  /* ... and the runs seen span this many times the run needed */
+#define STUCK_MOTION_MULT 1.5  /* the motion, the most a healthy run sat through by this */
 /*
  * Past a few seconds a healthy quantized reading holds its value for as
  * long as its noise keeps it inside the step: a run's length past
@@ -86,14 +86,16 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 				}
 			} else if (z->state == TP_DRIFT_OK) {
 				dur = z->w.t_last - z->run_start;
-				if (z->run_n > 1 && dur > z->max_normal_run_s)
-					z->max_normal_run_s = dur;
-				if (z->run_n > 1 && !isnan(z->run_pred_min) &&
-				    z->run_pred_max - z->run_pred_min > z->max_normal_motion_c)
-					z->max_normal_motion_c = z->run_pred_max - z->run_pred_min;
-				if (z->run_n > 1 && dur >= STUCK_TAIL_S) {
-					z->tail_n++;
-					z->tail_over_s += dur - STUCK_TAIL_S;
+				if (z->run_n > 1) {
+					z->max_normal_run_s = fmax(z->max_normal_run_s, dur);
+					if (!isnan(z->run_pred_min))
+						z->max_normal_motion_c =
+						    fmax(z->max_normal_motion_c,
+							 z->run_pred_max - z->run_pred_min);
+					if (dur >= STUCK_TAIL_S) {
+						z->tail_n++;
+						z->tail_over_s += dur - STUCK_TAIL_S;
+					}
 				}
 			}
 			z->changes++;
