@@ -85,8 +85,7 @@ static int energy_parse(int argc, char **argv, struct energy_opts *o)
 	};
 	int c, rc = 0;
 
-	memset(o, 0, sizeof(*o));
-	o->scenario = NULL;
+	memset(o, 0, sizeof(*o)); /* no --scenario: the bundled rig (energy_find_rig) */
 	o->floor = o->reserve_h = o->confidence = o->keep_full = o->spell = NAN;
 	optind = 1;
 	opterr = 0;
