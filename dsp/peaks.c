@@ -483,7 +483,7 @@ int dsp_peakfinder_find(struct dsp_peakfinder *pf, const float *pw, double bin_h
 		if (pf->bmax[b] < limit)
 			continue;
 		if (lo < 1)
-			k = lo = 1;
+			k = 1;
 		if (hi > pf->nbins - 1)
 			hi = pf->nbins - 1;
 		/* local maxima over the limit, four bins at a time */

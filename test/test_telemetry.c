@@ -450,6 +450,11 @@ static void test_rapl_wrap(void)
 	tp_telemetry_sample(tel, v);
 	CHECK(reason_has(tel, "energy.board", TP_CHAN_INVALID, "outside [0, 1000000]"));
 	CHECK(isnan(v[tp_chanset_find(&set, "energy.board")]));
+	/* too large for the read itself: no counter value to report */
+	put("sys/class/powercap/intel-rapl:0/energy_uj", "99999999999999999999\n");
+	tp_telemetry_sample(tel, v);
+	CHECK(reason_has(tel, "energy.board", TP_CHAN_INVALID, "holds a number out of range"));
+	CHECK(isnan(v[tp_chanset_find(&set, "energy.board")]));
 	put("sys/class/powercap/intel-rapl:0/energy_uj", "3000\n");
 	tp_telemetry_sample(tel, v);
 	CHECK_NEAR(value(tel, "energy.board"), 0.004, 1e-15); /* the bad reading changed nothing */

@@ -227,7 +227,7 @@ static int patterned(enum tp_kind kind, const char *body, struct tp_metrics_fami
 		f->help = "Contact microphone energy in a frequency band, decibels.";
 		put(f->name, sizeof(f->name), "thermpace_acoustic_band_decibels");
 	} else if (strncmp(body, "peak", 4) == 0 && body[4] >= '1' && body[4] <= '9' &&
-		   (v = strtol(body + 4, &end, 10)) > 0 &&
+		   strtol(body + 4, &end, 10) > 0 &&
 		   (strcmp(end, "_hz") == 0 || strcmp(end, "_db") == 0)) {
 		set_label(f, "peak", body + 4, (size_t)(end - body - 4));
 		f->help = end[1] == 'h'

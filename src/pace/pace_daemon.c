@@ -396,7 +396,6 @@ static int loop(struct daemon *d, const sigset_t *unblocked)
 			kill(-d->child.pid, SIGKILL);
 			stop_deadline = tp_mono_now() + STOP_WAIT_S;
 		}
-		n = 0;
 		nsrv = d->have_srv ? tp_pace_server_pollfds(&d->srv, p, MAX_POLL - 4) : 0;
 		n = nsrv;
 		i_out = i_err = i_pid = -1;

@@ -581,7 +581,7 @@ void tp_sim_score_print(FILE *f, const struct tp_sim_score *sc, int json)
 		sc->sustainable_rate_ss, 100 * sc->throughput_vs_sustainable, sc->energy_j,
 		sc->energy_true_j, 100 * sc->energy_error_rel, sc->joules_per_token,
 		100 * sc->horizon_share,
-		sc->controller && strcmp(sc->controller, "pi") == 0 ? 100.0
-		: strcmp(sc->controller, "horizon") == 0	    ? 100 * (1 - sc->horizon_share)
-								    : 0.0);
+		strcmp(sc->controller, "pi") == 0	 ? 100.0
+		: strcmp(sc->controller, "horizon") == 0 ? 100 * (1 - sc->horizon_share)
+							 : 0.0);
 }

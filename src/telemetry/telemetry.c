@@ -570,7 +570,8 @@ int tp_tel_item_read(struct tp_telemetry *tel, struct tp_tel_item *it, double *o
 	ret = file_read(tel, it, &it->f[0], &a);
 	if (ret == 0 && it->nf == 2) {
 		ret = file_read(tel, it, &it->f[1], &b);
-		a *= b;
+		if (ret == 0)
+			a *= b;
 	}
 	if (ret < 0)
 		return ret;
@@ -791,7 +792,6 @@ int tp_telemetry_open(struct tp_telemetry **out, const char *root, const struct 
 			goto fail;
 		if (ret >= 0)
 			tel->energy_board = ret;
-		ret = 0;
 	}
 	for (i = 0; tel->b && i < (size_t)tel->b->nrails; i++) {
 		static const char *const known[] = {"ina3221-iio", "ina3221-hwmon", "hwmon",

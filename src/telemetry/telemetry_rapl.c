@@ -161,16 +161,19 @@ static void rapl_sample(struct tp_telemetry *tel, void *priv, double *v)
 		int first = !d->ctr.have_last, ret;
 
 		ret = tp_tel_item_read(tel, &d->it, &raw);
-		if (ret == 0)
+		if (ret == 0) {
 			ret = tp_energy_counter_add(&d->ctr, raw, &delta);
-		if (ret == -ERANGE) {
-			char why[96];
+			/* a reading outside the counter's range; a number too
+			 * large to read at all fails the read (below) */
+			if (ret == -ERANGE) {
+				char why[96];
 
-			snprintf(why, sizeof(why), "counter %.0f uJ outside [0, %.0f]", raw,
-				 d->ctr.max_range);
-			tp_tel_invalid(tel, d->ech, raw * 1e-6, why, v);
-			tp_tel_invalid(tel, d->pch, NAN, why, v);
-			continue;
+				snprintf(why, sizeof(why), "counter %.0f uJ outside [0, %.0f]", raw,
+					 d->ctr.max_range);
+				tp_tel_invalid(tel, d->ech, raw * 1e-6, why, v);
+				tp_tel_invalid(tel, d->pch, NAN, why, v);
+				continue;
+			}
 		}
 		if (ret < 0) {
 			tp_tel_fail(tel, d->ech, ret, v);
