@@ -103,7 +103,8 @@ static double indep_share(const double *y, const double *const *x, int k, int n,
  * coefficients into beta[k] and, with inv, the diagonal of the inverse
  * of the normal matrix into inv[k] (a coefficient's variance over the
  * noise's: it counts what the other regressors share with it); returns
- * the sum of squared residuals (INFINITY when the regressors are collinear).
+ * the sum of squared residuals (INFINITY when the regressors are collinear,
+ * the coefficients and inv then NaN).
  */
 static double lsq_k(const double *y, const double *const *x, int k, int n, double *beta,
 		    double *inv)
@@ -111,6 +112,11 @@ static double lsq_k(const double *y, const double *const *x, int k, int n, doubl
 	double a[4][9], sse = 0;
 	int i, r, c, p, w = 2 * k + 1;
 
+	for (r = 0; r < k; r++) {
+		beta[r] = NAN;
+		if (inv)
+			inv[r] = NAN;
+	}
 	for (r = 0; r < k; r++) {
 		for (c = 0; c < k; c++) {
 			a[r][c] = 0;
