@@ -1027,6 +1027,75 @@ static void test_sustainable_without_model_gain(void)
 	tp_board_free(&b);
 }
 
+/*
+ * A cool board (0.5 K/W over a 25 C room, 80 C ceiling: the heat allows
+ * far more than any engine makes) under 5-s bursts of tokens at rate, on
+ * board b (NULL: no profile); the forecast after 1200 s into *out.
+ */
+static void run_bursts(const struct tp_board *b, double rate, struct tp_forecast *out)
+{
+	static const char *const names[] = {"temp.cpu", "power.board", "rate.tokens", NULL};
+	struct tp_chanset s;
+	struct tp_pipeline *p = NULL;
+	struct tp_pipeline_opts o;
+	char err[256];
+	double v[3], x = 25 + 0.5 * 3.8;
+	int k;
+
+	set_of(&s, names);
+	tp_pipeline_opts_init(&o);
+	o.ceiling_c = 80;
+	rng = 5;
+	memset(out, 0, sizeof(*out));
+	if (tp_pipeline_open(&p, b, &s, &o, NULL, err, sizeof(err)) < 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		return;
+	}
+	for (k = 0; k <= 1200; k++) {
+		double r = k % 20 < 5 ? rate : 0, pw = 3.8 + 0.25 * r;
+
+		x += (25 + 0.5 * pw - x) / 60;
+		v[0] = x + 0.05 * nrand();
+		v[1] = pw + 0.02 * nrand();
+		v[2] = r;
+		CHECK_INT(tp_pipeline_step(p, k, v), 0);
+	}
+	*out = *tp_pipeline_forecast(p);
+	tp_pipeline_close(p);
+}
+
+/* The sustainable rate is the heat's, at most the engine's full rate: the
+ * profile's max_rate, raised by a faster engine seen; no cap without one. */
+static void test_sustainable_capped_at_full_rate(void)
+{
+	struct tp_board b;
+	struct tp_forecast f;
+
+	if (tp_board_load(&b, "boards/sim.ini") < 0) {
+		tp_board_free(&b);
+		printf("# skip: boards/sim.ini not readable from here\n");
+		return;
+	}
+	/* an engine under the profile's 12.2 tokens/s: the profile's rate */
+	run_bursts(&b, 8, &f);
+	printf("#   bursts at 8/s: thermal %.1f, sustainable %.2f tokens/s\n", f.thermal_rate,
+	       f.sustainable_rate);
+	CHECK(f.thermal_rate > 30);
+	CHECK_NEAR(f.sustainable_rate, 12.2, 1e-9);
+	/* an engine faster than the profile says: what it was seen to make */
+	run_bursts(&b, 20, &f);
+	printf("#   bursts at 20/s: thermal %.1f, sustainable %.2f tokens/s\n", f.thermal_rate,
+	       f.sustainable_rate);
+	CHECK(f.thermal_rate > 30);
+	CHECK_NEAR(f.sustainable_rate, 20, 1e-9);
+	tp_board_free(&b);
+	/* no profile: no full rate known, the heat's rate stands */
+	run_bursts(NULL, 8, &f);
+	CHECK(isfinite(f.thermal_rate) && f.thermal_rate > 12.2);
+	CHECK_NEAR(f.sustainable_rate, f.thermal_rate, 0);
+}
+
 static void test_pipeline_is_deterministic(void)
 {
 	size_t a, b;
@@ -1087,6 +1156,7 @@ int main(void)
 	RUN(test_pipeline_load_step_from_rest);
 	RUN(test_control_follows_a_jump);
 	RUN(test_sustainable_without_model_gain);
+	RUN(test_sustainable_capped_at_full_rate);
 	RUN(test_pipeline_is_deterministic);
 	RUN(test_pipeline_without_temperatures);
 	return test_done();

@@ -298,6 +298,7 @@ static void test_metric_names(void)
 	    {"rate.tokens", "thermpace_tokens_per_second", "kind=achieved", "g"},
 	    {"rate.granted", "thermpace_tokens_per_second", "kind=granted", "g"},
 	    {"forecast.sustainable_rate", "thermpace_tokens_per_second", "kind=sustainable", "g"},
+	    {"forecast.thermal_rate", "thermpace_tokens_per_second", "kind=thermal", "g"},
 	    {"state.cool_max", "thermpace_cooling_state_max", "", "g"},
 	    {"state.cool_pwm_fan", "thermpace_cooling_state", "device=pwm_fan", "g"},
 	    {"state.x86_throttle", "thermpace_x86_throttle_events_total", "", "c"},

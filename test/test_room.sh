@@ -432,11 +432,11 @@ for l in open(sys.argv[2]):
 d = []
 for r in csv.DictReader(open(sys.argv[1])):
     x = truth.get(int(float(r["t"])))
-    if x is None or not r["forecast.sustainable_rate"]:
+    if x is None or not r["forecast.thermal_rate"] or x.get("thermal_rate") is None:
         continue
     jpt = float(r["forecast.joules_per_token"])
-    est = float(r["forecast.sustainable_power_w"]) - float(r["forecast.sustainable_rate"]) * jpt
-    d.append(est - (x["sus_power_w"] - x["sus_rate"] * jpt))
+    est = float(r["forecast.sustainable_power_w"]) - float(r["forecast.thermal_rate"]) * jpt
+    d.append(est - (x["sus_power_w"] - x["thermal_rate"] * jpt))
 assert len(d) >= 50, len(d)
 m = sum(d) / len(d)
 assert abs(m) <= 0.1, m

@@ -24,10 +24,14 @@ struct tp_forecast {
 	double temp_30s, temp_120s, temp_600s;
 	double time_to_ceiling_s; /* INFINITY: never at the held power */
 	double sustainable_power_w;
-	double sustainable_rate; /* tokens/s, NaN without an energy per token */
-	double ambient_c;	 /* the room, °C (pipeline_room.c) */
-	double ambient_sd_c;	 /* its standard deviation, K */
-	double power_w;		 /* power held for the forecast */
+	/* tokens/s the heat allows at the set point, NaN without an energy per
+	 * token; and the sustainable rate, that at most the engine's full rate
+	 * (tp_pipeline_full_rate) */
+	double thermal_rate;
+	double sustainable_rate;
+	double ambient_c;    /* the room, °C (pipeline_room.c) */
+	double ambient_sd_c; /* its standard deviation, K */
+	double power_w;	     /* power held for the forecast */
 	double idle_w;
 	double joules_per_token;     /* marginal energy per token, J */
 	double joules_per_token_net; /* session: (energy - idle·time) / tokens */

@@ -209,6 +209,9 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 			  : 0;
 	p->idle_prior = tp_board_model_or(b, "idle_w", 2.0);
 	p->jpt_prior = tp_board_model_or(b, "joules_per_token", NAN);
+	p->rate_prior = tp_board_model_or(b, "max_rate", NAN);
+	if (!(p->rate_prior > 0))
+		p->rate_prior = NAN;
 	p->load_w = tp_board_model_or(b, "load_w", 5.0);
 	p->gain_prior = tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN);
 	p->ctl_offset = p->ctl_gain = p->ctl_step = p->ctl_last_c = NAN;
@@ -236,6 +239,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->p_ema10 = p->p_ema60 = p->p_ema300 = NAN;
 	tp_energy_account_init(&p->energy);
 	p->tok_first = p->tok_last = p->tok_prev = NAN;
+	p->fr_seen = NAN;
 	p->ctrl_first_t = NAN;
 	p->ctl_read_c = NAN;
 	p->last_jump_t = -INFINITY;
@@ -517,7 +521,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	struct tp_forecast *f = &p->fc;
 	struct tp_fc_trend tr;
 	int z = p->ctrl;
-	double g, pw, hw, lw, e, tokens;
+	double g, pw, hw, lw, e, tokens, full;
 	const char *src;
 
 	f->t = t;
@@ -534,6 +538,7 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 		f->model_valid = 0;
 		f->temp_now = f->temp_30s = f->temp_120s = f->temp_600s = NAN;
 		f->time_to_ceiling_s = f->sustainable_power_w = f->sustainable_rate = NAN;
+		f->thermal_rate = NAN;
 		f->power_w = p->p_now;
 		forecast_band(p, t, NAN);
 		return;
@@ -567,11 +572,14 @@ static void compute_forecast(struct tp_pipeline *p, double t)
 	    p, p->ceiling - p->margin - p->zone_low - trend_to_come(p, z, &tr), pw);
 	g = f->joules_per_token;
 	if (!isnan(g) && g > 0 && !isnan(f->sustainable_power_w))
-		f->sustainable_rate = fmax(0, (f->sustainable_power_w - f->idle_w -
-					       tp_pipeline_leak_at(p, p->ceiling - p->margin)) /
-						  g);
+		f->thermal_rate = fmax(0, (f->sustainable_power_w - f->idle_w -
+					   tp_pipeline_leak_at(p, p->ceiling - p->margin)) /
+					      g);
 	else
-		f->sustainable_rate = NAN;
+		f->thermal_rate = NAN;
+	/* no board makes more than its engine can, however cool */
+	full = tp_pipeline_full_rate(p);
+	f->sustainable_rate = f->thermal_rate > full ? full : f->thermal_rate;
 }
 
 /* ---- throttle ---- */

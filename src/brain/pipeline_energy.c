@@ -2,7 +2,9 @@
 #include "pipeline_impl.h"
 
 #include <math.h>
+#include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 #define ENERGY_Q   1e-6	 /* random walk of the idle/energy-per-token fit, per s */
@@ -43,6 +45,30 @@ static void energy_fit(struct tp_pipeline *p, double t, double pm, double r, int
 	p->ek_n += n; /* frames, as the thresholds count them */
 }
 
+/* a run of generating frames this long at least has a median that is an
+ * inner frame's (tp_pipeline_full_rate) */
+#define FULL_RUN_MIN 3
+
+/* The frame's token rate r into the generating run; a run that ends (or
+ * fills its block) offers its median as the engine's full rate. */
+static void full_rate_frame(struct tp_pipeline *p, double r)
+{
+	double s[TP_FULL_RUN_N], med;
+
+	if (r > 0)
+		p->fr_run[p->fr_n++] = r;
+	if (r > 0 && p->fr_n < TP_FULL_RUN_N)
+		return;
+	if (p->fr_n >= FULL_RUN_MIN) {
+		memcpy(s, p->fr_run, (size_t)p->fr_n * sizeof(double));
+		dsp_sort(s, p->fr_n);
+		med = dsp_sorted_quantile(s, p->fr_n, 0.5);
+		if (isnan(p->fr_seen) || med > p->fr_seen)
+			p->fr_seen = med;
+	}
+	p->fr_n = 0;
+}
+
 /* One idle window (no token): its mean power against its mean reading. */
 static void leak_window(struct tp_pipeline *p, double pm, double x)
 {
@@ -79,6 +105,8 @@ void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt)
 	}
 	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
 		r = v[p->i_rate];
+	if (isfinite(r) && r >= 0 && r < 1e6)
+		full_rate_frame(p, r);
 	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
 		int c = p->ctrl;
 		double x = c >= 0 && !tp_drift_zone_faulty(p->dd, c) ? p->v[p->zin[c]] : NAN;
@@ -116,6 +144,11 @@ double tp_pipeline_jpt_marginal(const struct tp_pipeline *p)
 	if (p->ek_n >= 30 && p->ek_th[1] > 0 && sqrt(p->ek_P[1][1]) < 0.5 * p->ek_th[1])
 		return p->ek_th[1];
 	return p->jpt_prior;
+}
+
+double tp_pipeline_full_rate(const struct tp_pipeline *p)
+{
+	return isnan(p->rate_prior) ? NAN : fmax(p->rate_prior, p->fr_seen);
 }
 
 /*

@@ -34,10 +34,11 @@
 #include "pipeline.h"
 #include "tmodel.h"
 
-#define MAX_ZONES    TP_TM_MAX_ZONES
-#define TP_ROOM_BINS 10	  /* the room's levels (pipeline_room.c) */
-#define INIT_COLD_K  10.0 /* this far under the idle equilibrium: a cold start */
-#define MAX_RAILS    16
+#define MAX_ZONES     TP_TM_MAX_ZONES
+#define TP_ROOM_BINS  10   /* the room's levels (pipeline_room.c) */
+#define INIT_COLD_K   10.0 /* this far under the idle equilibrium: a cold start */
+#define MAX_RAILS     16
+#define TP_FULL_RUN_N 64 /* a generating run judged in blocks of this many frames */
 
 enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 
@@ -71,6 +72,7 @@ struct tp_pipeline {
 	double ceiling, margin, trip;
 	double zone_low; /* the controlled zone reads this far under its die (board), K */
 	double idle_prior, jpt_prior, load_w;
+	double rate_prior; /* the engine's full rate, tokens/s: the profile's max_rate */
 
 	struct tp_tmodel tm;
 	struct tp_drift *dd;
@@ -107,6 +109,11 @@ struct tp_pipeline {
 	double ek_wx; /* ... and the controlled zone's reading (NaN: one missing or faulty) */
 	double lk_w, lk_x, lk_p, lk_xx, lk_xp; /* idle windows: power on the reading (leak_at) */
 	double ek_rbar; /* the regression's operating point: its rate, 10-minute mean */
+	/* the engine's full rate seen (tp_pipeline_full_rate): the rates of the
+	 * generating run in progress, and the highest median of a run so far */
+	double fr_run[TP_FULL_RUN_N];
+	int fr_n;
+	double fr_seen;
 
 	/* the room (pipeline_room.c): power through the controlled zone's prior
 	 * stages, and the ambient they imply, filtered */
@@ -174,6 +181,15 @@ double tp_pipeline_idle_w(const struct tp_pipeline *p);
 
 /* The fit's marginal energy per token, J, where precise (the profile's else). */
 double tp_pipeline_jpt_marginal(const struct tp_pipeline *p);
+
+/*
+ * The engine's full rate, tokens/s: the profile's max_rate, or the
+ * highest the engine was seen to make where that is more (a run of
+ * generating frames, its median: a run's partial first and last frames
+ * and a lone burst count for nothing). NaN when the profile names none:
+ * a rate seen alone may be one already paced.
+ */
+double tp_pipeline_full_rate(const struct tp_pipeline *p);
 
 /*
  * The power that is no token's at the controlled zone's reading x, less

@@ -15,7 +15,7 @@ static const char *const out_names[] = {
     "forecast.sustainable_rate", "forecast.ambient_c",	       "forecast.power_w",
     "forecast.idle_w",		 "forecast.joules_per_token",  "forecast.temp_30s_lo",
     "forecast.temp_30s_hi",	 "forecast.temp_120s_lo",      "forecast.temp_120s_hi",
-    "forecast.temp_600s_lo",	 "forecast.temp_600s_hi",
+    "forecast.temp_600s_lo",	 "forecast.temp_600s_hi",      "forecast.thermal_rate",
 };
 #define NOUT ((int)TP_ARRAY_LEN(out_names))
 
@@ -559,4 +559,5 @@ void tp_pipeline_out_values(const struct tp_pipeline *p, double *v)
 		v[11 + 2 * i] = f->valid ? f->temp_lo[i] : NAN;
 		v[12 + 2 * i] = f->valid ? f->temp_hi[i] : NAN;
 	}
+	v[17] = f->thermal_rate;
 }

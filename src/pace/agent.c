@@ -162,7 +162,9 @@ void tp_agent_input_from(struct tp_agent_input *in, const struct tp_pacer *p, co
 	granted = tp_pacer_granted(p);
 	if (jpt > 0) {
 		in->nominal_rate = (pmax - idle) / jpt;
-		in->thermal_rate = steers	 ? fc->sustainable_rate
+		/* the heat's rate, not capped at the engine's full rate: a
+		 * weight over the nominal rate is clamped alike */
+		in->thermal_rate = steers	 ? fc->thermal_rate
 				   : granted < 0 ? in->nominal_rate
 						 : granted;
 		in->rate_from = steers ? "forecast" : "granted";

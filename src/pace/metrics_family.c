@@ -59,6 +59,7 @@ static const struct {
     {"forecast.sustainable_power_w", "thermpace_sustainable_power_watts", NULL, NULL,
      "Board power that holds the controlled zone under the ceiling indefinitely.", 0},
     {"forecast.sustainable_rate", "thermpace_tokens_per_second", "kind", "sustainable", NULL, 0},
+    {"forecast.thermal_rate", "thermpace_tokens_per_second", "kind", "thermal", NULL, 0},
     {"forecast.ambient_c", "thermpace_ambient_estimate_celsius", NULL, NULL,
      "Ambient temperature the thermal model estimates.", 0},
     {"forecast.power_w", "thermpace_model_power_watts", NULL, NULL,

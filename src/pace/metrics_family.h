@@ -30,6 +30,7 @@
  *   forecast.time_to_ceiling_s   thermpace_time_to_ceiling_seconds
  *   forecast.sustainable_power_w thermpace_sustainable_power_watts
  *   forecast.sustainable_rate    thermpace_tokens_per_second{kind="sustainable"}
+ *   forecast.thermal_rate        thermpace_tokens_per_second{kind="thermal"}
  *   forecast.ambient_c     thermpace_ambient_estimate_celsius
  *   forecast.power_w       thermpace_model_power_watts
  *   forecast.idle_w        thermpace_idle_power_watts

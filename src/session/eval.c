@@ -82,6 +82,7 @@ void tp_eval_free(struct tp_eval *ev)
 	free(ev->ttc_rel);
 	free(ev->ttc_load_held);
 	free(ev->sus_rel);
+	free(ev->th_rel);
 	free(ev->log);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -155,6 +156,7 @@ static int on_frame(void *ctx, double t, const double *v, const struct tp_chanse
 	fr->fc[2] = fc->temp_600s;
 	fr->ttc = fc->time_to_ceiling_s;
 	fr->sus_rate = fc->sustainable_rate;
+	fr->thermal_rate = fc->thermal_rate;
 	fr->ambient = fc->ambient_c;
 	fr->held_w = fc->power_w;
 	if (isnan(c->ctrl_first_t) && fc->valid)

@@ -106,6 +106,8 @@ struct tp_eval {
 	long samples;	 /* truth_sample records seen */
 	double *sus_rel; /* relative errors of the sustainable rate, owned */
 	long sus_n, sus_cap;
+	double *th_rel; /* ... of the rate the heat allows (uncapped), owned */
+	long th_n, th_cap;
 	long sus_missing; /* samples where the pipeline published no rate */
 	double amb_abs;	  /* sum of |ambient error| after 30 min */
 	long amb_n;

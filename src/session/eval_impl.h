@@ -16,6 +16,7 @@
 struct frame {
 	double t, meas, fc[3], ttc;
 	double sus_rate, ambient; /* forecast.sustainable_rate, forecast.ambient_c */
+	double thermal_rate;	  /* forecast.thermal_rate */
 	double held_w;		  /* forecast.power_w: the power the forecast holds */
 	int valid;		  /* a forecast from a model that has seen enough */
 };

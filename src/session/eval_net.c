@@ -30,18 +30,19 @@ static const struct frame *frame_at(const struct collect *c, double t)
 	return &c->f[lo - 1];
 }
 
-static void push_rel(struct tp_eval *ev, double rel)
+/* rel onto the list *a of *n (room for *cap) */
+static void push_rel(double **a, long *n, long *cap, double rel)
 {
-	if (ev->sus_n == ev->sus_cap) {
-		long cap = ev->sus_cap ? 2 * ev->sus_cap : 256;
-		double *nr = realloc(ev->sus_rel, (size_t)cap * sizeof(double));
+	if (*n == *cap) {
+		long c = *cap ? 2 * *cap : 256;
+		double *nr = realloc(*a, (size_t)c * sizeof(double));
 
 		if (!nr)
 			return;
-		ev->sus_rel = nr;
-		ev->sus_cap = cap;
+		*a = nr;
+		*cap = c;
 	}
-	ev->sus_rel[ev->sus_n++] = rel;
+	(*a)[(*n)++] = rel;
 }
 
 void tp_eval_score_samples(struct tp_eval *ev, const struct collect *c,
@@ -66,12 +67,16 @@ void tp_eval_score_samples(struct tp_eval *ev, const struct collect *c,
 			if (isfinite(f->sus_rate)) {
 				double rel = fabs(f->sus_rate - r->sus_rate) / r->sus_rate;
 
-				push_rel(ev, rel);
+				push_rel(&ev->sus_rel, &ev->sus_n, &ev->sus_cap, rel);
 				rel_sum += rel;
 				nrate++;
 			} else {
 				nmiss++;
 			}
+			if (isfinite(f->thermal_rate) && isfinite(r->thermal_rate) &&
+			    r->thermal_rate > 0)
+				push_rel(&ev->th_rel, &ev->th_n, &ev->th_cap,
+					 fabs(f->thermal_rate - r->thermal_rate) / r->thermal_rate);
 		}
 		if (f->t - c->f[0].t >= SAMPLE_AMBIENT_S && isfinite(f->ambient) &&
 		    isfinite(r->ambient_c)) {
@@ -92,18 +97,19 @@ void tp_eval_score_samples(struct tp_eval *ev, const struct collect *c,
 		     namb ? amb_sum / (double)namb : NAN, namb);
 }
 
-static double rel_quantile(const struct tp_eval *ev, double q)
+/* Quantile q of the n relative errors a, NaN without any. */
+static double rel_quantile(const double *a, long na, double q)
 {
 	double *s, v;
 	int n;
 
-	if (ev->sus_n == 0 || ev->sus_n > INT_MAX)
+	if (na == 0 || na > INT_MAX)
 		return NAN;
-	n = (int)ev->sus_n;
+	n = (int)na;
 	s = malloc((size_t)n * sizeof(double));
 	if (!s)
 		return NAN;
-	memcpy(s, ev->sus_rel, (size_t)n * sizeof(double));
+	memcpy(s, a, (size_t)n * sizeof(double));
 	dsp_sort(s, n);
 	v = dsp_sorted_quantile(s, n, q);
 	free(s);
@@ -117,10 +123,13 @@ static double amb_mae(const struct tp_eval *ev)
 
 void tp_eval_print_samples(const struct tp_eval *ev, FILE *f)
 {
-	double med = rel_quantile(ev, 0.5), p90 = rel_quantile(ev, 0.9), amb = amb_mae(ev);
+	double med = rel_quantile(ev->sus_rel, ev->sus_n, 0.5);
+	double p90 = rel_quantile(ev->sus_rel, ev->sus_n, 0.9), amb = amb_mae(ev);
 
 	tp_eval_row(f, "sustainable_rate_median_rel_error", med, "", "<= 0.10", med <= 0.10);
 	tp_eval_row(f, "sustainable_rate_p90_rel_error", p90, "", "<= 0.20", p90 <= 0.20);
+	tp_eval_row(f, "  the heat's rate, uncapped", rel_quantile(ev->th_rel, ev->th_n, 0.9), "",
+		    "(p90)", -1);
 	tp_eval_row(f, "ambient_mae_after_30min", amb, " K", "<= 1.5 K", amb <= 1.5);
 }
 
@@ -131,8 +140,10 @@ static void put(json_t *o, const char *k, double v)
 
 void tp_eval_json_samples(const struct tp_eval *ev, json_t *o)
 {
-	put(o, "sustainable_rate_median_rel_error", rel_quantile(ev, 0.5));
-	put(o, "sustainable_rate_p90_rel_error", rel_quantile(ev, 0.9));
+	put(o, "sustainable_rate_median_rel_error", rel_quantile(ev->sus_rel, ev->sus_n, 0.5));
+	put(o, "sustainable_rate_p90_rel_error", rel_quantile(ev->sus_rel, ev->sus_n, 0.9));
+	put(o, "thermal_rate_median_rel_error", rel_quantile(ev->th_rel, ev->th_n, 0.5));
+	put(o, "thermal_rate_p90_rel_error", rel_quantile(ev->th_rel, ev->th_n, 0.9));
 	put(o, "ambient_mae_after_30min", amb_mae(ev));
 	json_object_set_new(o, "truth_samples", json_integer(ev->samples));
 	json_object_set_new(o, "sustainable_rate_scored", json_integer(ev->sus_n));

@@ -46,7 +46,7 @@ static int sample_keys(json_t *o, struct tp_truth_rec *r)
 	if (strcmp(r->kind, "truth_sample") == 0 &&
 	    (!num_ok(o, "die_c", 0) || !num_ok(o, "ambient_c", 0) || !num_ok(o, "power_w", 1) ||
 	     !num_ok(o, "set_point_c", 1) || !num_ok(o, "sus_power_w", 1) ||
-	     !num_ok(o, "sus_rate", 1)))
+	     !num_ok(o, "sus_rate", 1) || !num_ok(o, "thermal_rate", 1)))
 		return -EINVAL;
 	r->die_c = num_or(o, "die_c", NAN);
 	r->ambient_c = num_or(o, "ambient_c", NAN);
@@ -54,6 +54,7 @@ static int sample_keys(json_t *o, struct tp_truth_rec *r)
 	r->set_point_c = num_or(o, "set_point_c", NAN);
 	r->sus_power_w = num_or(o, "sus_power_w", NAN);
 	r->sus_rate = num_or(o, "sus_rate", NAN);
+	r->thermal_rate = num_or(o, "thermal_rate", NAN);
 	return 0;
 }
 

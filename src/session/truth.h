@@ -11,8 +11,11 @@
  * sensor_gain, sensor_stuck, sensor_spike, sensor_lost or kernel_throttle;
  * or truth_sample, the network plant's state every minute (t_end = t_start):
  * die_c, ambient_c, power_w (true), set_point_c and the steady-state
- * oracle's sustainable total power sus_power_w and token rate sus_rate at
- * that set point and the current ambient and cooling (null: unbounded).
+ * oracle's sustainable total power sus_power_w (null: unbounded) at that
+ * set point and the current ambient and cooling; the token rate the heat
+ * allows there, thermal_rate (null: unbounded); and the sustainable token
+ * rate sus_rate, the smaller of that and the engine's full rate (no board
+ * makes more tokens than its engine can, however cool).
  *
  * Writer (the simulator): lines are written as records complete (a kernel
  * throttle interval when it ends, injected events when the session ends),
@@ -22,9 +25,10 @@
  * Reader (eval): kind and t_start are required; t_end, when a number, is not
  * before t_start (null or absent: to the end of the session); sensor kinds
  * need "channel"; truth_sample needs die_c and ambient_c as numbers and
- * sus_power_w, sus_rate as numbers or null. Other keys are kept when known (parameters of the
- * fault) and ignored otherwise, so that a newer simulator's records still load. Blank lines are
- * skipped.
+ * sus_power_w, sus_rate (and thermal_rate, when present) as numbers or
+ * null. Other keys are kept when known (parameters of the fault) and
+ * ignored otherwise, so that a newer simulator's records still load.
+ * Blank lines are skipped.
  */
 
 #include <jansson.h>
@@ -42,7 +46,7 @@ struct tp_truth_rec {
 	int causes_throttle; /* a sensor fault that made the kernel throttle */
 	int spurious;	     /* kernel_throttle asked for by a faulty reading only */
 	/* truth_sample (NAN elsewhere or when null) */
-	double die_c, ambient_c, power_w, set_point_c, sus_power_w, sus_rate;
+	double die_c, ambient_c, power_w, set_point_c, sus_power_w, sus_rate, thermal_rate;
 };
 
 /* --- reader --- */

@@ -163,10 +163,26 @@ static double sus_dyn_w(const struct tp_plant *p, double ceiling_c)
 	return NAN;
 }
 
+/* The token rate the heat allows from dynamic power dyn (NaN: unbounded or
+ * no energy per token), and the sustainable rate: that, at most the
+ * engine's full rate. */
+static void sus_rates(const struct tp_plant *p, double dyn, double *thermal, double *sus)
+{
+	double max = p->s.max_rate;
+
+	*thermal = p->net.jpt > 0 && !isnan(dyn) ? dyn / p->net.jpt : NAN;
+	if (isnan(dyn))
+		*sus = max;
+	else if (!(p->net.jpt > 0))
+		*sus = dyn > 0 ? max : 0;
+	else
+		*sus = *thermal > max ? max : *thermal;
+}
+
 void tp_plant_net_truth(struct tp_plant *p)
 {
 	struct tp_plant_net *n = &p->net;
-	double t, dyn, temps[TP_NETPLANT_NODES], pw = NAN;
+	double t, dyn, temps[TP_NETPLANT_NODES], pw = NAN, thermal, sus;
 	json_t *rec;
 
 	while (p->t >= (double)(n->nsamples + 1) * TP_PLANT_SAMPLE_S - T_EPS) {
@@ -186,7 +202,9 @@ void tp_plant_net_truth(struct tp_plant *p)
 		tp_truth_set_num(rec, "power_w", p->power_w);
 		tp_truth_set_num(rec, "set_point_c", p->s.set_point_c);
 		tp_truth_set_num(rec, "sus_power_w", pw);
-		tp_truth_set_num(rec, "sus_rate", n->jpt > 0 ? dyn / n->jpt : NAN);
+		sus_rates(p, dyn, &thermal, &sus);
+		tp_truth_set_num(rec, "sus_rate", sus);
+		tp_truth_set_num(rec, "thermal_rate", thermal);
 		tp_truth_emit(p->truth, rec);
 	}
 }
@@ -209,12 +227,8 @@ double tp_plant_net_r_total(const struct tp_plant *p)
 
 double tp_plant_net_sustainable_rate(const struct tp_plant *p, double ceiling_c)
 {
-	double dyn = sus_dyn_w(p, ceiling_c), r;
+	double thermal, sus;
 
-	if (isnan(dyn))
-		return p->s.max_rate;
-	if (!(p->net.jpt > 0))
-		return dyn > 0 ? p->s.max_rate : 0;
-	r = dyn / p->net.jpt;
-	return r > p->s.max_rate ? p->s.max_rate : r;
+	sus_rates(p, sus_dyn_w(p, ceiling_c), &thermal, &sus);
+	return sus;
 }
