@@ -155,8 +155,9 @@ static int energy_find_rig(struct energy_opts *o)
 		o->scenario = realpath(o->found, o->real) ? o->real : o->found;
 		return 0;
 	}
-	tp_err("energy: no bundled rig (" ENERGY_DEFAULT_SCENARIO " here, nor " THERMPACE_DATADIR
-	       "/" ENERGY_SHARED_SCENARIO "): name one with --scenario");
+	tp_err("energy: no bundled rig (" ENERGY_DEFAULT_SCENARIO
+	       " here or in the source tree beside the program, nor " ENERGY_SHARED_SCENARIO
+	       " under " THERMPACE_DATADIR "): name one with --scenario");
 	return -ENOENT;
 }
 
