@@ -982,7 +982,7 @@ static void test_sustainable_without_model_gain(void)
 	struct tp_pipeline *p = NULL;
 	struct tp_tm_cand *c;
 	char err[256];
-	double v[2], room, sd, sus;
+	double v[2], room, sd, sus, sus_model, sus_near, sus_far, anchor;
 	int k;
 
 	if (tp_board_load(&b, "boards/sim.ini") < 0) {
@@ -1012,6 +1012,19 @@ static void test_sustainable_without_model_gain(void)
 		v[1] = pw + 0.05 * nrand();
 		CHECK_INT(tp_pipeline_step(p, k, v), 0);
 	}
+	/* an intercept that is no room: the gain took the room's heat */
+	tp_pipeline_room_ambient(p, &room, &sd);
+	sus_model = tp_pipeline_room_sustainable(p, 77, 7.2);
+	anchor = p->anchor;
+	p->anchor = room - 9;
+	sus_near = tp_pipeline_room_sustainable(p, 77, 7.2);
+	p->anchor = room - 11;
+	sus_far = tp_pipeline_room_sustainable(p, 77, 7.2);
+	p->anchor = anchor;
+	printf("#   intercept %.2f C in a %.2f C room: %.2f W; 9 K under: %.2f W; 11 K under: %.2f "
+	       "W\n",
+	       anchor, room, sus_model, sus_near, sus_far);
+	CHECK(fabs(anchor - room) < 10);
 	/* the collapse: both resistances clipped at zero */
 	c = &p->tm.z[p->ctrl].c[p->tm.z[p->ctrl].best];
 	c->th[1] = c->th[2] = 0;
@@ -1023,6 +1036,10 @@ static void test_sustainable_without_model_gain(void)
 	CHECK(isfinite(sus));
 	/* the class's resistance, within the board's scatter about it */
 	CHECK(sus > 0.7 * (77 - room) / 7.222 && sus < 1.3 * (77 - room) / 7.222);
+	/* an intercept over 10 K from the room falls back alike, one within
+	 * it keeps the model's steady state */
+	CHECK_NEAR(sus_far, sus, 1e-9);
+	CHECK(fabs(sus_near - sus) > 0.05 && fabs(sus_model - sus) > 1e-6);
 	tp_pipeline_close(p);
 	tp_board_free(&b);
 }
