@@ -85,6 +85,7 @@ void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt)
 {
 	const double *v = p->v;
 	double pm = NAN, r = NAN;
+	int r_ok;
 
 	if (p->psrc == PWR_BOARD || p->psrc == PWR_RAILS)
 		pm = tp_pipeline_frame_power(p);
@@ -105,9 +106,11 @@ void tp_pipeline_energy_frame(struct tp_pipeline *p, double t, double dt)
 	}
 	if (p->i_rate >= 0 && !isnan(v[p->i_rate]))
 		r = v[p->i_rate];
-	if (isfinite(r) && r >= 0 && r < 1e6)
+	r_ok = isfinite(r) && r >= 0 && r < 1e6;
+	/* the rates seen count only beside a profile's (tp_pipeline_full_rate) */
+	if (r_ok && !isnan(p->rate_prior))
 		full_rate_frame(p, r);
-	if (!isnan(pm) && isfinite(r) && r >= 0 && r < 1e6) {
+	if (!isnan(pm) && r_ok) {
 		int c = p->ctrl;
 		double x = c >= 0 && !tp_drift_zone_faulty(p->dd, c) ? p->v[p->zin[c]] : NAN;
 
