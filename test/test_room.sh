@@ -214,6 +214,26 @@ assert not bad, bad
 print("ok")
 PY
 
+# a die stage under load steps that the level test never finds: the board
+# reads low against the common mode; its neighbours' fit calls that the
+# board's sensor, the common mode's test the cooling. The report the
+# common mode ended is not raised again from the same onset (it was, by
+# turns, eight times in an hour)
+"$TP_BIN" sim --scenario fixtures/scenarios/net/nano-cooling-die-flap.ini --no-audio \
+  -o "$TMPD/dieflap" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/dieflap" >"$TMPD/dieflap.events" 2>"$TMPD/err"
+check "a report the common mode ended is not raised again from its onset" \
+  py "$TMPD/dieflap.events" <<'PY'
+import collections, json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+starts = [e for e in ev if e["event"].startswith("sensor_") and e.get("state") == "start"]
+n = collections.Counter((e["channel"], e["onset_t"]) for e in starts)
+assert starts and max(n.values()) == 1, n
+ends = [e for e in ev if e["event"].startswith("sensor_") and e.get("state") == "end"]
+assert len(ends) == len(starts) and "the cooling" in ends[0]["reason"], ends
+print("ok")
+PY
+
 # short calls a minute apart on a Pi-5-like board, the die's paste pumped
 # out (die-to-heatsink / 1.6 at 40 min): no minute's mean power equals
 # another's, so the level test above never judges; the dies answer each

@@ -58,6 +58,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->cx.r = NAN;
 		z->cx.t_ready = NAN;
 		z->last_spike_event_t = -INFINITY;
+		z->common_onset = NAN;
 	}
 	*out = d;
 	return 0;

@@ -189,6 +189,7 @@ struct tp_drift_zone {
 	double relearn_until;		 /* the zone is not judged until then (its model learns) */
 	double die_until;		 /* a die stage: its shift is its own until then */
 	double unjudged_t;		 /* the last block the load's range left unjudged */
+	double common_onset;		 /* an onset whose report the common mode ended */
 
 	/* told from its neighbours (drift_cross.c): the fit, and per block of
 	 * the history its residual (NaN: none) and leverage */

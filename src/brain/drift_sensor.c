@@ -210,7 +210,9 @@ static void end_fault(struct tp_drift *d, int j, double t, const char *why,
  * would (common mode, not its sensor), or within what the share of a
  * cooling change handed to this zone could be off by (the model's error,
  * taken into its bias). 1 when it was, the zone back to OK (a fault
- * already reported ended, with the reason).
+ * already reported ended, with the reason; by the heatsink's movement,
+ * its onset kept: an alarm back from it is not reported again unless its
+ * kind is told).
  */
 static int classify_common(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
@@ -222,6 +224,8 @@ static int classify_common(struct tp_drift *d, int j, double t, const struct tp_
 		return 0;
 	if (!cooling)
 		z->o += z->d;
+	else if (z->state == TP_DRIFT_FAULT)
+		z->common_onset = z->onset;
 	if (z->state == TP_DRIFT_FAULT)
 		end_fault(d, j, t,
 			  cooling ? "the other zones moved with it: the cooling"
@@ -573,8 +577,10 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 
 	/* the neighbours' verdict on a new alarm (drift_cross.c): a step
 	 * they confirm is the sensor's, whatever the common mode or the zone
-	 * model's settling says */
-	cx = unknown ? -1 : tp_drift_cross_judge(d, j, t);
+	 * model's settling says; but not an alarm back from an onset whose
+	 * reported fault the other zones' movement has already ended (the
+	 * two would take turns: start, end, start, at the same onset) */
+	cx = unknown || z->onset <= z->common_onset + BLOCK_S ? -1 : tp_drift_cross_judge(d, j, t);
 	if (cx != 1 && classify_common(d, j, t, e))
 		return;
 	post = fit_window(d, z, &w, &kernel);
@@ -640,6 +646,13 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && cx != 1 && !alarm_stands(z, stand_base(z, &w), e))
 		return;
+	if (z->onset <= z->common_onset + BLOCK_S) {
+		/* back from an onset whose reported fault the other zones'
+		 * movement ended: that movement still, unless its kind is told */
+		z->state = TP_DRIFT_OK;
+		z->gp = z->gn = 0;
+		return;
+	}
 	if (told && !unfit)
 		snprintf(why, sizeof(why),
 			 "gain and offset explain the readings alike (BIC %.1f apart, %.0f %% of "
