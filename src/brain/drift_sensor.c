@@ -205,6 +205,12 @@ static void end_fault(struct tp_drift *d, int j, double t, const char *why,
 		z->fault_end_t = t;
 }
 
+/* Is zone z's alarm back from an onset whose report classify_common ended? */
+static int back_from_common(const struct tp_drift_zone *z)
+{
+	return z->onset <= z->common_onset + BLOCK_S;
+}
+
 /*
  * An alarm the common mode explains: the zone moved as the heatsink
  * would (common mode, not its sensor), or within what the share of a
@@ -580,7 +586,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	 * model's settling says; but not an alarm back from an onset whose
 	 * reported fault the other zones' movement has already ended (the
 	 * two would take turns: start, end, start, at the same onset) */
-	cx = unknown || z->onset <= z->common_onset + BLOCK_S ? -1 : tp_drift_cross_judge(d, j, t);
+	cx = unknown || back_from_common(z) ? -1 : tp_drift_cross_judge(d, j, t);
 	if (cx != 1 && classify_common(d, j, t, e))
 		return;
 	post = fit_window(d, z, &w, &kernel);
@@ -646,7 +652,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	/* a residual still growing the alarm's way is no fading model error */
 	if (!ramp && cx != 1 && !alarm_stands(z, stand_base(z, &w), e))
 		return;
-	if (z->onset <= z->common_onset + BLOCK_S) {
+	if (back_from_common(z)) {
 		/* back from an onset whose reported fault the other zones'
 		 * movement ended: that movement still, unless its kind is told */
 		z->state = TP_DRIFT_OK;
