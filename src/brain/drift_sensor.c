@@ -230,13 +230,14 @@ static int classify_common(struct tp_drift *d, int j, double t, const struct tp_
 		return 0;
 	if (!cooling)
 		z->o += z->d;
-	else if (z->state == TP_DRIFT_FAULT)
-		z->common_onset = z->onset;
-	if (z->state == TP_DRIFT_FAULT)
+	if (z->state == TP_DRIFT_FAULT) {
+		if (cooling)
+			z->common_onset = z->onset;
 		end_fault(d, j, t,
 			  cooling ? "the other zones moved with it: the cooling"
 				  : "within the share of a cooling change",
 			  e);
+	}
 	z->state = TP_DRIFT_OK;
 	z->gp = z->gn = 0;
 	return 1;
