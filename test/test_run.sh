@@ -212,7 +212,9 @@ if [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && [ -w /sys/fs/cgroup/cpu ]; then
   if wait_for 10 sh -c "grep -q . '$cg/cgroup.procs' 2>/dev/null"; then
     child=$(cat "$cg/cgroup.procs" | head -1)
     check "the child runs in the daemon's cgroup" test -n "$child"
-    check "with a quota" test "$(cat "$cg/cpu.cfs_quota_us")" -gt 0
+    # the child joins the cgroup when it starts, the quota comes with the
+    # first setting applied after: wait for it, not just for the child
+    check "with a quota" wait_for 10 sh -c "test \"\$(cat '$cg/cpu.cfs_quota_us')\" -gt 0"
     kill -TERM $d; wait $d
     check "the cgroup is removed at the end" test ! -e "$cg"
   else
