@@ -118,6 +118,38 @@ for e in trips:
         hot += e["t"] > 1842
 assert named >= 3 and hot >= 1, (named, hot)
 PY
+# an Orin-like board idle for half an hour after a short run, its board
+# thermistor reading 2.4 K high from 2447 s: the zone's model takes such a
+# step into its intercept before its residual's CUSUM has counted it, and
+# nothing was reported (thermpace sim --population 240 --seed 3, scenario
+# 185). The reading stepped 2.5 K in one second while the power and the
+# other zones held: the sensor's, raised at once, reported within minutes
+# with the step; the same board with no fault steps nowhere
+printf '%s\n' '[scenario]' 'description = orin board thermistor steps while idle' \
+  'board = sim-orin' 'duration_s = 2950' 'interval_s = 1' 'seed = 22513815939846' '[plant]' \
+  'model = network' 'class = orin' 'ambient_c = 23.7' 'initial = steady' 'max_rate = 20' \
+  '[throttle]' 'zone = temp.gpu' '[audio]' 'rate = 0' '[load]' 'profile = steps' \
+  'rate = 6.60' 'step = 738 0.00' >"$TMPD/orinidle.ini"
+printf '%s\n' '[event.sensor]' 'kind = sensor_offset' 'channel = temp.board' 't_start = 2447' \
+  'offset_c = 2.41' | cat "$TMPD/orinidle.ini" - >"$TMPD/orinstep.ini"
+for v in orinidle orinstep; do
+  "$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
+done
+"$TP_BIN" replay "$TMPD/orinstep" >"$TMPD/orinstep.jsonl" 2>/dev/null
+check "a board thermistor's step while the models learn: the reading's step, the sensor's" \
+  python3 - "$TMPD/orinstep.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+f = [e for e in ev if e["event"].startswith("sensor_") and e.get("state") == "start"]
+assert len(f) == 1 and f[0]["channel"] == "temp.board", f
+e = f[0]
+assert e["event"] in ("sensor_calibration", "sensor_offset") and e["t"] <= 2447 + 600, e
+assert e["onset_t"] == 2447 and e["reading_step"]["t"] == 2447, e
+assert 2.0 <= e["reading_step"]["step_c"] <= 3.0 and e["reading_step"]["others_c"] < 0.75, e
+assert 2.0 <= e["offset_c"] <= 3.0, e
+PY
+expect_kinds "... the same board, no fault: no step found, no fault" "$TMPD/orinidle" ""
+
 # a pi5 held at its trip by chat calls, its GPU thermistor's gain growing
 # to 1.073: the GPU reads 87-90 C, held faulty, while the CPU, which the
 # kernel watches, reads and is modelled at the trip. Every trip is the

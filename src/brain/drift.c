@@ -39,6 +39,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->last_jump_t = -INFINITY;
 	d->throttle_t = -INFINITY;
 	d->die_done_t = -INFINITY;
+	d->rstep_eval_t = -INFINITY;
 	d->alpha_var = 1;
 	for (j = 0; j <= TP_DRIFT_MAX_ZONES; j++)
 		d->cx_ref[j] = NAN;
@@ -59,6 +60,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->cx.t_ready = NAN;
 		z->last_spike_event_t = -INFINITY;
 		z->common_onset = NAN;
+		z->back_t = -INFINITY;
 	}
 	*out = d;
 	return 0;
@@ -318,6 +320,7 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 		tp_drift_sensor_sample(d, j, t, reading[j], pred[j], pvar[j], die[j], sink[j],
 				       cool[j], ev);
 	tp_drift_step_frame(d, t, reading, power_w, mdl, ev);
+	tp_drift_jump_frame(d, t);
 	if (!isnan(power_w)) {
 		d->bs_p += power_w;
 		d->bn_p++;

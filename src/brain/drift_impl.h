@@ -22,6 +22,9 @@
  *   drift_share.c   the room told from the heatsink at one power, once
  *                   settled, by the board's share of the dies' shift
  *   drift_step.c    the die stage by the zones' answer to the load's steps
+ *   drift_jump.c    a zone's reading that steps alone while the power holds:
+ *                   its sensor's alarm, whatever its model has learnt
+ *   drift_report.c  a zone's sensor fault as an event
  *   drift_cross.c   each zone told from its neighbours' readings and the
  *                   power: a zone's alarm that its neighbours explain is
  *                   its model's error, not its sensor's
@@ -190,6 +193,16 @@ struct tp_drift_zone {
 	double die_until;		 /* a die stage: its shift is its own until then */
 	double unjudged_t;		 /* the last block the load's range left unjudged */
 	double common_onset;		 /* an onset whose report the common mode ended */
+	double back_t; /* it last came back from stuck, lost or invalid (or became invalid) */
+
+	/*
+	 * Its reading stepped alone (drift_jump.c): 1 found, to be raised at
+	 * the next block; 2 raised, its alarm the sensor's whatever its model
+	 * says, until the zone is healthy again. When, by how much (the
+	 * medians' step, K), and the most another zone moved meanwhile.
+	 */
+	int rstep;
+	double rstep_t, rstep_c, rstep_others;
 
 	/* told from its neighbours (drift_cross.c): the fit, and per block of
 	 * the history its residual (NaN: none) and leverage */
@@ -291,6 +304,7 @@ struct tp_drift {
 	double die_last;	       /* ... and the last */
 	struct tp_drift_die die_found; /* what was found */
 	struct tp_drift_steps st;      /* ... and by its step response */
+	double rstep_eval_t;	       /* the last frame judged for a reading's step */
 };
 
 /* ---- drift.c: helpers the files share ---- */
@@ -319,6 +333,19 @@ void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, doubl
 
 /* Zone j's block closed at t: its CUSUM, classification and fault end. */
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e);
+
+/* ---- drift_report.c ---- */
+
+/* The event a fault of kind k is reported as. */
+const char *tp_drift_fault_event(enum tp_fault_kind k);
+
+/*
+ * Zone j's fault (its kind and parameter set) reported at t with its
+ * confidence, shape (step, ramp, gain...), reference level and, for an
+ * unknown kind, the reason why.
+ */
+void tp_drift_emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
+			 double ref, const char *why, const struct tp_evidence *e);
 
 /* ---- drift_shape.c ---- */
 
@@ -440,6 +467,14 @@ int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double
  */
 void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, double power_w,
 			 const struct tp_drift_model *mdl, const struct tp_evidence *e);
+
+/* ---- drift_jump.c ---- */
+
+/*
+ * After tp_drift_step_frame has kept the frame: a zone whose reading
+ * stepped alone while the power held is marked (rstep) for its next block.
+ */
+void tp_drift_jump_frame(struct tp_drift *d, double t);
 
 /* ---- drift_share.c ---- */
 

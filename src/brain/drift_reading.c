@@ -75,6 +75,7 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 		if (z->run_n > 0) {
 			if (z->stuck) {
 				z->stuck = 0;
+				z->back_t = t;
 				/* back: its model and baseline relearn before it is judged */
 				z->relearn_until = t + TP_DRIFT_STUCK_RELEARN_S;
 				ev = tp_drift_zone_event(d, t, "sensor_stuck", j, 0.9);
@@ -200,6 +201,7 @@ static int zone_present(struct tp_drift *d, int j, double t, double x, const str
 		return 0;
 	}
 	if (tp_lost_reading(&z->w, t, x, &silent)) {
+		z->back_t = t;
 		ev = tp_drift_zone_event(d, t, "sensor_lost", j, 0.99);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
@@ -219,6 +221,7 @@ static int zone_valid(struct tp_drift *d, int j, double t, double x, const struc
 
 	if (tp_board_zone_invalid(&z->bz, x)) {
 		z->invalid_ok_n = 0;
+		z->back_t = t;
 		if (!z->invalid) {
 			const char *why = x < z->bz.min_c   ? "below_min"
 					  : x > z->bz.max_c ? "above_max"
@@ -242,6 +245,7 @@ static int zone_valid(struct tp_drift *d, int j, double t, double x, const struc
 		if (++z->invalid_ok_n < INVALID_CLEAR)
 			return 0;
 		z->invalid = 0;
+		z->back_t = t;
 		ev = tp_drift_zone_event(d, t, "sensor_invalid", j, 0.9);
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));

@@ -54,116 +54,23 @@
 
 /* The blocks from t0 on that are clear of what need says (TP_DRIFT_HIST_*). */
 static int hist_from(const struct tp_drift_zone *z, double t0, double *t, double *dd, double *x,
-		     double *q, unsigned need)
+		     double *q, unsigned need, int cross)
 {
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
 		int k = tp_drift_zone_ring(z, i);
 
-		if (z->ht[k] < t0 || (z->hs[k] & need) != need)
+		if (z->ht[k] < t0 || (z->hs[k] & need) != need || (cross && isnan(z->hc[k])))
 			continue;
 		t[n] = z->ht[k];
-		dd[n] = z->hd[k];
-		x[n] = z->hx[k];
+		/* cross: the neighbours' residual, and the level they imply */
+		dd[n] = cross ? z->hc[k] : z->hd[k];
+		x[n] = cross ? z->hx[k] + z->hd[k] - z->hc[k] : z->hx[k];
 		q[n] = z->hq[k];
 		n++;
 	}
 	return n;
-}
-
-/* Residuals of the other zones: does anyone else see it? */
-static void add_others(const struct tp_drift *d, json_t *ev, int j)
-{
-	json_t *o = json_object();
-	int k;
-
-	if (!o)
-		return;
-	for (k = 0; k < d->nz; k++) {
-		const struct tp_drift_zone *z = &d->z[k];
-
-		if (k == j || !z->base_ready || !z->has_blk)
-			continue;
-		tp_event_set_num(o, z->channel, tp_drift_r3(z->d));
-	}
-	json_object_set_new(ev, "other_residuals", o);
-}
-
-/*
- * Did the load or the sound change around the onset (from a minute before
- * it)? Heat without either is suspect: the sensor's doing. A zone fault
- * whose onset a change of sound witnessed is less sure.
- */
-static int witness_sound(double onset, const struct tp_evidence *e)
-{
-	return e && !isnan(e->acoustic_shift_t) && e->acoustic_shift_t >= onset - WITNESS_S;
-}
-
-static void add_witnesses(json_t *ev, double onset, const struct tp_evidence *e)
-{
-	json_t *w = json_object();
-
-	if (!w || !e) {
-		json_decref(w);
-		return;
-	}
-	json_object_set_new(
-	    w, "load_changed",
-	    json_boolean(!isnan(e->load_step_t) && e->load_step_t >= onset - WITNESS_S));
-	if (!isnan(e->audio_rms_dbfs))
-		json_object_set_new(w, "sound_changed", json_boolean(witness_sound(onset, e)));
-	json_object_set_new(ev, "witnesses", w);
-}
-
-static const char *fault_event(enum tp_fault_kind k)
-{
-	return k == TP_FAULT_GAIN      ? "sensor_gain"
-	       : k == TP_FAULT_UNKNOWN ? "sensor_calibration"
-				       : "sensor_offset";
-}
-
-static void emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
-		       double ref, const char *why, const struct tp_evidence *e)
-{
-	struct tp_drift_zone *z = &d->z[j];
-	json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j,
-					 witness_sound(z->onset, e) ? 0.85 * conf : conf);
-
-	if (!ev)
-		return;
-	if (z->kind == TP_FAULT_UNKNOWN) {
-		/* the sensor reads wrong (conf says how sure); what kind of wrong is unknown */
-		json_t *c = json_array();
-
-		json_object_set_new(ev, "verdict", json_string("unknown"));
-		json_object_del(ev, "confidence");
-		tp_event_set_num(ev, "fault_confidence", conf);
-		json_object_set_new(ev, "reason", json_string(why));
-		json_array_append_new(c, json_string("sensor_offset"));
-		json_array_append_new(c, json_string("sensor_gain"));
-		json_object_set_new(ev, "candidates", c);
-	}
-	json_object_set_new(ev, "state", json_string("start"));
-	tp_event_set_num(ev, "value", z->x_blk);
-	tp_event_set_num(ev, "prediction", z->x_blk - z->d);
-	tp_event_set_num(ev, "residual", z->d);
-	tp_event_set_num(ev, "onset_t", z->onset);
-	json_object_set_new(ev, "shape", json_string(shape));
-	if (z->kind == TP_FAULT_OFFSET ||
-	    (z->kind == TP_FAULT_UNKNOWN && strcmp(shape, "step") == 0)) {
-		tp_event_set_num(ev, "offset_c", z->fault_param);
-	} else if (z->kind == TP_FAULT_DRIFT || z->kind == TP_FAULT_UNKNOWN) {
-		tp_event_set_num(ev, "offset_c", z->d);
-		tp_event_set_num(ev, "rate_c_per_min", z->fault_param);
-	} else {
-		tp_event_set_num(ev, "gain", z->fault_param);
-		tp_event_set_num(ev, "reference_c", ref);
-	}
-	json_object_set_new(ev, "faulty_sensor", json_string(z->channel));
-	add_others(d, ev, j);
-	add_witnesses(ev, z->onset, e);
-	tp_drift_emit(d, ev, e);
 }
 
 /*
@@ -188,7 +95,7 @@ static void end_fault(struct tp_drift *d, int j, double t, const char *why,
 		      const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	json_t *ev = tp_drift_zone_event(d, t, fault_event(z->kind), j, 0.8);
+	json_t *ev = tp_drift_zone_event(d, t, tp_drift_fault_event(z->kind), j, 0.8);
 
 	if (ev) {
 		json_object_set_new(ev, "state", json_string("end"));
@@ -426,7 +333,8 @@ static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind,
 
 		if (ev) {
 			json_object_set_new(ev, "state", json_string("end"));
-			json_object_set_new(ev, "resolved_as", json_string(fault_event(kind)));
+			json_object_set_new(ev, "resolved_as",
+					    json_string(tp_drift_fault_event(kind)));
 			tp_drift_emit(d, ev, e);
 		}
 	}
@@ -434,7 +342,7 @@ static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind,
 	z->fault_param = param;
 	z->state = TP_DRIFT_FAULT;
 	z->quiet_n = 0;
-	emit_fault(d, j, t, tp_drift_clamp(conf, 0.5, 0.99), shape, ref, why, e);
+	tp_drift_emit_fault(d, j, t, tp_drift_clamp(conf, 0.5, 0.99), shape, ref, why, e);
 }
 
 /*
@@ -446,10 +354,12 @@ static void report(struct tp_drift *d, int j, double t, enum tp_fault_kind kind,
  * saw, and its error there follows the level as a gain's would. *kernel:
  * 0, none left out; n > 0, n blocks since the onset left out; -1, every
  * block since the onset was under the throttle, and w holds them all
- * (their shape counts, their kind is not told from them).
+ * (their shape counts, their kind is not told from them). cross: the
+ * neighbours' residual in place of the zone model's, only the blocks that
+ * have one.
  */
 static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
-		      struct tp_drift_shape *w, int *kernel)
+		      struct tp_drift_shape *w, int *kernel, int cross)
 {
 	unsigned need = TP_DRIFT_HIST_SETTLED | TP_DRIFT_HIST_FREE;
 	double w0 = fmax(z->onset - CLASSIFY_PRE_S, fmax(d->t_first + d->warmup_s, z->fault_end_t));
@@ -459,16 +369,16 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
 		int k = tp_drift_zone_ring(z, i);
 
 		all += z->ht[k] > z->onset && z->ht[k] >= w0 + BLOCK_S &&
-		       (z->hs[k] & TP_DRIFT_HIST_SETTLED);
+		       (z->hs[k] & TP_DRIFT_HIST_SETTLED) && !(cross && isnan(z->hc[k]));
 	}
-	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, need);
+	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, need, cross);
 	for (i = 0; i < w->n; i++)
 		post += w->t[i] > z->onset;
 	*kernel = all - post;
 	if (post >= 3 || all == post)
 		return post;
 	*kernel = -1;
-	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, TP_DRIFT_HIST_SETTLED);
+	w->n = hist_from(z, w0 + BLOCK_S, w->t, w->d, w->x, w->q, TP_DRIFT_HIST_SETTLED, cross);
 	return all;
 }
 
@@ -562,6 +472,34 @@ static int heat_unlearnt(const struct tp_drift *d, const struct tp_drift_zone *z
 }
 
 /*
+ * The shapes fitted to w (fit_window's, kernel its blocks left out) and
+ * what they say: the kind (TP_FAULT_UNKNOWN while the level has not moved
+ * enough since the onset, the reason in why), *told, *ramp and *conf.
+ */
+static enum tp_fault_kind shape_judge(const struct tp_drift *d, const struct tp_drift_zone *z,
+				      struct tp_drift_shape *w, double var, int kernel, int *told,
+				      int *ramp, double *conf, char *why, size_t n)
+{
+	tp_drift_shape_fit(w, z->onset, var);
+	/* with no block before the onset, the zone model's own slope against
+	 * the level is unmeasured (the network plant's err by 0.03-0.2 K/K
+	 * once the load moves, as much as a gain): nothing told */
+	*told = kernel >= 0 && w->npre > 0 && load_told(d, z, w, var, why, n);
+	if (kernel >= 0 && w->npre == 0)
+		snprintf(why, n,
+			 "no block before the onset: the zone model's own error against the "
+			 "level is unknown, and as large as a gain's");
+	if (kernel < 0)
+		snprintf(why, n,
+			 "the level moved only under the kernel's throttle, which the readings "
+			 "drive: no gain or offset told from it");
+	else if (kernel > 0 && !*told)
+		snprintf(why + strlen(why), n - strlen(why),
+			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
+	return tp_drift_shape_verdict(w, z->sign, *told, ramp, conf);
+}
+
+/*
  * What the zone's residual d has done since before the alarm's onset
  * (drift_shape.c: offset, drift, gain or a creeping gain, by BIC against
  * the zone's reference level). While the level stays put a gain fits like
@@ -577,7 +515,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	struct tp_drift_zone *z = &d->z[j];
 	struct tp_drift_shape w;
 	double wait = t - z->alarm_t, var, conf;
-	int post, kernel, told, ramp, unfit = 0, cx;
+	int post, kernel, told, ramp, unfit = 0, cx, settle, jumped, unlearnt, raw;
 	int unknown = z->state == TP_DRIFT_FAULT && z->kind == TP_FAULT_UNKNOWN;
 	enum tp_fault_kind kind;
 	char why[224];
@@ -587,10 +525,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	 * model's settling says; but not an alarm back from an onset whose
 	 * reported fault the other zones' movement has already ended (the
 	 * two would take turns: start, end, start, at the same onset) */
-	cx = unknown || back_from_common(z) ? -1 : tp_drift_cross_judge(d, j, t);
+	raw = z->rstep == 2;
+	cx = raw ? 1 : unknown || back_from_common(z) ? -1 : tp_drift_cross_judge(d, j, t);
 	if (cx != 1 && classify_common(d, j, t, e))
 		return;
-	post = fit_window(d, z, &w, &kernel);
+	post = fit_window(d, z, &w, &kernel, 0);
 	if (post < 3 || wait < CLASSIFY_MIN_S)
 		return;
 	if (cx == 0) {
@@ -600,26 +539,38 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		return;
 	}
 	var = fmax(z->blk_var, BLK_SD_MIN * BLK_SD_MIN);
-	tp_drift_shape_fit(&w, z->onset, var);
-	/* with no block before the onset, the zone model's own slope against
-	 * the level is unmeasured (the network plant's err by 0.03-0.2 K/K
-	 * once the load moves, as much as a gain): nothing told */
-	told = kernel >= 0 && w.npre > 0 && load_told(d, z, &w, var, why, sizeof(why));
-	if (kernel >= 0 && w.npre == 0)
-		snprintf(why, sizeof(why),
-			 "no block before the onset: the zone model's own error against the "
-			 "level is unknown, and as large as a gain's");
-	if (kernel < 0)
-		snprintf(why, sizeof(why),
-			 "the level moved only under the kernel's throttle, which the readings "
-			 "drive: no gain or offset told from it");
-	else if (kernel > 0 && !told)
-		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-			 " (%.0f s under the kernel's throttle left out)", kernel * BLOCK_S);
-	kind = tp_drift_shape_verdict(&w, z->sign, told, &ramp, &conf);
-	if (cx != 1 && ((ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign)) ||
-			(kind == TP_FAULT_GAIN && onset_jumped(z, &w)) ||
-			(!unknown && heat_unlearnt(d, z, t)))) {
+	kind = shape_judge(d, z, &w, var, kernel, &told, &ramp, &conf, why, sizeof(why));
+	if (raw && kind != TP_FAULT_OFFSET) {
+		/*
+		 * A reading's step: where the zone model's residual did not
+		 * keep still as the level moved, that may be its own lag of a
+		 * load it still learns, which follows the level as a gain's
+		 * would. Its neighbours' residual (drift_cross.c) says it,
+		 * where they have one since before the step.
+		 */
+		int pc = fit_window(d, z, &w, &kernel, 1);
+
+		if (pc < 3 || w.n == pc)
+			post = fit_window(d, z, &w, &kernel, 0);
+		kind = shape_judge(d, z, &w, var, kernel, &told, &ramp, &conf, why, sizeof(why));
+	}
+	settle = ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign);
+	jumped = kind == TP_FAULT_GAIN && onset_jumped(z, &w);
+	unlearnt = heat_unlearnt(d, z, t);
+	if (raw) {
+		/* the reading stepped alone: the sensor's, a step; but what
+		 * the model's residual did since may be its own lag, and
+		 * tells no kind */
+		ramp = 0;
+		if ((settle || jumped || unlearnt) && kind != TP_FAULT_UNKNOWN) {
+			kind = TP_FAULT_UNKNOWN;
+			conf = 0.9;
+			snprintf(why, sizeof(why),
+				 "the reading stepped %+.2f K alone at %.0f s, but the zone model "
+				 "still learns the load: gain and offset not told from it",
+				 z->rstep_c, z->rstep_t);
+		}
+	} else if (cx != 1 && (settle || jumped || (!unknown && unlearnt))) {
 		/* the models' lag of the heat still settling, their
 		 * resistance, or a heat they never answered for: theirs to
 		 * learn, the zone judged afresh once they have */
@@ -666,8 +617,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 			 "the blocks counted independent)",
 			 fabs((ramp ? w.b_d : w.b_o) - fmin(w.b_g, w.b_gr)), 100 * w.indep);
 	/* a sensor fault all the same: its shape, not its kind */
-	report(d, j, t, TP_FAULT_UNKNOWN, ramp ? w.rate : w.step, conf, ramp ? "ramp" : "step",
-	       w.xref, why, e);
+	report(d, j, t, TP_FAULT_UNKNOWN,
+	       ramp  ? w.rate
+	       : raw ? z->rstep_c
+		     : w.step,
+	       conf, ramp ? "ramp" : "step", w.xref, why, e);
 }
 
 /* ---- blocks ---- */
@@ -776,6 +730,27 @@ static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, d
 	return held && (z->gp > 0 || z->gn > 0);
 }
 
+/*
+ * A step of the zone's reading alone (drift_jump.c) is its sensor's alarm,
+ * raised at the block after it was found, whatever its model has learnt
+ * meanwhile; the mark goes once the zone is healthy again.
+ */
+static void rstep_take(struct tp_drift_zone *z, double t)
+{
+	if (z->rstep == 2 && z->state == TP_DRIFT_OK)
+		z->rstep = 0;
+	if (z->rstep != 1)
+		return;
+	z->rstep = 0;
+	if (z->state != TP_DRIFT_OK && z->state != TP_DRIFT_SUSPECT)
+		return;
+	z->rstep = 2;
+	z->state = TP_DRIFT_CLASSIFY;
+	z->alarm_t = t;
+	z->sign = z->rstep_c > 0 ? 1 : -1;
+	z->onset = z->rstep_t;
+}
+
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
@@ -790,11 +765,14 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	push_hist(z, t, dd, z->x_blk - dd, z->x1_blk + z->x2_blk,
 		  (t - d->last_jump_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_SETTLED : 0) |
 		      (t - d->throttle_t >= LOAD_SETTLE_S + BLOCK_S ? TP_DRIFT_HIST_FREE : 0));
+	rstep_take(z, t);
 	settling = t - d->t_first < d->warmup_s || t < z->relearn_until || t < z->die_until;
 	/* an alarm its neighbours' readings confirm needs no healthy zone
-	 * beside it to be judged: it is not taken into its baseline */
-	if (settling || (d->n_healthy < 2 &&
-			 !(z->state == TP_DRIFT_CLASSIFY && tp_drift_cross_judge(d, j, t) == 1))) {
+	 * beside it to be judged: it is not taken into its baseline; nor
+	 * one its reading's step made, whatever its model's state */
+	if (z->rstep != 2 &&
+	    (settling || (d->n_healthy < 2 && !(z->state == TP_DRIFT_CLASSIFY &&
+						tp_drift_cross_judge(d, j, t) == 1)))) {
 		/* warming up, its model relearning (ramp_settling), or no other
 		 * zone to tell its sensor from the room */
 		z->o += fmin(1, BLOCK_S / WARMUP_TAU_S) * dd;
