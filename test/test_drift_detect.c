@@ -280,20 +280,20 @@ static void test_alarms_together_release(void)
  * spike that comes back within seconds, a die's jump with the power's
  * step, and a reading back from a loss.
  */
-enum step_kind { STEP_ALONE, STEP_ALL, STEP_SPIKE, STEP_POWER, STEP_LOST };
+enum step_kind { STEP_ALONE, STEP_BACK, STEP_ALL, STEP_SPIKE, STEP_POWER, STEP_LOST };
 
 static void reading_step(enum step_kind kind)
 {
 	struct tp_drift *d = open_three();
 	struct frame f;
 	double t;
-	int found = 0, reported = 0;
+	int found = 0, reported = 0, ended = 0;
 
 	CHECK(d != NULL);
 	if (!d)
 		return;
 	rng_s = 23;
-	for (t = 0; t < 2400; t++) {
+	for (t = 0; t < 3000; t++) {
 		double power = 6.0, since = t - 1500;
 		int j;
 
@@ -305,6 +305,10 @@ static void reading_step(enum step_kind kind)
 
 			if (kind == STEP_ALONE || kind == STEP_LOST) {
 				f.x[2] += 2.0;
+				f.pred[2] += 2.0 * taken;
+			} else if (kind == STEP_BACK) {
+				/* taken by its model, and back at 2400 s */
+				f.x[2] += since < 900 ? 2.0 : 0;
 				f.pred[2] += 2.0 * taken;
 			} else if (kind == STEP_ALL) {
 				for (j = 0; j < NZ; j++) {
@@ -325,10 +329,20 @@ static void reading_step(enum step_kind kind)
 		found |= d->z[2].rstep != 0 && d->z[2].rstep_t == 1500;
 		found |= d->z[0].rstep != 0 || d->z[1].rstep != 0;
 		reported |= d->z[2].state == TP_DRIFT_FAULT && d->z[2].onset == 1500;
+		if (t < 2400)
+			ended |= reported && d->z[2].state == TP_DRIFT_OK;
+		else if (kind == STEP_BACK)
+			ended |= d->z[2].state == TP_DRIFT_OK;
 	}
 	if (kind == STEP_ALONE) {
+		/* reported, and it stands: the model that took the step in
+		 * within a minute does not end it, its neighbours say not */
 		CHECK(found);
 		CHECK(reported);
+		CHECK(!ended);
+	} else if (kind == STEP_BACK) {
+		/* ... and when the reading is right again, it ends */
+		CHECK(found && reported && ended);
 	} else {
 		CHECK(!found);
 	}
@@ -338,6 +352,7 @@ static void reading_step(enum step_kind kind)
 static void test_reading_step(void)
 {
 	reading_step(STEP_ALONE);
+	reading_step(STEP_BACK);
 	reading_step(STEP_ALL);
 	reading_step(STEP_SPIKE);
 	reading_step(STEP_POWER);

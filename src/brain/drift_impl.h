@@ -203,6 +203,7 @@ struct tp_drift_zone {
 	 */
 	int rstep;
 	double rstep_t, rstep_c, rstep_others;
+	double rstep_hc0; /* the neighbours' residual before it (NaN: unknown) */
 
 	/* told from its neighbours (drift_cross.c): the fit, and per block of
 	 * the history its residual (NaN: none) and leverage */

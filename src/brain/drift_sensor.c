@@ -733,10 +733,14 @@ static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, d
 /*
  * A step of the zone's reading alone (drift_jump.c) is its sensor's alarm,
  * raised at the block after it was found, whatever its model has learnt
- * meanwhile; the mark goes once the zone is healthy again.
+ * meanwhile; the mark goes once the zone is healthy again. Its neighbours'
+ * residual before the step is kept: the fault ends when it is back there.
  */
 static void rstep_take(struct tp_drift_zone *z, double t)
 {
+	double sum = 0;
+	int i, n = 0;
+
 	if (z->rstep == 2 && z->state == TP_DRIFT_OK)
 		z->rstep = 0;
 	if (z->rstep != 1)
@@ -749,6 +753,17 @@ static void rstep_take(struct tp_drift_zone *z, double t)
 	z->alarm_t = t;
 	z->sign = z->rstep_c > 0 ? 1 : -1;
 	z->onset = z->rstep_t;
+	/* the neighbours' residual before it, what it must come back to */
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (z->ht[k] < z->onset && z->ht[k] >= z->onset - CLASSIFY_PRE_S &&
+		    !isnan(z->hc[k])) {
+			sum += z->hc[k];
+			n++;
+		}
+	}
+	z->rstep_hc0 = n >= 10 ? sum / n : NAN;
 }
 
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)
@@ -850,7 +865,11 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 			if (z->state != TP_DRIFT_FAULT)
 				break;
 		}
-		if (fabs(dd) < k)
+		/* a reading's step ends when its neighbours say it came back
+		 * (the zone model, which learnt nothing since, may have erred) */
+		if (fabs(z->rstep == 2 && !isnan(z->rstep_hc0) && !isnan(z->cx.r)
+			     ? z->cx.r - z->rstep_hc0
+			     : dd) < k)
 			z->quiet_n++;
 		else
 			z->quiet_n = 0;
