@@ -142,8 +142,7 @@ static void judge_frame(struct tp_drift *d, int p, int a, int c, int b)
 		int others = 0, alone = 1;
 
 		if (!(fabs(jump) >= RSTEP_MIN_K) || !zone_own(d, j, tc) ||
-		    (z->state != TP_DRIFT_OK && z->state != TP_DRIFT_SUSPECT) ||
-		    fabs(jump) < RSTEP_QUANTA * quantum(s, j))
+		    z->state == TP_DRIFT_FAULT || fabs(jump) < RSTEP_QUANTA * quantum(s, j))
 			continue;
 		shift = step_at(s, j, p, a, c, b);
 		if (!(shift * jump > 0 && fabs(shift) >= RSTEP_KEEP * fabs(jump)))

@@ -733,7 +733,9 @@ static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, d
 /*
  * A step of the zone's reading alone (drift_jump.c) is its sensor's alarm,
  * raised at the block after it was found, whatever its model has learnt
- * meanwhile; the mark goes once the zone is healthy again. Its neighbours'
+ * meanwhile (an alarm of its own not yet reported takes the step's onset:
+ * its model's lag may have raised it, and the step is no lag); the mark
+ * goes once the zone is healthy again. Its neighbours'
  * residual before the step is kept: the fault ends when it is back there.
  */
 static void rstep_take(struct tp_drift_zone *z, double t)
@@ -746,7 +748,7 @@ static void rstep_take(struct tp_drift_zone *z, double t)
 	if (z->rstep != 1)
 		return;
 	z->rstep = 0;
-	if (z->state != TP_DRIFT_OK && z->state != TP_DRIFT_SUSPECT)
+	if (z->state == TP_DRIFT_FAULT)
 		return;
 	z->rstep = 2;
 	z->state = TP_DRIFT_CLASSIFY;
