@@ -232,3 +232,19 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 	 * guess (their linear relation still explains a reading there) */
 	return cs >= CROSS_CONFIRM * os && !(lev > CROSS_LEVERAGE) ? 1 : -1;
 }
+
+double tp_drift_cross_before(const struct tp_drift_zone *z)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (!isnan(z->hc[k]) && z->ht[k] < z->onset && z->ht[k] >= z->onset - CROSS_PRE_S) {
+			sum += z->hc[k];
+			n++;
+		}
+	}
+	return n >= CROSS_PRE_N ? sum / n : NAN;
+}

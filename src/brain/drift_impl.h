@@ -348,6 +348,13 @@ const char *tp_drift_fault_event(enum tp_fault_kind k);
 void tp_drift_emit_fault(struct tp_drift *d, int j, double t, double conf, const char *shape,
 			 double ref, const char *why, const struct tp_evidence *e);
 
+/*
+ * Zone z's neighbours' residual (drift_cross.c) over the blocks of the
+ * CROSS_PRE_S before its alarm's onset, as tp_drift_cross_judge takes it;
+ * NaN from fewer than CROSS_PRE_N.
+ */
+double tp_drift_cross_before(const struct tp_drift_zone *z);
+
 /* ---- drift_shape.c ---- */
 
 #define TP_DRIFT_BIC_DECIDE 10.0 /* evidence that names the kind of a sensor fault */
@@ -468,6 +475,16 @@ int tp_drift_power_held(const struct tp_drift *d, double t, double now_s, double
  */
 void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, double power_w,
 			 const struct tp_drift_model *mdl, const struct tp_evidence *e);
+
+/* Index into the ring of the frames kept (st) of the i-th from the oldest. */
+int tp_drift_step_ring(const struct tp_drift_steps *s, int i);
+
+/*
+ * The power over (from, to] of the frames kept: its mean, least and most;
+ * 0 when a frame there has none or fewer than need have.
+ */
+int tp_drift_step_power(const struct tp_drift_steps *s, double from, double to, int need,
+			double *mean, double *lo, double *hi);
 
 /* ---- drift_jump.c ---- */
 

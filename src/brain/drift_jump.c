@@ -5,7 +5,7 @@
 #include "stats.h"
 
 /*
- * A reading's step that no heat makes (drift.h, docs/brain.md): one zone's
+ * A reading's step that no heat makes (drift_impl.h, docs/brain.md): one zone's
  * reading jumps by several of its quanta from one frame to the next and
  * stays there, while the power has held still for half a minute and every
  * other zone holds too. A die answers a step of the power within seconds,
@@ -39,11 +39,6 @@
 #define RSTEP_OTHER_JUMP 0.5  /* ... and their jumps at that frame under this share */
 #define RSTEP_BACK_S	 60.0 /* not this soon after the zone was stuck, lost or invalid */
 
-static int ring(const struct tp_drift_steps *s, int i)
-{
-	return (s->fpos - s->fn + i + TP_DRIFT_STEP_FRAMES) % TP_DRIFT_STEP_FRAMES;
-}
-
 /* Zone j's median reading over the frames [a, b) of the ring; NaN if one is missing. */
 static double window_median(const struct tp_drift_steps *s, int j, int a, int b)
 {
@@ -51,7 +46,7 @@ static double window_median(const struct tp_drift_steps *s, int j, int a, int b)
 	int i, n = 0;
 
 	for (i = a; i < b; i++) {
-		double x = s->fx[ring(s, i)][j];
+		double x = s->fx[tp_drift_step_ring(s, i)][j];
 
 		if (isnan(x))
 			return NAN;
@@ -70,38 +65,13 @@ static double quantum(const struct tp_drift_steps *s, int j)
 	int i;
 
 	for (i = 1; i < s->fn; i++) {
-		double dx = fabs(s->fx[ring(s, i)][j] - s->fx[ring(s, i - 1)][j]);
+		double dx = fabs(s->fx[tp_drift_step_ring(s, i)][j] -
+				 s->fx[tp_drift_step_ring(s, i - 1)][j]);
 
 		if (dx > 1e-3)
 			q = fmin(q, dx);
 	}
 	return isinf(q) ? 0 : q;
-}
-
-/*
- * The power held over the frames from t0 to frame c (from frame p on, the
- * first at t0 or before it): every one has a reading, within the band.
- */
-static int power_held(const struct tp_drift_steps *s, double t0, int p, int c)
-{
-	double sum = 0, lo = INFINITY, hi = -INFINITY;
-	int i, n = 0;
-
-	if (s->ft[ring(s, p)] > t0)
-		return 0;
-	for (i = p; i <= c && i < s->fn; i++) {
-		int k = ring(s, i);
-
-		if (s->ft[k] < t0)
-			continue;
-		if (isnan(s->fp[k]))
-			return 0;
-		sum += s->fp[k];
-		lo = fmin(lo, s->fp[k]);
-		hi = fmax(hi, s->fp[k]);
-		n++;
-	}
-	return n >= 3 && hi - lo <= fmax(RSTEP_HELD_W, RSTEP_HELD_REL * fabs(sum / n));
 }
 
 /* A zone whose reading is its own now: present, valid, not stuck, and judged as usual. */
@@ -130,11 +100,16 @@ static double step_at(const struct tp_drift_steps *s, int j, int p, int a, int c
 static void judge_frame(struct tp_drift *d, int p, int a, int c, int b)
 {
 	struct tp_drift_steps *s = &d->st;
-	int kc = ring(s, c), kp = ring(s, c - 1), j, k;
-	double tc = s->ft[kc];
+	int kc = tp_drift_step_ring(s, c), kp = tp_drift_step_ring(s, c - 1), j, k;
+	double tc = s->ft[kc], pm, lo, hi;
 
-	/* the power's frames just after count: a die answers within one */
-	if (tc - s->ft[kp] > RSTEP_DT_S || !power_held(s, tc - RSTEP_HELD_S, p, c + 2))
+	/* the power held from RSTEP_HELD_S before (the frames kept reach that
+	 * far) to two frames after: a die answers within one */
+	if (tc - s->ft[kp] > RSTEP_DT_S || s->ft[tp_drift_step_ring(s, p)] > tc - RSTEP_HELD_S ||
+	    !tp_drift_step_power(s, tc - RSTEP_HELD_S - 1e-6,
+				 s->ft[tp_drift_step_ring(s, c + 2 < s->fn ? c + 2 : s->fn - 1)], 3,
+				 &pm, &lo, &hi) ||
+	    hi - lo > fmax(RSTEP_HELD_W, RSTEP_HELD_REL * fabs(pm)))
 		return;
 	for (j = 0; j < d->nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
@@ -180,21 +155,22 @@ void tp_drift_jump_frame(struct tp_drift *d, double t)
 		return;
 	/* the frames not yet judged (one a call, as a rule) with two windows
 	 * before them and one after */
-	for (c = s->fn - 1; c > 0 && s->ft[ring(s, c)] > d->rstep_eval_t; c--)
+	for (c = s->fn - 1; c > 0 && s->ft[tp_drift_step_ring(s, c)] > d->rstep_eval_t; c--)
 		;
 	for (c++; c < s->fn; c++) {
-		double tc = s->ft[ring(s, c)];
+		double tc = s->ft[tp_drift_step_ring(s, c)];
 
 		if (tc > t - RSTEP_WIN_S)
 			break;
 		d->rstep_eval_t = tc;
-		if (s->ft[ring(s, 0)] > tc - fmax(2 * RSTEP_WIN_S, RSTEP_HELD_S))
+		if (s->ft[tp_drift_step_ring(s, 0)] > tc - fmax(2 * RSTEP_WIN_S, RSTEP_HELD_S))
 			continue;
-		for (a = c; a > 0 && s->ft[ring(s, a - 1)] >= tc - RSTEP_WIN_S; a--)
+		for (a = c; a > 0 && s->ft[tp_drift_step_ring(s, a - 1)] >= tc - RSTEP_WIN_S; a--)
 			;
-		for (p = a; p > 0 && s->ft[ring(s, p - 1)] >= tc - 2 * RSTEP_WIN_S; p--)
+		for (p = a; p > 0 && s->ft[tp_drift_step_ring(s, p - 1)] >= tc - 2 * RSTEP_WIN_S;
+		     p--)
 			;
-		for (b = c; b < s->fn && s->ft[ring(s, b)] < tc + RSTEP_WIN_S; b++)
+		for (b = c; b < s->fn && s->ft[tp_drift_step_ring(s, b)] < tc + RSTEP_WIN_S; b++)
 			;
 		if (p < a && a < c)
 			judge_frame(d, p, a, c, b);

@@ -551,7 +551,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 		int pc = fit_window(d, z, &w, &kernel, 1);
 
 		if (pc < 3 || w.n == pc)
-			post = fit_window(d, z, &w, &kernel, 0);
+			fit_window(d, z, &w, &kernel, 0);
 		kind = shape_judge(d, z, &w, var, kernel, &told, &ramp, &conf, why, sizeof(why));
 	}
 	settle = ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign);
@@ -735,14 +735,11 @@ static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, d
  * raised at the block after it was found, whatever its model has learnt
  * meanwhile (an alarm of its own not yet reported takes the step's onset:
  * its model's lag may have raised it, and the step is no lag); the mark
- * goes once the zone is healthy again. Its neighbours'
- * residual before the step is kept: the fault ends when it is back there.
+ * goes once the zone is healthy again. Its neighbours' residual before the
+ * step is kept: the fault ends when it is back there.
  */
 static void rstep_take(struct tp_drift_zone *z, double t)
 {
-	double sum = 0;
-	int i, n = 0;
-
 	if (z->rstep == 2 && z->state == TP_DRIFT_OK)
 		z->rstep = 0;
 	if (z->rstep != 1)
@@ -755,17 +752,7 @@ static void rstep_take(struct tp_drift_zone *z, double t)
 	z->alarm_t = t;
 	z->sign = z->rstep_c > 0 ? 1 : -1;
 	z->onset = z->rstep_t;
-	/* the neighbours' residual before it, what it must come back to */
-	for (i = 0; i < z->hn; i++) {
-		int k = tp_drift_zone_ring(z, i);
-
-		if (z->ht[k] < z->onset && z->ht[k] >= z->onset - CLASSIFY_PRE_S &&
-		    !isnan(z->hc[k])) {
-			sum += z->hc[k];
-			n++;
-		}
-	}
-	z->rstep_hc0 = n >= 10 ? sum / n : NAN;
+	z->rstep_hc0 = tp_drift_cross_before(z); /* what it must come back to */
 }
 
 void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_evidence *e)

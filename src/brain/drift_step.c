@@ -41,7 +41,7 @@
 #define STEP_SAME_W   0.2  /* the steps judged as large as those before, within this share */
 #define STEP_HITS     2	   /* steps in a row that say so */
 
-static int fring(const struct tp_drift_steps *s, int i)
+int tp_drift_step_ring(const struct tp_drift_steps *s, int i)
 {
 	return (s->fpos - s->fn + i + TP_DRIFT_STEP_FRAMES) % TP_DRIFT_STEP_FRAMES;
 }
@@ -60,12 +60,8 @@ static int zone_usable(const struct tp_drift *d, int j)
 	       z->spike_n == 0 && !(d->t_now < z->relearn_until);
 }
 
-/*
- * The power over (from, to] of the frames kept: its mean, least and most;
- * 0 when a frame there has none or fewer than need have.
- */
-static int power_span(const struct tp_drift_steps *s, double from, double to, int need,
-		      double *mean, double *lo, double *hi)
+int tp_drift_step_power(const struct tp_drift_steps *s, double from, double to, int need,
+			double *mean, double *lo, double *hi)
 {
 	double sum = 0;
 	int i, n = 0;
@@ -73,7 +69,7 @@ static int power_span(const struct tp_drift_steps *s, double from, double to, in
 	*lo = INFINITY;
 	*hi = -INFINITY;
 	for (i = 0; i < s->fn; i++) {
-		int k = fring(s, i);
+		int k = tp_drift_step_ring(s, i);
 
 		if (s->ft[k] <= from || s->ft[k] > to)
 			continue;
@@ -97,7 +93,7 @@ static double reading_span(const struct tp_drift_steps *s, int j, double from, d
 	int i, n = 0;
 
 	for (i = 0; i < s->fn; i++) {
-		int k = fring(s, i);
+		int k = tp_drift_step_ring(s, i);
 
 		if (s->ft[k] <= from || s->ft[k] > to || isnan(s->fx[k][j]))
 			continue;
@@ -330,7 +326,7 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 	int j, k;
 
 	s->open = 0;
-	if (!power_span(s, s->ts + STEP_SETTLE, t, 2, &p1, &plo, &phi))
+	if (!tp_drift_step_power(s, s->ts + STEP_SETTLE, t, 2, &p1, &plo, &phi))
 		return;
 	if (fabs(p1 - s->p0) < STEP_MIN_W || phi - plo > STEP_STEADY * fabs(p1 - s->p0))
 		return;
@@ -384,8 +380,8 @@ void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, do
 		return;
 	}
 	/* a step now: the power steady over the seconds before this frame */
-	if (isnan(s->fp[k]) || s->ft[fring(s, 0)] > t - STEP_PRE_S - 1e-6 ||
-	    !power_span(s, t - STEP_PRE_S - 1e-6, t - 1e-6, 3, &p0, &lo, &hi) ||
+	if (isnan(s->fp[k]) || s->ft[tp_drift_step_ring(s, 0)] > t - STEP_PRE_S - 1e-6 ||
+	    !tp_drift_step_power(s, t - STEP_PRE_S - 1e-6, t - 1e-6, 3, &p0, &lo, &hi) ||
 	    fabs(power_w - p0) < STEP_MIN_W || hi - lo > STEP_STEADY * fabs(power_w - p0))
 		return;
 	/* the frame before this one closes the steady span */
