@@ -191,6 +191,30 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
 }
 
 /*
+ * Over zone j's blocks from t0 up to t1 (not included) that have a
+ * neighbours' residual: its sum into *c, the zone model's into *o, the
+ * largest leverage into *lev; returns how many.
+ */
+static int cross_sums(const struct tp_drift_zone *z, double t0, double t1, double *c, double *o,
+		      double *lev)
+{
+	int i, n = 0;
+
+	*c = *o = *lev = 0;
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (isnan(z->hc[k]) || z->ht[k] < t0 || z->ht[k] >= t1)
+			continue;
+		*c += z->hc[k];
+		*o += z->hd[k];
+		*lev = fmax(*lev, z->hh[k]);
+		n++;
+	}
+	return n;
+}
+
+/*
  * Zone j's alarm (onset z->onset, sign z->sign) at t: how far its
  * neighbours' residual stepped since the onset, against its own model's
  * over the same blocks (CROSS_PRE_S before the onset, and since). 0: under
@@ -203,25 +227,10 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
 int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 {
 	const struct tp_drift_zone *z = &d->z[j];
-	double cpre = 0, opre = 0, cpost = 0, opost = 0, lev = 0, cs, os;
-	int i, npre = 0, npost = 0;
+	double cpre, opre, cpost, opost, lev, cs, os;
+	int npre = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &cpre, &opre, &lev);
+	int npost = cross_sums(z, z->onset, nextafter(t, INFINITY), &cpost, &opost, &lev);
 
-	for (i = 0; i < z->hn; i++) {
-		int k = tp_drift_zone_ring(z, i);
-
-		if (isnan(z->hc[k]) || z->ht[k] > t || z->ht[k] < z->onset - CROSS_PRE_S)
-			continue;
-		if (z->ht[k] < z->onset) {
-			cpre += z->hc[k];
-			opre += z->hd[k];
-			npre++;
-		} else {
-			cpost += z->hc[k];
-			opost += z->hd[k];
-			lev = fmax(lev, z->hh[k]);
-			npost++;
-		}
-	}
 	if (npre < CROSS_PRE_N || npost < CROSS_POST_N)
 		return -1;
 	cs = z->sign * (cpost / npost - cpre / npre);
@@ -235,16 +244,8 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 
 double tp_drift_cross_before(const struct tp_drift_zone *z)
 {
-	double sum = 0;
-	int i, n = 0;
+	double sum, own, lev;
+	int n = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &sum, &own, &lev);
 
-	for (i = 0; i < z->hn; i++) {
-		int k = tp_drift_zone_ring(z, i);
-
-		if (!isnan(z->hc[k]) && z->ht[k] < z->onset && z->ht[k] >= z->onset - CROSS_PRE_S) {
-			sum += z->hc[k];
-			n++;
-		}
-	}
 	return n >= CROSS_PRE_N ? sum / n : NAN;
 }
