@@ -353,14 +353,35 @@ check "every session has start, energy summary and stop" \
 check "no sensor_gain from any scenario that has none" \
   sh -c "! cat '$TMPD/a.jsonl' '$TMPD/hot.jsonl' | grep -q '\"event\":\"sensor_gain\"'"
 
+# corrupt NAME COLUMN VALUE LINES: sim-lost's frames 301-320 with COLUMN set
+# to VALUE, its first LINES lines, replayed into $TMPD/NAME.jsonl
+corrupt() {
+  awk -F, -v c="$2" -v x="$3" 'BEGIN { OFS = "," } /^#/ || /^t,/ { print; next }
+    { n++; if (n > 300 && n <= 320) $c = x; print }' $S/sim-lost/telemetry.csv | head -"$4" >"$TMPD/$1.csv"
+  "$TP_BIN" replay --board sim "$TMPD/$1.csv" >"$TMPD/$1.jsonl" 2>/dev/null
+}
+
 # sensor_invalid: a sentinel reading (-256 C, a power-gated Orin engine)
-awk -F, 'BEGIN { OFS = "," } /^#/ || /^t,/ { print; next } { n++; if (n > 300 && n <= 320) $4 = -256; print }' \
-  $S/sim-lost/telemetry.csv | head -900 >"$TMPD/invalid.csv"
-"$TP_BIN" replay --board sim "$TMPD/invalid.csv" >"$TMPD/inv.jsonl" 2>/dev/null
+corrupt inv 4 -256 900
 check "a -256 C reading is sensor_invalid (below_min), once" \
   sh -c "[ \$(grep -c '\"event\":\"sensor_invalid\",\"channel\":\"temp.board\".*\"state\":\"start\".*below_min' '$TMPD/inv.jsonl') = 1 ]"
 check "... and nothing else is blamed" \
   sh -c "! grep -q '\"event\":\"sensor_\\(offset\\|gain\\|spike\\|stuck\\)' '$TMPD/inv.jsonl'"
+
+# a reading no temperature takes (INT_MAX millidegrees read as degrees) is
+# kept from the models, but the sensor gave it: out of range, not silent
+# (before the lost episode of sim-lost's own, at 605 s)
+corrupt garbage 4 2147483.647 550
+check "a 2147483.647 C reading is sensor_invalid (above_max) with its value, once" \
+  sh -c "[ \$(grep -c '\"event\":\"sensor_invalid\",\"channel\":\"temp.board\".*\"state\":\"start\",\"value\":2147483.647,\"reason\":\"above_max\"' '$TMPD/garbage.jsonl') = 1 ]"
+check "... not sensor_lost, and nothing else blamed" \
+  sh -c "! grep -q '\"event\":\"sensor_\\(lost\\|offset\\|gain\\|spike\\|stuck\\)' '$TMPD/garbage.jsonl'"
+# ... and so for a power rail reading 1e9 W
+corrupt pgarbage 5 1e9 550
+check "a 1e9 W power reading is sensor_invalid (above_max), started and ended once" \
+  sh -c "[ \$(grep -c '\"event\":\"sensor_invalid\",\"channel\":\"power.board\".*\"state\":\"start\",\"value\":1000000000.0,\"reason\":\"above_max\"' '$TMPD/pgarbage.jsonl') = 1 ] && [ \$(grep -c '\"event\":\"sensor_invalid\",\"channel\":\"power.board\".*\"state\":\"end\"' '$TMPD/pgarbage.jsonl') = 1 ]"
+check "... not sensor_lost" \
+  sh -c "! grep -q '\"event\":\"sensor_lost\"' '$TMPD/pgarbage.jsonl'"
 
 check "offset: the event says neither the load nor anything else moved with it" \
   sh -c "'$TP_BIN' replay $S/sim-offset-step 2>/dev/null | grep '\"event\":\"sensor_calibration\"' | grep -q '\"witnesses\":{\"load_changed\":false}'"

@@ -106,6 +106,15 @@ int tp_drift_zone_spikes(const struct tp_drift *d, int j, double within_s, int d
 /* 1 while zone j's readings are out of range or a sentinel. */
 int tp_drift_zone_invalid(const struct tp_drift *d, int j);
 
+/*
+ * Zone j read x at t, after tp_drift_frame had none for it: a value no
+ * temperature takes (the caller kept it from every model). The sensor is
+ * not silent but out of range: sensor_invalid with the value, not
+ * sensor_lost.
+ */
+void tp_drift_zone_garbage(struct tp_drift *d, int j, double t, double x,
+			   const struct tp_evidence *e);
+
 /* 1 while zone j's reading is stuck. */
 int tp_drift_zone_stuck(const struct tp_drift *d, int j);
 

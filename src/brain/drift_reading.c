@@ -298,6 +298,13 @@ static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
 	return 0;
 }
 
+void tp_drift_zone_garbage(struct tp_drift *d, int j, double t, double x,
+			   const struct tp_evidence *e)
+{
+	if (j >= 0 && j < d->nz && !isnan(x) && zone_present(d, j, t, x, e))
+		zone_valid(d, j, t, x, e);
+}
+
 void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, double pred, double pv,
 			    double x1, double x2, double cool, const struct tp_evidence *e)
 {

@@ -781,6 +781,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		return -EINVAL;
 	for (i = 0; i < p->nin; i++)
 		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
+	p->vraw = v;
 	dt = p->started ? t - p->t_last : 0;
 	if (!p->started) {
 		p->started = 1;
@@ -810,7 +811,8 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	tp_pipeline_zones_anchor(p, t, dt);
 	tp_pipeline_room_frame(p, t, dt);
 
-	tp_pipeline_out_watch(p, t, p->v, &e);
+	tp_pipeline_out_watch(p, t, p->v, p->vraw, &e);
+	p->vraw = NULL; /* the caller's, this step only */
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
 	tp_pipeline_out_warn(p, t, &e);

@@ -45,6 +45,7 @@ enum power_source { PWR_NONE, PWR_BOARD, PWR_RAILS, PWR_PROXY };
 struct chan_watch {
 	int watched;
 	struct tp_lost ch;
+	int invalid, ok_n; /* reading values no such channel takes; good readings since */
 };
 
 struct tp_pipeline {
@@ -55,6 +56,7 @@ struct tp_pipeline {
 	double *v;	      /* sanitised frame */
 	struct tp_chanset in; /* input channel names (for events) */
 	double *vmax;	      /* readings this large are no readings (a broken sensor) */
+	const double *vraw;   /* the frame as given, during tp_pipeline_step */
 
 	/* channel indexes, -1 when absent */
 	enum power_source psrc;
@@ -247,8 +249,9 @@ double tp_pipeline_room_idle(const struct tp_pipeline *p, double jpt);
 
 /* ---- pipeline_out.c ---- */
 
-/* The channels other than temp.* lost and back. */
-void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *raw,
+/* The channels other than temp.* lost and back, or reading garbage: v the
+ * sanitised frame, raw as given (NULL: none). */
+void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *v, const double *raw,
 			   const struct tp_evidence *e);
 
 /* ceiling_forecast: the time to ceiling under the warning threshold, and back. */

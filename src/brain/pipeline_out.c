@@ -448,8 +448,70 @@ void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const stru
 		json_decref(ev);
 }
 
+/* A channel's fault event: its name, the verdict, confidence and state. */
+static json_t *chan_event(const struct tp_pipeline *p, int i, double t, const char *kind,
+			  double conf, const char *state)
+{
+	json_t *ev = tp_event_new(t, kind);
+
+	if (!ev)
+		return NULL;
+	json_object_set_new(ev, "channel", json_string(p->in.name[i]));
+	json_object_set_new(ev, "verdict", json_string("sensor_fault"));
+	tp_event_set_num(ev, "confidence", conf);
+	json_object_set_new(ev, "state", json_string(state));
+	return ev;
+}
+
+static void chan_emit(struct tp_pipeline *p, json_t *ev, const struct tp_evidence *e)
+{
+	if (!ev)
+		return;
+	tp_evidence_add(ev, e);
+	if (p->log)
+		tp_event_emit(p->log, ev);
+	else
+		json_decref(ev);
+}
+
+/*
+ * Channel i read x (garbage: a value no such channel takes, kept from
+ * everything): sensor_invalid once while it reads garbage, ended by three
+ * good readings.
+ */
+static void watch_range(struct tp_pipeline *p, int i, double t, double x, int garbage,
+			const struct tp_evidence *e)
+{
+	struct chan_watch *w = &p->watch[i];
+	json_t *ev;
+
+	if (garbage) {
+		w->ok_n = 0;
+		if (w->invalid)
+			return;
+		w->invalid = 1;
+		ev = chan_event(p, i, t, "sensor_invalid", 0.99, "start");
+		if (ev) {
+			tp_event_set_num(ev, "value", x);
+			json_object_set_new(ev, "reason",
+					    json_string(x > 0 ? "above_max" : "below_min"));
+			tp_event_set_num(ev, "max_abs", p->vmax[i]);
+			json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
+		}
+		chan_emit(p, ev, e);
+		return;
+	}
+	if (!w->invalid || ++w->ok_n < 3)
+		return;
+	w->invalid = 0;
+	ev = chan_event(p, i, t, "sensor_invalid", 0.9, "end");
+	if (ev)
+		tp_event_set_num(ev, "value", x);
+	chan_emit(p, ev, e);
+}
+
 /* The channels other than temp.* lost and back (lost.h has the rule). */
-void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *raw,
+void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *v, const double *raw,
 			   const struct tp_evidence *e)
 {
 	double silent;
@@ -457,49 +519,35 @@ void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *raw,
 
 	for (i = 0; i < p->nin; i++) {
 		struct chan_watch *w = &p->watch[i];
+		/* garbage is a reading all the same: the sensor is not silent */
+		int garbage = isnan(v[i]) && raw && !isnan(raw[i]);
+		double x = garbage ? raw[i] : v[i];
 		json_t *ev;
 
 		if (!w->watched)
 			continue;
-		if (!isnan(raw[i])) {
-			if (tp_lost_reading(&w->ch, t, raw[i], &silent)) {
-				ev = tp_event_new(t, "sensor_lost");
+		if (!isnan(x)) {
+			if (tp_lost_reading(&w->ch, t, x, &silent)) {
+				ev = chan_event(p, i, t, "sensor_lost", 0.99, "end");
 				if (ev) {
-					json_object_set_new(ev, "channel",
-							    json_string(p->in.name[i]));
-					json_object_set_new(ev, "verdict",
-							    json_string("sensor_fault"));
-					tp_event_set_num(ev, "confidence", 0.99);
-					json_object_set_new(ev, "state", json_string("end"));
-					tp_event_set_num(ev, "value", raw[i]);
+					tp_event_set_num(ev, "value", x);
 					tp_event_set_num(ev, "silent_s", silent);
-					tp_evidence_add(ev, e);
-					if (p->log)
-						tp_event_emit(p->log, ev);
-					else
-						json_decref(ev);
 				}
+				chan_emit(p, ev, e);
 			}
+			watch_range(p, i, t, x, garbage, e);
 			continue;
 		}
 		if (!tp_lost_silent(&w->ch, t))
 			continue;
-		ev = tp_event_new(t, "sensor_lost");
-		if (!ev)
-			continue;
-		json_object_set_new(ev, "channel", json_string(p->in.name[i]));
-		json_object_set_new(ev, "verdict", json_string("sensor_fault"));
-		tp_event_set_num(ev, "confidence", 0.99);
-		json_object_set_new(ev, "state", json_string("start"));
-		tp_event_set_num(ev, "last_value", w->ch.last_value);
-		tp_event_set_num(ev, "last_t", w->ch.t_last);
-		tp_event_set_num(ev, "silent_s", t - w->ch.t_last);
-		json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
-		tp_evidence_add(ev, e);
-		if (p->log)
-			tp_event_emit(p->log, ev);
-		else
-			json_decref(ev);
+		ev = chan_event(p, i, t, "sensor_lost", 0.99, "start");
+		if (ev) {
+			tp_event_set_num(ev, "last_value", w->ch.last_value);
+			tp_event_set_num(ev, "last_t", w->ch.t_last);
+			tp_event_set_num(ev, "silent_s", t - w->ch.t_last);
+			json_object_set_new(ev, "faulty_sensor", json_string(p->in.name[i]));
+		}
+		chan_emit(p, ev, e);
 	}
 }
 

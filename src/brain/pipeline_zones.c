@@ -35,6 +35,7 @@ void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
 			     const struct tp_evidence *e)
 {
 	struct tp_drift_model dm;
+	int j;
 
 	dm.r2 = dm.tau2_s = NAN;
 	if (p->ctrl >= 0) {
@@ -53,6 +54,11 @@ void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
 	dm.throttled = tp_pipeline_throttled(p);
 	tp_drift_frame(p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
 		       &dm, e);
+	/* a reading no temperature takes is kept from every model, but the
+	 * sensor gave it: out of range, not silent */
+	for (j = 0; p->vraw && j < p->nz; j++)
+		if (isnan(p->reading[j]))
+			tp_drift_zone_garbage(p->dd, j, t, p->vraw[p->zin[j]], e);
 }
 
 /*
