@@ -40,6 +40,18 @@ void tp_err_option(const char *cmd, int c, char *const *argv)
 		tp_err("%s: unknown option '%s' (see 'thermpace %s --help')", cmd, opt, cmd);
 }
 
+void tp_touch(void *p, size_t n)
+{
+	volatile unsigned char *c = p;
+	size_t i;
+
+	/* each byte written back as it was: the contents stay */
+	for (i = 0; i < n; i += 4096)
+		c[i] = c[i];
+	if (n > 0)
+		c[n - 1] = c[n - 1];
+}
+
 int tp_strlcpy(char *dst, const char *src, size_t n)
 {
 	size_t len = strlen(src);

@@ -127,6 +127,14 @@ int tp_write_file_atomic_at(int dirfd, const char *name, const char *tmp, const 
 /* Copies src into dst[n], truncating; returns -ENAMETOOLONG when truncated. */
 int tp_strlcpy(char *dst, const char *src, size_t n);
 
+/*
+ * Writes a byte of every page of p[n] back as it was: memory calloc gave
+ * becomes resident, so a ring that fills over hours counts from the start
+ * and the footprint a daemon shows in its first minute is the one it
+ * keeps.
+ */
+void tp_touch(void *p, size_t n);
+
 /* Trims blanks at both ends in place; returns s. */
 char *tp_trim(char *s);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "stats.h"
@@ -62,6 +63,11 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->common_onset = NAN;
 		z->back_t = -INFINITY;
 	}
+	/* the history rings fill over 85 minutes: resident now (the zones
+	 * past nz never are) */
+	tp_touch(d, offsetof(struct tp_drift, z) + (size_t)nz * sizeof(d->z[0]));
+	tp_touch((char *)d->z + sizeof(d->z),
+		 sizeof(*d) - offsetof(struct tp_drift, z) - sizeof(d->z));
 	*out = d;
 	return 0;
 }
