@@ -781,7 +781,6 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 		return -EINVAL;
 	for (i = 0; i < p->nin; i++)
 		p->v[i] = isfinite(v[i]) && fabs(v[i]) < p->vmax[i] ? v[i] : NAN;
-	p->vraw = v;
 	dt = p->started ? t - p->t_last : 0;
 	if (!p->started) {
 		p->started = 1;
@@ -805,14 +804,13 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	/* the model predicts, the detector judges, the model learns */
 	tp_pipeline_zones_predict(p);
 	fill_evidence(p, &e);
-	tp_pipeline_zones_judge(p, t, room_published(p), &e);
+	tp_pipeline_zones_judge(p, t, room_published(p), v, &e);
 	tp_pipeline_zones_learn(p, t);
 	init_frame(p, t);
 	tp_pipeline_zones_anchor(p, t, dt);
 	tp_pipeline_room_frame(p, t, dt);
 
-	tp_pipeline_out_watch(p, t, p->v, p->vraw, &e);
-	p->vraw = NULL; /* the caller's, this step only */
+	tp_pipeline_out_watch(p, t, p->v, v, &e);
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
 	tp_pipeline_out_warn(p, t, &e);

@@ -56,7 +56,6 @@ struct tp_pipeline {
 	double *v;	      /* sanitised frame */
 	struct tp_chanset in; /* input channel names (for events) */
 	double *vmax;	      /* readings this large are no readings (a broken sensor) */
-	const double *vraw;   /* the frame as given, during tp_pipeline_step */
 
 	/* channel indexes, -1 when absent */
 	enum power_source psrc;
@@ -204,8 +203,12 @@ double tp_pipeline_leak_at(const struct tp_pipeline *p, double x);
 /* The model's view of every zone now: prediction, its variance, rises. */
 void tp_pipeline_zones_predict(struct tp_pipeline *p);
 
-/* The drift detector's frame, told the room published, ambient_c. */
-void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
+/*
+ * The drift detector's frame, told the room published, ambient_c; raw the
+ * frame as given (a zone's reading the sanitised frame dropped is judged
+ * out of range from it).
+ */
+void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c, const double *raw,
 			     const struct tp_evidence *e);
 
 /*
@@ -250,7 +253,7 @@ double tp_pipeline_room_idle(const struct tp_pipeline *p, double jpt);
 /* ---- pipeline_out.c ---- */
 
 /* The channels other than temp.* lost and back, or reading garbage: v the
- * sanitised frame, raw as given (NULL: none). */
+ * sanitised frame, raw as given. */
 void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *v, const double *raw,
 			   const struct tp_evidence *e);
 

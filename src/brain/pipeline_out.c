@@ -520,7 +520,7 @@ void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *v, con
 	for (i = 0; i < p->nin; i++) {
 		struct chan_watch *w = &p->watch[i];
 		/* garbage is a reading all the same: the sensor is not silent */
-		int garbage = isnan(v[i]) && raw && !isnan(raw[i]);
+		int garbage = isnan(v[i]) && !isnan(raw[i]);
 		double x = garbage ? raw[i] : v[i];
 		json_t *ev;
 

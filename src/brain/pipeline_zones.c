@@ -31,7 +31,7 @@ void tp_pipeline_zones_predict(struct tp_pipeline *p)
 	}
 }
 
-void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
+void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c, const double *raw,
 			     const struct tp_evidence *e)
 {
 	struct tp_drift_model dm;
@@ -56,9 +56,9 @@ void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c,
 		       &dm, e);
 	/* a reading no temperature takes is kept from every model, but the
 	 * sensor gave it: out of range, not silent */
-	for (j = 0; p->vraw && j < p->nz; j++)
+	for (j = 0; j < p->nz; j++)
 		if (isnan(p->reading[j]))
-			tp_drift_zone_garbage(p->dd, j, t, p->vraw[p->zin[j]], e);
+			tp_drift_zone_garbage(p->dd, j, t, raw[p->zin[j]], e);
 }
 
 /*
