@@ -297,6 +297,7 @@ static void test_bad_input(void)
 {
 	struct tp_board b;
 	struct tp_telemetry *tel = NULL;
+	struct tp_telemetry_chan c;
 	struct tp_chanset set;
 	struct reports rep = {0};
 	double v[TP_MAX_CHANNELS];
@@ -357,6 +358,17 @@ static void test_bad_input(void)
 	CHECK_NEAR(v[tp_chanset_find(&set, "temp.eio")], 41, 1e-12);
 	CHECK_INT(rep.per[tp_chanset_find(&set, "temp.nonnum")], 2);
 	CHECK(strstr(rep.last, "valid again") != NULL);
+
+	/* a bad reading that changes is judged anew; a good one ends it */
+	put("sys/class/thermal/thermal_zone3/temp", "150000\n");
+	tp_telemetry_sample(tel, v);
+	CHECK(reason_has(tel, "temp.hot", TP_CHAN_INVALID, "150 C outside"));
+	CHECK_INT(chan(tel, "temp.hot", &c), 0);
+	CHECK_NEAR(c.raw, 150, 1e-12);
+	put("sys/class/thermal/thermal_zone3/temp", "45000\n");
+	tp_telemetry_sample(tel, v);
+	CHECK_NEAR(value(tel, "temp.hot"), 45, 1e-12);
+	CHECK(strstr(rep.last, "temp.hot: valid again") != NULL);
 	tp_sysfs_set_pread(NULL);
 	tp_telemetry_close(tel);
 out:

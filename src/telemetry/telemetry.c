@@ -371,6 +371,7 @@ void tp_tel_invalid(struct tp_telemetry *tel, int ch, double raw, const char *re
 
 	tp_strlcpy(c->reason, reason, sizeof(c->reason));
 	c->raw = raw;
+	c->judged = 0;
 	fault(tel, ch, TP_CHAN_INVALID, v);
 }
 
@@ -433,13 +434,22 @@ void tp_tel_set(struct tp_telemetry *tel, int ch, double value, double *v)
 	struct tp_tel_chan *c = &tel->chan[ch];
 	char why[160];
 	int declared;
-	const char *bad = judge(c, value, why, sizeof(why), &declared);
+	const char *bad;
 
+	/* the same bad reading again (a placeholder read every tick): the
+	 * reason stands as reported, nothing to judge or format anew */
+	if (c->status == TP_CHAN_INVALID && c->judged && c->reported && c->raw == value) {
+		c->value = NAN;
+		v[c->index] = NAN;
+		return;
+	}
+	bad = judge(c, value, why, sizeof(why), &declared);
 	if (bad) {
 		/* a placeholder the profile declares is expected: probe shows it, no run warns */
 		if (declared)
 			c->reported = 1;
 		tp_tel_invalid(tel, ch, value, bad, v);
+		c->judged = 1;
 		return;
 	}
 	if (c->reported) {

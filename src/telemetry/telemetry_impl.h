@@ -53,6 +53,7 @@ struct tp_tel_chan {
 	int index; /* in the caller's set */
 	enum tp_chan_status status;
 	int reported;			  /* a fault was reported and has not cleared */
+	int judged;			  /* invalid by tp_tel_set's own range check of raw */
 	double lo, hi;			  /* plausible range */
 	const struct tp_board_zone *zone; /* temp: the profile's sentinels and range */
 	double value, raw;
