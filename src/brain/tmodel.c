@@ -161,7 +161,22 @@ int tp_tmodel_zone_ready(const struct tp_tmodel *m, int z)
 	return z >= 0 && z < m->nzones && m->z[z].started && m->have_power;
 }
 
-static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx, double *h)
+/*
+ * The transient's decay for each heatsink column: the members of a column
+ * share its time constant (tp_tmodel_cooling sets them so), and the bank's
+ * step computes each exp() once, not per member.
+ */
+static void decays(const struct tp_tm_zone *zz, double t, double *h3)
+{
+	int k;
+
+	for (k = 0; k < TP_TM_NTAU2; k++)
+		h3[k] = exp(-(t - zz->tr_t0) / zz->c[k].tr_tau);
+}
+
+/* h3: decays() of this step, or NULL */
+static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, int idx,
+		      const double *h3, double *h)
 {
 	int i = idx / TP_TM_NTAU2, k = idx % TP_TM_NTAU2;
 
@@ -170,8 +185,10 @@ static void regressor(const struct tp_tmodel *m, const struct tp_tm_zone *zz, in
 	h[0] = 1;
 	h[1] = m->s1[i] - m->s2[k];
 	h[2] = m->s2[k];
-	h[3] = exp(-(m->t_last - zz->tr_t0) / zz->c[idx].tr_tau);
-	(void)k;
+	if (h3 && zz->c[idx].tr_tau == zz->c[k].tr_tau)
+		h[3] = h3[k];
+	else
+		h[3] = exp(-(m->t_last - zz->tr_t0) / zz->c[idx].tr_tau);
 }
 
 static double dot(const double *a, const double *b)
@@ -287,7 +304,7 @@ static void choose_best(const struct tp_tmodel *m, struct tp_tm_zone *zz, int wa
 double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int learn)
 {
 	struct tp_tm_zone *zz;
-	double h[TP_TM_NPAR], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
+	double h[TP_TM_NPAR], h3[TP_TM_NTAU2], dt, lam, best_e = NAN, best_S = NAN, boost, qd, qs;
 	int i, upd[TP_TM_NPAR], warm;
 
 	if (z < 0 || z >= m->nzones || !m->have_power || isnan(temp_c))
@@ -333,10 +350,11 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	upd[1] = warm || m->excited_die;
 	upd[2] = upd[0];
 	upd[3] = !zz->c2_frozen;
+	decays(zz, m->t_last, h3);
 	for (i = 0; i < TP_TM_NBANK; i++) {
 		double S, e;
 
-		regressor(m, zz, i, h);
+		regressor(m, zz, i, h3, h);
 		e = cand_step(&zz->c[i], h, temp_c, zz->r_var, dt, learn, qd, qs, upd, &zz->prior,
 			      &S);
 		if (learn && S > 0)
@@ -442,7 +460,7 @@ double tp_tmodel_predict_var(const struct tp_tmodel *m, int z)
 	double h[TP_TM_NPAR], v = 0;
 	int i;
 
-	regressor(m, zz, zz->best, h);
+	regressor(m, zz, zz->best, NULL, h);
 	for (i = 0; i < TP_TM_NPAR; i++)
 		v += h[i] * dot(c->P[i], h);
 	return v;
