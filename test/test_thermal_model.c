@@ -43,16 +43,16 @@ static double plant_step(struct plant *pl, double p, double dt)
 
 /*
  * Two hours of random load steps (2 to 10 W, every 1 to 5 minutes) with
- * 0.2 K reading noise; the bank must find the plant within the grid's
- * resolution.
+ * 0.2 K reading noise, read every dt_s; the bank must find the plant
+ * within the grid's resolution.
  */
-static void identify(double r1, double tau1, double r2, double tau2, struct tp_tm_params *out,
-		     struct tp_tmodel *m)
+static void identify_every(double r1, double tau1, double r2, double tau2, double dt_s,
+			   struct tp_tm_params *out, struct tp_tmodel *m)
 {
 	struct tp_tm_prior pr;
 	struct plant pl = {r1, tau1, r2, tau2, 25, 0, 0};
 	double p = 3, next = 60, t, temp;
-	int k;
+	int k, n = (int)lround(7200 / dt_s);
 
 	rng_state = 12345;
 	tp_tmodel_prior_default(&pr);
@@ -60,17 +60,23 @@ static void identify(double r1, double tau1, double r2, double tau2, struct tp_t
 	pl.x1 = r1 * p;
 	pl.x2 = r2 * p;
 	tp_tmodel_power(m, 0, p);
-	for (k = 1; k <= 7200; k++) {
-		t = k;
+	for (k = 1; k <= n; k++) {
+		t = k * dt_s;
 		if (t >= next) {
 			p = 2 + 8 * urand();
 			next = t + 60 + 240 * urand();
 		}
-		temp = plant_step(&pl, p, 1.0) + 0.2 * nrand();
+		temp = plant_step(&pl, p, dt_s) + 0.2 * nrand();
 		tp_tmodel_power(m, t, p);
-		tp_tmodel_zone_update(m, 0, temp, 1);
+		CHECK(isfinite(tp_tmodel_zone_update(m, 0, temp, 1)));
 	}
 	tp_tmodel_params(m, 0, out);
+}
+
+static void identify(double r1, double tau1, double r2, double tau2, struct tp_tm_params *out,
+		     struct tp_tmodel *m)
+{
+	identify_every(r1, tau1, r2, tau2, 1.0, out, m);
 }
 
 static struct tp_tmodel model; /* large: static */
@@ -84,6 +90,26 @@ static void test_identifies_known_plant(void)
 	printf("#   R1 %.3f tau1 %.1f R2 %.3f tau2 %.0f ambient %.2f\n", p.r1, p.tau1_s, p.r2,
 	       p.tau2_s, p.theta0);
 	CHECK_NEAR(p.r1 + p.r2, 8.0, 0.08 * 8.0); /* total resistance within 8 % */
+	CHECK_NEAR(p.r1, 2.0, 0.2 * 2.0);
+	CHECK_NEAR(log(p.tau1_s), log(24), log(1.5));
+	CHECK_NEAR(log(p.tau2_s), log(679), log(1.5));
+	CHECK_NEAR(p.theta0, 25, 2.0);
+	CHECK_NEAR(p.noise_c, 0.2, 0.1);
+}
+
+/*
+ * Read at 10 Hz, the bank learns from one reading in each half second
+ * (the rest repeat the same heat) and finds the same plant.
+ */
+static void test_identifies_at_10hz(void)
+{
+	struct tp_tm_params p;
+
+	identify_every(2.0, 24, 6.0, 679, 0.1, &p, &model);
+	printf("#   R1 %.3f tau1 %.1f R2 %.3f tau2 %.0f ambient %.2f, %ld steps learnt\n", p.r1,
+	       p.tau1_s, p.r2, p.tau2_s, p.theta0, model.z[0].n);
+	CHECK(model.z[0].n >= 72000 / 6 - 1 && model.z[0].n <= 72000 / 5 + 1);
+	CHECK_NEAR(p.r1 + p.r2, 8.0, 0.08 * 8.0);
 	CHECK_NEAR(p.r1, 2.0, 0.2 * 2.0);
 	CHECK_NEAR(log(p.tau1_s), log(24), log(1.5));
 	CHECK_NEAR(log(p.tau2_s), log(679), log(1.5));
@@ -297,6 +323,7 @@ static void test_wrong_start_guess_keeps_gain(void)
 int main(void)
 {
 	RUN(test_identifies_known_plant);
+	RUN(test_identifies_at_10hz);
 	RUN(test_identifies_off_grid_plant);
 	RUN(test_forecast_matches_plant);
 	RUN(test_forecast_path_matches_plant);

@@ -29,6 +29,9 @@ static const double tau2_grid[TP_TM_NTAU2] = {120, 170,	 240,  339,  480, 679,
 #define BOOST_FACTOR 50.0 /* after a cooling change: 7x faster random walk */
 #define EXCITE_ABS_W 0.2
 #define EXCITE_REL   0.05
+/* readings closer than this are not each a new measurement of the heat (a
+ * zone updates every 0.1-2 s, its die stage takes seconds) */
+#define LEARN_DT_MIN_S 0.5
 
 void tp_tmodel_prior_default(struct tp_tm_prior *p)
 {
@@ -319,6 +322,17 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 	dt = m->t_last - zz->t_last;
 	if (dt < 0)
 		dt = 0;
+	/*
+	 * Sampled faster than that (--interval 0.1), the bank learns from
+	 * one reading in each LEARN_DT_MIN_S: the others would count the same
+	 * heat again as independent evidence, at 121 Kalman steps a zone each.
+	 * Between, only the best member's innovation; the next step spans the
+	 * whole gap (its process noise and discount included).
+	 */
+	if (learn && zz->n > 0 && dt < LEARN_DT_MIN_S) {
+		regressor(m, zz, zz->best, NULL, h);
+		return temp_c - dot(h, zz->c[zz->best].th);
+	}
 	lam = exp(-dt / SCORE_WINDOW_S);
 	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S)
 		freeze_param(zz, 3, -1);
