@@ -333,6 +333,7 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 		regressor(m, zz, zz->best, NULL, h);
 		return temp_c - dot(h, zz->c[zz->best].th);
 	}
+	m->sel_stale = 1;
 	lam = exp(-dt / SCORE_WINDOW_S);
 	if (!zz->c2_frozen && m->t_last - zz->t0 > C2_LEARN_S)
 		freeze_param(zz, 3, -1);
@@ -391,7 +392,13 @@ double tp_tmodel_zone_update(struct tp_tmodel *m, int z, double temp_c, int lear
 void tp_tmodel_select(struct tp_tmodel *m)
 {
 	double sum[TP_TM_NTAU2];
-	int z, i, k, kb, any = 0;
+	int z, i, k, kb, any = 0, gate = m->excited_sink || m->t_last - m->t_start < C2_LEARN_S;
+
+	/* no zone stepped and the gate stands: the last choice stands too */
+	if (m->joint && !m->sel_stale && gate == m->sel_gate)
+		return;
+	m->sel_stale = 0;
+	m->sel_gate = gate;
 
 	if (!m->joint) {
 		m->joint = 1;
@@ -417,7 +424,7 @@ void tp_tmodel_select(struct tp_tmodel *m)
 			sum[k] += b;
 		}
 	}
-	if (!any || !(m->excited_sink || m->t_last - m->t_start < C2_LEARN_S))
+	if (!any || !gate)
 		return;
 	kb = m->k2;
 	for (k = 0; k < TP_TM_NTAU2; k++)

@@ -76,6 +76,7 @@ struct tp_tmodel {
 	int excited_sink;	      /* ... and on the heatsink's */
 	double boost_until;	      /* faster resistance random walk until then */
 	int joint, k2;		      /* heatsink time constant chosen for all zones: its index */
+	int sel_stale, sel_gate;      /* a zone stepped since the last choice; its gate then */
 	struct tp_tm_zone z[TP_TM_MAX_ZONES];
 };
 
