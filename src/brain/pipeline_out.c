@@ -21,6 +21,15 @@ static const char *const out_names[] = {
 
 /* ---- events ---- */
 
+/* ev to the event log, or dropped where the pipeline has none. */
+static void out_emit(struct tp_pipeline *p, json_t *ev)
+{
+	if (p->log)
+		tp_event_emit(p->log, ev);
+	else
+		json_decref(ev);
+}
+
 void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evidence *e)
 {
 	const struct tp_forecast *f = &p->fc;
@@ -69,10 +78,7 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 		tp_event_set_num(ev, "confidence", f->model_valid ? 0.9 : 0.6);
 		json_object_set_new(ev, "model_valid", json_boolean(f->model_valid));
 		tp_evidence_add(ev, e);
-		if (p->log)
-			tp_event_emit(p->log, ev);
-		else
-			json_decref(ev);
+		out_emit(p, ev);
 		return;
 	}
 	if (f->time_to_ceiling_s > WARN_REARM * p->o.ttc_warn_s) {
@@ -89,10 +95,7 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 			tp_event_set_num(ev, "time_to_ceiling_s", f->time_to_ceiling_s);
 			tp_event_set_num(ev, "temp_now", f->temp_now);
 			tp_event_set_num(ev, "power_w", f->power_w);
-			if (p->log)
-				tp_event_emit(p->log, ev);
-			else
-				json_decref(ev);
+			out_emit(p, ev);
 		}
 	} else {
 		p->warn_rearm_since = NAN;
@@ -442,10 +445,7 @@ void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const stru
 	}
 	acoustic_evidence(p, ev);
 	tp_evidence_add(ev, e);
-	if (p->log)
-		tp_event_emit(p->log, ev);
-	else
-		json_decref(ev);
+	out_emit(p, ev);
 }
 
 /* A channel's fault event: its name, the verdict, confidence and state. */
@@ -468,10 +468,7 @@ static void chan_emit(struct tp_pipeline *p, json_t *ev, const struct tp_evidenc
 	if (!ev)
 		return;
 	tp_evidence_add(ev, e);
-	if (p->log)
-		tp_event_emit(p->log, ev);
-	else
-		json_decref(ev);
+	out_emit(p, ev);
 }
 
 /*
