@@ -271,12 +271,34 @@ static int spike_named(struct tp_pipeline *p, json_t *ev, double near, int down,
 }
 
 /*
+ * The hottest the models put any zone the trip watches (-INFINITY: no
+ * model ready). A zone whose reading glitched down in the very frame of
+ * the trip is read far under its die; its model still says where the
+ * heat is.
+ */
+static double hottest_estimate(const struct tp_pipeline *p)
+{
+	double e, best = -INFINITY;
+	int k;
+
+	for (k = 0; k < p->nz; k++) {
+		if (!trip_zone(p, k) || (p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
+		    !tp_tmodel_zone_ready(&p->tm, k))
+			continue;
+		e = tp_drift_zone_estimate(p->dd, k, tp_tmodel_predict(&p->tm, k));
+		if (e > best)
+			best = e;
+	}
+	return best;
+}
+
+/*
  * The verdict on a throttle from the hottest zone, reading against model:
  * sensor_drift when the zone is known faulty (alone on its die) or reads
  * far over what the model and the other zones say, or, the reading
  * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
- * reach it (that zone named), up, or down where no heat explains the trip
- * either; thermal only when both the reading and the
+ * reach it (that zone named), up, or down where no model puts the heat
+ * at the trip or no heat explains the trip either; thermal only when both the reading and the
  * model put the zone at the trip, or, where the model cannot judge (no
  * power reading, or it has not seen the board long enough), when the
  * reading and a second sensor on the die do; not_thermal when both are
@@ -341,13 +363,18 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	 * readings is what the kernel saw, however hot the die */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 0, conf))
 		return "sensor_drift";
+	/* ... or jumping as far down: a sensor that glitches down glitches
+	 * up as well, where only the kernel sees it, unless a model puts
+	 * the heat at the trip */
+	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
+	    hottest_estimate(p) < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 1, conf))
+		return "sensor_drift";
 	if (best >= p->trip - near && est >= p->trip - near - model_margin(sd)) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
 	}
-	/* no heat at the trip, a zone seen jumping as far down between
-	 * readings: a sensor that glitches down glitches up as well, between
-	 * the telemetry's readings, where only the kernel sees it */
+	/* no heat at the trip either: the zone seen jumping down, whatever
+	 * its model said */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 1, conf))
 		return "sensor_drift";
 	if (est < p->ceiling - 10 && best < p->ceiling - 10) {
