@@ -88,6 +88,8 @@ rows = [
     ("throttle recall", lambda d: d.get("throttle_recall"), ">= 0.99", lambda v: v >= 0.99),
     ("throttle verdict (genuine: thermal)", lambda d: d.get("throttle_genuine_thermal"),
      ">= 0.95", lambda v: v >= 0.95),
+    ("throttle verdict (every trip)", lambda d: d.get("throttle_verdict_accuracy"),
+     ">= 0.95", lambda v: v >= 0.95),
 ]
 print("\n  %-36s %-8s %20s %14s %12s %22s" % ("score", "target", "network plant",
                                                "earlier loads", "before", "stages plant (mirror)"))

@@ -128,6 +128,13 @@ static double kind_delay(const struct tp_eval *ev, int k)
 	return ev->kind[k].timed > 0 ? ev->kind[k].delay_max : NAN;
 }
 
+/* Trips told right: a genuine one thermal, one for nothing its sensor named. */
+static double throttle_verdict(const struct tp_eval *ev)
+{
+	return ratio(ev->thr_genuine_thermal + ev->thr_spurious_named,
+		     ev->thr_genuine + ev->thr_spurious);
+}
+
 void tp_eval_row(FILE *f, const char *name, double v, const char *unit, const char *target,
 		 int pass)
 {
@@ -150,6 +157,7 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 	double acc = ratio(ev->faults_correct, ev->faults - ev->faults_undecided);
 	double prec = ratio(ev->thr_episodes_true, ev->thr_episodes);
 	double rec = ratio(ev->thr_truth_found, ev->thr_truth);
+	double verdict = throttle_verdict(ev);
 	long nttc, nheld;
 	double ttc = ttc_median(ev, 0, &nttc), ttc_h = ttc_median(ev, 1, &nheld);
 	char name[64], beside[64];
@@ -199,6 +207,7 @@ void tp_eval_print_table(const struct tp_eval *ev, FILE *f)
 		    "", "0", ev->ambient_blamed == 0);
 	tp_eval_row(f, "throttle_precision", prec, "", ">= 0.99", prec >= 0.99);
 	tp_eval_row(f, "throttle_recall", rec, "", ">= 0.99", rec >= 0.99);
+	tp_eval_row(f, "throttle_verdict_accuracy", verdict, "", ">= 0.95", verdict >= 0.95);
 	tp_eval_row(f, "throttle_for_nothing_named",
 		    ratio(ev->thr_spurious_named, ev->thr_spurious), "", "1.0",
 		    ev->thr_spurious_named == ev->thr_spurious);
@@ -259,6 +268,7 @@ int tp_eval_print_json(const struct tp_eval *ev, FILE *f)
 	json_object_set_new(o, "ambient_blamed_on_sensor", json_integer(ev->ambient_blamed));
 	put(o, "throttle_precision", ratio(ev->thr_episodes_true, ev->thr_episodes));
 	put(o, "throttle_recall", ratio(ev->thr_truth_found, ev->thr_truth));
+	put(o, "throttle_verdict_accuracy", throttle_verdict(ev));
 	put(o, "throttle_for_nothing_named", ratio(ev->thr_spurious_named, ev->thr_spurious));
 	put(o, "throttle_genuine_thermal", ratio(ev->thr_genuine_thermal, ev->thr_genuine));
 	json_object_set_new(o, "faults", kinds);
