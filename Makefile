@@ -139,8 +139,8 @@ check-rel:
 
 check-san:
 	@$(MAKE) --no-print-directory WERROR=-Werror OPT='-O1 -g' build/san/tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	  test/run-tests build/san
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	  UBSAN_OPTIONS=print_stacktrace=1:exitcode=99 test/run-tests build/san
 
 check-gen:
 	@$(MAKE) --no-print-directory WERROR=-Werror build/gen/test/test_dsp

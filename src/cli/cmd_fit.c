@@ -156,7 +156,12 @@ static int read_series(const char *csv, const struct tp_board *b, const char *zo
 
 	ret = tp_csv_reader_open(&r, csv);
 	if (ret < 0) {
-		tp_err("cannot read '%s': %s", csv, strerror(-ret));
+		if (r) {
+			tp_err("%s", tp_csv_reader_error(r));
+			tp_csv_reader_close(r);
+		} else {
+			tp_err("cannot read '%s': %s", csv, strerror(-ret));
+		}
 		return ret;
 	}
 	set = tp_csv_reader_channels(r);
@@ -645,7 +650,7 @@ static int fit_board(const struct opts *o, const char *csv, int is_dir, struct t
 {
 	char name[TP_INI_NAME_MAX] = "", err[600];
 	struct tp_manifest man;
-	struct tp_csv_reader *r;
+	struct tp_csv_reader *r = NULL;
 	const char *meta;
 
 	if (o->board)
@@ -656,8 +661,8 @@ static int fit_board(const struct opts *o, const char *csv, int is_dir, struct t
 		meta = tp_csv_reader_meta(r, "board");
 		if (meta)
 			tp_strlcpy(name, meta, sizeof(name));
-		tp_csv_reader_close(r);
 	}
+	tp_csv_reader_close(r); /* also one that failed to open: it holds its message */
 	if (!name[0] || strcmp(name, "unknown") == 0)
 		return 0;
 	*have = 1;
