@@ -91,6 +91,7 @@ raise SystemExit(0 if v['model_mae_c'] <= v['persistence_120s_mae_c'] + 0.1 else
 expect_exit 1 "fit: a missing file exits 1" "$TP_BIN" fit "$TMPD/nope.csv"
 check "fit: and names it" grep -q "cannot read '$TMPD/nope.csv'" "$TMPD/err"
 expect_exit 1 "fit: an empty CSV exits 1" "$TP_BIN" fit "$TMPD/empty.csv"
+check "fit: and says why" grep -q "empty.csv:0: no header line" "$TMPD/err"
 printf 't,util.cpu,power.board\n0,0.5,3\n1,0.6,4\n' >"$TMPD/notemp.csv"
 expect_exit 1 "fit: no temperature column exits 1" "$TP_BIN" fit "$TMPD/notemp.csv"
 check "fit: and says so" grep -q "no temperature column" "$TMPD/err"
