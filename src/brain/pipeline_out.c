@@ -298,13 +298,13 @@ static double hottest_estimate(const struct tp_pipeline *p)
  * far over what the model and the other zones say, or, the reading
  * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
  * reach it (that zone named), up, or down where no model puts the heat
- * at the trip or no heat explains the trip either; thermal only when both the reading and the
- * model put the zone at the trip, or, where the model cannot judge (no
- * power reading, or it has not seen the board long enough), when the
- * reading and a second sensor on the die do; not_thermal when both are
- * far under the ceiling; unknown, with the reason, when nothing supports
- * either (a lone sensor and no model, or a trip the telemetry never saw).
- * conf is NaN for unknown.
+ * at the trip or no heat explains the trip either; thermal only when both
+ * the reading and the model put the zone at the trip, or, where the model
+ * cannot judge (no power reading, or it has not seen the board long
+ * enough), when the reading and a second sensor on the die do; not_thermal
+ * when both are far under the ceiling; unknown, with the reason, when
+ * nothing supports either (a lone sensor and no model, or a trip the
+ * telemetry never saw). conf is NaN for unknown.
  */
 static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, double best,
 				double *conf, char *why, size_t n)
