@@ -297,14 +297,14 @@ static double hottest_estimate(const struct tp_pipeline *p)
  * sensor_drift when the zone is known faulty (alone on its die) or reads
  * far over what the model and the other zones say, or, the reading
  * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
- * reach it (that zone named), up, or down where no model puts the heat
- * at the trip or no heat explains the trip either; thermal only when both
- * the reading and the model put the zone at the trip, or, where the model
- * cannot judge (no power reading, or it has not seen the board long
- * enough), when the reading and a second sensor on the die do; not_thermal
- * when both are far under the ceiling; unknown, with the reason, when
- * nothing supports either (a lone sensor and no model, or a trip the
- * telemetry never saw). conf is NaN for unknown.
+ * reach it (that zone named), up, or down unless the reading and a
+ * model put the heat at the trip; thermal only when both the reading and
+ * the model put the zone at the trip, or, where the model cannot judge
+ * (no power reading, or it has not seen the board long enough), when the
+ * reading and a second sensor on the die do; not_thermal when both are
+ * far under the ceiling; unknown, with the reason, when nothing supports
+ * either (a lone sensor and no model, or a trip the telemetry never saw).
+ * conf is NaN for unknown.
  */
 static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, double best,
 				double *conf, char *why, size_t n)
@@ -312,7 +312,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	double est = tp_drift_zone_estimate(p->dd, hot, tp_tmodel_predict(&p->tm, hot));
 	double res = best - est, sd = tp_drift_zone_noise_sd(p->dd, hot);
 	double near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
-	int others_ok = 1, k, w;
+	int others_ok = 1, heat, k, w;
 	int faulty = tp_drift_zone_faulty(p->dd, hot) && !die_common_mode(p, hot);
 
 	for (k = 0; k < p->nz; k++)
@@ -363,20 +363,18 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	 * readings is what the kernel saw, however hot the die */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 0, conf))
 		return "sensor_drift";
+	heat = best >= p->trip - near && est >= p->trip - near - model_margin(sd);
 	/* ... or jumping as far down: a sensor that glitches down glitches
-	 * up as well, where only the kernel sees it, unless a model puts
-	 * the heat at the trip */
+	 * up as well, where only the kernel sees it, unless the heat is at
+	 * the trip by the hot zone and by a model */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
-	    hottest_estimate(p) < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 1, conf))
+	    (!heat || hottest_estimate(p) < p->trip - SPIKE_TRIP_UNDER_K) &&
+	    spike_named(p, ev, near, 1, conf))
 		return "sensor_drift";
-	if (best >= p->trip - near && est >= p->trip - near - model_margin(sd)) {
+	if (heat) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
 		return "thermal";
 	}
-	/* no heat at the trip either: the zone seen jumping down, whatever
-	 * its model said */
-	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 1, conf))
-		return "sensor_drift";
 	if (est < p->ceiling - 10 && best < p->ceiling - 10) {
 		*conf = 0.6;
 		return "not_thermal";
