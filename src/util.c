@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -446,4 +448,43 @@ void tp_progress_end(struct tp_progress *p)
 		fflush(stderr);
 	}
 	p->shown = 0;
+}
+
+/* Closes lo..hi (hi < 0: to the last): close_range(2), else one by one under the limit. */
+static void close_span(int lo, int hi)
+{
+	struct rlimit rl;
+	long last = hi, i;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, hi < 0 ? ~0U : (unsigned)hi, 0U) == 0)
+		return;
+#endif
+	if (hi < 0) {
+		last = 1023;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur > 1024)
+			last = rl.rlim_cur > (1L << 20) ? (1L << 20) - 1 : (long)rl.rlim_cur - 1;
+	}
+	for (i = lo; i <= last; i++)
+		close((int)i);
+}
+
+void tp_close_from(int lo, const int *keep, int n)
+{
+	int next, i;
+
+	for (;;) {
+		/* the least kept descriptor at lo or above: the gap ends before it */
+		next = -1;
+		for (i = 0; i < n; i++)
+			if (keep[i] >= lo && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if (next > lo)
+			close_span(lo, next - 1);
+		lo = next + 1;
+	}
+	close_span(lo, -1);
 }

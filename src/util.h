@@ -139,6 +139,15 @@ void tp_touch(void *p, size_t n);
 char *tp_trim(char *s);
 
 /*
+ * Closes every file descriptor from lo up but the n in keep, for a child
+ * forked to live on its own (the restore guardian, its keepers and
+ * anchors): close_range(2) over the gaps, a few calls whatever the limit,
+ * where the kernel has it; else each descriptor under the soft
+ * RLIMIT_NOFILE. Async-signal-safe: no allocation.
+ */
+void tp_close_from(int lo, const int *keep, int n);
+
+/*
  * Progress of a long command on a terminal: one line on stderr rewritten
  * in place at most 4 times a second, cleared at the end. Nothing at all
  * when stderr is not a terminal (a log or a pipe gets no control codes).

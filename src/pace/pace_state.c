@@ -481,7 +481,6 @@ struct keeper {
 static pid_t anchor(pid_t pgid)
 {
 	pid_t parent = getpid(), pid;
-	int i;
 
 	pid = fork();
 	if (pid == 0) {
@@ -489,8 +488,7 @@ static pid_t anchor(pid_t pgid)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (getppid() != parent)
 			_exit(0);
-		for (i = 0; i < 1024; i++)
-			close(i);
+		tp_close_from(0, NULL, 0);
 		for (;;)
 			pause();
 	}
@@ -553,7 +551,7 @@ static void keeper(const struct keeper *k)
 /* Forks a keeper for group pgid; its pid, or -1. */
 static pid_t start_keeper(struct keeper *k)
 {
-	int alive[2], i;
+	int alive[2];
 	pid_t pid;
 
 	if (pipe(alive) < 0)
@@ -561,9 +559,9 @@ static pid_t start_keeper(struct keeper *k)
 	pid = fork();
 	if (pid == 0) {
 		/* keep only the child's output (4, 5) and the alive pipe */
-		for (i = 3; i < 1024; i++)
-			if (i != alive[0] && i != k->fwd_out && i != k->fwd_err)
-				close(i);
+		int keep[3] = {alive[0], k->fwd_out, k->fwd_err};
+
+		tp_close_from(3, keep, 3);
 		k->alive_fd = alive[0];
 		keeper(k);
 	}
@@ -613,8 +611,7 @@ static void guardian(int fd, const char *path, int fwd_out, int fwd_err)
 		dup2(fwd_err, 5);
 		fwd_err = 5;
 	}
-	for (i = 6; i < 1024; i++)
-		close((int)i);
+	tp_close_from(6, NULL, 0);
 	if (fwd_out < 0)
 		close(4);
 	if (fwd_err < 0)
