@@ -461,10 +461,11 @@ static void close_span(int lo, int hi)
 		return;
 #endif
 	if (hi < 0) {
-		last = 1023;
+		/* an unlimited limit, or one past 2^20: the first 2^20 */
+		last = (1L << 20) - 1;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-		    rl.rlim_cur > 1024)
-			last = rl.rlim_cur > (1L << 20) ? (1L << 20) - 1 : (long)rl.rlim_cur - 1;
+		    rl.rlim_cur <= (rlim_t)(1L << 20))
+			last = (long)rl.rlim_cur - 1;
 	}
 	for (i = lo; i <= last; i++)
 		close((int)i);
