@@ -18,6 +18,12 @@ expect_exit() {
   if [ "$rc" = "$code" ]; then ok "$name"; else not_ok "$name (exit $rc, wanted $code)"; sed 's/^/#   /' "$TMPD/err"; fi
 }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
+# wait_for SECONDS COMMAND...: polls every 50 ms until the command succeeds
+wait_for() {
+  n=$(($1 * 20)); shift
+  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
+  return 1
+}
 # lifepo4_pack ROOT: a 20 Ah LiFePO4 battery at 62 % (13.2 V, 0.4 A) in
 # ROOT's power_supply class, beside a mains supply that is offline; sets PS
 # (the class) and B (the battery's directory)

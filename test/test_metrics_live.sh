@@ -15,11 +15,6 @@ if ! command -v curl >/dev/null 2>&1; then
   done_testing; exit $?
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 scrape() { curl -s "http://127.0.0.1:$1/metrics" >"$2.tmp" && mv "$2.tmp" "$2"; }
 # has FILE LINE-PREFIX: a sample line starting so
 has() { grep -q "^$2" "$1"; }

@@ -51,11 +51,6 @@ stop_nut() {
   DRV_PID= UPSD_PID=
 }
 trap 'stop_nut; rm -rf "$TMPD"' EXIT INT TERM
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 "$NUTBIN/upsd" -u "$me" -D >"$N/upsd.log" 2>&1 &
 UPSD_PID=$!
 wait_for 5 sh -c "grep -q 'Running as foreground\|listening on' '$N/upsd.log'"

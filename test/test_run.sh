@@ -13,12 +13,6 @@ MAXF="$ROOT/sys/devices/system/cpu/cpufreq/policy0/scaling_max_freq"
 RUN="$TP_BIN run --root $ROOT --runtime-dir $RT --interval 0.2"
 run() { $RUN "$@"; }
 
-# wait_for SECONDS COMMAND...: polls every 50 ms until the command succeeds
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 # children PID: the child processes of PID
 children() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 # the child of the daemon that is not its guardian

@@ -11,11 +11,6 @@ RT="$TMPD/rt"
 HELD="$TMPD/held"
 cp -r fixtures/sysfs/jetson-nano "$ROOT"
 
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 # the process named $1 among the descendants of $2
 named() {
   for c in $(cat "/proc/$2/task/$2/children" 2>/dev/null); do

@@ -13,11 +13,6 @@ cp -r fixtures/sysfs/jetson-nano "$ROOT"
 RUN="$TP_BIN run --root $ROOT --runtime-dir $RT --interval 0.2"
 ROUNDS=${ROUNDS:-4}
 
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 children() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 child_named() { # PID NAME: the child of PID with that comm (NAME "": any other)
   for c in $(children "$1"); do

@@ -12,11 +12,6 @@ CG="$ROOT/sys/fs/cgroup/system.slice/llama-server.service"
 mkdir -p "$ROOT/sys/fs/cgroup/system.slice"
 cp -r fixtures/actuators/cgroup2/app "$CG"
 echo $$ >"$CG/cgroup.procs"
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 quota() { cut -d' ' -f1 "$CG/cpu.max"; }
 
 if ! command -v python3 >/dev/null 2>&1; then

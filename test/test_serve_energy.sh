@@ -19,11 +19,6 @@ cp -r fixtures/sysfs/jetson-nano "$ROOT"
 # no rails: the load planned on stays the profile's (3.8 W idle, 0.279 J/token)
 rm -rf "$ROOT/sys/bus/i2c"
 lifepo4_pack "$ROOT"
-wait_for() {
-  n=$(($1 * 20)); shift
-  while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
-  return 1
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # closed SOC FLOOR: the energy budget with no harvest, 24 h, no reserve
 closed() { awk -v s="$1" -v f="$2" 'BEGIN { printf "%.6f", ((s - f) * 264 * 0.98 / 24 - 3.8) / 0.279 }'; }
