@@ -38,6 +38,8 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->quiet_amb = NAN;
 	d->ps = NAN;
 	d->last_jump_t = -INFINITY;
+	d->rv_jump_t = -INFINITY;
+	d->rv_j0 = -INFINITY;
 	d->throttle_t = -INFINITY;
 	d->die_done_t = -INFINITY;
 	d->rstep_eval_t = -INFINITY;
@@ -62,6 +64,8 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->last_spike_event_t = -INFINITY;
 		z->common_onset = NAN;
 		z->back_t = -INFINITY;
+		d->rv_sm[j] = NAN;
+		d->rv_ext[j] = NAN;
 	}
 	/* the history rings fill over 85 minutes: resident now (the zones
 	 * past nz never are) */
@@ -286,6 +290,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 		d->he[k][j] = ok ? (float)(z->e_blk - z->o) : NAN;
 		d->h1[k][j] = ok ? (float)z->x1_blk : NAN;
 		d->h2[k][j] = ok ? (float)z->x2_blk : NAN;
+		d->hxr[k][j] = j < d->nz && z->has_blk ? (float)z->x_blk : NAN;
 		d->hr[k][j] = ok ? (float)z->raw_blk : NAN;
 	}
 	d->hpos = (d->hpos + 1) % TP_DRIFT_HIST;

@@ -236,8 +236,17 @@ struct tp_drift {
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;
-	double quiet_amb;  /* the room published when alpha was last quiet: a change's from_c */
-	double ps;	   /* the power as the heatsink feels it (its time constant), W */
+	double quiet_amb; /* the room published when alpha was last quiet: a change's from_c */
+	double ps;	  /* the power as the heatsink feels it (its time constant), W */
+	/*
+	 * Since the load's last step: its direction (0: unknown, or a load
+	 * that does not hold still), each zone's smoothed reading and its
+	 * furthest point in that direction, and the common reversal (K)
+	 */
+	double rv_jump_t, rv_j0, rv_ps, rv_cool, rv_rev;
+	int rv_dir, rv_due;
+	int ep_rev; /* the open change came back against the load's step: no answer of it */
+	double rv_sm[TP_DRIFT_MAX_ZONES], rv_ext[TP_DRIFT_MAX_ZONES];
 	int outside_range; /* ps is outside what the models have answered for a time constant */
 	double hps[TP_DRIFT_HIST]; /* ps per block */
 	/* per block: time, alpha, power, and per zone e - o, die and sink rise */
@@ -246,6 +255,7 @@ struct tp_drift {
 	float he[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
 	float h1[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
 	float h2[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
+	float hxr[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES]; /* per block: each zone's mean reading */
 	double bs_p;
 	int bn_p;
 	int cooling_changed; /* set once per cooling_degraded, taken by the caller */

@@ -21,12 +21,20 @@
 #define COMMON_MIN_S	   60.0
 #define COMMON_MAX_S	   600.0
 #define COMMON_STABLE_S	   300.0
-#define COMMON_TEST_BLOCKS 6	 /* the last minute of a common-mode change is judged */
-#define COMMON_CHI2_AMB	   2.0	 /* zones this alike moved with the room */
-#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
-#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
-#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
-#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
+#define COMMON_TEST_BLOCKS 6	/* the last minute of a common-mode change is judged */
+#define COMMON_CHI2_AMB	   2.0	/* zones this alike moved with the room */
+#define REV_SMOOTH_S	   60.0 /* a reading's mean over this long ... */
+#define REV_K		   1.0	/* ... back this far from its furthest since the load's step */
+#define REV_STEP_W	   0.3	/* a step of the load at least this (or REV_STEP_SHARE of it) */
+#define REV_STEP_SHARE	   0.05
+#define REV_HOLD_SHARE                                                                             \
+	0.1 /* no block's power this far back from the step's level (or REV_STEP_W) */
+#define REV_BEFORE_S   300.0 /* the level before the step, and the readings' motion then */
+#define REV_MIXED_K    0.3   /* a reading moving against the step this much over it */
+#define COOL_FIT_S     900.0 /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S   30.0  /* refit period while a change is being judged */
+#define TREND_EVERY_S  60.0  /* ... and once it is decided */
+#define TREND_DONE_TAU 5.0   /* no refit once the change is this many tau old */
 
 /* ---- fits ---- */
 
@@ -436,6 +444,135 @@ static int alike_unloaded(const struct tp_drift *d, double t, double dev,
 	return n >= 3 && moved >= n && chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR;
 }
 
+/* the mean power of the blocks in [from, to], NaN with none */
+static double power_between(const struct tp_drift *d, double from, double to)
+{
+	double s = 0;
+	int i, n = 0;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] >= from && d->ht[k] <= to && !isnan(d->hp[k])) {
+			s += d->hp[k];
+			n++;
+		}
+	}
+	return n ? s / n : NAN;
+}
+
+/* zone j's mean reading over the blocks in [from, to], NaN with none */
+static double reading_between(const struct tp_drift *d, int j, double from, double to)
+{
+	double s = 0;
+	int i, n = 0;
+
+	for (i = 0; i < d->hn; i++) {
+		int k = tp_drift_ring(d, i);
+
+		if (d->ht[k] >= from && d->ht[k] <= to && !isnan(d->hxr[k][j])) {
+			s += d->hxr[k][j];
+			n++;
+		}
+	}
+	return n ? s / n : NAN;
+}
+
+/*
+ * After a step of the load, held still, every reading moves one way:
+ * towards its new steady state, up after a step up, down after a step
+ * down, whatever the board's resistances and time constants (heat flows
+ * through a network of positive conductances from a state at rest, or
+ * one still moving the step's way). A reading that came back from its
+ * furthest point by REV_K, in every zone, is no answer of the load: the
+ * room or the cooling moved. The models call the load changed for an
+ * hour after a step, and learn what they see as their own error: a Pi 5
+ * room cooled 6.9 K 15 minutes after a step of its load and the models
+ * took in all but 0.8 K of it; the change was reported 34 minutes late as
+ * 2.5 K, and the room published had risen 2 K meanwhile (population seed
+ * 1, scenario 181). The step's direction is left unknown where a
+ * reading was moving the other way in the five minutes before it (a step
+ * back before the last one had settled), where the load does not hold
+ * still (calls: each burst moves the dies), while the kernel throttles or
+ * a cooling device changes state. Returns the reversal every zone shares,
+ * K.
+ */
+static double reversal(struct tp_drift *d, double t, const struct tp_drift_model *mdl,
+		       const struct tp_evidence *e)
+{
+	double a = fmin(1, BLOCK_S / REV_SMOOTH_S), rev = INFINITY, cool = e ? e->cool_max : NAN;
+	int j, k = d->hn ? tp_drift_ring(d, d->hn - 1) : 0, n = 0;
+
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		if (z->has_blk && !isnan(z->x_blk))
+			d->rv_sm[j] = isnan(d->rv_sm[j])
+					  ? z->x_blk
+					  : d->rv_sm[j] + a * (z->x_blk - d->rv_sm[j]);
+	}
+	if (mdl->last_jump_t != d->rv_jump_t) {
+		/* steps in quick succession are one: the level before the first */
+		if (!(mdl->last_jump_t - d->rv_j0 < REV_BEFORE_S))
+			d->rv_j0 = mdl->last_jump_t;
+		d->rv_jump_t = mdl->last_jump_t;
+		d->rv_dir = 0;
+		d->rv_due = isfinite(mdl->last_jump_t);
+		d->rv_ps = 0;
+	}
+	if (d->hn == 0)
+		return 0;
+	if (d->rv_due && t - d->rv_jump_t >= 2 * REV_SMOOTH_S) {
+		double j0 = d->rv_j0, before = power_between(d, j0 - REV_BEFORE_S, j0 - BLOCK_S),
+		       after = power_between(d, t - REV_SMOOTH_S + BLOCK_S / 2, t),
+		       step = after - before;
+		int dir = step > 0 ? 1 : -1;
+
+		d->rv_due = 0;
+		if (!(fabs(step) >= fmax(REV_STEP_W, REV_STEP_SHARE * fabs(before))) ||
+		    j0 - REV_BEFORE_S < d->t_first + d->warmup_s)
+			return 0;
+		for (j = 0; j < d->nz; j++) {
+			double s0 = reading_between(d, j, j0 - REV_BEFORE_S,
+						    j0 - REV_BEFORE_S + REV_SMOOTH_S),
+			       s1 = reading_between(d, j, j0 - REV_SMOOTH_S, j0 - BLOCK_S);
+
+			if (dir * (s1 - s0) < -REV_MIXED_K)
+				return 0;
+		}
+		d->rv_dir = dir;
+		d->rv_ps = after;
+		d->rv_cool = cool;
+		for (j = 0; j < d->nz; j++)
+			d->rv_ext[j] = d->rv_sm[j];
+	}
+	if (d->rv_dir == 0)
+		return 0;
+	/* the power may go on the step's way (a die that leaks more as it
+	 * heats), never back */
+	if (!isnan(d->hp[k]) && d->rv_dir * (d->hp[k] - d->rv_ps) > 0)
+		d->rv_ps = d->hp[k];
+	if (mdl->throttled || isnan(d->hp[k]) ||
+	    d->rv_dir * (d->hp[k] - d->rv_ps) <
+		-fmax(REV_STEP_W, REV_HOLD_SHARE * fabs(d->rv_ps)) ||
+	    !(cool == d->rv_cool || (isnan(cool) && isnan(d->rv_cool)))) {
+		d->rv_dir = 0;
+		return 0;
+	}
+	for (j = 0; j < d->nz; j++) {
+		const struct tp_drift_zone *z = &d->z[j];
+
+		if (isnan(d->rv_sm[j]) || z->state != TP_DRIFT_OK)
+			continue;
+		d->rv_ext[j] = isnan(d->rv_ext[j]) ? d->rv_sm[j]
+			       : d->rv_dir > 0	   ? fmax(d->rv_ext[j], d->rv_sm[j])
+						   : fmin(d->rv_ext[j], d->rv_sm[j]);
+		rev = fmin(rev, d->rv_dir * (d->rv_ext[j] - d->rv_sm[j]));
+		n++;
+	}
+	return n >= 2 ? rev : 0;
+}
+
 /*
  * No change open: the reference follows the common mode slowly, and a
  * deviation from it under a steady load, or one the load's moves cannot
@@ -444,7 +581,7 @@ static int alike_unloaded(const struct tp_drift *d, double t, double dev,
 static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_model *mdl)
 {
 	double dev;
-	int moved;
+	int moved, rev;
 
 	if (!(d->throttle_t >= t - BLOCK_S))
 		d->free_seen = 1;
@@ -465,7 +602,8 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 	 * stop learning until it is told apart; after a change of load the
 	 * same misfit is theirs to learn.
 	 */
-	moved = load_explains(d, t, dev, mdl) && !alike_unloaded(d, t, dev, mdl);
+	rev = d->rv_rev >= REV_K && dev * d->rv_dir < 0;
+	moved = load_explains(d, t, dev, mdl) && !alike_unloaded(d, t, dev, mdl) && !rev;
 	/*
 	 * While the models call the load changed they refit fast: a switch of
 	 * their heatsink's time constant moved an idle Orin's predictions
@@ -488,6 +626,7 @@ static void common_quiet(struct tp_drift *d, double t, const struct tp_drift_mod
 			d->quiet_amb = mdl->ambient_c;
 		d->ep_start = t;
 		d->ep_alpha0 = d->alpha_ref;
+		d->ep_rev = rev;
 		d->tr_ok = 0;
 		d->tr_t = -INFINITY;
 	}
@@ -533,6 +672,13 @@ static void common_judge(struct tp_drift *d, double t, const struct tp_drift_mod
 	/* alike and not ordered by heat: the room; ordered but not yet
 	 * clearly unlike: wait for the shift to grow */
 	amb = nt < 2 || (chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR);
+	/*
+	 * Cooler against the load's step, every zone: no heat the models
+	 * expected, and a heatsink does not get better by itself. Ordered by
+	 * heat, it is the models' old misfit on top of the room's change.
+	 */
+	if (d->ep_rev && shift < 0)
+		amb = 1;
 	if (t - d->ep_start < COMMON_MAX_S && !cool && !amb)
 		return;
 	if (!amb && !cool && shift < 0 && chi2 > COMMON_CHI2_AMB && corr > COMMON_CORR) {
@@ -610,6 +756,7 @@ void tp_drift_room_block(struct tp_drift *d, double t, const struct tp_drift_mod
 	tp_drift_power_pending(d, t, e);
 	tp_drift_share_pending(d, t, e);
 	tp_drift_die_block(d, t, mdl, e);
+	d->rv_rev = reversal(d, t, mdl, e);
 	if (d->episode == 0) {
 		common_quiet(d, t, mdl);
 		return;
