@@ -83,13 +83,45 @@ for e in trips:
 assert trips and named >= len(trips) // 2, (len(trips), named)
 PY
 done
+# a pi5 board thermistor spiking 12.8 K either way under a chat session's
+# calls: the power is off its minute's mean most of the time, and the spike
+# gate stood aside for it; 8 of 9 spikes went unseen, the first reported 14
+# minutes in (thermpace sim --population 240 --seed 1, scenario 93). At a
+# power held still, a reading that leaves and comes back is no answer of
+# the load
+printf '%s\n' '[scenario]' 'description = pi5 board thermistor spiking under calls' \
+  'board = sim-pi5' 'duration_s = 3525' 'interval_s = 1' 'seed = 223589517210314' '[plant]' \
+  'model = network' 'class = pi5' 'ambient_c = 20.9' 'initial = steady' 'max_rate = 5' \
+  '[throttle]' 'zone = temp.cpu' '[audio]' 'rate = 0' '[load]' 'profile = calls' \
+  'call_tokens = 100' 'gap_s = 71.7' 'gap_jitter = 0.8' 'session_s = 738' 'idle_s = 415' \
+  'start_s = 320' '[event.sensor]' 'kind = sensor_spike' 'channel = temp.board' \
+  't_start = 1999' 't_end = 2925' 'amplitude_c = 12.8' 'per_min = 0.80' >"$TMPD/callspk.ini"
+"$TP_BIN" sim --scenario "$TMPD/callspk.ini" --no-audio -o "$TMPD/callspk" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/callspk" >"$TMPD/callspk.jsonl" 2>/dev/null
+check "board thermistor spiking under chat calls: each spike seen, from the first" \
+  python3 - "$TMPD/callspk.jsonl" "$TMPD/callspk/truth.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+spikes = [json.loads(l) for l in open(sys.argv[2]) if '"sensor_spike"' in l][0]["spikes"]
+seen = [e for e in ev if e["event"] == "sensor_spike"]
+assert seen and all(e["channel"] == "temp.board" for e in seen), seen
+assert seen[0]["t"] <= spikes[0] + 5, (seen[0]["t"], spikes[0])
+# one event per 30 s at most: every spike counted in one
+assert sum(e["count"] for e in seen) >= len(spikes) - 1, ([e["t"] for e in seen], spikes)
+print("ok")
+PY
+
 # a pi5 CPU thermistor glitching 6.9 K either way, twice a minute, under
-# chat calls: the telemetry sees it jump down, and the kernel, which reads
+# chat calls: the telemetry sees it jump both ways (the jumps up under the
+# calls' moving power too, since the spike gate no longer stands aside for
+# a power held still since the frame before), and the kernel, which reads
 # between the telemetry's readings, trips on the jumps up. With no heat at
 # the trip (the readings 5-6 K under it, the model 4-7 K), those trips are
-# temp.cpu's; a trip where the dies are at the trip stays thermal
-# (thermpace sim --population 240 --seed 4, scenario 57, its first 2700 s:
-# three trips unknown, "the telemetry did not see what the kernel reacted to")
+# temp.cpu's; a trip where the dies are at the trip stays thermal, spikes up
+# seen or not (thermpace sim --population 240 --seed 4, scenario 57, its
+# first 2700 s: three trips unknown, "the telemetry did not see what the
+# kernel reacted to"; with the spikes up seen, the GPU's trip at 83.5 C was
+# named the CPU's before the heat was asked first)
 printf '%s\n' '[scenario]' 'description = pi5 cpu thermistor glitching both ways' \
   'board = sim-pi5' 'duration_s = 2700' 'interval_s = 1' 'seed = 66700960838788' '[plant]' \
   'model = network' 'class = pi5' 'ambient_c = 26.8' 'initial = steady' 'max_rate = 5' \
@@ -99,7 +131,7 @@ printf '%s\n' '[scenario]' 'description = pi5 cpu thermistor glitching both ways
   't_start = 1842' 't_end = 3015' 'amplitude_c = 6.9' 'per_min = 2.07' >"$TMPD/pi5spk.ini"
 "$TP_BIN" sim --scenario "$TMPD/pi5spk.ini" --no-audio -o "$TMPD/pi5spk" >/dev/null 2>&1
 "$TP_BIN" replay "$TMPD/pi5spk" >"$TMPD/spk.jsonl" 2>/dev/null
-check "pi5 cpu thermistor glitching down: the trips no heat explains are temp.cpu's, the hot one thermal" \
+check "pi5 cpu thermistor glitching either way: the trips no heat explains are temp.cpu's, the hot one thermal" \
   python3 - "$TMPD/spk.jsonl" "$TMPD/pi5spk/truth.jsonl" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -111,7 +143,7 @@ for e in trips:
     assert len(r) == 1, e
     if r[0]["spurious"]:
         assert e["verdict"] == "sensor_drift" and e["faulty_sensor"] == "temp.cpu", e
-        assert e["spike_max_c"] < -5 and e["value"] < 84, e
+        assert abs(e["spike_max_c"]) > 5 and e["value"] < 84, e
         named += 1
     else:
         assert e["verdict"] == "thermal", e

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stats.h"
 #include "util.h"
@@ -37,6 +38,8 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 	d->warmup_s = warmup_s;
 	d->quiet_amb = NAN;
 	d->ps = NAN;
+	for (j = 0; j < TP_DRIFT_P_LOOK; j++)
+		d->p_look[j] = NAN;
 	d->last_jump_t = -INFINITY;
 	d->rv_jump_t = -INFINITY;
 	d->rv_j0 = -INFINITY;
@@ -62,6 +65,7 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->cx.r = NAN;
 		z->cx.t_ready = NAN;
 		z->last_spike_event_t = -INFINITY;
+		z->x_last = NAN;
 		z->common_onset = NAN;
 		z->back_t = -INFINITY;
 		d->rv_sm[j] = NAN;
@@ -320,6 +324,8 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 	d->t_now = t;
 	d->hold = mdl->hold;
 	d->load_jump = mdl->load_jump;
+	memmove(d->p_look + 1, d->p_look, (TP_DRIFT_P_LOOK - 1) * sizeof(d->p_look[0]));
+	d->p_look[0] = power_w;
 	d->last_jump_t = mdl->last_jump_t;
 	if (mdl->throttled)
 		d->throttle_t = t;

@@ -43,7 +43,8 @@
 #include "evidence.h"
 #include "lost.h"
 
-#define TP_DRIFT_HIST 512 /* blocks kept (85 min of 10 s blocks) */
+#define TP_DRIFT_P_LOOK 4   /* frames of power a spike looks back over */
+#define TP_DRIFT_HIST	512 /* blocks kept (85 min of 10 s blocks) */
 
 #define BLOCK_S 10.0
 
@@ -150,7 +151,8 @@ struct tp_drift_zone {
 
 	/* spike gate */
 	int spike_n; /* readings held back; -1: a step, not a spike */
-	double spike_t, spike_peak, spike_value;
+	double spike_t, spike_peak, spike_value, spike_p;
+	double x_last; /* the zone's reading of the frame before, NaN: none */
 	struct {
 		double t[TP_DRIFT_UP_SPIKES], k[TP_DRIFT_UP_SPIKES]; /* when, K off the model */
 		int pos;
@@ -229,10 +231,11 @@ struct tp_drift {
 	int n_healthy;	    /* zones in the last consensus */
 	double pat_amb, pat_sink, pat_die; /* last pattern misfits, K^2 */
 	double pat_chi2, pat_corr;
-	int load_jump;	    /* the power jumped lately (the caller's, this frame) */
-	double last_jump_t; /* the mean load last changed (the caller's, this frame) */
-	double throttle_t;  /* the kernel last held the clocks down (the caller's) */
-	int free_seen;	    /* a block free of the kernel's throttle seen (drift_room.c) */
+	int load_jump;			/* the power jumped lately (the caller's, this frame) */
+	double p_look[TP_DRIFT_P_LOOK]; /* the power of this frame and of the ones before, W */
+	double last_jump_t;		/* the mean load last changed (the caller's, this frame) */
+	double throttle_t;		/* the kernel last held the clocks down (the caller's) */
+	int free_seen; /* a block free of the kernel's throttle seen (drift_room.c) */
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
 	double ep_onset, ep_start, ep_alpha0, ep_moved, ep_level, ep_stable_since;

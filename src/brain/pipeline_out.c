@@ -359,17 +359,19 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 			 p->zch[hot], best, near);
 		return "unknown";
 	}
-	/* the readings under the trip, a zone spiking: a spike between
-	 * readings is what the kernel saw, however hot the die */
-	if (best < p->trip - SPIKE_TRIP_UNDER_K && spike_named(p, ev, near, 0, conf))
-		return "sensor_drift";
 	heat = best >= p->trip - near && est >= p->trip - near - model_margin(sd);
-	/* ... or jumping as far down: a sensor that glitches down glitches
-	 * up as well, where only the kernel sees it, unless the heat is at
-	 * the trip by the hot zone and by a model */
+	/*
+	 * The readings under the trip, a zone spiking up: a spike between
+	 * readings is what the kernel saw; or jumping as far down: a sensor
+	 * that glitches down glitches up as well, where only the kernel sees
+	 * it. Either unless the heat is at the trip by the hot zone and by a
+	 * model: a Pi 5 CPU thermistor glitching 6.9 K either way under chat
+	 * calls, its spikes up seen as well as down, had a trip with the GPU
+	 * at 83.5 C under an 85 C trip named the CPU's
+	 */
 	if (best < p->trip - SPIKE_TRIP_UNDER_K &&
 	    (!heat || hottest_estimate(p) < p->trip - SPIKE_TRIP_UNDER_K) &&
-	    spike_named(p, ev, near, 1, conf))
+	    (spike_named(p, ev, near, 0, conf) || spike_named(p, ev, near, 1, conf)))
 		return "sensor_drift";
 	if (heat) {
 		*conf = fabs(res) <= near ? 0.9 : 0.75;
