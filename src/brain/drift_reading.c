@@ -260,10 +260,6 @@ static int zone_valid(struct tp_drift *d, int j, double t, double x, const struc
 }
 
 /*
- * The spike gate on u, the reading less the model: 1 while the reading is
- * held back (a jump that may come back).
- */
-/*
  * A reading that jumps while the load jumps is the model's lag, not a
  * spike (the die answers within a second, the model a frame later, a
  * sensor a frame or two after the power). But while the load jumped a
@@ -291,6 +287,10 @@ static int spike_power_held(const struct tp_drift *d, const struct tp_drift_zone
 	return 1;
 }
 
+/*
+ * The spike gate on u, the reading less the model: 1 while the reading is
+ * held back (a jump that may come back).
+ */
 static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
 		      const struct tp_evidence *e)
 {

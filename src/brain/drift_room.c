@@ -27,14 +27,13 @@
 #define REV_K		   1.0	/* ... back this far from its furthest since the load's step */
 #define REV_STEP_W	   0.3	/* a step of the load at least this (or REV_STEP_SHARE of it) */
 #define REV_STEP_SHARE	   0.05
-#define REV_HOLD_SHARE                                                                             \
-	0.1 /* no block's power this far back from the step's level (or REV_STEP_W) */
-#define REV_BEFORE_S   300.0 /* the level before the step, and the readings' motion then */
-#define REV_MIXED_K    0.3   /* a reading moving against the step this much over it */
-#define COOL_FIT_S     900.0 /* the models do not learn this long after a cooling change */
-#define TREND_OPEN_S   30.0  /* refit period while a change is being judged */
-#define TREND_EVERY_S  60.0  /* ... and once it is decided */
-#define TREND_DONE_TAU 5.0   /* no refit once the change is this many tau old */
+#define REV_HOLD_SHARE	   0.1	 /* no block's power this share back from the step's level */
+#define REV_BEFORE_S	   300.0 /* the level before the step, and the readings' motion then */
+#define REV_MIXED_K	   0.3	 /* a reading moving against the step this much over it */
+#define COOL_FIT_S	   900.0 /* the models do not learn this long after a cooling change */
+#define TREND_OPEN_S	   30.0	 /* refit period while a change is being judged */
+#define TREND_EVERY_S	   60.0	 /* ... and once it is decided */
+#define TREND_DONE_TAU	   5.0	 /* no refit once the change is this many tau old */
 
 /* ---- fits ---- */
 
