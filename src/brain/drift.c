@@ -65,7 +65,6 @@ int tp_drift_open(struct tp_drift **out, int nz, const char *const *channels,
 		z->cx.r = NAN;
 		z->cx.t_ready = NAN;
 		z->last_spike_event_t = -INFINITY;
-		z->x_last = NAN;
 		z->common_onset = NAN;
 		z->back_t = -INFINITY;
 		d->rv_sm[j] = NAN;

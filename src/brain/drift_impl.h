@@ -152,7 +152,6 @@ struct tp_drift_zone {
 	/* spike gate */
 	int spike_n; /* readings held back; -1: a step, not a spike */
 	double spike_t, spike_peak, spike_value, spike_p;
-	double x_last; /* the zone's reading of the frame before, NaN: none */
 	struct {
 		double t[TP_DRIFT_UP_SPIKES], k[TP_DRIFT_UP_SPIKES]; /* when, K off the model */
 		int pos;

@@ -288,16 +288,16 @@ static int spike_power_held(const struct tp_drift *d, const struct tp_drift_zone
 }
 
 /*
- * The spike gate on u, the reading less the model: 1 while the reading is
- * held back (a jump that may come back).
+ * The spike gate on u, the reading less the model (jump: the reading's
+ * own move from the last one): 1 while the reading is held back (a jump
+ * that may come back).
  */
-static int spike_gate(struct tp_drift *d, int j, double t, double x, double u,
+static int spike_gate(struct tp_drift *d, int j, double t, double x, double u, double jump,
 		      const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double r, gate, jump = isnan(z->x_last) ? INFINITY : fabs(x - z->x_last);
+	double r, gate;
 
-	z->x_last = x;
 	if (!(z->base_ready && t - d->t_first >= SPIKE_ARM_S && !d->hold &&
 	      (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT)))
 		return 0;
@@ -349,16 +349,18 @@ void tp_drift_sensor_sample(struct tp_drift *d, int j, double t, double x, doubl
 			    double x1, double x2, double cool, const struct tp_evidence *e)
 {
 	struct tp_drift_zone *z = &d->z[j];
-	double u;
+	double u, jump;
 
 	if (!zone_present(d, j, t, x, e) || !zone_valid(d, j, t, x, e))
 		return;
+	/* the reading's jump from the last one: the stuck check's run holds it */
+	jump = z->run_n > 0 ? fabs(x - z->run_value) : INFINITY;
 	stuck_update(d, j, t, x, pred, e);
 	if (z->stuck || isnan(pred))
 		return;
 
 	u = x - pred - d->applied;
-	if (spike_gate(d, j, t, x, u, e))
+	if (spike_gate(d, j, t, x, u, jump, e))
 		return;
 	if (z->base_ready && (z->state == TP_DRIFT_OK || z->state == TP_DRIFT_SUSPECT) &&
 	    z->spike_n == 0) {

@@ -443,34 +443,18 @@ static int alike_unloaded(const struct tp_drift *d, double t, double dev,
 	return n >= 3 && moved >= n && chi2 < COMMON_CHI2_AMB && corr < COMMON_CORR;
 }
 
-/* the mean power of the blocks in [from, to], NaN with none */
-static double power_between(const struct tp_drift *d, double from, double to)
+/* zone j's mean reading over the blocks in [from, to] (j < 0: the power), NaN with none */
+static double block_mean(const struct tp_drift *d, int j, double from, double to)
 {
 	double s = 0;
 	int i, n = 0;
 
 	for (i = 0; i < d->hn; i++) {
 		int k = tp_drift_ring(d, i);
+		double v = j < 0 ? d->hp[k] : d->hxr[k][j];
 
-		if (d->ht[k] >= from && d->ht[k] <= to && !isnan(d->hp[k])) {
-			s += d->hp[k];
-			n++;
-		}
-	}
-	return n ? s / n : NAN;
-}
-
-/* zone j's mean reading over the blocks in [from, to], NaN with none */
-static double reading_between(const struct tp_drift *d, int j, double from, double to)
-{
-	double s = 0;
-	int i, n = 0;
-
-	for (i = 0; i < d->hn; i++) {
-		int k = tp_drift_ring(d, i);
-
-		if (d->ht[k] >= from && d->ht[k] <= to && !isnan(d->hxr[k][j])) {
-			s += d->hxr[k][j];
+		if (d->ht[k] >= from && d->ht[k] <= to && !isnan(v)) {
+			s += v;
 			n++;
 		}
 	}
@@ -522,8 +506,8 @@ static double reversal(struct tp_drift *d, double t, const struct tp_drift_model
 	if (d->hn == 0)
 		return 0;
 	if (d->rv_due && t - d->rv_jump_t >= 2 * REV_SMOOTH_S) {
-		double j0 = d->rv_j0, before = power_between(d, j0 - REV_BEFORE_S, j0 - BLOCK_S),
-		       after = power_between(d, t - REV_SMOOTH_S + BLOCK_S / 2, t),
+		double j0 = d->rv_j0, before = block_mean(d, -1, j0 - REV_BEFORE_S, j0 - BLOCK_S),
+		       after = block_mean(d, -1, t - REV_SMOOTH_S + BLOCK_S / 2, t),
 		       step = after - before;
 		int dir = step > 0 ? 1 : -1;
 
@@ -532,9 +516,9 @@ static double reversal(struct tp_drift *d, double t, const struct tp_drift_model
 		    j0 - REV_BEFORE_S < d->t_first + d->warmup_s)
 			return 0;
 		for (j = 0; j < d->nz; j++) {
-			double s0 = reading_between(d, j, j0 - REV_BEFORE_S,
-						    j0 - REV_BEFORE_S + REV_SMOOTH_S),
-			       s1 = reading_between(d, j, j0 - REV_SMOOTH_S, j0 - BLOCK_S);
+			double s0 = block_mean(d, j, j0 - REV_BEFORE_S,
+					       j0 - REV_BEFORE_S + REV_SMOOTH_S),
+			       s1 = block_mean(d, j, j0 - REV_SMOOTH_S, j0 - BLOCK_S);
 
 			if (dir * (s1 - s0) < -REV_MIXED_K)
 				return 0;
