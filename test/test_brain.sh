@@ -409,6 +409,25 @@ th=$(grep -c '"verdict":"thermal"' "$TMPD/dc.jsonl")
 check "die contact degrading: $n trips, every one thermal ($th)" sh -c "[ $n -gt 0 ] && [ $th = $n ]"
 check "drifting cpu: the kernel throttled for nothing, temp.cpu named" \
   grep -q '"event":"kernel_throttle","state":"start".*"verdict":"sensor_drift".*"faulty_sensor":"temp.cpu"' "$TMPD/a.jsonl"
+# a gpu thermistor drifting up on an orin the kernel holds at its trip
+# (fixtures/scenarios/net/orin-gpu-drift-at-trip.ini): the reading stays at
+# the trip while every other zone cools away from it; named within 15
+# minutes of the drift's start, and every trip after that is the sensor's
+"$TP_BIN" sim --scenario fixtures/scenarios/net/orin-gpu-drift-at-trip.ini --no-audio \
+  -o "$TMPD/pin" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/pin" >"$TMPD/pin.jsonl" 2>/dev/null
+check "gpu thermistor drifting at the trip: named within 15 minutes, the trips after it its own" \
+  python3 - "$TMPD/pin.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+f = [e for e in ev if e["event"].startswith("sensor_") and e.get("state") == "start"]
+assert f and f[0]["channel"] == "temp.gpu" and 2118 < f[0]["t"] < 2118 + 900, f[:1]
+assert all(e["channel"] == "temp.gpu" for e in f), f
+trips = [e for e in ev if e["event"] == "kernel_throttle" and e["state"] == "start" and e["t"] > f[0]["t"]]
+assert len(trips) >= 10, len(trips)
+assert all(e["verdict"] == "sensor_drift" and e["faulty_sensor"] == "temp.gpu" for e in trips), \
+    [(e["t"], e["verdict"]) for e in trips]
+PY
 for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
   if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
     not_ok "no throttle or ceiling warning on a cool board ($f)"

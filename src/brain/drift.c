@@ -286,6 +286,8 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	d->hp[k] = d->bn_p ? d->bs_p / d->bn_p : NAN;
 	range_update(d, t, d->hp[k]);
 	d->hps[k] = d->ps;
+	d->hth[k] = (unsigned char)d->blk_thr;
+	d->blk_thr = 0;
 	for (j = 0; j < TP_DRIFT_MAX_ZONES; j++) {
 		const struct tp_drift_zone *z = &d->z[j];
 		int ok = j < d->nz && z->has_blk && z->base_ready;
@@ -300,6 +302,7 @@ static void close_block(struct tp_drift *d, double t, const struct tp_drift_mode
 	if (d->hn < TP_DRIFT_HIST)
 		d->hn++;
 	tp_drift_cross_block(d, t);
+	tp_drift_pin_block(d, t);
 	d->bs_p = 0;
 	d->bn_p = 0;
 
@@ -326,8 +329,11 @@ void tp_drift_frame(struct tp_drift *d, double t, const double *reading, const d
 	memmove(d->p_look + 1, d->p_look, (TP_DRIFT_P_LOOK - 1) * sizeof(d->p_look[0]));
 	d->p_look[0] = power_w;
 	d->last_jump_t = mdl->last_jump_t;
-	if (mdl->throttled)
+	d->trip_c = mdl->trip_c;
+	if (mdl->throttled) {
 		d->throttle_t = t;
+		d->blk_thr = 1;
+	}
 	if (blk > d->block) {
 		close_block(d, (double)(d->block + 1) * BLOCK_S, mdl, ev);
 		d->block = blk;
@@ -368,6 +374,11 @@ int tp_drift_zone_faulty(const struct tp_drift *d, int j)
 	const struct tp_drift_zone *z = &d->z[j];
 
 	return z->state != TP_DRIFT_OK || z->stuck || z->w.lost || z->invalid;
+}
+
+int tp_drift_zone_pinned(const struct tp_drift *d, int j)
+{
+	return d->z[j].pin == 2 && d->z[j].state != TP_DRIFT_OK;
 }
 
 int tp_drift_zone_invalid(const struct tp_drift *d, int j)

@@ -52,6 +52,7 @@ struct tp_drift_model {
 	double last_jump_t; /* the mean load last changed, s (-INFINITY: never) */
 	int hold;	    /* the model's input is missing: judge nothing */
 	int throttled;	    /* the kernel holds the clocks down (a throttle episode) */
+	double trip_c;	    /* the kernel's passive trip, °C (0 or NaN: unknown) */
 };
 
 /*
@@ -114,6 +115,13 @@ int tp_drift_zone_invalid(const struct tp_drift *d, int j);
  */
 void tp_drift_zone_garbage(struct tp_drift *d, int j, double t, double x,
 			   const struct tp_evidence *e);
+
+/*
+ * 1 while zone j's alarm is that it was held at the kernel's trip while
+ * every other zone cooled away from it: the reading is over its die
+ * whatever its model, which learnt the reading while it drifted, says.
+ */
+int tp_drift_zone_pinned(const struct tp_drift *d, int j);
 
 /* 1 while zone j's reading is stuck. */
 int tp_drift_zone_stuck(const struct tp_drift *d, int j);

@@ -206,6 +206,16 @@ struct tp_drift_zone {
 	double rstep_t, rstep_c, rstep_others;
 	double rstep_hc0; /* the neighbours' residual before it (NaN: unknown) */
 
+	/*
+	 * Held at the trip while the other zones cooled away from it
+	 * (drift_pin.c): 1 found, raised at the next block; 2 raised, its
+	 * alarm the sensor's, until the zone is healthy again. Since when,
+	 * the least gap the others opened (K), that per minute between the
+	 * halves' middles, and the power's change (W).
+	 */
+	int pin;
+	double pin_t, pin_gap, pin_rate, pin_dp;
+
 	/* told from its neighbours (drift_cross.c): the fit, and per block of
 	 * the history its residual (NaN: none) and leverage */
 	struct tp_cross cx;
@@ -234,6 +244,8 @@ struct tp_drift {
 	double p_look[TP_DRIFT_P_LOOK]; /* the power of this frame and of the ones before, W */
 	double last_jump_t;		/* the mean load last changed (the caller's, this frame) */
 	double throttle_t;		/* the kernel last held the clocks down (the caller's) */
+	double trip_c;			/* the kernel's passive trip (the caller's; 0: unknown) */
+	int blk_thr;			/* the open block saw the kernel's throttle */
 	int free_seen; /* a block free of the kernel's throttle seen (drift_room.c) */
 	double t_now;
 	int hold; /* the model's input is missing: judge nothing (the caller's) */
@@ -258,6 +270,7 @@ struct tp_drift {
 	float h1[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
 	float h2[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES];
 	float hxr[TP_DRIFT_HIST][TP_DRIFT_MAX_ZONES]; /* per block: each zone's mean reading */
+	unsigned char hth[TP_DRIFT_HIST];	      /* ... and whether the kernel throttled */
 	double bs_p;
 	int bn_p;
 	int cooling_changed; /* set once per cooling_degraded, taken by the caller */
@@ -505,6 +518,17 @@ int tp_drift_step_power(const struct tp_drift_steps *s, double from, double to, 
  * stepped alone while the power held is marked (rstep) for its next block.
  */
 void tp_drift_jump_frame(struct tp_drift *d, double t);
+
+/* ---- drift_pin.c ---- */
+
+/*
+ * The block closed at t: the zone the kernel holds at its trip marked
+ * (pin) for its next block when every other zone cooled away from it.
+ */
+void tp_drift_pin_block(struct tp_drift *d, double t);
+
+/* Why zone z's pinned alarm is its sensor's, into why. */
+void tp_drift_pin_why(const struct tp_drift *d, const struct tp_drift_zone *z, char *why, size_t n);
 
 /* ---- drift_share.c ---- */
 

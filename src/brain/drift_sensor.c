@@ -520,6 +520,13 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	enum tp_fault_kind kind;
 	char why[224];
 
+	if (z->pin == 2) {
+		/* held at the trip, the others cooling away: the sensor's */
+		tp_drift_pin_why(d, z, why, sizeof(why));
+		if (!unknown)
+			report(d, j, t, TP_FAULT_UNKNOWN, z->pin_rate, 0.9, "ramp", NAN, why, e);
+		return;
+	}
 	/* the neighbours' verdict on a new alarm (drift_cross.c): a step
 	 * they confirm is the sensor's, whatever the common mode or the zone
 	 * model's settling says; but not an alarm back from an onset whose
@@ -736,12 +743,25 @@ static int jump_hold(const struct tp_drift *d, struct tp_drift_zone *z, int j, d
  * meanwhile (an alarm of its own not yet reported takes the step's onset:
  * its model's lag may have raised it, and the step is no lag); the mark
  * goes once the zone is healthy again. Its neighbours' residual before the
- * step is kept: the fault ends when it is back there.
+ * step is kept: the fault ends when it is back there. A zone held at the
+ * trip while the others cooled away from it (drift_pin.c) is raised alike,
+ * from the window's start, reading high.
  */
 static void rstep_take(struct tp_drift_zone *z, double t)
 {
 	if (z->rstep == 2 && z->state == TP_DRIFT_OK)
 		z->rstep = 0;
+	if (z->pin == 2 && z->state == TP_DRIFT_OK)
+		z->pin = 0;
+	if (z->pin == 1 && z->state == TP_DRIFT_FAULT)
+		z->pin = 0;
+	if (z->pin == 1) {
+		z->pin = 2;
+		z->state = TP_DRIFT_CLASSIFY;
+		z->alarm_t = t;
+		z->sign = 1;
+		z->onset = z->pin_t;
+	}
 	if (z->rstep != 1)
 		return;
 	z->rstep = 0;
@@ -774,7 +794,7 @@ void tp_drift_sensor_block(struct tp_drift *d, int j, double t, const struct tp_
 	/* an alarm its neighbours' readings confirm needs no healthy zone
 	 * beside it to be judged: it is not taken into its baseline; nor
 	 * one its reading's step made, whatever its model's state */
-	if (z->rstep != 2 &&
+	if (z->rstep != 2 && z->pin != 2 &&
 	    (settling || (d->n_healthy < 2 && !(z->state == TP_DRIFT_CLASSIFY &&
 						tp_drift_cross_judge(d, j, t) == 1)))) {
 		/* warming up, its model relearning (ramp_settling), or no other

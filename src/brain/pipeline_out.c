@@ -322,7 +322,8 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	tp_event_set_num(ev, "value", best);
 	tp_event_set_num(ev, "prediction", est);
 	tp_event_set_num(ev, "residual", res);
-	if ((faulty && !(res < 1.0)) || (!isnan(res) && res > model_margin(sd) && others_ok)) {
+	if ((faulty && (!(res < 1.0) || tp_drift_zone_pinned(p->dd, hot))) ||
+	    (!isnan(res) && res > model_margin(sd) && others_ok)) {
 		double hx, he;
 
 		/* a zone that reads true at the trip under the faulty one:

@@ -52,6 +52,7 @@ void tp_pipeline_zones_judge(struct tp_pipeline *p, double t, double ambient_c, 
 	dm.last_jump_t = p->last_jump_t;
 	dm.hold = p->hold;
 	dm.throttled = tp_pipeline_throttled(p);
+	dm.trip_c = p->trip;
 	tp_drift_frame(p->dd, t, p->reading, p->pred, p->pvar, p->die, p->sink, p->cool, p->p_now,
 		       &dm, e);
 	/* a reading no temperature takes is kept from every model, but the
