@@ -44,11 +44,12 @@
 #define PIN_RISE_W   0.3    /* the power rose no more than this, W, ... */
 #define PIN_RISE_REL 0.03   /* ... or this share */
 
-/* A zone whose reading is its own: present, in range, not stuck, not already faulty. */
+/* A zone with readings, in range, not the room's: 2 when also not stuck nor already faulty. */
 static int pin_usable(const struct tp_drift_zone *z)
 {
-	return z->base_ready && !z->stuck && !z->w.lost && !z->invalid &&
-	       z->state != TP_DRIFT_FAULT && z->bz.role != TP_ROLE_AMBIENT;
+	if (!z->base_ready || z->w.lost || z->invalid || z->bz.role == TP_ROLE_AMBIENT)
+		return 0;
+	return z->stuck || z->state == TP_DRIFT_FAULT ? 1 : 2;
 }
 
 /*
@@ -101,16 +102,17 @@ void tp_drift_pin_block(struct tp_drift *d, double t)
 	pin_halves(d, t, use, a, b, &pa, &pb, &n, &nthr);
 	if (n < 2 || n < PIN_FULL * PIN_WIN_S / BLOCK_S || nthr < PIN_SHARE * n)
 		return;
+	/* the hottest die, the one the kernel holds: judged if its own */
 	for (j = 0; j < d->nz; j++)
 		if (use[j] && d->z[j].bz.role != TP_ROLE_BOARD &&
 		    (hot < 0 || a[j] + b[j] > a[hot] + b[hot]))
 			hot = j;
-	if (hot < 0 || d->z[hot].pin == 2 || (a[hot] + b[hot]) / 2 < d->trip_c - PIN_NEAR_K ||
-	    fabs(b[hot] - a[hot]) >= PIN_HELD_K ||
+	if (hot < 0 || use[hot] < 2 || d->z[hot].pin == 2 ||
+	    (a[hot] + b[hot]) / 2 < d->trip_c - PIN_NEAR_K || fabs(b[hot] - a[hot]) >= PIN_HELD_K ||
 	    pb - pa > fmax(PIN_RISE_W, PIN_RISE_REL * fabs(pa)))
 		return;
 	for (j = 0; j < d->nz; j++) {
-		if (j == hot || !use[j])
+		if (j == hot || use[j] < 2)
 			continue;
 		gap = fmin(gap, (b[hot] - a[hot]) - (b[j] - a[j]));
 		others++;
