@@ -520,11 +520,11 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 	enum tp_fault_kind kind;
 	char why[224];
 
+	if (z->pin == 2 && unknown)
+		return; /* held at the trip, the others cooling away: reported */
 	if (z->pin == 2) {
-		/* held at the trip, the others cooling away: the sensor's */
 		tp_drift_pin_why(d, z, why, sizeof(why));
-		if (!unknown)
-			report(d, j, t, TP_FAULT_UNKNOWN, z->pin_rate, 0.9, "ramp", NAN, why, e);
+		report(d, j, t, TP_FAULT_UNKNOWN, z->pin_rate, 0.9, "ramp", NAN, why, e);
 		return;
 	}
 	/* the neighbours' verdict on a new alarm (drift_cross.c): a step
