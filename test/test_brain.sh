@@ -428,6 +428,16 @@ assert len(trips) >= 10, len(trips)
 assert all(e["verdict"] == "sensor_drift" and e["faulty_sensor"] == "temp.gpu" for e in trips), \
     [(e["t"], e["verdict"]) for e in trips]
 PY
+
+# a coarse zone that holds its value from a hot, steady start while the
+# zone models still settle (fixtures/scenarios/net/pi5-hot-start-steady.ini):
+# their start-up predictions are no motion the reading missed
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-hot-start-steady.ini --no-audio \
+  -o "$TMPD/hotstart" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/hotstart" >"$TMPD/hotstart.jsonl" 2>/dev/null
+check "hot steady start: a zone holding its value is no stuck sensor" \
+  sh -c "test -s '$TMPD/hotstart.jsonl' && ! grep -q '\"event\":\"sensor_' '$TMPD/hotstart.jsonl'"
+
 for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
   if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
     not_ok "no throttle or ceiling warning on a cool board ($f)"

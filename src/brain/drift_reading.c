@@ -107,7 +107,8 @@ static void stuck_update(struct tp_drift *d, int j, double t, double x, double p
 		z->run_value = x;
 		z->run_start = t;
 		z->run_n = 1;
-		z->run_pred_min = z->run_pred_max = pred;
+		/* nor is a start-up prediction the run began from */
+		z->run_pred_min = z->run_pred_max = t - d->t_first >= SPIKE_ARM_S ? pred : NAN;
 	}
 	if (z->stuck || z->run_n < 3 || t - d->t_first < SPIKE_ARM_S)
 		return;
