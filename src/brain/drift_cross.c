@@ -28,7 +28,10 @@
  * gain that creeps in while the level stays put is a change of its
  * coefficients. Nothing is learnt while the zone's own residual leans
  * (CROSS_LEAN_SIGMAS of its block deviation, over drift_sensor.c's few
- * minutes), and a fit is not believed to explain an alarm whose onset came
+ * minutes) once the fit has learnt enough to judge (before that, a zone
+ * model that leans from the start, a board thermistor's missing its slow
+ * heat, would leave its zone no fit for the whole session), and a fit is
+ * not believed to explain an alarm whose onset came
  * within CROSS_VETO_S of its learning enough: what it learnt may be the
  * fault (test/test_brain.sh, the gains creeping in). Nor does it confirm
  * a sensor from inputs unlike any it learnt from (CROSS_LEVERAGE): its
@@ -177,7 +180,8 @@ void tp_drift_cross_block(struct tp_drift *d, double t)
 			continue;
 		y = z->x_blk - d->cx_ref[j];
 		c->r = y - cross_predict(c, f);
-		if (!cross_healthy(d, j) || fabs(z->dm) >= CROSS_LEAN_SIGMAS * sqrt(z->blk_var))
+		if (!cross_healthy(d, j) ||
+		    (!isnan(c->t_ready) && fabs(z->dm) >= CROSS_LEAN_SIGMAS * sqrt(z->blk_var)))
 			continue; /* its residual kept, nothing learnt from it */
 		for (k = 0; k < c->dim; k++) {
 			for (m = 0; m < c->dim; m++)
