@@ -31,10 +31,10 @@
  * minutes) once the fit has learnt enough to judge (before that, a zone
  * model that leans from the start, a board thermistor's missing its slow
  * heat, would leave its zone no fit for the whole session), and a fit is
- * not believed to explain an alarm whose onset came
- * within CROSS_VETO_S of its learning enough: what it learnt may be the
- * fault (test/test_brain.sh, the gains creeping in). Nor does it confirm
- * a sensor from inputs unlike any it learnt from (CROSS_LEVERAGE): its
+ * not believed to explain an alarm whose onset came within CROSS_VETO_S
+ * of its learning enough: what it learnt may be the fault
+ * (test/test_brain.sh, the gains creeping in). Nor does it confirm a
+ * sensor from inputs unlike any it learnt from (CROSS_LEVERAGE): its
  * prediction there is a guess.
  */
 
