@@ -438,6 +438,15 @@ PY
 check "hot steady start: a zone holding its value is no stuck sensor" \
   sh -c "test -s '$TMPD/hotstart.jsonl' && ! grep -q '\"event\":\"sensor_' '$TMPD/hotstart.jsonl'"
 
+# a board thermistor's model missing its slow cooling after the load stops
+# (fixtures/scenarios/net/pi5-board-after-load-stop.ini): its neighbours'
+# fit, ready a few minutes before, explains the reading at the load's stop
+"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-board-after-load-stop.ini --no-audio \
+  -o "$TMPD/loadstop" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/loadstop" >"$TMPD/loadstop.jsonl" 2>/dev/null
+check "board cooling after the load stops: no sensor blamed" \
+  sh -c "test -s '$TMPD/loadstop.jsonl' && ! grep -q '\"event\":\"sensor_' '$TMPD/loadstop.jsonl'"
+
 for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
   if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
     not_ok "no throttle or ceiling warning on a cool board ($f)"

@@ -33,9 +33,12 @@
  * heat, would leave its zone no fit for the whole session), and a fit is
  * not believed to explain an alarm whose onset came within CROSS_VETO_S
  * of its learning enough: what it learnt may be the fault
- * (test/test_brain.sh, the gains creeping in). Nor does it confirm a
- * sensor from inputs unlike any it learnt from (CROSS_LEVERAGE): its
- * prediction there is a guess.
+ * (test/test_brain.sh, the gains creeping in); unless the load jumped at
+ * the onset, where a zone model's lag errs and a creeping fault's onset
+ * has no cause to fall (a board thermistor's model missing its slow
+ * cooling after a session's end, in the first half hour). Nor does it
+ * confirm a sensor from inputs unlike any it learnt from
+ * (CROSS_LEVERAGE): its prediction there is a guess.
  */
 
 static const double CROSS_TAU_S[TP_CROSS_TAUS] = {20.0, 100.0, 400.0};
@@ -225,8 +228,9 @@ static int cross_sums(const struct tp_drift_zone *z, double t0, double t1, doubl
  * CROSS_SHARE of it, or against it: the neighbours explain the reading,
  * and the alarm is the zone model's error. 1: CROSS_CONFIRM of it or more,
  * the alarm's way: the sensor's. -1: between, or nothing to judge from
- * (not learnt yet, an input not healthy, learnt too late to explain it,
- * or too little like what it learnt from to confirm it).
+ * (not learnt yet, an input not healthy, learnt too late to explain it
+ * with no jump of the load at the onset, or too little like what it
+ * learnt from to confirm it).
  */
 int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 {
@@ -240,10 +244,24 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 	cs = z->sign * (cpost / npost - cpre / npre);
 	os = fabs(opost / npost - opre / npre);
 	if (cs < CROSS_SHARE * os)
-		return z->onset - z->cx.t_ready >= CROSS_VETO_S ? 0 : -1;
+		return z->onset - z->cx.t_ready >= CROSS_VETO_S || tp_drift_onset_load_jump(z) ? 0
+											       : -1;
 	/* a confirmation from inputs out of the range learnt is the fit's
 	 * guess (their linear relation still explains a reading there) */
 	return cs >= CROSS_CONFIRM * os && !(lev > CROSS_LEVERAGE) ? 1 : -1;
+}
+
+int tp_drift_onset_load_jump(const struct tp_drift_zone *z)
+{
+	int i;
+
+	for (i = 0; i < z->hn; i++) {
+		int k = tp_drift_zone_ring(z, i);
+
+		if (fabs(z->ht[k] - z->onset) <= WITNESS_S && !(z->hs[k] & TP_DRIFT_HIST_SETTLED))
+			return 1;
+	}
+	return 0;
 }
 
 double tp_drift_cross_before(const struct tp_drift_zone *z)

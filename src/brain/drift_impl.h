@@ -380,6 +380,10 @@ void tp_drift_emit_fault(struct tp_drift *d, int j, double t, double conf, const
  */
 double tp_drift_cross_before(const struct tp_drift_zone *z);
 
+/* Did the load jump within WITNESS_S of zone z's alarm onset (a block of
+ * its history left out as unsettled)? */
+int tp_drift_onset_load_jump(const struct tp_drift_zone *z);
+
 /* ---- drift_shape.c ---- */
 
 #define TP_DRIFT_BIC_DECIDE 10.0 /* evidence that names the kind of a sensor fault */

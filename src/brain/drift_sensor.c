@@ -393,19 +393,13 @@ static int fit_window(const struct tp_drift *d, const struct tp_drift_zone *z,
 static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_shape *w)
 {
 	double lo = INFINITY, hi = -INFINITY;
-	int i, jump = 0;
+	int i;
 
-	for (i = 0; i < z->hn; i++) {
-		int k = tp_drift_zone_ring(z, i);
-
-		jump |=
-		    fabs(z->ht[k] - z->onset) <= WITNESS_S && !(z->hs[k] & TP_DRIFT_HIST_SETTLED);
-	}
 	for (i = 0; i < w->n && w->t[i] <= z->onset; i++) {
 		lo = fmin(lo, w->x[i]);
 		hi = fmax(hi, w->x[i]);
 	}
-	return jump && !(hi - lo >= CLASSIFY_RISE_K);
+	return tp_drift_onset_load_jump(z) && !(hi - lo >= CLASSIFY_RISE_K);
 }
 
 /*
