@@ -447,6 +447,15 @@ expect_kinds "hot steady start: a zone holding its value is no stuck sensor" "$T
   -o "$TMPD/loadstop" >/dev/null 2>&1
 expect_kinds "board cooling after the load stops: no sensor blamed" "$TMPD/loadstop" ""
 
+# a CPU thermistor drifting from an alarm onset that follows a step of the
+# load while the level still moves (fixtures/scenarios/net/orin-cpu-drift-
+# under-steps.ini): its neighbours' fit saw the reading move too, so no lag
+# of its zone model is relearnt in place of the drift
+"$TP_BIN" sim --scenario fixtures/scenarios/net/orin-cpu-drift-under-steps.ini --no-audio \
+  -o "$TMPD/driftsteps" >/dev/null 2>&1
+expect_kinds "drift under steps of the load: a sensor fault on temp.cpu" "$TMPD/driftsteps" \
+  "sensor_calibration temp.cpu;"
+
 for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
   if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
     not_ok "no throttle or ceiling warning on a cool board ($f)"

@@ -251,6 +251,19 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 	return cs >= CROSS_CONFIRM * os && !(lev > CROSS_LEVERAGE) ? 1 : -1;
 }
 
+int tp_drift_cross_leans(const struct tp_drift *d, int j, double t)
+{
+	const struct tp_drift_zone *z = &d->z[j];
+	double cpre, opre, cpost, opost, lev;
+	int npre = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &cpre, &opre, &lev);
+	int npost = cross_sums(z, z->onset, nextafter(t, INFINITY), &cpost, &opost, &lev);
+
+	if (npre < CROSS_PRE_N || npost < CROSS_POST_N || lev > CROSS_LEVERAGE)
+		return 0;
+	return z->sign * (cpost / npost - cpre / npre) >=
+	       CROSS_SHARE * fabs(opost / npost - opre / npre);
+}
+
 int tp_drift_onset_load_jump(const struct tp_drift_zone *z)
 {
 	int i;

@@ -380,6 +380,14 @@ void tp_drift_emit_fault(struct tp_drift *d, int j, double t, double conf, const
  */
 double tp_drift_cross_before(const struct tp_drift_zone *z);
 
+/*
+ * Zone j's neighbours' residual, from inputs within the range its fit
+ * learnt, stepped since the alarm's onset at least CROSS_SHARE of what its
+ * own model's did, the alarm's way (tp_drift_cross_judge's blocks): the
+ * reading moved against its neighbours, as no lag of its own model moves it.
+ */
+int tp_drift_cross_leans(const struct tp_drift *d, int j, double t);
+
 /* Did the load jump within WITNESS_S of zone z's alarm onset (a block of
  * its history left out as unsettled)? */
 int tp_drift_onset_load_jump(const struct tp_drift_zone *z);

@@ -411,10 +411,17 @@ static int onset_jumped(const struct tp_drift_zone *z, const struct tp_drift_sha
  * few per cent of the rise; a sensor's drift grows at a level that holds.
  * The level is read from every block before the onset, settled or not: a
  * session of calls jumps the load every minute, and its few settled blocks
- * hid how far the level fell as it ended.
+ * hid how far the level fell as it ended. No settling where the
+ * neighbours' fit (cx their verdict) saw the reading move too
+ * (tp_drift_cross_leans): no lag of the zone's own model does that, and a
+ * relearn takes a drift in (population seeds 1-3: 20 of the 29 alarms so
+ * relearnt were sensor faults).
  */
-static int ramp_settling(const struct tp_drift_zone *z, const struct tp_drift_shape *w, int sign)
+static int ramp_settling(const struct tp_drift *d, int j, double t, const struct tp_drift_shape *w,
+			 int cx)
 {
+	const struct tp_drift_zone *z = &d->z[j];
+	int sign = z->sign;
 	double lo = INFINITY, hi = -INFINITY, first = NAN, last = NAN;
 	int i, n = 0;
 
@@ -431,7 +438,8 @@ static int ramp_settling(const struct tp_drift_zone *z, const struct tp_drift_sh
 		n++;
 	}
 	return n > 1 && hi - lo >= CLASSIFY_RISE_K && (last - first) * sign > 0 &&
-	       w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER;
+	       w->b_g <= w->b_d + TP_DRIFT_BIC_PREFER &&
+	       !(cx == -1 && tp_drift_cross_leans(d, j, t));
 }
 
 /*
@@ -555,7 +563,7 @@ static void classify(struct tp_drift *d, int j, double t, const struct tp_eviden
 			fit_window(d, z, &w, &kernel, 0);
 		kind = shape_judge(d, z, &w, var, kernel, &told, &ramp, &conf, why, sizeof(why));
 	}
-	settle = ramp && kind != TP_FAULT_GAIN && ramp_settling(z, &w, z->sign);
+	settle = ramp && kind != TP_FAULT_GAIN && ramp_settling(d, j, t, &w, cx);
 	jumped = kind == TP_FAULT_GAIN && onset_jumped(z, &w);
 	unlearnt = heat_unlearnt(d, z, t);
 	if (raw) {
