@@ -222,6 +222,25 @@ static int cross_sums(const struct tp_drift_zone *z, double t0, double t1, doubl
 }
 
 /*
+ * How far zone z's neighbours' residual stepped since its alarm's onset,
+ * the alarm's way (*cs), against its own model's residual (*os), over the
+ * blocks of CROSS_PRE_S before the onset and since, and the most the
+ * blocks since lay outside what the fit learnt (*lev): 0 from too few.
+ */
+static int cross_step(const struct tp_drift_zone *z, double t, double *cs, double *os, double *lev)
+{
+	double cpre, opre, cpost, opost;
+	int npre = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &cpre, &opre, lev);
+	int npost = cross_sums(z, z->onset, nextafter(t, INFINITY), &cpost, &opost, lev);
+
+	if (npre < CROSS_PRE_N || npost < CROSS_POST_N)
+		return 0;
+	*cs = z->sign * (cpost / npost - cpre / npre);
+	*os = fabs(opost / npost - opre / npre);
+	return 1;
+}
+
+/*
  * Zone j's alarm (onset z->onset, sign z->sign) at t: how far its
  * neighbours' residual stepped since the onset, against its own model's
  * over the same blocks (CROSS_PRE_S before the onset, and since). 0: under
@@ -235,14 +254,10 @@ static int cross_sums(const struct tp_drift_zone *z, double t0, double t1, doubl
 int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 {
 	const struct tp_drift_zone *z = &d->z[j];
-	double cpre, opre, cpost, opost, lev, cs, os;
-	int npre = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &cpre, &opre, &lev);
-	int npost = cross_sums(z, z->onset, nextafter(t, INFINITY), &cpost, &opost, &lev);
+	double lev, cs, os;
 
-	if (npre < CROSS_PRE_N || npost < CROSS_POST_N)
+	if (!cross_step(z, t, &cs, &os, &lev))
 		return -1;
-	cs = z->sign * (cpost / npost - cpre / npre);
-	os = fabs(opost / npost - opre / npre);
 	if (cs < CROSS_SHARE * os)
 		return z->onset - z->cx.t_ready >= CROSS_VETO_S || tp_drift_onset_load_jump(z) ? 0
 											       : -1;
@@ -253,15 +268,10 @@ int tp_drift_cross_judge(const struct tp_drift *d, int j, double t)
 
 int tp_drift_cross_leans(const struct tp_drift *d, int j, double t)
 {
-	const struct tp_drift_zone *z = &d->z[j];
-	double cpre, opre, cpost, opost, lev;
-	int npre = cross_sums(z, z->onset - CROSS_PRE_S, z->onset, &cpre, &opre, &lev);
-	int npost = cross_sums(z, z->onset, nextafter(t, INFINITY), &cpost, &opost, &lev);
+	double lev, cs, os;
 
-	if (npre < CROSS_PRE_N || npost < CROSS_POST_N || lev > CROSS_LEVERAGE)
-		return 0;
-	return z->sign * (cpost / npost - cpre / npre) >=
-	       CROSS_SHARE * fabs(opost / npost - opre / npre);
+	return cross_step(&d->z[j], t, &cs, &os, &lev) && !(lev > CROSS_LEVERAGE) &&
+	       cs >= CROSS_SHARE * os;
 }
 
 int tp_drift_onset_load_jump(const struct tp_drift_zone *z)
