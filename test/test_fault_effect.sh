@@ -9,7 +9,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   done_testing
   exit
 fi
-fe() { TP_BIN="$TP_BIN" tools/fault-effect --bin "$TP_BIN" "$@"; }
+fe() { tools/fault-effect --bin "$TP_BIN" "$@"; }
 
 # a Nano's room 22 -> 27 C at 1 h: every reading about 5 K warmer once the
 # heatsink has followed (the mean over the hour after is a little less)
