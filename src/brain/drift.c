@@ -376,6 +376,14 @@ int tp_drift_zone_faulty(const struct tp_drift *d, int j)
 	return z->state != TP_DRIFT_OK || z->stuck || z->w.lost || z->invalid;
 }
 
+int tp_drift_zone_retracted(const struct tp_drift *d, int j)
+{
+	const struct tp_drift_zone *z = &d->z[j];
+
+	return z->state == TP_DRIFT_OK && !isnan(z->common_onset) &&
+	       !(z->fault_end_t > z->common_onset) && !d->cool_applied && d->episode != 3;
+}
+
 int tp_drift_zone_pinned(const struct tp_drift *d, int j)
 {
 	return d->z[j].pin == 2 && d->z[j].state != TP_DRIFT_OK;

@@ -117,6 +117,15 @@ void tp_drift_zone_garbage(struct tp_drift *d, int j, double t, double x,
 			   const struct tp_evidence *e);
 
 /*
+ * 1 while zone j is healthy again only because its reported alarm was
+ * ended as the cooling's doing (the other zones moved with it), no alarm
+ * of it has since ended by going quiet, and no cooling change has been
+ * decided or handed to the models: the common mode that ended it was
+ * never found, so the alarm may still be its sensor's.
+ */
+int tp_drift_zone_retracted(const struct tp_drift *d, int j);
+
+/*
  * 1 while zone j's alarm is that it was held at the kernel's trip while
  * every other zone cooled away from it: the reading is over its die
  * whatever its model, which learnt the reading while it drifted, says.

@@ -294,8 +294,10 @@ static double hottest_estimate(const struct tp_pipeline *p)
 
 /*
  * The verdict on a throttle from the hottest zone, reading against model:
- * sensor_drift when the zone is known faulty (alone on its die) or reads
- * far over what the model and the other zones say, or, the reading
+ * sensor_drift when the zone is known faulty (alone on its die), or its
+ * alarm was ended as a cooling change never found (tp_drift_zone_retracted)
+ * and it still reads 1 K over its model with the other zones near theirs,
+ * or it reads far over what the model and the other zones say, or, the reading
  * SPIKE_TRIP_UNDER_K or more under the trip, when a zone spiked enough to
  * reach it (that zone named), up, or down unless the reading and a
  * model put the heat at the trip; thermal only when both the reading and
@@ -314,21 +316,30 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	double near = fmax(TRIP_NEAR_K, isnan(sd) ? 0 : 4 * sd);
 	int others_ok = 1, heat, k, w;
 	int faulty = tp_drift_zone_faulty(p->dd, hot) && !die_common_mode(p, hot);
+	int retracted;
 
 	for (k = 0; k < p->nz; k++)
 		if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
 			others_ok = 0;
+	/*
+	 * A Pi 5's CPU thermistor drifting +0.066 K/min had its alarm ended
+	 * as the cooling (the GPU zone 0.5 K up beside it) and raised again,
+	 * over and over; between, its reading-noise estimate had taken in the
+	 * drift (5 sd: 10-13 K), and trips with it 2-3 K over its model were
+	 * called thermal (population seed 8, pop-0054)
+	 */
+	retracted = !faulty && tp_drift_zone_retracted(p->dd, hot) && others_ok && res >= 1.0;
 	json_object_set_new(ev, "zone", json_string(p->zch[hot]));
 	tp_event_set_num(ev, "value", best);
 	tp_event_set_num(ev, "prediction", est);
 	tp_event_set_num(ev, "residual", res);
-	if ((faulty && (!(res < 1.0) || tp_drift_zone_pinned(p->dd, hot))) ||
+	if ((faulty && (!(res < 1.0) || tp_drift_zone_pinned(p->dd, hot))) || retracted ||
 	    (!isnan(res) && res > model_margin(sd) && others_ok)) {
 		double hx, he;
 
 		/* a zone that reads true at the trip under the faulty one:
 		 * the heat is real, whatever the faulty one says */
-		w = faulty ? healthy_at_trip(p, hot, near, &hx, &he) : -1;
+		w = faulty || retracted ? healthy_at_trip(p, hot, near, &hx, &he) : -1;
 		if (w >= 0) {
 			json_object_set_new(ev, "zone", json_string(p->zch[w]));
 			tp_event_set_num(ev, "value", hx);
