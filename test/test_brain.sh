@@ -456,47 +456,41 @@ expect_kinds "board cooling after the load stops: no sensor blamed" "$TMPD/loads
 expect_kinds "drift under steps of the load: a sensor fault on temp.cpu" "$TMPD/driftsteps" \
   "sensor_calibration temp.cpu;"
 
-# a CPU thermistor drifting over the trip, its alarm ended as a cooling
-# change never found (fixtures/scenarios/net/pi5-cpu-drift-retracted.ini):
-# every trip from its first alarm on is the sensor's, the kernel's trips
-# all for nothing by the truth
-"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-cpu-drift-retracted.ini --no-audio \
-  -o "$TMPD/retract" >/dev/null 2>&1
-"$TP_BIN" replay "$TMPD/retract" >"$TMPD/retract.jsonl" 2>/dev/null
-check "cpu thermistor drifting over the trip, its alarm ended as the cooling: the trips after it its own" \
-  python3 - "$TMPD/retract.jsonl" "$TMPD/retract/truth.jsonl" <<'PY'
+# trips_after_alarm NAME SCENARIO CHANNEL [ZONE]: the network-plant scenario
+# simulated and replayed; CHANNEL's sensor alarm is the first, it is ended
+# and raised again, and every trip from its first alarm on is, without ZONE,
+# CHANNEL's own (sensor_drift naming it, the truth's trips all for nothing),
+# with ZONE thermal at ZONE, CHANNEL the faulty hotter one (the truth's
+# trips all genuine)
+trips_after_alarm() {
+  "$TP_BIN" sim --scenario "$2" --no-audio -o "$TMPD/$1" >/dev/null 2>&1
+  "$TP_BIN" replay "$TMPD/$1" >"$TMPD/$1.jsonl" 2>/dev/null
+  python3 - "$TMPD/$1.jsonl" "$TMPD/$1/truth.jsonl" "$3" "${4:-}" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
 tr = [json.loads(l) for l in open(sys.argv[2])]
-assert all(r["spurious"] for r in tr if r["kind"] == "kernel_throttle")
+ch, zone = sys.argv[3], sys.argv[4]
+assert all(r["spurious"] != bool(zone) for r in tr if r["kind"] == "kernel_throttle")
 f = [e for e in ev if e["event"] == "sensor_calibration" and e.get("state") == "start"]
-assert f and f[0]["channel"] == "temp.cpu", f[:1]
+assert f and f[0]["channel"] == ch, f[:1]
 assert any(e["event"] == "sensor_calibration" and e.get("state") == "end" for e in ev)
 trips = [e for e in ev if e["event"] == "kernel_throttle" and e["state"] == "start" and e["t"] >= f[0]["t"]]
 assert len(trips) >= 6, len(trips)
-assert all(e["verdict"] == "sensor_drift" and e["faulty_sensor"] == "temp.cpu" for e in trips), \
-    [(e["t"], e["verdict"]) for e in trips]
+if zone:
+    ok = [e["verdict"] == "thermal" and e["zone"] == zone and e.get("faulty_hotter") == ch for e in trips]
+else:
+    ok = [e["verdict"] == "sensor_drift" and e.get("faulty_sensor") == ch for e in trips]
+assert all(ok), [(e["t"], e["verdict"], e["zone"]) for e in trips]
 PY
-
+}
+# a CPU thermistor drifting over the trip, its alarm ended as a cooling
+# change never found (fixtures/scenarios/net/pi5-cpu-drift-retracted.ini)
+check "cpu thermistor drifting over the trip, its alarm ended as the cooling: the trips after it its own" \
+  trips_after_alarm retract fixtures/scenarios/net/pi5-cpu-drift-retracted.ini temp.cpu
 # a GPU thermistor drifting over a CPU the kernel holds at its trip, its
-# alarm ended as the cooling (fixtures/scenarios/net/pi5-gpu-drift-hot-trips.ini):
-# the trips are the CPU's, thermal, the GPU named as the faulty hotter one
-"$TP_BIN" sim --scenario fixtures/scenarios/net/pi5-gpu-drift-hot-trips.ini --no-audio \
-  -o "$TMPD/hottrips" >/dev/null 2>&1
-"$TP_BIN" replay "$TMPD/hottrips" >"$TMPD/hottrips.jsonl" 2>/dev/null
+# alarm ended as the cooling (fixtures/scenarios/net/pi5-gpu-drift-hot-trips.ini)
 check "gpu thermistor drifting over a cpu at its trip: the trips after its alarm the cpu's, thermal" \
-  python3 - "$TMPD/hottrips.jsonl" "$TMPD/hottrips/truth.jsonl" <<'PY'
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-tr = [json.loads(l) for l in open(sys.argv[2])]
-assert not any(r["spurious"] for r in tr if r["kind"] == "kernel_throttle")
-f = [e for e in ev if e["event"] == "sensor_calibration" and e.get("state") == "start"]
-assert f and f[0]["channel"] == "temp.gpu", f[:1]
-trips = [e for e in ev if e["event"] == "kernel_throttle" and e["state"] == "start" and e["t"] >= f[0]["t"]]
-assert len(trips) >= 6, len(trips)
-assert all(e["verdict"] == "thermal" and e["zone"] == "temp.cpu" and e.get("faulty_hotter") == "temp.gpu"
-           for e in trips), [(e["t"], e["verdict"], e["zone"]) for e in trips]
-PY
+  trips_after_alarm hottrips fixtures/scenarios/net/pi5-gpu-drift-hot-trips.ini temp.gpu temp.cpu
 
 for f in $S/sim-lost $S/sim-stuck $S/sbcbench-rpi5 $S/sbcbench-nano; do
   if "$TP_BIN" replay "$f" 2>/dev/null | grep -q '"event":"kernel_throttle"\|"event":"ceiling_forecast"'; then
