@@ -323,8 +323,8 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 			others_ok = 0;
 	/*
 	 * A Pi 5's CPU thermistor drifting +0.066 K/min had its alarm ended
-	 * as the cooling (the GPU zone 0.5 K up beside it) and raised again,
-	 * over and over; between, its reading-noise estimate had taken in the
+	 * as the cooling (the GPU zone 0.5 K up beside it), raised again 650 s
+	 * later; between, its reading-noise estimate had taken in the
 	 * drift (5 sd: 10-13 K), and trips with it 2-3 K over its model were
 	 * called thermal (population seed 8, pop-0054)
 	 */
