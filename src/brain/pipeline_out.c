@@ -108,6 +108,12 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 #define SPIKE_TRIP_UNDER_K 1.0 /* ... when every reading is this far under the trip */
 /* a healthy zone this close to the trip by its reading, a faulty one over it: the heat */
 #define HEALTHY_TRIP_K 1.0
+/* a zone held faulty, or whose alarm a cooling never found ended, this far
+ * over its model: its sensor's trip ... */
+#define SUSPECT_OVER_K 1.0
+/* every other zone this near its own model: the hot one is off alone (the
+ * ended alarm's rule, and a reading far over the model) */
+#define OTHERS_NEAR_K 1.5
 
 /* How far a model under the trip still reads it (sd its zone's noise, NaN: unknown). */
 static double model_margin(double sd)
@@ -319,7 +325,7 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	int retracted;
 
 	for (k = 0; k < p->nz; k++)
-		if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > 1.5)
+		if (k != hot && fabs(tp_drift_zone_residual(p->dd, k)) > OTHERS_NEAR_K)
 			others_ok = 0;
 	/*
 	 * A Pi 5's CPU thermistor drifting +0.066 K/min had its alarm ended
@@ -328,13 +334,14 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 	 * drift (5 sd: 10-13 K), and trips with it 2-3 K over its model were
 	 * called thermal (population seed 8, pop-0054)
 	 */
-	retracted = !faulty && tp_drift_zone_retracted(p->dd, hot) && others_ok && res >= 1.0;
+	retracted =
+	    !faulty && tp_drift_zone_retracted(p->dd, hot) && others_ok && res >= SUSPECT_OVER_K;
 	json_object_set_new(ev, "zone", json_string(p->zch[hot]));
 	tp_event_set_num(ev, "value", best);
 	tp_event_set_num(ev, "prediction", est);
 	tp_event_set_num(ev, "residual", res);
-	if ((faulty && (!(res < 1.0) || tp_drift_zone_pinned(p->dd, hot))) || retracted ||
-	    (!isnan(res) && res > model_margin(sd) && others_ok)) {
+	if ((faulty && (!(res < SUSPECT_OVER_K) || tp_drift_zone_pinned(p->dd, hot))) ||
+	    retracted || (!isnan(res) && res > model_margin(sd) && others_ok)) {
 		double hx, he;
 
 		/* a zone that reads true at the trip under the faulty one:
