@@ -61,8 +61,10 @@ check "hot board: ceiling_forecast at least 60 s before the trip" \
 # a kernel trip on a glitch the telemetry never saw: temp.cpu spikes +12 K
 # now and then at 80 C (trip 85 C); the kernel's poll catches some, the
 # telemetry's readings hold 80 C: never thermal. Before the telemetry has
-# seen temp.cpu spike, unknown with the reason; after, the spikes that
-# reach the trip are what the kernel saw: sensor_drift naming temp.cpu
+# seen temp.cpu spike, unknown with the reason, and named by a
+# throttle_verdict once a spike is seen within 120 s of it; after, the
+# spikes that reach the trip are what the kernel saw: sensor_drift naming
+# temp.cpu
 printf '%s\n' '[scenario]' 'description = temp.cpu glitches at 80 C, trip 85 C' 'duration_s = 2400' \
   'seed = 41' '[plant]' 'ambient_c = 28' 'initial = steady' '[load]' 'profile = constant' 'rate = max' \
   '[audio]' 'rate = 0' '[event.cpu_glitch]' 'kind = sensor_spike' 'channel = temp.cpu' 't_start = 900' \
@@ -85,6 +87,28 @@ for e in trips:
         assert e["spike_count"] >= 1 and abs(e["spike_max_c"]) > 10 and e["value"] < 84, e
         named += 1
 assert trips and named >= len(trips) // 2, (len(trips), named)
+told = {e["resolves_t"]: e for e in ev if e["event"] == "throttle_verdict"}
+unknown = {e["t"] for e in trips if e["verdict"] == "unknown"}
+assert set(told) <= unknown, (sorted(told), sorted(unknown))
+for t in unknown:
+    seen = [e for e in ev if e["event"] == "sensor_spike" and t <= e["t"] < t + 110]
+    if seen:
+        v = told[t]
+        assert v["verdict"] == "sensor_drift" and v["faulty_sensor"] == "temp.cpu", v
+        assert t < v["t"] <= seen[0]["t"] + 5 and abs(v["spike_max_c"]) > 10, (v, seen[0])
+    else:
+        assert t not in told, told[t]
+PY
+  "$TP_BIN" eval "$TMPD/glitch$seed" --json >"$TMPD/gl.json" 2>/dev/null
+  check "glitch seed $seed: eval counts every trip's verdict, the later one too" \
+    python3 - "$TMPD/gl.jsonl" "$TMPD/gl.json" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+k = json.load(open(sys.argv[2]))
+trips = [e for e in ev if e["event"] == "kernel_throttle" and e["state"] == "start"]
+told = {e["resolves_t"] for e in ev if e["event"] == "throttle_verdict"}
+left = [e for e in trips if e["verdict"] == "unknown" and e["t"] not in told]
+assert abs(k["throttle_for_nothing_named"] - 1 + len(left) / len(trips)) < 1e-6, (k, len(left))
 PY
 done
 # a pi5 board thermistor spiking 12.8 K either way under a chat session's

@@ -34,6 +34,17 @@ check "no raw tag from evidence" sh -c "test -s '$TMPD/r.html' && ! grep -q '\"<
 d=$(grep -o 'data-name="state.cool_cpu"[^>]* d="[^"]*"' "$TMPD/r.html" | sed 's/.* d="//; s/"$//')
 check "cooling states as steps ($d)" sh -c "echo '$d' | tr 'ML' '\n\n' | awk -F, 'NF==2{ if (n && \$1!=px && \$2!=py) bad=1; px=\$1; py=\$2; n++ } END { exit !(n >= 4 && !bad) }'"
 
+# a trip judged unknown and told later (throttle_verdict): counted by the later verdict
+u="$TMPD/told"
+mkdir -p "$u"
+cp "$s/manifest.ini" "$s/telemetry.csv" "$u/"
+printf '%s\n' '{"t":1,"event":"kernel_throttle","state":"start","clause":"cooling_state","verdict":"unknown"}' \
+  '{"t":1.5,"event":"kernel_throttle","state":"start","clause":"cooling_state","verdict":"thermal"}' \
+  '{"t":2,"event":"throttle_verdict","resolves_t":1,"verdict":"sensor_drift","faulty_sensor":"temp.cpu"}' >"$u/events.jsonl"
+expect_exit 0 "report of a trip told later" "$TP_BIN" report "$u" -o "$TMPD/told.html"
+check "... counted by its later verdict, no unknown left" \
+  grep -q '2 (verdicts: thermal: 1, sensor_drift: 1)' "$TMPD/told.html"
+
 # decimation keeps a one-sample burst among 20000 flat samples
 l="$TMPD/long"
 mkdir -p "$l"

@@ -215,6 +215,7 @@ int tp_pipeline_open(struct tp_pipeline **out, const struct tp_board *b,
 	p->load_w = tp_board_model_or(b, "load_w", 5.0);
 	p->gain_prior = tp_board_model_or(b, "r_die", NAN) + tp_board_model_or(b, "r_sink", NAN);
 	p->ctl_offset = p->ctl_gain = p->ctl_step = p->ctl_last_c = NAN;
+	p->thr_unseen_t = NAN;
 
 	for (i = 0; i < p->nz; i++) {
 		zone_prior(b, p->bz[i], &pri[i]);
@@ -813,6 +814,7 @@ int tp_pipeline_step(struct tp_pipeline *p, double t, const double *v)
 	tp_pipeline_out_watch(p, t, p->v, v, &e);
 	compute_forecast(p, t);
 	throttle_frame(p, t, &e);
+	tp_pipeline_out_unseen(p, t, &e);
 	tp_pipeline_out_warn(p, t, &e);
 	return 0;
 }

@@ -26,9 +26,9 @@
  * state.x86_throttle, util.cpu, tokens.total, rate.tokens, audio.*.
  *
  * Events: session_start (first frame), ceiling_forecast, kernel_throttle,
- * sensor_offset, sensor_gain, sensor_stuck, sensor_spike, sensor_invalid,
- * sensor_lost, ambient_shift, cooling_degraded, and at close energy_summary
- * and session_stop. docs/brain.md lists their fields.
+ * throttle_verdict (a trip judged unknown, told later), sensor_offset, sensor_gain, sensor_stuck,
+ * sensor_spike, sensor_invalid, sensor_lost, ambient_shift, cooling_degraded, and at close
+ * energy_summary and session_stop. docs/brain.md lists their fields.
  */
 
 #include <stddef.h>

@@ -157,6 +157,11 @@ struct tp_pipeline {
 	char thr_verdict[32];
 	char thr_sensor[TP_CHANNEL_NAME_MAX];
 	long events_at_start;
+	/* the last trip judged unknown for want of any reading near it (NaN:
+	 * none open): its time, how near the trip a spike must reach, and
+	 * every zone's reading then; a spike seen soon after names it */
+	double thr_unseen_t, thr_unseen_near;
+	double thr_unseen_x[MAX_ZONES];
 
 	/* the model judged for control (pipeline_control.c) */
 	double gain_prior; /* r_die + r_sink of the board's priors, K/W */
@@ -259,6 +264,13 @@ void tp_pipeline_out_watch(struct tp_pipeline *p, double t, const double *v, con
 
 /* ceiling_forecast: the time to ceiling under the warning threshold, and back. */
 void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evidence *e);
+
+/*
+ * A trip the telemetry never saw (judged unknown): a zone seen spiking
+ * far enough within THR_UNSEEN_S of it is what the kernel read, and a
+ * throttle_verdict event names it. Call once per frame.
+ */
+void tp_pipeline_out_unseen(struct tp_pipeline *p, double t, const struct tp_evidence *e);
 
 /* kernel_throttle: r > 0 an episode started, r < 0 it ended. */
 void tp_pipeline_out_throttle(struct tp_pipeline *p, double t, int r, const struct tp_evidence *e);

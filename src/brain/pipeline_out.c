@@ -105,7 +105,8 @@ void tp_pipeline_out_warn(struct tp_pipeline *p, double t, const struct tp_evide
 #define TRIP_NEAR_K	   3.0 /* a zone this close to the trip, by reading and by model: the heat */
 #define SPIKE_TRIP_S	   600.0 /* a zone's spikes up this recent ... */
 #define SPIKE_TRIP_N	   1 /* ... at least this many: one between readings can trip the kernel */
-#define SPIKE_TRIP_UNDER_K 1.0 /* ... when every reading is this far under the trip */
+#define SPIKE_TRIP_UNDER_K 1.0	 /* ... when every reading is this far under the trip */
+#define THR_UNSEEN_S	   120.0 /* a spike this soon after a trip nothing seen names it */
 /* a healthy zone this close to the trip by its reading, a faulty one over it: the heat */
 #define HEALTHY_TRIP_K 1.0
 /* a zone held faulty, or whose alarm a cooling never found ended, this far
@@ -298,6 +299,19 @@ static double hottest_estimate(const struct tp_pipeline *p)
 	return best;
 }
 
+/* A trip nothing seen explains: the readings it is judged against later. */
+static void unseen_note(struct tp_pipeline *p, double near)
+{
+	int k;
+
+	p->thr_unseen_t = p->t_last;
+	p->thr_unseen_near = near;
+	for (k = 0; k < p->nz; k++)
+		if ((p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
+		    !tp_drift_zone_last(p->dd, k, &p->thr_unseen_x[k]))
+			p->thr_unseen_x[k] = NAN;
+}
+
 /*
  * The verdict on a throttle from the hottest zone, reading against model:
  * sensor_drift when the zone is known faulty (alone on its die), or its
@@ -404,7 +418,63 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
 		 "%s reads %.1f C and the model says %.1f C, %.1f K under the %.1f C trip: the "
 		 "telemetry did not see what the kernel reacted to",
 		 p->zch[hot], best, est, p->trip - fmax(best, est), p->trip);
+	unseen_note(p, near);
 	return "unknown";
+}
+
+/*
+ * A trip judged unknown because no reading came near it, then a zone seen
+ * spiking, up or down, by enough to have reached the trip from where it
+ * read at the trip: the kernel reads its sensors between the telemetry's
+ * readings and saw that spike (population seed 3's pop-0201, a Pi 5 CPU
+ * thermistor glitching 14.7 K either way: its first trip came 6 s before
+ * its first spike was seen). The zone spiking highest is named in a
+ * throttle_verdict event with resolves_t, and the episode's end says the
+ * same if it is still open.
+ */
+void tp_pipeline_out_unseen(struct tp_pipeline *p, double t, const struct tp_evidence *e)
+{
+	double a, amp = 0, best = -INFINITY, since = t - p->thr_unseen_t;
+	int down, k, n, cnt = 0, w = -1, wdown = 0;
+	json_t *ev;
+
+	if (!p || isnan(p->thr_unseen_t))
+		return;
+	if (since > THR_UNSEEN_S) {
+		p->thr_unseen_t = NAN;
+		return;
+	}
+	for (k = 0; k < p->nz; k++)
+		for (down = 0; down < 2 && !isnan(p->thr_unseen_x[k]); down++) {
+			n = tp_drift_zone_spikes(p->dd, k, since, down, &a);
+			if (n < 1 || p->thr_unseen_x[k] + a < p->trip - p->thr_unseen_near ||
+			    p->thr_unseen_x[k] + a <= best)
+				continue;
+			best = p->thr_unseen_x[k] + a;
+			w = k;
+			wdown = down;
+			cnt = n;
+			amp = a;
+		}
+	if (w < 0)
+		return;
+	ev = tp_event_new(t, "throttle_verdict");
+	if (!ev)
+		return;
+	tp_event_set_num(ev, "resolves_t", p->thr_unseen_t);
+	json_object_set_new(ev, "verdict", json_string("sensor_drift"));
+	tp_event_set_num(ev, "confidence", wdown ? 0.6 : 0.7);
+	json_object_set_new(ev, "faulty_sensor", json_string(p->zch[w]));
+	tp_event_set_num(ev, "value", p->thr_unseen_x[w]);
+	json_object_set_new(ev, "spike_count", json_integer(cnt));
+	tp_event_set_num(ev, "spike_max_c", wdown ? -amp : amp);
+	if (p->th.active && p->th.start_t == p->thr_unseen_t) {
+		tp_strlcpy(p->thr_verdict, "sensor_drift", sizeof(p->thr_verdict));
+		tp_strlcpy(p->thr_sensor, p->zch[w], sizeof(p->thr_sensor));
+	}
+	p->thr_unseen_t = NAN;
+	tp_evidence_add(ev, e);
+	out_emit(p, ev);
 }
 
 static void throttle_verdict(struct tp_pipeline *p, json_t *ev)

@@ -515,10 +515,20 @@ struct episodes {
 
 static void collect_episodes(struct episodes *e, const struct evrec *evs, int nev, double t_end)
 {
-	int j, open = -1;
+	int j, k, open = -1;
 
 	e->ne = 0;
 	for (j = 0; j < nev && e->ne < MAX_EPISODES; j++) {
+		/* a later verdict on the episode that began at resolves_t */
+		if (strcmp(evs[j].kind, "throttle_verdict") == 0) {
+			for (k = e->ne - 1; k >= 0 && e->es[k] != evs[j].at; k--)
+				;
+			if (k >= 0) {
+				tp_strlcpy(e->verdict[k], evs[j].verdict, sizeof(e->verdict[0]));
+				tp_strlcpy(e->faulty[k], evs[j].faulty, sizeof(e->faulty[0]));
+			}
+			continue;
+		}
 		if (strcmp(evs[j].kind, "kernel_throttle") != 0)
 			continue;
 		if (strcmp(evs[j].state, "start") == 0) {

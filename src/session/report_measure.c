@@ -138,6 +138,18 @@ static void tally(const char **vn, int *vc, int *nv, const char *name)
 	vc[i]++;
 }
 
+/* A verdict told later (throttle_verdict): one unknown fewer. */
+static void untally(const char **vn, int *vc, int nv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nv; i++)
+		if (strcmp(vn[i], name) == 0 && vc[i] > 0) {
+			vc[i]--;
+			return;
+		}
+}
+
 /* Appends "name: count" to the list in out[n]. */
 static void append(char *out, size_t n, const char *name, int count)
 {
@@ -197,6 +209,9 @@ static int events(struct rp_session *s)
 			   !(state && strcmp(state, "end") == 0)) {
 			s->throttles++;
 			tally(vn, vc, &nv, verdict ? verdict : "no verdict");
+		} else if (strcmp(name, "throttle_verdict") == 0 && verdict) {
+			untally(vn, vc, nv, "unknown");
+			tally(vn, vc, &nv, verdict);
 		}
 		for (i = 0; i < TP_ARRAY_LEN(fk); i++)
 			if (strcmp(name, fk[i]) == 0 && !(state && strcmp(state, "end") == 0)) {
@@ -205,7 +220,8 @@ static int events(struct rp_session *s)
 			}
 	}
 	for (k = 0; k < (size_t)nv; k++)
-		append(s->throttles_text, sizeof(s->throttles_text), vn[k], vc[k]);
+		if (vc[k] > 0)
+			append(s->throttles_text, sizeof(s->throttles_text), vn[k], vc[k]);
 	for (k = 0; k < TP_ARRAY_LEN(fk); k++)
 		if (nf[k]) {
 			size_t left = sizeof(s->faults_text) - (size_t)(p - s->faults_text);
