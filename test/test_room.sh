@@ -267,6 +267,41 @@ check "the same calls with the heatsink's change: not the die's answer" \
 check "... and with no change: no event of the room or the cooling" \
   sh -c "! grep -q 'cooling_degraded\|ambient_shift' '$TMPD/cleancalls.events'"
 
+# a nano whose die's paste pumped out at idle, the load stepping every 10
+# to 30 minutes: no minute's mean power after the change equals one before
+# it, and too few steps come for their first seconds to be judged; the
+# dies' answer over the board's to each long step grew, the heatsink's
+# change or none under the same load does not make it grow
+sc=fixtures/scenarios/net/nano-cooling-die-long-steps.ini
+"$TP_BIN" sim --scenario "$sc" --no-audio -o "$TMPD/dielong" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/dielong" >"$TMPD/dielong.events" 2>"$TMPD/err"
+check "die stage under long load steps: by the dies' answer over the board's" \
+  py "$TMPD/dielong.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"cooling_degraded"' in l or '"ambient_shift"' in l]
+assert len(e) == 1 and e[0]["stage"] == "die" and e[0]["method"] == "die_over_board", e
+assert e[0]["verdict"] == "cooling_change" and 3974 < e[0]["t"] < 4400, e[0]
+assert e[0]["unchanged_t"] < 2298 <= e[0]["onset_t"] < 2400, e[0]
+b, a = e[0]["response_before_k_per_w"], e[0]["response_after_k_per_w"]
+assert set(b) == {"temp.cpu", "temp.gpu"}, b
+for z in b:
+    assert a[z] > 1.2 * b[z] and b[z] > 0.3, (z, b, a)
+bad = [l for l in open(sys.argv[1]) if '"sensor_' in l]
+assert not bad, bad
+print("ok")
+PY
+cooling_right "$TMPD/dielong"
+sed 's/^stage = die/stage = sink/' "$sc" >"$TMPD/sinklong.ini"
+grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$sc" >"$TMPD/cleanlong.ini"
+for v in sinklong cleanlong; do
+	"$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
+	"$TP_BIN" replay "$TMPD/$v" >"$TMPD/$v.events" 2>"$TMPD/err"
+done
+check "the same steps with the heatsink's change: not the die's" \
+  sh -c "grep -q 'cooling_degraded\|ambient_shift' '$TMPD/sinklong.events' && ! grep -q '\"stage\":\"die\"' '$TMPD/sinklong.events'"
+check "... and with no change: no event of the room or the cooling" \
+  sh -c "! grep -q 'cooling_degraded\|ambient_shift' '$TMPD/cleanlong.events'"
+
 # a room 7.5 K cooler seven minutes after a small step of the load: every
 # zone cooled alike, which no change of load does, so the models do not
 # learn it while they call the load changed (they had taken it in, and no

@@ -121,8 +121,18 @@ json_t *tp_drift_zone_event(const struct tp_drift *d, double t, const char *kind
 
 void tp_drift_emit(struct tp_drift *d, json_t *ev, const struct tp_evidence *e)
 {
+	const char *kind;
+
 	if (!ev)
 		return;
+	/* the long steps kept were answered through the heatsink as it was
+	 * (a Pi 5's dies answer 21 % more over its board after the heatsink's
+	 * resistance grew 1.75 times: population seed 5's pop-0159) */
+	kind = json_string_value(json_object_get(ev, "event"));
+	if (kind && strcmp(kind, "cooling_degraded") == 0 && !json_object_get(ev, "stage")) {
+		d->lg.n = 0;
+		d->lg.hits = 0;
+	}
 	if (!d->log) {
 		json_decref(ev);
 		return;

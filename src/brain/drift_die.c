@@ -151,6 +151,10 @@ void tp_drift_die_taken(struct tp_drift *d, double t, const int *is_die)
 {
 	int j;
 
+	/* the long steps kept were answered by the die as it was */
+	d->lg.n = 0;
+	d->lg.hits = 0;
+
 	for (j = 0; j < d->nz; j++) {
 		struct tp_drift_zone *z = &d->z[j];
 

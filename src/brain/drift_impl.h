@@ -95,7 +95,7 @@ struct tp_drift_die {
  * step of the power being followed, and each zone's answer per watt to
  * the steps measured (NaN: the zone said nothing).
  */
-#define TP_DRIFT_STEP_FRAMES 128
+#define TP_DRIFT_STEP_FRAMES 256
 #define TP_DRIFT_STEP_KEPT   64
 
 struct tp_drift_steps {
@@ -109,6 +109,27 @@ struct tp_drift_steps {
 	double kt[TP_DRIFT_STEP_KEPT];
 	double dp[TP_DRIFT_STEP_KEPT]; /* the step, W: > 0 up, < 0 down */
 	float k[TP_DRIFT_STEP_KEPT][TP_DRIFT_MAX_ZONES];
+};
+
+/*
+ * The die stage by the dies' rise over the board zone (drift_step.c): a
+ * long step of the power followed (opened at ts from a steady p0 W, the
+ * power's range since, each die zone's level over the board's before it
+ * and its sum over the window measured), and each die zone's answer per
+ * watt to the steps kept.
+ */
+#define TP_DRIFT_LONG_KEPT 16
+
+struct tp_drift_long {
+	int open;
+	double ts, p0, psum, plo, phi;
+	int pn;
+	double d0[TP_DRIFT_MAX_ZONES], dsum[TP_DRIFT_MAX_ZONES];
+	int dn[TP_DRIFT_MAX_ZONES];
+	int n, hits;
+	double kt[TP_DRIFT_LONG_KEPT], dp[TP_DRIFT_LONG_KEPT];
+	float a[TP_DRIFT_LONG_KEPT][TP_DRIFT_MAX_ZONES];
+	int changed[TP_DRIFT_LONG_KEPT]; /* judged grown: not a reference */
 };
 
 /*
@@ -330,6 +351,7 @@ struct tp_drift {
 	double die_last;	       /* ... and the last */
 	struct tp_drift_die die_found; /* what was found */
 	struct tp_drift_steps st;      /* ... and by its step response */
+	struct tp_drift_long lg;       /* ... and its rise over the board's */
 	double rstep_eval_t;	       /* the last frame judged for a reading's step */
 };
 

@@ -284,7 +284,7 @@ static int step_judge(const struct tp_drift *d, struct step_judge *jd)
 }
 
 static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
-		      const struct tp_evidence *e)
+		      const struct tp_evidence *e, const char *method, int steps)
 {
 	json_t *ev = tp_event_new(t, "cooling_degraded"), *b, *a;
 	int j;
@@ -294,11 +294,11 @@ static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
 	json_object_set_new(ev, "verdict", json_string("cooling_change"));
 	tp_event_set_num(ev, "confidence", tp_drift_r3(tp_drift_clamp(jd->conf, 0.5, 0.99)));
 	json_object_set_new(ev, "stage", json_string("die"));
-	json_object_set_new(ev, "method", json_string("step_response"));
+	json_object_set_new(ev, "method", json_string(method));
 	tp_event_set_num(ev, "onset_t", jd->onset);
 	tp_event_set_num(ev, "unchanged_t", jd->before_t);
 	tp_event_set_num(ev, "die_response_growth", tp_drift_r3(jd->growth));
-	json_object_set_new(ev, "steps", json_integer(d->st.n));
+	json_object_set_new(ev, "steps", json_integer(steps));
 	b = json_object();
 	a = json_object();
 	if (b && a) {
@@ -352,9 +352,222 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 		return;
 	s->hits = 0;
 	d->die_done_t = t;
-	step_emit(d, t, &jd, e);
+	step_emit(d, t, &jd, e, "step_response", s->n);
 	/* what follows is the die as it is now */
 	s->n = 0;
+}
+
+/*
+ * The die stage by the dies' rise over the board zone. A load that steps
+ * every ten minutes or more (a batch run, a model loaded and left to
+ * idle) gives the test above too few steps to judge, and each step moves
+ * the models' whole network while they learn it. The difference of a die
+ * zone and the board zone leaves out what both carry alike, the room and
+ * most of the heatsink's rise (an offset of either sensor moves the
+ * difference, not its answer to a step). Its answer per watt a minute or
+ * two after a long step (its mean over [LONG_A0_S, LONG_A1_S] less its
+ * mean over the LONG_PRE_S before, the power steady before and held
+ * within LONG_STEADY of the step from LONG_SETTLE_S on) is the die
+ * stage's: a die whose path to the heatsink conducts less answers more,
+ * every die alike. Zones named by the board profile's roles: two dies or
+ * more and one board.
+ */
+#define LONG_OPEN_W   1.0  /* the step's first frame this far from the level before, W ... */
+#define LONG_MIN_W    1.5  /* ... and its mean at least this */
+#define LONG_HOLD_S   90.0 /* the power steady this long before it (a call's end is no step) ... */
+#define LONG_PRE_S    30.0 /* ... the level over the last seconds of it */
+#define LONG_SETTLE_S 5.0  /* the power's own transition */
+#define LONG_A0_S     60.0 /* the answer: the difference over [A0, A1] after */
+#define LONG_A1_S     120.0
+#define LONG_STEADY   0.25 /* the power within this share of the step */
+#define LONG_NEED     10   /* readings at least, before and over the answer's span */
+#define LONG_DIE_K    0.05 /* a die answers at least this over the board, K/W */
+#define LONG_RISE_K   0.06 /* each die's answer grew by at least this, K/W ... */
+#define LONG_RISE_REL 0.15 /* ... and this share of its answer before */
+#define LONG_ALIKE    2.5  /* the dies' relative growths within this ratio */
+#define LONG_HITS     2	   /* steps in a row that say so */
+
+/* The board zone, with two die zones or more beside it; -1: none. */
+static int long_board(const struct tp_drift *d)
+{
+	int j, jb = -1, nd = 0;
+
+	for (j = 0; j < d->nz; j++)
+		if (d->z[j].bz.role == TP_ROLE_BOARD) {
+			if (jb >= 0)
+				return -1;
+			jb = j;
+		} else if (d->z[j].bz.role == TP_ROLE_DIE) {
+			nd++;
+		}
+	return nd >= 2 ? jb : -1;
+}
+
+/* Die zone j's mean over the board zone jb across (from, to], NaN: too few. */
+static double long_span(const struct tp_drift_steps *s, int j, int jb, double from, double to)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	for (i = 0; i < s->fn; i++) {
+		int k = tp_drift_step_ring(s, i);
+
+		if (s->ft[k] <= from || s->ft[k] > to || isnan(s->fx[k][j]) || isnan(s->fx[k][jb]))
+			continue;
+		sum += s->fx[k][j] - s->fx[k][jb];
+		n++;
+	}
+	return n >= LONG_NEED ? sum / n : NAN;
+}
+
+static double median_of(double *v, int n)
+{
+	dsp_sort(v, n);
+	return dsp_sorted_median(v, n);
+}
+
+/*
+ * The last step kept against those before it judged unchanged: every die
+ * zone answers more, by LONG_RISE_K and LONG_RISE_REL of its median before,
+ * alike. jd as step_judge fills it.
+ */
+static int long_judge(const struct tp_drift *d, struct step_judge *jd)
+{
+	const struct tp_drift_long *g = &d->lg;
+	double v[TP_DRIFT_LONG_KEPT], lo = INFINITY, hi = -INFINITY, rise, need;
+	int i, j, n, last = g->n - 1, ref = -1;
+
+	memset(jd, 0, sizeof(*jd));
+	for (j = 0; j < d->nz; j++) {
+		jd->before[j] = jd->after[j] = NAN;
+		jd->is_die[j] = 0;
+		if (d->z[j].bz.role != TP_ROLE_DIE || isnan(g->a[last][j]))
+			continue;
+		for (i = n = 0; i < last; i++)
+			if (!g->changed[i] && !isnan(g->a[i][j])) {
+				v[n++] = g->a[i][j];
+				ref = i;
+			}
+		if (n == 0)
+			return 0;
+		jd->before[j] = median_of(v, n);
+		jd->after[j] = g->a[last][j];
+		rise = jd->after[j] - jd->before[j];
+		need = fmax(LONG_RISE_K, LONG_RISE_REL * jd->before[j]);
+		if (jd->before[j] < LONG_DIE_K || rise < need)
+			return 0;
+		jd->is_die[j] = 1;
+		jd->conf = fmin(jd->ndie ? jd->conf : 1, 1 - need / (2 * rise));
+		jd->growth += rise / jd->before[j];
+		lo = fmin(lo, rise / jd->before[j]);
+		hi = fmax(hi, rise / jd->before[j]);
+		jd->ndie++;
+	}
+	if (jd->ndie < 2 || hi > LONG_ALIKE * lo)
+		return 0;
+	jd->growth /= jd->ndie;
+	jd->before_t = g->kt[ref];
+	for (i = last; i > 0 && g->changed[i - 1]; i--)
+		;
+	jd->onset = g->kt[i];
+	return 1;
+}
+
+/* The long step followed has had its time: its answers kept, judged. */
+static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evidence *e)
+{
+	struct tp_drift_long *g = &d->lg;
+	struct step_judge jd;
+	double p1 = g->pn > 0 ? g->psum / g->pn : NAN, dp = p1 - g->p0;
+	int j, k;
+
+	g->open = 0;
+	if (g->pn < LONG_NEED || !(fabs(dp) >= LONG_MIN_W) ||
+	    g->phi - g->plo > LONG_STEADY * fabs(dp) || !zone_usable(d, jb))
+		return;
+	if (g->n == TP_DRIFT_LONG_KEPT) {
+		memmove(g->kt, g->kt + 1, sizeof(g->kt[0]) * (TP_DRIFT_LONG_KEPT - 1));
+		memmove(g->dp, g->dp + 1, sizeof(g->dp[0]) * (TP_DRIFT_LONG_KEPT - 1));
+		memmove(g->a, g->a + 1, sizeof(g->a[0]) * (TP_DRIFT_LONG_KEPT - 1));
+		memmove(g->changed, g->changed + 1,
+			sizeof(g->changed[0]) * (TP_DRIFT_LONG_KEPT - 1));
+		g->n--;
+	}
+	k = g->n++;
+	g->kt[k] = g->ts;
+	g->dp[k] = dp;
+	g->changed[k] = 0;
+	for (j = 0; j < d->nz; j++)
+		g->a[k][j] = d->z[j].bz.role != TP_ROLE_DIE || !zone_usable(d, j) ||
+				     isnan(g->d0[j]) || g->dn[j] < LONG_NEED
+				 ? NAN
+				 : (float)((g->dsum[j] / g->dn[j] - g->d0[j]) / dp);
+	if (!long_judge(d, &jd)) {
+		g->hits = 0;
+		return;
+	}
+	g->changed[k] = 1;
+	if (++g->hits < LONG_HITS || t - d->t_first < d->warmup_s ||
+	    t - d->die_done_t < TP_DRIFT_DIE_REARM_S)
+		return;
+	g->hits = 0;
+	d->die_done_t = t;
+	step_emit(d, t, &jd, e, "die_over_board", g->n);
+	/* what follows is the die as it is now (step_emit emptied g) */
+	d->st.n = 0;
+}
+
+/* One frame of the long step test; the frame ring holds this frame. */
+static void long_frame(struct tp_drift *d, double t, const double *reading, double power_w,
+		       const struct tp_evidence *e)
+{
+	const struct tp_drift_steps *s = &d->st;
+	struct tp_drift_long *g = &d->lg;
+	double p0, lo, hi;
+	int j, jb = long_board(d);
+
+	if (jb < 0)
+		return;
+	if (g->open) {
+		if (isnan(power_w)) {
+			g->open = 0;
+			return;
+		}
+		if (t - g->ts >= LONG_SETTLE_S) {
+			g->psum += power_w;
+			g->pn++;
+			g->plo = fmin(g->plo, power_w);
+			g->phi = fmax(g->phi, power_w);
+			/* moved again: the next step is the one to follow */
+			if (g->pn >= LONG_NEED &&
+			    g->phi - g->plo > LONG_STEADY * fabs(g->psum / g->pn - g->p0))
+				g->open = 0;
+		}
+		for (j = 0; j < d->nz && t - g->ts > LONG_A0_S; j++)
+			if (isfinite(reading[j] - reading[jb])) {
+				g->dsum[j] += reading[j] - reading[jb];
+				g->dn[j]++;
+			}
+		if (g->open && t - g->ts >= LONG_A1_S)
+			long_close(d, t, jb, e);
+		return;
+	}
+	if (isnan(power_w) || s->ft[tp_drift_step_ring(s, 0)] > t - LONG_HOLD_S - 1e-6 ||
+	    !tp_drift_step_power(s, t - LONG_HOLD_S - 1e-6, t - 1e-6, LONG_NEED, &p0, &lo, &hi) ||
+	    fabs(power_w - p0) < LONG_OPEN_W || hi - lo > LONG_STEADY * fabs(power_w - p0))
+		return;
+	g->open = 1;
+	g->ts = t;
+	g->p0 = p0;
+	g->psum = 0;
+	g->pn = 0;
+	g->plo = INFINITY;
+	g->phi = -INFINITY;
+	for (j = 0; j < d->nz; j++) {
+		g->d0[j] = long_span(s, j, jb, t - LONG_PRE_S - 1e-6, t - 1e-6);
+		g->dsum[j] = 0;
+		g->dn[j] = 0;
+	}
 }
 
 void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, double power_w,
@@ -372,6 +585,7 @@ void tp_drift_step_frame(struct tp_drift *d, double t, const double *reading, do
 	s->fpos = (s->fpos + 1) % TP_DRIFT_STEP_FRAMES;
 	if (s->fn < TP_DRIFT_STEP_FRAMES)
 		s->fn++;
+	long_frame(d, t, reading, s->fp[k], e);
 	if (s->open) {
 		if (isnan(s->fp[k]))
 			s->open = 0;
