@@ -112,6 +112,17 @@ assert k["faults"] == 1 and k["accuracy"] == 1.0, k
 print("ok")
 PY
 }
+# variants NAME SCENARIO: the scenario with its die stage made the
+# heatsink's ($TMPD/sinkNAME) and with no change at all ($TMPD/cleanNAME),
+# each simulated and replayed into $TMPD/VARIANT.events
+variants() {
+  sed 's/^stage = die/stage = sink/' "$2" >"$TMPD/sink$1.ini"
+  grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$2" >"$TMPD/clean$1.ini"
+  for v in "sink$1" "clean$1"; do
+    "$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
+    "$TP_BIN" replay "$TMPD/$v" >"$TMPD/$v.events" 2>"$TMPD/err"
+  done
+}
 # scored NAME SCENARIO: simulated into $TMPD/NAME, its events in
 # $TMPD/NAME.events and eval's scores (a library of it) in $TMPD/NAME.json
 scored() {
@@ -256,12 +267,7 @@ assert abs(a["temp.board"] - b["temp.board"]) < 0.05, (b, a)
 print("ok")
 PY
 cooling_right "$TMPD/diecalls"
-sed 's/^stage = die/stage = sink/' "$sc" >"$TMPD/sinkcalls.ini"
-grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$sc" >"$TMPD/cleancalls.ini"
-for v in sinkcalls cleancalls; do
-	"$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
-	"$TP_BIN" replay "$TMPD/$v" >"$TMPD/$v.events" 2>"$TMPD/err"
-done
+variants calls "$sc"
 check "the same calls with the heatsink's change: not the die's answer" \
   sh -c "grep -q '\"event\":\"ambient_shift\"' '$TMPD/sinkcalls.events' && ! grep -q step_response '$TMPD/sinkcalls.events'"
 check "... and with no change: no event of the room or the cooling" \
@@ -291,12 +297,7 @@ assert not bad, bad
 print("ok")
 PY
 cooling_right "$TMPD/dielong"
-sed 's/^stage = die/stage = sink/' "$sc" >"$TMPD/sinklong.ini"
-grep -v '^\[event\|^kind\|^t_start\|^r_factor\|^stage' "$sc" >"$TMPD/cleanlong.ini"
-for v in sinklong cleanlong; do
-	"$TP_BIN" sim --scenario "$TMPD/$v.ini" --no-audio -o "$TMPD/$v" >/dev/null 2>&1
-	"$TP_BIN" replay "$TMPD/$v" >"$TMPD/$v.events" 2>"$TMPD/err"
-done
+variants long "$sc"
 check "the same steps with the heatsink's change: not the die's" \
   sh -c "grep -q 'cooling_degraded\|ambient_shift' '$TMPD/sinklong.events' && ! grep -q '\"stage\":\"die\"' '$TMPD/sinklong.events'"
 check "... and with no change: no event of the room or the cooling" \
