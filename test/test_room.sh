@@ -286,6 +286,7 @@ check "die stage under long load steps: by the dies' answer over the board's" \
 import json, sys
 e = [json.loads(l) for l in open(sys.argv[1]) if '"cooling_degraded"' in l or '"ambient_shift"' in l]
 assert len(e) == 1 and e[0]["stage"] == "die" and e[0]["method"] == "die_over_board", e
+assert e[0]["answer_window_s"] == [60, 120], e[0]
 assert e[0]["verdict"] == "cooling_change" and 3974 < e[0]["t"] < 4400, e[0]
 assert e[0]["unchanged_t"] < 2298 <= e[0]["onset_t"] < 2400, e[0]
 b, a = e[0]["response_before_k_per_w"], e[0]["response_after_k_per_w"]

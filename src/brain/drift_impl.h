@@ -118,17 +118,18 @@ struct tp_drift_steps {
  * and its sum over the window measured), and each die zone's answer per
  * watt to the steps kept.
  */
-#define TP_DRIFT_LONG_KEPT 16
+#define TP_DRIFT_LONG_KEPT    16
+#define TP_DRIFT_LONG_WINDOWS 2
 
 struct tp_drift_long {
 	int open;
 	double ts, p0, psum, plo, phi;
 	int pn;
-	double d0[TP_DRIFT_MAX_ZONES], dsum[TP_DRIFT_MAX_ZONES];
-	int dn[TP_DRIFT_MAX_ZONES];
+	double d0[TP_DRIFT_MAX_ZONES], dsum[TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
+	int dn[TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
 	int n, hits;
 	double kt[TP_DRIFT_LONG_KEPT], dp[TP_DRIFT_LONG_KEPT];
-	float a[TP_DRIFT_LONG_KEPT][TP_DRIFT_MAX_ZONES];
+	float a[TP_DRIFT_LONG_KEPT][TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
 	int changed[TP_DRIFT_LONG_KEPT]; /* judged grown: not a reference */
 };
 

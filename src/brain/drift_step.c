@@ -284,7 +284,8 @@ static int step_judge(const struct tp_drift *d, struct step_judge *jd)
 }
 
 static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
-		      const struct tp_evidence *e, const char *method, int steps)
+		      const struct tp_evidence *e, const char *method, int steps,
+		      const double *window)
 {
 	json_t *ev = tp_event_new(t, "cooling_degraded"), *b, *a;
 	int j;
@@ -299,6 +300,13 @@ static void step_emit(struct tp_drift *d, double t, const struct step_judge *jd,
 	tp_event_set_num(ev, "unchanged_t", jd->before_t);
 	tp_event_set_num(ev, "die_response_growth", tp_drift_r3(jd->growth));
 	json_object_set_new(ev, "steps", json_integer(steps));
+	if (window) {
+		json_t *wv = json_array();
+
+		json_array_append_new(wv, json_real(window[0]));
+		json_array_append_new(wv, json_real(window[1]));
+		json_object_set_new(ev, "answer_window_s", wv);
+	}
 	b = json_object();
 	a = json_object();
 	if (b && a) {
@@ -352,7 +360,7 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 		return;
 	s->hits = 0;
 	d->die_done_t = t;
-	step_emit(d, t, &jd, e, "step_response", s->n);
+	step_emit(d, t, &jd, e, "step_response", s->n, NULL);
 	/* what follows is the die as it is now */
 	s->n = 0;
 }
@@ -364,12 +372,14 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
  * the models' whole network while they learn it. The difference of a die
  * zone and the board zone leaves out what both carry alike, the room and
  * most of the heatsink's rise (an offset of either sensor moves the
- * difference, not its answer to a step). Its answer per watt a minute or
- * two after a long step (its mean over [LONG_A0_S, LONG_A1_S] less its
- * mean over the LONG_PRE_S before, the power steady before and held
- * within LONG_STEADY of the step from LONG_SETTLE_S on) is the die
- * stage's: a die whose path to the heatsink conducts less answers more,
- * every die alike. Zones named by the board profile's roles: two dies or
+ * difference, not its answer to a step). Its answer per watt to a long
+ * step (its mean over a window after it, long_win, less its mean over the
+ * LONG_PRE_S before, the power steady before and held within LONG_STEADY
+ * of the step from LONG_SETTLE_S on) is the die stage's: a die whose path
+ * to the heatsink conducts less answers more, every die alike; a minute
+ * or two after the step where the die's heat is most of the difference
+ * (a nano's, an Orin's), within its first half minute where the board's
+ * own path takes much of it later (a Pi 5's). Zones named by the board profile's roles: two dies or
  * more and one board.
  */
 #define LONG_OPEN_W   1.0  /* the step's first frame this far from the level before, W ... */
@@ -377,8 +387,9 @@ static void step_close(struct tp_drift *d, double t, const struct tp_evidence *e
 #define LONG_HOLD_S   90.0 /* the power steady this long before it (a call's end is no step) ... */
 #define LONG_PRE_S    30.0 /* ... the level over the last seconds of it */
 #define LONG_SETTLE_S 5.0  /* the power's own transition */
-#define LONG_A0_S     60.0 /* the answer: the difference over [A0, A1] after */
-#define LONG_A1_S     120.0
+/* the answers: the difference over (A0, A1] s after, the heatsink's
+ * share settled, and over the die's own seconds */
+static const double long_win[TP_DRIFT_LONG_WINDOWS][2] = {{60, 120}, {15, 30}};
 #define LONG_STEADY   0.25 /* the power within this share of the step */
 #define LONG_NEED     10   /* readings at least, before and over the answer's span */
 #define LONG_DIE_K    0.05 /* a die answers at least this over the board, K/W */
@@ -431,7 +442,7 @@ static double median_of(double *v, int n)
  * zone answers more, by LONG_RISE_K and LONG_RISE_REL of its median before,
  * alike. jd as step_judge fills it.
  */
-static int long_judge(const struct tp_drift *d, struct step_judge *jd)
+static int long_judge(const struct tp_drift *d, int w, struct step_judge *jd)
 {
 	const struct tp_drift_long *g = &d->lg;
 	double v[TP_DRIFT_LONG_KEPT], lo = INFINITY, hi = -INFINITY, rise, need;
@@ -441,17 +452,17 @@ static int long_judge(const struct tp_drift *d, struct step_judge *jd)
 	for (j = 0; j < d->nz; j++) {
 		jd->before[j] = jd->after[j] = NAN;
 		jd->is_die[j] = 0;
-		if (d->z[j].bz.role != TP_ROLE_DIE || isnan(g->a[last][j]))
+		if (d->z[j].bz.role != TP_ROLE_DIE || isnan(g->a[last][w][j]))
 			continue;
 		for (i = n = 0; i < last; i++)
-			if (!g->changed[i] && !isnan(g->a[i][j])) {
-				v[n++] = g->a[i][j];
+			if (!g->changed[i] && !isnan(g->a[i][w][j])) {
+				v[n++] = g->a[i][w][j];
 				ref = i;
 			}
 		if (n == 0)
 			return 0;
 		jd->before[j] = median_of(v, n);
-		jd->after[j] = g->a[last][j];
+		jd->after[j] = g->a[last][w][j];
 		rise = jd->after[j] - jd->before[j];
 		need = fmax(LONG_RISE_K, LONG_RISE_REL * jd->before[j]);
 		if (jd->before[j] < LONG_DIE_K || rise < need)
@@ -479,7 +490,7 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 	struct tp_drift_long *g = &d->lg;
 	struct step_judge jd;
 	double p1 = g->pn > 0 ? g->psum / g->pn : NAN, dp = p1 - g->p0;
-	int j, k;
+	int j, k, w;
 
 	g->open = 0;
 	if (g->pn < LONG_NEED || !(fabs(dp) >= LONG_MIN_W) ||
@@ -497,12 +508,16 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 	g->kt[k] = g->ts;
 	g->dp[k] = dp;
 	g->changed[k] = 0;
-	for (j = 0; j < d->nz; j++)
-		g->a[k][j] = d->z[j].bz.role != TP_ROLE_DIE || !zone_usable(d, j) ||
-				     isnan(g->d0[j]) || g->dn[j] < LONG_NEED
-				 ? NAN
-				 : (float)((g->dsum[j] / g->dn[j] - g->d0[j]) / dp);
-	if (!long_judge(d, &jd)) {
+	for (w = 0; w < TP_DRIFT_LONG_WINDOWS; w++)
+		for (j = 0; j < d->nz; j++)
+			g->a[k][w][j] =
+			    d->z[j].bz.role != TP_ROLE_DIE || !zone_usable(d, j) ||
+				    isnan(g->d0[j]) || g->dn[w][j] < LONG_NEED
+				? NAN
+				: (float)((g->dsum[w][j] / g->dn[w][j] - g->d0[j]) / dp);
+	for (w = 0; w < TP_DRIFT_LONG_WINDOWS && !long_judge(d, w, &jd); w++)
+		;
+	if (w == TP_DRIFT_LONG_WINDOWS) {
 		g->hits = 0;
 		return;
 	}
@@ -512,7 +527,7 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 		return;
 	g->hits = 0;
 	d->die_done_t = t;
-	step_emit(d, t, &jd, e, "die_over_board", g->n);
+	step_emit(d, t, &jd, e, "die_over_board", g->n, long_win[w]);
 	/* what follows is the die as it is now (step_emit emptied g) */
 	d->st.n = 0;
 }
@@ -524,7 +539,7 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 	const struct tp_drift_steps *s = &d->st;
 	struct tp_drift_long *g = &d->lg;
 	double p0, lo, hi;
-	int j, jb = long_board(d);
+	int j, w, jb = long_board(d);
 
 	if (jb < 0)
 		return;
@@ -543,12 +558,16 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 			    g->phi - g->plo > LONG_STEADY * fabs(g->psum / g->pn - g->p0))
 				g->open = 0;
 		}
-		for (j = 0; j < d->nz && t - g->ts > LONG_A0_S; j++)
-			if (isfinite(reading[j] - reading[jb])) {
-				g->dsum[j] += reading[j] - reading[jb];
-				g->dn[j]++;
-			}
-		if (g->open && t - g->ts >= LONG_A1_S)
+		for (w = 0; w < TP_DRIFT_LONG_WINDOWS; w++) {
+			if (t - g->ts <= long_win[w][0] || t - g->ts > long_win[w][1])
+				continue;
+			for (j = 0; j < d->nz; j++)
+				if (isfinite(reading[j] - reading[jb])) {
+					g->dsum[w][j] += reading[j] - reading[jb];
+					g->dn[w][j]++;
+				}
+		}
+		if (g->open && t - g->ts >= long_win[0][1])
 			long_close(d, t, jb, e);
 		return;
 	}
@@ -565,8 +584,10 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 	g->phi = -INFINITY;
 	for (j = 0; j < d->nz; j++) {
 		g->d0[j] = long_span(s, j, jb, t - LONG_PRE_S - 1e-6, t - 1e-6);
-		g->dsum[j] = 0;
-		g->dn[j] = 0;
+		for (w = 0; w < TP_DRIFT_LONG_WINDOWS; w++) {
+			g->dsum[w][j] = 0;
+			g->dn[w][j] = 0;
+		}
 	}
 }
 
