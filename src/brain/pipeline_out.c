@@ -434,12 +434,13 @@ static const char *zone_verdict(struct tp_pipeline *p, json_t *ev, int hot, doub
  */
 void tp_pipeline_out_unseen(struct tp_pipeline *p, double t, const struct tp_evidence *e)
 {
-	double a, amp = 0, best = -INFINITY, since = t - p->thr_unseen_t;
+	double a, amp = 0, best = -INFINITY, since;
 	int down, k, n, cnt = 0, w = -1, wdown = 0;
 	json_t *ev;
 
 	if (!p || isnan(p->thr_unseen_t))
 		return;
+	since = t - p->thr_unseen_t;
 	if (since > THR_UNSEEN_S) {
 		p->thr_unseen_t = NAN;
 		return;
