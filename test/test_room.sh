@@ -298,6 +298,18 @@ assert not bad, bad
 print("ok")
 PY
 cooling_right "$TMPD/dielong"
+# the same board read ten times a second (what 'record' writes): the
+# steps are judged on one-second means, found the same
+sed 's/^interval_s = 1$/interval_s = 0.1/' "$sc" >"$TMPD/dielong10.ini"
+"$TP_BIN" sim --scenario "$TMPD/dielong10.ini" --no-audio -o "$TMPD/dielong10" >/dev/null 2>&1
+"$TP_BIN" replay "$TMPD/dielong10" >"$TMPD/dielong10.events" 2>"$TMPD/err"
+check "... and read ten times a second" py "$TMPD/dielong10.events" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if '"cooling_degraded"' in l or '"ambient_shift"' in l]
+assert len(e) == 1 and e[0]["method"] == "die_over_board" and 3974 < e[0]["t"] < 4400, e
+assert e[0]["unchanged_t"] < 2298 <= e[0]["onset_t"] < 2400, e[0]
+print("ok")
+PY
 variants long "$sc"
 check "the same steps with the heatsink's change: not the die's" \
   sh -c "grep -q 'cooling_degraded\|ambient_shift' '$TMPD/sinklong.events' && ! grep -q '\"stage\":\"die\"' '$TMPD/sinklong.events'"

@@ -95,7 +95,7 @@ struct tp_drift_die {
  * step of the power being followed, and each zone's answer per watt to
  * the steps measured (NaN: the zone said nothing).
  */
-#define TP_DRIFT_STEP_FRAMES 256
+#define TP_DRIFT_STEP_FRAMES 128
 #define TP_DRIFT_STEP_KEPT   64
 
 struct tp_drift_steps {
@@ -121,7 +121,16 @@ struct tp_drift_steps {
 #define TP_DRIFT_LONG_KEPT    16
 #define TP_DRIFT_LONG_WINDOWS 2
 
+#define TP_DRIFT_LONG_SECS 128 /* one-second means kept, whatever the sampling */
+
 struct tp_drift_long {
+	/* the last seconds: the power's mean (NaN: a frame held or
+	 * throttled) and each die zone's mean over the board zone */
+	int sn, spos;
+	double sec_t[TP_DRIFT_LONG_SECS], sec_p[TP_DRIFT_LONG_SECS];
+	float sec_d[TP_DRIFT_LONG_SECS][TP_DRIFT_MAX_ZONES];
+	double cur_t, cur_p, cur_d[TP_DRIFT_MAX_ZONES]; /* the second being summed */
+	int cur_pn, cur_dn[TP_DRIFT_MAX_ZONES];
 	int open;
 	double ts, p0, psum, plo, phi;
 	int pn;

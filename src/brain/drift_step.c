@@ -414,21 +414,77 @@ static int long_board(const struct tp_drift *d)
 	return nd >= 2 ? jb : -1;
 }
 
-/* Die zone j's mean over the board zone jb across (from, to], NaN: too few. */
-static double long_span(const struct tp_drift_steps *s, int j, int jb, double from, double to)
+/* The second summed is over: its means kept. */
+static void long_second_close(struct tp_drift_long *g, int nz)
+{
+	int j, k = g->spos;
+
+	if (g->cur_pn == 0)
+		return;
+	g->sec_t[k] = g->cur_t;
+	g->sec_p[k] = g->cur_p / g->cur_pn;
+	for (j = 0; j < nz; j++)
+		g->sec_d[k][j] = g->cur_dn[j] > 0 ? (float)(g->cur_d[j] / g->cur_dn[j]) : NAN;
+	g->spos = (g->spos + 1) % TP_DRIFT_LONG_SECS;
+	if (g->sn < TP_DRIFT_LONG_SECS)
+		g->sn++;
+}
+
+/* This frame into its second's sums (the second before closed when it starts). */
+static void long_second(struct tp_drift_long *g, int nz, int jb, double t, const double *reading,
+			double power_w)
+{
+	int j;
+
+	if (g->cur_pn == 0 || floor(t) != g->cur_t) {
+		long_second_close(g, nz);
+		g->cur_t = floor(t);
+		g->cur_p = 0;
+		g->cur_pn = 0;
+		for (j = 0; j < nz; j++) {
+			g->cur_d[j] = 0;
+			g->cur_dn[j] = 0;
+		}
+	}
+	g->cur_p += power_w; /* a NaN stays: the second says nothing */
+	g->cur_pn++;
+	for (j = 0; j < nz; j++)
+		if (isfinite(reading[j] - reading[jb])) {
+			g->cur_d[j] += reading[j] - reading[jb];
+			g->cur_dn[j]++;
+		}
+}
+
+/*
+ * Over the seconds kept in [from, to): the power's mean and range (0 when
+ * a second is missing a power or fewer than LONG_NEED count) and, with
+ * j >= 0, die zone j's mean over the board (NaN: fewer than LONG_NEED).
+ */
+static int long_span(const struct tp_drift_long *g, int j, double from, double to, double *mean,
+		     double *lo, double *hi)
 {
 	double sum = 0;
 	int i, n = 0;
 
-	for (i = 0; i < s->fn; i++) {
-		int k = tp_drift_step_ring(s, i);
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (i = 0; i < g->sn; i++) {
+		double x = j < 0 ? g->sec_p[i] : g->sec_d[i][j];
 
-		if (s->ft[k] <= from || s->ft[k] > to || isnan(s->fx[k][j]) || isnan(s->fx[k][jb]))
+		if (g->sec_t[i] < from || g->sec_t[i] >= to)
 			continue;
-		sum += s->fx[k][j] - s->fx[k][jb];
+		if (isnan(x)) {
+			if (j < 0)
+				return 0;
+			continue;
+		}
+		sum += x;
+		*lo = fmin(*lo, x);
+		*hi = fmax(*hi, x);
 		n++;
 	}
-	return n >= LONG_NEED ? sum / n : NAN;
+	*mean = n >= LONG_NEED ? sum / n : NAN;
+	return n >= LONG_NEED;
 }
 
 static double median_of(double *v, int n)
@@ -536,13 +592,13 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 static void long_frame(struct tp_drift *d, double t, const double *reading, double power_w,
 		       const struct tp_evidence *e)
 {
-	const struct tp_drift_steps *s = &d->st;
 	struct tp_drift_long *g = &d->lg;
-	double p0, lo, hi;
-	int j, w, jb = long_board(d);
+	double p0, lo, hi, first = INFINITY;
+	int i, j, w, jb = long_board(d);
 
 	if (jb < 0)
 		return;
+	long_second(g, d->nz, jb, t, reading, power_w);
 	if (g->open) {
 		if (isnan(power_w)) {
 			g->open = 0;
@@ -571,8 +627,11 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 			long_close(d, t, jb, e);
 		return;
 	}
-	if (isnan(power_w) || s->ft[tp_drift_step_ring(s, 0)] > t - LONG_HOLD_S - 1e-6 ||
-	    !tp_drift_step_power(s, t - LONG_HOLD_S - 1e-6, t - 1e-6, LONG_NEED, &p0, &lo, &hi) ||
+	/* the seconds before this one's: held for LONG_HOLD_S */
+	for (i = 0; i < g->sn; i++)
+		first = fmin(first, g->sec_t[i]);
+	if (isnan(power_w) || first > g->cur_t - LONG_HOLD_S ||
+	    !long_span(g, -1, g->cur_t - LONG_HOLD_S, g->cur_t, &p0, &lo, &hi) ||
 	    fabs(power_w - p0) < LONG_OPEN_W || hi - lo > LONG_STEADY * fabs(power_w - p0))
 		return;
 	g->open = 1;
@@ -583,7 +642,7 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 	g->plo = INFINITY;
 	g->phi = -INFINITY;
 	for (j = 0; j < d->nz; j++) {
-		g->d0[j] = long_span(s, j, jb, t - LONG_PRE_S - 1e-6, t - 1e-6);
+		long_span(g, j, g->cur_t - LONG_PRE_S, g->cur_t, &g->d0[j], &lo, &hi);
 		for (w = 0; w < TP_DRIFT_LONG_WINDOWS; w++) {
 			g->dsum[w][j] = 0;
 			g->dn[w][j] = 0;
