@@ -137,7 +137,7 @@ struct tp_drift_long {
 	double d0[TP_DRIFT_MAX_ZONES], dsum[TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
 	int dn[TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
 	int n, hits;
-	double kt[TP_DRIFT_LONG_KEPT], dp[TP_DRIFT_LONG_KEPT];
+	double kt[TP_DRIFT_LONG_KEPT];
 	float a[TP_DRIFT_LONG_KEPT][TP_DRIFT_LONG_WINDOWS][TP_DRIFT_MAX_ZONES];
 	int changed[TP_DRIFT_LONG_KEPT]; /* judged grown: not a reference */
 };

@@ -554,7 +554,6 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 		return;
 	if (g->n == TP_DRIFT_LONG_KEPT) {
 		memmove(g->kt, g->kt + 1, sizeof(g->kt[0]) * (TP_DRIFT_LONG_KEPT - 1));
-		memmove(g->dp, g->dp + 1, sizeof(g->dp[0]) * (TP_DRIFT_LONG_KEPT - 1));
 		memmove(g->a, g->a + 1, sizeof(g->a[0]) * (TP_DRIFT_LONG_KEPT - 1));
 		memmove(g->changed, g->changed + 1,
 			sizeof(g->changed[0]) * (TP_DRIFT_LONG_KEPT - 1));
@@ -562,7 +561,6 @@ static void long_close(struct tp_drift *d, double t, int jb, const struct tp_evi
 	}
 	k = g->n++;
 	g->kt[k] = g->ts;
-	g->dp[k] = dp;
 	g->changed[k] = 0;
 	for (w = 0; w < TP_DRIFT_LONG_WINDOWS; w++)
 		for (j = 0; j < d->nz; j++)
@@ -593,8 +591,8 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 		       const struct tp_evidence *e)
 {
 	struct tp_drift_long *g = &d->lg;
-	double p0, lo, hi, first = INFINITY;
-	int i, j, w, jb = long_board(d);
+	double p0, lo, hi;
+	int j, w, jb = long_board(d);
 
 	if (jb < 0)
 		return;
@@ -627,10 +625,10 @@ static void long_frame(struct tp_drift *d, double t, const double *reading, doub
 			long_close(d, t, jb, e);
 		return;
 	}
-	/* the seconds before this one's: held for LONG_HOLD_S */
-	for (i = 0; i < g->sn; i++)
-		first = fmin(first, g->sec_t[i]);
-	if (isnan(power_w) || first > g->cur_t - LONG_HOLD_S ||
+	/* the seconds before this one's (the oldest kept first in the ring
+	 * once full): held for LONG_HOLD_S */
+	if (isnan(power_w) || g->sn == 0 ||
+	    g->sec_t[g->sn < TP_DRIFT_LONG_SECS ? 0 : g->spos] > g->cur_t - LONG_HOLD_S ||
 	    !long_span(g, -1, g->cur_t - LONG_HOLD_S, g->cur_t, &p0, &lo, &hi) ||
 	    fabs(power_w - p0) < LONG_OPEN_W || hi - lo > LONG_STEADY * fabs(power_w - p0))
 		return;

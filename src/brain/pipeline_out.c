@@ -232,22 +232,30 @@ static int die_common_mode(const struct tp_pipeline *p, int hot)
 
 /*
  * A zone that spikes enough to have tripped the kernel: SPIKE_TRIP_N or
- * more spikes up within SPIKE_TRIP_S (with down set, spikes down: a sensor
- * seen jumping that far under its model between readings), the largest of
- * which on its reading now reaches within near of the trip. The kernel
+ * more spikes up within the last within_s (with down set, spikes down: a
+ * sensor seen jumping that far under its model between readings), the
+ * largest of which on its reading reaches within near of the trip: its
+ * reading now, or with at its reading then (at[k], NaN: none). The kernel
  * reads its sensors more often than the telemetry, so it sees spikes
  * between readings. The zone whose spikes reach highest; -1: none.
  */
-static int spiking_zone(const struct tp_pipeline *p, double near, int down, int *count, double *amp)
+static int spiking_zone(const struct tp_pipeline *p, const double *at, double within_s, double near,
+			int down, int *count, double *amp)
 {
 	double x, a, best = -INFINITY;
 	int k, n, w = -1;
 
 	for (k = 0; k < p->nz; k++) {
-		if ((p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
-		    !tp_drift_zone_last(p->dd, k, &x))
+		if (p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT)
 			continue;
-		n = tp_drift_zone_spikes(p->dd, k, SPIKE_TRIP_S, down, &a);
+		if (at) {
+			x = at[k];
+			if (isnan(x))
+				continue;
+		} else if (!tp_drift_zone_last(p->dd, k, &x)) {
+			continue;
+		}
+		n = tp_drift_zone_spikes(p->dd, k, within_s, down, &a);
 		if (n < SPIKE_TRIP_N || x + a < p->trip - near || x + a <= best)
 			continue;
 		best = x + a;
@@ -266,7 +274,7 @@ static int spiking_zone(const struct tp_pipeline *p, double near, int down, int 
 static int spike_named(struct tp_pipeline *p, json_t *ev, double near, int down, double *conf)
 {
 	double amp;
-	int spikes, w = spiking_zone(p, near, down, &spikes, &amp);
+	int spikes, w = spiking_zone(p, NULL, SPIKE_TRIP_S, near, down, &spikes, &amp);
 
 	if (w < 0)
 		return 0;
@@ -307,8 +315,7 @@ static void unseen_note(struct tp_pipeline *p, double near)
 	p->thr_unseen_t = p->t_last;
 	p->thr_unseen_near = near;
 	for (k = 0; k < p->nz; k++)
-		if ((p->bz[k] && p->bz[k]->role == TP_ROLE_AMBIENT) ||
-		    !tp_drift_zone_last(p->dd, k, &p->thr_unseen_x[k]))
+		if (!tp_drift_zone_last(p->dd, k, &p->thr_unseen_x[k]))
 			p->thr_unseen_x[k] = NAN;
 }
 
@@ -445,18 +452,16 @@ void tp_pipeline_out_unseen(struct tp_pipeline *p, double t, const struct tp_evi
 		p->thr_unseen_t = NAN;
 		return;
 	}
-	for (k = 0; k < p->nz; k++)
-		for (down = 0; down < 2 && !isnan(p->thr_unseen_x[k]); down++) {
-			n = tp_drift_zone_spikes(p->dd, k, since, down, &a);
-			if (n < 1 || p->thr_unseen_x[k] + a < p->trip - p->thr_unseen_near ||
-			    p->thr_unseen_x[k] + a <= best)
-				continue;
-			best = p->thr_unseen_x[k] + a;
-			w = k;
-			wdown = down;
-			cnt = n;
-			amp = a;
-		}
+	for (down = 0; down < 2; down++) {
+		k = spiking_zone(p, p->thr_unseen_x, since, p->thr_unseen_near, down, &n, &a);
+		if (k < 0 || p->thr_unseen_x[k] + a <= best)
+			continue;
+		best = p->thr_unseen_x[k] + a;
+		w = k;
+		wdown = down;
+		cnt = n;
+		amp = a;
+	}
 	if (w < 0)
 		return;
 	ev = tp_event_new(t, "throttle_verdict");
