@@ -225,26 +225,35 @@ static int alarm_fading(const struct tp_drift_zone *z, double base, double now)
 }
 
 /*
- * How far the zone's residual swung before the alarm's onset: its
- * standard deviation over the CLASSIFY_PRE_S before it (0: under ten
+ * How far the zone's residual swung before the alarm's onset: its sd
+ * about its straight line over the CLASSIFY_PRE_S before it (0: under ten
  * blocks). A board thermistor's model misses each call of a chat session
- * by a kelvin either way, and a step of that size is one of its swings.
+ * by a kelvin either way, and a step of that size is one of its swings; a
+ * residual that only leaned (its model leading a slow board) did not.
  */
 static double swing_before(const struct tp_drift_zone *z)
 {
-	double s1 = 0, s2 = 0;
+	double st = 0, sd = 0, stt = 0, std = 0, sdd = 0, t0 = z->onset, b, v;
 	int i, n = 0;
 
 	for (i = 0; i < z->hn; i++) {
 		int k = tp_drift_zone_ring(z, i);
+		double x = z->ht[k] - t0, y = z->hd[k];
 
 		if (z->ht[k] < z->onset - CLASSIFY_PRE_S || z->ht[k] > z->onset)
 			continue;
-		s1 += z->hd[k];
-		s2 += z->hd[k] * z->hd[k];
+		st += x;
+		sd += y;
+		stt += x * x;
+		std += x * y;
+		sdd += y * y;
 		n++;
 	}
-	return n >= 10 ? sqrt(fmax(0, s2 / n - (s1 / n) * (s1 / n))) : 0;
+	if (n < 10)
+		return 0;
+	v = stt - st * st / n;
+	b = v > 0 ? (std - st * sd / n) / v : 0;
+	return sqrt(fmax(0, (sdd - sd * sd / n - b * (std - st * sd / n)) / n));
 }
 
 /*
